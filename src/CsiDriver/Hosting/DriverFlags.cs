@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text;
+
+namespace CsiDriver.Hosting;
+
+/// <summary>
+/// The command-line flags, upstream's names first. Go-style: <c>--name=value</c>, <c>--name value</c>,
+/// one or two dashes, bare booleans. The table is also the source of <c>--help</c> and the docs.
+/// </summary>
+public static class DriverFlags
+{
+    /// <summary>One flag: its name, what it sets, and the help line.</summary>
+    public sealed record Flag(string Name, string Help, Func<DriverOptions, string> Default, Action<DriverOptions, string> Set, bool IsBool = false);
+
+    public static readonly IReadOnlyList<Flag> All =
+    [
+        new("endpoint", "CSI endpoint: unix:///path/csi.sock, unix://path or a plain path", o => o.Endpoint, (o, v) => o.Endpoint = v),
+        new("drivername", "CSI driver name reported to kubelet", o => o.DriverName, (o, v) => o.DriverName = v),
+        new("nodeid", "node id reported to kubelet (default: $NODE_NAME, else the host name)", o => o.NodeId, (o, v) => o.NodeId = v),
+        new("state-dir", "folder for the node-local volume records (no secret values)", o => o.StateDir, (o, v) => o.StateDir = v),
+        new("spc-dir", "read SecretProviderClass manifests from this folder instead of the Kubernetes API", o => o.SpcDir ?? string.Empty, (o, v) => o.SpcDir = Empty(v)),
+        new("local-store-root", "enable the 'local' provider, reading objects under this folder", o => o.LocalStoreRoot ?? string.Empty, (o, v) => o.LocalStoreRoot = Empty(v)),
+        new("provider-volume", "folder of external provider plugin sockets (searched last)", o => o.ProviderVolume, (o, v) => o.ProviderVolume = v),
+        new("additional-provider-volume-paths", "comma-separated folders of provider sockets, searched first", o => o.AdditionalProviderVolumePaths, (o, v) => o.AdditionalProviderVolumePaths = v),
+        new("max-call-recv-msg-size", "largest gRPC message accepted, in bytes", o => Str(o.MaxCallRecvMsgSize), (o, v) => o.MaxCallRecvMsgSize = checked((int)Size(v))),
+        new("max-object-bytes", "largest single object accepted from a provider, in bytes", o => Str(o.MaxObjectBytes), (o, v) => o.MaxObjectBytes = Size(v)),
+        new("max-volume-bytes", "largest volume (all its files) and tmpfs size, in bytes", o => Str(o.MaxVolumeBytes), (o, v) => o.MaxVolumeBytes = Size(v)),
+        new("enable-secret-rotation", "re-fetch mounted volumes periodically", o => Bool(o.EnableSecretRotation), (o, v) => o.EnableSecretRotation = ParseBool(v), IsBool: true),
+        new("rotation-poll-interval", "how often rotation re-fetches (Go duration, e.g. 2m)", o => GoDuration.Format(o.RotationPollInterval), (o, v) => o.RotationPollInterval = GoDuration.Parse(v)),
+        new("log-format-json", "log as JSON lines", o => Bool(o.LogFormatJson), (o, v) => o.LogFormatJson = ParseBool(v), IsBool: true),
+        new("v", "log verbosity (0-5; 5 logs every call)", o => Str(o.Verbosity), (o, v) => o.Verbosity = int.Parse(v, CultureInfo.InvariantCulture)),
+        new("shutdown-timeout", "how long SIGTERM waits for calls in flight (Go duration)", o => GoDuration.Format(o.ShutdownTimeout), (o, v) => o.ShutdownTimeout = GoDuration.Parse(v)),
+        new("version", "print the version and exit", o => Bool(o.ShowVersion), (o, v) => o.ShowVersion = ParseBool(v), IsBool: true),
+        new("help", "print this help and exit", o => Bool(o.ShowHelp), (o, v) => o.ShowHelp = ParseBool(v), IsBool: true),
+    ];
+
+    public static DriverOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new DriverOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
+            {
+                throw new ArgumentException($"unexpected argument '{arg}'");
+            }
+
+            var body = arg.TrimStart('-');
+            var eq = body.IndexOf('=', StringComparison.Ordinal);
+            var name = eq >= 0 ? body[..eq] : body;
+            var flag = All.FirstOrDefault(f => f.Name == name) ?? (name == "h" ? All.First(f => f.Name == "help") : null)
+                ?? throw new ArgumentException($"unknown flag '--{name}' (see --help)");
+            string value;
+            if (eq >= 0)
+            {
+                value = body[(eq + 1)..];
+            }
+            else if (flag.IsBool)
+            {
+                value = "true";
+            }
+            else if (i + 1 < args.Count)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"flag '--{name}' needs a value");
+            }
+
+            try
+            {
+                flag.Set(options, value);
+            }
+            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+            {
+                throw new ArgumentException($"invalid value '{value}' for --{name}: {ex.Message}");
+            }
+        }
+
+        return options;
+    }
+
+    public static string Help()
+    {
+        var defaults = new DriverOptions();
+        var builder = new StringBuilder("Usage: csi-secrets-store [flags]\n\nFlags:\n");
+        foreach (var flag in All)
+        {
+            var value = flag.Default(defaults);
+            builder.Append(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}");
+            if (value.Length > 0 && flag.Name is not ("nodeid" or "help" or "version"))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $" (default {value})");
+            }
+
+            builder.Append('\n');
+        }
+
+        return builder.ToString();
+    }
+
+    private static string? Empty(string value) => value.Length == 0 ? null : value;
+
+    private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static long Size(string value) => long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    /// <summary>Go's strconv.ParseBool.</summary>
+    public static bool ParseBool(string value) => value switch
+    {
+        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
+        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
+        _ => throw new FormatException("not a boolean"),
+    };
+}

@@ -1,0 +1,124 @@
+using CsiDriver.Grpc;
+using CsiDriver.Mounting;
+using CsiDriver.Observability;
+using CsiDriver.Providers;
+using CsiDriver.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Hosting;
+
+/// <summary>
+/// A running driver: Kestrel serving HTTP/2 gRPC on the CSI unix socket, with state reloaded
+/// before the socket is bound so kubelet never talks to a half-started driver.
+/// </summary>
+public sealed class DriverHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ILogger _logger;
+    private readonly DriverOptions _options;
+    private int _stopped;
+
+    private DriverHost(WebApplication app, string socketPath, DriverOptions options)
+    {
+        _app = app;
+        SocketPath = socketPath;
+        _options = options;
+        _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver");
+    }
+
+    public string SocketPath { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        var socketPath = SocketEndpoint.ParsePath(options.Endpoint);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store" });
+        builder.Services.AddLogging(logging =>
+        {
+            if (configureLogging is not null)
+            {
+                configureLogging(logging);
+            }
+            else
+            {
+                ConfigureConsole(logging, options);
+            }
+
+            logging.SetMinimumLevel(options.Verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddCsiDriver(options);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // The gRPC layer enforces the message limit itself.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+
+        var app = builder.Build();
+        var host = new DriverHost(app, socketPath, options);
+        var dispatcher = app.Services.GetRequiredService<GrpcRequestDispatcher>();
+        app.Run(dispatcher.DispatchAsync);
+
+        var registry = app.Services.GetRequiredService<FileVolumeRegistry>();
+        var reloaded = registry.Load(app.Services.GetRequiredService<IMounter>());
+        DriverLog.StateReloaded(host._logger, reloaded, options.StateDir);
+        DriverLog.ProvidersAvailable(host._logger, string.Join(", ", app.Services.GetRequiredService<ProviderRegistry>().Names));
+
+        if (SocketEndpoint.Prepare(socketPath))
+        {
+            DriverLog.StaleSocketRemoved(host._logger, socketPath);
+        }
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        var identity = app.Services.GetRequiredService<Csi.DriverIdentity>();
+        DriverLog.Started(host._logger, identity.Name, identity.Version, socketPath, identity.NodeId);
+        return host;
+    }
+
+    /// <summary>Stops accepting calls, lets calls in flight finish (up to the shutdown timeout), leaves mounts in place.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        DriverLog.ShuttingDown(_logger);
+        using var timeout = new CancellationTokenSource(_options.ShutdownTimeout);
+        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        File.Delete(SocketPath);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void ConfigureConsole(ILoggingBuilder logging, DriverOptions options)
+    {
+        if (options.LogFormatJson)
+        {
+            logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace CsiDriver.Hosting;
+
+/// <summary>Everything the driver is configured with; filled from <see cref="DriverFlags"/>.</summary>
+public sealed class DriverOptions
+{
+    public string Endpoint { get; set; } = "unix:///tmp/csi.sock";
+
+    public string DriverName { get; set; } = "secrets-store.csi.k8s.io";
+
+    public string NodeId { get; set; } = Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 } node ? node : Environment.MachineName;
+
+    public string StateDir { get; set; } = "/var/run/secrets-store-csi-driver/state";
+
+    public string? SpcDir { get; set; }
+
+    public string? LocalStoreRoot { get; set; }
+
+    public string ProviderVolume { get; set; } = "/var/run/secrets-store-csi-providers";
+
+    public string AdditionalProviderVolumePaths { get; set; } = "/etc/kubernetes/secrets-store-csi-providers";
+
+    public int MaxCallRecvMsgSize { get; set; } = 4 * 1024 * 1024;
+
+    public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
+
+    public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
+
+    public bool EnableSecretRotation { get; set; }
+
+    public TimeSpan RotationPollInterval { get; set; } = TimeSpan.FromMinutes(2);
+
+    public bool LogFormatJson { get; set; }
+
+    public int Verbosity { get; set; }
+
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public bool ShowVersion { get; set; }
+
+    public bool ShowHelp { get; set; }
+}

@@ -1,0 +1,61 @@
+using CsiDriver.Csi;
+using CsiDriver.Grpc;
+using CsiDriver.Mounting;
+using CsiDriver.Providers;
+using CsiDriver.Providers.Local;
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using CsiDriver.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Hosting;
+
+/// <summary>Wires the driver's parts: the one place that knows every concrete type.</summary>
+internal static class DriverServices
+{
+    public static IServiceCollection AddCsiDriver(this IServiceCollection services, DriverOptions options)
+    {
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => new Random());
+        services.TryAddSingleton(new DriverIdentity(options.DriverName, DriverVersion.Current, options.NodeId));
+        services.TryAddSingleton(new GrpcServerOptions { MaxReceiveMessageSize = options.MaxCallRecvMsgSize });
+        services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes });
+
+        services.TryAddSingleton<IMounter, LinuxMounter>();
+        services.TryAddSingleton<IAtomicWriter, AtomicWriter>();
+        services.TryAddSingleton(sp => new FileVolumeRegistry(options.StateDir, sp.GetRequiredService<ILogger<FileVolumeRegistry>>()));
+        services.TryAddSingleton<IVolumeRegistry>(sp => sp.GetRequiredService<FileVolumeRegistry>());
+        services.TryAddSingleton(sp => CreateClassSource(options));
+
+        services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
+
+        services.TryAddSingleton<VolumePublisher>();
+        services.TryAddSingleton<VolumeUnpublisher>();
+        services.AddSingleton<IGrpcService, IdentityService>();
+        services.AddSingleton<IGrpcService, NodeService>();
+        services.TryAddSingleton(sp => new GrpcServiceRegistry(sp.GetServices<IGrpcService>()));
+        services.TryAddSingleton<GrpcRequestDispatcher>();
+        return services;
+    }
+
+    private static ISecretProviderClassSource CreateClassSource(DriverOptions options)
+    {
+        if (options.SpcDir is { } directory)
+        {
+            return new DirectorySecretProviderClassSource(directory);
+        }
+
+        throw new InvalidOperationException("no SecretProviderClass source configured: pass --spc-dir DIR to read manifests from a folder");
+    }
+}
+
+/// <summary>The version this build reports as vendor_version.</summary>
+internal static class DriverVersion
+{
+    public static string Current { get; } =
+        typeof(DriverVersion).Assembly.GetName().Version is { } v ? $"v{v.Major}.{v.Minor}.{v.Build}" : "local-dev";
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace CsiDriver.Hosting;
+
+/// <summary>Go's time.ParseDuration format (<c>90s</c>, <c>2m</c>, <c>1h30m</c>, <c>250ms</c>), as upstream flags use.</summary>
+public static class GoDuration
+{
+    public static TimeSpan Parse(string text)
+    {
+        if (text == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        var total = 0.0;
+        var i = 0;
+        if (text.Length == 0)
+        {
+            throw new FormatException("empty duration");
+        }
+
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
+            {
+                i++;
+            }
+
+            if (start == i)
+            {
+                throw new FormatException($"invalid duration '{text}'");
+            }
+
+            var number = double.Parse(text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            var unitStart = i;
+            while (i < text.Length && !char.IsAsciiDigit(text[i]) && text[i] != '.')
+            {
+                i++;
+            }
+
+            total += text[unitStart..i] switch
+            {
+                "h" => number * 3600e3,
+                "m" => number * 60e3,
+                "s" => number * 1e3,
+                "ms" => number,
+                "us" or "µs" => number / 1e3,
+                "ns" => number / 1e6,
+                _ => throw new FormatException($"invalid duration unit in '{text}'"),
+            };
+        }
+
+        return TimeSpan.FromMilliseconds(total);
+    }
+
+    public static string Format(TimeSpan value)
+    {
+        if (value == TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
+        var parts = string.Empty;
+        if (value.TotalHours >= 1)
+        {
+            parts += ((int)value.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";
+        }
+
+        if (value.Minutes > 0)
+        {
+            parts += value.Minutes.ToString(CultureInfo.InvariantCulture) + "m";
+        }
+
+        if (value.Seconds > 0 || value.Milliseconds > 0)
+        {
+            parts += (value.Seconds + (value.Milliseconds / 1000.0)).ToString(CultureInfo.InvariantCulture) + "s";
+        }
+
+        return parts;
+    }
+}

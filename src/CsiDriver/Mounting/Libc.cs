@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+
+namespace CsiDriver.Mounting;
+
+/// <summary>The few Linux syscalls the driver needs, called directly: no shell tools in the image.</summary>
+internal static partial class Libc
+{
+    public const int EINVAL = 22;
+    public const int ENOENT = 2;
+    public const int EBUSY = 16;
+    public const int MNT_DETACH = 2;
+    public const int UMOUNT_NOFOLLOW = 8;
+    public const ulong MS_NOSUID = 2;
+    public const ulong MS_NODEV = 4;
+    public const ulong MS_NOEXEC = 8;
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const uint STATX_TYPE = 0x1;
+    public const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string source, string target, string fileSystemType, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Lchown(string path, int owner, int group);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr Realpath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    public static partial void Free(IntPtr pointer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint Geteuid();
+
+    /// <summary>The canonical absolute path with every symlink resolved, or null if it does not exist.</summary>
+    public static string? RealPath(string path)
+    {
+        var result = Realpath(path, IntPtr.Zero);
+        if (result == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(result);
+        }
+        finally
+        {
+            Free(result);
+        }
+    }
+
+    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>struct statx from linux/stat.h; one layout on every architecture.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatxBuffer
+    {
+        public uint Mask;
+        public uint BlockSize;
+        public ulong Attributes;
+        public uint Nlink;
+        public uint Uid;
+        public uint Gid;
+        public ushort Mode;
+        public ushort Spare0;
+        public ulong Ino;
+        public ulong Size;
+        public ulong Blocks;
+        public ulong AttributesMask;
+        public StatxTimestamp Atime;
+        public StatxTimestamp Btime;
+        public StatxTimestamp Ctime;
+        public StatxTimestamp Mtime;
+        public uint RdevMajor;
+        public uint RdevMinor;
+        public uint DevMajor;
+        public uint DevMinor;
+        public ulong MountId;
+        public ulong Spare2;
+        public ulong Spare3_0;
+        public ulong Spare3_1;
+        public ulong Spare3_2;
+        public ulong Spare3_3;
+        public ulong Spare3_4;
+        public ulong Spare3_5;
+        public ulong Spare3_6;
+        public ulong Spare3_7;
+        public ulong Spare3_8;
+        public ulong Spare3_9;
+        public ulong Spare3_10;
+        public ulong Spare3_11;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatxTimestamp
+    {
+        public long Seconds;
+        public uint Nanoseconds;
+        public int Reserved;
+    }
+}

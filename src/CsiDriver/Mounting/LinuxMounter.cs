@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Mounting;
+
+/// <summary>tmpfs mounts through mount(2)/umount2(2); mount points found with statx(2).</summary>
+internal sealed class LinuxMounter : IMounter
+{
+    public bool IsMountPoint(string path)
+    {
+        if (Libc.Statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, out var stat) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.ENOENT)
+            {
+                return false;
+            }
+
+            throw new SecretStoreException(FailureKind.Internal, $"cannot inspect {path}: {Libc.ErrorText(errno)}") { Reason = "FailedToEnsureMountPoint" };
+        }
+
+        if ((stat.AttributesMask & Libc.STATX_ATTR_MOUNT_ROOT) != 0)
+        {
+            return (stat.Attributes & Libc.STATX_ATTR_MOUNT_ROOT) != 0;
+        }
+
+        // Kernels before 5.8 do not report mount roots; the mount table always knows.
+        return MountTable.IsMountPoint(path);
+    }
+
+    public void MountTmpfs(string target, TmpfsOptions options)
+    {
+        var data = string.Create(CultureInfo.InvariantCulture, $"size={options.SizeBytes},mode={(options.Group is null ? "0755" : "0750")}");
+        if (options.Group is { } gid)
+        {
+            data += string.Create(CultureInfo.InvariantCulture, $",uid=0,gid={gid}");
+        }
+
+        if (Libc.Mount("tmpfs", target, "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, data) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SecretStoreException(FailureKind.Internal, $"cannot mount tmpfs at {target}: {Libc.ErrorText(errno)}") { Reason = "FailedToMount" };
+        }
+    }
+
+    public void Unmount(string target)
+    {
+        // Stacked mounts (a crash between two publishes) are peeled one by one.
+        for (var i = 0; i < 16 && IsMountPoint(target); i++)
+        {
+            if (Libc.Umount2(target, Libc.UMOUNT_NOFOLLOW) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == Libc.EINVAL || errno == Libc.ENOENT)
+                {
+                    return;
+                }
+
+                throw new SecretStoreException(FailureKind.Internal, $"cannot unmount {target}: {Libc.ErrorText(errno)}");
+            }
+        }
+    }
+}

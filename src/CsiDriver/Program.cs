@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using CsiDriver.Demo;
+using CsiDriver.Hosting;
+
+namespace CsiDriver;
+
+/// <summary>Entry point: parse flags, run the driver until SIGTERM/SIGINT, or run the local demo.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "demo")
+        {
+            return await LocalDemo.RunAsync(Console.Out, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        DriverOptions options;
+        try
+        {
+            options = DriverFlags.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        if (options.ShowHelp)
+        {
+            Console.Write(DriverFlags.Help());
+            return 0;
+        }
+
+        if (options.ShowVersion)
+        {
+            Console.WriteLine($"{{\"BuildVersion\":\"{DriverVersion.Current}\"}}");
+            return 0;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        DriverHost host;
+        try
+        {
+            host = await DriverHost.StartAsync(options, cancellationToken: stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"csi-secrets-store: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using (host.ConfigureAwait(false))
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or SIGINT: fall through to a graceful stop.
+            }
+        }
+
+        return 0;
+
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+}

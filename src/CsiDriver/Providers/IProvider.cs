@@ -1,0 +1,55 @@
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+
+namespace CsiDriver.Providers;
+
+/// <summary>A secret store the driver can read from on a pod's behalf.</summary>
+public interface IProvider
+{
+    /// <summary>The <c>spec.provider</c> value that selects this provider.</summary>
+    string Name { get; }
+
+    /// <summary>Fetches every object the class names, all or nothing.</summary>
+    /// <exception cref="SecretStoreException">Any failure, with a message fit for a pod event.</exception>
+    Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything a provider gets to fetch one volume's objects: data only, no CSI, no mounting.</summary>
+public sealed record ProviderRequest(
+    SecretProviderClass Class,
+    IReadOnlyDictionary<string, string> Attributes,
+    PodIdentity Pod,
+    IReadOnlyDictionary<string, string> Secrets,
+    UnixFileMode DefaultFileMode,
+    IReadOnlyList<ObjectVersion> CurrentVersions,
+    string TargetPath)
+{
+    public override string ToString() => $"fetch for {Class.Namespace}/{Class.Name} (pod {Pod.Namespace}/{Pod.Name})";
+}
+
+/// <summary>What a provider returns: the files to write and each object's version.</summary>
+public sealed record ProviderResult(IReadOnlyList<SecretFile> Files, IReadOnlyList<ObjectVersion> Versions);
+
+/// <summary>The version of one object, as recorded in state and pod status (never a value).</summary>
+public sealed record ObjectVersion(string Id, string Version);
+
+/// <summary>One file to write into the volume. <see cref="ToString"/> never shows the contents.</summary>
+public sealed class SecretFile
+{
+    public SecretFile(string path, ReadOnlyMemory<byte> contents, UnixFileMode? mode = null)
+    {
+        Path = path;
+        Contents = contents;
+        Mode = mode;
+    }
+
+    /// <summary>Relative path inside the volume; checked by the writer before anything is written.</summary>
+    public string Path { get; }
+
+    public ReadOnlyMemory<byte> Contents { get; }
+
+    /// <summary>The object's own mode, or null for the volume default.</summary>
+    public UnixFileMode? Mode { get; }
+
+    public override string ToString() => $"{Path} ({Contents.Length} bytes)";
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using CsiDriver.Mounting;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Local;
+
+/// <summary>
+/// Objects read from files under an operator-chosen root, for demos, tests and air-gapped
+/// nodes. Parameters: <c>objects</c>, a YAML list of <c>{objectName, objectAlias?, filePermission?}</c>
+/// where objectName is a path under the root. Anything that resolves outside the root, through
+/// <c>..</c> or a symlink, is refused. Version = SHA-256 of the content.
+/// </summary>
+internal sealed class LocalProvider : IProvider
+{
+    private readonly LocalProviderOptions _options;
+
+    public LocalProvider(LocalProviderOptions options)
+    {
+        _options = options;
+    }
+
+    public string Name => "local";
+
+    public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var root = _options.Root is { } configured ? Libc.RealPath(configured) : null;
+        if (root is null)
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
+        }
+
+        var objects = ProviderParameters.ParseList<LocalObject>(request, "objects");
+        var files = new List<SecretFile>(objects.Count);
+        var versions = new List<ObjectVersion>(objects.Count);
+        foreach (var item in objects)
+        {
+            var name = item.ObjectName ?? string.Empty;
+            var path = Resolve(request, root, name);
+            var contents = await ReadBoundedAsync(request, path, name, cancellationToken).ConfigureAwait(false);
+            var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
+            files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
+            versions.Add(new ObjectVersion(name, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(contents))));
+        }
+
+        return new ProviderResult(files, versions);
+    }
+
+    private static string Resolve(ProviderRequest request, string root, string objectName)
+    {
+        if (objectName.Length == 0 || Path.IsPathRooted(objectName) || objectName.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: local objectName \"{objectName}\" must be a non-empty relative path");
+        }
+
+        var lexical = Path.GetFullPath(Path.Combine(root, objectName));
+        var resolved = Libc.RealPath(lexical);
+        if (!IsUnder(lexical, root) || (resolved is not null && !IsUnder(resolved, root)))
+        {
+            throw new SecretStoreException(
+                FailureKind.PermissionDenied,
+                $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" resolves outside the local store root");
+        }
+
+        if (resolved is null || !File.Exists(resolved))
+        {
+            throw new SecretStoreException(
+                FailureKind.NotFound,
+                $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" not found");
+        }
+
+        return resolved;
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(ProviderRequest request, string path, string objectName, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, useAsync: false);
+        await using (stream.ConfigureAwait(false))
+        {
+            // The length is checked on the open handle, so a file swapped after the check cannot slip through.
+            if (stream.Length > _options.MaxObjectBytes)
+            {
+                throw TooLarge(request, objectName, stream.Length);
+            }
+
+            var buffer = new byte[stream.Length];
+            await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (stream.ReadByte() >= 0)
+            {
+                throw TooLarge(request, objectName, stream.Length);
+            }
+
+            return buffer;
+        }
+    }
+
+    private SecretStoreException TooLarge(ProviderRequest request, string objectName, long length) =>
+        new(FailureKind.TooLarge, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" is {length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+
+    private static bool IsUnder(string path, string root) =>
+        path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+
+    /// <summary>One entry of the <c>objects</c> parameter.</summary>
+    private sealed class LocalObject
+    {
+        [YamlDotNet.Serialization.YamlMember(Alias = "objectName")]
+        public string? ObjectName { get; set; }
+
+        [YamlDotNet.Serialization.YamlMember(Alias = "objectAlias")]
+        public string? ObjectAlias { get; set; }
+
+        [YamlDotNet.Serialization.YamlMember(Alias = "filePermission")]
+        public string? FilePermission { get; set; }
+    }
+}

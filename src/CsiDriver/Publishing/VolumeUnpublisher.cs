@@ -1,0 +1,50 @@
+using CsiDriver.Mounting;
+using CsiDriver.Observability;
+using CsiDriver.State;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Publishing;
+
+/// <summary>
+/// Takes a volume down: unmounts its tmpfs (the files go with it), removes the empty target and
+/// forgets the volume. Never deletes files recursively, so a wrong target path cannot wipe a directory.
+/// </summary>
+internal sealed class VolumeUnpublisher
+{
+    private readonly IMounter _mounter;
+    private readonly IVolumeRegistry _registry;
+    private readonly ILogger<VolumeUnpublisher> _logger;
+
+    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ILogger<VolumeUnpublisher> logger)
+    {
+        _mounter = mounter;
+        _registry = registry;
+        _logger = logger;
+    }
+
+    public Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _mounter.Unmount(targetPath);
+        try
+        {
+            if (Directory.Exists(targetPath))
+            {
+                Directory.Delete(targetPath, recursive: false);
+            }
+        }
+        catch (IOException ex) when (Directory.Exists(targetPath))
+        {
+            throw new SecretStoreException(FailureKind.Internal, $"target {targetPath} is not empty after unmount; refusing to delete files the driver did not write ({ex.Message})");
+        }
+
+        _registry.Remove(volumeId);
+        if (_registry.FindByTarget(targetPath) is { } other)
+        {
+            _registry.Remove(other.VolumeId);
+        }
+
+        DriverLog.VolumeUnpublished(_logger, volumeId, targetPath);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CsiDriver.Publishing;
+using YamlDotNet.Core;
+
+namespace CsiDriver.Spec;
+
+/// <summary>
+/// SecretProviderClasses read from YAML manifests in a folder (<c>--spc-dir</c>), the embedded
+/// default that needs no cluster. Files are re-read only when their size or mtime changes.
+/// </summary>
+internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassSource
+{
+    private const long MaxManifestBytes = 1024 * 1024;
+    private readonly string _directory;
+    private readonly ConcurrentDictionary<string, CachedFile> _files = new(StringComparer.Ordinal);
+
+    public DirectorySecretProviderClassSource(string directory)
+    {
+        _directory = directory;
+    }
+
+    public Task<SecretProviderClass> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_directory))
+        {
+            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {_directory} does not exist");
+        }
+
+        SecretProviderClass? found = null;
+        foreach (var path in Directory.EnumerateFiles(_directory))
+        {
+            if (!path.EndsWith(".yaml", StringComparison.Ordinal) && !path.EndsWith(".yml", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var spc in Load(path))
+            {
+                if (spc.Namespace == @namespace && spc.Name == name)
+                {
+                    found = spc;
+                }
+            }
+        }
+
+        return found is null
+            ? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found in {_directory}") { Reason = "SecretProviderClassNotFound" }
+            : Task.FromResult(found);
+    }
+
+    private IReadOnlyList<SecretProviderClass> Load(string path)
+    {
+        var info = new FileInfo(path);
+        if (_files.TryGetValue(path, out var cached) && cached.Length == info.Length && cached.LastWrite == info.LastWriteTimeUtc)
+        {
+            return cached.Classes;
+        }
+
+        if (info.Length > MaxManifestBytes)
+        {
+            throw new SecretStoreException(FailureKind.TooLarge, $"manifest {path} is {info.Length} bytes, over the {MaxManifestBytes}-byte limit");
+        }
+
+        var classes = Parse(path);
+        _files[path] = new CachedFile(info.Length, info.LastWriteTimeUtc, classes);
+        return classes;
+    }
+
+    private static List<SecretProviderClass> Parse(string path)
+    {
+        var classes = new List<SecretProviderClass>();
+        try
+        {
+            using var reader = File.OpenText(path);
+            foreach (var node in YamlDocuments.Read(reader))
+            {
+                if (node is null)
+                {
+                    continue;
+                }
+
+                var apiVersion = node["apiVersion"]?.GetValue<string>();
+                var kind = node["kind"]?.GetValue<string>();
+                if (!SecretProviderClassDocument.IsSecretProviderClass(apiVersion, kind))
+                {
+                    continue;
+                }
+
+                var document = node.Deserialize(SpecJsonContext.Default.SecretProviderClassDocument)!;
+                classes.Add(document.ToModel(path));
+            }
+        }
+        catch (Exception ex) when (ex is YamlException or JsonException or InvalidOperationException)
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"manifest {path} is not valid: {ex.Message}");
+        }
+
+        return classes;
+    }
+
+    private sealed record CachedFile(long Length, DateTime LastWrite, IReadOnlyList<SecretProviderClass> Classes);
+}

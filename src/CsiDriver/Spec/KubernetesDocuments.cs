@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Spec;
+
+/// <summary>The JSON shape of a SecretProviderClass as the API server and manifests hold it.</summary>
+internal sealed class SecretProviderClassDocument
+{
+    public string? ApiVersion { get; set; }
+
+    public string? Kind { get; set; }
+
+    public ObjectMetaDocument? Metadata { get; set; }
+
+    public SecretProviderClassSpecDocument? Spec { get; set; }
+
+    public const string Group = "secrets-store.csi.x-k8s.io";
+
+    public static bool IsSecretProviderClass(string? apiVersion, string? kind) =>
+        kind == "SecretProviderClass" && apiVersion is $"{Group}/v1" or $"{Group}/v1alpha1";
+
+    /// <summary>Checks what every provider relies on and builds the model.</summary>
+    public SecretProviderClass ToModel(string source)
+    {
+        var name = Metadata?.Name;
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"a SecretProviderClass in {source} has no metadata.name");
+        }
+
+        var ns = string.IsNullOrEmpty(Metadata!.Namespace) ? "default" : Metadata.Namespace;
+        return new SecretProviderClass
+        {
+            Name = name,
+            Namespace = ns,
+            Uid = Metadata.Uid,
+            ResourceVersion = Metadata.ResourceVersion,
+            Annotations = Metadata.Annotations ?? SecretProviderClass.EmptyMap,
+            Provider = Spec?.Provider ?? string.Empty,
+            Parameters = Spec?.Parameters ?? SecretProviderClass.EmptyMap,
+            SecretObjects = Spec?.SecretObjects?.Select(o => new SecretObjectSpec
+            {
+                SecretName = o.SecretName ?? string.Empty,
+                Type = o.Type ?? string.Empty,
+                Labels = o.Labels ?? SecretProviderClass.EmptyMap,
+                Annotations = o.Annotations ?? SecretProviderClass.EmptyMap,
+                Data = o.Data?.Select(d => new SecretObjectData(d.ObjectName ?? string.Empty, d.Key ?? string.Empty)).ToList() ?? [],
+            }).ToList() ?? [],
+        };
+    }
+}
+
+/// <summary>The parts of Kubernetes <c>ObjectMeta</c> the driver reads.</summary>
+internal sealed class ObjectMetaDocument
+{
+    public string? Name { get; set; }
+
+    public string? Namespace { get; set; }
+
+    public string? Uid { get; set; }
+
+    public string? ResourceVersion { get; set; }
+
+    public Dictionary<string, string>? Labels { get; set; }
+
+    public Dictionary<string, string>? Annotations { get; set; }
+}
+
+internal sealed class SecretProviderClassSpecDocument
+{
+    public string? Provider { get; set; }
+
+    public Dictionary<string, string>? Parameters { get; set; }
+
+    public List<SecretObjectDocument>? SecretObjects { get; set; }
+}
+
+internal sealed class SecretObjectDocument
+{
+    public string? SecretName { get; set; }
+
+    public string? Type { get; set; }
+
+    public Dictionary<string, string>? Labels { get; set; }
+
+    public Dictionary<string, string>? Annotations { get; set; }
+
+    public List<SecretObjectDataDocument>? Data { get; set; }
+}
+
+internal sealed class SecretObjectDataDocument
+{
+    public string? ObjectName { get; set; }
+
+    public string? Key { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SecretProviderClassDocument))]
+internal sealed partial class SpecJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CsiDriver.Mounting;
+using CsiDriver.Observability;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.State;
+
+/// <summary>
+/// One small JSON file per volume under <c>--state-dir</c>, replaced with rename(2) so a crash
+/// leaves the old record or the new one. No fsync: the records only matter while the node's
+/// mounts exist, and a node crash takes the mounts (tmpfs) with it.
+/// </summary>
+internal sealed class FileVolumeRegistry : IVolumeRegistry
+{
+    private const string Extension = ".json";
+    private readonly string _directory;
+    private readonly ConcurrentDictionary<string, VolumeRecord> _records = new(StringComparer.Ordinal);
+    private readonly ILogger<FileVolumeRegistry> _logger;
+
+    public FileVolumeRegistry(string directory, ILogger<FileVolumeRegistry> logger)
+    {
+        _directory = directory;
+        _logger = logger;
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    public IReadOnlyCollection<VolumeRecord> All => _records.Values.ToList();
+
+    public VolumeRecord? Get(string volumeId) => _records.GetValueOrDefault(volumeId);
+
+    public VolumeRecord? FindByTarget(string targetPath) => _records.Values.FirstOrDefault(r => r.TargetPath == targetPath);
+
+    public void Save(VolumeRecord record)
+    {
+        if (_records.TryGetValue(record.VolumeId, out var existing) && existing.SameContentAs(record))
+        {
+            return;
+        }
+
+        var path = PathFor(record.VolumeId);
+        var temp = path + ".tmp";
+        try
+        {
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.VolumeRecord));
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (IOException ex)
+        {
+            throw new SecretStoreException(FailureKind.Internal, $"cannot record volume {record.VolumeId} in {_directory}: {ex.Message}", ex);
+        }
+
+        _records[record.VolumeId] = record;
+    }
+
+    public void Remove(string volumeId)
+    {
+        _records.TryRemove(volumeId, out _);
+        File.Delete(PathFor(volumeId));
+    }
+
+    /// <summary>Reloads the records at start, dropping those whose target is no longer mounted.</summary>
+    public int Load(IMounter mounter)
+    {
+        foreach (var temp in Directory.EnumerateFiles(_directory, "*.tmp"))
+        {
+            File.Delete(temp); // A crash mid-save; the previous record (if any) is intact.
+        }
+
+        foreach (var path in Directory.EnumerateFiles(_directory, "*" + Extension))
+        {
+            VolumeRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(File.ReadAllBytes(path), StateJsonContext.Default.VolumeRecord);
+            }
+            catch (JsonException)
+            {
+                record = null;
+            }
+
+            if (record is null || PathFor(record.VolumeId) != path)
+            {
+                DriverLog.StateRecordDropped(_logger, Path.GetFileName(path), "unreadable");
+                File.Delete(path);
+                continue;
+            }
+
+            if (!mounter.IsMountPoint(record.TargetPath))
+            {
+                DriverLog.StateRecordDropped(_logger, record.VolumeId, "target no longer mounted");
+                File.Delete(path);
+                continue;
+            }
+
+            _records[record.VolumeId] = record;
+        }
+
+        return _records.Count;
+    }
+
+    // volume_id is opaque and caller-chosen, so it never becomes a path as it is.
+    private string PathFor(string volumeId) =>
+        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(volumeId)))[..32] + Extension);
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using CsiDriver.Providers;
+
+namespace CsiDriver.State;
+
+/// <summary>
+/// What the node remembers about one published volume so rotation and restarts can find it.
+/// References only: never a secret value, never a token.
+/// </summary>
+public sealed record VolumeRecord
+{
+    public required string VolumeId { get; init; }
+
+    public required string TargetPath { get; init; }
+
+    public required string PodName { get; init; }
+
+    public required string PodNamespace { get; init; }
+
+    public required string PodUid { get; init; }
+
+    public string ServiceAccountName { get; init; } = string.Empty;
+
+    public required string SecretProviderClass { get; init; }
+
+    public required string Provider { get; init; }
+
+    public int? FsGroup { get; init; }
+
+    /// <summary>The volume attributes kubelet passed, minus the service-account tokens.</summary>
+    public IReadOnlyDictionary<string, string> VolumeAttributes { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<ObjectVersion> ObjectVersions { get; init; } = [];
+
+    public DateTimeOffset PublishedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>True when nothing rotation cares about differs (timestamps aside).</summary>
+    public bool SameContentAs(VolumeRecord other) =>
+        VolumeId == other.VolumeId && TargetPath == other.TargetPath && PodName == other.PodName &&
+        PodNamespace == other.PodNamespace && PodUid == other.PodUid && ServiceAccountName == other.ServiceAccountName &&
+        SecretProviderClass == other.SecretProviderClass && Provider == other.Provider && FsGroup == other.FsGroup &&
+        ObjectVersions.SequenceEqual(other.ObjectVersions) &&
+        VolumeAttributes.Count == other.VolumeAttributes.Count &&
+        VolumeAttributes.All(kv => other.VolumeAttributes.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(VolumeRecord))]
+internal sealed partial class StateJsonContext : JsonSerializerContext
+{
+}
