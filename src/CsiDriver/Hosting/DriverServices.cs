@@ -29,6 +29,7 @@ internal static class DriverServices
         services.TryAddSingleton(sp => new FileVolumeRegistry(options.StateDir, sp.GetRequiredService<ILogger<FileVolumeRegistry>>()));
         services.TryAddSingleton<IVolumeRegistry>(sp => sp.GetRequiredService<FileVolumeRegistry>());
         services.TryAddSingleton(sp => CreateClassSource(options));
+        services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));

@@ -61,7 +61,7 @@ internal sealed class AtomicWriter : IAtomicWriter
             var tempLink = Path.Combine(targetDirectory, TempLinkName);
             File.Delete(tempLink);
             File.CreateSymbolicLink(tempLink, payloadName);
-            File.Move(tempLink, dataLink, overwrite: true); // rename(2): the one atomic step.
+            Libc.RenameOrThrow(tempLink, dataLink); // The one atomic step.
 
             RemoveVanishedLinks(targetDirectory, topLevel);
             SweepStale(targetDirectory, payloadName);

@@ -24,6 +24,18 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Umount2(string target, int flags);
 
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rename(string oldPath, string newPath);
+
+    /// <summary>rename(2), which replaces a symlink atomically whatever it points to.</summary>
+    public static void RenameOrThrow(string oldPath, string newPath)
+    {
+        if (Rename(oldPath, newPath) != 0)
+        {
+            throw new IOException($"rename {Path.GetFileName(oldPath)} -> {Path.GetFileName(newPath)}: {ErrorText(Marshal.GetLastPInvokeError())}");
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Lchown(string path, int owner, int group);
 
