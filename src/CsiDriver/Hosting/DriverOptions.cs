@@ -25,6 +25,9 @@ public sealed class DriverOptions
 
     public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Where /metrics, /healthz and /readyz are served: <c>:8095</c>, <c>127.0.0.1:8095</c>; empty disables.</summary>
+    public string MetricsAddr { get; set; } = ":8095";
+
     public bool EnableSecretRotation { get; set; }
 
     public TimeSpan RotationPollInterval { get; set; } = TimeSpan.FromMinutes(2);

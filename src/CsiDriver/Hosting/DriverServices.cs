@@ -1,6 +1,7 @@
 using CsiDriver.Csi;
 using CsiDriver.Grpc;
 using CsiDriver.Mounting;
+using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Local;
 using CsiDriver.Publishing;
@@ -35,6 +36,9 @@ internal static class DriverServices
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
 
+        services.TryAddSingleton<MetricsRegistry>();
+        services.TryAddSingleton<DriverMetrics>();
+        services.TryAddSingleton<HealthAndMetricsEndpoint>();
         services.TryAddSingleton<VolumePublisher>();
         services.TryAddSingleton<VolumeUnpublisher>();
         services.AddSingleton<IGrpcService, IdentityService>();

@@ -24,6 +24,7 @@ internal sealed class VolumePublisher
     private readonly IVolumeRegistry _registry;
     private readonly PublishingOptions _options;
     private readonly TimeProvider _time;
+    private readonly DriverMetrics _metrics;
     private readonly ILogger<VolumePublisher> _logger;
 
     public VolumePublisher(
@@ -34,6 +35,7 @@ internal sealed class VolumePublisher
         IVolumeRegistry registry,
         PublishingOptions options,
         TimeProvider time,
+        DriverMetrics metrics,
         ILogger<VolumePublisher> logger)
     {
         _classes = classes;
@@ -43,6 +45,7 @@ internal sealed class VolumePublisher
         _registry = registry;
         _options = options;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -71,7 +74,22 @@ internal sealed class VolumePublisher
             previous?.ObjectVersions ?? [],
             request.TargetPath);
 
-        var result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+        ProviderResult result;
+        var started = _time.GetTimestamp();
+        try
+        {
+            result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            ex.Provider ??= spc.Provider;
+            throw;
+        }
+        finally
+        {
+            _metrics.Fetched(spc.Provider, _time.GetElapsedTime(started));
+        }
+
         CheckPayload(spc, result);
         cancellationToken.ThrowIfCancellationRequested();
 
