@@ -41,7 +41,8 @@ internal sealed class PluginConnectionPool : IDisposable
         {
             PluginLog.SocketReplaced(_logger, provider, socket.Path);
 
-            // Calls still in flight on the old client were talking to a plugin that is gone; they fail as unavailable.
+            // Disposing does not cut calls in flight on the old client: they end at their own deadline,
+            // or as unavailable when the old plugin's connection closes. New calls use the new socket.
             replaced.Dispose();
         }
 
