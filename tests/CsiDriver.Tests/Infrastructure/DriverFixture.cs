@@ -67,6 +67,14 @@ public sealed class DriverFixture : IAsyncDisposable
     public string TargetPath(string podUid = "pod-1", string volume = "secrets") =>
         Directory.Combine("pods", podUid, "volumes", "kubernetes.io~csi", volume, "mount");
 
+    /// <summary>A target whose parents exist and are world-traversable, as a container's view of its own mount is.</summary>
+    public string TraversableTargetPath(string podUid = "pod-1")
+    {
+        var target = TargetPath(podUid);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!, (UnixFileMode)Convert.ToInt32("755", 8));
+        return target;
+    }
+
     public void WriteClass(string name, string provider, string objectsYaml, string @namespace = "default", string? extraParameters = null)
     {
         var indented = string.Join('\n', objectsYaml.Trim('\n').Split('\n').Select(l => "      " + l));

@@ -8,6 +8,9 @@ public sealed class TestDirectory : IDisposable
     public TestDirectory()
     {
         Path = Directory.CreateTempSubdirectory("csi-test-").FullName;
+
+        // Traversable by the unprivileged users some tests read as (the temp default is 0700).
+        File.SetUnixFileMode(Path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 
     public string Path { get; }

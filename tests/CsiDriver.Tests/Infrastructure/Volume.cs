@@ -13,7 +13,10 @@ public static class Volume
     public static string Read(string target, string relative) => File.ReadAllText(Path.Combine(target, relative));
 
     public static UnixFileMode Mode(string target, string relative) =>
-        File.GetUnixFileMode(new FileInfo(Path.Combine(target, relative)).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+        File.GetUnixFileMode(RealPath(target, relative));
+
+    /// <summary>The payload file behind a visible path (through the top-level link and ..data).</summary>
+    public static string RealPath(string target, string relative) => Libc.RealPath(Path.Combine(target, relative))!;
 
     public static string? DataLink(string target) => new FileInfo(Path.Combine(target, "..data")).LinkTarget;
 
