@@ -33,7 +33,7 @@ public sealed class ProviderRegistry
     {
         if (_plugins is not null && (_plugins.Options.PreferredPlugins.Contains(name) || !_providers.ContainsKey(name)))
         {
-            return _plugins.Create(name);
+            return _plugins.Create(name, Names);
         }
 
         if (_providers.TryGetValue(name, out var provider))

@@ -18,9 +18,12 @@ internal sealed class PluginProvider : IProvider
     private readonly PluginOptions _options;
     private readonly ILogger _logger;
 
-    public PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger)
+    private readonly string _builtIn;
+
+    public PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "")
     {
         Name = name;
+        _builtIn = builtIn;
         _locator = locator;
         _pool = pool;
         _options = options;
@@ -32,7 +35,7 @@ internal sealed class PluginProvider : IProvider
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         // Located on every call: a plugin may appear, move between folders or restart at any time.
-        var socket = _locator.Locate(Name, request.Class.Description);
+        var socket = _locator.Locate(Name, request.Class.Description, _builtIn);
         var connection = _pool.Get(Name, socket);
         MountResponse response;
         var call = "Version handshake";

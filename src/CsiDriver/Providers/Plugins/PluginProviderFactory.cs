@@ -23,7 +23,10 @@ public sealed class PluginProviderFactory : IDisposable
     /// The adapter for <paramref name="name"/>. It is cheap and holds no connection itself, so names
     /// from arbitrary classes cannot grow any cache; connections exist only for sockets that exist.
     /// </summary>
-    public IProvider Create(string name) => new PluginProvider(name, _locator, _pool, Options, _logger);
+    /// <param name="name">The plugin name (<c>spec.provider</c>).</param>
+    /// <param name="builtIn">The built-in provider names, for the "not found" message.</param>
+    public IProvider Create(string name, IEnumerable<string>? builtIn = null) =>
+        new PluginProvider(name, _locator, _pool, Options, _logger, builtIn is null ? string.Empty : string.Join(", ", builtIn));
 
     internal PluginConnectionPool Pool => _pool;
 

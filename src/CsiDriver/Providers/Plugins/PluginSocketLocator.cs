@@ -34,7 +34,7 @@ internal sealed partial class PluginSocketLocator
     public static bool IsValidName(string name) => ValidName().IsMatch(name);
 
     /// <exception cref="SecretStoreException">Invalid name, no socket in any folder, or a path that is not a socket.</exception>
-    public PluginSocket Locate(string provider, string classDescription)
+    public PluginSocket Locate(string provider, string classDescription, string builtIn = "")
     {
         if (!IsValidName(provider))
         {
@@ -80,7 +80,7 @@ internal sealed partial class PluginSocketLocator
 
         throw new SecretStoreException(
             FailureKind.Unavailable,
-            $"SecretProviderClass {classDescription}: provider \"{provider}\" not found: it is not built in and no plugin socket {provider}.sock is in {string.Join(", ", _folders)} (is the provider's DaemonSet running on this node?)")
+            $"SecretProviderClass {classDescription}: provider \"{provider}\" not found: it is not built in (built in: {(builtIn.Length > 0 ? builtIn : "none")}) and no plugin socket {provider}.sock is in {string.Join(", ", _folders)} (is the provider's DaemonSet running on this node?)")
         {
             Reason = "ProviderNotFound",
         };
