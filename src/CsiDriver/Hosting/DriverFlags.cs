@@ -22,6 +22,7 @@ public static class DriverFlags
         new("local-store-root", "enable the 'local' provider, reading objects under this folder", o => o.LocalStoreRoot ?? string.Empty, (o, v) => o.LocalStoreRoot = Empty(v)),
         new("provider-volume", "folder of external provider plugin sockets (searched last)", o => o.ProviderVolume, (o, v) => o.ProviderVolume = v),
         new("additional-provider-volume-paths", "comma-separated folders of provider sockets, searched first", o => o.AdditionalProviderVolumePaths, (o, v) => o.AdditionalProviderVolumePaths = v),
+        new("prefer-plugin-providers", "comma-separated built-in provider names to serve from a plugin socket instead", o => o.PreferPluginProviders, (o, v) => o.PreferPluginProviders = v),
         new("max-call-recv-msg-size", "largest gRPC message accepted, in bytes", o => Str(o.MaxCallRecvMsgSize), (o, v) => o.MaxCallRecvMsgSize = checked((int)Size(v))),
         new("max-object-bytes", "largest single object accepted from a provider, in bytes", o => Str(o.MaxObjectBytes), (o, v) => o.MaxObjectBytes = Size(v)),
         new("max-volume-bytes", "largest volume (all its files) and tmpfs size, in bytes", o => Str(o.MaxVolumeBytes), (o, v) => o.MaxVolumeBytes = Size(v)),

@@ -84,7 +84,9 @@ public sealed class DriverHost : IAsyncDisposable
 
         var reloaded = app.Services.GetRequiredService<StartupReconciler>().Reconcile();
         DriverLog.StateReloaded(host._logger, reloaded, options.StateDir);
-        DriverLog.ProvidersAvailable(host._logger, string.Join(", ", app.Services.GetRequiredService<ProviderRegistry>().Names));
+        var providers = app.Services.GetRequiredService<ProviderRegistry>();
+        DriverLog.ProvidersAvailable(host._logger, string.Join(", ", providers.Names));
+        providers.LogResolution(host._logger);
 
         if (SocketEndpoint.Prepare(socketPath))
         {

@@ -19,6 +19,9 @@ public sealed class DriverOptions
 
     public string AdditionalProviderVolumePaths { get; set; } = "/etc/kubernetes/secrets-store-csi-providers";
 
+    /// <summary>Comma-separated built-in provider names that go to a plugin socket instead.</summary>
+    public string PreferPluginProviders { get; set; } = string.Empty;
+
     public int MaxCallRecvMsgSize { get; set; } = 4 * 1024 * 1024;
 
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;

@@ -4,6 +4,7 @@ using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Local;
+using CsiDriver.Providers.Plugins;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
@@ -34,7 +35,15 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
-        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
+        services.TryAddSingleton(sp => new PluginProviderFactory(
+            new PluginOptions
+            {
+                SearchFolders = PluginOptions.FoldersFrom(options.AdditionalProviderVolumePaths, options.ProviderVolume),
+                MaxReceiveMessageSize = options.MaxCallRecvMsgSize,
+                PreferredPlugins = PluginOptions.SplitList(options.PreferPluginProviders).ToHashSet(StringComparer.Ordinal),
+            },
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>(), sp.GetRequiredService<PluginProviderFactory>()));
 
         services.TryAddSingleton<MetricsRegistry>();
         services.TryAddSingleton<DriverMetrics>();
