@@ -154,7 +154,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
             }
 
             var (key, secret, token) = Issue("pod-identity");
-            await context.Response.WriteAsJsonAsync(new { AccessKeyId = key, SecretAccessKey = secret, Token = token, Expiration = Now().Add(CredentialLifetime).ToString("O"), AccountId = "123456789012" });
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(new { AccessKeyId = key, SecretAccessKey = secret, Token = token, Expiration = Now().Add(CredentialLifetime).ToString("O"), AccountId = "123456789012" }));
             return;
         }
 
