@@ -32,6 +32,12 @@ internal sealed class JmesPath
         while (i < text.Length)
         {
             var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+                continue;
+            }
+
             if (c == '[' && expectField && steps.Count > 0)
             {
                 error = Unsupported; // a multi-select list (a.[b, c])
