@@ -35,6 +35,7 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
         services.TryAddSingleton(sp => new PluginProviderFactory(
             new PluginOptions
             {
