@@ -25,6 +25,7 @@ internal sealed class VolumePublisher
     private readonly PublishingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<VolumePublisher> _logger;
+    private readonly PublishObservers _observers;
 
     public VolumePublisher(
         ISecretProviderClassSource classes,
@@ -34,8 +35,10 @@ internal sealed class VolumePublisher
         IVolumeRegistry registry,
         PublishingOptions options,
         TimeProvider time,
-        ILogger<VolumePublisher> logger)
+        ILogger<VolumePublisher> logger,
+        PublishObservers? observers = null)
     {
+        _observers = observers ?? PublishObservers.None;
         _classes = classes;
         _providers = providers;
         _mounter = mounter;
@@ -47,6 +50,24 @@ internal sealed class VolumePublisher
     }
 
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        SecretProviderClass spc;
+        PublishOutcome outcome;
+        try
+        {
+            (spc, outcome) = await PublishCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            await _observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await _observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request);
         var spc = await _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken).ConfigureAwait(false);
@@ -95,7 +116,7 @@ internal sealed class VolumePublisher
         });
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return new PublishOutcome(outcome, result.Versions, spc.Provider);
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider));
     }
 
     private void EnsureNoConflict(PublishRequest request)
