@@ -1,5 +1,4 @@
 using CsiDriver.Grpc;
-using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.State;
@@ -68,8 +67,7 @@ public sealed class DriverHost : IAsyncDisposable
         var dispatcher = app.Services.GetRequiredService<GrpcRequestDispatcher>();
         app.Run(dispatcher.DispatchAsync);
 
-        var registry = app.Services.GetRequiredService<FileVolumeRegistry>();
-        var reloaded = registry.Load(app.Services.GetRequiredService<IMounter>());
+        var reloaded = app.Services.GetRequiredService<StartupReconciler>().Reconcile();
         DriverLog.StateReloaded(host._logger, reloaded, options.StateDir);
         DriverLog.ProvidersAvailable(host._logger, string.Join(", ", app.Services.GetRequiredService<ProviderRegistry>().Names));
 

@@ -29,6 +29,7 @@ internal static class DriverServices
         services.TryAddSingleton<IAtomicWriter, AtomicWriter>();
         services.TryAddSingleton(sp => new FileVolumeRegistry(options.StateDir, sp.GetRequiredService<ILogger<FileVolumeRegistry>>()));
         services.TryAddSingleton<IVolumeRegistry>(sp => sp.GetRequiredService<FileVolumeRegistry>());
+        services.TryAddSingleton<StartupReconciler>();
         services.AddKubernetesApi(options);
         services.TryAddSingleton(sp => CreateClassSource(options, sp));
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();

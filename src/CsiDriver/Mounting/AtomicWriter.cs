@@ -15,6 +15,12 @@ public enum WriteOutcome
 public interface IAtomicWriter
 {
     WriteOutcome Write(string targetDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group);
+
+    /// <summary>True if a complete file set is live in <paramref name="targetDirectory"/>.</summary>
+    bool HasLiveFiles(string targetDirectory);
+
+    /// <summary>Removes what a write cut off by a crash left behind, keeping the live set.</summary>
+    void Recover(string targetDirectory);
 }
 
 /// <summary>
@@ -74,6 +80,20 @@ internal sealed class AtomicWriter : IAtomicWriter
         catch (UnauthorizedAccessException ex)
         {
             throw new SecretStoreException(FailureKind.Internal, $"cannot write files in {targetDirectory}: {ex.Message}", ex) { Reason = "FileWriteError" };
+        }
+    }
+
+    public bool HasLiveFiles(string targetDirectory)
+    {
+        var live = new FileInfo(Path.Combine(targetDirectory, DataLinkName)).LinkTarget;
+        return live is not null && Directory.Exists(Path.Combine(targetDirectory, live));
+    }
+
+    public void Recover(string targetDirectory)
+    {
+        if (new FileInfo(Path.Combine(targetDirectory, DataLinkName)).LinkTarget is { } live)
+        {
+            SweepStale(targetDirectory, live);
         }
     }
 

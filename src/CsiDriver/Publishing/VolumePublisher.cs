@@ -96,9 +96,8 @@ internal sealed class VolumePublisher
         CheckPayload(spc, result);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var outcome = WriteVolume(request, result);
         var now = _time.GetUtcNow();
-        _registry.Save(new VolumeRecord
+        var record = new VolumeRecord
         {
             VolumeId = request.VolumeId,
             TargetPath = request.TargetPath,
@@ -112,8 +111,11 @@ internal sealed class VolumePublisher
             VolumeAttributes = request.VolumeAttributes,
             ObjectVersions = result.Versions,
             PublishedAt = previous?.PublishedAt ?? now,
-            UpdatedAt = outcome == WriteOutcome.Written || previous is null ? now : previous.UpdatedAt,
-        });
+            UpdatedAt = previous?.UpdatedAt ?? now,
+        };
+
+        var outcome = WriteVolume(record, result);
+        _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
         return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider));
@@ -158,9 +160,9 @@ internal sealed class VolumePublisher
         }
     }
 
-    private WriteOutcome WriteVolume(PublishRequest request, ProviderResult result)
+    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result)
     {
-        var target = request.TargetPath;
+        var target = record.TargetPath;
         var createdDirectory = false;
         var mountedNow = false;
         try
@@ -174,15 +176,17 @@ internal sealed class VolumePublisher
 
             if (!_mounter.IsMountPoint(target))
             {
-                _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, request.FsGroup));
+                // Recorded before mounting, so a crash between mount and write is found and undone at start.
+                _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
                 mountedNow = true;
+                _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
             }
 
-            return _writer.Write(target, result.Files, _options.DefaultFileMode, request.FsGroup);
+            return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
         }
         catch (Exception ex) when (mountedNow || createdDirectory)
         {
-            Cleanup(request, mountedNow, createdDirectory);
+            Cleanup(record, mountedNow, createdDirectory);
             if (ex is SecretStoreException)
             {
                 throw;
@@ -196,23 +200,24 @@ internal sealed class VolumePublisher
         }
     }
 
-    private void Cleanup(PublishRequest request, bool unmount, bool removeDirectory)
+    private void Cleanup(VolumeRecord record, bool unmount, bool removeDirectory)
     {
         try
         {
             if (unmount)
             {
-                _mounter.Unmount(request.TargetPath);
+                _mounter.Unmount(record.TargetPath);
+                _registry.Remove(record.VolumeId);
             }
 
             if (removeDirectory)
             {
-                Directory.Delete(request.TargetPath, recursive: false);
+                Directory.Delete(record.TargetPath, recursive: false);
             }
         }
         catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
         {
-            DriverLog.CleanupFailed(_logger, request.VolumeId, request.TargetPath, ex.Message);
+            DriverLog.CleanupFailed(_logger, record.VolumeId, record.TargetPath, ex.Message);
         }
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
@@ -63,8 +62,8 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
         File.Delete(PathFor(volumeId));
     }
 
-    /// <summary>Reloads the records at start, dropping those whose target is no longer mounted.</summary>
-    public int Load(IMounter mounter)
+    /// <summary>Reads every record at start; <see cref="StartupReconciler"/> then decides which still hold.</summary>
+    public IReadOnlyList<VolumeRecord> Load()
     {
         foreach (var temp in Directory.EnumerateFiles(_directory, "*.tmp"))
         {
@@ -90,17 +89,10 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
                 continue;
             }
 
-            if (!mounter.IsMountPoint(record.TargetPath))
-            {
-                DriverLog.StateRecordDropped(_logger, record.VolumeId, "target no longer mounted");
-                File.Delete(path);
-                continue;
-            }
-
             _records[record.VolumeId] = record;
         }
 
-        return _records.Count;
+        return _records.Values.ToList();
     }
 
     // volume_id is opaque and caller-chosen, so it never becomes a path as it is.

@@ -27,6 +27,9 @@ public sealed record VolumeRecord
 
     public int? FsGroup { get; init; }
 
+    /// <summary>Mounting until the first file set is live, so a restart can clean up an interrupted first publish.</summary>
+    public VolumePhase Phase { get; init; } = VolumePhase.Published;
+
     /// <summary>The volume attributes kubelet passed, minus the service-account tokens.</summary>
     public IReadOnlyDictionary<string, string> VolumeAttributes { get; init; } = new Dictionary<string, string>();
 
@@ -40,13 +43,23 @@ public sealed record VolumeRecord
     public bool SameContentAs(VolumeRecord other) =>
         VolumeId == other.VolumeId && TargetPath == other.TargetPath && PodName == other.PodName &&
         PodNamespace == other.PodNamespace && PodUid == other.PodUid && ServiceAccountName == other.ServiceAccountName &&
-        SecretProviderClass == other.SecretProviderClass && Provider == other.Provider && FsGroup == other.FsGroup &&
+        SecretProviderClass == other.SecretProviderClass && Provider == other.Provider && FsGroup == other.FsGroup && Phase == other.Phase &&
         ObjectVersions.SequenceEqual(other.ObjectVersions) &&
         VolumeAttributes.Count == other.VolumeAttributes.Count &&
         VolumeAttributes.All(kv => other.VolumeAttributes.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+/// <summary>Where a volume is in its life on this node.</summary>
+public enum VolumePhase
+{
+    /// <summary>A tmpfs may be mounted but no complete file set is live yet.</summary>
+    Mounting,
+
+    /// <summary>A complete file set is live behind ..data.</summary>
+    Published,
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(VolumeRecord))]
 internal sealed partial class StateJsonContext : JsonSerializerContext
 {

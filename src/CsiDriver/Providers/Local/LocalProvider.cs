@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Local;
 /// Objects read from files under an operator-chosen root, for demos, tests and air-gapped
 /// nodes. Parameters: <c>objects</c>, a YAML list of <c>{objectName, objectAlias?, filePermission?}</c>
 /// where objectName is a path under the root. Anything that resolves outside the root, through
-/// <c>..</c> or a symlink, is refused. Version = SHA-256 of the content.
+/// <c>..</c> or a symlink, is refused. Version = a keyed HMAC of the content.
 /// </summary>
 internal sealed class LocalProvider : IProvider
 {
@@ -41,7 +41,7 @@ internal sealed class LocalProvider : IProvider
             var contents = await ReadBoundedAsync(request, path, name, cancellationToken).ConfigureAwait(false);
             var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
             files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
-            versions.Add(new ObjectVersion(name, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(contents))));
+            versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
         }
 
         return new ProviderResult(files, versions);

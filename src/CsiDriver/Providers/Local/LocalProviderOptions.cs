@@ -8,4 +8,10 @@ public sealed class LocalProviderOptions
 
     /// <summary>Largest object read, checked before reading.</summary>
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Key for object versions. Versions are HMACs, not plain hashes, because they land in state and
+    /// pod status, where a plain hash of a short password could be brute-forced.
+    /// </summary>
+    public byte[] VersionKey { get; set; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 }
