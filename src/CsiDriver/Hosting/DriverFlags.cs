@@ -19,6 +19,7 @@ public static class DriverFlags
         new("nodeid", "node id reported to kubelet (default: $NODE_NAME, else the host name)", o => o.NodeId, (o, v) => o.NodeId = v),
         new("state-dir", "folder for the node-local volume records (no secret values)", o => o.StateDir, (o, v) => o.StateDir = v),
         new("spc-dir", "read SecretProviderClass manifests from this folder instead of the Kubernetes API", o => o.SpcDir ?? string.Empty, (o, v) => o.SpcDir = Empty(v)),
+        new("kubeconfig", "kubeconfig file for the Kubernetes API (default: $KUBECONFIG, else in-cluster config)", o => o.Kubeconfig ?? string.Empty, (o, v) => o.Kubeconfig = Empty(v)),
         new("local-store-root", "enable the 'local' provider, reading objects under this folder", o => o.LocalStoreRoot ?? string.Empty, (o, v) => o.LocalStoreRoot = Empty(v)),
         new("provider-volume", "folder of external provider plugin sockets (searched last)", o => o.ProviderVolume, (o, v) => o.ProviderVolume = v),
         new("additional-provider-volume-paths", "comma-separated folders of provider sockets, searched first", o => o.AdditionalProviderVolumePaths, (o, v) => o.AdditionalProviderVolumePaths = v),

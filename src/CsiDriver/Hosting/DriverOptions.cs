@@ -15,6 +15,9 @@ public sealed class DriverOptions
 
     public string? LocalStoreRoot { get; set; }
 
+    /// <summary>Kubeconfig file; null means KUBECONFIG, else in-cluster, else no API.</summary>
+    public string? Kubeconfig { get; set; }
+
     public string ProviderVolume { get; set; } = "/var/run/secrets-store-csi-providers";
 
     public string AdditionalProviderVolumePaths { get; set; } = "/etc/kubernetes/secrets-store-csi-providers";

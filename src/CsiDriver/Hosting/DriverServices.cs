@@ -1,5 +1,6 @@
 using CsiDriver.Csi;
 using CsiDriver.Grpc;
+using CsiDriver.Kubernetes;
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
@@ -31,8 +32,10 @@ internal static class DriverServices
         services.TryAddSingleton(sp => new FileVolumeRegistry(options.StateDir, sp.GetRequiredService<ILogger<FileVolumeRegistry>>()));
         services.TryAddSingleton<IVolumeRegistry>(sp => sp.GetRequiredService<FileVolumeRegistry>());
         services.TryAddSingleton<StartupReconciler>();
-        services.TryAddSingleton(sp => CreateClassSource(options));
+        services.AddKubernetesApi(options);
+        services.TryAddSingleton(sp => CreateClassSource(options, sp));
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
+        services.TryAddSingleton<PublishObservers>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
         services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
@@ -58,14 +61,19 @@ internal static class DriverServices
         return services;
     }
 
-    private static ISecretProviderClassSource CreateClassSource(DriverOptions options)
+    private static ISecretProviderClassSource CreateClassSource(DriverOptions options, IServiceProvider services)
     {
         if (options.SpcDir is { } directory)
         {
             return new DirectorySecretProviderClassSource(directory);
         }
 
-        throw new InvalidOperationException("no SecretProviderClass source configured: pass --spc-dir DIR to read manifests from a folder");
+        if (services.GetService<KubernetesClient>() is { } client)
+        {
+            return new ApiSecretProviderClassSource(client);
+        }
+
+        throw new InvalidOperationException("no SecretProviderClass source configured: run in-cluster, pass --kubeconfig FILE, or pass --spc-dir DIR to read manifests from a folder");
     }
 }
 

@@ -26,6 +26,7 @@ internal sealed class VolumePublisher
     private readonly TimeProvider _time;
     private readonly DriverMetrics _metrics;
     private readonly ILogger<VolumePublisher> _logger;
+    private readonly PublishObservers _observers;
 
     public VolumePublisher(
         ISecretProviderClassSource classes,
@@ -36,8 +37,10 @@ internal sealed class VolumePublisher
         PublishingOptions options,
         TimeProvider time,
         DriverMetrics metrics,
-        ILogger<VolumePublisher> logger)
+        ILogger<VolumePublisher> logger,
+        PublishObservers? observers = null)
     {
+        _observers = observers ?? PublishObservers.None;
         _classes = classes;
         _providers = providers;
         _mounter = mounter;
@@ -50,6 +53,24 @@ internal sealed class VolumePublisher
     }
 
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        SecretProviderClass spc;
+        PublishOutcome outcome;
+        try
+        {
+            (spc, outcome) = await PublishCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            await _observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await _observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request);
         var spc = await _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken).ConfigureAwait(false);
@@ -115,7 +136,7 @@ internal sealed class VolumePublisher
         _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return new PublishOutcome(outcome, result.Versions, spc.Provider);
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider));
     }
 
     private void EnsureNoConflict(PublishRequest request)

@@ -14,17 +14,20 @@ internal sealed class VolumeUnpublisher
     private readonly IMounter _mounter;
     private readonly IVolumeRegistry _registry;
     private readonly ILogger<VolumeUnpublisher> _logger;
+    private readonly PublishObservers _observers;
 
-    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ILogger<VolumeUnpublisher> logger)
+    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ILogger<VolumeUnpublisher> logger, PublishObservers? observers = null)
     {
+        _observers = observers ?? PublishObservers.None;
         _mounter = mounter;
         _registry = registry;
         _logger = logger;
     }
 
-    public Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
+    public async Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var record = _registry.Get(volumeId) ?? _registry.FindByTarget(targetPath);
         _mounter.Unmount(targetPath);
         try
         {
@@ -45,6 +48,6 @@ internal sealed class VolumeUnpublisher
         }
 
         DriverLog.VolumeUnpublished(_logger, volumeId, targetPath);
-        return Task.CompletedTask;
+        await _observers.UnpublishedAsync(record, cancellationToken).ConfigureAwait(false);
     }
 }
