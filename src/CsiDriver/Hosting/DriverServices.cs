@@ -3,6 +3,7 @@ using CsiDriver.Grpc;
 using CsiDriver.Mounting;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Local;
+using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
@@ -32,6 +33,7 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
 
         services.TryAddSingleton<VolumePublisher>();

@@ -15,6 +15,9 @@ public sealed class ProviderRegistry
 
     public IEnumerable<string> Names => _providers.Keys.Order(StringComparer.Ordinal);
 
+    /// <summary>The provider of that name, or null (for callers that must not fail, such as unpublish).</summary>
+    public IProvider? Find(string name) => _providers.GetValueOrDefault(name);
+
     public IProvider Get(string name, string classDescription)
     {
         if (_providers.TryGetValue(name, out var provider))
