@@ -1,0 +1,112 @@
+using CsiDriver.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Tests.Infrastructure;
+
+/// <summary>
+/// The real driver, in process, on a temp unix socket with the embedded defaults: a class folder
+/// (--spc-dir), the local provider (--local-store-root) and a state dir. Tests talk to it only
+/// through the socket with <see cref="CsiClient"/>.
+/// </summary>
+public sealed class DriverFixture : IAsyncDisposable
+{
+    private DriverFixture(TestDirectory directory, DriverOptions options, DriverHost host, CapturingLoggerProvider logs)
+    {
+        Directory = directory;
+        Options = options;
+        Host = host;
+        Logs = logs;
+        Client = new CsiClient(host.SocketPath);
+    }
+
+    public TestDirectory Directory { get; }
+
+    public DriverOptions Options { get; }
+
+    public DriverHost Host { get; private set; }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public CsiClient Client { get; private set; }
+
+    public string SpcDir => Options.SpcDir!;
+
+    public string StoreRoot => Options.LocalStoreRoot!;
+
+    public string StateDir => Options.StateDir;
+
+    public static async Task<DriverFixture> StartAsync(Action<DriverOptions>? configure = null, TestDirectory? directory = null)
+    {
+        directory ??= new TestDirectory();
+        var options = new DriverOptions
+        {
+            Endpoint = "unix://" + directory.Combine("plugin", "csi.sock"),
+            NodeId = "test-node",
+            StateDir = directory.Combine("state"),
+            SpcDir = directory.CreateDirectory("classes"),
+            LocalStoreRoot = directory.CreateDirectory("store"),
+            Verbosity = 5,
+            ShutdownTimeout = TimeSpan.FromSeconds(10),
+        };
+        configure?.Invoke(options);
+        var logs = new CapturingLoggerProvider();
+        var host = await DriverHost.StartAsync(options, logging => logging.AddProvider(logs));
+        return new DriverFixture(directory, options, host, logs);
+    }
+
+    /// <summary>Stops the driver (mounts stay) and starts a new one on the same folders, as after a crash or upgrade.</summary>
+    public async Task RestartAsync()
+    {
+        Client.Dispose();
+        await Host.DisposeAsync();
+        Host = await DriverHost.StartAsync(Options, logging => logging.AddProvider(Logs));
+        Client = new CsiClient(Host.SocketPath);
+    }
+
+    /// <summary>A kubelet-style target path for a pod volume under the test folder (not created).</summary>
+    public string TargetPath(string podUid = "pod-1", string volume = "secrets") =>
+        Directory.Combine("pods", podUid, "volumes", "kubernetes.io~csi", volume, "mount");
+
+    /// <summary>A target whose parents exist and are world-traversable, as a container's view of its own mount is.</summary>
+    public string TraversableTargetPath(string podUid = "pod-1")
+    {
+        var target = TargetPath(podUid);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!, (UnixFileMode)Convert.ToInt32("755", 8));
+        return target;
+    }
+
+    public void WriteClass(string name, string provider, string objectsYaml, string @namespace = "default", string? extraParameters = null)
+    {
+        var indented = string.Join('\n', objectsYaml.Trim('\n').Split('\n').Select(l => "      " + l));
+        File.WriteAllText(
+            Path.Combine(SpcDir, $"{@namespace}-{name}.yaml"),
+            $"""
+            apiVersion: secrets-store.csi.x-k8s.io/v1
+            kind: SecretProviderClass
+            metadata:
+              name: {name}
+              namespace: {@namespace}
+            spec:
+              provider: {provider}
+              parameters:
+            {extraParameters ?? string.Empty}
+                objects: |
+            {indented}
+            """);
+    }
+
+    public string WriteStoreFile(string relativePath, string contents)
+    {
+        var path = Path.Combine(StoreRoot, relativePath);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, contents);
+        return path;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Host.DisposeAsync();
+        Directory.Dispose();
+    }
+}
