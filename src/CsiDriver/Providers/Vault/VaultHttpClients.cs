@@ -40,11 +40,6 @@ internal sealed class VaultHttpClients : IDisposable
     private static HttpClient Create(VaultTlsSettings tls, string classDescription)
     {
         var ssl = new SslClientAuthenticationOptions();
-        if (tls.ServerName is { } serverName)
-        {
-            ssl.TargetHost = serverName;
-        }
-
         if (tls.SkipVerify)
         {
             // The class asked for it (vaultSkipTLSVerify: true), as the upstream provider allows; documented as unsafe.
@@ -61,6 +56,15 @@ internal sealed class VaultHttpClients : IDisposable
                 RevocationMode = X509RevocationMode.NoCheck,
             };
             ssl.CertificateChainPolicy.CustomTrustStore.AddRange(roots);
+        }
+
+        if (!tls.SkipVerify && tls.ServerName is { } serverName)
+        {
+            // SocketsHttpHandler takes the TLS name from the URL, so the certificate is checked against
+            // vaultTLSServerName here instead (the chain is still verified as usual).
+            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None &&
+                certificate is X509Certificate2 presented && presented.MatchesHostname(serverName);
         }
 
         if (tls.ClientCertPath is { } certPath && tls.ClientKeyPath is { } keyPath)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CsiDriver.Tests.Providers.Vault;
@@ -70,20 +70,20 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public IReadOnlyCollection<string> LiveLeases => _leases.Keys.ToList();
 
-    public static async Task<FakeVaultServer> StartAsync(ManualClock clock, X509Certificate2? serverCertificate = null)
+    public static async Task<FakeVaultServer> StartAsync(ManualClock clock, HttpsConnectionAdapterOptions? https = null)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
-        if (serverCertificate is not null)
+        if (https is not null)
         {
             builder.WebHost.UseKestrelHttpsConfiguration();
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
-            if (serverCertificate is not null)
+            if (https is not null)
             {
-                l.UseHttps(serverCertificate);
+                l.UseHttps(https);
             }
         }));
         var app = builder.Build();
@@ -92,7 +92,7 @@ public sealed class FakeVaultServer : IAsyncDisposable
         app.Run(server.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Address = new Uri(address.Replace("127.0.0.1", serverCertificate is null ? "127.0.0.1" : "localhost", StringComparison.Ordinal));
+        server.Address = new Uri(address);
         return server;
     }
 

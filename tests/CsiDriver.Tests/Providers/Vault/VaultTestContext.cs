@@ -3,6 +3,7 @@ using CsiDriver.Providers;
 using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Vault;
@@ -29,10 +30,10 @@ public sealed class VaultTestContext : IAsyncDisposable
     /// <summary>The pod's JWT for audience "vault"; must never show up in an error.</summary>
     public string PodJwt { get; } = TestJwt.For("vault");
 
-    public static async Task<VaultTestContext> StartAsync(Action<VaultProviderOptions>? configure = null)
+    public static async Task<VaultTestContext> StartAsync(Action<VaultProviderOptions>? configure = null, HttpsConnectionAdapterOptions? https = null)
     {
         var clock = new ManualClock();
-        var server = await FakeVaultServer.StartAsync(clock);
+        var server = await FakeVaultServer.StartAsync(clock, https);
         var options = new VaultProviderOptions { RequestTimeout = TimeSpan.FromSeconds(20), VersionKey = Encoding.UTF8.GetBytes("test-version-key") };
         configure?.Invoke(options);
         return new VaultTestContext(clock, server, options);
