@@ -6,6 +6,7 @@ using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Local;
 using CsiDriver.Providers.Plugins;
+using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
@@ -38,6 +39,7 @@ internal static class DriverServices
         services.TryAddSingleton<PublishObservers>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
         services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
         services.TryAddSingleton(sp => new PluginProviderFactory(
             new PluginOptions

@@ -29,6 +29,9 @@ public sealed class ProviderRegistry
     /// <summary>The built-in providers' names.</summary>
     public IEnumerable<string> Names => _providers.Keys.Order(StringComparer.Ordinal);
 
+    /// <summary>The provider of that name, or null (for callers that must not fail, such as unpublish).</summary>
+    public IProvider? Find(string name) => _providers.GetValueOrDefault(name);
+
     public IProvider Get(string name, string classDescription)
     {
         if (_plugins is not null && (_plugins.Options.PreferredPlugins.Contains(name) || !_providers.ContainsKey(name)))
