@@ -2,6 +2,7 @@ using CsiDriver.Hosting;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Kubernetes;
 using CsiDriver.Publishing;
+using CsiDriver.Sync;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -63,7 +64,11 @@ internal static class KubernetesServices
         services.TryAddSingleton(sp => sp.GetRequiredService<KubernetesApi>().Client);
         services.TryAddSingleton<IServiceAccountLookup>(sp => new ApiServiceAccountLookup(sp.GetRequiredService<KubernetesClient>()));
         services.AddSingleton<IPublishObserver>(sp => new PodStatusWriter(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<ILogger<PodStatusWriter>>()));
-        services.AddSingleton<IPublishObserver>(sp => new PodEventRecorder(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PodEventRecorder>>()));
+        services.TryAddSingleton(sp => new PodEventRecorder(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PodEventRecorder>>()));
+        services.AddSingleton<IPublishObserver>(sp => sp.GetRequiredService<PodEventRecorder>());
+
+        // After PodStatusWriter: synced Secrets are owned by the status it writes.
+        services.AddSecretSync();
         services.AddSingleton<IProvider>(sp => new KubernetesProvider(sp.GetRequiredService<KubernetesClient>()));
         return services;
     }

@@ -8,7 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace CsiDriver.Publishing;
 
 /// <summary>The outcome of a (re)publish: whether readers saw a change, and the object versions now live.</summary>
-public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider);
+/// <param name="Contents">The files now in the volume, for observers that mirror them (Secret sync); in memory only, never logged or persisted.</param>
+public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null)
+{
+    public override string ToString() => $"{Files}, {Versions.Count} versions from {Provider}, {Contents?.Count ?? 0} files";
+}
 
 /// <summary>
 /// The one pipeline publish and rotation share: resolve the class, fetch as the pod, mount a
@@ -136,7 +140,7 @@ internal sealed class VolumePublisher
         _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider));
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files));
     }
 
     private void EnsureNoConflict(PublishRequest request)

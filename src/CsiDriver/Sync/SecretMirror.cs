@@ -1,0 +1,353 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using CsiDriver.Kubernetes;
+using CsiDriver.Providers;
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using CsiDriver.State;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Sync;
+
+/// <summary>
+/// Mirrors a class's <c>spec.secretObjects</c> into Kubernetes Secrets in the pod's namespace after every
+/// successful publish and republish (rotation takes the same path), before NodePublishVolume returns, so an
+/// env <c>secretKeyRef</c> in the same pod resolves. Each Secret carries <c>secrets-store.csi.k8s.io/managed=true</c>
+/// and is owned by the SecretProviderClassPodStatus of every pod that uses it, so the garbage collector deletes it
+/// after the last of them. A Secret without the label is never touched. Sync failures never fail the mount:
+/// they become a Warning event on the pod and a log line, both naming the Secret and the cause, never a value.
+/// </summary>
+internal sealed class SecretMirror : IPublishObserver
+{
+    /// <summary>How long a write is trusted before the Secret itself is read again (upstream re-syncs every 5 min).</summary>
+    public static readonly TimeSpan VerifyInterval = TimeSpan.FromMinutes(5);
+
+    public const string OwnerApiVersion = "secrets-store.csi.x-k8s.io/v1";
+    public const string OwnerKind = "SecretProviderClassPodStatus";
+    public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply deploy/rbac/clusterrole-syncsecret.yaml (upstream Helm chart: syncSecret.enabled=true)";
+    private const int MaxConflictAttempts = 5;
+
+    private readonly KubernetesClient _client;
+    private readonly PodEventRecorder _events;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SecretMirror> _logger;
+    private readonly byte[] _digestKey;
+    private readonly KeyedLock _locks = new();
+
+    // Per Secret: a keyed digest of what was last written or verified, and the owners then present.
+    // In memory only: the Secret's own data stays the source of truth and is re-read after VerifyInterval.
+    private readonly ConcurrentDictionary<string, Written> _written = new(StringComparer.Ordinal);
+
+    // Per SecretProviderClassPodStatus: its uid, for the ownerReference, and the pod it was read for.
+    private readonly ConcurrentDictionary<string, (string PodUid, string StatusUid)> _statusUids = new(StringComparer.Ordinal);
+
+    public SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, byte[]? digestKey = null)
+    {
+        _client = client;
+        _events = events;
+        _time = time;
+        _logger = logger;
+        _digestKey = digestKey ?? RandomNumberGenerator.GetBytes(32);
+    }
+
+    public async Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
+    {
+        var spc = secretProviderClass;
+        if (spc.SecretObjects.Count == 0)
+        {
+            return;
+        }
+
+        var files = new Dictionary<string, SecretFile>(StringComparer.Ordinal);
+        foreach (var file in outcome.Contents ?? [])
+        {
+            files[file.Path] = file;
+        }
+
+        OwnerReference? owner = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in spc.SecretObjects)
+        {
+            var name = entry.SecretName.Trim();
+            try
+            {
+                if (!seen.Add(name))
+                {
+                    throw SecretDataBuilder.Fail(spc, name, "secretName is listed more than once in spec.secretObjects");
+                }
+
+                var desired = SecretDataBuilder.Build(spc, entry, files);
+                owner ??= await OwnerAsync(request, spc, cancellationToken).ConfigureAwait(false);
+                await SyncAsync(request, spc, desired, owner, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SecretStoreException ex)
+            {
+                await ReportAsync(request, spc, name, ex.Message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex)
+            {
+                var hint = ex.Kind == KubernetesErrorKind.Forbidden && ex.Call.Contains(" secrets ", StringComparison.Ordinal) ? $" ({RbacHint})" : string.Empty;
+                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: {ex.Message}{hint}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken)
+    {
+        // The status is deleted with the volume; the garbage collector drops it from each Secret's owners
+        // (and deletes a Secret it was the last owner of). Forget it, so a later pod's write checks the Secret.
+        if (record is not null && _statusUids.TryRemove($"{record.PodNamespace}/{PodStatusWriter.NameFor(record.PodName, record.PodNamespace, record.SecretProviderClass)}", out var status))
+        {
+            foreach (var (key, written) in _written)
+            {
+                if (written.Owners.Contains(status.StatusUid))
+                {
+                    _written.TryRemove(key, out _);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task<OwnerReference> OwnerAsync(PublishRequest request, SecretProviderClass spc, CancellationToken cancellationToken)
+    {
+        var ns = request.Pod.Namespace;
+        var statusName = PodStatusWriter.NameFor(request.Pod.Name, ns, spc.Name);
+        var key = $"{ns}/{statusName}";
+        if (!_statusUids.TryGetValue(key, out var known) || known.PodUid != request.Pod.Uid)
+        {
+            KubeSecretProviderClassPodStatus status;
+            try
+            {
+                status = await _client.GetPodStatusAsync(ns, statusName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+            {
+                throw new SecretStoreException(
+                    FailureKind.NotFound,
+                    $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
+                { Reason = SyncReasons.FailedToCreateSecret };
+            }
+
+            known = (request.Pod.Uid, status.Metadata?.Uid ?? string.Empty);
+            if (known.StatusUid.Length == 0)
+            {
+                throw new SecretStoreException(FailureKind.Internal, $"SecretProviderClass {spc.Description}: cannot sync Secrets: SecretProviderClassPodStatus {key} has no uid") { Reason = SyncReasons.FailedToCreateSecret };
+            }
+
+            _statusUids[key] = known;
+        }
+
+        return new OwnerReference { ApiVersion = OwnerApiVersion, Kind = OwnerKind, Name = statusName, Uid = known.StatusUid };
+    }
+
+    private async Task SyncAsync(PublishRequest request, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
+    {
+        var ns = request.Pod.Namespace;
+        var key = $"{ns}/{desired.Name}";
+        var podName = $"{ns}/{request.Pod.Name}";
+        using var held = await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        var digest = desired.Digest(_digestKey);
+        var now = _time.GetUtcNow();
+        if (_written.TryGetValue(key, out var last) && last.Owners.Contains(owner.Uid) && now - last.VerifiedAt < VerifyInterval &&
+            CryptographicOperations.FixedTimeEquals(last.Digest, digest))
+        {
+            SyncLog.SecretUnchanged(_logger, ns, desired.Name, spc.Description);
+            return;
+        }
+
+        _written.TryRemove(key, out _);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetOrNullAsync(ns, desired.Name, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                try
+                {
+                    var created = await _client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false);
+                    Remember(key, digest, created, now);
+                    SyncLog.SecretWritten(_logger, ns, desired.Name, "created", spc.Description, podName);
+                    return;
+                }
+                catch (KubernetesApiException ex) when (ex.IsAlreadyExists && attempt < MaxConflictAttempts)
+                {
+                    // Another writer (a pod on another node) created it first: read it and merge.
+                    KubernetesLog.ConflictRetry(_logger, $"create secrets {key}", attempt);
+                    continue;
+                }
+            }
+
+            if (current.Metadata?.Labels?.GetValueOrDefault(SecretDataBuilder.ManagedLabel) != "true")
+            {
+                SyncLog.NotOurs(_logger, ns, desired.Name, spc.Description);
+                throw SecretDataBuilder.Fail(spc, desired.Name,
+                    $"a Secret of that name already exists and is not managed by the driver (no label {SecretDataBuilder.ManagedLabel}=true); it was left unchanged. Rename secretName, or delete that Secret to let the driver create it");
+            }
+
+            var currentType = string.IsNullOrEmpty(current.Type) ? SecretTypes.Opaque : current.Type;
+            if (currentType != desired.Type)
+            {
+                throw SecretDataBuilder.Fail(spc, desired.Name,
+                    $"the existing Secret has type {currentType} and the class asks for {desired.Type}; a Secret's type cannot change, so delete the Secret to let the driver re-create it");
+            }
+
+            var (patch, dataChanged) = Diff(current, desired, owner);
+            if (patch is null)
+            {
+                Remember(key, digest, current, now);
+                SyncLog.SecretUnchanged(_logger, ns, desired.Name, spc.Description);
+                return;
+            }
+
+            try
+            {
+                var patched = await _client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false);
+                Remember(key, digest, patched, now);
+                SyncLog.SecretWritten(_logger, ns, desired.Name, dataChanged ? "updated" : "owner added", spc.Description, podName);
+                if (dataChanged)
+                {
+                    await _events.RecordAsync(request.Pod, "Normal", SyncReasons.SecretRotationComplete, $"successfully rotated K8s secret {desired.Name}", cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < MaxConflictAttempts)
+            {
+                KubernetesLog.ConflictRetry(_logger, $"patch secrets {key}", attempt);
+            }
+        }
+    }
+
+    private async Task<KubeSecret?> GetOrNullAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static KubeSecret NewSecret(string ns, DesiredSecret desired, OwnerReference owner) => new()
+    {
+        Metadata = new KubeObjectMeta
+        {
+            Name = desired.Name,
+            Namespace = ns,
+            Labels = new Dictionary<string, string>(desired.Labels, StringComparer.Ordinal),
+            Annotations = desired.Annotations.Count == 0 ? null : new Dictionary<string, string>(desired.Annotations, StringComparer.Ordinal),
+            OwnerReferences = [owner],
+        },
+        Type = desired.Type,
+        Data = new Dictionary<string, byte[]>(desired.Data, StringComparer.Ordinal),
+    };
+
+    /// <summary>
+    /// A merge patch (locked to the read resourceVersion) bringing <paramref name="current"/> to what the entry
+    /// wants, or null if it already is. Data is replaced exactly; labels and annotations are set, never removed
+    /// (other tools may own some); our owner is added to the existing ones.
+    /// </summary>
+    private static (JsonObject? Patch, bool DataChanged) Diff(KubeSecret current, DesiredSecret desired, OwnerReference owner)
+    {
+        var metadata = new JsonObject();
+        var labels = ChangedEntries(current.Metadata?.Labels, desired.Labels);
+        if (labels is not null)
+        {
+            metadata["labels"] = labels;
+        }
+
+        var annotations = ChangedEntries(current.Metadata?.Annotations, desired.Annotations);
+        if (annotations is not null)
+        {
+            metadata["annotations"] = annotations;
+        }
+
+        var owners = current.Metadata?.OwnerReferences ?? [];
+        if (!owners.Any(o => o.Uid == owner.Uid))
+        {
+            var list = new JsonArray();
+            foreach (var existing in owners.Append(owner))
+            {
+                list.Add(OwnerJson(existing));
+            }
+
+            metadata["ownerReferences"] = list;
+        }
+
+        var data = new JsonObject();
+        var have = current.Data ?? [];
+        foreach (var (k, v) in desired.Data)
+        {
+            if (!have.TryGetValue(k, out var old) || !old.AsSpan().SequenceEqual(v))
+            {
+                data[k] = Convert.ToBase64String(v);
+            }
+        }
+
+        foreach (var k in have.Keys.Where(k => !desired.Data.ContainsKey(k)))
+        {
+            data[k] = null;
+        }
+
+        if (metadata.Count == 0 && data.Count == 0)
+        {
+            return (null, false);
+        }
+
+        metadata["resourceVersion"] = current.Metadata?.ResourceVersion;
+        var patch = new JsonObject { ["metadata"] = metadata };
+        if (data.Count > 0)
+        {
+            patch["data"] = data;
+        }
+
+        return (patch, data.Count > 0);
+    }
+
+    private static JsonObject? ChangedEntries(Dictionary<string, string>? current, IReadOnlyDictionary<string, string> desired)
+    {
+        JsonObject? changed = null;
+        foreach (var (k, v) in desired)
+        {
+            if (current is null || !current.TryGetValue(k, out var old) || old != v)
+            {
+                (changed ??= [])[k] = v;
+            }
+        }
+
+        return changed;
+    }
+
+    private static JsonObject OwnerJson(OwnerReference owner)
+    {
+        var json = new JsonObject { ["apiVersion"] = owner.ApiVersion, ["kind"] = owner.Kind, ["name"] = owner.Name, ["uid"] = owner.Uid };
+        if (owner.Controller is { } controller)
+        {
+            json["controller"] = controller;
+        }
+
+        if (owner.BlockOwnerDeletion is { } block)
+        {
+            json["blockOwnerDeletion"] = block;
+        }
+
+        return json;
+    }
+
+    private void Remember(string key, byte[] digest, KubeSecret written, DateTimeOffset now) =>
+        _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
+
+    private async Task ReportAsync(PublishRequest request, SecretProviderClass spc, string secretName, string message, CancellationToken cancellationToken)
+    {
+        SyncLog.SyncFailed(_logger, request.Pod.Namespace, secretName, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}", message);
+        await _events.RecordAsync(request.Pod, "Warning", SyncReasons.FailedToCreateSecret, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record Written(byte[] Digest, IReadOnlySet<string> Owners, DateTimeOffset VerifiedAt);
+}

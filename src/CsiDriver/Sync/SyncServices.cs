@@ -1,0 +1,17 @@
+using CsiDriver.Kubernetes;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Sync;
+
+/// <summary>Registers Secret sync; called only when a Kubernetes API is configured.</summary>
+internal static class SyncServices
+{
+    public static IServiceCollection AddSecretSync(this IServiceCollection services) =>
+        services.AddSingleton<IPublishObserver>(sp => new SecretMirror(
+            sp.GetRequiredService<KubernetesClient>(),
+            sp.GetRequiredService<PodEventRecorder>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SecretMirror>>()));
+}

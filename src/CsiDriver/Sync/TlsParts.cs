@@ -1,0 +1,201 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace CsiDriver.Sync;
+
+/// <summary>
+/// Upstream's conversion for <c>kubernetes.io/tls</c> Secrets: an object (PEM bundle, or PKCS#12 with an
+/// empty password) mapped to <c>tls.crt</c> yields all its CERTIFICATE blocks; mapped to <c>tls.key</c>,
+/// its private key re-encoded as <c>RSA PRIVATE KEY</c> (PKCS#1) or <c>EC PRIVATE KEY</c> (SEC1).
+/// So one certificate object can feed both keys, as users of Azure Key Vault and others rely on.
+/// Failures say what was wrong with the object's format and never include its bytes or a parser's text.
+/// </summary>
+internal static class TlsParts
+{
+    public const string CertificateKey = "tls.crt";
+    public const string PrivateKeyKey = "tls.key";
+
+    /// <summary>The bytes to store under <paramref name="key"/>; keys other than tls.crt and tls.key pass through.</summary>
+    /// <exception cref="FormatException">The object holds no usable certificate or key (the message names neither value nor parser output).</exception>
+    public static byte[] Convert(string key, byte[] contents) => key switch
+    {
+        CertificateKey => Certificates(contents),
+        PrivateKeyKey => PrivateKey(contents),
+        _ => contents,
+    };
+
+    private static byte[] Certificates(byte[] contents)
+    {
+        var pem = new StringBuilder();
+        var any = false;
+        foreach (var (label, der) in PemBlocks(contents))
+        {
+            any = true;
+            if (label == "CERTIFICATE")
+            {
+                pem.Append(PemEncoding.Write("CERTIFICATE", der)).Append('\n');
+            }
+        }
+
+        if (!any)
+        {
+            foreach (var certificate in Pkcs12(contents))
+            {
+                pem.Append(PemEncoding.Write("CERTIFICATE", certificate.RawData)).Append('\n');
+                certificate.Dispose();
+            }
+        }
+
+        if (pem.Length == 0)
+        {
+            throw new FormatException("holds no certificate (expected PEM CERTIFICATE blocks or PKCS#12 with an empty password)");
+        }
+
+        return Encoding.ASCII.GetBytes(pem.ToString());
+    }
+
+    private static byte[] PrivateKey(byte[] contents)
+    {
+        var blocks = PemBlocks(contents).ToList();
+        if (blocks.Count == 0)
+        {
+            var certificates = Pkcs12(contents);
+            try
+            {
+                foreach (var certificate in certificates)
+                {
+                    using var rsa = certificate.GetRSAPrivateKey();
+                    if (rsa is not null)
+                    {
+                        return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
+                    }
+
+                    using var ec = certificate.GetECDsaPrivateKey();
+                    if (ec is not null)
+                    {
+                        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+                    }
+                }
+            }
+            catch (CryptographicException)
+            {
+                throw new FormatException("holds a PKCS#12 private key that cannot be exported");
+            }
+            finally
+            {
+                foreach (var certificate in certificates)
+                {
+                    certificate.Dispose();
+                }
+            }
+
+            throw new FormatException("holds no private key (expected a PEM private key or PKCS#12 with an empty password)");
+        }
+
+        foreach (var (label, der) in blocks)
+        {
+            try
+            {
+                switch (label)
+                {
+                    case "RSA PRIVATE KEY":
+                    {
+                        using var rsa = RSA.Create();
+                        rsa.ImportRSAPrivateKey(der, out _);
+                        return Pem(label, rsa.ExportRSAPrivateKey());
+                    }
+
+                    case "EC PRIVATE KEY":
+                    {
+                        using var ec = ECDsa.Create();
+                        ec.ImportECPrivateKey(der, out _);
+                        return Pem(label, ec.ExportECPrivateKey());
+                    }
+
+                    case "PRIVATE KEY":
+                        return FromPkcs8(der);
+                }
+            }
+            catch (CryptographicException)
+            {
+                throw new FormatException($"has a {label} block that is not a valid key");
+            }
+        }
+
+        throw new FormatException("holds no PEM private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
+    }
+
+    private static byte[] FromPkcs8(byte[] der)
+    {
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportPkcs8PrivateKey(der, out _);
+            return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
+        }
+        catch (CryptographicException)
+        {
+            // Not RSA; try EC below.
+        }
+
+        using var ec = ECDsa.Create();
+        ec.ImportPkcs8PrivateKey(der, out _);
+        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+    }
+
+    private static byte[] Pem(string label, byte[] der)
+    {
+        var text = PemEncoding.Write(label, der);
+        var bytes = new byte[Encoding.ASCII.GetByteCount(text) + 1];
+        Encoding.ASCII.GetBytes(text, bytes);
+        bytes[^1] = (byte)'\n';
+        CryptographicOperations.ZeroMemory(der);
+        return bytes;
+    }
+
+    private static IEnumerable<(string Label, byte[] Der)> PemBlocks(byte[] contents)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(contents);
+        }
+        catch (DecoderFallbackException)
+        {
+            yield break;
+        }
+
+        var rest = text.AsMemory();
+        while (PemEncoding.TryFind(rest.Span, out var fields))
+        {
+            var label = rest.Span[fields.Label].ToString();
+            var der = new byte[fields.DecodedDataLength];
+            if (System.Convert.TryFromBase64Chars(rest.Span[fields.Base64Data], der, out var written))
+            {
+                yield return (label, der[..written]);
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+    }
+
+    private static X509Certificate2Collection Pkcs12(byte[] contents)
+    {
+        try
+        {
+            return X509CertificateLoader.LoadPkcs12Collection(contents, string.Empty, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
+        }
+        catch (CryptographicException)
+        {
+            try
+            {
+                return X509CertificateLoader.LoadPkcs12Collection(contents, null, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
+            }
+            catch (CryptographicException)
+            {
+                return [];
+            }
+        }
+    }
+}
