@@ -26,6 +26,9 @@ internal sealed class SecretMirror : IPublishObserver
     public const string OwnerApiVersion = "secrets-store.csi.x-k8s.io/v1";
     public const string OwnerKind = "SecretProviderClassPodStatus";
     public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply deploy/rbac/clusterrole-syncsecret.yaml (upstream Helm chart: syncSecret.enabled=true)";
+    /// <summary>The longest all syncs of one publish may take: kubelet waits on NodePublishVolume, and a hung API must not hold the mount.</summary>
+    public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(30);
+
     private const int MaxConflictAttempts = 5;
 
     private readonly KubernetesClient _client;
@@ -33,6 +36,7 @@ internal sealed class SecretMirror : IPublishObserver
     private readonly TimeProvider _time;
     private readonly ILogger<SecretMirror> _logger;
     private readonly byte[] _digestKey;
+    private readonly TimeSpan _budget;
     private readonly KeyedLock _locks = new();
 
     // Per Secret: a keyed digest of what was last written or verified, and the owners then present.
@@ -42,8 +46,9 @@ internal sealed class SecretMirror : IPublishObserver
     // Per SecretProviderClassPodStatus: its uid, for the ownerReference, and the pod it was read for.
     private readonly ConcurrentDictionary<string, (string PodUid, string StatusUid)> _statusUids = new(StringComparer.Ordinal);
 
-    public SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, byte[]? digestKey = null)
+    public SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, byte[]? digestKey = null, TimeSpan? budget = null)
     {
+        _budget = budget ?? DefaultBudget;
         _client = client;
         _events = events;
         _time = time;
@@ -65,6 +70,8 @@ internal sealed class SecretMirror : IPublishObserver
             files[file.Path] = file;
         }
 
+        using var budget = new CancellationTokenSource(_budget, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         OwnerReference? owner = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in spc.SecretObjects)
@@ -78,8 +85,13 @@ internal sealed class SecretMirror : IPublishObserver
                 }
 
                 var desired = SecretDataBuilder.Build(spc, entry, files);
-                owner ??= await OwnerAsync(request, spc, cancellationToken).ConfigureAwait(false);
-                await SyncAsync(request, spc, desired, owner, cancellationToken).ConfigureAwait(false);
+                owner ??= await OwnerAsync(request, spc, linked.Token).ConfigureAwait(false);
+                await SyncAsync(request, spc, desired, owner, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: the Kubernetes API did not finish within {_budget.TotalSeconds:F0} s; the next republish retries", cancellationToken).ConfigureAwait(false);
+                return;
             }
             catch (SecretStoreException ex)
             {
