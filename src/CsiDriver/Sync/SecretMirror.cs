@@ -64,8 +64,15 @@ internal sealed class SecretMirror : IPublishObserver
             return;
         }
 
+        if (outcome.Contents is null)
+        {
+            // A publish path that did not pass the files on: syncing would wrongly report every object missing.
+            SyncLog.NoContents(_logger, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}");
+            return;
+        }
+
         var files = new Dictionary<string, SecretFile>(StringComparer.Ordinal);
-        foreach (var file in outcome.Contents ?? [])
+        foreach (var file in outcome.Contents)
         {
             files[file.Path] = file;
         }

@@ -16,4 +16,7 @@ internal static partial class SyncLog
 
     [LoggerMessage(753, LogLevel.Warning, "Secret {Namespace}/{Secret} exists and is not managed by the driver (no label secrets-store.csi.k8s.io/managed=true); left unchanged (SecretProviderClass {Class})")]
     public static partial void NotOurs(ILogger logger, string @namespace, string secret, string @class);
+
+    [LoggerMessage(754, LogLevel.Warning, "Secret sync skipped for SecretProviderClass {Class} (pod {Pod}): the publish outcome carried no file contents")]
+    public static partial void NoContents(ILogger logger, string @class, string pod);
 }
