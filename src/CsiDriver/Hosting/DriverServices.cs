@@ -2,6 +2,7 @@ using CsiDriver.Csi;
 using CsiDriver.Grpc;
 using CsiDriver.Mounting;
 using CsiDriver.Providers;
+using CsiDriver.Providers.Gcp;
 using CsiDriver.Providers.Local;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
@@ -33,6 +34,7 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddGcpProvider(options.MaxObjectBytes);
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
 
         services.TryAddSingleton<VolumePublisher>();

@@ -7,7 +7,7 @@ namespace CsiDriver.Providers.Gcp;
 internal static partial class GcpLog
 {
     [LoggerMessage(EventId = 600, Level = LogLevel.Debug, Message = "gcp: fetching {Count} resource(s) for {Class} with auth {Auth}")]
-    public static partial void Fetching(ILogger logger, int count, string @class, string auth);
+    public static partial void Fetching(ILogger logger, int count, string @class, GcpAuthMode auth);
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "gcp: call to {Host} failed ({Kind}); retry {Attempt} in {DelayMs:0} ms")]
     public static partial void Retrying(ILogger logger, string host, int attempt, double delayMs, FailureKind kind);
