@@ -86,7 +86,12 @@ internal sealed class GcpProvider : IProvider
                     try
                     {
                         files.Add(new SecretFile(entry.OutputPath, Extract(entry, resource.Payload), entry.Mode));
-                        versions.Add(new ObjectVersion(entry.ResourceName, resource.Version));
+                        var version = new ObjectVersion(entry.ResourceName, resource.Version);
+                        if (!versions.Contains(version))
+                        {
+                            // One resource feeding several files is one object in pod status.
+                            versions.Add(version);
+                        }
                     }
                     catch (FormatException ex)
                     {
