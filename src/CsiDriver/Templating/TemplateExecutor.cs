@@ -357,6 +357,11 @@ internal sealed class TemplateExecutor
         {
             throw Fail(function, $"error calling {function.Name}: {e.Message}", e.Kind);
         }
+        catch (Exception e) when (e is not (TemplateException or OperationCanceledException))
+        {
+            // Framework exception text can quote its input; report only the exception type.
+            throw Fail(function, $"error calling {function.Name}: {e.GetType().Name}");
+        }
 
         if (result is string s && s.Length > _limits.MaxOutputBytes)
         {

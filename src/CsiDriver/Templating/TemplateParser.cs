@@ -170,10 +170,10 @@ internal sealed class TemplateParser
             else
             {
                 Expect(TokenKind.RightDelim, "else");
-                (elseBody, terminator, _) = ParseList();
+                (elseBody, terminator, var secondElse) = ParseList();
                 if (terminator == Terminator.Else)
                 {
-                    throw Fail(Peek().Offset, $"unexpected second {{{{else}}}} in {{{{{keyword}}}}}");
+                    throw Fail(secondElse, $"unexpected second {{{{else}}}} in {{{{{keyword}}}}}");
                 }
             }
         }
