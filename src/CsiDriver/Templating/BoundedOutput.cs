@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace CsiDriver.Templating;
+
+/// <summary>The rendered bytes, refusing to grow past the output limit.</summary>
+internal sealed class BoundedOutput(int maxBytes)
+{
+    private byte[] _buffer = new byte[256];
+    private int _length;
+
+    /// <summary>Appends, or returns false (writing nothing) when the limit would be exceeded.</summary>
+    public bool TryWrite(ReadOnlySpan<byte> bytes)
+    {
+        if ((long)_length + bytes.Length > maxBytes)
+        {
+            return false;
+        }
+
+        EnsureCapacity(_length + bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+        return true;
+    }
+
+    public bool TryWrite(string text)
+    {
+        var count = Encoding.UTF8.GetByteCount(text);
+        if ((long)_length + count > maxBytes)
+        {
+            return false;
+        }
+
+        EnsureCapacity(_length + count);
+        _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
+        return true;
+    }
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    /// <summary>Zeroes the working buffer: it may hold secret values.</summary>
+    public void Clear()
+    {
+        Array.Clear(_buffer);
+        _length = 0;
+    }
+
+    private void EnsureCapacity(int needed)
+    {
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        var next = new byte[Math.Max(needed, Math.Min(maxBytes, _buffer.Length * 2))];
+        _buffer.AsSpan(0, _length).CopyTo(next);
+        Array.Clear(_buffer);
+        _buffer = next;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace CsiDriver.Templating.Functions;
+
+/// <summary>
+/// ESO's PEM and PKCS#12 helpers: filterPEM keeps blocks of one type; pkcs12key/pkcs12cert (and the
+/// *Pass variants) turn a PKCS#12 archive, binary or base64, into PEM.
+/// </summary>
+internal static class CertificateFunctions
+{
+    public static IEnumerable<TemplateFunction> All() =>
+    [
+        TemplateFunction.Fixed("filterPEM", 2, a => FilterPem(a, a.Text(0), a.Text(1))),
+        TemplateFunction.Fixed("pkcs12key", 1, a => Pkcs12Key(a, "", 0)),
+        TemplateFunction.Fixed("pkcs12keyPass", 2, a => Pkcs12Key(a, a.Text(0), 1)),
+        TemplateFunction.Fixed("pkcs12cert", 1, a => Pkcs12Certificates(a, "", 0)),
+        TemplateFunction.Fixed("pkcs12certPass", 2, a => Pkcs12Certificates(a, a.Text(0), 1)),
+    ];
+
+    private static string FilterPem(FunctionArguments args, string type, string input)
+    {
+        var output = new StringBuilder();
+        var rest = input.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var label = rest[fields.Label];
+            if (label.Equals(type, StringComparison.OrdinalIgnoreCase))
+            {
+                var der = Convert.FromBase64String(rest[fields.Base64Data].ToString());
+                output.Append(Encode(label.ToString(), der));
+            }
+
+            rest = rest[fields.Location.End.Value..];
+        }
+
+        if (output.Length == 0 && !rest.IsWhiteSpace())
+        {
+            throw args.Failure("found junk that is not a PEM block");
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>Go's pem.Encode layout: 64-character lines and a trailing newline.</summary>
+    private static string Encode(string label, ReadOnlySpan<byte> der) => new string(PemEncoding.Write(label, der)) + "\n";
+
+    private static string Pkcs12Key(FunctionArguments args, string password, int index)
+    {
+        using var archive = Load(args, password, index);
+        foreach (var certificate in archive.Certificates)
+        {
+            if (!certificate.HasPrivateKey)
+            {
+                continue;
+            }
+
+            using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey()
+                ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
+                ?? certificate.GetDSAPrivateKey();
+            if (key is null)
+            {
+                throw args.Failure("unsupported private key type");
+            }
+
+            var pkcs8 = key.ExportPkcs8PrivateKey();
+            try
+            {
+                return Encode("PRIVATE KEY", pkcs8);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pkcs8);
+            }
+        }
+
+        throw args.Failure("the PKCS#12 archive holds no private key");
+    }
+
+    private static string Pkcs12Certificates(FunctionArguments args, string password, int index)
+    {
+        using var archive = Load(args, password, index);
+        var output = new StringBuilder();
+        foreach (var certificate in ChainOrder.Sort(archive.Certificates))
+        {
+            output.Append(Encode("CERTIFICATE", certificate.RawData));
+        }
+
+        return output.ToString();
+    }
+
+    private static LoadedArchive Load(FunctionArguments args, string password, int index)
+    {
+        var bytes = EncodingFunctions.StringBytes(args, index);
+        var der = TryBase64(bytes) ?? bytes;
+        try
+        {
+            var collection = X509CertificateLoader.LoadPkcs12Collection(
+                der, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
+            return new LoadedArchive(collection);
+        }
+        catch (CryptographicException)
+        {
+            // The exception text is generic, but say it in our words and keep nothing of the input.
+            throw args.Failure("cannot decode the PKCS#12 archive (wrong password or corrupt data)");
+        }
+    }
+
+    /// <summary>Base64 text (as providers often deliver a PFX) is decoded; binary input is used as-is.</summary>
+    private static byte[]? TryBase64(byte[] bytes)
+    {
+        if (bytes.Length == 0 || bytes.Any(b => !(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'+' or (byte)'/' or (byte)'=' or (byte)'\r' or (byte)'\n')))
+        {
+            return null;
+        }
+
+        var text = Encoding.ASCII.GetString(bytes);
+        var buffer = new byte[text.Length];
+        return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
+    }
+
+    private sealed class LoadedArchive(X509Certificate2Collection certificates) : IDisposable
+    {
+        public X509Certificate2Collection Certificates { get; } = certificates;
+
+        public void Dispose()
+        {
+            foreach (var certificate in Certificates)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace CsiDriver.Templating.Functions;
+
+/// <summary>
+/// Evaluated arguments of one call, with Go-like type checks whose errors name the function,
+/// the argument position and types, never the values.
+/// </summary>
+internal sealed class FunctionArguments(string function, object?[] values, TemplateLimits limits)
+{
+    public string Function { get; } = function;
+
+    public TemplateLimits Limits { get; } = limits;
+
+    public int Count => values.Length;
+
+    public object? this[int index] => values[index];
+
+    public IReadOnlyList<object?> All => values;
+
+    public object? Last => values[^1];
+
+    public string Text(int index)
+    {
+        if (TemplateValues.TryGetText(values[index], out var text))
+        {
+            return text;
+        }
+
+        throw WrongType(index, "string");
+    }
+
+    public long Integer(int index)
+    {
+        switch (values[index])
+        {
+            case long l:
+                return l;
+            case double d when Math.Abs(d) < 9e15 && Math.Floor(d) == d:
+                return (long)d;
+            default:
+                throw WrongType(index, "int");
+        }
+    }
+
+    public bool Boolean(int index) => values[index] is bool b ? b : throw WrongType(index, "bool");
+
+    public IReadOnlyDictionary<string, object?> Map(int index) =>
+        values[index] as IReadOnlyDictionary<string, object?> ?? throw WrongType(index, "map");
+
+    /// <summary>Rejects a result before it is built when it would exceed the output limit.</summary>
+    public void EnsureSize(long length)
+    {
+        if (length > Limits.MaxOutputBytes)
+        {
+            throw new TemplateFunctionException(
+                $"{Function}: result would be larger than the {Limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
+        }
+    }
+
+    public TemplateFunctionException Failure(string cause) => new($"{Function}: {cause}");
+
+    private TemplateFunctionException WrongType(int index, string expected) =>
+        new($"wrong type for argument {index + 1} of {Function}: expected {expected}, got {TemplateValues.TypeName(values[index])}");
+}

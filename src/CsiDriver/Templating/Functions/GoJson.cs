@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace CsiDriver.Templating.Functions;
+
+/// <summary>
+/// JSON as Go's encoding/json writes and reads it for templates: sorted map keys, HTML-safe escapes
+/// (unless raw), numbers decoded as float64.
+/// </summary>
+internal static class GoJson
+{
+    private const int MaxDepth = 64;
+
+    public static string Serialize(object? value, bool escapeHtml, string? indent)
+    {
+        var sb = new StringBuilder();
+        Write(sb, value, escapeHtml, indent, 0);
+        return sb.ToString();
+    }
+
+    private static void Write(StringBuilder sb, object? value, bool escapeHtml, string? indent, int level)
+    {
+        if (level > MaxDepth)
+        {
+            throw new TemplateFunctionException($"value nested deeper than {MaxDepth}");
+        }
+
+        switch (value)
+        {
+            case null:
+                sb.Append("null");
+                return;
+            case bool b:
+                sb.Append(b ? "true" : "false");
+                return;
+            case long l:
+                sb.Append(l.ToString(CultureInfo.InvariantCulture));
+                return;
+            case double d:
+                if (!double.IsFinite(d))
+                {
+                    throw new TemplateFunctionException("unsupported float value");
+                }
+
+                sb.Append(TemplateValues.FormatJsonFloat(d));
+                return;
+            case string or TemplateBytes:
+                TemplateValues.TryGetText(value, out var text);
+                WriteString(sb, text, escapeHtml);
+                return;
+            case IReadOnlyDictionary<string, object?> map:
+                WriteContainer(sb, '{', '}', TemplateValues.SortedKeys(map), escapeHtml, indent, level, (key, inner) =>
+                {
+                    WriteString(sb, key, escapeHtml);
+                    sb.Append(indent is null ? ":" : ": ");
+                    Write(sb, map[key], escapeHtml, indent, inner);
+                });
+                return;
+            case IReadOnlyList<object?> list:
+                WriteContainer(sb, '[', ']', list, escapeHtml, indent, level, (item, inner) => Write(sb, item, escapeHtml, indent, inner));
+                return;
+            default:
+                WriteString(sb, TemplateValues.Format(value), escapeHtml);
+                return;
+        }
+    }
+
+    private static void WriteContainer<T>(
+        StringBuilder sb, char open, char close, IReadOnlyList<T> items, bool escapeHtml, string? indent, int level, Action<T, int> writeItem)
+    {
+        sb.Append(open);
+        if (items.Count == 0)
+        {
+            sb.Append(close);
+            return;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(',');
+            }
+
+            NewLine(sb, indent, level + 1);
+            writeItem(items[i], level + 1);
+        }
+
+        NewLine(sb, indent, level);
+        sb.Append(close);
+    }
+
+    private static void NewLine(StringBuilder sb, string? indent, int level)
+    {
+        if (indent is null)
+        {
+            return;
+        }
+
+        sb.Append('\n');
+        for (var i = 0; i < level; i++)
+        {
+            sb.Append(indent);
+        }
+    }
+
+    private static void WriteString(StringBuilder sb, string text, bool escapeHtml)
+    {
+        sb.Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                case '<' or '>' or '&' when escapeHtml:
+                case '\u2028' or '\u2029':
+                case < ' ':
+                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    sb.Append(c);
+                    break;
+            }
+        }
+
+        sb.Append('"');
+    }
+
+    /// <summary>Parses JSON into maps, lists, strings, float64 numbers, bools and nil.</summary>
+    public static object? Deserialize(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            return Convert(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            // JsonException's message quotes the offending input; report only its position.
+            throw new TemplateFunctionException(
+                $"input is not valid JSON (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1})");
+        }
+    }
+
+    private static object? Convert(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Aggregate(
+            new Dictionary<string, object?>(StringComparer.Ordinal),
+            (map, property) =>
+            {
+                map[property.Name] = Convert(property.Value);
+                return map;
+            }),
+        JsonValueKind.Array => element.EnumerateArray().Select(Convert).ToList(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}

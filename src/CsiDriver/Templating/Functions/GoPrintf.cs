@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+
+namespace CsiDriver.Templating.Functions;
+
+/// <summary>
+/// fmt.Sprintf for the verbs templates use: %s %v %q %d %x %X %o %b %c %t %f %e %g %%, with flags
+/// (- + space 0), width and precision. Go prints type mismatches into the output ("%!d(string=...)");
+/// here they are errors, so a secret never lands in a file by accident.
+/// </summary>
+internal static class GoPrintf
+{
+    public static string Format(FunctionArguments args)
+    {
+        var format = args.Text(0);
+        var sb = new StringBuilder(format.Length + 16);
+        var next = 1;
+        for (var i = 0; i < format.Length; i++)
+        {
+            var c = format[i];
+            if (c != '%')
+            {
+                sb.Append(c);
+                continue;
+            }
+
+            var spec = ReadSpec(format, ref i, args);
+            if (spec.Verb == '%')
+            {
+                sb.Append('%');
+                continue;
+            }
+
+            if (next >= args.Count)
+            {
+                throw args.Failure($"missing argument for %{spec.Verb}");
+            }
+
+            var body = FormatOne(spec, args[next], next, args);
+            next++;
+            Pad(sb, body, spec, args);
+        }
+
+        if (next < args.Count)
+        {
+            throw args.Failure($"{args.Count - next} extra argument(s) for the format");
+        }
+
+        return sb.ToString();
+    }
+
+    private readonly record struct Spec(char Verb, bool Minus, bool Plus, bool Space, bool Zero, int Width, int Precision);
+
+    private static Spec ReadSpec(string format, ref int i, FunctionArguments args)
+    {
+        bool minus = false, plus = false, space = false, zero = false;
+        i++;
+        for (; i < format.Length; i++)
+        {
+            switch (format[i])
+            {
+                case '-': minus = true; continue;
+                case '+': plus = true; continue;
+                case ' ': space = true; continue;
+                case '0': zero = true; continue;
+                case '#': continue;
+            }
+
+            break;
+        }
+
+        var width = ReadNumber(format, ref i, args);
+        var precision = -1;
+        if (i < format.Length && format[i] == '.')
+        {
+            i++;
+            precision = Math.Max(0, ReadNumber(format, ref i, args));
+        }
+
+        if (i >= format.Length)
+        {
+            throw args.Failure("format ends in the middle of a verb");
+        }
+
+        if (format[i] == '*')
+        {
+            throw args.Failure("'*' width or precision is not supported");
+        }
+
+        return new Spec(format[i], minus, plus, space, zero, width, precision);
+    }
+
+    private static int ReadNumber(string format, ref int i, FunctionArguments args)
+    {
+        long value = -1;
+        while (i < format.Length && char.IsAsciiDigit(format[i]))
+        {
+            value = Math.Max(0, value) * 10 + (format[i] - '0');
+            args.EnsureSize(value);
+            i++;
+        }
+
+        return (int)value;
+    }
+
+    private static string FormatOne(Spec spec, object? value, int position, FunctionArguments args)
+    {
+        switch (spec.Verb)
+        {
+            case 'v':
+                return value is double d0 && spec.Precision < 0 ? Signed(TemplateValues.FormatFloat(d0), spec)
+                    : value is long l0 ? Signed(l0.ToString(CultureInfo.InvariantCulture), spec)
+                    : value is null ? "<nil>" : TemplateValues.Format(value);
+            case 's':
+                var text = value is null ? "<nil>" : TemplateValues.Format(value);
+                return spec.Precision >= 0 ? TruncateRunes(text, spec.Precision) : text;
+            case 'q':
+                if (value is long rune)
+                {
+                    return GoText.Quote(char.ConvertFromUtf32((int)rune), '\'');
+                }
+
+                return GoText.Quote(TemplateValues.TryGetText(value, out var q) ? q : throw Mismatch(spec, value, position, args));
+            case 'd':
+                return Signed(Integer(spec, value, position, args).ToString(CultureInfo.InvariantCulture), spec);
+            case 'x' or 'X':
+                var hex = value switch
+                {
+                    long l => (l < 0 ? "-" : "") + Math.Abs(l).ToString("x", CultureInfo.InvariantCulture),
+                    string or TemplateBytes => Convert.ToHexStringLower(TemplateValues.ToBytes(value)),
+                    _ => throw Mismatch(spec, value, position, args),
+                };
+                return spec.Verb == 'X' ? hex.ToUpperInvariant() : hex;
+            case 'o':
+                return Signed(Radix(Integer(spec, value, position, args), 8), spec);
+            case 'b':
+                return Signed(Radix(Integer(spec, value, position, args), 2), spec);
+            case 'c':
+                return char.ConvertFromUtf32((int)Integer(spec, value, position, args));
+            case 't':
+                return value is bool b ? (b ? "true" : "false") : throw Mismatch(spec, value, position, args);
+            case 'f' or 'F' or 'e' or 'E' or 'g' or 'G':
+                var number = value switch
+                {
+                    double d => d,
+                    long l => l,
+                    _ => throw Mismatch(spec, value, position, args),
+                };
+                return Signed(FormatFloat(spec, number), spec);
+            default:
+                throw args.Failure($"unsupported verb %{spec.Verb}");
+        }
+    }
+
+    private static long Integer(Spec spec, object? value, int position, FunctionArguments args) =>
+        value is long l ? l : throw Mismatch(spec, value, position, args);
+
+    private static string Radix(long value, int radix) =>
+        (value < 0 ? "-" : "") + Convert.ToString(value == long.MinValue ? long.MaxValue : Math.Abs(value), radix);
+
+    private static string FormatFloat(Spec spec, double value)
+    {
+        var precision = spec.Precision;
+        switch (char.ToLowerInvariant(spec.Verb))
+        {
+            case 'f':
+                return value.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
+            case 'e':
+                var e = value.ToString((spec.Verb == 'E' ? "E" : "e") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
+                return TwoDigitExponent(e);
+            default:
+                var g = precision < 0
+                    ? TemplateValues.FormatFloat(value)
+                    : TwoDigitExponent(value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal));
+                return spec.Verb == 'G' ? g.ToUpperInvariant() : g;
+        }
+    }
+
+    /// <summary>.NET writes e+003; Go writes e+03.</summary>
+    private static string TwoDigitExponent(string text)
+    {
+        var e = text.IndexOfAny(['e', 'E']);
+        if (e < 0 || e + 2 > text.Length)
+        {
+            return text;
+        }
+
+        var digits = text[(e + 2)..].TrimStart('0').PadLeft(2, '0');
+        return text[..(e + 2)] + digits;
+    }
+
+    private static string Signed(string number, Spec spec) =>
+        number.StartsWith('-') ? number : spec.Plus ? "+" + number : spec.Space ? " " + number : number;
+
+    private static string TruncateRunes(string text, int count)
+    {
+        var sb = new StringBuilder();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (count-- <= 0)
+            {
+                break;
+            }
+
+            sb.Append(rune.ToString());
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Pad(StringBuilder sb, string body, Spec spec, FunctionArguments args)
+    {
+        var length = body.EnumerateRunes().Count();
+        if (spec.Width <= length)
+        {
+            sb.Append(body);
+            return;
+        }
+
+        args.EnsureSize((long)sb.Length + spec.Width);
+        var padding = spec.Width - length;
+        if (spec.Minus)
+        {
+            sb.Append(body).Append(' ', padding);
+        }
+        else if (spec.Zero && "dxXobfFeEgG".Contains(spec.Verb) && body.Length > 0)
+        {
+            var signLength = body[0] is '-' or '+' or ' ' ? 1 : 0;
+            sb.Append(body, 0, signLength).Append('0', padding).Append(body, signLength, body.Length - signLength);
+        }
+        else
+        {
+            sb.Append(' ', padding).Append(body);
+        }
+    }
+
+    private static TemplateFunctionException Mismatch(Spec spec, object? value, int position, FunctionArguments args) =>
+        args.Failure($"%{spec.Verb} can't format argument {position + 1} of type {TemplateValues.TypeName(value)}");
+}

@@ -1,0 +1,53 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+
+namespace CsiDriver.Templating;
+
+/// <summary>
+/// The template's root value: object names to their values, decoded from bytes only when the
+/// template touches them so unused secrets never become managed strings.
+/// </summary>
+internal sealed class SecretDataMap(IReadOnlyDictionary<string, ReadOnlyMemory<byte>> raw) : IReadOnlyDictionary<string, object?>
+{
+    private readonly Dictionary<string, object> _decoded = new(StringComparer.Ordinal);
+
+    public int Count => raw.Count;
+
+    public IEnumerable<string> Keys => raw.Keys;
+
+    public IEnumerable<object?> Values => raw.Keys.Select(k => this[k]);
+
+    public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException();
+
+    public bool ContainsKey(string key) => raw.ContainsKey(key);
+
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out object? value)
+    {
+        if (_decoded.TryGetValue(key, out var cached))
+        {
+            value = cached;
+            return true;
+        }
+
+        if (!raw.TryGetValue(key, out var bytes))
+        {
+            value = null;
+            return false;
+        }
+
+        var decoded = TemplateBytes.FromBytes(bytes.Span);
+        _decoded[key] = decoded;
+        value = decoded;
+        return true;
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        foreach (var key in raw.Keys)
+        {
+            yield return new KeyValuePair<string, object?>(key, this[key]);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

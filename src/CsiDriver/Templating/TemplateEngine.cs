@@ -1,0 +1,52 @@
+using System.Text;
+
+namespace CsiDriver.Templating;
+
+/// <summary>
+/// Renders External Secrets Operator style templates (Go text/template with Sprig functions) over
+/// fetched secret objects, e.g. a DATABASE_URL built from a username, password, host and database.
+/// Thread-safe; parsed templates are cached by text.
+/// </summary>
+internal sealed class TemplateEngine
+{
+    private readonly TemplateLimits _limits;
+    private readonly ParsedTemplateCache _cache;
+
+    public TemplateEngine(TemplateLimits? limits = null)
+    {
+        _limits = limits ?? TemplateLimits.Default;
+        _cache = new ParsedTemplateCache(_limits.MaxCachedTemplates);
+    }
+
+    /// <summary>Parsed templates currently cached.</summary>
+    public int CachedTemplates => _cache.Count;
+
+    /// <summary>
+    /// Renders <paramref name="templateText"/>. Inside it <c>.name</c> and <c>index . "name"</c> yield an
+    /// object's value as a string. Throws <see cref="TemplateException"/> naming the template, line and column.
+    /// </summary>
+    public byte[] Render(
+        string templateName,
+        string templateText,
+        IReadOnlyDictionary<string, ReadOnlyMemory<byte>> data,
+        CancellationToken cancellationToken = default)
+    {
+        var parsed = Parse(templateName, templateText);
+        var executor = new TemplateExecutor(parsed, templateName, _limits, cancellationToken);
+        return executor.Execute(new SecretDataMap(data));
+    }
+
+    /// <summary>Parses (or fetches from the cache) without rendering, to validate a template early.</summary>
+    public void Validate(string templateName, string templateText) => Parse(templateName, templateText);
+
+    private ParsedTemplate Parse(string templateName, string templateText)
+    {
+        if (templateText.Length > _limits.MaxTemplateBytes || Encoding.UTF8.GetByteCount(templateText) > _limits.MaxTemplateBytes)
+        {
+            throw new TemplateException(TemplateErrorKind.Limit, templateName, 1, 1,
+                $"template is larger than {_limits.MaxTemplateBytes} bytes");
+        }
+
+        return _cache.GetOrParse(templateText, text => TemplateParser.Parse(templateName, text, _limits.MaxNestingDepth));
+    }
+}

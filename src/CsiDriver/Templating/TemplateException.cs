@@ -1,0 +1,50 @@
+namespace CsiDriver.Templating;
+
+/// <summary>Which stage of templating failed.</summary>
+internal enum TemplateErrorKind
+{
+    /// <summary>The template text is malformed (unclosed action, unknown function, bad syntax).</summary>
+    Parse,
+
+    /// <summary>The template is well formed but failed while rendering (missing key, wrong type, bad input).</summary>
+    Execution,
+
+    /// <summary>A size, step, depth or iteration limit was exceeded.</summary>
+    Limit,
+}
+
+/// <summary>
+/// A template failure naming the template, the 1-based line and column, and the cause. The message
+/// holds only names, positions and function names: never a data value or rendered output.
+/// </summary>
+internal sealed class TemplateException : Exception
+{
+    public TemplateException(TemplateErrorKind kind, string templateName, int line, int column, string cause)
+        : base($"template \"{templateName}\" line {line}, column {column}: {cause}")
+    {
+        Kind = kind;
+        TemplateName = templateName;
+        Line = line;
+        Column = column;
+        Cause = cause;
+    }
+
+    public TemplateErrorKind Kind { get; }
+
+    public string TemplateName { get; }
+
+    public int Line { get; }
+
+    public int Column { get; }
+
+    /// <summary>The cause without the position prefix.</summary>
+    public string Cause { get; }
+}
+
+/// <summary>
+/// Thrown by a template function with a value-free cause; the executor adds the template name and position.
+/// </summary>
+internal sealed class TemplateFunctionException(string cause, TemplateErrorKind kind = TemplateErrorKind.Execution) : Exception(cause)
+{
+    public TemplateErrorKind Kind { get; } = kind;
+}

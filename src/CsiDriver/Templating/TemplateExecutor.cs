@@ -1,0 +1,415 @@
+using CsiDriver.Templating.Functions;
+
+namespace CsiDriver.Templating;
+
+/// <summary>
+/// Walks a parsed template once against one data map, with Go's semantics (missingkey=error) and
+/// step, iteration and output limits. Not thread-safe: one executor per render.
+/// </summary>
+internal sealed class TemplateExecutor
+{
+    private static readonly object NoFinalArgument = new();
+
+    private readonly ParsedTemplate _template;
+    private readonly string _name;
+    private readonly TemplateLimits _limits;
+    private readonly CancellationToken _cancellationToken;
+    private readonly BoundedOutput _output;
+    private readonly List<(string Name, object? Value)> _variables = [];
+    private long _steps;
+    private long _iterations;
+
+    public TemplateExecutor(ParsedTemplate template, string name, TemplateLimits limits, CancellationToken cancellationToken)
+    {
+        _template = template;
+        _name = name;
+        _limits = limits;
+        _cancellationToken = cancellationToken;
+        _output = new BoundedOutput(limits.MaxOutputBytes);
+    }
+
+    private enum Flow
+    {
+        Normal,
+        Break,
+        Continue,
+    }
+
+    public byte[] Execute(object root)
+    {
+        try
+        {
+            _variables.Add(("$", root));
+            Walk(root, _template.Root);
+            return _output.ToArray();
+        }
+        finally
+        {
+            _output.Clear();
+            _variables.Clear();
+        }
+    }
+
+    private TemplateException Fail(TemplateNode node, string cause, TemplateErrorKind kind = TemplateErrorKind.Execution)
+    {
+        var (line, column) = _template.Lines.Locate(node.Offset);
+        return new TemplateException(kind, _name, line, column, cause);
+    }
+
+    private void Step(TemplateNode node)
+    {
+        if (++_steps > _limits.MaxSteps)
+        {
+            throw Fail(node, $"template took more than {_limits.MaxSteps} evaluation steps", TemplateErrorKind.Limit);
+        }
+
+        if ((_steps & 255) == 0)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private Flow Walk(object? dot, TemplateNode node)
+    {
+        Step(node);
+        switch (node)
+        {
+            case ListNode list:
+                foreach (var child in list.Nodes)
+                {
+                    var flow = Walk(dot, child);
+                    if (flow != Flow.Normal)
+                    {
+                        return flow;
+                    }
+                }
+
+                return Flow.Normal;
+            case TextNode text:
+                Write(node, text.Utf8);
+                return Flow.Normal;
+            case ActionNode action:
+                var value = EvalPipeline(dot, action.Pipe);
+                if (action.Pipe.Declarations.Count == 0)
+                {
+                    Print(action, value);
+                }
+
+                return Flow.Normal;
+            case BlockNode { Kind: BlockKind.Range } range:
+                return WalkRange(dot, range);
+            case BlockNode block:
+                return WalkIfOrWith(dot, block);
+            case BreakNode:
+                return Flow.Break;
+            case ContinueNode:
+                return Flow.Continue;
+            default:
+                throw Fail(node, $"unexpected node {node.GetType().Name}");
+        }
+    }
+
+    private Flow WalkIfOrWith(object? dot, BlockNode block)
+    {
+        var mark = _variables.Count;
+        try
+        {
+            var value = EvalPipeline(dot, block.Pipe);
+            if (TemplateValues.IsTrue(value))
+            {
+                return Walk(block.Kind == BlockKind.With ? value : dot, block.Body);
+            }
+
+            return block.Else is null ? Flow.Normal : Walk(dot, block.Else);
+        }
+        finally
+        {
+            _variables.RemoveRange(mark, _variables.Count - mark);
+        }
+    }
+
+    private Flow WalkRange(object? dot, BlockNode range)
+    {
+        var mark = _variables.Count;
+        try
+        {
+            var value = EvalPipeline(dot, range.Pipe, declare: false);
+            var declarations = range.Pipe.Declarations;
+            var any = false;
+            foreach (var (key, element) in Iterate(range, value, declarations.Count))
+            {
+                any = true;
+                if (++_iterations > _limits.MaxRangeIterations)
+                {
+                    throw Fail(range, $"more than {_limits.MaxRangeIterations} range iterations", TemplateErrorKind.Limit);
+                }
+
+                _variables.RemoveRange(mark, _variables.Count - mark);
+                if (declarations.Count == 1)
+                {
+                    _variables.Add((declarations[0], element));
+                }
+                else if (declarations.Count == 2)
+                {
+                    _variables.Add((declarations[0], key));
+                    _variables.Add((declarations[1], element));
+                }
+
+                if (Walk(element, range.Body) == Flow.Break)
+                {
+                    break;
+                }
+            }
+
+            _variables.RemoveRange(mark, _variables.Count - mark);
+            if (!any && range.Else is not null)
+            {
+                return Walk(dot, range.Else);
+            }
+
+            return Flow.Normal;
+        }
+        finally
+        {
+            _variables.RemoveRange(mark, _variables.Count - mark);
+        }
+    }
+
+    private IEnumerable<(object? Key, object? Element)> Iterate(BlockNode range, object? value, int declarations)
+    {
+        switch (value)
+        {
+            case null:
+                yield break;
+            case IReadOnlyDictionary<string, object?> map:
+                foreach (var key in TemplateValues.SortedKeys(map))
+                {
+                    yield return (key, map[key]);
+                }
+
+                yield break;
+            case IReadOnlyList<object?> list:
+                for (var i = 0; i < list.Count; i++)
+                {
+                    yield return ((long)i, list[i]);
+                }
+
+                yield break;
+            case long count:
+                if (declarations > 1)
+                {
+                    throw Fail(range, "can't use two variables when ranging over an int");
+                }
+
+                for (long i = 0; i < count; i++)
+                {
+                    yield return (i, i);
+                }
+
+                yield break;
+            default:
+                throw Fail(range, $"range can't iterate over a value of type {TemplateValues.TypeName(value)}");
+        }
+    }
+
+    private object? EvalPipeline(object? dot, PipeNode pipe, bool declare = true)
+    {
+        object? value = NoFinalArgument;
+        foreach (var command in pipe.Commands)
+        {
+            value = EvalCommand(dot, command, value);
+        }
+
+        if (declare && pipe.Declarations.Count > 0)
+        {
+            if (pipe.IsAssignment)
+            {
+                Assign(pipe, pipe.Declarations[0], value);
+            }
+            else
+            {
+                _variables.Add((pipe.Declarations[0], value));
+            }
+        }
+
+        return value;
+    }
+
+    private void Assign(TemplateNode node, string name, object? value)
+    {
+        for (var i = _variables.Count - 1; i >= 0; i--)
+        {
+            if (_variables[i].Name == name)
+            {
+                _variables[i] = (name, value);
+                return;
+            }
+        }
+
+        throw Fail(node, $"undefined variable \"{name}\"");
+    }
+
+    private object? LookupVariable(TemplateNode node, string name)
+    {
+        for (var i = _variables.Count - 1; i >= 0; i--)
+        {
+            if (_variables[i].Name == name)
+            {
+                return _variables[i].Value;
+            }
+        }
+
+        throw Fail(node, $"undefined variable \"{name}\"");
+    }
+
+    private object? EvalCommand(object? dot, CommandNode command, object? final)
+    {
+        Step(command);
+        var first = command.Arguments[0];
+        if (first is FunctionNode function)
+        {
+            return CallFunction(dot, function, command.Arguments, final);
+        }
+
+        if (command.Arguments.Count > 1 || final != NoFinalArgument)
+        {
+            throw Fail(first, "can't give arguments to a non-function");
+        }
+
+        return EvalArgument(dot, first);
+    }
+
+    private object? EvalArgument(object? dot, TemplateNode node)
+    {
+        switch (node)
+        {
+            case LiteralNode literal:
+                return literal.Value;
+            case DotNode:
+                return dot;
+            case FunctionNode function:
+                return CallFunction(dot, function, [function], NoFinalArgument);
+            case PipeNode pipe:
+                return EvalPipeline(dot, pipe, declare: false);
+            case FieldChainNode chain:
+                var receiver = chain.Receiver is not null
+                    ? EvalArgument(dot, chain.Receiver)
+                    : chain.Variable is not null ? LookupVariable(chain, chain.Variable) : dot;
+                return EvalFields(chain, receiver);
+            default:
+                throw Fail(node, $"can't evaluate {node.GetType().Name}");
+        }
+    }
+
+    private object? EvalFields(FieldChainNode chain, object? receiver)
+    {
+        foreach (var field in chain.Fields)
+        {
+            receiver = receiver switch
+            {
+                IReadOnlyDictionary<string, object?> map => map.TryGetValue(field, out var value)
+                    ? value
+                    : throw Fail(chain, $"map has no entry for key \"{field}\""),
+                null => throw Fail(chain, $"nil pointer evaluating field \".{field}\""),
+                _ => throw Fail(chain, $"can't evaluate field \".{field}\" in a value of type {TemplateValues.TypeName(receiver)}"),
+            };
+        }
+
+        return receiver;
+    }
+
+    /// <summary>Calls a function: arguments[0] is the function node itself, final is the piped value.</summary>
+    private object? CallFunction(object? dot, FunctionNode function, List<TemplateNode> arguments, object? final)
+    {
+        Step(function);
+        var count = arguments.Count - 1 + (final == NoFinalArgument ? 0 : 1);
+        if (FunctionTable.IsShortCircuit(function.Name))
+        {
+            return ShortCircuit(dot, function, arguments, final, count);
+        }
+
+        var definition = FunctionTable.Get(function.Name);
+        if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
+        {
+            var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}"
+                : definition.MinArgs == definition.MaxArgs ? $"{definition.MinArgs}"
+                : $"{definition.MinArgs} to {definition.MaxArgs}";
+            throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
+        }
+
+        var values = new object?[count];
+        for (var i = 1; i < arguments.Count; i++)
+        {
+            values[i - 1] = EvalArgument(dot, arguments[i]);
+        }
+
+        if (final != NoFinalArgument)
+        {
+            values[^1] = final;
+        }
+
+        object? result;
+        try
+        {
+            result = definition.Invoke(new FunctionArguments(function.Name, values, _limits));
+        }
+        catch (TemplateFunctionException e)
+        {
+            throw Fail(function, $"error calling {function.Name}: {e.Message}", e.Kind);
+        }
+        catch (Exception e) when (e is not (TemplateException or OperationCanceledException))
+        {
+            // Framework exception text can quote its input; report only the exception type.
+            throw Fail(function, $"error calling {function.Name}: {e.GetType().Name}");
+        }
+
+        if (result is string s && s.Length > _limits.MaxOutputBytes)
+        {
+            throw Fail(function, $"{function.Name} produced more than the {_limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
+        }
+
+        return result;
+    }
+
+    /// <summary>Go's and/or: evaluate left to right, stop at the first falsy/truthy value and return it.</summary>
+    private object? ShortCircuit(object? dot, FunctionNode function, List<TemplateNode> arguments, object? final, int count)
+    {
+        if (count < 1)
+        {
+            throw Fail(function, $"wrong number of arguments for {function.Name}: want at least 1, got 0");
+        }
+
+        var stopWhen = function.Name == "or";
+        object? value = null;
+        for (var i = 1; i <= count; i++)
+        {
+            value = i < arguments.Count ? EvalArgument(dot, arguments[i]) : final;
+            if (TemplateValues.IsTrue(value) == stopWhen)
+            {
+                return value;
+            }
+        }
+
+        return value;
+    }
+
+    private void Print(TemplateNode node, object? value)
+    {
+        var written = value is TemplateBytes bytes ? _output.TryWrite(bytes.Bytes) : _output.TryWrite(TemplateValues.Format(value));
+        if (!written)
+        {
+            throw OutputLimit(node);
+        }
+    }
+
+    private void Write(TemplateNode node, byte[] bytes)
+    {
+        if (!_output.TryWrite(bytes))
+        {
+            throw OutputLimit(node);
+        }
+    }
+
+    private TemplateException OutputLimit(TemplateNode node) =>
+        Fail(node, $"output larger than {_limits.MaxOutputBytes} bytes", TemplateErrorKind.Limit);
+}

@@ -1,0 +1,402 @@
+using System.Globalization;
+using System.Text;
+
+namespace CsiDriver.Templating;
+
+/// <summary>
+/// Splits template text into tokens following Go text/template's lexer: <c>{{ }}</c> actions,
+/// <c>{{- -}}</c> trim markers (a dash plus whitespace), <c>{{/* */}}</c> comments, Go literals.
+/// </summary>
+internal sealed class TemplateLexer(string text, Func<int, string, TemplateException> fail)
+{
+    private readonly List<TemplateToken> _tokens = [];
+    private int _pos;
+
+    public List<TemplateToken> Lex()
+    {
+        var trimNextText = false;
+        while (_pos < text.Length)
+        {
+            var open = text.IndexOf("{{", _pos, StringComparison.Ordinal);
+            var textEnd = open < 0 ? text.Length : open;
+            var leftTrim = open >= 0 && open + 3 < text.Length && text[open + 2] == '-' && IsSpace(text[open + 3]);
+            EmitText(_pos, textEnd, trimNextText, leftTrim);
+            if (open < 0)
+            {
+                _pos = text.Length;
+                break;
+            }
+
+            _pos = open + 2 + (leftTrim ? 2 : 0);
+            trimNextText = string.CompareOrdinal(text, _pos, "/*", 0, 2) == 0
+                ? LexComment(open)
+                : LexAction(open);
+        }
+
+        _tokens.Add(new TemplateToken(TokenKind.Eof, "", text.Length, false));
+        return _tokens;
+    }
+
+    private void EmitText(int start, int end, bool trimLeading, bool trimTrailing)
+    {
+        if (trimLeading)
+        {
+            while (start < end && IsSpace(text[start]))
+            {
+                start++;
+            }
+        }
+
+        if (trimTrailing)
+        {
+            while (end > start && IsSpace(text[end - 1]))
+            {
+                end--;
+            }
+        }
+
+        if (end > start)
+        {
+            _tokens.Add(new TemplateToken(TokenKind.Text, text[start..end], start, false));
+        }
+    }
+
+    private bool LexComment(int open)
+    {
+        var end = text.IndexOf("*/", _pos + 2, StringComparison.Ordinal);
+        if (end < 0)
+        {
+            throw fail(open, "unclosed comment");
+        }
+
+        _pos = end + 2;
+        if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
+        {
+            _pos += 2;
+            return false;
+        }
+
+        if (_pos < text.Length && IsSpace(text[_pos]) && string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
+        {
+            _pos += 4;
+            return true;
+        }
+
+        throw fail(open, "comment ends before closing delimiter");
+    }
+
+    /// <summary>Lexes one action; returns whether it ended with a right trim marker.</summary>
+    private bool LexAction(int open)
+    {
+        _tokens.Add(new TemplateToken(TokenKind.LeftDelim, "{{", open, false));
+        var space = true;
+        while (true)
+        {
+            if (_pos >= text.Length)
+            {
+                throw fail(open, "unclosed action: missing }}");
+            }
+
+            var c = text[_pos];
+            if (IsSpace(c))
+            {
+                if (string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
+                {
+                    _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos + 1, true));
+                    _pos += 4;
+                    return true;
+                }
+
+                _pos++;
+                space = true;
+                continue;
+            }
+
+            if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
+            {
+                _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos, space));
+                _pos += 2;
+                return false;
+            }
+
+            LexOperandOrPunctuation(c, space);
+            space = false;
+        }
+    }
+
+    private void LexOperandOrPunctuation(char c, bool space)
+    {
+        var start = _pos;
+        switch (c)
+        {
+            case '|': Add(TokenKind.Pipe, "|", start, space, 1); return;
+            case '(': Add(TokenKind.LeftParen, "(", start, space, 1); return;
+            case ')': Add(TokenKind.RightParen, ")", start, space, 1); return;
+            case ',': Add(TokenKind.Comma, ",", start, space, 1); return;
+            case '=': Add(TokenKind.Assign, "=", start, space, 1); return;
+            case ':':
+                if (_pos + 1 < text.Length && text[_pos + 1] == '=')
+                {
+                    Add(TokenKind.Declare, ":=", start, space, 2);
+                    return;
+                }
+
+                throw fail(start, "expected :=");
+            case '"': _tokens.Add(new TemplateToken(TokenKind.String, LexQuoted(), start, space)); return;
+            case '`': _tokens.Add(new TemplateToken(TokenKind.String, LexRaw(), start, space)); return;
+            case '\'': _tokens.Add(new TemplateToken(TokenKind.Char, LexChar(), start, space)); return;
+            case '$':
+                _pos++;
+                var variable = "$" + ReadIdentifier();
+                _tokens.Add(new TemplateToken(TokenKind.Variable, variable, start, space));
+                return;
+            case '.':
+                if (_pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1]))
+                {
+                    _tokens.Add(new TemplateToken(TokenKind.Number, LexNumber(), start, space));
+                    return;
+                }
+
+                _pos++;
+                var field = ReadIdentifier();
+                _tokens.Add(field.Length == 0
+                    ? new TemplateToken(TokenKind.Dot, ".", start, space)
+                    : new TemplateToken(TokenKind.Field, field, start, space));
+                return;
+        }
+
+        if (c == '+' || c == '-' || char.IsAsciiDigit(c))
+        {
+            _tokens.Add(new TemplateToken(TokenKind.Number, LexNumber(), start, space));
+            return;
+        }
+
+        if (IsIdentifierChar(c))
+        {
+            var word = ReadIdentifier();
+            var kind = word switch
+            {
+                "true" or "false" => TokenKind.Bool,
+                "nil" => TokenKind.Nil,
+                _ => TokenKind.Identifier,
+            };
+            _tokens.Add(new TemplateToken(kind, word, start, space));
+            return;
+        }
+
+        throw fail(start, $"unexpected character U+{(int)c:X4} in action");
+    }
+
+    private void Add(TokenKind kind, string value, int start, bool space, int length)
+    {
+        _tokens.Add(new TemplateToken(kind, value, start, space));
+        _pos += length;
+    }
+
+    private string ReadIdentifier()
+    {
+        var start = _pos;
+        while (_pos < text.Length && IsIdentifierChar(text[_pos]))
+        {
+            _pos++;
+        }
+
+        return text[start.._pos];
+    }
+
+    private string LexNumber()
+    {
+        var start = _pos;
+        if (text[_pos] is '+' or '-')
+        {
+            _pos++;
+        }
+
+        var digits = "0123456789_";
+        var exponent = "eE";
+        if (_pos + 1 < text.Length && text[_pos] == '0' && char.ToLowerInvariant(text[_pos + 1]) is 'x' or 'o' or 'b')
+        {
+            var prefix = char.ToLowerInvariant(text[_pos + 1]);
+            digits = prefix switch { 'x' => "0123456789abcdefABCDEF_", 'o' => "01234567_", _ => "01_" };
+            exponent = prefix == 'x' ? "pP" : "";
+            _pos += 2;
+        }
+
+        Accept(digits);
+        if (_pos < text.Length && text[_pos] == '.')
+        {
+            _pos++;
+            Accept(digits);
+        }
+
+        if (exponent.Length > 0 && _pos < text.Length && exponent.Contains(text[_pos]))
+        {
+            _pos++;
+            if (_pos < text.Length && text[_pos] is '+' or '-')
+            {
+                _pos++;
+            }
+
+            Accept("0123456789_");
+        }
+
+        if (_pos == start || (_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
+            || !text.AsSpan(start, _pos - start).ContainsAnyInRange('0', '9'))
+        {
+            throw fail(start, "bad number syntax");
+        }
+
+        return text[start.._pos];
+    }
+
+    private void Accept(string valid)
+    {
+        while (_pos < text.Length && valid.Contains(text[_pos]))
+        {
+            _pos++;
+        }
+    }
+
+    private string LexRaw()
+    {
+        var start = _pos;
+        var end = text.IndexOf('`', _pos + 1);
+        if (end < 0)
+        {
+            throw fail(start, "unterminated raw quoted string");
+        }
+
+        _pos = end + 1;
+        return text[(start + 1)..end].Replace("\r", "", StringComparison.Ordinal);
+    }
+
+    private string LexQuoted()
+    {
+        var start = _pos;
+        var sb = new StringBuilder();
+        _pos++;
+        while (true)
+        {
+            if (_pos >= text.Length || text[_pos] == '\n')
+            {
+                throw fail(start, "unterminated quoted string");
+            }
+
+            var c = text[_pos];
+            if (c == '"')
+            {
+                _pos++;
+                return sb.ToString();
+            }
+
+            if (c == '\\')
+            {
+                ReadEscape(sb, '"', start);
+                continue;
+            }
+
+            sb.Append(c);
+            _pos++;
+        }
+    }
+
+    private string LexChar()
+    {
+        var start = _pos;
+        var sb = new StringBuilder();
+        _pos++;
+        if (_pos < text.Length && text[_pos] == '\\')
+        {
+            ReadEscape(sb, '\'', start);
+        }
+        else if (_pos < text.Length && text[_pos] != '\'' && text[_pos] != '\n')
+        {
+            var rune = Rune.GetRuneAt(text, _pos);
+            sb.Append(rune.ToString());
+            _pos += rune.Utf16SequenceLength;
+        }
+
+        if (_pos >= text.Length || text[_pos] != '\'' || sb.Length == 0)
+        {
+            throw fail(start, "malformed character constant");
+        }
+
+        _pos++;
+        return sb.ToString();
+    }
+
+    /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>
+    private void ReadEscape(StringBuilder sb, char quote, int literalStart)
+    {
+        _pos++;
+        if (_pos >= text.Length)
+        {
+            throw fail(literalStart, "unterminated quoted string");
+        }
+
+        var c = text[_pos++];
+        switch (c)
+        {
+            case 'a': sb.Append('\a'); return;
+            case 'b': sb.Append('\b'); return;
+            case 'f': sb.Append('\f'); return;
+            case 'n': sb.Append('\n'); return;
+            case 'r': sb.Append('\r'); return;
+            case 't': sb.Append('\t'); return;
+            case 'v': sb.Append('\v'); return;
+            case '\\': sb.Append('\\'); return;
+            case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
+            case 'u': AppendCodePoint(sb, ReadHex(4, literalStart), literalStart); return;
+            case 'U': AppendCodePoint(sb, ReadHex(8, literalStart), literalStart); return;
+        }
+
+        if (c == quote)
+        {
+            sb.Append(c);
+            return;
+        }
+
+        if (c is >= '0' and <= '7' && _pos + 1 < text.Length)
+        {
+            var octal = text.AsSpan(_pos - 1, 3);
+            if (octal[1] is >= '0' and <= '7' && octal[2] is >= '0' and <= '7')
+            {
+                _pos += 2;
+                var value = ((octal[0] - '0') * 64) + ((octal[1] - '0') * 8) + (octal[2] - '0');
+                if (value <= 255)
+                {
+                    sb.Append((char)value);
+                    return;
+                }
+            }
+        }
+
+        throw fail(literalStart, "unknown escape sequence in quoted string");
+    }
+
+    private int ReadHex(int count, int literalStart)
+    {
+        if (_pos + count > text.Length
+            || !int.TryParse(text.AsSpan(_pos, count), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+        {
+            throw fail(literalStart, "invalid hex escape in quoted string");
+        }
+
+        _pos += count;
+        return value;
+    }
+
+    private void AppendCodePoint(StringBuilder sb, int value, int literalStart)
+    {
+        if (!Rune.IsValid(value))
+        {
+            throw fail(literalStart, "invalid Unicode escape in quoted string");
+        }
+
+        sb.Append(new Rune(value).ToString());
+    }
+
+    private static bool IsIdentifierChar(char c) => c == '_' || char.IsLetterOrDigit(c);
+
+    internal static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
+}

@@ -1,0 +1,454 @@
+using System.Globalization;
+using System.Text;
+using CsiDriver.Templating.Functions;
+
+namespace CsiDriver.Templating;
+
+/// <summary>
+/// Builds the node tree from tokens with Go text/template's grammar: actions, pipelines, if/else if/else,
+/// range (with else, break, continue), with (with else with), variables and their scopes.
+/// Unknown functions and undefined variables are parse errors, as in Go.
+/// </summary>
+internal sealed class TemplateParser
+{
+    private readonly string _name;
+    private readonly LineMap _lines;
+    private readonly int _maxDepth;
+    private readonly List<TemplateToken> _tokens;
+    private readonly List<string> _variables = ["$"];
+    private int _index;
+    private int _depth;
+    private int _rangeDepth;
+
+    private TemplateParser(string name, string text, int maxDepth)
+    {
+        _name = name;
+        _lines = new LineMap(text);
+        _maxDepth = maxDepth;
+        _tokens = new TemplateLexer(text, Fail).Lex();
+    }
+
+    private enum Terminator
+    {
+        Eof,
+        End,
+        Else,
+    }
+
+    public static ParsedTemplate Parse(string name, string text, int maxDepth)
+    {
+        var parser = new TemplateParser(name, text, maxDepth);
+        var (root, terminator, offset) = parser.ParseList();
+        if (terminator != Terminator.Eof)
+        {
+            throw parser.Fail(offset, terminator == Terminator.End ? "unexpected {{end}}" : "unexpected {{else}}");
+        }
+
+        return new ParsedTemplate(root, parser._lines);
+    }
+
+    private TemplateException Fail(int offset, string cause)
+    {
+        var (line, column) = _lines.Locate(offset);
+        return new TemplateException(TemplateErrorKind.Parse, _name, line, column, cause);
+    }
+
+    private TemplateToken Peek(int ahead = 0) => _tokens[Math.Min(_index + ahead, _tokens.Count - 1)];
+
+    private TemplateToken Next() => _tokens[Math.Min(_index++, _tokens.Count - 1)];
+
+    private TemplateToken Expect(TokenKind kind, string context)
+    {
+        var token = Next();
+        if (token.Kind != kind)
+        {
+            throw Fail(token.Offset, $"unexpected {Describe(token)} in {context}");
+        }
+
+        return token;
+    }
+
+    private (ListNode List, Terminator Terminator, int Offset) ParseList()
+    {
+        var list = new ListNode(Peek().Offset);
+        while (true)
+        {
+            var token = Next();
+            switch (token.Kind)
+            {
+                case TokenKind.Eof:
+                    return (list, Terminator.Eof, token.Offset);
+                case TokenKind.Text:
+                    list.Nodes.Add(new TextNode(token.Offset, Encoding.UTF8.GetBytes(token.Value)));
+                    continue;
+                case TokenKind.LeftDelim:
+                    break;
+                default:
+                    throw Fail(token.Offset, $"unexpected {Describe(token)}");
+            }
+
+            var keyword = Peek();
+            if (keyword.Kind == TokenKind.Identifier)
+            {
+                switch (keyword.Value)
+                {
+                    case "end":
+                        _index++;
+                        Expect(TokenKind.RightDelim, "end");
+                        return (list, Terminator.End, token.Offset);
+                    case "else":
+                        _index++;
+                        return (list, Terminator.Else, token.Offset);
+                    case "if":
+                        _index++;
+                        list.Nodes.Add(ParseBlock(BlockKind.If, token.Offset));
+                        continue;
+                    case "with":
+                        _index++;
+                        list.Nodes.Add(ParseBlock(BlockKind.With, token.Offset));
+                        continue;
+                    case "range":
+                        _index++;
+                        list.Nodes.Add(ParseBlock(BlockKind.Range, token.Offset));
+                        continue;
+                    case "break" or "continue":
+                        _index++;
+                        if (_rangeDepth == 0)
+                        {
+                            throw Fail(keyword.Offset, $"{{{{{keyword.Value}}}}} outside {{{{range}}}}");
+                        }
+
+                        Expect(TokenKind.RightDelim, keyword.Value);
+                        list.Nodes.Add(keyword.Value == "break" ? new BreakNode(token.Offset) : new ContinueNode(token.Offset));
+                        continue;
+                    case "define" or "template" or "block":
+                        throw Fail(keyword.Offset, $"\"{keyword.Value}\" is not supported (named templates are not available)");
+                }
+            }
+
+            var pipe = ParsePipeline("command", TokenKind.RightDelim, allowDeclarations: true, rangeDeclarations: false);
+            list.Nodes.Add(new ActionNode(token.Offset, pipe));
+        }
+    }
+
+    private BlockNode ParseBlock(BlockKind kind, int offset)
+    {
+        var keyword = kind.ToString().ToLowerInvariant();
+        if (++_depth > _maxDepth)
+        {
+            throw new TemplateException(TemplateErrorKind.Limit, _name, _lines.Locate(offset).Line, _lines.Locate(offset).Column,
+                $"blocks nested deeper than {_maxDepth}");
+        }
+
+        var scope = _variables.Count;
+        var pipe = ParsePipeline(keyword, TokenKind.RightDelim, allowDeclarations: true, rangeDeclarations: kind == BlockKind.Range);
+        var pipeScope = _variables.Count;
+        if (kind == BlockKind.Range)
+        {
+            _rangeDepth++;
+        }
+
+        var (body, terminator, _) = ParseList();
+        if (kind == BlockKind.Range)
+        {
+            _rangeDepth--;
+        }
+
+        _variables.RemoveRange(pipeScope, _variables.Count - pipeScope);
+        ListNode? elseBody = null;
+        if (terminator == Terminator.Else)
+        {
+            var chained = Peek();
+            if (kind != BlockKind.Range && chained.Kind == TokenKind.Identifier && chained.Value == keyword)
+            {
+                // "else if" / "else with": the nested block consumes the shared {{end}}.
+                _index++;
+                elseBody = new ListNode(chained.Offset);
+                elseBody.Nodes.Add(ParseBlock(kind, chained.Offset));
+                terminator = Terminator.End;
+            }
+            else
+            {
+                Expect(TokenKind.RightDelim, "else");
+                (elseBody, terminator, var secondElse) = ParseList();
+                if (terminator == Terminator.Else)
+                {
+                    throw Fail(secondElse, $"unexpected second {{{{else}}}} in {{{{{keyword}}}}}");
+                }
+            }
+        }
+
+        if (terminator != Terminator.End)
+        {
+            throw Fail(offset, $"missing {{{{end}}}} for {{{{{keyword}}}}}");
+        }
+
+        _variables.RemoveRange(scope, _variables.Count - scope);
+        _depth--;
+        return new BlockNode(offset, kind, pipe, body, elseBody);
+    }
+
+    private PipeNode ParsePipeline(string context, TokenKind end, bool allowDeclarations, bool rangeDeclarations)
+    {
+        var pipe = new PipeNode(Peek().Offset);
+        if (allowDeclarations && Peek().Kind == TokenKind.Variable)
+        {
+            ParseDeclarations(pipe, rangeDeclarations);
+        }
+
+        while (true)
+        {
+            var command = ParseCommand();
+            if (command.Arguments.Count == 0)
+            {
+                var token = Peek();
+                throw Fail(token.Offset, pipe.Commands.Count == 0 && token.Kind == end
+                    ? $"missing value for {context}"
+                    : $"unexpected {Describe(token)} in {context}");
+            }
+
+            if (pipe.Commands.Count > 0 && command.Arguments[0] is LiteralNode or DotNode)
+            {
+                throw Fail(command.Offset, $"non-executable command in pipeline stage {pipe.Commands.Count + 1}");
+            }
+
+            pipe.Commands.Add(command);
+            var next = Next();
+            if (next.Kind == TokenKind.Pipe)
+            {
+                continue;
+            }
+
+            if (next.Kind == end)
+            {
+                return pipe;
+            }
+
+            throw Fail(next.Offset, $"unexpected {Describe(next)} in {context}");
+        }
+    }
+
+    private void ParseDeclarations(PipeNode pipe, bool rangeDeclarations)
+    {
+        var first = Peek();
+        var after = Peek(1);
+        if (after.Kind is TokenKind.Declare or TokenKind.Assign)
+        {
+            _index += 2;
+            DeclareVariable(pipe, first, after.Kind == TokenKind.Assign);
+            return;
+        }
+
+        if (rangeDeclarations && after.Kind == TokenKind.Comma && Peek(2).Kind == TokenKind.Variable && Peek(3).Kind == TokenKind.Declare)
+        {
+            var second = Peek(2);
+            _index += 4;
+            DeclareVariable(pipe, first, assign: false);
+            DeclareVariable(pipe, second, assign: false);
+        }
+    }
+
+    private void DeclareVariable(PipeNode pipe, TemplateToken variable, bool assign)
+    {
+        if (variable.Value == "$")
+        {
+            throw Fail(variable.Offset, "cannot declare or assign $");
+        }
+
+        if (assign)
+        {
+            if (!_variables.Contains(variable.Value))
+            {
+                throw Fail(variable.Offset, $"undefined variable \"{variable.Value}\"");
+            }
+
+            pipe.IsAssignment = true;
+        }
+        else
+        {
+            _variables.Add(variable.Value);
+        }
+
+        pipe.Declarations.Add(variable.Value);
+    }
+
+    private CommandNode ParseCommand()
+    {
+        var command = new CommandNode(Peek().Offset);
+        while (true)
+        {
+            var operand = ParseOperand();
+            if (operand is null)
+            {
+                return command;
+            }
+
+            command.Arguments.Add(operand);
+            var next = Peek();
+            if (next.Kind is TokenKind.Pipe or TokenKind.RightDelim or TokenKind.RightParen or TokenKind.Eof)
+            {
+                return command;
+            }
+
+            if (!next.SpaceBefore)
+            {
+                throw Fail(next.Offset, $"unexpected {Describe(next)} in operand (missing space?)");
+            }
+        }
+    }
+
+    private TemplateNode? ParseOperand()
+    {
+        var token = Peek();
+        TemplateNode node;
+        switch (token.Kind)
+        {
+            case TokenKind.Identifier:
+                _index++;
+                if (!FunctionTable.Contains(token.Value))
+                {
+                    throw Fail(token.Offset, IsKeyword(token.Value)
+                        ? $"unexpected keyword \"{token.Value}\" in command"
+                        : $"function \"{token.Value}\" not defined");
+                }
+
+                return new FunctionNode(token.Offset, token.Value);
+            case TokenKind.Field:
+                return new FieldChainNode(token.Offset, null, null, ReadFields(firstMayFollowSpace: true));
+            case TokenKind.Variable:
+                _index++;
+                if (!_variables.Contains(token.Value))
+                {
+                    throw Fail(token.Offset, $"undefined variable \"{token.Value}\"");
+                }
+
+                return new FieldChainNode(token.Offset, null, token.Value, ReadFields());
+            case TokenKind.Dot:
+                _index++;
+                node = new DotNode(token.Offset);
+                break;
+            case TokenKind.String:
+                _index++;
+                node = new LiteralNode(token.Offset, token.Value);
+                break;
+            case TokenKind.Char:
+                _index++;
+                node = new LiteralNode(token.Offset, (long)char.ConvertToUtf32(token.Value, 0));
+                break;
+            case TokenKind.Number:
+                _index++;
+                node = new LiteralNode(token.Offset, ParseNumber(token));
+                break;
+            case TokenKind.Bool:
+                _index++;
+                node = new LiteralNode(token.Offset, token.Value == "true");
+                break;
+            case TokenKind.Nil:
+                _index++;
+                node = new LiteralNode(token.Offset, null);
+                break;
+            case TokenKind.LeftParen:
+                _index++;
+                if (++_depth > _maxDepth)
+                {
+                    var (line, column) = _lines.Locate(token.Offset);
+                    throw new TemplateException(TemplateErrorKind.Limit, _name, line, column, $"parentheses nested deeper than {_maxDepth}");
+                }
+
+                var pipe = ParsePipeline("parenthesized pipeline", TokenKind.RightParen, allowDeclarations: false, rangeDeclarations: false);
+                _depth--;
+                var fields = ReadFields();
+                return fields.Length == 0 ? pipe : new FieldChainNode(token.Offset, pipe, null, fields);
+            default:
+                return null;
+        }
+
+        if (Peek().Kind == TokenKind.Field && !Peek().SpaceBefore)
+        {
+            throw Fail(Peek().Offset, "unexpected field access after a constant");
+        }
+
+        return node;
+    }
+
+    /// <summary>Reads <c>.a.b.c</c>; fields after a variable or parenthesis must be adjacent to it.</summary>
+    private string[] ReadFields(bool firstMayFollowSpace = false)
+    {
+        var fields = new List<string>();
+        while (Peek().Kind == TokenKind.Field && (!Peek().SpaceBefore || (fields.Count == 0 && firstMayFollowSpace)))
+        {
+            fields.Add(Next().Value);
+        }
+
+        return [.. fields];
+    }
+
+    private object ParseNumber(TemplateToken token)
+    {
+        var text = token.Value.Replace("_", "", StringComparison.Ordinal);
+        var negative = text.StartsWith('-');
+        var unsigned = text.TrimStart('+', '-');
+        var lower = unsigned.ToLowerInvariant();
+        try
+        {
+            long? integer = null;
+            if (lower.StartsWith("0x", StringComparison.Ordinal) && !lower.Contains('p'))
+            {
+                integer = Convert.ToInt64(lower[2..], 16);
+            }
+            else if (lower.StartsWith("0o", StringComparison.Ordinal))
+            {
+                integer = Convert.ToInt64(lower[2..], 8);
+            }
+            else if (lower.StartsWith("0b", StringComparison.Ordinal))
+            {
+                integer = Convert.ToInt64(lower[2..], 2);
+            }
+            else if (!lower.Contains('.') && !lower.Contains('e'))
+            {
+                integer = lower.Length > 1 && lower[0] == '0'
+                    ? Convert.ToInt64(lower[1..], 8)
+                    : long.Parse(lower, NumberStyles.None, CultureInfo.InvariantCulture);
+            }
+
+            if (integer is { } value)
+            {
+                return negative ? -value : value;
+            }
+
+            if (double.TryParse(lower, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+            {
+                return negative ? -real : real;
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            // Falls through to the syntax error below.
+        }
+
+        throw Fail(token.Offset, "bad number syntax");
+    }
+
+    private static bool IsKeyword(string word) =>
+        word is "if" or "else" or "end" or "range" or "with" or "break" or "continue" or "define" or "template" or "block";
+
+    private static string Describe(TemplateToken token) => token.Kind switch
+    {
+        TokenKind.Eof => "end of template",
+        TokenKind.RightDelim => "\"}}\"",
+        TokenKind.LeftDelim => "\"{{\"",
+        TokenKind.RightParen => "\")\"",
+        TokenKind.LeftParen => "\"(\"",
+        TokenKind.Pipe => "\"|\"",
+        TokenKind.Comma => "\",\"",
+        TokenKind.Declare => "\":=\"",
+        TokenKind.Assign => "\"=\"",
+        TokenKind.Identifier => $"identifier \"{token.Value}\"",
+        TokenKind.Field => $"field \".{token.Value}\"",
+        TokenKind.Variable => $"variable \"{token.Value}\"",
+        TokenKind.String => "string constant",
+        TokenKind.Number => "number",
+        TokenKind.Text => "text",
+        _ => token.Kind.ToString().ToLowerInvariant(),
+    };
+}
