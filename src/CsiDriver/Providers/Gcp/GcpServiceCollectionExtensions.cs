@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Gcp;
@@ -8,14 +9,23 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>Registers the <c>gcp</c> provider.</summary>
 internal static class GcpServiceCollectionExtensions
 {
-    /// <summary>Adds the provider with options from the driver's environment (<see cref="FromEnvironment"/>).</summary>
-    public static IServiceCollection AddGcpProvider(this IServiceCollection services, long maxObjectBytes) =>
-        services.AddGcpProvider(FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
+    /// <summary>
+    /// Adds the provider with a registered <see cref="GcpProviderOptions"/> (tests, embedders), else options
+    /// from the driver's environment (<see cref="FromEnvironment"/>).
+    /// </summary>
+    public static IServiceCollection AddGcpProvider(this IServiceCollection services, long maxObjectBytes)
+    {
+        services.TryAddSingleton(_ => FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
+        return services.AddGcpProvider(sp => sp.GetRequiredService<GcpProviderOptions>());
+    }
 
-    public static IServiceCollection AddGcpProvider(this IServiceCollection services, GcpProviderOptions options)
+    public static IServiceCollection AddGcpProvider(this IServiceCollection services, GcpProviderOptions options) =>
+        services.AddGcpProvider(_ => options);
+
+    private static IServiceCollection AddGcpProvider(this IServiceCollection services, Func<IServiceProvider, GcpProviderOptions> options)
     {
         services.AddSingleton<IProvider>(sp => Create(
-            options,
+            options(sp),
             sp.GetRequiredService<IServiceAccountLookup>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
