@@ -33,6 +33,7 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>()));
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
 
         services.TryAddSingleton<VolumePublisher>();
