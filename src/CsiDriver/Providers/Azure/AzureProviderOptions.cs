@@ -5,7 +5,7 @@ namespace CsiDriver.Providers.Azure;
 /// lives here (not in process environment reads scattered through the code) so tests can point a
 /// provider at loopback servers without touching the environment other tests share.
 /// </summary>
-public sealed class AzureProviderOptions
+public sealed record AzureProviderOptions
 {
     /// <summary>Env var: send every vault request to this base address (private endpoints, tests).</summary>
     public const string KeyVaultEndpointOverrideVariable = "AZURE_KEYVAULT_ENDPOINT_OVERRIDE";
