@@ -55,7 +55,8 @@ internal static class TestPki
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        using var signed = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddMonths(3), RandomSerial());
+        using var issuerKey = issuer.GetECDsaPrivateKey()!;
+        using var signed = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddMonths(3), RandomSerial());
         var withKey = key is RSA rk ? signed.CopyWithPrivateKey(rk) : signed.CopyWithPrivateKey((ECDsa)key);
 
         // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
