@@ -40,6 +40,12 @@ internal sealed partial record AzureMountConfig(
         }
 
         var clientId = Get(a, "clientID");
+        if (ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0)
+        {
+            // Upstream reads the client id from the service account annotation via the Kubernetes API.
+            throw Invalid(description, "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass");
+        }
+
         var keyvaultName = Get(a, "keyvaultName");
         var tenantId = Get(a, "tenantID") is { Length: > 0 } preferred ? preferred : Get(a, "tenantId");
         if (keyvaultName.Length == 0)

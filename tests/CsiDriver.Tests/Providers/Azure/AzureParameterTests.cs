@@ -56,10 +56,17 @@ public sealed class AzureParameterTests : IAsyncLifetime
     [InlineData("cloudName", "AzureStackCloud", "cloudEnvFileName must name the Azure Stack environment file")]
     [InlineData("usePodIdentity", "yes", "failed to parse usePodIdentity flag, error: strconv.ParseBool: parsing \"yes\": invalid syntax")]
     [InlineData("useVMManagedIdentity", "maybe", "failed to parse useVMManagedIdentity flag")]
+    [InlineData("clientID", "", "usePodServiceAccountAnnotation is not supported by this driver")]
     [InlineData("useAzureTokenProxy", "true", "useAzureTokenProxy (AKS identity binding) is not supported")]
     public async Task Fetch_BadParameter_UpstreamMessageAndNoTraffic(string key, string? value, string expected)
     {
-        var ex = await Fails(With(key, value));
+        var parameters = With(key, value);
+        if (expected.Contains("usePodServiceAccountAnnotation", StringComparison.Ordinal))
+        {
+            parameters["usePodServiceAccountAnnotation"] = "true";
+        }
+
+        var ex = await Fails(parameters);
 
         ex.Kind.Should().Be(FailureKind.InvalidConfiguration);
         ex.Message.Should().Contain("SecretProviderClass default/azure-kv: failed to mount objects, error: ").And.Contain(expected);
