@@ -298,4 +298,34 @@ public sealed class AzureAuthTests : IAsyncLifetime
 
         (await act.Should().ThrowAsync<SecretStoreException>()).Which.Message.Should().Contain("TLS handshake");
     }
+
+    [Fact]
+    public async Task Fetch_VaultRejectsToken_PermissionDenied401WithoutToken()
+    {
+        _fake.AddSecret("a", "1");
+        _fake.RejectTokens = true;
+        using var provider = Provider(_fake);
+
+        var act = () => provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret"))), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Kind.Should().Be(FailureKind.PermissionDenied);
+        ex.Message.Should().Contain("RESPONSE 401: 401 Unauthorized, ERROR CODE: Unauthorized");
+        ex.ShouldBeClean(_fake);
+    }
+
+    [Fact]
+    public async Task Fetch_VaultChallengesForNewScopeAfterCaching_FollowsOnce()
+    {
+        _fake.AddSecret("a", "1");
+        using var provider = Provider(_fake);
+        var request = Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")));
+        await provider.FetchAsync(request, CancellationToken.None);
+        _fake.ChallengeResource = "https://azure.net"; // still a parent domain of kv-test.vault.azure.net
+
+        var result = await provider.FetchAsync(request, CancellationToken.None);
+
+        result.Text("a").Should().Be("1");
+        _fake.TokenForms.Select(f => f["scope"]).Should().Equal("https://vault.azure.net/.default", "https://azure.net/.default");
+    }
 }

@@ -52,6 +52,9 @@ internal sealed class FakeAzure : IAsyncDisposable
 
     public bool ChallengeWithScope { get; set; }
 
+    /// <summary>Key Vault refuses every token (as when the tenant or audience is wrong).</summary>
+    public bool RejectTokens { get; set; }
+
     public int TokenLifetimeSeconds { get; set; } = 3599;
 
     public ConcurrentQueue<string> Log { get; } = new();
@@ -280,7 +283,7 @@ internal sealed class FakeAzure : IAsyncDisposable
             return;
         }
 
-        if (!_issued.TryGetValue(authorization["Bearer ".Length..], out var scope) || scope != ChallengeResource + "/.default")
+        if (RejectTokens || !_issued.TryGetValue(authorization["Bearer ".Length..], out var scope) || scope != ChallengeResource + "/.default")
         {
             await Challenge(context, "AKV10022: Invalid audience.");
             return;
