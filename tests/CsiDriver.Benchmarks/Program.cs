@@ -75,7 +75,7 @@ public static class Program
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "csi-secrets-store.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store, "--nodeid", "bench" })
+        foreach (var arg in new[] { dll, "--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store, "--nodeid", "bench", "--metrics-addr", "127.0.0.1:0" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -18,10 +18,12 @@ internal sealed class NodeService : IGrpcService
     private readonly VolumeUnpublisher _unpublisher;
     private readonly KeyedLock _volumeLocks = new();
     private readonly KeyedLock _targetLocks = new();
+    private readonly DriverMetrics _metrics;
     private readonly ILogger<NodeService> _logger;
 
-    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, ILogger<NodeService> logger)
+    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger)
     {
+        _metrics = metrics;
         _identity = identity;
         _publisher = publisher;
         _unpublisher = unpublisher;
@@ -49,11 +51,13 @@ internal sealed class NodeService : IGrpcService
         {
             try
             {
-                await _publisher.PublishAsync(publish, token).ConfigureAwait(false);
+                var outcome = await _publisher.PublishAsync(publish, token).ConfigureAwait(false);
+                _metrics.Published(outcome.Provider);
             }
             catch (SecretStoreException ex)
             {
-                DriverLog.VolumePublishFailed(_logger, publish.VolumeId, publish.TargetPath, ex.Reason ?? ex.Kind.ToString(), ex.Message);
+                _metrics.PublishFailed(ex.Provider ?? string.Empty, ex.ErrorType);
+                DriverLog.VolumePublishFailed(_logger, publish.VolumeId, publish.TargetPath, ex.ErrorType, ex.Message);
                 throw CsiStatus.ToRpc(ex);
             }
         }
@@ -71,9 +75,11 @@ internal sealed class NodeService : IGrpcService
             try
             {
                 await _unpublisher.UnpublishAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false);
+                _metrics.Unpublished();
             }
             catch (SecretStoreException ex)
             {
+                _metrics.UnpublishFailed();
                 throw CsiStatus.ToRpc(ex);
             }
         }

@@ -55,6 +55,7 @@ internal static class LocalDemo
             StateDir = Path.Combine(workDir, "state"),
             SpcDir = spcDir,
             LocalStoreRoot = store,
+            MetricsAddr = string.Empty,
         };
 
         await output.WriteLineAsync($"Working folder: {workDir}").ConfigureAwait(false);

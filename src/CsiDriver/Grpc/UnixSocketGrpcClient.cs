@@ -88,9 +88,23 @@ public sealed class UnixSocketGrpcClient : IDisposable
         {
             throw new RpcException(StatusCode.DeadlineExceeded, $"deadline exceeded calling {path}");
         }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Neither the caller nor the deadline cancelled: the connection went away (or the client was disposed).
+            throw new RpcException(StatusCode.Unavailable, $"call to {path} on {SocketPath} was cut off: {ex.Message}");
+        }
         catch (HttpRequestException ex)
         {
             throw new RpcException(StatusCode.Unavailable, $"cannot reach {SocketPath}: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            // The stream was reset or the connection closed while the response was being read.
+            throw new RpcException(StatusCode.Unavailable, $"connection to {SocketPath} failed during {path}: {ex.Message}");
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new RpcException(StatusCode.Unavailable, $"the client for {SocketPath} was closed during {path}");
         }
     }
 

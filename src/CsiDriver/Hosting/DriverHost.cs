@@ -34,6 +34,14 @@ public sealed class DriverHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The bound metrics URL (e.g. <c>http://127.0.0.1:41234</c>), or null when disabled.</summary>
+    public Uri? MetricsUri =>
+        _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses
+            .Where(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.StartsWith("http://unix:", StringComparison.Ordinal))
+            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
+            .FirstOrDefault();
+
     public static async Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         var socketPath = SocketEndpoint.ParsePath(options.Endpoint);
@@ -60,16 +68,25 @@ public sealed class DriverHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null; // The gRPC layer enforces the message limit itself.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
+            if (MetricsEndpointAddress.Parse(options.MetricsAddr) is { } metrics)
+            {
+                kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            }
         });
 
         var app = builder.Build();
         var host = new DriverHost(app, socketPath, options);
         var dispatcher = app.Services.GetRequiredService<GrpcRequestDispatcher>();
-        app.Run(dispatcher.DispatchAsync);
+        var health = app.Services.GetRequiredService<HealthAndMetricsEndpoint>();
+
+        // The unix socket carries CSI gRPC; the TCP listener carries metrics and health.
+        app.Run(http => http.Connection.LocalIpAddress is null ? dispatcher.DispatchAsync(http) : health.HandleAsync(http));
 
         var reloaded = app.Services.GetRequiredService<StartupReconciler>().Reconcile();
         DriverLog.StateReloaded(host._logger, reloaded, options.StateDir);
-        DriverLog.ProvidersAvailable(host._logger, string.Join(", ", app.Services.GetRequiredService<ProviderRegistry>().Names));
+        var providers = app.Services.GetRequiredService<ProviderRegistry>();
+        DriverLog.ProvidersAvailable(host._logger, string.Join(", ", providers.Names));
+        providers.LogResolution(host._logger);
 
         if (SocketEndpoint.Prepare(socketPath))
         {
@@ -78,6 +95,7 @@ public sealed class DriverHost : IAsyncDisposable
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        health.MarkReady();
         var identity = app.Services.GetRequiredService<Csi.DriverIdentity>();
         DriverLog.Started(host._logger, identity.Name, identity.Version, socketPath, identity.NodeId);
         return host;

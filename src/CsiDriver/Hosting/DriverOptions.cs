@@ -15,15 +15,24 @@ public sealed class DriverOptions
 
     public string? LocalStoreRoot { get; set; }
 
+    /// <summary>Kubeconfig file; null means KUBECONFIG, else in-cluster, else no API.</summary>
+    public string? Kubeconfig { get; set; }
+
     public string ProviderVolume { get; set; } = "/var/run/secrets-store-csi-providers";
 
     public string AdditionalProviderVolumePaths { get; set; } = "/etc/kubernetes/secrets-store-csi-providers";
+
+    /// <summary>Comma-separated built-in provider names that go to a plugin socket instead.</summary>
+    public string PreferPluginProviders { get; set; } = string.Empty;
 
     public int MaxCallRecvMsgSize { get; set; } = 4 * 1024 * 1024;
 
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 
     public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Where /metrics, /healthz and /readyz are served: <c>:8095</c>, <c>127.0.0.1:8095</c>; empty disables.</summary>
+    public string MetricsAddr { get; set; } = ":8095";
 
     public bool EnableSecretRotation { get; set; }
 

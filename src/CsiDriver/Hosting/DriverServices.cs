@@ -1,8 +1,12 @@
 using CsiDriver.Csi;
 using CsiDriver.Grpc;
+using CsiDriver.Kubernetes;
 using CsiDriver.Mounting;
+using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Local;
+using CsiDriver.Providers.Plugins;
+using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
@@ -29,13 +33,28 @@ internal static class DriverServices
         services.TryAddSingleton(sp => new FileVolumeRegistry(options.StateDir, sp.GetRequiredService<ILogger<FileVolumeRegistry>>()));
         services.TryAddSingleton<IVolumeRegistry>(sp => sp.GetRequiredService<FileVolumeRegistry>());
         services.TryAddSingleton<StartupReconciler>();
-        services.TryAddSingleton(sp => CreateClassSource(options));
+        services.AddKubernetesApi(options);
+        services.TryAddSingleton(sp => CreateClassSource(options, sp));
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
+        services.TryAddSingleton<PublishObservers>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
         services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>()));
-        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>()));
+        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
+        services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
+        services.TryAddSingleton(sp => new PluginProviderFactory(
+            new PluginOptions
+            {
+                SearchFolders = PluginOptions.FoldersFrom(options.AdditionalProviderVolumePaths, options.ProviderVolume),
+                MaxReceiveMessageSize = options.MaxCallRecvMsgSize,
+                PreferredPlugins = PluginOptions.SplitList(options.PreferPluginProviders).ToHashSet(StringComparer.Ordinal),
+            },
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>(), sp.GetRequiredService<PluginProviderFactory>()));
 
+        services.TryAddSingleton<MetricsRegistry>();
+        services.TryAddSingleton<DriverMetrics>();
+        services.TryAddSingleton<HealthAndMetricsEndpoint>();
         services.TryAddSingleton<VolumePublisher>();
         services.TryAddSingleton<VolumeUnpublisher>();
         services.AddSingleton<IGrpcService, IdentityService>();
@@ -45,14 +64,19 @@ internal static class DriverServices
         return services;
     }
 
-    private static ISecretProviderClassSource CreateClassSource(DriverOptions options)
+    private static ISecretProviderClassSource CreateClassSource(DriverOptions options, IServiceProvider services)
     {
         if (options.SpcDir is { } directory)
         {
             return new DirectorySecretProviderClassSource(directory);
         }
 
-        throw new InvalidOperationException("no SecretProviderClass source configured: pass --spc-dir DIR to read manifests from a folder");
+        if (services.GetService<KubernetesClient>() is { } client)
+        {
+            return new ApiSecretProviderClassSource(client);
+        }
+
+        throw new InvalidOperationException("no SecretProviderClass source configured: run in-cluster, pass --kubeconfig FILE, or pass --spc-dir DIR to read manifests from a folder");
     }
 }
 

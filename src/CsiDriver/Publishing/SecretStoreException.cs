@@ -44,4 +44,10 @@ public sealed class SecretStoreException : Exception
 
     /// <summary>A short machine-readable reason for metrics and events, e.g. <c>FileWriteError</c>.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>The provider the failing class names, once the pipeline knows it (for metrics).</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>The metric/event reason: the explicit one, else the kind.</summary>
+    public string ErrorType => Reason ?? Kind.ToString();
 }

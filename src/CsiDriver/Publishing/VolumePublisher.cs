@@ -24,7 +24,9 @@ internal sealed class VolumePublisher
     private readonly IVolumeRegistry _registry;
     private readonly PublishingOptions _options;
     private readonly TimeProvider _time;
+    private readonly DriverMetrics _metrics;
     private readonly ILogger<VolumePublisher> _logger;
+    private readonly PublishObservers _observers;
 
     public VolumePublisher(
         ISecretProviderClassSource classes,
@@ -34,8 +36,11 @@ internal sealed class VolumePublisher
         IVolumeRegistry registry,
         PublishingOptions options,
         TimeProvider time,
-        ILogger<VolumePublisher> logger)
+        DriverMetrics metrics,
+        ILogger<VolumePublisher> logger,
+        PublishObservers? observers = null)
     {
+        _observers = observers ?? PublishObservers.None;
         _classes = classes;
         _providers = providers;
         _mounter = mounter;
@@ -43,10 +48,29 @@ internal sealed class VolumePublisher
         _registry = registry;
         _options = options;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
     }
 
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        SecretProviderClass spc;
+        PublishOutcome outcome;
+        try
+        {
+            (spc, outcome) = await PublishCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            await _observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        await _observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request);
         var spc = await _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken).ConfigureAwait(false);
@@ -71,7 +95,22 @@ internal sealed class VolumePublisher
             previous?.ObjectVersions ?? [],
             request.TargetPath);
 
-        var result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+        ProviderResult result;
+        var started = _time.GetTimestamp();
+        try
+        {
+            result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            ex.Provider ??= spc.Provider;
+            throw;
+        }
+        finally
+        {
+            _metrics.Fetched(spc.Provider, _time.GetElapsedTime(started));
+        }
+
         CheckPayload(spc, result);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -97,7 +136,7 @@ internal sealed class VolumePublisher
         _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return new PublishOutcome(outcome, result.Versions, spc.Provider);
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider));
     }
 
     private void EnsureNoConflict(PublishRequest request)

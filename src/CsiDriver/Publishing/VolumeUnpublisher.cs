@@ -1,5 +1,6 @@
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
+using CsiDriver.Providers;
 using CsiDriver.State;
 using Microsoft.Extensions.Logging;
 
@@ -13,18 +14,23 @@ internal sealed class VolumeUnpublisher
 {
     private readonly IMounter _mounter;
     private readonly IVolumeRegistry _registry;
+    private readonly ProviderRegistry _providers;
     private readonly ILogger<VolumeUnpublisher> _logger;
+    private readonly PublishObservers _observers;
 
-    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ILogger<VolumeUnpublisher> logger)
+    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ProviderRegistry providers, ILogger<VolumeUnpublisher> logger, PublishObservers? observers = null)
     {
+        _observers = observers ?? PublishObservers.None;
         _mounter = mounter;
         _registry = registry;
+        _providers = providers;
         _logger = logger;
     }
 
-    public Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
+    public async Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var record = _registry.Get(volumeId) ?? _registry.FindByTarget(targetPath);
         _mounter.Unmount(targetPath);
         try
         {
@@ -38,6 +44,12 @@ internal sealed class VolumeUnpublisher
             throw new SecretStoreException(FailureKind.Internal, $"target {targetPath} is not empty after unmount; refusing to delete files the driver did not write ({ex.Message})");
         }
 
+        // Before the record goes, so a retried unpublish still finds the provider.
+        if (record is not null && _providers.Find(record.Provider) is IVolumeLifecycle lifecycle)
+        {
+            await lifecycle.OnVolumeRemovedAsync(targetPath, cancellationToken).ConfigureAwait(false);
+        }
+
         _registry.Remove(volumeId);
         if (_registry.FindByTarget(targetPath) is { } other)
         {
@@ -45,6 +57,6 @@ internal sealed class VolumeUnpublisher
         }
 
         DriverLog.VolumeUnpublished(_logger, volumeId, targetPath);
-        return Task.CompletedTask;
+        await _observers.UnpublishedAsync(record, cancellationToken).ConfigureAwait(false);
     }
 }

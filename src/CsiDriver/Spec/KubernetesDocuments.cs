@@ -47,7 +47,43 @@ internal sealed class SecretProviderClassDocument
                 Annotations = o.Annotations ?? SecretProviderClass.EmptyMap,
                 Data = o.Data?.Select(d => new SecretObjectData(d.ObjectName ?? string.Empty, d.Key ?? string.Empty)).ToList() ?? [],
             }).ToList() ?? [],
+            Rotation = ReadRotation(Spec?.Rotation, name, ns),
+            Templates = Spec?.Templates?.Select(t => new TemplateSpec(t.Path ?? string.Empty, t.Template ?? string.Empty, t.FilePermission)).ToList() ?? [],
+            Extract = Spec?.Extract?.Select(e => e.ObjectName ?? string.Empty).ToList() ?? [],
         };
+    }
+
+    private static RotationSpec ReadRotation(RotationDocument? rotation, string name, string ns)
+    {
+        if (rotation is null)
+        {
+            return RotationSpec.Default;
+        }
+
+        var policy = RotationPolicy.Periodic;
+        if (!string.IsNullOrEmpty(rotation.Policy) && !Enum.TryParse(rotation.Policy, ignoreCase: false, out policy))
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {ns}/{name}: spec.rotation.policy '{rotation.Policy}' is not Periodic, CreatedOnce or OnChange");
+        }
+
+        return new RotationSpec(policy, Duration(rotation.Interval, "interval"), Duration(rotation.StaleIfError, "staleIfError"));
+
+        TimeSpan? Duration(string? text, string field)
+        {
+            if (string.IsNullOrEmpty(text))
+            {
+                return null;
+            }
+
+            try
+            {
+                return Hosting.GoDuration.Parse(text);
+            }
+            catch (FormatException)
+            {
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {ns}/{name}: spec.rotation.{field} '{text}' is not a duration such as 10m");
+            }
+        }
     }
 }
 
@@ -74,6 +110,35 @@ internal sealed class SecretProviderClassSpecDocument
     public Dictionary<string, string>? Parameters { get; set; }
 
     public List<SecretObjectDocument>? SecretObjects { get; set; }
+
+    public RotationDocument? Rotation { get; set; }
+
+    public List<TemplateDocument>? Templates { get; set; }
+
+    public List<ExtractDocument>? Extract { get; set; }
+}
+
+internal sealed class RotationDocument
+{
+    public string? Policy { get; set; }
+
+    public string? Interval { get; set; }
+
+    public string? StaleIfError { get; set; }
+}
+
+internal sealed class TemplateDocument
+{
+    public string? Path { get; set; }
+
+    public string? Template { get; set; }
+
+    public string? FilePermission { get; set; }
+}
+
+internal sealed class ExtractDocument
+{
+    public string? ObjectName { get; set; }
 }
 
 internal sealed class SecretObjectDocument

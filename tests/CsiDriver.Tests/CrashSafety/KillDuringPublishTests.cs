@@ -33,7 +33,7 @@ public sealed class KillDuringPublishTests(ITestOutputHelper output)
                   - objectName: d
             """);
         var targets = Enumerable.Range(0, 4).Select(i => dir.Combine("pods", $"pod-{i}", "mount")).ToList();
-        string[] args = ["--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store];
+        string[] args = ["--metrics-addr", "127.0.0.1:0", "--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store];
 
         for (var generation = 0; generation < 20; generation++)
         {

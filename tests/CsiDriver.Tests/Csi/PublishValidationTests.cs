@@ -78,15 +78,16 @@ public sealed class PublishValidationTests
     }
 
     [Fact]
-    public async Task Publish_UnknownProvider_InvalidArgumentListingKnownProviders()
+    public async Task Publish_UnknownProvider_UnavailableListingKnownProvidersAndPluginFolders()
     {
         await using var driver = await DriverFixture.StartAsync();
         driver.WriteClass("app", "nosuch", "- objectName: a");
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("\"nosuch\"").And.Contain("local");
+        // Not built in, so it is an external plugin whose socket is missing: retryable, the plugin may start later.
+        error.Status.Should().Be(StatusCode.Unavailable);
+        error.Detail.Should().Contain("\"nosuch\"").And.MatchRegex(@"built in: [a-z, ]*\blocal\b").And.Contain("nosuch.sock").And.Contain(driver.Options.ProviderVolume);
     }
 
     [Fact]

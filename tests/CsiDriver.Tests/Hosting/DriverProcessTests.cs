@@ -9,6 +9,7 @@ public sealed class DriverProcessTests
     [
         "--endpoint", "unix://" + socket,
         "--nodeid", "proc-node",
+        "--metrics-addr", "127.0.0.1:0",
         "--state-dir", dir.Combine("state"),
         "--spc-dir", dir.CreateDirectory("classes"),
         "--local-store-root", dir.CreateDirectory("store"),

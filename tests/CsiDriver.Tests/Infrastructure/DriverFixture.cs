@@ -46,6 +46,7 @@ public sealed class DriverFixture : IAsyncDisposable
             SpcDir = directory.CreateDirectory("classes"),
             LocalStoreRoot = directory.CreateDirectory("store"),
             Verbosity = 5,
+            MetricsAddr = "127.0.0.1:0",
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
         configure?.Invoke(options);

@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Net;
+
+namespace CsiDriver.Hosting;
+
+/// <summary>Parses <c>--metrics-addr</c> in Go's listen form: <c>:8095</c>, <c>127.0.0.1:8095</c>, <c>[::1]:8095</c>.</summary>
+public static class MetricsEndpointAddress
+{
+    public static IPEndPoint? Parse(string address)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            return null;
+        }
+
+        var colon = address.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new ArgumentException($"metrics address '{address}' is not host:port or :port");
+        }
+
+        var host = address[..colon].Trim('[', ']');
+        if (host.Length == 0)
+        {
+            return new IPEndPoint(IPAddress.IPv6Any, port);
+        }
+
+        if (host == "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPAddress.TryParse(host, out var ip)
+            ? new IPEndPoint(ip, port)
+            : throw new ArgumentException($"metrics address '{address}' must name an IP address, not a host name");
+    }
+}

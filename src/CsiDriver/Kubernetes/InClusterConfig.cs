@@ -1,0 +1,76 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>
+/// The in-cluster connection: <c>KUBERNETES_SERVICE_HOST</c>/<c>_PORT</c>, the projected service-account
+/// token (re-read when kubelet rotates it) and the cluster CA bundle.
+/// </summary>
+public static class InClusterConfig
+{
+    public const string DefaultServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+    public static bool IsAvailable(Func<string, string?> environment) =>
+        !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) && !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_PORT"));
+
+    public static KubernetesConnection Load(Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
+    {
+        var host = environment("KUBERNETES_SERVICE_HOST");
+        var port = environment("KUBERNETES_SERVICE_PORT");
+        if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port))
+        {
+            throw new KubernetesConfigException("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (pass --kubeconfig)");
+        }
+
+        if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
+        {
+            throw new KubernetesConfigException($"KUBERNETES_SERVICE_PORT '{port}' is not a port number");
+        }
+
+        // An IPv6 service address needs brackets in a URL.
+        var hostPart = IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
+        var tokenPath = Path.Combine(serviceAccountDirectory, "token");
+        var caPath = Path.Combine(serviceAccountDirectory, "ca.crt");
+        if (!File.Exists(tokenPath))
+        {
+            throw new KubernetesConfigException($"in-cluster config: the service-account token {tokenPath} does not exist (is automountServiceAccountToken off?)");
+        }
+
+        var cas = new X509Certificate2Collection();
+        if (!File.Exists(caPath))
+        {
+            throw new KubernetesConfigException($"in-cluster config: the cluster CA bundle {caPath} does not exist");
+        }
+
+        KubeconfigLoader.ImportPem(cas, File.ReadAllText(caPath), "in-cluster config", caPath);
+        var namespacePath = Path.Combine(serviceAccountDirectory, "namespace");
+        return new KubernetesConnection
+        {
+            Server = new Uri($"https://{hostPart}:{portNumber}"),
+            CertificateAuthorities = cas,
+            Token = new FileBearerToken(tokenPath, time),
+            Namespace = File.Exists(namespacePath) ? File.ReadAllText(namespacePath).Trim() : null,
+            Source = "in-cluster",
+        };
+    }
+
+    /// <summary>
+    /// Picks the connection the way controller-runtime does: <c>--kubeconfig</c>, then <c>KUBECONFIG</c>,
+    /// then in-cluster. Null when none applies (the driver then runs without an API).
+    /// </summary>
+    public static KubernetesConnection? Resolve(string? kubeconfigFlag, Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
+    {
+        if (!string.IsNullOrEmpty(kubeconfigFlag))
+        {
+            return KubeconfigLoader.Load(kubeconfigFlag, time);
+        }
+
+        if (environment("KUBECONFIG") is { Length: > 0 } env)
+        {
+            return KubeconfigLoader.Load(env, time);
+        }
+
+        return IsAvailable(environment) ? Load(environment, time, serviceAccountDirectory) : null;
+    }
+}

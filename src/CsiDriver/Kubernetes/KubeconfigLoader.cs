@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using CsiDriver.Spec;
+using YamlDotNet.Core;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>
+/// Reads a kubeconfig (for development and out-of-cluster runs): the current context's cluster
+/// (<c>server</c>, <c>certificate-authority</c>/<c>-data</c>; <c>insecure-skip-tls-verify</c> is refused), user
+/// (<c>token</c>, <c>tokenFile</c>, <c>client-certificate</c>/<c>-data</c> + <c>client-key</c>/<c>-data</c>) and
+/// namespace. Several files (KUBECONFIG=a:b) merge first-wins, as kubectl does. Exec and auth-provider
+/// plugins are refused with a clear error: the driver does not run external programs.
+/// </summary>
+public static class KubeconfigLoader
+{
+    public static KubernetesConnection Load(string paths, TimeProvider time, string? contextOverride = null)
+    {
+        var files = paths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (files.Length == 0)
+        {
+            throw new KubernetesConfigException("kubeconfig: no file given");
+        }
+
+        var merged = new Merged();
+        foreach (var file in files)
+        {
+            if (!File.Exists(file))
+            {
+                if (files.Length == 1)
+                {
+                    throw new KubernetesConfigException($"kubeconfig {file} does not exist");
+                }
+
+                continue;
+            }
+
+            Read(file, merged);
+        }
+
+        var contextName = contextOverride ?? merged.CurrentContext;
+        if (string.IsNullOrEmpty(contextName))
+        {
+            throw new KubernetesConfigException($"kubeconfig {paths}: current-context is not set");
+        }
+
+        if (!merged.Contexts.TryGetValue(contextName, out var context))
+        {
+            throw new KubernetesConfigException($"kubeconfig {paths}: context \"{contextName}\" not found");
+        }
+
+        var clusterName = context.Node["cluster"]?.GetValue<string>() ?? string.Empty;
+        var userName = context.Node["user"]?.GetValue<string>() ?? string.Empty;
+        if (!merged.Clusters.TryGetValue(clusterName, out var cluster))
+        {
+            throw new KubernetesConfigException($"kubeconfig {paths}: cluster \"{clusterName}\" of context \"{contextName}\" not found");
+        }
+
+        var where = $"kubeconfig {cluster.File} (context {contextName})";
+        var server = Text(cluster.Node, "server") ?? throw new KubernetesConfigException($"{where}: cluster \"{clusterName}\" has no server");
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme is not ("https" or "http"))
+        {
+            throw new KubernetesConfigException($"{where}: server '{server}' is not an http(s) URL");
+        }
+
+        var cas = new X509Certificate2Collection();
+        if (Text(cluster.Node, "certificate-authority-data") is { } caData)
+        {
+            ImportPem(cas, Base64(caData, where, "certificate-authority-data"), where, "certificate-authority-data");
+        }
+        else if (Text(cluster.Node, "certificate-authority") is { } caFile)
+        {
+            ImportPem(cas, ReadFile(cluster.File, caFile, where, "certificate-authority"), where, "certificate-authority");
+        }
+
+        if (string.Equals(Text(cluster.Node, "insecure-skip-tls-verify"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new KubernetesConfigException($"{where}: insecure-skip-tls-verify is not supported: the driver sends tokens, so it must verify the server; set certificate-authority(-data)");
+        }
+
+        IBearerTokenSource token = NoBearerToken.Instance;
+        X509Certificate2? clientCertificate = null;
+        if (merged.Users.TryGetValue(userName, out var user))
+        {
+            if (user.Node["exec"] is not null)
+            {
+                var command = user.Node["exec"]?["command"]?.GetValue<string>() ?? "?";
+                throw new KubernetesConfigException(
+                    $"{where}: user \"{userName}\" uses an exec credential plugin ({command}), which this driver does not run; use a token, tokenFile or client certificate instead");
+            }
+
+            if (user.Node["auth-provider"] is not null)
+            {
+                throw new KubernetesConfigException($"{where}: user \"{userName}\" uses an auth-provider plugin, which this driver does not support; use a token, tokenFile or client certificate instead");
+            }
+
+            if (Text(user.Node, "token") is { } staticToken)
+            {
+                token = new StaticBearerToken(staticToken);
+            }
+            else if (Text(user.Node, "tokenFile") is { } tokenFile)
+            {
+                token = new FileBearerToken(Resolve(user.File, tokenFile), time);
+            }
+
+            clientCertificate = ClientCertificate(user, where, userName);
+        }
+
+        return new KubernetesConnection
+        {
+            Server = serverUri,
+            CertificateAuthorities = cas,
+            Token = token,
+            ClientCertificate = clientCertificate,
+            Namespace = Text(context.Node, "namespace"),
+            Source = where,
+        };
+    }
+
+    private static X509Certificate2? ClientCertificate(Entry user, string where, string userName)
+    {
+        var certPem = Text(user.Node, "client-certificate-data") is { } certData
+            ? Base64(certData, where, "client-certificate-data")
+            : Text(user.Node, "client-certificate") is { } certFile ? ReadFile(user.File, certFile, where, "client-certificate") : null;
+        var keyPem = Text(user.Node, "client-key-data") is { } keyData
+            ? Base64(keyData, where, "client-key-data")
+            : Text(user.Node, "client-key") is { } keyFile ? ReadFile(user.File, keyFile, where, "client-key") : null;
+        if (certPem is null && keyPem is null)
+        {
+            return null;
+        }
+
+        if (certPem is null || keyPem is null)
+        {
+            throw new KubernetesConfigException($"{where}: user \"{userName}\" needs both a client certificate and a client key");
+        }
+
+        try
+        {
+            return X509Certificate2.CreateFromPem(certPem, keyPem);
+        }
+        catch (CryptographicException)
+        {
+            // The exception text may quote key material, so only the field names are reported.
+            throw new KubernetesConfigException($"{where}: user \"{userName}\": the client certificate and key are not a valid PEM pair");
+        }
+    }
+
+    private static void Read(string file, Merged merged)
+    {
+        JsonNode? root;
+        try
+        {
+            using var reader = File.OpenText(file);
+            root = YamlDocuments.Read(reader).FirstOrDefault();
+        }
+        catch (YamlException ex)
+        {
+            throw new KubernetesConfigException($"kubeconfig {file} is not valid YAML (line {ex.Start.Line})");
+        }
+
+        if (root is not JsonObject obj)
+        {
+            return;
+        }
+
+        merged.CurrentContext ??= Text(obj, "current-context");
+        Collect(obj, "clusters", "cluster", file, merged.Clusters);
+        Collect(obj, "users", "user", file, merged.Users);
+        Collect(obj, "contexts", "context", file, merged.Contexts);
+    }
+
+    private static void Collect(JsonObject root, string list, string field, string file, Dictionary<string, Entry> into)
+    {
+        if (root[list] is not JsonArray items)
+        {
+            return;
+        }
+
+        foreach (var item in items.OfType<JsonObject>())
+        {
+            var name = Text(item, "name");
+            if (name is not null && item[field] is JsonObject body)
+            {
+                into.TryAdd(name, new Entry(body, file));
+            }
+        }
+    }
+
+    private static string? Text(JsonNode? node, string key) =>
+        node?[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+
+    private static string Base64(string data, string where, string field)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(data));
+        }
+        catch (FormatException)
+        {
+            throw new KubernetesConfigException($"{where}: {field} is not valid base64");
+        }
+    }
+
+    private static string ReadFile(string kubeconfig, string path, string where, string field)
+    {
+        var full = Resolve(kubeconfig, path);
+        try
+        {
+            return File.ReadAllText(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new KubernetesConfigException($"{where}: cannot read {field} file {full}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Relative paths in a kubeconfig are relative to the kubeconfig's own folder.</summary>
+    private static string Resolve(string kubeconfig, string path) =>
+        Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeconfig))!, path));
+
+    internal static void ImportPem(X509Certificate2Collection into, string pem, string where, string field)
+    {
+        try
+        {
+            into.ImportFromPem(pem);
+        }
+        catch (CryptographicException)
+        {
+            throw new KubernetesConfigException($"{where}: {field} is not a PEM certificate bundle");
+        }
+
+        if (into.Count == 0)
+        {
+            throw new KubernetesConfigException($"{where}: {field} holds no certificate");
+        }
+    }
+
+    private sealed record Entry(JsonObject Node, string File);
+
+    private sealed class Merged
+    {
+        public string? CurrentContext { get; set; }
+
+        public Dictionary<string, Entry> Clusters { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, Entry> Users { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, Entry> Contexts { get; } = new(StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,38 @@
+namespace CsiDriver.Kubernetes;
+
+/// <summary>Which RBAC role a call is made under.</summary>
+public enum KubernetesIdentity
+{
+    /// <summary>The driver's own ServiceAccount, core ClusterRole.</summary>
+    Driver,
+
+    /// <summary>The driver's ServiceAccount, optional Secret-sync ClusterRole.</summary>
+    Sync,
+
+    /// <summary>The POD's service-account token: the pod's own RBAC decides, not the driver's.</summary>
+    Pod,
+}
+
+/// <summary>
+/// Declares the API call (group, resource, verb) a client method makes and under which identity, so a
+/// test can check the shipped RBAC grants exactly these and nothing more.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class KubernetesApiCallAttribute : Attribute
+{
+    public KubernetesApiCallAttribute(string group, string resource, string verb, KubernetesIdentity identity)
+    {
+        Group = group;
+        Resource = resource;
+        Verb = verb;
+        Identity = identity;
+    }
+
+    public string Group { get; }
+
+    public string Resource { get; }
+
+    public string Verb { get; }
+
+    public KubernetesIdentity Identity { get; }
+}

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsiDriver.Spec;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>
+/// Typed calls to the Kubernetes API, as the driver (or, via <see cref="AsPod"/>, as a pod). Covers:
+/// <list type="bullet">
+/// <item>GET    /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasses/{name}</item>
+/// <item>POST/GET/PUT/DELETE /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasspodstatuses[/{name}]</item>
+/// <item>GET    /api/v1/namespaces/{ns}/pods/{name}, /api/v1/namespaces/{ns}/serviceaccounts/{name}</item>
+/// <item>POST/GET/PUT/PATCH (merge) /api/v1/namespaces/{ns}/secrets[/{name}]</item>
+/// <item>GET    /api/v1/namespaces/{ns}/configmaps/{name}</item>
+/// <item>POST /api/v1/namespaces/{ns}/events, PATCH (merge) /api/v1/namespaces/{ns}/events/{name}</item>
+/// </list>
+/// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport, and
+/// <see cref="UpdateWithRetryAsync{T}"/> re-reads and retries on a stale resourceVersion.
+/// </summary>
+internal sealed class KubernetesClient
+{
+    private const string SpcGroupPath = "/apis/secrets-store.csi.x-k8s.io/v1";
+    private const string MergePatch = "application/merge-patch+json";
+
+    private readonly KubernetesTransport _transport;
+    private readonly KubernetesTransport _podTransport;
+    private readonly IBearerTokenSource _credentials;
+    private readonly KubernetesClientOptions _options;
+    private readonly ILogger _logger;
+
+    public KubernetesClient(KubernetesTransport transport, KubernetesTransport podTransport, IBearerTokenSource credentials, KubernetesClientOptions options, ILogger logger)
+    {
+        _transport = transport;
+        _podTransport = podTransport;
+        _credentials = credentials;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// A client that authenticates with a pod's service-account token. It uses a connection pool
+    /// without the driver's client certificate, so the API server cannot mistake the caller for the driver.
+    /// </summary>
+    public KubernetesClient AsPod(string bearerToken) => new(_podTransport, _podTransport, new StaticBearerToken(bearerToken), _options, _logger);
+
+    [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasses", "get", KubernetesIdentity.Driver)]
+    public Task<SecretProviderClassDocument> GetSecretProviderClassAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get secretproviderclasses {@namespace}/{name}";
+        return _transport.SendAsync(Get(SpcPath(@namespace, "secretproviderclasses", name, call), call), _credentials, SpecJsonContext.Default.SecretProviderClassDocument, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "pods", "get", KubernetesIdentity.Driver)]
+    public Task<KubePod> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get pods {@namespace}/{name}";
+        return _transport.SendAsync(Get(CorePath(@namespace, "pods", name, call), call), _credentials, KubernetesJsonContext.Default.KubePod, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "serviceaccounts", "get", KubernetesIdentity.Driver)]
+    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get serviceaccounts {@namespace}/{name}";
+        return _transport.SendAsync(Get(CorePath(@namespace, "serviceaccounts", name, call), call), _credentials, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
+    }
+
+    [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "get", KubernetesIdentity.Driver)]
+    public Task<KubeSecretProviderClassPodStatus> GetPodStatusAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get secretproviderclasspodstatuses {@namespace}/{name}";
+        return _transport.SendAsync(Get(SpcPath(@namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus, cancellationToken);
+    }
+
+    [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "create", KubernetesIdentity.Driver)]
+    public Task<KubeSecretProviderClassPodStatus> CreatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(status.Metadata);
+        var call = $"create secretproviderclasspodstatuses {ns}/{name}";
+        KubernetesNames.Check(name, "name", call);
+        var body = JsonSerializer.SerializeToUtf8Bytes(status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus);
+        return _transport.SendAsync(
+            new KubernetesRequest(HttpMethod.Post, SpcPath(ns, "secretproviderclasspodstatuses", null, call), call, body),
+            _credentials,
+            KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus,
+            cancellationToken);
+    }
+
+    [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "update", KubernetesIdentity.Driver)]
+    public Task<KubeSecretProviderClassPodStatus> UpdatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(status.Metadata);
+        var call = $"update secretproviderclasspodstatuses {ns}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus);
+        return _transport.SendAsync(
+            new KubernetesRequest(HttpMethod.Put, SpcPath(ns, "secretproviderclasspodstatuses", name, call), call, body),
+            _credentials,
+            KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus,
+            cancellationToken);
+    }
+
+    /// <summary>Deletes the status; false if it was already gone.</summary>
+    [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "delete", KubernetesIdentity.Driver)]
+    public async Task<bool> DeletePodStatusAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"delete secretproviderclasspodstatuses {@namespace}/{name}";
+        try
+        {
+            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, SpcPath(@namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return false;
+        }
+    }
+
+    [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Sync)]
+    [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Pod)]
+    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get secrets {@namespace}/{name}";
+        return _transport.SendAsync(Get(CorePath(@namespace, "secrets", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "secrets", "create", KubernetesIdentity.Sync)]
+    public Task<KubeSecret> CreateSecretAsync(KubeSecret secret, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(secret.Metadata);
+        var call = $"create secrets {ns}/{name}";
+        KubernetesNames.Check(name, "name", call);
+        var body = JsonSerializer.SerializeToUtf8Bytes(secret, KubernetesJsonContext.Default.KubeSecret);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, CorePath(ns, "secrets", null, call), call, body), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "secrets", "update", KubernetesIdentity.Sync)]
+    public Task<KubeSecret> UpdateSecretAsync(KubeSecret secret, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(secret.Metadata);
+        var call = $"update secrets {ns}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(secret, KubernetesJsonContext.Default.KubeSecret);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Put, CorePath(ns, "secrets", name, call), call, body), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
+    }
+
+    /// <summary>A JSON merge patch (RFC 7386); include <c>metadata.resourceVersion</c> in it for an optimistic lock.</summary>
+    [KubernetesApiCall("", "secrets", "patch", KubernetesIdentity.Sync)]
+    public Task<KubeSecret> PatchSecretAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken)
+    {
+        var call = $"patch secrets {@namespace}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, CorePath(@namespace, "secrets", name, call), call, body, MergePatch), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Pod)]
+    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get configmaps {@namespace}/{name}";
+        return _transport.SendAsync(Get(CorePath(@namespace, "configmaps", name, call), call), _credentials, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "events", "create", KubernetesIdentity.Driver)]
+    public Task<KubeEvent> CreateEventAsync(KubeEvent @event, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(@event.Metadata);
+        var call = $"create events {ns}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(@event, KubernetesJsonContext.Default.KubeEvent);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, CorePath(ns, "events", null, call), call, body), _credentials, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
+    }
+
+    /// <summary>Bumps a repeated event's count and last timestamp instead of creating another event.</summary>
+    [KubernetesApiCall("", "events", "patch", KubernetesIdentity.Driver)]
+    public Task<KubeEvent> PatchEventAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken)
+    {
+        var call = $"patch events {@namespace}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, CorePath(@namespace, "events", name, call), call, body, MergePatch), _credentials, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
+    }
+
+    /// <summary>
+    /// Read-modify-write with optimistic concurrency: <paramref name="mutate"/> gets the current object
+    /// (and returns false to skip the write); a 409 on update means someone else wrote first, so the
+    /// object is read again and the change re-applied, up to <see cref="KubernetesClientOptions.MaxConflictAttempts"/>.
+    /// </summary>
+    public async Task<T?> UpdateWithRetryAsync<T>(
+        Func<CancellationToken, Task<T>> get,
+        Func<T, bool> mutate,
+        Func<T, CancellationToken, Task<T>> update,
+        string call,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await get(cancellationToken).ConfigureAwait(false);
+            if (!mutate(current))
+            {
+                return null;
+            }
+
+            try
+            {
+                return await update(current, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < _options.MaxConflictAttempts)
+            {
+                KubernetesLog.ConflictRetry(_logger, call, attempt);
+            }
+        }
+    }
+
+    private static KubernetesRequest Get(string path, string call) => new(HttpMethod.Get, path, call);
+
+    private static (string Namespace, string Name) NameOf(KubeObjectMeta? metadata) =>
+        (metadata?.Namespace ?? string.Empty, metadata?.Name ?? string.Empty);
+
+    private static string CorePath(string @namespace, string resource, string? name, string call) =>
+        Path("/api/v1", @namespace, resource, name, call);
+
+    private static string SpcPath(string @namespace, string resource, string? name, string call) =>
+        Path(SpcGroupPath, @namespace, resource, name, call);
+
+    private static string Path(string prefix, string @namespace, string resource, string? name, string call)
+    {
+        var ns = KubernetesNames.Check(@namespace, "namespace", call);
+        var path = $"{prefix}/namespaces/{ns}/{resource}";
+        return name is null ? path : $"{path}/{KubernetesNames.Check(name, "name", call)}";
+    }
+}

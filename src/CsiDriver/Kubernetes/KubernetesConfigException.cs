@@ -1,0 +1,10 @@
+namespace CsiDriver.Kubernetes;
+
+/// <summary>The Kubernetes connection cannot be configured (bad kubeconfig, missing in-cluster files).</summary>
+public sealed class KubernetesConfigException : InvalidOperationException
+{
+    public KubernetesConfigException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,70 @@
+using CsiDriver.Hosting;
+using CsiDriver.Providers;
+using CsiDriver.Providers.Kubernetes;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>The API connection and the client built on it; owns the connection pools.</summary>
+internal sealed class KubernetesApi : IDisposable
+{
+    private readonly KubernetesTransport _driverTransport;
+    private readonly KubernetesTransport _podTransport;
+
+    public KubernetesApi(KubernetesConnection connection, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
+    {
+        Connection = connection;
+        _driverTransport = new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger);
+        _podTransport = connection.ClientCertificate is null
+            ? _driverTransport
+            : new KubernetesTransport(connection, withClientCertificate: false, options, time, random, logger);
+        Client = new KubernetesClient(_driverTransport, _podTransport, connection.Token, options, logger);
+    }
+
+    public KubernetesConnection Connection { get; }
+
+    public KubernetesClient Client { get; }
+
+    public void Dispose()
+    {
+        _driverTransport.Dispose();
+        if (!ReferenceEquals(_podTransport, _driverTransport))
+        {
+            _podTransport.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Wires the Kubernetes integration when an API is configured (<c>--kubeconfig</c>, <c>KUBECONFIG</c>, or
+/// in-cluster): the API class source, ServiceAccount lookup, pod status, pod events and the
+/// <c>kubernetes</c> provider. Without an API nothing is registered and the driver runs from <c>--spc-dir</c>.
+/// </summary>
+internal static class KubernetesServices
+{
+    public static IServiceCollection AddKubernetesApi(this IServiceCollection services, DriverOptions options, Func<string, string?>? environment = null)
+    {
+        var connection = InClusterConfig.Resolve(options.Kubeconfig, environment ?? Environment.GetEnvironmentVariable, TimeProvider.System);
+        if (connection is null)
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(new KubernetesClientOptions());
+        services.TryAddSingleton(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.Kubernetes");
+            KubernetesLog.Connected(logger, connection.ToString());
+            return new KubernetesApi(connection, sp.GetRequiredService<KubernetesClientOptions>(), sp.GetRequiredService<TimeProvider>(), Random.Shared.NextDouble, logger);
+        });
+        services.TryAddSingleton(sp => sp.GetRequiredService<KubernetesApi>().Client);
+        services.TryAddSingleton<IServiceAccountLookup>(sp => new ApiServiceAccountLookup(sp.GetRequiredService<KubernetesClient>()));
+        services.AddSingleton<IPublishObserver>(sp => new PodStatusWriter(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<ILogger<PodStatusWriter>>()));
+        services.AddSingleton<IPublishObserver>(sp => new PodEventRecorder(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PodEventRecorder>>()));
+        services.AddSingleton<IProvider>(sp => new KubernetesProvider(sp.GetRequiredService<KubernetesClient>()));
+        return services;
+    }
+}

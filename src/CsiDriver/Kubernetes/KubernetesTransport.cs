@@ -1,0 +1,266 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>One API request: verb, escaped path, optional JSON body, and a description for errors.</summary>
+internal sealed record KubernetesRequest(HttpMethod Method, string Path, string Call, byte[]? Body = null, string ContentType = "application/json");
+
+/// <summary>
+/// HTTP to the API server: TLS verified against the configured CA, bearer token or client certificate,
+/// a per-attempt timeout, bounded retries with jittered backoff on 429/5xx/timeouts (honouring
+/// <c>Retry-After</c>), one token refresh on 401, and API <c>Status</c> bodies turned into
+/// <see cref="KubernetesApiException"/>. Knows nothing of the resources it carries.
+/// </summary>
+internal sealed class KubernetesTransport : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Uri _server;
+    private readonly KubernetesClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _random;
+    private readonly ILogger _logger;
+
+    public KubernetesTransport(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
+    {
+        _server = connection.Server;
+        _options = options;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        _http = new HttpClient(CreateHandler(connection, withClientCertificate, options), disposeHandler: true)
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // Each attempt has its own deadline below.
+            MaxResponseContentBufferSize = options.MaxResponseBytes,
+        };
+    }
+
+    public Uri Server => _server;
+
+    public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
+    {
+        var body = await SendAsync(request, credentials, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize(body, responseType)
+                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "empty response");
+        }
+        catch (JsonException)
+        {
+            // The parser's message can quote response text (secret data), so it is not passed on.
+            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "the response is not the expected JSON");
+        }
+    }
+
+    /// <summary>Sends with retries; returns the success body.</summary>
+    public async Task<byte[]> SendAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
+    {
+        var refreshedToken = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            KubernetesApiException failure;
+            TimeSpan? retryAfter = null;
+            try
+            {
+                var (status, headers, body) = await SendOnceAsync(request, credentials, cancellationToken).ConfigureAwait(false);
+                if ((int)status is >= 200 and < 300)
+                {
+                    return body;
+                }
+
+                failure = ToException(request.Call, status, body);
+                retryAfter = RetryAfter(headers, body);
+            }
+            catch (KubernetesApiException ex)
+            {
+                failure = ex;
+            }
+
+            if (failure.Kind == KubernetesErrorKind.Unauthorized && !refreshedToken && credentials.Invalidate())
+            {
+                // A projected token may have rotated between our read and the call: read it again once.
+                refreshedToken = true;
+                attempt--;
+                continue;
+            }
+
+            if (!failure.IsTransient || attempt >= _options.MaxAttempts)
+            {
+                throw failure;
+            }
+
+            var delay = Backoff(attempt, retryAfter);
+            KubernetesLog.Retrying(_logger, request.Call, failure.Kind.ToString(), attempt, delay.TotalMilliseconds);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)> SendOnceAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(request.Method, new Uri(_server, request.Path));
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.UserAgent.ParseAdd(_options.UserAgent);
+        var token = await credentials.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        if (token is not null)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (request.Body is not null)
+        {
+            message.Content = new ByteArrayContent(request.Body);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            var body = await ReadBoundedAsync(response, request.Call, deadline.Token).ConfigureAwait(false);
+            return (response.StatusCode, response.Headers, body);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.Timeout, null, request.Call, null, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.Unreachable, null, request.Call, null, $"cannot reach {_server.Host}:{_server.Port}: {Describe(ex)}", ex);
+        }
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > _options.MaxResponseBytes)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > _options.MaxResponseBytes)
+                {
+                    throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+    }
+
+    private static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
+    {
+        var parsed = TryParseStatus(body);
+        return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, Trim(parsed?.Message));
+    }
+
+    private static KubeStatus? TryParseStatus(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var status = JsonSerializer.Deserialize(body, KubernetesJsonContext.Default.KubeStatus);
+            return status?.Kind == "Status" ? status : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Trim(string? message) => message is { Length: > 512 } ? message[..512] + "..." : message;
+
+    private TimeSpan? RetryAfter(HttpResponseHeaders headers, byte[] body)
+    {
+        if (headers.RetryAfter is { } header)
+        {
+            if (header.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (header.Date is { } date)
+            {
+                var wait = date - _time.GetUtcNow();
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        return TryParseStatus(body)?.Details?.RetryAfterSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    /// <summary>The server's Retry-After (capped), else exponential backoff with +-50% jitter.</summary>
+    internal TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } wait)
+        {
+            return wait > _options.MaxRetryAfter ? _options.MaxRetryAfter : wait;
+        }
+
+        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + _random()));
+    }
+
+    private static string Describe(HttpRequestException ex) =>
+        ex.InnerException is System.Security.Authentication.AuthenticationException
+            ? "TLS handshake failed (is the server certificate signed by the configured CA?)"
+            : ex.HttpRequestError.ToString();
+
+    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+            ConnectTimeout = options.ConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+
+        var ssl = new SslClientAuthenticationOptions();
+        if (connection.CertificateAuthorities.Count > 0)
+        {
+            // Only the configured CA may sign the API server's certificate; the system store is not consulted.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.AddRange(connection.CertificateAuthorities);
+            ssl.CertificateChainPolicy = policy;
+        }
+
+        if (withClientCertificate && connection.ClientCertificate is { } certificate)
+        {
+            ssl.ClientCertificates = [certificate];
+            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
+        }
+
+        handler.SslOptions = ssl;
+        return handler;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using CsiDriver.Providers;
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using CsiDriver.State;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Kubernetes;
+
+/// <summary>
+/// Keeps a <c>SecretProviderClassPodStatus</c> per mounted (pod, class), exactly as upstream names and labels it
+/// (<c>&lt;pod&gt;-&lt;namespace&gt;-&lt;class&gt;</c>, node label, pod ownerReference) so existing clusters'
+/// objects and tools keep working. Written after a successful publish (create, else read-compare-update),
+/// skipped when nothing changed since the last write, deleted on unpublish.
+/// </summary>
+internal sealed class PodStatusWriter : IPublishObserver
+{
+    public const string NodeLabel = "internal.secrets-store.csi.k8s.io/node-name";
+
+    private readonly KubernetesClient _client;
+    private readonly string _nodeName;
+    private readonly ILogger<PodStatusWriter> _logger;
+
+    // What was last written per status, so a republish with nothing new makes no API call.
+    private readonly ConcurrentDictionary<string, KubeSecretProviderClassPodStatus> _written = new(StringComparer.Ordinal);
+
+    public PodStatusWriter(KubernetesClient client, string nodeName, ILogger<PodStatusWriter> logger)
+    {
+        _client = client;
+        _nodeName = nodeName;
+        _logger = logger;
+    }
+
+    public static string NameFor(string pod, string @namespace, string secretProviderClass) => $"{pod}-{@namespace}-{secretProviderClass}";
+
+    public async Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
+    {
+        var ns = request.Pod.Namespace;
+        var name = NameFor(request.Pod.Name, ns, secretProviderClass.Name);
+        var key = $"{ns}/{name}";
+        var podUid = request.Pod.Uid;
+        if (_written.TryGetValue(key, out var last) && Matches(last, Desired(request, secretProviderClass, outcome.Versions, last.Metadata?.OwnerReferences?.FirstOrDefault()?.Uid ?? podUid)))
+        {
+            return;
+        }
+
+        if (string.IsNullOrEmpty(podUid))
+        {
+            podUid = await LookUpPodUidAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var desired = Desired(request, secretProviderClass, outcome.Versions, podUid);
+        try
+        {
+            try
+            {
+                await _client.CreatePodStatusAsync(desired, cancellationToken).ConfigureAwait(false);
+                KubernetesLog.PodStatusWritten(_logger, ns, name, "created");
+            }
+            catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
+            {
+                var updated = await _client.UpdateWithRetryAsync(
+                    ct => _client.GetPodStatusAsync(ns, name, ct),
+                    current => Apply(current, desired),
+                    (current, ct) => _client.UpdatePodStatusAsync(current, ct),
+                    $"update secretproviderclasspodstatuses {key}",
+                    cancellationToken).ConfigureAwait(false);
+                KubernetesLog.PodStatusWritten(_logger, ns, name, updated is null ? "unchanged" : "updated");
+            }
+
+            _written[key] = desired;
+        }
+        catch (KubernetesApiException ex)
+        {
+            _written.TryRemove(key, out _);
+            KubernetesLog.PodStatusFailed(_logger, ns, name, ex.Message);
+            throw;
+        }
+    }
+
+    public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken)
+    {
+        if (record is null || string.IsNullOrEmpty(record.PodName))
+        {
+            return;
+        }
+
+        var name = NameFor(record.PodName, record.PodNamespace, record.SecretProviderClass);
+        _written.TryRemove($"{record.PodNamespace}/{name}", out _);
+        if (await _client.DeletePodStatusAsync(record.PodNamespace, name, cancellationToken).ConfigureAwait(false))
+        {
+            KubernetesLog.PodStatusDeleted(_logger, record.PodNamespace, name);
+        }
+    }
+
+    private async Task<string> LookUpPodUidAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        // kubelet passes the uid with podInfoOnMount; this is only for requests that lack it.
+        try
+        {
+            var pod = await _client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false);
+            return pod.Metadata?.Uid ?? string.Empty;
+        }
+        catch (KubernetesApiException ex)
+        {
+            KubernetesLog.PodStatusFailed(_logger, request.Pod.Namespace, request.Pod.Name, $"no pod uid for the ownerReference: {ex.Message}");
+            return string.Empty;
+        }
+    }
+
+    private KubeSecretProviderClassPodStatus Desired(PublishRequest request, SecretProviderClass spc, IReadOnlyList<ObjectVersion> versions, string podUid) => new()
+    {
+        Metadata = new KubeObjectMeta
+        {
+            Name = NameFor(request.Pod.Name, request.Pod.Namespace, spc.Name),
+            Namespace = request.Pod.Namespace,
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [NodeLabel] = _nodeName },
+            OwnerReferences = string.IsNullOrEmpty(podUid)
+                ? null
+                : [new OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = request.Pod.Name, Uid = podUid }],
+        },
+        Status = new SecretProviderClassPodStatusBody
+        {
+            PodName = request.Pod.Name,
+            SecretProviderClassName = spc.Name,
+            Mounted = true,
+            TargetPath = request.TargetPath,
+            NodeName = _nodeName,
+            Objects = versions
+                .OrderBy(v => v.Id, StringComparer.Ordinal)
+                .Select(v => new SecretProviderClassObject { Id = v.Id, Version = v.Version })
+                .ToList(),
+        },
+    };
+
+    /// <summary>Brings <paramref name="current"/> to the desired label, owner and status; false if it already is.</summary>
+    private static bool Apply(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired)
+    {
+        if (Matches(current, desired))
+        {
+            return false;
+        }
+
+        current.Metadata ??= new KubeObjectMeta();
+        current.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (label, value) in desired.Metadata!.Labels!)
+        {
+            current.Metadata.Labels[label] = value;
+        }
+
+        current.Metadata.OwnerReferences = desired.Metadata.OwnerReferences;
+        current.Status = desired.Status;
+        current.ApiVersion = desired.ApiVersion;
+        current.Kind = desired.Kind;
+        return true;
+    }
+
+    private static bool Matches(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired)
+    {
+        var labels = current.Metadata?.Labels;
+        if (labels is null || desired.Metadata!.Labels!.Any(l => !labels.TryGetValue(l.Key, out var v) || v != l.Value))
+        {
+            return false;
+        }
+
+        var owners = current.Metadata?.OwnerReferences ?? [];
+        var wantedOwners = desired.Metadata.OwnerReferences ?? [];
+        if (!owners.SequenceEqual(wantedOwners))
+        {
+            return false;
+        }
+
+        var a = current.Status;
+        var b = desired.Status!;
+        return a is not null && a.PodName == b.PodName && a.SecretProviderClassName == b.SecretProviderClassName && a.Mounted == b.Mounted &&
+            a.TargetPath == b.TargetPath && a.NodeName == b.NodeName && (a.Objects ?? []).SequenceEqual(b.Objects ?? []);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// The AWS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target</c>, SigV4-signed, errors from
+/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors.
+/// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
+/// </summary>
+internal sealed class AwsJsonClient
+{
+    private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
+
+    private readonly HttpClient _http;
+    private readonly AwsProviderOptions _options;
+    private readonly AwsRetryPolicy _retry;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger)
+    {
+        _http = http;
+        _options = options;
+        _retry = retry;
+        _time = time;
+        _logger = logger;
+    }
+
+    public Task<TResponse> InvokeAsync<TRequest, TResponse>(
+        AwsEndpoint endpoint,
+        string target,
+        TRequest request,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
+        AwsCredentials credentials,
+        CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
+        return _retry.ExecuteAsync(
+            ct => AttemptAsync(endpoint, target, operation, body, responseType, credentials, ct),
+            (ex, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds),
+            cancellationToken);
+    }
+
+    private async Task<TResponse> AttemptAsync<TResponse>(
+        AwsEndpoint endpoint, string target, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
+        message.Content = new ByteArrayContent(body);
+        message.Content.Headers.ContentType = JsonContentType;
+        message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, _time.GetUtcNow());
+
+        var (status, responseBody, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            if (status != HttpStatusCode.OK)
+            {
+                throw Error(operation, status, responseBody, response);
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize(responseBody, responseType)
+                    ?? throw new AwsServiceException(operation, status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response));
+            }
+            catch (JsonException)
+            {
+                // The parser's message may quote the body (a secret value), so only the fact is reported.
+                throw new AwsServiceException(operation, status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response));
+            }
+        }
+    }
+
+    private static AwsServiceException Error(string operation, HttpStatusCode status, byte[] body, HttpResponseMessage response)
+    {
+        string? code = null;
+        string? text = null;
+        try
+        {
+            if (body.Length > 0 && JsonSerializer.Deserialize(body, AwsJsonContext.Default.AwsJsonError) is { } error)
+            {
+                code = error.Type;
+                text = error.Message ?? error.MessageUpper;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page, say): the status code is all we report.
+        }
+
+        if (string.IsNullOrEmpty(code) && response.Headers.TryGetValues("X-Amzn-ErrorType", out var types))
+        {
+            code = types.FirstOrDefault()?.Split(':')[0];
+        }
+
+        code = string.IsNullOrEmpty(code) ? $"Http{(int)status}" : code[(code.LastIndexOf('#') + 1)..];
+        return new AwsServiceException(operation, status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
+    }
+}
+
+/// <summary>Where one service in one region is reached and how requests to it are signed.</summary>
+internal sealed record AwsEndpoint(Uri Url, string Region, string SigningName, string ServiceLabel);

@@ -1,0 +1,264 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CsiDriver.Publishing;
+using YamlDotNet.Core;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// Parses and validates the <c>objects</c> parameter with the upstream plugin's rules and error
+/// texts (secret_descriptor.go): ARN/type/region checks, duplicates, aliases, <c>../</c>, failover entries.
+/// </summary>
+internal static partial class AwsObjectParser
+{
+    private static readonly Dictionary<string, AwsObjectKind> TypeMap = new(StringComparer.Ordinal)
+    {
+        ["secretsmanager"] = AwsObjectKind.SecretsManager,
+        ["ssmparameter"] = AwsObjectKind.SsmParameter,
+        ["ssm"] = AwsObjectKind.SsmParameter,
+    };
+
+    /// <summary>The <c>pathTranslation</c> character, or null when translation is off.</summary>
+    public static string? ParseTranslation(string? value, Func<string, SecretStoreException> invalid)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "_";
+        }
+
+        if (string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return value.Length == 1 ? value : throw invalid("pathTranslation must be either 'False' or a single character string");
+    }
+
+    public static List<AwsObject> Parse(string yaml, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
+    {
+        List<AwsObjectSpec?> specs;
+        try
+        {
+            var tree = YamlToJson.Convert(yaml);
+            specs = tree is null ? [] : tree.Deserialize(AwsObjectsJsonContext.Default.ListAwsObjectSpec) ?? [];
+        }
+        catch (YamlException ex)
+        {
+            throw invalid($"Failed to load SecretProviderClass: objects is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+        catch (JsonException ex)
+        {
+            // Only the JSON path is reported: the exception text could quote parameter values.
+            var hint = ex.Path is { } p && p.EndsWith("filePermission", StringComparison.OrdinalIgnoreCase) ? " (filePermission must be a quoted string such as \"0600\")" : string.Empty;
+            throw invalid($"Failed to load SecretProviderClass: objects has a value of the wrong type at {ex.Path ?? "$"}{hint}");
+        }
+        catch (InvalidOperationException)
+        {
+            throw invalid("Failed to load SecretProviderClass: objects must be a YAML list of objects");
+        }
+
+        var result = new List<AwsObject>(specs.Count);
+        var seenNames = new Dictionary<string, (string Alias, string Label)>(StringComparer.Ordinal);
+        var seenAliases = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            if (spec is null)
+            {
+                throw invalid("Object name must be specified");
+            }
+
+            var item = Validate(spec, translate, regions, invalid);
+            result.Add(item);
+
+            var name = spec.ObjectName!;
+            var alias = spec.ObjectAlias ?? string.Empty;
+            var label = spec.ObjectVersionLabel ?? string.Empty;
+            if (seenNames.TryGetValue(name, out var found))
+            {
+                var prefix = $"found descriptor with duplicate object name {name}";
+                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length == 0 && found.Label.Length == 0 && alias == found.Alias)
+                {
+                    throw invalid($"{prefix}, duplicate object alias {alias}, and no version label");
+                }
+
+                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length > 0 && found.Label.Length > 0 && label == found.Label)
+                {
+                    throw invalid($"{prefix}, no object alias, and duplicate version label {label}");
+                }
+
+                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length > 0 && found.Label.Length > 0 && alias == found.Alias && label == found.Label)
+                {
+                    throw invalid($"{prefix}, duplicate object alias {alias}, and duplicate version label {label}");
+                }
+
+                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length == 0 && found.Label.Length == 0)
+                {
+                    throw invalid($"{prefix}, no object alias, and no version label");
+                }
+            }
+
+            seenNames[name] = (alias, label);
+            if (alias.Length > 0 && !seenAliases.Add(alias))
+            {
+                throw invalid($"found duplicate object alias {alias}");
+            }
+
+            foreach (var jmes in spec.JmesPath ?? [])
+            {
+                if (!seenAliases.Add(jmes.ObjectAlias!))
+                {
+                    throw invalid($"Name already in use for objectAlias: found duplicate object alias {jmes.ObjectAlias} in JMES path entry {jmes.Path}");
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static AwsObject Validate(AwsObjectSpec spec, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
+    {
+        if (string.IsNullOrEmpty(spec.ObjectName))
+        {
+            throw invalid("Object name must be specified");
+        }
+
+        var name = spec.ObjectName;
+        var objectType = spec.ObjectType ?? string.Empty;
+        ValidateName(name, objectType, regions[0], invalid);
+        var kind = TypeMap[objectType.Length > 0 ? objectType : name.Split(':')[2]];
+
+        if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(spec.ObjectVersion) && !string.IsNullOrEmpty(spec.ObjectVersionLabel))
+        {
+            throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+        }
+
+        var fileName = FileName(string.IsNullOrEmpty(spec.ObjectAlias) ? name : spec.ObjectAlias, translate);
+        if (BadPath().IsMatch(fileName) || fileName.Length == 0)
+        {
+            throw invalid($"path can not contain ../: {name}");
+        }
+
+        var jmesFiles = new List<JmesFile>();
+        foreach (var entry in spec.JmesPath ?? [])
+        {
+            if (entry is null || string.IsNullOrEmpty(entry.Path))
+            {
+                throw invalid("Path must be specified for JMES object");
+            }
+
+            if (string.IsNullOrEmpty(entry.ObjectAlias))
+            {
+                throw invalid("Object alias must be specified for JMES object");
+            }
+
+            var jmesFile = FileName(entry.ObjectAlias, translate);
+            if (BadPath().IsMatch(jmesFile) || jmesFile.Length == 0)
+            {
+                throw invalid($"path can not contain ../: {entry.ObjectAlias}");
+            }
+
+            var path = JmesPath.TryParse(entry.Path, out var parseError)
+                ?? throw invalid(parseError == JmesPath.Unsupported
+                    ? $"Invalid JMES Path: {entry.Path}. This driver supports field access (a.b), quoted identifiers (\"a-b\") and array indexes (a[0])."
+                    : $"Invalid JMES Path: {entry.Path}.");
+            jmesFiles.Add(new JmesFile(entry.Path, entry.ObjectAlias, jmesFile, FileMode(entry.FilePermission, entry.ObjectAlias, invalid) ?? FileMode(spec.FilePermission, name, invalid), path));
+        }
+
+        if (spec.FailoverObject is { ObjectName.Length: > 0 } failover)
+        {
+            if (string.IsNullOrEmpty(spec.ObjectAlias))
+            {
+                throw invalid($"object alias must be specified for objects with failover entries: {name}");
+            }
+
+            if (regions.Count < 2)
+            {
+                throw invalid($"failover object allowed only when failover region is defined: {name}");
+            }
+
+            ValidateName(failover.ObjectName, objectType, regions[1], invalid);
+            if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(failover.ObjectVersion) && !string.IsNullOrEmpty(failover.ObjectVersionLabel))
+            {
+                throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+            }
+
+            if ((failover.ObjectVersion ?? string.Empty) != (spec.ObjectVersion ?? string.Empty))
+            {
+                throw invalid($"object versions must match between primary and failover regions: {name}");
+            }
+        }
+
+        return new AwsObject { Spec = spec, Kind = kind, FileName = fileName, Mode = FileMode(spec.FilePermission, name, invalid), JmesFiles = jmesFiles };
+    }
+
+    private static void ValidateName(string objectName, string objectType, string region, Func<string, SecretStoreException> invalid)
+    {
+        var hasArn = objectName.StartsWith("arn:", StringComparison.Ordinal);
+        string[] arn = [];
+        if (hasArn)
+        {
+            arn = objectName.Split(':', 6);
+            if (arn.Length != 6)
+            {
+                throw invalid($"Invalid ARN format in object name: {objectName}");
+            }
+
+            if (arn[3] != region)
+            {
+                throw invalid($"ARN region must match region {region}: {objectName}");
+            }
+        }
+
+        if (objectType.Length == 0 && !hasArn)
+        {
+            throw invalid($"Must use objectType when a full ARN is not specified: {objectName}");
+        }
+
+        if (objectType.Length == 0 && !TypeMap.ContainsKey(arn[2]))
+        {
+            throw invalid($"Invalid service in ARN: {arn[2]}");
+        }
+
+        if (objectType.Length != 0 && (!TypeMap.ContainsKey(objectType) || objectType == "ssm"))
+        {
+            throw invalid($"Invalid objectType: {objectType}");
+        }
+
+        if (objectType.Length != 0 && hasArn && (!TypeMap.TryGetValue(arn[2], out var arnKind) || TypeMap[objectType] != arnKind))
+        {
+            throw invalid($"objectType does not match ARN: {objectName}");
+        }
+    }
+
+    /// <summary>Upstream's GetFileName: alias or name, <c>/</c> to the translation character, or leading <c>/</c> stripped.</summary>
+    public static string FileName(string name, string? translate) =>
+        translate is null ? name.TrimStart('/') : name.Replace("/", translate, StringComparison.Ordinal);
+
+    private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!OctalMode().IsMatch(value))
+        {
+            throw invalid($"Invalid file permission {value} for object {objectName}: it must be a quoted string of 4 octal digits such as \"0600\"");
+        }
+
+        var mode = Convert.ToInt32(value, 8);
+        if (mode > 0x1FF)
+        {
+            // setuid/setgid/sticky bits on a secret file are never intended.
+            throw invalid($"Invalid file permission {value} for object {objectName}: only permission bits (0000-0777) are allowed");
+        }
+
+        return (UnixFileMode)mode;
+    }
+
+    [GeneratedRegex(@"(/\.\./)|(^\.\./)|(/\.\.$)")]
+    private static partial Regex BadPath();
+
+    [GeneratedRegex("^[0-7]{4}$")]
+    private static partial Regex OctalMode();
+}

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// AWS Secrets Manager and SSM Parameter Store (<c>provider: aws</c>), accepting the
+/// aws/secrets-store-csi-driver-provider-aws parameters unchanged: region, failoverRegion,
+/// pathTranslation, usePodIdentity, preferredAddressType, objects. Authenticates as the pod
+/// (IRSA, EKS Pod Identity, or static keys from nodePublishSecretRef). See docs/providers/aws.md.
+/// </summary>
+internal sealed class AwsProvider : IProvider
+{
+    private readonly AwsRegionResolver _regions;
+    private readonly AwsCredentialResolver _credentials;
+    private readonly SecretsManagerFetcher _secrets;
+    private readonly SsmParameterFetcher _parameters;
+    private readonly AwsProviderOptions _options;
+    private readonly ILogger _logger;
+
+    public AwsProvider(AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger)
+    {
+        _options = options;
+        _logger = logger;
+        var retry = new AwsRetryPolicy(options, time, random);
+        var endpoints = new AwsEndpoints(options);
+        var json = new AwsJsonClient(http, options, retry, time, logger);
+        _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options), logger);
+        _credentials = new AwsCredentialResolver(options, serviceAccounts, new StsClient(http, options, retry, logger), new PodIdentityAgentClient(http, options, retry, logger), endpoints, time, logger);
+        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, new SecretValueCache(options.ValueCacheBytes), options, logger);
+        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, options);
+    }
+
+    public string Name => "aws";
+
+    /// <summary>True once BatchGetSecretValue was denied for the principal (for tests).</summary>
+    internal bool IsBatchDenied(string principal) => _secrets.IsBatchDenied(principal);
+
+    public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var description = request.Class.Description;
+        SecretStoreException Invalid(string message) => new(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: {message}");
+
+        var attributes = request.Attributes;
+        var usePodIdentity = ParseBool(Get(attributes, "usePodIdentity"), "usePodIdentity", Invalid);
+        var translate = AwsObjectParser.ParseTranslation(Get(attributes, "pathTranslation"), Invalid);
+        var objectsYaml = Get(attributes, "objects");
+        if (string.IsNullOrWhiteSpace(objectsYaml))
+        {
+            throw Invalid("parameter 'objects' is not set");
+        }
+
+        var regions = await _regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
+        var objects = AwsObjectParser.Parse(objectsYaml, translate, regions, Invalid);
+        if (objects.Count == 0)
+        {
+            throw Invalid("parameter 'objects' lists no objects");
+        }
+
+        AwsIdentity identity;
+        try
+        {
+            identity = await _credentials.ResolveAsync(request, usePodIdentity, Get(attributes, "preferredAddressType") ?? "auto", regions, Invalid, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex)
+        {
+            throw new SecretStoreException(Kind(ex), $"SecretProviderClass {description}: cannot get AWS credentials for pod {request.Pod.Namespace}/{request.Pod.Name}: {ex.Message}", ex);
+        }
+
+        var current = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var version in request.CurrentVersions)
+        {
+            current[version.Id] = version.Version;
+        }
+
+        var secretObjects = objects.Where(o => o.Kind == AwsObjectKind.SecretsManager).ToList();
+        var parameterObjects = objects.Where(o => o.Kind == AwsObjectKind.SsmParameter).ToList();
+        var fetched = new List<FetchedValue>(objects.Count);
+        try
+        {
+            if (secretObjects.Count > 0)
+            {
+                fetched.AddRange(await WithFailoverAsync(
+                    regions, description, "secret", secretObjects, (region, failover) => _secrets.FetchAsync(secretObjects, region, failover, identity, current, description, cancellationToken)).ConfigureAwait(false));
+            }
+
+            if (parameterObjects.Count > 0)
+            {
+                fetched.AddRange(await WithFailoverAsync(
+                    regions, description, "parameters", parameterObjects, (region, failover) => _parameters.FetchAsync(parameterObjects, region, failover, identity, cancellationToken)).ConfigureAwait(false));
+            }
+        }
+        catch (AwsFetchException ex)
+        {
+            throw new SecretStoreException(Kind(ex.Cause), $"SecretProviderClass {description}: {ex.Message}", ex) { Reason = ex.Cause.ErrorCode };
+        }
+        catch (ObjectTooLargeException ex)
+        {
+            throw new SecretStoreException(FailureKind.TooLarge, $"SecretProviderClass {description}: object {ex.ObjectName} is {ex.Length} bytes, over the {_options.MaxObjectBytes}-byte limit");
+        }
+
+        return Assemble(description, objects, fetched);
+    }
+
+    private ProviderResult Assemble(string description, List<AwsObject> objects, List<FetchedValue> fetched)
+    {
+        var byObject = fetched.ToDictionary(f => f.Object);
+        var files = new Dictionary<string, (SecretFile File, ObjectVersion Version, string Owner)>(StringComparer.Ordinal);
+        void Add(string owner, SecretFile file, string version)
+        {
+            if (files.TryGetValue(file.Path, out var earlier))
+            {
+                AwsLog.DuplicateFile(_logger, description, earlier.Owner, owner, file.Path);
+                files.Remove(file.Path);
+            }
+
+            files[file.Path] = (file, new ObjectVersion(file.Path, version), owner);
+        }
+
+        foreach (var item in objects)
+        {
+            var value = byObject[item];
+            Add(item.Name, new SecretFile(item.FileName, value.Value, item.Mode), value.Version);
+            if (item.JmesFiles.Count == 0)
+            {
+                continue;
+            }
+
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(value.Value);
+            }
+            catch (JsonException)
+            {
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JSON used with jmesPath in secret: {item.Name}.");
+            }
+
+            using (document)
+            {
+                foreach (var jmes in item.JmesFiles)
+                {
+                    var result = jmes.Path.Evaluate(document.RootElement)
+                        ?? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {description}: JMES Path - {jmes.Expression} for object alias - {jmes.Alias} does not point to a valid object.");
+                    if (result.ValueKind != JsonValueKind.String)
+                    {
+                        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JMES search result type for path:{jmes.Expression}. Only string is allowed.");
+                    }
+
+                    Add($"{item.Name} ({jmes.Expression})", new SecretFile(jmes.FileName, System.Text.Encoding.UTF8.GetBytes(result.GetString()!), jmes.Mode), value.Version);
+                }
+            }
+        }
+
+        return new ProviderResult(files.Values.Select(f => f.File).ToList(), files.Values.Select(f => f.Version).ToList());
+    }
+
+    private async Task<List<FetchedValue>> WithFailoverAsync(
+        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<FetchedValue>>> fetch)
+    {
+        try
+        {
+            return await fetch(regions[0], false).ConfigureAwait(false);
+        }
+        catch (AwsFetchException primary) when (regions.Count > 1 && !primary.Cause.IsClientFault)
+        {
+            AwsLog.FailingOver(_logger, description, regions[0], primary.Cause.ErrorCode, regions[1]);
+            try
+            {
+                return await fetch(regions[1], true).ConfigureAwait(false);
+            }
+            catch (AwsFetchException secondary) when (!secondary.Cause.IsClientFault)
+            {
+                var subject = what == "secret"
+                    ? $"Failed to fetch secret from all regions. Verify secret exists and required permissions are granted for: {string.Join(", ", objects.Select(o => o.Name))}"
+                    : "Failed to fetch parameters from all regions.";
+                var cause = new AwsServiceException(secondary.Cause.Operation, secondary.Cause.StatusCode, secondary.Cause.ErrorCode, $"{primary.Message}; {secondary.Message}", secondary.Cause.RequestId);
+                throw new AwsFetchException(string.Join(", ", regions), subject, cause);
+            }
+        }
+    }
+
+    private static FailureKind Kind(AwsServiceException ex) => ex.ErrorCode switch
+    {
+        "ResourceNotFoundException" or "ParameterNotFound" or "ParameterVersionNotFound" or "InvalidParameters" => FailureKind.NotFound,
+        "AccessDeniedException" or "AccessDenied" or "UnrecognizedClientException" or "InvalidSignatureException" or "SignatureDoesNotMatch" or
+            "IncompleteSignature" or "ExpiredTokenException" or "ExpiredToken" or "InvalidIdentityToken" or "InvalidClientTokenId" or
+            "KMSAccessDeniedException" or "DecryptionFailure" => FailureKind.PermissionDenied,
+        "RequestTimeout" => FailureKind.Timeout,
+        "ResponseTooLarge" => FailureKind.TooLarge,
+        _ when ex.IsClientFault && ex.StatusCode is HttpStatusCodeForbidden => FailureKind.PermissionDenied,
+        _ when ex.IsClientFault => FailureKind.InvalidConfiguration,
+        _ => FailureKind.Unavailable,
+    };
+
+    private const System.Net.HttpStatusCode HttpStatusCodeForbidden = System.Net.HttpStatusCode.Forbidden;
+
+    private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) =>
+        attributes.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    // Go's strconv.ParseBool, as upstream parses usePodIdentity.
+    private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) => value switch
+    {
+        null => false,
+        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
+        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
+        _ => throw invalid($"failed to parse {key} value, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
+    };
+}

@@ -1,0 +1,26 @@
+using CsiDriver.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>Builds the <c>aws</c> provider from the container and the driver's environment.</summary>
+internal static class AwsProviderFactory
+{
+    public static AwsProvider Create(IServiceProvider services, DriverOptions driver)
+    {
+        var options = services.GetService<AwsProviderOptions>() ?? AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+        options.MaxObjectBytes = Math.Min(options.MaxObjectBytes, driver.MaxObjectBytes);
+        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(5) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        return new AwsProvider(
+            options,
+            services.GetRequiredService<IServiceAccountLookup>(),
+            http,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Random>(),
+            services.GetRequiredService<ILogger<AwsProvider>>());
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// EC2 instance metadata, IMDSv2 only. Covers: <c>PUT /latest/api/token</c> and
+/// <c>GET /latest/meta-data/placement/region</c>. The node's region never changes, so it is read once.
+/// </summary>
+internal sealed class ImdsRegionClient
+{
+    private readonly HttpClient _http;
+    private readonly AwsProviderOptions _options;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private string? _region;
+
+    public ImdsRegionClient(HttpClient http, AwsProviderOptions options)
+    {
+        _http = http;
+        _options = options;
+    }
+
+    public async Task<string> GetRegionAsync(CancellationToken cancellationToken)
+    {
+        if (_region is { } known)
+        {
+            return known;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _region ??= await FetchAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<string> FetchAsync(CancellationToken cancellationToken)
+    {
+        if (_options.ImdsDisabled)
+        {
+            throw new AwsServiceException("IMDS", null, "Disabled", "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)", null);
+        }
+
+        var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, root + "/latest/api/token");
+        tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+        var (tokenStatus, tokenBody, tokenResponse) = await AwsHttp.SendAsync(_http, tokenRequest, "IMDS: token", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
+        tokenResponse.Dispose();
+        if (tokenStatus != HttpStatusCode.OK)
+        {
+            throw new AwsServiceException("IMDS: token", tokenStatus, $"Http{(int)tokenStatus}", "IMDSv2 session token refused", null);
+        }
+
+        using var regionRequest = new HttpRequestMessage(HttpMethod.Get, root + "/latest/meta-data/placement/region");
+        regionRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token", Encoding.UTF8.GetString(tokenBody).Trim());
+        var (status, body, response) = await AwsHttp.SendAsync(_http, regionRequest, "IMDS: region", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
+        response.Dispose();
+        var region = Encoding.UTF8.GetString(body).Trim();
+        if (status != HttpStatusCode.OK || !AwsRegionResolver.IsRegionName(region))
+        {
+            throw new AwsServiceException("IMDS: region", status, $"Http{(int)status}", "no usable placement/region", null);
+        }
+
+        return region;
+    }
+}

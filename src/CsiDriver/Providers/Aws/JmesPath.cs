@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// The JMESPath subset the AWS provider's documentation uses: identifiers (<c>username</c>),
+/// quoted identifiers (<c>"db-host"</c>), sub-expressions (<c>a.b</c>) and index expressions
+/// (<c>a[0]</c>, <c>a[-1]</c>, <c>[0]</c>). Anything else is refused when the class is parsed, not at fetch time.
+/// </summary>
+internal sealed class JmesPath
+{
+    /// <summary>The parse error reported for valid JMESPath outside the supported subset.</summary>
+    public const string Unsupported = "unsupported";
+
+    private readonly IReadOnlyList<Step> _steps;
+
+    private JmesPath(IReadOnlyList<Step> steps)
+    {
+        _steps = steps;
+    }
+
+    /// <summary>Parses an expression; null (with <paramref name="error"/>) when invalid or unsupported.</summary>
+    public static JmesPath? TryParse(string expression, out string error)
+    {
+        var steps = new List<Step>();
+        var i = 0;
+        var text = expression.Trim();
+        var expectField = true;
+        error = string.Empty;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+                continue;
+            }
+
+            if (c == '[' && expectField && steps.Count > 0)
+            {
+                error = Unsupported; // a multi-select list (a.[b, c])
+                return null;
+            }
+
+            if (c == '[')
+            {
+                var close = text.IndexOf(']', i);
+                if (close < 0)
+                {
+                    error = "syntax";
+                    return null;
+                }
+
+                var inner = text[(i + 1)..close].Trim();
+                if (!int.TryParse(inner, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index))
+                {
+                    error = inner.Length == 0 || inner is "*" || inner.StartsWith('?') || inner.Contains(':', StringComparison.Ordinal) ? Unsupported : "syntax";
+                    return null;
+                }
+
+                steps.Add(new Step(null, index));
+                i = close + 1;
+                expectField = false;
+            }
+            else if (c == '.')
+            {
+                if (expectField || i + 1 >= text.Length)
+                {
+                    error = "syntax";
+                    return null;
+                }
+
+                i++;
+                expectField = true;
+            }
+            else if (expectField && c == '"')
+            {
+                var (name, next) = QuotedIdentifier(text, i);
+                if (name is null)
+                {
+                    error = "syntax";
+                    return null;
+                }
+
+                steps.Add(new Step(name, null));
+                i = next;
+                expectField = false;
+            }
+            else if (expectField && (char.IsAsciiLetter(c) || c == '_'))
+            {
+                var start = i;
+                while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+                {
+                    i++;
+                }
+
+                steps.Add(new Step(text[start..i], null));
+                expectField = false;
+            }
+            else
+            {
+                // Pipes, functions, filters, projections, literals: valid JMESPath we do not evaluate.
+                error = c is '|' or '&' or '(' or '*' or '@' or '`' or '\'' or '{' or '!' or '=' or '<' or '>' ? Unsupported : "syntax";
+                return null;
+            }
+        }
+
+        if (steps.Count == 0 || expectField)
+        {
+            error = "syntax";
+            return null;
+        }
+
+        return new JmesPath(steps);
+    }
+
+    /// <summary>Evaluates against a parsed JSON document; null where JMESPath yields null.</summary>
+    public JsonElement? Evaluate(JsonElement root)
+    {
+        var current = root;
+        foreach (var step in _steps)
+        {
+            if (step.Field is { } field)
+            {
+                if (current.ValueKind != JsonValueKind.Object || !TryGetLast(current, field, out current))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                if (current.ValueKind != JsonValueKind.Array)
+                {
+                    return null;
+                }
+
+                var length = current.GetArrayLength();
+                var index = step.Index!.Value < 0 ? length + step.Index.Value : step.Index.Value;
+                if (index < 0 || index >= length)
+                {
+                    return null;
+                }
+
+                current = current[index];
+            }
+        }
+
+        return current.ValueKind == JsonValueKind.Null ? null : current;
+    }
+
+    // Go's json.Unmarshal into a map keeps the last duplicate key; so does this.
+    private static bool TryGetLast(JsonElement obj, string name, out JsonElement value)
+    {
+        var found = false;
+        value = default;
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (property.NameEquals(name))
+            {
+                value = property.Value;
+                found = true;
+            }
+        }
+
+        return found;
+    }
+
+    private static (string? Name, int Next) QuotedIdentifier(string text, int start)
+    {
+        var builder = new StringBuilder("\"");
+        for (var i = start + 1; i < text.Length; i++)
+        {
+            if (text[i] == '\\' && i + 1 < text.Length)
+            {
+                builder.Append(text[i]).Append(text[i + 1]);
+                i++;
+            }
+            else if (text[i] == '"')
+            {
+                builder.Append('"');
+                try
+                {
+                    return (JsonSerializer.Deserialize(builder.ToString(), AwsJsonStringContext.Default.String), i + 1);
+                }
+                catch (JsonException)
+                {
+                    return (null, 0);
+                }
+            }
+            else
+            {
+                builder.Append(text[i]);
+            }
+        }
+
+        return (null, 0);
+    }
+
+    private sealed record Step(string? Field, int? Index);
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class AwsJsonStringContext : System.Text.Json.Serialization.JsonSerializerContext
+{
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// The EKS Pod Identity agent on the node (container credentials protocol). Covers:
+/// <c>GET /v1/credentials</c> with <c>Authorization: &lt;pod token&gt;</c>, IPv4 then IPv6 per
+/// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override.
+/// </summary>
+internal sealed class PodIdentityAgentClient
+{
+    public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
+    public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
+
+    private readonly HttpClient _http;
+    private readonly AwsProviderOptions _options;
+    private readonly AwsRetryPolicy _retry;
+    private readonly ILogger _logger;
+
+    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger)
+    {
+        _http = http;
+        _options = options;
+        _retry = retry;
+        _logger = logger;
+    }
+
+    public async Task<AwsCredentials> GetCredentialsAsync(string preferredAddressType, string token, CancellationToken cancellationToken)
+    {
+        AwsServiceException? last = null;
+        foreach (var endpoint in Endpoints(preferredAddressType))
+        {
+            try
+            {
+                return await _retry.ExecuteAsync(
+                    ct => AttemptAsync(endpoint, token, ct),
+                    (ex, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException ex) when (ex.StatusCode is null)
+            {
+                // Unreachable on this address family: the next one may answer.
+                AwsLog.PodIdentityEndpointFailed(_logger, endpoint.Host, ex.ServiceMessage);
+                last = ex;
+            }
+        }
+
+        throw new AwsServiceException("Pod Identity agent", null, "RequestError", $"failed to get AWS config from pod identity agent: {last?.ServiceMessage}", null, last);
+    }
+
+    private IEnumerable<Uri> Endpoints(string preferredAddressType)
+    {
+        if (_options.PodIdentityEndpoint is { } overridden)
+        {
+            return [overridden];
+        }
+
+        return preferredAddressType.ToLowerInvariant() switch
+        {
+            "ipv4" => [IPv4Endpoint],
+            "ipv6" => [IPv6Endpoint],
+            _ => [IPv4Endpoint, IPv6Endpoint],
+        };
+    }
+
+    private async Task<AwsCredentials> AttemptAsync(Uri endpoint, string token, CancellationToken cancellationToken)
+    {
+        const string operation = "Pod Identity agent: GetCredentials";
+        using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
+        message.Headers.TryAddWithoutValidation("Authorization", token);
+        var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.LinkLocalTimeout, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            ContainerCredentialsResponse? parsed = null;
+            try
+            {
+                parsed = body.Length == 0 ? null : JsonSerializer.Deserialize(body, AwsJsonContext.Default.ContainerCredentialsResponse);
+            }
+            catch (JsonException)
+            {
+                // Reported below without the body, which may hold credentials.
+            }
+
+            if (status != HttpStatusCode.OK)
+            {
+                throw new AwsServiceException(operation, status, AwsHttp.Clean(parsed?.Code ?? $"Http{(int)status}", 100), AwsHttp.Clean(parsed?.Message ?? response.ReasonPhrase), null);
+            }
+
+            if (parsed is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret })
+            {
+                throw new AwsServiceException(operation, status, "InvalidResponse", "response has no AccessKeyId/SecretAccessKey", null);
+            }
+
+            return new AwsCredentials(keyId, secret, parsed.Token, parsed.Expiration);
+        }
+    }
+}

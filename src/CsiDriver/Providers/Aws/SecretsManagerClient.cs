@@ -1,0 +1,67 @@
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// AWS Secrets Manager over JSON 1.1. Covers: GetSecretValue, DescribeSecret,
+/// BatchGetSecretValue (by SecretIdList, following NextToken).
+/// </summary>
+internal sealed class SecretsManagerClient
+{
+    /// <summary>The service's limit on SecretIdList entries per BatchGetSecretValue call.</summary>
+    public const int BatchLimit = 20;
+
+    private readonly AwsJsonClient _json;
+
+    public SecretsManagerClient(AwsJsonClient json)
+    {
+        _json = json;
+    }
+
+    public Task<SecretValueEntry> GetSecretValueAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, string? versionId, string? versionStage, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.GetSecretValue",
+            new GetSecretValueRequest { SecretId = secretId, VersionId = Blank(versionId), VersionStage = Blank(versionStage) },
+            AwsJsonContext.Default.GetSecretValueRequest,
+            AwsJsonContext.Default.SecretValueEntry,
+            credentials,
+            cancellationToken);
+
+    public Task<DescribeSecretResponse> DescribeSecretAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.DescribeSecret",
+            new DescribeSecretRequest { SecretId = secretId },
+            AwsJsonContext.Default.DescribeSecretRequest,
+            AwsJsonContext.Default.DescribeSecretResponse,
+            credentials,
+            cancellationToken);
+
+    /// <summary>Values and per-secret errors for up to <see cref="BatchLimit"/> ids, all pages.</summary>
+    public async Task<(List<SecretValueEntry> Values, List<BatchGetSecretError> Errors)> BatchGetSecretValueAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> secretIds, CancellationToken cancellationToken)
+    {
+        var values = new List<SecretValueEntry>();
+        var errors = new List<BatchGetSecretError>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await _json.InvokeAsync(
+                endpoint,
+                "secretsmanager.BatchGetSecretValue",
+                new BatchGetSecretValueRequest { SecretIdList = [.. secretIds], NextToken = next },
+                AwsJsonContext.Default.BatchGetSecretValueRequest,
+                AwsJsonContext.Default.BatchGetSecretValueResponse,
+                credentials,
+                cancellationToken).ConfigureAwait(false);
+            values.AddRange(page.SecretValues ?? []);
+            errors.AddRange(page.Errors ?? []);
+            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (next is not null && ++pages < secretIds.Count + 1);
+
+        return (values, errors);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,25 @@
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>AWS Systems Manager Parameter Store over JSON 1.1. Covers: GetParameters (WithDecryption).</summary>
+internal sealed class SsmClient
+{
+    /// <summary>The service's limit on names per GetParameters call.</summary>
+    public const int BatchLimit = 10;
+
+    private readonly AwsJsonClient _json;
+
+    public SsmClient(AwsJsonClient json)
+    {
+        _json = json;
+    }
+
+    public Task<GetParametersResponse> GetParametersAsync(AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "AmazonSSM.GetParameters",
+            new GetParametersRequest { Names = [.. names], WithDecryption = true },
+            AwsJsonContext.Default.GetParametersRequest,
+            AwsJsonContext.Default.GetParametersResponse,
+            credentials,
+            cancellationToken);
+}

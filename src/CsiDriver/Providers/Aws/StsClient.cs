@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// AWS STS over the Query protocol (form POST, XML response). Covers: AssumeRoleWithWebIdentity
+/// (unsigned: the web identity token is the credential). Hand-written rather than AWSSDK.SecurityToken
+/// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
+/// </summary>
+internal sealed class StsClient
+{
+    private readonly HttpClient _http;
+    private readonly AwsProviderOptions _options;
+    private readonly AwsRetryPolicy _retry;
+    private readonly ILogger _logger;
+
+    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger)
+    {
+        _http = http;
+        _options = options;
+        _retry = retry;
+        _logger = logger;
+    }
+
+    public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
+    {
+        const string operation = "STS: AssumeRoleWithWebIdentity";
+        var form = new Dictionary<string, string>
+        {
+            ["Action"] = "AssumeRoleWithWebIdentity",
+            ["Version"] = "2011-06-15",
+            ["RoleArn"] = roleArn,
+            ["RoleSessionName"] = sessionName,
+            ["WebIdentityToken"] = webIdentityToken,
+        };
+        return _retry.ExecuteAsync(
+            ct => AttemptAsync(endpoint, operation, form, ct),
+            (ex, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds),
+            cancellationToken);
+    }
+
+    private async Task<AwsCredentials> AttemptAsync(AwsEndpoint endpoint, string operation, Dictionary<string, string> form, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
+        var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            var document = TryParse(body);
+            if (status != HttpStatusCode.OK)
+            {
+                var error = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
+                var code = Child(error, "Code") ?? $"Http{(int)status}";
+                var text = Child(error, "Message") ?? response.ReasonPhrase;
+                var requestId = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? AwsHttp.RequestId(response);
+                throw new AwsServiceException(operation, status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text), requestId);
+            }
+
+            var credentials = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
+            var keyId = Child(credentials, "AccessKeyId");
+            var secret = Child(credentials, "SecretAccessKey");
+            var token = Child(credentials, "SessionToken");
+            var expiration = Child(credentials, "Expiration");
+            if (keyId is null || secret is null || token is null || expiration is null ||
+                !DateTimeOffset.TryParse(expiration, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
+            {
+                throw new AwsServiceException(operation, status, "InvalidResponse", "response has no complete Credentials element", AwsHttp.RequestId(response));
+            }
+
+            return new AwsCredentials(keyId, secret, token, expires);
+        }
+    }
+
+    private static XDocument? TryParse(byte[] body)
+    {
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var stream = new MemoryStream(body);
+            using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+            return XDocument.Load(reader);
+        }
+        catch (XmlException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Child(XElement? parent, string name) =>
+        parent?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
+}

@@ -1,0 +1,191 @@
+using System.Text;
+using CsiDriver.Kubernetes;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Kubernetes;
+
+/// <summary>
+/// Objects read from Secrets and ConfigMaps in the POD's namespace, with the POD's service-account token
+/// (audience from parameter <c>audience</c>, default <c>""</c>: the API server's own), so the pod's RBAC, not
+/// the driver's, decides what it may read. Parameters: <c>objects</c>, a YAML list of
+/// <c>{objectName: NAME or NAME/KEY, objectType: secret|configmap (default secret), objectAlias?, filePermission?}</c>.
+/// A keyed object is one file (alias, else <c>NAME/KEY</c>); a whole object is one file per key under the
+/// alias (else NAME). Version = the object's resourceVersion.
+/// </summary>
+internal sealed class KubernetesProvider : IProvider
+{
+    public const string AudienceParameter = "audience";
+
+    private readonly KubernetesClient _client;
+
+    public KubernetesProvider(KubernetesClient client)
+    {
+        _client = client;
+    }
+
+    public string Name => "kubernetes";
+
+    public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var objects = ProviderParameters.ParseList<KubernetesObject>(request, "objects");
+        var references = objects.Select(o => Parse(request, o)).ToList();
+        var audience = request.Attributes.GetValueOrDefault(AudienceParameter) ?? string.Empty;
+        var asPod = _client.AsPod(PodToken(request, audience));
+
+        var fetched = new Dictionary<(ObjectKind, string), Fetched>();
+        var files = new List<SecretFile>();
+        var versions = new List<ObjectVersion>();
+        foreach (var reference in references)
+        {
+            if (!fetched.TryGetValue((reference.Kind, reference.Name), out var source))
+            {
+                source = await FetchAsync(asPod, request, reference, audience, cancellationToken).ConfigureAwait(false);
+                fetched[(reference.Kind, reference.Name)] = source;
+            }
+
+            if (reference.Key is { } key)
+            {
+                if (!source.Data.TryGetValue(key, out var value))
+                {
+                    throw new SecretStoreException(
+                        FailureKind.NotFound,
+                        $"SecretProviderClass {request.Class.Description}: {reference.TypeName} \"{reference.Name}\" in namespace {request.Pod.Namespace} has no key \"{key}\" (keys: {string.Join(", ", source.Data.Keys.Order(StringComparer.Ordinal))})");
+                }
+
+                files.Add(new SecretFile(reference.Alias ?? $"{reference.Name}/{key}", value, reference.Mode));
+            }
+            else
+            {
+                var folder = reference.Alias ?? reference.Name;
+                foreach (var (dataKey, value) in source.Data.OrderBy(d => d.Key, StringComparer.Ordinal))
+                {
+                    files.Add(new SecretFile($"{folder}/{dataKey}", value, reference.Mode));
+                }
+            }
+
+            versions.Add(new ObjectVersion(reference.Id, source.ResourceVersion));
+        }
+
+        return new ProviderResult(files, versions);
+    }
+
+    private static string PodToken(ProviderRequest request, string audience)
+    {
+        if (request.Pod.Tokens.TryGet(audience, out var token))
+        {
+            return token.Token;
+        }
+
+        var shown = audience.Length == 0 ? "\"\" (the API server's default audience)" : $"\"{audience}\"";
+        var available = string.Join(", ", request.Pod.Tokens.Audiences.Select(a => $"\"{a}\""));
+        throw new SecretStoreException(
+            FailureKind.InvalidConfiguration,
+            $"SecretProviderClass {request.Class.Description}: the kubernetes provider reads as the pod, but kubelet passed no service-account token for audience {shown} " +
+            $"(tokens for: [{available}]); add `tokenRequests: [{{audience: \"{audience}\"}}]` to the CSIDriver object or set parameter '{AudienceParameter}' to one of those");
+    }
+
+    private static async Task<Fetched> FetchAsync(KubernetesClient asPod, ProviderRequest request, ObjectReference reference, string audience, CancellationToken cancellationToken)
+    {
+        var ns = request.Pod.Namespace;
+        try
+        {
+            if (reference.Kind == ObjectKind.Secret)
+            {
+                var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
+                return new Fetched(
+                    secret.Metadata?.ResourceVersion ?? string.Empty,
+                    (secret.Data ?? []).ToDictionary(d => d.Key, d => (ReadOnlyMemory<byte>)(d.Value ?? []), StringComparer.Ordinal));
+            }
+
+            var map = await asPod.GetConfigMapAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
+            var data = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+            foreach (var (key, value) in map.Data ?? [])
+            {
+                data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
+            }
+
+            foreach (var (key, value) in map.BinaryData ?? [])
+            {
+                data[key] = value ?? [];
+            }
+
+            return new Fetched(map.Metadata?.ResourceVersion ?? string.Empty, data);
+        }
+        catch (KubernetesApiException ex)
+        {
+            var what = $"{reference.TypeName} \"{reference.Name}\" in namespace {ns}";
+            var account = string.IsNullOrEmpty(request.Pod.ServiceAccountName) ? "the pod's service account" : $"service account {ns}/{request.Pod.ServiceAccountName}";
+            var message = ex.Kind switch
+            {
+                KubernetesErrorKind.NotFound => $"{what} not found",
+                KubernetesErrorKind.Forbidden => $"{account} may not get {what} ({KubernetesFailures.Cause(ex)}); grant it with a Role allowing get on {reference.Resource}",
+                KubernetesErrorKind.Unauthorized => $"the API server rejected the pod's token for audience \"{audience}\" reading {what}; the audience must be one the API server accepts",
+                _ => $"cannot read {what}: {KubernetesFailures.Cause(ex)}",
+            };
+            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"SecretProviderClass {request.Class.Description}: {message}", ex);
+        }
+    }
+
+    private static ObjectReference Parse(ProviderRequest request, KubernetesObject item)
+    {
+        var objectName = item.ObjectName?.Trim() ?? string.Empty;
+        var kind = (item.ObjectType?.Trim().ToLowerInvariant() ?? string.Empty) switch
+        {
+            "" or "secret" => ObjectKind.Secret,
+            "configmap" => ObjectKind.ConfigMap,
+            _ => throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: object \"{objectName}\" has objectType '{item.ObjectType}'; use secret or configmap"),
+        };
+
+        var slash = objectName.IndexOf('/', StringComparison.Ordinal);
+        var name = slash < 0 ? objectName : objectName[..slash];
+        var key = slash < 0 ? null : objectName[(slash + 1)..];
+        if (!KubernetesNames.IsValid(name) || (key is not null && !IsDataKey(key)))
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: objectName \"{objectName}\" must be NAME or NAME/KEY (a Kubernetes object name, and a key of letters, digits, '-', '_' and '.')");
+        }
+
+        var alias = string.IsNullOrWhiteSpace(item.ObjectAlias) ? null : item.ObjectAlias.Trim();
+        var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, objectName);
+        return new ObjectReference(kind, name, key, alias, mode);
+    }
+
+    private static bool IsDataKey(string key) =>
+        key.Length is > 0 and <= 253 && key is not ("." or "..") && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private enum ObjectKind
+    {
+        Secret,
+        ConfigMap,
+    }
+
+    private sealed record ObjectReference(ObjectKind Kind, string Name, string? Key, string? Alias, UnixFileMode? Mode)
+    {
+        public string TypeName => Kind == ObjectKind.Secret ? "secret" : "configmap";
+
+        public string Resource => Kind == ObjectKind.Secret ? "secrets" : "configmaps";
+
+        public string Id => Key is null ? $"{TypeName}/{Name}" : $"{TypeName}/{Name}/{Key}";
+    }
+
+    private sealed record Fetched(string ResourceVersion, Dictionary<string, ReadOnlyMemory<byte>> Data);
+
+    /// <summary>One entry of the <c>objects</c> parameter.</summary>
+    private sealed class KubernetesObject
+    {
+        [YamlDotNet.Serialization.YamlMember(Alias = "objectName")]
+        public string? ObjectName { get; set; }
+
+        [YamlDotNet.Serialization.YamlMember(Alias = "objectType")]
+        public string? ObjectType { get; set; }
+
+        [YamlDotNet.Serialization.YamlMember(Alias = "objectAlias")]
+        public string? ObjectAlias { get; set; }
+
+        [YamlDotNet.Serialization.YamlMember(Alias = "filePermission")]
+        public string? FilePermission { get; set; }
+    }
+}

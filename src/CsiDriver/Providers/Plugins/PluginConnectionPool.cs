@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Plugins;
+
+/// <summary>
+/// Caches one <see cref="PluginConnection"/> per socket path for the life of the driver, as upstream
+/// does, but replaces it when the socket file changed (the plugin restarted and bound a new socket).
+/// </summary>
+internal sealed class PluginConnectionPool : IDisposable
+{
+    private readonly Dictionary<string, PluginConnection> _connections = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly PluginOptions _options;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    public PluginConnectionPool(PluginOptions options, ILogger<PluginConnectionPool> logger)
+    {
+        _options = options;
+        _logger = logger;
+    }
+
+    public PluginConnection Get(string provider, PluginSocket socket)
+    {
+        PluginConnection? replaced = null;
+        PluginConnection connection;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connections.TryGetValue(socket.Path, out var existing) && existing.Socket.Identity == socket.Identity)
+            {
+                return existing;
+            }
+
+            replaced = existing;
+            connection = new PluginConnection(socket, _options.MaxReceiveMessageSize, _options.VersionTimeout, _logger);
+            _connections[socket.Path] = connection;
+        }
+
+        if (replaced is not null)
+        {
+            PluginLog.SocketReplaced(_logger, provider, socket.Path);
+
+            // Disposing does not cut calls in flight on the old client: they end at their own deadline,
+            // or as unavailable when the old plugin's connection closes. New calls use the new socket.
+            replaced.Dispose();
+        }
+
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            foreach (var connection in _connections.Values)
+            {
+                connection.Dispose();
+            }
+
+            _connections.Clear();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using CsiDriver.Grpc;
+using CsiDriver.Protos.Provider.V1Alpha1;
+using CsiDriver.Publishing;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Plugins;
+
+/// <summary>
+/// A provider served by an external plugin on <c>&lt;folder&gt;/&lt;name&gt;.sock</c>, spoken to with the
+/// upstream v1alpha1 protocol: Version once per connection, then Mount per fetch.
+/// </summary>
+internal sealed class PluginProvider : IProvider
+{
+    private const int LargeResponseBytes = 1024 * 1024;
+    private readonly PluginSocketLocator _locator;
+    private readonly PluginConnectionPool _pool;
+    private readonly PluginOptions _options;
+    private readonly ILogger _logger;
+
+    private readonly string _builtIn;
+
+    public PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "")
+    {
+        Name = name;
+        _builtIn = builtIn;
+        _locator = locator;
+        _pool = pool;
+        _options = options;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        // Located on every call: a plugin may appear, move between folders or restart at any time.
+        var socket = _locator.Locate(Name, request.Class.Description, _builtIn);
+        var connection = _pool.Get(Name, socket);
+        MountResponse response;
+        var call = "Version handshake";
+        try
+        {
+            await connection.EnsureHandshakeAsync(Name, cancellationToken).ConfigureAwait(false);
+            call = "Mount";
+            response = await connection.Client.CallAsync(
+                PluginConnection.MountMethod,
+                PluginMountRequestBuilder.Build(request),
+                MountResponse.Parser,
+                _options.MountTimeout,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            if (ex.Status == StatusCode.Unavailable)
+            {
+                connection.ResetHandshake();
+            }
+
+            if (PluginFailures.IsOverReceiveLimit(ex))
+            {
+                PluginLog.ResponseTooLarge(_logger, Name, request.Class.Description, _options.MaxReceiveMessageSize);
+            }
+
+            throw PluginFailures.FromRpc(ex, Name, socket, request, call, _options);
+        }
+
+        var size = response.CalculateSize();
+        if (size > LargeResponseBytes)
+        {
+            PluginLog.LargeResponse(_logger, Name, size, request.Class.Description);
+        }
+
+        var result = PluginMountResponseReader.Read(response, Name, request);
+        PluginLog.Mounted(_logger, Name, request.Class.Description, result.Files.Count, result.Versions.Count);
+        return result;
+    }
+}

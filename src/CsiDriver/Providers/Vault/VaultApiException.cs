@@ -1,0 +1,38 @@
+namespace CsiDriver.Providers.Vault;
+
+/// <summary>
+/// A Vault call that failed: HTTP status and Vault's <c>errors</c> array, or a transport problem.
+/// Internal to the provider, which turns it into a <see cref="Publishing.SecretStoreException"/>
+/// naming the class and object. The message never holds a token or a response body beyond <c>errors</c>.
+/// </summary>
+internal sealed class VaultApiException : Exception
+{
+    public VaultApiException(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem = null, bool timedOut = false, bool tooLarge = false, Exception? inner = null)
+        : base(Describe(operation, statusCode, errors, transportProblem), inner)
+    {
+        StatusCode = statusCode;
+        Errors = errors;
+        TimedOut = timedOut;
+        TooLarge = tooLarge;
+    }
+
+    /// <summary>The HTTP status, or null when no answer arrived.</summary>
+    public int? StatusCode { get; }
+
+    public IReadOnlyList<string> Errors { get; }
+
+    public bool TimedOut { get; }
+
+    public bool TooLarge { get; }
+
+    private static string Describe(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem)
+    {
+        if (statusCode is null)
+        {
+            return $"{operation}: {transportProblem}";
+        }
+
+        var text = errors.Count == 0 ? "no error details" : string.Join("; ", errors);
+        return $"{operation}: Code: {statusCode}. Errors: {text}";
+    }
+}

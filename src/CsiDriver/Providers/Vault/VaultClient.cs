@@ -1,0 +1,192 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace CsiDriver.Providers.Vault;
+
+/// <summary>
+/// A small Vault HTTP API client. Calls covered:
+/// <list type="bullet">
+/// <item><c>POST /v1/auth/&lt;mount&gt;/login</c> {jwt, role} (Kubernetes and JWT auth methods)</item>
+/// <item><c>GET|POST|PUT|LIST /v1/&lt;path&gt;[?query]</c> with an optional JSON body (KV v1/v2 reads, dynamic secrets, PKI issue)</item>
+/// <item><c>PUT /v1/sys/leases/renew</c> {lease_id, increment}</item>
+/// <item><c>PUT /v1/sys/leases/revoke</c> {lease_id}</item>
+/// </list>
+/// Every request carries <c>X-Vault-Request: true</c>, <c>X-Vault-Namespace</c> when set, and
+/// <c>X-Vault-Token</c> once logged in. Failures are <see cref="VaultApiException"/>.
+/// </summary>
+internal sealed class VaultClient
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly HttpClient _http;
+    private readonly Uri _address;
+    private readonly string? _namespace;
+    private readonly VaultProviderOptions _options;
+
+    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options)
+    {
+        _http = http;
+        _address = address;
+        _namespace = @namespace;
+        _options = options;
+    }
+
+    public Uri Address => _address;
+
+    /// <summary>Logs in with a service-account JWT; returns the Vault token and its TTL in seconds (0 = no expiry).</summary>
+    public async Task<(string Token, long TtlSeconds)> LoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new VaultLoginRequest(jwt, role), VaultJsonContext.Default.VaultLoginRequest);
+        var path = $"/v1/auth/{mount}/login";
+        var response = await SendAsync(HttpMethod.Post, path, token: null, body, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(response.ClientToken))
+        {
+            throw new VaultApiException($"POST {path}", 200, ["the login response carries no auth.client_token"]);
+        }
+
+        return (response.ClientToken, response.AuthLeaseDuration);
+    }
+
+    /// <summary>Reads (or writes, for PKI-style endpoints) one secret path as the object asks.</summary>
+    public Task<VaultResponse> ReadAsync(VaultRequestKey request, string token, CancellationToken cancellationToken)
+    {
+        var (path, query) = NormalizePath(request.SecretPath);
+        return SendAsync(new HttpMethod(request.Method), path + query, token, request.ArgsJson, cancellationToken);
+    }
+
+    public Task<VaultResponse> RenewLeaseAsync(string leaseId, long incrementSeconds, string token, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Put, "/v1/sys/leases/renew", token, JsonSerializer.Serialize(new VaultRenewRequest(leaseId, incrementSeconds), VaultJsonContext.Default.VaultRenewRequest), cancellationToken);
+
+    public Task<VaultResponse> RevokeLeaseAsync(string leaseId, string token, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Put, "/v1/sys/leases/revoke", token, JsonSerializer.Serialize(new VaultRevokeRequest(leaseId), VaultJsonContext.Default.VaultRevokeRequest), cancellationToken);
+
+    /// <summary>
+    /// The upstream provider's path rules: <c>/v1/x</c> kept, <c>v1/x</c> → <c>/v1/x</c>,
+    /// <c>/x</c> → <c>/v1/x</c>, <c>x</c> → <c>/v1/x</c>; a <c>?query</c> suffix is the URL query.
+    /// </summary>
+    public static (string Path, string Query) NormalizePath(string secretPath)
+    {
+        var path = secretPath switch
+        {
+            _ when secretPath.StartsWith("/v1/", StringComparison.Ordinal) => secretPath,
+            _ when secretPath.StartsWith("v1/", StringComparison.Ordinal) => "/" + secretPath,
+            _ when secretPath.StartsWith('/') => "/v1" + secretPath,
+            _ => "/v1/" + secretPath,
+        };
+
+        var queryIndex = path.IndexOf('?', StringComparison.Ordinal);
+        return queryIndex < 0 ? (path, string.Empty) : (path[..queryIndex], path[queryIndex..]);
+    }
+
+    private async Task<VaultResponse> SendAsync(HttpMethod method, string pathAndQuery, string? token, string? jsonBody, CancellationToken cancellationToken)
+    {
+        var queryIndex = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        var operation = $"{method} {(queryIndex < 0 ? pathAndQuery : pathAndQuery[..queryIndex])}";
+        var relative = pathAndQuery.TrimStart('/');
+        if (relative.Split('?')[0].Split('/').Any(segment => segment is "." or ".."))
+        {
+            throw new VaultApiException(operation, 400, ["the path has a '.' or '..' segment"]);
+        }
+
+        using var request = new HttpRequestMessage(method, new Uri(_address, relative));
+        request.Headers.TryAddWithoutValidation("X-Vault-Request", "true");
+        if (!string.IsNullOrEmpty(_namespace))
+        {
+            request.Headers.TryAddWithoutValidation("X-Vault-Namespace", _namespace);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Vault-Token", token);
+        }
+
+        if (jsonBody is not null)
+        {
+            request.Content = new StringContent(jsonBody, Encoding.UTF8);
+            request.Content.Headers.ContentType = Json;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            var body = await ReadBoundedAsync(response.Content, operation, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new VaultApiException(operation, (int)response.StatusCode, ParseErrors(body));
+            }
+
+            try
+            {
+                return VaultResponse.Parse(body);
+            }
+            catch (JsonException)
+            {
+                // The parser's text may quote the body, which is secret data.
+                throw new VaultApiException(operation, (int)response.StatusCode, ["the response is not valid JSON"]);
+            }
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new VaultApiException(operation, null, [], $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s", timedOut: true, inner: ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new VaultApiException(operation, null, [], $"cannot reach Vault at {_address.GetLeftPart(UriPartial.Authority)}: {ex.Message}", inner: ex);
+        }
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(HttpContent content, string operation, CancellationToken cancellationToken)
+    {
+        var limit = _options.MaxResponseBytes;
+        if (content.Headers.ContentLength > limit)
+        {
+            throw new VaultApiException(operation, null, [], $"the response is {content.Headers.ContentLength} bytes, over the {limit}-byte limit", tooLarge: true);
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    throw new VaultApiException(operation, null, [], $"the response is over the {limit}-byte limit", tooLarge: true);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+    }
+
+    /// <summary>Vault's <c>{"errors": ["..."]}</c>; anything else in an error body is not repeated.</summary>
+    private static List<string> ParseErrors(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object &&
+                document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                return [.. errors.EnumerateArray()
+                    .Where(e => e.ValueKind == JsonValueKind.String)
+                    .Select(e => Truncate(e.GetString()!))
+                    .Take(5)];
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return [];
+    }
+
+    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
+}

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Vault;
+
+/// <summary>
+/// One HttpClient per distinct TLS configuration (CA file or directory, SNI name, skip-verify,
+/// client certificate), created on first use and kept: connections are pooled across pods.
+/// </summary>
+internal sealed class VaultHttpClients : IDisposable
+{
+    private readonly ConcurrentDictionary<VaultTlsSettings, Lazy<HttpClient>> _clients = new();
+
+    public HttpClient Get(VaultTlsSettings tls, string classDescription)
+    {
+        var lazy = _clients.GetOrAdd(tls, t => new Lazy<HttpClient>(() => Create(t, classDescription), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (SecretStoreException)
+        {
+            // A missing CA file may appear later; do not cache the failure.
+            _clients.TryRemove(new KeyValuePair<VaultTlsSettings, Lazy<HttpClient>>(tls, lazy));
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _clients.Values.Where(l => l.IsValueCreated))
+        {
+            lazy.Value.Dispose();
+        }
+    }
+
+    private static HttpClient Create(VaultTlsSettings tls, string classDescription)
+    {
+        var ssl = new SslClientAuthenticationOptions();
+        if (tls.SkipVerify)
+        {
+            // The class asked for it (vaultSkipTLSVerify: true), as the upstream provider allows; documented as unsafe.
+#pragma warning disable CA5359
+            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+        else if (tls.CaCertPath is not null || tls.CaDirectory is not null)
+        {
+            var roots = LoadRoots(tls, classDescription);
+            ssl.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            ssl.CertificateChainPolicy.CustomTrustStore.AddRange(roots);
+        }
+
+        if (!tls.SkipVerify && tls.ServerName is { } serverName)
+        {
+            // SocketsHttpHandler takes the TLS name from the URL, so the certificate is checked against
+            // vaultTLSServerName here instead (the chain is still verified as usual).
+            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None &&
+                certificate is X509Certificate2 presented && presented.MatchesHostname(serverName);
+        }
+
+        if (tls.ClientCertPath is { } certPath && tls.ClientKeyPath is { } keyPath)
+        {
+            ssl.ClientCertificates = [LoadClientCertificate(certPath, keyPath, classDescription)];
+        }
+
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = ssl,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            AllowAutoRedirect = false,
+            UseProxy = true,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    private static X509Certificate2Collection LoadRoots(VaultTlsSettings tls, string classDescription)
+    {
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            if (tls.CaCertPath is { } file)
+            {
+                roots.ImportFromPemFile(file);
+            }
+
+            if (tls.CaDirectory is { } directory)
+            {
+                foreach (var pem in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+                {
+                    try
+                    {
+                        roots.ImportFromPemFile(pem);
+                    }
+                    catch (CryptographicException)
+                    {
+                        // Go's AppendCertsFromPEM skips files that hold no certificate; so do we.
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {classDescription}: cannot read the Vault CA certificates (vaultCACertPath/vaultCADirectory, paths on the driver's filesystem): {ex.Message}");
+        }
+
+        if (roots.Count == 0)
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {classDescription}: vaultCACertPath/vaultCADirectory hold no PEM certificate");
+        }
+
+        return roots;
+    }
+
+    private static X509Certificate2 LoadClientCertificate(string certPath, string keyPath, string classDescription)
+    {
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+            // SslStream on Linux wants a certificate whose key it can use directly; a PKCS#12 round trip gives it one.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            // The exception text names files and formats, never key material.
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {classDescription}: cannot load the Vault client certificate (vaultTLSClientCertPath/vaultTLSClientKeyPath): {ex.Message}");
+        }
+    }
+}

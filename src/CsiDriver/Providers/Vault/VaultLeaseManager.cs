@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Vault;
+
+/// <summary>
+/// Reads a secret for a volume, reusing a leased answer (database credentials, leased certificates)
+/// while it is fresh: past two thirds of its TTL the lease is renewed for the TTL it was issued with;
+/// new credentials are issued only when renewal fails, the lease is not renewable, or Vault can no
+/// longer extend it by a useful amount (its max TTL is near). Non-leased answers are always read afresh.
+/// </summary>
+internal sealed class VaultLeaseManager
+{
+    /// <summary>A lease is reused while more than this fraction of its current TTL remains.</summary>
+    private const double ReuseFraction = 1.0 / 3.0;
+
+    /// <summary>Below this a lease is treated as expired: renewing it races its end.</summary>
+    private static readonly TimeSpan MinimumRemaining = TimeSpan.FromSeconds(5);
+
+    private readonly VaultLeaseCache _cache;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
+    {
+        _cache = cache;
+        _time = time;
+        _logger = logger;
+    }
+
+    public int Count => _cache.Count;
+
+    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => _cache.TakeVolume(targetPath);
+
+    public async Task<VaultResponse> GetAsync(VaultLeaseKey key, VaultClient client, VaultSession session, VaultTlsSettings tls, CancellationToken cancellationToken)
+    {
+        var path = key.Request.SecretPath;
+        if (_cache.Get(key) is { } lease)
+        {
+            var remaining = lease.ExpiresAt - _time.GetUtcNow();
+            if (remaining > lease.CurrentDuration * ReuseFraction && remaining > MinimumRemaining)
+            {
+                VaultLog.LeaseReused(_logger, path, key.TargetPath, lease.ExpiresAt);
+                return lease.Response;
+            }
+
+            var why = await TryRenewAsync(key, lease, remaining, client, session, cancellationToken).ConfigureAwait(false);
+            if (why is null)
+            {
+                return lease.Response;
+            }
+
+            _cache.Remove(key);
+            VaultLog.LeaseReissued(_logger, path, key.TargetPath, why);
+        }
+
+        var response = await session.CallAsync(t => client.ReadAsync(key.Request, t, cancellationToken), $"{key.Request.Method} {path}", cancellationToken).ConfigureAwait(false);
+        if (response.IsLeased && response.Data is not null)
+        {
+            var duration = TimeSpan.FromSeconds(response.LeaseDuration);
+            _cache.Set(key, new VaultLease
+            {
+                Response = response,
+                LeaseId = response.LeaseId,
+                IssuedDuration = duration,
+                CurrentDuration = duration,
+                ExpiresAt = _time.GetUtcNow() + duration,
+                Renewable = response.Renewable,
+                Tls = tls,
+                Token = session.Token,
+            });
+        }
+
+        return response;
+    }
+
+    /// <summary>Renews in place; returns null on success, else why new credentials are needed.</summary>
+    private async Task<string?> TryRenewAsync(VaultLeaseKey key, VaultLease lease, TimeSpan remaining, VaultClient client, VaultSession session, CancellationToken cancellationToken)
+    {
+        if (!lease.Renewable)
+        {
+            return "the lease is not renewable and is near its end";
+        }
+
+        if (remaining <= MinimumRemaining)
+        {
+            return "the lease is about to expire";
+        }
+
+        var increment = (long)lease.IssuedDuration.TotalSeconds;
+        VaultResponse renewed;
+        try
+        {
+            renewed = await session.CallAsync(t => client.RenewLeaseAsync(lease.LeaseId, increment, t, cancellationToken), "PUT /v1/sys/leases/renew", cancellationToken).ConfigureAwait(false);
+        }
+        catch (VaultApiException ex)
+        {
+            VaultLog.LeaseRenewFailed(_logger, key.Request.SecretPath, key.TargetPath, VaultErrors.Redact(ex.Message, session.Sensitive));
+            return "renewal failed";
+        }
+
+        var granted = TimeSpan.FromSeconds(renewed.LeaseDuration);
+        if (granted < lease.IssuedDuration * ReuseFraction || granted <= MinimumRemaining)
+        {
+            // Vault caps renewals at the max TTL; a lease that can only be stretched a little would
+            // need renewing again at once and then die, so replace it while the old one still works.
+            return $"the lease reached its maximum TTL (renewal granted {renewed.LeaseDuration}s)";
+        }
+
+        lease.CurrentDuration = granted;
+        lease.ExpiresAt = _time.GetUtcNow() + granted;
+        lease.Renewable = renewed.Renewable;
+        lease.Token = session.Token;
+        VaultLog.LeaseRenewed(_logger, key.Request.SecretPath, key.TargetPath, renewed.LeaseDuration);
+        return null;
+    }
+}

@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsiDriver.Publishing;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace CsiDriver.Providers.Vault;
+
+/// <summary>
+/// Reads the <c>objects</c> parameter the way the upstream provider's Go <c>yaml.v3</c> does:
+/// case-sensitive field names, unknown fields ignored, untagged plain scalars typed by the YAML
+/// core schema (so <c>filePermission: 0600</c> is octal 384 and <c>secretArgs</c> keep their
+/// numbers and booleans in the JSON body).
+/// </summary>
+internal static class VaultObjectsParser
+{
+    private static readonly string[] AllowedMethods = ["GET", "POST", "PUT", "LIST"];
+
+    public static List<VaultObject> Parse(string? text, string classDescription)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
+        }
+
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException ex)
+        {
+            throw Invalid(classDescription, $"parameter 'objects' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+
+        if (root is YamlScalarNode { Style: ScalarStyle.Plain } s && IsNull(s.Value))
+        {
+            root = null;
+        }
+
+        if (root is null)
+        {
+            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
+        }
+
+        if (root is not YamlSequenceNode sequence)
+        {
+            throw Invalid(classDescription, "parameter 'objects' must be a YAML list of {objectName, secretPath, ...} entries");
+        }
+
+        if (sequence.Children.Count == 0)
+        {
+            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material");
+        }
+
+        var objects = new List<VaultObject>(sequence.Children.Count);
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            objects.Add(ParseEntry(sequence.Children[i], i, classDescription));
+        }
+
+        var duplicates = objects.GroupBy(o => o.ObjectName, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw Invalid(classDescription, $"each objectName must be unique; duplicated: {string.Join(", ", duplicates.Select(d => $"\"{d}\""))}");
+        }
+
+        return objects;
+    }
+
+    private static VaultObject ParseEntry(YamlNode node, int index, string classDescription)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            throw Invalid(classDescription, $"objects[{index}] is not a mapping with objectName and secretPath");
+        }
+
+        string? objectName = null, secretPath = null, secretKey = null, method = null, encoding = null;
+        string? argsJson = null;
+        YamlScalarNode? permission = null;
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value;
+            var where = $"objects[{index}]";
+            switch (key)
+            {
+                case "objectName": objectName = ScalarString(value, classDescription, where, key); break;
+                case "secretPath": secretPath = ScalarString(value, classDescription, where, key); break;
+                case "secretKey": secretKey = ScalarString(value, classDescription, where, key); break;
+                case "method": method = ScalarString(value, classDescription, where, key); break;
+                case "encoding": encoding = ScalarString(value, classDescription, where, key); break;
+                case "secretArgs": argsJson = ArgsToJson(value, classDescription, where); break;
+                case "filePermission":
+                    permission = value as YamlScalarNode ?? throw Invalid(classDescription, $"{where}: filePermission must be an integer such as 0600");
+                    break;
+                default: break; // yaml.v3 ignores unknown fields; so do we.
+            }
+        }
+
+        if (string.IsNullOrEmpty(objectName))
+        {
+            throw Invalid(classDescription, $"objects[{index}] has no objectName");
+        }
+
+        var name = objectName;
+        if (string.IsNullOrEmpty(secretPath))
+        {
+            throw Invalid(classDescription, $"object \"{name}\" has no secretPath");
+        }
+
+        var normalizedMethod = string.IsNullOrEmpty(method) ? "GET" : method.ToUpperInvariant();
+        if (!AllowedMethods.Contains(normalizedMethod, StringComparer.Ordinal))
+        {
+            throw Invalid(classDescription, $"object \"{name}\" has method '{method}'; use GET, POST, PUT or LIST");
+        }
+
+        return new VaultObject(
+            name,
+            secretPath,
+            string.IsNullOrEmpty(secretKey) ? null : secretKey,
+            normalizedMethod,
+            argsJson,
+            ParseEncoding(encoding, classDescription, name),
+            ParsePermission(permission, classDescription, name));
+    }
+
+    private static VaultEncoding ParseEncoding(string? value, string classDescription, string objectName) =>
+        (value ?? string.Empty).ToLowerInvariant() switch
+        {
+            "" or "utf-8" => VaultEncoding.Utf8,
+            "base64" => VaultEncoding.Base64,
+            "hex" => VaultEncoding.Hex,
+            _ => throw Invalid(classDescription, $"object \"{objectName}\": invalid encoding type. Should be utf-8, base64, or hex"),
+        };
+
+    private static UnixFileMode? ParsePermission(YamlScalarNode? node, string classDescription, string objectName)
+    {
+        if (node is null || (node.Style == ScalarStyle.Plain && IsNull(node.Value)))
+        {
+            return null;
+        }
+
+        if (node.Style != ScalarStyle.Plain || Resolve(node) is not long mode)
+        {
+            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}', which is not an integer such as 0600 (write it unquoted)");
+        }
+
+        if (mode == 0)
+        {
+            return null; // Go's zero value: the driver's default mode applies.
+        }
+
+        if (mode is < 0 or > 0x1FF)
+        {
+            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}'; only permission bits (0000-0777) are allowed");
+        }
+
+        return (UnixFileMode)mode;
+    }
+
+    private static string? ScalarString(YamlNode node, string classDescription, string where, string field)
+    {
+        if (node is not YamlScalarNode scalar)
+        {
+            throw Invalid(classDescription, $"{where}: {field} must be a string");
+        }
+
+        return scalar.Style == ScalarStyle.Plain && IsNull(scalar.Value) ? null : scalar.Value;
+    }
+
+    private static string? ArgsToJson(YamlNode node, string classDescription, string where)
+    {
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain } scalar && IsNull(scalar.Value))
+        {
+            return null;
+        }
+
+        if (node is not YamlMappingNode)
+        {
+            throw Invalid(classDescription, $"{where}: secretArgs must be a mapping of request body fields");
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteJson(writer, node, classDescription, where, depth: 0);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, YamlNode node, string classDescription, string where, int depth)
+    {
+        if (depth > 32)
+        {
+            throw Invalid(classDescription, $"{where}: secretArgs nest too deeply");
+        }
+
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                writer.WriteStartObject();
+                foreach (var (key, value) in mapping.Children.OrderBy(c => (c.Key as YamlScalarNode)?.Value, StringComparer.Ordinal))
+                {
+                    if (key is not YamlScalarNode { Value: { } name })
+                    {
+                        throw Invalid(classDescription, $"{where}: secretArgs keys must be strings");
+                    }
+
+                    writer.WritePropertyName(name);
+                    WriteJson(writer, value, classDescription, where, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case YamlSequenceNode sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence.Children)
+                {
+                    WriteJson(writer, item, classDescription, where, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case YamlScalarNode scalar:
+                switch (Resolve(scalar))
+                {
+                    case null: writer.WriteNullValue(); break;
+                    case bool b: writer.WriteBooleanValue(b); break;
+                    case long l: writer.WriteNumberValue(l); break;
+                    case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
+                    case double: throw Invalid(classDescription, $"{where}: secretArgs hold a non-finite number, which JSON cannot carry");
+                    default: writer.WriteStringValue(scalar.Value ?? string.Empty); break;
+                }
+
+                break;
+            default:
+                throw Invalid(classDescription, $"{where}: secretArgs hold an unsupported YAML node");
+        }
+    }
+
+    /// <summary>The YAML core-schema type of a scalar: null, bool, long, double, or its string.</summary>
+    private static object? Resolve(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (tag is "tag:yaml.org,2002:str" || (tag is null && scalar.Style != ScalarStyle.Plain))
+        {
+            return value;
+        }
+
+        if (IsNull(value))
+        {
+            return null;
+        }
+
+        if (value is "true" or "True" or "TRUE")
+        {
+            return true;
+        }
+
+        if (value is "false" or "False" or "FALSE")
+        {
+            return false;
+        }
+
+        if (TryParseGoInt(value, out var integer))
+        {
+            return integer;
+        }
+
+        if (value is ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF")
+        {
+            return double.PositiveInfinity;
+        }
+
+        if (value is "-.inf" or "-.Inf" or "-.INF")
+        {
+            return double.NegativeInfinity;
+        }
+
+        if (value is ".nan" or ".NaN" or ".NAN")
+        {
+            return double.NaN;
+        }
+
+        if (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
+            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
+        {
+            return real;
+        }
+
+        return value;
+    }
+
+    /// <summary>Go's <c>strconv.ParseInt(s, 0, 64)</c> as yaml.v3 uses it: 0x, 0o, 0b, and a leading 0 for octal.</summary>
+    private static bool TryParseGoInt(string text, out long value)
+    {
+        value = 0;
+        var s = text.Replace("_", string.Empty, StringComparison.Ordinal);
+        var negative = false;
+        if (s.Length > 0 && s[0] is '+' or '-')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+
+        if (s.Length == 0)
+        {
+            return false;
+        }
+
+        int radix = 10;
+        if (s.Length > 1 && s[0] == '0')
+        {
+            (radix, s) = char.ToLowerInvariant(s[1]) switch
+            {
+                'x' => (16, s[2..]),
+                'o' => (8, s[2..]),
+                'b' => (2, s[2..]),
+                _ => (8, s[1..]),
+            };
+        }
+
+        if (s.Length == 0)
+        {
+            return false;
+        }
+
+        ulong magnitude = 0;
+        foreach (var c in s)
+        {
+            var digit = c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'a' and <= 'f' => c - 'a' + 10,
+                >= 'A' and <= 'F' => c - 'A' + 10,
+                _ => 99,
+            };
+            if (digit >= radix)
+            {
+                return false;
+            }
+
+            checked
+            {
+                try
+                {
+                    magnitude = (magnitude * (ulong)radix) + (ulong)digit;
+                }
+                catch (OverflowException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
+        {
+            return false;
+        }
+
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
+        return true;
+    }
+
+    private static bool IsNull(string? value) => value is null or "" or "~" or "null" or "Null" or "NULL";
+
+    private static SecretStoreException Invalid(string classDescription, string message) =>
+        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: {message}");
+}

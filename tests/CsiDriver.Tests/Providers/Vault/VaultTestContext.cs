@@ -1,0 +1,115 @@
+using System.Text;
+using CsiDriver.Providers;
+using CsiDriver.Providers.Vault;
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CsiDriver.Tests.Providers.Vault;
+
+/// <summary>A fake Vault, the real provider and a shared manual clock; builds requests the way the publisher does.</summary>
+public sealed class VaultTestContext : IAsyncDisposable
+{
+    private VaultTestContext(ManualClock clock, FakeVaultServer server, VaultProviderOptions options)
+    {
+        Clock = clock;
+        Server = server;
+        Options = options;
+        Provider = new VaultProvider(options, clock, NullLogger<VaultProvider>.Instance);
+    }
+
+    public ManualClock Clock { get; }
+
+    public FakeVaultServer Server { get; }
+
+    public VaultProviderOptions Options { get; }
+
+    internal VaultProvider Provider { get; }
+
+    /// <summary>The pod's JWT for audience "vault"; must never show up in an error.</summary>
+    public string PodJwt { get; } = TestJwt.For("vault");
+
+    public static async Task<VaultTestContext> StartAsync(Action<VaultProviderOptions>? configure = null, HttpsConnectionAdapterOptions? https = null)
+    {
+        var clock = new ManualClock();
+        var server = await FakeVaultServer.StartAsync(clock, https);
+        var options = new VaultProviderOptions { RequestTimeout = TimeSpan.FromSeconds(20), VersionKey = Encoding.UTF8.GetBytes("test-version-key") };
+        configure?.Invoke(options);
+        return new VaultTestContext(clock, server, options);
+    }
+
+    /// <summary>Class parameters with the fake Vault's address and role "app", plus any overrides (null removes a key).</summary>
+    public Dictionary<string, string> Parameters(string objects, params (string Key, string? Value)[] overrides)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["roleName"] = "app",
+            ["vaultAddress"] = Server.Address.ToString(),
+            ["objects"] = objects,
+        };
+        foreach (var (key, value) in overrides)
+        {
+            if (value is null)
+            {
+                parameters.Remove(key);
+            }
+            else
+            {
+                parameters[key] = value;
+            }
+        }
+
+        return parameters;
+    }
+
+    public ProviderRequest Request(
+        Dictionary<string, string> parameters,
+        IDictionary<string, string>? tokens = null,
+        IReadOnlyDictionary<string, string>? secrets = null,
+        string targetPath = "/var/lib/kubelet/pods/pod-1/volumes/kubernetes.io~csi/secrets/mount",
+        IReadOnlyList<ObjectVersion>? currentVersions = null,
+        string podNamespace = "default",
+        string serviceAccount = "app-sa")
+    {
+        var spc = new SecretProviderClass { Name = "app-secrets", Namespace = podNamespace, Provider = "vault", Parameters = parameters };
+        var tokensJson = TestJwt.TokensJson(tokens ?? new Dictionary<string, string> { ["vault"] = PodJwt });
+        var attributes = new Dictionary<string, string>(parameters, StringComparer.Ordinal)
+        {
+            ["secretProviderClass"] = spc.Name,
+            ["csi.storage.k8s.io/pod.name"] = "app-pod",
+            ["csi.storage.k8s.io/pod.namespace"] = podNamespace,
+            ["csi.storage.k8s.io/pod.uid"] = "pod-1",
+            ["csi.storage.k8s.io/serviceAccount.name"] = serviceAccount,
+            [ServiceAccountTokens.AttributeKey] = tokensJson,
+        };
+        var pod = new PodIdentity("app-pod", podNamespace, "pod-1", serviceAccount, ServiceAccountTokens.Parse(tokensJson));
+        return new ProviderRequest(spc, attributes, pod, secrets ?? new Dictionary<string, string>(), (UnixFileMode)0x1A4, currentVersions ?? [], targetPath);
+    }
+
+    internal Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken = default) =>
+        Provider.FetchAsync(request, cancellationToken);
+
+    internal async Task<SecretStoreException> FailsAsync(ProviderRequest request)
+    {
+        var ex = await Assert.ThrowsAsync<SecretStoreException>(() => Provider.FetchAsync(request, CancellationToken.None));
+        ex.Message.Should().Contain("default/app-secrets");
+        ex.Message.Should().NotContain(PodJwt).And.NotContain("hvs.");
+        return ex;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Provider.Dispose();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>Reading results by object name.</summary>
+public static class ProviderResultExtensions
+{
+    public static string Text(this ProviderResult result, string path) =>
+        Encoding.UTF8.GetString(result.Files.Single(f => f.Path == path).Contents.Span);
+
+    public static string Version(this ProviderResult result, string id) => result.Versions.Single(v => v.Id == id).Version;
+}
