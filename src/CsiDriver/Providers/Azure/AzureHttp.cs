@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>A response read fully into memory, bounded. <see cref="ToString"/> never shows the body.</summary>
+internal sealed record AzureReply(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)
+{
+    public override string ToString() => $"HTTP {(int)Status} ({Body.Length} bytes)";
+}
+
+/// <summary>
+/// The one HTTP sender for Key Vault, Entra ID, IMDS and NMI: per-request deadline, bounded body,
+/// transport failures turned into <see cref="SecretStoreException"/>s that name the host, never
+/// the request (which may carry a token or client secret).
+/// </summary>
+internal sealed class AzureHttp : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly TimeSpan _timeout;
+
+    public AzureHttp(AzureProviderOptions options)
+    {
+        var handler = options.Handler ?? new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = true,
+        };
+        _client = new HttpClient(handler, disposeHandler: options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("csi-secrets-store-azure", "1"));
+        _timeout = options.RequestTimeout;
+    }
+
+    /// <summary>Sends <paramref name="request"/>; <paramref name="fail"/> builds the error for a transport failure.</summary>
+    public async Task<AzureReply> SendAsync(HttpRequestMessage request, long maxBodyBytes, Func<FailureKind, string, SecretStoreException> fail, CancellationToken cancellationToken)
+    {
+        var host = request.RequestUri?.Authority ?? "(unknown)";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            if (response.Content.Headers.ContentLength > maxBodyBytes)
+            {
+                throw fail(FailureKind.TooLarge, $"the response from {host} is {response.Content.Headers.ContentLength} bytes, over the {maxBodyBytes}-byte limit");
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                using var buffer = new MemoryStream();
+                var chunk = new byte[16 * 1024];
+                int read;
+                while ((read = await stream.ReadAsync(chunk, deadline.Token).ConfigureAwait(false)) > 0)
+                {
+                    if (buffer.Length + read > maxBodyBytes)
+                    {
+                        throw fail(FailureKind.TooLarge, $"the response from {host} is over the {maxBodyBytes}-byte limit");
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+
+                return new AzureReply(response.StatusCode, response.Headers, buffer.ToArray());
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw fail(FailureKind.Timeout, $"{host} did not answer within {_timeout.TotalSeconds:0.#}s");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw fail(FailureKind.Unavailable, Describe(ex, host));
+        }
+    }
+
+    private static string Describe(HttpRequestException ex, string host)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationException)
+            {
+                return $"TLS handshake with {host} failed: the server certificate is not trusted or does not match (SSL_CERT_FILE / SSL_CERT_DIR set the trusted CAs)";
+            }
+
+            if (inner is SocketException socket)
+            {
+                return $"could not connect to {host}: {socket.SocketErrorCode}";
+            }
+        }
+
+        return $"request to {host} failed: {ex.HttpRequestError}";
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,273 @@
+using System.Text.RegularExpressions;
+using CsiDriver.Publishing;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>
+/// The parameters of one <c>provider: azure</c> SecretProviderClass, read and validated the way
+/// Azure/secrets-store-csi-driver-provider-azure does (same keys, defaults, precedence and error
+/// texts), before any network call is made.
+/// </summary>
+internal sealed partial record AzureMountConfig(
+    string KeyvaultName,
+    string TenantId,
+    AzureCloud Cloud,
+    AzureCredentialSpec Credential,
+    IReadOnlyList<KeyVaultObjectSpec> Objects)
+{
+    public const string WorkloadIdentityAudience = "api://AzureADTokenExchange";
+
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(NullNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
+
+    /// <summary>The vault's own URI, <c>https://&lt;name&gt;.&lt;suffix&gt;/</c>.</summary>
+    public Uri VaultUri => new($"https://{KeyvaultName}.{Cloud.KeyVaultDnsSuffix}/");
+
+    public static AzureMountConfig Parse(ProviderRequest request, AzureProviderOptions options)
+    {
+        var a = request.Attributes;
+        var description = request.Class.Description;
+        var usePodIdentity = ParseBool(a, "usePodIdentity", description);
+        var useVmManagedIdentity = ParseBool(a, "useVMManagedIdentity", description);
+        if (ParseBool(a, "useAzureTokenProxy", description))
+        {
+            throw Invalid(description, "useAzureTokenProxy (AKS identity binding) is not supported by this driver; use workload identity (clientID) instead");
+        }
+
+        var clientId = Get(a, "clientID");
+        if (ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0)
+        {
+            // Upstream reads the client id from the service account annotation via the Kubernetes API.
+            throw Invalid(description, "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass");
+        }
+
+        var keyvaultName = Get(a, "keyvaultName");
+        var tenantId = Get(a, "tenantID") is { Length: > 0 } preferred ? preferred : Get(a, "tenantId");
+        if (keyvaultName.Length == 0)
+        {
+            throw Invalid(description, "keyvaultName is not set");
+        }
+
+        if (tenantId.Length == 0)
+        {
+            throw Invalid(description, "tenantId is not set");
+        }
+
+        if (!TenantPattern().IsMatch(tenantId))
+        {
+            throw Invalid(description, $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)");
+        }
+
+        var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);
+
+        string? assertion = null;
+        if (clientId.Length > 0)
+        {
+            assertion = WorkloadIdentityToken(request.Pod.Tokens, description);
+        }
+
+        var credential = ChooseCredential(request, usePodIdentity, useVmManagedIdentity, Get(a, "userAssignedIdentityID"), clientId, assertion);
+        var objects = ParseObjects(request);
+        if (objects.Count > 0)
+        {
+            ValidateVaultName(keyvaultName, description);
+        }
+
+        return new AzureMountConfig(keyvaultName, tenantId, cloud, credential, objects);
+    }
+
+    private static string WorkloadIdentityToken(ServiceAccountTokens tokens, string description)
+    {
+        if (!tokens.Audiences.Any())
+        {
+            throw Invalid(description, "failed to parse workload identity tokens, error: service account tokens not found (the CSIDriver object needs tokenRequests with audience api://AzureADTokenExchange)", FailureKind.PermissionDenied);
+        }
+
+        if (!tokens.TryGet(WorkloadIdentityAudience, out var token) || token.Token.Length == 0)
+        {
+            throw Invalid(description, $"failed to parse workload identity tokens, error: token for audience {WorkloadIdentityAudience} not found", FailureKind.PermissionDenied);
+        }
+
+        return token.Token;
+    }
+
+    /// <summary>Upstream's auth.NewConfig + GetCredential precedence: pod identity, VM identity, client secret, workload identity.</summary>
+    private static AzureCredentialSpec ChooseCredential(ProviderRequest request, bool usePodIdentity, bool useVmManagedIdentity, string userAssignedIdentityId, string clientId, string? assertion)
+    {
+        var description = request.Class.Description;
+        if (usePodIdentity && useVmManagedIdentity)
+        {
+            throw Invalid(description, "failed to create auth config, error: cannot enable both pod identity and user-assigned managed identity");
+        }
+
+        if (usePodIdentity)
+        {
+            return new PodIdentityCredential(request.Pod.Namespace, request.Pod.Name);
+        }
+
+        if (useVmManagedIdentity)
+        {
+            return new ManagedIdentityCredential(userAssignedIdentityId.Length > 0 ? userAssignedIdentityId : null);
+        }
+
+        if (assertion is not null)
+        {
+            return new WorkloadIdentityCredential(clientId, assertion);
+        }
+
+        if (request.Secrets.Count == 0)
+        {
+            throw Invalid(description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied);
+        }
+
+        string secretClientId = string.Empty, secret = string.Empty;
+        foreach (var (key, value) in request.Secrets)
+        {
+            if (key.Equals("clientid", StringComparison.OrdinalIgnoreCase))
+            {
+                secretClientId = value;
+            }
+            else if (key.Equals("clientsecret", StringComparison.OrdinalIgnoreCase))
+            {
+                secret = value;
+            }
+        }
+
+        // Upstream prints the whole secrets map here; only the key names are safe to show.
+        var keys = string.Join(", ", request.Secrets.Keys.Order(StringComparer.Ordinal));
+        if (secretClientId.Length == 0)
+        {
+            throw Invalid(description, $"failed to create auth config, error: could not find clientid in nodePublishSecretRef secret (keys: {keys})", FailureKind.PermissionDenied);
+        }
+
+        if (secret.Length == 0)
+        {
+            throw Invalid(description, $"failed to create auth config, error: could not find clientsecret in nodePublishSecretRef secret (keys: {keys})", FailureKind.PermissionDenied);
+        }
+
+        return new ClientSecretCredential(secretClientId, secret);
+    }
+
+    private static List<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)
+    {
+        var description = request.Class.Description;
+        var text = Get(request.Attributes, "objects");
+        if (text.Length == 0)
+        {
+            throw Invalid(description, "objects is not set");
+        }
+
+        StringArray? array;
+        try
+        {
+            array = Yaml.Deserialize<StringArray?>(text);
+        }
+        catch (YamlException ex)
+        {
+            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+
+        var result = new List<KeyVaultObjectSpec>();
+        var items = array?.Array ?? [];
+        for (var i = 0; i < items.Count; i++)
+        {
+            RawObject? raw;
+            try
+            {
+                raw = Yaml.Deserialize<RawObject?>(items[i] ?? string.Empty);
+            }
+            catch (YamlException ex)
+            {
+                throw Invalid(description, $"unmarshal failed for keyVaultObjects at index {i}, error: line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.GetType().Name ?? "invalid YAML"}");
+            }
+
+            result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request, i));
+        }
+
+        return result;
+    }
+
+    private static void ValidateVaultName(string name, string description)
+    {
+        if (name.Length is < 3 or > 24)
+        {
+            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must be between 3 and 24 chars");
+        }
+
+        if (!VaultNamePattern().IsMatch(name))
+        {
+            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must match [-a-zA-Z0-9]{{3,24}}");
+        }
+    }
+
+    /// <summary>Go's strconv.ParseBool, empty meaning false.</summary>
+    private static bool ParseBool(IReadOnlyDictionary<string, string> attributes, string key, string description)
+    {
+        var value = Get(attributes, key);
+        return value switch
+        {
+            "" or "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+            _ => throw Invalid(description, $"failed to parse {key} flag, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
+        };
+    }
+
+    private static string Get(IReadOnlyDictionary<string, string> attributes, string key) =>
+        attributes.TryGetValue(key, out var value) ? value.Trim() : string.Empty;
+
+    internal static SecretStoreException Invalid(string description, string detail, FailureKind kind = FailureKind.InvalidConfiguration) =>
+        new(kind, $"SecretProviderClass {description}: failed to mount objects, error: {detail}");
+
+    [GeneratedRegex("^[0-9A-Za-z][0-9A-Za-z.-]{0,255}$")]
+    private static partial Regex TenantPattern();
+
+    [GeneratedRegex("^[-A-Za-z0-9]+$")]
+    private static partial Regex VaultNamePattern();
+
+    /// <summary>The <c>objects</c> parameter: <c>array:</c> of YAML strings.</summary>
+    private sealed class StringArray
+    {
+        [YamlMember(Alias = "array")]
+        public List<string?>? Array { get; set; }
+    }
+}
+
+/// <summary>How the provider authenticates to Entra ID for one mount. ToString never shows credentials.</summary>
+internal abstract record AzureCredentialSpec
+{
+    /// <summary>A short name for logs and errors.</summary>
+    public abstract string Mode { get; }
+}
+
+/// <summary>Workload identity: the pod's projected token as a client assertion for <see cref="ClientId"/>.</summary>
+internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion) : AzureCredentialSpec
+{
+    public override string Mode => "workload identity";
+
+    public override string ToString() => $"workload identity (client {ClientId})";
+}
+
+/// <summary>Service principal from nodePublishSecretRef (<c>clientid</c>/<c>clientsecret</c>).</summary>
+internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec
+{
+    public override string Mode => "service principal";
+
+    public override string ToString() => $"service principal (client {ClientId})";
+}
+
+/// <summary>The node's managed identity via IMDS; user-assigned when <see cref="ClientId"/> is set.</summary>
+internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec
+{
+    public override string Mode => "VM managed identity";
+}
+
+/// <summary>Deprecated aad-pod-identity: NMI returns a token for the pod named in headers.</summary>
+internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec
+{
+    public override string Mode => "pod identity (NMI)";
+}

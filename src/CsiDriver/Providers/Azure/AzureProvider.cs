@@ -1,0 +1,191 @@
+using System.Text;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>
+/// Azure Key Vault (<c>provider: azure</c>), accepting the SecretProviderClass parameters of
+/// Azure/secrets-store-csi-driver-provider-azure unchanged: see docs/providers/azure.md.
+/// <para>
+/// Why no Azure SDK: the provider needs four GETs and one token POST. Azure.Security.KeyVault.Secrets
+/// covers secrets only (keys and certificates would add two more SDK packages), and Azure.Identity
+/// brings Azure.Core, MSAL and their dependencies (several MB of assemblies JIT-compiled on the first
+/// mount, in a per-node daemon that is measured on RSS), caches tokens on the wall clock instead of an
+/// injectable <see cref="TimeProvider"/>, performs MSAL instance discovery against the public cloud,
+/// and takes its authority/IMDS overrides from process environment variables, which tests running in
+/// parallel cannot set per test. So: one small REST client (<see cref="KeyVaultClient"/>) with the
+/// SDKs' bearer-challenge flow, and one token client (<see cref="AzureTokenSource"/>) for workload
+/// identity, client secret, IMDS and NMI. Both are covered by loopback HTTPS tests.
+/// </para>
+/// </summary>
+internal sealed class AzureProvider : IProvider, IDisposable
+{
+    private readonly AzureProviderOptions _options;
+    private readonly AzureHttp _http;
+    private readonly KeyVaultClient _vault;
+    private readonly ILogger _logger;
+
+    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger)
+    {
+        _options = options;
+        _logger = logger;
+        _http = new AzureHttp(options);
+        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger), options, logger);
+        if (options.KeyVaultEndpointOverride is { } endpoint)
+        {
+            AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);
+        }
+    }
+
+    public string Name => "azure";
+
+    public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
+    {
+        var config = AzureMountConfig.Parse(request, _options);
+        var files = new List<SecretFile>();
+        var versions = new List<ObjectVersion>();
+        if (config.Objects.Count == 0)
+        {
+            return new ProviderResult(files, versions);
+        }
+
+        var vault = config.VaultUri;
+        var transport = _options.KeyVaultEndpointOverride ?? vault;
+        var description = request.Class.Description;
+        foreach (var spec in config.Objects)
+        {
+            foreach (var (fileName, version, uid) in await ResolveVersionsAsync(config, vault, transport, spec, description, cancellationToken).ConfigureAwait(false))
+            {
+                var call = new VaultCall(config, vault, transport, spec, version, description);
+                var (contents, fetchedVersion) = await FetchOneAsync(call, cancellationToken).ConfigureAwait(false);
+                foreach (var (suffix, text) in contents)
+                {
+                    byte[] bytes;
+                    try
+                    {
+                        bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
+                    }
+
+                    if (bytes.Length > _options.MaxObjectBytes)
+                    {
+                        throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+                    }
+
+                    files.Add(new SecretFile(fileName + suffix, bytes, spec.FileMode));
+                }
+
+                if (!versions.Any(v => v.Id == uid))
+                {
+                    versions.Add(new ObjectVersion(uid, fetchedVersion));
+                }
+
+                AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
+            }
+        }
+
+        return new ProviderResult(files, versions);
+    }
+
+    /// <summary>
+    /// The (file, version, id) triples for one entry: just the entry itself, or in history mode the
+    /// enabled versions newest first starting at objectVersion, named <c>&lt;file&gt;/0</c>, <c>/1</c>, ...
+    /// The count follows upstream's getLatestNKeyVaultObjects loop, which stops only after it has
+    /// taken more than objectVersionHistory entries: up to objectVersionHistory + 1 files.
+    /// </summary>
+    private async Task<List<(string File, string Version, string Uid)>> ResolveVersionsAsync(
+        AzureMountConfig config, Uri vault, Uri transport, KeyVaultObjectSpec spec, string description, CancellationToken cancellationToken)
+    {
+        if (!spec.IsHistory)
+        {
+            return [(spec.FileName, spec.ObjectVersion, spec.Uid)];
+        }
+
+        var listCall = new VaultCall(config, vault, transport, spec, spec.ObjectVersion, description);
+        var all = await _vault.ListVersionsAsync(listCall, cancellationToken).ConfigureAwait(false);
+        var ordered = all.OrderByDescending(v => v.Created).ToList();
+        var found = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
+        var result = new List<(string, string, string)>();
+        foreach (var (version, _) in ordered)
+        {
+            found = found || version == spec.ObjectVersion;
+            if (!found)
+            {
+                continue;
+            }
+
+            var index = result.Count;
+            result.Add(($"{spec.FileName}/{index}", version, $"{spec.Uid}/{index}"));
+            if (index + 1 > spec.ObjectVersionHistory)
+            {
+                break;
+            }
+        }
+
+        if (result.Count == 0)
+        {
+            // Upstream silently writes nothing here; a mount that lacks its files should say why.
+            throw listCall.Fail(FailureKind.NotFound, spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest"
+                ? "the object has no enabled versions"
+                : "objectVersion is not among the object's enabled versions");
+        }
+
+        return result;
+    }
+
+    /// <summary>The file texts for one object version (suffix "" plus .crt/.key when configured) and the version id.</summary>
+    private async Task<(List<(string Suffix, string Text)> Contents, string Version)> FetchOneAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (call.Object.Type)
+            {
+                case KeyVaultObjectType.Secret:
+                    {
+                        var secret = await _vault.GetSecretAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
+                        var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
+                        var contents = new List<(string, string)>();
+                        if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
+                        {
+                            var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
+                            contents.Add((".crt", certs));
+                            contents.Add((".key", keys));
+                        }
+
+                        contents.Add((string.Empty, text));
+                        return (contents, version);
+                    }
+
+                case KeyVaultObjectType.Key:
+                    {
+                        var key = await _vault.GetKeyAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
+                        var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
+                        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
+                    }
+
+                default:
+                    {
+                        var certificate = await _vault.GetCertificateAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
+                        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
+                    }
+            }
+        }
+        catch (FormatException ex)
+        {
+            throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw call.Fail(FailureKind.InvalidConfiguration, "the key material returned by Key Vault is not a valid public key");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,94 @@
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>
+/// Operator settings for the Azure Key Vault provider. Everything that changes where requests go
+/// lives here (not in process environment reads scattered through the code) so tests can point a
+/// provider at loopback servers without touching the environment other tests share.
+/// </summary>
+public sealed record AzureProviderOptions
+{
+    /// <summary>Env var: send every vault request to this base address (private endpoints, tests).</summary>
+    public const string KeyVaultEndpointOverrideVariable = "AZURE_KEYVAULT_ENDPOINT_OVERRIDE";
+
+    /// <summary>Env var the Azure SDKs use to replace the cloud's Entra ID authority host.</summary>
+    public const string AuthorityHostVariable = "AZURE_AUTHORITY_HOST";
+
+    /// <summary>Env var the Azure SDKs use to replace the IMDS host (managed identity).</summary>
+    public const string ImdsHostVariable = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+
+    /// <summary>Env var: aad-pod-identity NMI token endpoint.</summary>
+    public const string NmiEndpointVariable = "AZURE_NMI_ENDPOINT";
+
+    /// <summary>Env var: directory under which <c>cloudEnvFileName</c> files may be read.</summary>
+    public const string CloudEnvDirectoryVariable = "AZURE_CLOUD_ENV_DIR";
+
+    /// <summary>
+    /// When set, requests for any vault go to this base address instead of
+    /// <c>https://&lt;keyvaultName&gt;.&lt;suffix&gt;/</c>. The vault's own URI still names objects and is
+    /// what the bearer-challenge resource is checked against.
+    /// </summary>
+    public Uri? KeyVaultEndpointOverride { get; init; }
+
+    /// <summary>Replaces the cloud's authority host (e.g. <c>https://login.microsoftonline.com/</c>).</summary>
+    public Uri? AuthorityHostOverride { get; init; }
+
+    /// <summary>IMDS base address for <c>useVMManagedIdentity</c>.</summary>
+    public Uri ImdsEndpoint { get; init; } = new("http://169.254.169.254/");
+
+    /// <summary>aad-pod-identity's NMI token endpoint for the deprecated <c>usePodIdentity</c>.</summary>
+    public Uri NmiEndpoint { get; init; } = new("http://localhost:2579/host/token/");
+
+    /// <summary>Directory <c>cloudEnvFileName</c> must be under (Azure Stack); null refuses the parameter.</summary>
+    public string? CloudEnvFileDirectory { get; init; } = "/etc/kubernetes";
+
+    /// <summary>Key Vault data-plane API version sent on every vault request.</summary>
+    public string ApiVersion { get; init; } = "7.4";
+
+    /// <summary>Upstream's <c>-construct-pem-chain</c>: order PKCS#12 chains leaf to root.</summary>
+    public bool ConstructPemChain { get; init; } = true;
+
+    /// <summary>Upstream's <c>-write-cert-and-key-in-separate-files</c>: also emit <c>.crt</c> and <c>.key</c>.</summary>
+    public bool WriteCertAndKeyInSeparateFiles { get; init; }
+
+    /// <summary>Largest object the provider accepts (the driver's --max-object-bytes).</summary>
+    public long MaxObjectBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Deadline for each HTTP request (the caller's deadline also applies).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The handler every request goes through; null = a pooled <see cref="SocketsHttpHandler"/> that
+    /// verifies TLS with the system store (OpenSSL honours SSL_CERT_FILE / SSL_CERT_DIR).
+    /// </summary>
+    public HttpMessageHandler? Handler { get; init; }
+
+    /// <summary>Reads the overrides from the environment (at startup, once).</summary>
+    public static AzureProviderOptions FromEnvironment(long maxObjectBytes)
+    {
+        return new AzureProviderOptions
+        {
+            MaxObjectBytes = maxObjectBytes,
+            KeyVaultEndpointOverride = UriFrom(KeyVaultEndpointOverrideVariable),
+            AuthorityHostOverride = UriFrom(AuthorityHostVariable),
+            ImdsEndpoint = UriFrom(ImdsHostVariable) ?? new Uri("http://169.254.169.254/"),
+            NmiEndpoint = UriFrom(NmiEndpointVariable) ?? new Uri("http://localhost:2579/host/token/"),
+            CloudEnvFileDirectory = Environment.GetEnvironmentVariable(CloudEnvDirectoryVariable) is { Length: > 0 } dir ? dir : "/etc/kubernetes",
+        };
+    }
+
+    private static Uri? UriFrom(string variable)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new InvalidOperationException($"{variable} must be an absolute http(s) URL");
+        }
+
+        return uri;
+    }
+}

@@ -1,0 +1,279 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>
+/// Turns Key Vault responses into file contents exactly as the upstream provider does:
+/// certificate-backed secrets to a PEM key+chain (or PFX passthrough), keys to a PKIX public key
+/// PEM, certificates to the leaf PEM, and objectEncoding decoding of plain secrets. Failures throw
+/// <see cref="FormatException"/> with a message that never includes the content.
+/// </summary>
+internal static class KeyVaultContent
+{
+    public const string PemContentType = "application/x-pem-file";
+    public const string Pkcs12ContentType = "application/x-pkcs12";
+
+    /// <summary>The text of a secret (before objectEncoding), converting certificate-backed ones.</summary>
+    public static string SecretText(SecretBundle secret, bool pfx, bool constructPemChain)
+    {
+        var value = secret.Value ?? throw new FormatException("secret value is nil");
+        if (string.IsNullOrEmpty(secret.Kid))
+        {
+            return value;
+        }
+
+        return secret.ContentType switch
+        {
+            PemContentType => value,
+            Pkcs12ContentType when pfx => value,
+            Pkcs12ContentType => Pkcs12ToPem(value, constructPemChain),
+            _ => throw new FormatException($"failed to get certificate. unknown content type '{Printable(secret.ContentType)}'"),
+        };
+    }
+
+    /// <summary>Applies objectEncoding (secrets only): utf-8 as-is, base64 / hex decoded.</summary>
+    public static byte[] Decode(string content, string encoding)
+    {
+        if (encoding.Length == 0 || encoding.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return Encoding.UTF8.GetBytes(content);
+        }
+
+        try
+        {
+            return encoding.Equals("base64", StringComparison.OrdinalIgnoreCase)
+                ? Convert.FromBase64String(content)
+                : Convert.FromHexString(content);
+        }
+        catch (FormatException)
+        {
+            throw new FormatException($"objectEncoding {encoding}: the secret value is not valid {encoding}");
+        }
+    }
+
+    /// <summary>Upstream decodePKCS12: private keys first as PKCS#8, then the certificates.</summary>
+    public static string Pkcs12ToPem(string base64Pfx, bool constructPemChain)
+    {
+        byte[] raw;
+        try
+        {
+            raw = Convert.FromBase64String(base64Pfx);
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("the certificate's PKCS#12 value is not valid base64");
+        }
+
+        X509Certificate2Collection collection;
+        try
+        {
+            collection = X509CertificateLoader.LoadPkcs12Collection(raw, password: null, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
+        }
+        catch (CryptographicException)
+        {
+            throw new FormatException("the certificate's PKCS#12 value could not be decoded (Key Vault stores it without a password)");
+        }
+
+        try
+        {
+            var keys = new StringBuilder();
+            var certificates = new List<X509Certificate2>(collection.Count);
+            foreach (var certificate in collection)
+            {
+                if (certificate.HasPrivateKey)
+                {
+                    keys.Append(Pem("PRIVATE KEY", ExportPkcs8(certificate)));
+                }
+
+                certificates.Add(certificate);
+            }
+
+            var ordered = constructPemChain ? OrderLeafToRoot(certificates) : certificates;
+            var text = new StringBuilder(keys.ToString());
+            foreach (var certificate in ordered)
+            {
+                text.Append(Pem("CERTIFICATE", certificate.RawData));
+            }
+
+            return text.ToString();
+        }
+        finally
+        {
+            foreach (var certificate in collection)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A JWK's public key as a PKIX <c>PUBLIC KEY</c> PEM (RSA, EC P-256/384/521).</summary>
+    public static string PublicKeyPem(JsonWebKey key)
+    {
+        var kty = key.Kty ?? string.Empty;
+        byte[] spki;
+        switch (kty)
+        {
+            case "RSA" or "RSA-HSM":
+                {
+                    using var rsa = RSA.Create();
+                    rsa.ImportParameters(new RSAParameters { Modulus = Unsigned(Base64Url(key.N, "n")), Exponent = Unsigned(Base64Url(key.E, "e")) });
+                    spki = rsa.ExportSubjectPublicKeyInfo();
+                    break;
+                }
+
+            case "EC" or "EC-HSM":
+                {
+                    var (curve, size) = key.Crv switch
+                    {
+                        "P-256" => (ECCurve.NamedCurves.nistP256, 32),
+                        "P-384" => (ECCurve.NamedCurves.nistP384, 48),
+                        "P-521" => (ECCurve.NamedCurves.nistP521, 66),
+                        _ => throw new FormatException($"curve {Printable(key.Crv)} is not supported"),
+                    };
+                    using var ec = ECDsa.Create();
+                    ec.ImportParameters(new ECParameters { Curve = curve, Q = new ECPoint { X = Fixed(Base64Url(key.X, "x"), size), Y = Fixed(Base64Url(key.Y, "y"), size) } });
+                    spki = ec.ExportSubjectPublicKeyInfo();
+                    break;
+                }
+
+            default:
+                throw new FormatException($"failed to get key. key type '{Printable(kty)}' currently not supported");
+        }
+
+        return Pem("PUBLIC KEY", spki);
+    }
+
+    /// <summary>The leaf certificate (<c>cer</c>, base64 DER) as PEM.</summary>
+    public static string CertificatePem(CertificateBundle certificate)
+    {
+        if (string.IsNullOrEmpty(certificate.Cer))
+        {
+            throw new FormatException("certificate value is nil");
+        }
+
+        try
+        {
+            return Pem("CERTIFICATE", Convert.FromBase64String(certificate.Cer));
+        }
+        catch (FormatException)
+        {
+            throw new FormatException("the certificate's cer field is not valid base64");
+        }
+    }
+
+    /// <summary>Upstream splitCertAndKey: CERTIFICATE blocks to one text, every other block to the other.</summary>
+    public static (string Certificates, string Keys) SplitCertAndKey(string pem)
+    {
+        var certs = new StringBuilder();
+        var keys = new StringBuilder();
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var label = rest[fields.Label].ToString();
+            var data = new byte[fields.DecodedDataLength];
+            if (Convert.TryFromBase64Chars(rest[fields.Base64Data], data, out var written))
+            {
+                (label == "CERTIFICATE" ? certs : keys).Append(Pem(label, data.AsSpan(0, written)));
+            }
+
+            rest = rest[fields.Location.End..];
+        }
+
+        return (certs.ToString(), keys.ToString());
+    }
+
+    /// <summary>
+    /// Leaf, intermediates, root by AuthorityKeyId -> SubjectKeyId, as upstream fetchCertChains.
+    /// When the links do not cover every certificate the original order is kept, so nothing is dropped.
+    /// </summary>
+    internal static List<X509Certificate2> OrderLeafToRoot(List<X509Certificate2> certificates)
+    {
+        var n = certificates.Count;
+        if (n < 2)
+        {
+            return certificates;
+        }
+
+        var aki = certificates.Select(c => c.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier?.ToArray()).ToList();
+        var ski = certificates.Select(c => c.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes.ToArray()).ToList();
+        var parent = new int[n];
+        var isParent = new bool[n];
+        Array.Fill(parent, -1);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                if (i != j && aki[i] is { } a && ski[j] is { } s && a.AsSpan().SequenceEqual(s))
+                {
+                    parent[i] = j;
+                    isParent[j] = true;
+                    break;
+                }
+            }
+        }
+
+        var leaf = Array.IndexOf(isParent, false);
+        var chain = new List<X509Certificate2>(n);
+        for (var node = leaf; node >= 0 && chain.Count <= n; node = parent[node])
+        {
+            chain.Add(certificates[node]);
+        }
+
+        return chain.Count == n && chain.Distinct().Count() == n ? chain : certificates;
+    }
+
+    private static byte[] ExportPkcs8(X509Certificate2 certificate)
+    {
+        using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetDSAPrivateKey();
+        return key?.ExportPkcs8PrivateKey() ?? throw new FormatException("the certificate's private key type is not supported");
+    }
+
+    private static string Pem(string label, ReadOnlySpan<byte> der) => new string(PemEncoding.Write(label, der)) + "\n";
+
+    private static byte[] Base64Url(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new FormatException($"key field '{field}' is missing");
+        }
+
+        try
+        {
+            return System.Buffers.Text.Base64Url.DecodeFromChars(value.TrimEnd('='));
+        }
+        catch (FormatException)
+        {
+            throw new FormatException($"key field '{field}' is not base64url");
+        }
+    }
+
+    /// <summary>A big-endian unsigned integer without leading zeros (as Go's big.Int.SetBytes then marshals it).</summary>
+    private static byte[] Unsigned(byte[] value)
+    {
+        var start = 0;
+        while (start < value.Length - 1 && value[start] == 0)
+        {
+            start++;
+        }
+
+        return value[start..];
+    }
+
+    private static byte[] Fixed(byte[] value, int size)
+    {
+        var trimmed = Unsigned(value);
+        if (trimmed.Length > size)
+        {
+            throw new FormatException("EC key coordinate is longer than the curve allows");
+        }
+
+        var result = new byte[size];
+        trimmed.CopyTo(result, size - trimmed.Length);
+        return result;
+    }
+
+    private static string Printable(string? value) =>
+        value is null ? string.Empty : new string(value.Take(64).Where(c => !char.IsControl(c)).ToArray());
+}

@@ -1,0 +1,154 @@
+using System.Text.RegularExpressions;
+using CsiDriver.Publishing;
+using YamlDotNet.Serialization;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>The Key Vault object types the provider reads.</summary>
+internal enum KeyVaultObjectType
+{
+    Secret,
+    Key,
+    Cert,
+}
+
+/// <summary>One validated entry of the <c>objects</c> array (all string fields whitespace-trimmed, as upstream).</summary>
+internal sealed partial record KeyVaultObjectSpec(
+    string ObjectName,
+    KeyVaultObjectType Type,
+    string TypeName,
+    string ObjectAlias,
+    string ObjectVersion,
+    int ObjectVersionHistory,
+    bool Pfx,
+    string ObjectEncoding,
+    UnixFileMode? FileMode)
+{
+    /// <summary>The file written: the alias, else the object name.</summary>
+    public string FileName => ObjectAlias.Length > 0 ? ObjectAlias : ObjectName;
+
+    /// <summary>More than one version is written (<c>&lt;file&gt;/0</c>, <c>/1</c>, ...).</summary>
+    public bool IsHistory => ObjectVersionHistory > 1;
+
+    /// <summary>The id reported in pod status: <c>&lt;type&gt;/&lt;name&gt;</c>.</summary>
+    public string Uid => $"{TypeName}/{ObjectName}";
+
+    /// <summary>Upstream's per-object error prefix.</summary>
+    public string Describe() => $"failed to get objectType:{TypeName}, objectName:{ObjectName}, objectVersion:{ObjectVersion}";
+
+    public static KeyVaultObjectSpec From(RawObject raw, ProviderRequest request, int index)
+    {
+        var name = Trim(raw.ObjectName);
+        var typeName = Trim(raw.ObjectType);
+        var alias = Trim(raw.ObjectAlias);
+        var version = Trim(raw.ObjectVersion);
+        var format = Trim(raw.ObjectFormat);
+        var encoding = Trim(raw.ObjectEncoding);
+        var prefix = $"failed to get objectType:{typeName}, objectName:{name}, objectVersion:{version}";
+        SecretStoreException Fail(string detail) => AzureMountConfig.Invalid(request.Class.Description, $"{prefix}: {detail}");
+
+        // Upstream's validate(): format, encoding, then the file name; the type is checked at fetch
+        // time there, here before any request so a bad entry fails the mount without traffic.
+        if (format.Length > 0 && !format.Equals("pem", StringComparison.OrdinalIgnoreCase) && !format.Equals("pfx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Fail($"invalid objectFormat: {format}, should be PEM or PFX");
+        }
+
+        if (format == "pfx" && typeName != "secret")
+        {
+            throw Fail("PFX format only supported for objectType: secret");
+        }
+
+        if (encoding.Length > 0)
+        {
+            if (typeName != "secret")
+            {
+                throw Fail("objectEncoding only supported for objectType: secret");
+            }
+
+            if (!encoding.Equals("hex", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Fail($"invalid objectEncoding: {encoding}, should be hex, base64 or utf-8");
+            }
+        }
+
+        var fileName = alias.Length > 0 ? alias : name;
+        if (fileName.Length == 0)
+        {
+            throw Fail("file name must not be empty");
+        }
+
+        if (fileName.StartsWith('/'))
+        {
+            throw Fail("file name must be a relative path");
+        }
+
+        if (fileName.Contains("..", StringComparison.Ordinal))
+        {
+            throw Fail("file name must not contain '..'");
+        }
+
+        var type = typeName switch
+        {
+            "secret" => KeyVaultObjectType.Secret,
+            "key" => KeyVaultObjectType.Key,
+            "cert" => KeyVaultObjectType.Cert,
+            _ => throw Fail("Invalid vaultObjectTypes. Should be secret, key, or cert"),
+        };
+
+        // Names go into the request path: Key Vault's own rule, so nothing can escape the path segment.
+        if (!ObjectNamePattern().IsMatch(name))
+        {
+            throw Fail("objectName must be a Key Vault object name (1-127 characters of 0-9, a-z, A-Z and -)");
+        }
+
+        if (version.Length > 0 && !VersionPattern().IsMatch(version))
+        {
+            throw Fail("objectVersion must be a Key Vault version id (letters and digits)");
+        }
+
+        if (raw.ObjectVersionHistory < 0)
+        {
+            throw Fail("objectVersionHistory must not be negative");
+        }
+
+        var mode = ProviderParameters.ParseFileMode(Trim(raw.FilePermission), request, name);
+        return new KeyVaultObjectSpec(name, type, typeName, alias, version, raw.ObjectVersionHistory, format.Equals("pfx", StringComparison.OrdinalIgnoreCase), encoding, mode);
+    }
+
+    private static string Trim(string? value) => value?.Trim() ?? string.Empty;
+
+    [GeneratedRegex("^[0-9A-Za-z-]{1,127}$")]
+    private static partial Regex ObjectNamePattern();
+
+    [GeneratedRegex("^[0-9A-Za-z]{1,64}$")]
+    private static partial Regex VersionPattern();
+}
+
+/// <summary>One object document as YAML gives it (field names case-sensitive, as yaml.v3).</summary>
+internal sealed class RawObject
+{
+    [YamlMember(Alias = "objectName")]
+    public string? ObjectName { get; set; }
+
+    [YamlMember(Alias = "objectType")]
+    public string? ObjectType { get; set; }
+
+    [YamlMember(Alias = "objectAlias")]
+    public string? ObjectAlias { get; set; }
+
+    [YamlMember(Alias = "objectVersion")]
+    public string? ObjectVersion { get; set; }
+
+    [YamlMember(Alias = "objectVersionHistory")]
+    public int ObjectVersionHistory { get; set; }
+
+    [YamlMember(Alias = "objectFormat")]
+    public string? ObjectFormat { get; set; }
+
+    [YamlMember(Alias = "objectEncoding")]
+    public string? ObjectEncoding { get; set; }
+
+    [YamlMember(Alias = "filePermission")]
+    public string? FilePermission { get; set; }
+}
