@@ -42,7 +42,11 @@ public sealed class DriverHost : IAsyncDisposable
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
             .FirstOrDefault();
 
-    public static async Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    public static Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, configureLogging, configureServices: null, cancellationToken);
+
+    /// <summary>As above; <paramref name="configureServices"/> runs before the driver's own wiring, so it can replace defaults (e.g. TimeProvider in tests).</summary>
+    public static async Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
     {
         var socketPath = SocketEndpoint.ParsePath(options.Endpoint);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store" });
@@ -61,6 +65,7 @@ public sealed class DriverHost : IAsyncDisposable
             logging.AddFilter("Microsoft", LogLevel.Warning);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddCsiDriver(options);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {

@@ -64,7 +64,7 @@ internal static class KubernetesServices
         services.TryAddSingleton<IServiceAccountLookup>(sp => new ApiServiceAccountLookup(sp.GetRequiredService<KubernetesClient>()));
         services.AddSingleton<IPublishObserver>(sp => new PodStatusWriter(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<ILogger<PodStatusWriter>>()));
         services.AddSingleton<IPublishObserver>(sp => new PodEventRecorder(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PodEventRecorder>>()));
-        services.AddSingleton<IProvider>(sp => new KubernetesProvider(sp.GetRequiredService<KubernetesClient>()));
+        services.AddSingleton<IProvider>(sp => new KubernetesProvider(sp.GetRequiredService<KubernetesClient>(), sp.GetService<Observability.DriverMetrics>()));
         return services;
     }
 }
