@@ -42,6 +42,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
     private TimeSpan? _shortestInterval;
     private long _passes;
     private int _waiting;
+    private int _stopped;
 
     public RotationReconciler(
         RotationOptions options,
@@ -97,7 +98,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is null || _loop is null)
+        if (_stopping is null || _loop is null || Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return;
         }
@@ -109,9 +110,8 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered both as itself and as a hosted service, so the container may dispose it twice.
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping?.Dispose();
-        _passGate.Dispose();
     }
 
     /// <summary>One pass over every registered volume; passes never overlap.</summary>
