@@ -8,12 +8,18 @@ namespace CsiDriver.Benchmarks;
 /// <summary>
 /// Publish+unpublish cycles against the real driver process over its socket (local provider,
 /// 5 objects of 1 KiB), at concurrency 1 and 16. Prints latency percentiles, cycles per second
-/// and the driver's RSS, for comparison between commits.
+/// and the driver's RSS, for comparison between commits. With the argument <c>rotation</c>: one rotation
+/// pass over 1,000 volumes (see <see cref="RotationBenchmark"/>).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "rotation")
+        {
+            return await RotationBenchmark.RunAsync(args.Skip(1).ToArray());
+        }
+
         var cycles1 = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
         var cycles16 = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8000;
         var work = Directory.CreateTempSubdirectory("csi-bench-").FullName;

@@ -16,13 +16,13 @@ internal sealed class NodeService : IGrpcService
     private readonly DriverIdentity _identity;
     private readonly VolumePublisher _publisher;
     private readonly VolumeUnpublisher _unpublisher;
-    private readonly KeyedLock _volumeLocks = new();
-    private readonly KeyedLock _targetLocks = new();
+    private readonly VolumeLocks _locks;
     private readonly DriverMetrics _metrics;
     private readonly ILogger<NodeService> _logger;
 
-    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger)
+    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger, VolumeLocks? locks = null)
     {
+        _locks = locks ?? new VolumeLocks();
         _metrics = metrics;
         _identity = identity;
         _publisher = publisher;
@@ -46,8 +46,7 @@ internal sealed class NodeService : IGrpcService
     {
         var publish = PublishRequestReader.Read(request);
         var token = context.CancellationToken;
-        using (await _volumeLocks.AcquireAsync(publish.VolumeId, token).ConfigureAwait(false))
-        using (await _targetLocks.AcquireAsync(publish.TargetPath, token).ConfigureAwait(false))
+        using (await _locks.AcquireAsync(publish.VolumeId, publish.TargetPath, token).ConfigureAwait(false))
         {
             try
             {
@@ -69,8 +68,7 @@ internal sealed class NodeService : IGrpcService
     {
         PublishRequestReader.CheckVolumeAndTarget(request.VolumeId, request.TargetPath);
         var token = context.CancellationToken;
-        using (await _volumeLocks.AcquireAsync(request.VolumeId, token).ConfigureAwait(false))
-        using (await _targetLocks.AcquireAsync(request.TargetPath, token).ConfigureAwait(false))
+        using (await _locks.AcquireAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false))
         {
             try
             {

@@ -30,6 +30,7 @@ public static class DriverFlags
         new("metrics-addr", "address for /metrics, /healthz and /readyz (host:port or :port; empty disables)", o => o.MetricsAddr, (o, v) => o.MetricsAddr = v),
         new("enable-secret-rotation", "re-fetch mounted volumes periodically", o => Bool(o.EnableSecretRotation), (o, v) => o.EnableSecretRotation = ParseBool(v), IsBool: true),
         new("rotation-poll-interval", "how often rotation re-fetches (Go duration, e.g. 2m)", o => GoDuration.Format(o.RotationPollInterval), (o, v) => o.RotationPollInterval = GoDuration.Parse(v)),
+        new("rotation-max-concurrent-fetches", "volumes a rotation pass re-publishes at once", o => Str(o.RotationMaxConcurrentFetches), (o, v) => o.RotationMaxConcurrentFetches = Positive(v)),
         new("log-format-json", "log as JSON lines", o => Bool(o.LogFormatJson), (o, v) => o.LogFormatJson = ParseBool(v), IsBool: true),
         new("v", "log verbosity (0-5; 5 logs every call)", o => Str(o.Verbosity), (o, v) => o.Verbosity = int.Parse(v, CultureInfo.InvariantCulture)),
         new("shutdown-timeout", "how long SIGTERM waits for calls in flight (Go duration)", o => GoDuration.Format(o.ShutdownTimeout), (o, v) => o.ShutdownTimeout = GoDuration.Parse(v)),
@@ -132,6 +133,9 @@ public static class DriverFlags
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Bool(bool value) => value ? "true" : "false";
+
+    private static int Positive(string value) =>
+        int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 ? n : throw new FormatException("must be at least 1");
 
     private static long Size(string value) => long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
 

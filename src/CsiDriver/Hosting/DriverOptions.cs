@@ -38,6 +38,9 @@ public sealed class DriverOptions
 
     public TimeSpan RotationPollInterval { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How many volumes a rotation pass re-publishes at once.</summary>
+    public int RotationMaxConcurrentFetches { get; set; } = 8;
+
     public bool LogFormatJson { get; set; }
 
     public int Verbosity { get; set; }

@@ -9,6 +9,7 @@ using CsiDriver.Providers.Local;
 using CsiDriver.Providers.Plugins;
 using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
+using CsiDriver.Rotation;
 using CsiDriver.Spec;
 using CsiDriver.State;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,8 +39,9 @@ internal static class DriverServices
         services.TryAddSingleton(sp => CreateClassSource(options, sp));
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
         services.TryAddSingleton<PublishObservers>();
+        services.AddRotation(options);
 
-        services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(sp => new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }, sp.GetRequiredService<DriverMetrics>()));
         services.AddGcpProvider(options.MaxObjectBytes);
         services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>()));
         services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));

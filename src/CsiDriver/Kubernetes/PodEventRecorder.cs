@@ -36,8 +36,23 @@ internal sealed class PodEventRecorder : IPublishObserver
         _logger = logger;
     }
 
-    public Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken) =>
-        Task.CompletedTask; // Upstream v1.6 emits no event for a successful mount or rotation.
+    public Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome.StaleAge is { } age)
+        {
+            return RecordAsync(
+                request.Pod,
+                "Warning",
+                "StaleObjectsServed",
+                $"SecretProviderClass {secretProviderClass.Description}: the backend could not be reached, so objects this pod's identity fetched {FormatAge(age)} ago were mounted (staleIfError {FormatAge(secretProviderClass.Rotation.StaleIfError ?? TimeSpan.Zero)}); cause: {outcome.StaleCause}",
+                cancellationToken);
+        }
+
+        // Upstream v1.6 emits no event for a mount; rotation (as upstream <= 1.5) reports rotated contents.
+        return request.Trigger == PublishTrigger.Rotation && outcome.Files == Mounting.WriteOutcome.Written
+            ? RecordAsync(request.Pod, "Normal", "MountRotationComplete", $"successfully rotated mounted contents for spc {secretProviderClass.Description}", cancellationToken)
+            : Task.CompletedTask;
+    }
 
     public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken)
     {
@@ -48,8 +63,12 @@ internal sealed class PodEventRecorder : IPublishObserver
             message = $"SecretProviderClass {classRef}: {message}";
         }
 
-        return RecordAsync(request.Pod, "Warning", failure.Reason ?? "FailedToMount", message, cancellationToken);
+        var reason = request.Trigger == PublishTrigger.Rotation ? "MountRotationFailed" : failure.Reason ?? "FailedToMount";
+        return RecordAsync(request.Pod, "Warning", reason, message, cancellationToken);
     }
+
+    private static string FormatAge(TimeSpan age) =>
+        age.TotalHours >= 1 ? $"{(int)age.TotalHours}h{age.Minutes}m" : age.TotalMinutes >= 1 ? $"{(int)age.TotalMinutes}m{age.Seconds}s" : $"{(int)age.TotalSeconds}s";
 
     public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken) => Task.CompletedTask;
 

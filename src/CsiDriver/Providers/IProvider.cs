@@ -24,6 +24,9 @@ public sealed record ProviderRequest(
     IReadOnlyList<ObjectVersion> CurrentVersions,
     string TargetPath)
 {
+    /// <summary>The rotation pass's shared reads, or null outside a pass (see <see cref="IFetchScope"/>).</summary>
+    public IFetchScope? FetchScope { get; init; }
+
     public override string ToString() => $"fetch for {Class.Namespace}/{Class.Name} (pod {Pod.Namespace}/{Pod.Name})";
 }
 

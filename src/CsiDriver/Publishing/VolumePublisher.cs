@@ -12,6 +12,15 @@ namespace CsiDriver.Publishing;
 public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null)
 {
     public override string ToString() => $"{Files}, {Versions.Count} versions from {Provider}, {Contents?.Count ?? 0} files";
+
+    /// <summary>True when a kubelet republish found nothing due and returned without a backend call.</summary>
+    public bool Skipped { get; init; }
+
+    /// <summary>Set when the backend was unreachable and cached objects this old were served (<c>staleIfError</c>).</summary>
+    public TimeSpan? StaleAge { get; init; }
+
+    /// <summary>Why the stale objects were served: the failure's safe message.</summary>
+    public string? StaleCause { get; init; }
 }
 
 /// <summary>
@@ -31,6 +40,8 @@ internal sealed class VolumePublisher
     private readonly DriverMetrics _metrics;
     private readonly ILogger<VolumePublisher> _logger;
     private readonly PublishObservers _observers;
+    private readonly IRepublishGate? _gate;
+    private readonly IStaleObjectCache? _stale;
 
     public VolumePublisher(
         ISecretProviderClassSource classes,
@@ -42,9 +53,13 @@ internal sealed class VolumePublisher
         TimeProvider time,
         DriverMetrics metrics,
         ILogger<VolumePublisher> logger,
-        PublishObservers? observers = null)
+        PublishObservers? observers = null,
+        IRepublishGate? gate = null,
+        IStaleObjectCache? stale = null)
     {
         _observers = observers ?? PublishObservers.None;
+        _gate = gate;
+        _stale = stale;
         _classes = classes;
         _providers = providers;
         _mounter = mounter;
@@ -77,7 +92,7 @@ internal sealed class VolumePublisher
     private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request);
-        var spc = await _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken).ConfigureAwait(false);
+        var spc = await ResolveClassAsync(request, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(spc.Provider))
         {
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: spec.provider is not set");
@@ -90,6 +105,13 @@ internal sealed class VolumePublisher
 
         var provider = _providers.Get(spc.Provider, spc.Description);
         var previous = _registry.Get(request.VolumeId);
+        if (previous is { Phase: VolumePhase.Published } && _gate is not null &&
+            !_gate.ShouldFetch(request, previous, spc, _time.GetUtcNow()) && IsLive(request.TargetPath))
+        {
+            // requiresRepublish with nothing due: the tokens were refreshed (an observer keeps them), no backend call.
+            return (spc, new PublishOutcome(WriteOutcome.Unchanged, previous.ObjectVersions, spc.Provider) { Skipped = true });
+        }
+
         var providerRequest = new ProviderRequest(
             spc,
             MergeAttributes(spc.Parameters, request.VolumeAttributes),
@@ -97,13 +119,33 @@ internal sealed class VolumePublisher
             request.Secrets,
             _options.DefaultFileMode,
             previous?.ObjectVersions ?? [],
-            request.TargetPath);
+            request.TargetPath)
+        {
+            FetchScope = request.FetchScope,
+        };
 
         ProviderResult result;
+        StaleResult? stale = null;
+        SecretStoreException? staleCause = null;
         var started = _time.GetTimestamp();
         try
         {
             result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+            _stale?.Remember(providerRequest, result, _time.GetUtcNow());
+        }
+        catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } && _stale is not null &&
+            ex.Kind is FailureKind.Unavailable or FailureKind.Timeout && !cancellationToken.IsCancellationRequested)
+        {
+            // A NEW publish while the backend is down: the class may allow objects this identity fetched recently.
+            ex.Provider ??= spc.Provider;
+            stale = _stale.TryServe(providerRequest, ex, _time.GetUtcNow());
+            if (stale is null)
+            {
+                throw;
+            }
+
+            result = stale.Result;
+            staleCause = ex;
         }
         catch (SecretStoreException ex)
         {
@@ -134,13 +176,34 @@ internal sealed class VolumePublisher
             ObjectVersions = result.Versions,
             PublishedAt = previous?.PublishedAt ?? now,
             UpdatedAt = previous?.UpdatedAt ?? now,
+            ClassVersion = ClassFingerprint.Of(spc),
+            ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
+            FetchedAt = now - (stale?.Age ?? TimeSpan.Zero),
         };
 
         var outcome = WriteVolume(record, result);
         _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files));
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files) { StaleAge = stale?.Age, StaleCause = staleCause?.Message });
+    }
+
+    /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
+    private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
+        request.FetchScope is { } scope
+            ? scope.GetOrAddAsync(new FetchKey("class", request.Pod.Namespace, request.ClassName), ct => _classes.GetAsync(request.Pod.Namespace, request.ClassName, ct))
+            : _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken);
+
+    private bool IsLive(string target)
+    {
+        try
+        {
+            return _mounter.IsMountPoint(target) && _writer.HasLiveFiles(target);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
+        {
+            return false;
+        }
     }
 
     private void EnsureNoConflict(PublishRequest request)

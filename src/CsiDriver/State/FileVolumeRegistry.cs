@@ -37,6 +37,8 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
     {
         if (_records.TryGetValue(record.VolumeId, out var existing) && existing.SameContentAs(record))
         {
+            // Only timestamps moved: rotation reads them from memory, so the file is not rewritten.
+            _records[record.VolumeId] = record;
             return;
         }
 

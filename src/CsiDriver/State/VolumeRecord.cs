@@ -39,11 +39,21 @@ public sealed record VolumeRecord
 
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>The class's resourceVersion (or a fingerprint of its spec when it has none) at the last fetch.</summary>
+    public string? ClassVersion { get; init; }
+
+    /// <summary>The class's refresh annotation value at the last fetch (null when unset).</summary>
+    public string? ClassRefresh { get; init; }
+
+    /// <summary>When the objects now live were fetched. Kept current in memory; written to disk only with other changes.</summary>
+    public DateTimeOffset FetchedAt { get; init; }
+
     /// <summary>True when nothing rotation cares about differs (timestamps aside).</summary>
     public bool SameContentAs(VolumeRecord other) =>
         VolumeId == other.VolumeId && TargetPath == other.TargetPath && PodName == other.PodName &&
         PodNamespace == other.PodNamespace && PodUid == other.PodUid && ServiceAccountName == other.ServiceAccountName &&
         SecretProviderClass == other.SecretProviderClass && Provider == other.Provider && FsGroup == other.FsGroup && Phase == other.Phase &&
+        ClassVersion == other.ClassVersion && ClassRefresh == other.ClassRefresh &&
         ObjectVersions.SequenceEqual(other.ObjectVersions) &&
         VolumeAttributes.Count == other.VolumeAttributes.Count &&
         VolumeAttributes.All(kv => other.VolumeAttributes.TryGetValue(kv.Key, out var v) && v == kv.Value);

@@ -11,16 +11,21 @@ namespace CsiDriver.Providers.Kubernetes;
 /// <c>{objectName: NAME or NAME/KEY, objectType: secret|configmap (default secret), objectAlias?, filePermission?}</c>.
 /// A keyed object is one file (alias, else <c>NAME/KEY</c>); a whole object is one file per key under the
 /// alias (else NAME). Version = the object's resourceVersion.
+/// In a rotation pass, an object read by several pods of the same namespace, service account and audience
+/// is read once (<see cref="IFetchScope"/>): they hold the same RBAC rights, so one read stands for all.
+/// Backend calls are counted as <c>get_secret</c> / <c>get_configmap</c>.
 /// </summary>
 internal sealed class KubernetesProvider : IProvider
 {
     public const string AudienceParameter = "audience";
 
     private readonly KubernetesClient _client;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public KubernetesProvider(KubernetesClient client)
+    public KubernetesProvider(KubernetesClient client, Observability.DriverMetrics? metrics = null)
     {
         _client = client;
+        _metrics = metrics;
     }
 
     public string Name => "kubernetes";
@@ -30,7 +35,9 @@ internal sealed class KubernetesProvider : IProvider
         var objects = ProviderParameters.ParseList<KubernetesObject>(request, "objects");
         var references = objects.Select(o => Parse(request, o)).ToList();
         var audience = request.Attributes.GetValueOrDefault(AudienceParameter) ?? string.Empty;
-        var asPod = _client.AsPod(PodToken(request, audience));
+        var token = PodToken(request, audience);
+        var asPod = _client.AsPod(token);
+        var identity = Identity(request, audience, token);
 
         var fetched = new Dictionary<(ObjectKind, string), Fetched>();
         var files = new List<SecretFile>();
@@ -39,7 +46,7 @@ internal sealed class KubernetesProvider : IProvider
         {
             if (!fetched.TryGetValue((reference.Kind, reference.Name), out var source))
             {
-                source = await FetchAsync(asPod, request, reference, audience, cancellationToken).ConfigureAwait(false);
+                source = await FetchSharedAsync(asPod, request, reference, audience, identity, cancellationToken).ConfigureAwait(false);
                 fetched[(reference.Kind, reference.Name)] = source;
             }
 
@@ -84,46 +91,67 @@ internal sealed class KubernetesProvider : IProvider
             $"(tokens for: [{available}]); add `tokenRequests: [{{audience: \"{audience}\"}}]` to the CSIDriver object or set parameter '{AudienceParameter}' to one of those");
     }
 
-    private static async Task<Fetched> FetchAsync(KubernetesClient asPod, ProviderRequest request, ObjectReference reference, string audience, CancellationToken cancellationToken)
+    /// <summary>Who reads: what the API server authorises (namespace, service account, audience), never the token.</summary>
+    private static string Identity(ProviderRequest request, string audience, string token) =>
+        string.IsNullOrEmpty(request.Pod.ServiceAccountName)
+            ? $"{request.Pod.Namespace}/token:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16]}"
+            : $"{request.Pod.Namespace}/{request.Pod.ServiceAccountName}/{audience}";
+
+    private async Task<Fetched> FetchSharedAsync(KubernetesClient asPod, ProviderRequest request, ObjectReference reference, string audience, string identity, CancellationToken cancellationToken)
     {
         var ns = request.Pod.Namespace;
         try
         {
-            if (reference.Kind == ObjectKind.Secret)
-            {
-                var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
-                return new Fetched(
-                    secret.Metadata?.ResourceVersion ?? string.Empty,
-                    (secret.Data ?? []).ToDictionary(d => d.Key, d => (ReadOnlyMemory<byte>)(d.Value ?? []), StringComparer.Ordinal));
-            }
-
-            var map = await asPod.GetConfigMapAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
-            var data = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-            foreach (var (key, value) in map.Data ?? [])
-            {
-                data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
-            }
-
-            foreach (var (key, value) in map.BinaryData ?? [])
-            {
-                data[key] = value ?? [];
-            }
-
-            return new Fetched(map.Metadata?.ResourceVersion ?? string.Empty, data);
+            // Only the raw read is shared; errors become messages naming each volume's own class below.
+            return request.FetchScope is { } scope
+                ? await scope.GetOrAddAsync(new FetchKey(Name, identity, $"{reference.TypeName}/{reference.Name}"), ct => ReadAsync(asPod, ns, reference, ct)).ConfigureAwait(false)
+                : await ReadAsync(asPod, ns, reference, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
-            var what = $"{reference.TypeName} \"{reference.Name}\" in namespace {ns}";
-            var account = string.IsNullOrEmpty(request.Pod.ServiceAccountName) ? "the pod's service account" : $"service account {ns}/{request.Pod.ServiceAccountName}";
-            var message = ex.Kind switch
-            {
-                KubernetesErrorKind.NotFound => $"{what} not found",
-                KubernetesErrorKind.Forbidden => $"{account} may not get {what} ({KubernetesFailures.Cause(ex)}); grant it with a Role allowing get on {reference.Resource}",
-                KubernetesErrorKind.Unauthorized => $"the API server rejected the pod's token for audience \"{audience}\" reading {what}; the audience must be one the API server accepts",
-                _ => $"cannot read {what}: {KubernetesFailures.Cause(ex)}",
-            };
-            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"SecretProviderClass {request.Class.Description}: {message}", ex);
+            throw Failure(ex, request, reference, audience);
         }
+    }
+
+    private async Task<Fetched> ReadAsync(KubernetesClient asPod, string ns, ObjectReference reference, CancellationToken cancellationToken)
+    {
+        _metrics?.BackendCall(Name, "get_" + reference.TypeName);
+        if (reference.Kind == ObjectKind.Secret)
+        {
+            var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
+            return new Fetched(
+                secret.Metadata?.ResourceVersion ?? string.Empty,
+                (secret.Data ?? []).ToDictionary(d => d.Key, d => (ReadOnlyMemory<byte>)(d.Value ?? []), StringComparer.Ordinal));
+        }
+
+        var map = await asPod.GetConfigMapAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
+        var data = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Data ?? [])
+        {
+            data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
+        }
+
+        foreach (var (key, value) in map.BinaryData ?? [])
+        {
+            data[key] = value ?? [];
+        }
+
+        return new Fetched(map.Metadata?.ResourceVersion ?? string.Empty, data);
+    }
+
+    private static SecretStoreException Failure(KubernetesApiException ex, ProviderRequest request, ObjectReference reference, string audience)
+    {
+        var ns = request.Pod.Namespace;
+        var what = $"{reference.TypeName} \"{reference.Name}\" in namespace {ns}";
+        var account = string.IsNullOrEmpty(request.Pod.ServiceAccountName) ? "the pod's service account" : $"service account {ns}/{request.Pod.ServiceAccountName}";
+        var message = ex.Kind switch
+        {
+            KubernetesErrorKind.NotFound => $"{what} not found",
+            KubernetesErrorKind.Forbidden => $"{account} may not get {what} ({KubernetesFailures.Cause(ex)}); grant it with a Role allowing get on {reference.Resource}",
+            KubernetesErrorKind.Unauthorized => $"the API server rejected the pod's token for audience \"{audience}\" reading {what}; the audience must be one the API server accepts",
+            _ => $"cannot read {what}: {KubernetesFailures.Cause(ex)}",
+        };
+        return new SecretStoreException(KubernetesFailures.KindFor(ex), $"SecretProviderClass {request.Class.Description}: {message}", ex);
     }
 
     private static ObjectReference Parse(ProviderRequest request, KubernetesObject item)

@@ -9,14 +9,18 @@ namespace CsiDriver.Providers.Local;
 /// nodes. Parameters: <c>objects</c>, a YAML list of <c>{objectName, objectAlias?, filePermission?}</c>
 /// where objectName is a path under the root. Anything that resolves outside the root, through
 /// <c>..</c> or a symlink, is refused. Version = a keyed HMAC of the content.
+/// In a rotation pass, a file several volumes read is read once (<see cref="IFetchScope"/>; the store has no
+/// identities, so the key is the resolved path). Each read counts as backend call <c>read</c>.
 /// </summary>
 internal sealed class LocalProvider : IProvider
 {
     private readonly LocalProviderOptions _options;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public LocalProvider(LocalProviderOptions options)
+    public LocalProvider(LocalProviderOptions options, Observability.DriverMetrics? metrics = null)
     {
         _options = options;
+        _metrics = metrics;
     }
 
     public string Name => "local";
@@ -38,7 +42,7 @@ internal sealed class LocalProvider : IProvider
         {
             var name = item.ObjectName ?? string.Empty;
             var path = Resolve(request, root, name);
-            var contents = await ReadBoundedAsync(request, path, name, cancellationToken).ConfigureAwait(false);
+            var contents = await ReadAsync(request, path, name, cancellationToken).ConfigureAwait(false);
             var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
             files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
             versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
@@ -75,22 +79,42 @@ internal sealed class LocalProvider : IProvider
         return resolved;
     }
 
-    private async Task<byte[]> ReadBoundedAsync(ProviderRequest request, string path, string objectName, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadAsync(ProviderRequest request, string path, string objectName, CancellationToken cancellationToken)
     {
+        try
+        {
+            return request.FetchScope is { } scope
+                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, path), ct => ReadBoundedAsync(path, ct)).ConfigureAwait(false)
+                : await ReadBoundedAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectTooLargeException ex)
+        {
+            // Built here, not in the shared read, so each volume's message names its own class.
+            throw TooLarge(request, objectName, ex.Length);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" not found");
+        }
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    {
+        _metrics?.BackendCall(Name, "read");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, useAsync: false);
         await using (stream.ConfigureAwait(false))
         {
             // The length is checked on the open handle, so a file swapped after the check cannot slip through.
             if (stream.Length > _options.MaxObjectBytes)
             {
-                throw TooLarge(request, objectName, stream.Length);
+                throw new ObjectTooLargeException(stream.Length);
             }
 
             var buffer = new byte[stream.Length];
             await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
             if (stream.ReadByte() >= 0)
             {
-                throw TooLarge(request, objectName, stream.Length);
+                throw new ObjectTooLargeException(stream.Length);
             }
 
             return buffer;
@@ -102,6 +126,12 @@ internal sealed class LocalProvider : IProvider
 
     private static bool IsUnder(string path, string root) =>
         path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+
+    /// <summary>A read over the size limit, before the requesting class is known.</summary>
+    private sealed class ObjectTooLargeException(long length) : Exception($"{length} bytes")
+    {
+        public long Length { get; } = length;
+    }
 
     /// <summary>One entry of the <c>objects</c> parameter.</summary>
     private sealed class LocalObject

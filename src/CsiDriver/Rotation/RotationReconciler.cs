@@ -1,0 +1,399 @@
+using CsiDriver.Mounting;
+using CsiDriver.Observability;
+using CsiDriver.Providers;
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using CsiDriver.State;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Rotation;
+
+/// <summary>What one rotation pass did (counts only).</summary>
+public sealed record RotationPassResult(int Volumes, int Fetched, int Rotated, int Failed, int Skipped, int NotDue, long BackendReads, long SharedReads, TimeSpan Elapsed);
+
+/// <summary>
+/// The rotation loop (<c>--enable-secret-rotation</c>): every pass re-publishes each registered volume that is
+/// due through the one publish pipeline (<see cref="VolumePublisher"/>), as the pod, with the credentials
+/// kubelet last handed over, a bounded number at a time, sharing backend reads within the pass, and backing
+/// off per provider after backend failures. A failure keeps the last good files: nothing is deleted.
+/// Pauses between passes follow the shortest class interval (at most the poll interval), with jitter.
+/// </summary>
+internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
+{
+    private const string OsType = "linux";
+    private readonly RotationOptions _options;
+    private readonly IVolumeRegistry _registry;
+    private readonly ISecretProviderClassSource _classes;
+    private readonly VolumePublisher _publisher;
+    private readonly VolumeCredentialStore _credentials;
+    private readonly VolumeLocks _locks;
+    private readonly IMounter _mounter;
+    private readonly RotationSchedule _schedule;
+    private readonly DriverMetrics _metrics;
+    private readonly RotationMetrics _rotationMetrics;
+    private readonly ProviderBackoff _backoff;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ILogger<RotationReconciler> _logger;
+    private readonly SemaphoreSlim _passGate = new(1, 1);
+    private CancellationTokenSource? _stopping;
+    private Task? _loop;
+    private TimeSpan? _shortestInterval;
+    private long _passes;
+    private int _waiting;
+    private int _stopped;
+
+    public RotationReconciler(
+        RotationOptions options,
+        IVolumeRegistry registry,
+        ISecretProviderClassSource classes,
+        VolumePublisher publisher,
+        VolumeCredentialStore credentials,
+        VolumeLocks locks,
+        IMounter mounter,
+        RotationSchedule schedule,
+        DriverMetrics metrics,
+        RotationMetrics rotationMetrics,
+        TimeProvider time,
+        Random random,
+        ILogger<RotationReconciler> logger)
+    {
+        _options = options;
+        _registry = registry;
+        _classes = classes;
+        _publisher = publisher;
+        _credentials = credentials;
+        _locks = locks;
+        _mounter = mounter;
+        _schedule = schedule;
+        _metrics = metrics;
+        _rotationMetrics = rotationMetrics;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        _backoff = new ProviderBackoff(options, NextRandom, logger);
+    }
+
+    /// <summary>Passes finished since start.</summary>
+    public long PassesCompleted => Interlocked.Read(ref _passes);
+
+    /// <summary>True while the loop sleeps on its timer (so a test may move the clock).</summary>
+    public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
+
+    public RotationPassResult? LastPass { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        RotationLog.Started(_logger, _options.PollInterval, (int)(_options.Jitter * 100), _options.MaxConcurrentFetches);
+        _stopping = new CancellationTokenSource();
+        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null || _loop is null || Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        RotationLog.Stopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Registered both as itself and as a hosted service, so the container may dispose it twice.
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>One pass over every registered volume; passes never overlap.</summary>
+    public async Task<RotationPassResult> RunPassAsync(CancellationToken cancellationToken)
+    {
+        await _passGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunPassCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _passGate.Release();
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var pause = Task.Delay(NextPause(), _time, stopping);
+                Volatile.Write(ref _waiting, 1); // After the timer exists, so a moved clock is never missed.
+                await pause.ConfigureAwait(false);
+                Volatile.Write(ref _waiting, 0);
+                await RunPassAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                RotationLog.PassFailed(_logger, ex);
+            }
+        }
+
+        Volatile.Write(ref _waiting, 0);
+    }
+
+    private TimeSpan NextPause()
+    {
+        var pause = _options.PollInterval;
+        if (_shortestInterval is { } shortest && shortest < pause)
+        {
+            pause = shortest;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_backoff.NextRetry(now) is { } retry && retry - now < pause)
+        {
+            pause = retry - now;
+        }
+
+        if (pause < _options.MinimumPause)
+        {
+            pause = _options.MinimumPause;
+        }
+
+        return pause * (1 + (_options.Jitter * NextRandom()));
+    }
+
+    private double NextRandom()
+    {
+        lock (_random)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private async Task<RotationPassResult> RunPassCoreAsync(CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var now = _time.GetUtcNow();
+        var volumes = _registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
+        var tally = new Tally();
+        using var scope = new FetchScope(cancellationToken);
+        await Parallel.ForEachAsync(
+            volumes,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrentFetches), CancellationToken = cancellationToken },
+            async (record, token) => tally.Add(await ReconcileAsync(record, scope, now, tally, token).ConfigureAwait(false))).ConfigureAwait(false);
+
+        var elapsed = _time.GetElapsedTime(started);
+        _metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
+        _shortestInterval = tally.ShortestInterval;
+        var result = new RotationPassResult(volumes.Count, tally.Fetched, tally.Rotated, tally.Failed, tally.Skipped, tally.NotDue, scope.Misses, scope.Hits, elapsed);
+        LastPass = result;
+        Interlocked.Increment(ref _passes);
+        RotationLog.PassCompleted(_logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
+        return result;
+    }
+
+    private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    {
+        switch (_credentials.TryGet(record.VolumeId, now, out var credentials))
+        {
+            case CredentialLookup.Missing:
+                return Skip(record, "no_credentials", "kubelet has not republished it since the driver started (its tokens are needed)");
+            case CredentialLookup.Expired:
+                RotationLog.TokensExpired(_logger, record.VolumeId);
+                return Skip(record, "tokens_expired", "its service-account tokens expired");
+        }
+
+        SecretProviderClass? spc = null;
+        try
+        {
+            spc = await scope.GetOrAddAsync(new FetchKey("class", record.PodNamespace, record.SecretProviderClass), ct => _classes.GetAsync(record.PodNamespace, record.SecretProviderClass, ct)).ConfigureAwait(false);
+        }
+        catch (SecretStoreException)
+        {
+            // The class cannot be read: the publish below fails the same way (from the scope) and reports it.
+        }
+
+        if (spc is not null)
+        {
+            if (spc.Rotation.Policy == RotationPolicy.Periodic)
+            {
+                tally.SeeInterval(_schedule.IntervalOf(spc));
+            }
+
+            if (!RotationSchedule.IsDue(_schedule.Decide(record, spc, now)))
+            {
+                return VolumeResult.NotDue;
+            }
+        }
+
+        var provider = spc?.Provider ?? record.Provider;
+        if (_backoff.IsWaiting(provider, _time.GetUtcNow()))
+        {
+            return Skip(record, "backoff", $"provider {provider} is backing off after failures");
+        }
+
+        using (await _locks.AcquireAsync(record.VolumeId, record.TargetPath, cancellationToken).ConfigureAwait(false))
+        {
+            var current = _registry.Get(record.VolumeId);
+            if (current is null || current.TargetPath != record.TargetPath || current.Phase != VolumePhase.Published || !IsMounted(current.TargetPath))
+            {
+                return Skip(record, "unpublished", "it was unpublished during the pass");
+            }
+
+            if (spc is not null && current.FetchedAt != record.FetchedAt && !RotationSchedule.IsDue(_schedule.Decide(current, spc, now)))
+            {
+                return VolumeResult.NotDue; // kubelet's republish fetched it meanwhile.
+            }
+
+            return await PublishAsync(current, credentials, scope, provider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<VolumeResult> PublishAsync(VolumeRecord record, VolumeCredentials credentials, FetchScope scope, string provider, CancellationToken cancellationToken)
+    {
+        var request = new PublishRequest(
+            record.VolumeId,
+            record.TargetPath,
+            record.SecretProviderClass,
+            new PodIdentity(record.PodName, record.PodNamespace, record.PodUid, record.ServiceAccountName, credentials.Tokens),
+            record.VolumeAttributes,
+            credentials.Secrets,
+            record.FsGroup)
+        {
+            Trigger = PublishTrigger.Rotation,
+            FetchScope = scope,
+        };
+
+        var started = _time.GetTimestamp();
+        try
+        {
+            var outcome = await _publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
+            _backoff.Succeeded(outcome.Provider);
+            var rotated = outcome.Files == WriteOutcome.Written;
+            _metrics.RotationReconcile.Increment(outcome.Provider, OsType, rotated ? "true" : "false");
+            if (rotated)
+            {
+                RotationLog.VolumeRotated(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+            }
+
+            return rotated ? VolumeResult.Rotated : VolumeResult.Fetched;
+        }
+        catch (SecretStoreException ex)
+        {
+            _metrics.RotationReconcileError.Increment(ex.Provider ?? provider, ex.ErrorType, OsType, "false");
+            if (ex.Kind is FailureKind.Unavailable or FailureKind.Timeout)
+            {
+                _backoff.Failed(ex.Provider ?? provider, ex.ErrorType, _time.GetUtcNow());
+            }
+
+            RotationLog.VolumeRotationFailed(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", ex.ErrorType, ex.Message);
+            return VolumeResult.Failed;
+        }
+        finally
+        {
+            _metrics.RotationReconcileDuration.Observe(_time.GetElapsedTime(started).TotalSeconds, OsType);
+        }
+    }
+
+    private bool IsMounted(string target)
+    {
+        try
+        {
+            return _mounter.IsMountPoint(target);
+        }
+        catch (SecretStoreException)
+        {
+            return false;
+        }
+    }
+
+    private VolumeResult Skip(VolumeRecord record, string reason, string why)
+    {
+        _rotationMetrics.Skipped(reason);
+        RotationLog.VolumeSkipped(_logger, record.VolumeId, why);
+        return VolumeResult.Skipped;
+    }
+
+    private enum VolumeResult
+    {
+        NotDue,
+        Skipped,
+        Fetched,
+        Rotated,
+        Failed,
+    }
+
+    private sealed class Tally
+    {
+        private int _fetched;
+        private int _rotated;
+        private int _failed;
+        private int _skipped;
+        private int _notDue;
+        private long _shortestTicks = long.MaxValue;
+
+        public int Fetched => _fetched;
+
+        public int Rotated => _rotated;
+
+        public int Failed => _failed;
+
+        public int Skipped => _skipped;
+
+        public int NotDue => _notDue;
+
+        public TimeSpan? ShortestInterval => Interlocked.Read(ref _shortestTicks) is var t && t != long.MaxValue ? TimeSpan.FromTicks(t) : null;
+
+        public void SeeInterval(TimeSpan interval)
+        {
+            long seen;
+            while (interval.Ticks < (seen = Interlocked.Read(ref _shortestTicks)) &&
+                   Interlocked.CompareExchange(ref _shortestTicks, interval.Ticks, seen) != seen)
+            {
+            }
+        }
+
+        public void Add(VolumeResult result)
+        {
+            switch (result)
+            {
+                case VolumeResult.NotDue: Interlocked.Increment(ref _notDue); break;
+                case VolumeResult.Skipped: Interlocked.Increment(ref _skipped); break;
+                case VolumeResult.Fetched: Interlocked.Increment(ref _fetched); break;
+                case VolumeResult.Rotated: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _rotated); break;
+                case VolumeResult.Failed: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _failed); break;
+            }
+        }
+    }
+}
+
+/// <summary>Rotation's own metrics beyond the upstream ones <see cref="DriverMetrics"/> declares.</summary>
+internal sealed class RotationMetrics
+{
+    private readonly CounterFamily _skipped;
+
+    public RotationMetrics(DriverMetrics metrics)
+    {
+        _skipped = metrics.Registry.Counter(
+            "csi_secrets_store_rotation_skipped_total",
+            "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
+            "reason");
+    }
+
+    public void Skipped(string reason) => _skipped.Increment(reason);
+
+    public long SkippedCount(string reason) => _skipped.Value(reason);
+}

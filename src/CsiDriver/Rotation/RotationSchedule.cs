@@ -1,0 +1,104 @@
+using CsiDriver.Publishing;
+using CsiDriver.Spec;
+using CsiDriver.State;
+
+namespace CsiDriver.Rotation;
+
+/// <summary>Why a volume is (or is not) fetched again.</summary>
+internal enum DueReason
+{
+    NotDue,
+    CreatedOnce,
+    IntervalElapsed,
+    ClassChanged,
+    RefreshRequested,
+    VolumeChanged,
+}
+
+/// <summary>
+/// Decides from the registry alone (no backend call) whether a volume must be fetched again: the refresh
+/// annotation changed (always, except CreatedOnce), the class changed (Periodic, OnChange), or the class's
+/// interval has passed since the last fetch (Periodic). CreatedOnce volumes are never fetched again.
+/// </summary>
+internal sealed class RotationSchedule
+{
+    private readonly RotationOptions _options;
+
+    public RotationSchedule(RotationOptions options)
+    {
+        _options = options;
+    }
+
+    public TimeSpan IntervalOf(SecretProviderClass spc) => spc.Rotation.Interval is { } interval && interval > TimeSpan.Zero ? interval : _options.PollInterval;
+
+    public DueReason Decide(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now)
+    {
+        if (spc.Rotation.Policy == RotationPolicy.CreatedOnce)
+        {
+            return DueReason.CreatedOnce;
+        }
+
+        if (!string.Equals(spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation), record.ClassRefresh, StringComparison.Ordinal))
+        {
+            return DueReason.RefreshRequested;
+        }
+
+        if (record.ClassVersion is not null && record.ClassVersion != ClassFingerprint.Of(spc))
+        {
+            return DueReason.ClassChanged;
+        }
+
+        if (spc.Rotation.Policy == RotationPolicy.OnChange)
+        {
+            return DueReason.NotDue;
+        }
+
+        return now - record.FetchedAt >= IntervalOf(spc) ? DueReason.IntervalElapsed : DueReason.NotDue;
+    }
+
+    public static bool IsDue(DueReason reason) => reason is not (DueReason.NotDue or DueReason.CreatedOnce);
+}
+
+/// <summary>
+/// With rotation on, a kubelet republish of a live volume fetches only when the schedule says it is due
+/// (or kubelet now describes the volume differently); otherwise it is answered from the mount. With
+/// rotation off every republish fetches, as before (the atomic writer leaves unchanged files alone).
+/// </summary>
+internal sealed class RepublishGate : IRepublishGate
+{
+    private readonly RotationOptions _options;
+    private readonly RotationSchedule _schedule;
+    private readonly Microsoft.Extensions.Logging.ILogger<RepublishGate> _logger;
+
+    public RepublishGate(RotationOptions options, RotationSchedule schedule, Microsoft.Extensions.Logging.ILogger<RepublishGate> logger)
+    {
+        _options = options;
+        _schedule = schedule;
+        _logger = logger;
+    }
+
+    public bool ShouldFetch(PublishRequest request, VolumeRecord previous, SecretProviderClass secretProviderClass, DateTimeOffset now)
+    {
+        if (!_options.Enabled || request.Trigger != PublishTrigger.Kubelet)
+        {
+            return true;
+        }
+
+        if (previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
+            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
+        {
+            return true;
+        }
+
+        if (RotationSchedule.IsDue(_schedule.Decide(previous, secretProviderClass, now)))
+        {
+            return true;
+        }
+
+        RotationLog.RepublishSkipped(_logger, request.VolumeId);
+        return false;
+    }
+
+    private static bool SameAttributes(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}

@@ -1,0 +1,32 @@
+using CsiDriver.Hosting;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace CsiDriver.Rotation;
+
+/// <summary>Wires rotation: the loop, the republish gate, the credential store and the staleIfError cache.</summary>
+internal static class RotationServices
+{
+    public static IServiceCollection AddRotation(this IServiceCollection services, DriverOptions options)
+    {
+        services.TryAddSingleton(new RotationOptions
+        {
+            Enabled = options.EnableSecretRotation,
+            PollInterval = options.RotationPollInterval,
+            MaxConcurrentFetches = options.RotationMaxConcurrentFetches,
+        });
+        services.TryAddSingleton<VolumeLocks>();
+        services.TryAddSingleton<VolumeCredentialStore>();
+        services.AddSingleton<IPublishObserver, CredentialObserver>();
+        services.TryAddSingleton<RotationSchedule>();
+        services.TryAddSingleton<IRepublishGate, RepublishGate>();
+        services.TryAddSingleton<StaleObjectCache>();
+        services.TryAddSingleton<IStaleObjectCache>(sp => sp.GetRequiredService<StaleObjectCache>());
+        services.TryAddSingleton<RotationMetrics>();
+        services.TryAddSingleton<RotationReconciler>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RotationReconciler>());
+        return services;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using CsiDriver.Providers;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Rotation;
+
+/// <summary>
+/// The <c>staleIfError</c> cache. Only classes that set <c>spec.rotation.staleIfError</c> are cached, keyed by
+/// (class namespace/name, provider, identity = pod namespace + service account + the token audiences, and the
+/// fetch parameters), so a pod is only ever served what a pod with the same identity read through the same
+/// class. Memory only, never disk; bounded by entries and bytes (least recently stored go first) and
+/// entries older than their class's window are dropped.
+/// </summary>
+internal sealed class StaleObjectCache : IStaleObjectCache
+{
+    private readonly RotationOptions _options;
+    private readonly ILogger<StaleObjectCache> _logger;
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _order = new();
+    private long _bytes;
+
+    public StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger)
+    {
+        _options = options;
+        _logger = logger;
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public void Remember(ProviderRequest request, ProviderResult result, DateTimeOffset now)
+    {
+        if (request.Class.Rotation.StaleIfError is not { } window || window <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var size = result.Files.Sum(f => (long)f.Contents.Length + f.Path.Length);
+        if (size > _options.StaleCacheMaxBytes)
+        {
+            return;
+        }
+
+        // Copied: the provider's buffers may be shared or reused.
+        var copy = new ProviderResult(
+            result.Files.Select(f => new SecretFile(f.Path, f.Contents.ToArray(), f.Mode)).ToList(),
+            result.Versions.ToList());
+        var key = KeyOf(request);
+        lock (_entries)
+        {
+            RemoveLocked(key);
+            EvictLocked(now);
+            var node = _order.AddLast(key);
+            _entries[key] = new Entry(copy, now, window, size, node);
+            _bytes += size;
+            while ((_entries.Count > _options.StaleCacheMaxEntries || _bytes > _options.StaleCacheMaxBytes) && _order.First is { } oldest)
+            {
+                RemoveLocked(oldest.Value);
+            }
+        }
+    }
+
+    public StaleResult? TryServe(ProviderRequest request, SecretStoreException failure, DateTimeOffset now)
+    {
+        if (request.Class.Rotation.StaleIfError is not { } window || window <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var key = KeyOf(request);
+        lock (_entries)
+        {
+            EvictLocked(now);
+            if (!_entries.TryGetValue(key, out var entry))
+            {
+                return null;
+            }
+
+            var age = now - entry.FetchedAt;
+            if (age > window)
+            {
+                return null;
+            }
+
+            RotationLog.StaleServed(_logger, request.Class.Description, age.TotalSeconds, Identity(request), window.TotalSeconds);
+            return new StaleResult(entry.Result, age);
+        }
+    }
+
+    /// <summary>Who fetched: never the token itself, only what the backend authorises.</summary>
+    internal static string Identity(ProviderRequest request) =>
+        $"{request.Pod.Namespace}/{request.Pod.ServiceAccountName} [{string.Join(",", request.Pod.Tokens.Audiences.Order(StringComparer.Ordinal))}]";
+
+    private static string KeyOf(ProviderRequest request)
+    {
+        // Attributes decide what is fetched; kubelet's per-pod attributes (pod name, uid) do not.
+        var text = new StringBuilder();
+        foreach (var (name, value) in request.Attributes.Where(a => !a.Key.StartsWith("csi.storage.k8s.io/", StringComparison.Ordinal)).OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            text.Append(name).Append('\0').Append(value).Append('\0');
+        }
+
+        // nodePublishSecretRef data is an identity too (e.g. static credentials): hashed, never kept.
+        foreach (var (name, value) in request.Secrets.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            text.Append("secret:").Append(name).Append('\0').Append(value).Append('\0');
+        }
+
+        var parameters = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return $"{request.Class.Namespace}/{request.Class.Name}\n{request.Class.Provider}\n{Identity(request)}\n{parameters}";
+    }
+
+    private void EvictLocked(DateTimeOffset now)
+    {
+        // Windows differ per class, so every entry is checked (the cache is small and bounded).
+        foreach (var stale in _entries.Where(e => now - e.Value.FetchedAt > e.Value.Window).Select(e => e.Key).ToList())
+        {
+            RemoveLocked(stale);
+        }
+    }
+
+    private void RemoveLocked(string key)
+    {
+        if (_entries.Remove(key, out var entry))
+        {
+            _order.Remove(entry.Node);
+            _bytes -= entry.Size;
+        }
+    }
+
+    private sealed record Entry(ProviderResult Result, DateTimeOffset FetchedAt, TimeSpan Window, long Size, LinkedListNode<string> Node);
+}
