@@ -21,6 +21,7 @@ public static class DriverFlags
         new("spc-dir", "read SecretProviderClass manifests from this folder instead of the Kubernetes API", o => o.SpcDir ?? string.Empty, (o, v) => o.SpcDir = Empty(v)),
         new("kubeconfig", "kubeconfig file for the Kubernetes API (default: $KUBECONFIG, else in-cluster config)", o => o.Kubeconfig ?? string.Empty, (o, v) => o.Kubeconfig = Empty(v)),
         new("local-store-root", "enable the 'local' provider, reading objects under this folder", o => o.LocalStoreRoot ?? string.Empty, (o, v) => o.LocalStoreRoot = Empty(v)),
+        new("local-store-scope", "what a pod may read from the local store: 'namespace' (only <root>/<pod namespace>/) or 'node' (all of it)", o => o.LocalStoreScope, (o, v) => o.LocalStoreScope = Scope(v)),
         new("provider-volume", "folder of external provider plugin sockets (searched last)", o => o.ProviderVolume, (o, v) => o.ProviderVolume = v),
         new("additional-provider-volume-paths", "comma-separated folders of provider sockets, searched first", o => o.AdditionalProviderVolumePaths, (o, v) => o.AdditionalProviderVolumePaths = v),
         new("prefer-plugin-providers", "comma-separated built-in provider names to serve from a plugin socket instead", o => o.PreferPluginProviders, (o, v) => o.PreferPluginProviders = v),
@@ -126,6 +127,9 @@ public static class DriverFlags
 
         return builder.ToString();
     }
+
+    private static string Scope(string value) =>
+        value is "namespace" or "node" ? value : throw new FormatException("use 'namespace' or 'node'");
 
     private static string? Empty(string value) => value.Length == 0 ? null : value;
 

@@ -15,6 +15,9 @@ public sealed class DriverOptions
 
     public string? LocalStoreRoot { get; set; }
 
+    /// <summary><c>namespace</c>: pods read only <c>&lt;root&gt;/&lt;namespace&gt;/</c>; <c>node</c>: the whole root.</summary>
+    public string LocalStoreScope { get; set; } = "namespace";
+
     /// <summary>Kubeconfig file; null means KUBECONFIG, else in-cluster, else no API.</summary>
     public string? Kubeconfig { get; set; }
 

@@ -38,7 +38,7 @@ internal static class DriverServices
         services.TryAddSingleton<IServiceAccountLookup, NoServiceAccountLookup>();
         services.TryAddSingleton<PublishObservers>();
 
-        services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes }));
         services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
         services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
         services.TryAddSingleton(sp => new PluginProviderFactory(
