@@ -28,6 +28,7 @@ public static class DriverFlags
         new("max-call-recv-msg-size", "largest gRPC message accepted, in bytes", o => Str(o.MaxCallRecvMsgSize), (o, v) => o.MaxCallRecvMsgSize = checked((int)Size(v))),
         new("max-object-bytes", "largest single object accepted from a provider, in bytes", o => Str(o.MaxObjectBytes), (o, v) => o.MaxObjectBytes = Size(v)),
         new("max-volume-bytes", "largest volume (all its files) and tmpfs size, in bytes", o => Str(o.MaxVolumeBytes), (o, v) => o.MaxVolumeBytes = Size(v)),
+        new("max-volume-files", "most files in one volume", o => Str(o.MaxVolumeFiles), (o, v) => o.MaxVolumeFiles = checked((int)Size(v))),
         new("metrics-addr", "address for /metrics, /healthz and /readyz (host:port or :port; empty disables)", o => o.MetricsAddr, (o, v) => o.MetricsAddr = v),
         new("enable-secret-rotation", "re-fetch mounted volumes periodically", o => Bool(o.EnableSecretRotation), (o, v) => o.EnableSecretRotation = ParseBool(v), IsBool: true),
         new("rotation-poll-interval", "how often rotation re-fetches (Go duration, e.g. 2m)", o => GoDuration.Format(o.RotationPollInterval), (o, v) => o.RotationPollInterval = GoDuration.Parse(v)),

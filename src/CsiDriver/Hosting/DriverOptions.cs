@@ -34,6 +34,8 @@ public sealed class DriverOptions
 
     public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
 
+    public int MaxVolumeFiles { get; set; } = 4096;
+
     /// <summary>Where /metrics, /healthz and /readyz are served: <c>:8095</c>, <c>127.0.0.1:8095</c>; empty disables.</summary>
     public string MetricsAddr { get; set; } = ":8095";
 

@@ -26,7 +26,7 @@ internal static class DriverServices
         services.TryAddSingleton(_ => new Random());
         services.TryAddSingleton(new DriverIdentity(options.DriverName, DriverVersion.Current, options.NodeId));
         services.TryAddSingleton(new GrpcServerOptions { MaxReceiveMessageSize = options.MaxCallRecvMsgSize });
-        services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes });
+        services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes, MaxVolumeFiles = options.MaxVolumeFiles });
 
         services.TryAddSingleton<IMounter, LinuxMounter>();
         services.TryAddSingleton<IAtomicWriter, AtomicWriter>();
