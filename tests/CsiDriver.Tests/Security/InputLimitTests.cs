@@ -74,4 +74,17 @@ public sealed class InputLimitTests
         error.Status.Should().Be(StatusCode.InvalidArgument);
         error.Message.Should().Contain("bomb.yaml").And.Contain("nodes");
     }
+
+    [Fact]
+    public async Task ClassManifest_OverOneMiB_ResourceExhaustedNamingTheFile()
+    {
+        await using var driver = await DriverFixture.StartAsync();
+        driver.WriteClass("app", "local", "- objectName: a");
+        File.WriteAllText(Path.Combine(driver.SpcDir, "huge.yaml"), "# " + new string('x', (1024 * 1024) + 1) + "\n");
+
+        var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
+
+        error.Status.Should().Be(StatusCode.ResourceExhausted);
+        error.Message.Should().Contain("huge.yaml").And.Contain("limit");
+    }
 }
