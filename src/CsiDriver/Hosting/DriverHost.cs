@@ -42,7 +42,19 @@ public sealed class DriverHost : IAsyncDisposable
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
             .FirstOrDefault();
 
-    public static async Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    public static Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, configureLogging, configureServices: null, cancellationToken);
+
+    /// <param name="options">The driver's command-line options.</param>
+    /// <param name="configureLogging">Replaces the console logging set up from the options.</param>
+    /// <param name="configureServices">
+    /// Registrations applied before the driver's own, which are all TryAdd or looked up optionally, so an
+    /// in-process host (tests, embedding) can supply e.g. <c>AwsProviderOptions</c> or an
+    /// <c>IServiceAccountLookup</c> without touching the process environment.
+    /// </param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    public static async Task<DriverHost> StartAsync(
+        DriverOptions options, Action<ILoggingBuilder>? configureLogging, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
     {
         var socketPath = SocketEndpoint.ParsePath(options.Endpoint);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store" });
@@ -61,6 +73,7 @@ public sealed class DriverHost : IAsyncDisposable
             logging.AddFilter("Microsoft", LogLevel.Warning);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddCsiDriver(options);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {

@@ -4,6 +4,7 @@ using CsiDriver.Kubernetes;
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
+using CsiDriver.Providers.Gcp;
 using CsiDriver.Providers.Local;
 using CsiDriver.Providers.Plugins;
 using CsiDriver.Providers.Vault;
@@ -39,6 +40,7 @@ internal static class DriverServices
         services.TryAddSingleton<PublishObservers>();
 
         services.AddSingleton<IProvider>(new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes }));
+        services.AddGcpProvider(options.MaxObjectBytes);
         services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
         services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
         services.TryAddSingleton(sp => new PluginProviderFactory(

@@ -50,7 +50,11 @@ public static class ProviderParameters
     /// <summary>
     /// A file mode written as octal digits (<c>0600</c>, <c>"0440"</c>, <c>600</c>); null when empty.
     /// </summary>
-    public static UnixFileMode? ParseFileMode(string? value, ProviderRequest request, string objectName)
+    public static UnixFileMode? ParseFileMode(string? value, ProviderRequest request, string objectName) =>
+        ParseFileMode(value, request.Class.Description, objectName);
+
+    /// <summary>As above, for callers that have the class but no provider request.</summary>
+    public static UnixFileMode? ParseFileMode(string? value, string classDescription, string objectName)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -67,7 +71,7 @@ public static class ProviderParameters
         {
             throw new SecretStoreException(
                 FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: object \"{objectName}\" has filePermission '{value}', which is not an octal file mode such as 0640");
+                $"SecretProviderClass {classDescription}: object \"{objectName}\" has filePermission '{value}', which is not an octal file mode such as 0640");
         }
 
         var mode = Convert.ToInt32(digits, 8);
@@ -75,7 +79,7 @@ public static class ProviderParameters
         {
             throw new SecretStoreException(
                 FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: object \"{objectName}\" has filePermission '{value}'; only permission bits (0000-0777) are allowed");
+                $"SecretProviderClass {classDescription}: object \"{objectName}\" has filePermission '{value}'; only permission bits (0000-0777) are allowed");
         }
 
         return (UnixFileMode)mode;

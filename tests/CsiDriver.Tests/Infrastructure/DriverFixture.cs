@@ -1,4 +1,5 @@
 using CsiDriver.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Tests.Infrastructure;
@@ -10,8 +11,11 @@ namespace CsiDriver.Tests.Infrastructure;
 /// </summary>
 public sealed class DriverFixture : IAsyncDisposable
 {
-    private DriverFixture(TestDirectory directory, DriverOptions options, DriverHost host, CapturingLoggerProvider logs)
+    private readonly Action<IServiceCollection>? _services;
+
+    private DriverFixture(TestDirectory directory, DriverOptions options, DriverHost host, CapturingLoggerProvider logs, Action<IServiceCollection>? services)
     {
+        _services = services;
         Directory = directory;
         Options = options;
         Host = host;
@@ -36,7 +40,8 @@ public sealed class DriverFixture : IAsyncDisposable
 
     public string StateDir => Options.StateDir;
 
-    public static async Task<DriverFixture> StartAsync(Action<DriverOptions>? configure = null, TestDirectory? directory = null)
+    /// <param name="services">Registrations ahead of the driver's own (e.g. provider options pointing at a loopback backend).</param>
+    public static async Task<DriverFixture> StartAsync(Action<DriverOptions>? configure = null, TestDirectory? directory = null, Action<IServiceCollection>? services = null)
     {
         directory ??= new TestDirectory();
         var options = new DriverOptions
@@ -58,8 +63,8 @@ public sealed class DriverFixture : IAsyncDisposable
         }
 
         var logs = new CapturingLoggerProvider();
-        var host = await DriverHost.StartAsync(options, logging => logging.AddProvider(logs));
-        return new DriverFixture(directory, options, host, logs);
+        var host = await DriverHost.StartAsync(options, logging => logging.AddProvider(logs), services);
+        return new DriverFixture(directory, options, host, logs, services);
     }
 
     /// <summary>Stops the driver (mounts stay) and starts a new one on the same folders, as after a crash or upgrade.</summary>
@@ -67,7 +72,7 @@ public sealed class DriverFixture : IAsyncDisposable
     {
         Client.Dispose();
         await Host.DisposeAsync();
-        Host = await DriverHost.StartAsync(Options, logging => logging.AddProvider(Logs));
+        Host = await DriverHost.StartAsync(Options, logging => logging.AddProvider(Logs), _services);
         Client = new CsiClient(Host.SocketPath);
     }
 

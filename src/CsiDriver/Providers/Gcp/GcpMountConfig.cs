@@ -1,0 +1,205 @@
+using System.Globalization;
+using CsiDriver.Publishing;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>How the provider authenticates a volume's reads.</summary>
+internal enum GcpAuthMode
+{
+    /// <summary>The pod's Kubernetes identity, federated (and impersonated when annotated).</summary>
+    PodAdc,
+
+    /// <summary>The driver's own identity (metadata server); only when the operator allows it.</summary>
+    ProviderAdc,
+
+    /// <summary>A service-account key from nodePublishSecretRef <c>key.json</c>.</summary>
+    NodePublishSecret,
+}
+
+/// <summary>One validated <c>secrets</c> entry.</summary>
+internal sealed record GcpSecretEntry(
+    string ResourceName,
+    string FileName,
+    string Path,
+    UnixFileMode? Mode,
+    string? ExtractJsonKey,
+    string? ExtractYamlKey)
+{
+    /// <summary>Upstream's error prefix: Go's <c>%s</c> of the <c>{resourceName fileName path}</c> struct.</summary>
+    public string Label => $"{{{ResourceName} {FileName} {Path}}}";
+
+    /// <summary>The output file: <c>path</c>, or <c>fileName</c> when path is empty.</summary>
+    public string OutputPath => Path.Length > 0 ? Path : FileName;
+}
+
+/// <summary>The parsed <c>parameters</c> of a <c>gcp</c> SecretProviderClass.</summary>
+internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, GcpAuthMode Auth, string? KeyJson)
+{
+    public const string KeyJsonSecret = "key.json";
+
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(NullNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
+
+    /// <summary>Reads <c>secrets</c> and <c>auth</c> as the upstream provider does; errors name the class.</summary>
+    public static GcpMountConfig Parse(ProviderRequest request, GcpProviderOptions options)
+    {
+        var spc = request.Class.Description;
+        if (!request.Attributes.TryGetValue("secrets", out var text))
+        {
+            throw Invalid(spc, "missing required 'secrets' attribute");
+        }
+
+        List<RawSecret?> raw;
+        try
+        {
+            raw = Yaml.Deserialize<List<RawSecret?>>(text) ?? [];
+        }
+        catch (YamlException ex)
+        {
+            throw Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+
+        var entries = new List<GcpSecretEntry>(raw.Count);
+        foreach (var item in raw)
+        {
+            if (item is null)
+            {
+                throw Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry");
+            }
+
+            entries.Add(ToEntry(spc, item));
+        }
+
+        var (auth, keyJson) = ParseAuth(request, options);
+        return new GcpMountConfig(entries, auth, keyJson);
+    }
+
+    private static GcpSecretEntry ToEntry(string spc, RawSecret item)
+    {
+        var entry = new GcpSecretEntry(
+            item.ResourceName ?? string.Empty,
+            item.FileName ?? string.Empty,
+            item.Path ?? string.Empty,
+            null,
+            NullIfEmpty(item.ExtractJsonKey),
+            NullIfEmpty(item.ExtractYamlKey));
+        if (entry.OutputPath.Length == 0)
+        {
+            throw Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
+        }
+
+        if (entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null)
+        {
+            throw Invalid(spc, $"{entry.Label}: both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings");
+        }
+
+        return entry with { Mode = ParseMode(spc, entry, item.Mode) };
+    }
+
+    /// <summary>
+    /// <c>mode</c> as Go yaml.v3 reads an int32: decimal (<c>256</c>), leading-zero or <c>0o</c> octal
+    /// (<c>0400</c>), or <c>0x</c> hex; only permission bits are accepted.
+    /// </summary>
+    private static UnixFileMode? ParseMode(string spc, GcpSecretEntry entry, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var text = value.Trim();
+        int fromBase = 10;
+        if (text.StartsWith("0o", StringComparison.OrdinalIgnoreCase))
+        {
+            (text, fromBase) = (text[2..], 8);
+        }
+        else if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            (text, fromBase) = (text[2..], 16);
+        }
+        else if (text.Length > 1 && text[0] == '0')
+        {
+            (text, fromBase) = (text[1..], 8);
+        }
+
+        var valid = text.Length is > 0 and <= 8 && text.All(c => fromBase switch
+        {
+            8 => c is >= '0' and <= '7',
+            16 => char.IsAsciiHexDigit(c),
+            _ => char.IsAsciiDigit(c),
+        });
+        var mode = valid ? Convert.ToInt64(text, fromBase) : -1;
+        if (mode is < 0 or > 0x1FF)
+        {
+            throw Invalid(spc, $"{entry.Label}: mode '{value}' is not a file mode (use octal such as 0440, or decimal up to 511)");
+        }
+
+        return (UnixFileMode)mode;
+    }
+
+    private static (GcpAuthMode Mode, string? KeyJson) ParseAuth(ProviderRequest request, GcpProviderOptions options)
+    {
+        var spc = request.Class.Description;
+        request.Attributes.TryGetValue("auth", out var auth);
+        var hasKey = request.Secrets.TryGetValue(KeyJsonSecret, out var keyJson);
+        if (hasKey && !options.AllowNodePublishSecret)
+        {
+            throw new SecretStoreException(
+                FailureKind.PermissionDenied,
+                $"SecretProviderClass {spc}: the pod's nodePublishSecretRef has '{KeyJsonSecret}', but this driver does not accept node publish secrets (the operator enables them with ALLOW_NODE_PUBLISH_SECRET=true)");
+        }
+
+        switch (auth)
+        {
+            case null or "":
+                return hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null);
+            case "pod-adc" or "provider-adc" when hasKey:
+                throw Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'");
+            case "pod-adc":
+                return (GcpAuthMode.PodAdc, null);
+            case "provider-adc":
+                if (!options.AllowProviderAdc)
+                {
+                    throw new SecretStoreException(
+                        FailureKind.PermissionDenied,
+                        $"SecretProviderClass {spc}: auth 'provider-adc' would read secrets as the driver's own identity, which this driver does not allow (the operator enables it with GCP_ALLOW_PROVIDER_ADC=true); use the default pod-adc");
+                }
+
+                return (GcpAuthMode.ProviderAdc, null);
+            default:
+                throw Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static SecretStoreException Invalid(string spc, string message) =>
+        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc}: {message}");
+
+    /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
+    private sealed class RawSecret
+    {
+        [YamlMember(Alias = "resourceName")]
+        public string? ResourceName { get; set; }
+
+        [YamlMember(Alias = "fileName")]
+        public string? FileName { get; set; }
+
+        [YamlMember(Alias = "path")]
+        public string? Path { get; set; }
+
+        [YamlMember(Alias = "mode")]
+        public string? Mode { get; set; }
+
+        [YamlMember(Alias = "extractJSONKey")]
+        public string? ExtractJsonKey { get; set; }
+
+        [YamlMember(Alias = "extractYAMLKey")]
+        public string? ExtractYamlKey { get; set; }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>What a <c>resourceName</c> points at.</summary>
+internal enum GcpResourceKind
+{
+    SecretVersion,
+    ParameterVersion,
+}
+
+/// <summary>
+/// A validated <c>resourceName</c>: a Secret Manager secret version (global or regional) or a
+/// Parameter Manager parameter version. Segments are restricted to characters that cannot change
+/// the request URL, and the location to what can form a host name.
+/// </summary>
+internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kind, string? Location)
+{
+    /// <summary>Upstream's limit on a location's length.</summary>
+    private const int LocationLengthLimit = 30;
+
+    /// <summary>Parses <paramref name="value"/>, or returns the upstream-like reason it is not acceptable.</summary>
+    public static GcpResourceName? TryParse(string value, out string? error)
+    {
+        error = null;
+        if (GlobalSecret().Match(value) is { Success: true } g)
+        {
+            return Checked(value, GcpResourceKind.SecretVersion, null, [g.Groups[1].Value, g.Groups[2].Value, g.Groups[3].Value], "secret", out error);
+        }
+
+        if (RegionalSecret().Match(value) is { Success: true } r)
+        {
+            return Checked(value, GcpResourceKind.SecretVersion, r.Groups[2].Value, [r.Groups[1].Value, r.Groups[3].Value, r.Groups[4].Value], "secret", out error);
+        }
+
+        if (Parameter().Match(value) is { Success: true } p)
+        {
+            var location = p.Groups[2].Value;
+            return Checked(value, GcpResourceKind.ParameterVersion, location == "global" ? null : location, [p.Groups[1].Value, p.Groups[3].Value, p.Groups[4].Value], "parameter", out error);
+        }
+
+        error = "unknown resource type";
+        return null;
+    }
+
+    /// <summary>The REST method URL under <paramref name="baseUri"/>: <c>/v1/{name}:access</c> or <c>:render</c>.</summary>
+    public Uri MethodUri(Uri baseUri) =>
+        new($"{baseUri.AbsoluteUri.TrimEnd('/')}/v1/{Value}:{(Kind == GcpResourceKind.SecretVersion ? "access" : "render")}");
+
+    private static GcpResourceName? Checked(string value, GcpResourceKind kind, string? location, string[] segments, string noun, out string? error)
+    {
+        error = null;
+        if (location is not null)
+        {
+            if (location.Length > LocationLengthLimit)
+            {
+                error = $"rpc error: code = InvalidArgument desc = Invalid location: {location}, location length exceeds limit";
+                return null;
+            }
+
+            if (!LocationText().IsMatch(location))
+            {
+                error = $"rpc error: code = InvalidArgument desc = Invalid location: {location}";
+                return null;
+            }
+        }
+
+        // Only the project may hold a colon (legacy "domain.com:project" ids).
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment is "." or ".." || !SegmentText().IsMatch(segment) || (i > 0 && segment.Contains(':', StringComparison.Ordinal)))
+            {
+                error = $"rpc error: code = InvalidArgument desc = Invalid {noun} resource name: {value}";
+                return null;
+            }
+        }
+
+        return new GcpResourceName(value, kind, location);
+    }
+
+    [GeneratedRegex("^projects/([^/]+)/secrets/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex GlobalSecret();
+
+    [GeneratedRegex("^projects/([^/]+)/locations/([^/]+)/secrets/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex RegionalSecret();
+
+    [GeneratedRegex("^projects/([^/]+)/locations/([^/]+)/parameters/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex Parameter();
+
+    [GeneratedRegex("^[A-Za-z0-9._~:-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex SegmentText();
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LocationText();
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>Registers the <c>gcp</c> provider.</summary>
+internal static class GcpServiceCollectionExtensions
+{
+    /// <summary>Adds the provider with options from the driver's environment (<see cref="FromEnvironment"/>).</summary>
+    public static IServiceCollection AddGcpProvider(this IServiceCollection services, long maxObjectBytes) =>
+        services.AddGcpProvider(FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
+
+    public static IServiceCollection AddGcpProvider(this IServiceCollection services, GcpProviderOptions options)
+    {
+        services.AddSingleton<IProvider>(sp => Create(
+            options,
+            sp.GetRequiredService<IServiceAccountLookup>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Random>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        return services;
+    }
+
+    /// <summary>Builds the provider and its clients over one pooled <see cref="HttpClient"/>.</summary>
+    public static GcpProvider Create(GcpProviderOptions options, IServiceAccountLookup serviceAccounts, TimeProvider time, Random random, ILoggerFactory loggers, HttpMessageHandler? handler = null)
+    {
+        var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
+        var http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd($"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
+        var caller = new GoogleApiCaller(http, options, time, random, logger);
+        var metadata = new MetadataServerClient(caller, options, time);
+        var credentials = new GcpCredentialResolver(
+            new WorkloadIdentityResolver(options, metadata, logger),
+            new TokenExchangeClient(caller, options, time),
+            new IamCredentialsClient(caller, options, time),
+            metadata,
+            new ServiceAccountKeyTokenSource(options, time),
+            serviceAccounts,
+            new AccessTokenCache(time, options.TokenRefreshMargin, logger),
+            logger);
+        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), loggers.CreateLogger<GcpProvider>());
+    }
+
+    /// <summary>
+    /// Options from the variables the upstream provider reads (<c>PROJECT</c>, <c>CLUSTER_LOCATION</c>,
+    /// <c>CLUSTER_NAME</c>, <c>ALLOW_NODE_PUBLISH_SECRET</c>, <c>GAIA_TOKEN_EXCHANGE_ENDPOINT</c>,
+    /// <c>GOOGLE_APPLICATION_CREDENTIALS</c>, <c>GCE_METADATA_HOST</c>) plus <c>GCP_ALLOW_PROVIDER_ADC</c> and
+    /// <c>GCP_*_ENDPOINT</c> overrides for private endpoints.
+    /// </summary>
+    public static GcpProviderOptions FromEnvironment(Func<string, string?> env, long maxObjectBytes)
+    {
+        var options = new GcpProviderOptions
+        {
+            Project = env("PROJECT"),
+            ClusterLocation = env("CLUSTER_LOCATION"),
+            ClusterName = env("CLUSTER_NAME"),
+            AllowNodePublishSecret = IsTrue(env("ALLOW_NODE_PUBLISH_SECRET")),
+            AllowProviderAdc = IsTrue(env("GCP_ALLOW_PROVIDER_ADC")),
+            MaxObjectBytes = maxObjectBytes,
+        };
+
+        // A broken credential file fails the GCP mounts that need it, not the whole driver's start.
+        try
+        {
+            options.ExternalAccountAudience = ReadExternalAudience(env("GOOGLE_APPLICATION_CREDENTIALS"));
+        }
+        catch (SecretStoreException ex)
+        {
+            options.ExternalAccountError = ex.Message;
+        }
+
+        SetUri(env("GAIA_TOKEN_EXCHANGE_ENDPOINT"), u => options.TokenExchangeEndpoint = u);
+        SetUri(env("GCE_METADATA_HOST") is { Length: > 0 } host ? "http://" + host : null, u => options.MetadataEndpoint = u);
+        SetUri(env("GCP_SECRETMANAGER_ENDPOINT"), u => options.SecretManagerEndpoint = u);
+        SetUri(env("GCP_PARAMETERMANAGER_ENDPOINT"), u => options.ParameterManagerEndpoint = u);
+        SetUri(env("GCP_IAMCREDENTIALS_ENDPOINT"), u => options.IamCredentialsEndpoint = u);
+        SetUri(env("GCP_OAUTH_TOKEN_URI"), u => options.ServiceAccountTokenUri = u);
+        if (env("GCP_REGIONAL_SECRETMANAGER_ENDPOINT") is { Length: > 0 } regional)
+        {
+            options.RegionalSecretManagerEndpoint = regional;
+        }
+
+        if (env("GCP_REGIONAL_PARAMETERMANAGER_ENDPOINT") is { Length: > 0 } regionalPm)
+        {
+            options.RegionalParameterManagerEndpoint = regionalPm;
+        }
+
+        return options;
+    }
+
+    /// <summary>The audience of an <c>external_account</c> credential file; anything else is ignored, as upstream's GKE path wins.</summary>
+    private static string? ReadExternalAudience(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var file = JsonSerializer.Deserialize(File.ReadAllText(path), GcpJsonContext.Default.ExternalAccountFile);
+            return file?.Type == "external_account" && !string.IsNullOrWhiteSpace(file.Audience) ? file.Audience : null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"GOOGLE_APPLICATION_CREDENTIALS file {path} cannot be read as a credential JSON file");
+        }
+    }
+
+    private static bool IsTrue(string? value) => bool.TryParse(value, out var b) ? b : value is "1" or "t" or "T";
+
+    private static void SetUri(string? value, Action<Uri> set)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            set(new Uri(value, UriKind.Absolute));
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>
+/// Sends one Google REST call with a deadline, bounded jittered retries on 429/5xx/connection
+/// errors, a bounded response read, and Google JSON error bodies mapped to <see cref="FailureKind"/>.
+/// </summary>
+internal sealed class GoogleApiCaller
+{
+    private const int MaxErrorMessageChars = 400;
+
+    private readonly HttpClient _http;
+    private readonly GcpProviderOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+
+    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger)
+    {
+        _http = http;
+        _options = options;
+        _time = time;
+        _random = random;
+        _logger = logger;
+    }
+
+    /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
+    /// <param name="redact">Values that must never appear in an error message (tokens sent in the request).</param>
+    public async Task<T> SendAsync<T>(
+        Func<HttpRequestMessage> create,
+        JsonTypeInfo<T> type,
+        long maxResponseBytes,
+        IReadOnlyList<string> redact,
+        CancellationToken cancellationToken) =>
+        Parse(await SendForBytesAsync(create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false), type);
+
+    /// <summary>As <see cref="SendAsync{T}"/>, returning the raw 2xx body (the metadata server answers in plain text).</summary>
+    public async Task<byte[]> SendForBytesAsync(
+        Func<HttpRequestMessage> create,
+        long maxResponseBytes,
+        IReadOnlyList<string> redact,
+        CancellationToken cancellationToken)
+    {
+        var attempts = Math.Max(1, _options.MaxAttempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            GoogleApiException failure;
+            TimeSpan? retryAfter = null;
+            using var request = create();
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+                var body = await ReadBoundedAsync(response, maxResponseBytes, deadline.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return body;
+                }
+
+                failure = MapError(response.StatusCode, body, redact);
+                retryAfter = response.Headers.RetryAfter?.Delta;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = new GoogleApiException(FailureKind.Timeout, $"rpc error: code = DeadlineExceeded desc = no answer from {request.RequestUri?.Host} within {_options.RequestTimeout.TotalSeconds:0.###}s");
+            }
+            catch (HttpRequestException ex)
+            {
+                failure = new GoogleApiException(FailureKind.Unavailable, $"rpc error: code = Unavailable desc = cannot reach {request.RequestUri?.Host}: {ex.HttpRequestError}");
+            }
+
+            if (!IsRetryable(failure.Kind) || attempt >= attempts)
+            {
+                throw failure;
+            }
+
+            var delay = Backoff(attempt, retryAfter);
+            GcpLog.Retrying(_logger, request.RequestUri?.Host ?? "?", attempt, delay.TotalMilliseconds, failure.Kind);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsRetryable(FailureKind kind) => kind is FailureKind.Unavailable or FailureKind.Timeout;
+
+    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var exponential = _options.RetryBaseDelay * Math.Pow(2, attempt - 1);
+        var jittered = exponential * (0.5 + _random.NextDouble());
+        var chosen = retryAfter is { } hinted && hinted > jittered ? hinted : jittered;
+        return chosen > _options.RetryMaxDelay ? _options.RetryMaxDelay : chosen;
+    }
+
+    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type)
+                ?? throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response");
+        }
+        catch (JsonException)
+        {
+            // The parser's message can quote the body (a payload or token), so it is dropped.
+            throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON");
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is { } length && length > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    throw TooLarge(maxBytes);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+    }
+
+    private static GoogleApiException TooLarge(long maxBytes) =>
+        new(FailureKind.TooLarge, $"response is larger than {maxBytes} bytes (--max-object-bytes)");
+
+    internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
+    {
+        GoogleErrorBody? error = null;
+        try
+        {
+            error = JsonSerializer.Deserialize(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
+        }
+        catch (JsonException)
+        {
+            // Not a Google error body (a proxy's HTML page, say): the status code alone is reported.
+        }
+
+        var message = error?.Message is { Length: > 0 } m ? Clean(m, redact) : null;
+        if (message is null && TryOAuthError(body) is { } oauth)
+        {
+            // OAuth endpoints (STS, token URIs) answer {"error":"invalid_grant","error_description":"..."}.
+            message = Clean(oauth, redact);
+        }
+
+        var statusName = string.IsNullOrEmpty(error?.Status) ? StatusFromHttp(status) : error!.Status!;
+        var kind = KindOf(statusName, status);
+        message ??= $"HTTP {(int)status} without a Google error body";
+        return new GoogleApiException(kind, $"rpc error: code = {GrpcCodeName(statusName)} desc = {message}");
+    }
+
+    private static string? TryOAuthError(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object &&
+                document.RootElement.TryGetProperty("error", out var code) && code.ValueKind == JsonValueKind.String)
+            {
+                return document.RootElement.TryGetProperty("error_description", out var description) && description.ValueKind == JsonValueKind.String
+                    ? $"{code.GetString()}: {description.GetString()}"
+                    : code.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static FailureKind KindOf(string statusName, HttpStatusCode status) => statusName switch
+    {
+        "NOT_FOUND" => FailureKind.NotFound,
+        "PERMISSION_DENIED" or "UNAUTHENTICATED" => FailureKind.PermissionDenied,
+        "INVALID_ARGUMENT" or "FAILED_PRECONDITION" or "OUT_OF_RANGE" => FailureKind.InvalidConfiguration,
+        "DEADLINE_EXCEEDED" => FailureKind.Timeout,
+        "RESOURCE_EXHAUSTED" or "UNAVAILABLE" or "INTERNAL" or "ABORTED" or "UNKNOWN" => FailureKind.Unavailable,
+        _ => (int)status >= 500 || status == HttpStatusCode.TooManyRequests ? FailureKind.Unavailable : FailureKind.InvalidConfiguration,
+    };
+
+    private static string StatusFromHttp(HttpStatusCode status) => (int)status switch
+    {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        409 => "ABORTED",
+        429 => "RESOURCE_EXHAUSTED",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        >= 500 => "INTERNAL",
+        _ => "UNKNOWN",
+    };
+
+    private static string GrpcCodeName(string statusName)
+    {
+        var builder = new StringBuilder(statusName.Length);
+        var upper = true;
+        foreach (var c in statusName)
+        {
+            if (c == '_')
+            {
+                upper = true;
+                continue;
+            }
+
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                continue;
+            }
+
+            builder.Append(upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+            upper = false;
+        }
+
+        return builder.Length == 0 ? "Unknown" : builder.ToString();
+    }
+
+    /// <summary>Backend text made safe for a pod event: no control characters, no sent secrets, bounded.</summary>
+    internal static string Clean(string text, IReadOnlyList<string> redact)
+    {
+        foreach (var value in redact)
+        {
+            if (value.Length > 0)
+            {
+                text = text.Replace(value, "[redacted]", StringComparison.Ordinal);
+            }
+        }
+
+        var builder = new StringBuilder(Math.Min(text.Length, MaxErrorMessageChars));
+        foreach (var c in text)
+        {
+            if (builder.Length >= MaxErrorMessageChars)
+            {
+                builder.Append('…');
+                break;
+            }
+
+            builder.Append(char.IsControl(c) ? ' ' : c);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,62 @@
+// GCE metadata server calls covered (header Metadata-Flavor: Google):
+//   GET {metadata}/computeMetadata/v1/project/project-id
+//   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-location
+//   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-name
+//   GET {metadata}/computeMetadata/v1/instance/service-accounts/default/token   (provider-adc only)
+using System.Text;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>Reads the node's GCE metadata: the GKE cluster identity and, for provider-adc, the node's token.</summary>
+internal sealed class MetadataServerClient
+{
+    private const long MaxResponseBytes = 64 * 1024;
+
+    private readonly GoogleApiCaller _caller;
+    private readonly GcpProviderOptions _options;
+    private readonly TimeProvider _time;
+
+    public MetadataServerClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
+    {
+        _caller = caller;
+        _options = options;
+        _time = time;
+    }
+
+    public async Task<string> GetValueAsync(string path, CancellationToken cancellationToken)
+    {
+        var body = await _caller.SendForBytesAsync(() => Request(path), MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(body).Trim();
+    }
+
+    public async Task<AccessToken> GetDefaultTokenAsync(CancellationToken cancellationToken)
+    {
+        var response = await _caller.SendAsync(() => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
+        return OAuthTokens.ToAccessToken(response, _time, "the metadata server");
+    }
+
+    private HttpRequestMessage Request(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{_options.MetadataEndpoint.AbsoluteUri.TrimEnd('/')}/computeMetadata/v1/{path}"));
+        request.Headers.Add("Metadata-Flavor", "Google");
+        return request;
+    }
+}
+
+/// <summary>Turns OAuth token responses into <see cref="AccessToken"/>s.</summary>
+internal static class OAuthTokens
+{
+    /// <summary>Lifetime assumed when a response omits <c>expires_in</c>: short, so the token is soon refreshed.</summary>
+    private static readonly TimeSpan UnknownLifetime = TimeSpan.FromMinutes(10);
+
+    public static AccessToken ToAccessToken(OAuthTokenResponse response, TimeProvider time, string source)
+    {
+        if (string.IsNullOrEmpty(response.AccessToken))
+        {
+            throw new GoogleApiException(Publishing.FailureKind.Unavailable, $"{source} returned no access_token");
+        }
+
+        var lifetime = response.ExpiresIn is > 0 and < 86400 * 7 ? TimeSpan.FromSeconds(response.ExpiresIn.Value) : UnknownLifetime;
+        return new AccessToken(response.AccessToken, time.GetUtcNow() + lifetime);
+    }
+}

@@ -1,0 +1,85 @@
+// Google REST calls covered (Authorization: Bearer <access token>):
+//   GET {secretmanager}/v1/projects/{p}/secrets/{s}/versions/{v}:access                 (global)
+//   GET {secretmanager.{loc}.rep}/v1/projects/{p}/locations/{loc}/secrets/{s}/versions/{v}:access  (regional)
+//   GET {parametermanager[.{loc}.rep]}/v1/projects/{p}/locations/{loc}/parameters/{x}/versions/{v}:render
+using System.Net.Http.Headers;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>A fetched resource: decoded payload and the version to report.</summary>
+internal sealed record FetchedResource(byte[] Payload, string Version)
+{
+    public override string ToString() => $"{Version} ({Payload.Length} bytes)";
+}
+
+/// <summary>Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager).</summary>
+internal sealed class SecretManagerClient
+{
+    private readonly GoogleApiCaller _caller;
+    private readonly GcpProviderOptions _options;
+
+    public SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
+    {
+        _caller = caller;
+        _options = options;
+    }
+
+    public Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken) =>
+        resource.Kind == GcpResourceKind.SecretVersion
+            ? AccessAsync(resource, accessToken, cancellationToken)
+            : RenderAsync(resource, accessToken, cancellationToken);
+
+    private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = resource.MethodUri(BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, resource.Location));
+        var response = await _caller.SendAsync(() => Get(uri, accessToken), GcpJsonContext.Default.AccessSecretVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var payload = Decode(response.Payload?.Data);
+        if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
+        {
+            throw new GoogleApiException(
+                FailureKind.Unavailable,
+                "rpc error: code = DataLoss desc = integrity check failed: the CRC32C of the received payload does not match dataCrc32c (corrupted in transit or by a proxy)");
+        }
+
+        return new FetchedResource(payload, string.IsNullOrEmpty(response.Name) ? resource.Value : response.Name);
+    }
+
+    private async Task<FetchedResource> RenderAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = resource.MethodUri(BaseUri(_options.ParameterManagerEndpoint, _options.RegionalParameterManagerEndpoint, resource.Location));
+        var response = await _caller.SendAsync(() => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var payload = Decode(response.RenderedPayload);
+        return new FetchedResource(payload, string.IsNullOrEmpty(response.ParameterVersion) ? resource.Value : response.ParameterVersion);
+    }
+
+    private long MaxResponseBytes => (_options.MaxObjectBytes * 4 / 3) + (64 * 1024);
+
+    private byte[] Decode(string? base64)
+    {
+        byte[] payload;
+        try
+        {
+            payload = string.IsNullOrEmpty(base64) ? [] : Convert.FromBase64String(base64);
+        }
+        catch (FormatException)
+        {
+            throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = payload data is not valid base64");
+        }
+
+        return payload.Length > _options.MaxObjectBytes
+            ? throw new GoogleApiException(FailureKind.TooLarge, $"payload is {payload.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)")
+            : payload;
+    }
+
+    private static Uri BaseUri(Uri global, string regionalTemplate, string? location) =>
+        location is null ? global : new Uri(regionalTemplate.Replace("{location}", location, StringComparison.Ordinal));
+
+    private static HttpRequestMessage Get(Uri uri, string accessToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return request;
+    }
+}

@@ -1,0 +1,35 @@
+// Google STS calls covered:
+//   POST {token exchange endpoint}  (default https://securetoken.googleapis.com/v1/identitybindingtoken,
+//        fleet/WIF: https://sts.googleapis.com/v1/token), RFC 8693 JSON body, no Authorization header.
+using System.Net.Http.Json;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>Trades a pod's Kubernetes service-account token for a federated Google access token.</summary>
+internal sealed class TokenExchangeClient
+{
+    private const long MaxResponseBytes = 64 * 1024;
+
+    private readonly GoogleApiCaller _caller;
+    private readonly GcpProviderOptions _options;
+    private readonly TimeProvider _time;
+
+    public TokenExchangeClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
+    {
+        _caller = caller;
+        _options = options;
+        _time = time;
+    }
+
+    public async Task<AccessToken> ExchangeAsync(string kubernetesToken, string audience, CancellationToken cancellationToken)
+    {
+        var body = new TokenExchangeRequest { SubjectToken = kubernetesToken, Audience = audience };
+        var response = await _caller.SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, _options.TokenExchangeEndpoint) { Content = JsonContent.Create(body, GcpJsonContext.Default.TokenExchangeRequest) },
+            GcpJsonContext.Default.OAuthTokenResponse,
+            MaxResponseBytes,
+            [kubernetesToken],
+            cancellationToken).ConfigureAwait(false);
+        return OAuthTokens.ToAccessToken(response, _time, "the token exchange");
+    }
+}

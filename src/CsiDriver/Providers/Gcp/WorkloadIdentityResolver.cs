@@ -1,0 +1,107 @@
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>
+/// The workload identity pool and provider the pod's token is exchanged against.
+/// <see cref="Audience"/> goes into the exchange; the pod token is looked up under <see cref="TokenAudiences"/>.
+/// </summary>
+internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, string Audience)
+{
+    /// <summary>Keys of <c>serviceAccount.tokens</c> accepted, in order: the pool, then the full audience.</summary>
+    public IReadOnlyList<string> TokenAudiences => Pool is null || Pool == Audience ? [Audience] : [Pool, Audience];
+}
+
+/// <summary>
+/// Works out the <see cref="WorkloadIdentity"/> once: GKE from configured project/location/name,
+/// else a configured <c>external_account</c> audience, else GKE from the metadata server.
+/// Failures are not cached, so a metadata server that comes up later is picked up.
+/// </summary>
+internal sealed class WorkloadIdentityResolver
+{
+    private readonly GcpProviderOptions _options;
+    private readonly MetadataServerClient _metadata;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private WorkloadIdentity? _resolved;
+
+    public WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
+    {
+        _options = options;
+        _metadata = metadata;
+        _logger = logger;
+    }
+
+    public async Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken)
+    {
+        if (_resolved is { } known)
+        {
+            return known;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _resolved ??= await ComputeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<WorkloadIdentity> ComputeAsync(CancellationToken cancellationToken)
+    {
+        if (Has(_options.Project) && Has(_options.ClusterLocation) && Has(_options.ClusterName))
+        {
+            return Gke(_options.Project!, _options.ClusterLocation!, _options.ClusterName!, "configuration");
+        }
+
+        if (Has(_options.ExternalAccountAudience))
+        {
+            return External(_options.ExternalAccountAudience!);
+        }
+
+        if (Has(_options.ExternalAccountError))
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, _options.ExternalAccountError!);
+        }
+
+        string project, location, name;
+        try
+        {
+            project = Has(_options.Project) ? _options.Project! : await _metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false);
+            location = Has(_options.ClusterLocation) ? _options.ClusterLocation! : await _metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false);
+            name = Has(_options.ClusterName) ? _options.ClusterName! : await _metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex)
+        {
+            throw new GoogleApiException(
+                ex.Kind == FailureKind.NotFound ? FailureKind.InvalidConfiguration : ex.Kind,
+                $"cannot determine the workload identity pool: the GCE metadata server failed ({ex.Message}); on GKE enable Workload Identity, elsewhere set PROJECT, CLUSTER_LOCATION and CLUSTER_NAME or an external_account credential (GOOGLE_APPLICATION_CREDENTIALS) on the driver");
+        }
+
+        return Gke(project, location, name, "metadata server");
+    }
+
+    private WorkloadIdentity Gke(string project, string location, string name, string source)
+    {
+        var pool = $"{project}.svc.id.goog";
+        var provider = $"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}";
+        GcpLog.WorkloadIdentityResolved(_logger, pool, provider, source);
+        return new WorkloadIdentity(pool, provider, $"identitynamespace:{pool}:{provider}");
+    }
+
+    private WorkloadIdentity External(string audience)
+    {
+        var split = audience.Split(':', 3);
+        var identity = split.Length == 3 && split[0] == "identitynamespace"
+            ? new WorkloadIdentity(split[1], split[2], audience)
+            : new WorkloadIdentity(null, null, audience);
+        GcpLog.WorkloadIdentityResolved(_logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? audience, "external_account");
+        return identity;
+    }
+
+    private static bool Has(string? value) => !string.IsNullOrWhiteSpace(value);
+}
