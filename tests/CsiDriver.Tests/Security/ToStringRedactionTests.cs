@@ -10,11 +10,17 @@ namespace CsiDriver.Tests.Security;
 /// </summary>
 public sealed partial class ToStringRedactionTests
 {
+    /// <summary>Records whose matching property holds a name, not a secret (checked by reading them).</summary>
+    private static readonly HashSet<string> NotSecrets =
+    [
+        "CsiDriver.Providers.Gcp.GcpResourceName", // Value is a resource name: projects/p/secrets/s/versions/v
+    ];
+
     [Fact]
     public void RecordsHoldingSecretsOrTokens_OverrideToString()
     {
         var offenders = typeof(CsiDriver.Program).Assembly.GetTypes()
-            .Where(t => t.GetMethod("<Clone>$") is not null)
+            .Where(t => t.GetMethod("<Clone>$") is not null && !NotSecrets.Contains(t.FullName!))
             .Where(t => t.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance).Any(IsSensitive))
             .Where(t => t.GetMethod(nameof(ToString), Type.EmptyTypes)!.DeclaringType != t || IsCompilerGenerated(t.GetMethod(nameof(ToString), Type.EmptyTypes)!))
             .Select(t => t.FullName)
