@@ -69,6 +69,14 @@ public sealed class DeployRenderTests
         driver.Containers.Select(c => DeployManifests.Text(c, "name")).Should().BeEquivalentTo("node-driver-registrar", "secrets-store", "liveness-probe");
     }
 
+    [Fact]
+    public void DriverImage_TagIsTheVersionTheBinaryReports()
+    {
+        var image = DeployManifests.Text(Render().Driver, "image")!;
+
+        image.Should().EndWith(":" + DriverVersion.Current, "a release bumps <Version> in the csproj and the manifest together");
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void DriverArgs_AreAllFlagsTheBinaryAccepts(string[] components)
