@@ -36,11 +36,12 @@ public static class Program
     private static async Task<int> RunAsync(string work, int cycles1, int cycles16)
     {
         var store = Directory.CreateDirectory(Path.Combine(work, "store")).FullName;
+        var storeDefault = Directory.CreateDirectory(Path.Combine(store, "default")).FullName;
         var classes = Directory.CreateDirectory(Path.Combine(work, "classes")).FullName;
         var objects = string.Join("\n", Enumerable.Range(1, 5).Select(i => $"      - objectName: obj{i}"));
         for (var i = 1; i <= 5; i++)
         {
-            await File.WriteAllBytesAsync(Path.Combine(store, $"obj{i}"), Enumerable.Repeat((byte)('a' + i), 1024).ToArray());
+            await File.WriteAllBytesAsync(Path.Combine(storeDefault, $"obj{i}"), Enumerable.Repeat((byte)('a' + i), 1024).ToArray());
         }
 
         await File.WriteAllTextAsync(Path.Combine(classes, "bench.yaml"), $"""

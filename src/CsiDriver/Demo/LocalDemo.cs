@@ -40,7 +40,10 @@ internal static class LocalDemo
 
         var workDir = Directory.CreateTempSubdirectory("csi-demo-").FullName;
         var spcDir = Directory.CreateDirectory(Path.Combine(workDir, "classes")).FullName;
-        var store = Directory.CreateDirectory(Path.Combine(workDir, "store")).FullName;
+        var storeRoot = Directory.CreateDirectory(Path.Combine(workDir, "store")).FullName;
+
+        // The local store is split by namespace: pods in "default" read store/default/ only.
+        var store = Directory.CreateDirectory(Path.Combine(storeRoot, "default")).FullName;
         var target = Path.Combine(workDir, "pods", "0000-demo-pod", "volumes", "kubernetes.io~csi", "secrets", "mount");
         await File.WriteAllTextAsync(Path.Combine(spcDir, "demo-app.yaml"), ClassManifest, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Path.Combine(store, "db"));
@@ -54,7 +57,7 @@ internal static class LocalDemo
             NodeId = "demo-node",
             StateDir = Path.Combine(workDir, "state"),
             SpcDir = spcDir,
-            LocalStoreRoot = store,
+            LocalStoreRoot = storeRoot,
             MetricsAddr = string.Empty,
         };
 

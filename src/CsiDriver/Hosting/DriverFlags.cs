@@ -21,12 +21,14 @@ public static class DriverFlags
         new("spc-dir", "read SecretProviderClass manifests from this folder instead of the Kubernetes API", o => o.SpcDir ?? string.Empty, (o, v) => o.SpcDir = Empty(v)),
         new("kubeconfig", "kubeconfig file for the Kubernetes API (default: $KUBECONFIG, else in-cluster config)", o => o.Kubeconfig ?? string.Empty, (o, v) => o.Kubeconfig = Empty(v)),
         new("local-store-root", "enable the 'local' provider, reading objects under this folder", o => o.LocalStoreRoot ?? string.Empty, (o, v) => o.LocalStoreRoot = Empty(v)),
+        new("local-store-scope", "what a pod may read from the local store: 'namespace' (only <root>/<pod namespace>/) or 'node' (all of it)", o => o.LocalStoreScope, (o, v) => o.LocalStoreScope = Scope(v)),
         new("provider-volume", "folder of external provider plugin sockets (searched last)", o => o.ProviderVolume, (o, v) => o.ProviderVolume = v),
         new("additional-provider-volume-paths", "comma-separated folders of provider sockets, searched first", o => o.AdditionalProviderVolumePaths, (o, v) => o.AdditionalProviderVolumePaths = v),
         new("prefer-plugin-providers", "comma-separated built-in provider names to serve from a plugin socket instead", o => o.PreferPluginProviders, (o, v) => o.PreferPluginProviders = v),
         new("max-call-recv-msg-size", "largest gRPC message accepted, in bytes", o => Str(o.MaxCallRecvMsgSize), (o, v) => o.MaxCallRecvMsgSize = checked((int)Size(v))),
         new("max-object-bytes", "largest single object accepted from a provider, in bytes", o => Str(o.MaxObjectBytes), (o, v) => o.MaxObjectBytes = Size(v)),
         new("max-volume-bytes", "largest volume (all its files) and tmpfs size, in bytes", o => Str(o.MaxVolumeBytes), (o, v) => o.MaxVolumeBytes = Size(v)),
+        new("max-volume-files", "most files in one volume", o => Str(o.MaxVolumeFiles), (o, v) => o.MaxVolumeFiles = checked((int)Size(v))),
         new("metrics-addr", "address for /metrics, /healthz and /readyz (host:port or :port; empty disables)", o => o.MetricsAddr, (o, v) => o.MetricsAddr = v),
         new("enable-secret-rotation", "re-fetch mounted volumes periodically", o => Bool(o.EnableSecretRotation), (o, v) => o.EnableSecretRotation = ParseBool(v), IsBool: true),
         new("rotation-poll-interval", "how often rotation re-fetches (Go duration, e.g. 2m)", o => GoDuration.Format(o.RotationPollInterval), (o, v) => o.RotationPollInterval = GoDuration.Parse(v)),
@@ -127,6 +129,9 @@ public static class DriverFlags
 
         return builder.ToString();
     }
+
+    private static string Scope(string value) =>
+        value is "namespace" or "node" ? value : throw new FormatException("use 'namespace' or 'node'");
 
     private static string? Empty(string value) => value.Length == 0 ? null : value;
 

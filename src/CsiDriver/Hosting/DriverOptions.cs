@@ -15,6 +15,9 @@ public sealed class DriverOptions
 
     public string? LocalStoreRoot { get; set; }
 
+    /// <summary><c>namespace</c>: pods read only <c>&lt;root&gt;/&lt;namespace&gt;/</c>; <c>node</c>: the whole root.</summary>
+    public string LocalStoreScope { get; set; } = "namespace";
+
     /// <summary>Kubeconfig file; null means KUBECONFIG, else in-cluster, else no API.</summary>
     public string? Kubeconfig { get; set; }
 
@@ -30,6 +33,8 @@ public sealed class DriverOptions
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 
     public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
+
+    public int MaxVolumeFiles { get; set; } = 4096;
 
     /// <summary>Where /metrics, /healthz and /readyz are served: <c>:8095</c>, <c>127.0.0.1:8095</c>; empty disables.</summary>
     public string MetricsAddr { get; set; } = ":8095";

@@ -28,7 +28,7 @@ internal static class DriverServices
         services.TryAddSingleton(_ => new Random());
         services.TryAddSingleton(new DriverIdentity(options.DriverName, DriverVersion.Current, options.NodeId));
         services.TryAddSingleton(new GrpcServerOptions { MaxReceiveMessageSize = options.MaxCallRecvMsgSize });
-        services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes });
+        services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes, MaxVolumeFiles = options.MaxVolumeFiles });
 
         services.TryAddSingleton<IMounter, LinuxMounter>();
         services.TryAddSingleton<IAtomicWriter, AtomicWriter>();
@@ -41,7 +41,7 @@ internal static class DriverServices
         services.TryAddSingleton<PublishObservers>();
         services.AddRotation(options);
 
-        services.AddSingleton<IProvider>(sp => new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, MaxObjectBytes = options.MaxObjectBytes }, sp.GetRequiredService<DriverMetrics>()));
+        services.AddSingleton<IProvider>(sp => new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes }, sp.GetRequiredService<DriverMetrics>()));
         services.AddGcpProvider(options.MaxObjectBytes);
         services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>()));
         services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));

@@ -10,6 +10,9 @@ public sealed class PublishingOptions
     /// <summary>Largest single object accepted from any provider.</summary>
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Most files in one volume: bytes alone do not bound a class of thousands of empty objects.</summary>
+    public int MaxVolumeFiles { get; set; } = 4096;
+
     /// <summary>Largest volume (sum of its files); also the tmpfs size.</summary>
     public long MaxVolumeBytes { get; set; } = 16 * 1024 * 1024;
 }

@@ -223,6 +223,13 @@ internal sealed class VolumePublisher
 
     private void CheckPayload(SecretProviderClass spc, ProviderResult result)
     {
+        if (result.Files.Count > _options.MaxVolumeFiles)
+        {
+            throw new SecretStoreException(
+                FailureKind.TooLarge,
+                $"SecretProviderClass {spc.Description}: {result.Files.Count} files, over the {_options.MaxVolumeFiles}-file volume limit (--max-volume-files)");
+        }
+
         PayloadPath.ValidateAll(result.Files.Select(f => f.Path));
         long total = 0;
         foreach (var file in result.Files)

@@ -10,31 +10,44 @@ namespace CsiDriver.Spec;
 /// </summary>
 internal static class YamlDocuments
 {
+    /// <summary>Far above any real manifest (a class with thousands of objects is a few thousand nodes).</summary>
+    public const int MaxNodesPerDocument = 100_000;
+
     public static IEnumerable<JsonNode?> Read(TextReader reader)
     {
         var stream = new YamlStream();
         stream.Load(reader);
         foreach (var document in stream.Documents)
         {
-            yield return ToJson(document.RootNode);
+            var budget = new Budget();
+            yield return ToJson(document.RootNode, budget);
         }
     }
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
+    private static JsonNode? ToJson(YamlNode node, Budget budget)
     {
-        YamlMappingNode map => ToObject(map),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => ToScalar(scalar),
-        _ => null,
-    };
+        // Aliases share nodes, so a small file can expand exponentially ("billion laughs"): count what we build.
+        if (++budget.Nodes > MaxNodesPerDocument)
+        {
+            throw new YamlException(node.Start, node.End, $"the document expands to more than {MaxNodesPerDocument} nodes (YAML aliases?)");
+        }
 
-    private static JsonObject ToObject(YamlMappingNode map)
+        return node switch
+        {
+            YamlMappingNode map => ToObject(map, budget),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, budget)).ToArray()),
+            YamlScalarNode scalar => ToScalar(scalar),
+            _ => null,
+        };
+    }
+
+    private static JsonObject ToObject(YamlMappingNode map, Budget budget)
     {
         var result = new JsonObject();
         foreach (var (key, value) in map.Children)
         {
             var name = ((YamlScalarNode)key).Value ?? string.Empty;
-            result[name] = ToJson(value);
+            result[name] = ToJson(value, budget);
         }
 
         return result;
@@ -57,5 +70,10 @@ internal static class YamlDocuments
         }
 
         return JsonValue.Create(value);
+    }
+
+    private sealed class Budget
+    {
+        public int Nodes { get; set; }
     }
 }

@@ -38,7 +38,7 @@ public sealed class KillDuringPublishTests(ITestOutputHelper output)
         for (var generation = 0; generation < 20; generation++)
         {
             // The store changes only between bursts, so every fetch sees one generation.
-            WriteGeneration(store, generation);
+            WriteGeneration(Path.Combine(store, "default"), generation);
             using var driver = DriverProcess.Start(args);
             await driver.WaitForOutputAsync("serving CSI");
             CheckInvariants(targets, state, generation == 0 ? -1 : generation - 1);

@@ -36,7 +36,8 @@ public sealed class DriverProcessTests
         var socket = dir.Combine("csi.sock");
         using var driver = DriverProcess.Start(Args(dir, socket));
         await driver.WaitForOutputAsync("serving CSI");
-        File.WriteAllText(dir.Combine("store", "a"), "value");
+        dir.CreateDirectory("store", "default");
+        File.WriteAllText(dir.Combine("store", "default", "a"), "value");
         File.WriteAllText(dir.Combine("classes", "app.yaml"), "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata: {name: app}\nspec:\n  provider: local\n  parameters:\n    objects: '[{objectName: a}]'\n");
         var target = dir.Combine("pods", "p", "mount");
         using var client = new CsiClient(socket);

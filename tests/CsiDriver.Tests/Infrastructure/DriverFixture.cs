@@ -35,7 +35,8 @@ public sealed class DriverFixture : IAsyncDisposable
 
     public string SpcDir => Options.SpcDir!;
 
-    public string StoreRoot => Options.LocalStoreRoot!;
+    /// <summary>The local store folder pods in namespace <c>default</c> read (the store is split by namespace).</summary>
+    public string StoreRoot => Path.Combine(Options.LocalStoreRoot!, "default");
 
     public string StateDir => Options.StateDir;
 
@@ -50,11 +51,17 @@ public sealed class DriverFixture : IAsyncDisposable
             StateDir = directory.Combine("state"),
             SpcDir = directory.CreateDirectory("classes"),
             LocalStoreRoot = directory.CreateDirectory("store"),
+            LocalStoreScope = "namespace",
             Verbosity = 5,
             MetricsAddr = "127.0.0.1:0",
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
         configure?.Invoke(options);
+        if (options.LocalStoreRoot is { } root)
+        {
+            System.IO.Directory.CreateDirectory(Path.Combine(root, "default"));
+        }
+
         var logs = new CapturingLoggerProvider();
         var host = await DriverHost.StartAsync(options, logging => logging.AddProvider(logs), services);
         return new DriverFixture(directory, options, host, logs, services);

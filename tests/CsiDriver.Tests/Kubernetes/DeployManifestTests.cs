@@ -25,7 +25,7 @@ public sealed class DeployManifestTests
     [Fact]
     public void SyncClusterRole_GrantsExactlyTheSecretCallsSyncMakes()
     {
-        DeployManifests.RoleGrants("rbac/clusterrole-syncsecret.yaml", "secretprovidersyncing-role")
+        DeployManifests.RoleGrants("components/sync/clusterrole-syncsecret.yaml", "secretprovidersyncing-role")
             .Should().BeEquivalentTo(CallsMadeAs(KubernetesIdentity.Sync));
     }
 
@@ -48,7 +48,7 @@ public sealed class DeployManifestTests
         var ns = DeployManifests.Text(account, "metadata", "namespace");
         name.Should().Be("secrets-store-csi-driver");
 
-        foreach (var (file, role) in new[] { ("rbac/clusterrole.yaml", "secretproviderclasses-role"), ("rbac/clusterrole-syncsecret.yaml", "secretprovidersyncing-role") })
+        foreach (var (file, role) in new[] { ("rbac/clusterrole.yaml", "secretproviderclasses-role"), ("components/sync/clusterrole-syncsecret.yaml", "secretprovidersyncing-role") })
         {
             var binding = DeployManifests.Single(file, "ClusterRoleBinding");
             DeployManifests.Text(binding, "roleRef", "name").Should().Be(role);

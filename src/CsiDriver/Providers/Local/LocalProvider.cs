@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CsiDriver.Kubernetes;
 using CsiDriver.Mounting;
 using CsiDriver.Publishing;
 
@@ -8,7 +9,8 @@ namespace CsiDriver.Providers.Local;
 /// Objects read from files under an operator-chosen root, for demos, tests and air-gapped
 /// nodes. Parameters: <c>objects</c>, a YAML list of <c>{objectName, objectAlias?, filePermission?}</c>
 /// where objectName is a path under the root. Anything that resolves outside the root, through
-/// <c>..</c> or a symlink, is refused. Version = a keyed HMAC of the content.
+/// <c>..</c> or a symlink, is refused. By default the root is split by namespace: a pod reads only under
+/// <c>&lt;root&gt;/&lt;pod namespace&gt;/</c>. Version = a keyed HMAC of the content.
 /// In a rotation pass, a file several volumes read is read once (<see cref="IFetchScope"/>; the store has no
 /// identities, so the key is the resolved path). Each read counts as backend call <c>read</c>.
 /// </summary>
@@ -35,6 +37,7 @@ internal sealed class LocalProvider : IProvider
                 $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
         }
 
+        root = ScopeFor(request, root);
         var objects = ProviderParameters.ParseList<LocalObject>(request, "objects");
         var files = new List<SecretFile>(objects.Count);
         var versions = new List<ObjectVersion>(objects.Count);
@@ -49,6 +52,30 @@ internal sealed class LocalProvider : IProvider
         }
 
         return new ProviderResult(files, versions);
+    }
+
+    /// <summary>The folder this pod may read: its namespace's folder, or the whole root when not split by namespace.</summary>
+    private string ScopeFor(ProviderRequest request, string root)
+    {
+        if (!_options.PerNamespace)
+        {
+            return root;
+        }
+
+        var ns = request.Pod.Namespace;
+        if (!KubernetesNames.IsValid(ns) || ns.Contains('.', StringComparison.Ordinal))
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: pod namespace \"{ns}\" is not a valid namespace name");
+        }
+
+        // The namespace folder may itself be a link the operator placed; what counts is where it leads.
+        return Libc.RealPath(Path.Combine(root, ns)) is { } scoped && Directory.Exists(scoped)
+            ? scoped
+            : throw new SecretStoreException(
+                FailureKind.NotFound,
+                $"SecretProviderClass {request.Class.Description}: the local store has no folder for namespace {ns} (objects for pods in {ns} live under <--local-store-root>/{ns}/)");
     }
 
     private static string Resolve(ProviderRequest request, string root, string objectName)

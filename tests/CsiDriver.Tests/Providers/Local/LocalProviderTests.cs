@@ -15,12 +15,13 @@ public sealed class LocalProviderTests
     {
         using var dir = new TestDirectory();
         var root = dir.CreateDirectory("store");
-        File.WriteAllText(Path.Combine(root, "pw"), "hunter2");
+        var files = dir.CreateDirectory("store", "default");
+        File.WriteAllText(Path.Combine(files, "pw"), "hunter2");
         var provider = new LocalProvider(new LocalProviderOptions { Root = root });
 
         var first = await provider.FetchAsync(Request("- objectName: pw"), CancellationToken.None);
         var again = await provider.FetchAsync(Request("- objectName: pw"), CancellationToken.None);
-        File.WriteAllText(Path.Combine(root, "pw"), "hunter3");
+        File.WriteAllText(Path.Combine(files, "pw"), "hunter3");
         var changed = await provider.FetchAsync(Request("- objectName: pw"), CancellationToken.None);
 
         again.Versions.Should().Equal(first.Versions);
@@ -44,7 +45,8 @@ public sealed class LocalProviderTests
     {
         using var dir = new TestDirectory();
         var root = dir.CreateDirectory("store");
-        File.WriteAllText(Path.Combine(root, "a"), "1");
+        var files = dir.CreateDirectory("store", "default");
+        File.WriteAllText(Path.Combine(files, "a"), "1");
         var provider = new LocalProvider(new LocalProviderOptions { Root = root });
 
         var result = await provider.FetchAsync(Request("- {objectName: a, objectAlias: q, filePermission: \"0400\"}\n- {objectName: a, objectAlias: u, filePermission: 0640}\n- {objectName: a, objectAlias: d}"), CancellationToken.None);
