@@ -25,7 +25,7 @@ internal sealed class SecretMirror : IPublishObserver
 
     public const string OwnerApiVersion = "secrets-store.csi.x-k8s.io/v1";
     public const string OwnerKind = "SecretProviderClassPodStatus";
-    public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply deploy/rbac/clusterrole-syncsecret.yaml (upstream Helm chart: syncSecret.enabled=true)";
+    public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply the deploy/components/sync kustomize component (deploy/components/sync/clusterrole-syncsecret.yaml) (upstream Helm chart: syncSecret.enabled=true)";
     /// <summary>The longest all syncs of one publish may take: kubelet waits on NodePublishVolume, and a hung API must not hold the mount.</summary>
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(30);
 

@@ -36,7 +36,7 @@ public sealed class DriverFixture : IAsyncDisposable
     public string SpcDir => Options.SpcDir!;
 
     /// <summary>The local store folder pods in namespace <c>default</c> read (the store is split by namespace).</summary>
-    public string StoreRoot => Path.Combine(Options.LocalStoreRoot!, "default");
+    public string StoreRoot => Options.LocalStoreScope == "node" ? Options.LocalStoreRoot! : Path.Combine(Options.LocalStoreRoot!, "default");
 
     public string StateDir => Options.StateDir;
 

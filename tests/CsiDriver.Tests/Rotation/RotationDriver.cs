@@ -56,6 +56,7 @@ public sealed class RotationDriver : IAsyncDisposable
             StateDir = directory.Combine("state"),
             SpcDir = directory.CreateDirectory("classes"),
             LocalStoreRoot = directory.CreateDirectory("store"),
+            LocalStoreScope = "node", // these tests share one store across namespaces
             Verbosity = 5,
             MetricsAddr = string.Empty,
             ShutdownTimeout = TimeSpan.FromSeconds(10),

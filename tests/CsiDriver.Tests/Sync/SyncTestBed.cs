@@ -33,12 +33,13 @@ internal sealed class SyncTestBed : IAsyncDisposable
         ctx.Server.Allow(KubeTestContext.DriverUser, DeployManifests.AsFakeRules(DeployManifests.RoleGrants("rbac/clusterrole.yaml", "secretproviderclasses-role")));
         if (syncRole)
         {
-            ctx.Server.Allow(KubeTestContext.DriverUser, DeployManifests.AsFakeRules(DeployManifests.RoleGrants("rbac/clusterrole-syncsecret.yaml", "secretprovidersyncing-role")));
+            ctx.Server.Allow(KubeTestContext.DriverUser, DeployManifests.AsFakeRules(DeployManifests.RoleGrants("components/sync/clusterrole-syncsecret.yaml", "secretprovidersyncing-role")));
         }
 
         var driver = await DriverFixture.StartAsync(o =>
         {
             o.SpcDir = null;
+            o.LocalStoreScope = "node"; // these tests read objects for pods in several namespaces from one store
             o.Kubeconfig = ctx.KubeconfigPath;
         });
         return new SyncTestBed(ctx, driver);
