@@ -59,6 +59,8 @@ internal static class DriverServices
         services.TryAddSingleton<MetricsRegistry>();
         services.TryAddSingleton<DriverMetrics>();
         services.TryAddSingleton<HealthAndMetricsEndpoint>();
+        services.TryAddSingleton<ITemplateRenderer, Templating.EngineTemplateRenderer>();
+        services.TryAddSingleton<PayloadTransformer>();
         services.TryAddSingleton<VolumePublisher>();
         services.TryAddSingleton<VolumeUnpublisher>();
         services.AddSingleton<IGrpcService, IdentityService>();

@@ -38,6 +38,7 @@ internal sealed class VolumePublisher
     private readonly PublishingOptions _options;
     private readonly TimeProvider _time;
     private readonly DriverMetrics _metrics;
+    private readonly PayloadTransformer _transformer;
     private readonly ILogger<VolumePublisher> _logger;
     private readonly PublishObservers _observers;
     private readonly IRepublishGate? _gate;
@@ -52,6 +53,7 @@ internal sealed class VolumePublisher
         PublishingOptions options,
         TimeProvider time,
         DriverMetrics metrics,
+        PayloadTransformer transformer,
         ILogger<VolumePublisher> logger,
         PublishObservers? observers = null,
         IRepublishGate? gate = null,
@@ -68,6 +70,7 @@ internal sealed class VolumePublisher
         _options = options;
         _time = time;
         _metrics = metrics;
+        _transformer = transformer;
         _logger = logger;
     }
 
@@ -157,6 +160,7 @@ internal sealed class VolumePublisher
             _metrics.Fetched(spc.Provider, _time.GetElapsedTime(started));
         }
 
+        result = _transformer.Apply(spc, result);
         CheckPayload(spc, result);
         cancellationToken.ThrowIfCancellationRequested();
 
