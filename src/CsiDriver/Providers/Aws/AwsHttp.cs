@@ -29,30 +29,14 @@ internal static class AwsHttp
 
     private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string operation, long maxBytes, CancellationToken cancellationToken)
     {
-        if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
+        var body = await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
             response.Dispose();
-            throw new AwsServiceException(operation, null, "ResponseTooLarge", $"response of {declared} bytes is over the {maxBytes}-byte limit", null);
+            throw new AwsServiceException(operation, null, "ResponseTooLarge", $"response is over the {maxBytes}-byte limit", null);
         }
 
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > maxBytes)
-                {
-                    throw new AwsServiceException(operation, null, "ResponseTooLarge", $"response is over the {maxBytes}-byte limit", null);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
+        return body;
     }
 
     private static string Endpoint(HttpRequestMessage request) =>

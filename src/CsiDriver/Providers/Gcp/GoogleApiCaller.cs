@@ -111,32 +111,8 @@ internal sealed class GoogleApiCaller
         }
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength is { } length && length > maxBytes)
-        {
-            throw TooLarge(maxBytes);
-        }
-
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > maxBytes)
-                {
-                    throw TooLarge(maxBytes);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-    }
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken) =>
+        await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false) ?? throw TooLarge(maxBytes);
 
     private static GoogleApiException TooLarge(long maxBytes) =>
         new(FailureKind.TooLarge, $"response is larger than {maxBytes} bytes (--max-object-bytes)");

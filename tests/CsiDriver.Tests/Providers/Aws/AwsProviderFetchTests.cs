@@ -469,10 +469,7 @@ public sealed class AwsProviderFetchTests
         using var cancel = new CancellationTokenSource();
         var fetch = aws.Provider.FetchAsync(AwsTestContext.Request(AwsTestContext.Params("- {objectName: one, objectType: secretsmanager}")), cancel.Token);
 
-        while (aws.Server.Calls("secretsmanager.GetSecretValue") == 0)
-        {
-            await Task.Delay(10);
-        }
+        await CsiDriver.Tests.Infrastructure.Eventually.TrueAsync(() => aws.Server.Calls("secretsmanager.GetSecretValue") > 0, because: "the first (throttled) call");
 
         await cancel.CancelAsync();
         await fetch.Invoking(f => f).Should().ThrowAsync<OperationCanceledException>();
