@@ -135,32 +135,9 @@ internal sealed class KubernetesTransport : IDisposable
         }
     }
 
-    private async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength > _options.MaxResponseBytes)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
-        }
-
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > _options.MaxResponseBytes)
-                {
-                    throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-    }
+    private async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken) =>
+        await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
 
     private static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
     {

@@ -47,29 +47,9 @@ internal sealed class AzureHttp : IDisposable
         try
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-            if (response.Content.Headers.ContentLength > maxBodyBytes)
-            {
-                throw fail(FailureKind.TooLarge, $"the response from {host} is {response.Content.Headers.ContentLength} bytes, over the {maxBodyBytes}-byte limit");
-            }
-
-            var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                using var buffer = new MemoryStream();
-                var chunk = new byte[16 * 1024];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, deadline.Token).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > maxBodyBytes)
-                    {
-                        throw fail(FailureKind.TooLarge, $"the response from {host} is over the {maxBodyBytes}-byte limit");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-
-                return new AzureReply(response.StatusCode, response.Headers, buffer.ToArray());
-            }
+            var body = await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, maxBodyBytes, deadline.Token).ConfigureAwait(false)
+                ?? throw fail(FailureKind.TooLarge, $"the response from {host} is over the {maxBodyBytes}-byte limit");
+            return new AzureReply(response.StatusCode, response.Headers, body);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -138,33 +138,9 @@ internal sealed class VaultClient
         }
     }
 
-    private async Task<byte[]> ReadBoundedAsync(HttpContent content, string operation, CancellationToken cancellationToken)
-    {
-        var limit = _options.MaxResponseBytes;
-        if (content.Headers.ContentLength > limit)
-        {
-            throw new VaultApiException(operation, null, [], $"the response is {content.Headers.ContentLength} bytes, over the {limit}-byte limit", tooLarge: true);
-        }
-
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new VaultApiException(operation, null, [], $"the response is over the {limit}-byte limit", tooLarge: true);
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-    }
+    private async Task<byte[]> ReadBoundedAsync(HttpContent content, string operation, CancellationToken cancellationToken) =>
+        await CsiDriver.Http.BoundedContent.ReadAsync(content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new VaultApiException(operation, null, [], $"the response is over the {_options.MaxResponseBytes}-byte limit", tooLarge: true);
 
     /// <summary>Vault's <c>{"errors": ["..."]}</c>; anything else in an error body is not repeated.</summary>
     private static List<string> ParseErrors(byte[] body)
