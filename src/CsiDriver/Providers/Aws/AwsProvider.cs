@@ -28,7 +28,7 @@ internal sealed class AwsProvider : IProvider
         var json = new AwsJsonClient(http, options, retry, time, logger);
         _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options), logger);
         _credentials = new AwsCredentialResolver(options, serviceAccounts, new StsClient(http, options, retry, logger), new PodIdentityAgentClient(http, options, retry, logger), endpoints, time, logger);
-        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, new SecretValueCache(options.ValueCacheBytes), options, logger);
+        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, new VersionedValueCache(options.ValueCacheBytes), options, logger);
         _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, options);
     }
 

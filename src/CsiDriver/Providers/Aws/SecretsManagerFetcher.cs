@@ -18,12 +18,12 @@ internal sealed class SecretsManagerFetcher
 
     private readonly SecretsManagerClient _client;
     private readonly AwsEndpoints _endpoints;
-    private readonly SecretValueCache _cache;
+    private readonly VersionedValueCache _cache;
     private readonly AwsProviderOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _batchDenied = new(StringComparer.Ordinal);
 
-    public SecretsManagerFetcher(SecretsManagerClient client, AwsEndpoints endpoints, SecretValueCache cache, AwsProviderOptions options, ILogger logger)
+    public SecretsManagerFetcher(SecretsManagerClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options, ILogger logger)
     {
         _client = client;
         _endpoints = endpoints;
@@ -49,14 +49,14 @@ internal sealed class SecretsManagerFetcher
                 continue;
             }
 
-            if (request.VersionId is { } pinned && _cache.TryGet(identity.CacheKey, region, request.SecretId, pinned, out var pinnedValue, out _))
+            if (request.VersionId is { } pinned && _cache.TryGet(CacheKey(identity, region, request.SecretId), pinned, out var pinnedValue))
             {
                 values[request] = (pinnedValue, pinned);
                 continue;
             }
 
             if (request.VersionId is null && currentVersions.TryGetValue(item.FileName, out var previous) &&
-                _cache.TryGet(identity.CacheKey, region, request.SecretId, previous, out var cached, out _))
+                _cache.TryGet(CacheKey(identity, region, request.SecretId), previous, out var cached))
             {
                 var described = await CallAsync(region, request.SecretId, ct => _client.DescribeSecretAsync(endpoint, identity.Credentials, request.SecretId, ct), cancellationToken).ConfigureAwait(false);
                 var stage = request.VersionStage ?? DefaultStage;
@@ -156,9 +156,11 @@ internal sealed class SecretsManagerFetcher
             throw new ObjectTooLargeException(secretId, value.LongLength);
         }
 
-        _cache.Put(identity.CacheKey, region, secretId, entry.VersionId, value, entry.SecretString is not null);
+        _cache.Put(CacheKey(identity, region, secretId), entry.VersionId, value);
         return (value, entry.VersionId);
     }
+
+    private static FetchKey CacheKey(AwsIdentity identity, string region, string secretId) => new("aws", identity.CacheKey, $"{region}/{secretId}");
 
     private static async Task<T> CallAsync<T>(string region, string secretId, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
