@@ -35,13 +35,14 @@ internal sealed class DriverMetrics
 
     public MetricsRegistry Registry { get; }
 
+    public HistogramFamily RotationPassDuration { get; }
+
+    /// <summary>Upstream's <c>rotation_reconcile_total</c>: re-publishes of live volumes (see <see cref="Reconciled"/>).</summary>
     public CounterFamily RotationReconcile { get; }
 
     public CounterFamily RotationReconcileError { get; }
 
     public HistogramFamily RotationReconcileDuration { get; }
-
-    public HistogramFamily RotationPassDuration { get; }
 
     public void Published(string provider) => _publish.Increment(provider, OsType);
 
@@ -52,6 +53,21 @@ internal sealed class DriverMetrics
     public void UnpublishFailed() => _unpublishError.Increment(OsType);
 
     public void Fetched(string provider, TimeSpan elapsed) => _fetchDuration.Observe(elapsed.TotalSeconds, provider);
+
+    /// <summary>A re-publish of a live volume (rotation pass or kubelet republish) that was not skipped; a failure when <paramref name="errorType"/> is set.</summary>
+    public void Reconciled(string provider, TimeSpan elapsed, bool rotated, string? errorType = null)
+    {
+        if (errorType is null)
+        {
+            RotationReconcile.Increment(provider, OsType, rotated ? "true" : "false");
+        }
+        else
+        {
+            RotationReconcileError.Increment(provider, errorType, OsType, rotated ? "true" : "false");
+        }
+
+        RotationReconcileDuration.Observe(elapsed.TotalSeconds, OsType);
+    }
 
     public void BackendCall(string provider, string call) => _backendCalls.Increment(provider, call);
 }

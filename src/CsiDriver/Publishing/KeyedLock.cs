@@ -48,6 +48,15 @@ internal sealed class KeyedLock
         }
     }
 
+    /// <summary>Callers holding or waiting for <paramref name="key"/> (for diagnostics and tests).</summary>
+    public int Users(string key)
+    {
+        lock (_entries)
+        {
+            return _entries.TryGetValue(key, out var entry) ? entry.Users : 0;
+        }
+    }
+
     /// <summary>Keys with a holder or a waiter; for tests.</summary>
     public int ActiveKeys
     {

@@ -24,6 +24,9 @@ internal sealed class VolumeLocks
         }
     }
 
+    /// <summary>Callers holding or waiting for the volume's lock (for diagnostics and tests).</summary>
+    public int Users(string volumeId) => _volumes.Users(volumeId);
+
     private sealed class Both(IDisposable first, IDisposable second) : IDisposable
     {
         public void Dispose()

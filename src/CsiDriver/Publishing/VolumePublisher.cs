@@ -76,6 +76,9 @@ internal sealed class VolumePublisher
 
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
     {
+        // A re-publish of a live volume is a reconcile, whoever asked (kubelet's requiresRepublish or our loop):
+        // upstream counts those in rotation_reconcile_*, so dashboards see kubelet-driven rotation too.
+        var reconcile = _registry.Get(request.VolumeId) is { Phase: VolumePhase.Published } ? _time.GetTimestamp() : (long?)null;
         SecretProviderClass spc;
         PublishOutcome outcome;
         try
@@ -84,8 +87,18 @@ internal sealed class VolumePublisher
         }
         catch (SecretStoreException ex)
         {
+            if (reconcile is { } failedStart)
+            {
+                _metrics.Reconciled(ex.Provider ?? string.Empty, _time.GetElapsedTime(failedStart), rotated: false, errorType: ex.ErrorType);
+            }
+
             await _observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
             throw;
+        }
+
+        if (reconcile is { } started && !outcome.Skipped)
+        {
+            _metrics.Reconciled(outcome.Provider, _time.GetElapsedTime(started), rotated: outcome.Files == WriteOutcome.Written);
         }
 
         await _observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);

@@ -21,7 +21,6 @@ public sealed record RotationPassResult(int Volumes, int Fetched, int Rotated, i
 /// </summary>
 internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 {
-    private const string OsType = "linux";
     private readonly RotationOptions _options;
     private readonly IVolumeRegistry _registry;
     private readonly ISecretProviderClassSource _classes;
@@ -277,13 +276,11 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
             FetchScope = scope,
         };
 
-        var started = _time.GetTimestamp();
         try
         {
             var outcome = await _publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
             _backoff.Succeeded(outcome.Provider);
             var rotated = outcome.Files == WriteOutcome.Written;
-            _metrics.RotationReconcile.Increment(outcome.Provider, OsType, rotated ? "true" : "false");
             if (rotated)
             {
                 RotationLog.VolumeRotated(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
@@ -293,7 +290,6 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         }
         catch (SecretStoreException ex)
         {
-            _metrics.RotationReconcileError.Increment(ex.Provider ?? provider, ex.ErrorType, OsType, "false");
             if (ex.Kind is FailureKind.Unavailable or FailureKind.Timeout)
             {
                 _backoff.Failed(ex.Provider ?? provider, ex.ErrorType, _time.GetUtcNow());
@@ -301,10 +297,6 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
             RotationLog.VolumeRotationFailed(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", ex.ErrorType, ex.Message);
             return VolumeResult.Failed;
-        }
-        finally
-        {
-            _metrics.RotationReconcileDuration.Observe(_time.GetElapsedTime(started).TotalSeconds, OsType);
         }
     }
 

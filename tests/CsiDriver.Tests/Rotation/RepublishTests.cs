@@ -87,3 +87,107 @@ public sealed class RepublishTests
         Volume.Read(target, "a").Should().Be("1");
     }
 }
+
+/// <summary>Kubelet's republish and the rotation loop are two callers of one pipeline; these pin down how they meet.</summary>
+public sealed class RepublishAndPassTests
+{
+    [Fact]
+    public async Task KubeletRepublish_Refetched_CountsAsAReconcileLikeUpstream()
+    {
+        await using var driver = await RotationDriver.StartAsync(enabled: false);
+        driver.WriteStoreFile("a", "1");
+        driver.WriteClass("app", "local", "- objectName: a");
+        var request = driver.Request("vol-1", "app", "pod-1");
+        await driver.Client.PublishAsync(request);
+        driver.Metrics.Registry.Render().Should().NotContain("rotation_reconcile_total{", "a first publish is not a reconcile");
+
+        await driver.Client.PublishAsync(request);
+        driver.WriteStoreFile("a", "2");
+        await driver.Client.PublishAsync(request);
+        File.Delete(driver.WriteStoreFile("a", "gone"));
+        (await CsiClient.FailsAsync(() => driver.Client.PublishAsync(request))).Status.Should().Be(CsiDriver.Grpc.StatusCode.NotFound);
+
+        driver.Metrics.RotationReconcile.Value("local", "linux", "false").Should().Be(1);
+        driver.Metrics.RotationReconcile.Value("local", "linux", "true").Should().Be(1);
+        driver.Metrics.RotationReconcileError.Value("local", "NotFound", "linux", "false").Should().Be(1);
+        driver.Metrics.Registry.Render().Should().Contain("rotation_reconcile_duration_sec_count{os_type=\"linux\"} 3");
+    }
+
+    [Fact]
+    public async Task KubeletRepublish_NothingDue_NotCountedAsAReconcile()
+    {
+        await using var driver = await RotationDriver.StartAsync();
+        driver.WriteStoreFile("a", "1");
+        driver.WriteClass("app", "local", "- objectName: a");
+        var request = driver.Request("vol-1", "app", "pod-1");
+        await driver.Client.PublishAsync(request);
+
+        await driver.Client.PublishAsync(request);
+
+        driver.Metrics.Registry.Render().Should().Contain("node_publish_total{provider=\"local\",os_type=\"linux\"} 2")
+            .And.NotContain("rotation_reconcile_total{");
+    }
+
+    [Fact]
+    public async Task KubeletRepublish_ArrivesWhileAPassFetchesTheVolume_WaitsAndThenSkipsTheBackend()
+    {
+        await using var api = await LoopbackSecretsApi.StartAsync();
+        api.AddPodToken("tok-1", "default", "app-sa");
+        api.PutSecret("default", "db", new() { ["password"] = "v1" });
+        // The loop sleeps for the poll interval (1 h) before its first pass, so only this test starts passes.
+        await using var driver = await RotationDriver.StartAsync(o => o.PollInterval = TimeSpan.FromHours(1), api);
+        driver.WriteClass("app", "kubernetes", "- objectName: db/password", rotationYaml: "interval: 2m");
+        var request = driver.Request("vol-1", "app", "pod-1", tokensJson: driver.Tokens("tok-1", TimeSpan.FromHours(2)));
+        await driver.Client.PublishAsync(request);
+        var target = driver.TargetPath("pod-1");
+        api.PutSecret("default", "db", new() { ["password"] = "v2" });
+        driver.Clock.Advance(TimeSpan.FromMinutes(3));
+        api.ResetCounts();
+
+        api.Hold();
+        var pass = driver.Reconciler.RunPassAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => api.InFlight == 1, because: "the pass to be reading the secret");
+        var republish = driver.Client.PublishAsync(request);
+        await Eventually.TrueAsync(() => driver.Locks.Users("vol-1") == 2, because: "the republish to wait for the volume");
+        api.Release();
+        var result = await pass;
+        await republish;
+
+        result.Rotated.Should().Be(1);
+        api.Reads("default", "app-sa", "db").Should().Be(1, "the republish finds the volume just fetched");
+        Volume.Read(target, "db/password").Should().Be("v2");
+        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(1, "the skipped republish is not a reconcile");
+        api.Events.Where(e => e.Reason == "MountRotationComplete").Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Pass_ReachesAVolumeKubeletIsRepublishing_WaitsAndThenFindsItNotDue()
+    {
+        await using var api = await LoopbackSecretsApi.StartAsync();
+        api.AddPodToken("tok-1", "default", "app-sa");
+        api.PutSecret("default", "db", new() { ["password"] = "v1" });
+        await using var driver = await RotationDriver.StartAsync(o => o.PollInterval = TimeSpan.FromHours(1), api);
+        driver.WriteClass("app", "kubernetes", "- objectName: db/password", rotationYaml: "interval: 2m");
+        var request = driver.Request("vol-1", "app", "pod-1", tokensJson: driver.Tokens("tok-1", TimeSpan.FromHours(2)));
+        await driver.Client.PublishAsync(request);
+        var target = driver.TargetPath("pod-1");
+        api.PutSecret("default", "db", new() { ["password"] = "v2" });
+        driver.Clock.Advance(TimeSpan.FromMinutes(3));
+        api.ResetCounts();
+
+        api.Hold();
+        var republish = driver.Client.PublishAsync(request);
+        await Eventually.TrueAsync(() => api.InFlight == 1, because: "the republish to be reading the secret");
+        var pass = driver.Reconciler.RunPassAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => driver.Locks.Users("vol-1") == 2, because: "the pass to wait for the volume");
+        api.Release();
+        await republish;
+        var result = await pass;
+
+        result.NotDue.Should().Be(1, "kubelet's republish fetched it while the pass waited");
+        result.Fetched.Should().Be(0);
+        api.Reads("default", "app-sa", "db").Should().Be(1);
+        Volume.Read(target, "db/password").Should().Be("v2");
+        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(1, "the republish rotated it");
+    }
+}
