@@ -9,12 +9,15 @@ namespace CsiDriver.Providers.Azure;
 /// <summary>A response read fully into memory, bounded. <see cref="ToString"/> never shows the body.</summary>
 internal sealed record AzureReply(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)
 {
+    /// <summary>Why the client stopped retrying this reply, for the error message (never backend text).</summary>
+    public string? Note { get; init; }
+
     public override string ToString() => $"HTTP {(int)Status} ({Body.Length} bytes)";
 }
 
 /// <summary>
 /// The one HTTP sender for Key Vault, Entra ID, IMDS and NMI: per-request deadline, bounded body,
-/// transport failures turned into <see cref="SecretStoreException"/>s that name the host, never
+/// transport failures turned into errors (built by the caller's <c>fail</c>) that name the host, never
 /// the request (which may carry a token or client secret).
 /// </summary>
 internal sealed class AzureHttp : IDisposable
@@ -39,7 +42,7 @@ internal sealed class AzureHttp : IDisposable
     }
 
     /// <summary>Sends <paramref name="request"/>; <paramref name="fail"/> builds the error for a transport failure.</summary>
-    public async Task<AzureReply> SendAsync(HttpRequestMessage request, long maxBodyBytes, Func<FailureKind, string, SecretStoreException> fail, CancellationToken cancellationToken)
+    public async Task<AzureReply> SendAsync(HttpRequestMessage request, long maxBodyBytes, Func<FailureKind, string, Exception> fail, CancellationToken cancellationToken)
     {
         var host = request.RequestUri?.Authority ?? "(unknown)";
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -16,4 +16,10 @@ internal static partial class AzureLog
 
     [LoggerMessage(553, LogLevel.Information, "Azure provider: vault requests go to {Endpoint} (endpoint override)")]
     public static partial void EndpointOverride(ILogger logger, string endpoint);
+
+    [LoggerMessage(554, LogLevel.Information, "Key Vault {VaultHost} throttled {ObjectType}/{ObjectName} (attempt {Attempt}); retrying in {Seconds}s")]
+    public static partial void Throttled(ILogger logger, string objectType, string objectName, string vaultHost, int attempt, double seconds);
+
+    [LoggerMessage(555, LogLevel.Debug, "{ObjectType}/{ObjectName} version {Version} from {VaultHost} for {Class}: pinned and already in the volume, served from memory")]
+    public static partial void ServedFromMemory(ILogger logger, string objectType, string objectName, string version, string vaultHost, string @class);
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -15,6 +17,7 @@ internal sealed partial record AzureMountConfig(
     string KeyvaultName,
     string TenantId,
     AzureCloud Cloud,
+    Uri Authority,
     AzureCredentialSpec Credential,
     IReadOnlyList<KeyVaultObjectSpec> Objects)
 {
@@ -23,6 +26,13 @@ internal sealed partial record AzureMountConfig(
 
     /// <summary>The vault's own URI, <c>https://&lt;name&gt;.&lt;suffix&gt;/</c>.</summary>
     public Uri VaultUri => new($"https://{KeyvaultName}.{Cloud.KeyVaultDnsSuffix}/");
+
+    /// <summary>
+    /// Who reads, as Entra ID and Key Vault authorise it: cloud, authority, tenant and the credential's
+    /// identity. Reads and tokens are shared only between mounts with the same value; it never holds a
+    /// token or secret.
+    /// </summary>
+    public string Identity => $"{Cloud.Name}|{Authority.AbsoluteUri}|{TenantId}|{Credential.Identity}";
 
     public static AzureMountConfig Parse(ProviderRequest request, AzureProviderOptions options)
     {
@@ -74,7 +84,7 @@ internal sealed partial record AzureMountConfig(
             ValidateVaultName(keyvaultName, description);
         }
 
-        return new AzureMountConfig(keyvaultName, tenantId, cloud, credential, objects);
+        return new AzureMountConfig(keyvaultName, tenantId, cloud, options.AuthorityHostOverride ?? cloud.AuthorityHost, credential, objects);
     }
 
     private static string WorkloadIdentityToken(ServiceAccountTokens tokens, string description)
@@ -113,7 +123,8 @@ internal sealed partial record AzureMountConfig(
 
         if (assertion is not null)
         {
-            return new WorkloadIdentityCredential(clientId, assertion);
+            var serviceAccount = request.Pod.ServiceAccountName is { Length: > 0 } sa ? $"{request.Pod.Namespace}/{sa}" : null;
+            return new WorkloadIdentityCredential(clientId, assertion, serviceAccount);
         }
 
         if (request.Secrets.Count == 0)
@@ -254,20 +265,37 @@ internal abstract record AzureCredentialSpec
 {
     /// <summary>A short name for logs and errors.</summary>
     public abstract string Mode { get; }
+
+    /// <summary>The principal Entra ID issues tokens for, plus what proves it; never the credential itself.</summary>
+    public abstract string Identity { get; }
+
+    /// <summary>A SHA-256 of credential material, so identities can tell credentials apart without holding them.</summary>
+    protected static string Hash(string material) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
 }
 
-/// <summary>Workload identity: the pod's projected token as a client assertion for <see cref="ClientId"/>.</summary>
-internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion) : AzureCredentialSpec
+/// <summary>
+/// Workload identity: the pod's projected token as a client assertion for <see cref="ClientId"/>.
+/// <see cref="ServiceAccount"/> (<c>namespace/name</c>) is the token's subject, which is what the federated
+/// credential trusts, so pods of one service account share tokens and reads; without it only this token does.
+/// </summary>
+internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion, string? ServiceAccount = null) : AzureCredentialSpec
 {
     public override string Mode => "workload identity";
+
+    public override string Identity => $"wi:{ClientId}:{(ServiceAccount is { } sa ? "sa:" + sa : "token:" + Hash(Assertion))}";
 
     public override string ToString() => $"workload identity (client {ClientId})";
 }
 
-/// <summary>Service principal from nodePublishSecretRef (<c>clientid</c>/<c>clientsecret</c>).</summary>
+/// <summary>
+/// Service principal from nodePublishSecretRef (<c>clientid</c>/<c>clientsecret</c>). The identity includes
+/// a hash of the secret: anyone can name a client id, only the secret proves it.
+/// </summary>
 internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec
 {
     public override string Mode => "service principal";
+
+    public override string Identity => $"sp:{ClientId}:{Hash(Secret)}";
 
     public override string ToString() => $"service principal (client {ClientId})";
 }
@@ -276,10 +304,14 @@ internal sealed record ClientSecretCredential(string ClientId, string Secret) : 
 internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec
 {
     public override string Mode => "VM managed identity";
+
+    public override string Identity => $"mi:{ClientId ?? "system"}";
 }
 
 /// <summary>Deprecated aad-pod-identity: NMI returns a token for the pod named in headers.</summary>
 internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec
 {
     public override string Mode => "pod identity (NMI)";
+
+    public override string Identity => $"nmi:{PodNamespace}/{PodName}";
 }

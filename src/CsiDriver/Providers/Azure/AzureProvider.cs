@@ -18,20 +18,27 @@ namespace CsiDriver.Providers.Azure;
 /// SDKs' bearer-challenge flow, and one token client (<see cref="AzureTokenSource"/>) for workload
 /// identity, client secret, IMDS and NMI. Both are covered by loopback HTTPS tests.
 /// </para>
+/// <para>
+/// Reads go through <see cref="KeyVaultReads"/>: in a rotation pass each (identity, vault, object, version)
+/// is read once for every volume, pinned versions a volume already holds cost nothing, and errors are
+/// built per volume so each names its own class (docs/providers/azure.md, "Rotation cost").
+/// </para>
 /// </summary>
 internal sealed class AzureProvider : IProvider, IDisposable
 {
     private readonly AzureProviderOptions _options;
     private readonly AzureHttp _http;
     private readonly KeyVaultClient _vault;
+    private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
-    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger)
+    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics? metrics = null)
     {
         _options = options;
         _logger = logger;
         _http = new AzureHttp(options);
-        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger), options, logger);
+        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
+        _reads = new KeyVaultReads(_vault, new VersionedValueCache(options.ValueCacheBytes));
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);
@@ -50,46 +57,68 @@ internal sealed class AzureProvider : IProvider, IDisposable
             return new ProviderResult(files, versions);
         }
 
+        // Outside a pass, a scope of this fetch alone still reads an object the class lists twice only once.
+        using var own = request.FetchScope is null ? new FetchScope(cancellationToken) : null;
+        var scope = request.FetchScope ?? own!;
         var vault = config.VaultUri;
         var transport = _options.KeyVaultEndpointOverride ?? vault;
         var description = request.Class.Description;
-        foreach (var spec in config.Objects)
+        try
         {
-            foreach (var (fileName, version, uid) in await ResolveVersionsAsync(config, vault, transport, spec, description, cancellationToken).ConfigureAwait(false))
+            foreach (var spec in config.Objects)
             {
-                var call = new VaultCall(config, vault, transport, spec, version, description);
-                var (contents, fetchedVersion) = await FetchOneAsync(call, cancellationToken).ConfigureAwait(false);
-                foreach (var (suffix, text) in contents)
+                foreach (var (fileName, version, uid) in await ResolveVersionsAsync(new VaultCall(config, vault, transport, spec, spec.ObjectVersion), scope).ConfigureAwait(false))
                 {
-                    byte[] bytes;
-                    try
+                    var call = new VaultCall(config, vault, transport, spec, version);
+                    var held = HoldsVersion(request.CurrentVersions, spec.Uid, version);
+                    var (contents, fetchedVersion, fromMemory) = await FetchOneAsync(call, scope, held).ConfigureAwait(false);
+                    foreach (var (suffix, text) in contents)
                     {
-                        bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
-                    }
-                    catch (FormatException ex)
-                    {
-                        throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
+                        byte[] bytes;
+                        try
+                        {
+                            bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
+                        }
+                        catch (FormatException ex)
+                        {
+                            throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
+                        }
+
+                        if (bytes.Length > _options.MaxObjectBytes)
+                        {
+                            throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+                        }
+
+                        files.Add(new SecretFile(fileName + suffix, bytes, spec.FileMode));
                     }
 
-                    if (bytes.Length > _options.MaxObjectBytes)
+                    if (!versions.Any(v => v.Id == uid))
                     {
-                        throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+                        versions.Add(new ObjectVersion(uid, fetchedVersion));
                     }
 
-                    files.Add(new SecretFile(fileName + suffix, bytes, spec.FileMode));
+                    if (fromMemory)
+                    {
+                        AzureLog.ServedFromMemory(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
+                    }
+                    else
+                    {
+                        AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
+                    }
                 }
-
-                if (!versions.Any(v => v.Id == uid))
-                {
-                    versions.Add(new ObjectVersion(uid, fetchedVersion));
-                }
-
-                AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
             }
+        }
+        catch (AzureReadException ex)
+        {
+            throw ex.ForClass(description);
         }
 
         return new ProviderResult(files, versions);
     }
+
+    /// <summary>The volume already holds <paramref name="version"/> of the object (as itself or as a history entry).</summary>
+    private static bool HoldsVersion(IReadOnlyList<ObjectVersion> current, string uid, string version) =>
+        current.Any(v => v.Version == version && (v.Id == uid || v.Id.StartsWith(uid + "/", StringComparison.Ordinal)));
 
     /// <summary>
     /// The (file, version, id) triples for one entry: just the entry itself, or in history mode the
@@ -97,16 +126,15 @@ internal sealed class AzureProvider : IProvider, IDisposable
     /// The count follows upstream's getLatestNKeyVaultObjects loop, which stops only after it has
     /// taken more than objectVersionHistory entries: up to objectVersionHistory + 1 files.
     /// </summary>
-    private async Task<List<(string File, string Version, string Uid)>> ResolveVersionsAsync(
-        AzureMountConfig config, Uri vault, Uri transport, KeyVaultObjectSpec spec, string description, CancellationToken cancellationToken)
+    private async Task<List<(string File, string Version, string Uid)>> ResolveVersionsAsync(VaultCall listCall, IFetchScope scope)
     {
+        var spec = listCall.Object;
         if (!spec.IsHistory)
         {
             return [(spec.FileName, spec.ObjectVersion, spec.Uid)];
         }
 
-        var listCall = new VaultCall(config, vault, transport, spec, spec.ObjectVersion, description);
-        var all = await _vault.ListVersionsAsync(listCall, cancellationToken).ConfigureAwait(false);
+        var all = await _reads.ListVersionsAsync(listCall, scope).ConfigureAwait(false);
         var ordered = all.OrderByDescending(v => v.Created).ToList();
         var found = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
         var result = new List<(string, string, string)>();
@@ -138,15 +166,16 @@ internal sealed class AzureProvider : IProvider, IDisposable
     }
 
     /// <summary>The file texts for one object version (suffix "" plus .crt/.key when configured) and the version id.</summary>
-    private async Task<(List<(string Suffix, string Text)> Contents, string Version)> FetchOneAsync(VaultCall call, CancellationToken cancellationToken)
+    private async Task<(List<(string Suffix, string Text)> Contents, string Version, bool FromMemory)> FetchOneAsync(VaultCall call, IFetchScope scope, bool held)
     {
+        var (body, fromMemory) = await _reads.GetAsync(call, scope, held).ConfigureAwait(false);
         try
         {
             switch (call.Object.Type)
             {
                 case KeyVaultObjectType.Secret:
                     {
-                        var secret = await _vault.GetSecretAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var secret = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle);
                         var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
                         var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
                         var contents = new List<(string, string)>();
@@ -158,22 +187,22 @@ internal sealed class AzureProvider : IProvider, IDisposable
                         }
 
                         contents.Add((string.Empty, text));
-                        return (contents, version);
+                        return (contents, version, fromMemory);
                     }
 
                 case KeyVaultObjectType.Key:
                     {
-                        var key = await _vault.GetKeyAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var key = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle);
                         var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
                         var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
-                        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
+                        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version, fromMemory);
                     }
 
                 default:
                     {
-                        var certificate = await _vault.GetCertificateAsync(call, call.ObjectVersion, cancellationToken).ConfigureAwait(false);
+                        var certificate = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle);
                         var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
-                        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
+                        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version, fromMemory);
                     }
             }
         }

@@ -56,6 +56,18 @@ public sealed record AzureProviderOptions
     /// <summary>Deadline for each HTTP request (the caller's deadline also applies).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How many times a Key Vault request Key Vault throttled (429) is sent again.</summary>
+    public int ThrottleRetries { get; init; } = 3;
+
+    /// <summary>The longest wait before such a retry: a longer Retry-After fails the read at once.</summary>
+    public TimeSpan ThrottleMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first wait when a 429 has no Retry-After; it doubles per retry.</summary>
+    public TimeSpan ThrottleBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bound of the in-memory cache of pinned object versions (see docs/providers/azure.md, Rotation cost).</summary>
+    public long ValueCacheBytes { get; init; } = 32 * 1024 * 1024;
+
     /// <summary>
     /// The handler every request goes through; null = a pooled <see cref="SocketsHttpHandler"/> that
     /// verifies TLS with the system store (OpenSSL honours SSL_CERT_FILE / SSL_CERT_DIR).

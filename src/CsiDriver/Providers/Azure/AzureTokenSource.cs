@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
@@ -17,9 +15,11 @@ namespace CsiDriver.Providers.Azure;
 /// with <c>Metadata: true</c> (useVMManagedIdentity).</item>
 /// <item><c>GET {nmi}?resource=..</c> with <c>podns</c>/<c>podname</c> headers (deprecated usePodIdentity).</item>
 /// </list>
-/// Tokens are cached per (mode, authority, tenant, client, scope, hash of the credential material)
-/// until shortly before expiry, so a new pod token (a new assertion) never reuses another's result
-/// and nothing ever falls back to the driver's own identity.
+/// Tokens are cached per (identity, scope) until shortly before expiry, the identity being what Entra ID
+/// authorises (see <see cref="AzureMountConfig.Identity"/>): workload identity by client and service
+/// account, a client secret by client and a hash of the secret. Concurrent requests for one key share one
+/// token call, so a rotation pass over many volumes of one identity asks Entra ID once per token lifetime.
+/// Nothing ever falls back to the driver's own identity. Every call counts as backend call <c>token</c>.
 /// </summary>
 internal sealed class AzureTokenSource
 {
@@ -30,36 +30,65 @@ internal sealed class AzureTokenSource
     private readonly AzureProviderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
     private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _inFlight = new(StringComparer.Ordinal);
 
-    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger)
+    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
         _http = http;
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>A bearer token for <paramref name="scope"/> (e.g. <c>https://vault.azure.net/.default</c>).</summary>
-    public async Task<string> GetTokenAsync(AzureMountConfig config, string scope, string classDescription, CancellationToken cancellationToken)
+    /// <exception cref="AzureReadException">Entra ID, IMDS or NMI refused or failed.</exception>
+    public async Task<string> GetTokenAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken)
     {
-        var authority = _options.AuthorityHostOverride ?? config.Cloud.AuthorityHost;
-        var key = CacheKey(config, authority, scope);
+        var key = config.Identity + "\n" + scope;
+        if (_cache.TryGetValue(key, out var cached) && _time.GetUtcNow() < cached.RefreshAt)
+        {
+            return cached.Token;
+        }
+
+        // One call per key at a time; it runs on no caller's token (each request has its own deadline), so a
+        // caller that gives up does not fail the others waiting on it.
+        Lazy<Task<string>>? flight = null;
+        flight = new Lazy<Task<string>>(async () =>
+        {
+            try
+            {
+                return await AcquireAsync(config, key, scope).ConfigureAwait(false);
+            }
+            finally
+            {
+                _inFlight.TryRemove(KeyValuePair.Create(key, flight!));
+            }
+        });
+        return await _inFlight.GetOrAdd(key, flight).Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> AcquireAsync(AzureMountConfig config, string key, string scope)
+    {
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(key, out var cached) && now < cached.RefreshAt)
         {
             return cached.Token;
         }
 
+        var authority = config.Authority;
         var (token, expiresIn) = config.Credential switch
         {
-            WorkloadIdentityCredential wi => await FromEntraIdAsync(config, authority, scope, wi.ClientId, "client_assertion", wi.Assertion, classDescription, cancellationToken).ConfigureAwait(false),
-            ClientSecretCredential sp => await FromEntraIdAsync(config, authority, scope, sp.ClientId, "client_secret", sp.Secret, classDescription, cancellationToken).ConfigureAwait(false),
-            ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, classDescription, cancellationToken).ConfigureAwait(false),
-            PodIdentityCredential pi => await FromNmiAsync(pi, scope, classDescription, cancellationToken).ConfigureAwait(false),
+            WorkloadIdentityCredential wi => await FromEntraIdAsync(config, authority, scope, wi.ClientId, "client_assertion", wi.Assertion, CancellationToken.None).ConfigureAwait(false),
+            ClientSecretCredential sp => await FromEntraIdAsync(config, authority, scope, sp.ClientId, "client_secret", sp.Secret, CancellationToken.None).ConfigureAwait(false),
+            ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, CancellationToken.None).ConfigureAwait(false),
+            PodIdentityCredential pi => await FromNmiAsync(pi, scope, CancellationToken.None).ConfigureAwait(false),
             _ => throw new InvalidOperationException("unknown credential"),
         };
 
+        now = _time.GetUtcNow();
         var lifetime = TimeSpan.FromSeconds(Math.Max(0, expiresIn));
         var margin = lifetime / 2 < RefreshMargin ? lifetime / 2 : RefreshMargin;
         if (_cache.Count >= MaxCacheEntries)
@@ -81,7 +110,7 @@ internal sealed class AzureTokenSource
     }
 
     private async Task<(string Token, long ExpiresIn)> FromEntraIdAsync(
-        AzureMountConfig config, Uri authority, string scope, string clientId, string credentialField, string credential, string classDescription, CancellationToken cancellationToken)
+        AzureMountConfig config, Uri authority, string scope, string clientId, string credentialField, string credential, CancellationToken cancellationToken)
     {
         var endpoint = new Uri(authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
         var form = new List<KeyValuePair<string, string>>
@@ -98,19 +127,20 @@ internal sealed class AzureTokenSource
         form.Add(new(credentialField, credential));
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
         var what = $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}";
-        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(classDescription, kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
-        var body = Parse(reply, classDescription, what);
+        _metrics?.BackendCall("azure", "token");
+        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
+        var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
         {
             var codes = body?.ErrorCodes is { Count: > 0 } list ? $" (AADSTS{string.Join(", AADSTS", list)})" : string.Empty;
             var error = body?.Error is { } e && SafeCode(e) ? $", error {e}" : string.Empty;
-            throw Fail(classDescription, KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}{codes}");
+            throw Fail(KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}{codes}");
         }
 
         return (body.AccessToken, body.ExpiresIn ?? 3600);
     }
 
-    private async Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, string classDescription, CancellationToken cancellationToken)
+    private async Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, CancellationToken cancellationToken)
     {
         var query = $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}";
         if (mi.ClientId is { } id)
@@ -121,28 +151,30 @@ internal sealed class AzureTokenSource
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
-        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(classDescription, kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
-        var body = Parse(reply, classDescription, what);
+        _metrics?.BackendCall("azure", "token");
+        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
+        var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
         {
             var error = body?.Error is { } e && SafeCode(e) ? $", error {e}" : string.Empty;
-            throw Fail(classDescription, KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}");
+            throw Fail(KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}");
         }
 
         return (body.AccessToken, body.ExpiresIn ?? 3600);
     }
 
-    private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, string classDescription, CancellationToken cancellationToken)
+    private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
         var builder = new UriBuilder(_options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
         using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
-        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(classDescription, kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
+        _metrics?.BackendCall("azure", "token");
+        var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         if (reply.Status != HttpStatusCode.OK)
         {
-            throw Fail(classDescription, KindFor(reply.Status), $"{what} failed: nmi response failed with status code: {(int)reply.Status}");
+            throw Fail(KindFor(reply.Status), $"{what} failed: nmi response failed with status code: {(int)reply.Status}");
         }
 
         NmiResponse? body;
@@ -152,18 +184,18 @@ internal sealed class AzureTokenSource
         }
         catch (JsonException)
         {
-            throw Fail(classDescription, FailureKind.Unavailable, $"{what} failed: the response is not valid JSON");
+            throw Fail(FailureKind.Unavailable, $"{what} failed: the response is not valid JSON");
         }
 
         if (string.IsNullOrEmpty(body?.Token?.AccessToken) || string.IsNullOrEmpty(body.ClientId))
         {
-            throw Fail(classDescription, FailureKind.Unavailable, $"{what} failed: nmi did not return expected values in response: token and clientid");
+            throw Fail(FailureKind.Unavailable, $"{what} failed: nmi did not return expected values in response: token and clientid");
         }
 
         return (body.Token.AccessToken, body.Token.ExpiresIn ?? 3600);
     }
 
-    private static TokenResponse? Parse(AzureReply reply, string classDescription, string what)
+    private static TokenResponse? Parse(AzureReply reply, string what)
     {
         try
         {
@@ -172,7 +204,7 @@ internal sealed class AzureTokenSource
         catch (JsonException)
         {
             // The parser's message could quote the body, which may hold a token.
-            throw Fail(classDescription, reply.Status == HttpStatusCode.OK ? FailureKind.Unavailable : KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status} with a body that is not valid JSON");
+            throw Fail(reply.Status == HttpStatusCode.OK ? FailureKind.Unavailable : KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status} with a body that is not valid JSON");
         }
     }
 
@@ -189,24 +221,8 @@ internal sealed class AzureTokenSource
 
     private static bool SafeCode(string code) => code.Length <= 64 && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
 
-    private static SecretStoreException Fail(string classDescription, FailureKind kind, string detail) =>
-        new(kind, $"SecretProviderClass {classDescription}: failed to mount objects, error: failed to get key vault token: {detail}") { Reason = "AzureAuthFailed" };
-
-    private static string CacheKey(AzureMountConfig config, Uri authority, string scope)
-    {
-        var (mode, client, material) = config.Credential switch
-        {
-            WorkloadIdentityCredential wi => ("wi", wi.ClientId, wi.Assertion),
-            ClientSecretCredential sp => ("sp", sp.ClientId, sp.Secret),
-            ManagedIdentityCredential mi => ("mi", mi.ClientId ?? string.Empty, string.Empty),
-            PodIdentityCredential pi => ("nmi", string.Empty, pi.PodNamespace + "/" + pi.PodName),
-            _ => ("?", string.Empty, string.Empty),
-        };
-
-        // Only a hash of the credential is kept, so the cache never holds a second copy of it.
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
-        return string.Join('\n', mode, authority.AbsoluteUri, config.TenantId, client, scope, hash);
-    }
+    private static AzureReadException Fail(FailureKind kind, string detail) =>
+        new(kind, $"failed to get key vault token: {detail}", "AzureAuthFailed");
 
     private sealed record CachedToken(string Token, DateTimeOffset RefreshAt)
     {

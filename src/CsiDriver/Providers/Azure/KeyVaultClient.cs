@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>
-/// A small Key Vault data-plane client. Calls covered (all GET, <c>?api-version=</c> from options):
+/// A small Key Vault data-plane client. Calls covered (all GET, <c>?api-version=</c> from options), counted as
+/// backend calls <c>get_secret</c> / <c>get_key</c> / <c>get_certificate</c> / <c>list_versions</c>:
 /// <list type="bullet">
 /// <item><c>secrets/{name}/{version?}</c>, <c>keys/{name}/{version?}</c>, <c>certificates/{name}/{version?}</c></item>
 /// <item><c>{secrets|keys|certificates}/{name}/versions</c>, following <c>nextLink</c> (history mode only)</item>
@@ -18,6 +19,8 @@ namespace CsiDriver.Providers.Azure;
 /// token, the 401's <c>WWW-Authenticate: Bearer authorization=.., resource|scope=..</c> names the
 /// scope, whose host must be the vault host or a parent domain of it, then the request is replayed
 /// with a token for that scope. The learned scope is remembered per vault host.
+/// A 429 is retried as <see cref="KeyVaultThrottling"/> decides (Retry-After honoured, bounded).
+/// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
 internal sealed class KeyVaultClient
 {
@@ -26,44 +29,44 @@ internal sealed class KeyVaultClient
     private readonly AzureHttp _http;
     private readonly AzureTokenSource _tokens;
     private readonly AzureProviderOptions _options;
+    private readonly KeyVaultThrottling _throttling;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
 
-    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, ILogger logger)
+    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
         _http = http;
         _tokens = tokens;
         _options = options;
+        _time = time;
+        _throttling = new KeyVaultThrottling(options, time);
         _logger = logger;
+        _metrics = metrics;
     }
 
     private long MaxBody => (_options.MaxObjectBytes * 2) + (64 * 1024);
 
-    public Task<SecretBundle> GetSecretAsync(VaultCall call, string version, CancellationToken cancellationToken) =>
-        GetAsync(call, $"secrets/{call.Object.ObjectName}/{version}", AzureJsonContext.Default.SecretBundle, cancellationToken);
-
-    public Task<KeyBundle> GetKeyAsync(VaultCall call, string version, CancellationToken cancellationToken) =>
-        GetAsync(call, $"keys/{call.Object.ObjectName}/{version}", AzureJsonContext.Default.KeyBundle, cancellationToken);
-
-    public Task<CertificateBundle> GetCertificateAsync(VaultCall call, string version, CancellationToken cancellationToken) =>
-        GetAsync(call, $"certificates/{call.Object.ObjectName}/{version}", AzureJsonContext.Default.CertificateBundle, cancellationToken);
+    /// <summary>The JSON body of <c>GET {collection}/{name}/{version}</c> (the version may be empty: the latest).</summary>
+    public async Task<byte[]> GetObjectAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        var reply = await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/{call.ObjectVersion}", call.GetCallName, cancellationToken).ConfigureAwait(false);
+        return Ok(call, reply);
+    }
 
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        var collection = call.Object.Type switch
-        {
-            KeyVaultObjectType.Secret => "secrets",
-            KeyVaultObjectType.Key => "keys",
-            _ => "certificates",
-        };
+        const string callName = "list_versions";
         var versions = new List<(string, long)>();
         Uri? next = null;
         for (var page = 0; page < MaxPages; page++)
         {
-            var result = next is null
-                ? await GetAsync(call, $"{collection}/{call.Object.ObjectName}/versions", AzureJsonContext.Default.VersionListPage, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, AzureJsonContext.Default.VersionListPage, cancellationToken).ConfigureAwait(false);
+            var reply = next is null
+                ? await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", callName, cancellationToken).ConfigureAwait(false)
+                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
+            var result = Parse(call, Ok(call, reply), AzureJsonContext.Default.VersionListPage);
             foreach (var item in result.Value ?? [])
             {
                 if (item.Attributes is null || item.Attributes.Enabled == false || LastSegment(item.Id ?? item.Kid) is not { } version)
@@ -85,6 +88,20 @@ internal sealed class KeyVaultClient
         throw call.Fail(FailureKind.Unavailable, $"more than {MaxPages} pages of versions");
     }
 
+    /// <summary>A 200 body as <typeparamref name="T"/>; the parser's own message is never passed on (it can quote the body).</summary>
+    public static T Parse<T>(VaultCall call, byte[] body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type) ?? throw call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body");
+        }
+        catch (JsonException)
+        {
+            throw call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON");
+        }
+    }
+
     /// <summary>The version id: the last path segment of an object id.</summary>
     public static string? LastSegment(string? id)
     {
@@ -97,11 +114,10 @@ internal sealed class KeyVaultClient
         return segment.Length > 0 ? segment : null;
     }
 
-    private Task<T> GetAsync<T>(VaultCall call, string path, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
+    private Task<AzureReply> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
     {
         var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(_options.ApiVersion)}");
-        return SendAuthorizedAsync(call, uri, type, cancellationToken);
+        return SendAuthorizedAsync(call, uri, callName, cancellationToken);
     }
 
     /// <summary>nextLink must stay on the vault; it is re-based onto the transport address.</summary>
@@ -116,16 +132,15 @@ internal sealed class KeyVaultClient
         return new Uri(call.Transport, uri.PathAndQuery);
     }
 
-    private async Task<T> SendAuthorizedAsync<T>(VaultCall call, Uri uri, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
+    private async Task<AzureReply> SendAuthorizedAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
     {
         var vaultHost = call.Vault.Host;
         if (!_scopes.TryGetValue(vaultHost, out var scope))
         {
-            var probe = await SendAsync(call, uri, token: null, cancellationToken).ConfigureAwait(false);
+            var probe = await SendAsync(call, uri, token: null, callName, cancellationToken).ConfigureAwait(false);
             if (probe.Status != HttpStatusCode.Unauthorized)
             {
-                return Read(call, probe, type);
+                return probe;
             }
 
             scope = ScopeFromChallenge(call, probe) ?? throw call.Fail(FailureKind.PermissionDenied, "RESPONSE 401: Key Vault sent no Bearer challenge (WWW-Authenticate)");
@@ -133,36 +148,51 @@ internal sealed class KeyVaultClient
             AzureLog.ChallengeScope(_logger, vaultHost, scope);
         }
 
-        var token = await _tokens.GetTokenAsync(call.Config, scope, call.ClassDescription, cancellationToken).ConfigureAwait(false);
-        var reply = await SendAsync(call, uri, token, cancellationToken).ConfigureAwait(false);
+        var token = await _tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
         if (reply.Status == HttpStatusCode.Unauthorized && ScopeFromChallenge(call, reply) is { } challenged && challenged != scope)
         {
             // The vault moved to another scope (e.g. a cloud change behind a private endpoint): follow once.
             _scopes[vaultHost] = challenged;
-            token = await _tokens.GetTokenAsync(call.Config, challenged, call.ClassDescription, cancellationToken).ConfigureAwait(false);
-            reply = await SendAsync(call, uri, token, cancellationToken).ConfigureAwait(false);
+            token = await _tokens.GetTokenAsync(call.Config, challenged, cancellationToken).ConfigureAwait(false);
+            reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
         }
 
-        return Read(call, reply, type);
+        return reply;
     }
 
-    private Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, CancellationToken cancellationToken)
+    /// <summary>One request, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
+    private async Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (token is not null)
+        for (var attempt = 1; ; attempt++)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+            _metrics?.BackendCall("azure", callName);
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
 
-        return SendAndDisposeAsync(request, call, cancellationToken);
-    }
+            AzureReply reply;
+            using (request)
+            {
+                reply = await _http.SendAsync(request, MaxBody, call.Fail, cancellationToken).ConfigureAwait(false);
+            }
 
-    private async Task<AzureReply> SendAndDisposeAsync(HttpRequestMessage request, VaultCall call, CancellationToken cancellationToken)
-    {
-        using (request)
-        {
-            return await _http.SendAsync(request, MaxBody, call.Fail, cancellationToken).ConfigureAwait(false);
+            if (reply.Status != HttpStatusCode.TooManyRequests)
+            {
+                return reply;
+            }
+
+            var decision = _throttling.Decide(reply, attempt);
+            if (decision.Delay is not { } delay)
+            {
+                return reply with { Note = decision.GaveUp };
+            }
+
+            AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -219,20 +249,12 @@ internal sealed class KeyVaultClient
         return values;
     }
 
-    private static T Read<T>(VaultCall call, AzureReply reply, JsonTypeInfo<T> type)
-        where T : class
+    /// <summary>The body of a 200; anything else becomes the upstream-shaped error for its status.</summary>
+    private static byte[] Ok(VaultCall call, AzureReply reply)
     {
         if (reply.Status == HttpStatusCode.OK)
         {
-            try
-            {
-                return JsonSerializer.Deserialize(reply.Body, type) ?? throw call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body");
-            }
-            catch (JsonException)
-            {
-                // JsonException text can quote the body, i.e. the secret.
-                throw call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON");
-            }
+            return reply.Body;
         }
 
         string? code = null, inner = null;
@@ -252,6 +274,11 @@ internal sealed class KeyVaultClient
         if (reply.Status == HttpStatusCode.TooManyRequests && reply.Headers.RetryAfter?.Delta is { } delta)
         {
             detail += $", retry after {delta.TotalSeconds:0}s";
+        }
+
+        if (reply.Note is { } note)
+        {
+            detail += $" ({note})";
         }
 
         var kind = status switch
@@ -280,12 +307,27 @@ internal sealed class KeyVaultClient
         code is { Length: > 0 and <= 64 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? code : null;
 }
 
-/// <summary>One object fetch's context: the vault's own URI, where requests go, and how errors read.</summary>
-internal sealed record VaultCall(AzureMountConfig Config, Uri Vault, Uri Transport, KeyVaultObjectSpec Object, string ObjectVersion, string ClassDescription)
+/// <summary>
+/// One object read's context: the vault's own URI, where requests go, and the object. It names no class:
+/// several volumes may share the read, and each builds its own message from the <see cref="AzureReadException"/>.
+/// </summary>
+internal sealed record VaultCall(AzureMountConfig Config, Uri Vault, Uri Transport, KeyVaultObjectSpec Object, string ObjectVersion)
 {
-    public SecretStoreException Fail(FailureKind kind, string detail) =>
-        new(kind, $"SecretProviderClass {ClassDescription}: failed to mount objects, error: failed to get objectType:{Object.TypeName}, objectName:{Object.ObjectName}, objectVersion:{ObjectVersion}: {detail}")
-        {
-            Reason = kind == FailureKind.NotFound ? "AzureObjectNotFound" : "AzureKeyVaultError",
-        };
+    public string Collection => Object.Type switch
+    {
+        KeyVaultObjectType.Secret => "secrets",
+        KeyVaultObjectType.Key => "keys",
+        _ => "certificates",
+    };
+
+    /// <summary>The backend-call metric name of a GET of this object.</summary>
+    public string GetCallName => Object.Type switch
+    {
+        KeyVaultObjectType.Secret => "get_secret",
+        KeyVaultObjectType.Key => "get_key",
+        _ => "get_certificate",
+    };
+
+    public AzureReadException Fail(FailureKind kind, string detail) =>
+        new(kind, $"failed to get objectType:{Object.TypeName}, objectName:{Object.ObjectName}, objectVersion:{ObjectVersion}: {detail}", kind == FailureKind.NotFound ? "AzureObjectNotFound" : "AzureKeyVaultError");
 }

@@ -73,16 +73,91 @@ public sealed class AzureAuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Fetch_NewPodToken_ExchangedAgainNotReusedFromCache()
+    public async Task Fetch_SameServiceAccountNewPodToken_AadTokenReusedWithinLifetime()
+    {
+        _fake.AddSecret("a", "1");
+        var metrics = Metrics();
+        using var provider = Provider(_fake, metrics: metrics);
+        _fake.Federate(WorkloadClient, "eyJ.second-pod-token.sig");
+
+        await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret"))), CancellationToken.None);
+        await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")), TokensJson("eyJ.second-pod-token.sig"), podName: "app-1"), CancellationToken.None);
+
+        _fake.TokenForms.Select(f => f["client_assertion"]).Should().Equal([PodToken], "the federated credential trusts the service account, which both pods run as");
+        metrics.Calls("token").Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Fetch_OtherServiceAccountSameClient_ExchangesItsOwnAssertion()
     {
         _fake.AddSecret("a", "1");
         using var provider = Provider(_fake);
         await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret"))), CancellationToken.None);
-        _fake.FederatedClients[WorkloadClient] = "eyJ.second-pod-token.sig";
 
-        await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")), TokensJson("eyJ.second-pod-token.sig")), CancellationToken.None);
+        // No federated credential for this service account: Entra ID refuses it, and no cached token stands in.
+        var act = () => provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")), TokensJson("eyJ.other-sa-token.sig"), serviceAccount: "other"), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Kind.Should().Be(FailureKind.PermissionDenied);
+        ex.Message.Should().Contain("AADSTS700213");
+        ex.ShouldBeClean(_fake, "eyJ.other-sa-token.sig");
+        _fake.TokenForms.Select(f => f["client_assertion"]).Should().Equal(PodToken, "eyJ.other-sa-token.sig");
+    }
+
+    [Fact]
+    public async Task Fetch_NoServiceAccountName_EachPodTokenExchanged()
+    {
+        _fake.AddSecret("a", "1");
+        _fake.Federate(WorkloadClient, "eyJ.second-pod-token.sig");
+        using var provider = Provider(_fake);
+
+        await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")), serviceAccount: string.Empty), CancellationToken.None);
+        await provider.FetchAsync(Request(WorkloadParameters(Objects("objectName: a\nobjectType: secret")), TokensJson("eyJ.second-pod-token.sig"), serviceAccount: string.Empty), CancellationToken.None);
 
         _fake.TokenForms.Select(f => f["client_assertion"]).Should().Equal(PodToken, "eyJ.second-pod-token.sig");
+    }
+
+    [Fact]
+    public async Task Fetch_ClientSecretSameClientOtherSecret_NotServedTheCachedToken()
+    {
+        _fake.AddSecret("a", "1");
+        using var provider = Provider(_fake);
+        var parameters = new Dictionary<string, string> { ["keyvaultName"] = FakeAzure.VaultName, ["tenantID"] = FakeAzure.Tenant, ["objects"] = Objects("objectName: a\nobjectType: secret") };
+        await provider.FetchAsync(Request(parameters, secrets: new() { ["clientid"] = SpClient, ["clientsecret"] = SpSecret }), CancellationToken.None);
+
+        var act = () => provider.FetchAsync(Request(parameters, secrets: new() { ["clientid"] = SpClient, ["clientsecret"] = "guessed-secret-value" }, className: "intruder"), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Kind.Should().Be(FailureKind.PermissionDenied);
+        ex.Message.Should().Contain("default/intruder").And.Contain("AADSTS7000215").And.NotContain("guessed-secret-value");
+        _fake.TokenForms.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Fetch_ManyVolumesOfOneServiceAccountAtOnce_OneTokenCall()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            _fake.AddSecret($"s{i}", $"v{i}");
+        }
+
+        var metrics = Metrics();
+        var time = new ManualTime();
+        using var fresh = Provider(_fake, time, metrics: metrics);
+        var fetches = Enumerable.Range(0, 8).Select(i =>
+        {
+            var token = $"eyJ.pod-{i}.sig";
+            _fake.Federate(WorkloadClient, token);
+            var objects = Objects(Enumerable.Range(0, 4).Select(n => $"objectName: s{n}\nobjectType: secret").ToArray());
+            return fresh.FetchAsync(Request(WorkloadParameters(objects), TokensJson(token), podName: $"pod-{i}"), CancellationToken.None);
+        }).ToList();
+
+        await Task.WhenAll(fetches);
+
+        metrics.Calls("token").Should().Be(1, "eight concurrent fetches of one service account share one token call");
+        time.Advance(TimeSpan.FromMinutes(56));
+        await fresh.FetchAsync(Request(WorkloadParameters(Objects("objectName: s0\nobjectType: secret")), TokensJson("eyJ.pod-0.sig"), podName: "pod-0"), CancellationToken.None);
+        metrics.Calls("token").Should().Be(2, "a token is fetched again near the end of its lifetime");
     }
 
     [Fact]

@@ -271,7 +271,6 @@ public sealed class AzureContentTests : IAsyncLifetime
     [Theory]
     [InlineData("missing", FailureKind.NotFound, "RESPONSE 404: 404 Not Found, ERROR CODE: SecretNotFound")]
     [InlineData("denied", FailureKind.PermissionDenied, "RESPONSE 403: 403 Forbidden, ERROR CODE: Forbidden (ForbiddenByRbac)")]
-    [InlineData("throttled", FailureKind.Unavailable, "RESPONSE 429: 429 Too Many Requests, ERROR CODE: Throttled, retry after 7s")]
     [InlineData("broken", FailureKind.Unavailable, "RESPONSE 502")]
     public async Task Fetch_KeyVaultErrors_UpstreamShapedMessageAndKind(string name, FailureKind kind, string expected)
     {

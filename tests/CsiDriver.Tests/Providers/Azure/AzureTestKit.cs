@@ -1,7 +1,9 @@
+using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Azure;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
+using CsiDriver.State;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Azure;
@@ -34,10 +36,21 @@ internal static class AzureTestKit
         RequestTimeout = TimeSpan.FromSeconds(20),
     };
 
-    public static AzureProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null)
+    public static AzureProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null, DriverMetrics? metrics = null)
     {
         var options = Options(fake);
-        return new AzureProvider(tweak is null ? options : tweak(options), time ?? TimeProvider.System, NullLogger<AzureProvider>.Instance);
+        return new AzureProvider(tweak is null ? options : tweak(options), time ?? TimeProvider.System, NullLogger<AzureProvider>.Instance, metrics);
+    }
+
+    /// <summary>The driver's metrics on a registry of their own (no volumes).</summary>
+    public static DriverMetrics Metrics() => new(new MetricsRegistry(), new NoVolumes());
+
+    /// <summary>The value of <c>csi_secrets_store_backend_calls_total{provider="azure",call=..}</c>, 0 when absent.</summary>
+    public static long Calls(this DriverMetrics metrics, string call)
+    {
+        var prefix = $"csi_secrets_store_backend_calls_total{{provider=\"azure\",call=\"{call}\"}} ";
+        var line = metrics.Registry.Render().Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Workload identity parameters for <paramref name="objects"/> (an upstream <c>array:</c> block).</summary>
@@ -59,24 +72,31 @@ internal static class AzureTestKit
         Dictionary<string, string> parameters,
         string? tokensJson = "default",
         Dictionary<string, string>? secrets = null,
-        string podName = "app-0")
+        string podName = "app-0",
+        string serviceAccount = "workload",
+        string className = "azure-kv",
+        IReadOnlyList<ObjectVersion>? current = null,
+        IFetchScope? scope = null)
     {
         var tokens = ServiceAccountTokens.Parse(tokensJson == "default" ? TokensJson() : tokensJson);
         var attributes = new Dictionary<string, string>(parameters)
         {
-            ["secretProviderClass"] = "azure-kv",
+            ["secretProviderClass"] = className,
             ["csi.storage.k8s.io/pod.name"] = podName,
             ["csi.storage.k8s.io/pod.namespace"] = "default",
-            ["csi.storage.k8s.io/serviceAccount.name"] = "workload",
+            ["csi.storage.k8s.io/serviceAccount.name"] = serviceAccount,
         };
         return new ProviderRequest(
-            new SecretProviderClass { Name = "azure-kv", Namespace = "default", Provider = "azure", Parameters = parameters },
+            new SecretProviderClass { Name = className, Namespace = "default", Provider = "azure", Parameters = parameters },
             attributes,
-            new PodIdentity(podName, "default", "uid-1", "workload", tokens),
+            new PodIdentity(podName, "default", "uid-1", serviceAccount, tokens),
             secrets ?? new Dictionary<string, string>(),
             (UnixFileMode)Convert.ToInt32("644", 8),
-            [],
-            "/tmp/unused");
+            current ?? [],
+            "/tmp/unused")
+        {
+            FetchScope = scope,
+        };
     }
 
     /// <summary>The message names the class and carries no credential or issued token.</summary>
@@ -97,4 +117,22 @@ internal static class AzureTestKit
 
     public static string Text(this ProviderResult result, string path) =>
         System.Text.Encoding.UTF8.GetString(result.Files.Single(f => f.Path == path).Contents.Span);
+}
+
+/// <summary>An empty volume registry, for metrics built outside the driver.</summary>
+internal sealed class NoVolumes : IVolumeRegistry
+{
+    public IReadOnlyCollection<VolumeRecord> All => [];
+
+    public VolumeRecord? Get(string volumeId) => null;
+
+    public VolumeRecord? FindByTarget(string targetPath) => null;
+
+    public void Save(VolumeRecord record)
+    {
+    }
+
+    public void Remove(string volumeId)
+    {
+    }
 }

@@ -27,7 +27,10 @@ internal sealed class FakeAzure : IAsyncDisposable
     public const string ApiVersion = "7.4";
 
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, string> _issued = new();
+    private readonly ConcurrentDictionary<string, (string Scope, string Identity)> _issued = new();
+    private readonly ConcurrentDictionary<(string Client, string Assertion), bool> _federations = new();
+    private readonly ConcurrentDictionary<(string Identity, string Name), bool> _denied = new();
+    private int _throttle;
     private readonly ConcurrentDictionary<string, List<StoredVersion>> _objects = new();
     private int _created = 1_600_000_000;
 
@@ -65,6 +68,24 @@ internal sealed class FakeAzure : IAsyncDisposable
 
     /// <summary>Requests that reached Key Vault with or without a token.</summary>
     public ConcurrentQueue<(string PathAndQuery, bool Authorized)> VaultRequests { get; } = new();
+
+    /// <summary>Authorised object requests (GETs and version listings), by the identity the token was issued to.</summary>
+    public ConcurrentQueue<(string Identity, string Path)> VaultReads { get; } = new();
+
+    /// <summary>The Retry-After header of throttled answers; null sends none.</summary>
+    public string? ThrottleRetryAfter { get; set; } = "7";
+
+    /// <summary>Authorised object reads by <paramref name="identity"/> (e.g. <c>aad:&lt;client&gt;</c>) of <paramref name="path"/>.</summary>
+    public int Reads(string identity, string path) => VaultReads.Count(r => r.Identity == identity && r.Path == path);
+
+    /// <summary>Entra ID also accepts <paramref name="assertion"/> for <paramref name="client"/> (another pod of a federated service account).</summary>
+    public void Federate(string client, string assertion) => _federations[(client, assertion)] = true;
+
+    /// <summary>Key Vault refuses <paramref name="identity"/> access to objects named <paramref name="name"/> (403 ForbiddenByRbac).</summary>
+    public void Deny(string identity, string name) => _denied[(identity, name)] = true;
+
+    /// <summary>The next <paramref name="count"/> authorised object requests answer 429 (Retry-After: <see cref="ThrottleRetryAfter"/>).</summary>
+    public void Throttle(int count) => Volatile.Write(ref _throttle, count);
 
     public static async Task<FakeAzure> StartAsync()
     {
@@ -193,7 +214,7 @@ internal sealed class FakeAzure : IAsyncDisposable
         if (form.ContainsKey("client_assertion"))
         {
             ok = Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
-                 FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion");
+                 ((FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion")) || _federations.ContainsKey((client, Get("client_assertion"))));
         }
         else
         {
@@ -283,9 +304,21 @@ internal sealed class FakeAzure : IAsyncDisposable
             return;
         }
 
-        if (RejectTokens || !_issued.TryGetValue(authorization["Bearer ".Length..], out var scope) || scope != ChallengeResource + "/.default")
+        if (RejectTokens || !_issued.TryGetValue(authorization["Bearer ".Length..], out var issued) || issued.Scope != ChallengeResource + "/.default")
         {
             await Challenge(context, "AKV10022: Invalid audience.");
+            return;
+        }
+
+        VaultReads.Enqueue((issued.Identity, path));
+        if (TakeThrottle())
+        {
+            if (ThrottleRetryAfter is not null)
+            {
+                context.Response.Headers.RetryAfter = ThrottleRetryAfter;
+            }
+
+            await VaultError(context, 429, "Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
             return;
         }
 
@@ -298,16 +331,9 @@ internal sealed class FakeAzure : IAsyncDisposable
 
         var (collection, name) = (segments[0], segments[1]);
         var notFound = collection switch { "secrets" => "SecretNotFound", "keys" => "KeyNotFound", _ => "CertificateNotFound" };
-        if (name == "denied")
+        if (name == "denied" || _denied.ContainsKey((issued.Identity, name)))
         {
             await VaultError(context, 403, "Forbidden", "Caller is not authorized to perform action on resource.", "ForbiddenByRbac");
-            return;
-        }
-
-        if (name == "throttled")
-        {
-            context.Response.Headers.RetryAfter = "7";
-            await VaultError(context, 429, "Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
             return;
         }
 
@@ -355,6 +381,23 @@ internal sealed class FakeAzure : IAsyncDisposable
         await Json(context, 200, stored.Body.DeepClone());
     }
 
+    private bool TakeThrottle()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _throttle);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _throttle, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
     private async Task ListVersions(HttpContext context, string collection, string name, List<StoredVersion> versions)
     {
         var skip = int.TryParse(context.Request.Query["$skiptoken"], out var s) ? s : 0;
@@ -383,7 +426,7 @@ internal sealed class FakeAzure : IAsyncDisposable
     private string Issue(string identity, string scope)
     {
         var token = "eyJ0eXAiOiJKV1QifQ.fake-access-token." + Guid.NewGuid().ToString("N");
-        _issued[token] = scope;
+        _issued[token] = (scope, identity);
         Log.Enqueue($"issued {identity} {scope}");
         return token;
     }
