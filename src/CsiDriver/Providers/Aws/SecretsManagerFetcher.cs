@@ -105,7 +105,7 @@ internal sealed class SecretsManagerFetcher
         var reads = await AwsSharedReads.ReadAsync(
             scope,
             pending,
-            request => ScopeKey(identity, $"secret-value|{region}|{request.SecretId}|{request.VersionId}|{request.VersionStage}"),
+            request => ScopeKey(identity, $"secret-value|{region}|{request.KeyText()}"),
             (claimed, ct) => ReadAsync(endpoint, identity, claimed, ct),
             cancellationToken).ConfigureAwait(false);
         foreach (var request in pending)
@@ -218,7 +218,13 @@ internal sealed class SecretsManagerFetcher
 
     private static FetchKey ScopeKey(AwsIdentity identity, string what) => new("aws", identity.ReadIdentity, what);
 
-    private sealed record Request(string SecretId, string? VersionId, string? VersionStage);
+    private sealed record Request(string SecretId, string? VersionId, string? VersionStage)
+    {
+        /// <summary>Unambiguous whatever the names contain, so two different requests never share a scope entry.</summary>
+        public string KeyText() => $"{Part(SecretId)}{Part(VersionId)}{Part(VersionStage)}";
+
+        private static string Part(string? value) => value is null ? "-|" : $"{value.Length}:{value}|";
+    }
 }
 
 /// <summary>An object over the size limit; reported as TooLarge, never retried in another region.</summary>

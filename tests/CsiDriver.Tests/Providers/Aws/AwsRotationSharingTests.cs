@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CsiDriver.Providers;
 using CsiDriver.Publishing;
+using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Providers.Aws;
 
@@ -388,6 +389,30 @@ public sealed class AwsRotationSharingTests
         results[1].Error!.Message.Should().StartWith("SecretProviderClass app/beta: cannot get AWS credentials");
         results.Should().AllSatisfy(r => r.Error!.Message.Should().NotContain(AwsTestContext.StsToken));
         aws.Server.Calls("STS.AssumeRoleWithWebIdentity").Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Pass_VolumeCancelledWhileAnotherReadsForIt_StopsWaitingAndTheReadServesTheOthers()
+    {
+        await using var aws = await AwsTestContext.StartAsync();
+        aws.Server.PutSecret(Region, "db", text: "db-value");
+        var parameters = AwsTestContext.Params("- {objectName: db, objectType: secretsmanager}");
+        using var scope = new FetchScope();
+        ProviderRequest For(string uid) => AwsTestContext.Request(parameters, podUid: uid) with { FetchScope = scope };
+        aws.Server.Hold();
+        var reader = aws.Provider.FetchAsync(For("uid-1"), CancellationToken.None);
+        await Eventually.TrueAsync(() => aws.Server.Held == 1, because: "the shared read to reach AWS and hang there");
+
+        using var cancel = new CancellationTokenSource();
+        var waiter = aws.Provider.FetchAsync(For("uid-2"), cancel.Token);
+        await cancel.CancelAsync();
+        await FluentActions.Awaiting(() => waiter).Should().ThrowAsync<OperationCanceledException>();
+        var late = aws.Provider.FetchAsync(For("uid-3"), CancellationToken.None);
+        aws.Server.Release();
+
+        (await reader).Text("db").Should().Be("db-value");
+        (await late).Text("db").Should().Be("db-value");
+        aws.Server.ValueReads(RoleA, "db").Should().Be(1);
     }
 
     [Fact]

@@ -55,6 +55,23 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public void ThrottleNext(int calls) => Volatile.Write(ref _throttleNext, calls);
 
     private int _throttleNext;
+    private TaskCompletionSource _open = Opened();
+    private int _held;
+
+    /// <summary>Secrets Manager / SSM requests wait (after being counted) until <see cref="Release"/>.</summary>
+    public void Hold() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _open.TrySetResult();
+
+    /// <summary>Requests waiting in <see cref="Hold"/> now.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    private static TaskCompletionSource Opened()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
 
     /// <summary>The Pod Identity agent's accepted token.</summary>
     public string? PodIdentityToken { get; set; }
@@ -188,6 +205,16 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
         var target = request.Headers["X-Amz-Target"].ToString();
         Count(target);
+        Interlocked.Increment(ref _held);
+        try
+        {
+            await _open.Task.WaitAsync(context.RequestAborted);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _held);
+        }
+
         var (principal, region, failure) = Authenticate(request, body);
         if (failure is not null)
         {
