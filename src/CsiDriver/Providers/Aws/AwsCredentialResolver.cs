@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +11,8 @@ namespace CsiDriver.Providers.Aws;
 /// Credentials of the pod, never of the driver: static keys from <c>nodePublishSecretRef</c>
 /// (development), EKS Pod Identity (<c>usePodIdentity</c>), or IRSA (the ServiceAccount's
 /// <c>eks.amazonaws.com/role-arn</c> assumed with the pod's <c>sts.amazonaws.com</c> token).
-/// Temporary credentials are cached per (role, pod) until shortly before they expire.
+/// Temporary credentials are cached per pod until shortly before they expire; in a rotation pass, per service
+/// account (see <see cref="CachedAsync"/>).
 /// </summary>
 internal sealed class AwsCredentialResolver
 {
@@ -32,6 +35,7 @@ internal sealed class AwsCredentialResolver
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, AwsCredentials> _cache = new(StringComparer.Ordinal);
+    private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
 
     public AwsCredentialResolver(
         AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
@@ -49,11 +53,13 @@ internal sealed class AwsCredentialResolver
         ProviderRequest request, bool usePodIdentity, string preferredAddressType, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid, CancellationToken cancellationToken)
     {
         var pod = request.Pod;
+        var scope = request.FetchScope;
         if (Find(request.Secrets, AccessKeyIdKeys) is { } keyId)
         {
             var secret = Find(request.Secrets, SecretAccessKeyKeys)
                 ?? throw invalid($"nodePublishSecretRef has {AccessKeyIdKeys[0]} but no {SecretAccessKeyKeys[0]}");
-            return new AwsIdentity($"static:{keyId}", $"static:{keyId}|{pod.Namespace}/{pod.Uid}", new AwsCredentials(keyId, secret, Find(request.Secrets, SessionTokenKeys), null));
+            var sessionToken = Find(request.Secrets, SessionTokenKeys);
+            return new AwsIdentity($"static:{keyId}", $"static:{keyId}:{KeyDigest(secret, sessionToken)}", new AwsCredentials(keyId, secret, sessionToken, null));
         }
 
         if (!pod.Tokens.Audiences.Any())
@@ -68,15 +74,15 @@ internal sealed class AwsCredentialResolver
                 throw invalid($"Pod Identity token extraction failed: token for audience \"{PodIdentityAudience}\" not found - ensure tokenRequests in the CSIDriver spec includes audience \"{PodIdentityAudience}\"");
             }
 
+            // The agent maps (namespace, service account) to a role: that is the identity.
             var principal = $"pod-identity:{pod.Namespace}/{pod.ServiceAccountName}";
-            var cacheKey = $"{principal}|{pod.Uid}";
-            var credentials = await CachedAsync(cacheKey, async () =>
+            var credentials = await CachedAsync($"{principal}|{pod.Uid}", principal, scope, pod, async ct =>
             {
-                var fresh = await _podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, cancellationToken).ConfigureAwait(false);
+                var fresh = await _podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
                 AwsLog.PodIdentityCredentials(_logger, pod.Namespace, pod.Name, fresh.Expiration);
                 return fresh;
-            }).ConfigureAwait(false);
-            return new AwsIdentity(principal, cacheKey, credentials);
+            }, cancellationToken).ConfigureAwait(false);
+            return new AwsIdentity(principal, principal, credentials);
         }
 
         if (!pod.Tokens.TryGet(IrsaAudience, out var token))
@@ -84,16 +90,42 @@ internal sealed class AwsCredentialResolver
             throw invalid($"IRSA token extraction failed: token for audience \"{IrsaAudience}\" not found - ensure tokenRequests in the CSIDriver spec includes audience \"{IrsaAudience}\"");
         }
 
-        var annotations = await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
+        var annotations = await AnnotationsAsync(pod, scope, cancellationToken).ConfigureAwait(false);
         if (!annotations.TryGetValue(RoleArnAnnotation, out var roleArn) || string.IsNullOrWhiteSpace(roleArn))
         {
             throw invalid($"An IAM role must be associated with service account {pod.ServiceAccountName} (namespace: {pod.Namespace})");
         }
 
         roleArn = roleArn.Trim();
-        var irsaCacheKey = $"irsa:{roleArn}|{pod.Namespace}/{pod.ServiceAccountName}/{pod.Uid}";
-        var assumed = await CachedAsync(irsaCacheKey, () => AssumeRoleAsync(roleArn, token.Token, pod, regions, cancellationToken)).ConfigureAwait(false);
-        return new AwsIdentity($"irsa:{roleArn}", irsaCacheKey, assumed);
+
+        // STS decides per service account whether it may assume the role (the trust policy names the token's
+        // subject), so credentials are shared per (role, service account); once assumed, AWS authorises the role,
+        // so reads are shared per role.
+        var assumer = $"irsa:{roleArn}|{pod.Namespace}/{pod.ServiceAccountName}";
+        var assumed = await CachedAsync($"{assumer}/{pod.Uid}", assumer, scope, pod, ct => AssumeRoleAsync(roleArn, token.Token, pod, regions, ct), cancellationToken).ConfigureAwait(false);
+        return new AwsIdentity($"irsa:{roleArn}", $"irsa:{roleArn}", assumed);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> AnnotationsAsync(PodIdentity pod, IFetchScope? scope, CancellationToken cancellationToken)
+    {
+        if (scope is null)
+        {
+            return await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Read as the driver, so one read serves every pod of the service account in the pass.
+        var read = await scope.GetOrAddAsync(new FetchKey("aws", "driver", $"serviceaccount|{pod.Namespace}|{pod.ServiceAccountName}"), async ct =>
+        {
+            try
+            {
+                return new AnnotationsRead(await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
+            }
+            catch (SecretStoreException ex)
+            {
+                return new AnnotationsRead(null, ex);
+            }
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return read.Annotations ?? throw new SecretStoreException(read.Error!.Kind, read.Error.Message, read.Error) { Reason = read.Error.Reason };
     }
 
     private async Task<AwsCredentials> AssumeRoleAsync(string roleArn, string token, PodIdentity pod, IReadOnlyList<string> regions, CancellationToken cancellationToken)
@@ -116,15 +148,43 @@ internal sealed class AwsCredentialResolver
         }
     }
 
-    private async Task<AwsCredentials> CachedAsync(string key, Func<Task<AwsCredentials>> fetch)
+    /// <summary>
+    /// The pod's own credentials while fresh. A first publish gets credentials with its own token: it is the
+    /// service's decision, not ours, whether a new pod may have them. In a rotation pass (<paramref name="scope"/>
+    /// set) every pod already proved itself that way, so a pod whose credentials went stale takes the fresh ones
+    /// another pod of the same <paramref name="sharedKey"/> obtained, or obtains them once for all of them.
+    /// </summary>
+    private async Task<AwsCredentials> CachedAsync(
+        string podKey, string sharedKey, IFetchScope? scope, PodIdentity pod, Func<CancellationToken, Task<AwsCredentials>> fetch, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && Fresh(cached, now))
+        if (_cache.TryGetValue(podKey, out var cached) && Fresh(cached, now))
         {
             return cached;
         }
 
-        var fresh = await fetch().ConfigureAwait(false);
+        AwsCredentials fresh;
+        if (scope is null)
+        {
+            fresh = await fetch(cancellationToken).ConfigureAwait(false);
+        }
+        else if (_cache.TryGetValue(sharedKey, out var shared) && Fresh(shared, now))
+        {
+            AwsLog.CredentialsShared(_logger, sharedKey, pod.Namespace, pod.Name);
+            fresh = shared;
+        }
+        else
+        {
+            fresh = await scope.GetOrAddAsync(new FetchKey("aws", sharedKey, "credentials"), fetch).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Remember(podKey, fresh, now);
+        Remember(sharedKey, fresh, now);
+        return fresh;
+    }
+
+    private void Remember(string key, AwsCredentials credentials, DateTimeOffset now)
+    {
         if (_cache.Count >= MaxCachedCredentials)
         {
             foreach (var (staleKey, stale) in _cache)
@@ -136,13 +196,15 @@ internal sealed class AwsCredentialResolver
             }
         }
 
-        if (_cache.Count < MaxCachedCredentials)
+        if (_cache.Count < MaxCachedCredentials || _cache.ContainsKey(key))
         {
-            _cache[key] = fresh;
+            _cache[key] = credentials;
         }
-
-        return fresh;
     }
+
+    /// <summary>Tells static key pairs with the same key id apart; keyed per process, so it says nothing about the key outside it.</summary>
+    private string KeyDigest(string secretAccessKey, string? sessionToken) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey, Encoding.UTF8.GetBytes(secretAccessKey + "\n" + sessionToken)))[..32];
 
     private bool Fresh(AwsCredentials credentials, DateTimeOffset now) =>
         credentials.Expiration is { } expires && expires - _options.CredentialRefreshMargin > now;
@@ -159,4 +221,6 @@ internal sealed class AwsCredentialResolver
 
         return null;
     }
+
+    private sealed record AnnotationsRead(IReadOnlyDictionary<string, string>? Annotations, SecretStoreException? Error);
 }

@@ -8,7 +8,8 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// The AWS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target</c>, SigV4-signed, errors from
-/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors.
+/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors. Each attempt counts as backend
+/// call <c>call</c> (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
 internal sealed class AwsJsonClient
@@ -20,9 +21,11 @@ internal sealed class AwsJsonClient
     private readonly AwsRetryPolicy _retry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger)
+    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
+        _metrics = metrics;
         _http = http;
         _options = options;
         _retry = retry;
@@ -33,6 +36,7 @@ internal sealed class AwsJsonClient
     public Task<TResponse> InvokeAsync<TRequest, TResponse>(
         AwsEndpoint endpoint,
         string target,
+        string call,
         TRequest request,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
@@ -42,14 +46,16 @@ internal sealed class AwsJsonClient
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
         var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
         return _retry.ExecuteAsync(
-            ct => AttemptAsync(endpoint, target, operation, body, responseType, credentials, ct),
+            ct => AttemptAsync(endpoint, target, call, operation, body, responseType, credentials, ct),
             (ex, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds),
             cancellationToken);
     }
 
     private async Task<TResponse> AttemptAsync<TResponse>(
-        AwsEndpoint endpoint, string target, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
+        AwsEndpoint endpoint, string target, string call, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
     {
+        // Every attempt is a call AWS counts (and throttles), so retries count too.
+        _metrics?.BackendCall("aws", call);
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
         message.Content = new ByteArrayContent(body);
         message.Content.Headers.ContentType = JsonContentType;

@@ -31,4 +31,7 @@ internal static partial class AwsLog
 
     [LoggerMessage(458, LogLevel.Debug, "Got Pod Identity credentials for pod {Namespace}/{Pod} (expires {Expiration:O})")]
     public static partial void PodIdentityCredentials(ILogger logger, string @namespace, string pod, DateTimeOffset? expiration);
+
+    [LoggerMessage(459, LogLevel.Debug, "Pod {Namespace}/{Pod}: credentials of {Identity} obtained earlier by another pod of the same service account reused in this rotation pass")]
+    public static partial void CredentialsShared(ILogger logger, string identity, string @namespace, string pod);
 }

@@ -8,7 +8,9 @@ namespace CsiDriver.Providers.Aws;
 /// AWS Secrets Manager and SSM Parameter Store (<c>provider: aws</c>), accepting the
 /// aws/secrets-store-csi-driver-provider-aws parameters unchanged: region, failoverRegion,
 /// pathTranslation, usePodIdentity, preferredAddressType, objects. Authenticates as the pod
-/// (IRSA, EKS Pod Identity, or static keys from nodePublishSecretRef). See docs/providers/aws.md.
+/// (IRSA, EKS Pod Identity, or static keys from nodePublishSecretRef). In a rotation pass, reads and credentials
+/// are shared between volumes of the same identity (<see cref="IFetchScope"/>); every HTTP call is counted as a
+/// backend call. See docs/providers/aws.md ("Rotation cost").
 /// </summary>
 internal sealed class AwsProvider : IProvider
 {
@@ -19,17 +21,20 @@ internal sealed class AwsProvider : IProvider
     private readonly AwsProviderOptions _options;
     private readonly ILogger _logger;
 
-    public AwsProvider(AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger)
+    public AwsProvider(
+        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger, Observability.DriverMetrics? metrics = null)
     {
         _options = options;
         _logger = logger;
         var retry = new AwsRetryPolicy(options, time, random);
         var endpoints = new AwsEndpoints(options);
-        var json = new AwsJsonClient(http, options, retry, time, logger);
-        _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options), logger);
-        _credentials = new AwsCredentialResolver(options, serviceAccounts, new StsClient(http, options, retry, logger), new PodIdentityAgentClient(http, options, retry, logger), endpoints, time, logger);
-        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, new VersionedValueCache(options.ValueCacheBytes), options, logger);
-        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, options);
+        var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
+        var cache = new VersionedValueCache(options.ValueCacheBytes);
+        _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options, metrics), logger);
+        _credentials = new AwsCredentialResolver(
+            options, serviceAccounts, new StsClient(http, options, retry, logger, metrics), new PodIdentityAgentClient(http, options, retry, logger, metrics), endpoints, time, logger);
+        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, cache, options, logger);
+        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, cache, options);
     }
 
     public string Name => "aws";
@@ -82,13 +87,13 @@ internal sealed class AwsProvider : IProvider
             if (secretObjects.Count > 0)
             {
                 fetched.AddRange(await WithFailoverAsync(
-                    regions, description, "secret", secretObjects, (region, failover) => _secrets.FetchAsync(secretObjects, region, failover, identity, current, description, cancellationToken)).ConfigureAwait(false));
+                    regions, description, "secret", secretObjects, (region, failover) => _secrets.FetchAsync(secretObjects, region, failover, identity, current, description, request.FetchScope, cancellationToken)).ConfigureAwait(false));
             }
 
             if (parameterObjects.Count > 0)
             {
                 fetched.AddRange(await WithFailoverAsync(
-                    regions, description, "parameters", parameterObjects, (region, failover) => _parameters.FetchAsync(parameterObjects, region, failover, identity, cancellationToken)).ConfigureAwait(false));
+                    regions, description, "parameters", parameterObjects, (region, failover) => _parameters.FetchAsync(parameterObjects, region, failover, identity, current, request.FetchScope, cancellationToken)).ConfigureAwait(false));
             }
         }
         catch (AwsFetchException ex)

@@ -21,6 +21,7 @@ internal static class AwsProviderFactory
             http,
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<Random>(),
-            services.GetRequiredService<ILogger<AwsProvider>>());
+            services.GetRequiredService<ILogger<AwsProvider>>(),
+            services.GetService<Observability.DriverMetrics>());
     }
 }

@@ -54,7 +54,7 @@ public sealed class AwsProviderOptions
     /// <summary>Largest single object (secret value or parameter) accepted.</summary>
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Upper bound of the in-memory last-value cache used for DescribeSecret-only rotation passes.</summary>
+    /// <summary>Upper bound of the in-memory last-value cache (DescribeSecret-only rotation, pinned versions).</summary>
     public long ValueCacheBytes { get; set; } = 32 * 1024 * 1024;
 
     /// <summary>Reads the standard AWS environment variables through <paramref name="env"/>.</summary>

@@ -5,17 +5,20 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// EC2 instance metadata, IMDSv2 only. Covers: <c>PUT /latest/api/token</c> and
-/// <c>GET /latest/meta-data/placement/region</c>. The node's region never changes, so it is read once.
+/// <c>GET /latest/meta-data/placement/region</c> (backend calls <c>imds_token</c>, <c>imds_region</c>).
+/// The node's region never changes, so it is read once.
 /// </summary>
 internal sealed class ImdsRegionClient
 {
     private readonly HttpClient _http;
     private readonly AwsProviderOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Observability.DriverMetrics? _metrics;
     private string? _region;
 
-    public ImdsRegionClient(HttpClient http, AwsProviderOptions options)
+    public ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics? metrics = null)
     {
+        _metrics = metrics;
         _http = http;
         _options = options;
     }
@@ -48,6 +51,7 @@ internal sealed class ImdsRegionClient
         var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
         using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, root + "/latest/api/token");
         tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+        _metrics?.BackendCall("aws", "imds_token");
         var (tokenStatus, tokenBody, tokenResponse) = await AwsHttp.SendAsync(_http, tokenRequest, "IMDS: token", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         tokenResponse.Dispose();
         if (tokenStatus != HttpStatusCode.OK)
@@ -57,6 +61,7 @@ internal sealed class ImdsRegionClient
 
         using var regionRequest = new HttpRequestMessage(HttpMethod.Get, root + "/latest/meta-data/placement/region");
         regionRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token", Encoding.UTF8.GetString(tokenBody).Trim());
+        _metrics?.BackendCall("aws", "imds_region");
         var (status, body, response) = await AwsHttp.SendAsync(_http, regionRequest, "IMDS: region", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         var region = Encoding.UTF8.GetString(body).Trim();

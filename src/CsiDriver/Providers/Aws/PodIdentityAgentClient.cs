@@ -7,7 +7,8 @@ namespace CsiDriver.Providers.Aws;
 /// <summary>
 /// The EKS Pod Identity agent on the node (container credentials protocol). Covers:
 /// <c>GET /v1/credentials</c> with <c>Authorization: &lt;pod token&gt;</c>, IPv4 then IPv6 per
-/// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override.
+/// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override. Backend call
+/// <c>pod_identity_credentials</c>.
 /// </summary>
 internal sealed class PodIdentityAgentClient
 {
@@ -18,9 +19,11 @@ internal sealed class PodIdentityAgentClient
     private readonly AwsProviderOptions _options;
     private readonly AwsRetryPolicy _retry;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger)
+    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
+        _metrics = metrics;
         _http = http;
         _options = options;
         _retry = retry;
@@ -68,6 +71,7 @@ internal sealed class PodIdentityAgentClient
     private async Task<AwsCredentials> AttemptAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {
         const string operation = "Pod Identity agent: GetCredentials";
+        _metrics?.BackendCall("aws", "pod_identity_credentials");
         using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
         message.Headers.TryAddWithoutValidation("Authorization", token);
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.LinkLocalTimeout, 1024 * 1024, cancellationToken).ConfigureAwait(false);

@@ -2,7 +2,8 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// AWS Secrets Manager over JSON 1.1. Covers: GetSecretValue, DescribeSecret,
-/// BatchGetSecretValue (by SecretIdList, following NextToken).
+/// BatchGetSecretValue (by SecretIdList, following NextToken). Backend call names: <c>get_secret_value</c>,
+/// <c>describe_secret</c>, <c>batch_get_secret_value</c> (one per page).
 /// </summary>
 internal sealed class SecretsManagerClient
 {
@@ -20,6 +21,7 @@ internal sealed class SecretsManagerClient
         _json.InvokeAsync(
             endpoint,
             "secretsmanager.GetSecretValue",
+            "get_secret_value",
             new GetSecretValueRequest { SecretId = secretId, VersionId = Blank(versionId), VersionStage = Blank(versionStage) },
             AwsJsonContext.Default.GetSecretValueRequest,
             AwsJsonContext.Default.SecretValueEntry,
@@ -30,6 +32,7 @@ internal sealed class SecretsManagerClient
         _json.InvokeAsync(
             endpoint,
             "secretsmanager.DescribeSecret",
+            "describe_secret",
             new DescribeSecretRequest { SecretId = secretId },
             AwsJsonContext.Default.DescribeSecretRequest,
             AwsJsonContext.Default.DescribeSecretResponse,
@@ -49,6 +52,7 @@ internal sealed class SecretsManagerClient
             var page = await _json.InvokeAsync(
                 endpoint,
                 "secretsmanager.BatchGetSecretValue",
+                "batch_get_secret_value",
                 new BatchGetSecretValueRequest { SecretIdList = [.. secretIds], NextToken = next },
                 AwsJsonContext.Default.BatchGetSecretValueRequest,
                 AwsJsonContext.Default.BatchGetSecretValueResponse,

@@ -7,10 +7,13 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// Reads the Secrets Manager objects of one volume in one region with as few calls as possible:
-/// pinned versions already in memory need none; on rotation, DescribeSecret shows whether the
-/// wanted stage moved (if not, the in-memory value is reused); the rest come from one
-/// BatchGetSecretValue per 20 secrets, falling back for good to GetSecretValue per secret when
-/// the identity's IAM policy does not allow the batch call.
+/// a pinned version the volume already holds and the identity already read costs none; an unpinned one the
+/// volume holds costs a DescribeSecret, and if the wanted stage still points at the held version the value is
+/// served from memory; the rest come from one BatchGetSecretValue per 20 secrets, falling back for good to
+/// GetSecretValue per secret when the identity's IAM policy does not allow the batch call. In a rotation pass
+/// every DescribeSecret and value read is shared per (identity, region, object) (<see cref="AwsSharedReads"/>).
+/// A first publish (the volume holds no version) always reads from AWS: memory never stands in for AWS
+/// authorising a new reader.
 /// </summary>
 internal sealed class SecretsManagerFetcher
 {
@@ -36,71 +39,112 @@ internal sealed class SecretsManagerFetcher
     public bool IsBatchDenied(string principal) => _batchDenied.ContainsKey(principal);
 
     public async Task<List<FetchedValue>> FetchAsync(
-        IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, string classDescription, CancellationToken cancellationToken)
+        IReadOnlyList<AwsObject> objects,
+        string region,
+        bool failover,
+        AwsIdentity identity,
+        IReadOnlyDictionary<string, string> currentVersions,
+        string classDescription,
+        IFetchScope? scope,
+        CancellationToken cancellationToken)
     {
         var endpoint = _endpoints.SecretsManager(region);
         var values = new Dictionary<Request, (byte[] Value, string Version)>();
+        var seen = new HashSet<Request>();
+        var checks = new List<(Request Request, string Held, byte[] Cached)>();
         var pending = new List<Request>();
         foreach (var item in objects)
         {
-            var request = new Request(item.NameIn(failover), item.VersionIn(failover), item.LabelIn(failover));
-            if (values.ContainsKey(request) || pending.Contains(request))
+            var request = RequestFor(item, failover);
+            if (!seen.Add(request))
             {
                 continue;
             }
 
-            if (request.VersionId is { } pinned && _cache.TryGet(CacheKey(identity, region, request.SecretId), pinned, out var pinnedValue))
+            if (!currentVersions.TryGetValue(item.FileName, out var held) || !_cache.TryGet(CacheKey(identity, region, request.SecretId), held, out var cached))
             {
-                values[request] = (pinnedValue, pinned);
-                continue;
+                pending.Add(request);
             }
-
-            if (request.VersionId is null && currentVersions.TryGetValue(item.FileName, out var previous) &&
-                _cache.TryGet(CacheKey(identity, region, request.SecretId), previous, out var cached))
+            else if (request.VersionId == held)
             {
-                var described = await CallAsync(region, request.SecretId, ct => _client.DescribeSecretAsync(endpoint, identity.Credentials, request.SecretId, ct), cancellationToken).ConfigureAwait(false);
-                var stage = request.VersionStage ?? DefaultStage;
-                var currentId = described.VersionIdsToStages?.FirstOrDefault(v => v.Value?.Contains(stage, StringComparer.Ordinal) == true).Key;
-                if (currentId == previous)
-                {
-                    AwsLog.SecretUnchanged(_logger, classDescription, request.SecretId, previous);
-                    values[request] = (cached, previous);
-                    continue;
-                }
+                // A version id never changes its value: the held one needs no call.
+                values[request] = (cached, held);
             }
-
-            pending.Add(request);
+            else if (request.VersionId is null)
+            {
+                checks.Add((request, held, cached));
+            }
+            else
+            {
+                pending.Add(request);
+            }
         }
 
-        var batchable = pending.Where(r => r.VersionId is null && r.VersionStage is null).Select(r => r.SecretId).Distinct(StringComparer.Ordinal).ToList();
-        if (batchable.Count >= 2 && !_batchDenied.ContainsKey(identity.Principal))
+        var described = await Task.WhenAll(checks.Select(check => AwsSharedReads.ReadOneAsync(
+            scope,
+            ScopeKey(identity, $"describe-secret|{region}|{check.Request.SecretId}"),
+            ct => _client.DescribeSecretAsync(endpoint, identity.Credentials, check.Request.SecretId, ct),
+            cancellationToken))).ConfigureAwait(false);
+        for (var i = 0; i < checks.Count; i++)
         {
-            await BatchAsync(endpoint, region, identity, batchable, values, cancellationToken).ConfigureAwait(false);
+            var (request, held, cached) = checks[i];
+            var description = described[i].Value ?? throw Failed(region, request.SecretId, described[i].Error!);
+            var stage = request.VersionStage ?? DefaultStage;
+            var currentId = description.VersionIdsToStages?.FirstOrDefault(v => v.Value?.Contains(stage, StringComparer.Ordinal) == true).Key;
+            if (currentId == held)
+            {
+                AwsLog.SecretUnchanged(_logger, classDescription, request.SecretId, held);
+                values[request] = (cached, held);
+            }
+            else
+            {
+                pending.Add(request);
+            }
         }
 
+        var reads = await AwsSharedReads.ReadAsync(
+            scope,
+            pending,
+            request => ScopeKey(identity, $"secret-value|{region}|{request.KeyText()}"),
+            (claimed, ct) => ReadAsync(endpoint, identity, claimed, ct),
+            cancellationToken).ConfigureAwait(false);
         foreach (var request in pending)
         {
-            if (values.ContainsKey(request))
-            {
-                continue;
-            }
-
-            var entry = await CallAsync(
-                region,
-                request.SecretId,
-                ct => _client.GetSecretValueAsync(endpoint, identity.Credentials, request.SecretId, request.VersionId, request.VersionStage, ct),
-                cancellationToken).ConfigureAwait(false);
-            values[request] = Accept(region, identity, request.SecretId, entry);
+            var read = reads[request];
+            values[request] = Accept(region, identity, request.SecretId, read.Value ?? throw Failed(region, request.SecretId, read.Error!));
         }
 
         return objects.Select(o =>
         {
-            var (value, version) = values[new Request(o.NameIn(failover), o.VersionIn(failover), o.LabelIn(failover))];
+            var (value, version) = values[RequestFor(o, failover)];
             return new FetchedValue(o, value, version);
         }).ToList();
     }
 
-    private async Task BatchAsync(AwsEndpoint endpoint, string region, AwsIdentity identity, List<string> secretIds, Dictionary<Request, (byte[] Value, string Version)> values, CancellationToken cancellationToken)
+    /// <summary>The raw reads of <paramref name="requests"/>: batched where possible, one error per failed secret.</summary>
+    private async Task<Dictionary<Request, AwsRead<SecretValueEntry>>> ReadAsync(AwsEndpoint endpoint, AwsIdentity identity, IReadOnlyList<Request> requests, CancellationToken cancellationToken)
+    {
+        var reads = new Dictionary<Request, AwsRead<SecretValueEntry>>();
+        var batchable = requests.Where(r => r.VersionId is null && r.VersionStage is null).Select(r => r.SecretId).Distinct(StringComparer.Ordinal).ToList();
+        if (batchable.Count >= 2 && !_batchDenied.ContainsKey(identity.Principal))
+        {
+            await BatchAsync(endpoint, identity, batchable, reads, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var request in requests)
+        {
+            if (!reads.ContainsKey(request))
+            {
+                reads[request] = await AwsSharedReads.CaptureAsync(
+                    ct => _client.GetSecretValueAsync(endpoint, identity.Credentials, request.SecretId, request.VersionId, request.VersionStage, ct),
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return reads;
+    }
+
+    private async Task BatchAsync(AwsEndpoint endpoint, AwsIdentity identity, List<string> secretIds, Dictionary<Request, AwsRead<SecretValueEntry>> reads, CancellationToken cancellationToken)
     {
         foreach (var chunk in secretIds.Chunk(SecretsManagerClient.BatchLimit))
         {
@@ -122,7 +166,12 @@ internal sealed class SecretsManagerFetcher
             }
             catch (AwsServiceException ex)
             {
-                throw new AwsFetchException(region, $"Failed fetching secrets {string.Join(", ", chunk)}", ex);
+                foreach (var id in chunk)
+                {
+                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Failed(ex);
+                }
+
+                continue;
             }
 
             foreach (var id in chunk)
@@ -130,14 +179,14 @@ internal sealed class SecretsManagerFetcher
                 if (errors.FirstOrDefault(e => e.SecretId == id) is { } error)
                 {
                     var cause = new AwsServiceException("Secrets Manager: BatchGetSecretValue", HttpStatusCode.BadRequest, AwsHttp.Clean(error.ErrorCode ?? "Error", 100), AwsHttp.Clean(error.Message), null);
-                    throw new AwsFetchException(region, $"Failed fetching secret {id}", cause);
+                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Failed(cause);
+                }
+                else if (entries.FirstOrDefault(e => e.Name == id || e.ARN == id) is { } entry)
+                {
+                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Of(entry);
                 }
 
                 // Ids the batch answered under another spelling (a partial ARN, say) are read singly afterwards.
-                if (entries.FirstOrDefault(e => e.Name == id || e.ARN == id) is { } entry)
-                {
-                    values[new Request(id, null, null)] = Accept(region, identity, id, entry);
-                }
             }
         }
     }
@@ -148,7 +197,7 @@ internal sealed class SecretsManagerFetcher
         if (value is null || string.IsNullOrEmpty(entry.VersionId))
         {
             var cause = new AwsServiceException("Secrets Manager: GetSecretValue", HttpStatusCode.OK, "InvalidResponse", "the response has no SecretString, SecretBinary or VersionId", null);
-            throw new AwsFetchException(region, $"Failed fetching secret {secretId}", cause);
+            throw Failed(region, secretId, cause);
         }
 
         if (value.LongLength > _options.MaxObjectBytes)
@@ -160,21 +209,22 @@ internal sealed class SecretsManagerFetcher
         return (value, entry.VersionId);
     }
 
-    private static FetchKey CacheKey(AwsIdentity identity, string region, string secretId) => new("aws", identity.CacheKey, $"{region}/{secretId}");
+    private static Request RequestFor(AwsObject item, bool failover) => new(item.NameIn(failover), item.VersionIn(failover), item.LabelIn(failover));
 
-    private static async Task<T> CallAsync<T>(string region, string secretId, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    private static AwsFetchException Failed(string region, string secretId, AwsServiceException cause) => new(region, $"Failed fetching secret {secretId}", cause);
+
+    /// <summary>The last value this identity read of the secret, whatever version (the cache keeps one per key).</summary>
+    private static FetchKey CacheKey(AwsIdentity identity, string region, string secretId) => new("aws", identity.ReadIdentity, $"secretsmanager|{region}|{secretId}");
+
+    private static FetchKey ScopeKey(AwsIdentity identity, string what) => new("aws", identity.ReadIdentity, what);
+
+    private sealed record Request(string SecretId, string? VersionId, string? VersionStage)
     {
-        try
-        {
-            return await call(cancellationToken).ConfigureAwait(false);
-        }
-        catch (AwsServiceException ex)
-        {
-            throw new AwsFetchException(region, $"Failed fetching secret {secretId}", ex);
-        }
-    }
+        /// <summary>Unambiguous whatever the names contain, so two different requests never share a scope entry.</summary>
+        public string KeyText() => $"{Part(SecretId)}{Part(VersionId)}{Part(VersionStage)}";
 
-    private sealed record Request(string SecretId, string? VersionId, string? VersionStage);
+        private static string Part(string? value) => value is null ? "-|" : $"{value.Length}:{value}|";
+    }
 }
 
 /// <summary>An object over the size limit; reported as TooLarge, never retried in another region.</summary>

@@ -1,6 +1,6 @@
 namespace CsiDriver.Providers.Aws;
 
-/// <summary>AWS Systems Manager Parameter Store over JSON 1.1. Covers: GetParameters (WithDecryption).</summary>
+/// <summary>AWS Systems Manager Parameter Store over JSON 1.1. Covers: GetParameters (WithDecryption), backend call <c>get_parameters</c>.</summary>
 internal sealed class SsmClient
 {
     /// <summary>The service's limit on names per GetParameters call.</summary>
@@ -17,6 +17,7 @@ internal sealed class SsmClient
         _json.InvokeAsync(
             endpoint,
             "AmazonSSM.GetParameters",
+            "get_parameters",
             new GetParametersRequest { Names = [.. names], WithDecryption = true },
             AwsJsonContext.Default.GetParametersRequest,
             AwsJsonContext.Default.GetParametersResponse,

@@ -5,28 +5,104 @@ using System.Text;
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
-/// Reads the SSM parameters of one volume in one region: GetParameters in batches of 10 with
-/// decryption, versions and labels as <c>name:selector</c>, as the upstream plugin does.
+/// Reads the SSM parameters of one volume in one region: GetParameters in batches of 10 with decryption,
+/// versions and labels as <c>name:selector</c>, as the upstream plugin does. SSM has no call cheaper than
+/// GetParameters that tells whether a parameter changed, so an unpinned parameter is read on every fetch; in a
+/// rotation pass each (identity, region, selector) is read once for all volumes (<see cref="AwsSharedReads"/>).
+/// A pinned version (<c>objectVersion</c>, immutable in SSM) that the volume already holds and the identity
+/// already read is served from memory.
 /// </summary>
 internal sealed class SsmParameterFetcher
 {
+    private const string Operation = "SSM: GetParameters";
+
     private readonly SsmClient _client;
     private readonly AwsEndpoints _endpoints;
+    private readonly VersionedValueCache _cache;
     private readonly AwsProviderOptions _options;
 
-    public SsmParameterFetcher(SsmClient client, AwsEndpoints endpoints, AwsProviderOptions options)
+    public SsmParameterFetcher(SsmClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options)
     {
         _client = client;
         _endpoints = endpoints;
+        _cache = cache;
         _options = options;
     }
 
-    public async Task<List<FetchedValue>> FetchAsync(IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, CancellationToken cancellationToken)
+    public async Task<List<FetchedValue>> FetchAsync(
+        IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, IFetchScope? scope, CancellationToken cancellationToken)
     {
         var endpoint = _endpoints.Ssm(region);
-        var names = objects.Select(o => Selector(o, failover)).Distinct(StringComparer.Ordinal).ToList();
-        var found = new Dictionary<string, SsmParameter>(StringComparer.Ordinal);
-        foreach (var chunk in names.Chunk(SsmClient.BatchLimit))
+        var values = new Dictionary<string, (byte[] Value, string Version)>(StringComparer.Ordinal);
+        var pending = new List<string>();
+        var pinnedSelectors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in objects)
+        {
+            var selector = Selector(item, failover);
+            if (values.ContainsKey(selector) || pending.Contains(selector))
+            {
+                continue;
+            }
+
+            if (item.VersionIn(failover) is { } pinned)
+            {
+                pinnedSelectors.Add(selector);
+                if (currentVersions.TryGetValue(item.FileName, out var held) && held == pinned && _cache.TryGet(CacheKey(identity, region, selector), pinned, out var cached))
+                {
+                    values[selector] = (cached, pinned);
+                    continue;
+                }
+            }
+
+            pending.Add(selector);
+        }
+
+        var reads = await AwsSharedReads.ReadAsync(
+            scope,
+            pending,
+            selector => new FetchKey("aws", identity.ReadIdentity, $"ssm-parameter|{region}|{selector}"),
+            (claimed, ct) => ReadAsync(endpoint, identity, claimed, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        var invalid = pending.Where(s => reads[s].Error is { ErrorCode: "InvalidParameters" }).ToList();
+        if (invalid.Count > 0)
+        {
+            // One message for all of the volume's missing parameters, as one GetParameters call would report them.
+            throw Failed(region, new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {string.Join(", ", invalid.Select(n => AwsHttp.Clean(n, 2048)))}", null));
+        }
+
+        foreach (var selector in pending)
+        {
+            var parameter = reads[selector].Value ?? throw Failed(region, reads[selector].Error!);
+            var text = parameter.Value ?? string.Empty;
+            if (Encoding.UTF8.GetByteCount(text) > _options.MaxObjectBytes)
+            {
+                throw new ObjectTooLargeException(selector, Encoding.UTF8.GetByteCount(text));
+            }
+
+            var value = Encoding.UTF8.GetBytes(text);
+            var version = parameter.Version.ToString(CultureInfo.InvariantCulture);
+            if (pinnedSelectors.Contains(selector))
+            {
+                // Only pinned versions are ever served from memory; labels and the latest version move.
+                _cache.Put(CacheKey(identity, region, selector), version, value);
+            }
+
+            values[selector] = (value, version);
+        }
+
+        return objects.Select(o =>
+        {
+            var (value, version) = values[Selector(o, failover)];
+            return new FetchedValue(o, value, version);
+        }).ToList();
+    }
+
+    /// <summary>The raw reads of <paramref name="selectors"/>, 10 per call; every selector gets its value or its own error.</summary>
+    private async Task<Dictionary<string, AwsRead<SsmParameter>>> ReadAsync(AwsEndpoint endpoint, AwsIdentity identity, IReadOnlyList<string> selectors, CancellationToken cancellationToken)
+    {
+        var reads = new Dictionary<string, AwsRead<SsmParameter>>(StringComparer.Ordinal);
+        foreach (var chunk in selectors.Chunk(SsmClient.BatchLimit))
         {
             GetParametersResponse response;
             try
@@ -35,39 +111,38 @@ internal sealed class SsmParameterFetcher
             }
             catch (AwsServiceException ex)
             {
-                throw new AwsFetchException(region, "Failed fetching parameters", ex);
-            }
-
-            if (response.InvalidParameters is { Count: > 0 } invalid)
-            {
-                var cause = new AwsServiceException("SSM: GetParameters", HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {string.Join(", ", invalid.Select(n => AwsHttp.Clean(n, 2048)))}", null);
-                throw new AwsFetchException(region, "Failed fetching parameters", cause);
-            }
-
-            foreach (var name in chunk)
-            {
-                var parameter = (response.Parameters ?? []).FirstOrDefault(p => Matches(p, name));
-                if (parameter is null)
+                foreach (var selector in chunk)
                 {
-                    var cause = new AwsServiceException("SSM: GetParameters", HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {name}", null);
-                    throw new AwsFetchException(region, "Failed fetching parameters", cause);
+                    reads[selector] = AwsRead<SsmParameter>.Failed(ex);
                 }
 
-                if (parameter.Value is { } text && Encoding.UTF8.GetByteCount(text) > _options.MaxObjectBytes)
-                {
-                    throw new ObjectTooLargeException(name, Encoding.UTF8.GetByteCount(text));
-                }
+                continue;
+            }
 
-                found[name] = parameter;
+            var invalid = new HashSet<string>(response.InvalidParameters ?? [], StringComparer.Ordinal);
+            foreach (var selector in chunk)
+            {
+                if (invalid.Contains(selector))
+                {
+                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {AwsHttp.Clean(selector, 2048)}", null));
+                }
+                else if ((response.Parameters ?? []).FirstOrDefault(p => Matches(p, selector)) is { } parameter)
+                {
+                    reads[selector] = AwsRead<SsmParameter>.Of(parameter);
+                }
+                else
+                {
+                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {AwsHttp.Clean(selector, 2048)}", null));
+                }
             }
         }
 
-        return objects.Select(o =>
-        {
-            var parameter = found[Selector(o, failover)];
-            return new FetchedValue(o, Encoding.UTF8.GetBytes(parameter.Value ?? string.Empty), parameter.Version.ToString(CultureInfo.InvariantCulture));
-        }).ToList();
+        return reads;
     }
+
+    private static AwsFetchException Failed(string region, AwsServiceException cause) => new(region, "Failed fetching parameters", cause);
+
+    private static FetchKey CacheKey(AwsIdentity identity, string region, string selector) => new("aws", identity.ReadIdentity, $"ssm|{region}|{selector}");
 
     private static string Selector(AwsObject item, bool failover) =>
         item.VersionIn(failover) is { } version ? $"{item.NameIn(failover)}:{version}"

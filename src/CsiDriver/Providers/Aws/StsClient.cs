@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// AWS STS over the Query protocol (form POST, XML response). Covers: AssumeRoleWithWebIdentity
-/// (unsigned: the web identity token is the credential). Hand-written rather than AWSSDK.SecurityToken
+/// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
 internal sealed class StsClient
@@ -17,9 +17,11 @@ internal sealed class StsClient
     private readonly AwsProviderOptions _options;
     private readonly AwsRetryPolicy _retry;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger)
+    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
+        _metrics = metrics;
         _http = http;
         _options = options;
         _retry = retry;
@@ -45,6 +47,7 @@ internal sealed class StsClient
 
     private async Task<AwsCredentials> AttemptAsync(AwsEndpoint endpoint, string operation, Dictionary<string, string> form, CancellationToken cancellationToken)
     {
+        _metrics?.BackendCall("aws", "assume_role_with_web_identity");
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         using (response)

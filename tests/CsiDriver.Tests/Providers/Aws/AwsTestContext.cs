@@ -1,8 +1,11 @@
 using System.Text.Json;
+using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
+using CsiDriver.State;
+using CsiDriver.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Aws;
@@ -40,6 +43,8 @@ public sealed class AwsTestContext : IAsyncDisposable
     public const string StsToken = "eyJhbGciOiJSUzI1NiJ9.sts-audience-token.sig";
     public const string PodIdentityToken = "eyJhbGciOiJSUzI1NiJ9.pod-identity-token.sig";
 
+    private readonly TestDirectory _state = new();
+
     private AwsTestContext(FakeAwsServer server, AwsProviderOptions options)
     {
         Server = server;
@@ -48,7 +53,8 @@ public sealed class AwsTestContext : IAsyncDisposable
         server.Roles[RoleArn] = StsToken;
         server.PodIdentityToken = PodIdentityToken;
         server.Now = Time.GetUtcNow;
-        Provider = new AwsProvider(options, Lookup, Http, Time, new Random(7), NullLogger<AwsProvider>.Instance);
+        Metrics = new DriverMetrics(new MetricsRegistry(), new FileVolumeRegistry(_state.Path, NullLogger<FileVolumeRegistry>.Instance));
+        Provider = new AwsProvider(options, Lookup, Http, Time, new Random(7), NullLogger<AwsProvider>.Instance, Metrics);
     }
 
     public FakeAwsServer Server { get; }
@@ -62,6 +68,17 @@ public sealed class AwsTestContext : IAsyncDisposable
     public HttpClient Http { get; } = new();
 
     internal AwsProvider Provider { get; }
+
+    /// <summary>The provider's metrics; <see cref="BackendCalls"/> reads its backend call counter.</summary>
+    internal DriverMetrics Metrics { get; }
+
+    /// <summary>csi_secrets_store_backend_calls_total{provider="aws",call=<paramref name="call"/>} as exported.</summary>
+    public long BackendCalls(string call)
+    {
+        var prefix = $"csi_secrets_store_backend_calls_total{{provider=\"aws\",call=\"{call}\"}} ";
+        var line = Metrics.Registry.Render().Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public static async Task<AwsTestContext> StartAsync(Action<AwsProviderOptions>? configure = null)
     {
@@ -85,23 +102,25 @@ public sealed class AwsTestContext : IAsyncDisposable
         string? tokensJson = null,
         IReadOnlyDictionary<string, string>? secrets = null,
         IReadOnlyList<ObjectVersion>? current = null,
-        string podUid = "uid-1")
+        string podUid = "uid-1",
+        string className = "app-secrets",
+        string serviceAccount = "web")
     {
         tokensJson ??= JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["sts.amazonaws.com"] = new { token = StsToken, expirationTimestamp = "2030-01-01T00:00:00Z" },
             ["pods.eks.amazonaws.com"] = new { token = PodIdentityToken, expirationTimestamp = "2030-01-01T00:00:00Z" },
         });
-        var spc = new SecretProviderClass { Name = "app-secrets", Namespace = "app", Provider = "aws", Parameters = parameters };
+        var spc = new SecretProviderClass { Name = className, Namespace = "app", Provider = "aws", Parameters = parameters };
         var attributes = new Dictionary<string, string>(parameters)
         {
-            ["secretProviderClass"] = "app-secrets",
+            ["secretProviderClass"] = className,
             ["csi.storage.k8s.io/pod.name"] = "web-0",
             ["csi.storage.k8s.io/pod.namespace"] = "app",
             ["csi.storage.k8s.io/pod.uid"] = podUid,
-            ["csi.storage.k8s.io/serviceAccount.name"] = "web",
+            ["csi.storage.k8s.io/serviceAccount.name"] = serviceAccount,
         };
-        var pod = new PodIdentity("web-0", "app", podUid, "web", ServiceAccountTokens.Parse(tokensJson));
+        var pod = new PodIdentity("web-0", "app", podUid, serviceAccount, ServiceAccountTokens.Parse(tokensJson));
         return new ProviderRequest(spc, attributes, pod, secrets ?? new Dictionary<string, string>(), (UnixFileMode)0x1A4, current ?? [], "/tmp/target");
     }
 
@@ -133,6 +152,7 @@ public sealed class AwsTestContext : IAsyncDisposable
     {
         Http.Dispose();
         await Server.DisposeAsync();
+        _state.Dispose();
     }
 }
 

@@ -23,6 +23,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (string Secret, string? SessionToken, string Principal)> _keys = new();
     private readonly ConcurrentDictionary<string, int> _calls = new();
+    private readonly ConcurrentDictionary<string, int> _reads = new();
     private int _issued;
 
     private FakeAwsServer(WebApplication app)
@@ -54,6 +55,23 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public void ThrottleNext(int calls) => Volatile.Write(ref _throttleNext, calls);
 
     private int _throttleNext;
+    private TaskCompletionSource _open = Opened();
+    private int _held;
+
+    /// <summary>Secrets Manager / SSM requests wait (after being counted) until <see cref="Release"/>.</summary>
+    public void Hold() => _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release() => _open.TrySetResult();
+
+    /// <summary>Requests waiting in <see cref="Hold"/> now.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    private static TaskCompletionSource Opened()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
+    }
 
     /// <summary>The Pod Identity agent's accepted token.</summary>
     public string? PodIdentityToken { get; set; }
@@ -69,6 +87,27 @@ public sealed class FakeAwsServer : IAsyncDisposable
     public int Calls(string operation) => _calls.TryGetValue(operation, out var n) ? n : 0;
 
     public int TotalCalls(params string[] operations) => operations.Sum(Calls);
+
+    /// <summary>
+    /// Value reads of one secret or parameter by one principal in one region: each id of a GetSecretValue,
+    /// BatchGetSecretValue or GetParameters request counts, answered or refused.
+    /// </summary>
+    public int ValueReads(string principal, string name, string region = "us-east-1") => _reads.GetValueOrDefault($"{principal}|{region}|value|{name}");
+
+    /// <summary>DescribeSecret calls for one secret by one principal in one region.</summary>
+    public int Describes(string principal, string name, string region = "us-east-1") => _reads.GetValueOrDefault($"{principal}|{region}|describe|{name}");
+
+    /// <summary>Value reads of every object by every principal.</summary>
+    public int TotalValueReads => _reads.Where(r => r.Key.Contains("|value|", StringComparison.Ordinal)).Sum(r => r.Value);
+
+    /// <summary>Forgets every call and read counted so far.</summary>
+    public void ResetCounts()
+    {
+        _calls.Clear();
+        _reads.Clear();
+    }
+
+    private void CountRead(string principal, string region, string what, string name) => _reads.AddOrUpdate($"{principal}|{region}|{what}|{name}", 1, (_, n) => n + 1);
 
     public void AddKey(string accessKeyId, string secret, string principal) => _keys[accessKeyId] = (secret, null, principal);
 
@@ -166,6 +205,16 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
         var target = request.Headers["X-Amz-Target"].ToString();
         Count(target);
+        Interlocked.Increment(ref _held);
+        try
+        {
+            await _open.Task.WaitAsync(context.RequestAborted);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _held);
+        }
+
         var (principal, region, failure) = Authenticate(request, body);
         if (failure is not null)
         {
@@ -198,13 +247,13 @@ public sealed class FakeAwsServer : IAsyncDisposable
                 await GetSecretValueAsync(context, principal!, region!, json);
                 break;
             case "secretsmanager.DescribeSecret":
-                await DescribeSecretAsync(context, region!, json);
+                await DescribeSecretAsync(context, principal!, region!, json);
                 break;
             case "secretsmanager.BatchGetSecretValue":
                 await BatchGetSecretValueAsync(context, principal!, region!, json);
                 break;
             case "AmazonSSM.GetParameters":
-                await GetParametersAsync(context, region!, json);
+                await GetParametersAsync(context, principal!, region!, json);
                 break;
             default:
                 await JsonError(context, 400, "UnknownOperationException", "Unknown operation");
@@ -352,6 +401,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
     private async Task GetSecretValueAsync(HttpContext context, string principal, string region, JsonObject json)
     {
         var id = json["SecretId"]!.GetValue<string>();
+        CountRead(principal, region, "value", id);
         if (GetDenied.ContainsKey((principal, id)))
         {
             await JsonError(context, 400, "AccessDeniedException", $"User: {principal} is not authorized to perform: secretsmanager:GetSecretValue on resource: {id}");
@@ -369,8 +419,9 @@ public sealed class FakeAwsServer : IAsyncDisposable
         await Json(context, secret.Entry(version));
     }
 
-    private async Task DescribeSecretAsync(HttpContext context, string region, JsonObject json)
+    private async Task DescribeSecretAsync(HttpContext context, string principal, string region, JsonObject json)
     {
+        CountRead(principal, region, "describe", json["SecretId"]!.GetValue<string>());
         var secret = FindSecret(region, json["SecretId"]!.GetValue<string>());
         if (secret is null)
         {
@@ -405,6 +456,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
         var errors = new List<object>();
         foreach (var id in ids)
         {
+            CountRead(principal, region, "value", id);
             var secret = FindSecret(region, id);
             if (GetDenied.ContainsKey((principal, id)))
             {
@@ -423,7 +475,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
         await Json(context, new { SecretValues = values, Errors = errors });
     }
 
-    private async Task GetParametersAsync(HttpContext context, string region, JsonObject json)
+    private async Task GetParametersAsync(HttpContext context, string principal, string region, JsonObject json)
     {
         var names = json["Names"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
         if (names.Count > 10 || json["WithDecryption"]?.GetValue<bool>() != true)
@@ -436,6 +488,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
         var invalid = new List<string>();
         foreach (var requested in names)
         {
+            CountRead(principal, region, "value", requested);
             var colon = requested.StartsWith("arn:", StringComparison.Ordinal) ? requested.IndexOf(':', requested.IndexOf("parameter/", StringComparison.Ordinal)) : requested.LastIndexOf(':');
             var name = colon > 0 ? requested[..colon] : requested;
             var selector = colon > 0 ? requested[colon..] : null;

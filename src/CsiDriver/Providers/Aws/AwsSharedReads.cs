@@ -1,0 +1,162 @@
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// One object's raw read from AWS: the wire value or the service's error, never both. This, not an exception or a
+/// message, is what volumes of a rotation pass share: each volume builds its own error naming its own class.
+/// </summary>
+internal sealed record AwsRead<T>(T? Value, AwsServiceException? Error)
+    where T : class
+{
+    public static AwsRead<T> Of(T value) => new(value, null);
+
+    public static AwsRead<T> Failed(AwsServiceException error) => new(null, error);
+}
+
+/// <summary>
+/// Reads a volume's objects, sharing each object's read with the other volumes of a rotation pass
+/// (<see cref="IFetchScope"/>), while still batching what this volume reads itself.
+/// </summary>
+/// <remarks>
+/// Sharing is per object, not per volume-level batch. Keying a whole batch by its sorted object set shares
+/// nothing between volumes whose sets merely overlap (class A reads s1..s3, class B s2..s4: every overlapping
+/// object would be read twice), and overlapping sets are the common case. Per object, each (identity, region,
+/// object) is one scope entry: a volume claims the entries nobody claimed yet and reads exactly those, batched
+/// (BatchGetSecretValue by 20, GetParameters by 10), and awaits the entries other volumes claimed. Objects read per
+/// pass = distinct (identity, object) pairs; calls are at most that, and fewer wherever a volume's unclaimed
+/// objects still fill a batch. A volume never waits on an entry before it has started the reads it claimed, and
+/// a claimed read never waits on another entry, so volumes cannot deadlock on each other.
+/// </remarks>
+internal static class AwsSharedReads
+{
+    /// <summary>
+    /// Reads <paramref name="ids"/>: all through <paramref name="read"/> outside a pass; in a pass only the ones this
+    /// volume is first to ask for, the rest from the volumes that were. <paramref name="read"/> must answer every id
+    /// it is given (errors as <see cref="AwsRead{T}.Error"/>) and gets the pass's token when its result is shared.
+    /// </summary>
+    public static async Task<Dictionary<TId, AwsRead<T>>> ReadAsync<TId, T>(
+        IFetchScope? scope,
+        IReadOnlyList<TId> ids,
+        Func<TId, FetchKey> keyOf,
+        Func<IReadOnlyList<TId>, CancellationToken, Task<Dictionary<TId, AwsRead<T>>>> read,
+        CancellationToken cancellationToken)
+        where TId : notnull
+        where T : class
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        if (scope is null)
+        {
+            return await read(ids, cancellationToken).ConfigureAwait(false);
+        }
+
+        var claims = new Claims<TId, T>(read);
+        var entries = new List<(TId Id, Task<AwsRead<T>> Entry)>(ids.Count);
+        foreach (var id in ids)
+        {
+            entries.Add((id, scope.GetOrAddAsync(keyOf(id), ct => claims.Claim(id, ct))));
+        }
+
+        await claims.ReadClaimedAsync().ConfigureAwait(false);
+        var results = new Dictionary<TId, AwsRead<T>>(ids.Count);
+        foreach (var (id, entry) in entries)
+        {
+            results[id] = await entry.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    /// <summary>One unbatched read, shared in a pass under <paramref name="key"/>.</summary>
+    public static Task<AwsRead<T>> ReadOneAsync<T>(IFetchScope? scope, FetchKey key, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        where T : class =>
+        scope is null
+            ? CaptureAsync(read, cancellationToken)
+            : scope.GetOrAddAsync(key, ct => CaptureAsync(read, ct)).WaitAsync(cancellationToken);
+
+    /// <summary>Runs <paramref name="read"/>, turning a service error into a value.</summary>
+    public static async Task<AwsRead<T>> CaptureAsync<T>(Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return AwsRead<T>.Of(await read(cancellationToken).ConfigureAwait(false));
+        }
+        catch (AwsServiceException ex)
+        {
+            return AwsRead<T>.Failed(ex);
+        }
+    }
+
+    /// <summary>The scope entries one volume was first to ask for, read together once the volume has asked for all its objects.</summary>
+    private sealed class Claims<TId, T>
+        where TId : notnull
+        where T : class
+    {
+        private readonly Func<IReadOnlyList<TId>, CancellationToken, Task<Dictionary<TId, AwsRead<T>>>> _read;
+        private readonly TaskCompletionSource<Dictionary<TId, AwsRead<T>>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<TId> _claimed = [];
+        private readonly Lock _gate = new();
+        private CancellationToken _passToken;
+        private bool _closed;
+
+        public Claims(Func<IReadOnlyList<TId>, CancellationToken, Task<Dictionary<TId, AwsRead<T>>>> read)
+        {
+            _read = read;
+        }
+
+        /// <summary>The scope's factory for <paramref name="id"/>: joins this volume's batch, unless that was already read.</summary>
+        public Task<AwsRead<T>> Claim(TId id, CancellationToken passToken)
+        {
+            lock (_gate)
+            {
+                if (!_closed)
+                {
+                    _claimed.Add(id);
+                    _passToken = passToken;
+                    return PickAsync(id);
+                }
+            }
+
+            // Only for a scope that runs factories after GetOrAddAsync returned: such a late claim is read alone.
+            return PickAsync(id, _read([id], passToken));
+        }
+
+        public async Task ReadClaimedAsync()
+        {
+            List<TId> claimed;
+            CancellationToken passToken;
+            lock (_gate)
+            {
+                _closed = true;
+                claimed = [.. _claimed];
+                passToken = _passToken;
+            }
+
+            if (claimed.Count == 0)
+            {
+                _done.TrySetResult([]);
+                return;
+            }
+
+            try
+            {
+                _done.TrySetResult(await _read(claimed, passToken).ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                // Cancellation and the unexpected reach every volume awaiting these entries.
+                _done.TrySetException(ex);
+            }
+        }
+
+        private Task<AwsRead<T>> PickAsync(TId id) => PickAsync(id, _done.Task);
+
+        private static async Task<AwsRead<T>> PickAsync(TId id, Task<Dictionary<TId, AwsRead<T>>> reads) =>
+            (await reads.ConfigureAwait(false)).TryGetValue(id, out var read)
+                ? read
+                : throw new InvalidOperationException("a shared AWS read answered without one of its objects");
+    }
+}
