@@ -58,11 +58,20 @@ internal sealed class VaultAuthenticator
             return (cached, true);
         }
 
-        var fresh = request.FetchScope is { } scope
-            ? await scope.GetOrAddAsync(
-                new FetchKey("vault", shareIdentity, refused is null ? "login" : "login after refusal of " + Fingerprint(refused)),
-                ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false)
-            : await LoginAsync(client, settings, jwt, key, cancellationToken).ConfigureAwait(false);
+        if (request.FetchScope is not { } scope)
+        {
+            return (await LoginAsync(client, settings, jwt, key, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        // One key for first logins and re-logins alike: a volume that finds the cache empty while another
+        // re-logs in after a refusal joins that login instead of starting its own.
+        var fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login"), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
+        if (refused is not null && fresh.Token == refused)
+        {
+            // The pass's own login was the token refused (revoked during the pass): one more, shared the same way.
+            fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login after refusal of " + Fingerprint(refused)), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
+        }
+
         return (fresh, false);
     }
 
