@@ -67,7 +67,7 @@ public static class Program
         var parallel = await RunCyclesAsync(client, work, concurrency: 16, totalCycles: cycles16);
         var peakRss = ReadStatus(driver.Id, "VmHWM");
 
-        Console.WriteLine($"driver: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {Environment.ProcessorCount} cores, {RuntimeDescription()}");
+        Console.WriteLine($"driver: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {DriverLauncher.Description}, {Environment.ProcessorCount} cores, {RuntimeDescription()}");
         Console.WriteLine("scenario          cycles  publish p50  publish p99  unpublish p50  unpublish p99  cycles/s");
         Print("concurrency 1", serial);
         Print("concurrency 16", parallel);
@@ -80,14 +80,7 @@ public static class Program
 
     private static Process StartDriver(string socket, string state, string classes, string store)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "csi-secrets-store.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store, "--nodeid", "bench", "--metrics-addr", "127.0.0.1:0" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
+        var process = DriverLauncher.Start(["--endpoint", "unix://" + socket, "--state-dir", state, "--spc-dir", classes, "--local-store-root", store, "--nodeid", "bench", "--metrics-addr", "127.0.0.1:0"]);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
         process.BeginOutputReadLine();

@@ -31,6 +31,7 @@ internal static class RotationBenchmark
     private const int Objects = 200;
     private const int Classes = 40;
     private const int ObjectsPerVolume = 5;
+    private static readonly string MetricsAddress = $"127.0.0.1:{FreePort()}";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -65,6 +66,7 @@ internal static class RotationBenchmark
         using var client = new UnixSocketGrpcClient(socket);
         await WaitForSocketAsync(client, driver);
         var idleRss = ReadStatus(driver.Id, "VmRSS");
+        Console.WriteLine($"driver runtime at idle: {await RuntimeFiguresAsync()}");
 
         var targets = new string[volumeCount];
         try
@@ -122,20 +124,43 @@ internal static class RotationBenchmark
         while (!line.Contains($"{volumeCount} re-fetched", StringComparison.Ordinal));
 
         var calls = backend.Reads;
+        if (Environment.GetEnvironmentVariable("CSI_BENCH_SMAPS") is { Length: > 0 } smaps)
+        {
+            File.Copy($"/proc/{driver.Id}/smaps", smaps, overwrite: true);
+        }
+
         var rss = ReadStatus(driver.Id, "VmRSS");
         var peak = ReadStatus(driver.Id, "VmHWM");
         var passMs = line[(line.LastIndexOf(" in ", StringComparison.Ordinal) + 4)..].Replace(" ms", string.Empty, StringComparison.Ordinal).Trim();
 
-        Console.WriteLine($"driver: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+        Console.WriteLine($"driver: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {DriverLauncher.Description}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
         Console.WriteLine($"setup: {volumeCount} volumes x {ObjectsPerVolume} objects, {Objects} distinct objects, {Classes} classes, {identities} identit{(identities == 1 ? "y" : "ies")}, backend +2 ms per read (loopback Kubernetes API, provider 'kubernetes')");
         Console.WriteLine($"publish: {volumeCount} volumes in {published.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"pass:    {line[(line.IndexOf("Rotation pass:", StringComparison.Ordinal))..]}");
         Console.WriteLine($"pass time: {passMs} ms (target < 2000)");
         Console.WriteLine($"backend calls: {calls}, distinct (identity, object) pairs: {pairs} (target: equal)");
         Console.WriteLine($"driver memory after the pass: RssAnon {ReadStatus(driver.Id, "RssAnon") / 1024.0:F1} MiB, RssFile {ReadStatus(driver.Id, "RssFile") / 1024.0:F1} MiB, {ReadStatus(driver.Id, "Threads")} threads");
+        Console.WriteLine($"driver runtime after the pass: {await RuntimeFiguresAsync()}");
         Console.WriteLine($"driver RSS: {idleRss / 1024.0:F1} MiB idle, {registeredRss / 1024.0:F1} MiB with {volumeCount} volumes registered, {rss / 1024.0:F1} MiB after the pass, peak {peak / 1024.0:F1} MiB (target < 80)");
 
         return calls == pairs ? 0 : 1;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The driver's own heap and JIT gauges from its /metrics, in MiB and methods.</summary>
+    private static async Task<string> RuntimeFiguresAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://{MetricsAddress}/metrics");
+        double Read(string name) => double.Parse(text.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        return $"GC heap {Read("dotnet_gc_heap_size_bytes") / 1048576:F1} MiB, GC committed {Read("dotnet_gc_committed_bytes") / 1048576:F1} MiB, " +
+            $"allocated {Read("dotnet_gc_allocated_bytes") / 1048576:F0} MiB since start, JIT {Read("dotnet_jit_compiled_methods"):F0} methods";
     }
 
     private static IEnumerable<string> ObjectsOf(int classIndex) =>
@@ -189,18 +214,11 @@ internal static class RotationBenchmark
 
     private static Process StartDriver(string socket, string work, string classes, string kubeconfig, BlockingCollection<string> passLines)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "csi-secrets-store.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            dll, "--endpoint", "unix://" + socket, "--state-dir", Path.Combine(work, "state"), "--spc-dir", classes, "--kubeconfig", kubeconfig,
-            "--nodeid", "bench", "--metrics-addr", "127.0.0.1:0", "--enable-secret-rotation", "--rotation-poll-interval", "3s",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
+        var process = DriverLauncher.Start(
+        [
+            "--endpoint", "unix://" + socket, "--state-dir", Path.Combine(work, "state"), "--spc-dir", classes, "--kubeconfig", kubeconfig,
+            "--nodeid", "bench", "--metrics-addr", MetricsAddress, "--enable-secret-rotation", "--rotation-poll-interval", "3s",
+        ]);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is { } data && data.Contains("Rotation pass:", StringComparison.Ordinal))

@@ -83,7 +83,8 @@ public sealed class DriverHost : IAsyncDisposable
             kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
             if (MetricsEndpointAddress.Parse(options.MetricsAddr) is { } metrics)
             {
-                kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                // HTTP/1.1 only: Prometheus and kubelet probes speak it, and cleartext HTTP/2 next to it would only warn at start.
+                kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
 

@@ -31,6 +31,7 @@ internal sealed class DriverMetrics
         _backendCalls = registry.Counter("csi_secrets_store_backend_calls_total", "Calls made to secret-store backends.", "provider", "call");
         RotationPassDuration = registry.Histogram("csi_secrets_store_rotation_pass_duration_seconds", "Time of one rotation pass over every volume, seconds.", HistogramFamily.ExponentialRange(0.01, 120, 14));
         registry.Gauge("csi_secrets_store_volumes_mounted", "Volumes currently published on this node.", () => volumes.All.Count);
+        ProcessMetrics.Register(registry);
     }
 
     public MetricsRegistry Registry { get; }

@@ -1,19 +1,15 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Publishing;
+using CsiDriver.Spec;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace CsiDriver.Providers;
 
 /// <summary>Reads the parameter shapes providers share: YAML object lists and file modes.</summary>
 public static class ProviderParameters
 {
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(NullNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     /// <summary>A required parameter, or a clear error naming the class.</summary>
     public static string Required(ProviderRequest request, string key)
     {
@@ -25,27 +21,51 @@ public static class ProviderParameters
         throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' is not set");
     }
 
-    /// <summary>Parses a YAML list parameter (such as <c>objects</c>) into <typeparamref name="T"/> items.</summary>
-    public static List<T> ParseList<T>(ProviderRequest request, string key)
+    /// <summary>
+    /// Parses a YAML list parameter (such as <c>objects</c>) into <typeparamref name="T"/> items through the
+    /// YAML-to-JSON reader manifests use and a source-generated <paramref name="type"/>: no reflection, so the
+    /// native (AOT) build parses exactly as the tests do. Unknown fields are ignored, as upstream does.
+    /// </summary>
+    public static List<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
+        where T : class
     {
         var text = Required(request, key);
+        List<T?> items;
         try
         {
-            var items = Yaml.Deserialize<List<T?>>(text) ?? [];
-            if (items.Any(i => i is null))
-            {
-                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' has an empty entry");
-            }
-
-            return items!;
+            items = ParseYaml(text, type) ?? [];
         }
         catch (YamlException ex)
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: parameter '{key}' is not a valid YAML list (line {ex.Start.Line}, column {ex.Start.Column})");
+            throw NotAList(request, key, $"line {ex.Start.Line}, column {ex.Start.Column}");
         }
+        catch (JsonException ex)
+        {
+            // Only the JSON path: the exception's own text could quote parameter values.
+            throw NotAList(request, key, $"wrong type at {ex.Path ?? "$"}");
+        }
+
+        if (items.Any(i => i is null))
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' has an empty entry");
+        }
+
+        return items!;
     }
+
+    /// <summary>
+    /// One YAML document read into <typeparamref name="T"/> (the first document; null when empty), all scalars as
+    /// strings. Throws <see cref="YamlException"/> or <see cref="JsonException"/>: callers word the error, and
+    /// should quote only positions and JSON paths, never the exception text, which can echo values.
+    /// </summary>
+    public static T? ParseYaml<T>(string text, JsonTypeInfo<T> type)
+    {
+        var tree = YamlDocuments.Read(new StringReader(text)).FirstOrDefault();
+        return tree is null ? default : tree.Deserialize(type);
+    }
+
+    private static SecretStoreException NotAList(ProviderRequest request, string key, string where) =>
+        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' is not a valid YAML list ({where})");
 
     /// <summary>
     /// A file mode written as octal digits (<c>0600</c>, <c>"0440"</c>, <c>600</c>); null when empty.

@@ -16,7 +16,16 @@ internal static class YamlDocuments
     public static IEnumerable<JsonNode?> Read(TextReader reader)
     {
         var stream = new YamlStream();
-        stream.Load(reader);
+        try
+        {
+            stream.Load(reader);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this for some malformed input (an unclosed flow sequence): one error type for callers.
+            throw new YamlException(Mark.Empty, Mark.Empty, "malformed YAML", ex);
+        }
+
         foreach (var document in stream.Documents)
         {
             var budget = new Budget();

@@ -293,7 +293,7 @@ internal sealed class SecretMirror : IPublishObserver
             var list = new JsonArray();
             foreach (var existing in owners.Append(owner))
             {
-                list.Add(OwnerJson(existing));
+                list.Add((JsonNode)OwnerJson(existing));
             }
 
             metadata["ownerReferences"] = list;

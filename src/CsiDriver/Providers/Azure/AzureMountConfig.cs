@@ -1,8 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using CsiDriver.Publishing;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace CsiDriver.Providers.Azure;
 
@@ -20,10 +20,6 @@ internal sealed partial record AzureMountConfig(
 {
     public const string WorkloadIdentityAudience = "api://AzureADTokenExchange";
 
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(NullNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
 
     /// <summary>The vault's own URI, <c>https://&lt;name&gt;.&lt;suffix&gt;/</c>.</summary>
     public Uri VaultUri => new($"https://{KeyvaultName}.{Cloud.KeyVaultDnsSuffix}/");
@@ -165,11 +161,15 @@ internal sealed partial record AzureMountConfig(
         StringArray? array;
         try
         {
-            array = Yaml.Deserialize<StringArray?>(text);
+            array = ProviderParameters.ParseYaml(text, AzureObjectsJsonContext.Default.StringArray);
         }
         catch (YamlException ex)
         {
             throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (wrong type at {ex.Path ?? "$"})");
         }
 
         var result = new List<KeyVaultObjectSpec>();
@@ -179,11 +179,15 @@ internal sealed partial record AzureMountConfig(
             RawObject? raw;
             try
             {
-                raw = Yaml.Deserialize<RawObject?>(items[i] ?? string.Empty);
+                raw = ProviderParameters.ParseYaml(items[i] ?? string.Empty, AzureObjectsJsonContext.Default.RawObject);
             }
             catch (YamlException ex)
             {
                 throw Invalid(description, $"unmarshal failed for keyVaultObjects at index {i}, error: line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.GetType().Name ?? "invalid YAML"}");
+            }
+            catch (JsonException ex)
+            {
+                throw Invalid(description, $"unmarshal failed for keyVaultObjects at index {i}, error: wrong type at {ex.Path ?? "$"}");
             }
 
             result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request, i));
@@ -230,11 +234,19 @@ internal sealed partial record AzureMountConfig(
     private static partial Regex VaultNamePattern();
 
     /// <summary>The <c>objects</c> parameter: <c>array:</c> of YAML strings.</summary>
-    private sealed class StringArray
+    internal sealed class StringArray
     {
-        [YamlMember(Alias = "array")]
+        [JsonPropertyName("array")]
         public List<string?>? Array { get; set; }
     }
+}
+
+/// <summary>Source-generated readers of the <c>objects</c> parameter (numbers may be written as YAML scalars).</summary>
+[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSerializable(typeof(AzureMountConfig.StringArray))]
+[JsonSerializable(typeof(RawObject))]
+internal sealed partial class AzureObjectsJsonContext : JsonSerializerContext
+{
 }
 
 /// <summary>How the provider authenticates to Entra ID for one mount. ToString never shows credentials.</summary>

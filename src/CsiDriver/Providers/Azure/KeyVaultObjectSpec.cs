@@ -1,6 +1,6 @@
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using CsiDriver.Publishing;
-using YamlDotNet.Serialization;
 
 namespace CsiDriver.Providers.Azure;
 
@@ -128,27 +128,27 @@ internal sealed partial record KeyVaultObjectSpec(
 /// <summary>One object document as YAML gives it (field names case-sensitive, as yaml.v3).</summary>
 internal sealed class RawObject
 {
-    [YamlMember(Alias = "objectName")]
+    [JsonPropertyName("objectName")]
     public string? ObjectName { get; set; }
 
-    [YamlMember(Alias = "objectType")]
+    [JsonPropertyName("objectType")]
     public string? ObjectType { get; set; }
 
-    [YamlMember(Alias = "objectAlias")]
+    [JsonPropertyName("objectAlias")]
     public string? ObjectAlias { get; set; }
 
-    [YamlMember(Alias = "objectVersion")]
+    [JsonPropertyName("objectVersion")]
     public string? ObjectVersion { get; set; }
 
-    [YamlMember(Alias = "objectVersionHistory")]
+    [JsonPropertyName("objectVersionHistory")]
     public int ObjectVersionHistory { get; set; }
 
-    [YamlMember(Alias = "objectFormat")]
+    [JsonPropertyName("objectFormat")]
     public string? ObjectFormat { get; set; }
 
-    [YamlMember(Alias = "objectEncoding")]
+    [JsonPropertyName("objectEncoding")]
     public string? ObjectEncoding { get; set; }
 
-    [YamlMember(Alias = "filePermission")]
+    [JsonPropertyName("filePermission")]
     public string? FilePermission { get; set; }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CsiDriver.Publishing;
@@ -6,13 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>
-/// The access token a volume's reads use, per <c>auth</c>: the pod's federated identity (impersonating the
-/// ServiceAccount's <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own.
+/// Who a volume reads as, per <c>auth</c>: the pod's federated identity (impersonating the ServiceAccount's
+/// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
+/// for it, obtained only when a read needs one.
 /// </summary>
 internal sealed partial class GcpCredentialResolver
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";
+    private const string ProviderAdcIdentity = "provider-adc";
 
     private readonly WorkloadIdentityResolver _identity;
     private readonly TokenExchangeClient _sts;
@@ -43,36 +47,56 @@ internal sealed partial class GcpCredentialResolver
         _logger = logger;
     }
 
-    public async Task<AccessToken> GetAsync(ProviderRequest request, GcpMountConfig config, CancellationToken cancellationToken)
+    /// <summary>
+    /// Works out the identity (no Google call once the workload identity pool is known); the token comes from
+    /// <see cref="GcpCredential.GetTokenAsync"/>, so a volume served wholly from memory costs no token exchange.
+    /// </summary>
+    public async Task<GcpCredential> ResolveAsync(ProviderRequest request, GcpMountConfig config, CancellationToken cancellationToken)
     {
         try
         {
-            return config.Auth switch
+            var (identity, obtain) = config.Auth switch
             {
-                GcpAuthMode.NodePublishSecret => await FromKeyAsync(config.KeyJson!, cancellationToken).ConfigureAwait(false),
-                GcpAuthMode.ProviderAdc => await _cache.GetOrCreateAsync("provider-adc", _metadata.GetDefaultTokenAsync, cancellationToken).ConfigureAwait(false),
+                GcpAuthMode.NodePublishSecret => FromKey(config.KeyJson!),
+                GcpAuthMode.ProviderAdc => (ProviderAdcIdentity, ct => _cache.GetOrCreateAsync(ProviderAdcIdentity, _metadata.GetDefaultTokenAsync, ct)),
                 _ => await AsPodAsync(request, cancellationToken).ConfigureAwait(false),
             };
+            return new GcpCredential(identity, async ct =>
+            {
+                try
+                {
+                    return await obtain(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
+                {
+                    throw AuthFailure(request, ex);
+                }
+            });
         }
-        catch (GoogleApiException ex)
+        catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
         {
-            throw new SecretStoreException(
-                ex.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.InvalidConfiguration ? ex.Kind : FailureKind.PermissionDenied,
-                $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {ex.Message}");
-        }
-        catch (SecretStoreException ex)
-        {
-            throw new SecretStoreException(ex.Kind, $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {ex.Message}", ex);
+            throw AuthFailure(request, ex);
         }
     }
 
-    private Task<AccessToken> FromKeyAsync(string keyJson, CancellationToken cancellationToken)
+    /// <summary>Names the volume's class; a token never reaches these messages (the clients redact what they send).</summary>
+    private static SecretStoreException AuthFailure(ProviderRequest request, Exception ex) => ex switch
+    {
+        GoogleApiException google => new SecretStoreException(
+            google.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.InvalidConfiguration ? google.Kind : FailureKind.PermissionDenied,
+            $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {google.Message}"),
+        SecretStoreException store => new SecretStoreException(store.Kind, $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {store.Message}", store),
+        _ => throw new ArgumentOutOfRangeException(nameof(ex)),
+    };
+
+    private (string Identity, Func<CancellationToken, Task<AccessToken>> Obtain) FromKey(string keyJson)
     {
         var key = ServiceAccountKeyTokenSource.ParseKey(keyJson);
-        return _cache.GetOrCreateAsync(ServiceAccountKeyTokenSource.Identity(key, keyJson), ct => _keys.GetTokenAsync(key, ct), cancellationToken);
+        var identity = ServiceAccountKeyTokenSource.Identity(key, keyJson);
+        return (identity, ct => _cache.GetOrCreateAsync(identity, c => _keys.GetTokenAsync(key, c), ct));
     }
 
-    private async Task<AccessToken> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
+    private async Task<(string Identity, Func<CancellationToken, Task<AccessToken>> Obtain)> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var pod = request.Pod;
         WorkloadIdentity identity;
@@ -110,37 +134,42 @@ internal sealed partial class GcpCredentialResolver
         }
 
         var delegates = gsa is null ? [] : Delegates(annotations, pod);
-        var cacheKey = $"pod:{pod.Namespace}/{pod.ServiceAccountName}|{identity.Audience}|{gsa}|{string.Join(',', delegates)}";
-        return await _cache.GetOrCreateAsync(
-            cacheKey,
-            async ct =>
-            {
-                AccessToken federated;
-                try
-                {
-                    federated = await _sts.ExchangeAsync(podToken.Token, identity.Audience, ct).ConfigureAwait(false);
-                }
-                catch (GoogleApiException ex)
-                {
-                    throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch identitybindingtoken: could not get idbindtoken token: {ex.Message}");
-                }
 
-                if (gsa is null)
-                {
-                    return federated;
-                }
+        // What Google authorises: the federated principal (namespace/ServiceAccount in the pool the audience names),
+        // and the Google service account it impersonates. Without a ServiceAccount name only the token tells who it is.
+        var subject = string.IsNullOrEmpty(pod.ServiceAccountName)
+            ? $"{pod.Namespace}/token:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(podToken.Token)))[..16]}"
+            : $"{pod.Namespace}/{pod.ServiceAccountName}";
+        var key = $"pod:{subject}|{identity.Audience}|{gsa}|{string.Join(',', delegates)}";
+        return (key, ct => _cache.GetOrCreateAsync(key, c => ExchangeAsync(podToken.Token, identity, gsa, delegates, pod, c), ct));
+    }
 
-                GcpLog.Impersonating(_logger, gsa, pod.Namespace, pod.ServiceAccountName);
-                try
-                {
-                    return await _iam.GenerateAccessTokenAsync(gsa, delegates, federated, ct).ConfigureAwait(false);
-                }
-                catch (GoogleApiException ex)
-                {
-                    throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch gcp service account token for {gsa}: {ex.Message}");
-                }
-            },
-            cancellationToken).ConfigureAwait(false);
+    private async Task<AccessToken> ExchangeAsync(string podToken, WorkloadIdentity identity, string? gsa, List<string> delegates, PodIdentity pod, CancellationToken cancellationToken)
+    {
+        AccessToken federated;
+        try
+        {
+            federated = await _sts.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex)
+        {
+            throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch identitybindingtoken: could not get idbindtoken token: {ex.Message}");
+        }
+
+        if (gsa is null)
+        {
+            return federated;
+        }
+
+        GcpLog.Impersonating(_logger, gsa, pod.Namespace, pod.ServiceAccountName);
+        try
+        {
+            return await _iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex)
+        {
+            throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch gcp service account token for {gsa}: {ex.Message}");
+        }
     }
 
     /// <summary>A refused exchange (400 invalid_grant, 403) is the identity's problem, as upstream reports it.</summary>
@@ -174,4 +203,24 @@ internal sealed partial class GcpCredentialResolver
 
     [GeneratedRegex(@"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+$", RegexOptions.CultureInvariant)]
     private static partial Regex EmailLike();
+}
+
+/// <summary>Who a volume reads as (<see cref="Identity"/>, what Google authorises, never a token) and its access token on demand.</summary>
+internal sealed class GcpCredential
+{
+    private readonly Func<CancellationToken, Task<AccessToken>> _obtain;
+
+    public GcpCredential(string identity, Func<CancellationToken, Task<AccessToken>> obtain)
+    {
+        Identity = identity;
+        _obtain = obtain;
+    }
+
+    /// <summary>The auth mode and what it resolves to: pod namespace/ServiceAccount + pool audience + impersonated account, the key's account + key digest, or <c>provider-adc</c>.</summary>
+    public string Identity { get; }
+
+    /// <summary>The token (cached per identity); failures name the volume's class.</summary>
+    public Task<AccessToken> GetTokenAsync(CancellationToken cancellationToken) => _obtain(cancellationToken);
+
+    public override string ToString() => Identity;
 }

@@ -29,4 +29,7 @@ internal static partial class GcpLog
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Debug, Message = "gcp: impersonating {ServiceAccount} for {Namespace}/{KubernetesServiceAccount}")]
     public static partial void Impersonating(ILogger logger, string serviceAccount, string @namespace, string kubernetesServiceAccount);
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Debug, Message = "gcp: {Class}: pinned {Resource} unchanged ({Version}), served from memory without a call")]
+    public static partial void PinnedFromMemory(ILogger logger, string @class, string resource, string version);
 }

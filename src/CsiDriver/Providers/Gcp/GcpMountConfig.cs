@@ -1,8 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using CsiDriver.Publishing;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace CsiDriver.Providers.Gcp;
 
@@ -40,11 +40,6 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
 {
     public const string KeyJsonSecret = "key.json";
 
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(NullNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     /// <summary>Reads <c>secrets</c> and <c>auth</c> as the upstream provider does; errors name the class.</summary>
     public static GcpMountConfig Parse(ProviderRequest request, GcpProviderOptions options)
     {
@@ -57,11 +52,15 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         List<RawSecret?> raw;
         try
         {
-            raw = Yaml.Deserialize<List<RawSecret?>>(text) ?? [];
+            raw = ProviderParameters.ParseYaml(text, GcpSecretsJsonContext.Default.ListRawSecret) ?? [];
         }
         catch (YamlException ex)
         {
             throw Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (line {ex.Start.Line}, column {ex.Start.Column})");
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (wrong type at {ex.Path ?? "$"})");
         }
 
         var entries = new List<GcpSecretEntry>(raw.Count);
@@ -182,24 +181,30 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         new(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc}: {message}");
 
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
-    private sealed class RawSecret
+    internal sealed class RawSecret
     {
-        [YamlMember(Alias = "resourceName")]
+        [JsonPropertyName("resourceName")]
         public string? ResourceName { get; set; }
 
-        [YamlMember(Alias = "fileName")]
+        [JsonPropertyName("fileName")]
         public string? FileName { get; set; }
 
-        [YamlMember(Alias = "path")]
+        [JsonPropertyName("path")]
         public string? Path { get; set; }
 
-        [YamlMember(Alias = "mode")]
+        [JsonPropertyName("mode")]
         public string? Mode { get; set; }
 
-        [YamlMember(Alias = "extractJSONKey")]
+        [JsonPropertyName("extractJSONKey")]
         public string? ExtractJsonKey { get; set; }
 
-        [YamlMember(Alias = "extractYAMLKey")]
+        [JsonPropertyName("extractYAMLKey")]
         public string? ExtractYamlKey { get; set; }
     }
+}
+
+/// <summary>Source-generated reader of the <c>secrets</c> parameter.</summary>
+[JsonSerializable(typeof(List<GcpMountConfig.RawSecret?>))]
+internal sealed partial class GcpSecretsJsonContext : JsonSerializerContext
+{
 }

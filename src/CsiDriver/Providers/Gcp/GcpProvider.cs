@@ -9,12 +9,19 @@ namespace CsiDriver.Providers.Gcp;
 /// GoogleCloudPlatform/secrets-store-csi-driver-provider-gcp unchanged (<c>secrets</c>, <c>auth</c>).
 /// Each distinct resource is read once per volume, in parallel; any failure fails the whole volume.
 /// Object id = <c>resourceName</c> as written; version = the resolved version name.
+/// In a rotation pass, a resource several volumes read as the same identity is read once
+/// (<see cref="IFetchScope"/>); a numerically pinned secret version the volume already has, read before by the
+/// same identity, is served from memory (<see cref="VersionedValueCache"/>) with no call at all. Backend calls
+/// are counted as <c>access_version</c>, <c>render_version</c> and the token calls of <see cref="GcpCredentialResolver"/>.
 /// </summary>
 internal sealed class GcpProvider : IProvider
 {
+    public const string ProviderName = "gcp";
+
     private readonly GcpProviderOptions _options;
     private readonly GcpCredentialResolver _credentials;
     private readonly SecretManagerClient _secrets;
+    private readonly VersionedValueCache _pinned;
     private readonly ILogger _logger;
 
     public GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, ILogger<GcpProvider> logger)
@@ -22,10 +29,11 @@ internal sealed class GcpProvider : IProvider
         _options = options;
         _credentials = credentials;
         _secrets = secrets;
+        _pinned = new VersionedValueCache(options.ValueCacheBytes);
         _logger = logger;
     }
 
-    public string Name => "gcp";
+    public string Name => ProviderName;
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
@@ -37,31 +45,101 @@ internal sealed class GcpProvider : IProvider
         }
 
         GcpLog.Fetching(_logger, resources.Count, request.Class.Description, config.Auth);
-        var token = await _credentials.GetAsync(request, config, cancellationToken).ConfigureAwait(false);
+        var credential = await _credentials.ResolveAsync(request, config, cancellationToken).ConfigureAwait(false);
 
         var fetched = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+        var toRead = new List<GcpResourceName>(resources.Count);
+        foreach (var resource in resources.Values)
+        {
+            if (FromMemory(request, credential.Identity, resource) is { } held)
+            {
+                GcpLog.PinnedFromMemory(_logger, request.Class.Description, resource.Value, held.Version);
+                fetched[resource.Value] = held;
+            }
+            else
+            {
+                toRead.Add(resource);
+            }
+        }
+
+        if (toRead.Count == 0)
+        {
+            return Assemble(request, config, fetched);
+        }
+
+        var token = await credential.GetTokenAsync(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
-            resources.Values,
+            toRead,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxParallelFetches), CancellationToken = cancellationToken },
             async (resource, ct) =>
             {
                 try
                 {
-                    fetched[resource.Value] = await _secrets.FetchAsync(resource, token.Value, ct).ConfigureAwait(false);
+                    fetched[resource.Value] = await ReadSharedAsync(request, credential.Identity, resource, token, ct).ConfigureAwait(false);
                 }
                 catch (GoogleApiException ex)
                 {
-                    if (ex.Message.Contains("integrity check failed", StringComparison.Ordinal))
-                    {
-                        GcpLog.ChecksumMismatch(_logger, resource.Value);
-                    }
-
                     fetched[resource.Value] = ex;
                 }
             }).ConfigureAwait(false);
 
         return Assemble(request, config, fetched);
     }
+
+    /// <summary>
+    /// A pinned version this volume already has, as the same identity read it before. Never for a new publish
+    /// (no current version): memory does not stand in for Google authorising a new reader.
+    /// </summary>
+    private FetchedResource? FromMemory(ProviderRequest request, string identity, GcpResourceName resource)
+    {
+        if (!resource.IsPinnedSecretVersion)
+        {
+            return null;
+        }
+
+        foreach (var current in request.CurrentVersions)
+        {
+            if (current.Id == resource.Value && _pinned.TryGet(Key(identity, resource), current.Version, out var payload))
+            {
+                return new FetchedResource(payload, current.Version);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The raw read, shared by the volumes of a rotation pass; each volume turns failures into its own messages.</summary>
+    private async Task<FetchedResource> ReadSharedAsync(ProviderRequest request, string identity, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
+    {
+        var key = Key(identity, resource);
+        return request.FetchScope is { } scope
+            ? await scope.GetOrAddAsync(key, ct => ReadAsync(key, resource, token, ct)).WaitAsync(cancellationToken).ConfigureAwait(false)
+            : await ReadAsync(key, resource, token, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<FetchedResource> ReadAsync(FetchKey key, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
+    {
+        FetchedResource fetched;
+        try
+        {
+            fetched = await _secrets.FetchAsync(resource, token.Value, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex) when (ex.Message.Contains("integrity check failed", StringComparison.Ordinal))
+        {
+            GcpLog.ChecksumMismatch(_logger, resource.Value);
+            throw;
+        }
+
+        if (resource.IsPinnedSecretVersion)
+        {
+            _pinned.Put(key, fetched.Version, fetched.Payload);
+        }
+
+        return fetched;
+    }
+
+    /// <summary>Who read which resource; the resource name as written (its version selector included).</summary>
+    private static FetchKey Key(string identity, GcpResourceName resource) => new(ProviderName, identity, resource.Value);
 
     private ProviderResult Assemble(ProviderRequest request, GcpMountConfig config, ConcurrentDictionary<string, object> fetched)
     {

@@ -43,6 +43,13 @@ internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kin
         return null;
     }
 
+    /// <summary>
+    /// A Secret Manager version pinned by number: immutable at the backend, unlike <c>latest</c> and aliases,
+    /// which can move. Parameter versions are never pinned here: their rendering follows the secrets they reference.
+    /// </summary>
+    public bool IsPinnedSecretVersion =>
+        Kind == GcpResourceKind.SecretVersion && Value[(Value.LastIndexOf('/') + 1)..] is { Length: > 0 } version && version.All(char.IsAsciiDigit);
+
     /// <summary>The REST method URL under <paramref name="baseUri"/>: <c>/v1/{name}:access</c> or <c>:render</c>.</summary>
     public Uri MethodUri(Uri baseUri) =>
         new($"{baseUri.AbsoluteUri.TrimEnd('/')}/v1/{Value}:{(Kind == GcpResourceKind.SecretVersion ? "access" : "render")}");

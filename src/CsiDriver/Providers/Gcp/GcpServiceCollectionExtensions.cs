@@ -29,12 +29,20 @@ internal static class GcpServiceCollectionExtensions
             sp.GetRequiredService<IServiceAccountLookup>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            metrics: sp.GetService<Observability.DriverMetrics>()));
         return services;
     }
 
-    /// <summary>Builds the provider and its clients over one pooled <see cref="HttpClient"/>.</summary>
-    public static GcpProvider Create(GcpProviderOptions options, IServiceAccountLookup serviceAccounts, TimeProvider time, Random random, ILoggerFactory loggers, HttpMessageHandler? handler = null)
+    /// <summary>Builds the provider and its clients over one pooled <see cref="HttpClient"/>; every Google call is counted in <paramref name="metrics"/>.</summary>
+    public static GcpProvider Create(
+        GcpProviderOptions options,
+        IServiceAccountLookup serviceAccounts,
+        TimeProvider time,
+        Random random,
+        ILoggerFactory loggers,
+        HttpMessageHandler? handler = null,
+        Observability.DriverMetrics? metrics = null)
     {
         var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
         var http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
@@ -42,14 +50,14 @@ internal static class GcpServiceCollectionExtensions
             Timeout = Timeout.InfiniteTimeSpan,
         };
         http.DefaultRequestHeaders.UserAgent.ParseAdd($"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
-        var caller = new GoogleApiCaller(http, options, time, random, logger);
+        var caller = new GoogleApiCaller(http, options, time, random, logger, metrics);
         var metadata = new MetadataServerClient(caller, options, time);
         var credentials = new GcpCredentialResolver(
             new WorkloadIdentityResolver(options, metadata, logger),
             new TokenExchangeClient(caller, options, time),
             new IamCredentialsClient(caller, options, time),
             metadata,
-            new ServiceAccountKeyTokenSource(options, time),
+            new ServiceAccountKeyTokenSource(options, time, metrics),
             serviceAccounts,
             new AccessTokenCache(time, options.TokenRefreshMargin, logger),
             logger);

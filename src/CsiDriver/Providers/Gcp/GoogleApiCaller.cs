@@ -10,6 +10,7 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>
 /// Sends one Google REST call with a deadline, bounded jittered retries on 429/5xx/connection
 /// errors, a bounded response read, and Google JSON error bodies mapped to <see cref="FailureKind"/>.
+/// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>.
 /// </summary>
 internal sealed class GoogleApiCaller
 {
@@ -20,28 +21,33 @@ internal sealed class GoogleApiCaller
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger _logger;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger)
+    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics? metrics = null)
     {
         _http = http;
         _options = options;
         _time = time;
         _random = random;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
+    /// <param name="call">The backend call's metric name (<c>access_version</c>, <c>sts_token</c>...).</param>
     /// <param name="redact">Values that must never appear in an error message (tokens sent in the request).</param>
     public async Task<T> SendAsync<T>(
+        string call,
         Func<HttpRequestMessage> create,
         JsonTypeInfo<T> type,
         long maxResponseBytes,
         IReadOnlyList<string> redact,
         CancellationToken cancellationToken) =>
-        Parse(await SendForBytesAsync(create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false), type);
+        Parse(await SendForBytesAsync(call, create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false), type);
 
     /// <summary>As <see cref="SendAsync{T}"/>, returning the raw 2xx body (the metadata server answers in plain text).</summary>
     public async Task<byte[]> SendForBytesAsync(
+        string call,
         Func<HttpRequestMessage> create,
         long maxResponseBytes,
         IReadOnlyList<string> redact,
@@ -57,6 +63,7 @@ internal sealed class GoogleApiCaller
             deadline.CancelAfter(_options.RequestTimeout);
             try
             {
+                _metrics?.BackendCall(GcpProvider.ProviderName, call);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                 var body = await ReadBoundedAsync(response, maxResponseBytes, deadline.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)

@@ -1,4 +1,4 @@
-// IAM Service Account Credentials calls covered (Authorization: Bearer <federated token>):
+// IAM Service Account Credentials calls covered (Authorization: Bearer <federated token>; metric name generate_access_token):
 //   POST {iamcredentials}/v1/projects/-/serviceAccounts/{email}:generateAccessToken
 //        body {"scope":["https://www.googleapis.com/auth/cloud-platform"],"delegates":["projects/-/serviceAccounts/{d}"]}
 using System.Net.Http.Headers;
@@ -31,6 +31,7 @@ internal sealed class IamCredentialsClient
             Delegates = delegates.Count == 0 ? null : delegates.Select(d => $"projects/-/serviceAccounts/{d}").ToList(),
         };
         var response = await _caller.SendAsync(
+            "generate_access_token",
             () =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(body, GcpJsonContext.Default.GenerateAccessTokenRequest) };

@@ -1,4 +1,4 @@
-// GCE metadata server calls covered (header Metadata-Flavor: Google):
+// GCE metadata server calls covered (header Metadata-Flavor: Google; metric names metadata_value, metadata_token):
 //   GET {metadata}/computeMetadata/v1/project/project-id
 //   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-location
 //   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-name
@@ -25,13 +25,13 @@ internal sealed class MetadataServerClient
 
     public async Task<string> GetValueAsync(string path, CancellationToken cancellationToken)
     {
-        var body = await _caller.SendForBytesAsync(() => Request(path), MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
+        var body = await _caller.SendForBytesAsync("metadata_value", () => Request(path), MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(body).Trim();
     }
 
     public async Task<AccessToken> GetDefaultTokenAsync(CancellationToken cancellationToken)
     {
-        var response = await _caller.SendAsync(() => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
+        var response = await _caller.SendAsync("metadata_token", () => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
         return OAuthTokens.ToAccessToken(response, _time, "the metadata server");
     }
 

@@ -1,4 +1,5 @@
 // Google REST calls covered (Authorization: Bearer <access token>):
+// Backend-call metric names: access_version (:access), render_version (:render).
 //   GET {secretmanager}/v1/projects/{p}/secrets/{s}/versions/{v}:access                 (global)
 //   GET {secretmanager.{loc}.rep}/v1/projects/{p}/locations/{loc}/secrets/{s}/versions/{v}:access  (regional)
 //   GET {parametermanager[.{loc}.rep]}/v1/projects/{p}/locations/{loc}/parameters/{x}/versions/{v}:render
@@ -33,7 +34,7 @@ internal sealed class SecretManagerClient
     private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
         var uri = resource.MethodUri(BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, resource.Location));
-        var response = await _caller.SendAsync(() => Get(uri, accessToken), GcpJsonContext.Default.AccessSecretVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await _caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.AccessSecretVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {
@@ -48,7 +49,7 @@ internal sealed class SecretManagerClient
     private async Task<FetchedResource> RenderAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
         var uri = resource.MethodUri(BaseUri(_options.ParameterManagerEndpoint, _options.RegionalParameterManagerEndpoint, resource.Location));
-        var response = await _caller.SendAsync(() => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await _caller.SendAsync("render_version", () => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.RenderedPayload);
         return new FetchedResource(payload, string.IsNullOrEmpty(response.ParameterVersion) ? resource.Value : response.ParameterVersion);
     }

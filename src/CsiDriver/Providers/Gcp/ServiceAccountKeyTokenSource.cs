@@ -1,4 +1,4 @@
-// OAuth calls covered (made by Google.Apis.Auth's ServiceAccountCredential):
+// OAuth calls covered (made by Google.Apis.Auth's ServiceAccountCredential; metric name oauth_token):
 //   POST {token_uri} grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<RS256 JWT>
 //        (JWT claims iss=client_email, scope=cloud-platform, aud=token_uri, iat, exp)
 using System.Security.Cryptography;
@@ -22,11 +22,13 @@ internal sealed class ServiceAccountKeyTokenSource
 
     private readonly GcpProviderOptions _options;
     private readonly TimeProvider _time;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public ServiceAccountKeyTokenSource(GcpProviderOptions options, TimeProvider time)
+    public ServiceAccountKeyTokenSource(GcpProviderOptions options, TimeProvider time, Observability.DriverMetrics? metrics = null)
     {
         _options = options;
         _time = time;
+        _metrics = metrics;
     }
 
     /// <summary>Parses the key; errors never quote it.</summary>
@@ -82,6 +84,9 @@ internal sealed class ServiceAccountKeyTokenSource
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(_options.RequestTimeout);
+
+            // The library's own retries are off, so this is exactly one POST to the token URI.
+            _metrics?.BackendCall(GcpProvider.ProviderName, "oauth_token");
             await credential.RequestAccessTokenAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (TokenResponseException ex)

@@ -1,4 +1,4 @@
-// Google STS calls covered:
+// Google STS calls covered (backend-call metric name: sts_token):
 //   POST {token exchange endpoint}  (default https://securetoken.googleapis.com/v1/identitybindingtoken,
 //        fleet/WIF: https://sts.googleapis.com/v1/token), RFC 8693 JSON body, no Authorization header.
 using System.Net.Http.Json;
@@ -25,6 +25,7 @@ internal sealed class TokenExchangeClient
     {
         var body = new TokenExchangeRequest { SubjectToken = kubernetesToken, Audience = audience };
         var response = await _caller.SendAsync(
+            "sts_token",
             () => new HttpRequestMessage(HttpMethod.Post, _options.TokenExchangeEndpoint) { Content = JsonContent.Create(body, GcpJsonContext.Default.TokenExchangeRequest) },
             GcpJsonContext.Default.OAuthTokenResponse,
             MaxResponseBytes,

@@ -32,7 +32,7 @@ internal sealed class KubernetesProvider : IProvider
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var objects = ProviderParameters.ParseList<KubernetesObject>(request, "objects");
+        var objects = ProviderParameters.ParseList(request, "objects", KubernetesObjectsJsonContext.Default.ListKubernetesObject);
         var references = objects.Select(o => Parse(request, o)).ToList();
         var audience = request.Attributes.GetValueOrDefault(AudienceParameter) ?? string.Empty;
         var token = PodToken(request, audience);
@@ -202,18 +202,21 @@ internal sealed class KubernetesProvider : IProvider
     private sealed record Fetched(string ResourceVersion, Dictionary<string, ReadOnlyMemory<byte>> Data);
 
     /// <summary>One entry of the <c>objects</c> parameter.</summary>
-    private sealed class KubernetesObject
+    internal sealed class KubernetesObject
     {
-        [YamlDotNet.Serialization.YamlMember(Alias = "objectName")]
         public string? ObjectName { get; set; }
 
-        [YamlDotNet.Serialization.YamlMember(Alias = "objectType")]
         public string? ObjectType { get; set; }
 
-        [YamlDotNet.Serialization.YamlMember(Alias = "objectAlias")]
         public string? ObjectAlias { get; set; }
 
-        [YamlDotNet.Serialization.YamlMember(Alias = "filePermission")]
         public string? FilePermission { get; set; }
     }
+}
+
+/// <summary>Source-generated reader of the <c>objects</c> parameter (camelCase names, as in manifests).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<KubernetesProvider.KubernetesObject?>))]
+internal sealed partial class KubernetesObjectsJsonContext : System.Text.Json.Serialization.JsonSerializerContext
+{
 }

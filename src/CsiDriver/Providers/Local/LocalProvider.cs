@@ -38,7 +38,7 @@ internal sealed class LocalProvider : IProvider
         }
 
         root = ScopeFor(request, root);
-        var objects = ProviderParameters.ParseList<LocalObject>(request, "objects");
+        var objects = ProviderParameters.ParseList(request, "objects", LocalObjectsJsonContext.Default.ListLocalObject);
         var files = new List<SecretFile>(objects.Count);
         var versions = new List<ObjectVersion>(objects.Count);
         foreach (var item in objects)
@@ -161,15 +161,19 @@ internal sealed class LocalProvider : IProvider
     }
 
     /// <summary>One entry of the <c>objects</c> parameter.</summary>
-    private sealed class LocalObject
+    internal sealed class LocalObject
     {
-        [YamlDotNet.Serialization.YamlMember(Alias = "objectName")]
         public string? ObjectName { get; set; }
 
-        [YamlDotNet.Serialization.YamlMember(Alias = "objectAlias")]
         public string? ObjectAlias { get; set; }
 
-        [YamlDotNet.Serialization.YamlMember(Alias = "filePermission")]
         public string? FilePermission { get; set; }
     }
+}
+
+/// <summary>Source-generated reader of the <c>objects</c> parameter (camelCase names, as in manifests).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<LocalProvider.LocalObject?>))]
+internal sealed partial class LocalObjectsJsonContext : System.Text.Json.Serialization.JsonSerializerContext
+{
 }

@@ -47,16 +47,32 @@ public sealed class FakeGcpServer : IAsyncDisposable
     public string ExpectedExchangeAudience { get; set; } =
         "identitynamespace:my-proj.svc.id.goog:https://container.googleapis.com/v1/projects/my-proj/locations/us-central1/clusters/prod";
 
+    /// <summary>The clock generateAccessToken's expireTime is based on (the driver's clock in rotation tests).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public bool CorruptCrc { get; set; }
 
     public bool OmitCrc { get; set; }
 
     public bool HangAccess { get; set; }
 
+    /// <summary>Token exchanges wait (counted) until <see cref="ReleaseSts"/> or the client goes away.</summary>
+    public bool HoldSts { get; set; }
+
+    private readonly TaskCompletionSource _stsGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseSts() => _stsGate.TrySetResult();
+
     /// <summary>Statuses the next :access calls answer with before serving normally.</summary>
     public ConcurrentQueue<(int Code, string Status)> AccessFailures { get; } = new();
 
     public ConcurrentDictionary<string, int> AccessCalls { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>:access and :render calls by "principal|resource name" ("none" when the bearer is unknown).</summary>
+    public ConcurrentDictionary<string, int> ReadsByPrincipal { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>:access and :render calls since the last <see cref="ResetCounts"/>.</summary>
+    public int TotalReads => ReadsByPrincipal.Values.Sum();
 
     private int _stsCalls;
     private int _iamCalls;
@@ -108,6 +124,19 @@ public sealed class FakeGcpServer : IAsyncDisposable
             ["kubernetes.io"] = new JsonObject { ["namespace"] = @namespace },
         }.ToJsonString();
         return $"{B64("""{"alg":"RS256","kid":"k"}""")}.{B64(payload)}.c2lnbmF0dXJl-{Guid.NewGuid():N}";
+    }
+
+    /// <summary>How often <paramref name="principal"/> read <paramref name="name"/> (":access" or ":render", any outcome).</summary>
+    public int Reads(string principal, string name) => ReadsByPrincipal.GetValueOrDefault($"{principal}|{name}");
+
+    public void ResetCounts()
+    {
+        AccessCalls.Clear();
+        ReadsByPrincipal.Clear();
+        Interlocked.Exchange(ref _stsCalls, 0);
+        Interlocked.Exchange(ref _iamCalls, 0);
+        Interlocked.Exchange(ref _metadataCalls, 0);
+        Interlocked.Exchange(ref _tokenUriCalls, 0);
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
@@ -179,6 +208,11 @@ public sealed class FakeGcpServer : IAsyncDisposable
     private async Task ExchangeAsync(HttpContext context)
     {
         Interlocked.Increment(ref _stsCalls);
+        if (HoldSts)
+        {
+            await _stsGate.Task.WaitAsync(context.RequestAborted);
+        }
+
         if (context.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) != true)
         {
             await OAuthError(context, 400, "invalid_request", "Content-Type must be application/json");
@@ -239,7 +273,7 @@ public sealed class FakeGcpServer : IAsyncDisposable
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(new { accessToken = Issue($"gsa:{email}"), expireTime = DateTimeOffset.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ") });
+        await context.Response.WriteAsJsonAsync(new { accessToken = Issue($"gsa:{email}"), expireTime = Clock.GetUtcNow().AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ") });
     }
 
     private async Task JwtBearerAsync(HttpContext context)
@@ -294,6 +328,7 @@ public sealed class FakeGcpServer : IAsyncDisposable
         var secretPath = name[..versionAt];
         var version = name[(versionAt + "/versions/".Length)..];
         AccessCalls.AddOrUpdate(name, 1, (_, n) => n + 1);
+        CountRead(context, name);
 
         if (HangAccess)
         {
@@ -364,6 +399,7 @@ public sealed class FakeGcpServer : IAsyncDisposable
 
         name = name["/v1/".Length..];
         AccessCalls.AddOrUpdate(name, 1, (_, n) => n + 1);
+        CountRead(context, name);
         if (Principal(context, out _) is null)
         {
             await Error(context, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
@@ -378,6 +414,9 @@ public sealed class FakeGcpServer : IAsyncDisposable
 
         await context.Response.WriteAsJsonAsync(new { parameterVersion = name, payload = new { data = Convert.ToBase64String(rendered) }, renderedPayload = Convert.ToBase64String(rendered) });
     }
+
+    private void CountRead(HttpContext context, string name) =>
+        ReadsByPrincipal.AddOrUpdate($"{Principal(context, out _) ?? "none"}|{name}", 1, (_, n) => n + 1);
 
     private string Issue(string principal)
     {

@@ -52,13 +52,19 @@ public sealed class GcpTestBed : IAsyncDisposable
     public IProvider Provider() => GcpServiceCollectionExtensions.Create(
         Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance);
 
+    internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => GcpServiceCollectionExtensions.Create(
+        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, metrics: metrics);
+
     public static ProviderRequest Request(
         string secretsYaml,
         string? podTokenAudience = "my-proj.svc.id.goog",
         IDictionary<string, string>? extraParameters = null,
         IDictionary<string, string>? nodePublishSecrets = null,
         string serviceAccount = "app",
-        string? podToken = null)
+        string? podToken = null,
+        string className = "app-secrets",
+        IReadOnlyList<ObjectVersion>? currentVersions = null,
+        IFetchScope? scope = null)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["secrets"] = secretsYaml };
         foreach (var (k, v) in extraParameters ?? new Dictionary<string, string>())
@@ -77,25 +83,28 @@ public sealed class GcpTestBed : IAsyncDisposable
                 },
             }.ToJsonString());
         return new ProviderRequest(
-            new SecretProviderClass { Name = "app-secrets", Namespace = "default", Provider = "gcp", Parameters = parameters },
+            new SecretProviderClass { Name = className, Namespace = "default", Provider = "gcp", Parameters = parameters },
             parameters,
             new PodIdentity("app-0", "default", "uid-1", serviceAccount, tokens),
             new Dictionary<string, string>(nodePublishSecrets ?? new Dictionary<string, string>(), StringComparer.Ordinal),
             (UnixFileMode)Convert.ToInt32("644", 8),
-            [],
-            "/tmp/unused");
+            currentVersions ?? [],
+            "/tmp/unused")
+        {
+            FetchScope = scope,
+        };
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
 
-    /// <summary>Kubernetes ServiceAccount annotations by "namespace/name".</summary>
-    private sealed class DictionaryServiceAccountLookup(Dictionary<string, Dictionary<string, string>> accounts) : IServiceAccountLookup
-    {
-        public Task<IReadOnlyDictionary<string, string>> GetAnnotationsAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-            accounts.TryGetValue($"{@namespace}/{name}", out var annotations)
-                ? Task.FromResult<IReadOnlyDictionary<string, string>>(annotations)
-                : Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
-    }
+/// <summary>Kubernetes ServiceAccount annotations by "namespace/name".</summary>
+internal sealed class DictionaryServiceAccountLookup(Dictionary<string, Dictionary<string, string>> accounts) : IServiceAccountLookup
+{
+    public Task<IReadOnlyDictionary<string, string>> GetAnnotationsAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        accounts.TryGetValue($"{@namespace}/{name}", out var annotations)
+            ? Task.FromResult<IReadOnlyDictionary<string, string>>(annotations)
+            : Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
 }
 
 /// <summary>A clock tests move by hand; timers stay real.</summary>
