@@ -44,7 +44,7 @@ internal static class DriverServices
         services.AddSingleton<IProvider>(sp => new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes }, sp.GetRequiredService<DriverMetrics>()));
         services.AddGcpProvider(options.MaxObjectBytes);
         services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(sp.GetService<CsiDriver.Providers.Azure.AzureProviderOptions>() ?? CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>(), sp.GetService<DriverMetrics>()));
-        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>()));
+        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>(), sp.GetRequiredService<DriverMetrics>()));
         services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
         services.TryAddSingleton(sp => new PluginProviderFactory(
             new PluginOptions

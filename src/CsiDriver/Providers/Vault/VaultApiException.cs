@@ -10,20 +10,43 @@ internal sealed class VaultApiException : Exception
     public VaultApiException(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem = null, bool timedOut = false, bool tooLarge = false, Exception? inner = null)
         : base(Describe(operation, statusCode, errors, transportProblem), inner)
     {
+        Operation = operation;
         StatusCode = statusCode;
         Errors = errors;
+        TransportProblem = transportProblem;
         TimedOut = timedOut;
         TooLarge = tooLarge;
     }
+
+    public string Operation { get; }
 
     /// <summary>The HTTP status, or null when no answer arrived.</summary>
     public int? StatusCode { get; }
 
     public IReadOnlyList<string> Errors { get; }
 
+    public string? TransportProblem { get; }
+
     public bool TimedOut { get; }
 
     public bool TooLarge { get; }
+
+    /// <summary>
+    /// The same failure with <paramref name="sensitive"/> strings cut out, for failures shared between
+    /// volumes: each volume redacts its own token and JWT, so a shared failure must not carry the first reader's.
+    /// </summary>
+    public VaultApiException Redacted(IEnumerable<string> sensitive)
+    {
+        var list = sensitive.ToList();
+        return new VaultApiException(
+            Operation,
+            StatusCode,
+            [.. Errors.Select(e => VaultErrors.Redact(e, list))],
+            TransportProblem is null ? null : VaultErrors.Redact(TransportProblem, list),
+            TimedOut,
+            TooLarge,
+            InnerException);
+    }
 
     private static string Describe(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem)
     {

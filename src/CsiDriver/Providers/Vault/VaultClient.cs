@@ -14,6 +14,8 @@ namespace CsiDriver.Providers.Vault;
 /// </list>
 /// Every request carries <c>X-Vault-Request: true</c>, <c>X-Vault-Namespace</c> when set, and
 /// <c>X-Vault-Token</c> once logged in. Failures are <see cref="VaultApiException"/>.
+/// Every request sent counts as backend call <c>login</c>, <c>read</c> (GET), <c>list</c> (LIST),
+/// <c>write</c> (POST/PUT), <c>renew</c> or <c>revoke</c> of provider <c>vault</c>.
 /// </summary>
 internal sealed class VaultClient
 {
@@ -23,13 +25,15 @@ internal sealed class VaultClient
     private readonly Uri _address;
     private readonly string? _namespace;
     private readonly VaultProviderOptions _options;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options)
+    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics? metrics = null)
     {
         _http = http;
         _address = address;
         _namespace = @namespace;
         _options = options;
+        _metrics = metrics;
     }
 
     public Uri Address => _address;
@@ -39,7 +43,7 @@ internal sealed class VaultClient
     {
         var body = JsonSerializer.Serialize(new VaultLoginRequest(jwt, role), VaultJsonContext.Default.VaultLoginRequest);
         var path = $"/v1/auth/{mount}/login";
-        var response = await SendAsync(HttpMethod.Post, path, token: null, body, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync("login", HttpMethod.Post, path, token: null, body, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(response.ClientToken))
         {
             throw new VaultApiException($"POST {path}", 200, ["the login response carries no auth.client_token"]);
@@ -52,14 +56,20 @@ internal sealed class VaultClient
     public Task<VaultResponse> ReadAsync(VaultRequestKey request, string token, CancellationToken cancellationToken)
     {
         var (path, query) = NormalizePath(request.SecretPath);
-        return SendAsync(new HttpMethod(request.Method), path + query, token, request.ArgsJson, cancellationToken);
+        var call = request.Method switch
+        {
+            "GET" => "read",
+            "LIST" => "list",
+            _ => "write",
+        };
+        return SendAsync(call, new HttpMethod(request.Method), path + query, token, request.ArgsJson, cancellationToken);
     }
 
     public Task<VaultResponse> RenewLeaseAsync(string leaseId, long incrementSeconds, string token, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Put, "/v1/sys/leases/renew", token, JsonSerializer.Serialize(new VaultRenewRequest(leaseId, incrementSeconds), VaultJsonContext.Default.VaultRenewRequest), cancellationToken);
+        SendAsync("renew", HttpMethod.Put, "/v1/sys/leases/renew", token, JsonSerializer.Serialize(new VaultRenewRequest(leaseId, incrementSeconds), VaultJsonContext.Default.VaultRenewRequest), cancellationToken);
 
     public Task<VaultResponse> RevokeLeaseAsync(string leaseId, string token, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Put, "/v1/sys/leases/revoke", token, JsonSerializer.Serialize(new VaultRevokeRequest(leaseId), VaultJsonContext.Default.VaultRevokeRequest), cancellationToken);
+        SendAsync("revoke", HttpMethod.Put, "/v1/sys/leases/revoke", token, JsonSerializer.Serialize(new VaultRevokeRequest(leaseId), VaultJsonContext.Default.VaultRevokeRequest), cancellationToken);
 
     /// <summary>
     /// The upstream provider's path rules: <c>/v1/x</c> kept, <c>v1/x</c> → <c>/v1/x</c>,
@@ -79,7 +89,7 @@ internal sealed class VaultClient
         return queryIndex < 0 ? (path, string.Empty) : (path[..queryIndex], path[queryIndex..]);
     }
 
-    private async Task<VaultResponse> SendAsync(HttpMethod method, string pathAndQuery, string? token, string? jsonBody, CancellationToken cancellationToken)
+    private async Task<VaultResponse> SendAsync(string call, HttpMethod method, string pathAndQuery, string? token, string? jsonBody, CancellationToken cancellationToken)
     {
         var queryIndex = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
         var operation = $"{method} {(queryIndex < 0 ? pathAndQuery : pathAndQuery[..queryIndex])}";
@@ -109,6 +119,7 @@ internal sealed class VaultClient
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
+        _metrics?.BackendCall("vault", call);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);

@@ -5,13 +5,13 @@ namespace CsiDriver.Providers.Vault;
 /// <summary>Turns Vault failures into pod-event messages: class, object, Vault's own <c>errors</c>; never a token.</summary>
 internal static class VaultErrors
 {
-    public static SecretStoreException Login(VaultApiException ex, VaultSettings settings, ProviderRequest request, string jwt)
+    public static SecretStoreException Login(VaultApiException ex, VaultSettings settings, ProviderRequest request, IEnumerable<string> sensitive)
     {
         var kind = ex.StatusCode is 400 or 401 or 403 ? FailureKind.PermissionDenied : KindOf(ex);
         var message =
             $"SecretProviderClass {request.Class.Description}: failed to login to Vault at {Where(settings)} " +
             $"(auth mount \"{settings.AuthMount}\", role \"{settings.RoleName}\", service account {request.Pod.Namespace}/{request.Pod.ServiceAccountName}): {ex.Message}";
-        return new SecretStoreException(kind, Redact(message, [jwt]), ex) { Reason = "VaultLoginFailed" };
+        return new SecretStoreException(kind, Redact(message, sensitive), ex) { Reason = "VaultLoginFailed" };
     }
 
     public static SecretStoreException Read(VaultApiException ex, VaultSettings settings, ProviderRequest request, string objectName, IEnumerable<string> sensitive)

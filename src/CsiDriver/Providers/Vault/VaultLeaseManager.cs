@@ -6,7 +6,8 @@ namespace CsiDriver.Providers.Vault;
 /// Reads a secret for a volume, reusing a leased answer (database credentials, leased certificates)
 /// while it is fresh: past two thirds of its TTL the lease is renewed for the TTL it was issued with;
 /// new credentials are issued only when renewal fails, the lease is not renewable, or Vault can no
-/// longer extend it by a useful amount (its max TTL is near). Non-leased answers are always read afresh.
+/// longer extend it by a useful amount (its max TTL is near). Leases are per volume, never shared between
+/// volumes; non-leased answers are not kept here.
 /// </summary>
 internal sealed class VaultLeaseManager
 {
@@ -31,46 +32,56 @@ internal sealed class VaultLeaseManager
 
     public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => _cache.TakeVolume(targetPath);
 
-    public async Task<VaultResponse> GetAsync(VaultLeaseKey key, VaultClient client, VaultSession session, VaultTlsSettings tls, CancellationToken cancellationToken)
+    /// <summary>
+    /// The volume's lease for <paramref name="key"/> while it is fresh, renewed in place past two thirds of its
+    /// TTL; null when new credentials are needed (none held, renewal failed or not useful).
+    /// </summary>
+    public async Task<VaultResponse?> TryReuseAsync(VaultLeaseKey key, VaultClient client, VaultSession session, CancellationToken cancellationToken)
     {
+        if (_cache.Get(key) is not { } lease)
+        {
+            return null;
+        }
+
         var path = key.Request.SecretPath;
-        if (_cache.Get(key) is { } lease)
+        var remaining = lease.ExpiresAt - _time.GetUtcNow();
+        if (remaining > lease.CurrentDuration * ReuseFraction && remaining > MinimumRemaining)
         {
-            var remaining = lease.ExpiresAt - _time.GetUtcNow();
-            if (remaining > lease.CurrentDuration * ReuseFraction && remaining > MinimumRemaining)
-            {
-                VaultLog.LeaseReused(_logger, path, key.TargetPath, lease.ExpiresAt);
-                return lease.Response;
-            }
-
-            var why = await TryRenewAsync(key, lease, remaining, client, session, cancellationToken).ConfigureAwait(false);
-            if (why is null)
-            {
-                return lease.Response;
-            }
-
-            _cache.Remove(key);
-            VaultLog.LeaseReissued(_logger, path, key.TargetPath, why);
+            VaultLog.LeaseReused(_logger, path, key.TargetPath, lease.ExpiresAt);
+            return lease.Response;
         }
 
-        var response = await session.CallAsync(t => client.ReadAsync(key.Request, t, cancellationToken), $"{key.Request.Method} {path}", cancellationToken).ConfigureAwait(false);
-        if (response.IsLeased && response.Data is not null)
+        var why = await TryRenewAsync(key, lease, remaining, client, session, cancellationToken).ConfigureAwait(false);
+        if (why is null)
         {
-            var duration = TimeSpan.FromSeconds(response.LeaseDuration);
-            _cache.Set(key, new VaultLease
-            {
-                Response = response,
-                LeaseId = response.LeaseId,
-                IssuedDuration = duration,
-                CurrentDuration = duration,
-                ExpiresAt = _time.GetUtcNow() + duration,
-                Renewable = response.Renewable,
-                Tls = tls,
-                Token = session.Token,
-            });
+            return lease.Response;
         }
 
-        return response;
+        _cache.Remove(key);
+        VaultLog.LeaseReissued(_logger, path, key.TargetPath, why);
+        return null;
+    }
+
+    /// <summary>Keeps a leased answer for the volume in <paramref name="key"/>, to reuse, renew and revoke; other answers are ignored.</summary>
+    public void Remember(VaultLeaseKey key, VaultResponse response, VaultSession session, VaultTlsSettings tls)
+    {
+        if (!response.IsLeased || response.Data is null || session.Token is not { } token)
+        {
+            return;
+        }
+
+        var duration = TimeSpan.FromSeconds(response.LeaseDuration);
+        _cache.Set(key, new VaultLease
+        {
+            Response = response,
+            LeaseId = response.LeaseId,
+            IssuedDuration = duration,
+            CurrentDuration = duration,
+            ExpiresAt = _time.GetUtcNow() + duration,
+            Renewable = response.Renewable,
+            Tls = tls,
+            Token = token,
+        });
     }
 
     /// <summary>Renews in place; returns null on success, else why new credentials are needed.</summary>
@@ -109,7 +120,7 @@ internal sealed class VaultLeaseManager
         lease.CurrentDuration = granted;
         lease.ExpiresAt = _time.GetUtcNow() + granted;
         lease.Renewable = renewed.Renewable;
-        lease.Token = session.Token;
+        lease.Token = session.Token ?? lease.Token;
         VaultLog.LeaseRenewed(_logger, key.Request.SecretPath, key.TargetPath, renewed.LeaseDuration);
         return null;
     }

@@ -34,4 +34,10 @@ internal static partial class VaultLog
 
     [LoggerMessage(409, LogLevel.Debug, "Read {Operation} from Vault {Address} for {Class}")]
     public static partial void SecretRead(ILogger logger, string operation, string address, string @class);
+
+    [LoggerMessage(410, LogLevel.Debug, "Serving pinned version {Version} of {Path} for {TargetPath} from memory: the volume already has it")]
+    public static partial void PinnedVersionFromMemory(ILogger logger, string version, string path, string targetPath);
+
+    [LoggerMessage(411, LogLevel.Debug, "The leased answer of {Path} read in this rotation pass belongs to another volume; reading again for {TargetPath}")]
+    public static partial void LeasedReadNotShared(ILogger logger, string path, string targetPath);
 }

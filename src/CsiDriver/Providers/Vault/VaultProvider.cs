@@ -7,7 +7,9 @@ namespace CsiDriver.Providers.Vault;
 /// <summary>
 /// The built-in <c>vault</c> provider: reads the parameters of hashicorp/vault-csi-provider
 /// unchanged, authenticates as the pod, and keeps dynamic-secret leases per volume so rotation
-/// polls renew credentials instead of minting new ones.
+/// polls renew credentials instead of minting new ones. In a rotation pass, logins and GET/LIST reads
+/// are shared by the volumes of one identity; pinned KV v2 versions a volume already has cost no call
+/// (<see cref="VaultReader"/>). Every HTTP call is counted in <c>csi_secrets_store_backend_calls_total</c>.
 /// </summary>
 internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
 {
@@ -17,15 +19,19 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
     private readonly VaultHttpClients _clients = new();
     private readonly VaultAuthenticator _authenticator;
     private readonly VaultLeaseManager _leases;
+    private readonly VaultReader _reader;
+    private readonly Observability.DriverMetrics? _metrics;
     private readonly byte[] _versionKey;
 
-    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger)
+    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics? metrics = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _authenticator = new VaultAuthenticator(new VaultTokenCache(time), logger);
         _leases = new VaultLeaseManager(new VaultLeaseCache(time), time, logger);
+        _reader = new VaultReader(_leases, new VersionedValueCache(options.ValueCacheBytes), logger);
         _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
     }
 
@@ -37,8 +43,9 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
     {
         var spc = request.Class.Description;
         var settings = VaultSettingsParser.Parse(request, _options);
-        var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, _options);
-        var session = await _authenticator.StartAsync(client, settings, request, cancellationToken).ConfigureAwait(false);
+        var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, _options, _metrics);
+        var session = _authenticator.Start(client, settings, request);
+        var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password
         // read from one dynamic credential belong together.
@@ -49,7 +56,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         {
             if (!responses.TryGetValue(item.RequestKey, out var response))
             {
-                response = await ReadAsync(client, session, settings, request, item, cancellationToken).ConfigureAwait(false);
+                response = await ReadAsync(client, session, settings, request, item, current, cancellationToken).ConfigureAwait(false);
                 responses[item.RequestKey] = response;
             }
 
@@ -67,7 +74,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         {
             try
             {
-                var client = new VaultClient(_clients.Get(lease.Tls, "(volume removal)"), new Uri(key.Address), key.Namespace, _options);
+                var client = new VaultClient(_clients.Get(lease.Tls, "(volume removal)"), new Uri(key.Address), key.Namespace, _options, _metrics);
                 await client.RevokeLeaseAsync(lease.LeaseId, lease.Token, cancellationToken).ConfigureAwait(false);
                 VaultLog.LeaseRevoked(_logger, key.Request.SecretPath, targetPath);
             }
@@ -80,17 +87,27 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
 
     public void Dispose() => _clients.Dispose();
 
-    private async Task<VaultResponse> ReadAsync(VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultObject item, CancellationToken cancellationToken)
+    private async Task<VaultResponse> ReadAsync(
+        VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultObject item, Dictionary<string, string> current, CancellationToken cancellationToken)
     {
+        // A pinned version comes from memory only when every object of this volume made from the request already
+        // has it: an object new to the volume is a new read, which Vault must authorise.
+        bool VolumeHas(string version) => settings.Objects
+            .Where(o => o.RequestKey == item.RequestKey)
+            .All(o => current.TryGetValue(o.ObjectName, out var had) && had == version);
+
         VaultResponse response;
         try
         {
-            var key = new VaultLeaseKey(session.Identity, client.Address.ToString(), settings.Namespace, item.RequestKey, request.TargetPath);
-            response = await _leases.GetAsync(key, client, session, settings.Tls, cancellationToken).ConfigureAwait(false);
+            response = await _reader.ReadAsync(client, session, settings, request, item.RequestKey, VolumeHas, cancellationToken).ConfigureAwait(false);
         }
         catch (VaultApiException ex)
         {
             throw VaultErrors.Read(ex, settings, request, item.ObjectName, session.Sensitive);
+        }
+        catch (VaultLoginFailedException ex)
+        {
+            throw VaultErrors.Login(ex.Cause, settings, request, session.Sensitive);
         }
 
         VaultLog.SecretRead(_logger, item.Method + " " + item.SecretPath, settings.Address.ToString(), request.Class.Description);

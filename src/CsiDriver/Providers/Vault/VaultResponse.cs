@@ -65,5 +65,34 @@ internal sealed class VaultResponse
         return new VaultResponse(document.RootElement.Clone());
     }
 
+    /// <summary>The response as JSON again, to keep in memory (pinned KV versions); <see cref="Parse"/> reads it back.</summary>
+    public byte[] ToBytes()
+    {
+        if (Root is not { } root)
+        {
+            return [];
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            root.WriteTo(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The KV v2 version this answer holds (<c>data.metadata.version</c>, with <c>data.data</c> present: a deleted or
+    /// destroyed version has no data), or null when it is not a KV v2 read.
+    /// </summary>
+    public string? KvVersion =>
+        Data is { ValueKind: JsonValueKind.Object } data &&
+        data.TryGetProperty("data", out var inner) && inner.ValueKind == JsonValueKind.Object &&
+        data.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+        metadata.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number && version.TryGetInt64(out var number)
+            ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
     public override string ToString() => $"Vault response (lease {(LeaseId.Length > 0 ? "yes" : "no")}, {LeaseDuration}s)";
 }

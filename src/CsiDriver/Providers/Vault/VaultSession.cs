@@ -7,8 +7,8 @@ namespace CsiDriver.Providers.Vault;
 
 /// <summary>
 /// Gets a Vault token for one fetch, as the pod: the pod's service-account JWT for the class's
-/// audience logs in to the auth mount (token cached per identity), or, for development, a token
-/// from the volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>.
+/// audience logs in to the auth mount (token cached per identity, login shared within a rotation pass),
+/// or, for development, a token from the volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>.
 /// </summary>
 internal sealed class VaultAuthenticator
 {
@@ -24,27 +24,63 @@ internal sealed class VaultAuthenticator
         _logger = logger;
     }
 
-    public async Task<VaultSession> StartAsync(VaultClient client, VaultSettings settings, ProviderRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
+    /// versions the volume already has, leases it holds) then costs no call at all. The pod must still
+    /// present a JWT for the class's audience, checked here.
+    /// </summary>
+    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request)
     {
         if (request.Secrets.TryGetValue(StaticTokenKey, out var staticToken) && !string.IsNullOrWhiteSpace(staticToken))
         {
-            var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(staticToken.Trim())))[..16];
-            return new VaultSession(this, client, settings, request, jwt: null, key: null, "nodePublishSecretRef:" + fingerprint, staticToken.Trim(), cached: null);
+            var token = staticToken.Trim();
+            var where = client.Address + (settings.Namespace is null ? string.Empty : ", namespace " + settings.Namespace);
+            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token);
         }
 
         var jwt = PodJwt(settings, request);
-        var key = new VaultAuthKey(client.Address.ToString(), settings.Namespace, settings.AuthMount, settings.RoleName, request.Pod.Namespace, request.Pod.ServiceAccountName);
-        if (_cache.TryGet(key, out var cached))
-        {
-            VaultLog.TokenReused(_logger, key.ToString());
-            return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), cached.Token, cached);
-        }
-
-        var fresh = await LoginAsync(client, settings, request, jwt, key, cancellationToken).ConfigureAwait(false);
-        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), fresh.Token, cached: null);
+        var key = new VaultAuthKey(client.Address.ToString(), settings.Namespace, settings.AuthMount, settings.RoleName, request.Pod.Namespace, request.Pod.ServiceAccountName, settings.Audience);
+        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null);
     }
 
-    internal async Task<CachedVaultToken> LoginAsync(VaultClient client, VaultSettings settings, ProviderRequest request, string jwt, VaultAuthKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// A token for <paramref name="key"/>: the cached one unless it is the one Vault just <paramref name="refused"/>,
+    /// else a login. In a rotation pass the login is shared by every volume of the same identity (and a re-login
+    /// after a refusal by every volume refused the same token), so a pass logs in at most once per identity.
+    /// </summary>
+    /// <exception cref="VaultLoginFailedException">Vault refused the login or did not answer.</exception>
+    internal async Task<(CachedVaultToken Token, bool FromCache)> AcquireAsync(
+        VaultClient client, VaultSettings settings, ProviderRequest request, string jwt, VaultAuthKey key, string shareIdentity, string? refused, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGet(key, out var cached) && cached.Token != refused)
+        {
+            VaultLog.TokenReused(_logger, key.ToString());
+            return (cached, true);
+        }
+
+        if (request.FetchScope is not { } scope)
+        {
+            return (await LoginAsync(client, settings, jwt, key, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        // One key for first logins and re-logins alike: a volume that finds the cache empty while another
+        // re-logs in after a refusal joins that login instead of starting its own.
+        var fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login"), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
+        if (refused is not null && fresh.Token == refused)
+        {
+            // The pass's own login was the token refused (revoked during the pass): one more, shared the same way.
+            fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login after refusal of " + Fingerprint(refused)), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
+        }
+
+        return (fresh, false);
+    }
+
+    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => _cache.Invalidate(key, token);
+
+    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(_logger, identity, operation);
+
+    /// <summary>The raw login, fit for sharing: its failure names no class and carries no JWT.</summary>
+    private async Task<CachedVaultToken> LoginAsync(VaultClient client, VaultSettings settings, string jwt, VaultAuthKey key, CancellationToken cancellationToken)
     {
         try
         {
@@ -54,13 +90,11 @@ internal sealed class VaultAuthenticator
         }
         catch (VaultApiException ex)
         {
-            throw VaultErrors.Login(ex, settings, request, jwt);
+            throw new VaultLoginFailedException(ex.Redacted([jwt]));
         }
     }
 
-    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => _cache.Invalidate(key, token);
-
-    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(_logger, identity, operation);
+    private static string Fingerprint(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
 
     private static string PodJwt(VaultSettings settings, ProviderRequest request)
     {
@@ -81,7 +115,16 @@ internal sealed class VaultAuthenticator
     }
 }
 
-/// <summary>One fetch's Vault token, able to log in again once when Vault refuses a cached token.</summary>
+/// <summary>
+/// A failed login, raw (no class named) so a rotation pass can share it; each volume turns it into its own
+/// message with <see cref="VaultErrors.Login"/>.
+/// </summary>
+internal sealed class VaultLoginFailedException(VaultApiException cause) : Exception(cause.Message, cause)
+{
+    public VaultApiException Cause { get; } = cause;
+}
+
+/// <summary>One fetch's Vault token, got at the first call, able to log in again once when Vault refuses a cached token.</summary>
 internal sealed class VaultSession
 {
     private readonly VaultAuthenticator _authenticator;
@@ -91,8 +134,9 @@ internal sealed class VaultSession
     private readonly string? _jwt;
     private readonly VaultAuthKey? _key;
     private CachedVaultToken? _cached;
+    private bool _fromCache;
 
-    internal VaultSession(VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string token, CachedVaultToken? cached)
+    internal VaultSession(VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken)
     {
         _authenticator = authenticator;
         _client = client;
@@ -101,35 +145,60 @@ internal sealed class VaultSession
         _jwt = jwt;
         _key = key;
         Identity = identity;
-        Token = token;
-        _cached = cached;
+        Token = staticToken;
+
+        // TLS is part of who reads for sharing: a class whose CA does not verify Vault must fail on its own,
+        // not be served what a correctly configured class read.
+        ShareIdentity = $"{identity}; tls {settings.Tls}";
     }
 
     /// <summary>Who this session acts as, for cache keys and logs (never the token).</summary>
     public string Identity { get; }
 
-    public string Token { get; private set; }
+    /// <summary>Who reads, for reads shared between volumes and values kept between fetches: identity and TLS settings.</summary>
+    public string ShareIdentity { get; }
+
+    /// <summary>The token once a call has been made (or the static token); null before.</summary>
+    public string? Token { get; private set; }
 
     /// <summary>Strings that must never reach a message: the token and the pod's JWT.</summary>
-    public IEnumerable<string> Sensitive => _jwt is null ? [Token] : [Token, _jwt];
+    public IEnumerable<string> Sensitive => new[] { Token, _jwt }.OfType<string>();
 
     /// <summary>Runs a call with the token; on a 403 with a token from the cache, logs in again and retries once.</summary>
+    /// <exception cref="VaultApiException">The call failed.</exception>
+    /// <exception cref="VaultLoginFailedException">No token could be had.</exception>
     public async Task<T> CallAsync<T>(Func<string, Task<T>> call, string operation, CancellationToken cancellationToken)
     {
+        var token = await TokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await call(Token).ConfigureAwait(false);
+            return await call(token).ConfigureAwait(false);
         }
-        catch (VaultApiException ex) when (ex.StatusCode == 403 && _cached is { } stale && _key is { } key && _jwt is { } jwt)
+        catch (VaultApiException ex) when (ex.StatusCode == 403 && _fromCache && _cached is { } stale && _key is { } key && _jwt is { } jwt)
         {
-            _cached = null;
+            _fromCache = false;
             _authenticator.Invalidate(key, stale);
             _authenticator.LogRelogin(Identity, operation);
-            var fresh = await _authenticator.LoginAsync(_client, _settings, _request, jwt, key, cancellationToken).ConfigureAwait(false);
+            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, jwt, key, ShareIdentity, refused: stale.Token, cancellationToken).ConfigureAwait(false);
+            _cached = fresh;
             Token = fresh.Token;
-            return await call(Token).ConfigureAwait(false);
+            return await call(fresh.Token).ConfigureAwait(false);
         }
     }
 
     public override string ToString() => $"Vault session for {Identity}";
+
+    private async Task<string> TokenAsync(CancellationToken cancellationToken)
+    {
+        if (Token is { } token)
+        {
+            return token;
+        }
+
+        var (acquired, fromCache) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, cancellationToken).ConfigureAwait(false);
+        _cached = acquired;
+        _fromCache = fromCache;
+        Token = acquired.Token;
+        return acquired.Token;
+    }
 }

@@ -2,10 +2,14 @@ using System.Collections.Concurrent;
 
 namespace CsiDriver.Providers.Vault;
 
-/// <summary>Who a cached Vault token belongs to: one Vault, namespace, auth mount and role, one pod service account.</summary>
-internal sealed record VaultAuthKey(string Address, string? Namespace, string Mount, string Role, string PodNamespace, string ServiceAccount)
+/// <summary>
+/// Who a cached Vault token belongs to: what the login authorises (one Vault, namespace, auth mount and role, one
+/// pod service account, the audience of its JWT). The audience is part of it because a role may accept one
+/// audience and refuse another: a class naming a refused audience must not borrow a token another class got.
+/// </summary>
+internal sealed record VaultAuthKey(string Address, string? Namespace, string Mount, string Role, string PodNamespace, string ServiceAccount, string Audience)
 {
-    public override string ToString() => $"{PodNamespace}/{ServiceAccount} as role {Role} at {Address} (mount {Mount}{(Namespace is null ? string.Empty : ", namespace " + Namespace)})";
+    public override string ToString() => $"{PodNamespace}/{ServiceAccount} as role {Role} at {Address} (mount {Mount}, audience {Audience}{(Namespace is null ? string.Empty : ", namespace " + Namespace)})";
 }
 
 /// <summary>A Vault token and when to stop using it. <see cref="ToString"/> never shows the token.</summary>

@@ -18,13 +18,14 @@ namespace CsiDriver.Tests.Providers.Vault;
 /// on a test clock, Kubernetes/JWT login validating the JWT's audience and service account against
 /// the role, X-Vault-Namespace (tokens and secrets live in one namespace), KV v1 (<c>kv/</c>) and
 /// KV v2 (<c>secret/</c>), dynamic database credentials with leases, PKI issue, lease renew/revoke,
-/// and a sealed mode (503).
+/// a sealed mode (503), and failures injected per path prefix. Every secret call (not login, not sys/) is
+/// logged with the service account whose login minted the token, so tests count reads per identity.
 /// </summary>
 public sealed class FakeVaultServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ManualClock _clock;
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, string Role, string Namespace)> _tokens = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, string Role, string Namespace, string Who)> _tokens = new();
     private readonly ConcurrentDictionary<string, Lease> _leases = new();
     private readonly ConcurrentDictionary<string, List<Dictionary<string, object?>>> _kv2 = new();
     private readonly ConcurrentDictionary<string, Dictionary<string, object?>> _kv1 = new();
@@ -61,6 +62,12 @@ public sealed class FakeVaultServer : IAsyncDisposable
     public int MintCount => Volatile.Read(ref _minted);
 
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Secret calls as (who, "METHOD /v1/path?query"); who = "ns/sa" of the login, or "static:role".</summary>
+    public ConcurrentQueue<(string Who, string Request)> SecretCalls { get; } = new();
+
+    /// <summary>Calls to paths starting with a key fail with that status and Vault error (e.g. 500 "internal error").</summary>
+    public ConcurrentDictionary<string, (int Status, string Error)> FailingPrefixes { get; } = new();
 
     public ConcurrentQueue<string> Bodies { get; } = new();
 
@@ -113,9 +120,15 @@ public sealed class FakeVaultServer : IAsyncDisposable
     public string IssueToken(string roleKey = "kubernetes/app")
     {
         var token = "hvs." + Guid.NewGuid().ToString("N");
-        _tokens[token] = (_clock.GetUtcNow() + TimeSpan.FromHours(1), roleKey, Namespace ?? string.Empty);
+        _tokens[token] = (_clock.GetUtcNow() + TimeSpan.FromHours(1), roleKey, Namespace ?? string.Empty, "static:" + roleKey);
         return token;
     }
+
+    /// <summary>Secret calls by <paramref name="who"/> ("ns/sa") whose "METHOD path?query" starts with <paramref name="request"/>.</summary>
+    public int Calls(string who, string request) => SecretCalls.Count(c => c.Who == who && c.Request.StartsWith(request, StringComparison.Ordinal));
+
+    /// <summary>Secret calls whose "METHOD path?query" starts with <paramref name="request"/>, by anyone.</summary>
+    public int Calls(string request) => SecretCalls.Count(c => c.Request.StartsWith(request, StringComparison.Ordinal));
 
     /// <summary>Drops every lease (as a Vault restore or a revoked parent token would).</summary>
     public void DropAllLeases() => _leases.Clear();
@@ -176,9 +189,20 @@ public sealed class FakeVaultServer : IAsyncDisposable
             return;
         }
 
+        if (!path.StartsWith("/v1/sys/", StringComparison.Ordinal))
+        {
+            SecretCalls.Enqueue((session.Who, $"{request.Method} {path}{request.QueryString}"));
+        }
+
         if (Roles.TryGetValue(session.Role, out var role) && role.DeniedPrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal)))
         {
             await Error(context, 403, "permission denied");
+            return;
+        }
+
+        if (FailingPrefixes.FirstOrDefault(f => path.StartsWith(f.Key, StringComparison.Ordinal)) is { Key: not null } failing)
+        {
+            await Error(context, failing.Value.Status, failing.Value.Error);
             return;
         }
 
@@ -231,14 +255,16 @@ public sealed class FakeVaultServer : IAsyncDisposable
             ? aud.EnumerateArray().Select(a => a.GetString()).ToList()
             : [];
         var subject = claims is { } c2 && c2.TryGetProperty("sub", out var sub) ? sub.GetString() : null;
-        if (!audiences.Contains(role.Audience) || subject != $"system:serviceaccount:{role.BoundNamespace}:{role.BoundServiceAccount}")
+        // Like bound_service_account_names, the role may name several accounts (comma-separated).
+        var bound = role.BoundServiceAccount.Split(',').Select(a => $"system:serviceaccount:{role.BoundNamespace}:{a.Trim()}");
+        if (!audiences.Contains(role.Audience) || !bound.Contains(subject))
         {
             await Error(context, 403, "permission denied");
             return;
         }
 
         var token = "hvs." + Guid.NewGuid().ToString("N");
-        _tokens[token] = (_clock.GetUtcNow() + role.TokenTtl, $"{mount}/{roleName}", Namespace ?? string.Empty);
+        _tokens[token] = (_clock.GetUtcNow() + role.TokenTtl, $"{mount}/{roleName}", Namespace ?? string.Empty, subject!["system:serviceaccount:".Length..].Replace(':', '/'));
         await Json(context, 200, new
         {
             request_id = Guid.NewGuid().ToString(),

@@ -1,8 +1,10 @@
 using System.Text;
+using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
+using CsiDriver.State;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,7 +18,8 @@ public sealed class VaultTestContext : IAsyncDisposable
         Clock = clock;
         Server = server;
         Options = options;
-        Provider = new VaultProvider(options, clock, NullLogger<VaultProvider>.Instance);
+        Metrics = new DriverMetrics(new MetricsRegistry(), new NoVolumes());
+        Provider = new VaultProvider(options, clock, NullLogger<VaultProvider>.Instance, Metrics);
     }
 
     public ManualClock Clock { get; }
@@ -26,6 +29,16 @@ public sealed class VaultTestContext : IAsyncDisposable
     public VaultProviderOptions Options { get; }
 
     internal VaultProvider Provider { get; }
+
+    internal DriverMetrics Metrics { get; }
+
+    /// <summary>The value of <c>csi_secrets_store_backend_calls_total{provider="vault",call=...}</c>, 0 when never counted.</summary>
+    public long BackendCalls(string call)
+    {
+        var prefix = $"csi_secrets_store_backend_calls_total{{provider=\"vault\",call=\"{call}\"}} ";
+        var line = Metrics.Registry.Render().Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The pod's JWT for audience "vault"; must never show up in an error.</summary>
     public string PodJwt { get; } = TestJwt.For("vault");
@@ -70,9 +83,11 @@ public sealed class VaultTestContext : IAsyncDisposable
         string targetPath = "/var/lib/kubelet/pods/pod-1/volumes/kubernetes.io~csi/secrets/mount",
         IReadOnlyList<ObjectVersion>? currentVersions = null,
         string podNamespace = "default",
-        string serviceAccount = "app-sa")
+        string serviceAccount = "app-sa",
+        string className = "app-secrets",
+        IFetchScope? scope = null)
     {
-        var spc = new SecretProviderClass { Name = "app-secrets", Namespace = podNamespace, Provider = "vault", Parameters = parameters };
+        var spc = new SecretProviderClass { Name = className, Namespace = podNamespace, Provider = "vault", Parameters = parameters };
         var tokensJson = TestJwt.TokensJson(tokens ?? new Dictionary<string, string> { ["vault"] = PodJwt });
         var attributes = new Dictionary<string, string>(parameters, StringComparer.Ordinal)
         {
@@ -84,7 +99,7 @@ public sealed class VaultTestContext : IAsyncDisposable
             [ServiceAccountTokens.AttributeKey] = tokensJson,
         };
         var pod = new PodIdentity("app-pod", podNamespace, "pod-1", serviceAccount, ServiceAccountTokens.Parse(tokensJson));
-        return new ProviderRequest(spc, attributes, pod, secrets ?? new Dictionary<string, string>(), (UnixFileMode)0x1A4, currentVersions ?? [], targetPath);
+        return new ProviderRequest(spc, attributes, pod, secrets ?? new Dictionary<string, string>(), (UnixFileMode)0x1A4, currentVersions ?? [], targetPath) { FetchScope = scope };
     }
 
     internal Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken = default) =>
@@ -102,6 +117,24 @@ public sealed class VaultTestContext : IAsyncDisposable
     {
         Provider.Dispose();
         await Server.DisposeAsync();
+    }
+}
+
+/// <summary>No volumes: the provider tests need metrics, not the volume gauge.</summary>
+internal sealed class NoVolumes : IVolumeRegistry
+{
+    public IReadOnlyCollection<VolumeRecord> All => [];
+
+    public VolumeRecord? Get(string volumeId) => null;
+
+    public VolumeRecord? FindByTarget(string targetPath) => null;
+
+    public void Save(VolumeRecord record)
+    {
+    }
+
+    public void Remove(string volumeId)
+    {
     }
 }
 
