@@ -128,6 +128,39 @@ internal sealed class ServiceAccountKeyFile
     public string? TokenUri { get; set; }
 }
 
+/// <summary>The JOSE header of the service-account assertion.</summary>
+internal sealed class JwtHeader
+{
+    [JsonPropertyName("alg")]
+    public required string Algorithm { get; init; }
+
+    [JsonPropertyName("typ")]
+    public required string Type { get; init; }
+
+    [JsonPropertyName("kid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? KeyId { get; init; }
+}
+
+/// <summary>The claims of the service-account assertion (Google's JWT-bearer flow).</summary>
+internal sealed class JwtClaims
+{
+    [JsonPropertyName("iss")]
+    public required string Issuer { get; init; }
+
+    [JsonPropertyName("scope")]
+    public required string Scope { get; init; }
+
+    [JsonPropertyName("aud")]
+    public required string Audience { get; init; }
+
+    [JsonPropertyName("iat")]
+    public long IssuedAt { get; init; }
+
+    [JsonPropertyName("exp")]
+    public long Expires { get; init; }
+}
+
 /// <summary>The subset of an <c>external_account</c> credential file the provider reads.</summary>
 internal sealed class ExternalAccountFile
 {
@@ -142,6 +175,8 @@ internal sealed class ExternalAccountFile
 [JsonSerializable(typeof(RenderParameterVersionResponse))]
 [JsonSerializable(typeof(TokenExchangeRequest))]
 [JsonSerializable(typeof(OAuthTokenResponse))]
+[JsonSerializable(typeof(JwtHeader))]
+[JsonSerializable(typeof(JwtClaims))]
 [JsonSerializable(typeof(GenerateAccessTokenRequest))]
 [JsonSerializable(typeof(GenerateAccessTokenResponse))]
 [JsonSerializable(typeof(GoogleErrorEnvelope))]

@@ -57,7 +57,7 @@ internal static class GcpServiceCollectionExtensions
             new TokenExchangeClient(caller, options, time),
             new IamCredentialsClient(caller, options, time),
             metadata,
-            new ServiceAccountKeyTokenSource(options, time, metrics),
+            new ServiceAccountKeyTokenSource(caller, options, time),
             serviceAccounts,
             new AccessTokenCache(time, options.TokenRefreshMargin, logger),
             logger);

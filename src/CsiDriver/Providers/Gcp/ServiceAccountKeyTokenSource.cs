@@ -1,34 +1,34 @@
-// OAuth calls covered (made by Google.Apis.Auth's ServiceAccountCredential; metric name oauth_token):
+// OAuth calls covered (metric name oauth_token), as RFC 7523 and Google's service-account flow define them:
 //   POST {token_uri} grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<RS256 JWT>
-//        (JWT claims iss=client_email, scope=cloud-platform, aud=token_uri, iat, exp)
+//        (JWT header alg=RS256, typ=JWT, kid=private_key_id; claims iss=client_email, scope=cloud-platform,
+//        aud=the key's Google token URI, iat, exp=iat+1h)
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CsiDriver.Publishing;
-using Google.Apis.Auth.OAuth2;
-using Google.Apis.Auth.OAuth2.Responses;
-using Google.Apis.Http;
-using Google.Apis.Util;
 
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>
-/// Mints access tokens from a service-account key (nodePublishSecretRef <c>key.json</c>) with
-/// Google.Apis.Auth; the token URI is overridable, the library's own retries are off (ours apply).
+/// Mints access tokens from a service-account key (nodePublishSecretRef <c>key.json</c>): a JWT signed with the
+/// key, exchanged at the token URI through <see cref="GoogleApiCaller"/> (our timeouts, retries and redaction).
+/// Written here rather than taken from Google.Apis.Auth, whose reflection-based JSON does not survive the native build.
 /// </summary>
 internal sealed class ServiceAccountKeyTokenSource
 {
+    private const long MaxResponseBytes = 64 * 1024;
     private static readonly Uri DefaultTokenUri = new("https://oauth2.googleapis.com/token");
+    private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
+    private readonly GoogleApiCaller _caller;
     private readonly GcpProviderOptions _options;
     private readonly TimeProvider _time;
-    private readonly Observability.DriverMetrics? _metrics;
 
-    public ServiceAccountKeyTokenSource(GcpProviderOptions options, TimeProvider time, Observability.DriverMetrics? metrics = null)
+    public ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
     {
+        _caller = caller;
         _options = options;
         _time = time;
-        _metrics = metrics;
     }
 
     /// <summary>Parses the key; errors never quote it.</summary>
@@ -63,67 +63,65 @@ internal sealed class ServiceAccountKeyTokenSource
 
     public async Task<AccessToken> GetTokenAsync(ServiceAccountKeyFile key, CancellationToken cancellationToken)
     {
-        ServiceAccountCredential credential;
+        var assertion = SignAssertion(key);
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            ["assertion"] = assertion,
+        };
+        var tokenUri = _options.ServiceAccountTokenUri ?? KeyTokenUri(key);
+        OAuthTokenResponse response;
         try
         {
-            var initializer = new ServiceAccountCredential.Initializer(key.ClientEmail, TokenUri(key).AbsoluteUri)
-            {
-                Scopes = [GcpScopes.CloudPlatform],
-                KeyId = key.PrivateKeyId,
-                Clock = new TimeProviderClock(_time),
-                DefaultExponentialBackOffPolicy = ExponentialBackOffPolicy.None,
-            };
-            credential = new ServiceAccountCredential(initializer.FromPrivateKey(key.PrivateKey));
+            response = await _caller.SendAsync(
+                "oauth_token",
+                () => new HttpRequestMessage(HttpMethod.Post, tokenUri) { Content = new FormUrlEncodedContent(form) },
+                GcpJsonContext.Default.OAuthTokenResponse,
+                MaxResponseBytes,
+                [assertion, key.PrivateKey!],
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException or FormatException or InvalidOperationException)
+        catch (GoogleApiException ex)
+        {
+            // A token URI refusing the grant (400 invalid_grant, 401) means the key is not accepted: permission, not config.
+            var kind = ex.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.TooLarge ? ex.Kind : FailureKind.PermissionDenied;
+            throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed: {ex.Message}");
+        }
+
+        return OAuthTokens.ToAccessToken(response, _time, "the token URI");
+    }
+
+    /// <summary>The RS256 JWT the token URI exchanges; iat/exp follow the injected clock.</summary>
+    private string SignAssertion(ServiceAccountKeyFile key)
+    {
+        using var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(key.PrivateKey);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             throw new GoogleApiException(FailureKind.InvalidConfiguration, "unable to generate credentials from key.json: private_key is not a PEM RSA private key");
         }
 
-        try
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var header = new JwtHeader { Algorithm = "RS256", Type = "JWT", KeyId = string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId };
+        var claims = new JwtClaims
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(_options.RequestTimeout);
-
-            // The library's own retries are off, so this is exactly one POST to the token URI.
-            _metrics?.BackendCall(GcpProvider.ProviderName, "oauth_token");
-            await credential.RequestAccessTokenAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (TokenResponseException ex)
-        {
-            var status = (int?)ex.StatusCode ?? 0;
-            var kind = status is 429 or >= 500 ? FailureKind.Unavailable : FailureKind.PermissionDenied;
-            var detail = GoogleApiCaller.Clean($"{ex.Error?.Error}: {ex.Error?.ErrorDescription}", [key.PrivateKey!]);
-            throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed with status {status}: {detail}");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new GoogleApiException(FailureKind.Unavailable, $"cannot reach the token URI {TokenUri(key).Host}: {ex.HttpRequestError}");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new GoogleApiException(FailureKind.Timeout, $"the token URI {TokenUri(key).Host} did not answer within {_options.RequestTimeout.TotalSeconds:0.###}s");
-        }
-
-        var token = credential.Token;
-        var expires = token.IssuedUtc + TimeSpan.FromSeconds(token.ExpiresInSeconds ?? 600);
-        return new AccessToken(token.AccessToken, new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc)));
+            Issuer = key.ClientEmail!,
+            Scope = GcpScopes.CloudPlatform,
+            Audience = KeyTokenUri(key).AbsoluteUri,
+            IssuedAt = now,
+            Expires = now + (long)AssertionLifetime.TotalSeconds,
+        };
+        var signingInput = $"{Base64Url(JsonSerializer.SerializeToUtf8Bytes(header, GcpJsonContext.Default.JwtHeader))}.{Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims, GcpJsonContext.Default.JwtClaims))}";
+        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return $"{signingInput}.{Base64Url(signature)}";
     }
 
-    /// <summary>The override, else the key's own https <c>token_uri</c> (as Go's oauth2 honours it), else Google's.</summary>
-    private Uri TokenUri(ServiceAccountKeyFile key) =>
-        _options.ServiceAccountTokenUri
-        ?? (Uri.TryCreate(key.TokenUri, UriKind.Absolute, out var own) && own.Scheme == Uri.UriSchemeHttps ? own : DefaultTokenUri);
+    /// <summary>The key's own https <c>token_uri</c> (as Go's oauth2 honours it), else Google's; also the JWT audience.</summary>
+    private static Uri KeyTokenUri(ServiceAccountKeyFile key) =>
+        Uri.TryCreate(key.TokenUri, UriKind.Absolute, out var own) && own.Scheme == Uri.UriSchemeHttps ? own : DefaultTokenUri;
 
-    /// <summary>Lets tests control the JWT's iat/exp through <see cref="TimeProvider"/>.</summary>
-    private sealed class TimeProviderClock : IClock
-    {
-        private readonly TimeProvider _time;
-
-        public TimeProviderClock(TimeProvider time) => _time = time;
-
-        public DateTime Now => _time.GetLocalNow().DateTime;
-
-        public DateTime UtcNow => _time.GetUtcNow().UtcDateTime;
-    }
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
