@@ -16,8 +16,9 @@ RUN dotnet publish src/CsiDriver/CsiDriver.csproj -c Release -o /out
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
 COPY --from=build /out/csi-secrets-store /app/csi-secrets-store
-# A small gen0 budget keeps the heap near its live size (also baked into the executable's runtime config).
-ENV DOTNET_GCgen0size=0x200000 \
+# A 2 MiB gen0 budget keeps the heap near its live size (the default follows the CPU cache, tens of MiB).
+# The value is hex without "0x": the native runtime ignores a prefixed value.
+ENV DOTNET_GCgen0size=200000 \
     DOTNET_gcServer=0
 # Mounting needs root; the DaemonSet runs this container privileged.
 USER 0

@@ -13,7 +13,7 @@ internal static class DriverLauncher
     /// <summary>The runtime settings of the image (Dockerfile ENV, DaemonSet env), so figures match what ships.</summary>
     public static readonly IReadOnlyDictionary<string, string> ImageEnvironment = new Dictionary<string, string>
     {
-        ["DOTNET_GCgen0size"] = "0x200000",
+        ["DOTNET_GCgen0size"] = "200000", // hex; the native runtime ignores a "0x" prefix
         ["DOTNET_gcServer"] = "0",
     };
 
