@@ -48,7 +48,7 @@ public sealed class RotationDriver : IAsyncDisposable
 
     internal RotationMetrics RotationMetrics => Host.Services.GetRequiredService<RotationMetrics>();
 
-    public static async Task<RotationDriver> StartAsync(Action<RotationOptions>? rotation = null, LoopbackSecretsApi? api = null, bool enabled = true)
+    public static async Task<RotationDriver> StartAsync(Action<RotationOptions>? rotation = null, LoopbackSecretsApi? api = null, bool enabled = true, Action<IServiceCollection>? configureServices = null)
     {
         var directory = new TestDirectory();
         var options = new DriverOptions
@@ -83,6 +83,7 @@ public sealed class RotationDriver : IAsyncDisposable
                 services.AddSingleton<TimeProvider>(clock);
                 services.AddSingleton(rotationOptions);
                 services.AddSingleton(new KubernetesClientOptions { MaxAttempts = 1, RequestTimeout = TimeSpan.FromMinutes(30) });
+                configureServices?.Invoke(services);
             });
         return new RotationDriver(directory, options, host, clock, logs);
     }

@@ -5,7 +5,6 @@ using CsiDriver.Rotation;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Rotation;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Tests.Providers.Azure;
 
@@ -17,67 +16,27 @@ namespace CsiDriver.Tests.Providers.Azure;
 internal sealed class AzureRotationDriver : IAsyncDisposable
 {
     private static long _classStamp;
+    private readonly RotationDriver _driver;
 
-    private AzureRotationDriver(TestDirectory directory, DriverOptions options, DriverHost host, ManualTimeProvider clock, CapturingLoggerProvider logs)
+    private AzureRotationDriver(RotationDriver driver)
     {
-        Directory = directory;
-        Options = options;
-        Host = host;
-        Clock = clock;
-        Logs = logs;
-        Client = new CsiClient(host.SocketPath);
+        _driver = driver;
     }
 
-    public TestDirectory Directory { get; }
+    public DriverOptions Options => _driver.Options;
 
-    public DriverOptions Options { get; }
+    public ManualTimeProvider Clock => _driver.Clock;
 
-    public DriverHost Host { get; }
+    public CapturingLoggerProvider Logs => _driver.Logs;
 
-    public ManualTimeProvider Clock { get; }
+    public CsiClient Client => _driver.Client;
 
-    public CapturingLoggerProvider Logs { get; }
+    public RotationReconciler Reconciler => _driver.Reconciler;
 
-    public CsiClient Client { get; }
+    public DriverMetrics Metrics => _driver.Metrics;
 
-    public RotationReconciler Reconciler => Host.Services.GetRequiredService<RotationReconciler>();
-
-    public DriverMetrics Metrics => Host.Services.GetRequiredService<DriverMetrics>();
-
-    public static async Task<AzureRotationDriver> StartAsync(FakeAzure fake)
-    {
-        var directory = new TestDirectory();
-        var options = new DriverOptions
-        {
-            Endpoint = "unix://" + directory.Combine("plugin", "csi.sock"),
-            NodeId = "test-node",
-            StateDir = directory.Combine("state"),
-            SpcDir = directory.CreateDirectory("classes"),
-            Verbosity = 5,
-            MetricsAddr = string.Empty,
-            ShutdownTimeout = TimeSpan.FromSeconds(10),
-            EnableSecretRotation = true,
-        };
-        var rotation = new RotationOptions
-        {
-            Enabled = true,
-            PollInterval = TimeSpan.FromMinutes(2),
-            Jitter = 0,
-            MinimumPause = TimeSpan.FromSeconds(1),
-        };
-        var clock = new ManualTimeProvider();
-        var logs = new CapturingLoggerProvider();
-        var host = await DriverHost.StartAsync(
-            options,
-            logging => logging.AddProvider(logs),
-            services =>
-            {
-                services.AddSingleton<TimeProvider>(clock);
-                services.AddSingleton(rotation);
-                services.AddSingleton(AzureTestKit.Options(fake));
-            });
-        return new AzureRotationDriver(directory, options, host, clock, logs);
-    }
+    public static async Task<AzureRotationDriver> StartAsync(FakeAzure fake) =>
+        new(await RotationDriver.StartAsync(configureServices: services => services.AddSingleton(AzureTestKit.Options(fake))));
 
     /// <summary>Writes a <c>provider: azure</c> class; <paramref name="objects"/> are upstream object documents.</summary>
     public void WriteClass(string name, string clientId, params string[] objects)
@@ -103,7 +62,7 @@ internal sealed class AzureRotationDriver : IAsyncDisposable
         File.SetLastWriteTimeUtc(path, new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(Interlocked.Increment(ref _classStamp)));
     }
 
-    public string TargetPath(string podUid) => Directory.Combine("pods", podUid, "volumes", "kubernetes.io~csi", "secrets", "mount");
+    public string TargetPath(string podUid) => _driver.TargetPath(podUid);
 
     /// <summary>kubelet's NodePublishVolume for a pod running as <paramref name="serviceAccount"/> with its own token.</summary>
     public async Task<string> PublishAsync(string volumeId, string className, string podUid, string serviceAccount, string podToken)
@@ -126,19 +85,7 @@ internal sealed class AzureRotationDriver : IAsyncDisposable
     }
 
     /// <summary>Moves the clock by <paramref name="advance"/> once the loop sleeps, and waits for the pass that causes.</summary>
-    public async Task<RotationPassResult> NextPassAsync(TimeSpan advance)
-    {
-        await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.PassesCompleted;
-        Clock.Advance(advance);
-        await Eventually.TrueAsync(() => Reconciler.PassesCompleted > before, because: "a rotation pass");
-        return Reconciler.LastPass!;
-    }
+    public Task<RotationPassResult> NextPassAsync(TimeSpan advance) => _driver.NextPassAsync(advance);
 
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await Host.DisposeAsync();
-        Directory.Dispose();
-    }
+    public ValueTask DisposeAsync() => _driver.DisposeAsync();
 }
