@@ -10,7 +10,7 @@ namespace CsiDriver.Observability;
 /// </summary>
 internal static class ProcessMetrics
 {
-    private static readonly double StartTime = Process.GetCurrentProcess().StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
+    private static readonly double StartTime = ReadStartTime();
 
     public static void Register(MetricsRegistry registry)
     {
@@ -22,6 +22,12 @@ internal static class ProcessMetrics
         registry.Gauge("dotnet_gc_allocated_bytes", "Bytes allocated on the managed heap since start (a counter in effect).", () => GC.GetTotalAllocatedBytes());
         registry.Gauge("dotnet_jit_compiled_methods", "Methods the JIT has compiled since start (a counter in effect).", () => System.Runtime.JitInfo.GetCompiledMethodCount());
         registry.Gauge("dotnet_jit_compiled_il_bytes", "IL bytes the JIT has compiled since start (a counter in effect).", () => System.Runtime.JitInfo.GetCompiledILBytes());
+    }
+
+    private static double ReadStartTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.StartTime.ToUniversalTime().Subtract(DateTime.UnixEpoch).TotalSeconds;
     }
 
     private static double OpenFileDescriptors()

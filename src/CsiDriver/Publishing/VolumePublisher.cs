@@ -78,12 +78,13 @@ internal sealed class VolumePublisher
     {
         // A re-publish of a live volume is a reconcile, whoever asked (kubelet's requiresRepublish or our loop):
         // upstream counts those in rotation_reconcile_*, so dashboards see kubelet-driven rotation too.
-        var reconcile = _registry.Get(request.VolumeId) is { Phase: VolumePhase.Published } ? _time.GetTimestamp() : (long?)null;
+        var previous = _registry.Get(request.VolumeId);
+        var reconcile = previous is { Phase: VolumePhase.Published } ? _time.GetTimestamp() : (long?)null;
         SecretProviderClass spc;
         PublishOutcome outcome;
         try
         {
-            (spc, outcome) = await PublishCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            (spc, outcome) = await PublishCoreAsync(request, previous, cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException ex)
         {
@@ -105,9 +106,9 @@ internal sealed class VolumePublisher
         return outcome;
     }
 
-    private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, CancellationToken cancellationToken)
+    private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, VolumeRecord? previous, CancellationToken cancellationToken)
     {
-        EnsureNoConflict(request);
+        EnsureNoConflict(request, previous);
         var spc = await ResolveClassAsync(request, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(spc.Provider))
         {
@@ -120,7 +121,6 @@ internal sealed class VolumePublisher
         }
 
         var provider = _providers.Get(spc.Provider, spc.Description);
-        var previous = _registry.Get(request.VolumeId);
         if (previous is { Phase: VolumePhase.Published } && _gate is not null &&
             !_gate.ShouldFetch(request, previous, spc, _time.GetUtcNow()) && IsLive(request.TargetPath))
         {
@@ -223,7 +223,7 @@ internal sealed class VolumePublisher
         }
     }
 
-    private void EnsureNoConflict(PublishRequest request)
+    private void EnsureNoConflict(PublishRequest request, VolumeRecord? existing)
     {
         var atTarget = _registry.FindByTarget(request.TargetPath);
         if (atTarget is not null && atTarget.VolumeId != request.VolumeId)
@@ -231,7 +231,6 @@ internal sealed class VolumePublisher
             throw new SecretStoreException(FailureKind.Conflict, $"target {request.TargetPath} is already used by volume {atTarget.VolumeId}");
         }
 
-        var existing = _registry.Get(request.VolumeId);
         if (existing is not null && existing.TargetPath != request.TargetPath)
         {
             throw new SecretStoreException(FailureKind.Conflict, $"volume {request.VolumeId} is already published at {existing.TargetPath}");

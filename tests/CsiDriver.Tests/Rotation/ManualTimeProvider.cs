@@ -2,12 +2,14 @@ namespace CsiDriver.Tests.Rotation;
 
 /// <summary>
 /// A clock tests move by hand, with timers that fire when it passes their due time (callbacks on the thread
-/// pool, as real timers). Timestamps stay real so measured durations are real.
+/// pool, as real timers), which records every wait asked of it so a test can see the delay the code chose before
+/// letting it elapse. Timestamps stay real so measured durations are real.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<TimeSpan> _requested = [];
     private DateTimeOffset _now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow()
@@ -15,6 +17,30 @@ public sealed class ManualTimeProvider : TimeProvider
         lock (_gate)
         {
             return _now;
+        }
+    }
+
+    /// <summary>Every due time a timer was started with, in order.</summary>
+    public IReadOnlyList<TimeSpan> RequestedDelays
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requested];
+            }
+        }
+    }
+
+    /// <summary>Timers waiting to fire.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _timers.Count;
+            }
         }
     }
 
@@ -62,6 +88,7 @@ public sealed class ManualTimeProvider : TimeProvider
                 return;
             }
 
+            _requested.Add(dueTime);
             timer.DueAt = _now + dueTime;
             timer.Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
             if (dueTime <= TimeSpan.Zero)

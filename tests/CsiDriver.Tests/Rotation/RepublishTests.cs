@@ -132,17 +132,9 @@ public sealed class RepublishAndPassTests
     public async Task KubeletRepublish_ArrivesWhileAPassFetchesTheVolume_WaitsAndThenSkipsTheBackend()
     {
         await using var api = await LoopbackSecretsApi.StartAsync();
-        api.AddPodToken("tok-1", "default", "app-sa");
-        api.PutSecret("default", "db", new() { ["password"] = "v1" });
-        // The loop sleeps for the poll interval (1 h) before its first pass, so only this test starts passes.
-        await using var driver = await RotationDriver.StartAsync(o => o.PollInterval = TimeSpan.FromHours(1), api);
-        driver.WriteClass("app", "kubernetes", "- objectName: db/password", rotationYaml: "interval: 2m");
+        await using var driver = await StartWithDueVolumeAsync(api);
         var request = driver.Request("vol-1", "app", "pod-1", tokensJson: driver.Tokens("tok-1", TimeSpan.FromHours(2)));
-        await driver.Client.PublishAsync(request);
         var target = driver.TargetPath("pod-1");
-        api.PutSecret("default", "db", new() { ["password"] = "v2" });
-        driver.Clock.Advance(TimeSpan.FromMinutes(3));
-        api.ResetCounts();
 
         api.Hold();
         var pass = driver.Reconciler.RunPassAsync(CancellationToken.None);
@@ -164,16 +156,9 @@ public sealed class RepublishAndPassTests
     public async Task Pass_ReachesAVolumeKubeletIsRepublishing_WaitsAndThenFindsItNotDue()
     {
         await using var api = await LoopbackSecretsApi.StartAsync();
-        api.AddPodToken("tok-1", "default", "app-sa");
-        api.PutSecret("default", "db", new() { ["password"] = "v1" });
-        await using var driver = await RotationDriver.StartAsync(o => o.PollInterval = TimeSpan.FromHours(1), api);
-        driver.WriteClass("app", "kubernetes", "- objectName: db/password", rotationYaml: "interval: 2m");
+        await using var driver = await StartWithDueVolumeAsync(api);
         var request = driver.Request("vol-1", "app", "pod-1", tokensJson: driver.Tokens("tok-1", TimeSpan.FromHours(2)));
-        await driver.Client.PublishAsync(request);
         var target = driver.TargetPath("pod-1");
-        api.PutSecret("default", "db", new() { ["password"] = "v2" });
-        driver.Clock.Advance(TimeSpan.FromMinutes(3));
-        api.ResetCounts();
 
         api.Hold();
         var republish = driver.Client.PublishAsync(request);
@@ -189,5 +174,22 @@ public sealed class RepublishAndPassTests
         api.Reads("default", "app-sa", "db").Should().Be(1);
         Volume.Read(target, "db/password").Should().Be("v2");
         driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(1, "the republish rotated it");
+    }
+
+    /// <summary>
+    /// One published volume (db/password v1) whose class interval (2 min) has passed since, with v2 at the backend
+    /// and read counts reset. The loop sleeps for its poll interval (1 h) first, so only the test starts passes.
+    /// </summary>
+    private static async Task<RotationDriver> StartWithDueVolumeAsync(LoopbackSecretsApi api)
+    {
+        api.AddPodToken("tok-1", "default", "app-sa");
+        api.PutSecret("default", "db", new() { ["password"] = "v1" });
+        var driver = await RotationDriver.StartAsync(o => o.PollInterval = TimeSpan.FromHours(1), api);
+        driver.WriteClass("app", "kubernetes", "- objectName: db/password", rotationYaml: "interval: 2m");
+        await driver.Client.PublishAsync(driver.Request("vol-1", "app", "pod-1", tokensJson: driver.Tokens("tok-1", TimeSpan.FromHours(2))));
+        api.PutSecret("default", "db", new() { ["password"] = "v2" });
+        driver.Clock.Advance(TimeSpan.FromMinutes(3));
+        api.ResetCounts();
+        return driver;
     }
 }

@@ -1,5 +1,6 @@
 using CsiDriver.Publishing;
 using CsiDriver.Tests.Infrastructure;
+using CsiDriver.Tests.Rotation;
 using static CsiDriver.Tests.Providers.Azure.AzureTestKit;
 
 namespace CsiDriver.Tests.Providers.Azure;
@@ -22,7 +23,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_ThrottledOnceWithRetryAfter_WaitsThatLongThenSucceeds()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         var metrics = Metrics();
         using var provider = Provider(_fake, clock, metrics: metrics);
         _fake.ThrottleRetryAfter = "7";
@@ -44,7 +45,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_KeepsThrottling_UnavailableNamingClassAndObjectAfterBoundedRetries()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         var metrics = Metrics();
         using var provider = Provider(_fake, clock, metrics: metrics);
         _fake.ThrottleRetryAfter = "2";
@@ -72,7 +73,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_RetryAfterBeyondCap_FailsAtOnceWithoutSendingAgain()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         using var provider = Provider(_fake, clock);
         _fake.ThrottleRetryAfter = "120";
         _fake.Throttle(int.MaxValue);
@@ -90,7 +91,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_ThrottledWithoutRetryAfter_WaitsADoublingBaseDelay()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         using var provider = Provider(_fake, clock);
         _fake.ThrottleRetryAfter = null;
         _fake.Throttle(2);
@@ -108,7 +109,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_RetryAfterAsHttpDate_WaitsUntilThatTime()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         using var provider = Provider(_fake, clock);
         _fake.ThrottleRetryAfter = (clock.GetUtcNow() + TimeSpan.FromSeconds(5)).ToString("r", System.Globalization.CultureInfo.InvariantCulture);
         _fake.Throttle(1);
@@ -124,7 +125,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_CancelledWhileWaitingOutThrottle_StopsWithoutSendingAgain()
     {
-        var clock = new SteppedClock();
+        var clock = new ManualTimeProvider();
         using var provider = Provider(_fake, clock);
         _fake.ThrottleRetryAfter = "9";
         _fake.Throttle(int.MaxValue);
@@ -141,7 +142,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_RetriesDisabled_FirstThrottleFailsWithRetryAfterInMessage()
     {
-        using var provider = Provider(_fake, new SteppedClock(), o => o with { ThrottleRetries = 0 });
+        using var provider = Provider(_fake, new ManualTimeProvider(), o => o with { ThrottleRetries = 0 });
         _fake.ThrottleRetryAfter = "7";
         _fake.Throttle(int.MaxValue);
 
