@@ -11,6 +11,9 @@ public enum KubernetesIdentity
 
     /// <summary>The POD's service-account token: the pod's own RBAC decides, not the driver's.</summary>
     Pod,
+
+    /// <summary>The External Secrets controller's ServiceAccount (deploy/components/external-secrets).</summary>
+    Controller,
 }
 
 /// <summary>

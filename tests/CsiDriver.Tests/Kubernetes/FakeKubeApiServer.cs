@@ -33,7 +33,7 @@ public sealed record FakeRequest(string User, string Verb, string Group, string 
 /// 409 AlreadyExists / Conflict on create / stale update, JSON merge patch, 404 <c>Status</c> bodies, and
 /// injected faults (429 with Retry-After, 5xx, hangs).
 /// </summary>
-public sealed class FakeKubeApiServer : IAsyncDisposable
+public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);

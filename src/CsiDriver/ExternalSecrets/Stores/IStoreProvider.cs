@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+
+namespace CsiDriver.ExternalSecrets.Stores;
+
+/// <summary>Where one value lives in a store: an ExternalSecret's <c>remoteRef</c>, or the body of <c>dataFrom[].extract</c>.</summary>
+/// <param name="Key">The provider key or path (<c>remoteRef.key</c>).</param>
+/// <param name="Property">One field of a structured value (<c>remoteRef.property</c>), or null for the whole value.</param>
+/// <param name="Version">The provider's version selector (<c>remoteRef.version</c>), or null for the current one.</param>
+/// <param name="FetchMetadata"><c>metadataPolicy: Fetch</c>: the provider's metadata instead of the value.</param>
+internal sealed record RemoteRef(string Key, string? Property = null, string? Version = null, bool FetchMetadata = false)
+{
+    public override string ToString() => Property is null ? Key : $"{Key} (property {Property})";
+}
+
+/// <summary>
+/// A <c>SecretStore</c> or <c>ClusterSecretStore</c> as one ExternalSecret sees it: the provider block as written and
+/// the namespace its references resolve in. Carries no credential.
+/// </summary>
+/// <param name="Kind"><c>SecretStore</c> or <c>ClusterSecretStore</c>.</param>
+/// <param name="Name">The store's <c>metadata.name</c>.</param>
+/// <param name="Uid">The store's <c>metadata.uid</c>; with <paramref name="Generation"/> it identifies the store's spec.</param>
+/// <param name="Generation">The store's <c>metadata.generation</c>.</param>
+/// <param name="ProviderKey">The one key under <c>spec.provider</c>: <c>fake</c>, <c>kubernetes</c>, <c>vault</c>, ...</param>
+/// <param name="Provider">The object under <c>spec.provider.&lt;key&gt;</c>, as written.</param>
+/// <param name="ReferenceNamespace">
+/// The namespace of the ExternalSecret being reconciled. A SecretStore's references are always read there; a
+/// ClusterSecretStore's references are read in their own <c>namespace</c>, or there when they name none (referent auth).
+/// </param>
+internal sealed record StoreContext(string Kind, string Name, string Uid, long Generation, string ProviderKey, JsonObject Provider, string ReferenceNamespace)
+{
+    public const string SecretStoreKind = "SecretStore";
+    public const string ClusterSecretStoreKind = "ClusterSecretStore";
+
+    public bool IsClusterStore => Kind == ClusterSecretStoreKind;
+
+    /// <summary>The namespace a Secret or ServiceAccount reference resolves in (eso.md section 4.3).</summary>
+    public string NamespaceFor(string? referenceNamespace) =>
+        IsClusterStore && !string.IsNullOrEmpty(referenceNamespace) ? referenceNamespace : ReferenceNamespace;
+
+    /// <summary>How the store is named in messages and events.</summary>
+    public string Description => $"{Kind} \"{Name}\"";
+
+    public override string ToString() => $"{Description} ({ProviderKey})";
+}
+
+/// <summary>A connection to one store for one ExternalSecret namespace, as returned by <see cref="IStoreProvider.ConnectAsync"/>.</summary>
+internal interface IStoreClient
+{
+    /// <summary>
+    /// Who this client reads as (backend address plus the principal: a role, a service account, a token Secret's name),
+    /// never a credential. Clients with equal identities read equal values, so reads are shared across ExternalSecrets
+    /// by (identity, <see cref="RemoteRef"/>).
+    /// </summary>
+    string Identity { get; }
+
+    /// <summary>One value, for a <c>data[]</c> entry.</summary>
+    /// <exception cref="Publishing.SecretStoreException">
+    /// <see cref="Publishing.FailureKind.NotFound"/> when the key (or its property, or its version) does not exist: the
+    /// External Secrets Operator's NoSecretError, which deletion policies treat specially. Other kinds for other failures.
+    /// Messages name the store and the key, never a value or a credential.
+    /// </exception>
+    Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Many keys from one value, for <c>dataFrom[].extract</c>: the value parsed as a JSON object and split into its
+    /// top-level fields (strings unquoted, any other value as its raw JSON text). Errors as <see cref="GetSecretAsync"/>.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken);
+}
+
+/// <summary>One key of <c>spec.provider</c> (<c>fake</c>, <c>kubernetes</c>, <c>vault</c>, ...): checks a store's block and connects to it.</summary>
+internal interface IStoreProvider
+{
+    /// <summary>The <c>spec.provider</c> key this provider serves.</summary>
+    string Key { get; }
+
+    /// <summary>
+    /// A client for <paramref name="store"/>. Cheap: it reads referenced Secrets and service accounts as needed but makes
+    /// no backend call; logins happen at the first read and their tokens are cached per identity.
+    /// </summary>
+    /// <exception cref="Publishing.SecretStoreException">
+    /// <see cref="Publishing.FailureKind.InvalidConfiguration"/> for a malformed block or a missing reference; other kinds
+    /// for failures reading references. Messages never carry a secret value.
+    /// </exception>
+    Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken);
+
+    /// <summary>Checks the store for its <c>Ready</c> condition (eso.md section 5). Never throws for a bad store: it reports it.</summary>
+    Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken);
+}
+
+/// <summary>The outcome of validating a store, as the External Secrets Operator's <c>ValidationResult</c>.</summary>
+internal enum StoreValidationResult
+{
+    Ready,
+    Unknown,
+    Error,
+}
+
+/// <summary>A store validation: the result and, when it failed or is unknown, a safe reason.</summary>
+internal sealed record StoreValidation(StoreValidationResult Result, string? Error = null)
+{
+    public static StoreValidation Valid { get; } = new(StoreValidationResult.Ready);
+}
