@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using CsiDriver.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using CsiDriver.Protos.Csi.V1;
 
 namespace CsiDriver.Benchmarks;
@@ -58,8 +60,9 @@ public static class Program
 
         var socket = Path.Combine(work, "csi.sock");
         using var driver = StartDriver(socket, Path.Combine(work, "state"), classes, store);
-        using var client = new UnixSocketGrpcClient(socket);
-        await WaitForSocketAsync(client, driver);
+        using var channel = UnixSocketChannel.Create(socket);
+        var client = new Node.NodeClient(channel);
+        await WaitForSocketAsync(channel, driver);
         var idleRss = ReadStatus(driver.Id, "VmRSS");
 
         await RunCyclesAsync(client, work, concurrency: 4, totalCycles: 400); // warm-up: JIT, pools
@@ -88,14 +91,14 @@ public static class Program
         return process;
     }
 
-    private static async Task WaitForSocketAsync(UnixSocketGrpcClient client, Process driver)
+    private static async Task WaitForSocketAsync(GrpcChannel channel, Process driver)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                await client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(2));
+                await new Identity.IdentityClient(channel).ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
                 return;
             }
             catch (RpcException) when (DateTime.UtcNow < deadline && !driver.HasExited)
@@ -105,7 +108,7 @@ public static class Program
         }
     }
 
-    private static async Task<Result> RunCyclesAsync(UnixSocketGrpcClient client, string work, int concurrency, int totalCycles)
+    private static async Task<Result> RunCyclesAsync(Node.NodeClient client, string work, int concurrency, int totalCycles)
     {
         var publish = new double[totalCycles];
         var unpublish = new double[totalCycles];
@@ -120,9 +123,9 @@ public static class Program
             while ((i = Interlocked.Increment(ref next)) < totalCycles)
             {
                 var t0 = Stopwatch.GetTimestamp();
-                await client.CallAsync("/csi.v1.Node/NodePublishVolume", request, NodePublishVolumeResponse.Parser, TimeSpan.FromSeconds(30));
+                await client.NodePublishVolumeAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
                 var t1 = Stopwatch.GetTimestamp();
-                await client.CallAsync("/csi.v1.Node/NodeUnpublishVolume", unpublishRequest, NodeUnpublishVolumeResponse.Parser, TimeSpan.FromSeconds(30));
+                await client.NodeUnpublishVolumeAsync(unpublishRequest, deadline: DateTime.UtcNow.AddSeconds(30));
                 var t2 = Stopwatch.GetTimestamp();
                 publish[i] = Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
                 unpublish[i] = Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;

@@ -5,6 +5,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsiDriver.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using CsiDriver.Protos.Csi.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -63,8 +65,9 @@ internal static class RotationBenchmark
         var socket = Path.Combine(work, "csi.sock");
         var passLines = new BlockingCollection<string>();
         using var driver = StartDriver(socket, work, classes, kubeconfig, passLines);
-        using var client = new UnixSocketGrpcClient(socket);
-        await WaitForSocketAsync(client, driver);
+        using var channel = UnixSocketChannel.Create(socket);
+        var client = new Node.NodeClient(channel);
+        await WaitForSocketAsync(channel, driver);
         var idleRss = ReadStatus(driver.Id, "VmRSS");
         Console.WriteLine($"driver runtime at idle: {await RuntimeFiguresAsync()}");
 
@@ -77,21 +80,21 @@ internal static class RotationBenchmark
         {
             // Every mount goes, whatever happened above.
             await Parallel.ForEachAsync(Enumerable.Range(0, volumeCount).Where(i => targets[i] is not null), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-                await client.CallAsync("/csi.v1.Node/NodeUnpublishVolume", new NodeUnpublishVolumeRequest { VolumeId = $"vol-{i}", TargetPath = targets[i] }, NodeUnpublishVolumeResponse.Parser, TimeSpan.FromSeconds(60), ct));
+                await client.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = $"vol-{i}", TargetPath = targets[i] }, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct));
             driver.Kill();
             await driver.WaitForExitAsync();
         }
     }
 
     private static async Task<int> MeasureAsync(
-        UnixSocketGrpcClient client, Process driver, LoopbackBackend backend, string classes, BlockingCollection<string> passLines, string[] targets, string work, long idleRss, int volumeCount, int identities)
+        Node.NodeClient client, Process driver, LoopbackBackend backend, string classes, BlockingCollection<string> passLines, string[] targets, string work, long idleRss, int volumeCount, int identities)
     {
         var published = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, volumeCount), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             var target = Path.Combine(work, "pods", $"pod-{i}", "mount");
             targets[i] = target;
-            await client.CallAsync("/csi.v1.Node/NodePublishVolume", PublishRequest(i, target, identities), NodePublishVolumeResponse.Parser, TimeSpan.FromSeconds(60), ct);
+            await client.NodePublishVolumeAsync(PublishRequest(i, target, identities), deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
         });
         published.Stop();
         var registeredRss = ReadStatus(driver.Id, "VmRSS");
@@ -232,14 +235,14 @@ internal static class RotationBenchmark
         return process;
     }
 
-    private static async Task WaitForSocketAsync(UnixSocketGrpcClient client, Process driver)
+    private static async Task WaitForSocketAsync(GrpcChannel channel, Process driver)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                await client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(2));
+                await new Identity.IdentityClient(channel).ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
                 return;
             }
             catch (RpcException) when (DateTime.UtcNow < deadline && !driver.HasExited)

@@ -90,6 +90,10 @@ const impl = {
   Mount(call, callback) {
     const req = call.request;
     logRequest(req);
+    // The caller's deadline or cancellation arrives as a stream reset; tests check that it got here.
+    call.on('cancelled', () => {
+      if (logPath) fs.appendFileSync(`${logPath}.cancelled`, 'Mount\n');
+    });
 
     switch (mode) {
       case 'hang':

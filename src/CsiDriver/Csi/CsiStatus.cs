@@ -1,5 +1,5 @@
-using CsiDriver.Grpc;
 using CsiDriver.Publishing;
+using Grpc.Core;
 
 namespace CsiDriver.Csi;
 
@@ -18,7 +18,9 @@ internal static class CsiStatus
         _ => StatusCode.Internal,
     };
 
-    public static RpcException ToRpc(SecretStoreException ex) => new(For(ex.Kind), ex.Message);
+    public static RpcException ToRpc(SecretStoreException ex) => new(new Status(For(ex.Kind), ex.Message));
 
-    public static RpcException InvalidArgument(string message) => new(StatusCode.InvalidArgument, message);
+    public static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    public static RpcException Unimplemented(string message) => new(new Status(StatusCode.Unimplemented, message));
 }

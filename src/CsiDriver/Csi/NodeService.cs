@@ -1,7 +1,7 @@
-using CsiDriver.Grpc;
 using CsiDriver.Observability;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Publishing;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Csi;
@@ -10,9 +10,8 @@ namespace CsiDriver.Csi;
 /// CSI Node: validates kubelet's calls, serialises work per volume and per target path, and hands
 /// the work to the publish pipeline. It holds no provider or mount logic of its own.
 /// </summary>
-internal sealed class NodeService : IGrpcService
+internal sealed class NodeService : Node.NodeBase
 {
-    private const string Service = "csi.v1.Node";
     private readonly DriverIdentity _identity;
     private readonly VolumePublisher _publisher;
     private readonly VolumeUnpublisher _unpublisher;
@@ -20,9 +19,9 @@ internal sealed class NodeService : IGrpcService
     private readonly DriverMetrics _metrics;
     private readonly ILogger<NodeService> _logger;
 
-    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger, VolumeLocks? locks = null)
+    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger, VolumeLocks locks)
     {
-        _locks = locks ?? new VolumeLocks();
+        _locks = locks;
         _metrics = metrics;
         _identity = identity;
         _publisher = publisher;
@@ -30,19 +29,7 @@ internal sealed class NodeService : IGrpcService
         _logger = logger;
     }
 
-    public IEnumerable<UnaryMethod> Methods =>
-    [
-        new UnaryMethod<NodePublishVolumeRequest, NodePublishVolumeResponse>(Service, "NodePublishVolume", NodePublishVolumeRequest.Parser, NodePublishVolumeAsync),
-        new UnaryMethod<NodeUnpublishVolumeRequest, NodeUnpublishVolumeResponse>(Service, "NodeUnpublishVolume", NodeUnpublishVolumeRequest.Parser, NodeUnpublishVolumeAsync),
-        new UnaryMethod<NodeGetCapabilitiesRequest, NodeGetCapabilitiesResponse>(Service, "NodeGetCapabilities", NodeGetCapabilitiesRequest.Parser, NodeGetCapabilitiesAsync),
-        new UnaryMethod<NodeGetInfoRequest, NodeGetInfoResponse>(Service, "NodeGetInfo", NodeGetInfoRequest.Parser, NodeGetInfoAsync),
-        new UnaryMethod<NodeStageVolumeRequest, NodeStageVolumeResponse>(Service, "NodeStageVolume", NodeStageVolumeRequest.Parser, (_, _) => Unadvertised<NodeStageVolumeResponse>("NodeStageVolume", "STAGE_UNSTAGE_VOLUME")),
-        new UnaryMethod<NodeUnstageVolumeRequest, NodeUnstageVolumeResponse>(Service, "NodeUnstageVolume", NodeUnstageVolumeRequest.Parser, (_, _) => Unadvertised<NodeUnstageVolumeResponse>("NodeUnstageVolume", "STAGE_UNSTAGE_VOLUME")),
-        new UnaryMethod<NodeGetVolumeStatsRequest, NodeGetVolumeStatsResponse>(Service, "NodeGetVolumeStats", NodeGetVolumeStatsRequest.Parser, (_, _) => Unadvertised<NodeGetVolumeStatsResponse>("NodeGetVolumeStats", "GET_VOLUME_STATS")),
-        new UnaryMethod<NodeExpandVolumeRequest, NodeExpandVolumeResponse>(Service, "NodeExpandVolume", NodeExpandVolumeRequest.Parser, (_, _) => Unadvertised<NodeExpandVolumeResponse>("NodeExpandVolume", "EXPAND_VOLUME")),
-    ];
-
-    private async Task<NodePublishVolumeResponse> NodePublishVolumeAsync(NodePublishVolumeRequest request, CallContext context)
+    public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
     {
         var publish = PublishRequestReader.Read(request);
         var token = context.CancellationToken;
@@ -64,7 +51,7 @@ internal sealed class NodeService : IGrpcService
         return new NodePublishVolumeResponse();
     }
 
-    private async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolumeAsync(NodeUnpublishVolumeRequest request, CallContext context)
+    public override async Task<NodeUnpublishVolumeResponse> NodeUnpublishVolume(NodeUnpublishVolumeRequest request, ServerCallContext context)
     {
         PublishRequestReader.CheckVolumeAndTarget(request.VolumeId, request.TargetPath);
         var token = context.CancellationToken;
@@ -85,7 +72,7 @@ internal sealed class NodeService : IGrpcService
         return new NodeUnpublishVolumeResponse();
     }
 
-    private static Task<NodeGetCapabilitiesResponse> NodeGetCapabilitiesAsync(NodeGetCapabilitiesRequest request, CallContext context)
+    public override Task<NodeGetCapabilitiesResponse> NodeGetCapabilities(NodeGetCapabilitiesRequest request, ServerCallContext context)
     {
         // VOLUME_MOUNT_GROUP makes kubelet hand over the pod's fsGroup instead of chowning files itself.
         var response = new NodeGetCapabilitiesResponse();
@@ -96,9 +83,21 @@ internal sealed class NodeService : IGrpcService
         return Task.FromResult(response);
     }
 
-    private Task<NodeGetInfoResponse> NodeGetInfoAsync(NodeGetInfoRequest request, CallContext context) =>
+    public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new NodeGetInfoResponse { NodeId = _identity.NodeId });
 
-    private static Task<T> Unadvertised<T>(string method, string capability) =>
-        throw new RpcException(StatusCode.Unimplemented, $"{method} is not implemented: this driver does not advertise {capability}");
+    public override Task<NodeStageVolumeResponse> NodeStageVolume(NodeStageVolumeRequest request, ServerCallContext context) =>
+        throw Unadvertised("NodeStageVolume", "STAGE_UNSTAGE_VOLUME");
+
+    public override Task<NodeUnstageVolumeResponse> NodeUnstageVolume(NodeUnstageVolumeRequest request, ServerCallContext context) =>
+        throw Unadvertised("NodeUnstageVolume", "STAGE_UNSTAGE_VOLUME");
+
+    public override Task<NodeGetVolumeStatsResponse> NodeGetVolumeStats(NodeGetVolumeStatsRequest request, ServerCallContext context) =>
+        throw Unadvertised("NodeGetVolumeStats", "GET_VOLUME_STATS");
+
+    public override Task<NodeExpandVolumeResponse> NodeExpandVolume(NodeExpandVolumeRequest request, ServerCallContext context) =>
+        throw Unadvertised("NodeExpandVolume", "EXPAND_VOLUME");
+
+    private static RpcException Unadvertised(string method, string capability) =>
+        CsiStatus.Unimplemented($"{method} is not implemented: this driver does not advertise {capability}");
 }

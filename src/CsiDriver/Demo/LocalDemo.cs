@@ -63,9 +63,11 @@ internal static class LocalDemo
 
         await output.WriteLineAsync($"Working folder: {workDir}").ConfigureAwait(false);
         await using var host = await DriverHost.StartAsync(options, logging => logging.AddSimpleConsole(o => o.SingleLine = true), cancellationToken).ConfigureAwait(false);
-        using var client = new UnixSocketGrpcClient(host.SocketPath);
+        using var channel = UnixSocketChannel.Create(host.SocketPath);
+        var identity = new Identity.IdentityClient(channel);
+        var node = new Node.NodeClient(channel);
 
-        var info = await client.CallAsync("/csi.v1.Identity/GetPluginInfo", new GetPluginInfoRequest(), GetPluginInfoResponse.Parser, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var info = await identity.GetPluginInfoAsync(new GetPluginInfoRequest(), deadline: DeadlineIn(5), cancellationToken: cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"\n== kubelet: GetPluginInfo -> {info.Name} {info.VendorVersion}").ConfigureAwait(false);
 
         var publish = new NodePublishVolumeRequest
@@ -90,21 +92,19 @@ internal static class LocalDemo
         });
 
         await output.WriteLineAsync("\n== kubelet: NodePublishVolume (class default/demo-app, provider local)").ConfigureAwait(false);
-        await client.CallAsync("/csi.v1.Node/NodePublishVolume", publish, NodePublishVolumeResponse.Parser, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await node.NodePublishVolumeAsync(publish, deadline: DeadlineIn(30), cancellationToken: cancellationToken).ConfigureAwait(false);
         await ShowVolumeAsync(output, target).ConfigureAwait(false);
 
         await output.WriteLineAsync("\n== the store rotates db/password; kubelet republishes (requiresRepublish)").ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(store, "db", "password"), "demo-password-v2", cancellationToken).ConfigureAwait(false);
-        await client.CallAsync("/csi.v1.Node/NodePublishVolume", publish, NodePublishVolumeResponse.Parser, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await node.NodePublishVolumeAsync(publish, deadline: DeadlineIn(30), cancellationToken: cancellationToken).ConfigureAwait(false);
         await ShowVolumeAsync(output, target).ConfigureAwait(false);
 
         await output.WriteLineAsync("\n== kubelet: NodeUnpublishVolume").ConfigureAwait(false);
-        await client.CallAsync(
-            "/csi.v1.Node/NodeUnpublishVolume",
+        await node.NodeUnpublishVolumeAsync(
             new NodeUnpublishVolumeRequest { VolumeId = publish.VolumeId, TargetPath = target },
-            NodeUnpublishVolumeResponse.Parser,
-            TimeSpan.FromSeconds(30),
-            cancellationToken).ConfigureAwait(false);
+            deadline: DeadlineIn(30),
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"target exists: {Directory.Exists(target)}; tmpfs mounted: {MountTable.IsMountPoint(target)}").ConfigureAwait(false);
 
         await host.StopAsync().ConfigureAwait(false);
@@ -112,6 +112,9 @@ internal static class LocalDemo
         await output.WriteLineAsync("\nDemo finished.").ConfigureAwait(false);
         return 0;
     }
+
+    // The demo plays kubelet against the wall clock, as kubelet does.
+    private static DateTime DeadlineIn(int seconds) => DateTime.UtcNow.AddSeconds(seconds);
 
     private static async Task ShowVolumeAsync(TextWriter output, string target)
     {

@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using CsiDriver.Csi;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.State;
@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace CsiDriver.Hosting;
 
 /// <summary>
-/// A running driver: Kestrel serving HTTP/2 gRPC on the CSI unix socket, with state reloaded
+/// A running driver: Grpc.AspNetCore on Kestrel serving HTTP/2 gRPC on the CSI unix socket, with state reloaded
 /// before the socket is bound so kubelet never talks to a half-started driver.
 /// </summary>
 public sealed class DriverHost : IAsyncDisposable
@@ -78,7 +78,7 @@ public sealed class DriverHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null; // The gRPC layer enforces the message limit itself.
+            kestrel.Limits.MaxRequestBodySize = null; // Grpc.AspNetCore enforces --max-call-recv-msg-size per message.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             kestrel.ListenUnixSocket(socketPath, listen => listen.Protocols = HttpProtocols.Http2);
             if (MetricsEndpointAddress.Parse(options.MetricsAddr) is { } metrics)
@@ -90,11 +90,14 @@ public sealed class DriverHost : IAsyncDisposable
 
         var app = builder.Build();
         var host = new DriverHost(app, socketPath, options);
-        var dispatcher = app.Services.GetRequiredService<GrpcRequestDispatcher>();
         var health = app.Services.GetRequiredService<HealthAndMetricsEndpoint>();
 
-        // The unix socket carries CSI gRPC; the TCP listener carries metrics and health.
-        app.Run(http => http.Connection.LocalIpAddress is null ? dispatcher.DispatchAsync(http) : health.HandleAsync(http));
+        // The TCP listener carries metrics and health only; gRPC is routed on the unix socket alone.
+        app.MapWhen(http => http.Connection.LocalIpAddress is not null, metrics => metrics.Run(health.HandleAsync));
+        app.UseRouting();
+        app.MapGrpcService<IdentityService>();
+        app.MapGrpcService<ControllerService>();
+        app.MapGrpcService<NodeService>();
 
         var reloaded = app.Services.GetRequiredService<StartupReconciler>().Reconcile();
         DriverLog.StateReloaded(host._logger, reloaded, options.StateDir);

@@ -27,7 +27,6 @@ internal static class DriverServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => new Random());
         services.TryAddSingleton(new DriverIdentity(options.DriverName, DriverVersion.Current, options.NodeId));
-        services.TryAddSingleton(new GrpcServerOptions { MaxReceiveMessageSize = options.MaxCallRecvMsgSize });
         services.TryAddSingleton(new PublishingOptions { MaxObjectBytes = options.MaxObjectBytes, MaxVolumeBytes = options.MaxVolumeBytes, MaxVolumeFiles = options.MaxVolumeFiles });
 
         services.TryAddSingleton<IMounter, LinuxMounter>();
@@ -53,7 +52,8 @@ internal static class DriverServices
                 MaxReceiveMessageSize = options.MaxCallRecvMsgSize,
                 PreferredPlugins = PluginOptions.SplitList(options.PreferPluginProviders).ToHashSet(StringComparer.Ordinal),
             },
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>(), sp.GetRequiredService<PluginProviderFactory>()));
 
         services.TryAddSingleton<MetricsRegistry>();
@@ -63,10 +63,24 @@ internal static class DriverServices
         services.TryAddSingleton<PayloadTransformer>();
         services.TryAddSingleton<VolumePublisher>();
         services.TryAddSingleton<VolumeUnpublisher>();
-        services.AddSingleton<IGrpcService, IdentityService>();
-        services.AddSingleton<IGrpcService, NodeService>();
-        services.TryAddSingleton(sp => new GrpcServiceRegistry(sp.GetServices<IGrpcService>()));
-        services.TryAddSingleton<GrpcRequestDispatcher>();
+        services.AddCsiGrpc(options);
+        return services;
+    }
+
+    /// <summary>The CSI services on Grpc.AspNetCore, with the receive limit and the outcome interceptor.</summary>
+    public static IServiceCollection AddCsiGrpc(this IServiceCollection services, DriverOptions options)
+    {
+        services.TryAddSingleton<VolumeLocks>();
+        services.TryAddSingleton<IdentityService>();
+        services.TryAddSingleton<ControllerService>();
+        services.TryAddSingleton<NodeService>();
+        services.TryAddSingleton<CallOutcomeInterceptor>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxCallRecvMsgSize;
+            grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<CallOutcomeInterceptor>();
+        });
         return services;
     }
 

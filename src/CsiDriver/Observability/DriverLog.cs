@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Observability;

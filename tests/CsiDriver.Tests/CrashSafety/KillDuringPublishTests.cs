@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Csi;
@@ -23,8 +23,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target)));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("object path");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("object path");
         Directory.Exists(target).Should().BeFalse();
         TestDirectory.MountsUnder(driver.Directory.Path).Should().BeEmpty();
         SnapshotOutsideTarget(driver).Should().Equal(before);
@@ -41,8 +41,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.PermissionDenied);
-        error.Detail.Should().Contain("outside the local store root");
+        error.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        error.Status.Detail.Should().Contain("outside the local store root");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
     }
 
@@ -56,8 +56,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.PermissionDenied);
-        error.Detail.Should().NotContain("TOP-SECRET-HOST-VALUE");
+        error.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        error.Status.Detail.Should().NotContain("TOP-SECRET-HOST-VALUE");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
     }
 
@@ -72,7 +72,7 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.PermissionDenied);
+        error.StatusCode.Should().Be(StatusCode.PermissionDenied);
     }
 
     [Fact]
@@ -88,8 +88,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.ResourceExhausted);
-        error.Detail.Should().Contain("huge").And.Contain("--max-object-bytes");
+        error.StatusCode.Should().Be(StatusCode.ResourceExhausted);
+        error.Status.Detail.Should().Contain("huge").And.Contain("--max-object-bytes");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
         TestDirectory.MountsUnder(driver.Directory.Path).Should().BeEmpty();
     }
@@ -104,8 +104,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.ResourceExhausted);
-        error.Detail.Should().Contain("--max-volume-bytes");
+        error.StatusCode.Should().Be(StatusCode.ResourceExhausted);
+        error.Status.Detail.Should().Contain("--max-volume-bytes");
     }
 
     [Fact]
@@ -118,8 +118,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("two objects");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("two objects");
     }
 
     [Fact]
@@ -131,8 +131,8 @@ public sealed class HostileInputTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("\"a\"").And.Contain("0999");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("\"a\"").And.Contain("0999");
     }
 
     private static List<string> SnapshotOutsideTarget(DriverFixture driver) =>

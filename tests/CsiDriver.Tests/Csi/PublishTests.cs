@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Csi;
@@ -104,8 +104,8 @@ public sealed class PublishTests
         File.Delete(Path.Combine(driver.StoreRoot, "db/password"));
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target)));
 
-        error.Status.Should().Be(StatusCode.NotFound);
-        error.Detail.Should().Contain("db/password").And.Contain("default/app");
+        error.StatusCode.Should().Be(StatusCode.NotFound);
+        error.Status.Detail.Should().Contain("db/password").And.Contain("default/app");
         Volume.DataLink(target).Should().Be(payload);
         Volume.Read(target, "db/password").Should().Be("p@ss-v1");
     }
@@ -147,7 +147,7 @@ public sealed class PublishTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.UnpublishAsync("vol", target));
 
-        error.Status.Should().Be(StatusCode.Internal);
+        error.StatusCode.Should().Be(StatusCode.Internal);
         File.ReadAllText(Path.Combine(target, "precious")).Should().Be("data");
     }
 
@@ -194,7 +194,7 @@ public sealed class PublishTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target, volumeId: "vol-b")));
 
-        error.Status.Should().Be(StatusCode.AlreadyExists);
+        error.StatusCode.Should().Be(StatusCode.AlreadyExists);
     }
 
     private static (uint Uid, uint Gid) Stat(string path)

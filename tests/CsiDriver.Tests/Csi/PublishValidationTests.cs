@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Tests.Infrastructure;
 
@@ -35,8 +35,8 @@ public sealed class PublishValidationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(request));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument, scenario);
-        error.Detail.Should().Contain(message);
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument, scenario);
+        error.Status.Detail.Should().Contain(message);
         Directory.Exists(target).Should().BeFalse();
     }
 
@@ -48,7 +48,7 @@ public sealed class PublishValidationTests
     {
         await using var driver = await DriverFixture.StartAsync();
         var error = await CsiClient.FailsAsync(() => driver.Client.UnpublishAsync(volumeId, target));
-        error.Status.Should().Be(StatusCode.InvalidArgument);
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
     }
 
     [Fact]
@@ -59,8 +59,8 @@ public sealed class PublishValidationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target, className: "nope")));
 
-        error.Status.Should().Be(StatusCode.NotFound);
-        error.Detail.Should().Contain("default/nope");
+        error.StatusCode.Should().Be(StatusCode.NotFound);
+        error.Status.Detail.Should().Contain("default/nope");
         Directory.Exists(target).Should().BeFalse();
     }
 
@@ -73,8 +73,8 @@ public sealed class PublishValidationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath(), podNamespace: "team-b")));
 
-        error.Status.Should().Be(StatusCode.NotFound);
-        error.Detail.Should().Contain("team-b/app");
+        error.StatusCode.Should().Be(StatusCode.NotFound);
+        error.Status.Detail.Should().Contain("team-b/app");
     }
 
     [Fact]
@@ -86,8 +86,8 @@ public sealed class PublishValidationTests
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
         // Not built in, so it is an external plugin whose socket is missing: retryable, the plugin may start later.
-        error.Status.Should().Be(StatusCode.Unavailable);
-        error.Detail.Should().Contain("\"nosuch\"").And.MatchRegex(@"built in: [a-z, ]*\blocal\b").And.Contain("nosuch.sock").And.Contain(driver.Options.ProviderVolume);
+        error.StatusCode.Should().Be(StatusCode.Unavailable);
+        error.Status.Detail.Should().Contain("\"nosuch\"").And.MatchRegex(@"built in: [a-z, ]*\blocal\b").And.Contain("nosuch.sock").And.Contain(driver.Options.ProviderVolume);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class PublishValidationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("objects").And.Contain("line");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("objects").And.Contain("line");
     }
 }

@@ -1,79 +1,82 @@
-using CsiDriver.Grpc;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging.Abstractions;
+using CsiDriver.Tests.Providers.Plugins;
+using Google.Protobuf;
+using Grpc.Core;
 
 namespace CsiDriver.Tests.Grpc;
 
-/// <summary>The gRPC layer on its own, serving a service whose handler waits for cancellation.</summary>
+/// <summary>
+/// kubelet's deadline, end to end: grpc-timeout on the CSI call becomes the handler's cancellation, which
+/// reaches the provider (a grpc-js plugin that never answers sees its Mount call cancelled).
+/// </summary>
 public sealed class DeadlineTests
 {
     [Fact]
-    public async Task Call_HandlerOutlivesGrpcTimeout_DeadlineExceededAndHandlerCancelled()
+    public async Task Publish_DeadlinePassesWhileProviderHangs_DeadlineExceededAndProviderCallCancelled()
     {
-        using var dir = new TestDirectory();
-        var service = new WaitingService();
-        await using var server = await StartAsync(dir.Combine("s.sock"), service);
-        using var raw = new RawGrpcClient(dir.Combine("s.sock"));
+        await using var driver = await StartDriverAsync();
+        await using var plugin = await PluginServer.StartAsync(Path.Combine(driver.Options.ProviderVolume, "fake.sock"), "hang");
+        WriteHangingClass(driver);
+        var target = driver.TargetPath();
+
+        var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target), TimeSpan.FromMilliseconds(1500)));
+
+        error.StatusCode.Should().Be(StatusCode.DeadlineExceeded);
+        await Eventually.TrueAsync(() => plugin.SawMountCancelled, because: "the provider's call must be cancelled when kubelet's deadline passes");
+        Volume.MountCount(target).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Publish_RawGrpcTimeoutHeader_DeadlineExceededFromTheServerAlone()
+    {
+        await using var driver = await StartDriverAsync();
+        await using var plugin = await PluginServer.StartAsync(Path.Combine(driver.Options.ProviderVolume, "fake.sock"), "hang");
+        WriteHangingClass(driver);
+        using var raw = new RawGrpcClient(driver.Host.SocketPath);
 
         // Only the server keeps time here: the raw client sends the header and waits for the answer.
-        var response = await raw.SendAsync("/test.Wait/Wait", RawGrpcClient.Frame([]), headers: new Dictionary<string, string> { ["grpc-timeout"] = "300m" });
+        var response = await raw.SendAsync(
+            "/csi.v1.Node/NodePublishVolume",
+            RawGrpcClient.Frame(CsiClient.PublishRequest(driver.TargetPath()).ToByteArray()),
+            headers: new Dictionary<string, string> { ["grpc-timeout"] = "500m" });
 
         response.GrpcStatus.Should().Be((int)StatusCode.DeadlineExceeded);
-        (await service.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
+        await Eventually.TrueAsync(() => plugin.SawMountCancelled, because: "the server's own deadline cancels the provider call");
     }
 
     [Fact]
     public async Task Call_AfterAHangingCallTimedOut_NextCallIsServed()
     {
-        using var dir = new TestDirectory();
-        await using var server = await StartAsync(dir.Combine("s.sock"), new WaitingService());
-        using var client = new UnixSocketGrpcClient(dir.Combine("s.sock"));
+        await using var driver = await StartDriverAsync();
+        await using var plugin = await PluginServer.StartAsync(Path.Combine(driver.Options.ProviderVolume, "fake.sock"), "hang");
+        WriteHangingClass(driver);
 
-        await CsiClient.FailsAsync(() => client.CallAsync("/test.Wait/Wait", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromMilliseconds(100)));
-        var reply = await client.CallAsync("/test.Wait/Fast", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(10));
+        await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath()), TimeSpan.FromMilliseconds(300)));
+        var reply = await driver.Client.Identity.ProbeAsync(new ProbeRequest(), CsiClient.Deadline(TimeSpan.FromSeconds(10)));
 
         reply.Ready.Should().Be(true);
     }
 
-    private static async Task<WebApplication> StartAsync(string socket, IGrpcService service)
-    {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(socket, l => l.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var dispatcher = new GrpcRequestDispatcher(new GrpcServiceRegistry([service]), new GrpcServerOptions(), TimeProvider.System, NullLogger<GrpcRequestDispatcher>.Instance);
-        app.Run(dispatcher.DispatchAsync);
-        await app.StartAsync();
-        return app;
-    }
-
-    private sealed class WaitingService : IGrpcService
-    {
-        public TaskCompletionSource<bool> Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public IEnumerable<UnaryMethod> Methods =>
-        [
-            new UnaryMethod<ProbeRequest, ProbeResponse>("test.Wait", "Wait", ProbeRequest.Parser, WaitAsync),
-            new UnaryMethod<ProbeRequest, ProbeResponse>("test.Wait", "Fast", ProbeRequest.Parser, (_, _) => Task.FromResult(new ProbeResponse { Ready = true })),
-        ];
-
-        private async Task<ProbeResponse> WaitAsync(ProbeRequest request, CallContext context)
+    private static Task<DriverFixture> StartDriverAsync() =>
+        DriverFixture.StartAsync(o =>
         {
-            context.Deadline.Should().NotBeNull();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, context.CancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                Cancelled.TrySetResult(true);
-                throw;
-            }
+            o.ProviderVolume = Path.Combine(Path.GetDirectoryName(o.StateDir)!, "providers");
+            o.AdditionalProviderVolumePaths = string.Empty;
+        });
 
-            return new ProbeResponse();
-        }
-    }
+    private static void WriteHangingClass(DriverFixture driver) =>
+        File.WriteAllText(
+            Path.Combine(driver.SpcDir, "default-app.yaml"),
+            """
+            apiVersion: secrets-store.csi.x-k8s.io/v1
+            kind: SecretProviderClass
+            metadata:
+              name: app
+              namespace: default
+            spec:
+              provider: fake
+              parameters:
+                fakeFiles: '[["a","b"]]'
+            """);
 }

@@ -26,7 +26,7 @@ public sealed class DriverProcessTests
 
         (File.GetUnixFileMode(socket) & (UnixFileMode)0x1FF).Should().Be((UnixFileMode)Convert.ToInt32("660", 8));
         using var client = new CsiClient(socket);
-        (await client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser)).Ready.Should().Be(true);
+        (await client.Identity.ProbeAsync(new ProbeRequest(), CsiClient.Deadline())).Ready.Should().Be(true);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class DriverProcessTests
         await driver.WaitForOutputAsync("serving CSI");
         driver.Output.Should().Contain("Removed stale socket");
         using var client = new CsiClient(socket);
-        (await client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser)).Ready.Should().Be(true);
+        (await client.Identity.ProbeAsync(new ProbeRequest(), CsiClient.Deadline())).Ready.Should().Be(true);
     }
 
     [Fact]

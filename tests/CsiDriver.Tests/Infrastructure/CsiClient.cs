@@ -1,29 +1,38 @@
 using CsiDriver.Grpc;
 using CsiDriver.Protos.Csi.V1;
-using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace CsiDriver.Tests.Infrastructure;
 
-/// <summary>Plays kubelet: typed CSI calls over the driver's unix socket with our gRPC client.</summary>
+/// <summary>Plays kubelet: the generated CSI clients on a Grpc.Net.Client channel to the driver's unix socket.</summary>
 public sealed class CsiClient : IDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
-    private readonly UnixSocketGrpcClient _client;
+    private readonly GrpcChannel _channel;
 
     public CsiClient(string socketPath)
     {
-        _client = new UnixSocketGrpcClient(socketPath);
+        _channel = UnixSocketChannel.Create(socketPath);
+        Identity = new Identity.IdentityClient(_channel);
+        Node = new Node.NodeClient(_channel);
+        Controller = new Controller.ControllerClient(_channel);
     }
 
-    public Task<TResponse> CallAsync<TResponse>(string path, IMessage request, MessageParser<TResponse> parser, TimeSpan? timeout = null)
-        where TResponse : class, IMessage<TResponse> =>
-        _client.CallAsync(path, request, parser, timeout ?? DefaultTimeout);
+    public Identity.IdentityClient Identity { get; }
 
-    public Task<NodePublishVolumeResponse> PublishAsync(NodePublishVolumeRequest request, TimeSpan? timeout = null) =>
-        CallAsync("/csi.v1.Node/NodePublishVolume", request, NodePublishVolumeResponse.Parser, timeout);
+    public Node.NodeClient Node { get; }
 
-    public Task<NodeUnpublishVolumeResponse> UnpublishAsync(string volumeId, string targetPath) =>
-        CallAsync("/csi.v1.Node/NodeUnpublishVolume", new NodeUnpublishVolumeRequest { VolumeId = volumeId, TargetPath = targetPath }, NodeUnpublishVolumeResponse.Parser);
+    public Controller.ControllerClient Controller { get; }
+
+    /// <summary>Call options with a deadline <paramref name="timeout"/> (30 s by default) from now, as kubelet sets one.</summary>
+    public static CallOptions Deadline(TimeSpan? timeout = null) => new(deadline: DateTime.UtcNow + (timeout ?? DefaultTimeout));
+
+    public async Task<NodePublishVolumeResponse> PublishAsync(NodePublishVolumeRequest request, TimeSpan? timeout = null) =>
+        await Node.NodePublishVolumeAsync(request, Deadline(timeout));
+
+    public async Task<NodeUnpublishVolumeResponse> UnpublishAsync(string volumeId, string targetPath) =>
+        await Node.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = volumeId, TargetPath = targetPath }, Deadline());
 
     /// <summary>Runs a call expected to fail and returns its status.</summary>
     public static async Task<RpcException> FailsAsync(Func<Task> call)
@@ -74,5 +83,5 @@ public sealed class CsiClient : IDisposable
         return request;
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _channel.Dispose();
 }

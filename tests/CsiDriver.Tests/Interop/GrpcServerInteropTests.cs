@@ -33,7 +33,7 @@ public sealed class GrpcServerInteropTests : IAsyncLifetime
     public async Task GetPluginCapabilities_FromGrpcJs_DecodesTheSameCapabilitiesAsOurClient()
     {
         var reply = await CallOkAsync("csi.v1.Identity/GetPluginCapabilities", "{}");
-        var ours = await _driver.Client.CallAsync("/csi.v1.Identity/GetPluginCapabilities", new GetPluginCapabilitiesRequest(), GetPluginCapabilitiesResponse.Parser);
+        var ours = await _driver.Client.Identity.GetPluginCapabilitiesAsync(new GetPluginCapabilitiesRequest(), CsiClient.Deadline());
 
         reply.GetProperty("capabilities").GetArrayLength().Should().Be(ours.Capabilities.Count);
     }
@@ -50,7 +50,7 @@ public sealed class GrpcServerInteropTests : IAsyncLifetime
     public async Task NodeGetCapabilities_FromGrpcJs_DecodesTheSameRpcTypesAsOurClient()
     {
         var reply = await CallOkAsync("csi.v1.Node/NodeGetCapabilities", "{}");
-        var ours = await _driver.Client.CallAsync("/csi.v1.Node/NodeGetCapabilities", new NodeGetCapabilitiesRequest(), NodeGetCapabilitiesResponse.Parser);
+        var ours = await _driver.Client.Node.NodeGetCapabilitiesAsync(new NodeGetCapabilitiesRequest(), CsiClient.Deadline());
 
         var types = reply.GetProperty("capabilities").EnumerateArray().Select(c => c.GetProperty("rpc").GetProperty("type").GetString()).ToList();
         types.Should().HaveCount(ours.Capabilities.Count);

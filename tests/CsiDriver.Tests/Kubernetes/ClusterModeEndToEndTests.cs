@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Kubernetes;
 using CsiDriver.Tests.Infrastructure;
 
@@ -83,7 +83,7 @@ public sealed class ClusterModeEndToEndTests
 
         var ex = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target, className: "nope", podNamespace: "shop", extraContext: Tokens())));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
         ex.Message.Should().Contain("shop/nope");
         var ev = ctx.Server.List("", "events", "shop").Should().ContainSingle().Subject;
         ev["type"]!.GetValue<string>().Should().Be("Warning");
@@ -104,7 +104,7 @@ public sealed class ClusterModeEndToEndTests
 
         var ex = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target, className: "forbidden", podNamespace: "shop", extraContext: Tokens())));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
         ex.Message.Should().Contain("shop/forbidden").And.Contain("\"other\"").And.NotContain(PodToken);
         ctx.Server.List("", "events", "shop").Should().ContainSingle().Which["message"]!.GetValue<string>().Should().Contain("may not get secret");
         Directory.Exists(target).Should().BeFalse();

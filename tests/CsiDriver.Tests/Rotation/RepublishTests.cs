@@ -1,3 +1,4 @@
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Rotation;
@@ -105,7 +106,7 @@ public sealed class RepublishAndPassTests
         driver.WriteStoreFile("a", "2");
         await driver.Client.PublishAsync(request);
         File.Delete(driver.WriteStoreFile("a", "gone"));
-        (await CsiClient.FailsAsync(() => driver.Client.PublishAsync(request))).Status.Should().Be(CsiDriver.Grpc.StatusCode.NotFound);
+        (await CsiClient.FailsAsync(() => driver.Client.PublishAsync(request))).StatusCode.Should().Be(StatusCode.NotFound);
 
         driver.Metrics.RotationReconcile.Value("local", "linux", "false").Should().Be(1);
         driver.Metrics.RotationReconcile.Value("local", "linux", "true").Should().Be(1);

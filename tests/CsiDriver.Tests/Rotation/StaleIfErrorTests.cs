@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Rotation;
@@ -51,7 +51,7 @@ public sealed class StaleIfErrorTests
 
         var failure = await CsiClient.FailsAsync(() => driver.PublishAsync("vol-2", "app", "pod-2", tokensJson: driver.Tokens("tok-2", TimeSpan.FromHours(1))));
 
-        failure.Status.Should().Be(StatusCode.Unavailable);
+        failure.StatusCode.Should().Be(StatusCode.Unavailable);
         failure.Message.Should().Contain("default/app").And.NotContain("s3cret-value");
         api.Events.Should().NotContain(e => e.Reason == "StaleObjectsServed");
     }
@@ -65,7 +65,7 @@ public sealed class StaleIfErrorTests
 
         var failure = await CsiClient.FailsAsync(() => driver.PublishAsync("vol-2", "app", "pod-2", serviceAccount: "other-sa", tokensJson: driver.Tokens("tok-other", TimeSpan.FromHours(1))));
 
-        failure.Status.Should().Be(StatusCode.Unavailable);
+        failure.StatusCode.Should().Be(StatusCode.Unavailable);
         Directory.Exists(driver.TargetPath("pod-2")).Should().BeFalse();
     }
 
@@ -78,7 +78,7 @@ public sealed class StaleIfErrorTests
 
         var failure = await CsiClient.FailsAsync(() => driver.PublishAsync("vol-2", "app", "pod-2", tokensJson: driver.Tokens("tok-2", TimeSpan.FromHours(1))));
 
-        failure.Status.Should().Be(StatusCode.Unavailable);
+        failure.StatusCode.Should().Be(StatusCode.Unavailable);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class StaleIfErrorTests
         // A pod token the API server does not accept: 401 is a refusal, not an outage.
         var failure = await CsiClient.FailsAsync(() => driver.PublishAsync("vol-2", "app", "pod-2", tokensJson: driver.Tokens("tok-unknown", TimeSpan.FromHours(1))));
 
-        failure.Status.Should().NotBe(StatusCode.OK);
+        failure.StatusCode.Should().NotBe(StatusCode.OK);
         Directory.Exists(driver.TargetPath("pod-2")).Should().BeFalse();
     }
 }

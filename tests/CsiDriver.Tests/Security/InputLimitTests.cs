@@ -1,5 +1,5 @@
 using System.Text;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Hosting;
 using CsiDriver.Tests.Infrastructure;
 
@@ -27,7 +27,7 @@ public sealed class InputLimitTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.ResourceExhausted);
+        error.StatusCode.Should().Be(StatusCode.ResourceExhausted);
         error.Message.Should().Contain("default/app").And.Contain("9 files").And.Contain("--max-volume-files");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
         TestDirectory.MountsUnder(driver.Directory.Path).Should().BeEmpty();
@@ -71,7 +71,7 @@ public sealed class InputLimitTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
         error.Message.Should().Contain("bomb.yaml").And.Contain("nodes");
     }
 
@@ -84,7 +84,7 @@ public sealed class InputLimitTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.ResourceExhausted);
+        error.StatusCode.Should().Be(StatusCode.ResourceExhausted);
         error.Message.Should().Contain("huge.yaml").And.Contain("limit");
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Hosting;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
@@ -24,7 +24,7 @@ public sealed class NamespaceIsolationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath(), className: "thief", podNamespace: "team-b")));
 
-        error.Status.Should().Be(StatusCode.PermissionDenied);
+        error.StatusCode.Should().Be(StatusCode.PermissionDenied);
         error.Message.Should().Contain("team-b/thief").And.NotContain("team-a-secret-value");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
     }
@@ -54,7 +54,7 @@ public sealed class NamespaceIsolationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.NotFound);
+        error.StatusCode.Should().Be(StatusCode.NotFound);
         error.Message.Should().NotContain("root-level-value");
     }
 
@@ -66,7 +66,7 @@ public sealed class NamespaceIsolationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath(), podNamespace: "team-c")));
 
-        error.Status.Should().Be(StatusCode.NotFound);
+        error.StatusCode.Should().Be(StatusCode.NotFound);
         error.Message.Should().Contain("team-c/app").And.Contain("no folder for namespace team-c");
     }
 
@@ -111,7 +111,7 @@ public sealed class NamespaceIsolationTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath(), podNamespace: "team-b")));
 
-        error.Status.Should().Be(StatusCode.NotFound);
+        error.StatusCode.Should().Be(StatusCode.NotFound);
         error.Message.Should().Contain("team-b/app");
         ctx.Server.Requests.Where(r => r.Resource == "secretproviderclasses").Should().NotBeEmpty().And.OnlyContain(r => r.Namespace == "team-b");
     }
@@ -138,7 +138,7 @@ public sealed class NamespaceIsolationTests
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(
             driver.TargetPath(), podNamespace: "team-b", extraContext: new Dictionary<string, string> { ["csi.storage.k8s.io/serviceAccount.tokens"] = tokens })));
 
-        error.Status.Should().Be(StatusCode.NotFound, "team-b has no Secret db, and team-a's is never asked for");
+        error.StatusCode.Should().Be(StatusCode.NotFound, "team-b has no Secret db, and team-a's is never asked for");
         ctx.Server.Requests.Where(r => r.Resource == "secrets").Should().NotBeEmpty()
             .And.OnlyContain(r => r.Namespace == "team-b" && r.User == user);
     }

@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Templating;
@@ -58,9 +58,9 @@ public sealed class TemplatesEndToEndTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("default/app").And.Contain("url").And.Contain("missing");
-        error.Detail.Should().NotContain("TOP-SECRET-PW");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("default/app").And.Contain("url").And.Contain("missing");
+        error.Status.Detail.Should().NotContain("TOP-SECRET-PW");
         Directory.Exists(driver.TargetPath()).Should().BeFalse();
     }
 
@@ -77,7 +77,7 @@ public sealed class TemplatesEndToEndTests
 
         var error = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath())));
 
-        error.Status.Should().Be(StatusCode.InvalidArgument);
-        error.Detail.Should().Contain("\"db\" is not JSON").And.NotContain("NOT-JSON-SECRET");
+        error.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        error.Status.Detail.Should().Contain("\"db\" is not JSON").And.NotContain("NOT-JSON-SECRET");
     }
 }

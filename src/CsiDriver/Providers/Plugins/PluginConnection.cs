@@ -1,5 +1,7 @@
 using CsiDriver.Grpc;
 using CsiDriver.Protos.Provider.V1Alpha1;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Plugins;
@@ -10,25 +12,26 @@ namespace CsiDriver.Providers.Plugins;
 /// </summary>
 internal sealed class PluginConnection : IDisposable
 {
-    public const string VersionMethod = "/v1alpha1.CSIDriverProvider/Version";
-    public const string MountMethod = "/v1alpha1.CSIDriverProvider/Mount";
-
     private readonly SemaphoreSlim _handshakeGate = new(1, 1);
+    private readonly GrpcChannel _channel;
     private readonly TimeSpan _versionTimeout;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private VersionResponse? _version;
 
-    public PluginConnection(PluginSocket socket, int maxReceiveMessageSize, TimeSpan versionTimeout, ILogger logger)
+    public PluginConnection(PluginSocket socket, int maxReceiveMessageSize, TimeSpan versionTimeout, TimeProvider time, ILogger logger)
     {
         Socket = socket;
-        Client = new UnixSocketGrpcClient(socket.Path, maxReceiveMessageSize);
+        _channel = UnixSocketChannel.Create(socket.Path, maxReceiveMessageSize);
+        Client = new CSIDriverProvider.CSIDriverProviderClient(_channel);
         _versionTimeout = versionTimeout;
+        _time = time;
         _logger = logger;
     }
 
     public PluginSocket Socket { get; }
 
-    public UnixSocketGrpcClient Client { get; }
+    public CSIDriverProvider.CSIDriverProviderClient Client { get; }
 
     /// <summary>What the plugin answered to Version, once the handshake has succeeded.</summary>
     public VersionResponse? Version => _version;
@@ -49,12 +52,10 @@ internal sealed class PluginConnection : IDisposable
                 return;
             }
 
-            var response = await Client.CallAsync(
-                VersionMethod,
+            var response = await Client.VersionAsync(
                 new VersionRequest { Version = PluginOptions.ProtocolVersion },
-                VersionResponse.Parser,
-                _versionTimeout,
-                cancellationToken).ConfigureAwait(false);
+                deadline: DeadlineAfter(_versionTimeout),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
 
             // Upstream never checks the answer, so a mismatch is reported but does not fail the mount.
             if (!string.Equals(response.Version, PluginOptions.ProtocolVersion, StringComparison.Ordinal))
@@ -71,9 +72,12 @@ internal sealed class PluginConnection : IDisposable
         }
     }
 
+    /// <summary>The gRPC deadline <paramref name="timeout"/> from now; it travels to the plugin as grpc-timeout.</summary>
+    public DateTime DeadlineAfter(TimeSpan timeout) => _time.GetUtcNow().UtcDateTime + timeout;
+
     /// <summary>Forgets the handshake so the next call repeats it (after the plugin became unreachable).</summary>
     public void ResetHandshake() => _version = null;
 
     // The gate is not disposed: a replaced connection may still have a caller waiting on it.
-    public void Dispose() => Client.Dispose();
+    public void Dispose() => _channel.Dispose();
 }

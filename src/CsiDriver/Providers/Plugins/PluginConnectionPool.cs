@@ -11,12 +11,14 @@ internal sealed class PluginConnectionPool : IDisposable
     private readonly Dictionary<string, PluginConnection> _connections = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly PluginOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private bool _disposed;
 
-    public PluginConnectionPool(PluginOptions options, ILogger<PluginConnectionPool> logger)
+    public PluginConnectionPool(PluginOptions options, TimeProvider time, ILogger<PluginConnectionPool> logger)
     {
         _options = options;
+        _time = time;
         _logger = logger;
     }
 
@@ -33,7 +35,7 @@ internal sealed class PluginConnectionPool : IDisposable
             }
 
             replaced = existing;
-            connection = new PluginConnection(socket, _options.MaxReceiveMessageSize, _options.VersionTimeout, _logger);
+            connection = new PluginConnection(socket, _options.MaxReceiveMessageSize, _options.VersionTimeout, _time, _logger);
             _connections[socket.Path] = connection;
         }
 

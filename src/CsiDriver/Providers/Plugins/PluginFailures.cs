@@ -1,5 +1,5 @@
-using CsiDriver.Grpc;
 using CsiDriver.Publishing;
+using Grpc.Core;
 
 namespace CsiDriver.Providers.Plugins;
 
@@ -8,9 +8,11 @@ internal static class PluginFailures
 {
     private const int MaxDetailLength = 512;
 
-    /// <summary>True for the receive-limit error our client (and grpc-go) raise for an oversized message.</summary>
+    /// <summary>True for the receive-limit error Grpc.Net.Client (or grpc-go) raises for an oversized message.</summary>
     public static bool IsOverReceiveLimit(RpcException ex) =>
-        ex.Status == StatusCode.ResourceExhausted && ex.Detail.Contains("larger than max", StringComparison.Ordinal);
+        ex.StatusCode == StatusCode.ResourceExhausted &&
+        (ex.Status.Detail.Contains("exceeds the maximum configured message size", StringComparison.Ordinal) ||
+         ex.Status.Detail.Contains("larger than max", StringComparison.Ordinal));
 
     public static SecretStoreException FromRpc(RpcException ex, string provider, PluginSocket socket, ProviderRequest request, string call, PluginOptions options)
     {
@@ -25,8 +27,8 @@ internal static class PluginFailures
             };
         }
 
-        var detail = PluginMountResponseReader.Sanitize(ex.Detail, MaxDetailLength);
-        var (kind, cause) = ex.Status switch
+        var detail = PluginMountResponseReader.Sanitize(ex.Status.Detail, MaxDetailLength);
+        var (kind, cause) = ex.StatusCode switch
         {
             StatusCode.Unavailable => (FailureKind.Unavailable, "plugin unavailable"),
             StatusCode.DeadlineExceeded => (FailureKind.Timeout, "no answer before the deadline"),
@@ -37,7 +39,7 @@ internal static class PluginFailures
             _ => (FailureKind.Unavailable, "plugin error"),
         };
 
-        return new SecretStoreException(kind, $"{prefix} failed, {cause}: {GrpcName(ex.Status)} {detail}")
+        return new SecretStoreException(kind, $"{prefix} failed, {cause}: {GrpcName(ex.StatusCode)} {detail}")
         {
             Reason = "GRPCProviderError",
         };

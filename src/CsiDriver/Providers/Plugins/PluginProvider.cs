@@ -1,7 +1,7 @@
-using CsiDriver.Grpc;
 using CsiDriver.Protos.Provider.V1Alpha1;
 using CsiDriver.Publishing;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Plugins;
@@ -43,16 +43,19 @@ internal sealed class PluginProvider : IProvider
         {
             await connection.EnsureHandshakeAsync(Name, cancellationToken).ConfigureAwait(false);
             call = "Mount";
-            response = await connection.Client.CallAsync(
-                PluginConnection.MountMethod,
+            response = await connection.Client.MountAsync(
                 PluginMountRequestBuilder.Build(request),
-                MountResponse.Parser,
-                _options.MountTimeout,
-                cancellationToken).ConfigureAwait(false);
+                deadline: connection.DeadlineAfter(_options.MountTimeout),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Our caller gave up (kubelet's deadline, shutdown): that is cancellation, not a plugin failure.
+            throw new OperationCanceledException($"the {call} call to provider plugin \"{Name}\" was cancelled", ex, cancellationToken);
         }
         catch (RpcException ex)
         {
-            if (ex.Status == StatusCode.Unavailable)
+            if (ex.StatusCode == StatusCode.Unavailable)
             {
                 connection.ResetHandshake();
             }

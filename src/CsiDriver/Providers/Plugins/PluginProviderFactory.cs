@@ -9,11 +9,11 @@ public sealed class PluginProviderFactory : IDisposable
     private readonly PluginConnectionPool _pool;
     private readonly ILogger _logger;
 
-    internal PluginProviderFactory(PluginOptions options, ILoggerFactory loggers)
+    internal PluginProviderFactory(PluginOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         Options = options;
         _locator = new PluginSocketLocator(options.SearchFolders);
-        _pool = new PluginConnectionPool(options, loggers.CreateLogger<PluginConnectionPool>());
+        _pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
         _logger = loggers.CreateLogger<PluginProvider>();
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Providers.Aws;
 using CsiDriver.State;
@@ -180,8 +180,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "missing", staticKeys: true));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
-        ex.Detail.Should().Contain("app/missing").And.Contain("Failed fetching secret NoSuchSecret")
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
+        ex.Status.Detail.Should().Contain("app/missing").And.Contain("Failed fetching secret NoSuchSecret")
             .And.Contain("ResourceNotFoundException: Secrets Manager can't find the specified secret.");
         AssertNothingMounted(target);
     }
@@ -194,8 +194,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "missing-param", staticKeys: true));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
-        ex.Detail.Should().Contain("app/missing-param").And.Contain("/app/nope");
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
+        ex.Status.Detail.Should().Contain("app/missing-param").And.Contain("/app/nope");
         AssertNothingMounted(target);
     }
 
@@ -214,8 +214,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
         _aws.PutSecret("us-east-1", "kept", text: "e2e-rotated-pw", versionId: "v-kept-2");
         var ex = await FailsAsync(request);
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("app/revoked").And.Contain("kept").And.Contain("AccessDeniedException");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("app/revoked").And.Contain("kept").And.Contain("AccessDeniedException");
         Volume.IsTmpfsMount(target).Should().BeTrue();
         Volume.Read(target, "kept").Should().Be("e2e-third-value", "a failed republish leaves what the pod already reads");
         Versions(request.VolumeId)["kept"].Should().Be("v-kept");
@@ -232,8 +232,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "denied", staticKeys: true));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("app/denied").And.Contain("locked").And.Contain("AccessDeniedException");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("app/denied").And.Contain("locked").And.Contain("AccessDeniedException");
         AssertNothingMounted(target);
     }
 
@@ -246,8 +246,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "irsa-one", irsaClass: true));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("app/irsa-one").And.Contain("InvalidIdentityToken");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("app/irsa-one").And.Contain("InvalidIdentityToken");
         AssertNothingMounted(target);
     }
 
@@ -261,8 +261,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "throttled", staticKeys: true));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("app/throttled").And.Contain("busy").And.Contain("ThrottlingException");
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("app/throttled").And.Contain("busy").And.Contain("ThrottlingException");
         _aws.Calls("secretsmanager.GetSecretValue").Should().Be(3, "MaxAttempts is 3");
         AssertNothingMounted(target);
     }
@@ -275,8 +275,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "nginx-deployment-aws-secrets", tokensJson: tokens));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("app/nginx-deployment-aws-secrets")
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("app/nginx-deployment-aws-secrets")
             .And.Contain("IRSA token extraction failed: token for audience \"sts.amazonaws.com\" not found")
             .And.Contain("tokenRequests");
         _aws.Calls("STS.AssumeRoleWithWebIdentity").Should().Be(0);
@@ -290,8 +290,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "nginx-deployment-aws-secrets", tokensJson: string.Empty));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("app/nginx-deployment-aws-secrets").And.Contain("serviceAccount.tokens not provided");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("app/nginx-deployment-aws-secrets").And.Contain("serviceAccount.tokens not provided");
         AssertNothingMounted(target);
     }
 
@@ -303,8 +303,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "nginx-deployment-aws-secrets"));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("An IAM role must be associated with service account app-sa (namespace: app)");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("An IAM role must be associated with service account app-sa (namespace: app)");
         AssertNothingMounted(target);
     }
 
@@ -315,8 +315,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "aws-pod-identity", tokensJson: TokensJson(("sts.amazonaws.com", StsToken))));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("app/aws-pod-identity").And.Contain("token for audience \"pods.eks.amazonaws.com\" not found");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("app/aws-pod-identity").And.Contain("token for audience \"pods.eks.amazonaws.com\" not found");
         AssertNothingMounted(target);
     }
 
@@ -335,8 +335,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "bad", staticKeys: true));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("app/bad").And.Contain(expected);
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("app/bad").And.Contain(expected);
         _aws.TotalCalls("secretsmanager.GetSecretValue", "secretsmanager.BatchGetSecretValue").Should().Be(0);
         AssertNothingMounted(target);
     }
@@ -352,8 +352,8 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(request);
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("InvalidSignatureException").And.NotContain("e2e-wrong-secret-access-key");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("InvalidSignatureException").And.NotContain("e2e-wrong-secret-access-key");
         _driver.Logs.AllText.Should().NotContain("e2e-wrong-secret-access-key");
         AssertNothingMounted(target);
     }
@@ -398,7 +398,7 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(request));
         foreach (var forbidden in Values.Concat([SecretAccessKey, StsToken, PodIdentityToken]))
         {
-            ex.Detail.Should().NotContain(forbidden);
+            ex.Status.Detail.Should().NotContain(forbidden);
         }
 
         AssertNothingLeaked();

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Providers.Gcp;
 using CsiDriver.State;
@@ -175,8 +175,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(request);
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/key-json").And.Contain("ALLOW_NODE_PUBLISH_SECRET=true");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/key-json").And.Contain("ALLOW_NODE_PUBLISH_SECRET=true");
         Google.TokenUriCalls.Should().Be(0);
         AssertNothingMounted(target);
     }
@@ -221,8 +221,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
         Google.Readers[TestSecret] = [];
         var ex = await FailsAsync(request);
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain("secretmanager.versions.access");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain("secretmanager.versions.access");
         Volume.IsTmpfsMount(target).Should().BeTrue();
         Volume.Read(target, "good1.txt").Should().Be("e2e-gcp-second", "a failed republish leaves what the pod already reads");
         Versions(request.VolumeId)[Latest].Should().Be("projects/123456789/secrets/testsecret/versions/2");
@@ -237,8 +237,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "missing"));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
-        ex.Detail.Should().Contain("default/missing")
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
+        ex.Status.Detail.Should().Contain("default/missing")
             .And.Contain("{projects/my-proj/secrets/nope/versions/latest  nope.txt}: rpc error: code = NotFound desc = Secret [projects/123456789/secrets/nope] not found or has no versions.");
         AssertNothingMounted(target);
     }
@@ -252,8 +252,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "missing-version"));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
-        ex.Detail.Should().Contain("default/missing-version").And.Contain("Secret Version [projects/123456789/secrets/testsecret/versions/9] not found.");
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
+        ex.Status.Detail.Should().Contain("default/missing-version").And.Contain("Secret Version [projects/123456789/secrets/testsecret/versions/9] not found.");
         AssertNothingMounted(target);
     }
 
@@ -267,8 +267,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "denied"));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/denied").And.Contain("failed to fetch 1 of 2 secret(s)")
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/denied").And.Contain("failed to fetch 1 of 2 secret(s)")
             .And.Contain("{projects/my-proj/secrets/locked/versions/1  locked}: rpc error: code = PermissionDenied desc = Permission 'secretmanager.versions.access' denied");
         AssertNothingMounted(target);
     }
@@ -282,8 +282,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets"));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain($"unable to fetch gcp service account token for {Gsa}")
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain($"unable to fetch gcp service account token for {Gsa}")
             .And.Contain("iam.serviceAccounts.getAccessToken");
         Google.AccessCalls.Should().BeEmpty();
         AssertNothingMounted(target);
@@ -298,8 +298,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets", tokensJson: TokensJson((Pool, foreign))), foreign);
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain("could not get idbindtoken token").And.Contain("invalid_grant");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain("could not get idbindtoken token").And.Contain("invalid_grant");
         _driver.Logs.AllText.Should().NotContain(foreign);
         AssertNothingMounted(target);
     }
@@ -318,8 +318,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "busy"));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("default/busy").And.Contain("code = Unavailable desc = The service is currently unavailable.");
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("default/busy").And.Contain("code = Unavailable desc = The service is currently unavailable.");
         Google.AccessCalls[Pinned].Should().Be(3, "MaxAttempts is 3");
         AssertNothingMounted(target);
     }
@@ -348,8 +348,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets"));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain("code = DataLoss desc = integrity check failed");
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain("code = DataLoss desc = integrity check failed");
         AssertNothingMounted(target);
     }
 
@@ -362,8 +362,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets", tokensJson: TokensJson(("vault", vaultToken))), vaultToken);
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("default/app-secrets")
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("default/app-secrets")
             .And.Contain($"kubelet passed no service account token for audience \"{Pool}\" (got: [vault])")
             .And.Contain($"- audience: {Pool}").And.Contain("tokenRequests");
         Google.StsCalls.Should().Be(0);
@@ -377,8 +377,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets", tokensJson: string.Empty));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain($"audience \"{Pool}\"").And.Contain("(got: [])");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain($"audience \"{Pool}\"").And.Contain("(got: [])");
         AssertNothingMounted(target);
     }
 
@@ -390,8 +390,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets", serviceAccount: "ghost"));
 
-        ex.Status.Should().Be(StatusCode.NotFound);
-        ex.Detail.Should().Contain("default/app-secrets").And.Contain("unable to fetch SA info").And.Contain("ServiceAccount default/ghost not found");
+        ex.StatusCode.Should().Be(StatusCode.NotFound);
+        ex.Status.Detail.Should().Contain("default/app-secrets").And.Contain("unable to fetch SA info").And.Contain("ServiceAccount default/ghost not found");
         Google.StsCalls.Should().Be(0);
         AssertNothingMounted(target);
     }
@@ -404,8 +404,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "app-secrets"));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("annotation iam.gke.io/gcp-service-account on ServiceAccount default/app is not a service account email");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("annotation iam.gke.io/gcp-service-account on ServiceAccount default/app is not a service account email");
         AssertNothingMounted(target);
     }
 
@@ -420,8 +420,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "extract-keys"));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("default/extract-keys").And.Contain("{projects/my-proj/secrets/db-json/versions/latest  db/password}: key 'password' not found in JSON");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("default/extract-keys").And.Contain("{projects/my-proj/secrets/db-json/versions/latest  db/password}: key 'password' not found in JSON");
         AssertNothingMounted(target);
     }
 
@@ -443,8 +443,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "bad"));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("default/bad").And.Contain(expected);
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("default/bad").And.Contain(expected);
         Google.StsCalls.Should().Be(0, "parameters are checked before any token exchange");
         Google.AccessCalls.Should().BeEmpty();
         AssertNothingMounted(target);
@@ -458,8 +458,8 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
         var ex = await FailsAsync(Publish(target, "provider-adc"));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("default/provider-adc").And.Contain("GCP_ALLOW_PROVIDER_ADC=true");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("default/provider-adc").And.Contain("GCP_ALLOW_PROVIDER_ADC=true");
         Google.MetadataCalls.Should().Be(0);
         AssertNothingMounted(target);
     }
@@ -527,10 +527,10 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(request));
         foreach (var forbidden in Forbidden().Concat(moreForbidden))
         {
-            ex.Detail.Should().NotContain(forbidden);
+            ex.Status.Detail.Should().NotContain(forbidden);
         }
 
-        ex.Detail.Should().NotContain("ya29.", "no access token may reach an error");
+        ex.Status.Detail.Should().NotContain("ya29.", "no access token may reach an error");
         AssertNothingLeaked(moreForbidden);
         return ex;
     }

@@ -1,4 +1,4 @@
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Providers.Plugins;
@@ -40,8 +40,8 @@ public sealed class PluginEndToEndTests
 
         var ex = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target)));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("default/app").And.MatchRegex(@"built in: [a-z, ]*\blocal\b").And.Contain("fake.sock").And.Contain(driver.Options.ProviderVolume);
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("default/app").And.MatchRegex(@"built in: [a-z, ]*\blocal\b").And.Contain("fake.sock").And.Contain(driver.Options.ProviderVolume);
         Volume.MountCount(target).Should().Be(0);
     }
 
@@ -55,8 +55,8 @@ public sealed class PluginEndToEndTests
 
         var ex = await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(target)));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("BackendDown");
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("BackendDown");
         Volume.MountCount(target).Should().Be(0);
     }
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using VersionRequest = CsiDriver.Protos.Provider.V1Alpha1.VersionRequest;
 using VersionResponse = CsiDriver.Protos.Provider.V1Alpha1.VersionResponse;
 using CsiDriver.Providers;
@@ -143,7 +143,7 @@ public sealed class PluginProviderTests : IDisposable
         var hung = provider.FetchAsync(Request(), cancel.Token);
         await Eventually.TrueAsync(() => plugin.Requests().Count == 1, because: "the plugin to receive the Mount");
         var connection = _context.Factory.Pool.Get("fake", new PluginSocketLocator(_context.Options.SearchFolders).Locate("fake", "x"));
-        var version = await connection.Client.CallAsync(PluginConnection.VersionMethod, new VersionRequest { Version = "v1alpha1" }, VersionResponse.Parser, TimeSpan.FromSeconds(10));
+        var version = await connection.Client.VersionAsync(new VersionRequest { Version = "v1alpha1" }, deadline: DateTime.UtcNow.AddSeconds(10));
         version.RuntimeName.Should().Be("fake");
         hung.IsCompleted.Should().BeFalse();
 

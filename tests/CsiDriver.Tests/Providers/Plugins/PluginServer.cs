@@ -73,6 +73,9 @@ public sealed class PluginServer : IAsyncDisposable
             ? File.ReadAllLines(LogPath).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList()
             : [];
 
+    /// <summary>True once a Mount call was cancelled by its caller (deadline or reset), as grpc-js saw it.</summary>
+    public bool SawMountCancelled => File.Exists(LogPath + ".cancelled");
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -28,7 +28,7 @@ public sealed class PluginTestContext : IDisposable
             MountTimeout = TimeSpan.FromSeconds(30),
         };
         Options = configure?.Invoke(options) ?? options;
-        Factory = new PluginProviderFactory(Options, _loggers);
+        Factory = new PluginProviderFactory(Options, _loggers, TimeProvider.System);
     }
 
     public TestDirectory Directory { get; }

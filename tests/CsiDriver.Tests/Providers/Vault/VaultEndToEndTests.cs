@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
 namespace CsiDriver.Tests.Providers.Vault;
@@ -118,8 +118,8 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
 
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(Publish(target, "vault-kv", [])));
 
-        ex.Status.Should().Be(StatusCode.InvalidArgument);
-        ex.Detail.Should().Contain("default/vault-kv").And.Contain("tokenRequests");
+        ex.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        ex.Status.Detail.Should().Contain("default/vault-kv").And.Contain("tokenRequests");
         Directory.Exists(target).Should().BeFalse();
     }
 
@@ -131,8 +131,8 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
 
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(Publish(target, "vault-kv")));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("legacy-api-key").And.Contain("permission denied").And.NotContain("hvs.").And.NotContain("s3cr3t");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("legacy-api-key").And.Contain("permission denied").And.NotContain("hvs.").And.NotContain("s3cr3t");
     }
 
     [Fact]
@@ -143,8 +143,8 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
 
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(Publish(target, "vault-kv")));
 
-        ex.Status.Should().Be(StatusCode.Unavailable);
-        ex.Detail.Should().Contain("Vault is sealed");
+        ex.StatusCode.Should().Be(StatusCode.Unavailable);
+        ex.Status.Detail.Should().Contain("Vault is sealed");
     }
 
     private static Protos.Csi.V1.NodePublishVolumeRequest Publish(string target, string className, Dictionary<string, string>? tokens = null)
