@@ -14,6 +14,8 @@
 //   error     Mount returns error {code: "BackendDown"} and no files.
 //   grpcerror Mount fails with gRPC UNAVAILABLE "backend unreachable".
 //   hang      Mount never answers.
+//   gated     Mount answers as `ok` once the file <request-log-path>.release
+//             exists (tests hold a call in flight, then let it finish).
 //
 // If request-log-path is given, every Mount request is appended to it as one
 // JSON line (attributes/secrets parsed when they are valid JSON).
@@ -26,7 +28,7 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const PROTO_ROOT = path.resolve(__dirname, '..', '..', 'proto');
-const MODES = new Set(['ok', 'error', 'grpcerror', 'hang']);
+const MODES = new Set(['ok', 'error', 'grpcerror', 'hang', 'gated']);
 
 function fail(message) {
   process.stderr.write(`plugin-server.js: ${message}\n`);
@@ -82,6 +84,24 @@ function fakeFilesFrom(attributes) {
   });
 }
 
+function answerOk(req, callback) {
+  let files;
+  try {
+    const attributes = req.attributes ? JSON.parse(req.attributes) : {};
+    if (!attributes || typeof attributes !== 'object' || Array.isArray(attributes)) {
+      throw new Error('attributes must be a JSON object');
+    }
+    files = fakeFilesFrom(attributes);
+  } catch (e) {
+    return callback({ code: grpc.status.INVALID_ARGUMENT, details: `bad attributes: ${e.message}` });
+  }
+
+  callback(null, {
+    object_version: files.map((f) => ({ id: f.path, version: 'v1' })),
+    files: files.map((f) => ({ path: f.path, mode: 420, contents: Buffer.from(f.contents, 'utf8') })),
+  });
+}
+
 const impl = {
   Version(call, callback) {
     callback(null, { version: 'v1alpha1', runtime_name: 'fake', runtime_version: '0.1.0' });
@@ -98,6 +118,15 @@ const impl = {
     switch (mode) {
       case 'hang':
         return; // never answer
+      case 'gated': {
+        const timer = setInterval(() => {
+          if (!fs.existsSync(`${logPath}.release`)) return;
+          clearInterval(timer);
+          answerOk(req, callback);
+        }, 20);
+        call.on('cancelled', () => clearInterval(timer));
+        return;
+      }
       case 'grpcerror':
         return callback({ code: grpc.status.UNAVAILABLE, details: 'backend unreachable' });
       case 'error':
@@ -106,21 +135,7 @@ const impl = {
         break;
     }
 
-    let files;
-    try {
-      const attributes = req.attributes ? JSON.parse(req.attributes) : {};
-      if (!attributes || typeof attributes !== 'object' || Array.isArray(attributes)) {
-        throw new Error('attributes must be a JSON object');
-      }
-      files = fakeFilesFrom(attributes);
-    } catch (e) {
-      return callback({ code: grpc.status.INVALID_ARGUMENT, details: `bad attributes: ${e.message}` });
-    }
-
-    callback(null, {
-      object_version: files.map((f) => ({ id: f.path, version: 'v1' })),
-      files: files.map((f) => ({ path: f.path, mode: 420, contents: Buffer.from(f.contents, 'utf8') })),
-    });
+    answerOk(req, callback);
   },
 };
 

@@ -43,8 +43,9 @@ internal sealed class PluginConnectionPool : IDisposable
         {
             PluginLog.SocketReplaced(_logger, provider, socket.Path);
 
-            // Disposing does not cut calls in flight on the old client: they end at their own deadline,
-            // or as unavailable when the old plugin's connection closes. New calls use the new socket.
+            // Disposing the old channel ends its calls in flight at once (CANCELLED, reported as the plugin
+            // being unavailable, so kubelet and rotation retry): they were talking to a plugin that has
+            // since restarted. New calls use the new socket.
             replaced.Dispose();
         }
 
