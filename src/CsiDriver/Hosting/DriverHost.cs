@@ -71,6 +71,9 @@ public sealed class DriverHost : IAsyncDisposable
 
             logging.SetMinimumLevel(options.Verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
             logging.AddFilter("Microsoft", LogLevel.Warning);
+
+            // Grpc.AspNetCore logs every non-OK status with its stack; CallOutcomeInterceptor logs calls once.
+            logging.AddFilter("Grpc", LogLevel.Warning);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         configureServices?.Invoke(builder.Services);
