@@ -8,7 +8,7 @@ namespace CsiDriver.Tests.Security;
 /// <summary>
 /// Limits the other suites do not already cover: files per volume, and manifests whose YAML aliases
 /// expand exponentially. (Message, object, volume, response and manifest byte limits are tested with
-/// their layers: HostileInputTests, GrpcProtocolTests, the provider suites, DirectorySourceTests.)
+/// their layers: HostileInputTests, GrpcWireTests, the provider suites, DirectorySourceTests.)
 /// </summary>
 public sealed class InputLimitTests
 {
