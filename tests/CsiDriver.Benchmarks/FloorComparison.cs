@@ -11,7 +11,8 @@ internal static class FloorComparison
     /// <summary>Cycles traced for the syscall count: enough to drown per-run noise, few enough for strace's slowdown.</summary>
     private const int TracedCycles = 200;
 
-    public static async Task RunAsync(string work, int iterations, int driverPid, Func<int, Task> runSerialCycles, IReadOnlyList<DriverRun> runs)
+    /// <param name="probe">One Identity/Probe call: the gRPC and hosting share of a call, with no pipeline below it.</param>
+    public static async Task RunAsync(string work, int iterations, int driverPid, Func<int, Task> runSerialCycles, Func<Task> probe, IReadOnlyList<DriverRun> runs)
     {
         var floor = SyscallFloor.Run(work, iterations);
         Console.WriteLine();
@@ -33,8 +34,23 @@ internal static class FloorComparison
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"syscalls per publish+unpublish cycle: driver {syscalls.PerCycle:F1} (strace -f -c over {syscalls.Cycles} cycles at concurrency 1, minus an idle window of the same length: {syscalls.IdleCalls} calls), floor {SyscallFloor.SyscallsPerCycle}"));
-        Console.WriteLine("  by name: " + string.Join(", ", syscalls.PerName.Where(s => s.Calls >= 0.5).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Calls:F1}"))));
+        Console.WriteLine("  by name: " + ByName(syscalls));
+
+        // Two probes per "cycle" stand for the two calls of a cycle: what the server costs with no pipeline.
+        var probes = await SyscallCount.MeasureAsync(driverPid, TracedCycles, async n =>
+        {
+            for (var i = 0; i < 2 * n; i++)
+            {
+                await probe();
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  of which gRPC and hosting (2 x Identity/Probe, counted the same way): {probes!.PerCycle:F1}; the publish pipeline below NodeService: {syscalls.PerCycle - probes.PerCycle:F1}"));
+        Console.WriteLine("  probes by name: " + ByName(probes));
     }
+
+    private static string ByName(SyscallFigures figures) =>
+        string.Join(", ", figures.PerName.Where(s => s.Calls >= 0.5).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Calls:F1}")));
 
     private static double Ratio(double[] driver, double[] floor, double p) => P(driver, p) / P(floor, p);
 

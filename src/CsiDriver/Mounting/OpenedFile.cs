@@ -82,12 +82,12 @@ internal sealed class OpenedFile : IDisposable
                     throw new IOException($"cannot read {Path.GetFileName(RealPath)}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
                 }
 
-                if (n == 0)
+                total += (int)n;
+                if (total < buffer.Length)
                 {
+                    // A short read of a regular file is its end (signals restart pread under SA_RESTART).
                     break;
                 }
-
-                total += (int)n;
             }
         }
 
