@@ -16,6 +16,7 @@ internal static partial class Libc
     public const int O_WRONLY = 0x1;
     public const int O_NOCTTY = 0x100;
     public const int O_NONBLOCK = 0x800;
+    public const int O_PATH = 0x200000;
     public const int AT_EMPTY_PATH = 0x1000;
     public const uint STATX_SIZE = 0x200;
     public const uint STATX_MTIME = 0x40;

@@ -29,30 +29,39 @@ internal sealed class OpenedFile : IDisposable
     /// <summary>The opened file, or null when <paramref name="path"/> is not a readable regular file (the caller finds out why).</summary>
     public static unsafe OpenedFile? TryOpen(string path)
     {
-        // O_NONBLOCK: a FIFO in the store must not hang the open; regular files ignore it.
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOCTTY | Libc.O_NONBLOCK, 0);
-        if (fd < 0)
+        // O_PATH first: nothing but a regular file is ever really opened, so a link to a device or a FIFO
+        // (say /dev/watchdog) cannot make the driver trigger it, hang on it, or take it as a terminal.
+        var pathFd = Libc.Open(path, Libc.O_PATH | Libc.O_CLOEXEC, 0);
+        if (pathFd < 0)
         {
             return null;
         }
 
-        if (Libc.Statx(fd, string.Empty, Libc.AT_EMPTY_PATH, Libc.STATX_TYPE | Libc.STATX_SIZE, out var stat) != 0 ||
-            (stat.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+        try
         {
-            Libc.Close(fd);
-            return null;
-        }
+            if (Libc.Statx(pathFd, string.Empty, Libc.AT_EMPTY_PATH, Libc.STATX_TYPE | Libc.STATX_SIZE, out var stat) != 0 ||
+                (stat.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+            {
+                return null;
+            }
 
-        const int Max = 4096;
-        var buffer = stackalloc byte[Max];
-        var length = Libc.Readlink(string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{fd}"), buffer, Max);
-        if (length <= 0 || length >= Max)
+            const int Max = 4096;
+            var buffer = stackalloc byte[Max];
+            var self = string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{pathFd}");
+            var length = Libc.Readlink(self, buffer, Max);
+            if (length <= 0 || length >= Max)
+            {
+                return null;
+            }
+
+            // Re-opened through the descriptor: the same inode, whatever happened to the name since.
+            var fd = Libc.Open(self, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOCTTY, 0);
+            return fd < 0 ? null : new OpenedFile(fd, Encoding.UTF8.GetString(buffer, (int)length), (long)stat.Size);
+        }
+        finally
         {
-            Libc.Close(fd);
-            return null;
+            Libc.Close(pathFd);
         }
-
-        return new OpenedFile(fd, Encoding.UTF8.GetString(buffer, (int)length), (long)stat.Size);
     }
 
     /// <summary>The whole file; false (and nothing read) when it holds more than <paramref name="maxBytes"/>.</summary>
