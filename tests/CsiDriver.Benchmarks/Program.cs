@@ -75,6 +75,9 @@ public static class Program
         Print("concurrency 1", serial);
         Print("concurrency 16", parallel);
         Console.WriteLine($"driver RSS: idle {idleRss / 1024.0:F1} MiB, peak {peakRss / 1024.0:F1} MiB");
+        await FloorComparison.RunAsync(work, cycles1, driver.Id, n => RunCyclesAsync(client, work, concurrency: 1, totalCycles: n), () => client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(5)), [
+            new("concurrency 1", serial.Publish, serial.Unpublish, serial.CyclesPerSecond),
+            new("concurrency 16", parallel.Publish, parallel.Unpublish, parallel.CyclesPerSecond)]);
 
         driver.Kill();
         await driver.WaitForExitAsync();

@@ -16,6 +16,12 @@ public interface IAtomicWriter
 {
     WriteOutcome Write(string targetDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group);
 
+    /// <summary>
+    /// The first write into a tmpfs mounted just before, so empty: nothing to compare, replace or sweep.
+    /// Readers see no file set until the one <c>..data</c> link appears, then the whole set.
+    /// </summary>
+    void WriteNew(string emptyDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group);
+
     /// <summary>True if a complete file set is live in <paramref name="targetDirectory"/>.</summary>
     bool HasLiveFiles(string targetDirectory);
 
@@ -54,24 +60,55 @@ internal sealed class AtomicWriter : IAtomicWriter
         var current = new FileInfo(dataLink).LinkTarget;
         if (current is not null && Matches(Path.Combine(targetDirectory, current), files, defaultMode, group))
         {
-            SweepStale(targetDirectory, current);
+            SweepStale(targetDirectory, current, topLevel: null);
             return WriteOutcome.Unchanged;
         }
 
-        try
+        return Guarded(targetDirectory, () =>
         {
             var payloadName = WritePayload(targetDirectory, files, defaultMode, group);
-            var topLevel = files.Select(f => TopLevelName(f.Path)).ToHashSet(StringComparer.Ordinal);
+            var topLevel = TopLevelNames(files);
             EnsureVisibleLinks(targetDirectory, topLevel);
 
             var tempLink = Path.Combine(targetDirectory, TempLinkName);
-            File.Delete(tempLink);
-            File.CreateSymbolicLink(tempLink, payloadName);
-            Libc.RenameOrThrow(tempLink, dataLink); // The one atomic step.
+            if (!PosixFiles.TryCreateSymlink(payloadName, tempLink))
+            {
+                PosixFiles.DeleteFile(tempLink); // A crash leftover.
+                PosixFiles.TryCreateSymlink(payloadName, tempLink);
+            }
 
-            RemoveVanishedLinks(targetDirectory, topLevel);
-            SweepStale(targetDirectory, payloadName);
+            Libc.RenameOrThrow(tempLink, dataLink); // The one atomic step.
+            SweepStale(targetDirectory, payloadName, topLevel);
             return WriteOutcome.Written;
+        });
+    }
+
+    public void WriteNew(string emptyDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
+    {
+        PayloadPath.ValidateAll(files.Select(f => f.Path));
+        Guarded(emptyDirectory, () =>
+        {
+            var payloadName = WritePayload(emptyDirectory, files, defaultMode, group);
+            foreach (var name in TopLevelNames(files))
+            {
+                CreateVisibleLink(emptyDirectory, name);
+            }
+
+            // symlink(2) makes the link whole or not at all: in an empty volume it is the atomic step, no rename needed.
+            if (!PosixFiles.TryCreateSymlink(payloadName, Path.Combine(emptyDirectory, DataLinkName)))
+            {
+                throw new IOException($"{DataLinkName} appeared in a volume that was empty");
+            }
+
+            return WriteOutcome.Written;
+        });
+    }
+
+    private static WriteOutcome Guarded(string targetDirectory, Func<WriteOutcome> write)
+    {
+        try
+        {
+            return write();
         }
         catch (IOException ex)
         {
@@ -93,71 +130,60 @@ internal sealed class AtomicWriter : IAtomicWriter
     {
         if (new FileInfo(Path.Combine(targetDirectory, DataLinkName)).LinkTarget is { } live)
         {
-            SweepStale(targetDirectory, live);
+            SweepStale(targetDirectory, live, topLevel: null);
         }
     }
 
     private string WritePayload(string target, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
     {
         var directoryMode = group is null ? DirectoryMode : GroupDirectoryMode;
-        string name, path;
+        string name;
         do
         {
             name = string.Create(CultureInfo.InvariantCulture, $"..{_time.GetUtcNow():yyyy_MM_dd_HH_mm_ss}.{_random.Next():x8}");
-            path = Path.Combine(target, name);
         }
-        while (Directory.Exists(path));
+        while (!PosixFiles.TryCreateDirectory(Path.Combine(target, name), directoryMode, group));
 
-        Directory.CreateDirectory(path, directoryMode);
-        SetOwnership(path, group);
+        var path = Path.Combine(target, name);
+        HashSet<string>? parents = null;
         foreach (var file in files)
         {
-            var full = Path.Combine(path, file.Path);
-            EnsureParents(path, file.Path, directoryMode, group);
-            var mode = file.Mode ?? defaultMode;
-            using (var stream = new FileStream(full, new FileStreamOptions
+            if (file.Path.Contains('/', StringComparison.Ordinal))
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode,
-                Options = FileOptions.None,
-                BufferSize = 0,
-            }))
-            {
-                stream.Write(file.Contents.Span);
+                EnsureParents(path, file.Path, directoryMode, group, parents ??= new HashSet<string>(StringComparer.Ordinal));
             }
 
-            // Creation honours the umask; the object's mode must not.
-            File.SetUnixFileMode(full, mode);
-            SetOwnership(full, group);
+            // Created with its mode (chmod only where the umask would strip bits) and group in one open descriptor.
+            PosixFiles.CreateFile(Path.Combine(path, file.Path), file.Contents.Span, file.Mode ?? defaultMode, group);
         }
 
         return name;
     }
 
-    private static void EnsureParents(string root, string relative, UnixFileMode mode, int? group)
+    private static void EnsureParents(string root, string relative, UnixFileMode mode, int? group, HashSet<string> created)
     {
         var slash = relative.IndexOf('/', StringComparison.Ordinal);
         while (slash > 0)
         {
-            var directory = Path.Combine(root, relative[..slash]);
-            if (!Directory.Exists(directory))
+            var parent = relative[..slash];
+            if (created.Add(parent))
             {
-                Directory.CreateDirectory(directory, mode);
-                File.SetUnixFileMode(directory, mode);
-                SetOwnership(directory, group);
+                // The payload directory is new, so only this write creates directories in it.
+                PosixFiles.TryCreateDirectory(Path.Combine(root, parent), mode, group);
             }
 
             slash = relative.IndexOf('/', slash + 1);
         }
     }
 
-    private static void SetOwnership(string path, int? group)
+    private static HashSet<string> TopLevelNames(IReadOnlyList<SecretFile> files) =>
+        files.Select(f => TopLevelName(f.Path)).ToHashSet(StringComparer.Ordinal);
+
+    private static void CreateVisibleLink(string target, string name)
     {
-        if (group is { } gid && Libc.Lchown(path, 0, gid) != 0)
+        if (!PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), Path.Combine(target, name)))
         {
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            throw new IOException($"cannot set group {gid} on {Path.GetFileName(path)}: {Libc.ErrorText(errno)}");
+            throw new IOException($"{name} appeared in a volume that was empty");
         }
     }
 
@@ -166,6 +192,11 @@ internal sealed class AtomicWriter : IAtomicWriter
         foreach (var name in topLevel)
         {
             var link = Path.Combine(target, name);
+            if (PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), link))
+            {
+                continue;
+            }
+
             var info = new FileInfo(link);
             if (info.LinkTarget is not null)
             {
@@ -186,23 +217,25 @@ internal sealed class AtomicWriter : IAtomicWriter
         }
     }
 
-    private static void RemoveVanishedLinks(string target, HashSet<string> topLevel)
+    /// <summary>
+    /// One pass over the target: removes payload directories and temp links that are not the live one (crash
+    /// leftovers, the old set) and, after a rewrite, visible links to names the new set no longer has.
+    /// </summary>
+    private static void SweepStale(string target, string livePayload, HashSet<string>? topLevel)
     {
         foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
         {
-            if (!entry.Name.StartsWith("..", StringComparison.Ordinal) && entry.LinkTarget is not null && !topLevel.Contains(entry.Name))
+            if (!entry.Name.StartsWith("..", StringComparison.Ordinal))
             {
-                entry.Delete();
-            }
-        }
-    }
+                if (topLevel is not null && !topLevel.Contains(entry.Name) && entry.LinkTarget is not null)
+                {
+                    entry.Delete();
+                }
 
-    /// <summary>Removes payload directories and temp links that are not the live one (crash leftovers, the old set).</summary>
-    private static void SweepStale(string target, string livePayload)
-    {
-        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
-        {
-            if (!entry.Name.StartsWith("..", StringComparison.Ordinal) || entry.Name == DataLinkName || entry.Name == livePayload)
+                continue;
+            }
+
+            if (entry.Name == DataLinkName || entry.Name == livePayload)
             {
                 continue;
             }

@@ -8,6 +8,27 @@ internal static partial class Libc
     public const int EINVAL = 22;
     public const int ENOENT = 2;
     public const int EBUSY = 16;
+    public const int EEXIST = 17;
+    public const int ENOTDIR = 20;
+    public const int EPERM = 1;
+    public const int EINTR = 4;
+    public const int O_RDONLY = 0x0;
+    public const int O_WRONLY = 0x1;
+    public const int O_NOCTTY = 0x100;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_PATH = 0x200000;
+    public const int AT_EMPTY_PATH = 0x1000;
+    public const uint STATX_SIZE = 0x200;
+    public const uint STATX_MTIME = 0x40;
+    public const uint STATX_INO = 0x100;
+    public const int S_IFDIR = 0x4000;
+    public const int S_IFMT = 0xF000;
+    public const int S_IFREG = 0x8000;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_TRUNC = 0x200;
+    public const int O_CLOEXEC = 0x80000;
+    public const int O_NOFOLLOW = 0x20000;
     public const int MNT_DETACH = 2;
     public const int UMOUNT_NOFOLLOW = 8;
     public const ulong MS_NOSUID = 2;
@@ -35,6 +56,39 @@ internal static partial class Libc
             throw new IOException($"rename {Path.GetFileName(oldPath)} -> {Path.GetFileName(newPath)}: {ErrorText(Marshal.GetLastPInvokeError())}");
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    public static unsafe partial nint Pread(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint Readlink(string path, byte* buffer, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int Fchmod(int fd, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+    public static partial int Fchown(int fd, int owner, int group);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mkdir(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rmdir(string path);
+
+    [LibraryImport("libc", EntryPoint = "symlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Symlink(string target, string linkPath);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Unlink(string path);
 
     [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Lchown(string path, int owner, int group);

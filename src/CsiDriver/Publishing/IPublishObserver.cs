@@ -30,8 +30,6 @@ internal sealed class PublishObservers
         _logger = logger;
     }
 
-    public static PublishObservers None { get; } = new([], Microsoft.Extensions.Logging.Abstractions.NullLogger<PublishObservers>.Instance);
-
     public Task PublishedAsync(PublishRequest request, SecretProviderClass spc, PublishOutcome outcome, CancellationToken cancellationToken) =>
         EachAsync(o => o.OnPublishedAsync(request, spc, outcome, cancellationToken), cancellationToken);
 

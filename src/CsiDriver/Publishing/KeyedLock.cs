@@ -4,6 +4,10 @@ namespace CsiDriver.Publishing;
 internal sealed class KeyedLock
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private int _waiting;
+
+    /// <summary>Callers waiting for a key another caller holds, over all keys.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     public async Task<IDisposable> AcquireAsync(string key, CancellationToken cancellationToken)
     {
@@ -19,14 +23,28 @@ internal sealed class KeyedLock
             entry.Users++;
         }
 
+        var acquire = entry.Semaphore.WaitAsync(cancellationToken);
+        var waits = !acquire.IsCompleted;
+        if (waits)
+        {
+            Interlocked.Increment(ref _waiting);
+        }
+
         try
         {
-            await entry.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await acquire.ConfigureAwait(false);
         }
         catch
         {
             Release(key, entry, held: false);
             throw;
+        }
+        finally
+        {
+            if (waits)
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
         }
 
         return new Releaser(this, key, entry);
@@ -44,27 +62,6 @@ internal sealed class KeyedLock
             if (--entry.Users == 0)
             {
                 _entries.Remove(key);
-            }
-        }
-    }
-
-    /// <summary>Callers holding or waiting for <paramref name="key"/> (for diagnostics and tests).</summary>
-    public int Users(string key)
-    {
-        lock (_entries)
-        {
-            return _entries.TryGetValue(key, out var entry) ? entry.Users : 0;
-        }
-    }
-
-    /// <summary>Keys with a holder or a waiter; for tests.</summary>
-    public int ActiveKeys
-    {
-        get
-        {
-            lock (_entries)
-            {
-                return _entries.Count;
             }
         }
     }

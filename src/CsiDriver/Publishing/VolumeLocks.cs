@@ -9,6 +9,9 @@ internal sealed class VolumeLocks
     private readonly KeyedLock _volumes = new();
     private readonly KeyedLock _targets = new();
 
+    /// <summary>Calls waiting because another call holds the same volume or target (a kubelet call behind a rotation fetch, say).</summary>
+    public int Waiting => _volumes.Waiting + _targets.Waiting;
+
     public async Task<IDisposable> AcquireAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
     {
         var volume = await _volumes.AcquireAsync(volumeId, cancellationToken).ConfigureAwait(false);
@@ -23,9 +26,6 @@ internal sealed class VolumeLocks
             throw;
         }
     }
-
-    /// <summary>Callers holding or waiting for the volume's lock (for diagnostics and tests).</summary>
-    public int Users(string volumeId) => _volumes.Users(volumeId);
 
     private sealed class Both(IDisposable first, IDisposable second) : IDisposable
     {

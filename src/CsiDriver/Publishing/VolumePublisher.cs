@@ -41,8 +41,8 @@ internal sealed class VolumePublisher
     private readonly PayloadTransformer _transformer;
     private readonly ILogger<VolumePublisher> _logger;
     private readonly PublishObservers _observers;
-    private readonly IRepublishGate? _gate;
-    private readonly IStaleObjectCache? _stale;
+    private readonly IRepublishGate _gate;
+    private readonly IStaleObjectCache _stale;
 
     public VolumePublisher(
         ISecretProviderClassSource classes,
@@ -55,11 +55,11 @@ internal sealed class VolumePublisher
         DriverMetrics metrics,
         PayloadTransformer transformer,
         ILogger<VolumePublisher> logger,
-        PublishObservers? observers = null,
-        IRepublishGate? gate = null,
-        IStaleObjectCache? stale = null)
+        PublishObservers observers,
+        IRepublishGate gate,
+        IStaleObjectCache stale)
     {
-        _observers = observers ?? PublishObservers.None;
+        _observers = observers;
         _gate = gate;
         _stale = stale;
         _classes = classes;
@@ -121,7 +121,7 @@ internal sealed class VolumePublisher
         }
 
         var provider = _providers.Get(spc.Provider, spc.Description);
-        if (previous is { Phase: VolumePhase.Published } && _gate is not null &&
+        if (previous is { Phase: VolumePhase.Published } &&
             !_gate.ShouldFetch(request, previous, spc, _time.GetUtcNow()) && IsLive(request.TargetPath))
         {
             // requiresRepublish with nothing due: the tokens were refreshed (an observer keeps them), no backend call.
@@ -147,9 +147,9 @@ internal sealed class VolumePublisher
         try
         {
             result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
-            _stale?.Remember(providerRequest, result, _time.GetUtcNow());
+            _stale.Remember(providerRequest, result, _time.GetUtcNow());
         }
-        catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } && _stale is not null &&
+        catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } &&
             ex.Kind is FailureKind.Unavailable or FailureKind.Timeout && !cancellationToken.IsCancellationRequested)
         {
             // A NEW publish while the backend is down: the class may allow objects this identity fetched recently.
@@ -275,22 +275,19 @@ internal sealed class VolumePublisher
         var mountedNow = false;
         try
         {
-            if (!Directory.Exists(target))
+            // kubelet (1.20+) does not create the target of a CSI inline volume.
+            createdDirectory = PosixFiles.EnsureDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            if (!createdDirectory && _mounter.IsMountPoint(target))
             {
-                // kubelet (1.20+) does not create the target of a CSI inline volume.
-                Directory.CreateDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-                createdDirectory = true;
+                return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
             }
 
-            if (!_mounter.IsMountPoint(target))
-            {
-                // Recorded before mounting, so a crash between mount and write is found and undone at start.
-                _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-                mountedNow = true;
-                _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
-            }
-
-            return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+            // Recorded before mounting, so a crash between mount and write is found and undone at start.
+            _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+            mountedNow = true;
+            _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
+            _writer.WriteNew(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+            return WriteOutcome.Written;
         }
         catch (Exception ex) when (mountedNow || createdDirectory)
         {
@@ -320,7 +317,7 @@ internal sealed class VolumePublisher
 
             if (removeDirectory)
             {
-                Directory.Delete(record.TargetPath, recursive: false);
+                PosixFiles.DeleteEmptyDirectory(record.TargetPath);
             }
         }
         catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)

@@ -18,9 +18,9 @@ internal sealed class VolumeUnpublisher
     private readonly ILogger<VolumeUnpublisher> _logger;
     private readonly PublishObservers _observers;
 
-    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ProviderRegistry providers, ILogger<VolumeUnpublisher> logger, PublishObservers? observers = null)
+    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ProviderRegistry providers, ILogger<VolumeUnpublisher> logger, PublishObservers observers)
     {
-        _observers = observers ?? PublishObservers.None;
+        _observers = observers;
         _mounter = mounter;
         _registry = registry;
         _providers = providers;
@@ -34,10 +34,7 @@ internal sealed class VolumeUnpublisher
         _mounter.Unmount(targetPath);
         try
         {
-            if (Directory.Exists(targetPath))
-            {
-                Directory.Delete(targetPath, recursive: false);
-            }
+            PosixFiles.DeleteEmptyDirectory(targetPath);
         }
         catch (IOException ex) when (Directory.Exists(targetPath))
         {

@@ -1,4 +1,5 @@
 using CsiDriver.Hosting;
+using CsiDriver.Observability;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +18,13 @@ internal static class RotationServices
             PollInterval = options.RotationPollInterval,
             MaxConcurrentFetches = options.RotationMaxConcurrentFetches,
         });
-        services.TryAddSingleton<VolumeLocks>();
+        services.TryAddSingleton(sp =>
+        {
+            var locks = new VolumeLocks();
+            sp.GetRequiredService<MetricsRegistry>().Gauge(
+                "csi_secrets_store_volume_lock_waiters", "Calls waiting for another call on the same volume or target to finish.", () => locks.Waiting);
+            return locks;
+        });
         services.TryAddSingleton<VolumeCredentialStore>();
         services.AddSingleton<IPublishObserver, CredentialObserver>();
         services.TryAddSingleton<RotationSchedule>();

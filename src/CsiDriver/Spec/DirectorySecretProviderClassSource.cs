@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using CsiDriver.Mounting;
 using CsiDriver.Publishing;
 using YamlDotNet.Core;
 
@@ -14,6 +15,7 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
     private const long MaxManifestBytes = 1024 * 1024;
     private readonly string _directory;
     private readonly ConcurrentDictionary<string, CachedFile> _files = new(StringComparer.Ordinal);
+    private volatile Listing? _listing;
 
     public DirectorySecretProviderClassSource(string directory)
     {
@@ -22,19 +24,9 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
 
     public Task<SecretProviderClass> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(_directory))
-        {
-            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {_directory} does not exist");
-        }
-
         SecretProviderClass? found = null;
-        foreach (var path in Directory.EnumerateFiles(_directory))
+        foreach (var path in Manifests(@namespace, name))
         {
-            if (!path.EndsWith(".yaml", StringComparison.Ordinal) && !path.EndsWith(".yml", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var spc in Load(path))
             {
@@ -50,21 +42,61 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
             : Task.FromResult(found);
     }
 
+    /// <summary>
+    /// The manifest files, listed again only when the folder changed: its inode and mtime tell, except in the
+    /// coarse-clock tick right after a change, so a listing is kept only once the folder has been quiet for a second.
+    /// </summary>
+    private IReadOnlyList<string> Manifests(string @namespace, string name)
+    {
+        if (Libc.Statx(Libc.AT_FDCWD, _directory, 0, Libc.STATX_TYPE | Libc.STATX_MTIME | Libc.STATX_INO, out var stat) != 0 ||
+            (stat.Mode & Libc.S_IFMT) != Libc.S_IFDIR)
+        {
+            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {_directory} does not exist");
+        }
+
+        var modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+        if (_listing is { } cached && cached.Inode == stat.Ino && cached.Modified == modified)
+        {
+            return cached.Paths;
+        }
+
+        var paths = Directory.EnumerateFiles(_directory)
+            .Where(p => p.EndsWith(".yaml", StringComparison.Ordinal) || p.EndsWith(".yml", StringComparison.Ordinal))
+            .ToArray();
+
+        // Compared with the kernel's file timestamps, so the real clock, never a test's.
+        _listing = TimeProvider.System.GetUtcNow() - modified > TimeSpan.FromSeconds(1) ? new Listing(stat.Ino, modified, paths) : null;
+        return paths;
+    }
+
     private IReadOnlyList<SecretProviderClass> Load(string path)
     {
-        var info = new FileInfo(path);
-        if (_files.TryGetValue(path, out var cached) && cached.Length == info.Length && cached.LastWrite == info.LastWriteTimeUtc)
+        // One statx for size and mtime (FileInfo makes three calls for the same answer).
+        long length;
+        DateTimeOffset modified;
+        if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0)
+        {
+            length = (long)stat.Size;
+            modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+        }
+        else
+        {
+            var info = new FileInfo(path); // Gone since the listing: the usual exception.
+            (length, modified) = (info.Length, info.LastWriteTimeUtc);
+        }
+
+        if (_files.TryGetValue(path, out var cached) && cached.Length == length && cached.LastWrite == modified)
         {
             return cached.Classes;
         }
 
-        if (info.Length > MaxManifestBytes)
+        if (length > MaxManifestBytes)
         {
-            throw new SecretStoreException(FailureKind.TooLarge, $"manifest {path} is {info.Length} bytes, over the {MaxManifestBytes}-byte limit");
+            throw new SecretStoreException(FailureKind.TooLarge, $"manifest {path} is {length} bytes, over the {MaxManifestBytes}-byte limit");
         }
 
         var classes = Parse(path);
-        _files[path] = new CachedFile(info.Length, info.LastWriteTimeUtc, classes);
+        _files[path] = new CachedFile(length, modified, classes);
         return classes;
     }
 
@@ -100,5 +132,7 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
         return classes;
     }
 
-    private sealed record CachedFile(long Length, DateTime LastWrite, IReadOnlyList<SecretProviderClass> Classes);
+    private sealed record Listing(ulong Inode, DateTimeOffset Modified, string[] Paths);
+
+    private sealed record CachedFile(long Length, DateTimeOffset LastWrite, IReadOnlyList<SecretProviderClass> Classes);
 }

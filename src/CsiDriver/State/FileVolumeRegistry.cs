@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
@@ -46,9 +47,7 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
         var temp = path + ".tmp";
         try
         {
-            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.VolumeRecord));
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.Move(temp, path, overwrite: true);
+            PosixFiles.ReplaceFile(path, temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.VolumeRecord), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
         catch (IOException ex)
         {
@@ -61,7 +60,7 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
     public void Remove(string volumeId)
     {
         _records.TryRemove(volumeId, out _);
-        File.Delete(PathFor(volumeId));
+        PosixFiles.DeleteFile(PathFor(volumeId));
     }
 
     /// <summary>Reads every record at start; <see cref="StartupReconciler"/> then decides which still hold.</summary>

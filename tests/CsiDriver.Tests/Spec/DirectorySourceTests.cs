@@ -6,6 +6,39 @@ namespace CsiDriver.Tests.Spec;
 
 public sealed class DirectorySourceTests
 {
+    private static string Manifest(string name) =>
+        $"apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata: {{name: {name}}}\nspec: {{provider: local, parameters: {{objects: x}}}}\n";
+
+    [Fact]
+    public async Task Get_ManifestAddedAfterTheFolderListingWasKept_FoundAndRemovedOneNotFound()
+    {
+        using var dir = new TestDirectory();
+        File.WriteAllText(dir.Combine("a.yaml"), Manifest("a"));
+        File.WriteAllText(dir.Combine("gone.yaml"), Manifest("gone"));
+        Directory.SetLastWriteTimeUtc(dir.Path, DateTime.UtcNow.AddMinutes(-1)); // Quiet for a while: the listing is kept.
+        var source = new DirectorySecretProviderClassSource(dir.Path);
+        (await source.GetAsync("default", "gone", CancellationToken.None)).Name.Should().Be("gone");
+
+        File.WriteAllText(dir.Combine("b.yaml"), Manifest("b"));
+        File.Delete(dir.Combine("gone.yaml"));
+
+        (await source.GetAsync("default", "b", CancellationToken.None)).Name.Should().Be("b");
+        var missing = await FluentActions.Awaiting(() => source.GetAsync("default", "gone", CancellationToken.None)).Should().ThrowAsync<SecretStoreException>();
+        missing.Which.Kind.Should().Be(FailureKind.NotFound);
+    }
+
+    [Fact]
+    public async Task Get_ClassFolderMissing_NotFoundNamingTheFolder()
+    {
+        using var dir = new TestDirectory();
+        var source = new DirectorySecretProviderClassSource(dir.Combine("nope"));
+
+        var act = await FluentActions.Awaiting(() => source.GetAsync("default", "a", CancellationToken.None)).Should().ThrowAsync<SecretStoreException>();
+
+        act.Which.Kind.Should().Be(FailureKind.NotFound);
+        act.Which.Message.Should().Contain("nope");
+    }
+
     [Fact]
     public async Task Get_UpstreamManifestWithOurOptionalFields_AllRead()
     {

@@ -44,8 +44,7 @@ internal sealed class LocalProvider : IProvider
         foreach (var item in objects)
         {
             var name = item.ObjectName ?? string.Empty;
-            var path = Resolve(request, root, name);
-            var contents = await ReadAsync(request, path, name, cancellationToken).ConfigureAwait(false);
+            var contents = await ReadObjectAsync(request, root, name, cancellationToken).ConfigureAwait(false);
             var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
             files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
             versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
@@ -71,14 +70,48 @@ internal sealed class LocalProvider : IProvider
         }
 
         // The namespace folder may itself be a link the operator placed; what counts is where it leads.
-        return Libc.RealPath(Path.Combine(root, ns)) is { } scoped && Directory.Exists(scoped)
+        // root is already real and ns is one plain segment, so only ns itself can be a link: resolve it only then.
+        var folder = Path.Combine(root, ns);
+        return (new FileInfo(folder).LinkTarget is null ? folder : Libc.RealPath(folder)) is { } scoped && Directory.Exists(scoped)
             ? scoped
             : throw new SecretStoreException(
                 FailureKind.NotFound,
                 $"SecretProviderClass {request.Class.Description}: the local store has no folder for namespace {ns} (objects for pods in {ns} live under <--local-store-root>/{ns}/)");
     }
 
-    private static string Resolve(ProviderRequest request, string root, string objectName)
+    /// <summary>
+    /// The common case in one open: the file is opened by name and the kernel's real path of the opened file is
+    /// checked against the root. Anything else (missing, not a file, outside the root) takes <see cref="Resolve"/>,
+    /// which names the failure.
+    /// </summary>
+    private async Task<byte[]> ReadObjectAsync(ProviderRequest request, string root, string objectName, CancellationToken cancellationToken)
+    {
+        var lexical = Lexical(request, root, objectName);
+        using var file = IsUnder(lexical, root) ? OpenedFile.TryOpen(lexical) : null;
+        if (file is null || !IsUnder(file.RealPath, root))
+        {
+            return await ReadAsync(request, Resolve(request, root, objectName), objectName, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return request.FetchScope is { } scope
+                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, file.RealPath), _ => Task.FromResult(ReadOpened(file))).ConfigureAwait(false)
+                : ReadOpened(file);
+        }
+        catch (ObjectTooLargeException ex)
+        {
+            throw TooLarge(request, objectName, ex.Length);
+        }
+    }
+
+    private byte[] ReadOpened(OpenedFile file)
+    {
+        _metrics?.BackendCall(Name, "read");
+        return file.TryReadAll(_options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
+    }
+
+    private static string Lexical(ProviderRequest request, string root, string objectName)
     {
         if (objectName.Length == 0 || Path.IsPathRooted(objectName) || objectName.Contains('\0', StringComparison.Ordinal))
         {
@@ -87,7 +120,12 @@ internal sealed class LocalProvider : IProvider
                 $"SecretProviderClass {request.Class.Description}: local objectName \"{objectName}\" must be a non-empty relative path");
         }
 
-        var lexical = Path.GetFullPath(Path.Combine(root, objectName));
+        return Path.GetFullPath(Path.Combine(root, objectName));
+    }
+
+    private static string Resolve(ProviderRequest request, string root, string objectName)
+    {
+        var lexical = Lexical(request, root, objectName);
         var resolved = Libc.RealPath(lexical);
         if (!IsUnder(lexical, root) || (resolved is not null && !IsUnder(resolved, root)))
         {

@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace CsiDriver.Benchmarks;
+
+/// <summary>
+/// Runs <see cref="SyscallFloor"/> in this process after the driver's runs and prints each driver figure as a
+/// multiple of it, then the driver's syscalls per cycle (<see cref="SyscallCount"/>) against the floor's.
+/// </summary>
+internal static class FloorComparison
+{
+    /// <summary>Cycles traced for the syscall count: enough to drown per-run noise, few enough for strace's slowdown.</summary>
+    private const int TracedCycles = 200;
+
+    /// <param name="probe">One Identity/Probe call: the gRPC and hosting share of a call, with no pipeline below it.</param>
+    public static async Task RunAsync(string work, int iterations, int driverPid, Func<int, Task> runSerialCycles, Func<Task> probe, IReadOnlyList<DriverRun> runs)
+    {
+        var floor = SyscallFloor.Run(work, iterations);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"floor ({SyscallFloor.SyscallsPerCycle} raw syscalls per cycle, this process, {iterations} iterations): publish p50 {P(floor.Publish, 0.50):F3} ms, p99 {P(floor.Publish, 0.99):F3} ms; unpublish p50 {P(floor.Unpublish, 0.50):F3} ms, p99 {P(floor.Unpublish, 0.99):F3} ms; {floor.CyclesPerSecond:F0} cycles/s on one thread"));
+        Console.WriteLine("driver / floor    publish p50  publish p99  unpublish p50  unpublish p99  cycles/s");
+        foreach (var run in runs)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{run.Name,-16} {Ratio(run.Publish, floor.Publish, 0.50),10:F1}x {Ratio(run.Publish, floor.Publish, 0.99),10:F1}x {Ratio(run.Unpublish, floor.Unpublish, 0.50),12:F1}x {Ratio(run.Unpublish, floor.Unpublish, 0.99),12:F1}x {run.CyclesPerSecond / floor.CyclesPerSecond,8:F2}x"));
+        }
+
+        var syscalls = await SyscallCount.MeasureAsync(driverPid, TracedCycles, runSerialCycles);
+        if (syscalls is null)
+        {
+            Console.WriteLine("syscalls per cycle: strace not installed (apt-get install -y strace), not counted");
+            return;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"syscalls per publish+unpublish cycle: driver {syscalls.PerCycle:F1} (strace -f -c over {syscalls.Cycles} cycles at concurrency 1, minus an idle window of the same length: {syscalls.IdleCalls} calls), floor {SyscallFloor.SyscallsPerCycle}"));
+        Console.WriteLine("  by name: " + ByName(syscalls));
+
+        // Two probes per "cycle" stand for the two calls of a cycle: what the server costs with no pipeline.
+        var probes = await SyscallCount.MeasureAsync(driverPid, TracedCycles, async n =>
+        {
+            for (var i = 0; i < 2 * n; i++)
+            {
+                await probe();
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  of which gRPC and hosting (2 x Identity/Probe, counted the same way): {probes!.PerCycle:F1}; the publish pipeline below NodeService: {syscalls.PerCycle - probes.PerCycle:F1}"));
+        Console.WriteLine("  probes by name: " + ByName(probes));
+    }
+
+    private static string ByName(SyscallFigures figures) =>
+        string.Join(", ", figures.PerName.Where(s => s.Calls >= 0.5).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {s.Calls:F1}")));
+
+    private static double Ratio(double[] driver, double[] floor, double p) => P(driver, p) / P(floor, p);
+
+    private static double P(double[] values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
+
+/// <summary>One of the driver's runs: per-cycle times (ms) and throughput.</summary>
+internal sealed record DriverRun(string Name, double[] Publish, double[] Unpublish, double CyclesPerSecond);
