@@ -62,6 +62,7 @@ public static class Program
         using var driver = StartDriver(socket, Path.Combine(work, "state"), classes, store);
         using var channel = UnixSocketChannel.Create(socket);
         var client = new Node.NodeClient(channel);
+        var identity = new Identity.IdentityClient(channel);
         await WaitForSocketAsync(channel, driver);
         var idleRss = ReadStatus(driver.Id, "VmRSS");
 
@@ -75,7 +76,7 @@ public static class Program
         Print("concurrency 1", serial);
         Print("concurrency 16", parallel);
         Console.WriteLine($"driver RSS: idle {idleRss / 1024.0:F1} MiB, peak {peakRss / 1024.0:F1} MiB");
-        await FloorComparison.RunAsync(work, cycles1, driver.Id, n => RunCyclesAsync(client, work, concurrency: 1, totalCycles: n), () => client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(5)), [
+        await FloorComparison.RunAsync(work, cycles1, driver.Id, n => RunCyclesAsync(client, work, concurrency: 1, totalCycles: n), async () => await identity.ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddSeconds(5)), [
             new("concurrency 1", serial.Publish, serial.Unpublish, serial.CyclesPerSecond),
             new("concurrency 16", parallel.Publish, parallel.Unpublish, parallel.CyclesPerSecond)]);
 
