@@ -202,42 +202,16 @@ internal sealed class KubernetesTransport : IDisposable
             ? "TLS handshake failed (is the server certificate signed by the configured CA?)"
             : ex.HttpRequestError.ToString();
 
-    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options)
-    {
-        var handler = new SocketsHttpHandler
+    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
+    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options) =>
+        CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection
         {
             MaxConnectionsPerServer = options.MaxConnectionsPerServer,
             ConnectTimeout = options.ConnectTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            AllowAutoRedirect = false,
-            UseCookies = false,
             UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-
-        var ssl = new SslClientAuthenticationOptions();
-        if (connection.CertificateAuthorities.Count > 0)
-        {
-            // Only the configured CA may sign the API server's certificate; the system store is not consulted.
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.AddRange(connection.CertificateAuthorities);
-            ssl.CertificateChainPolicy = policy;
-        }
-
-        if (withClientCertificate && connection.ClientCertificate is { } certificate)
-        {
-            ssl.ClientCertificates = [certificate];
-            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
-        }
-
-        handler.SslOptions = ssl;
-        return handler;
-    }
+            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
+            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
+        });
 
     public void Dispose() => _http.Dispose();
 }

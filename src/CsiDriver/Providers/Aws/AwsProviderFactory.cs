@@ -11,10 +11,7 @@ internal static class AwsProviderFactory
     {
         var options = services.GetService<AwsProviderOptions>() ?? AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable);
         options.MaxObjectBytes = Math.Min(options.MaxObjectBytes, driver.MaxObjectBytes);
-        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(5) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        var http = Http.BackendHttp.CreateClient(new Http.BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null);
         return new AwsProvider(
             options,
             services.GetRequiredService<IServiceAccountLookup>(),

@@ -45,11 +45,10 @@ internal static class GcpServiceCollectionExtensions
         Observability.DriverMetrics? metrics = null)
     {
         var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
-        var http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd($"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
+        var http = CsiDriver.Http.BackendHttp.CreateClient(
+            handler ?? CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection()),
+            ownsHandler: true,
+            $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
         var caller = new GoogleApiCaller(http, options, time, random, logger, metrics);
         var metadata = new MetadataServerClient(caller, options, time);
         var credentials = new GcpCredentialResolver(
