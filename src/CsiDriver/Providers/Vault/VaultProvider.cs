@@ -48,18 +48,22 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password
-        // read from one dynamic credential belong together.
-        var responses = new Dictionary<VaultRequestKey, VaultResponse>();
+        // read from one dynamic credential belong together; distinct calls go out together.
+        var firstObject = new Dictionary<VaultRequestKey, VaultObject>();
+        foreach (var item in settings.Objects)
+        {
+            firstObject.TryAdd(item.RequestKey, item);
+        }
+
+        var responses = await ParallelReads.ReadAllAsync(
+            settings.Objects.Select(o => o.RequestKey),
+            (key, ct) => ReadAsync(client, session, settings, request, firstObject[key], current, ct),
+            cancellationToken).ConfigureAwait(false);
         var files = new List<SecretFile>(settings.Objects.Count);
         var versions = new List<ObjectVersion>(settings.Objects.Count);
         foreach (var item in settings.Objects)
         {
-            if (!responses.TryGetValue(item.RequestKey, out var response))
-            {
-                response = await ReadAsync(client, session, settings, request, item, current, cancellationToken).ConfigureAwait(false);
-                responses[item.RequestKey] = response;
-            }
-
+            var response = responses[item.RequestKey];
             var content = VaultObjectContent.Extract(response, item, spc);
             files.Add(new SecretFile(item.ObjectName, content, item.FilePermission));
             versions.Add(new ObjectVersion(item.ObjectName, VaultObjectContent.Version(response, content, _versionKey)));
