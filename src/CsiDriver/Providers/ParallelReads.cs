@@ -1,9 +1,12 @@
+using System.Runtime.ExceptionServices;
+
 namespace CsiDriver.Providers;
 
 /// <summary>
-/// Runs the distinct backend reads of one publish concurrently, at most <see cref="MaxPerPublish"/> at a time,
-/// and reports like the sequential loop did: every answer by key, or the failure of the first read in object
-/// order (reads after a failed one are cancelled: their answer could not be used).
+/// Runs the distinct backend reads of one publish concurrently, at most <see cref="MaxPerPublish"/> at a time.
+/// The caller then walks its objects in order and takes each answer with <see cref="ReadResults{TKey, TValue}.Get"/>,
+/// which throws that read's own failure: so the error reported is the one the sequential loop reported (the first
+/// in object order), and reads after a failed one are cancelled, as their answers could no longer be used.
 /// </summary>
 internal static class ParallelReads
 {
@@ -11,59 +14,65 @@ internal static class ParallelReads
     public const int MaxPerPublish = 8;
 
     /// <param name="keys">The reads in object order; repeats share the first one's read.</param>
-    /// <exception cref="Exception">The first failure in object order, as <paramref name="read"/> threw it.</exception>
-    public static async Task<Dictionary<TKey, TValue>> ReadAllAsync<TKey, TValue>(
+    public static async Task<ReadResults<TKey, TValue>> ReadAllAsync<TKey, TValue>(
         IEnumerable<TKey> keys, Func<TKey, CancellationToken, Task<TValue>> read, CancellationToken cancellationToken)
         where TKey : notnull
     {
         var distinct = keys.Distinct().ToList();
-        if (distinct.Count == 1)
-        {
-            return new Dictionary<TKey, TValue> { [distinct[0]] = await read(distinct[0], cancellationToken).ConfigureAwait(false) };
-        }
-
         using var slots = new SemaphoreSlim(MaxPerPublish);
         var cancellations = distinct.Select(_ => CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)).ToList();
         try
         {
-            var reads = distinct.Select((key, i) => RunAsync(key, cancellations[i].Token)).ToList();
-            var answers = new Dictionary<TKey, TValue>(distinct.Count);
-            for (var i = 0; i < reads.Count; i++)
-            {
-                try
-                {
-                    answers[distinct[i]] = await reads[i].ConfigureAwait(false);
-                }
-                catch
-                {
-                    foreach (var later in cancellations.Skip(i + 1))
-                    {
-                        await later.CancelAsync().ConfigureAwait(false);
-                    }
-
-                    await Task.WhenAll(reads.Skip(i + 1).Select(r => r.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
-                    throw;
-                }
-            }
-
-            return answers;
+            var reads = distinct.Select((key, i) => RunAsync(key, i)).ToList();
+            await Task.WhenAll(reads.Cast<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return new ReadResults<TKey, TValue>(distinct.Zip(reads).ToDictionary(p => p.First, p => p.Second));
         }
         finally
         {
             cancellations.ForEach(c => c.Dispose());
         }
 
-        async Task<TValue> RunAsync(TKey key, CancellationToken token)
+        async Task<TValue> RunAsync(TKey key, int index)
         {
-            await slots.WaitAsync(token).ConfigureAwait(false);
+            var token = cancellations[index].Token;
             try
             {
-                return await read(key, token).ConfigureAwait(false);
+                await slots.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    return await read(key, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
             }
-            finally
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                slots.Release();
+                foreach (var later in cancellations.Skip(index + 1))
+                {
+                    await later.CancelAsync().ConfigureAwait(false);
+                }
+
+                throw;
             }
         }
+    }
+}
+
+/// <summary>The outcome of each read of <see cref="ParallelReads"/>, by key.</summary>
+internal sealed class ReadResults<TKey, TValue>(Dictionary<TKey, Task<TValue>> reads)
+    where TKey : notnull
+{
+    /// <summary>The answer for <paramref name="key"/>, or that read's own exception, rethrown as it was thrown.</summary>
+    public TValue Get(TKey key)
+    {
+        var read = reads[key];
+        if (read.IsFaulted)
+        {
+            ExceptionDispatchInfo.Throw(read.Exception.InnerException!);
+        }
+
+        return read.GetAwaiter().GetResult();
     }
 }

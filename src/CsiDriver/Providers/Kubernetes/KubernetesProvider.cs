@@ -39,16 +39,22 @@ internal sealed class KubernetesProvider : IProvider
         var asPod = _client.AsPod(token);
         var identity = Identity(request, audience, token);
 
-        var fetched = new Dictionary<(ObjectKind, string), Fetched>();
+        // One read per object named, however many keys of it are used; distinct objects are read together.
+        var firstReference = new Dictionary<(ObjectKind, string), ObjectReference>();
+        foreach (var reference in references)
+        {
+            firstReference.TryAdd((reference.Kind, reference.Name), reference);
+        }
+
+        var fetched = await ParallelReads.ReadAllAsync(
+            references.Select(r => (r.Kind, r.Name)),
+            (key, ct) => FetchSharedAsync(asPod, request, firstReference[key], audience, identity, ct),
+            cancellationToken).ConfigureAwait(false);
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
         foreach (var reference in references)
         {
-            if (!fetched.TryGetValue((reference.Kind, reference.Name), out var source))
-            {
-                source = await FetchSharedAsync(asPod, request, reference, audience, identity, cancellationToken).ConfigureAwait(false);
-                fetched[(reference.Kind, reference.Name)] = source;
-            }
+            var source = fetched.Get((reference.Kind, reference.Name));
 
             if (reference.Key is { } key)
             {

@@ -63,7 +63,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         var versions = new List<ObjectVersion>(settings.Objects.Count);
         foreach (var item in settings.Objects)
         {
-            var response = responses[item.RequestKey];
+            var response = responses.Get(item.RequestKey);
             var content = VaultObjectContent.Extract(response, item, spc);
             files.Add(new SecretFile(item.ObjectName, content, item.FilePermission));
             versions.Add(new ObjectVersion(item.ObjectName, VaultObjectContent.Version(response, content, _versionKey)));
