@@ -73,6 +73,43 @@ public sealed class KubernetesProviderTests
     }
 
     [Fact]
+    public async Task Fetch_ThreeDistinctObjects_ReadsOverlap()
+    {
+        await using var ctx = await StartAsync();
+        ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
+        var provider = new KubernetesProvider(ctx.Client);
+
+        var result = await provider.FetchAsync(Request("""
+            - objectName: db/password
+            - objectName: tls/tls.key
+            - objectName: db/username
+            - objectName: settings/app.yaml
+              objectType: configmap
+            """), CancellationToken.None);
+
+        ctx.Server.Gate.MaxInFlight.Should().Be(3, "db, tls and settings are read together");
+        ctx.Server.Requests.Count(r => r.Resource == "secrets" && r.Name == "db").Should().Be(1);
+        result.Files.Select(Text).Should().Equal("hunter2", "KEY", "admin", "debug: true");
+    }
+
+    [Fact]
+    public async Task Fetch_SecondAndThirdObjectsFail_ReportsSecondInObjectOrder()
+    {
+        await using var ctx = await StartAsync();
+        ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
+        var provider = new KubernetesProvider(ctx.Client);
+
+        var act = () => provider.FetchAsync(Request("""
+            - objectName: db/password
+            - objectName: admin-only/root
+            - objectName: absent/key
+            """), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Message.Should().Contain("secret \"admin-only\"").And.NotContain("absent").And.NotContain("hunter2").And.NotContain("topsecret");
+    }
+
+    [Fact]
     public async Task Fetch_WholeSecret_WritesOneFilePerKeyUnderAliasOrName()
     {
         await using var ctx = await StartAsync();
