@@ -14,6 +14,9 @@ public sealed class VersionedValueCache
     private readonly LinkedList<FetchKey> _recency = new();
     private long _bytes;
 
+    /// <summary>The driver's one cache, shared by the providers.</summary>
+    public const long DefaultMaxBytes = 64 * 1024 * 1024;
+
     public VersionedValueCache(long maxBytes)
     {
         _maxBytes = maxBytes;

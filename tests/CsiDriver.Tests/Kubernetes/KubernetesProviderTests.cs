@@ -51,7 +51,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_KeyedSecretAndConfigMap_ReadsAsThePodWithResourceVersions()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("""
             - objectName: db/password
@@ -77,7 +77,7 @@ public sealed class KubernetesProviderTests
     {
         await using var ctx = await StartAsync();
         ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("""
             - objectName: db/password
@@ -97,7 +97,7 @@ public sealed class KubernetesProviderTests
     {
         await using var ctx = await StartAsync();
         ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var act = () => provider.FetchAsync(Request("""
             - objectName: db/password
@@ -113,7 +113,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_WholeSecret_WritesOneFilePerKeyUnderAliasOrName()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("""
             - objectName: tls
@@ -129,7 +129,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_SecretThePodMayNotRead_IsPermissionDeniedAndNamesIt()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: admin-only/root"), CancellationToken.None));
 
@@ -144,7 +144,7 @@ public sealed class KubernetesProviderTests
     {
         await using var ctx = await StartAsync();
         ctx.Server.Allow(PodUser, new FakeRule("", "secrets", ["get"], "app"));
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var missing = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: nope/x"), CancellationToken.None));
         var noKey = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: db/token"), CancellationToken.None));
@@ -159,7 +159,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_NoTokenForTheAudience_SaysToAddTokenRequests()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: db/password", audience: "https://kubernetes.default.svc", tokenAudience: "vault"), CancellationToken.None));
 
@@ -172,7 +172,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_ConfiguredAudience_UsesThatToken()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("- objectName: db/password", audience: "api", tokenAudience: "api"), CancellationToken.None);
 
@@ -190,7 +190,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_MalformedObjects_AreInvalidConfigurationBeforeAnyRead(string objects)
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request(objects), CancellationToken.None));
 

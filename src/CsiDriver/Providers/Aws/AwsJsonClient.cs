@@ -21,9 +21,9 @@ internal sealed class AwsJsonClient
     private readonly AwsRetryPolicy _retry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
     {
         _metrics = metrics;
         _http = http;
@@ -55,7 +55,7 @@ internal sealed class AwsJsonClient
         AwsEndpoint endpoint, string target, string call, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
     {
         // Every attempt is a call AWS counts (and throttles), so retries count too.
-        _metrics?.BackendCall("aws", call);
+        _metrics.BackendCall("aws", call);
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
         message.Content = new ByteArrayContent(body);
         message.Content.Headers.ContentType = JsonContentType;

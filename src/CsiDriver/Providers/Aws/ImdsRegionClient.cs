@@ -13,10 +13,10 @@ internal sealed class ImdsRegionClient
     private readonly HttpClient _http;
     private readonly AwsProviderOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private string? _region;
 
-    public ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics? metrics = null)
+    public ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics metrics)
     {
         _metrics = metrics;
         _http = http;
@@ -51,7 +51,7 @@ internal sealed class ImdsRegionClient
         var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
         using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, root + "/latest/api/token");
         tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-        _metrics?.BackendCall("aws", "imds_token");
+        _metrics.BackendCall("aws", "imds_token");
         var (tokenStatus, tokenBody, tokenResponse) = await AwsHttp.SendAsync(_http, tokenRequest, "IMDS: token", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         tokenResponse.Dispose();
         if (tokenStatus != HttpStatusCode.OK)
@@ -61,7 +61,7 @@ internal sealed class ImdsRegionClient
 
         using var regionRequest = new HttpRequestMessage(HttpMethod.Get, root + "/latest/meta-data/placement/region");
         regionRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token", Encoding.UTF8.GetString(tokenBody).Trim());
-        _metrics?.BackendCall("aws", "imds_region");
+        _metrics.BackendCall("aws", "imds_region");
         var (status, body, response) = await AwsHttp.SendAsync(_http, regionRequest, "IMDS: region", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         var region = Encoding.UTF8.GetString(body).Trim();

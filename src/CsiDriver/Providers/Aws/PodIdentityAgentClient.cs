@@ -19,9 +19,9 @@ internal sealed class PodIdentityAgentClient
     private readonly AwsProviderOptions _options;
     private readonly AwsRetryPolicy _retry;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
     {
         _metrics = metrics;
         _http = http;
@@ -71,7 +71,7 @@ internal sealed class PodIdentityAgentClient
     private async Task<AwsCredentials> AttemptAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {
         const string operation = "Pod Identity agent: GetCredentials";
-        _metrics?.BackendCall("aws", "pod_identity_credentials");
+        _metrics.BackendCall("aws", "pod_identity_credentials");
         using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
         message.Headers.TryAddWithoutValidation("Authorization", token);
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.LinkLocalTimeout, 1024 * 1024, cancellationToken).ConfigureAwait(false);

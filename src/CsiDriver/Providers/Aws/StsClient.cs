@@ -17,9 +17,9 @@ internal sealed class StsClient
     private readonly AwsProviderOptions _options;
     private readonly AwsRetryPolicy _retry;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
     {
         _metrics = metrics;
         _http = http;
@@ -47,7 +47,7 @@ internal sealed class StsClient
 
     private async Task<AwsCredentials> AttemptAsync(AwsEndpoint endpoint, string operation, Dictionary<string, string> form, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall("aws", "assume_role_with_web_identity");
+        _metrics.BackendCall("aws", "assume_role_with_web_identity");
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         using (response)

@@ -32,13 +32,13 @@ internal sealed class AzureProvider : IProvider, IDisposable
     private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
-    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics? metrics = null)
+    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
     {
         _options = options;
         _logger = logger;
         _http = new AzureHttp(options);
         _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
-        _reads = new KeyVaultReads(_vault, new VersionedValueCache(options.ValueCacheBytes));
+        _reads = new KeyVaultReads(_vault, values);
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);

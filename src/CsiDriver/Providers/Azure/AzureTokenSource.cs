@@ -30,11 +30,11 @@ internal sealed class AzureTokenSource
     private readonly AzureProviderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _inFlight = new(StringComparer.Ordinal);
 
-    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _options = options;
@@ -127,7 +127,7 @@ internal sealed class AzureTokenSource
         form.Add(new(credentialField, credential));
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
         var what = $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
@@ -151,7 +151,7 @@ internal sealed class AzureTokenSource
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
@@ -170,7 +170,7 @@ internal sealed class AzureTokenSource
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         if (reply.Status != HttpStatusCode.OK)
         {

@@ -32,11 +32,11 @@ internal sealed class KeyVaultClient
     private readonly KeyVaultThrottling _throttling;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Task<string?>> _probes = new(StringComparer.OrdinalIgnoreCase);
 
-    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _tokens = tokens;
@@ -201,7 +201,7 @@ internal sealed class KeyVaultClient
     {
         for (var attempt = 1; ; attempt++)
         {
-            _metrics?.BackendCall("azure", callName);
+            _metrics.BackendCall("azure", callName);
             var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (token is not null)

@@ -24,12 +24,12 @@ internal sealed class GcpProvider : IProvider
     private readonly VersionedValueCache _pinned;
     private readonly ILogger _logger;
 
-    public GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, ILogger<GcpProvider> logger)
+    public GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, VersionedValueCache values, ILogger<GcpProvider> logger)
     {
         _options = options;
         _credentials = credentials;
         _secrets = secrets;
-        _pinned = new VersionedValueCache(options.ValueCacheBytes);
+        _pinned = values;
         _logger = logger;
     }
 

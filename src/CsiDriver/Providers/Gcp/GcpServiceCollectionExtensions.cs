@@ -24,13 +24,16 @@ internal static class GcpServiceCollectionExtensions
 
     private static IServiceCollection AddGcpProvider(this IServiceCollection services, Func<IServiceProvider, GcpProviderOptions> options)
     {
-        services.AddSingleton<IProvider>(sp => Create(
+        services.AddProviderSharedParts();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, GcpProvider>(sp => Create(
             options(sp),
             sp.GetRequiredService<IServiceAccountLookup>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            metrics: sp.GetService<Observability.DriverMetrics>()));
+            handler: null,
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<VersionedValueCache>())));
         return services;
     }
 
@@ -41,8 +44,9 @@ internal static class GcpServiceCollectionExtensions
         TimeProvider time,
         Random random,
         ILoggerFactory loggers,
-        HttpMessageHandler? handler = null,
-        Observability.DriverMetrics? metrics = null)
+        HttpMessageHandler? handler,
+        Observability.DriverMetrics metrics,
+        VersionedValueCache values)
     {
         var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
         var http = CsiDriver.Http.BackendHttp.CreateClient(
@@ -60,7 +64,7 @@ internal static class GcpServiceCollectionExtensions
             serviceAccounts,
             new AccessTokenCache(time, options.TokenRefreshMargin, logger),
             logger);
-        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), loggers.CreateLogger<GcpProvider>());
+        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), values, loggers.CreateLogger<GcpProvider>());
     }
 
     /// <summary>

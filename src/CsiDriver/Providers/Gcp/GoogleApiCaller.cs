@@ -21,9 +21,9 @@ internal sealed class GoogleApiCaller
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _options = options;
@@ -63,7 +63,7 @@ internal sealed class GoogleApiCaller
             deadline.CancelAfter(_options.RequestTimeout);
             try
             {
-                _metrics?.BackendCall(GcpProvider.ProviderName, call);
+                _metrics.BackendCall(GcpProvider.ProviderName, call);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                 var body = await ReadBoundedAsync(response, maxResponseBytes, deadline.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)

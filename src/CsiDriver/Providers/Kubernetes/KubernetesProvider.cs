@@ -20,9 +20,9 @@ internal sealed class KubernetesProvider : IProvider
     public const string AudienceParameter = "audience";
 
     private readonly KubernetesClient _client;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public KubernetesProvider(KubernetesClient client, Observability.DriverMetrics? metrics = null)
+    public KubernetesProvider(KubernetesClient client, Observability.DriverMetrics metrics)
     {
         _client = client;
         _metrics = metrics;
@@ -121,7 +121,7 @@ internal sealed class KubernetesProvider : IProvider
 
     private async Task<Fetched> ReadAsync(KubernetesClient asPod, string ns, ObjectReference reference, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall(Name, "get_" + reference.TypeName);
+        _metrics.BackendCall(Name, "get_" + reference.TypeName);
         if (reference.Kind == ObjectKind.Secret)
         {
             var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);

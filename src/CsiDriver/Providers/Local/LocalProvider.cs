@@ -17,9 +17,9 @@ namespace CsiDriver.Providers.Local;
 internal sealed class LocalProvider : IProvider
 {
     private readonly LocalProviderOptions _options;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public LocalProvider(LocalProviderOptions options, Observability.DriverMetrics? metrics = null)
+    public LocalProvider(LocalProviderOptions options, Observability.DriverMetrics metrics)
     {
         _options = options;
         _metrics = metrics;
@@ -127,7 +127,7 @@ internal sealed class LocalProvider : IProvider
 
     private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall(Name, "read");
+        _metrics.BackendCall(Name, "read");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, useAsync: false);
         await using (stream.ConfigureAwait(false))
         {

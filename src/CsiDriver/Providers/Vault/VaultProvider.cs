@@ -20,10 +20,10 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
     private readonly VaultAuthenticator _authenticator;
     private readonly VaultLeaseManager _leases;
     private readonly VaultReader _reader;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly byte[] _versionKey;
 
-    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics? metrics = null)
+    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
     {
         _options = options;
         _time = time;
@@ -31,7 +31,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         _metrics = metrics;
         _authenticator = new VaultAuthenticator(new VaultTokenCache(time), logger);
         _leases = new VaultLeaseManager(new VaultLeaseCache(time), time, logger);
-        _reader = new VaultReader(_leases, new VersionedValueCache(options.ValueCacheBytes), logger);
+        _reader = new VaultReader(_leases, values, logger);
         _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
     }
 
