@@ -38,9 +38,6 @@ internal sealed class AwsProvider : IProvider
 
     public string Name => "aws";
 
-    /// <summary>True once BatchGetSecretValue was denied for the principal (for tests).</summary>
-    internal bool IsBatchDenied(string principal) => _secrets.IsBatchDenied(principal);
-
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var description = request.Class.Description;

@@ -35,9 +35,6 @@ internal sealed class SecretsManagerFetcher
         _logger = logger;
     }
 
-    /// <summary>True once BatchGetSecretValue was denied for this principal (exposed for tests and docs).</summary>
-    public bool IsBatchDenied(string principal) => _batchDenied.ContainsKey(principal);
-
     public async Task<List<FetchedValue>> FetchAsync(
         IReadOnlyList<AwsObject> objects,
         string region,

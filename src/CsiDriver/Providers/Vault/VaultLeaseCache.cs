@@ -44,8 +44,6 @@ internal sealed class VaultLeaseCache
         _time = time;
     }
 
-    public int Count => _leases.Count;
-
     public VaultLease? Get(VaultLeaseKey key) => _leases.TryGetValue(key, out var lease) ? lease : null;
 
     public void Set(VaultLeaseKey key, VaultLease lease)

@@ -28,8 +28,6 @@ internal sealed class VaultLeaseManager
         _logger = logger;
     }
 
-    public int Count => _cache.Count;
-
     public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => _cache.TakeVolume(targetPath);
 
     /// <summary>

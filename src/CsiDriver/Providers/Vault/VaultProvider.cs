@@ -37,8 +37,6 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
 
     public string Name => "vault";
 
-    internal VaultLeaseManager Leases => _leases;
-
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var spc = request.Class.Description;

@@ -36,8 +36,6 @@ internal sealed class VaultTokenCache
         _time = time;
     }
 
-    public int Count => _tokens.Count;
-
     public bool TryGet(VaultAuthKey key, out CachedVaultToken token)
     {
         if (_tokens.TryGetValue(key, out token!) && _time.GetUtcNow() < token.RefreshAt)
