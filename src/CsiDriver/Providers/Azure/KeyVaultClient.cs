@@ -227,7 +227,7 @@ internal sealed class KeyVaultClient
             }
 
             AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await _throttling.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
