@@ -8,20 +8,13 @@ namespace CsiDriver.Providers.Aws;
 /// <c>GET /latest/meta-data/placement/region</c> (backend calls <c>imds_token</c>, <c>imds_region</c>).
 /// The node's region never changes, so it is read once.
 /// </summary>
-internal sealed class ImdsRegionClient
+internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics metrics)
 {
-    private readonly HttpClient _http;
-    private readonly AwsProviderOptions _options;
+    private readonly HttpClient _http = http;
+    private readonly AwsProviderOptions _options = options;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Observability.DriverMetrics _metrics;
+    private readonly Observability.DriverMetrics _metrics = metrics;
     private string? _region;
-
-    public ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics metrics)
-    {
-        _metrics = metrics;
-        _http = http;
-        _options = options;
-    }
 
     public async Task<string> GetRegionAsync(CancellationToken cancellationToken)
     {

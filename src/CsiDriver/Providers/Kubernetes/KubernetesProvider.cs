@@ -15,18 +15,12 @@ namespace CsiDriver.Providers.Kubernetes;
 /// is read once (<see cref="IFetchScope"/>): they hold the same RBAC rights, so one read stands for all.
 /// Backend calls are counted as <c>get_secret</c> / <c>get_configmap</c>.
 /// </summary>
-internal sealed class KubernetesProvider : IProvider
+internal sealed class KubernetesProvider(KubernetesClient client, Observability.DriverMetrics metrics) : IProvider
 {
     public const string AudienceParameter = "audience";
 
-    private readonly KubernetesClient _client;
-    private readonly Observability.DriverMetrics _metrics;
-
-    public KubernetesProvider(KubernetesClient client, Observability.DriverMetrics metrics)
-    {
-        _client = client;
-        _metrics = metrics;
-    }
+    private readonly KubernetesClient _client = client;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public string Name => "kubernetes";
 

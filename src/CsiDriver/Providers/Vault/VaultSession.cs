@@ -10,19 +10,13 @@ namespace CsiDriver.Providers.Vault;
 /// audience logs in to the auth mount (token cached per identity, login shared within a rotation pass),
 /// or, for development, a token from the volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>.
 /// </summary>
-internal sealed class VaultAuthenticator
+internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
 {
     /// <summary>The nodePublishSecretRef key holding a ready Vault token (our extension; upstream reads no secrets).</summary>
     public const string StaticTokenKey = "vaultToken";
 
-    private readonly VaultTokenCache _cache;
-    private readonly ILogger _logger;
-
-    public VaultAuthenticator(VaultTokenCache cache, ILogger logger)
-    {
-        _cache = cache;
-        _logger = logger;
-    }
+    private readonly VaultTokenCache _cache = cache;
+    private readonly ILogger _logger = logger;
 
     /// <summary>
     /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
