@@ -42,7 +42,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         var spc = request.Class.Description;
         var settings = VaultSettingsParser.Parse(request, _options);
         var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, _options, _metrics);
-        var session = _authenticator.Start(client, settings, request);
+        var session = _authenticator.Start(client, settings, request, cancellationToken);
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password

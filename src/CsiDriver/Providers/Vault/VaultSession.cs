@@ -23,18 +23,19 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     /// versions the volume already has, leases it holds) then costs no call at all. The pod must still
     /// present a JWT for the class's audience, checked here.
     /// </summary>
-    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request)
+    /// <param name="cancellationToken">The fetch's token: the session's shared login runs on it, not on one read's.</param>
+    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request, CancellationToken cancellationToken)
     {
         if (request.Secrets.TryGetValue(StaticTokenKey, out var staticToken) && !string.IsNullOrWhiteSpace(staticToken))
         {
             var token = staticToken.Trim();
             var where = client.Address + (settings.Namespace is null ? string.Empty : ", namespace " + settings.Namespace);
-            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token);
+            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token, cancellationToken);
         }
 
         var jwt = PodJwt(settings, request);
         var key = new VaultAuthKey(client.Address.ToString(), settings.Namespace, settings.AuthMount, settings.RoleName, request.Pod.Namespace, request.Pod.ServiceAccountName, settings.Audience);
-        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null);
+        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null, cancellationToken);
     }
 
     /// <summary>
@@ -131,12 +132,15 @@ internal sealed class VaultSession
     private readonly string? _jwt;
     private readonly VaultAuthKey? _key;
     private readonly string? _staticToken;
+    private readonly CancellationToken _fetchCancellation;
     private readonly Lock _gate = new();
     private Task<(CachedVaultToken Token, bool FromCache)>? _login;
     private Task<CachedVaultToken>? _relogin;
 
-    internal VaultSession(VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken)
+    internal VaultSession(
+        VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
     {
+        _fetchCancellation = fetchCancellation;
         _authenticator = authenticator;
         _client = client;
         _settings = settings;
@@ -200,16 +204,16 @@ internal sealed class VaultSession
         Task<CachedVaultToken>? relogin;
         lock (_gate)
         {
-            login = _login ??= _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, cancellationToken);
+            login = _login ??= _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, _fetchCancellation);
             relogin = _relogin;
         }
 
         if (relogin is not null)
         {
-            return (await relogin.ConfigureAwait(false), false);
+            return (await relogin.WaitAsync(cancellationToken).ConfigureAwait(false), false);
         }
 
-        var (token, fromCache) = await login.ConfigureAwait(false);
+        var (token, fromCache) = await login.WaitAsync(cancellationToken).ConfigureAwait(false);
         return (token, fromCache);
     }
 
@@ -218,14 +222,14 @@ internal sealed class VaultSession
     {
         lock (_gate)
         {
-            return _relogin ??= Run();
+            return (_relogin ??= Run()).WaitAsync(cancellationToken);
         }
 
         async Task<CachedVaultToken> Run()
         {
             _authenticator.Invalidate(_key!, stale);
             _authenticator.LogRelogin(Identity, operation);
-            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: stale.Token, cancellationToken).ConfigureAwait(false);
+            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: stale.Token, _fetchCancellation).ConfigureAwait(false);
             return fresh;
         }
     }
