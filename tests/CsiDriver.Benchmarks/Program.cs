@@ -17,6 +17,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["vault-first-publish", ..]) { return await VaultFirstPublishBenchmark.RunAsync(args[1..]); }
         if (args.Length > 0 && args[0] == "rotation")
         {
             return await RotationBenchmark.RunAsync(args.Skip(1).ToArray());

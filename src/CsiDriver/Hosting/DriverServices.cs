@@ -7,7 +7,6 @@ using CsiDriver.Providers;
 using CsiDriver.Providers.Gcp;
 using CsiDriver.Providers.Local;
 using CsiDriver.Providers.Plugins;
-using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 using CsiDriver.Rotation;
 using CsiDriver.Spec;
@@ -40,11 +39,11 @@ internal static class DriverServices
         services.TryAddSingleton<PublishObservers>();
         services.AddRotation(options);
 
-        services.AddSingleton<IProvider>(sp => new LocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes }, sp.GetRequiredService<DriverMetrics>()));
+        services.AddLocalProvider(new LocalProviderOptions { Root = options.LocalStoreRoot, PerNamespace = options.LocalStoreScope != "node", MaxObjectBytes = options.MaxObjectBytes });
         services.AddGcpProvider(options.MaxObjectBytes);
-        services.AddSingleton<IProvider>(sp => new CsiDriver.Providers.Azure.AzureProvider(sp.GetService<CsiDriver.Providers.Azure.AzureProviderOptions>() ?? CsiDriver.Providers.Azure.AzureProviderOptions.FromEnvironment(options.MaxObjectBytes), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CsiDriver.Providers.Azure.AzureProvider>>(), sp.GetService<DriverMetrics>()));
-        services.AddSingleton<IProvider>(sp => new VaultProvider(VaultProviderOptions.FromEnvironment(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<VaultProvider>>(), sp.GetRequiredService<DriverMetrics>()));
-        services.AddSingleton<IProvider>(sp => Providers.Aws.AwsProviderFactory.Create(sp, options));
+        services.AddAzureProvider(options.MaxObjectBytes);
+        services.AddVaultProvider();
+        services.AddAwsProvider(options.MaxObjectBytes);
         services.TryAddSingleton(sp => new PluginProviderFactory(
             new PluginOptions
             {

@@ -69,7 +69,7 @@ internal static class KubernetesServices
 
         // After PodStatusWriter: synced Secrets are owned by the status it writes.
         services.AddSecretSync();
-        services.AddSingleton<IProvider>(sp => new KubernetesProvider(sp.GetRequiredService<KubernetesClient>(), sp.GetService<Observability.DriverMetrics>()));
+        services.AddKubernetesProvider();
         return services;
     }
 }

@@ -22,16 +22,18 @@ internal sealed class KubernetesTransport : IDisposable
     private readonly HttpClient _http;
     private readonly Uri _server;
     private readonly KubernetesClientOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Func<double> _random;
+    private readonly Http.RetryPolicy _retry;
     private readonly ILogger _logger;
 
     public KubernetesTransport(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
     {
         _server = connection.Server;
         _options = options;
-        _time = time;
-        _random = random;
+        // A Retry-After replaces the backoff, cut to MaxRetryAfter.
+        _retry = new Http.RetryPolicy(
+            new Http.RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.InitialBackoff, MaxDelay = options.MaxBackoff, MaxRetryAfter = options.MaxRetryAfter },
+            time,
+            random);
         _logger = logger;
         _http = new HttpClient(CreateHandler(connection, withClientCertificate, options), disposeHandler: true)
         {
@@ -89,14 +91,13 @@ internal sealed class KubernetesTransport : IDisposable
                 continue;
             }
 
-            if (!failure.IsTransient || attempt >= _options.MaxAttempts)
+            if (!failure.IsTransient || _retry.NextDelay(attempt, retryAfter) is not { } delay)
             {
                 throw failure;
             }
 
-            var delay = Backoff(attempt, retryAfter);
             KubernetesLog.Retrying(_logger, request.Call, failure.Kind.ToString(), attempt, delay.TotalMilliseconds);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await _retry.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -165,79 +166,24 @@ internal sealed class KubernetesTransport : IDisposable
 
     private static string? Trim(string? message) => message is { Length: > 512 } ? message[..512] + "..." : message;
 
-    private TimeSpan? RetryAfter(HttpResponseHeaders headers, byte[] body)
-    {
-        if (headers.RetryAfter is { } header)
-        {
-            if (header.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (header.Date is { } date)
-            {
-                var wait = date - _time.GetUtcNow();
-                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-            }
-        }
-
-        return TryParseStatus(body)?.Details?.RetryAfterSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null;
-    }
-
-    /// <summary>The server's Retry-After (capped), else exponential backoff with +-50% jitter.</summary>
-    internal TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        if (retryAfter is { } wait)
-        {
-            return wait > _options.MaxRetryAfter ? _options.MaxRetryAfter : wait;
-        }
-
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + _random()));
-    }
+    private TimeSpan? RetryAfter(HttpResponseHeaders headers, byte[] body) =>
+        _retry.RetryAfter(headers) ?? (TryParseStatus(body)?.Details?.RetryAfterSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null);
 
     private static string Describe(HttpRequestException ex) =>
         ex.InnerException is System.Security.Authentication.AuthenticationException
             ? "TLS handshake failed (is the server certificate signed by the configured CA?)"
             : ex.HttpRequestError.ToString();
 
-    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options)
-    {
-        var handler = new SocketsHttpHandler
+    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
+    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options) =>
+        CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection
         {
             MaxConnectionsPerServer = options.MaxConnectionsPerServer,
             ConnectTimeout = options.ConnectTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            AllowAutoRedirect = false,
-            UseCookies = false,
             UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-
-        var ssl = new SslClientAuthenticationOptions();
-        if (connection.CertificateAuthorities.Count > 0)
-        {
-            // Only the configured CA may sign the API server's certificate; the system store is not consulted.
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.AddRange(connection.CertificateAuthorities);
-            ssl.CertificateChainPolicy = policy;
-        }
-
-        if (withClientCertificate && connection.ClientCertificate is { } certificate)
-        {
-            ssl.ClientCertificates = [certificate];
-            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
-        }
-
-        handler.SslOptions = ssl;
-        return handler;
-    }
+            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
+            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
+        });
 
     public void Dispose() => _http.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Publishing;
@@ -104,6 +103,4 @@ public static class ProviderParameters
 
         return (UnixFileMode)mode;
     }
-
-    public static string FormatMode(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0').ToString(CultureInfo.InvariantCulture);
 }

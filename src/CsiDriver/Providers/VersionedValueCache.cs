@@ -7,17 +7,15 @@ namespace CsiDriver.Providers;
 /// entries go first. Serve from it only what the same identity already read: it never stands in for the
 /// backend's authorisation of a new reader.
 /// </summary>
-public sealed class VersionedValueCache
+public sealed class VersionedValueCache(long maxBytes)
 {
-    private readonly long _maxBytes;
+    private readonly long _maxBytes = maxBytes;
     private readonly Dictionary<FetchKey, Entry> _entries = [];
     private readonly LinkedList<FetchKey> _recency = new();
     private long _bytes;
 
-    public VersionedValueCache(long maxBytes)
-    {
-        _maxBytes = maxBytes;
-    }
+    /// <summary>The driver's one cache, shared by the providers.</summary>
+    public const long DefaultMaxBytes = 64 * 1024 * 1024;
 
     /// <summary>Bytes held now.</summary>
     public long Bytes

@@ -61,6 +61,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
 
     public IReadOnlyCollection<FakeRequest> Requests => _requests.ToArray();
 
+    /// <summary>When set, every authorised GET passes through it before it is answered.</summary>
+    public CsiDriver.Tests.Infrastructure.ConcurrencyGate? Gate { get; set; }
+
     public static async Task<FakeKubeApiServer> StartAsync()
     {
         var ca = TestPki.CreateCa("fake-kube-ca");
@@ -200,6 +203,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        using var inGate = verb == "get" && Gate is { } gate ? await gate.EnterAsync(context.RequestAborted) : null;
         if (!Authorized(user, group, resource, verb, ns, name))
         {
             Record(seen, 403);

@@ -51,7 +51,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_KeyedSecretAndConfigMap_ReadsAsThePodWithResourceVersions()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("""
             - objectName: db/password
@@ -73,10 +73,47 @@ public sealed class KubernetesProviderTests
     }
 
     [Fact]
+    public async Task Fetch_ThreeDistinctObjects_ReadsOverlap()
+    {
+        await using var ctx = await StartAsync();
+        ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
+
+        var result = await provider.FetchAsync(Request("""
+            - objectName: db/password
+            - objectName: tls/tls.key
+            - objectName: db/username
+            - objectName: settings/app.yaml
+              objectType: configmap
+            """), CancellationToken.None);
+
+        ctx.Server.Gate.MaxInFlight.Should().Be(3, "db, tls and settings are read together");
+        ctx.Server.Requests.Count(r => r.Resource == "secrets" && r.Name == "db").Should().Be(1);
+        result.Files.Select(Text).Should().Equal("hunter2", "KEY", "admin", "debug: true");
+    }
+
+    [Fact]
+    public async Task Fetch_SecondAndThirdObjectsFail_ReportsSecondInObjectOrder()
+    {
+        await using var ctx = await StartAsync();
+        ctx.Server.Gate = new Infrastructure.ConcurrencyGate(3, TimeSpan.FromSeconds(5));
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
+
+        var act = () => provider.FetchAsync(Request("""
+            - objectName: db/password
+            - objectName: admin-only/root
+            - objectName: absent/key
+            """), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Message.Should().Contain("secret \"admin-only\"").And.NotContain("absent").And.NotContain("hunter2").And.NotContain("topsecret");
+    }
+
+    [Fact]
     public async Task Fetch_WholeSecret_WritesOneFilePerKeyUnderAliasOrName()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("""
             - objectName: tls
@@ -92,7 +129,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_SecretThePodMayNotRead_IsPermissionDeniedAndNamesIt()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: admin-only/root"), CancellationToken.None));
 
@@ -107,7 +144,7 @@ public sealed class KubernetesProviderTests
     {
         await using var ctx = await StartAsync();
         ctx.Server.Allow(PodUser, new FakeRule("", "secrets", ["get"], "app"));
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var missing = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: nope/x"), CancellationToken.None));
         var noKey = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: db/token"), CancellationToken.None));
@@ -122,7 +159,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_NoTokenForTheAudience_SaysToAddTokenRequests()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request("- objectName: db/password", audience: "https://kubernetes.default.svc", tokenAudience: "vault"), CancellationToken.None));
 
@@ -135,7 +172,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_ConfiguredAudience_UsesThatToken()
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("- objectName: db/password", audience: "api", tokenAudience: "api"), CancellationToken.None);
 
@@ -153,7 +190,7 @@ public sealed class KubernetesProviderTests
     public async Task Fetch_MalformedObjects_AreInvalidConfigurationBeforeAnyRead(string objects)
     {
         await using var ctx = await StartAsync();
-        var provider = new KubernetesProvider(ctx.Client);
+        var provider = new KubernetesProvider(ctx.Client, Infrastructure.TestMetrics.Create());
 
         var ex = await Assert.ThrowsAsync<SecretStoreException>(() => provider.FetchAsync(Request(objects), CancellationToken.None));
 

@@ -4,14 +4,9 @@ namespace CsiDriver.Providers.Aws;
 /// Regional endpoints, honouring the standard overrides: a service-specific
 /// <c>AWS_ENDPOINT_URL_*</c> wins over <c>AWS_ENDPOINT_URL</c>, which wins over the public host.
 /// </summary>
-internal sealed class AwsEndpoints
+internal sealed class AwsEndpoints(AwsProviderOptions options)
 {
-    private readonly AwsProviderOptions _options;
-
-    public AwsEndpoints(AwsProviderOptions options)
-    {
-        _options = options;
-    }
+    private readonly AwsProviderOptions _options = options;
 
     public AwsEndpoint SecretsManager(string region) =>
         new(_options.SecretsManagerEndpointUrl ?? _options.EndpointUrl ?? PublicHost("secretsmanager", region), region, "secretsmanager", "Secrets Manager");

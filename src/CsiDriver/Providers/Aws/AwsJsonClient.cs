@@ -12,26 +12,16 @@ namespace CsiDriver.Providers.Aws;
 /// call <c>call</c> (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
-internal sealed class AwsJsonClient
+internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
-    private readonly HttpClient _http;
-    private readonly AwsProviderOptions _options;
-    private readonly AwsRetryPolicy _retry;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
-
-    public AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
-    {
-        _metrics = metrics;
-        _http = http;
-        _options = options;
-        _retry = retry;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly HttpClient _http = http;
+    private readonly AwsProviderOptions _options = options;
+    private readonly AwsRetryPolicy _retry = retry;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public Task<TResponse> InvokeAsync<TRequest, TResponse>(
         AwsEndpoint endpoint,
@@ -55,7 +45,7 @@ internal sealed class AwsJsonClient
         AwsEndpoint endpoint, string target, string call, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
     {
         // Every attempt is a call AWS counts (and throttles), so retries count too.
-        _metrics?.BackendCall("aws", call);
+        _metrics.BackendCall("aws", call);
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
         message.Content = new ByteArrayContent(body);
         message.Content.Headers.ContentType = JsonContentType;

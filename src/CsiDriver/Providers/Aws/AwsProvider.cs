@@ -22,25 +22,21 @@ internal sealed class AwsProvider : IProvider
     private readonly ILogger _logger;
 
     public AwsProvider(
-        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger, Observability.DriverMetrics? metrics = null)
+        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
     {
         _options = options;
         _logger = logger;
         var retry = new AwsRetryPolicy(options, time, random);
         var endpoints = new AwsEndpoints(options);
         var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
-        var cache = new VersionedValueCache(options.ValueCacheBytes);
         _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options, metrics), logger);
         _credentials = new AwsCredentialResolver(
             options, serviceAccounts, new StsClient(http, options, retry, logger, metrics), new PodIdentityAgentClient(http, options, retry, logger, metrics), endpoints, time, logger);
-        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, cache, options, logger);
-        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, cache, options);
+        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, values, options, logger);
+        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, values, options);
     }
 
     public string Name => "aws";
-
-    /// <summary>True once BatchGetSecretValue was denied for the principal (for tests).</summary>
-    internal bool IsBatchDenied(string principal) => _secrets.IsBatchDenied(principal);
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {

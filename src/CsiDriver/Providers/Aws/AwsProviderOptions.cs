@@ -54,9 +54,6 @@ public sealed class AwsProviderOptions
     /// <summary>Largest single object (secret value or parameter) accepted.</summary>
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Upper bound of the in-memory last-value cache (DescribeSecret-only rotation, pinned versions).</summary>
-    public long ValueCacheBytes { get; set; } = 32 * 1024 * 1024;
-
     /// <summary>Reads the standard AWS environment variables through <paramref name="env"/>.</summary>
     public static AwsProviderOptions FromEnvironment(Func<string, string?> env)
     {

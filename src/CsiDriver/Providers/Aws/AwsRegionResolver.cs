@@ -8,18 +8,11 @@ namespace CsiDriver.Providers.Aws;
 /// The regions a fetch uses: <c>region</c>, else the driver's <c>AWS_REGION</c>, else the node's
 /// region from IMDSv2; then the optional <c>failoverRegion</c>.
 /// </summary>
-internal sealed partial class AwsRegionResolver
+internal sealed partial class AwsRegionResolver(AwsProviderOptions options, ImdsRegionClient imds, ILogger logger)
 {
-    private readonly AwsProviderOptions _options;
-    private readonly ImdsRegionClient _imds;
-    private readonly ILogger _logger;
-
-    public AwsRegionResolver(AwsProviderOptions options, ImdsRegionClient imds, ILogger logger)
-    {
-        _options = options;
-        _imds = imds;
-        _logger = logger;
-    }
+    private readonly AwsProviderOptions _options = options;
+    private readonly ImdsRegionClient _imds = imds;
+    private readonly ILogger _logger = logger;
 
     public static bool IsRegionName(string value) => RegionPattern().IsMatch(value);
 

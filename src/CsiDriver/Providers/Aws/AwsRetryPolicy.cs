@@ -1,10 +1,11 @@
 using System.Net;
+using CsiDriver.Http;
 
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
-/// Retries throttling, 5xx and network failures with capped exponential backoff and full jitter,
-/// as the AWS SDKs do; honours cancellation between and during attempts.
+/// What AWS failures are worth retrying (throttling, 5xx, network), run on the shared <see cref="RetryPolicy"/>
+/// with capped exponential backoff and full jitter, as the AWS SDKs do.
 /// </summary>
 internal sealed class AwsRetryPolicy
 {
@@ -16,15 +17,14 @@ internal sealed class AwsRetryPolicy
         "EC2ThrottledException",
     };
 
-    private readonly AwsProviderOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Random _random;
+    private readonly RetryPolicy _policy;
 
     public AwsRetryPolicy(AwsProviderOptions options, TimeProvider time, Random random)
     {
-        _options = options;
-        _time = time;
-        _random = random;
+        _policy = new RetryPolicy(
+            new RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryBaseDelay, MaxDelay = options.RetryMaxDelay, Jitter = Jitter.Full },
+            time,
+            random.NextDouble);
     }
 
     public static bool IsThrottling(AwsServiceException ex) =>
@@ -34,32 +34,6 @@ internal sealed class AwsRetryPolicy
     public static bool IsRetryable(AwsServiceException ex) =>
         IsThrottling(ex) || ex.StatusCode is null || (int)ex.StatusCode >= 500 || ex.ErrorCode is "IDPCommunicationError";
 
-    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Action<AwsServiceException, int, TimeSpan>? onRetry, CancellationToken cancellationToken)
-    {
-        for (var number = 1; ; number++)
-        {
-            try
-            {
-                return await attempt(cancellationToken).ConfigureAwait(false);
-            }
-            catch (AwsServiceException ex) when (number < _options.MaxAttempts && IsRetryable(ex))
-            {
-                var delay = Delay(number);
-                onRetry?.Invoke(ex, number, delay);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private TimeSpan Delay(int attempt)
-    {
-        var ceiling = Math.Min(_options.RetryMaxDelay.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        double fraction;
-        lock (_random)
-        {
-            fraction = _random.NextDouble();
-        }
-
-        return TimeSpan.FromMilliseconds(ceiling * fraction);
-    }
+    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Action<AwsServiceException, int, TimeSpan> onRetry, CancellationToken cancellationToken) =>
+        _policy.ExecuteAsync(attempt, IsRetryable, onRetry, cancellationToken);
 }

@@ -8,20 +8,13 @@ namespace CsiDriver.Providers.Aws;
 /// <c>GET /latest/meta-data/placement/region</c> (backend calls <c>imds_token</c>, <c>imds_region</c>).
 /// The node's region never changes, so it is read once.
 /// </summary>
-internal sealed class ImdsRegionClient
+internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics metrics)
 {
-    private readonly HttpClient _http;
-    private readonly AwsProviderOptions _options;
+    private readonly HttpClient _http = http;
+    private readonly AwsProviderOptions _options = options;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics = metrics;
     private string? _region;
-
-    public ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics? metrics = null)
-    {
-        _metrics = metrics;
-        _http = http;
-        _options = options;
-    }
 
     public async Task<string> GetRegionAsync(CancellationToken cancellationToken)
     {
@@ -51,7 +44,7 @@ internal sealed class ImdsRegionClient
         var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
         using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, root + "/latest/api/token");
         tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-        _metrics?.BackendCall("aws", "imds_token");
+        _metrics.BackendCall("aws", "imds_token");
         var (tokenStatus, tokenBody, tokenResponse) = await AwsHttp.SendAsync(_http, tokenRequest, "IMDS: token", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         tokenResponse.Dispose();
         if (tokenStatus != HttpStatusCode.OK)
@@ -61,7 +54,7 @@ internal sealed class ImdsRegionClient
 
         using var regionRequest = new HttpRequestMessage(HttpMethod.Get, root + "/latest/meta-data/placement/region");
         regionRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token", Encoding.UTF8.GetString(tokenBody).Trim());
-        _metrics?.BackendCall("aws", "imds_region");
+        _metrics.BackendCall("aws", "imds_region");
         var (status, body, response) = await AwsHttp.SendAsync(_http, regionRequest, "IMDS: region", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         var region = Encoding.UTF8.GetString(body).Trim();

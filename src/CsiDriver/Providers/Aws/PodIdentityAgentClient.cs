@@ -10,25 +10,16 @@ namespace CsiDriver.Providers.Aws;
 /// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override. Backend call
 /// <c>pod_identity_credentials</c>.
 /// </summary>
-internal sealed class PodIdentityAgentClient
+internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
     public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
     public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
 
-    private readonly HttpClient _http;
-    private readonly AwsProviderOptions _options;
-    private readonly AwsRetryPolicy _retry;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
-
-    public PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
-    {
-        _metrics = metrics;
-        _http = http;
-        _options = options;
-        _retry = retry;
-        _logger = logger;
-    }
+    private readonly HttpClient _http = http;
+    private readonly AwsProviderOptions _options = options;
+    private readonly AwsRetryPolicy _retry = retry;
+    private readonly ILogger _logger = logger;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public async Task<AwsCredentials> GetCredentialsAsync(string preferredAddressType, string token, CancellationToken cancellationToken)
     {
@@ -71,7 +62,7 @@ internal sealed class PodIdentityAgentClient
     private async Task<AwsCredentials> AttemptAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {
         const string operation = "Pod Identity agent: GetCredentials";
-        _metrics?.BackendCall("aws", "pod_identity_credentials");
+        _metrics.BackendCall("aws", "pod_identity_credentials");
         using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
         message.Headers.TryAddWithoutValidation("Authorization", token);
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.LinkLocalTimeout, 1024 * 1024, cancellationToken).ConfigureAwait(false);

@@ -5,17 +5,12 @@ namespace CsiDriver.Providers.Aws;
 /// BatchGetSecretValue (by SecretIdList, following NextToken). Backend call names: <c>get_secret_value</c>,
 /// <c>describe_secret</c>, <c>batch_get_secret_value</c> (one per page).
 /// </summary>
-internal sealed class SecretsManagerClient
+internal sealed class SecretsManagerClient(AwsJsonClient json)
 {
     /// <summary>The service's limit on SecretIdList entries per BatchGetSecretValue call.</summary>
     public const int BatchLimit = 20;
 
-    private readonly AwsJsonClient _json;
-
-    public SecretsManagerClient(AwsJsonClient json)
-    {
-        _json = json;
-    }
+    private readonly AwsJsonClient _json = json;
 
     public Task<SecretValueEntry> GetSecretValueAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, string? versionId, string? versionStage, CancellationToken cancellationToken) =>
         _json.InvokeAsync(

@@ -15,28 +15,16 @@ namespace CsiDriver.Providers.Aws;
 /// A first publish (the volume holds no version) always reads from AWS: memory never stands in for AWS
 /// authorising a new reader.
 /// </summary>
-internal sealed class SecretsManagerFetcher
+internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options, ILogger logger)
 {
     private const string DefaultStage = "AWSCURRENT";
 
-    private readonly SecretsManagerClient _client;
-    private readonly AwsEndpoints _endpoints;
-    private readonly VersionedValueCache _cache;
-    private readonly AwsProviderOptions _options;
-    private readonly ILogger _logger;
+    private readonly SecretsManagerClient _client = client;
+    private readonly AwsEndpoints _endpoints = endpoints;
+    private readonly VersionedValueCache _cache = cache;
+    private readonly AwsProviderOptions _options = options;
+    private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, bool> _batchDenied = new(StringComparer.Ordinal);
-
-    public SecretsManagerFetcher(SecretsManagerClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options, ILogger logger)
-    {
-        _client = client;
-        _endpoints = endpoints;
-        _cache = cache;
-        _options = options;
-        _logger = logger;
-    }
-
-    /// <summary>True once BatchGetSecretValue was denied for this principal (exposed for tests and docs).</summary>
-    public bool IsBatchDenied(string principal) => _batchDenied.ContainsKey(principal);
 
     public async Task<List<FetchedValue>> FetchAsync(
         IReadOnlyList<AwsObject> objects,

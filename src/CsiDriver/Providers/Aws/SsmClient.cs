@@ -1,17 +1,12 @@
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>AWS Systems Manager Parameter Store over JSON 1.1. Covers: GetParameters (WithDecryption), backend call <c>get_parameters</c>.</summary>
-internal sealed class SsmClient
+internal sealed class SsmClient(AwsJsonClient json)
 {
     /// <summary>The service's limit on names per GetParameters call.</summary>
     public const int BatchLimit = 10;
 
-    private readonly AwsJsonClient _json;
-
-    public SsmClient(AwsJsonClient json)
-    {
-        _json = json;
-    }
+    private readonly AwsJsonClient _json = json;
 
     public Task<GetParametersResponse> GetParametersAsync(AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
         _json.InvokeAsync(

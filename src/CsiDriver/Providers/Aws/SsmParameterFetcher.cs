@@ -12,22 +12,14 @@ namespace CsiDriver.Providers.Aws;
 /// A pinned version (<c>objectVersion</c>, immutable in SSM) that the volume already holds and the identity
 /// already read is served from memory.
 /// </summary>
-internal sealed class SsmParameterFetcher
+internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options)
 {
     private const string Operation = "SSM: GetParameters";
 
-    private readonly SsmClient _client;
-    private readonly AwsEndpoints _endpoints;
-    private readonly VersionedValueCache _cache;
-    private readonly AwsProviderOptions _options;
-
-    public SsmParameterFetcher(SsmClient client, AwsEndpoints endpoints, VersionedValueCache cache, AwsProviderOptions options)
-    {
-        _client = client;
-        _endpoints = endpoints;
-        _cache = cache;
-        _options = options;
-    }
+    private readonly SsmClient _client = client;
+    private readonly AwsEndpoints _endpoints = endpoints;
+    private readonly VersionedValueCache _cache = cache;
+    private readonly AwsProviderOptions _options = options;
 
     public async Task<List<FetchedValue>> FetchAsync(
         IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, IFetchScope? scope, CancellationToken cancellationToken)

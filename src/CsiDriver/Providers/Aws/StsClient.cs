@@ -11,22 +11,13 @@ namespace CsiDriver.Providers.Aws;
 /// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
-internal sealed class StsClient
+internal sealed class StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
-    private readonly HttpClient _http;
-    private readonly AwsProviderOptions _options;
-    private readonly AwsRetryPolicy _retry;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
-
-    public StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics? metrics = null)
-    {
-        _metrics = metrics;
-        _http = http;
-        _options = options;
-        _retry = retry;
-        _logger = logger;
-    }
+    private readonly HttpClient _http = http;
+    private readonly AwsProviderOptions _options = options;
+    private readonly AwsRetryPolicy _retry = retry;
+    private readonly ILogger _logger = logger;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
     {
@@ -47,7 +38,7 @@ internal sealed class StsClient
 
     private async Task<AwsCredentials> AttemptAsync(AwsEndpoint endpoint, string operation, Dictionary<string, string> form, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall("aws", "assume_role_with_web_identity");
+        _metrics.BackendCall("aws", "assume_role_with_web_identity");
         using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
         var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         using (response)

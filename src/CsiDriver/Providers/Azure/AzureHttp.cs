@@ -27,17 +27,10 @@ internal sealed class AzureHttp : IDisposable
 
     public AzureHttp(AzureProviderOptions options)
     {
-        var handler = options.Handler ?? new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            UseProxy = true,
-        };
-        _client = new HttpClient(handler, disposeHandler: options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
-        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("csi-secrets-store-azure", "1"));
+        _client = CsiDriver.Http.BackendHttp.CreateClient(
+            options.Handler ?? CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection()),
+            ownsHandler: options.Handler is null,
+            "csi-secrets-store-azure/1");
         _timeout = options.RequestTimeout;
     }
 

@@ -32,13 +32,13 @@ internal sealed class AzureProvider : IProvider, IDisposable
     private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
-    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics? metrics = null)
+    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
     {
         _options = options;
         _logger = logger;
         _http = new AzureHttp(options);
         _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
-        _reads = new KeyVaultReads(_vault, new VersionedValueCache(options.ValueCacheBytes));
+        _reads = new KeyVaultReads(_vault, values);
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);
@@ -63,49 +63,18 @@ internal sealed class AzureProvider : IProvider, IDisposable
         var vault = config.VaultUri;
         var transport = _options.KeyVaultEndpointOverride ?? vault;
         var description = request.Class.Description;
+        // Each object (with its version list in history mode) is read on its own; the objects go out together.
+        var perObject = await ParallelReads.ReadAllAsync(
+            Enumerable.Range(0, config.Objects.Count),
+            (i, _) => ReadObjectAsync(new VaultCall(config, vault, transport, config.Objects[i], config.Objects[i].ObjectVersion), request, scope),
+            cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var spec in config.Objects)
+            for (var i = 0; i < config.Objects.Count; i++)
             {
-                foreach (var (fileName, version, uid) in await ResolveVersionsAsync(new VaultCall(config, vault, transport, spec, spec.ObjectVersion), scope).ConfigureAwait(false))
-                {
-                    var call = new VaultCall(config, vault, transport, spec, version);
-                    var held = HoldsVersion(request.CurrentVersions, spec.Uid, version);
-                    var (contents, fetchedVersion, fromMemory) = await FetchOneAsync(call, scope, held).ConfigureAwait(false);
-                    foreach (var (suffix, text) in contents)
-                    {
-                        byte[] bytes;
-                        try
-                        {
-                            bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
-                        }
-                        catch (FormatException ex)
-                        {
-                            throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
-                        }
-
-                        if (bytes.Length > _options.MaxObjectBytes)
-                        {
-                            throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
-                        }
-
-                        files.Add(new SecretFile(fileName + suffix, bytes, spec.FileMode));
-                    }
-
-                    if (!versions.Any(v => v.Id == uid))
-                    {
-                        versions.Add(new ObjectVersion(uid, fetchedVersion));
-                    }
-
-                    if (fromMemory)
-                    {
-                        AzureLog.ServedFromMemory(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
-                    }
-                    else
-                    {
-                        AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, description);
-                    }
-                }
+                var (objectFiles, objectVersions) = perObject.Get(i);
+                files.AddRange(objectFiles);
+                versions.AddRange(objectVersions.Where(o => !versions.Any(v => v.Id == o.Id)));
             }
         }
         catch (AzureReadException ex)
@@ -114,6 +83,56 @@ internal sealed class AzureProvider : IProvider, IDisposable
         }
 
         return new ProviderResult(files, versions);
+    }
+
+    /// <summary>One entry's files and versions: the entry itself, or its versions in history mode.</summary>
+    private async Task<(List<SecretFile> Files, List<ObjectVersion> Versions)> ReadObjectAsync(VaultCall entry, ProviderRequest request, IFetchScope scope)
+    {
+        var spec = entry.Object;
+        var vault = entry.Vault;
+        var files = new List<SecretFile>();
+        var versions = new List<ObjectVersion>();
+        foreach (var (fileName, version, uid) in await ResolveVersionsAsync(entry, scope).ConfigureAwait(false))
+        {
+            var call = entry with { ObjectVersion = version };
+            var held = HoldsVersion(request.CurrentVersions, spec.Uid, version);
+            var (contents, fetchedVersion, fromMemory) = await FetchOneAsync(call, scope, held).ConfigureAwait(false);
+            foreach (var (suffix, text) in contents)
+            {
+                byte[] bytes;
+                try
+                {
+                    bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
+                }
+                catch (FormatException ex)
+                {
+                    throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
+                }
+
+                if (bytes.Length > _options.MaxObjectBytes)
+                {
+                    throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+                }
+
+                files.Add(new SecretFile(fileName + suffix, bytes, spec.FileMode));
+            }
+
+            if (!versions.Any(v => v.Id == uid))
+            {
+                versions.Add(new ObjectVersion(uid, fetchedVersion));
+            }
+
+            if (fromMemory)
+            {
+                AzureLog.ServedFromMemory(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, request.Class.Description);
+            }
+            else
+            {
+                AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, request.Class.Description);
+            }
+        }
+
+        return (files, versions);
     }
 
     /// <summary>The volume already holds <paramref name="version"/> of the object (as itself or as a history entry).</summary>

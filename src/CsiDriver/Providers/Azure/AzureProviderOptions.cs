@@ -65,9 +65,6 @@ public sealed record AzureProviderOptions
     /// <summary>The first wait when a 429 has no Retry-After; it doubles per retry.</summary>
     public TimeSpan ThrottleBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Upper bound of the in-memory cache of pinned object versions (see docs/providers/azure.md, Rotation cost).</summary>
-    public long ValueCacheBytes { get; init; } = 32 * 1024 * 1024;
-
     /// <summary>
     /// The handler every request goes through; null = a pooled <see cref="SocketsHttpHandler"/> that
     /// verifies TLS with the system store (OpenSSL honours SSL_CERT_FILE / SSL_CERT_DIR).

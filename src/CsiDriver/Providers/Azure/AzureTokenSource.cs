@@ -23,61 +23,32 @@ namespace CsiDriver.Providers.Azure;
 /// </summary>
 internal sealed class AzureTokenSource
 {
-    private const int MaxCacheEntries = 1024;
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
     private readonly AzureHttp _http;
     private readonly AzureProviderOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
-    private readonly ConcurrentDictionary<string, CachedToken> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly Observability.DriverMetrics _metrics;
+    private readonly CsiDriver.Http.TokenCache<string, string> _tokens;
 
-    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _options = options;
         _time = time;
         _logger = logger;
         _metrics = metrics;
+        _tokens = new CsiDriver.Http.TokenCache<string, string>(time, CsiDriver.Http.TokenCache<string, string>.Margin(0.5, RefreshMargin));
     }
 
     /// <summary>A bearer token for <paramref name="scope"/> (e.g. <c>https://vault.azure.net/.default</c>).</summary>
     /// <exception cref="AzureReadException">Entra ID, IMDS or NMI refused or failed.</exception>
-    public async Task<string> GetTokenAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken)
+    public Task<string> GetTokenAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken) =>
+        _tokens.GetOrCreateAsync(config.Identity + "\n" + scope, _ => AcquireAsync(config, scope), cancellationToken);
+
+    private async Task<(string Token, TimeSpan? Lifetime)> AcquireAsync(AzureMountConfig config, string scope)
     {
-        var key = config.Identity + "\n" + scope;
-        if (_cache.TryGetValue(key, out var cached) && _time.GetUtcNow() < cached.RefreshAt)
-        {
-            return cached.Token;
-        }
-
-        // One call per key at a time; it runs on no caller's token (each request has its own deadline), so a
-        // caller that gives up does not fail the others waiting on it.
-        Lazy<Task<string>>? flight = null;
-        flight = new Lazy<Task<string>>(async () =>
-        {
-            try
-            {
-                return await AcquireAsync(config, key, scope).ConfigureAwait(false);
-            }
-            finally
-            {
-                _inFlight.TryRemove(KeyValuePair.Create(key, flight!));
-            }
-        });
-        return await _inFlight.GetOrAdd(key, flight).Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<string> AcquireAsync(AzureMountConfig config, string key, string scope)
-    {
-        var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(key, out var cached) && now < cached.RefreshAt)
-        {
-            return cached.Token;
-        }
-
         var authority = config.Authority;
         var (token, expiresIn) = config.Credential switch
         {
@@ -88,25 +59,9 @@ internal sealed class AzureTokenSource
             _ => throw new InvalidOperationException("unknown credential"),
         };
 
-        now = _time.GetUtcNow();
         var lifetime = TimeSpan.FromSeconds(Math.Max(0, expiresIn));
-        var margin = lifetime / 2 < RefreshMargin ? lifetime / 2 : RefreshMargin;
-        if (_cache.Count >= MaxCacheEntries)
-        {
-            foreach (var entry in _cache.Where(e => e.Value.RefreshAt <= now).ToList())
-            {
-                _cache.TryRemove(entry.Key, out _);
-            }
-
-            if (_cache.Count >= MaxCacheEntries)
-            {
-                _cache.Clear();
-            }
-        }
-
-        _cache[key] = new CachedToken(token, now + lifetime - margin);
         AzureLog.TokenAcquired(_logger, config.Credential.Mode, config.TenantId, scope, (long)lifetime.TotalSeconds);
-        return token;
+        return (token, lifetime);
     }
 
     private async Task<(string Token, long ExpiresIn)> FromEntraIdAsync(
@@ -127,7 +82,7 @@ internal sealed class AzureTokenSource
         form.Add(new(credentialField, credential));
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
         var what = $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
@@ -151,7 +106,7 @@ internal sealed class AzureTokenSource
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
@@ -170,7 +125,7 @@ internal sealed class AzureTokenSource
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
-        _metrics?.BackendCall("azure", "token");
+        _metrics.BackendCall("azure", "token");
         var reply = await _http.SendAsync(request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), cancellationToken).ConfigureAwait(false);
         if (reply.Status != HttpStatusCode.OK)
         {
@@ -223,9 +178,4 @@ internal sealed class AzureTokenSource
 
     private static AzureReadException Fail(FailureKind kind, string detail) =>
         new(kind, $"failed to get key vault token: {detail}", "AzureAuthFailed");
-
-    private sealed record CachedToken(string Token, DateTimeOffset RefreshAt)
-    {
-        public override string ToString() => $"token (refresh at {RefreshAt:O})";
-    }
 }

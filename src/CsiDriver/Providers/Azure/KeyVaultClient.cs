@@ -32,10 +32,11 @@ internal sealed class KeyVaultClient
     private readonly KeyVaultThrottling _throttling;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Task<string?>> _probes = new(StringComparer.OrdinalIgnoreCase);
 
-    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _tokens = tokens;
@@ -137,15 +138,13 @@ internal sealed class KeyVaultClient
         var vaultHost = call.Vault.Host;
         if (!_scopes.TryGetValue(vaultHost, out var scope))
         {
-            var probe = await SendAsync(call, uri, token: null, callName, cancellationToken).ConfigureAwait(false);
-            if (probe.Status != HttpStatusCode.Unauthorized)
+            var (learned, answer) = await LearnScopeAsync(call, uri, callName, cancellationToken).ConfigureAwait(false);
+            if (answer is not null)
             {
-                return probe;
+                return answer;
             }
 
-            scope = ScopeFromChallenge(call, probe) ?? throw call.Fail(FailureKind.PermissionDenied, "RESPONSE 401: Key Vault sent no Bearer challenge (WWW-Authenticate)");
-            _scopes[vaultHost] = scope;
-            AzureLog.ChallengeScope(_logger, vaultHost, scope);
+            scope = learned!;
         }
 
         var token = await _tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
@@ -161,12 +160,48 @@ internal sealed class KeyVaultClient
         return reply;
     }
 
+    /// <summary>
+    /// The vault's token scope from the Bearer challenge of an unauthenticated probe, or the probe's reply when the
+    /// vault answered without a challenge. The parallel reads of one publish wait for one probe per vault rather
+    /// than each sending their own; when that probe learns nothing, each probes for itself.
+    /// </summary>
+    private async Task<(string? Scope, AzureReply? Answer)> LearnScopeAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
+    {
+        var vaultHost = call.Vault.Host;
+        var mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _probes.GetOrAdd(vaultHost, mine.Task);
+        if (running != mine.Task && await running.WaitAsync(cancellationToken).ConfigureAwait(false) is { } learned)
+        {
+            return (learned, null);
+        }
+
+        try
+        {
+            var probe = await SendAsync(call, uri, token: null, callName, cancellationToken).ConfigureAwait(false);
+            if (probe.Status != HttpStatusCode.Unauthorized)
+            {
+                return (null, probe);
+            }
+
+            var scope = ScopeFromChallenge(call, probe) ?? throw call.Fail(FailureKind.PermissionDenied, "RESPONSE 401: Key Vault sent no Bearer challenge (WWW-Authenticate)");
+            _scopes[vaultHost] = scope;
+            AzureLog.ChallengeScope(_logger, vaultHost, scope);
+            mine.TrySetResult(scope);
+            return (scope, null);
+        }
+        finally
+        {
+            mine.TrySetResult(null);
+            _probes.TryRemove(new KeyValuePair<string, Task<string?>>(vaultHost, mine.Task));
+        }
+    }
+
     /// <summary>One request, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
     private async Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            _metrics?.BackendCall("azure", callName);
+            _metrics.BackendCall("azure", callName);
             var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (token is not null)
@@ -192,7 +227,7 @@ internal sealed class KeyVaultClient
             }
 
             AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await _throttling.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 

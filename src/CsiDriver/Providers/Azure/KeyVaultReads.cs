@@ -8,18 +8,12 @@ namespace CsiDriver.Providers.Azure;
 /// one the same identity read before is served from memory when the volume already holds it; a volume that
 /// does not hold it yet (a new publish) always reads from Key Vault, which authorises it.
 /// </summary>
-internal sealed class KeyVaultReads
+internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache pinned)
 {
     private const string Provider = "azure";
 
-    private readonly KeyVaultClient _client;
-    private readonly VersionedValueCache _pinned;
-
-    public KeyVaultReads(KeyVaultClient client, VersionedValueCache pinned)
-    {
-        _client = client;
-        _pinned = pinned;
-    }
+    private readonly KeyVaultClient _client = client;
+    private readonly VersionedValueCache _pinned = pinned;
 
     /// <summary>A version Key Vault will always answer with the same content (not empty, not "latest").</summary>
     public static bool IsPinned(string version) => version.Length > 0 && !version.Equals("latest", StringComparison.OrdinalIgnoreCase);

@@ -14,24 +14,15 @@ namespace CsiDriver.Providers.Gcp;
 /// same identity, is served from memory (<see cref="VersionedValueCache"/>) with no call at all. Backend calls
 /// are counted as <c>access_version</c>, <c>render_version</c> and the token calls of <see cref="GcpCredentialResolver"/>.
 /// </summary>
-internal sealed class GcpProvider : IProvider
+internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, VersionedValueCache values, ILogger<GcpProvider> logger) : IProvider
 {
     public const string ProviderName = "gcp";
 
-    private readonly GcpProviderOptions _options;
-    private readonly GcpCredentialResolver _credentials;
-    private readonly SecretManagerClient _secrets;
-    private readonly VersionedValueCache _pinned;
-    private readonly ILogger _logger;
-
-    public GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, ILogger<GcpProvider> logger)
-    {
-        _options = options;
-        _credentials = credentials;
-        _secrets = secrets;
-        _pinned = new VersionedValueCache(options.ValueCacheBytes);
-        _logger = logger;
-    }
+    private readonly GcpProviderOptions _options = options;
+    private readonly GcpCredentialResolver _credentials = credentials;
+    private readonly SecretManagerClient _secrets = secrets;
+    private readonly VersionedValueCache _pinned = values;
+    private readonly ILogger _logger = logger;
 
     public string Name => ProviderName;
 

@@ -75,12 +75,6 @@ public sealed class GcpProviderOptions
     /// <summary>Access tokens are reused until this long before they expire.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>
-    /// Upper bound of the in-memory values of numerically pinned secret versions, which rotation re-serves
-    /// without a call (never written to disk).
-    /// </summary>
-    public long ValueCacheBytes { get; set; } = 32 * 1024 * 1024;
-
     /// <summary>Largest decoded secret payload.</summary>
     public long MaxObjectBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -24,13 +24,16 @@ internal static class GcpServiceCollectionExtensions
 
     private static IServiceCollection AddGcpProvider(this IServiceCollection services, Func<IServiceProvider, GcpProviderOptions> options)
     {
-        services.AddSingleton<IProvider>(sp => Create(
+        services.AddProviderSharedParts();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, GcpProvider>(sp => Create(
             options(sp),
             sp.GetRequiredService<IServiceAccountLookup>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            metrics: sp.GetService<Observability.DriverMetrics>()));
+            handler: null,
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<VersionedValueCache>())));
         return services;
     }
 
@@ -41,15 +44,15 @@ internal static class GcpServiceCollectionExtensions
         TimeProvider time,
         Random random,
         ILoggerFactory loggers,
-        HttpMessageHandler? handler = null,
-        Observability.DriverMetrics? metrics = null)
+        HttpMessageHandler? handler,
+        Observability.DriverMetrics metrics,
+        VersionedValueCache values)
     {
         var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
-        var http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        http.DefaultRequestHeaders.UserAgent.ParseAdd($"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
+        var http = CsiDriver.Http.BackendHttp.CreateClient(
+            handler ?? CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection()),
+            ownsHandler: true,
+            $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
         var caller = new GoogleApiCaller(http, options, time, random, logger, metrics);
         var metadata = new MetadataServerClient(caller, options, time);
         var credentials = new GcpCredentialResolver(
@@ -61,7 +64,7 @@ internal static class GcpServiceCollectionExtensions
             serviceAccounts,
             new AccessTokenCache(time, options.TokenRefreshMargin, logger),
             logger);
-        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), loggers.CreateLogger<GcpProvider>());
+        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), values, loggers.CreateLogger<GcpProvider>());
     }
 
     /// <summary>

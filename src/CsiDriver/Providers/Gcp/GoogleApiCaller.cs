@@ -18,17 +18,26 @@ internal sealed class GoogleApiCaller
 
     private readonly HttpClient _http;
     private readonly GcpProviderOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Random _random;
+    private readonly Http.RetryPolicy _retry;
     private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics? metrics = null)
+    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
     {
         _http = http;
         _options = options;
-        _time = time;
-        _random = random;
+        // Google's clients wait the longer of the backoff and a Retry-After, never past RetryMaxDelay.
+        _retry = new Http.RetryPolicy(
+            new Http.RetrySettings
+            {
+                MaxAttempts = Math.Max(1, options.MaxAttempts),
+                BaseDelay = options.RetryBaseDelay,
+                MaxDelay = options.RetryMaxDelay,
+                MaxRetryAfter = options.RetryMaxDelay,
+                RetryAfterIsMinimum = true,
+            },
+            time,
+            random.NextDouble);
         _logger = logger;
         _metrics = metrics;
     }
@@ -53,7 +62,6 @@ internal sealed class GoogleApiCaller
         IReadOnlyList<string> redact,
         CancellationToken cancellationToken)
     {
-        var attempts = Math.Max(1, _options.MaxAttempts);
         for (var attempt = 1; ; attempt++)
         {
             GoogleApiException failure;
@@ -63,7 +71,7 @@ internal sealed class GoogleApiCaller
             deadline.CancelAfter(_options.RequestTimeout);
             try
             {
-                _metrics?.BackendCall(GcpProvider.ProviderName, call);
+                _metrics.BackendCall(GcpProvider.ProviderName, call);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
                 var body = await ReadBoundedAsync(response, maxResponseBytes, deadline.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
@@ -83,26 +91,17 @@ internal sealed class GoogleApiCaller
                 failure = new GoogleApiException(FailureKind.Unavailable, $"rpc error: code = Unavailable desc = cannot reach {request.RequestUri?.Host}: {ex.HttpRequestError}");
             }
 
-            if (!IsRetryable(failure.Kind) || attempt >= attempts)
+            if (!IsRetryable(failure.Kind) || _retry.NextDelay(attempt, retryAfter) is not { } delay)
             {
                 throw failure;
             }
 
-            var delay = Backoff(attempt, retryAfter);
             GcpLog.Retrying(_logger, request.RequestUri?.Host ?? "?", attempt, delay.TotalMilliseconds, failure.Kind);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            await _retry.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static bool IsRetryable(FailureKind kind) => kind is FailureKind.Unavailable or FailureKind.Timeout;
-
-    private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
-    {
-        var exponential = _options.RetryBaseDelay * Math.Pow(2, attempt - 1);
-        var jittered = exponential * (0.5 + _random.NextDouble());
-        var chosen = retryAfter is { } hinted && hinted > jittered ? hinted : jittered;
-        return chosen > _options.RetryMaxDelay ? _options.RetryMaxDelay : chosen;
-    }
 
     private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
     {

@@ -8,20 +8,13 @@ using CsiDriver.Publishing;
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>Impersonates a Google service account with a federated token.</summary>
-internal sealed class IamCredentialsClient
+internal sealed class IamCredentialsClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
     private const long MaxResponseBytes = 64 * 1024;
 
-    private readonly GoogleApiCaller _caller;
-    private readonly GcpProviderOptions _options;
-    private readonly TimeProvider _time;
-
-    public IamCredentialsClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
-    {
-        _caller = caller;
-        _options = options;
-        _time = time;
-    }
+    private readonly GoogleApiCaller _caller = caller;
+    private readonly GcpProviderOptions _options = options;
+    private readonly TimeProvider _time = time;
 
     public async Task<AccessToken> GenerateAccessTokenAsync(string serviceAccount, IReadOnlyList<string> delegates, AccessToken federated, CancellationToken cancellationToken)
     {

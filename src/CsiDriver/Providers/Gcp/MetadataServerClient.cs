@@ -8,20 +8,13 @@ using System.Text;
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>Reads the node's GCE metadata: the GKE cluster identity and, for provider-adc, the node's token.</summary>
-internal sealed class MetadataServerClient
+internal sealed class MetadataServerClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
     private const long MaxResponseBytes = 64 * 1024;
 
-    private readonly GoogleApiCaller _caller;
-    private readonly GcpProviderOptions _options;
-    private readonly TimeProvider _time;
-
-    public MetadataServerClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
-    {
-        _caller = caller;
-        _options = options;
-        _time = time;
-    }
+    private readonly GoogleApiCaller _caller = caller;
+    private readonly GcpProviderOptions _options = options;
+    private readonly TimeProvider _time = time;
 
     public async Task<string> GetValueAsync(string path, CancellationToken cancellationToken)
     {

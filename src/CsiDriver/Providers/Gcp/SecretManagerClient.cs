@@ -15,16 +15,10 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
 }
 
 /// <summary>Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager).</summary>
-internal sealed class SecretManagerClient
+internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
 {
-    private readonly GoogleApiCaller _caller;
-    private readonly GcpProviderOptions _options;
-
-    public SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
-    {
-        _caller = caller;
-        _options = options;
-    }
+    private readonly GoogleApiCaller _caller = caller;
+    private readonly GcpProviderOptions _options = options;
 
     public Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken) =>
         resource.Kind == GcpResourceKind.SecretVersion

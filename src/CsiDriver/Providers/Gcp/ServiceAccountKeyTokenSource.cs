@@ -14,22 +14,15 @@ namespace CsiDriver.Providers.Gcp;
 /// key, exchanged at the token URI through <see cref="GoogleApiCaller"/> (our timeouts, retries and redaction).
 /// Written here rather than taken from Google.Apis.Auth, whose reflection-based JSON does not survive the native build.
 /// </summary>
-internal sealed class ServiceAccountKeyTokenSource
+internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
     private const long MaxResponseBytes = 64 * 1024;
     private static readonly Uri DefaultTokenUri = new("https://oauth2.googleapis.com/token");
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
-    private readonly GoogleApiCaller _caller;
-    private readonly GcpProviderOptions _options;
-    private readonly TimeProvider _time;
-
-    public ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
-    {
-        _caller = caller;
-        _options = options;
-        _time = time;
-    }
+    private readonly GoogleApiCaller _caller = caller;
+    private readonly GcpProviderOptions _options = options;
+    private readonly TimeProvider _time = time;
 
     /// <summary>Parses the key; errors never quote it.</summary>
     public static ServiceAccountKeyFile ParseKey(string keyJson)

@@ -6,20 +6,13 @@ using System.Net.Http.Json;
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>Trades a pod's Kubernetes service-account token for a federated Google access token.</summary>
-internal sealed class TokenExchangeClient
+internal sealed class TokenExchangeClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
     private const long MaxResponseBytes = 64 * 1024;
 
-    private readonly GoogleApiCaller _caller;
-    private readonly GcpProviderOptions _options;
-    private readonly TimeProvider _time;
-
-    public TokenExchangeClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
-    {
-        _caller = caller;
-        _options = options;
-        _time = time;
-    }
+    private readonly GoogleApiCaller _caller = caller;
+    private readonly GcpProviderOptions _options = options;
+    private readonly TimeProvider _time = time;
 
     public async Task<AccessToken> ExchangeAsync(string kubernetesToken, string audience, CancellationToken cancellationToken)
     {

@@ -18,20 +18,13 @@ internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, 
 /// else a configured <c>external_account</c> audience, else GKE from the metadata server.
 /// Failures are not cached, so a metadata server that comes up later is picked up.
 /// </summary>
-internal sealed class WorkloadIdentityResolver
+internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
 {
-    private readonly GcpProviderOptions _options;
-    private readonly MetadataServerClient _metadata;
-    private readonly ILogger _logger;
+    private readonly GcpProviderOptions _options = options;
+    private readonly MetadataServerClient _metadata = metadata;
+    private readonly ILogger _logger = logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private WorkloadIdentity? _resolved;
-
-    public WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
-    {
-        _options = options;
-        _metadata = metadata;
-        _logger = logger;
-    }
 
     public async Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken)
     {

@@ -15,18 +15,12 @@ namespace CsiDriver.Providers.Kubernetes;
 /// is read once (<see cref="IFetchScope"/>): they hold the same RBAC rights, so one read stands for all.
 /// Backend calls are counted as <c>get_secret</c> / <c>get_configmap</c>.
 /// </summary>
-internal sealed class KubernetesProvider : IProvider
+internal sealed class KubernetesProvider(KubernetesClient client, Observability.DriverMetrics metrics) : IProvider
 {
     public const string AudienceParameter = "audience";
 
-    private readonly KubernetesClient _client;
-    private readonly Observability.DriverMetrics? _metrics;
-
-    public KubernetesProvider(KubernetesClient client, Observability.DriverMetrics? metrics = null)
-    {
-        _client = client;
-        _metrics = metrics;
-    }
+    private readonly KubernetesClient _client = client;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public string Name => "kubernetes";
 
@@ -39,16 +33,22 @@ internal sealed class KubernetesProvider : IProvider
         var asPod = _client.AsPod(token);
         var identity = Identity(request, audience, token);
 
-        var fetched = new Dictionary<(ObjectKind, string), Fetched>();
+        // One read per object named, however many keys of it are used; distinct objects are read together.
+        var firstReference = new Dictionary<(ObjectKind, string), ObjectReference>();
+        foreach (var reference in references)
+        {
+            firstReference.TryAdd((reference.Kind, reference.Name), reference);
+        }
+
+        var fetched = await ParallelReads.ReadAllAsync(
+            references.Select(r => (r.Kind, r.Name)),
+            (key, ct) => FetchSharedAsync(asPod, request, firstReference[key], audience, identity, ct),
+            cancellationToken).ConfigureAwait(false);
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
         foreach (var reference in references)
         {
-            if (!fetched.TryGetValue((reference.Kind, reference.Name), out var source))
-            {
-                source = await FetchSharedAsync(asPod, request, reference, audience, identity, cancellationToken).ConfigureAwait(false);
-                fetched[(reference.Kind, reference.Name)] = source;
-            }
+            var source = fetched.Get((reference.Kind, reference.Name));
 
             if (reference.Key is { } key)
             {
@@ -115,7 +115,7 @@ internal sealed class KubernetesProvider : IProvider
 
     private async Task<Fetched> ReadAsync(KubernetesClient asPod, string ns, ObjectReference reference, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall(Name, "get_" + reference.TypeName);
+        _metrics.BackendCall(Name, "get_" + reference.TypeName);
         if (reference.Kind == ObjectKind.Secret)
         {
             var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);

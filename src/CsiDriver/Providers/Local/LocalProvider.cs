@@ -14,16 +14,10 @@ namespace CsiDriver.Providers.Local;
 /// In a rotation pass, a file several volumes read is read once (<see cref="IFetchScope"/>; the store has no
 /// identities, so the key is the resolved path). Each read counts as backend call <c>read</c>.
 /// </summary>
-internal sealed class LocalProvider : IProvider
+internal sealed class LocalProvider(LocalProviderOptions options, Observability.DriverMetrics metrics) : IProvider
 {
-    private readonly LocalProviderOptions _options;
-    private readonly Observability.DriverMetrics? _metrics;
-
-    public LocalProvider(LocalProviderOptions options, Observability.DriverMetrics? metrics = null)
-    {
-        _options = options;
-        _metrics = metrics;
-    }
+    private readonly LocalProviderOptions _options = options;
+    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public string Name => "local";
 
@@ -165,7 +159,7 @@ internal sealed class LocalProvider : IProvider
 
     private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
     {
-        _metrics?.BackendCall(Name, "read");
+        _metrics.BackendCall(Name, "read");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, useAsync: false);
         await using (stream.ConfigureAwait(false))
         {

@@ -25,9 +25,9 @@ internal sealed class VaultClient
     private readonly Uri _address;
     private readonly string? _namespace;
     private readonly VaultProviderOptions _options;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
-    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics? metrics = null)
+    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics metrics)
     {
         _http = http;
         _address = address;
@@ -119,7 +119,7 @@ internal sealed class VaultClient
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
-        _metrics?.BackendCall("vault", call);
+        _metrics.BackendCall("vault", call);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);

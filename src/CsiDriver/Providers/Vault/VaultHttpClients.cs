@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CsiDriver.Publishing;
@@ -37,52 +36,16 @@ internal sealed class VaultHttpClients : IDisposable
         }
     }
 
-    private static HttpClient Create(VaultTlsSettings tls, string classDescription)
-    {
-        var ssl = new SslClientAuthenticationOptions();
-        if (tls.SkipVerify)
-        {
-            // The class asked for it (vaultSkipTLSVerify: true), as the upstream provider allows; documented as unsafe.
-#pragma warning disable CA5359
-            ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-#pragma warning restore CA5359
-        }
-        else if (tls.CaCertPath is not null || tls.CaDirectory is not null)
-        {
-            var roots = LoadRoots(tls, classDescription);
-            ssl.CertificateChainPolicy = new X509ChainPolicy
+    private static HttpClient Create(VaultTlsSettings tls, string classDescription) =>
+        CsiDriver.Http.BackendHttp.CreateClient(
+            new CsiDriver.Http.BackendConnection
             {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            ssl.CertificateChainPolicy.CustomTrustStore.AddRange(roots);
-        }
-
-        if (!tls.SkipVerify && tls.ServerName is { } serverName)
-        {
-            // SocketsHttpHandler takes the TLS name from the URL, so the certificate is checked against
-            // vaultTLSServerName here instead (the chain is still verified as usual).
-            ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None &&
-                certificate is X509Certificate2 presented && presented.MatchesHostname(serverName);
-        }
-
-        if (tls.ClientCertPath is { } certPath && tls.ClientKeyPath is { } keyPath)
-        {
-            ssl.ClientCertificates = [LoadClientCertificate(certPath, keyPath, classDescription)];
-        }
-
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = ssl,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            AllowAutoRedirect = false,
-            UseProxy = true,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        };
-        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-    }
+                SkipVerify = tls.SkipVerify,
+                TrustedRoots = !tls.SkipVerify && (tls.CaCertPath is not null || tls.CaDirectory is not null) ? LoadRoots(tls, classDescription) : null,
+                ServerName = tls.ServerName,
+                ClientCertificate = tls.ClientCertPath is { } certPath && tls.ClientKeyPath is { } keyPath ? LoadClientCertificate(certPath, keyPath, classDescription) : null,
+            },
+            userAgent: null);
 
     private static X509Certificate2Collection LoadRoots(VaultTlsSettings tls, string classDescription)
     {

@@ -34,17 +34,10 @@ internal sealed class VaultLease
 }
 
 /// <summary>Leased Vault responses by volume, so rotation polls reuse credentials instead of minting new ones.</summary>
-internal sealed class VaultLeaseCache
+internal sealed class VaultLeaseCache(TimeProvider time)
 {
     private readonly ConcurrentDictionary<VaultLeaseKey, VaultLease> _leases = new();
-    private readonly TimeProvider _time;
-
-    public VaultLeaseCache(TimeProvider time)
-    {
-        _time = time;
-    }
-
-    public int Count => _leases.Count;
+    private readonly TimeProvider _time = time;
 
     public VaultLease? Get(VaultLeaseKey key) => _leases.TryGetValue(key, out var lease) ? lease : null;
 

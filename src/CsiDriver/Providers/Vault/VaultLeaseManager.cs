@@ -9,7 +9,7 @@ namespace CsiDriver.Providers.Vault;
 /// longer extend it by a useful amount (its max TTL is near). Leases are per volume, never shared between
 /// volumes; non-leased answers are not kept here.
 /// </summary>
-internal sealed class VaultLeaseManager
+internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
 {
     /// <summary>A lease is reused while more than this fraction of its current TTL remains.</summary>
     private const double ReuseFraction = 1.0 / 3.0;
@@ -17,18 +17,9 @@ internal sealed class VaultLeaseManager
     /// <summary>Below this a lease is treated as expired: renewing it races its end.</summary>
     private static readonly TimeSpan MinimumRemaining = TimeSpan.FromSeconds(5);
 
-    private readonly VaultLeaseCache _cache;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-
-    public VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
-    {
-        _cache = cache;
-        _time = time;
-        _logger = logger;
-    }
-
-    public int Count => _cache.Count;
+    private readonly VaultLeaseCache _cache = cache;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
 
     public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => _cache.TakeVolume(targetPath);
 

@@ -18,7 +18,7 @@ internal static class VaultObjectContent
     {
         if (item.SecretKey is not { } key)
         {
-            return GoJson.SerializeSecret(response);
+            return VaultSecretJson.Serialize(response);
         }
 
         var data = response.Data;
@@ -36,7 +36,7 @@ internal static class VaultObjectContent
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            var json = GoJson.Serialize(value);
+            var json = Templating.Functions.GoJson.Serialize(value);
             return item.Encoding == VaultEncoding.Utf8 ? json : Decode(Encoding.UTF8.GetString(json), item, classDescription);
         }
 

@@ -20,10 +20,10 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
     private readonly VaultAuthenticator _authenticator;
     private readonly VaultLeaseManager _leases;
     private readonly VaultReader _reader;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly byte[] _versionKey;
 
-    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics? metrics = null)
+    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
     {
         _options = options;
         _time = time;
@@ -31,35 +31,37 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
         _metrics = metrics;
         _authenticator = new VaultAuthenticator(new VaultTokenCache(time), logger);
         _leases = new VaultLeaseManager(new VaultLeaseCache(time), time, logger);
-        _reader = new VaultReader(_leases, new VersionedValueCache(options.ValueCacheBytes), logger);
+        _reader = new VaultReader(_leases, values, logger);
         _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
     }
 
     public string Name => "vault";
-
-    internal VaultLeaseManager Leases => _leases;
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var spc = request.Class.Description;
         var settings = VaultSettingsParser.Parse(request, _options);
         var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, _options, _metrics);
-        var session = _authenticator.Start(client, settings, request);
+        var session = _authenticator.Start(client, settings, request, cancellationToken);
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password
-        // read from one dynamic credential belong together.
-        var responses = new Dictionary<VaultRequestKey, VaultResponse>();
+        // read from one dynamic credential belong together; distinct calls go out together.
+        var firstObject = new Dictionary<VaultRequestKey, VaultObject>();
+        foreach (var item in settings.Objects)
+        {
+            firstObject.TryAdd(item.RequestKey, item);
+        }
+
+        var responses = await ParallelReads.ReadAllAsync(
+            settings.Objects.Select(o => o.RequestKey),
+            (key, ct) => ReadAsync(client, session, settings, request, firstObject[key], current, ct),
+            cancellationToken).ConfigureAwait(false);
         var files = new List<SecretFile>(settings.Objects.Count);
         var versions = new List<ObjectVersion>(settings.Objects.Count);
         foreach (var item in settings.Objects)
         {
-            if (!responses.TryGetValue(item.RequestKey, out var response))
-            {
-                response = await ReadAsync(client, session, settings, request, item, current, cancellationToken).ConfigureAwait(false);
-                responses[item.RequestKey] = response;
-            }
-
+            var response = responses.Get(item.RequestKey);
             var content = VaultObjectContent.Extract(response, item, spc);
             files.Add(new SecretFile(item.ObjectName, content, item.FilePermission));
             versions.Add(new ObjectVersion(item.ObjectName, VaultObjectContent.Version(response, content, _versionKey)));

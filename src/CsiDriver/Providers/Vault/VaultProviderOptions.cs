@@ -19,12 +19,6 @@ public sealed class VaultProviderOptions
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Memory for pinned KV v2 versions (<c>?version=N</c>) already read, so a volume that has one is not read
-    /// again on rotation. Least recently used entries go first.
-    /// </summary>
-    public long ValueCacheBytes { get; set; } = 32 * 1024 * 1024;
-
-    /// <summary>
     /// Key of the HMAC that turns content into a version for non-KV-v2 objects; random per process
     /// when null, so a version never lets anyone test guesses of a secret offline.
     /// </summary>

@@ -12,18 +12,11 @@ namespace CsiDriver.Providers.Vault;
 /// Failures are raw (<see cref="VaultApiException"/>, <see cref="VaultLoginFailedException"/>): the caller
 /// names its own class.
 /// </summary>
-internal sealed class VaultReader
+internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache pinned, ILogger logger)
 {
-    private readonly VaultLeaseManager _leases;
-    private readonly VersionedValueCache _pinned;
-    private readonly ILogger _logger;
-
-    public VaultReader(VaultLeaseManager leases, VersionedValueCache pinned, ILogger logger)
-    {
-        _leases = leases;
-        _pinned = pinned;
-        _logger = logger;
-    }
+    private readonly VaultLeaseManager _leases = leases;
+    private readonly VersionedValueCache _pinned = pinned;
+    private readonly ILogger _logger = logger;
 
     /// <param name="volumeHasPinned">True when every object of the volume made from this request already has the pinned version.</param>
     public async Task<VaultResponse> ReadAsync(VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultRequestKey key, Func<string, bool> volumeHasPinned, CancellationToken cancellationToken)

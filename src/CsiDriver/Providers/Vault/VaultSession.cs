@@ -10,37 +10,32 @@ namespace CsiDriver.Providers.Vault;
 /// audience logs in to the auth mount (token cached per identity, login shared within a rotation pass),
 /// or, for development, a token from the volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>.
 /// </summary>
-internal sealed class VaultAuthenticator
+internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
 {
     /// <summary>The nodePublishSecretRef key holding a ready Vault token (our extension; upstream reads no secrets).</summary>
     public const string StaticTokenKey = "vaultToken";
 
-    private readonly VaultTokenCache _cache;
-    private readonly ILogger _logger;
-
-    public VaultAuthenticator(VaultTokenCache cache, ILogger logger)
-    {
-        _cache = cache;
-        _logger = logger;
-    }
+    private readonly VaultTokenCache _cache = cache;
+    private readonly ILogger _logger = logger;
 
     /// <summary>
     /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
     /// versions the volume already has, leases it holds) then costs no call at all. The pod must still
     /// present a JWT for the class's audience, checked here.
     /// </summary>
-    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request)
+    /// <param name="cancellationToken">The fetch's token: the session's shared login runs on it, not on one read's.</param>
+    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request, CancellationToken cancellationToken)
     {
         if (request.Secrets.TryGetValue(StaticTokenKey, out var staticToken) && !string.IsNullOrWhiteSpace(staticToken))
         {
             var token = staticToken.Trim();
             var where = client.Address + (settings.Namespace is null ? string.Empty : ", namespace " + settings.Namespace);
-            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token);
+            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token, cancellationToken);
         }
 
         var jwt = PodJwt(settings, request);
         var key = new VaultAuthKey(client.Address.ToString(), settings.Namespace, settings.AuthMount, settings.RoleName, request.Pod.Namespace, request.Pod.ServiceAccountName, settings.Audience);
-        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null);
+        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null, cancellationToken);
     }
 
     /// <summary>
@@ -124,7 +119,10 @@ internal sealed class VaultLoginFailedException(VaultApiException cause) : Excep
     public VaultApiException Cause { get; } = cause;
 }
 
-/// <summary>One fetch's Vault token, got at the first call, able to log in again once when Vault refuses a cached token.</summary>
+/// <summary>
+/// One fetch's Vault token, got at the first call, able to log in again once when Vault refuses a cached token.
+/// Safe for the concurrent reads of one publish: they share one login and one re-login.
+/// </summary>
 internal sealed class VaultSession
 {
     private readonly VaultAuthenticator _authenticator;
@@ -133,19 +131,24 @@ internal sealed class VaultSession
     private readonly ProviderRequest _request;
     private readonly string? _jwt;
     private readonly VaultAuthKey? _key;
-    private CachedVaultToken? _cached;
-    private bool _fromCache;
+    private readonly string? _staticToken;
+    private readonly CancellationToken _fetchCancellation;
+    private readonly Lock _gate = new();
+    private Task<(CachedVaultToken Token, bool FromCache)>? _login;
+    private Task<CachedVaultToken>? _relogin;
 
-    internal VaultSession(VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken)
+    internal VaultSession(
+        VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
     {
+        _fetchCancellation = fetchCancellation;
         _authenticator = authenticator;
         _client = client;
         _settings = settings;
         _request = request;
         _jwt = jwt;
         _key = key;
+        _staticToken = staticToken;
         Identity = identity;
-        Token = staticToken;
 
         // TLS is part of who reads for sharing: a class whose CA does not verify Vault must fail on its own,
         // not be served what a correctly configured class read.
@@ -158,47 +161,76 @@ internal sealed class VaultSession
     /// <summary>Who reads, for reads shared between volumes and values kept between fetches: identity and TLS settings.</summary>
     public string ShareIdentity { get; }
 
-    /// <summary>The token once a call has been made (or the static token); null before.</summary>
-    public string? Token { get; private set; }
+    /// <summary>The latest token once a call has been made (or the static token); null before.</summary>
+    public string? Token => _staticToken ?? Completed(_relogin)?.Token ?? Completed(_login)?.Token;
 
-    /// <summary>Strings that must never reach a message: the token and the pod's JWT.</summary>
-    public IEnumerable<string> Sensitive => new[] { Token, _jwt }.OfType<string>();
+    /// <summary>Strings that must never reach a message: the tokens and the pod's JWT.</summary>
+    public IEnumerable<string> Sensitive => new[] { _staticToken, Completed(_login)?.Token, Completed(_relogin)?.Token, _jwt }.OfType<string>();
 
     /// <summary>Runs a call with the token; on a 403 with a token from the cache, logs in again and retries once.</summary>
     /// <exception cref="VaultApiException">The call failed.</exception>
     /// <exception cref="VaultLoginFailedException">No token could be had.</exception>
     public async Task<T> CallAsync<T>(Func<string, Task<T>> call, string operation, CancellationToken cancellationToken)
     {
-        var token = await TokenAsync(cancellationToken).ConfigureAwait(false);
+        if (_staticToken is { } staticToken)
+        {
+            return await call(staticToken).ConfigureAwait(false);
+        }
+
+        var (token, mayRelogin) = await TokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await call(token).ConfigureAwait(false);
+            return await call(token.Token).ConfigureAwait(false);
         }
-        catch (VaultApiException ex) when (ex.StatusCode == 403 && _fromCache && _cached is { } stale && _key is { } key && _jwt is { } jwt)
+        catch (VaultApiException ex) when (ex.StatusCode == 403 && mayRelogin)
         {
-            _fromCache = false;
-            _authenticator.Invalidate(key, stale);
-            _authenticator.LogRelogin(Identity, operation);
-            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, jwt, key, ShareIdentity, refused: stale.Token, cancellationToken).ConfigureAwait(false);
-            _cached = fresh;
-            Token = fresh.Token;
+            var fresh = await ReloginAsync(token, operation, cancellationToken).ConfigureAwait(false);
             return await call(fresh.Token).ConfigureAwait(false);
         }
     }
 
     public override string ToString() => $"Vault session for {Identity}";
 
-    private async Task<string> TokenAsync(CancellationToken cancellationToken)
+    private static CachedVaultToken? Completed(Task<CachedVaultToken>? task) =>
+        task is { IsCompletedSuccessfully: true } ? task.Result : null;
+
+    private static CachedVaultToken? Completed(Task<(CachedVaultToken Token, bool FromCache)>? task) =>
+        task is { IsCompletedSuccessfully: true } ? task.Result.Token : null;
+
+    /// <summary>The token to call with, and whether a refusal of it may be answered with one re-login.</summary>
+    private async Task<(CachedVaultToken Token, bool MayRelogin)> TokenAsync(CancellationToken cancellationToken)
     {
-        if (Token is { } token)
+        Task<(CachedVaultToken Token, bool FromCache)> login;
+        Task<CachedVaultToken>? relogin;
+        lock (_gate)
         {
-            return token;
+            login = _login ??= _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, _fetchCancellation);
+            relogin = _relogin;
         }
 
-        var (acquired, fromCache) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, cancellationToken).ConfigureAwait(false);
-        _cached = acquired;
-        _fromCache = fromCache;
-        Token = acquired.Token;
-        return acquired.Token;
+        if (relogin is not null)
+        {
+            return (await relogin.WaitAsync(cancellationToken).ConfigureAwait(false), false);
+        }
+
+        var (token, fromCache) = await login.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (token, fromCache);
+    }
+
+    /// <summary>The one re-login of this session, joined by every read Vault refused the cached token for.</summary>
+    private Task<CachedVaultToken> ReloginAsync(CachedVaultToken stale, string operation, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return (_relogin ??= Run()).WaitAsync(cancellationToken);
+        }
+
+        async Task<CachedVaultToken> Run()
+        {
+            _authenticator.Invalidate(_key!, stale);
+            _authenticator.LogRelogin(Identity, operation);
+            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: stale.Token, _fetchCancellation).ConfigureAwait(false);
+            return fresh;
+        }
     }
 }

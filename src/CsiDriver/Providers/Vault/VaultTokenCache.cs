@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using CsiDriver.Http;
 
 namespace CsiDriver.Providers.Vault;
 
@@ -12,65 +12,31 @@ internal sealed record VaultAuthKey(string Address, string? Namespace, string Mo
     public override string ToString() => $"{PodNamespace}/{ServiceAccount} as role {Role} at {Address} (mount {Mount}, audience {Audience}{(Namespace is null ? string.Empty : ", namespace " + Namespace)})";
 }
 
-/// <summary>A Vault token and when to stop using it. <see cref="ToString"/> never shows the token.</summary>
-internal sealed record CachedVaultToken(string Token, DateTimeOffset RefreshAt)
+/// <summary>A Vault token. <see cref="ToString"/> never shows the token.</summary>
+internal sealed record CachedVaultToken(string Token)
 {
-    public override string ToString() => $"Vault token (use until {RefreshAt:O})";
+    public override string ToString() => "Vault token";
 }
 
 /// <summary>
-/// Vault tokens from Kubernetes/JWT logins, reused until shortly before their TTL ends so every
-/// rotation poll does not log in again. Memory only.
+/// Vault tokens from Kubernetes/JWT logins on the shared <see cref="TokenCache{TKey, TToken}"/>, reused until
+/// shortly before their TTL ends (a tenth of it, at most a minute) so every rotation poll does not log in again.
 /// </summary>
 internal sealed class VaultTokenCache
 {
-    /// <summary>A token is dropped this fraction of its TTL before it expires (at most <see cref="MaxMargin"/>).</summary>
-    private const double MarginFraction = 0.1;
-    private static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(1);
-
-    private readonly ConcurrentDictionary<VaultAuthKey, CachedVaultToken> _tokens = new();
-    private readonly TimeProvider _time;
+    private readonly TokenCache<VaultAuthKey, CachedVaultToken> _tokens;
 
     public VaultTokenCache(TimeProvider time)
     {
-        _time = time;
+        _tokens = new TokenCache<VaultAuthKey, CachedVaultToken>(time, TokenCache<VaultAuthKey, CachedVaultToken>.Margin(0.1, TimeSpan.FromMinutes(1)));
     }
 
-    public int Count => _tokens.Count;
+    public bool TryGet(VaultAuthKey key, out CachedVaultToken token) => _tokens.TryGet(key, out token);
 
-    public bool TryGet(VaultAuthKey key, out CachedVaultToken token)
-    {
-        if (_tokens.TryGetValue(key, out token!) && _time.GetUtcNow() < token.RefreshAt)
-        {
-            return true;
-        }
-
-        token = null!;
-        return false;
-    }
-
-    public CachedVaultToken Add(VaultAuthKey key, string token, long ttlSeconds)
-    {
-        var now = _time.GetUtcNow();
-        var refreshAt = ttlSeconds <= 0
-            ? DateTimeOffset.MaxValue
-            : now + TimeSpan.FromSeconds(ttlSeconds) - Min(TimeSpan.FromSeconds(ttlSeconds * MarginFraction), MaxMargin);
-        var entry = new CachedVaultToken(token, refreshAt);
-        _tokens[key] = entry;
-        foreach (var (staleKey, stale) in _tokens)
-        {
-            if (stale.RefreshAt <= now)
-            {
-                _tokens.TryRemove(new KeyValuePair<VaultAuthKey, CachedVaultToken>(staleKey, stale));
-            }
-        }
-
-        return entry;
-    }
+    /// <summary>Keeps a login's token; a TTL of 0 means it does not expire.</summary>
+    public CachedVaultToken Add(VaultAuthKey key, string token, long ttlSeconds) =>
+        _tokens.Add(key, new CachedVaultToken(token), ttlSeconds <= 0 ? null : TimeSpan.FromSeconds(ttlSeconds));
 
     /// <summary>Forgets a token Vault refused, unless another caller already replaced it.</summary>
-    public void Invalidate(VaultAuthKey key, CachedVaultToken token) =>
-        _tokens.TryRemove(new KeyValuePair<VaultAuthKey, CachedVaultToken>(key, token));
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    public void Invalidate(VaultAuthKey key, CachedVaultToken token) => _tokens.Invalidate(key, token);
 }

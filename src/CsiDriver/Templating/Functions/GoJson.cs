@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>
-/// JSON as Go's encoding/json writes and reads it for templates: sorted map keys, HTML-safe escapes
-/// (unless raw), numbers decoded as float64.
+/// JSON as Go's encoding/json writes and reads it: sorted map keys, HTML-safe escapes (unless raw); template
+/// values decode numbers as float64, while decoded backend JSON (<see cref="JsonElement"/>) keeps them verbatim.
+/// The one Go-compatible JSON writer: templates and the Vault provider's files use it.
 /// </summary>
 internal static class GoJson
 {
@@ -105,7 +106,53 @@ internal static class GoJson
         }
     }
 
-    private static void WriteString(StringBuilder sb, string text, bool escapeHtml)
+    /// <summary>Backend JSON as Go marshals a decoded value: compact, object keys sorted by UTF-8 bytes (the last duplicate wins), numbers verbatim.</summary>
+    public static byte[] Serialize(JsonElement value)
+    {
+        var sb = new StringBuilder();
+        Write(sb, value);
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    /// <summary>Appends <paramref name="value"/> as <see cref="Serialize(JsonElement)"/> writes it.</summary>
+    public static void Write(StringBuilder sb, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                foreach (var property in value.EnumerateObject())
+                {
+                    properties[property.Name] = property.Value;
+                }
+
+                WriteContainer(sb, '{', '}', properties.Keys.Order(Utf8Order.Instance).ToList(), escapeHtml: true, indent: null, 0, (key, _) =>
+                {
+                    WriteString(sb, key, escapeHtml: true);
+                    sb.Append(':');
+                    Write(sb, properties[key]);
+                });
+                break;
+            case JsonValueKind.Array:
+                WriteContainer(sb, '[', ']', value.EnumerateArray().ToList(), escapeHtml: true, indent: null, 0, (item, _) => Write(sb, item));
+                break;
+            case JsonValueKind.String:
+                WriteString(sb, value.GetString() ?? string.Empty, escapeHtml: true);
+                break;
+            case JsonValueKind.Number:
+                sb.Append(value.GetRawText());
+                break;
+            case JsonValueKind.True or JsonValueKind.False:
+                sb.Append(value.ValueKind == JsonValueKind.True ? "true" : "false");
+                break;
+            default:
+                sb.Append("null");
+                break;
+        }
+    }
+
+    /// <summary>Appends a JSON string with Go's escapes (<c>&lt; &gt; &amp;</c> too when <paramref name="escapeHtml"/>).</summary>
+    public static void WriteString(StringBuilder sb, string text, bool escapeHtml)
     {
         sb.Append('"');
         foreach (var c in text)
@@ -165,4 +212,13 @@ internal static class GoJson
         JsonValueKind.False => false,
         _ => null,
     };
+
+    /// <summary>Orders strings by their UTF-8 bytes, as Go sorts map keys.</summary>
+    private sealed class Utf8Order : IComparer<string>
+    {
+        public static readonly Utf8Order Instance = new();
+
+        public int Compare(string? x, string? y) =>
+            Encoding.UTF8.GetBytes(x ?? string.Empty).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y ?? string.Empty));
+    }
 }

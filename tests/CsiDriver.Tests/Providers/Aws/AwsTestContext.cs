@@ -54,7 +54,7 @@ public sealed class AwsTestContext : IAsyncDisposable
         server.PodIdentityToken = PodIdentityToken;
         server.Now = Time.GetUtcNow;
         Metrics = new DriverMetrics(new MetricsRegistry(), new FileVolumeRegistry(_state.Path, NullLogger<FileVolumeRegistry>.Instance));
-        Provider = new AwsProvider(options, Lookup, Http, Time, new Random(7), NullLogger<AwsProvider>.Instance, Metrics);
+        Provider = new AwsProvider(options, Lookup, Http, Time, new Random(7), NullLogger<AwsProvider>.Instance, Metrics, new CsiDriver.Providers.VersionedValueCache(CsiDriver.Providers.VersionedValueCache.DefaultMaxBytes));
     }
 
     public FakeAwsServer Server { get; }

@@ -39,7 +39,7 @@ internal static class AzureTestKit
     public static AzureProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null, DriverMetrics? metrics = null)
     {
         var options = Options(fake);
-        return new AzureProvider(tweak is null ? options : tweak(options), time ?? TimeProvider.System, NullLogger<AzureProvider>.Instance, metrics);
+        return new AzureProvider(tweak is null ? options : tweak(options), time ?? TimeProvider.System, NullLogger<AzureProvider>.Instance, metrics ?? Metrics(), new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
     }
 
     /// <summary>The driver's metrics on a registry of their own (no volumes).</summary>

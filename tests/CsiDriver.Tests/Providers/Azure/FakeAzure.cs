@@ -72,6 +72,9 @@ internal sealed class FakeAzure : IAsyncDisposable
     /// <summary>Authorised object requests (GETs and version listings), by the identity the token was issued to.</summary>
     public ConcurrentQueue<(string Identity, string Path)> VaultReads { get; } = new();
 
+    /// <summary>When set, every authorised Key Vault request passes through it before it is answered.</summary>
+    public CsiDriver.Tests.Infrastructure.ConcurrencyGate? Gate { get; set; }
+
     /// <summary>The Retry-After header of throttled answers; null sends none.</summary>
     public string? ThrottleRetryAfter { get; set; } = "7";
 
@@ -311,6 +314,7 @@ internal sealed class FakeAzure : IAsyncDisposable
         }
 
         VaultReads.Enqueue((issued.Identity, path));
+        using var inGate = Gate is { } gate ? await gate.EnterAsync(context.RequestAborted) : null;
         if (TakeThrottle())
         {
             if (ThrottleRetryAfter is not null)

@@ -49,11 +49,10 @@ public sealed class GcpTestBed : IAsyncDisposable
         return new GcpTestBed(server, options);
     }
 
-    public IProvider Provider() => GcpServiceCollectionExtensions.Create(
-        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance);
+    public IProvider Provider() => Provider(Infrastructure.TestMetrics.Create());
 
     internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => GcpServiceCollectionExtensions.Create(
-        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, metrics: metrics);
+        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, handler: null, metrics, new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
 
     public static ProviderRequest Request(
         string secretsYaml,

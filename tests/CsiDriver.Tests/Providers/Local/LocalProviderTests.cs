@@ -17,7 +17,7 @@ public sealed class LocalProviderTests
         var root = dir.CreateDirectory("store");
         var files = dir.CreateDirectory("store", "default");
         File.WriteAllText(Path.Combine(files, "pw"), "hunter2");
-        var provider = new LocalProvider(new LocalProviderOptions { Root = root });
+        var provider = new LocalProvider(new LocalProviderOptions { Root = root }, Infrastructure.TestMetrics.Create());
 
         var first = await provider.FetchAsync(Request("- objectName: pw"), CancellationToken.None);
         var again = await provider.FetchAsync(Request("- objectName: pw"), CancellationToken.None);
@@ -33,7 +33,7 @@ public sealed class LocalProviderTests
     [Fact]
     public async Task Fetch_NoRootConfigured_InvalidConfigurationNamingTheFlag()
     {
-        var provider = new LocalProvider(new LocalProviderOptions());
+        var provider = new LocalProvider(new LocalProviderOptions(), Infrastructure.TestMetrics.Create());
 
         var act = () => provider.FetchAsync(Request("- objectName: a"), CancellationToken.None);
 
@@ -47,7 +47,7 @@ public sealed class LocalProviderTests
         var root = dir.CreateDirectory("store");
         var files = dir.CreateDirectory("store", "default");
         File.WriteAllText(Path.Combine(files, "a"), "1");
-        var provider = new LocalProvider(new LocalProviderOptions { Root = root });
+        var provider = new LocalProvider(new LocalProviderOptions { Root = root }, Infrastructure.TestMetrics.Create());
 
         var result = await provider.FetchAsync(Request("- {objectName: a, objectAlias: q, filePermission: \"0400\"}\n- {objectName: a, objectAlias: u, filePermission: 0640}\n- {objectName: a, objectAlias: d}"), CancellationToken.None);
 

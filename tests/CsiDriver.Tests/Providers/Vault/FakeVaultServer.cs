@@ -71,6 +71,9 @@ public sealed class FakeVaultServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Bodies { get; } = new();
 
+    /// <summary>When set, every secret call (not login, not sys/) passes through it before it is answered.</summary>
+    public CsiDriver.Tests.Infrastructure.ConcurrencyGate? Gate { get; set; }
+
     public TimeSpan DatabaseLeaseTtl { get; set; } = TimeSpan.FromHours(1);
 
     public TimeSpan DatabaseLeaseMaxTtl { get; set; } = TimeSpan.FromHours(24);
@@ -193,6 +196,8 @@ public sealed class FakeVaultServer : IAsyncDisposable
         {
             SecretCalls.Enqueue((session.Who, $"{request.Method} {path}{request.QueryString}"));
         }
+
+        using var inGate = Gate is { } gate && !path.StartsWith("/v1/sys/", StringComparison.Ordinal) ? await gate.EnterAsync(context.RequestAborted) : null;
 
         if (Roles.TryGetValue(session.Role, out var role) && role.DeniedPrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal)))
         {

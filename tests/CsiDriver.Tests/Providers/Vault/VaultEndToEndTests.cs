@@ -136,6 +136,21 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_OneOfParallelReadsDenied_FailsAndMountsNothing()
+    {
+        _vault.Roles["kubernetes/app"] = _vault.Roles["kubernetes/app"] with { DeniedPrefixes = ["/v1/kv/"] };
+        _vault.Gate = new Infrastructure.ConcurrencyGate(2, TimeSpan.FromSeconds(5));
+        var target = _driver.TraversableTargetPath("pod-denied-parallel");
+
+        var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(Publish(target, "vault-kv")));
+
+        ex.Status.Should().Be(StatusCode.PermissionDenied);
+        ex.Detail.Should().Contain("legacy-api-key");
+        _vault.Requests.Should().Contain("GET /v1/secret/data/app/db", "the allowed read went out alongside the denied one");
+        Directory.Exists(target).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Publish_VaultSealed_FailsUnavailable()
     {
         _vault.Sealed = true;

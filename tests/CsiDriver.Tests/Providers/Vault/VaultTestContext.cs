@@ -19,7 +19,7 @@ public sealed class VaultTestContext : IAsyncDisposable
         Server = server;
         Options = options;
         Metrics = new DriverMetrics(new MetricsRegistry(), new NoVolumes());
-        Provider = new VaultProvider(options, clock, NullLogger<VaultProvider>.Instance, Metrics);
+        Provider = new VaultProvider(options, clock, NullLogger<VaultProvider>.Instance, Metrics, new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
     }
 
     public ManualClock Clock { get; }

@@ -1,0 +1,77 @@
+using CsiDriver.Http;
+using CsiDriver.Providers.Aws;
+using CsiDriver.Providers.Azure;
+using CsiDriver.Providers.Kubernetes;
+using CsiDriver.Providers.Local;
+using CsiDriver.Providers.Vault;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.Providers;
+
+/// <summary>
+/// Registers the built-in providers, each the same way: its options (a registered instance wins, else the
+/// driver's environment), the shared parts every provider uses (one <see cref="VersionedValueCache"/>), and
+/// the provider itself as one <see cref="IProvider"/>. Registering a provider twice adds it once.
+/// </summary>
+internal static class ProviderServices
+{
+    /// <summary>What the providers share: the last-value cache (FetchKey names the provider, so entries never mix).</summary>
+    public static IServiceCollection AddProviderSharedParts(this IServiceCollection services)
+    {
+        services.TryAddSingleton(_ => new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
+        return services;
+    }
+
+    public static IServiceCollection AddVaultProvider(this IServiceCollection services)
+    {
+        services.AddProviderSharedParts();
+        services.TryAddSingleton(_ => VaultProviderOptions.FromEnvironment());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, VaultProvider>());
+        return services;
+    }
+
+    public static IServiceCollection AddAzureProvider(this IServiceCollection services, long maxObjectBytes)
+    {
+        services.AddProviderSharedParts();
+        services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(maxObjectBytes));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, AzureProvider>());
+        return services;
+    }
+
+    public static IServiceCollection AddAwsProvider(this IServiceCollection services, long maxObjectBytes)
+    {
+        services.AddProviderSharedParts();
+        services.TryAddSingleton(_ =>
+        {
+            var options = AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+            options.MaxObjectBytes = Math.Min(options.MaxObjectBytes, maxObjectBytes);
+            return options;
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, AwsProvider>(sp => new AwsProvider(
+            sp.GetRequiredService<AwsProviderOptions>(),
+            sp.GetRequiredService<IServiceAccountLookup>(),
+            BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Random>(),
+            sp.GetRequiredService<ILogger<AwsProvider>>(),
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<VersionedValueCache>())));
+        return services;
+    }
+
+    public static IServiceCollection AddLocalProvider(this IServiceCollection services, LocalProviderOptions options)
+    {
+        services.TryAddSingleton(options);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, LocalProvider>());
+        return services;
+    }
+
+    /// <summary>The <c>kubernetes</c> provider; needs the <see cref="CsiDriver.Kubernetes.KubernetesClient"/> registered.</summary>
+    public static IServiceCollection AddKubernetesProvider(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, KubernetesProvider>());
+        return services;
+    }
+}
