@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using CsiDriver.Grpc;
+using Grpc.Core;
 using CsiDriver.Protos.Csi.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,8 +58,9 @@ internal static class VaultFirstPublishBenchmark
             driver.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
             driver.BeginOutputReadLine();
             driver.BeginErrorReadLine();
-            using var client = new UnixSocketGrpcClient(socket);
-            await WaitForSocketAsync(client, driver);
+            using var channel = UnixSocketChannel.Create(socket);
+            var client = new Node.NodeClient(channel);
+            await WaitForSocketAsync(new Identity.IdentityClient(channel), driver);
 
             for (var i = 0; i < 10; i++)
             {
@@ -89,7 +91,7 @@ internal static class VaultFirstPublishBenchmark
     }
 
     /// <summary>Publishes as a service account Vault has not seen (so it logs in), then unpublishes; returns the publish time in ms.</summary>
-    private static async Task<double> CycleAsync(UnixSocketGrpcClient client, string work, string name)
+    private static async Task<double> CycleAsync(Node.NodeClient client, string work, string name)
     {
         var target = Path.Combine(work, "pods", name, "mount");
         var request = new NodePublishVolumeRequest
@@ -108,20 +110,20 @@ internal static class VaultFirstPublishBenchmark
         request.VolumeContext.Add("csi.storage.k8s.io/serviceAccount.tokens", new JsonObject { ["vault"] = new JsonObject { ["token"] = "jwt-" + name, ["expirationTimestamp"] = expires } }.ToJsonString());
 
         var started = Stopwatch.GetTimestamp();
-        await client.CallAsync("/csi.v1.Node/NodePublishVolume", request, NodePublishVolumeResponse.Parser, TimeSpan.FromSeconds(30));
+        await client.NodePublishVolumeAsync(request, deadline: DateTime.UtcNow.AddSeconds(30));
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        await client.CallAsync("/csi.v1.Node/NodeUnpublishVolume", new NodeUnpublishVolumeRequest { VolumeId = request.VolumeId, TargetPath = target }, NodeUnpublishVolumeResponse.Parser, TimeSpan.FromSeconds(30));
+        await client.NodeUnpublishVolumeAsync(new NodeUnpublishVolumeRequest { VolumeId = request.VolumeId, TargetPath = target }, deadline: DateTime.UtcNow.AddSeconds(30));
         return elapsed;
     }
 
-    private static async Task WaitForSocketAsync(UnixSocketGrpcClient client, Process driver)
+    private static async Task WaitForSocketAsync(Identity.IdentityClient client, Process driver)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             try
             {
-                await client.CallAsync("/csi.v1.Identity/Probe", new ProbeRequest(), ProbeResponse.Parser, TimeSpan.FromSeconds(2));
+                await client.ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
                 return;
             }
             catch (RpcException) when (DateTime.UtcNow < deadline && !driver.HasExited)

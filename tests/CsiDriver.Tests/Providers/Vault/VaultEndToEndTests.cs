@@ -144,8 +144,8 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
 
         var ex = await CsiClient.FailsAsync(() => _driver.Client.PublishAsync(Publish(target, "vault-kv")));
 
-        ex.Status.Should().Be(StatusCode.PermissionDenied);
-        ex.Detail.Should().Contain("legacy-api-key");
+        ex.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        ex.Status.Detail.Should().Contain("legacy-api-key");
         _vault.Requests.Should().Contain("GET /v1/secret/data/app/db", "the allowed read went out alongside the denied one");
         Directory.Exists(target).Should().BeFalse();
     }
