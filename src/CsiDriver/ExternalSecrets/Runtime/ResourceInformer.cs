@@ -33,6 +33,7 @@ internal sealed class ResourceInformer
     private readonly Func<double> _random;
     private readonly ILogger _logger;
     private readonly bool _clusterScoped;
+    private volatile string _lastResourceVersion = string.Empty;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ResourceInformer(WatchedResource resource, bool clusterScoped, ListWatchClient client, Action<ObjectChange> sink, InformerOptions options, TimeProvider time, Func<double> random, ILogger logger)
@@ -52,25 +53,30 @@ internal sealed class ResourceInformer
 
     public WatchedResource Resource => _resource;
 
+    /// <summary>The resourceVersion the next watch resumes from (client-go's LastSyncResourceVersion); empty before the first list.</summary>
+    public string LastSyncResourceVersion => _lastResourceVersion;
+
     /// <summary>Completes when the first list is in the cache.</summary>
     public Task Synced => _synced.Task;
 
     /// <summary>Lists and watches until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        string? resourceVersion = null;
+        var mustList = true;
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (resourceVersion is null)
+                if (mustList)
                 {
-                    resourceVersion = await ListAsync(cancellationToken).ConfigureAwait(false);
+                    await ListAsync(cancellationToken).ConfigureAwait(false);
+                    mustList = false;
                     failures = 0;
                 }
 
-                resourceVersion = await WatchAsync(resourceVersion, () => failures = 0, cancellationToken).ConfigureAwait(false);
+                // Resumes from the last event or bookmark seen, also after a stream that broke halfway.
+                await WatchAsync(_lastResourceVersion, () => failures = 0, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -79,7 +85,7 @@ internal sealed class ResourceInformer
             catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.Gone)
             {
                 RuntimeLog.Relisting(_logger, _resource.ToString());
-                resourceVersion = null;
+                mustList = true;
             }
             catch (Exception ex) when (ex is KubernetesApiException or IOException or HttpRequestException)
             {
@@ -98,7 +104,7 @@ internal sealed class ResourceInformer
         }
     }
 
-    private async Task<string> ListAsync(CancellationToken cancellationToken)
+    private async Task ListAsync(CancellationToken cancellationToken)
     {
         var list = await _client.ListAsync(_resource, cancellationToken).ConfigureAwait(false);
         var changes = Cache.Replace(list.Items.Select(o => CachedObject.From(o, _resource.Kind, _clusterScoped)));
@@ -108,12 +114,12 @@ internal sealed class ResourceInformer
             _sink(change);
         }
 
+        _lastResourceVersion = list.ResourceVersion;
         _synced.TrySetResult();
-        return list.ResourceVersion;
     }
 
-    /// <summary>One watch; returns the resourceVersion to continue from when the server ended it cleanly.</summary>
-    private async Task<string> WatchAsync(string resourceVersion, Action healthy, CancellationToken cancellationToken)
+    /// <summary>One watch, until the server ends it; every event moves <see cref="LastSyncResourceVersion"/> on.</summary>
+    private async Task WatchAsync(string resourceVersion, Action healthy, CancellationToken cancellationToken)
     {
         var timeout = _options.MinWatchTimeout * (1 + _random());
         await foreach (var ev in _client.WatchAsync(_resource, resourceVersion, timeout, cancellationToken).ConfigureAwait(false))
@@ -156,9 +162,9 @@ internal sealed class ResourceInformer
                 default:
                     throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, $"watch {_resource}", null, $"unknown watch event type '{ev.Type}'");
             }
-        }
 
-        return resourceVersion;
+            _lastResourceVersion = resourceVersion;
+        }
     }
 
     private TimeSpan Backoff(int failures)
