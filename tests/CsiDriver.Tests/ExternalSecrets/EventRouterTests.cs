@@ -112,7 +112,8 @@ public sealed class EventRouterTests : IDisposable
     {
         obj["metadata"]!["namespace"] = ns;
         obj["metadata"]!["resourceVersion"] = rv;
-        return CachedObject.From(obj, kind, clusterScoped: ns is null);
+        var watched = System.Text.Json.JsonSerializer.Deserialize(obj.ToJsonString(), WatchJsonContext.Default.WatchedObject)!;
+        return CachedObject.From(watched, kind, clusterScoped: ns is null);
     }
 
     private static async Task<List<ObjectKey>> DrainAsync(WorkQueue queue)

@@ -2,16 +2,15 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 
 /// <summary>A list response: its items and the collection's resourceVersion to watch from.</summary>
-internal sealed record ObjectList(IReadOnlyList<JsonObject> Items, string ResourceVersion);
+internal sealed record ObjectList(IReadOnlyList<WatchedObject> Items, string ResourceVersion);
 
 /// <summary>One watch event: <c>ADDED</c>, <c>MODIFIED</c>, <c>DELETED</c>, <c>BOOKMARK</c> or <c>ERROR</c> (then the object is a <c>Status</c>).</summary>
-internal sealed record WatchEvent(string Type, JsonObject Object);
+internal sealed record WatchEvent(string Type, WatchedObject Object);
 
 /// <summary>
 /// Paged list and streamed watch of one collection over our transport. The watch is a long-lived GET whose
@@ -33,7 +32,7 @@ internal sealed class ListWatchClient
     public async Task<ObjectList> ListAsync(WatchedResource resource, CancellationToken cancellationToken)
     {
         var call = $"list {resource}";
-        var items = new List<JsonObject>();
+        var items = new List<WatchedObject>();
         string? next = null;
         string resourceVersion;
         do
@@ -42,15 +41,10 @@ internal sealed class ListWatchClient
                 ("limit", PageSize.ToString(CultureInfo.InvariantCulture)),
                 ("continue", next),
                 ("labelSelector", resource.LabelSelector));
-            var body = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), _credentials, cancellationToken).ConfigureAwait(false);
-            var list = ParseObject(body, call);
-            resourceVersion = list["metadata"]?["resourceVersion"]?.GetValue<string>() ?? string.Empty;
-            next = list["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
-            if (list["items"] is JsonArray array)
-            {
-                items.AddRange(array.OfType<JsonObject>());
-                array.Clear(); // Detaches the items from the list document.
-            }
+            var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), _credentials, WatchJsonContext.Default.WatchedList, cancellationToken).ConfigureAwait(false);
+            resourceVersion = list.Metadata?.ResourceVersion ?? string.Empty;
+            next = list.Metadata?.Continue is { Length: > 0 } token ? token : null;
+            items.AddRange(list.Items ?? []);
         }
         while (next is not null);
 
@@ -79,30 +73,28 @@ internal sealed class ListWatchClient
                     continue;
                 }
 
-                var document = ParseObject(Encoding.UTF8.GetBytes(line), call);
-                var type = document["type"]?.GetValue<string>();
-                if (type is null || document["object"] is not JsonObject obj)
+                var document = Parse(line, call);
+                if (document.Type is not { } type || document.Object is not { } obj)
                 {
                     throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, call, null, "a watch event without type or object");
                 }
 
-                document.Remove("object");
                 yield return new WatchEvent(type, obj);
             }
         }
     }
 
-    private static JsonObject ParseObject(byte[] body, string call)
+    private static WatchedEvent Parse(string line, string call)
     {
         try
         {
-            return JsonNode.Parse(body) as JsonObject
-                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, call, null, "the response is not a JSON object");
+            return JsonSerializer.Deserialize(line, WatchJsonContext.Default.WatchedEvent)
+                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, call, null, "an empty watch event");
         }
         catch (JsonException)
         {
-            // The parser's message can quote the body (Secret data), so it is not passed on.
-            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, call, null, "the response is not the expected JSON");
+            // The parser's message can quote the line (Secret data), so it is not passed on.
+            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, call, null, "a watch event is not the expected JSON");
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using CsiDriver.ExternalSecrets.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Runtime;
@@ -26,31 +26,29 @@ internal sealed record CachedObject(
     private static readonly Dictionary<string, string> NoStrings = [];
 
     /// <summary>Reads the cached fields; <paramref name="clusterScoped"/> drops any namespace from the key.</summary>
-    public static CachedObject From(JsonObject obj, string kind, bool clusterScoped)
+    public static CachedObject From(WatchedObject obj, string kind, bool clusterScoped)
     {
-        var meta = obj["metadata"] as JsonObject ?? [];
-        var name = Text(meta["name"]) ?? string.Empty;
-        var ns = clusterScoped ? null : Text(meta["namespace"]);
-        var spec = obj["spec"] as JsonObject;
+        var meta = obj.Metadata ?? new WatchedMetadata();
+        var name = meta.Name ?? string.Empty;
         string? target = null;
         IReadOnlyList<StoreReference> stores = [];
         if (kind == ControllerResources.ExternalSecretKind)
         {
-            target = Text(spec?["target"]?["name"]) is { Length: > 0 } t ? t : name;
-            stores = StoreReferencesOf(spec);
+            target = obj.Spec?.Target?.Name is { Length: > 0 } t ? t : name;
+            stores = StoreReferencesOf(obj.Spec);
         }
 
         return new CachedObject(
-            new ObjectKey(ns, name),
-            Text(meta["resourceVersion"]) ?? string.Empty,
-            meta["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) ? generation : 0,
-            Strings(meta["labels"]),
-            Strings(meta["annotations"]),
-            meta["finalizers"] is JsonArray f ? f.Select(Text).OfType<string>().ToArray() : [],
-            Text(meta["deletionTimestamp"]),
+            new ObjectKey(clusterScoped ? null : meta.Namespace, name),
+            meta.ResourceVersion ?? string.Empty,
+            meta.Generation ?? 0,
+            meta.Labels is { Count: > 0 } labels ? labels : NoStrings,
+            meta.Annotations is { Count: > 0 } annotations ? annotations : NoStrings,
+            meta.Finalizers is { Count: > 0 } finalizers ? finalizers : [],
+            meta.DeletionTimestamp,
             target,
             stores,
-            ReadyOf(obj["status"]));
+            ReadyOf(obj.Status));
     }
 
     /// <summary>True when a change to the object is one its reconciler must see (status-only updates are not).</summary>
@@ -61,48 +59,49 @@ internal sealed record CachedObject(
         || !SameMap(old.Annotations, current.Annotations)
         || !old.Finalizers.SequenceEqual(current.Finalizers, StringComparer.Ordinal);
 
-    private static IReadOnlyList<StoreReference> StoreReferencesOf(JsonObject? spec)
+    private static IReadOnlyList<StoreReference> StoreReferencesOf(WatchedSpec? spec)
     {
         var refs = new List<StoreReference>();
-        Add(spec?["secretStoreRef"]);
-        foreach (var list in new[] { spec?["data"], spec?["dataFrom"] })
+        Add(spec?.SecretStoreRef);
+        foreach (var entry in (spec?.Data ?? []).Concat(spec?.DataFrom ?? []))
         {
-            if (list is JsonArray items)
-            {
-                foreach (var item in items)
-                {
-                    Add(item?["sourceRef"]?["storeRef"]);
-                }
-            }
+            Add(entry.SourceRef?.StoreRef);
         }
 
-        return refs.Distinct().ToArray();
+        return refs.Count == 0 ? [] : refs.Distinct().ToArray();
 
-        void Add(JsonNode? reference)
+        void Add(WatchedStoreRef? reference)
         {
-            if (Text(reference?["name"]) is { Length: > 0 } storeName)
+            if (reference?.Name is { Length: > 0 } storeName)
             {
-                var kind = Text(reference?["kind"]) is { Length: > 0 } k ? k : ControllerResources.SecretStoreKind;
-                refs.Add(new StoreReference(kind, storeName));
+                refs.Add(new StoreReference(reference.Kind is { Length: > 0 } k ? k : ControllerResources.SecretStoreKind, storeName));
             }
         }
     }
 
-    private static string? ReadyOf(JsonNode? status) =>
-        status?["conditions"] is JsonArray conditions
-            ? conditions.Where(c => Text(c?["type"]) == "Ready").Select(c => Text(c?["status"])).FirstOrDefault()
-            : null;
+    /// <summary>The status of the <c>Ready</c> condition, if the status has one.</summary>
+    private static string? ReadyOf(JsonElement? status)
+    {
+        if (status is not { ValueKind: JsonValueKind.Object } s || !s.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        foreach (var condition in conditions.EnumerateArray())
+        {
+            if (condition.ValueKind == JsonValueKind.Object
+                && condition.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "Ready"
+                && condition.TryGetProperty("status", out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return value.GetString();
+            }
+        }
+
+        return null;
+    }
 
     private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
-
-    private static IReadOnlyDictionary<string, string> Strings(JsonNode? node) =>
-        node is JsonObject map && map.Count > 0
-            ? map.Where(p => Text(p.Value) is not null).ToDictionary(p => p.Key, p => Text(p.Value)!, StringComparer.Ordinal)
-            : NoStrings;
-
-    private static string? Text(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
 
 /// <summary>A change the informer saw: <see cref="Old"/> is null when added, <see cref="New"/> is null when deleted.</summary>

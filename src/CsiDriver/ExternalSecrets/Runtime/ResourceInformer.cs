@@ -149,14 +149,13 @@ internal sealed class ResourceInformer
                 }
 
                 case "BOOKMARK":
-                    resourceVersion = ev.Object["metadata"]?["resourceVersion"]?.GetValue<string>() ?? resourceVersion;
+                    resourceVersion = ev.Object.Metadata?.ResourceVersion ?? resourceVersion;
                     break;
 
                 case "ERROR":
                 {
-                    var code = ev.Object["code"]?.GetValue<int>() ?? 500;
-                    var status = (HttpStatusCode)code;
-                    throw new KubernetesApiException(KubernetesApiException.KindFor(status), status, $"watch {_resource}", ev.Object["reason"]?.GetValue<string>(), ev.Object["message"]?.GetValue<string>());
+                    var status = (HttpStatusCode)(ev.Object.Code ?? 500);
+                    throw new KubernetesApiException(KubernetesApiException.KindFor(status), status, $"watch {_resource}", ev.Object.Reason, ev.Object.Message);
                 }
 
                 default:
