@@ -4,6 +4,7 @@ using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Kubernetes;
 using CsiDriver.Tests.Infrastructure;
+using CsiDriver.Tests.Kubernetes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -98,6 +99,24 @@ public sealed class LeaderHandOverTests
         metrics.Should().Contain("controller_runtime_reconcile_total{controller=\"externalsecret\",result=\"requeue_after\"} 1");
         metrics.Should().Contain("leader_election_master_status 1");
         health.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ControllerProcess_SigtermReleasesTheLease_AndExitsZero()
+    {
+        await using var ctx = await ControllerTestContext.StartAsync();
+        var kubeconfig = KubeTestContext.WriteKubeconfig(ctx.Directory, ctx.Server, $"token: {ControllerTestContext.Token}", file: "process-kubeconfig");
+        using var controller = DriverProcess.Start(
+            "controller", "--kubeconfig", kubeconfig, "--metrics-addr", "127.0.0.1:0", "--leader-election-namespace", LeaseNamespace,
+            "--leader-election-lease-duration=4s", "--leader-election-renew-deadline=3s", "--leader-election-retry-period=500ms");
+        await Eventually.TrueAsync(() => !string.IsNullOrEmpty(Holder(ctx)) || controller.HasExited, TimeSpan.FromSeconds(60), "the process takes the lease");
+        controller.HasExited.Should().BeFalse(controller.Output);
+
+        controller.Signal("TERM");
+
+        (await controller.WaitForExitAsync(TimeSpan.FromSeconds(30))).Should().Be(0, controller.Output);
+        Holder(ctx).Should().BeNullOrEmpty("the leader released the lease on SIGTERM");
+        controller.Output.Should().Contain("Released the lease");
     }
 
     private static readonly ControllerOptions Lease = new()
