@@ -73,8 +73,8 @@ internal sealed class ControllerTestContext : IAsyncDisposable
     public KubernetesApi Api(string token = Token) =>
         new(Connect(token), KubeTestContext.FastOptions(), TimeProvider.System, () => 0.5, NullLogger.Instance);
 
-    public static ResourceInformer Informer(KubernetesApi api, WatchedResource resource, Action<ObjectChange> sink, TimeProvider time, bool clusterScoped = false) =>
-        new(resource, clusterScoped, new ListWatchClient(api.Transport, api.Connection.Token), sink, new InformerOptions(), time, () => 0.5, NullLogger.Instance);
+    public static ResourceInformer Informer(KubernetesApi api, WatchedResource resource, Action<ObjectChange> sink, TimeProvider time, InformerOptions? options = null) =>
+        new(resource, false, new ListWatchClient(api.Transport, api.Connection.Token), sink, options ?? new InformerOptions(), time, () => 0.5, NullLogger.Instance);
 
     public static JsonObject ExternalSecret(string name, long generation = 1, string? target = null, string? store = null, string storeKind = "SecretStore") => new()
     {

@@ -200,6 +200,29 @@ public sealed class InformerTests
     }
 
     [Fact]
+    public async Task WatchEndedByTheServer_ReconnectsAtOnceFromTheLastResourceVersion_NoBackoffNoRelist()
+    {
+        await using var ctx = await ControllerTestContext.StartAsync();
+        using var api = ctx.Api();
+        var clock = new ManualTimeProvider();
+        var informer = ControllerTestContext.Informer(api, ControllerResources.ExternalSecrets(Ns), _ => { }, clock, new InformerOptions { MinWatchTimeout = TimeSpan.FromSeconds(1) });
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.Synced.WaitAsync(ControllerTestContext.Wait);
+        ctx.Server.Put(ControllerTestContext.Group, "externalsecrets", Ns, ControllerTestContext.ExternalSecret("first"));
+
+        // timeoutSeconds=1 (1 s x 1.5 truncated): the server ends each watch cleanly after a second.
+        await Eventually.TrueAsync(() => ctx.Server.Requests.Count(r => r.Verb == "watch") >= 3, ControllerTestContext.Wait, "two clean ends and reconnects");
+        ctx.Server.Put(ControllerTestContext.Group, "externalsecrets", Ns, ControllerTestContext.ExternalSecret("second"));
+        await Eventually.TrueAsync(() => informer.Cache.Count == 2, ControllerTestContext.Wait, "changes after the reconnects");
+
+        clock.RequestedDelays.Should().BeEmpty("a watch the server ended on schedule is not a failure");
+        ctx.Server.Requests.Count(r => r.Verb == "list").Should().Be(1);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
     public async Task List_Forbidden_RetriesWithBackoff_AndIsNotSynced()
     {
         await using var ctx = await ControllerTestContext.StartAsync();
