@@ -4,7 +4,7 @@ using CsiDriver.Hosting;
 
 namespace CsiDriver;
 
-/// <summary>Entry point: parse flags, run the driver until SIGTERM/SIGINT, or run the local demo.</summary>
+/// <summary>Entry point: parse flags, run the driver until SIGTERM/SIGINT, run the External Secrets controller, or run the local demo.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -12,6 +12,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "demo")
         {
             return await LocalDemo.RunAsync(Console.Out, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "controller")
+        {
+            return await ExternalSecrets.Hosting.ControllerCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
         }
 
         DriverOptions options;

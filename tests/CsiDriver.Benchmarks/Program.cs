@@ -11,7 +11,8 @@ namespace CsiDriver.Benchmarks;
 /// Publish+unpublish cycles against the real driver process over its socket (local provider,
 /// 5 objects of 1 KiB), at concurrency 1 and 16. Prints latency percentiles, cycles per second
 /// and the driver's RSS, for comparison between commits. With the argument <c>rotation</c>: one rotation
-/// pass over 1,000 volumes (see <see cref="RotationBenchmark"/>).
+/// pass over 1,000 volumes (see <see cref="RotationBenchmark"/>); with <c>controller-sync</c>: the External
+/// Secrets controller's cache sync (see <see cref="ControllerSyncBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -21,6 +22,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "rotation")
         {
             return await RotationBenchmark.RunAsync(args.Skip(1).ToArray());
+        }
+
+        if (args.Length > 0 && args[0] == "controller-sync")
+        {
+            return await ControllerSyncBenchmark.RunAsync(args.Skip(1).ToArray());
         }
 
         var cycles1 = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;

@@ -29,6 +29,9 @@ internal sealed class KubernetesApi : IDisposable
 
     public KubernetesClient Client { get; }
 
+    /// <summary>The driver's own transport, for API calls that live outside <see cref="KubernetesClient"/> (the External Secrets controller's).</summary>
+    public KubernetesTransport Transport => _driverTransport;
+
     public void Dispose()
     {
         _driverTransport.Dispose();

@@ -101,9 +101,49 @@ internal sealed class KubernetesTransport : IDisposable
         }
     }
 
-    private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)> SendOnceAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a long-lived response (a watch) and returns its body stream once a 2xx status arrived: one attempt,
+    /// the request timeout bounds only the wait for the headers, and the caller disposes the response.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenStreamAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(request.Method, new Uri(_server, request.Path));
+        using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.Timeout, null, request.Call, null, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.Unreachable, null, request.Call, null, $"cannot reach {_server.Host}:{_server.Port}: {Describe(ex)}", ex);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await ReadBoundedAsync(response, request.Call, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                credentials.Invalidate();
+            }
+
+            throw ToException(request.Call, response.StatusCode, body);
+        }
+    }
+
+    private async Task<HttpRequestMessage> CreateMessageAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
+    {
+        var message = new HttpRequestMessage(request.Method, new Uri(_server, request.Path));
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         message.Headers.UserAgent.ParseAdd(_options.UserAgent);
         var token = await credentials.GetTokenAsync(cancellationToken).ConfigureAwait(false);
@@ -118,6 +158,12 @@ internal sealed class KubernetesTransport : IDisposable
             message.Content.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
         }
 
+        return message;
+    }
+
+    private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)> SendOnceAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
+    {
+        using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.RequestTimeout);
         try

@@ -38,7 +38,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, List<FakeRule>> _rules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JsonObject> _objects = new(StringComparer.Ordinal);
+    private readonly WatchedObjects _objects;
     private readonly ConcurrentQueue<Fault> _faults = new();
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
     private readonly Lock _gate = new();
@@ -47,6 +47,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     private FakeKubeApiServer(WebApplication app, X509Certificate2 ca, X509Certificate2 clientCa)
     {
         _app = app;
+        _objects = new WatchedObjects(this);
         CertificateAuthority = ca;
         ClientCertificateAuthority = clientCa;
     }
@@ -175,6 +176,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         if (user is null)
         {
             await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized");
+            return;
+        }
+
+        if (await TryServeCollectionAsync(context, user))
+        {
             return;
         }
 

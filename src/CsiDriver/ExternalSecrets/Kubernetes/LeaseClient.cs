@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CsiDriver.Kubernetes;
+
+namespace CsiDriver.ExternalSecrets.Kubernetes;
+
+/// <summary>A <c>coordination.k8s.io/v1</c> Lease: who leads, since when, and until when unless renewed.</summary>
+public sealed class KubeLease
+{
+    public string? ApiVersion { get; set; } = "coordination.k8s.io/v1";
+
+    public string? Kind { get; set; } = "Lease";
+
+    public KubeObjectMeta? Metadata { get; set; }
+
+    public KubeLeaseSpec? Spec { get; set; }
+}
+
+/// <summary>The lease record; times are <c>metav1.MicroTime</c> (RFC 3339 with microseconds).</summary>
+public sealed class KubeLeaseSpec
+{
+    public string? HolderIdentity { get; set; }
+
+    public int? LeaseDurationSeconds { get; set; }
+
+    public string? AcquireTime { get; set; }
+
+    public string? RenewTime { get; set; }
+
+    public int? LeaseTransitions { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(KubeLease))]
+internal sealed partial class LeaseJsonContext : JsonSerializerContext
+{
+}
+
+/// <summary>Get, create and update of the leader-election Lease.</summary>
+internal sealed class LeaseClient
+{
+    private readonly KubernetesTransport _transport;
+    private readonly IBearerTokenSource _credentials;
+
+    public LeaseClient(KubernetesTransport transport, IBearerTokenSource credentials)
+    {
+        _transport = transport;
+        _credentials = credentials;
+    }
+
+    /// <summary>The lease, or null when it does not exist yet.</summary>
+    [KubernetesApiCall("coordination.k8s.io", "leases", "get", KubernetesIdentity.Controller)]
+    public async Task<KubeLease?> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get leases {@namespace}/{name}";
+        try
+        {
+            return await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, name, call), call), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
+    [KubernetesApiCall("coordination.k8s.io", "leases", "create", KubernetesIdentity.Controller)]
+    public Task<KubeLease> CreateAsync(KubeLease lease, CancellationToken cancellationToken)
+    {
+        var (ns, name) = (lease.Metadata?.Namespace ?? string.Empty, lease.Metadata?.Name ?? string.Empty);
+        var call = $"create leases {ns}/{name}";
+        KubernetesNames.Check(name, "name", call);
+        var body = JsonSerializer.SerializeToUtf8Bytes(lease, LeaseJsonContext.Default.KubeLease);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, Path(ns, null, call), call, body), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken);
+    }
+
+    /// <summary>An update guarded by the lease's resourceVersion: a 409 means another candidate wrote first.</summary>
+    [KubernetesApiCall("coordination.k8s.io", "leases", "update", KubernetesIdentity.Controller)]
+    public Task<KubeLease> UpdateAsync(KubeLease lease, CancellationToken cancellationToken)
+    {
+        var (ns, name) = (lease.Metadata?.Namespace ?? string.Empty, lease.Metadata?.Name ?? string.Empty);
+        var call = $"update leases {ns}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(lease, LeaseJsonContext.Default.KubeLease);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Put, Path(ns, name, call), call, body), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken);
+    }
+
+    private static string Path(string @namespace, string? name, string call)
+    {
+        var path = $"/apis/coordination.k8s.io/v1/namespaces/{KubernetesNames.Check(@namespace, "namespace", call)}/leases";
+        return name is null ? path : $"{path}/{KubernetesNames.Check(name, "name", call)}";
+    }
+}

@@ -1,0 +1,244 @@
+using System.Globalization;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Runtime;
+
+/// <summary>Where the lease is, who we are, and controller-runtime's timings (15 s lease, 10 s renew deadline, 2 s retry).</summary>
+internal sealed record LeaderElectionOptions
+{
+    public required string Namespace { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>This candidate's <c>holderIdentity</c>: the pod name plus a random suffix, unique per process.</summary>
+    public required string Identity { get; init; }
+
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Leader election on a <c>coordination.k8s.io/v1</c> Lease, as client-go does it: a candidate takes the lease
+/// when it is free, released, or has not been renewed for a lease duration as measured on OUR clock since we
+/// last saw it change (so clock skew between nodes does not matter); the leader renews every retry period and
+/// gives up leadership when it could not renew within the renew deadline. Writes are optimistic (the lease's
+/// resourceVersion), so two candidates can never both win. On a graceful stop the leader releases the lease,
+/// which lets a follower take over at its next retry instead of after a lease duration.
+/// </summary>
+internal sealed class LeaderElector
+{
+    private const string MicroTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
+    private readonly LeaseClient _leases;
+    private readonly LeaderElectionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _random;
+    private readonly ILogger _logger;
+    private (string? Holder, string? RenewTime, string? ResourceVersion) _observed;
+    private DateTimeOffset _observedAt;
+    private volatile bool _leading;
+
+    public LeaderElector(LeaseClient leases, LeaderElectionOptions options, TimeProvider time, Func<double> random, ILogger logger)
+    {
+        _leases = leases;
+        _options = options;
+        _time = time;
+        _random = random;
+        _logger = logger;
+    }
+
+    public bool IsLeader => _leading;
+
+    public string Identity => _options.Identity;
+
+    /// <summary>
+    /// Campaigns until <paramref name="stop"/>; while leading runs <paramref name="lead"/>, whose token is cancelled
+    /// when leadership is lost or on stop. After <paramref name="lead"/> returned on stop, releases the lease.
+    /// </summary>
+    public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (!await AcquireAsync(stop).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            RuntimeLog.BecameLeader(_logger, _options.Namespace, _options.Name, _options.Identity);
+            _leading = true;
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var work = lead(leading.Token);
+            await RenewWhileLeadingAsync(stop).ConfigureAwait(false);
+            _leading = false;
+            await leading.CancelAsync().ConfigureAwait(false);
+            await work.ConfigureAwait(false);
+            if (stop.IsCancellationRequested)
+            {
+                await ReleaseAsync().ConfigureAwait(false);
+                return;
+            }
+
+            RuntimeLog.LostLeadership(_logger, _options.Namespace, _options.Name, _options.Identity);
+        }
+    }
+
+    private async Task<bool> AcquireAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (await TryAcquireOrRenewAsync(stop).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            // client-go's jitter factor 1.2: candidates do not retry in lockstep.
+            if (!await DelayAsync(_options.RetryPeriod * (1 + (0.2 * _random())), stop).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns when leadership is lost (no successful renew within the renew deadline) or on stop.</summary>
+    private async Task RenewWhileLeadingAsync(CancellationToken stop)
+    {
+        var lastRenew = _time.GetUtcNow();
+        while (await DelayAsync(_options.RetryPeriod, stop).ConfigureAwait(false))
+        {
+            if (await TryAcquireOrRenewAsync(stop).ConfigureAwait(false))
+            {
+                lastRenew = _time.GetUtcNow();
+                continue;
+            }
+
+            if (_observed.Holder is { Length: > 0 } holder && holder != _options.Identity)
+            {
+                return; // Someone else holds it: we are not the leader any more.
+            }
+
+            if (_time.GetUtcNow() - lastRenew >= _options.RenewDeadline)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var stamp = now.UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
+        try
+        {
+            var lease = await _leases.GetAsync(_options.Namespace, _options.Name, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
+            {
+                var created = await _leases.CreateAsync(
+                    new KubeLease
+                    {
+                        Metadata = new KubeObjectMeta { Name = _options.Name, Namespace = _options.Namespace },
+                        Spec = Record(stamp, stamp, 0),
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                Observe(created, now);
+                return true;
+            }
+
+            var spec = lease.Spec ?? new KubeLeaseSpec();
+            Observe(lease, now);
+            var held = spec.HolderIdentity is { Length: > 0 };
+            var ours = spec.HolderIdentity == _options.Identity;
+            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)_options.LeaseDuration.TotalSeconds);
+            if (held && !ours && _observedAt + duration > now)
+            {
+                return false;
+            }
+
+            lease.Spec = ours
+                ? Record(spec.AcquireTime ?? stamp, stamp, spec.LeaseTransitions ?? 0)
+                : Record(stamp, stamp, (spec.LeaseTransitions ?? 0) + 1);
+            var updated = await _leases.UpdateAsync(lease, cancellationToken).ConfigureAwait(false);
+            Observe(updated, now);
+            return true;
+        }
+        catch (KubernetesApiException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A conflict means another candidate wrote first; anything else is retried at the next period.
+            RuntimeLog.LeaseCallFailed(_logger, _options.Namespace, _options.Name, ex.Message);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task ReleaseAsync()
+    {
+        using var deadline = new CancellationTokenSource(_options.RenewDeadline);
+        try
+        {
+            var lease = await _leases.GetAsync(_options.Namespace, _options.Name, deadline.Token).ConfigureAwait(false);
+            if (lease?.Spec?.HolderIdentity != _options.Identity)
+            {
+                return;
+            }
+
+            var stamp = _time.GetUtcNow().UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
+            lease.Spec = new KubeLeaseSpec
+            {
+                HolderIdentity = null,
+                LeaseDurationSeconds = 1,
+                AcquireTime = stamp,
+                RenewTime = stamp,
+                LeaseTransitions = lease.Spec.LeaseTransitions,
+            };
+            await _leases.UpdateAsync(lease, deadline.Token).ConfigureAwait(false);
+            RuntimeLog.ReleasedLease(_logger, _options.Namespace, _options.Name, _options.Identity);
+        }
+        catch (Exception ex) when (ex is KubernetesApiException or OperationCanceledException)
+        {
+            // The lease then expires on its own; a follower takes over after one lease duration.
+            RuntimeLog.LeaseCallFailed(_logger, _options.Namespace, _options.Name, ex.Message);
+        }
+    }
+
+    private KubeLeaseSpec Record(string acquireTime, string renewTime, int transitions) => new()
+    {
+        HolderIdentity = _options.Identity,
+        LeaseDurationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds),
+        AcquireTime = acquireTime,
+        RenewTime = renewTime,
+        LeaseTransitions = transitions,
+    };
+
+    /// <summary>Remembers the record and, when it changed, when we saw it change (the expiry clock starts there).</summary>
+    private void Observe(KubeLease lease, DateTimeOffset now)
+    {
+        var record = (lease.Spec?.HolderIdentity, lease.Spec?.RenewTime, lease.Metadata?.ResourceVersion);
+        if (record != _observed)
+        {
+            _observed = record;
+            _observedAt = now;
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Runtime;
+
+/// <summary>
+/// Drains one kind's <see cref="WorkQueue"/> with a number of workers, each calling the kind's reconciler for
+/// one key at a time. A failure (exception or <see cref="ReconcileResult.Failed"/>) retries the key with
+/// <see cref="ItemBackoff"/>; a success forgets the failures and honours <see cref="ReconcileResult.RequeueAfter"/>
+/// plus up to 10% jitter, so refreshes that were due together spread out.
+/// </summary>
+internal sealed class QueueWorkers
+{
+    /// <summary>The largest fraction a timed requeue is stretched by.</summary>
+    public const double MaxJitter = 0.1;
+
+    private readonly WorkQueue _queue;
+    private readonly IReconciler _reconciler;
+    private readonly ItemBackoff _backoff = new();
+    private readonly Func<double> _random;
+    private readonly RuntimeMetrics _metrics;
+    private readonly ILogger _logger;
+
+    public QueueWorkers(WorkQueue queue, IReconciler reconciler, Func<double> random, RuntimeMetrics metrics, ILogger logger)
+    {
+        _queue = queue;
+        _reconciler = reconciler;
+        _random = random;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public ItemBackoff Backoff => _backoff;
+
+    /// <summary>
+    /// Runs <paramref name="workers"/> workers until <paramref name="stop"/>; a reconcile in flight then finishes
+    /// (it sees only <paramref name="abort"/>, the hard deadline) before this returns.
+    /// </summary>
+    public Task RunAsync(int workers, CancellationToken stop, CancellationToken abort) =>
+        Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(stop, abort), CancellationToken.None)));
+
+    private async Task WorkAsync(CancellationToken stop, CancellationToken abort)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            ObjectKey key;
+            try
+            {
+                key = await _queue.TakeAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            try
+            {
+                await ReconcileAsync(key, abort).ConfigureAwait(false);
+            }
+            finally
+            {
+                _queue.Done(key);
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(ObjectKey key, CancellationToken abort)
+    {
+        ReconcileResult result;
+        try
+        {
+            result = await _reconciler.ReconcileAsync(key, abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            return;
+        }
+#pragma warning disable CA1031 // A reconciler's failure of any kind is retried with backoff; the worker must live on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RuntimeLog.ReconcileThrew(_logger, _queue.Kind, key.ToString(), ex.GetType().Name);
+            result = ReconcileResult.Retry;
+        }
+
+        if (result.Failed)
+        {
+            var delay = _backoff.NextDelay(key);
+            _metrics.Reconciled(_queue.Kind, "error");
+            RuntimeLog.ReconcileFailed(_logger, _queue.Kind, key.ToString(), _backoff.Failures(key), delay.TotalSeconds);
+            _queue.AddAfter(key, delay);
+            return;
+        }
+
+        _backoff.Forget(key);
+        if (result.RequeueAfter is { } after)
+        {
+            _metrics.Reconciled(_queue.Kind, "requeue_after");
+            _queue.AddAfter(key, Jitter(after));
+        }
+        else
+        {
+            _metrics.Reconciled(_queue.Kind, "success");
+            _queue.CancelScheduled(key);
+        }
+    }
+
+    /// <summary>Stretches a requeue by up to <see cref="MaxJitter"/>: never earlier than asked, so a refresh is not early.</summary>
+    public TimeSpan Jitter(TimeSpan delay) =>
+        delay <= TimeSpan.Zero ? delay : delay + (delay * (MaxJitter * _random()));
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Runtime;
+
+/// <summary>How an informer paces itself.</summary>
+internal sealed record InformerOptions
+{
+    /// <summary>The shortest watch the server is asked for; each watch asks for between this and twice this, so reconnects spread.</summary>
+    public TimeSpan MinWatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First wait after a broken stream or a failed list; doubles per failure in a row.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Keeps one collection's cache in step with the API server: list, then watch from the list's resourceVersion;
+/// a clean end of the watch re-watches from the last resourceVersion seen (bookmarks included); a broken stream
+/// or failed call waits with capped, jittered backoff; <c>410 Gone</c> (as an HTTP status or an ERROR event)
+/// means that resourceVersion was compacted, so it lists again. Every change goes to the sink.
+/// </summary>
+internal sealed class ResourceInformer
+{
+    private readonly WatchedResource _resource;
+    private readonly ListWatchClient _client;
+    private readonly Action<ObjectChange> _sink;
+    private readonly InformerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _random;
+    private readonly ILogger _logger;
+    private readonly bool _clusterScoped;
+    private volatile string _lastResourceVersion = string.Empty;
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ResourceInformer(WatchedResource resource, bool clusterScoped, ListWatchClient client, Action<ObjectChange> sink, InformerOptions options, TimeProvider time, Func<double> random, ILogger logger)
+    {
+        _resource = resource;
+        _clusterScoped = clusterScoped;
+        _client = client;
+        _sink = sink;
+        _options = options;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        Cache = new ObjectCache(resource.Kind);
+    }
+
+    public ObjectCache Cache { get; }
+
+    public WatchedResource Resource => _resource;
+
+    /// <summary>The resourceVersion the next watch resumes from (client-go's LastSyncResourceVersion); empty before the first list.</summary>
+    public string LastSyncResourceVersion => _lastResourceVersion;
+
+    /// <summary>Completes when the first list is in the cache.</summary>
+    public Task Synced => _synced.Task;
+
+    /// <summary>Lists and watches until <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var mustList = true;
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (mustList)
+                {
+                    await ListAsync(cancellationToken).ConfigureAwait(false);
+                    mustList = false;
+                    failures = 0;
+                }
+
+                // Resumes from the last event or bookmark seen, also after a stream that broke halfway.
+                await WatchAsync(_lastResourceVersion, () => failures = 0, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.Gone)
+            {
+                RuntimeLog.Relisting(_logger, _resource.ToString());
+                mustList = true;
+            }
+            catch (Exception ex) when (ex is KubernetesApiException or IOException or HttpRequestException)
+            {
+                failures++;
+                var delay = Backoff(failures);
+                RuntimeLog.WatchFailed(_logger, _resource.ToString(), Describe(ex), delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await _client.ListAsync(_resource, cancellationToken).ConfigureAwait(false);
+        var changes = Cache.Replace(list.Items.Select(o => CachedObject.From(o, _resource.Kind, _clusterScoped)));
+        RuntimeLog.Listed(_logger, _resource.ToString(), Cache.Count, list.ResourceVersion);
+        foreach (var change in changes)
+        {
+            _sink(change);
+        }
+
+        _lastResourceVersion = list.ResourceVersion;
+        _synced.TrySetResult();
+    }
+
+    /// <summary>One watch, until the server ends it; every event moves <see cref="LastSyncResourceVersion"/> on.</summary>
+    private async Task WatchAsync(string resourceVersion, Action healthy, CancellationToken cancellationToken)
+    {
+        var timeout = _options.MinWatchTimeout * (1 + _random());
+        await foreach (var ev in _client.WatchAsync(_resource, resourceVersion, timeout, cancellationToken).ConfigureAwait(false))
+        {
+            healthy();
+            switch (ev.Type)
+            {
+                case "ADDED":
+                case "MODIFIED":
+                {
+                    var obj = CachedObject.From(ev.Object, _resource.Kind, _clusterScoped);
+                    resourceVersion = obj.ResourceVersion;
+                    if (Cache.Upsert(obj) is { } change)
+                    {
+                        _sink(change);
+                    }
+
+                    break;
+                }
+
+                case "DELETED":
+                {
+                    var obj = CachedObject.From(ev.Object, _resource.Kind, _clusterScoped);
+                    resourceVersion = obj.ResourceVersion;
+                    _sink(Cache.Remove(obj));
+                    break;
+                }
+
+                case "BOOKMARK":
+                    resourceVersion = ev.Object.Metadata?.ResourceVersion ?? resourceVersion;
+                    break;
+
+                case "ERROR":
+                {
+                    var status = (HttpStatusCode)(ev.Object.Code ?? 500);
+                    throw new KubernetesApiException(KubernetesApiException.KindFor(status), status, $"watch {_resource}", ev.Object.Reason, ev.Object.Message);
+                }
+
+                default:
+                    throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, $"watch {_resource}", null, $"unknown watch event type '{ev.Type}'");
+            }
+
+            _lastResourceVersion = resourceVersion;
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
+        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (_random() / 2)));
+    }
+
+    private static string Describe(Exception ex) => ex is KubernetesApiException k ? k.Message : ex.GetType().Name;
+}

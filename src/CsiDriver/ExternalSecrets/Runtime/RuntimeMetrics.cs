@@ -1,0 +1,25 @@
+using CsiDriver.Observability;
+
+namespace CsiDriver.ExternalSecrets.Runtime;
+
+/// <summary>The runtime's own series, under controller-runtime's names: reconcile outcomes and leadership.</summary>
+internal sealed class RuntimeMetrics
+{
+    private readonly CounterFamily _reconciles;
+
+    public RuntimeMetrics(MetricsRegistry registry)
+    {
+        _reconciles = registry.Counter(
+            "controller_runtime_reconcile_total",
+            "Reconciles per controller and result (success, error, requeue_after).",
+            "controller",
+            "result");
+        Registry = registry;
+    }
+
+    public MetricsRegistry Registry { get; }
+
+    public void Reconciled(string kind, string result) => _reconciles.Increment(kind.ToLowerInvariant(), result);
+
+    public long Count(string kind, string result) => _reconciles.Value(kind.ToLowerInvariant(), result);
+}
