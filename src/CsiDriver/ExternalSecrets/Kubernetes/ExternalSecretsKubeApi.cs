@@ -17,8 +17,9 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// <item>POST /api/v1/namespaces/{ns}/events, PATCH (merge) /api/v1/namespaces/{ns}/events/{name}</item>
 /// </list>
 /// Gets return null for 404; other errors are <see cref="KubernetesApiException"/> (a stale write is <c>IsStaleUpdate</c>).
+/// Owns its transport (the controller's connection pool).
 /// </summary>
-internal sealed class ExternalSecretsKubeApi
+internal sealed class ExternalSecretsKubeApi : IDisposable
 {
     private const string EsoPath = "/apis/external-secrets.io/v1";
     private const string MergePatch = "application/merge-patch+json";
@@ -182,6 +183,8 @@ internal sealed class ExternalSecretsKubeApi
         var call = $"patch events {@namespace}/{name}";
         return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Namespaced("/api/v1", @namespace, "events", name, call), call, Serialize(mergePatch), MergePatch), _credentials, EsoJsonContext.Default.KubeEvent, cancellationToken);
     }
+
+    public void Dispose() => _transport.Dispose();
 
     private async Task<T?> GetOrNullAsync<T>(string path, string call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class

@@ -76,7 +76,10 @@ internal sealed class FakeStoreProvider : IStoreProvider
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private sealed record Entry(string Key, string Value, string Version);
+    private sealed record Entry(string Key, string Value, string Version)
+    {
+        public override string ToString() => Version.Length == 0 ? Key : $"{Key} (version {Version})";
+    }
 
     private sealed class FakeStoreClient(StoreContext store, IReadOnlyList<Entry> entries, DriverMetrics? metrics) : IStoreClient
     {
