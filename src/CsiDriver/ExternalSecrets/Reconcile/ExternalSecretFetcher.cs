@@ -25,7 +25,8 @@ internal sealed class ExternalSecretFetcher
         _events = events;
     }
 
-    public async Task<Dictionary<string, byte[]>> FetchAsync(ExternalSecret es, StoreResolver.Session stores, TimeSpan refreshInterval, bool skipNotFound, EventSubject subject, CancellationToken cancellationToken)
+    /// <param name="fresh">A forced refresh: no cached read may answer it.</param>
+    public async Task<Dictionary<string, byte[]>> FetchAsync(ExternalSecret es, StoreResolver.Session stores, TimeSpan refreshInterval, bool fresh, bool skipNotFound, EventSubject subject, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var dataFrom = es.Spec.DataFrom ?? [];
@@ -47,7 +48,7 @@ internal sealed class ExternalSecretFetcher
             IReadOnlyDictionary<string, byte[]> map;
             try
             {
-                map = await _reads.GetSecretMapAsync(store, client, ToRemoteRef(extract, $"spec.dataFrom[{i}].extract"), refreshInterval, cancellationToken).ConfigureAwait(false);
+                map = await _reads.GetSecretMapAsync(store, client, ToRemoteRef(extract, $"spec.dataFrom[{i}].extract"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound && skipNotFound)
             {
@@ -88,7 +89,7 @@ internal sealed class ExternalSecretFetcher
             byte[] value;
             try
             {
-                value = await _reads.GetSecretAsync(store, client, ToRemoteRef(entry.RemoteRef, $"spec.data[{i}].remoteRef"), refreshInterval, cancellationToken).ConfigureAwait(false);
+                value = await _reads.GetSecretAsync(store, client, ToRemoteRef(entry.RemoteRef, $"spec.data[{i}].remoteRef"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound && skipNotFound)
             {

@@ -227,14 +227,18 @@ internal sealed class ExternalSecretReconciler : IReconciler
                     cancellationToken).ConfigureAwait(false);
             }
 
-            if (!ShouldRefresh(interval) && IsValid(existing, managed))
+            var valid = IsValid(existing, managed);
+            if (!ShouldRefresh(interval) && valid)
             {
                 return RequeueAfterRefresh(interval);
             }
 
+            // A user asked for this sync (spec or metadata changed) or the Secret was tampered with: read the backend now.
+            var synced = _es.Status?.SyncedResourceVersion;
+            var fresh = (existing is not null && !valid) || (!string.IsNullOrEmpty(synced) && synced != _version);
             try
             {
-                var data = await _owner._fetcher.FetchAsync(_es, stores, interval, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
+                var data = await _owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
                 if (data.Count == 0)
                 {
                     switch (_deletion)

@@ -13,7 +13,7 @@ internal sealed class ExternalSecretsReconcileOptions
     public TimeSpan StoreRequeueInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest a backend read is reused by other ExternalSecrets (further capped by a quarter of their refresh interval).</summary>
-    public TimeSpan SharedReadWindow { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SharedReadWindow { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The memory the shared reads may hold (values are counted by their bytes).</summary>
     public long SharedReadBudgetBytes { get; init; } = 32L * 1024 * 1024;

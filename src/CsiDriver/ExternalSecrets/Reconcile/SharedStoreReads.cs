@@ -7,7 +7,8 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// Shares backend reads across ExternalSecrets: readers of the same (store uid and generation, client identity, method,
 /// remote ref) join one in-flight read, and a successful result is reused for a short window (the shorter of the
 /// configured window and a quarter of the reader's refresh interval) within a memory budget. Failures are never kept
-/// beyond the in-flight join, so the next reader retries.
+/// beyond the in-flight join, so the next reader retries. A forced refresh (a changed spec, labels or annotations, or a
+/// Secret that was edited or deleted) never takes a cached value: it reads again and the result replaces the cached one.
 /// </summary>
 internal sealed class SharedStoreReads
 {
@@ -25,13 +26,13 @@ internal sealed class SharedStoreReads
     /// <summary>Values held now, in bytes (for the budget).</summary>
     public long HeldBytes => Interlocked.Read(ref _bytes);
 
-    public Task<byte[]> GetSecretAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, CancellationToken cancellationToken) =>
-        ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecret", remoteRef), refreshInterval, ct => client.GetSecretAsync(remoteRef, ct), v => v.Length, cancellationToken);
+    public Task<byte[]> GetSecretAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, bool fresh, CancellationToken cancellationToken) =>
+        ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecret", remoteRef), refreshInterval, fresh, ct => client.GetSecretAsync(remoteRef, ct), v => v.Length, cancellationToken);
 
-    public Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, CancellationToken cancellationToken) =>
-        ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecretMap", remoteRef), refreshInterval, ct => client.GetSecretMapAsync(remoteRef, ct), v => v.Sum(p => (long)p.Value.Length + (p.Key.Length * 2)), cancellationToken);
+    public Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, bool fresh, CancellationToken cancellationToken) =>
+        ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecretMap", remoteRef), refreshInterval, fresh, ct => client.GetSecretMapAsync(remoteRef, ct), v => v.Sum(p => (long)p.Value.Length + (p.Key.Length * 2)), cancellationToken);
 
-    private async Task<T> ReadAsync<T>(ReadKey key, TimeSpan refreshInterval, Func<CancellationToken, Task<T>> read, Func<T, long> size, CancellationToken cancellationToken)
+    private async Task<T> ReadAsync<T>(ReadKey key, TimeSpan refreshInterval, bool fresh, Func<CancellationToken, Task<T>> read, Func<T, long> size, CancellationToken cancellationToken)
         where T : class
     {
         var now = _time.GetUtcNow();
@@ -39,7 +40,7 @@ internal sealed class SharedStoreReads
         {
             if (_entries.TryGetValue(key, out var existing))
             {
-                if (existing.Task.IsCompletedSuccessfully && existing.ExpiresAt <= now)
+                if (existing.Task.IsCompletedSuccessfully && (fresh || existing.ExpiresAt <= now))
                 {
                     Remove(key, existing);
                     continue;
