@@ -405,4 +405,41 @@ public sealed class ExternalSecretPolicyTests
 
         ctx.Value("db", "password").Should().Be("s3cr3t-value");
     }
+
+    [Fact]
+    public async Task CreateOrMerge_MissingCreated_ExistingMergedWithoutOwnerReference()
+    {
+        await using var ctx = await StartWithStoreAsync();
+        ctx.PutExternalSecret("a", EsoTestContext.Spec(Store, target: Target("CreateOrMerge"), data: EsoTestContext.Data(("password", "db/password"))));
+        ctx.PutSecret("b", new Dictionary<string, string> { ["foreign"] = "kept" });
+        ctx.PutExternalSecret("b", EsoTestContext.Spec(Store, target: Target("CreateOrMerge"), data: EsoTestContext.Data(("password", "db/password"))));
+
+        await ctx.ReconcileAsync("a");
+        await ctx.ReconcileAsync("b");
+
+        ctx.Value("a", "password").Should().Be("s3cr3t-value");
+        ctx.TypedSecret("a")!.Metadata.OwnerReferences.Should().BeNullOrEmpty();
+        ctx.Value("b", "foreign").Should().Be("kept");
+        ctx.Value("b", "password").Should().Be("s3cr3t-value");
+    }
+
+    [Fact]
+    public async Task ReadyFalseTwiceWithDifferentMessages_LastTransitionTimeKept()
+    {
+        await using var ctx = await EsoTestContext.StartAsync();
+        ctx.FakeStore(Store, [("db/password", "s3cr3t-value", null)], ready: false);
+        ctx.PutExternalSecret("db", EsoTestContext.Spec(Store, data: EsoTestContext.Data(("password", "db/password"))));
+        await ctx.ReconcileAsync("db");
+        var first = ctx.Ready("db")!;
+
+        ctx.Clock.Advance(TimeSpan.FromMinutes(3));
+        ctx.Server.Mutate(FakeKubeApiServer.EsoGroup, "externalsecrets", EsoTestContext.Ns, "db", es => es["spec"]!["target"] = new JsonObject { ["creationPolicy"] = "Bogus" });
+        ctx.FakeStore(Store, [("db/password", "s3cr3t-value", null)]);
+        await ctx.ReconcileAsync("db");
+        var second = ctx.Ready("db")!;
+
+        second.Status.Should().Be("False");
+        second.Message.Should().Be("could not update secret").And.NotBe(first.Message);
+        second.LastTransitionTime.Should().Be(first.LastTransitionTime);
+    }
 }
