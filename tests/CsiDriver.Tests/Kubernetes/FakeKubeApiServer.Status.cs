@@ -63,6 +63,12 @@ public sealed partial class FakeKubeApiServer
     private async Task<bool> TryHandleStatusFeaturesAsync(HttpContext context, string user)
     {
         var request = context.Request;
+        if (request.Query.ContainsKey("watch"))
+        {
+            // Watches are FakeKubeApiServer.Watch.cs's.
+            return false;
+        }
+
         var parts = request.Path.Value!.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
         string group, resource, ns = string.Empty;
         string? name = null;
