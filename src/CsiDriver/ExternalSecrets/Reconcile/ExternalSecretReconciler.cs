@@ -29,7 +29,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
     private readonly ExternalSecretsKubeApi _api;
     private readonly StoreResolver _stores;
     private readonly ExternalSecretFetcher _fetcher;
-    private readonly SecretRenderer _renderer;
+    private readonly TargetSecretWriter _writer;
     private readonly ExternalSecretsEventRecorder _events;
     private readonly ExternalSecretMetrics _metrics;
     private readonly TimeProvider _time;
@@ -39,7 +39,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         ExternalSecretsKubeApi api,
         StoreResolver stores,
         ExternalSecretFetcher fetcher,
-        SecretRenderer renderer,
+        TargetSecretWriter writer,
         ExternalSecretsEventRecorder events,
         ExternalSecretMetrics metrics,
         TimeProvider time,
@@ -48,7 +48,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         _api = api;
         _stores = stores;
         _fetcher = fetcher;
-        _renderer = renderer;
+        _writer = writer;
         _events = events;
         _metrics = metrics;
         _time = time;
@@ -270,7 +270,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
                     case "Merge" when existing is null:
                         return await SucceedAsync("SecretMissing", "secret will not be created due to CreationPolicy=Merge", interval, cancellationToken).ConfigureAwait(false);
                     case "Owner" or "Orphan" or "Merge" or "CreateOrMerge":
-                        await WriteAsync(existing, data, cancellationToken).ConfigureAwait(false);
+                        await _owner._writer.WriteAsync(_es, _creation, existing, data, cancellationToken).ConfigureAwait(false);
                         return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
                     default:
                         throw new SyncException($"creationPolicy \"{_creation}\" is not supported") { ReadyMessage = "could not update secret", Retry = false };
@@ -349,153 +349,6 @@ internal sealed class ExternalSecretReconciler : IReconciler
             return ReconcileResult.After(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         }
 
-        private async Task WriteAsync(ManagedSecret? existing, Dictionary<string, byte[]> data, CancellationToken cancellationToken)
-        {
-            var owner = _creation == "Owner";
-            if (owner)
-            {
-                await DeleteOrphansAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var merge = _creation is "Merge" or "CreateOrMerge";
-            var baseData = merge && existing?.Data is { } kept ? kept : new Dictionary<string, byte[]>();
-            var rendered = await _owner._renderer.RenderAsync(_es, data, baseData, cancellationToken).ConfigureAwait(false);
-            var desired = Clone(existing) ?? new ManagedSecret { Metadata = new EsObjectMeta { Name = _target, Namespace = _ns } };
-            var labels = desired.Metadata.Labels ?? new Dictionary<string, string>(StringComparer.Ordinal);
-            var annotations = desired.Metadata.Annotations ?? new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (k, v) in rendered.Labels)
-            {
-                labels[k] = v;
-            }
-
-            foreach (var (k, v) in rendered.Annotations)
-            {
-                annotations[k] = v;
-            }
-
-            labels[ManagedLabel] = "true";
-            if (owner)
-            {
-                labels[CreatedByLabel] = EsoHashes.CreatedBy(_ns, _name);
-            }
-            else
-            {
-                labels.Remove(CreatedByLabel);
-            }
-
-            if (rendered.Finalizers.Count > 0)
-            {
-                desired.Metadata.Finalizers = [.. (desired.Metadata.Finalizers ?? []).Union(rendered.Finalizers, StringComparer.Ordinal)];
-            }
-
-            desired.Type = rendered.Type ?? desired.Type ?? "Opaque";
-            var frozen = existing is not null && _es.Spec.Target?.Immutable == true;
-            desired.Data = frozen ? existing!.Data : rendered.Data;
-            if (_es.Spec.Target?.Immutable == true)
-            {
-                desired.Immutable = true;
-            }
-
-            annotations[DataHashAnnotation] = EsoHashes.DataHash(desired.Data);
-            desired.Metadata.Labels = labels;
-            desired.Metadata.Annotations = annotations;
-            desired.Metadata.OwnerReferences = OwnerReferences(existing, owner);
-
-            var immutableConflict = existing?.Immutable == true && !SameData(existing.Data, desired.Data);
-            if (immutableConflict)
-            {
-                // As the External Secrets Operator: metadata is still brought in step, the data is not.
-                desired.Data = existing!.Data;
-                annotations[DataHashAnnotation] = EsoHashes.DataHash(desired.Data);
-            }
-
-            var fieldManager = EsoHashes.FieldManager(_name);
-            if (existing is null)
-            {
-                try
-                {
-                    await Api.CreateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
-                }
-                catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
-                {
-                    // Someone created it since we looked: the next pass decides whether it is ours.
-                    throw new SyncException($"Secret \"{_target}\" was created concurrently") { ReadyMessage = "could not update secret" };
-                }
-                catch (KubernetesApiException ex) when (!ex.IsStaleUpdate)
-                {
-                    throw new SyncException($"could not create Secret \"{_target}\": {ex.Message}") { ReadyMessage = "could not update secret" };
-                }
-
-                ExternalSecretsLog.SecretWritten(_owner._logger, _ns, _name, _target, "created");
-                await Event("Normal", "Created", "secret created", cancellationToken).ConfigureAwait(false);
-            }
-            else if (!SameSecret(existing, desired))
-            {
-                try
-                {
-                    await Api.UpdateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
-                }
-                catch (KubernetesApiException ex) when (!ex.IsStaleUpdate)
-                {
-                    throw new SyncException($"could not update Secret \"{_target}\": {ex.Message}") { ReadyMessage = "could not update secret" };
-                }
-
-                ExternalSecretsLog.SecretWritten(_owner._logger, _ns, _name, _target, "updated");
-                await Event("Normal", "Updated", "secret updated", cancellationToken).ConfigureAwait(false);
-            }
-
-            if (immutableConflict)
-            {
-                throw new SyncException($"Secret \"{_target}\" is immutable and its data differs from the provider's") { ReadyMessage = "could not update secret, target is immutable", Retry = false };
-            }
-        }
-
-        private List<OwnerReference>? OwnerReferences(ManagedSecret? existing, bool owner)
-        {
-            var refs = new List<OwnerReference>(existing?.Metadata.OwnerReferences ?? []);
-            var uid = _es.Metadata.Uid ?? string.Empty;
-            if (!owner)
-            {
-                refs.RemoveAll(r => r.Uid == uid);
-                return refs.Count == 0 ? null : refs;
-            }
-
-            if (refs.FirstOrDefault(r => r.Controller == true && r.Uid != uid) is { } other)
-            {
-                throw other.Kind == KindName && other.ApiVersion.StartsWith("external-secrets.io/", StringComparison.Ordinal)
-                    ? new SyncException($"Secret \"{_target}\" is controlled by ExternalSecret \"{other.Name}\"") { ReadyMessage = "target is owned by another ExternalSecret", Retry = false }
-                    : new SyncException($"Secret \"{_target}\" is controlled by {other.Kind} \"{other.Name}\"") { ReadyMessage = "failed to take ownership of target secret", Retry = false };
-            }
-
-            refs.RemoveAll(r => r.Uid == uid);
-            refs.Add(new OwnerReference { ApiVersion = ApiVersion, Kind = KindName, Name = _name, Uid = uid, Controller = true, BlockOwnerDeletion = true });
-            return refs;
-        }
-
-        // A rename under Owner leaves the old Secret behind: it carries our created-by label and another name.
-        private async Task DeleteOrphansAsync(CancellationToken cancellationToken)
-        {
-            var selector = $"{CreatedByLabel}={EsoHashes.CreatedBy(_ns, _name)}";
-            IReadOnlyList<ManagedSecret> owned;
-            try
-            {
-                owned = await Api.ListSecretsAsync(_ns, selector, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex)
-            {
-                throw new SyncException($"could not list Secrets created by this ExternalSecret: {ex.Message}") { ReadyMessage = "could not delete orphaned secrets" };
-            }
-
-            foreach (var secret in owned.Where(s => s.Metadata.Name != _target))
-            {
-                if (await Api.DeleteSecretAsync(_ns, secret.Metadata.Name ?? string.Empty, cancellationToken).ConfigureAwait(false))
-                {
-                    ExternalSecretsLog.SecretWritten(_owner._logger, _ns, _name, secret.Metadata.Name ?? string.Empty, "deleted (orphaned)");
-                    await Event("Normal", "Deleted", "secret deleted because it was orphaned", cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
         private Task<ReconcileResult> SucceedAsync(string reason, string message, TimeSpan interval, CancellationToken cancellationToken)
         {
             var status = new ExternalSecretStatus
@@ -554,32 +407,5 @@ internal sealed class ExternalSecretReconciler : IReconciler
         private Task Event(string type, string reason, string message, CancellationToken cancellationToken) =>
             _owner._events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
 
-        private static ManagedSecret? Clone(ManagedSecret? secret) =>
-            secret is null ? null : JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(secret, EsoJsonContext.Default.ManagedSecret), EsoJsonContext.Default.ManagedSecret);
-
-        private static bool SameSecret(ManagedSecret a, ManagedSecret b) =>
-            JsonSerializer.Serialize(Normalize(a), EsoJsonContext.Default.ManagedSecret) == JsonSerializer.Serialize(Normalize(b), EsoJsonContext.Default.ManagedSecret);
-
-        // Compare what we write, independent of map order and of fields the server owns.
-        private static ManagedSecret Normalize(ManagedSecret secret) => new()
-        {
-            Metadata = new EsObjectMeta
-            {
-                Labels = secret.Metadata.Labels is { Count: > 0 } l ? new SortedDictionary<string, string>(l, StringComparer.Ordinal).ToDictionary() : null,
-                Annotations = secret.Metadata.Annotations is { Count: > 0 } a ? new SortedDictionary<string, string>(a, StringComparer.Ordinal).ToDictionary() : null,
-                Finalizers = secret.Metadata.Finalizers is { Count: > 0 } f ? f : null,
-                OwnerReferences = secret.Metadata.OwnerReferences is { Count: > 0 } o ? o : null,
-            },
-            Type = secret.Type ?? "Opaque",
-            Immutable = secret.Immutable == true ? true : null,
-            Data = secret.Data is { Count: > 0 } d ? new SortedDictionary<string, byte[]>(d, StringComparer.Ordinal).ToDictionary() : null,
-        };
-
-        private static bool SameData(Dictionary<string, byte[]>? a, Dictionary<string, byte[]>? b)
-        {
-            a ??= [];
-            b ??= [];
-            return a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v.AsSpan().SequenceEqual(p.Value));
-        }
     }
 }

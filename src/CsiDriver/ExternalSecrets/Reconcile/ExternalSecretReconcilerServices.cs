@@ -43,6 +43,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton<StoreResolver>();
         services.TryAddSingleton<ExternalSecretFetcher>();
         services.TryAddSingleton<SecretRenderer>();
+        services.TryAddSingleton<TargetSecretWriter>();
         services.AddSingleton<IStoreProvider>(sp => new FakeStoreProvider(sp.GetService<DriverMetrics>()));
         services.AddSingleton<IReconciler, ExternalSecretReconciler>();
         services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.SecretStoreKind));
