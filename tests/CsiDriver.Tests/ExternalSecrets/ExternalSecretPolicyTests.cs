@@ -442,4 +442,29 @@ public sealed class ExternalSecretPolicyTests
         second.Message.Should().Be("could not update secret").And.NotBe(first.Message);
         second.LastTransitionTime.Should().Be(first.LastTransitionTime);
     }
+
+    [Fact]
+    public async Task Merge_KeysWrittenBeforeByOurFieldManager_PrunedForeignKept()
+    {
+        await using var ctx = await StartWithStoreAsync();
+        ctx.PutSecret("db", new Dictionary<string, string> { ["foreign"] = "kept", ["gone"] = "was-ours" }, new Dictionary<string, string> { ["old-label"] = "x", ["keep"] = "y" });
+        ctx.Server.Mutate(string.Empty, "secrets", EsoTestContext.Ns, "db", s =>
+        {
+            s["metadata"]!["annotations"] = new JsonObject { ["old-ann"] = "z" };
+            s["metadata"]!["managedFields"] = new JsonArray(new JsonObject
+            {
+                ["manager"] = EsoHashes.FieldManager("db"),
+                ["operation"] = "Update",
+                ["fieldsV1"] = JsonNode.Parse("{\"f:data\":{\"f:gone\":{}},\"f:metadata\":{\"f:labels\":{\"f:old-label\":{}},\"f:annotations\":{\"f:old-ann\":{}}}}"),
+            });
+        });
+        ctx.PutExternalSecret("db", EsoTestContext.Spec(Store, target: Target("Merge"), data: EsoTestContext.Data(("password", "db/password"))));
+
+        await ctx.ReconcileAsync("db");
+
+        var secret = ctx.TypedSecret("db")!;
+        secret.Data!.Keys.Should().BeEquivalentTo(["foreign", "password"]);
+        secret.Metadata.Labels.Should().ContainKey("keep").And.NotContainKey("old-label");
+        secret.Metadata.Annotations.Should().NotContainKey("old-ann");
+    }
 }

@@ -31,6 +31,19 @@ internal sealed class EsObjectMeta
     public string? DeletionTimestamp { get; set; }
 
     public List<OwnerReference>? OwnerReferences { get; set; }
+
+    /// <summary>Read only (never sent back): which manager wrote which fields.</summary>
+    public List<ManagedFieldsEntry>? ManagedFields { get; set; }
+}
+
+/// <summary>A <c>managedFields</c> entry: a field manager and the fields it owns (<c>fieldsV1</c>).</summary>
+internal sealed class ManagedFieldsEntry
+{
+    public string? Manager { get; set; }
+
+    public string? Operation { get; set; }
+
+    public JsonObject? FieldsV1 { get; set; }
 }
 
 /// <summary>An <c>ExternalSecret</c> (v1 or v1beta1).</summary>

@@ -40,11 +40,19 @@ internal sealed class TargetSecretWriter
         }
 
         var merge = creation is "Merge" or "CreateOrMerge";
-        var baseData = merge && existing?.Data is { } kept ? kept : new Dictionary<string, byte[]>();
-        var rendered = await _renderer.RenderAsync(es, data, baseData, cancellationToken).ConfigureAwait(false);
         var desired = Clone(existing) ?? new ManagedSecret { Metadata = new EsObjectMeta { Name = target, Namespace = ns } };
+        var written = WrittenBefore(existing, EsoHashes.FieldManager(name));
+        desired.Metadata.ManagedFields = null;
+        var baseData = new Dictionary<string, byte[]>(merge && existing?.Data is { } kept ? kept : [], StringComparer.Ordinal);
         var labels = desired.Metadata.Labels ?? new Dictionary<string, string>(StringComparer.Ordinal);
         var annotations = desired.Metadata.Annotations ?? new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // What this ExternalSecret wrote before and no longer wants goes: its field manager's labels, annotations and
+        // (for Merge, where other keys stay) data keys, as the API server's managedFields record them.
+        written.Labels.ForEach(k => labels.Remove(k));
+        written.Annotations.ForEach(k => annotations.Remove(k));
+        written.Data.ForEach(k => baseData.Remove(k));
+        var rendered = await _renderer.RenderAsync(es, data, baseData, cancellationToken).ConfigureAwait(false);
         foreach (var (k, v) in rendered.Labels)
         {
             labels[k] = v;
@@ -130,6 +138,28 @@ internal sealed class TargetSecretWriter
         {
             throw new SyncException($"Secret \"{target}\" is immutable and its data differs from the provider's") { ReadyMessage = "could not update secret, target is immutable", Retry = false };
         }
+    }
+
+    /// <summary>The label, annotation and data keys <paramref name="fieldManager"/> owns on <paramref name="secret"/>.</summary>
+    internal static (List<string> Labels, List<string> Annotations, List<string> Data) WrittenBefore(ManagedSecret? secret, string fieldManager)
+    {
+        var result = (Labels: new List<string>(), Annotations: new List<string>(), Data: new List<string>());
+        foreach (var entry in secret?.Metadata.ManagedFields ?? [])
+        {
+            if (entry.Manager != fieldManager || entry.FieldsV1 is not { } fields)
+            {
+                continue;
+            }
+
+            result.Labels.AddRange(Keys(fields["f:metadata"]?["f:labels"]));
+            result.Annotations.AddRange(Keys(fields["f:metadata"]?["f:annotations"]));
+            result.Data.AddRange(Keys(fields["f:data"]));
+        }
+
+        return result;
+
+        static IEnumerable<string> Keys(System.Text.Json.Nodes.JsonNode? node) =>
+            node is System.Text.Json.Nodes.JsonObject obj ? obj.Select(p => p.Key).Where(k => k.StartsWith("f:", StringComparison.Ordinal)).Select(k => k[2..]) : [];
     }
 
     private static List<OwnerReference>? OwnerReferences(ExternalSecret es, string target, ManagedSecret? existing, bool owner)
