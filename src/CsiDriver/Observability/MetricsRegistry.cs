@@ -18,6 +18,8 @@ internal sealed class MetricsRegistry
 
     public void Gauge(string name, string help, Func<double> read) => Add(new GaugeFamily(name, help, read));
 
+    public LabelledGaugeFamily LabelledGauge(string name, string help, params string[] labels) => Add(new LabelledGaugeFamily(name, help, labels));
+
     public string Render()
     {
         var text = new StringBuilder(4096);

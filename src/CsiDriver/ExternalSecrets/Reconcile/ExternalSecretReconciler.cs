@@ -1,0 +1,411 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
+using CsiDriver.Hosting;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Reconcile;
+
+/// <summary>
+/// Brings one ExternalSecret's target Secret in step with its stores, following eso.md 3.2: finalizer and deletion,
+/// controller class, refresh decision, fetch, render, write per creation and deletion policy, status, events, metrics.
+/// Stricter than the External Secrets Operator on one point: a Secret without the managed label is never taken over
+/// except under creationPolicy Merge. A failure never deletes or changes the Secret.
+/// </summary>
+internal sealed class ExternalSecretReconciler : IReconciler
+{
+    public const string Finalizer = "externalsecrets.external-secrets.io/externalsecret-cleanup";
+    public const string ManagedLabel = "reconcile.external-secrets.io/managed";
+    public const string CreatedByLabel = "reconcile.external-secrets.io/created-by";
+    public const string DataHashAnnotation = "reconcile.external-secrets.io/data-hash";
+    public const string Component = "external-secrets";
+    public const string ApiVersion = "external-secrets.io/v1";
+    public const string KindName = "ExternalSecret";
+    private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
+
+    private readonly ExternalSecretsKubeApi _api;
+    private readonly StoreResolver _stores;
+    private readonly ExternalSecretFetcher _fetcher;
+    private readonly TargetSecretWriter _writer;
+    private readonly ExternalSecretsEventRecorder _events;
+    private readonly ExternalSecretMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ExternalSecretReconciler> _logger;
+
+    public ExternalSecretReconciler(
+        ExternalSecretsKubeApi api,
+        StoreResolver stores,
+        ExternalSecretFetcher fetcher,
+        TargetSecretWriter writer,
+        ExternalSecretsEventRecorder events,
+        ExternalSecretMetrics metrics,
+        TimeProvider time,
+        ILogger<ExternalSecretReconciler> logger)
+    {
+        _api = api;
+        _stores = stores;
+        _fetcher = fetcher;
+        _writer = writer;
+        _events = events;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Kind => KindName;
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var ns = key.Namespace ?? string.Empty;
+        var started = _time.GetTimestamp();
+        try
+        {
+            return await ReconcileCoreAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
+        {
+            ExternalSecretsLog.StatusConflict(_logger, ns, key.Name);
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
+        catch (KubernetesApiException ex)
+        {
+            _metrics.SyncError(ns, key.Name);
+            ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, ex.Message);
+            return ReconcileResult.Retry;
+        }
+        finally
+        {
+            _metrics.SyncCall(ns, key.Name);
+            _metrics.ExternalSecretReconciled(ns, key.Name, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(string ns, string name, CancellationToken cancellationToken)
+    {
+        var doc = await _api.GetExternalSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+        if (doc is null)
+        {
+            _metrics.ExternalSecretDeleted(ns, name);
+            return ReconcileResult.Done;
+        }
+
+        if (doc.Typed.Metadata.DeletionTimestamp is not null)
+        {
+            return await FinalizeAsync(doc, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
+        {
+            var finalizers = doc.Raw["metadata"]!["finalizers"] as System.Text.Json.Nodes.JsonArray ?? [];
+            finalizers.Add((System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(Finalizer));
+            doc.Raw["metadata"]!["finalizers"] = finalizers.DeepClone();
+            doc = await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
+        }
+
+        var sync = new SyncRun(this, doc, _time.GetUtcNow());
+        return await sync.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ReconcileResult> FinalizeAsync(ExternalSecretDocument doc, CancellationToken cancellationToken)
+    {
+        var es = doc.Typed;
+        var ns = es.Metadata.Namespace ?? string.Empty;
+        var name = es.Metadata.Name ?? string.Empty;
+        if (es.Metadata.Finalizers?.Contains(Finalizer) == true)
+        {
+            if (es.Spec.Target?.DeletionPolicy == "Delete")
+            {
+                var target = TargetName(es);
+                var secret = await _api.GetSecretAsync(ns, target, cancellationToken).ConfigureAwait(false);
+                if (secret is not null && IsControlledBy(secret, es) && await _api.DeleteSecretAsync(ns, target, cancellationToken).ConfigureAwait(false))
+                {
+                    ExternalSecretsLog.SecretWritten(_logger, ns, name, target, "deleted");
+                    await _events.RecordAsync(Subject(es), Component, "Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (doc.Raw["metadata"]!["finalizers"] is System.Text.Json.Nodes.JsonArray finalizers)
+            {
+                var kept = finalizers.Where(f => f?.GetValue<string>() != Finalizer).Select(f => f?.DeepClone()).ToArray();
+                doc.Raw["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray(kept);
+                await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _metrics.ExternalSecretDeleted(ns, name);
+        return ReconcileResult.Done;
+    }
+
+    internal static string TargetName(ExternalSecret es) => string.IsNullOrEmpty(es.Spec.Target?.Name) ? es.Metadata.Name ?? string.Empty : es.Spec.Target.Name;
+
+    internal static bool IsControlledBy(ManagedSecret secret, ExternalSecret es) =>
+        secret.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == es.Metadata.Uid && o.Kind == KindName) == true;
+
+    internal static EventSubject Subject(ExternalSecret es) =>
+        new(ApiVersion, KindName, es.Metadata.Namespace, es.Metadata.Name ?? string.Empty, es.Metadata.Uid);
+
+    /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = sync once.</summary>
+    internal static TimeSpan RefreshInterval(ExternalSecret es)
+    {
+        if (string.IsNullOrEmpty(es.Spec.RefreshInterval))
+        {
+            return DefaultRefreshInterval;
+        }
+
+        try
+        {
+            return GoDuration.Parse(es.Spec.RefreshInterval);
+        }
+        catch (FormatException)
+        {
+            throw new SyncException($"spec.refreshInterval \"{es.Spec.RefreshInterval}\" is not a duration") { Retry = false };
+        }
+    }
+
+    /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
+    private sealed class SyncRun
+    {
+        private readonly ExternalSecretReconciler _owner;
+        private readonly ExternalSecretDocument _doc;
+        private readonly ExternalSecret _es;
+        private readonly DateTimeOffset _now;
+        private readonly string _ns;
+        private readonly string _name;
+        private readonly string _target;
+        private readonly string _creation;
+        private readonly string _deletion;
+        private readonly string _version;
+
+        public SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
+        {
+            _owner = owner;
+            _doc = doc;
+            _es = doc.Typed;
+            _now = now;
+            _ns = _es.Metadata.Namespace ?? string.Empty;
+            _name = _es.Metadata.Name ?? string.Empty;
+            _target = TargetName(_es);
+            _creation = string.IsNullOrEmpty(_es.Spec.Target?.CreationPolicy) ? "Owner" : _es.Spec.Target.CreationPolicy;
+            _deletion = string.IsNullOrEmpty(_es.Spec.Target?.DeletionPolicy) ? "Retain" : _es.Spec.Target.DeletionPolicy;
+            _version = $"{_es.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(_es.Metadata.Labels, _es.Metadata.Annotations)}";
+        }
+
+        private ExternalSecretsKubeApi Api => _owner._api;
+
+        public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
+        {
+            var stores = _owner._stores.Begin(_ns);
+            TimeSpan interval;
+            try
+            {
+                // A store (or a sourceRef store) of another controller class: not ours to touch, not even the status.
+                foreach (var storeRef in StoreRefs())
+                {
+                    if (await stores.LoadAsync(storeRef, cancellationToken).ConfigureAwait(false) is { } store && !_owner._stores.IsOurs(store.Resource))
+                    {
+                        ExternalSecretsLog.Skipped(_owner._logger, _ns, _name, $"{store.Description} belongs to controller class \"{store.Resource.Spec.Controller}\"");
+                        return ReconcileResult.Done;
+                    }
+                }
+
+                interval = RefreshInterval(_es);
+            }
+            catch (SyncException ex)
+            {
+                return await FailAsync(ex, cancellationToken).ConfigureAwait(false);
+            }
+
+            var existing = await Api.GetSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false);
+            var managed = existing?.Metadata.Labels?.GetValueOrDefault(ManagedLabel) == "true";
+            if (existing is not null && !managed && _creation is "Owner" or "Orphan")
+            {
+                return await FailAsync(
+                    new SyncException($"Secret \"{_target}\" already exists and is not managed (no label {ManagedLabel}=true): it is left untouched; delete it or use creationPolicy Merge") { ReadyMessage = "could not update secret" },
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            var valid = IsValid(existing, managed);
+            if (!ShouldRefresh(interval) && valid)
+            {
+                return RequeueAfterRefresh(interval);
+            }
+
+            // A user asked for this sync (spec or metadata changed) or the Secret was tampered with: read the backend now.
+            var synced = _es.Status?.SyncedResourceVersion;
+            var fresh = (existing is not null && !valid) || (!string.IsNullOrEmpty(synced) && synced != _version);
+            try
+            {
+                var data = await _owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
+                if (data.Count == 0)
+                {
+                    switch (_deletion)
+                    {
+                        case "Delete":
+                            if (_creation != "Owner")
+                            {
+                                throw new SyncException("deletionPolicy Delete needs creationPolicy Owner") { ReadyMessage = "could not delete secret", Retry = false };
+                            }
+
+                            if (existing is not null && await Api.DeleteSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false))
+                            {
+                                ExternalSecretsLog.SecretWritten(_owner._logger, _ns, _name, _target, "deleted");
+                                await Event("Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
+                            }
+
+                            return await SucceedAsync("SecretDeleted", "secret deleted due to DeletionPolicy=Delete", interval, cancellationToken).ConfigureAwait(false);
+                        case "Merge":
+                            break;
+                        default:
+                            return await SucceedAsync("SecretSynced", "secret retained due to DeletionPolicy=Retain", interval, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                switch (_creation)
+                {
+                    case "None":
+                        return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
+                    case "Merge" when existing is null:
+                        return await SucceedAsync("SecretMissing", "secret will not be created due to CreationPolicy=Merge", interval, cancellationToken).ConfigureAwait(false);
+                    case "Owner" or "Orphan" or "Merge" or "CreateOrMerge":
+                        await _owner._writer.WriteAsync(_es, _creation, existing, data, cancellationToken).ConfigureAwait(false);
+                        return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
+                    default:
+                        throw new SyncException($"creationPolicy \"{_creation}\" is not supported") { ReadyMessage = "could not update secret", Retry = false };
+                }
+            }
+            catch (SyncException ex)
+            {
+                return await FailAsync(ex, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private IEnumerable<StoreRef?> StoreRefs()
+        {
+            if (_es.Spec.SecretStoreRef is { } main)
+            {
+                yield return main;
+            }
+
+            foreach (var entry in _es.Spec.Data ?? [])
+            {
+                if (entry.SourceRef?.StoreRef is { } storeRef)
+                {
+                    yield return storeRef;
+                }
+            }
+
+            foreach (var entry in _es.Spec.DataFrom ?? [])
+            {
+                if (entry.SourceRef?.StoreRef is { } storeRef)
+                {
+                    yield return storeRef;
+                }
+            }
+        }
+
+        private bool ShouldRefresh(TimeSpan interval)
+        {
+            var synced = _es.Status?.SyncedResourceVersion;
+            var refreshTime = ReadyCondition.Parse(_es.Status?.RefreshTime);
+            switch (_es.Spec.RefreshPolicy)
+            {
+                case "CreatedOnce":
+                    return string.IsNullOrEmpty(synced) || refreshTime is null;
+                case "OnChange":
+                    return string.IsNullOrEmpty(synced) || refreshTime is null || synced != _version;
+                default:
+                    if (interval <= TimeSpan.Zero && !string.IsNullOrEmpty(synced))
+                    {
+                        return false;
+                    }
+
+                    if (synced != _version || refreshTime is null || refreshTime > _now)
+                    {
+                        return true;
+                    }
+
+                    return _now >= refreshTime.Value + interval;
+            }
+        }
+
+        // Valid: Orphan (never re-checked), or ours with the data the data-hash says we wrote.
+        private bool IsValid(ManagedSecret? existing, bool managed) =>
+            _creation == "Orphan" ||
+            (existing is not null && managed &&
+             existing.Metadata.Annotations?.GetValueOrDefault(DataHashAnnotation) == EsoHashes.DataHash(existing.Data));
+
+        private ReconcileResult RequeueAfterRefresh(TimeSpan interval)
+        {
+            if (interval <= TimeSpan.Zero || _es.Spec.RefreshPolicy is "CreatedOnce" or "OnChange")
+            {
+                return ReconcileResult.Done;
+            }
+
+            var refreshTime = ReadyCondition.Parse(_es.Status?.RefreshTime) ?? _now;
+            var wait = refreshTime + interval - _now;
+            return ReconcileResult.After(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+        }
+
+        private Task<ReconcileResult> SucceedAsync(string reason, string message, TimeSpan interval, CancellationToken cancellationToken)
+        {
+            var status = new ExternalSecretStatus
+            {
+                RefreshTime = ReadyCondition.Timestamp(_now),
+                SyncedResourceVersion = _version,
+                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: true, reason, message, _now),
+                Binding = new SecretBinding { Name = _target },
+            };
+            _owner._metrics.ExternalSecretReady(_ns, _name, ready: true);
+            var next = interval > TimeSpan.Zero && _es.Spec.RefreshPolicy is not ("CreatedOnce" or "OnChange") ? ReconcileResult.After(interval) : ReconcileResult.Done;
+            return WriteStatusAsync(status, next, cancellationToken);
+        }
+
+        private async Task<ReconcileResult> FailAsync(SyncException failure, CancellationToken cancellationToken)
+        {
+            _owner._metrics.SyncError(_ns, _name);
+            _owner._metrics.ExternalSecretReady(_ns, _name, ready: false);
+            ExternalSecretsLog.SyncFailed(_owner._logger, _ns, _name, failure.Message);
+            await Event("Warning", "UpdateFailed", failure.Message, cancellationToken).ConfigureAwait(false);
+            var status = new ExternalSecretStatus
+            {
+                RefreshTime = _es.Status?.RefreshTime,
+                SyncedResourceVersion = _es.Status?.SyncedResourceVersion,
+                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: false, "SecretSyncedError", failure.ReadyMessage, _now),
+                Binding = _es.Status?.Binding,
+            };
+            return await WriteStatusAsync(status, failure.Retry ? ReconcileResult.Retry : ReconcileResult.Done, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<ReconcileResult> WriteStatusAsync(ExternalSecretStatus status, ReconcileResult next, CancellationToken cancellationToken)
+        {
+            var current = _es.Status is null ? "{}" : JsonSerializer.Serialize(_es.Status, EsoJsonContext.Default.ExternalSecretStatus);
+            var desired = JsonSerializer.Serialize(status, EsoJsonContext.Default.ExternalSecretStatus);
+            if (current == desired)
+            {
+                return next;
+            }
+
+            var raw = (System.Text.Json.Nodes.JsonObject)_doc.Raw.DeepClone();
+            raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
+            try
+            {
+                await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
+            {
+                // Someone wrote the ExternalSecret since we read it: start over with the new object at once.
+                ExternalSecretsLog.StatusConflict(_owner._logger, _ns, _name);
+                return ReconcileResult.After(TimeSpan.Zero);
+            }
+
+            return next;
+        }
+
+        private Task Event(string type, string reason, string message, CancellationToken cancellationToken) =>
+            _owner._events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
+
+    }
+}

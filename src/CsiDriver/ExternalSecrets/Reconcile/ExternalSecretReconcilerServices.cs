@@ -1,0 +1,63 @@
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
+using CsiDriver.ExternalSecrets.Stores;
+using CsiDriver.ExternalSecrets.Stores.Fake;
+using CsiDriver.Kubernetes;
+using CsiDriver.Observability;
+using CsiDriver.Templating;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Reconcile;
+
+/// <summary>Wires the ExternalSecret, SecretStore and ClusterSecretStore reconcilers and the <c>fake</c> store provider.</summary>
+internal static class ExternalSecretReconcilerServices
+{
+    /// <summary>
+    /// Registers the reconcilers as <see cref="IReconciler"/>s and the fake store as an <see cref="IStoreProvider"/>.
+    /// Needs a <see cref="KubernetesApi"/>, a <see cref="MetricsRegistry"/> and a <see cref="TimeProvider"/> from the host;
+    /// <see cref="ExternalSecretsReconcileOptions"/> falls back to its defaults unless the host registers one first.
+    /// </summary>
+    public static IServiceCollection AddExternalSecretReconcilers(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<MetricsRegistry>();
+        services.TryAddSingleton(new ExternalSecretsReconcileOptions());
+        services.TryAddSingleton(sp =>
+        {
+            var api = sp.GetRequiredService<KubernetesApi>();
+            var transport = new KubernetesTransport(
+                api.Connection,
+                withClientCertificate: true,
+                sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
+                sp.GetRequiredService<TimeProvider>(),
+                Random.Shared.NextDouble,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Kubernetes"));
+            return new ExternalSecretsKubeApi(transport, api.Connection.Token);
+        });
+        services.TryAddSingleton<ExternalSecretsEventRecorder>();
+        services.TryAddSingleton<ExternalSecretMetrics>();
+        services.TryAddSingleton<TemplateEngine>(_ => new TemplateEngine());
+        services.TryAddSingleton<SharedStoreReads>();
+        services.TryAddSingleton<StoreResolver>();
+        services.TryAddSingleton<ExternalSecretFetcher>();
+        services.TryAddSingleton<SecretRenderer>();
+        services.TryAddSingleton<TargetSecretWriter>();
+        services.AddSingleton<IStoreProvider>(sp => new FakeStoreProvider(sp.GetService<DriverMetrics>()));
+        services.AddSingleton<IReconciler, ExternalSecretReconciler>();
+        services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.SecretStoreKind));
+        services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.ClusterSecretStoreKind));
+        return services;
+    }
+
+    private static StoreReconciler CreateStoreReconciler(IServiceProvider sp, string kind) => new(
+        kind,
+        sp.GetRequiredService<ExternalSecretsKubeApi>(),
+        sp.GetRequiredService<StoreResolver>(),
+        sp.GetRequiredService<ExternalSecretsEventRecorder>(),
+        sp.GetRequiredService<ExternalSecretMetrics>(),
+        sp.GetRequiredService<ExternalSecretsReconcileOptions>(),
+        sp.GetRequiredService<TimeProvider>(),
+        sp.GetRequiredService<ILogger<StoreReconciler>>());
+}

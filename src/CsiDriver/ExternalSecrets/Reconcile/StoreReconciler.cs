@@ -1,0 +1,201 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
+using CsiDriver.ExternalSecrets.Stores;
+using CsiDriver.Hosting;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Reconcile;
+
+/// <summary>
+/// Validates a <c>SecretStore</c> or <c>ClusterSecretStore</c> through its store provider and keeps its <c>Ready</c>
+/// condition and <c>capabilities</c> (eso.md 5). The status is written, and the <c>Valid</c> event recorded, only
+/// when the condition changes; the store is validated again after its <c>refreshInterval</c> (or the default).
+/// </summary>
+internal sealed class StoreReconciler : IReconciler
+{
+    private readonly ExternalSecretsKubeApi _api;
+    private readonly StoreResolver _resolver;
+    private readonly ExternalSecretsEventRecorder _events;
+    private readonly ExternalSecretMetrics _metrics;
+    private readonly ExternalSecretsReconcileOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StoreReconciler> _logger;
+
+    public StoreReconciler(
+        string kind,
+        ExternalSecretsKubeApi api,
+        StoreResolver resolver,
+        ExternalSecretsEventRecorder events,
+        ExternalSecretMetrics metrics,
+        ExternalSecretsReconcileOptions options,
+        TimeProvider time,
+        ILogger<StoreReconciler> logger)
+    {
+        Kind = kind;
+        _api = api;
+        _resolver = resolver;
+        _events = events;
+        _metrics = metrics;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Kind { get; }
+
+    private bool IsCluster => Kind == StoreContext.ClusterSecretStoreKind;
+
+    private string Component => IsCluster ? "cluster-secret-store" : "secret-store";
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            return await ReconcileCoreAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
+        {
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
+        finally
+        {
+            _metrics.StoreReconciled(Kind, key.Namespace, key.Name, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileCoreAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var raw = IsCluster
+            ? await _api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
+            : await _api.GetSecretStoreAsync(key.Namespace ?? string.Empty, key.Name, cancellationToken).ConfigureAwait(false);
+        if (raw is null)
+        {
+            _metrics.StoreDeleted(Kind, key.Namespace, key.Name);
+            return ReconcileResult.Done;
+        }
+
+        var store = LoadedStore.Parse(Kind, raw);
+        if (!_resolver.IsOurs(store.Resource))
+        {
+            return ReconcileResult.Done;
+        }
+
+        var subject = new EventSubject(store.Resource.ApiVersion ?? ExternalSecretReconciler.ApiVersion, Kind, IsCluster ? null : key.Namespace, key.Name, store.Resource.Metadata.Uid);
+        if (!TryRefreshInterval(store.Resource.Spec.RefreshInterval, out var interval))
+        {
+            await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"spec.refreshInterval \"{store.Resource.Spec.RefreshInterval?.ToJsonString()}\" is neither seconds nor a duration", cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to validate store", null, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
+        }
+
+        var provider = _resolver.Provider(store.ProviderKey);
+        if (provider is null)
+        {
+            await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"provider \"{store.ProviderKey ?? "(none)"}\" is not supported by this controller", cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to create client", null, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A ClusterSecretStore validates with no namespace: referent references cannot be checked (Unknown, no error).
+        var validation = await provider.ValidateAsync(store.Context(IsCluster ? string.Empty : key.Namespace ?? string.Empty), cancellationToken).ConfigureAwait(false);
+        var next = ReconcileResult.After(interval);
+        switch (validation.Result)
+        {
+            case StoreValidationResult.Ready:
+            case StoreValidationResult.Unknown when validation.Error is null:
+                return await WriteAsync(store, ready: true, "Valid", "store validated", "ReadWrite", next, cancellationToken, () =>
+                    _events.RecordAsync(subject, Component, "Normal", "Valid", "store validated", cancellationToken)).ConfigureAwait(false);
+            case StoreValidationResult.Unknown:
+                await _events.RecordAsync(subject, Component, "Warning", "ValidationUnknown", validation.Error!, cancellationToken).ConfigureAwait(false);
+                return await WriteAsync(store, ready: true, "ValidationUnknown", "could not determine validation status", store.Resource.Status?.Capabilities, next, cancellationToken).ConfigureAwait(false);
+            default:
+                await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", validation.Error ?? "store validation failed", cancellationToken).ConfigureAwait(false);
+                return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to validate store", store.Resource.Status?.Capabilities, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ReconcileResult> WriteAsync(LoadedStore store, bool ready, string reason, string message, string? capabilities, ReconcileResult next, CancellationToken cancellationToken, Func<Task>? onChange = null)
+    {
+        var name = store.Name;
+        var ns = store.Resource.Metadata.Namespace;
+        _metrics.StoreReady(Kind, IsCluster ? null : ns, name, ready);
+        var status = new SecretStoreStatus
+        {
+            Conditions = ReadyCondition.Set(store.Resource.Status?.Conditions, ready, reason, message, _time.GetUtcNow()),
+            Capabilities = capabilities,
+        };
+        var current = store.Resource.Status is null ? "{}" : JsonSerializer.Serialize(store.Resource.Status, EsoJsonContext.Default.SecretStoreStatus);
+        if (current == JsonSerializer.Serialize(status, EsoJsonContext.Default.SecretStoreStatus))
+        {
+            return next;
+        }
+
+        var raw = (JsonObject)store.Raw.DeepClone();
+        raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.SecretStoreStatus);
+        if (IsCluster)
+        {
+            await _api.UpdateClusterSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _api.UpdateSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
+        }
+
+        ExternalSecretsLog.StoreValidated(_logger, Kind, ns is null ? name : $"{ns}/{name}", ready ? "True" : "False", reason);
+        if (onChange is not null)
+        {
+            await onChange().ConfigureAwait(false);
+        }
+
+        return next;
+    }
+
+    /// <summary>An integer (seconds) or a Go duration string; unset or zero means the controller's default.</summary>
+    private bool TryRefreshInterval(JsonNode? value, out TimeSpan interval)
+    {
+        interval = _options.StoreRequeueInterval;
+        switch (value)
+        {
+            case null:
+                return true;
+            case JsonValue v when v.TryGetValue<long>(out var seconds):
+                if (seconds < 0)
+                {
+                    return false;
+                }
+
+                if (seconds > 0)
+                {
+                    interval = TimeSpan.FromSeconds(seconds);
+                }
+
+                return true;
+            case JsonValue v when v.TryGetValue<string>(out var text):
+                try
+                {
+                    var parsed = GoDuration.Parse(text);
+                    if (parsed < TimeSpan.Zero)
+                    {
+                        return false;
+                    }
+
+                    if (parsed > TimeSpan.Zero)
+                    {
+                        interval = parsed;
+                    }
+
+                    return true;
+                }
+                catch (FormatException)
+                {
+                    return false;
+                }
+
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsiDriver.Observability;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.ExternalSecrets.Stores.Fake;
+
+/// <summary>
+/// The <c>fake</c> store provider (eso.md 4.9): static <c>data[]</c> entries of <c>{key, value, version}</c> in the store
+/// itself, looked up by exact key and version; <c>property</c> is a gjson-style dotted path into the value's JSON;
+/// <c>validationResult</c> forces the store's validation (0 Ready, 1 Unknown, 2 Error). Zero dependencies, so it is the
+/// docs' first walkthrough and the tests' backend. Reads count in the backend-call counter like any provider's.
+/// </summary>
+internal sealed class FakeStoreProvider : IStoreProvider
+{
+    public const string ProviderKey = "fake";
+    private readonly DriverMetrics? _metrics;
+
+    /// <param name="metrics">The backend-call counter; null where the host has no driver metrics.</param>
+    public FakeStoreProvider(DriverMetrics? metrics)
+    {
+        _metrics = metrics;
+    }
+
+    public string Key => ProviderKey;
+
+    public Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken) =>
+        Task.FromResult<IStoreClient>(new FakeStoreClient(store, Parse(store), _metrics));
+
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Parse(store);
+        }
+        catch (SecretStoreException ex)
+        {
+            return Task.FromResult(new StoreValidation(StoreValidationResult.Error, ex.Message));
+        }
+
+        var result = store.Provider["validationResult"] is JsonValue v && v.TryGetValue<int>(out var code) ? code : 0;
+        return Task.FromResult(result switch
+        {
+            0 => StoreValidation.Valid,
+            1 => new StoreValidation(StoreValidationResult.Unknown, "fake store: validationResult is Unknown"),
+            _ => new StoreValidation(StoreValidationResult.Error, "fake store: validationResult is Error"),
+        });
+    }
+
+    private static IReadOnlyList<Entry> Parse(StoreContext store)
+    {
+        var entries = new List<Entry>();
+        if (store.Provider["data"] is null)
+        {
+            return entries;
+        }
+
+        if (store.Provider["data"] is not JsonArray data)
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: spec.provider.fake.data must be a list");
+        }
+
+        for (var i = 0; i < data.Count; i++)
+        {
+            if (data[i] is not JsonObject item || Text(item["key"]) is not { Length: > 0 } key || Text(item["value"]) is not { } value)
+            {
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: spec.provider.fake.data[{i}] needs key and value");
+            }
+
+            entries.Add(new Entry(key, value, Text(item["version"]) ?? string.Empty));
+        }
+
+        return entries;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private sealed record Entry(string Key, string Value, string Version)
+    {
+        public override string ToString() => Version.Length == 0 ? Key : $"{Key} (version {Version})";
+    }
+
+    private sealed class FakeStoreClient(StoreContext store, IReadOnlyList<Entry> entries, DriverMetrics? metrics) : IStoreClient
+    {
+        public string Identity => $"fake:{store.Kind}/{store.Name}";
+
+        public Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
+        {
+            metrics?.BackendCall(ProviderKey, "GetSecret");
+            var value = Find(remoteRef);
+            if (remoteRef.Property is null)
+            {
+                return Task.FromResult(Encoding.UTF8.GetBytes(value));
+            }
+
+            var node = Select(Parse(value, remoteRef), remoteRef.Property)
+                ?? throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
+            return Task.FromResult(Encoding.UTF8.GetBytes(node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString()));
+        }
+
+        public Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
+        {
+            metrics?.BackendCall(ProviderKey, "GetSecretMap");
+            var node = Parse(Find(remoteRef), remoteRef);
+            if (remoteRef.Property is not null)
+            {
+                node = Select(node, remoteRef.Property) ?? throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
+            }
+
+            if (node is not JsonObject map)
+            {
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: the value of {remoteRef} is not a JSON object");
+            }
+
+            IReadOnlyDictionary<string, byte[]> result = map.ToDictionary(
+                p => p.Key,
+                p => Encoding.UTF8.GetBytes(p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : p.Value?.ToJsonString() ?? "null"),
+                StringComparer.Ordinal);
+            return Task.FromResult(result);
+        }
+
+        private string Find(RemoteRef remoteRef)
+        {
+            var version = remoteRef.Version ?? string.Empty;
+            return entries.FirstOrDefault(e => e.Key == remoteRef.Key && e.Version == version)?.Value
+                ?? throw NotFound(remoteRef, "no such key and version");
+        }
+
+        private JsonNode Parse(string value, RemoteRef remoteRef)
+        {
+            try
+            {
+                return JsonNode.Parse(value) ?? throw new JsonException();
+            }
+            catch (JsonException)
+            {
+                // The parser's message can quote the value, so it is not passed on.
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: the value of {remoteRef} is not JSON");
+            }
+        }
+
+        private SecretStoreException NotFound(RemoteRef remoteRef, string why) =>
+            new(FailureKind.NotFound, $"{store.Description}: secret {remoteRef} not found: {why}");
+    }
+
+    /// <summary>A gjson-style path: dot-separated object keys (a backslash escapes a dot) and array indices.</summary>
+    internal static JsonNode? Select(JsonNode? node, string path)
+    {
+        foreach (var segment in Segments(path))
+        {
+            node = node switch
+            {
+                JsonObject obj => obj.TryGetPropertyValue(segment, out var child) ? child : null,
+                JsonArray array when int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) && index < array.Count => array[index],
+                _ => null,
+            };
+            if (node is null)
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
+    private static IEnumerable<string> Segments(string path)
+    {
+        var current = new StringBuilder();
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '\\' && i + 1 < path.Length)
+            {
+                current.Append(path[++i]);
+            }
+            else if (path[i] == '.')
+            {
+                yield return current.ToString();
+                current.Clear();
+            }
+            else
+            {
+                current.Append(path[i]);
+            }
+        }
+
+        yield return current.ToString();
+    }
+}

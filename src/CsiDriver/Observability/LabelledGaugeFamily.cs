@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace CsiDriver.Observability;
+
+/// <summary>A gauge per label set that callers set and delete (status conditions, last reconcile durations).</summary>
+internal sealed class LabelledGaugeFamily(string name, string help, string[] labels) : IMetricFamily
+{
+    private readonly ConcurrentDictionary<string, (string[] Values, double Value)> _series = new(StringComparer.Ordinal);
+
+    public void Set(double value, params string[] values) => _series[string.Join('\u0001', values)] = (values, value);
+
+    public void Remove(params string[] values) => _series.TryRemove(string.Join('\u0001', values), out _);
+
+    public double? Value(params string[] values) => _series.TryGetValue(string.Join('\u0001', values), out var s) ? s.Value : null;
+
+    public void Render(StringBuilder text)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        foreach (var (values, value) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
+        {
+            text.Append(name).Append(MetricsRegistry.LabelText(labels, values)).Append(' ').Append(MetricsRegistry.Format(value)).Append('\n');
+        }
+    }
+}
