@@ -47,7 +47,7 @@ internal sealed class VaultHttpClients : IDisposable
             ssl.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
 #pragma warning restore CA5359
         }
-        else if (tls.CaCertPath is not null || tls.CaDirectory is not null)
+        else if (tls.CaCertPath is not null || tls.CaDirectory is not null || tls.CaPem is not null)
         {
             var roots = LoadRoots(tls, classDescription);
             ssl.CertificateChainPolicy = new X509ChainPolicy
@@ -89,6 +89,11 @@ internal sealed class VaultHttpClients : IDisposable
         var roots = new X509Certificate2Collection();
         try
         {
+            if (tls.CaPem is { } inline)
+            {
+                roots.ImportFromPem(inline);
+            }
+
             if (tls.CaCertPath is { } file)
             {
                 roots.ImportFromPemFile(file);
