@@ -175,6 +175,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (await TryHandleTokenRequestAsync(context, user))
+        {
+            return;
+        }
+
         if (!TryRoute(context.Request, out var group, out var resource, out var ns, out var name, out var verb))
         {
             await WriteStatusAsync(context, HttpStatusCode.NotFound, "NotFound", "the server could not find the requested resource");

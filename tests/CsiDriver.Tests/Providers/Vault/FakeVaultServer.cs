@@ -21,7 +21,7 @@ namespace CsiDriver.Tests.Providers.Vault;
 /// a sealed mode (503), and failures injected per path prefix. Every secret call (not login, not sys/) is
 /// logged with the service account whose login minted the token, so tests count reads per identity.
 /// </summary>
-public sealed class FakeVaultServer : IAsyncDisposable
+public sealed partial class FakeVaultServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ManualClock _clock;
@@ -173,6 +173,11 @@ public sealed class FakeVaultServer : IAsyncDisposable
         {
             // Paths in another namespace do not exist from this caller's point of view.
             await Error(context, 404, $"no handler for route \"{path.TrimStart('/')}\". route entry not found.");
+            return;
+        }
+
+        if (await TryAppRoleLoginAsync(context, path, body))
+        {
             return;
         }
 
