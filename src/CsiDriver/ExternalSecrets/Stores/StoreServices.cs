@@ -43,6 +43,7 @@ internal static class StoreServices
             sp.GetRequiredService<KubernetesApi>().Connection,
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<KubernetesStoreTransports>(),
+            sp.GetService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));

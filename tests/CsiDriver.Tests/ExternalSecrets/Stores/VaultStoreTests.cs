@@ -465,3 +465,41 @@ public sealed class VaultStoreTlsTests : IAsyncLifetime
         _t.Vault.SecretCalls.Should().BeEmpty();
     }
 }
+
+/// <summary>The vault store's <c>metadataPolicy: Fetch</c> against the fake's KV v2 metadata endpoint.</summary>
+public sealed class VaultStoreMetadataTests : IAsyncLifetime
+{
+    private StoreTestContext _t = null!;
+
+    public async Task InitializeAsync()
+    {
+        _t = await StoreTestContext.StartAsync();
+        _t.Vault.PutKv2("app/db", new Dictionary<string, object?> { ["password"] = "s3cret" });
+        _t.Vault.PutKv2("app/db", new Dictionary<string, object?> { ["password"] = "s3cret-2" });
+        _t.Vault.CustomMetadata["app/db"] = new Dictionary<string, string> { ["owner"] = "team-a" };
+        _t.PutSecret("default", "vault-token", new Dictionary<string, string> { ["token"] = _t.Vault.IssueToken() });
+    }
+
+    public async Task DisposeAsync() => await _t.DisposeAsync();
+
+    [Fact]
+    public async Task MetadataPolicyFetch_CustomMetadataAndVersionInfo_NeverTheValue()
+    {
+        var block = new JsonObject
+        {
+            ["server"] = _t.Vault.Address.ToString(),
+            ["path"] = "secret",
+            ["auth"] = new JsonObject { ["tokenSecretRef"] = new JsonObject { ["name"] = "vault-token", ["key"] = "token" } },
+        };
+        var client = await _t.VaultStores.ConnectAsync(StoreTestContext.SecretStore("default", "vault", block), CancellationToken.None);
+
+        var owner = await client.GetSecretAsync(new RemoteRef("app/db", "owner", FetchMetadata: true), CancellationToken.None);
+        var map = await client.GetSecretMapAsync(new RemoteRef("app/db", FetchMetadata: true), CancellationToken.None);
+
+        StoreTestContext.Text(owner).Should().Be("team-a");
+        map.Keys.Should().BeEquivalentTo("owner", "created_time", "current_version", "delete_version_after");
+        StoreTestContext.Text(map["current_version"]).Should().Be("2");
+        map.Values.Select(StoreTestContext.Text).Should().NotContain(v => v.Contains("s3cret", StringComparison.Ordinal));
+        _t.Vault.Calls("GET /v1/secret/metadata/app/db").Should().Be(2);
+    }
+}

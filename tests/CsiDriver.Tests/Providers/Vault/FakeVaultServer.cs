@@ -216,6 +216,9 @@ public sealed partial class FakeVaultServer : IAsyncDisposable
             case ("GET", _) when path.StartsWith("/v1/secret/data/", StringComparison.Ordinal):
                 await ReadKv2Async(context, path["/v1/secret/data/".Length..]);
                 break;
+            case ("GET", _) when path.StartsWith("/v1/secret/metadata/", StringComparison.Ordinal):
+                await ReadKv2MetadataAsync(context, path["/v1/secret/metadata/".Length..]);
+                break;
             case ("GET", _) when path.StartsWith("/v1/kv/", StringComparison.Ordinal):
                 await ReadKv1Async(context, path["/v1/kv/".Length..]);
                 break;

@@ -12,7 +12,8 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 /// <c>key</c> is the Secret's name; no <c>property</c> gives a JSON object of every data key (values as strings), a
 /// <c>property</c> gives that data key; <c>metadataPolicy: Fetch</c> gives the labels and annotations instead.
 /// The API call is <c>GET /api/v1/namespaces/{remoteNamespace}/secrets/{key}</c>; whoever the store authenticates as
-/// needs <c>get secrets</c> there (the controller's own RBAC does not apply).
+/// needs <c>get secrets</c> there (the controller's own RBAC does not apply). Each read counts as backend call
+/// <c>get_secret</c> of provider <c>kubernetes</c>.
 /// </summary>
 internal sealed class KubernetesStoreClient : IStoreClient
 {
@@ -23,9 +24,12 @@ internal sealed class KubernetesStoreClient : IStoreClient
     private readonly KubernetesTransport _transport;
     private readonly IBearerTokenSource _credentials;
     private readonly string _principal;
+    private readonly Observability.DriverMetrics? _metrics;
 
-    public KubernetesStoreClient(StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity)
+    public KubernetesStoreClient(
+        StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity, Observability.DriverMetrics? metrics)
     {
+        _metrics = metrics;
         _store = store;
         _config = config;
         _transport = transport;
@@ -96,6 +100,7 @@ internal sealed class KubernetesStoreClient : IStoreClient
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: key \"{remoteRef.Key}\" is not a Secret name");
         }
 
+        _metrics?.BackendCall("kubernetes", "get_secret");
         try
         {
             return await _transport.SendAsync(

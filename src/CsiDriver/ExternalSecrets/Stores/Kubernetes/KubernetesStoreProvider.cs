@@ -18,11 +18,13 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
     private readonly KubernetesConnection _cluster;
     private readonly StoreReferenceReader _references;
     private readonly KubernetesStoreTransports _transports;
+    private readonly Observability.DriverMetrics? _metrics;
     private readonly ILogger _logger;
 
     /// <param name="cluster">The connection the controller itself uses: the default server and its CA.</param>
-    public KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, ILogger<KubernetesStoreProvider> logger)
+    public KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, Observability.DriverMetrics? metrics, ILogger<KubernetesStoreProvider> logger)
     {
+        _metrics = metrics;
         _cluster = cluster;
         _references = references;
         _transports = transports;
@@ -74,7 +76,7 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
         }
 
         var transport = _transports.Get(server, authorities, tlsIdentity, certificate);
-        var client = new KubernetesStoreClient(store, config, transport, credentials, principal, tlsIdentity);
+        var client = new KubernetesStoreClient(store, config, transport, credentials, principal, tlsIdentity, _metrics);
         StoreLog.Connected(_logger, store.ToString(), client.Identity);
         return client;
     }
