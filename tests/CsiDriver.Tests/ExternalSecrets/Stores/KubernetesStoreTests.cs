@@ -123,6 +123,7 @@ public sealed class KubernetesStoreTests : IAsyncLifetime
 
         _t.ApiCalls("serviceaccounts/token", "create").Should().Be(1);
         _t.ApiCalls("secrets", "get").Should().Be(25);
+        _t.Logs.AllText.Should().Contain("ServiceAccount apps/reader").And.NotContain(_t.Kube.IssuedTokens.Single());
     }
 
     [Fact]

@@ -221,6 +221,8 @@ public sealed class VaultStoreTests : IAsyncLifetime
 
         StoreTestContext.Text(value).Should().Be("admin");
         _t.Vault.Calls("approle:ci", "GET /v1/secret/data/app/db").Should().Be(1);
+        _t.Logs.AllText.Should().Contain("approle").And.NotContain("secret-id-1");
+        client.Identity.Should().NotContain("secret-id-1");
     }
 
     [Fact]
