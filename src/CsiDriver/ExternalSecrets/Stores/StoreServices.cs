@@ -28,7 +28,10 @@ internal static class StoreServices
             Random.Shared.NextDouble,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Kubernetes")));
         services.TryAddSingleton(sp => new ServiceAccountTokenCache(sp.GetRequiredService<StoreReferenceApi>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new StoreReferenceReader(sp.GetRequiredService<StoreReferenceApi>(), sp.GetRequiredService<ServiceAccountTokenCache>()));
+        services.TryAddSingleton(sp => new StoreReferenceReader(
+            sp.GetRequiredService<StoreReferenceApi>(),
+            sp.GetRequiredService<ServiceAccountTokenCache>(),
+            new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(sp => new KubernetesStoreTransports(
             sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
             sp.GetRequiredService<TimeProvider>(),

@@ -452,6 +452,29 @@ public sealed class VaultStoreTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ManyConnects_CaProviderAndTokenSecretReadOncePerWindow()
+    {
+        _t.Kube.Put("", "configmaps", "default", FakeKubeApiServer.ConfigMap("vault-ca", new Dictionary<string, string> { ["ca.crt"] = _ca.ExportCertificatePem() }));
+        var block = Block();
+        block["caProvider"] = new JsonObject { ["type"] = "ConfigMap", ["name"] = "vault-ca" };
+        async Task<string> ReadAsync()
+        {
+            var client = await _t.VaultStores.ConnectAsync(StoreTestContext.SecretStore("default", "vault", block), CancellationToken.None);
+            return StoreTestContext.Text(await client.GetSecretAsync(new RemoteRef("app/db", "username"), CancellationToken.None));
+        }
+
+        (await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ReadAsync()))).Should().AllBe("admin");
+        _t.ApiCalls("configmaps", "get").Should().Be(1);
+        _t.ApiCalls("secrets", "get").Should().Be(1);
+
+        _t.Clock.Advance(TimeSpan.FromSeconds(31));
+        (await ReadAsync()).Should().Be("admin");
+
+        _t.ApiCalls("configmaps", "get").Should().Be(2);
+        _t.ApiCalls("secrets", "get").Should().Be(2);
+    }
+
+    [Fact]
     public async Task CaBundleOfAnotherCa_ServerRefusedAsUnavailable()
     {
         using var other = TestPki.CreateCa("someone-else");

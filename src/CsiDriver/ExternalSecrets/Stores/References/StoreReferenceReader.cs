@@ -18,18 +18,20 @@ internal sealed record CaBundle(string Pem, X509Certificate2Collection Certifica
 /// <summary>
 /// Reads what a store's block references, as the controller, in the namespace eso.md section 4.3 says: a SecretStore's
 /// references in the ExternalSecret's namespace, a ClusterSecretStore's in the namespace the reference names (or the
-/// ExternalSecret's when it names none: referent auth). Values stay in memory; errors name the store, the field and
-/// the object, never a value.
+/// ExternalSecret's when it names none: referent auth). Reads are kept for a short while (<see cref="ReferenceReadCache"/>).
+/// Values stay in memory; errors name the store, the field and the object, never a value.
 /// </summary>
 internal sealed class StoreReferenceReader
 {
     private readonly StoreReferenceApi _api;
     private readonly ServiceAccountTokenCache _tokens;
+    private readonly ReferenceReadCache _reads;
 
-    public StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens)
+    public StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
     {
         _api = api;
         _tokens = tokens;
+        _reads = reads;
     }
 
     /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
@@ -152,7 +154,7 @@ internal sealed class StoreReferenceReader
             KubeConfigMap map;
             try
             {
-                map = await _api.GetConfigMapAsync(ns, provider.Name, cancellationToken).ConfigureAwait(false);
+                map = await _reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => _api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex)
             {
@@ -186,7 +188,7 @@ internal sealed class StoreReferenceReader
     {
         try
         {
-            return await _api.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return await _reads.GetAsync($"secrets/{ns}/{name}", ct => _api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
