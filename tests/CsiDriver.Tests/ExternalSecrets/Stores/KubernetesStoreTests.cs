@@ -141,6 +141,20 @@ public sealed class KubernetesStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenRequestForbidden_PermissionDeniedNamingTheMissingGrant_ThenRetriedNotCached()
+    {
+        _t.Kube.FailNext(r => r.Resource == "serviceaccounts/token", 1, System.Net.HttpStatusCode.Forbidden, reason: "Forbidden");
+        var client = await ConnectAsync(ServiceAccountBlock());
+
+        var act = () => client.GetSecretAsync(new RemoteRef("db"), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Kind.Should().Be(FailureKind.PermissionDenied);
+        ex.Message.Should().Contain("SecretStore \"store\"").And.Contain("create on serviceaccounts/token").And.Contain("apps/reader");
+        StoreTestContext.Text(await client.GetSecretAsync(new RemoteRef("db", "username"), CancellationToken.None)).Should().Be("admin");
+    }
+
+    [Fact]
     public async Task ServiceAccountMissing_InvalidConfigurationNamingIt()
     {
         var block = ServiceAccountBlock();

@@ -159,6 +159,19 @@ public sealed class VaultStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VaultFailing_UnavailableWithVaultsOwnWords_NeverTheToken()
+    {
+        _t.Vault.FailingPrefixes["/v1/secret/data/app/db"] = (500, "internal error");
+        var client = await ConnectAsync(TokenStore());
+
+        var act = () => client.GetSecretAsync(new RemoteRef("app/db"), CancellationToken.None);
+
+        var ex = (await act.Should().ThrowAsync<SecretStoreException>()).Which;
+        ex.Kind.Should().Be(FailureKind.Unavailable);
+        ex.Message.Should().Contain("SecretStore \"store\"").And.Contain("internal error").And.Contain("token Secret default/vault-token").And.NotContain("hvs.");
+    }
+
+    [Fact]
     public async Task KubernetesAuth_ServiceAccountRef_LogsInWithATokenRequestToken()
     {
         var block = new JsonObject
