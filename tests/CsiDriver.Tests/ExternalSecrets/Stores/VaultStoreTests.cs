@@ -213,6 +213,33 @@ public sealed class VaultStoreTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task JwtAuth_ServiceAccountTokenOrSecretRef_LogsInAtTheJwtMount(bool serviceAccountToken)
+    {
+        _t.Vault.Roles["jwt/app"] = new VaultRole("vault", "default", "app-sa");
+        _t.PutSecret("default", "oidc", new Dictionary<string, string> { ["jwt"] = TestJwt.For("vault") });
+        var jwt = new JsonObject { ["role"] = "app" };
+        if (serviceAccountToken)
+        {
+            jwt["kubernetesServiceAccountToken"] = new JsonObject { ["serviceAccountRef"] = new JsonObject { ["name"] = "app-sa" } };
+        }
+        else
+        {
+            jwt["secretRef"] = new JsonObject { ["name"] = "oidc", ["key"] = "jwt" };
+        }
+
+        var client = await ConnectAsync(new JsonObject { ["server"] = _t.Vault.Address.ToString(), ["path"] = "secret", ["auth"] = new JsonObject { ["jwt"] = jwt } });
+
+        var value = await client.GetSecretAsync(new RemoteRef("app/db", "username"), CancellationToken.None);
+
+        StoreTestContext.Text(value).Should().Be("admin");
+        _t.Vault.Requests.Should().Contain("POST /v1/auth/jwt/login");
+        _t.Kube.TokenRequestCount.Should().Be(serviceAccountToken ? 1 : 0);
+        client.Identity.Should().Contain("auth mount \"jwt\"");
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task AppRole_RoleIdInlineOrFromSecret_LogsInAndReads(bool roleFromSecret)

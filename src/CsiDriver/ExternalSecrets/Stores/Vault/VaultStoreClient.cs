@@ -262,6 +262,16 @@ internal sealed class VaultStoreClient : IStoreClient
                     break;
                 }
 
+                case VaultJwtAuth jwtAuth:
+                {
+                    var jwt = jwtAuth.ServiceAccount is { } account
+                        ? await _references.ServiceAccountTokenAsync(_store, account, jwtAuth.TokenSeconds, cancellationToken).ConfigureAwait(false)
+                        : await _references.ReadTextAsync(_store, jwtAuth.JwtSecret!, cancellationToken).ConfigureAwait(false);
+                    credentials.Add(jwt);
+                    result = await _loginClient.LoginAsync(jwtAuth.Path, jwtAuth.Role, jwt, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+
                 default:
                     throw new InvalidOperationException($"no login for {_config.Auth.GetType().Name}");
             }
@@ -347,6 +357,21 @@ internal sealed class VaultStoreClient : IStoreClient
                 var ns = StoreReferenceReader.NamespaceFor(store, secret.Namespace, secret.Field);
                 var who = $"Secret {ns}/{secret.Name} key {secret.Key}";
                 return ($"auth mount \"{kubernetes.MountPath}\" role \"{kubernetes.Role}\" with the JWT in {who}", new VaultAuthKey(address, config.AuthNamespace, kubernetes.MountPath, kubernetes.Role, ns, who, string.Empty));
+            }
+
+            case VaultJwtAuth jwt when jwt.ServiceAccount is { } account:
+            {
+                var key = StoreReferenceReader.TokenKey(store, account, jwt.TokenSeconds);
+                return ($"auth mount \"{jwt.Path}\" role \"{jwt.Role}\" as ServiceAccount {key.Namespace}/{key.ServiceAccount} (audiences [{key.Audiences}])",
+                    new VaultAuthKey(address, config.AuthNamespace, jwt.Path, jwt.Role, key.Namespace, "serviceaccount " + key.ServiceAccount, key.Audiences));
+            }
+
+            case VaultJwtAuth jwt:
+            {
+                var secret = jwt.JwtSecret!;
+                var ns = StoreReferenceReader.NamespaceFor(store, secret.Namespace, secret.Field);
+                var who = $"Secret {ns}/{secret.Name} key {secret.Key}";
+                return ($"auth mount \"{jwt.Path}\" role \"{jwt.Role}\" with the JWT in {who}", new VaultAuthKey(address, config.AuthNamespace, jwt.Path, jwt.Role, ns, who, string.Empty));
             }
 
             case VaultKubernetesAuth kubernetes:

@@ -33,6 +33,15 @@ internal sealed record VaultKubernetesAuth(string MountPath, string Role, Servic
         ServiceAccount is not null ? [ServiceAccount.Namespace] : base.ReferenceNamespaces;
 }
 
+/// <summary><c>auth.jwt</c>: a JWT from a Secret, or a service account's token (TokenRequest) for the audiences given.</summary>
+internal sealed record VaultJwtAuth(string Path, string Role, SecretKeySelector? JwtSecret, ServiceAccountSelector? ServiceAccount, long TokenSeconds) : VaultStoreAuth
+{
+    public override IEnumerable<SecretKeySelector> Secrets => ServiceAccount is null && JwtSecret is not null ? [JwtSecret] : [];
+
+    public override IEnumerable<string?> ReferenceNamespaces =>
+        ServiceAccount is not null ? [ServiceAccount.Namespace] : base.ReferenceNamespaces;
+}
+
 /// <summary><c>auth.appRole</c>: a role id (inline or from a Secret) and a secret id from a Secret.</summary>
 internal sealed record VaultAppRoleAuth(string Path, string? RoleId, SecretKeySelector? RoleRef, SecretKeySelector SecretId) : VaultStoreAuth
 {
@@ -119,10 +128,49 @@ internal sealed record VaultStoreConfig(Uri Server, string? MountPath, bool KvV2
                 kubernetes.SecretKey("secretRef", defaultKey: "token"));
         }
 
+        var jwt = auth.Child("jwt");
+        if (jwt.Exists)
+        {
+            return ParseJwt(jwt);
+        }
+
         var named = auth.Fields.Where(f => f != "namespace").ToList();
         return named.Count == 0
             ? new VaultNoAuth()
-            : throw auth.Invalid($"{auth.Path}.{named[0]} is not supported in this mode yet (supported: tokenSecretRef, appRole, kubernetes)");
+            : throw auth.Invalid($"{auth.Path}.{named[0]} is not supported in this mode yet (supported: tokenSecretRef, appRole, kubernetes, jwt)");
+    }
+
+    /// <summary>
+    /// <c>auth.jwt</c>: <c>kubernetesServiceAccountToken</c> (its <c>audiences</c>, default <c>vault</c>, and
+    /// <c>expirationSeconds</c>, default 600, as the operator) wins over <c>secretRef</c>.
+    /// </summary>
+    private static VaultJwtAuth ParseJwt(StoreBlock jwt)
+    {
+        var path = ParseMount(jwt, jwt.String("path") ?? "jwt", "path");
+        var role = jwt.String("role") ?? string.Empty;
+        var token = jwt.Child("kubernetesServiceAccountToken");
+        if (token.Exists)
+        {
+            var account = token.ServiceAccount("serviceAccountRef") ?? throw token.Invalid($"{token.Path}.serviceAccountRef is required");
+            var audiences = token.Strings("audiences");
+            if (audiences.Count == 0 && account.Audiences.Count == 0)
+            {
+                audiences = ["vault"];
+            }
+
+            var seconds = 600L;
+            if (token.Node?["expirationSeconds"] is { } node)
+            {
+                seconds = node is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<long>(out var parsed) && parsed >= 600
+                    ? parsed
+                    : throw token.Invalid($"{token.Path}.expirationSeconds must be a whole number of at least 600");
+            }
+
+            return new VaultJwtAuth(path, role, null, account with { Audiences = [.. account.Audiences, .. audiences] }, seconds);
+        }
+
+        var secret = jwt.SecretKey("secretRef") ?? throw jwt.Invalid($"{jwt.Path} needs kubernetesServiceAccountToken or secretRef");
+        return new VaultJwtAuth(path, role, secret, null, 0);
     }
 
     private static string ParseMount(StoreBlock block, string value, string field)
