@@ -179,6 +179,11 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
             return;
         }
 
+        if (await TryHandleTokenRequestAsync(context, user))
+        {
+            return;
+        }
+
         if (await TryServeCollectionAsync(context, user))
         {
             return;

@@ -17,7 +17,7 @@ namespace CsiDriver.Providers.Vault;
 /// Every request sent counts as backend call <c>login</c>, <c>read</c> (GET), <c>list</c> (LIST),
 /// <c>write</c> (POST/PUT), <c>renew</c> or <c>revoke</c> of provider <c>vault</c>.
 /// </summary>
-internal sealed class VaultClient
+internal sealed partial class VaultClient
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 

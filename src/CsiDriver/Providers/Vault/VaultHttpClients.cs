@@ -41,7 +41,7 @@ internal sealed class VaultHttpClients : IDisposable
             new CsiDriver.Http.BackendConnection
             {
                 SkipVerify = tls.SkipVerify,
-                TrustedRoots = !tls.SkipVerify && (tls.CaCertPath is not null || tls.CaDirectory is not null) ? LoadRoots(tls, classDescription) : null,
+                TrustedRoots = !tls.SkipVerify && (tls.CaCertPath is not null || tls.CaDirectory is not null || tls.CaPem is not null) ? LoadRoots(tls, classDescription) : null,
                 ServerName = tls.ServerName,
                 ClientCertificate = tls.ClientCertPath is { } certPath && tls.ClientKeyPath is { } keyPath ? LoadClientCertificate(certPath, keyPath, classDescription) : null,
             },
@@ -52,6 +52,11 @@ internal sealed class VaultHttpClients : IDisposable
         var roots = new X509Certificate2Collection();
         try
         {
+            if (tls.CaPem is { } inline)
+            {
+                roots.ImportFromPem(inline);
+            }
+
             if (tls.CaCertPath is { } file)
             {
                 roots.ImportFromPemFile(file);

@@ -10,6 +10,9 @@ internal sealed record VaultTlsSettings(
     string? ClientKeyPath)
 {
     public static readonly VaultTlsSettings Default = new(null, null, null, false, null, null);
+
+    /// <summary>PEM certificates given inline (an External Secrets store's <c>caBundle</c>), trusted like <see cref="CaCertPath"/>.</summary>
+    public string? CaPem { get; init; }
 }
 
 /// <summary>A SecretProviderClass's Vault parameters, validated and defaulted.</summary>

@@ -21,7 +21,7 @@ namespace CsiDriver.Tests.Providers.Vault;
 /// a sealed mode (503), and failures injected per path prefix. Every secret call (not login, not sys/) is
 /// logged with the service account whose login minted the token, so tests count reads per identity.
 /// </summary>
-public sealed class FakeVaultServer : IAsyncDisposable
+public sealed partial class FakeVaultServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ManualClock _clock;
@@ -179,6 +179,11 @@ public sealed class FakeVaultServer : IAsyncDisposable
             return;
         }
 
+        if (await TryAppRoleLoginAsync(context, path, body))
+        {
+            return;
+        }
+
         if (request.Method == "POST" && path.StartsWith("/v1/auth/", StringComparison.Ordinal) && path.EndsWith("/login", StringComparison.Ordinal))
         {
             await LoginAsync(context, path["/v1/auth/".Length..^"/login".Length], body);
@@ -215,6 +220,9 @@ public sealed class FakeVaultServer : IAsyncDisposable
         {
             case ("GET", _) when path.StartsWith("/v1/secret/data/", StringComparison.Ordinal):
                 await ReadKv2Async(context, path["/v1/secret/data/".Length..]);
+                break;
+            case ("GET", _) when path.StartsWith("/v1/secret/metadata/", StringComparison.Ordinal):
+                await ReadKv2MetadataAsync(context, path["/v1/secret/metadata/".Length..]);
                 break;
             case ("GET", _) when path.StartsWith("/v1/kv/", StringComparison.Ordinal):
                 await ReadKv1Async(context, path["/v1/kv/".Length..]);

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Kubernetes;
+
+/// <summary>
+/// The Kubernetes API calls the store providers make as the controller's ServiceAccount. Covers:
+/// <list type="bullet">
+/// <item>GET  /api/v1/namespaces/{ns}/secrets/{name} (credentials and CA bundles a store references)</item>
+/// <item>GET  /api/v1/namespaces/{ns}/configmaps/{name} (a <c>caProvider</c> of type ConfigMap)</item>
+/// <item>POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token (TokenRequest, for <c>serviceAccountRef</c> auth)</item>
+/// </list>
+/// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport.
+/// </summary>
+internal sealed class StoreReferenceApi : IDisposable
+{
+    private readonly KubernetesTransport _transport;
+    private readonly IBearerTokenSource _credentials;
+
+    public StoreReferenceApi(KubernetesConnection connection, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
+    {
+        _transport = new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger);
+        _credentials = connection.Token;
+    }
+
+    [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Controller)]
+    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get secrets {@namespace}/{name}";
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "secrets", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
+    }
+
+    [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Controller)]
+    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get configmaps {@namespace}/{name}";
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "configmaps", name, call), call), _credentials, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
+    }
+
+    /// <summary>A token for the service account, as kubelet gets one for a pod: bound to the audiences and lifetime asked for.</summary>
+    [KubernetesApiCall("", "serviceaccounts/token", "create", KubernetesIdentity.Controller)]
+    public Task<TokenRequest> CreateTokenAsync(string @namespace, string serviceAccount, IReadOnlyList<string> audiences, long expirationSeconds, CancellationToken cancellationToken)
+    {
+        var call = $"create serviceaccounts/token {@namespace}/{serviceAccount}";
+        var request = new TokenRequest
+        {
+            Spec = new TokenRequestSpec { Audiences = audiences.Count == 0 ? null : [.. audiences], ExpirationSeconds = expirationSeconds },
+        };
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, StoreReferenceJsonContext.Default.TokenRequest);
+        return _transport.SendAsync(
+            new KubernetesRequest(HttpMethod.Post, Path(@namespace, "serviceaccounts", serviceAccount, call) + "/token", call, body),
+            _credentials,
+            StoreReferenceJsonContext.Default.TokenRequest,
+            cancellationToken);
+    }
+
+    public void Dispose() => _transport.Dispose();
+
+    private static string Path(string @namespace, string resource, string name, string call) =>
+        $"/api/v1/namespaces/{KubernetesNames.Check(@namespace, "namespace", call)}/{resource}/{KubernetesNames.Check(name, "name", call)}";
+}
+
+/// <summary>An <c>authentication.k8s.io/v1</c> TokenRequest. <see cref="ToString"/> never shows the token.</summary>
+internal sealed class TokenRequest
+{
+    public string? ApiVersion { get; set; } = "authentication.k8s.io/v1";
+
+    public string? Kind { get; set; } = "TokenRequest";
+
+    public TokenRequestSpec? Spec { get; set; }
+
+    public TokenRequestStatus? Status { get; set; }
+
+    public override string ToString() => $"TokenRequest (expires {Status?.ExpirationTimestamp})";
+}
+
+/// <summary><c>TokenRequest.spec</c>.</summary>
+internal sealed class TokenRequestSpec
+{
+    /// <summary>Null asks for the API server's own audience.</summary>
+    public List<string>? Audiences { get; set; }
+
+    public long? ExpirationSeconds { get; set; }
+}
+
+/// <summary><c>TokenRequest.status</c>: the token and when it stops being valid.</summary>
+internal sealed class TokenRequestStatus
+{
+    public string? Token { get; set; }
+
+    public DateTimeOffset? ExpirationTimestamp { get; set; }
+
+    public override string ToString() => $"token (expires {ExpirationTimestamp})";
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TokenRequest))]
+internal sealed partial class StoreReferenceJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,230 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.Kubernetes;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.ExternalSecrets.Stores.References;
+
+/// <summary>PEM certificates a store trusts, with a fingerprint that tells bundles apart in identities (never secret).</summary>
+internal sealed record CaBundle(string Pem, X509Certificate2Collection Certificates)
+{
+    public string Fingerprint { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Pem)))[..16];
+
+    public override string ToString() => $"CA bundle {Fingerprint} ({Certificates.Count} certificates)";
+}
+
+/// <summary>
+/// Reads what a store's block references, as the controller, in the namespace eso.md section 4.3 says: a SecretStore's
+/// references in the ExternalSecret's namespace, a ClusterSecretStore's in the namespace the reference names (or the
+/// ExternalSecret's when it names none: referent auth). Reads are kept for a short while (<see cref="ReferenceReadCache"/>).
+/// Values stay in memory; errors name the store, the field and the object, never a value.
+/// </summary>
+internal sealed class StoreReferenceReader
+{
+    private readonly StoreReferenceApi _api;
+    private readonly ServiceAccountTokenCache _tokens;
+    private readonly ReferenceReadCache _reads;
+
+    public StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
+    {
+        _api = api;
+        _tokens = tokens;
+        _reads = reads;
+    }
+
+    /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
+    public static bool IsReferent(StoreContext store, string? referenceNamespace) =>
+        store.IsClusterStore && string.IsNullOrEmpty(referenceNamespace);
+
+    /// <summary>The namespace a reference resolves in for this store and ExternalSecret.</summary>
+    public static string NamespaceFor(StoreContext store, string? referenceNamespace, string field)
+    {
+        var ns = store.NamespaceFor(referenceNamespace);
+        return string.IsNullOrEmpty(ns)
+            ? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: {field} names no namespace and there is no ExternalSecret namespace to read it from") { Reason = "InvalidProviderConfig" }
+            : ns;
+    }
+
+    /// <summary>The bytes under the selector's key.</summary>
+    public async Task<byte[]> ReadAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken)
+    {
+        var ns = NamespaceFor(store, selector.Namespace, selector.Field);
+        var secret = await GetSecretAsync(store, ns, selector.Name, selector.Field, cancellationToken).ConfigureAwait(false);
+        return secret.Data?.GetValueOrDefault(selector.Key) is { } value
+            ? value
+            : throw Missing(store, $"{selector.Field}: Secret {ns}/{selector.Name} has no key \"{selector.Key}\"");
+    }
+
+    /// <summary>The value under the selector's key as text, surrounding whitespace (a trailing newline) removed.</summary>
+    public async Task<string> ReadTextAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken)
+    {
+        var text = Encoding.UTF8.GetString(await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false)).Trim();
+        return text.Length > 0 ? text : throw Missing(store, $"{selector.Field}: key \"{selector.Key}\" of Secret {NamespaceFor(store, selector.Namespace, selector.Field)}/{selector.Name} is empty");
+    }
+
+    /// <summary>Checks the Secret and key exist, for store validation.</summary>
+    public async Task CheckAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken) =>
+        _ = await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The cache key of the service account's token, resolved for this store and ExternalSecret.</summary>
+    public static ServiceAccountTokenKey TokenKey(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
+        ServiceAccountTokenKey.For(NamespaceFor(store, selector.Namespace, selector.Field), selector.Name, selector.Audiences, expirationSeconds);
+
+    /// <summary>A token for the service account through the TokenRequest API (cached until shortly before it expires).</summary>
+    public async Task<string> ServiceAccountTokenAsync(StoreContext store, ServiceAccountSelector selector, long expirationSeconds, CancellationToken cancellationToken)
+    {
+        var key = TokenKey(store, selector, expirationSeconds);
+        try
+        {
+            return await _tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex)
+        {
+            throw TokenFailure(store, selector.Field, key, ex);
+        }
+    }
+
+    /// <summary>A bearer token source for the service account, for a store that calls the API with it on every read.</summary>
+    public IBearerTokenSource ServiceAccountBearer(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
+        new ServiceAccountBearerSource(this, store, selector, expirationSeconds);
+
+    /// <summary>The error for a failed TokenRequest: the store, the field, the service account and the API's own words.</summary>
+    public static SecretStoreException TokenFailure(StoreContext store, string field, ServiceAccountTokenKey key, KubernetesApiException ex)
+    {
+        var message = ex.Kind switch
+        {
+            KubernetesErrorKind.NotFound => $"{field}: ServiceAccount {key.Namespace}/{key.ServiceAccount} not found",
+            KubernetesErrorKind.Forbidden => $"{field}: the controller may not request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant create on serviceaccounts/token",
+            _ => $"{field}: cannot request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount}: {KubernetesFailures.Cause(ex)}",
+        };
+        var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
+        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "TokenRequestFailed" };
+    }
+
+    /// <summary>
+    /// The CA bundle from <c>caBundle</c> (base64 PEM) or <c>caProvider</c>, or null when neither is set (system roots,
+    /// or the controller's own cluster CA where the store defaults to that cluster).
+    /// </summary>
+    public async Task<CaBundle?> ReadCaAsync(StoreContext store, StoreBlock block, CancellationToken cancellationToken)
+    {
+        var inline = block.String("caBundle");
+        var provider = block.CaProvider("caProvider");
+        if (inline is not null && provider is not null)
+        {
+            throw block.Invalid($"{block.Path}: set caBundle or caProvider, not both");
+        }
+
+        if (inline is not null)
+        {
+            string pem;
+            try
+            {
+                pem = Encoding.UTF8.GetString(Convert.FromBase64String(inline));
+            }
+            catch (FormatException)
+            {
+                throw block.Invalid($"{block.Path}.caBundle is not base64 (it holds PEM certificates, base64-encoded)");
+            }
+
+            return Parse(block, pem, $"{block.Path}.caBundle");
+        }
+
+        if (provider is null)
+        {
+            return null;
+        }
+
+        if (store.IsClusterStore && provider.Namespace is null)
+        {
+            throw block.Invalid($"{provider.Field}.namespace is required in a ClusterSecretStore");
+        }
+
+        var ns = NamespaceFor(store, provider.Namespace, provider.Field);
+        var key = provider.Key ?? "ca.crt";
+        string? text;
+        if (provider.IsSecret)
+        {
+            var secret = await GetSecretAsync(store, ns, provider.Name, provider.Field, cancellationToken).ConfigureAwait(false);
+            text = secret.Data?.GetValueOrDefault(key) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+        }
+        else
+        {
+            KubeConfigMap map;
+            try
+            {
+                map = await _reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => _api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex)
+            {
+                throw ReadFailure(store, provider.Field, $"ConfigMap {ns}/{provider.Name}", "configmaps", ex);
+            }
+
+            text = map.Data?.GetValueOrDefault(key) ?? (map.BinaryData?.GetValueOrDefault(key) is { } binary ? Encoding.UTF8.GetString(binary) : null);
+        }
+
+        return text is null
+            ? throw Missing(store, $"{provider.Field}: {(provider.IsSecret ? "Secret" : "ConfigMap")} {ns}/{provider.Name} has no key \"{key}\"")
+            : Parse(block, text, provider.Field);
+    }
+
+    private static CaBundle Parse(StoreBlock block, string pem, string field)
+    {
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(pem);
+        }
+        catch (CryptographicException)
+        {
+            throw block.Invalid($"{field} is not a PEM certificate bundle");
+        }
+
+        return certificates.Count == 0 ? throw block.Invalid($"{field} holds no PEM certificate") : new CaBundle(pem, certificates);
+    }
+
+    private async Task<KubeSecret> GetSecretAsync(StoreContext store, string ns, string name, string field, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _reads.GetAsync($"secrets/{ns}/{name}", ct => _api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex)
+        {
+            throw ReadFailure(store, field, $"Secret {ns}/{name}", "secrets", ex);
+        }
+    }
+
+    private static SecretStoreException ReadFailure(StoreContext store, string field, string what, string resource, KubernetesApiException ex)
+    {
+        var message = ex.Kind switch
+        {
+            KubernetesErrorKind.NotFound => $"{field}: {what} not found",
+            KubernetesErrorKind.Forbidden => $"{field}: the controller may not read {what} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on {resource}",
+            _ => $"{field}: cannot read {what}: {KubernetesFailures.Cause(ex)}",
+        };
+
+        // A missing reference is the store's configuration, never the ExternalSecret's "no such key" (NotFound).
+        var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
+        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+    }
+
+    private static SecretStoreException Missing(StoreContext store, string problem) =>
+        new(FailureKind.InvalidConfiguration, $"{store}: {problem}") { Reason = "InvalidProviderConfig" };
+
+    /// <summary>A service account's token from the cache on every call; a 401 drops it so the next call requests a new one.</summary>
+    private sealed class ServiceAccountBearerSource(StoreReferenceReader reader, StoreContext store, ServiceAccountSelector selector, long expirationSeconds) : IBearerTokenSource
+    {
+        public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) =>
+            await reader.ServiceAccountTokenAsync(store, selector, expirationSeconds, cancellationToken).ConfigureAwait(false);
+
+        public bool Invalidate()
+        {
+            reader._tokens.Invalidate(TokenKey(store, selector, expirationSeconds));
+            return true;
+        }
+
+        public override string ToString() => selector.ToString();
+    }
+}

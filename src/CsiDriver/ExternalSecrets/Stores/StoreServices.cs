@@ -1,0 +1,55 @@
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.ExternalSecrets.Stores.Vault;
+using CsiDriver.Kubernetes;
+using CsiDriver.Providers.Vault;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Stores;
+
+/// <summary>Wires the <c>vault</c> and <c>kubernetes</c> store providers of the External Secrets mode.</summary>
+internal static class StoreServices
+{
+    /// <summary>
+    /// Registers the <c>vault</c> and <c>kubernetes</c> <see cref="IStoreProvider"/>s and what they share: the controller's
+    /// reads of referenced Secrets and ConfigMaps, and the TokenRequest token cache. Needs the host's
+    /// <see cref="KubernetesApi"/>, <see cref="TimeProvider"/> and logging.
+    /// </summary>
+    public static IServiceCollection AddExternalSecretStores(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new StoreReferenceApi(
+            sp.GetRequiredService<KubernetesApi>().Connection,
+            sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
+            sp.GetRequiredService<TimeProvider>(),
+            Random.Shared.NextDouble,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Kubernetes")));
+        services.TryAddSingleton(sp => new ServiceAccountTokenCache(sp.GetRequiredService<StoreReferenceApi>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new StoreReferenceReader(
+            sp.GetRequiredService<StoreReferenceApi>(),
+            sp.GetRequiredService<ServiceAccountTokenCache>(),
+            new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(sp => new KubernetesStoreTransports(
+            sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Stores.Kubernetes")));
+        services.TryAddSingleton(sp => new VaultStoreProvider(
+            new VaultProviderOptions(),
+            sp.GetRequiredService<StoreReferenceReader>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<ILogger<VaultStoreProvider>>()));
+        services.TryAddSingleton(sp => new KubernetesStoreProvider(
+            sp.GetRequiredService<KubernetesApi>().Connection,
+            sp.GetRequiredService<StoreReferenceReader>(),
+            sp.GetRequiredService<KubernetesStoreTransports>(),
+            sp.GetService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));
+        return services;
+    }
+}

@@ -1,0 +1,73 @@
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.Providers.Vault;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Stores.Vault;
+
+/// <summary>
+/// The <c>vault</c> store provider (eso.md section 4.4): KV v1/v2 reads with <c>tokenSecretRef</c>, <c>appRole</c> or
+/// <c>kubernetes</c> auth (a service account's token through the TokenRequest API, a JWT in a Secret, or the controller's
+/// own), <c>namespace</c>, and <c>caBundle</c>/<c>caProvider</c>. Built on the Vault provider's client, HTTP clients
+/// (one per TLS configuration) and token cache; every Vault call counts in the backend-call metric.
+/// </summary>
+internal sealed class VaultStoreProvider : IStoreProvider, IDisposable
+{
+    private readonly VaultProviderOptions _options;
+    private readonly StoreReferenceReader _references;
+    private readonly VaultStoreLogins _logins;
+    private readonly Observability.DriverMetrics? _metrics;
+    private readonly ILogger _logger;
+    private readonly VaultHttpClients _clients = new();
+
+    public VaultStoreProvider(VaultProviderOptions options, StoreReferenceReader references, TimeProvider time, Observability.DriverMetrics? metrics, ILogger<VaultStoreProvider> logger)
+    {
+        _options = options;
+        _references = references;
+        _logins = new VaultStoreLogins(time);
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public string Key => "vault";
+
+    public async Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken)
+    {
+        var config = VaultStoreConfig.Parse(store);
+        var ca = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
+        var tls = VaultTlsSettings.Default with { CaPem = ca?.Pem };
+        var http = _clients.Get(tls, store.ToString());
+        var client = new VaultClient(http, config.Server, config.Namespace, _options, _metrics);
+        var loginClient = config.AuthNamespace == config.Namespace ? client : new VaultClient(http, config.Server, config.AuthNamespace, _options, _metrics);
+        var connected = new VaultStoreClient(store, config, client, loginClient, _logins, _references, ca?.Fingerprint ?? "system roots", _logger);
+        StoreLog.Connected(_logger, store.ToString(), connected.Identity);
+        return connected;
+    }
+
+    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = VaultStoreConfig.Parse(store);
+            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
+            {
+                // Referent auth: each ExternalSecret's namespace supplies the credentials, so there is nothing to check here.
+                return new StoreValidation(StoreValidationResult.Unknown);
+            }
+
+            _ = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
+            foreach (var secret in config.Auth.Secrets)
+            {
+                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
+            }
+
+            return StoreValidation.Valid;
+        }
+        catch (SecretStoreException ex)
+        {
+            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+        }
+    }
+
+    public void Dispose() => _clients.Dispose();
+}
