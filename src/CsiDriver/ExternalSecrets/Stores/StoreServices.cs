@@ -40,13 +40,13 @@ internal static class StoreServices
             new VaultProviderOptions(),
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<VaultStoreProvider>>()));
         services.TryAddSingleton(sp => new KubernetesStoreProvider(
             sp.GetRequiredService<KubernetesApi>().Connection,
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<KubernetesStoreTransports>(),
-            sp.GetService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));

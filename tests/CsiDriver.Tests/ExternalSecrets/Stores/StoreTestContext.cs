@@ -62,6 +62,7 @@ internal sealed class StoreTestContext : IAsyncDisposable
             .AddSingleton<TimeProvider>(clock)
             .AddSingleton(KubeTestContext.FastOptions())
             .AddSingleton(sp => new KubernetesApi(connection, KubeTestContext.FastOptions(), clock, () => 0.5, sp.GetRequiredService<ILoggerFactory>().CreateLogger("test")))
+            .AddSingleton(Infrastructure.TestMetrics.Create())
             .AddExternalSecretStores()
             .BuildServiceProvider();
         return new StoreTestContext(kube, vault, clock, directory, services, logs);

@@ -24,10 +24,10 @@ internal sealed class KubernetesStoreClient : IStoreClient
     private readonly KubernetesTransport _transport;
     private readonly IBearerTokenSource _credentials;
     private readonly string _principal;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
 
     public KubernetesStoreClient(
-        StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity, Observability.DriverMetrics? metrics)
+        StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity, Observability.DriverMetrics metrics)
     {
         _metrics = metrics;
         _store = store;

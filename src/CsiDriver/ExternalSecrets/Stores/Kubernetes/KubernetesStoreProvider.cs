@@ -18,11 +18,11 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
     private readonly KubernetesConnection _cluster;
     private readonly StoreReferenceReader _references;
     private readonly KubernetesStoreTransports _transports;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly ILogger _logger;
 
     /// <param name="cluster">The connection the controller itself uses: the default server and its CA.</param>
-    public KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, Observability.DriverMetrics? metrics, ILogger<KubernetesStoreProvider> logger)
+    public KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, Observability.DriverMetrics metrics, ILogger<KubernetesStoreProvider> logger)
     {
         _metrics = metrics;
         _cluster = cluster;

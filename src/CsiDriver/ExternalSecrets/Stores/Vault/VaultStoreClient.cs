@@ -1,3 +1,4 @@
+using CsiDriver.Templating.Functions;
 using System.Text;
 using System.Text.Json;
 using CsiDriver.ExternalSecrets.Stores.References;

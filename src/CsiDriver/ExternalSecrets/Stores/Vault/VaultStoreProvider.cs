@@ -16,11 +16,11 @@ internal sealed class VaultStoreProvider : IStoreProvider, IDisposable
     private readonly VaultProviderOptions _options;
     private readonly StoreReferenceReader _references;
     private readonly VaultStoreLogins _logins;
-    private readonly Observability.DriverMetrics? _metrics;
+    private readonly Observability.DriverMetrics _metrics;
     private readonly ILogger _logger;
     private readonly VaultHttpClients _clients = new();
 
-    public VaultStoreProvider(VaultProviderOptions options, StoreReferenceReader references, TimeProvider time, Observability.DriverMetrics? metrics, ILogger<VaultStoreProvider> logger)
+    public VaultStoreProvider(VaultProviderOptions options, StoreReferenceReader references, TimeProvider time, Observability.DriverMetrics metrics, ILogger<VaultStoreProvider> logger)
     {
         _options = options;
         _references = references;
