@@ -49,7 +49,7 @@ public static class ControllerCommand
         ControllerHost host;
         try
         {
-            host = await ControllerHost.StartAsync(options, connection, configureLogging: null, configureServices: null, stop.Token).ConfigureAwait(false);
+            host = await ControllerHost.StartAsync(options, connection, configureLogging: null, configureServices: services => services.AddExternalSecretsReconciliation(options), stop.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
         {

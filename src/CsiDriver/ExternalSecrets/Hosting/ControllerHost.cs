@@ -77,9 +77,6 @@ public sealed class ControllerHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         builder.Services.AddExternalSecretsController(options, connection);
 
-        // COORDINATOR (merge of issue 13): the other two helpers' registrations go here:
-        //   builder.Services.AddExternalSecretReconcilers();
-        //   builder.Services.AddExternalSecretStores();
         var metrics = MetricsEndpointAddress.Parse(options.MetricsAddr);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {

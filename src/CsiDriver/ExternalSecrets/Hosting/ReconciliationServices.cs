@@ -1,0 +1,26 @@
+using CsiDriver.ExternalSecrets.Reconcile;
+using CsiDriver.ExternalSecrets.Stores;
+using CsiDriver.Observability;
+using CsiDriver.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CsiDriver.ExternalSecrets.Hosting;
+
+/// <summary>What the controller process runs on top of its runtime: the reconcilers and every store provider.</summary>
+internal static class ReconciliationServices
+{
+    /// <summary>
+    /// Registers the ExternalSecret and store reconcilers, the <c>fake</c>, <c>vault</c> and <c>kubernetes</c> stores, and
+    /// the metrics they share with the driver. Kept apart from the runtime so runtime tests can run their own reconcilers.
+    /// </summary>
+    public static IServiceCollection AddExternalSecretsReconciliation(this IServiceCollection services, ControllerOptions options)
+    {
+        services.TryAddSingleton<IVolumeRegistry, NoVolumeRegistry>();
+        services.TryAddSingleton<DriverMetrics>();
+        services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass });
+        services.AddExternalSecretReconcilers();
+        services.AddExternalSecretStores();
+        return services;
+    }
+}
