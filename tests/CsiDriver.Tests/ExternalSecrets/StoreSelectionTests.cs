@@ -204,9 +204,10 @@ public sealed class StoreSelectionTests
     [Fact]
     public void FakeStore_Select_GjsonDottedPathWithEscapesAndIndices()
     {
-        var json = JsonNode.Parse("{\"a\":{\"b.c\":[{\"d\":\"x\"}]}}");
-        CsiDriver.ExternalSecrets.Stores.Fake.FakeStoreProvider.Select(json, "a.b\\.c.0.d")!.GetValue<string>().Should().Be("x");
-        CsiDriver.ExternalSecrets.Stores.Fake.FakeStoreProvider.Select(json, "a.missing").Should().BeNull();
+        using var json = System.Text.Json.JsonDocument.Parse("{\"a\":{\"b.c\":[{\"d\":\"x\"}]}}");
+        CsiDriver.ExternalSecrets.Stores.GjsonPath.TryGet(json.RootElement, "a.b\\.c.0.d", out var found).Should().BeTrue();
+        found.GetString().Should().Be("x");
+        CsiDriver.ExternalSecrets.Stores.GjsonPath.TryGet(json.RootElement, "a.missing", out _).Should().BeFalse();
     }
 
     [Fact]

@@ -94,31 +94,28 @@ internal sealed class FakeStoreProvider : IStoreProvider
                 return Task.FromResult(Encoding.UTF8.GetBytes(value));
             }
 
-            var node = Select(Parse(value, remoteRef), remoteRef.Property)
-                ?? throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
-            return Task.FromResult(Encoding.UTF8.GetBytes(node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString()));
+            using var document = Parse(value, remoteRef);
+            return Task.FromResult(GjsonPath.ToBytes(At(document.RootElement, remoteRef)));
         }
 
         public Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
         {
             metrics?.BackendCall(ProviderKey, "GetSecretMap");
-            var node = Parse(Find(remoteRef), remoteRef);
-            if (remoteRef.Property is not null)
-            {
-                node = Select(node, remoteRef.Property) ?? throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
-            }
-
-            if (node is not JsonObject map)
+            using var document = Parse(Find(remoteRef), remoteRef);
+            var node = remoteRef.Property is null ? document.RootElement : At(document.RootElement, remoteRef);
+            if (node.ValueKind != JsonValueKind.Object)
             {
                 throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: the value of {remoteRef} is not a JSON object");
             }
 
-            IReadOnlyDictionary<string, byte[]> result = map.ToDictionary(
-                p => p.Key,
-                p => Encoding.UTF8.GetBytes(p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : p.Value?.ToJsonString() ?? "null"),
-                StringComparer.Ordinal);
+            IReadOnlyDictionary<string, byte[]> result = node.EnumerateObject()
+                .GroupBy(p => p.Name, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => GjsonPath.ToBytes(g.Last().Value), StringComparer.Ordinal);
             return Task.FromResult(result);
         }
+
+        private JsonElement At(JsonElement root, RemoteRef remoteRef) =>
+            GjsonPath.TryGet(root, remoteRef.Property!, out var found) ? found : throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
 
         private string Find(RemoteRef remoteRef)
         {
@@ -127,11 +124,11 @@ internal sealed class FakeStoreProvider : IStoreProvider
                 ?? throw NotFound(remoteRef, "no such key and version");
         }
 
-        private JsonNode Parse(string value, RemoteRef remoteRef)
+        private JsonDocument Parse(string value, RemoteRef remoteRef)
         {
             try
             {
-                return JsonNode.Parse(value) ?? throw new JsonException();
+                return JsonDocument.Parse(value);
             }
             catch (JsonException)
             {
@@ -142,48 +139,5 @@ internal sealed class FakeStoreProvider : IStoreProvider
 
         private SecretStoreException NotFound(RemoteRef remoteRef, string why) =>
             new(FailureKind.NotFound, $"{store.Description}: secret {remoteRef} not found: {why}");
-    }
-
-    /// <summary>A gjson-style path: dot-separated object keys (a backslash escapes a dot) and array indices.</summary>
-    internal static JsonNode? Select(JsonNode? node, string path)
-    {
-        foreach (var segment in Segments(path))
-        {
-            node = node switch
-            {
-                JsonObject obj => obj.TryGetPropertyValue(segment, out var child) ? child : null,
-                JsonArray array when int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) && index < array.Count => array[index],
-                _ => null,
-            };
-            if (node is null)
-            {
-                return null;
-            }
-        }
-
-        return node;
-    }
-
-    private static IEnumerable<string> Segments(string path)
-    {
-        var current = new StringBuilder();
-        for (var i = 0; i < path.Length; i++)
-        {
-            if (path[i] == '\\' && i + 1 < path.Length)
-            {
-                current.Append(path[++i]);
-            }
-            else if (path[i] == '.')
-            {
-                yield return current.ToString();
-                current.Clear();
-            }
-            else
-            {
-                current.Append(path[i]);
-            }
-        }
-
-        yield return current.ToString();
     }
 }
