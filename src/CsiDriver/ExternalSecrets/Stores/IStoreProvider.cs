@@ -66,6 +66,58 @@ internal interface IStoreClient
     /// top-level fields (strings unquoted, any other value as its raw JSON text). Errors as <see cref="GetSecretAsync"/>.
     /// </summary>
     Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every secret that matches <paramref name="query"/>, for <c>dataFrom[].find</c>: keys are the provider's secret
+    /// names (before any rewrite or key conversion), values the secrets' current values. More than
+    /// <see cref="FindQuery.MaxKeys"/> matches is an error (<see cref="Publishing.FailureKind.TooLarge"/>), never a
+    /// silent truncation. Stores without a listing API keep this default.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken) =>
+        throw new Publishing.SecretStoreException(Publishing.FailureKind.InvalidConfiguration, "this store does not support dataFrom[].find");
+}
+
+/// <summary>
+/// A <c>dataFrom[].find</c> as a store sees it: at least one of the three criteria is set, and a secret matches when it
+/// meets all that are set.
+/// </summary>
+/// <param name="NameRegexp"><c>find.name.regexp</c>: a Go (RE2) regular expression the secret's name must match.</param>
+/// <param name="Tags"><c>find.tags</c>: every pair must be on the secret (tags, labels or custom metadata, per backend).</param>
+/// <param name="Path"><c>find.path</c>: the root path (Vault) or name prefix the search starts from.</param>
+/// <param name="MaxKeys">The most secrets one find may return (the controller's flag); more is an error.</param>
+internal sealed record FindQuery(string? NameRegexp, IReadOnlyDictionary<string, string>? Tags, string? Path, int MaxKeys);
+
+/// <summary>Where a PushSecret writes one value: <c>remoteRef.remoteKey</c>, and <c>remoteRef.property</c> when it names one field of a structured secret.</summary>
+/// <param name="RemoteKey">The provider key or path.</param>
+/// <param name="Property">One field of a JSON object secret, or null for the whole value.</param>
+/// <param name="Metadata">The entry's free-form <c>metadata</c> (provider-specific), or null.</param>
+internal sealed record PushRef(string RemoteKey, string? Property = null, JsonNode? Metadata = null)
+{
+    public override string ToString() => Property is null ? RemoteKey : $"{RemoteKey} (property {Property})";
+}
+
+/// <summary>
+/// The write side of a store, for PushSecret (eso.md section 7). A store client that can be pushed to implements it
+/// beside <see cref="IStoreClient"/>. Writers mark what they create as managed by the controller (a tag, label or custom
+/// metadata, as the External Secrets Operator does) and refuse to overwrite or delete a remote secret without that mark.
+/// </summary>
+internal interface IStoreWriter
+{
+    /// <summary>Whether <paramref name="target"/> exists (for <c>updatePolicy: IfNotExists</c>); with a property, whether that field exists.</summary>
+    Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes <paramref name="value"/> to <paramref name="target"/> unless the store already holds exactly that value.
+    /// Returns whether a write was made.
+    /// </summary>
+    /// <exception cref="Publishing.SecretStoreException">
+    /// <see cref="Publishing.FailureKind.Conflict"/> when the remote secret exists and is not marked as managed by the
+    /// controller; other kinds for backend failures. Messages never carry the value.
+    /// </exception>
+    Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken);
+
+    /// <summary>Removes what a push wrote: the property alone when <see cref="PushRef.Property"/> is set, else the secret. Missing is not an error.</summary>
+    Task DeleteAsync(PushRef target, CancellationToken cancellationToken);
 }
 
 /// <summary>One key of <c>spec.provider</c> (<c>fake</c>, <c>kubernetes</c>, <c>vault</c>, ...): checks a store's block and connects to it.</summary>
