@@ -3,74 +3,92 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using CsiDriver.Benchmarks.Loopback;
 
 namespace CsiDriver.Benchmarks;
 
 /// <summary>
-/// The External Secrets controller's runtime alone, as a real process (<c>csi-secrets-store controller</c>)
-/// against a loopback API server in this process: time from start to <c>/readyz</c> (every cache listed) with
-/// N ExternalSecrets in M namespaces, and the controller's RSS once synced. The API server serves paged lists
-/// and holds watches open; leases are accepted. No reconcilers are involved (this measures list, watch, cache,
-/// routing and queueing). Usage: <c>controller-sync [externalsecrets] [namespaces]</c>.
+/// The External Secrets controller as a real process (<c>csi-secrets-store controller</c>) against a loopback
+/// Kubernetes API server and a loopback Vault that answers every call after a fixed delay. N ExternalSecrets in M
+/// namespaces read K distinct Vault keys through one ClusterSecretStore (token auth). Prints the time to the first full
+/// sync (every target Secret written and every ExternalSecret Ready), then, over two refresh intervals of steady state
+/// with nothing changing, Vault reads and API calls per interval, and the controller's RSS.
+/// Usage: <c>controller-sync [externalsecrets=10000] [namespaces=100] [keys=1000] [refresh-seconds=30] [backend-ms=2]</c>.
 /// </summary>
 internal static class ControllerSyncBenchmark
 {
+    private const string SystemNamespace = "es-system";
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-        var namespaces = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+        var count = Arg(args, 0, 10_000);
+        var namespaces = Arg(args, 1, 100);
+        var keys = Arg(args, 2, 1_000);
+        var refresh = TimeSpan.FromSeconds(Arg(args, 3, 30));
+        var backendDelay = TimeSpan.FromMilliseconds(Arg(args, 4, 2));
         var work = Directory.CreateTempSubdirectory("csi-controller-bench-").FullName;
-        await using var api = await LoopbackApi.StartAsync(count, namespaces);
+        await using var vault = await LoopbackVault.StartAsync(backendDelay);
+        await using var api = await LoopbackKubeApi.StartAsync();
+        Seed(api, vault, count, namespaces, keys, refresh);
         try
         {
             var kubeconfig = Path.Combine(work, "kubeconfig");
             await File.WriteAllTextAsync(kubeconfig, api.Kubeconfig());
-            var metrics = $"127.0.0.1:{FreePort()}";
+            var metrics = $"127.0.0.1:{LoopbackServer.FreePort()}";
+            var errors = new StringBuilder();
             var clock = Stopwatch.StartNew();
-            using var controller = DriverLauncher.Start(["controller", "--kubeconfig", kubeconfig, "--metrics-addr", metrics, "--leader-election-namespace", "kube-system"]);
-            controller.OutputDataReceived += (_, _) => { };
-            controller.ErrorDataReceived += (_, _) => { };
+            using var controller = DriverLauncher.Start(["controller", "--kubeconfig", kubeconfig, "--metrics-addr", metrics, "--leader-election-namespace", SystemNamespace]);
+            // CSI_BENCH_CONTROLLER_LOG=FILE keeps the controller's whole output, for looking into a surprising figure.
+            using var log = Environment.GetEnvironmentVariable("CSI_BENCH_CONTROLLER_LOG") is { Length: > 0 } logPath ? TextWriter.Synchronized(new StreamWriter(logPath)) : null;
+            controller.OutputDataReceived += (_, e) => log?.WriteLine(e.Data);
+            controller.ErrorDataReceived += (_, e) =>
+            {
+                log?.WriteLine(e.Data);
+                if (e.Data is not null && errors.Length < 4096)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            };
             controller.BeginOutputReadLine();
             controller.BeginErrorReadLine();
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            while (true)
+
+            var readyMs = await WaitAsync(controller, TimeSpan.FromMinutes(2), clock, async () => await IsReadyAsync(metrics));
+            var syncedMs = await WaitAsync(controller, TimeSpan.FromMinutes(5), clock, () => Task.FromResult(
+                api.Count("secrets", s => s["metadata"]?["labels"]?["reconcile.external-secrets.io/managed"] is not null) == count &&
+                api.Count("externalsecrets", IsReady) == count));
+            if (readyMs < 0 || syncedMs < 0)
             {
-                if (controller.HasExited)
-                {
-                    Console.Error.WriteLine($"controller exited with {controller.ExitCode}");
-                    return 1;
-                }
-
-                try
-                {
-                    using var ready = await http.GetAsync($"http://{metrics}/readyz");
-                    if (ready.StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(10);
+                Console.Error.WriteLine($"the controller did not {(readyMs < 0 ? "become ready" : "sync every ExternalSecret")} in time ({api.Count("externalsecrets", IsReady)} of {count} Ready); its stderr:\n{errors}");
+                return 1;
             }
 
-            var syncMs = clock.Elapsed.TotalMilliseconds;
+            var syncReads = vault.Reads;
+            var syncCalls = api.Calls();
+            var syncRss = ReadStatus(controller.Id, "VmRSS");
+
+            // Steady state: two refresh intervals (plus the queue's 10% jitter) in which nothing changes.
+            vault.ResetPerPath();
+            var steadyStart = clock.Elapsed;
+            await Task.Delay(refresh * 2.2);
+            var intervals = (clock.Elapsed - steadyStart) / refresh;
+            var steadyReads = vault.Reads - syncReads;
+            var steadyCalls = Diff(api.Calls(), syncCalls);
             var rss = ReadStatus(controller.Id, "VmRSS");
             var peak = ReadStatus(controller.Id, "VmHWM");
+
             Console.WriteLine($"controller: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {DriverLauncher.Description}, {Environment.ProcessorCount} cores");
-            Console.WriteLine($"setup: {count} ExternalSecrets in {namespaces} namespaces, lists of 500 per page, loopback API server (no reconcilers)");
-            Console.WriteLine($"start to /readyz (all caches synced): {syncMs:F0} ms; list requests {api.ListRequests}");
-            Console.WriteLine($"controller RSS after sync: {rss / 1024.0:F1} MiB (peak {peak / 1024.0:F1} MiB)");
+            Console.WriteLine($"setup: {count} ExternalSecrets in {namespaces} namespaces reading {keys} distinct Vault KV v2 keys through one ClusterSecretStore; refreshInterval {refresh.TotalSeconds:0}s; Vault answers after {backendDelay.TotalMilliseconds:0} ms (measured {vault.MeanAnswerMs:F2} ms)");
+            Console.WriteLine($"start to /readyz (caches synced):          {readyMs / 1000:F1} s");
+            Console.WriteLine($"start to first full sync:                  {syncedMs / 1000:F1} s   (target <= 30 s)  {count} Secrets written, {count} Ready");
+            Console.WriteLine($"  Vault reads during the first sync:       {syncReads}   (floor: {keys} distinct keys)");
+            Console.WriteLine($"  API calls during the first sync:         {Format(syncCalls)}");
+            Console.WriteLine($"steady state over {intervals:F2} refresh intervals, nothing changed:");
+            Console.WriteLine($"  Vault reads per interval:                {steadyReads / intervals:F0}   (target = distinct keys, {keys}; {vault.DistinctPathsRead} distinct read)");
+            Console.WriteLine($"  API writes per interval (no leases):     {Writes(steadyCalls, leases: false) / intervals:F0}   (target 0)");
+            Console.WriteLine($"  API reads per interval:                  {Reads(steadyCalls) / intervals:F0}");
+            Console.WriteLine($"  leader lease writes per interval:        {Writes(steadyCalls, leases: true) / intervals:F0}");
+            Console.WriteLine($"  API calls:                               {Format(steadyCalls)}");
+            Console.WriteLine($"controller RSS: after first sync {syncRss / 1024.0:F1} MiB, steady {rss / 1024.0:F1} MiB, peak {peak / 1024.0:F1} MiB   (target <= 120 MiB)");
             controller.Kill();
             await controller.WaitForExitAsync();
             return 0;
@@ -81,143 +99,110 @@ internal static class ControllerSyncBenchmark
         }
     }
 
-    private static int FreePort()
+    private static void Seed(LoopbackKubeApi api, LoopbackVault vault, int count, int namespaces, int keys, TimeSpan refresh)
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        api.Seed("secrets", SystemNamespace, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "vault-token", ["namespace"] = SystemNamespace },
+            ["data"] = new JsonObject { ["token"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(LoopbackVault.StaticToken)) },
+        });
+        api.Seed("clustersecretstores", string.Empty, new JsonObject
+        {
+            ["apiVersion"] = "external-secrets.io/v1",
+            ["kind"] = "ClusterSecretStore",
+            ["metadata"] = new JsonObject { ["name"] = "vault" },
+            ["spec"] = new JsonObject
+            {
+                ["provider"] = new JsonObject
+                {
+                    ["vault"] = new JsonObject
+                    {
+                        ["server"] = vault.Address.ToString().TrimEnd('/'),
+                        ["path"] = "secret",
+                        ["version"] = "v2",
+                        ["auth"] = new JsonObject
+                        {
+                            ["tokenSecretRef"] = new JsonObject { ["name"] = "vault-token", ["namespace"] = SystemNamespace, ["key"] = "token" },
+                        },
+                    },
+                },
+            },
+        });
+        for (var i = 0; i < count; i++)
+        {
+            var ns = $"ns-{i % namespaces}";
+            api.Seed("externalsecrets", ns, new JsonObject
+            {
+                ["apiVersion"] = "external-secrets.io/v1",
+                ["kind"] = "ExternalSecret",
+                ["metadata"] = new JsonObject { ["name"] = $"es-{i}", ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = "bench" } },
+                ["spec"] = new JsonObject
+                {
+                    ["refreshInterval"] = $"{refresh.TotalSeconds:0}s",
+                    ["secretStoreRef"] = new JsonObject { ["name"] = "vault", ["kind"] = "ClusterSecretStore" },
+                    ["target"] = new JsonObject { ["name"] = $"secret-{i}" },
+                    ["data"] = new JsonArray(new JsonObject { ["secretKey"] = "value", ["remoteRef"] = new JsonObject { ["key"] = $"app/key-{i % keys}" } }),
+                },
+            });
+        }
     }
+
+    private static bool IsReady(JsonObject es) =>
+        es["status"]?["conditions"] is JsonArray conditions &&
+        conditions.Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True");
+
+    /// <summary>Milliseconds from <paramref name="clock"/>'s start until <paramref name="condition"/> holds, or -1 on timeout or exit.</summary>
+    private static async Task<double> WaitAsync(Process controller, TimeSpan timeout, Stopwatch clock, Func<Task<bool>> condition)
+    {
+        var deadline = clock.Elapsed + timeout;
+        while (clock.Elapsed < deadline && !controller.HasExited)
+        {
+            if (await condition())
+            {
+                return clock.Elapsed.TotalMilliseconds;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return -1;
+    }
+
+    private static async Task<bool> IsReadyAsync(string metrics)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var ready = await http.GetAsync($"http://{metrics}/readyz");
+            return ready.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening yet
+        }
+    }
+
+    private static Dictionary<string, int> Diff(IReadOnlyDictionary<string, int> now, IReadOnlyDictionary<string, int> before) =>
+        now.Select(c => (c.Key, Count: c.Value - before.GetValueOrDefault(c.Key))).Where(c => c.Count > 0).ToDictionary(c => c.Key, c => c.Count);
+
+    private static bool IsRead(string call) => call.StartsWith("get ", StringComparison.Ordinal) || call.StartsWith("list ", StringComparison.Ordinal) || call.StartsWith("watch ", StringComparison.Ordinal);
+
+    private static int Reads(IReadOnlyDictionary<string, int> calls) => calls.Where(c => IsRead(c.Key)).Sum(c => c.Value);
+
+    private static int Writes(IReadOnlyDictionary<string, int> calls, bool leases) =>
+        calls.Where(c => !IsRead(c.Key) && c.Key.EndsWith(" leases", StringComparison.Ordinal) == leases).Sum(c => c.Value);
+
+    private static string Format(IReadOnlyDictionary<string, int> calls) =>
+        calls.Count == 0 ? "none" : string.Join(", ", calls.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}"));
+
+    private static int Arg(string[] args, int index, int fallback) =>
+        args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
     private static long ReadStatus(int pid, string field)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
         return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Paged lists of generated ExternalSecrets (other kinds empty), watches held open, leases echoed.</summary>
-    private sealed class LoopbackApi : IAsyncDisposable
-    {
-        private const int Page = 500;
-        private readonly WebApplication _app;
-        private readonly List<string> _externalSecrets;
-        private int _lists;
-
-        private LoopbackApi(WebApplication app, List<string> externalSecrets)
-        {
-            _app = app;
-            _externalSecrets = externalSecrets;
-        }
-
-        public Uri Url { get; private set; } = null!;
-
-        public int ListRequests => Volatile.Read(ref _lists);
-
-        public static async Task<LoopbackApi> StartAsync(int count, int namespaces)
-        {
-            var items = Enumerable.Range(0, count).Select(i => new JsonObject
-            {
-                ["apiVersion"] = "external-secrets.io/v1",
-                ["kind"] = "ExternalSecret",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = $"es-{i}",
-                    ["namespace"] = $"ns-{i % namespaces}",
-                    ["uid"] = Guid.NewGuid().ToString(),
-                    ["resourceVersion"] = (10 + i).ToString(CultureInfo.InvariantCulture),
-                    ["generation"] = 1,
-                    ["labels"] = new JsonObject { ["app"] = "bench" },
-                },
-                ["spec"] = new JsonObject
-                {
-                    ["refreshInterval"] = "1h",
-                    ["secretStoreRef"] = new JsonObject { ["name"] = "vault", ["kind"] = "ClusterSecretStore" },
-                    ["target"] = new JsonObject { ["name"] = $"secret-{i}" },
-                    ["data"] = new JsonArray(new JsonObject { ["secretKey"] = "value", ["remoteRef"] = new JsonObject { ["key"] = $"app/key-{i % 1000}" } }),
-                },
-            }.ToJsonString()).ToList();
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var api = new LoopbackApi(app, items);
-            app.Run(api.HandleAsync);
-            await app.StartAsync();
-            api.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return api;
-        }
-
-        public string Kubeconfig() => $"""
-            apiVersion: v1
-            kind: Config
-            current-context: bench
-            clusters:
-            - name: loop
-              cluster:
-                server: {Url.ToString().TrimEnd('/')}
-            users:
-            - name: controller
-              user:
-                token: controller-token
-            contexts:
-            - name: bench
-              context:
-                cluster: loop
-                user: controller
-            """;
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        private async Task HandleAsync(HttpContext http)
-        {
-            var path = http.Request.Path.Value!;
-            http.Response.ContentType = "application/json";
-            if (path.Contains("/leases", StringComparison.Ordinal))
-            {
-                await LeaseAsync(http);
-                return;
-            }
-
-            if (http.Request.Method != "GET")
-            {
-                http.Response.StatusCode = 404;
-                return;
-            }
-
-            if (http.Request.Query["watch"] == "1")
-            {
-                await http.Response.StartAsync();
-                await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return;
-            }
-
-            Interlocked.Increment(ref _lists);
-            var all = path.EndsWith("/externalsecrets", StringComparison.Ordinal) ? _externalSecrets : [];
-            var from = int.TryParse(http.Request.Query["continue"], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) ? offset : 0;
-            var page = all.Skip(from).Take(Page).ToList();
-            var next = from + page.Count < all.Count ? (from + page.Count).ToString(CultureInfo.InvariantCulture) : string.Empty;
-            var body = new StringBuilder("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"100000\",\"continue\":\"")
-                .Append(next).Append("\"},\"items\":[").AppendJoin(',', page).Append("]}");
-            await http.Response.WriteAsync(body.ToString());
-        }
-
-        private static async Task LeaseAsync(HttpContext http)
-        {
-            if (http.Request.Method == "GET")
-            {
-                http.Response.StatusCode = 404;
-                await http.Response.WriteAsync("{\"kind\":\"Status\",\"code\":404,\"reason\":\"NotFound\"}");
-                return;
-            }
-
-            using var reader = new StreamReader(http.Request.Body);
-            var lease = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
-            lease["metadata"]!["resourceVersion"] = "1";
-            http.Response.StatusCode = http.Request.Method == "POST" ? 201 : 200;
-            await http.Response.WriteAsync(lease.ToJsonString());
-        }
     }
 }

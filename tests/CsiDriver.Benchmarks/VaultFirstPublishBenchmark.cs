@@ -1,3 +1,4 @@
+using CsiDriver.Benchmarks.Loopback;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -31,7 +32,7 @@ internal static class VaultFirstPublishBenchmark
         var work = Directory.CreateTempSubdirectory("csi-bench-vault-").FullName;
         try
         {
-            await using var vault = await LoopbackVault.StartAsync();
+            await using var vault = await LoopbackVault.StartAsync(BackendDelay);
             var classes = Directory.CreateDirectory(Path.Combine(work, "classes")).FullName;
             var objects = string.Join("\n", Enumerable.Range(1, Objects).Select(i => $"""
                       - objectName: obj{i}
@@ -130,81 +131,6 @@ internal static class VaultFirstPublishBenchmark
             {
                 await Task.Delay(50);
             }
-        }
-    }
-
-    /// <summary>
-    /// A Vault on loopback answering after <see cref="BackendDelay"/>: Kubernetes-auth login (any JWT) and KV v2
-    /// reads of <c>secret/data/bench/*</c> with the token it issued.
-    /// </summary>
-    private sealed class LoopbackVault : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private int _logins;
-        private int _reads;
-        private long _answerTicks;
-        private long _answers;
-
-        private LoopbackVault(WebApplication app) => _app = app;
-
-        public Uri Address { get; private set; } = null!;
-
-        public int Logins => Volatile.Read(ref _logins);
-
-        public int Reads => Volatile.Read(ref _reads);
-
-        /// <summary>How long the backend's delay really took (timer resolution and machine load stretch it).</summary>
-        public double MeanAnswerMs => TimeSpan.FromTicks(Interlocked.Read(ref _answerTicks) / Math.Max(1, Interlocked.Read(ref _answers))).TotalMilliseconds;
-
-        public void ResetAnswerTime()
-        {
-            Interlocked.Exchange(ref _answerTicks, 0);
-            Interlocked.Exchange(ref _answers, 0);
-        }
-
-        public static async Task<LoopbackVault> StartAsync()
-        {
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var vault = new LoopbackVault(app);
-            app.Run(vault.HandleAsync);
-            await app.StartAsync();
-            vault.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return vault;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        private async Task HandleAsync(HttpContext context)
-        {
-            var started = Stopwatch.GetTimestamp();
-            await Task.Delay(BackendDelay, context.RequestAborted);
-            Interlocked.Add(ref _answerTicks, Stopwatch.GetElapsedTime(started).Ticks);
-            Interlocked.Increment(ref _answers);
-            var path = context.Request.Path.Value ?? string.Empty;
-            context.Response.ContentType = "application/json";
-            if (context.Request.Method == "POST" && path == "/v1/auth/kubernetes/login")
-            {
-                var n = Interlocked.Increment(ref _logins);
-                await context.Response.WriteAsync($$$"""{"auth":{"client_token":"bench-token-{{{n}}}","lease_duration":3600,"renewable":true}}""");
-                return;
-            }
-
-            if (context.Request.Method == "GET" && path.StartsWith("/v1/secret/data/bench/", StringComparison.Ordinal) &&
-                context.Request.Headers["X-Vault-Token"].ToString().StartsWith("bench-token-", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref _reads);
-                await context.Response.WriteAsync("""{"data":{"data":{"value":"bench-value"},"metadata":{"version":1}}}""");
-                return;
-            }
-
-            context.Response.StatusCode = 403;
-            await context.Response.WriteAsync("""{"errors":["permission denied"]}""");
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class ControllerCommandTests
 
         options.MetricsAddr.Should().Be(":8080");
         options.LeaderElect.Should().BeTrue();
-        options.Concurrent.Should().Be(1);
+        options.Concurrent.Should().Be(4, "reconciles wait on I/O, so the default is above the operator's 1");
         options.ControllerClass.Should().Be("default");
         options.Namespace.Should().BeNull("all namespaces");
         options.LeaseDuration.Should().Be(TimeSpan.FromSeconds(15));
@@ -42,11 +42,11 @@ public sealed class ControllerCommandTests
     [Fact]
     public void Flags_GoSyntax_AllForms()
     {
-        var options = ControllerFlags.Parse(["--leader-elect=false", "-namespace", "team-a", "--concurrent=4", "--controller-class", "blue", "--metrics-addr=127.0.0.1:9090", "-v=5", "--log-format-json"]);
+        var options = ControllerFlags.Parse(["--leader-elect=false", "-namespace", "team-a", "--concurrent=8", "--controller-class", "blue", "--metrics-addr=127.0.0.1:9090", "-v=5", "--log-format-json"]);
 
         options.LeaderElect.Should().BeFalse();
         options.Namespace.Should().Be("team-a");
-        options.Concurrent.Should().Be(4);
+        options.Concurrent.Should().Be(8);
         options.ControllerClass.Should().Be("blue");
         options.MetricsAddr.Should().Be("127.0.0.1:9090");
         options.Verbosity.Should().Be(5);

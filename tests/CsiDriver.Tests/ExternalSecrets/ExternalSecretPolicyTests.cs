@@ -85,17 +85,43 @@ public sealed class ExternalSecretPolicyTests
     }
 
     [Fact]
-    public async Task Owner_ResyncAfterIntervalWithSameData_WritesOnlyStatus()
+    public async Task Owner_ResyncAfterIntervalWithSameData_ReadsStoreAndMakesNoApiWrite()
     {
         await using var ctx = await StartWithStoreAsync();
         ctx.PutExternalSecret("db", EsoTestContext.Spec(Store, data: EsoTestContext.Data(("password", "db/password"))));
         await ctx.ReconcileAsync("db");
         var writes = ctx.Writes;
+        var reads = ctx.FakeReads;
+        var refreshTime = ctx.ExternalSecret("db")!.Status!.RefreshTime;
 
+        ctx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        var refreshed = await ctx.ReconcileAsync("db");
+        ctx.Clock.Advance(TimeSpan.FromMinutes(30));
+        var early = await ctx.ReconcileAsync("db");
+
+        ctx.FakeReads.Should().Be(reads + 1, "the interval passed, so the store is read once; half an interval later it is not read again");
+        ctx.Writes.Should().Be(writes, "the Secret is unchanged, so neither it nor the status is written: {0}", string.Join(", ", ctx.WriteRequests.Skip(writes)));
+        ctx.ExternalSecret("db")!.Status!.RefreshTime.Should().Be(refreshTime);
+        refreshed.RequeueAfter!.Value.Should().BeCloseTo(TimeSpan.FromHours(1), TimeSpan.FromSeconds(1));
+        early.RequeueAfter!.Value.Should().BeCloseTo(TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Owner_ResyncAfterIntervalWithNewValue_UpdatesSecretAndRefreshTime()
+    {
+        await using var ctx = await StartWithStoreAsync();
+        ctx.PutExternalSecret("db", EsoTestContext.Spec(Store, data: EsoTestContext.Data(("password", "db/password"))));
+        await ctx.ReconcileAsync("db");
+        var refreshTime = ctx.ExternalSecret("db")!.Status!.RefreshTime;
+        var writes = ctx.Writes;
+
+        ctx.SetStoreData(Store, ("db/password", "rotated-value"));
         ctx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
         await ctx.ReconcileAsync("db");
 
-        ctx.WriteRequests.Skip(writes).Select(r => r.Resource).Should().Equal(["externalsecrets/status"], "the Secret is unchanged; only refreshTime moves");
+        ctx.Value("db", "password").Should().Be("rotated-value");
+        ctx.WriteRequests.Skip(writes).Select(r => r.Resource).Should().Contain(["secrets", "externalsecrets/status"]);
+        ctx.ExternalSecret("db")!.Status!.RefreshTime.Should().NotBe(refreshTime);
     }
 
     [Fact]

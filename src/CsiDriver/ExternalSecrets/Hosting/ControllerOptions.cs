@@ -24,8 +24,11 @@ public sealed class ControllerOptions
     /// <summary>Watch only this namespace; null watches all.</summary>
     public string? Namespace { get; set; }
 
-    /// <summary>Reconcile workers per kind.</summary>
-    public int Concurrent { get; set; } = 1;
+    /// <summary>
+    /// Reconcile workers per kind. More than the External Secrets Operator's 1: a reconcile waits on the API server and
+    /// the backend, not the CPU, and one worker takes minutes to sync ten thousand ExternalSecrets after a restart.
+    /// </summary>
+    public int Concurrent { get; set; } = 4;
 
     /// <summary>Stores whose <c>spec.controller</c> is set to another class are left alone.</summary>
     public string ControllerClass { get; set; } = "default";

@@ -37,6 +37,7 @@ internal static class ExternalSecretsControllerServices
         services.TryAddSingleton(sp => new ListWatchClient(sp.GetRequiredService<KubernetesApi>().Transport, connection.Token));
         services.TryAddSingleton(sp => new LeaseClient(sp.GetRequiredService<KubernetesApi>().Transport, connection.Token));
         services.TryAddSingleton(sp => new RuntimeMetrics(sp.GetRequiredService<MetricsRegistry>()));
+        services.TryAddSingleton<InformerCaches>();
         services.TryAddSingleton(sp => new ControllerRuntime(
             RuntimeOptions(options, connection),
             sp.GetRequiredService<ListWatchClient>(),
@@ -44,6 +45,7 @@ internal static class ExternalSecretsControllerServices
             sp.GetServices<IReconciler>(),
             sp.GetRequiredService<RuntimeMetrics>(),
             sp.GetRequiredService<HealthAndMetricsEndpoint>(),
+            sp.GetRequiredService<InformerCaches>(),
             sp.GetRequiredService<TimeProvider>(),
             Random.Shared.NextDouble,
             sp.GetRequiredService<ILoggerFactory>()));

@@ -32,6 +32,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
     private readonly TargetSecretWriter _writer;
     private readonly ExternalSecretsEventRecorder _events;
     private readonly ExternalSecretMetrics _metrics;
+    private readonly RefreshLedger _ledger;
     private readonly TimeProvider _time;
     private readonly ILogger<ExternalSecretReconciler> _logger;
 
@@ -42,6 +43,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         TargetSecretWriter writer,
         ExternalSecretsEventRecorder events,
         ExternalSecretMetrics metrics,
+        RefreshLedger ledger,
         TimeProvider time,
         ILogger<ExternalSecretReconciler> logger)
     {
@@ -51,6 +53,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         _writer = writer;
         _events = events;
         _metrics = metrics;
+        _ledger = ledger;
         _time = time;
         _logger = logger;
     }
@@ -135,6 +138,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
             }
         }
 
+        _ledger.Forget(es.Metadata.Uid);
         _metrics.ExternalSecretDeleted(ns, name);
         return ReconcileResult.Done;
     }
@@ -178,6 +182,8 @@ internal sealed class ExternalSecretReconciler : IReconciler
         private readonly string _creation;
         private readonly string _deletion;
         private readonly string _version;
+        private readonly DateTimeOffset? _lastRefresh;
+        private bool _wrote;
 
         public SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
         {
@@ -191,6 +197,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
             _creation = string.IsNullOrEmpty(_es.Spec.Target?.CreationPolicy) ? "Owner" : _es.Spec.Target.CreationPolicy;
             _deletion = string.IsNullOrEmpty(_es.Spec.Target?.DeletionPolicy) ? "Retain" : _es.Spec.Target.DeletionPolicy;
             _version = $"{_es.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(_es.Metadata.Labels, _es.Metadata.Annotations)}";
+            _lastRefresh = owner._ledger.LastRefresh(_es.Metadata.Uid, ReadyCondition.Parse(_es.Status?.RefreshTime));
         }
 
         private ExternalSecretsKubeApi Api => _owner._api;
@@ -270,7 +277,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
                     case "Merge" when existing is null:
                         return await SucceedAsync("SecretMissing", "secret will not be created due to CreationPolicy=Merge", interval, cancellationToken).ConfigureAwait(false);
                     case "Owner" or "Orphan" or "Merge" or "CreateOrMerge":
-                        await _owner._writer.WriteAsync(_es, _creation, existing, data, cancellationToken).ConfigureAwait(false);
+                        _wrote = await _owner._writer.WriteAsync(_es, _creation, existing, data, specChanged: !string.IsNullOrEmpty(synced) && synced != _version, cancellationToken).ConfigureAwait(false);
                         return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
                     default:
                         throw new SyncException($"creationPolicy \"{_creation}\" is not supported") { ReadyMessage = "could not update secret", Retry = false };
@@ -309,7 +316,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         private bool ShouldRefresh(TimeSpan interval)
         {
             var synced = _es.Status?.SyncedResourceVersion;
-            var refreshTime = ReadyCondition.Parse(_es.Status?.RefreshTime);
+            var refreshTime = _lastRefresh;
             switch (_es.Spec.RefreshPolicy)
             {
                 case "CreatedOnce":
@@ -344,7 +351,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
                 return ReconcileResult.Done;
             }
 
-            var refreshTime = ReadyCondition.Parse(_es.Status?.RefreshTime) ?? _now;
+            var refreshTime = _lastRefresh ?? _now;
             var wait = refreshTime + interval - _now;
             return ReconcileResult.After(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         }
@@ -386,6 +393,21 @@ internal sealed class ExternalSecretReconciler : IReconciler
             if (current == desired)
             {
                 return next;
+            }
+
+            // A refresh that wrote nothing and changes nothing but refreshTime is remembered, not written: no API write
+            // per ExternalSecret per interval when the store did not change.
+            if (!_wrote && _es.Status?.RefreshTime is { } kept && status.RefreshTime != kept)
+            {
+                var refreshed = status.RefreshTime;
+                status.RefreshTime = kept;
+                if (current == JsonSerializer.Serialize(status, EsoJsonContext.Default.ExternalSecretStatus))
+                {
+                    _owner._ledger.Record(_es.Metadata.Uid, _now);
+                    return next;
+                }
+
+                status.RefreshTime = refreshed;
             }
 
             var raw = (System.Text.Json.Nodes.JsonObject)_doc.Raw.DeepClone();

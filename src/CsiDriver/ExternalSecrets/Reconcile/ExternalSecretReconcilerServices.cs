@@ -23,6 +23,7 @@ internal static class ExternalSecretReconcilerServices
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MetricsRegistry>();
+        services.TryAddSingleton<InformerCaches>();
         services.TryAddSingleton(new ExternalSecretsReconcileOptions());
         services.TryAddSingleton(sp =>
         {
@@ -44,6 +45,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton<ExternalSecretFetcher>();
         services.TryAddSingleton<SecretRenderer>();
         services.TryAddSingleton<TargetSecretWriter>();
+        services.TryAddSingleton<RefreshLedger>();
         services.AddSingleton<IStoreProvider>(sp => new FakeStoreProvider(sp.GetService<DriverMetrics>()));
         services.AddSingleton<IReconciler, ExternalSecretReconciler>();
         services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.SecretStoreKind));

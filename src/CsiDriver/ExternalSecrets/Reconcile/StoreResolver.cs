@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Publishing;
 
@@ -42,12 +44,18 @@ internal sealed class StoreResolver
     private readonly ExternalSecretsKubeApi _api;
     private readonly IReadOnlyDictionary<string, IStoreProvider> _providers;
     private readonly ExternalSecretsReconcileOptions _options;
+    private readonly InformerCaches _informers;
 
-    public StoreResolver(ExternalSecretsKubeApi api, IEnumerable<IStoreProvider> providers, ExternalSecretsReconcileOptions options)
+    // Stores as last read, reused while the informer holds the same resourceVersion: thousands of ExternalSecrets on
+    // one store cost one GET per store change, not one per reconcile.
+    private readonly ConcurrentDictionary<(string Kind, string Namespace, string Name), LoadedStore> _fetched = new();
+
+    public StoreResolver(ExternalSecretsKubeApi api, IEnumerable<IStoreProvider> providers, ExternalSecretsReconcileOptions options, InformerCaches informers)
     {
         _api = api;
         _providers = providers.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _options = options;
+        _informers = informers;
     }
 
     /// <summary>The provider registered for a <c>spec.provider</c> key, if any.</summary>
@@ -85,21 +93,33 @@ internal sealed class StoreResolver
                 return cached;
             }
 
-            JsonObject? raw;
-            if (key.Kind == StoreContext.ClusterSecretStoreKind)
-            {
-                raw = await _resolver._api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false);
-            }
-            else if (key.Kind == StoreContext.SecretStoreKind)
-            {
-                raw = await _resolver._api.GetSecretStoreAsync(_namespace, key.Name, cancellationToken).ConfigureAwait(false);
-            }
-            else
+            var cluster = key.Kind == StoreContext.ClusterSecretStoreKind;
+            if (!cluster && key.Kind != StoreContext.SecretStoreKind)
             {
                 throw new SyncException($"store kind \"{key.Kind}\" is not supported");
             }
 
+            var cacheKey = (key.Kind, cluster ? string.Empty : _namespace, key.Name);
+            var watched = _resolver._informers.ResourceVersion(key.Kind, new ObjectKey(cluster ? null : _namespace, key.Name));
+            if (watched is not null && _resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
+            {
+                _stores[key] = known;
+                return known;
+            }
+
+            var raw = cluster
+                ? await _resolver._api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
+                : await _resolver._api.GetSecretStoreAsync(_namespace, key.Name, cancellationToken).ConfigureAwait(false);
             var store = raw is null ? null : LoadedStore.Parse(key.Kind, raw);
+            if (store is null)
+            {
+                _resolver._fetched.TryRemove(cacheKey, out _);
+            }
+            else
+            {
+                _resolver._fetched[cacheKey] = store;
+            }
+
             _stores[key] = store;
             return store;
         }

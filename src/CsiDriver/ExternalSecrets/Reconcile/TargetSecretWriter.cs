@@ -27,14 +27,18 @@ internal sealed class TargetSecretWriter
         _logger = logger;
     }
 
-    /// <summary>Creates or updates <paramref name="es"/>'s target Secret from the fetched <paramref name="data"/> per <paramref name="creation"/>.</summary>
-    public async Task WriteAsync(ExternalSecret es, string creation, ManagedSecret? existing, Dictionary<string, byte[]> data, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates or updates <paramref name="es"/>'s target Secret from the fetched <paramref name="data"/> per
+    /// <paramref name="creation"/>; returns whether it wrote. <paramref name="specChanged"/>: the ExternalSecret changed
+    /// since its last sync, so its target may have been renamed and Secrets it created under an old name are looked for.
+    /// </summary>
+    public async Task<bool> WriteAsync(ExternalSecret es, string creation, ManagedSecret? existing, Dictionary<string, byte[]> data, bool specChanged, CancellationToken cancellationToken)
     {
         var ns = es.Metadata.Namespace ?? string.Empty;
         var name = es.Metadata.Name ?? string.Empty;
         var target = ExternalSecretReconciler.TargetName(es);
         var owner = creation == "Owner";
-        if (owner)
+        if (owner && specChanged)
         {
             await DeleteOrphansAsync(es, target, cancellationToken).ConfigureAwait(false);
         }
@@ -100,6 +104,7 @@ internal sealed class TargetSecretWriter
         }
 
         var fieldManager = EsoHashes.FieldManager(name);
+        var wrote = true;
         if (existing is null)
         {
             try
@@ -133,11 +138,17 @@ internal sealed class TargetSecretWriter
             ExternalSecretsLog.SecretWritten(_logger, ns, name, target, "updated");
             await EventAsync(es, "Normal", "Updated", "secret updated", cancellationToken).ConfigureAwait(false);
         }
+        else
+        {
+            wrote = false;
+        }
 
         if (immutableConflict)
         {
             throw new SyncException($"Secret \"{target}\" is immutable and its data differs from the provider's") { ReadyMessage = "could not update secret, target is immutable", Retry = false };
         }
+
+        return wrote;
     }
 
     /// <summary>The label, annotation and data keys <paramref name="fieldManager"/> owns on <paramref name="secret"/>.</summary>

@@ -52,6 +52,7 @@ internal sealed class ControllerRuntime : IAsyncDisposable
         IEnumerable<IReconciler> reconcilers,
         RuntimeMetrics metrics,
         HealthAndMetricsEndpoint health,
+        InformerCaches caches,
         TimeProvider time,
         Func<double> random,
         ILoggerFactory loggers)
@@ -87,6 +88,7 @@ internal sealed class ControllerRuntime : IAsyncDisposable
         foreach (var (resource, clusterScoped) in watched)
         {
             _informers.Add(new ResourceInformer(resource, clusterScoped, client, Router.OnChange, options.Informers, time, random, _logger));
+            caches.Add(_informers[^1].Cache);
         }
 
         if (options.LeaderElection is { } election)
