@@ -12,7 +12,8 @@ namespace CsiDriver.Benchmarks;
 /// 5 objects of 1 KiB), at concurrency 1 and 16. Prints latency percentiles, cycles per second
 /// and the driver's RSS, for comparison between commits. With the argument <c>rotation</c>: one rotation
 /// pass over 1,000 volumes (see <see cref="RotationBenchmark"/>); with <c>controller-sync</c>: the External
-/// Secrets controller's cache sync (see <see cref="ControllerSyncBenchmark"/>).
+/// Secrets controller's first full sync and steady state (see <see cref="ControllerSyncBenchmark"/>); with
+/// <c>vault-first-publish</c>: see <see cref="VaultFirstPublishBenchmark"/>.
 /// </summary>
 public static class Program
 {
