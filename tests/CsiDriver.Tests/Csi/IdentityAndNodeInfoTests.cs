@@ -102,4 +102,17 @@ public sealed class IdentityAndNodeInfoTests
         error.Status.Detail.Should().NotContain("CONTROLLER-SECRET");
         (await driver.Client.Identity.ProbeAsync(new ProbeRequest(), CsiClient.Deadline())).Ready.Should().Be(true);
     }
+
+    [Fact]
+    public async Task ControllerGetSnapshot_AnyRequest_Unimplemented()
+    {
+        await using var driver = await DriverFixture.StartAsync();
+        var request = new GetSnapshotRequest { SnapshotId = "snap-1" };
+        request.Secrets.Add("token", "SNAPSHOT-SECRET");
+
+        var error = await CsiClient.FailsAsync(async () => await driver.Client.Controller.GetSnapshotAsync(request, CsiClient.Deadline()));
+
+        error.StatusCode.Should().Be(StatusCode.Unimplemented);
+        error.Status.Detail.Should().NotContain("SNAPSHOT-SECRET");
+    }
 }
