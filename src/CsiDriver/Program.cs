@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using CsiDriver.Demo;
 using CsiDriver.Hosting;
 
@@ -42,14 +41,11 @@ public static class Program
             return 0;
         }
 
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-
+        using var signals = new StopSignals();
         DriverHost host;
         try
         {
-            host = await DriverHost.StartAsync(options, cancellationToken: stop.Token).ConfigureAwait(false);
+            host = await DriverHost.StartAsync(options, cancellationToken: signals.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
         {
@@ -61,24 +57,7 @@ public static class Program
         // committed for the life of the process; one aggressive collection returns them before the long idle.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
-        await using (host.ConfigureAwait(false))
-        {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM or SIGINT: fall through to a graceful stop.
-            }
-        }
-
+        await signals.HoldAsync(host).ConfigureAwait(false);
         return 0;
-
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
     }
 }

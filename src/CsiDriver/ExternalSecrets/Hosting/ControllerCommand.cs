@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Hosting;
@@ -43,13 +42,11 @@ public static class ControllerCommand
             return 1;
         }
 
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var signals = new CsiDriver.Hosting.StopSignals();
         ControllerHost host;
         try
         {
-            host = await ControllerHost.StartAsync(options, connection, configureLogging: null, configureServices: services => services.AddExternalSecretsReconciliation(options), stop.Token).ConfigureAwait(false);
+            host = await ControllerHost.StartAsync(options, connection, configureLogging: null, configureServices: services => services.AddExternalSecretsReconciliation(options), signals.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
         {
@@ -57,24 +54,8 @@ public static class ControllerCommand
             return 1;
         }
 
-        await using (host.ConfigureAwait(false))
-        {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM or SIGINT: fall through to a graceful stop (workers drain, the lease is released).
-            }
-        }
-
+        // Workers drain and the lease is released before the process exits.
+        await signals.HoldAsync(host).ConfigureAwait(false);
         return 0;
-
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
     }
 }
