@@ -386,6 +386,4 @@ internal sealed class RotationMetrics
     }
 
     public void Skipped(string reason) => _skipped.Increment(reason);
-
-    public long SkippedCount(string reason) => _skipped.Value(reason);
 }

@@ -44,8 +44,6 @@ public sealed class RotationDriver : IAsyncDisposable
 
     internal DriverMetrics Metrics => Host.Services.GetRequiredService<DriverMetrics>();
 
-    internal RotationMetrics RotationMetrics => Host.Services.GetRequiredService<RotationMetrics>();
-
     public static async Task<RotationDriver> StartAsync(Action<RotationOptions>? rotation = null, LoopbackSecretsApi? api = null, bool enabled = true, Action<IServiceCollection>? configureServices = null)
     {
         var directory = new TestDirectory();
