@@ -64,12 +64,12 @@ public sealed class RotationBackendTests
         api.ResetCounts();
         api.Hold();
         await Eventually.TrueAsync(() => driver.Reconciler.IsWaiting);
-        var before = driver.Reconciler.PassesCompleted;
+        var before = driver.Reconciler.LastPass;
         driver.Clock.Advance(Poll);
         await Eventually.TrueAsync(() => api.InFlight == 3, because: "three reads in flight");
         api.MaxInFlight.Should().Be(3);
         api.Release();
-        await Eventually.TrueAsync(() => driver.Reconciler.PassesCompleted > before);
+        await Eventually.TrueAsync(() => !ReferenceEquals(driver.Reconciler.LastPass, before));
 
         api.MaxInFlight.Should().Be(3);
         api.TotalReads.Should().Be(8);
