@@ -47,30 +47,21 @@ public enum KubernetesErrorKind
 /// message. The message names the call (verb, resource, namespace/name); it never carries a token or
 /// a request body.
 /// </summary>
-public sealed class KubernetesApiException : Exception
+public sealed class KubernetesApiException(KubernetesErrorKind kind, HttpStatusCode? statusCode, string call, string? reason, string? apiMessage, Exception? inner = null)
+    : Exception(Compose(kind, statusCode, call, apiMessage), inner)
 {
-    public KubernetesApiException(KubernetesErrorKind kind, HttpStatusCode? statusCode, string call, string? reason, string? apiMessage, Exception? inner = null)
-        : base(Compose(kind, statusCode, call, apiMessage), inner)
-    {
-        Kind = kind;
-        StatusCode = statusCode;
-        Call = call;
-        Reason = reason;
-        ApiMessage = apiMessage;
-    }
+    public KubernetesErrorKind Kind { get; } = kind;
 
-    public KubernetesErrorKind Kind { get; }
-
-    public HttpStatusCode? StatusCode { get; }
+    public HttpStatusCode? StatusCode { get; } = statusCode;
 
     /// <summary>The call that failed, e.g. <c>get secrets ns/name</c>.</summary>
-    public string Call { get; }
+    public string Call { get; } = call;
 
     /// <summary>The API <c>Status.reason</c>, e.g. <c>AlreadyExists</c>, <c>Conflict</c>.</summary>
-    public string? Reason { get; }
+    public string? Reason { get; } = reason;
 
     /// <summary>The API <c>Status.message</c> (trimmed), or a transport description.</summary>
-    public string? ApiMessage { get; }
+    public string? ApiMessage { get; } = apiMessage;
 
     /// <summary>True for a create that hit an existing object (409 AlreadyExists).</summary>
     public bool IsAlreadyExists => Kind == KubernetesErrorKind.Conflict && Reason == "AlreadyExists";

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Spec;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,7 @@ namespace CsiDriver.Kubernetes;
 internal sealed class KubernetesClient
 {
     private const string SpcGroupPath = "/apis/secrets-store.csi.x-k8s.io/v1";
+    private const string CoreGroupPath = "/api/v1";
     private const string MergePatch = "application/merge-patch+json";
 
     private readonly KubernetesTransport _transport;
@@ -45,59 +47,28 @@ internal sealed class KubernetesClient
     public KubernetesClient AsPod(string bearerToken) => new(_podTransport, _podTransport, new StaticBearerToken(bearerToken), _options, _logger);
 
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasses", "get", KubernetesIdentity.Driver)]
-    public Task<SecretProviderClassDocument> GetSecretProviderClassAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secretproviderclasses {@namespace}/{name}";
-        return _transport.SendAsync(Get(SpcPath(@namespace, "secretproviderclasses", name, call), call), _credentials, SpecJsonContext.Default.SecretProviderClassDocument, cancellationToken);
-    }
+    public Task<SecretProviderClassDocument> GetSecretProviderClassAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(SpcGroupPath, "secretproviderclasses", @namespace, name, SpecJsonContext.Default.SecretProviderClassDocument, cancellationToken);
 
     [KubernetesApiCall("", "pods", "get", KubernetesIdentity.Driver)]
-    public Task<KubePod> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get pods {@namespace}/{name}";
-        return _transport.SendAsync(Get(CorePath(@namespace, "pods", name, call), call), _credentials, KubernetesJsonContext.Default.KubePod, cancellationToken);
-    }
+    public Task<KubePod> GetPodAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CoreGroupPath, "pods", @namespace, name, KubernetesJsonContext.Default.KubePod, cancellationToken);
 
     [KubernetesApiCall("", "serviceaccounts", "get", KubernetesIdentity.Driver)]
-    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get serviceaccounts {@namespace}/{name}";
-        return _transport.SendAsync(Get(CorePath(@namespace, "serviceaccounts", name, call), call), _credentials, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
-    }
+    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CoreGroupPath, "serviceaccounts", @namespace, name, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
 
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "get", KubernetesIdentity.Driver)]
-    public Task<KubeSecretProviderClassPodStatus> GetPodStatusAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secretproviderclasspodstatuses {@namespace}/{name}";
-        return _transport.SendAsync(Get(SpcPath(@namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus, cancellationToken);
-    }
+    public Task<KubeSecretProviderClassPodStatus> GetPodStatusAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(SpcGroupPath, "secretproviderclasspodstatuses", @namespace, name, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus, cancellationToken);
 
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "create", KubernetesIdentity.Driver)]
-    public Task<KubeSecretProviderClassPodStatus> CreatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(status.Metadata);
-        var call = $"create secretproviderclasspodstatuses {ns}/{name}";
-        KubernetesNames.Check(name, "name", call);
-        var body = JsonSerializer.SerializeToUtf8Bytes(status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus);
-        return _transport.SendAsync(
-            new KubernetesRequest(HttpMethod.Post, SpcPath(ns, "secretproviderclasspodstatuses", null, call), call, body),
-            _credentials,
-            KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus,
-            cancellationToken);
-    }
+    public Task<KubeSecretProviderClassPodStatus> CreatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Post, SpcGroupPath, "secretproviderclasspodstatuses", status.Metadata, status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus, cancellationToken);
 
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "update", KubernetesIdentity.Driver)]
-    public Task<KubeSecretProviderClassPodStatus> UpdatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(status.Metadata);
-        var call = $"update secretproviderclasspodstatuses {ns}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus);
-        return _transport.SendAsync(
-            new KubernetesRequest(HttpMethod.Put, SpcPath(ns, "secretproviderclasspodstatuses", name, call), call, body),
-            _credentials,
-            KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus,
-            cancellationToken);
-    }
+    public Task<KubeSecretProviderClassPodStatus> UpdatePodStatusAsync(KubeSecretProviderClassPodStatus status, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Put, SpcGroupPath, "secretproviderclasspodstatuses", status.Metadata, status, KubernetesJsonContext.Default.KubeSecretProviderClassPodStatus, cancellationToken);
 
     /// <summary>Deletes the status; false if it was already gone.</summary>
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses", "delete", KubernetesIdentity.Driver)]
@@ -106,7 +77,7 @@ internal sealed class KubernetesClient
         var call = $"delete secretproviderclasspodstatuses {@namespace}/{name}";
         try
         {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, SpcPath(@namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
+            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Path(SpcGroupPath, @namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
@@ -117,64 +88,34 @@ internal sealed class KubernetesClient
 
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Sync)]
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Pod)]
-    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secrets {@namespace}/{name}";
-        return _transport.SendAsync(Get(CorePath(@namespace, "secrets", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-    }
+    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CoreGroupPath, "secrets", @namespace, name, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     [KubernetesApiCall("", "secrets", "create", KubernetesIdentity.Sync)]
-    public Task<KubeSecret> CreateSecretAsync(KubeSecret secret, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(secret.Metadata);
-        var call = $"create secrets {ns}/{name}";
-        KubernetesNames.Check(name, "name", call);
-        var body = JsonSerializer.SerializeToUtf8Bytes(secret, KubernetesJsonContext.Default.KubeSecret);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, CorePath(ns, "secrets", null, call), call, body), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-    }
+    public Task<KubeSecret> CreateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Post, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     [KubernetesApiCall("", "secrets", "update", KubernetesIdentity.Sync)]
-    public Task<KubeSecret> UpdateSecretAsync(KubeSecret secret, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(secret.Metadata);
-        var call = $"update secrets {ns}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(secret, KubernetesJsonContext.Default.KubeSecret);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Put, CorePath(ns, "secrets", name, call), call, body), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-    }
+    public Task<KubeSecret> UpdateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Put, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     /// <summary>A JSON merge patch (RFC 7386); include <c>metadata.resourceVersion</c> in it for an optimistic lock.</summary>
     [KubernetesApiCall("", "secrets", "patch", KubernetesIdentity.Sync)]
-    public Task<KubeSecret> PatchSecretAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken)
-    {
-        var call = $"patch secrets {@namespace}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, CorePath(@namespace, "secrets", name, call), call, body, MergePatch), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-    }
+    public Task<KubeSecret> PatchSecretAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken) =>
+        PatchAsync("secrets", @namespace, name, mergePatch, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Pod)]
-    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get configmaps {@namespace}/{name}";
-        return _transport.SendAsync(Get(CorePath(@namespace, "configmaps", name, call), call), _credentials, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
-    }
+    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CoreGroupPath, "configmaps", @namespace, name, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
 
     [KubernetesApiCall("", "events", "create", KubernetesIdentity.Driver)]
-    public Task<KubeEvent> CreateEventAsync(KubeEvent @event, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(@event.Metadata);
-        var call = $"create events {ns}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(@event, KubernetesJsonContext.Default.KubeEvent);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, CorePath(ns, "events", null, call), call, body), _credentials, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
-    }
+    public Task<KubeEvent> CreateEventAsync(KubeEvent @event, CancellationToken cancellationToken) =>
+        WriteAsync(HttpMethod.Post, CoreGroupPath, "events", @event.Metadata, @event, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
 
     /// <summary>Bumps a repeated event's count and last timestamp instead of creating another event.</summary>
     [KubernetesApiCall("", "events", "patch", KubernetesIdentity.Driver)]
-    public Task<KubeEvent> PatchEventAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken)
-    {
-        var call = $"patch events {@namespace}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, CorePath(@namespace, "events", name, call), call, body, MergePatch), _credentials, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
-    }
+    public Task<KubeEvent> PatchEventAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken) =>
+        PatchAsync("events", @namespace, name, mergePatch, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
 
     /// <summary>
     /// Read-modify-write with optimistic concurrency: <paramref name="mutate"/> gets the current object
@@ -208,16 +149,29 @@ internal sealed class KubernetesClient
         }
     }
 
-    private static KubernetesRequest Get(string path, string call) => new(HttpMethod.Get, path, call);
+    private Task<T> GetAsync<T>(string prefix, string resource, string @namespace, string name, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var call = $"get {resource} {@namespace}/{name}";
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(prefix, @namespace, resource, name, call), call), _credentials, type, cancellationToken);
+    }
 
-    private static (string Namespace, string Name) NameOf(KubeObjectMeta? metadata) =>
-        (metadata?.Namespace ?? string.Empty, metadata?.Name ?? string.Empty);
+    /// <summary>A create (POST to the collection) or an update (PUT to the object) of <paramref name="body"/>.</summary>
+    private Task<T> WriteAsync<T>(HttpMethod method, string prefix, string resource, KubeObjectMeta? metadata, T body, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var (ns, name) = (metadata?.Namespace ?? string.Empty, metadata?.Name ?? string.Empty);
+        var create = method == HttpMethod.Post;
+        var call = $"{(create ? "create" : "update")} {resource} {ns}/{name}";
+        var path = Path(prefix, ns, resource, name, call);
+        var request = new KubernetesRequest(method, create ? path[..path.LastIndexOf('/')] : path, call, JsonSerializer.SerializeToUtf8Bytes(body, type));
+        return _transport.SendAsync(request, _credentials, type, cancellationToken);
+    }
 
-    private static string CorePath(string @namespace, string resource, string? name, string call) =>
-        Path("/api/v1", @namespace, resource, name, call);
-
-    private static string SpcPath(string @namespace, string resource, string? name, string call) =>
-        Path(SpcGroupPath, @namespace, resource, name, call);
+    private Task<T> PatchAsync<T>(string resource, string @namespace, string name, JsonObject mergePatch, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var call = $"patch {resource} {@namespace}/{name}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Path(CoreGroupPath, @namespace, resource, name, call), call, body, MergePatch), _credentials, type, cancellationToken);
+    }
 
     private static string Path(string prefix, string @namespace, string resource, string? name, string call)
     {

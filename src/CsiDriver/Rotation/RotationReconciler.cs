@@ -39,7 +39,6 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
     private CancellationTokenSource? _stopping;
     private Task? _loop;
     private TimeSpan? _shortestInterval;
-    private long _passes;
     private int _waiting;
     private int _stopped;
 
@@ -73,9 +72,6 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         _logger = logger;
         _backoff = new ProviderBackoff(options, NextRandom, logger);
     }
-
-    /// <summary>Passes finished since start.</summary>
-    public long PassesCompleted => Interlocked.Read(ref _passes);
 
     /// <summary>True while the loop sleeps on its timer (so a test may move the clock).</summary>
     public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
@@ -199,7 +195,6 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         _shortestInterval = tally.ShortestInterval;
         var result = new RotationPassResult(volumes.Count, tally.Fetched, tally.Rotated, tally.Failed, tally.Skipped, tally.NotDue, scope.Misses, scope.Hits, elapsed);
         LastPass = result;
-        Interlocked.Increment(ref _passes);
         RotationLog.PassCompleted(_logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
@@ -386,6 +381,4 @@ internal sealed class RotationMetrics
     }
 
     public void Skipped(string reason) => _skipped.Increment(reason);
-
-    public long SkippedCount(string reason) => _skipped.Value(reason);
 }

@@ -11,7 +11,7 @@ internal sealed class SecretProviderClassDocument
 
     public string? Kind { get; set; }
 
-    public ObjectMetaDocument? Metadata { get; set; }
+    public Kubernetes.KubeObjectMeta? Metadata { get; set; }
 
     public SecretProviderClassSpecDocument? Spec { get; set; }
 
@@ -85,22 +85,6 @@ internal sealed class SecretProviderClassDocument
             }
         }
     }
-}
-
-/// <summary>The parts of Kubernetes <c>ObjectMeta</c> the driver reads.</summary>
-internal sealed class ObjectMetaDocument
-{
-    public string? Name { get; set; }
-
-    public string? Namespace { get; set; }
-
-    public string? Uid { get; set; }
-
-    public string? ResourceVersion { get; set; }
-
-    public Dictionary<string, string>? Labels { get; set; }
-
-    public Dictionary<string, string>? Annotations { get; set; }
 }
 
 internal sealed class SecretProviderClassSpecDocument

@@ -1,19 +1,41 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace CsiDriver.Spec;
 
+/// <summary>How plain YAML scalars become JSON values.</summary>
+internal enum YamlScalars
+{
+    /// <summary>
+    /// Strings, as kubectl sends them after the API server's schema check (<c>vaultSkipTLSVerify: true</c> reaches the
+    /// provider as "true"); only explicit nulls become null. For manifests, kubeconfigs and provider parameters.
+    /// </summary>
+    Strings,
+
+    /// <summary>
+    /// Typed the way sigs.k8s.io/yaml does (YAML 1.1: plain <c>0600</c> is the octal integer 384, <c>yes</c> is
+    /// true), so decoding then follows Go's encoding/json rules. For the AWS provider's <c>objects</c>.
+    /// </summary>
+    Yaml11,
+}
+
 /// <summary>
-/// Turns YAML manifests into JSON nodes so manifests and API objects share one typed model.
-/// Scalars under <c>parameters</c>-like string maps stay strings, as the CRD schema demands.
+/// The one YAML-to-JSON conversion: YAML documents become JSON nodes, so manifests, API objects and provider
+/// parameters share one typed model. Bounded in depth and in nodes (aliases can expand a small file).
 /// </summary>
-internal static class YamlDocuments
+internal static partial class YamlDocuments
 {
     /// <summary>Far above any real manifest (a class with thousands of objects is a few thousand nodes).</summary>
     public const int MaxNodesPerDocument = 100_000;
 
-    public static IEnumerable<JsonNode?> Read(TextReader reader)
+    private const int MaxDepth = 64;
+
+    public static IEnumerable<JsonNode?> Read(TextReader reader) => Read(reader, YamlScalars.Strings);
+
+    public static IEnumerable<JsonNode?> Read(TextReader reader, YamlScalars scalars)
     {
         var stream = new YamlStream();
         try
@@ -28,13 +50,18 @@ internal static class YamlDocuments
 
         foreach (var document in stream.Documents)
         {
-            var budget = new Budget();
-            yield return ToJson(document.RootNode, budget);
+            var budget = new Budget(scalars);
+            yield return ToJson(document.RootNode, budget, 0);
         }
     }
 
-    private static JsonNode? ToJson(YamlNode node, Budget budget)
+    private static JsonNode? ToJson(YamlNode node, Budget budget, int depth)
     {
+        if (depth > MaxDepth)
+        {
+            throw new YamlException(node.Start, node.End, "nesting too deep");
+        }
+
         // Aliases share nodes, so a small file can expand exponentially ("billion laughs"): count what we build.
         if (++budget.Nodes > MaxNodesPerDocument)
         {
@@ -43,26 +70,26 @@ internal static class YamlDocuments
 
         return node switch
         {
-            YamlMappingNode map => ToObject(map, budget),
-            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, budget)).ToArray()),
-            YamlScalarNode scalar => ToScalar(scalar),
-            _ => null,
+            YamlMappingNode map => ToObject(map, budget, depth),
+            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, budget, depth + 1)).ToArray()),
+            YamlScalarNode scalar when budget.Scalars == YamlScalars.Yaml11 => Yaml11Scalar(scalar),
+            YamlScalarNode scalar => StringScalar(scalar),
+            _ => throw new YamlException(node.Start, node.End, "unsupported YAML node (aliases are not allowed)"),
         };
     }
 
-    private static JsonObject ToObject(YamlMappingNode map, Budget budget)
+    private static JsonObject ToObject(YamlMappingNode map, Budget budget, int depth)
     {
         var result = new JsonObject();
         foreach (var (key, value) in map.Children)
         {
-            var name = ((YamlScalarNode)key).Value ?? string.Empty;
-            result[name] = ToJson(value, budget);
+            result[key is YamlScalarNode s ? s.Value ?? string.Empty : key.ToString()] = ToJson(value, budget, depth + 1);
         }
 
         return result;
     }
 
-    private static JsonNode? ToScalar(YamlScalarNode scalar)
+    private static JsonNode? StringScalar(YamlScalarNode scalar)
     {
         var value = scalar.Value;
         if (value is null)
@@ -81,8 +108,79 @@ internal static class YamlDocuments
         return JsonValue.Create(value);
     }
 
-    private sealed class Budget
+    private static JsonNode? Yaml11Scalar(YamlScalarNode scalar)
     {
+        var text = scalar.Value ?? string.Empty;
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
+        {
+            return JsonValue.Create(text);
+        }
+
+        if (text is "" or "~" or "null" or "Null" or "NULL")
+        {
+            return null;
+        }
+
+        if (text is "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y")
+        {
+            return JsonValue.Create(true);
+        }
+
+        if (text is "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N")
+        {
+            return JsonValue.Create(false);
+        }
+
+        if (IntegerPattern().IsMatch(text))
+        {
+            return JsonNode.Parse(Integer(text));
+        }
+
+        if (FloatPattern().IsMatch(text) && double.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            return JsonValue.Create(number);
+        }
+
+        return JsonValue.Create(text);
+    }
+
+    // YAML 1.1 integers: decimal, 0-prefixed octal, 0x hex, 0b binary, with optional sign and underscores.
+    private static string Integer(string text)
+    {
+        var clean = text.Replace("_", string.Empty, StringComparison.Ordinal);
+        var negative = clean.StartsWith('-');
+        var digits = clean.TrimStart('+', '-');
+        System.Numerics.BigInteger value;
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            value = System.Numerics.BigInteger.Parse("0" + digits[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+        else if (digits.StartsWith("0b", StringComparison.OrdinalIgnoreCase))
+        {
+            value = digits[2..].Aggregate(System.Numerics.BigInteger.Zero, (acc, c) => (acc * 2) + (c - '0'));
+        }
+        else if (digits.Length > 1 && digits[0] == '0')
+        {
+            value = digits[1..].Aggregate(System.Numerics.BigInteger.Zero, (acc, c) => (acc * 8) + (c - '0'));
+        }
+        else
+        {
+            value = System.Numerics.BigInteger.Parse(digits, CultureInfo.InvariantCulture);
+        }
+
+        return (negative ? -value : value).ToString(CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[1-9][0-9_]*|0)$")]
+    private static partial Regex IntegerPattern();
+
+    [GeneratedRegex(@"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$")]
+    private static partial Regex FloatPattern();
+
+    private sealed class Budget(YamlScalars scalars)
+    {
+        public YamlScalars Scalars { get; } = scalars;
+
         public int Nodes { get; set; }
     }
 }

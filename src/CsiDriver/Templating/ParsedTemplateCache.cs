@@ -10,8 +10,6 @@ internal sealed class ParsedTemplateCache(int capacity)
 {
     private readonly ConcurrentDictionary<string, ParsedTemplate> _entries = new(StringComparer.Ordinal);
 
-    public int Count => _entries.Count;
-
     public ParsedTemplate GetOrParse(string text, Func<string, ParsedTemplate> parse)
     {
         if (_entries.TryGetValue(text, out var cached))

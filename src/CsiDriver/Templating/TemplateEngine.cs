@@ -18,9 +18,6 @@ internal sealed class TemplateEngine
         _cache = new ParsedTemplateCache(_limits.MaxCachedTemplates);
     }
 
-    /// <summary>Parsed templates currently cached.</summary>
-    public int CachedTemplates => _cache.Count;
-
     /// <summary>
     /// Renders <paramref name="templateText"/>. Inside it <c>.name</c> and <c>index . "name"</c> yield an
     /// object's value as a string. Throws <see cref="TemplateException"/> naming the template, line and column.

@@ -17,28 +17,19 @@ internal enum TemplateErrorKind
 /// A template failure naming the template, the 1-based line and column, and the cause. The message
 /// holds only names, positions and function names: never a data value or rendered output.
 /// </summary>
-internal sealed class TemplateException : Exception
+internal sealed class TemplateException(TemplateErrorKind kind, string templateName, int line, int column, string cause)
+    : Exception($"template \"{templateName}\" line {line}, column {column}: {cause}")
 {
-    public TemplateException(TemplateErrorKind kind, string templateName, int line, int column, string cause)
-        : base($"template \"{templateName}\" line {line}, column {column}: {cause}")
-    {
-        Kind = kind;
-        TemplateName = templateName;
-        Line = line;
-        Column = column;
-        Cause = cause;
-    }
+    public TemplateErrorKind Kind { get; } = kind;
 
-    public TemplateErrorKind Kind { get; }
+    public string TemplateName { get; } = templateName;
 
-    public string TemplateName { get; }
+    public int Line { get; } = line;
 
-    public int Line { get; }
-
-    public int Column { get; }
+    public int Column { get; } = column;
 
     /// <summary>The cause without the position prefix.</summary>
-    public string Cause { get; }
+    public string Cause { get; } = cause;
 }
 
 /// <summary>

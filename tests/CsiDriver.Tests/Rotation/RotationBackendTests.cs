@@ -64,12 +64,12 @@ public sealed class RotationBackendTests
         api.ResetCounts();
         api.Hold();
         await Eventually.TrueAsync(() => driver.Reconciler.IsWaiting);
-        var before = driver.Reconciler.PassesCompleted;
+        var before = driver.Reconciler.LastPass;
         driver.Clock.Advance(Poll);
         await Eventually.TrueAsync(() => api.InFlight == 3, because: "three reads in flight");
         api.MaxInFlight.Should().Be(3);
         api.Release();
-        await Eventually.TrueAsync(() => driver.Reconciler.PassesCompleted > before);
+        await Eventually.TrueAsync(() => !ReferenceEquals(driver.Reconciler.LastPass, before));
 
         api.MaxInFlight.Should().Be(3);
         api.TotalReads.Should().Be(8);
@@ -100,7 +100,7 @@ public sealed class RotationBackendTests
         targets.Should().AllSatisfy(t => Volume.Read(t, "db/password").Should().Be("v1"));
         driver.Metrics.RotationReconcileError.Value("kubernetes", "ServiceUnavailable", "linux", "false").Should().Be(0);
         driver.Metrics.Registry.Render().Should().Contain("rotation_reconcile_error_total{provider=\"kubernetes\",error_type=\"Unavailable\",os_type=\"linux\",rotated=\"false\"} " + outage.Failed);
-        driver.RotationMetrics.SkippedCount("backoff").Should().Be(5 - outage.Failed);
+        TestMetrics.Scraped(driver.Metrics.Registry, "csi_secrets_store_rotation_skipped_total{reason=\"backoff\"}").Should().Be(5 - outage.Failed);
         api.Events.Should().Contain(e => e.Reason == "MountRotationFailed" && e.Type == "Warning" && e.Message.Contains("default/app"));
 
         // The next pass comes before the backoff ends: nothing is tried.
@@ -151,7 +151,7 @@ public sealed class RotationBackendTests
         expired.Skipped.Should().Be(1);
         expired.Failed.Should().Be(0);
         api.TotalReads.Should().Be(0, "an expired token is never sent");
-        driver.RotationMetrics.SkippedCount("tokens_expired").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "csi_secrets_store_rotation_skipped_total{reason=\"tokens_expired\"}").Should().Be(1);
         api.Events.Should().BeEmpty();
         driver.Logs.AllText.Should().NotContain("tok-old");
 

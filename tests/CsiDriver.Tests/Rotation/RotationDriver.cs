@@ -44,8 +44,6 @@ public sealed class RotationDriver : IAsyncDisposable
 
     internal DriverMetrics Metrics => Host.Services.GetRequiredService<DriverMetrics>();
 
-    internal RotationMetrics RotationMetrics => Host.Services.GetRequiredService<RotationMetrics>();
-
     public static async Task<RotationDriver> StartAsync(Action<RotationOptions>? rotation = null, LoopbackSecretsApi? api = null, bool enabled = true, Action<IServiceCollection>? configureServices = null)
     {
         var directory = new TestDirectory();
@@ -171,9 +169,9 @@ public sealed class RotationDriver : IAsyncDisposable
     internal async Task<RotationPassResult> NextPassAsync(TimeSpan advance)
     {
         await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.PassesCompleted;
+        var before = Reconciler.LastPass;
         Clock.Advance(advance);
-        await Eventually.TrueAsync(() => Reconciler.PassesCompleted > before, because: "a rotation pass");
+        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
         return Reconciler.LastPass!;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CsiDriver.Templating;
 using static CsiDriver.Tests.Templating.TemplateTestData;
@@ -226,7 +227,12 @@ public class TemplateSyntaxTests
         var engine = new TemplateEngine();
         Encoding.UTF8.GetString(engine.Render("a", "v={{ .x }}", Data(("x", "1")))).Should().Be("v=1");
         Encoding.UTF8.GetString(engine.Render("b", "v={{ .x }}", Data(("x", "2")))).Should().Be("v=2");
-        engine.CachedTemplates.Should().Be(1);
+
+        var cache = new ParsedTemplateCache(4);
+        var parses = 0;
+        ParsedTemplate Parse(string text) { parses++; return TemplateParser.Parse("a", text, 10); }
+        cache.GetOrParse("v={{ .x }}", Parse).Should().BeSameAs(cache.GetOrParse("v={{ .x }}", Parse));
+        parses.Should().Be(1);
     }
 
     [Fact]
@@ -235,10 +241,19 @@ public class TemplateSyntaxTests
         var engine = new TemplateEngine(new TemplateLimits { MaxCachedTemplates = 4 });
         for (var i = 0; i < 20; i++)
         {
-            engine.Render("t", $"{i}{{{{ .x }}}}", Data(("x", "")));
+            Encoding.UTF8.GetString(engine.Render("t", $"{i}{{{{ .x }}}}", Data(("x", "")))).Should().Be(i.ToString(CultureInfo.InvariantCulture));
         }
 
-        engine.CachedTemplates.Should().BeLessThanOrEqualTo(4);
+        var cache = new ParsedTemplateCache(4);
+        var parses = 0;
+        ParsedTemplate Parse(string text) { parses++; return TemplateParser.Parse("t", text, 10); }
+        for (var i = 0; i < 5; i++)
+        {
+            cache.GetOrParse($"{i}", Parse);
+        }
+
+        cache.GetOrParse("1", Parse);
+        parses.Should().Be(6, "a full cache is emptied before it grows past its capacity, so \"1\" is parsed again");
     }
 
     [Fact]

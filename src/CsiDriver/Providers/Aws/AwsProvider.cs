@@ -92,9 +92,9 @@ internal sealed class AwsProvider : IProvider
                     regions, description, "parameters", parameterObjects, (region, failover) => _parameters.FetchAsync(parameterObjects, region, failover, identity, current, request.FetchScope, cancellationToken)).ConfigureAwait(false));
             }
         }
-        catch (AwsFetchException ex)
+        catch (AwsServiceException ex)
         {
-            throw new SecretStoreException(Kind(ex.Cause), $"SecretProviderClass {description}: {ex.Message}", ex) { Reason = ex.Cause.ErrorCode };
+            throw new SecretStoreException(Kind(ex), $"SecretProviderClass {description}: {ex.Message}", ex) { Reason = ex.ErrorCode };
         }
         catch (ObjectTooLargeException ex)
         {
@@ -164,20 +164,20 @@ internal sealed class AwsProvider : IProvider
         {
             return await fetch(regions[0], false).ConfigureAwait(false);
         }
-        catch (AwsFetchException primary) when (regions.Count > 1 && !primary.Cause.IsClientFault)
+        catch (AwsServiceException primary) when (regions.Count > 1 && !primary.IsClientFault)
         {
-            AwsLog.FailingOver(_logger, description, regions[0], primary.Cause.ErrorCode, regions[1]);
+            AwsLog.FailingOver(_logger, description, regions[0], primary.ErrorCode, regions[1]);
             try
             {
                 return await fetch(regions[1], true).ConfigureAwait(false);
             }
-            catch (AwsFetchException secondary) when (!secondary.Cause.IsClientFault)
+            catch (AwsServiceException secondary) when (!secondary.IsClientFault)
             {
                 var subject = what == "secret"
                     ? $"Failed to fetch secret from all regions. Verify secret exists and required permissions are granted for: {string.Join(", ", objects.Select(o => o.Name))}"
                     : "Failed to fetch parameters from all regions.";
-                var cause = new AwsServiceException(secondary.Cause.Operation, secondary.Cause.StatusCode, secondary.Cause.ErrorCode, $"{primary.Message}; {secondary.Message}", secondary.Cause.RequestId);
-                throw new AwsFetchException(string.Join(", ", regions), subject, cause);
+                throw new AwsServiceException(secondary.Operation, secondary.StatusCode, secondary.ErrorCode, $"{primary.Message}; {secondary.Message}", secondary.RequestId)
+                    .In(string.Join(", ", regions), subject);
             }
         }
     }

@@ -24,8 +24,6 @@ internal sealed class SecretValueEntry
 
     public string? VersionId { get; init; }
 
-    public List<string>? VersionStages { get; init; }
-
     public string? SecretString { get; init; }
 
     public byte[]? SecretBinary { get; init; }
@@ -127,8 +125,6 @@ internal sealed class ContainerCredentialsResponse
     public string? Token { get; init; }
 
     public DateTimeOffset? Expiration { get; init; }
-
-    public string? AccountId { get; init; }
 
     [JsonPropertyName("code")]
     public string? Code { get; init; }

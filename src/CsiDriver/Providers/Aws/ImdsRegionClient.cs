@@ -12,27 +12,10 @@ internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions optio
 {
     private readonly HttpClient _http = http;
     private readonly AwsProviderOptions _options = options;
-    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Observability.DriverMetrics _metrics = metrics;
-    private string? _region;
+    private readonly Http.AsyncOnce<string> _region = new();
 
-    public async Task<string> GetRegionAsync(CancellationToken cancellationToken)
-    {
-        if (_region is { } known)
-        {
-            return known;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _region ??= await FetchAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<string> GetRegionAsync(CancellationToken cancellationToken) => _region.GetAsync(FetchAsync, cancellationToken);
 
     private async Task<string> FetchAsync(CancellationToken cancellationToken)
     {

@@ -199,7 +199,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
 
     private static Request RequestFor(AwsObject item, bool failover) => new(item.NameIn(failover), item.VersionIn(failover), item.LabelIn(failover));
 
-    private static AwsFetchException Failed(string region, string secretId, AwsServiceException cause) => new(region, $"Failed fetching secret {secretId}", cause);
+    private static AwsServiceException Failed(string region, string secretId, AwsServiceException cause) => cause.In(region, $"Failed fetching secret {secretId}");
 
     /// <summary>The last value this identity read of the secret, whatever version (the cache keeps one per key).</summary>
     private static FetchKey CacheKey(AwsIdentity identity, string region, string secretId) => new("aws", identity.ReadIdentity, $"secretsmanager|{region}|{secretId}");

@@ -132,7 +132,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
         return reads;
     }
 
-    private static AwsFetchException Failed(string region, AwsServiceException cause) => new(region, "Failed fetching parameters", cause);
+    private static AwsServiceException Failed(string region, AwsServiceException cause) => cause.In(region, "Failed fetching parameters");
 
     private static FetchKey CacheKey(AwsIdentity identity, string region, string selector) => new("aws", identity.ReadIdentity, $"ssm|{region}|{selector}");
 

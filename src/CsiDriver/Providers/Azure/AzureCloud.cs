@@ -119,13 +119,10 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
 /// <summary>The fields of a go-autorest environment file the provider uses.</summary>
 internal sealed class AzureEnvironmentFile
 {
-    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [JsonPropertyName("activeDirectoryEndpoint")]
     public string? ActiveDirectoryEndpoint { get; set; }
 
-    [JsonPropertyName("keyVaultEndpoint")]
     public string? KeyVaultEndpoint { get; set; }
 
     [JsonPropertyName("keyVaultDNSSuffix")]

@@ -247,18 +247,15 @@ internal sealed partial record AzureMountConfig(
     /// <summary>The <c>objects</c> parameter: <c>array:</c> of YAML strings.</summary>
     internal sealed class StringArray
     {
-        [JsonPropertyName("array")]
         public List<string?>? Array { get; set; }
     }
 }
 
 /// <summary>Source-generated readers of the <c>objects</c> parameter (numbers may be written as YAML scalars).</summary>
-[JsonSourceGenerationOptions(NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(AzureMountConfig.StringArray))]
 [JsonSerializable(typeof(RawObject))]
-internal sealed partial class AzureObjectsJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class AzureObjectsJsonContext : JsonSerializerContext;
 
 /// <summary>How the provider authenticates to Entra ID for one mount. ToString never shows credentials.</summary>
 internal abstract record AzureCredentialSpec

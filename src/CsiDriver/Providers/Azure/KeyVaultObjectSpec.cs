@@ -128,27 +128,19 @@ internal sealed partial record KeyVaultObjectSpec(
 /// <summary>One object document as YAML gives it (field names case-sensitive, as yaml.v3).</summary>
 internal sealed class RawObject
 {
-    [JsonPropertyName("objectName")]
     public string? ObjectName { get; set; }
 
-    [JsonPropertyName("objectType")]
     public string? ObjectType { get; set; }
 
-    [JsonPropertyName("objectAlias")]
     public string? ObjectAlias { get; set; }
 
-    [JsonPropertyName("objectVersion")]
     public string? ObjectVersion { get; set; }
 
-    [JsonPropertyName("objectVersionHistory")]
     public int ObjectVersionHistory { get; set; }
 
-    [JsonPropertyName("objectFormat")]
     public string? ObjectFormat { get; set; }
 
-    [JsonPropertyName("objectEncoding")]
     public string? ObjectEncoding { get; set; }
 
-    [JsonPropertyName("filePermission")]
     public string? FilePermission { get; set; }
 }

@@ -5,17 +5,14 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>Secret Manager <c>versions.access</c> response.</summary>
 internal sealed class AccessSecretVersionResponse
 {
-    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [JsonPropertyName("payload")]
     public SecretPayload? Payload { get; set; }
 }
 
 /// <summary>Secret Manager payload: base64 data and an optional CRC32C (int64 as a JSON string).</summary>
 internal sealed class SecretPayload
 {
-    [JsonPropertyName("data")]
     public string? Data { get; set; }
 
     [JsonPropertyName("dataCrc32c")]
@@ -26,10 +23,8 @@ internal sealed class SecretPayload
 /// <summary>Parameter Manager <c>versions.render</c> response.</summary>
 internal sealed class RenderParameterVersionResponse
 {
-    [JsonPropertyName("parameterVersion")]
     public string? ParameterVersion { get; set; }
 
-    [JsonPropertyName("renderedPayload")]
     public string? RenderedPayload { get; set; }
 }
 
@@ -48,10 +43,8 @@ internal sealed class TokenExchangeRequest
     [JsonPropertyName("subject_token")]
     public string SubjectToken { get; set; } = string.Empty;
 
-    [JsonPropertyName("audience")]
     public string Audience { get; set; } = string.Empty;
 
-    [JsonPropertyName("scope")]
     public string Scope { get; set; } = GcpScopes.CloudPlatform;
 }
 
@@ -71,10 +64,8 @@ internal sealed class OAuthTokenResponse
 /// <summary>IAM Credentials <c>generateAccessToken</c> request.</summary>
 internal sealed class GenerateAccessTokenRequest
 {
-    [JsonPropertyName("scope")]
     public List<string> Scope { get; set; } = [GcpScopes.CloudPlatform];
 
-    [JsonPropertyName("delegates")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? Delegates { get; set; }
 }
@@ -82,37 +73,30 @@ internal sealed class GenerateAccessTokenRequest
 /// <summary>IAM Credentials <c>generateAccessToken</c> response.</summary>
 internal sealed class GenerateAccessTokenResponse
 {
-    [JsonPropertyName("accessToken")]
     public string? AccessToken { get; set; }
 
-    [JsonPropertyName("expireTime")]
     public DateTimeOffset? ExpireTime { get; set; }
 }
 
 /// <summary>Google's JSON error envelope: <c>{"error":{"code","message","status"}}</c>.</summary>
 internal sealed class GoogleErrorEnvelope
 {
-    [JsonPropertyName("error")]
     public GoogleErrorBody? Error { get; set; }
 }
 
 /// <summary>The inner error of <see cref="GoogleErrorEnvelope"/>.</summary>
 internal sealed class GoogleErrorBody
 {
-    [JsonPropertyName("code")]
     public int? Code { get; set; }
 
-    [JsonPropertyName("message")]
     public string? Message { get; set; }
 
-    [JsonPropertyName("status")]
     public string? Status { get; set; }
 }
 
 /// <summary>The subset of a service-account key file the provider reads.</summary>
 internal sealed class ServiceAccountKeyFile
 {
-    [JsonPropertyName("type")]
     public string? Type { get; set; }
 
     [JsonPropertyName("client_email")]
@@ -148,7 +132,6 @@ internal sealed class JwtClaims
     [JsonPropertyName("iss")]
     public required string Issuer { get; init; }
 
-    [JsonPropertyName("scope")]
     public required string Scope { get; init; }
 
     [JsonPropertyName("aud")]
@@ -164,13 +147,12 @@ internal sealed class JwtClaims
 /// <summary>The subset of an <c>external_account</c> credential file the provider reads.</summary>
 internal sealed class ExternalAccountFile
 {
-    [JsonPropertyName("type")]
     public string? Type { get; set; }
 
-    [JsonPropertyName("audience")]
     public string? Audience { get; set; }
 }
 
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(AccessSecretVersionResponse))]
 [JsonSerializable(typeof(RenderParameterVersionResponse))]
 [JsonSerializable(typeof(TokenExchangeRequest))]
@@ -183,9 +165,7 @@ internal sealed class ExternalAccountFile
 [JsonSerializable(typeof(ServiceAccountKeyFile))]
 [JsonSerializable(typeof(ExternalAccountFile))]
 [JsonSerializable(typeof(List<string>))]
-internal sealed partial class GcpJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class GcpJsonContext : JsonSerializerContext;
 
 /// <summary>OAuth scopes the provider asks for.</summary>
 internal static class GcpScopes

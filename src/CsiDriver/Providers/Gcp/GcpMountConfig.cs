@@ -183,16 +183,12 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
     internal sealed class RawSecret
     {
-        [JsonPropertyName("resourceName")]
         public string? ResourceName { get; set; }
 
-        [JsonPropertyName("fileName")]
         public string? FileName { get; set; }
 
-        [JsonPropertyName("path")]
         public string? Path { get; set; }
 
-        [JsonPropertyName("mode")]
         public string? Mode { get; set; }
 
         [JsonPropertyName("extractJSONKey")]
@@ -204,6 +200,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
 }
 
 /// <summary>Source-generated reader of the <c>secrets</c> parameter.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(List<GcpMountConfig.RawSecret?>))]
 internal sealed partial class GcpSecretsJsonContext : JsonSerializerContext
 {

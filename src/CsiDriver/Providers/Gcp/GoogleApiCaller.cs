@@ -14,6 +14,9 @@ namespace CsiDriver.Providers.Gcp;
 /// </summary>
 internal sealed class GoogleApiCaller
 {
+    /// <summary>The most a token or metadata answer may hold.</summary>
+    public const long TokenResponseLimit = 64 * 1024;
+
     private const int MaxErrorMessageChars = 400;
 
     private readonly HttpClient _http;

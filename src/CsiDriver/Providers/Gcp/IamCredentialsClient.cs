@@ -10,20 +10,14 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>Impersonates a Google service account with a federated token.</summary>
 internal sealed class IamCredentialsClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
-    private const long MaxResponseBytes = 64 * 1024;
-
-    private readonly GoogleApiCaller _caller = caller;
-    private readonly GcpProviderOptions _options = options;
-    private readonly TimeProvider _time = time;
-
     public async Task<AccessToken> GenerateAccessTokenAsync(string serviceAccount, IReadOnlyList<string> delegates, AccessToken federated, CancellationToken cancellationToken)
     {
-        var uri = new Uri($"{_options.IamCredentialsEndpoint.AbsoluteUri.TrimEnd('/')}/v1/projects/-/serviceAccounts/{Uri.EscapeDataString(serviceAccount)}:generateAccessToken");
+        var uri = new Uri($"{options.IamCredentialsEndpoint.AbsoluteUri.TrimEnd('/')}/v1/projects/-/serviceAccounts/{Uri.EscapeDataString(serviceAccount)}:generateAccessToken");
         var body = new GenerateAccessTokenRequest
         {
             Delegates = delegates.Count == 0 ? null : delegates.Select(d => $"projects/-/serviceAccounts/{d}").ToList(),
         };
-        var response = await _caller.SendAsync(
+        var response = await caller.SendAsync(
             "generate_access_token",
             () =>
             {
@@ -32,7 +26,7 @@ internal sealed class IamCredentialsClient(GoogleApiCaller caller, GcpProviderOp
                 return request;
             },
             GcpJsonContext.Default.GenerateAccessTokenResponse,
-            MaxResponseBytes,
+            GoogleApiCaller.TokenResponseLimit,
             [federated.Value],
             cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(response.AccessToken))
@@ -40,7 +34,7 @@ internal sealed class IamCredentialsClient(GoogleApiCaller caller, GcpProviderOp
             throw new GoogleApiException(FailureKind.Unavailable, "generateAccessToken returned no accessToken");
         }
 
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var expires = response.ExpireTime is { } e && e > now ? e : now + TimeSpan.FromMinutes(10);
         return new AccessToken(response.AccessToken, expires);
     }

@@ -10,27 +10,21 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>Reads the node's GCE metadata: the GKE cluster identity and, for provider-adc, the node's token.</summary>
 internal sealed class MetadataServerClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
-    private const long MaxResponseBytes = 64 * 1024;
-
-    private readonly GoogleApiCaller _caller = caller;
-    private readonly GcpProviderOptions _options = options;
-    private readonly TimeProvider _time = time;
-
     public async Task<string> GetValueAsync(string path, CancellationToken cancellationToken)
     {
-        var body = await _caller.SendForBytesAsync("metadata_value", () => Request(path), MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
+        var body = await caller.SendForBytesAsync("metadata_value", () => Request(path), GoogleApiCaller.TokenResponseLimit, [], cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(body).Trim();
     }
 
     public async Task<AccessToken> GetDefaultTokenAsync(CancellationToken cancellationToken)
     {
-        var response = await _caller.SendAsync("metadata_token", () => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, MaxResponseBytes, [], cancellationToken).ConfigureAwait(false);
-        return OAuthTokens.ToAccessToken(response, _time, "the metadata server");
+        var response = await caller.SendAsync("metadata_token", () => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, GoogleApiCaller.TokenResponseLimit, [], cancellationToken).ConfigureAwait(false);
+        return OAuthTokens.ToAccessToken(response, time, "the metadata server");
     }
 
     private HttpRequestMessage Request(string path)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{_options.MetadataEndpoint.AbsoluteUri.TrimEnd('/')}/computeMetadata/v1/{path}"));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{options.MetadataEndpoint.AbsoluteUri.TrimEnd('/')}/computeMetadata/v1/{path}"));
         request.Headers.Add("Metadata-Flavor", "Google");
         return request;
     }

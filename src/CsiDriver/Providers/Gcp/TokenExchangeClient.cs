@@ -8,22 +8,16 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>Trades a pod's Kubernetes service-account token for a federated Google access token.</summary>
 internal sealed class TokenExchangeClient(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
-    private const long MaxResponseBytes = 64 * 1024;
-
-    private readonly GoogleApiCaller _caller = caller;
-    private readonly GcpProviderOptions _options = options;
-    private readonly TimeProvider _time = time;
-
     public async Task<AccessToken> ExchangeAsync(string kubernetesToken, string audience, CancellationToken cancellationToken)
     {
         var body = new TokenExchangeRequest { SubjectToken = kubernetesToken, Audience = audience };
-        var response = await _caller.SendAsync(
+        var response = await caller.SendAsync(
             "sts_token",
-            () => new HttpRequestMessage(HttpMethod.Post, _options.TokenExchangeEndpoint) { Content = JsonContent.Create(body, GcpJsonContext.Default.TokenExchangeRequest) },
+            () => new HttpRequestMessage(HttpMethod.Post, options.TokenExchangeEndpoint) { Content = JsonContent.Create(body, GcpJsonContext.Default.TokenExchangeRequest) },
             GcpJsonContext.Default.OAuthTokenResponse,
-            MaxResponseBytes,
+            GoogleApiCaller.TokenResponseLimit,
             [kubernetesToken],
             cancellationToken).ConfigureAwait(false);
-        return OAuthTokens.ToAccessToken(response, _time, "the token exchange");
+        return OAuthTokens.ToAccessToken(response, time, "the token exchange");
     }
 }

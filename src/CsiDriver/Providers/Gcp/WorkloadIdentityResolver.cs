@@ -23,26 +23,9 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
     private readonly GcpProviderOptions _options = options;
     private readonly MetadataServerClient _metadata = metadata;
     private readonly ILogger _logger = logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private WorkloadIdentity? _resolved;
+    private readonly Http.AsyncOnce<WorkloadIdentity> _resolved = new();
 
-    public async Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken)
-    {
-        if (_resolved is { } known)
-        {
-            return known;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _resolved ??= await ComputeAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken) => _resolved.GetAsync(ComputeAsync, cancellationToken);
 
     private async Task<WorkloadIdentity> ComputeAsync(CancellationToken cancellationToken)
     {

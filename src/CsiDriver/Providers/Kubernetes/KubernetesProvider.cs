@@ -26,7 +26,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var objects = ProviderParameters.ParseList(request, "objects", KubernetesObjectsJsonContext.Default.ListKubernetesObject);
+        var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
         var references = objects.Select(o => Parse(request, o)).ToList();
         var audience = request.Attributes.GetValueOrDefault(AudienceParameter) ?? string.Empty;
         var token = PodToken(request, audience);
@@ -154,7 +154,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         return new SecretStoreException(KubernetesFailures.KindFor(ex), $"SecretProviderClass {request.Class.Description}: {message}", ex);
     }
 
-    private static ObjectReference Parse(ProviderRequest request, KubernetesObject item)
+    private static ObjectReference Parse(ProviderRequest request, ObjectEntry item)
     {
         var objectName = item.ObjectName?.Trim() ?? string.Empty;
         var kind = (item.ObjectType?.Trim().ToLowerInvariant() ?? string.Empty) switch
@@ -200,23 +200,4 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
     }
 
     private sealed record Fetched(string ResourceVersion, Dictionary<string, ReadOnlyMemory<byte>> Data);
-
-    /// <summary>One entry of the <c>objects</c> parameter.</summary>
-    internal sealed class KubernetesObject
-    {
-        public string? ObjectName { get; set; }
-
-        public string? ObjectType { get; set; }
-
-        public string? ObjectAlias { get; set; }
-
-        public string? FilePermission { get; set; }
-    }
-}
-
-/// <summary>Source-generated reader of the <c>objects</c> parameter (camelCase names, as in manifests).</summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(List<KubernetesProvider.KubernetesObject?>))]
-internal sealed partial class KubernetesObjectsJsonContext : System.Text.Json.Serialization.JsonSerializerContext
-{
 }

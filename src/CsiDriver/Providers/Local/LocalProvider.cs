@@ -32,7 +32,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         }
 
         root = ScopeFor(request, root);
-        var objects = ProviderParameters.ParseList(request, "objects", LocalObjectsJsonContext.Default.ListLocalObject);
+        var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
         var files = new List<SecretFile>(objects.Count);
         var versions = new List<ObjectVersion>(objects.Count);
         foreach (var item in objects)
@@ -191,21 +191,4 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     {
         public long Length { get; } = length;
     }
-
-    /// <summary>One entry of the <c>objects</c> parameter.</summary>
-    internal sealed class LocalObject
-    {
-        public string? ObjectName { get; set; }
-
-        public string? ObjectAlias { get; set; }
-
-        public string? FilePermission { get; set; }
-    }
-}
-
-/// <summary>Source-generated reader of the <c>objects</c> parameter (camelCase names, as in manifests).</summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(List<LocalProvider.LocalObject?>))]
-internal sealed partial class LocalObjectsJsonContext : System.Text.Json.Serialization.JsonSerializerContext
-{
 }

@@ -10,27 +10,16 @@ namespace CsiDriver.Providers.Plugins;
 /// A provider served by an external plugin on <c>&lt;folder&gt;/&lt;name&gt;.sock</c>, spoken to with the
 /// upstream v1alpha1 protocol: Version once per connection, then Mount per fetch.
 /// </summary>
-internal sealed class PluginProvider : IProvider
+internal sealed class PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "") : IProvider
 {
     private const int LargeResponseBytes = 1024 * 1024;
-    private readonly PluginSocketLocator _locator;
-    private readonly PluginConnectionPool _pool;
-    private readonly PluginOptions _options;
-    private readonly ILogger _logger;
+    private readonly PluginSocketLocator _locator = locator;
+    private readonly PluginConnectionPool _pool = pool;
+    private readonly PluginOptions _options = options;
+    private readonly ILogger _logger = logger;
+    private readonly string _builtIn = builtIn;
 
-    private readonly string _builtIn;
-
-    public PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "")
-    {
-        Name = name;
-        _builtIn = builtIn;
-        _locator = locator;
-        _pool = pool;
-        _options = options;
-        _logger = logger;
-    }
-
-    public string Name { get; }
+    public string Name { get; } = name;
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {

@@ -5,31 +5,21 @@ namespace CsiDriver.Providers.Vault;
 /// Internal to the provider, which turns it into a <see cref="Publishing.SecretStoreException"/>
 /// naming the class and object. The message never holds a token or a response body beyond <c>errors</c>.
 /// </summary>
-internal sealed class VaultApiException : Exception
+internal sealed class VaultApiException(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem = null, bool timedOut = false, bool tooLarge = false, Exception? inner = null)
+    : Exception(Describe(operation, statusCode, errors, transportProblem), inner)
 {
-    public VaultApiException(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem = null, bool timedOut = false, bool tooLarge = false, Exception? inner = null)
-        : base(Describe(operation, statusCode, errors, transportProblem), inner)
-    {
-        Operation = operation;
-        StatusCode = statusCode;
-        Errors = errors;
-        TransportProblem = transportProblem;
-        TimedOut = timedOut;
-        TooLarge = tooLarge;
-    }
-
-    public string Operation { get; }
+    public string Operation { get; } = operation;
 
     /// <summary>The HTTP status, or null when no answer arrived.</summary>
-    public int? StatusCode { get; }
+    public int? StatusCode { get; } = statusCode;
 
-    public IReadOnlyList<string> Errors { get; }
+    public IReadOnlyList<string> Errors { get; } = errors;
 
-    public string? TransportProblem { get; }
+    public string? TransportProblem { get; } = transportProblem;
 
-    public bool TimedOut { get; }
+    public bool TimedOut { get; } = timedOut;
 
-    public bool TooLarge { get; }
+    public bool TooLarge { get; } = tooLarge;
 
     /// <summary>
     /// The same failure with <paramref name="sensitive"/> strings cut out, for failures shared between

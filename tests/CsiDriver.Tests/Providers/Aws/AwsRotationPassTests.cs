@@ -184,9 +184,9 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
     private async Task<RotationPassResult> NextPassAsync()
     {
         await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.PassesCompleted;
+        var before = Reconciler.LastPass;
         _clock.Advance(Poll);
-        await Eventually.TrueAsync(() => Reconciler.PassesCompleted > before, because: "a rotation pass");
+        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
         return Reconciler.LastPass!;
     }
 

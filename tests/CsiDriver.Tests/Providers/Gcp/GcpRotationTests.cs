@@ -246,9 +246,9 @@ public sealed class GcpRotationTests : IAsyncLifetime
     private async Task<RotationPassResult> NextPassAsync(TimeSpan advance)
     {
         await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.PassesCompleted;
+        var before = Reconciler.LastPass;
         _clock.Advance(advance);
-        await Eventually.TrueAsync(() => Reconciler.PassesCompleted > before, because: "a rotation pass");
+        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
         return Reconciler.LastPass!;
     }
 
