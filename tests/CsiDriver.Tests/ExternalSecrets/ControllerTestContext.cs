@@ -34,7 +34,9 @@ internal sealed class ControllerTestContext : IAsyncDisposable
     /// <summary>The controller's ClusterRole as the seams list it, as fake RBAC rules.</summary>
     public static FakeRule[] ControllerRules { get; } =
     [
-        new(Group, "externalsecrets", ["get", "list", "watch", "update"]),
+        new(Group, "externalsecrets", ["get", "list", "watch", "create", "update", "delete"]),
+        new(Group, "clusterexternalsecrets", ["get", "list", "watch", "update"]),
+        new(Group, "clusterexternalsecrets/status", ["patch"]),
         new(Group, "externalsecrets/status", ["update"]),
         new(Group, "secretstores", ["get", "list", "watch"]),
         new(Group, "secretstores/status", ["update"]),
@@ -44,7 +46,7 @@ internal sealed class ControllerTestContext : IAsyncDisposable
         new("", "configmaps", ["get"]),
         new("", "serviceaccounts", ["get"]),
         new("", "serviceaccounts/token", ["create"]),
-        new("", "namespaces", ["get", "list"]),
+        new("", "namespaces", ["get", "list", "watch"]),
         new("", "events", ["create", "patch"]),
         new("coordination.k8s.io", "leases", ["get", "create", "update"]),
     ];

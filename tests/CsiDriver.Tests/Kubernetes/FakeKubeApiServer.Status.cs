@@ -266,12 +266,15 @@ public sealed partial class FakeKubeApiServer
                 case "get":
                     return current is null ? NotFound(kind, name) : (HttpStatusCode.OK, (JsonObject)current.DeepClone());
                 case "create":
-                    if (current is not null)
+                    // A create names the object in its body, not in the path.
+                    name = body!["metadata"]?["name"]?.GetValue<string>() ?? string.Empty;
+                    key = Key(group, resource, ns, name);
+                    if (_objects.ContainsKey(key))
                     {
                         return Status(HttpStatusCode.Conflict, "AlreadyExists", $"{kind} \"{name}\" already exists");
                     }
 
-                    body!.Remove("status");
+                    body.Remove("status");
                     body["metadata"]!["generation"] = 1L;
                     PutObject(group, resource, ns, body);
                     return (HttpStatusCode.Created, (JsonObject)_objects[key].DeepClone());

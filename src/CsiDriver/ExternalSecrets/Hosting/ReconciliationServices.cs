@@ -20,6 +20,7 @@ internal static class ReconciliationServices
         services.TryAddSingleton<DriverMetrics>();
         services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass, FindMaxKeys = options.FindMaxKeys });
         services.AddExternalSecretReconcilers();
+        services.AddClusterExternalSecretReconciler();
         services.AddExternalSecretStores();
         return services;
     }
