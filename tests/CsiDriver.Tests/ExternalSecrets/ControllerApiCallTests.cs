@@ -20,6 +20,7 @@ public sealed class ControllerApiCallTests
         ("external-secrets.io", "clustersecretstores", "get"), ("external-secrets.io", "clustersecretstores", "list"), ("external-secrets.io", "clustersecretstores", "watch"),
         ("external-secrets.io", "clustersecretstores/status", "update"),
         ("", "secrets", "get"), ("", "secrets", "list"), ("", "secrets", "watch"), ("", "secrets", "create"), ("", "secrets", "update"), ("", "secrets", "patch"), ("", "secrets", "delete"),
+        ("generators.external-secrets.io", "passwords", "get"), ("generators.external-secrets.io", "vaultdynamicsecrets", "get"), ("generators.external-secrets.io", "clustergenerators", "get"),
         ("", "configmaps", "get"), ("", "serviceaccounts", "get"), ("", "serviceaccounts/token", "create"),
         ("", "namespaces", "get"), ("", "namespaces", "list"), ("", "namespaces", "watch"),
         ("", "events", "create"), ("", "events", "patch"),

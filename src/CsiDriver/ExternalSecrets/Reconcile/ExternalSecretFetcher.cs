@@ -1,4 +1,5 @@
 using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Publishing;
@@ -18,9 +19,11 @@ internal sealed class ExternalSecretFetcher
     private readonly TemplateEngine _templates;
     private readonly ExternalSecretsEventRecorder _events;
     private readonly ExternalSecretsReconcileOptions _options;
+    private readonly GeneratorRunner _generators;
 
-    public ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options)
+    public ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options, GeneratorRunner generators)
     {
+        _generators = generators;
         _options = options;
         _reads = reads;
         _templates = templates;
@@ -35,9 +38,22 @@ internal sealed class ExternalSecretFetcher
         for (var i = 0; i < dataFrom.Count; i++)
         {
             var entry = dataFrom[i];
-            if (entry.SourceRef?.GeneratorRef is not null)
+            if (entry.SourceRef?.GeneratorRef is { } generatorRef)
             {
-                throw new SyncException($"spec.dataFrom[{i}]: generators are not supported yet");
+                if (entry.Find is not null || entry.Extract is not null)
+                {
+                    throw new SyncException($"spec.dataFrom[{i}] may set only one of extract, find and sourceRef.generatorRef") { Retry = false };
+                }
+
+                // Generated values are never shared or cached: each ExternalSecret's sync generates its own.
+                var generated = await GenerateAsync(generatorRef, es, $"spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
+                var renamed = entry.Rewrite is { Count: > 0 } generatorRewrites ? KeyStrategies.Rewrite(generated, generatorRewrites, _templates) : generated;
+                foreach (var (key, value) in KeyStrategies.ValidateKeys(renamed))
+                {
+                    result[key] = value;
+                }
+
+                continue;
             }
 
             if (entry.Find is not null && entry.Extract is not null)
@@ -88,9 +104,14 @@ internal sealed class ExternalSecretFetcher
                 throw new SyncException($"spec.data[{i}] needs secretKey and remoteRef");
             }
 
-            if (entry.SourceRef?.GeneratorRef is not null)
+            if (entry.SourceRef?.GeneratorRef is { } itemGenerator)
             {
-                throw new SyncException($"spec.data[{i}]: generators are not supported");
+                var generated = await GenerateAsync(itemGenerator, es, $"spec.data[{i}]", cancellationToken).ConfigureAwait(false);
+                var one = generated.TryGetValue(entry.RemoteRef.Key ?? string.Empty, out var v)
+                    ? v
+                    : throw new SyncException($"spec.data[{i}]: the generator returned no key \"{entry.RemoteRef.Key}\"");
+                result[entry.SecretKey] = KeyStrategies.Decode(one, entry.RemoteRef.DecodingStrategy, entry.SecretKey);
+                continue;
             }
 
             var (store, client) = await stores.ConnectAsync(entry.SourceRef?.StoreRef ?? es.Spec.SecretStoreRef, cancellationToken).ConfigureAwait(false);
@@ -115,6 +136,18 @@ internal sealed class ExternalSecretFetcher
         }
 
         return result;
+    }
+
+    private async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(System.Text.Json.Nodes.JsonObject generatorRef, ExternalSecret es, string where, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _generators.GenerateAsync(generatorRef, es.Metadata.Namespace ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GeneratorException ex)
+        {
+            throw new SyncException($"{where}: {ex.Message}", ex);
+        }
     }
 
     private FindQuery ToFindQuery(ExternalSecretFind find, string where)
