@@ -60,13 +60,11 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
     public async Task PathVaultRefuses_GeneratorErrorWithoutTheToken()
     {
         var spec = Spec("nothing/here");
-        var token = _t.Kube.Get(string.Empty, "secrets", "default", "vault-token")!.ToJsonString();
 
         var act = () => Generator().GenerateAsync(spec, "default", CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<GeneratorException>()).Which;
         error.Message.Should().Contain("nothing/here");
-        error.Message.Should().NotContain("hvs.");
-        token.Should().NotBeEmpty();
+        error.ToString().Should().NotContain("hvs.");
     }
 }
