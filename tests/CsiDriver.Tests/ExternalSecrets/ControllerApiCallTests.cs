@@ -11,14 +11,18 @@ public sealed class ControllerApiCallTests
     private static readonly HashSet<(string, string, string)> ControllerRole =
     [
         ("external-secrets.io", "externalsecrets", "get"), ("external-secrets.io", "externalsecrets", "list"), ("external-secrets.io", "externalsecrets", "watch"), ("external-secrets.io", "externalsecrets", "update"),
+        ("external-secrets.io", "externalsecrets", "create"), ("external-secrets.io", "externalsecrets", "delete"),
+        ("external-secrets.io", "clusterexternalsecrets", "get"), ("external-secrets.io", "clusterexternalsecrets", "list"), ("external-secrets.io", "clusterexternalsecrets", "watch"), ("external-secrets.io", "clusterexternalsecrets", "update"),
+        ("external-secrets.io", "clusterexternalsecrets/status", "patch"),
         ("external-secrets.io", "externalsecrets/status", "update"),
         ("external-secrets.io", "secretstores", "get"), ("external-secrets.io", "secretstores", "list"), ("external-secrets.io", "secretstores", "watch"),
         ("external-secrets.io", "secretstores/status", "update"),
         ("external-secrets.io", "clustersecretstores", "get"), ("external-secrets.io", "clustersecretstores", "list"), ("external-secrets.io", "clustersecretstores", "watch"),
         ("external-secrets.io", "clustersecretstores/status", "update"),
         ("", "secrets", "get"), ("", "secrets", "list"), ("", "secrets", "watch"), ("", "secrets", "create"), ("", "secrets", "update"), ("", "secrets", "patch"), ("", "secrets", "delete"),
+        ("generators.external-secrets.io", "passwords", "get"), ("generators.external-secrets.io", "vaultdynamicsecrets", "get"), ("generators.external-secrets.io", "clustergenerators", "get"),
         ("", "configmaps", "get"), ("", "serviceaccounts", "get"), ("", "serviceaccounts/token", "create"),
-        ("", "namespaces", "get"), ("", "namespaces", "list"),
+        ("", "namespaces", "get"), ("", "namespaces", "list"), ("", "namespaces", "watch"),
         ("", "events", "create"), ("", "events", "patch"),
         ("coordination.k8s.io", "leases", "get"), ("coordination.k8s.io", "leases", "create"), ("coordination.k8s.io", "leases", "update"),
     ];

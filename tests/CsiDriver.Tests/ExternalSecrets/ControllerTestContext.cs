@@ -34,17 +34,22 @@ internal sealed class ControllerTestContext : IAsyncDisposable
     /// <summary>The controller's ClusterRole as the seams list it, as fake RBAC rules.</summary>
     public static FakeRule[] ControllerRules { get; } =
     [
-        new(Group, "externalsecrets", ["get", "list", "watch", "update"]),
+        new(Group, "externalsecrets", ["get", "list", "watch", "create", "update", "delete"]),
+        new(Group, "clusterexternalsecrets", ["get", "list", "watch", "update"]),
+        new(Group, "clusterexternalsecrets/status", ["patch"]),
         new(Group, "externalsecrets/status", ["update"]),
         new(Group, "secretstores", ["get", "list", "watch"]),
         new(Group, "secretstores/status", ["update"]),
         new(Group, "clustersecretstores", ["get", "list", "watch"]),
         new(Group, "clustersecretstores/status", ["update"]),
         new("", "secrets", ["get", "list", "watch", "create", "update", "patch", "delete"]),
+        new("generators.external-secrets.io", "passwords", ["get"]),
+        new("generators.external-secrets.io", "vaultdynamicsecrets", ["get"]),
+        new("generators.external-secrets.io", "clustergenerators", ["get"]),
         new("", "configmaps", ["get"]),
         new("", "serviceaccounts", ["get"]),
         new("", "serviceaccounts/token", ["create"]),
-        new("", "namespaces", ["get", "list"]),
+        new("", "namespaces", ["get", "list", "watch"]),
         new("", "events", ["create", "patch"]),
         new("coordination.k8s.io", "leases", ["get", "create", "update"]),
     ];

@@ -37,6 +37,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
         Reconciler = reconcilers.Single(r => r.Kind == "ExternalSecret");
         SecretStores = reconcilers.Single(r => r.Kind == "SecretStore");
         ClusterStores = reconcilers.Single(r => r.Kind == "ClusterSecretStore");
+        ClusterExternalSecrets = reconcilers.Single(r => r.Kind == "ClusterExternalSecret");
         Metrics = services.GetRequiredService<DriverMetrics>();
         Registry = services.GetRequiredService<MetricsRegistry>();
     }
@@ -54,6 +55,8 @@ internal sealed class EsoTestContext : IAsyncDisposable
     public IReconciler SecretStores { get; }
 
     public IReconciler ClusterStores { get; }
+
+    public IReconciler ClusterExternalSecrets { get; }
 
     public DriverMetrics Metrics { get; }
 
@@ -76,6 +79,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             .AddSingleton(new ExternalSecretsKubeApi(transport, kube.Api.Connection.Token))
             .AddSingleton(options ?? new ExternalSecretsReconcileOptions())
             .AddExternalSecretReconcilers()
+            .AddClusterExternalSecretReconciler()
             .BuildServiceProvider();
         return new EsoTestContext(kube, services, clock, logs);
     }

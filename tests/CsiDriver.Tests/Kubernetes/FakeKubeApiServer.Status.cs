@@ -16,6 +16,9 @@ public sealed partial class FakeKubeApiServer
 {
     public const string EsoGroup = "external-secrets.io";
 
+    /// <summary>The generators' group (<c>Password</c>, <c>VaultDynamicSecret</c>, <c>ClusterGenerator</c>), served like the main one.</summary>
+    public const string GeneratorsGroup = "generators.external-secrets.io";
+
     /// <summary>Stores a custom resource or a Namespace as if created earlier (generation 1 unless given); returns it.</summary>
     public JsonObject PutObject(string group, string resource, string? ns, JsonObject obj)
     {
@@ -73,9 +76,9 @@ public sealed partial class FakeKubeApiServer
         string group, resource, ns = string.Empty;
         string? name = null;
         var subresource = string.Empty;
-        if (parts.Length >= 3 && parts[0] == "apis" && parts[1] == EsoGroup && parts[2] is "v1" or "v1beta1")
+        if (parts.Length >= 3 && parts[0] == "apis" && ((parts[1] == EsoGroup && parts[2] is "v1" or "v1beta1" or "v1alpha1") || (parts[1] == GeneratorsGroup && parts[2] == "v1alpha1")))
         {
-            group = EsoGroup;
+            group = parts[1];
             var rest = parts[3..];
             if (rest.Length >= 3 && rest[0] == "namespaces")
             {
@@ -266,12 +269,15 @@ public sealed partial class FakeKubeApiServer
                 case "get":
                     return current is null ? NotFound(kind, name) : (HttpStatusCode.OK, (JsonObject)current.DeepClone());
                 case "create":
-                    if (current is not null)
+                    // A create names the object in its body, not in the path.
+                    name = body!["metadata"]?["name"]?.GetValue<string>() ?? string.Empty;
+                    key = Key(group, resource, ns, name);
+                    if (_objects.ContainsKey(key))
                     {
                         return Status(HttpStatusCode.Conflict, "AlreadyExists", $"{kind} \"{name}\" already exists");
                     }
 
-                    body!.Remove("status");
+                    body.Remove("status");
                     body["metadata"]!["generation"] = 1L;
                     PutObject(group, resource, ns, body);
                     return (HttpStatusCode.Created, (JsonObject)_objects[key].DeepClone());

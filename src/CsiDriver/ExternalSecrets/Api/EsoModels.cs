@@ -195,7 +195,7 @@ internal sealed class ExternalSecretDataFrom
 {
     public RemoteRefSpec? Extract { get; set; }
 
-    public JsonObject? Find { get; set; }
+    public ExternalSecretFind? Find { get; set; }
 
     public List<KeyRewrite>? Rewrite { get; set; }
 

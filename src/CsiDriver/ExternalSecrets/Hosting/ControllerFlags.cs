@@ -26,6 +26,7 @@ public static class ControllerFlags
         new("namespace", "watch and reconcile only this namespace (default: all namespaces)", o => o.Namespace ?? string.Empty, (o, v) => o.Namespace = Name(v, "namespace")),
         new("concurrent", "reconcile workers per kind", o => Str(o.Concurrent), (o, v) => o.Concurrent = Count(v)),
         new("controller-class", "handle only stores whose spec.controller is empty or this class", o => o.ControllerClass, (o, v) => o.ControllerClass = NonEmpty(v)),
+        new("find-max-keys", "the most provider secrets one dataFrom[].find may return; more is an error", o => Str(o.FindMaxKeys), (o, v) => o.FindMaxKeys = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 ? n : throw new FormatException("must be positive")),
         new("log-format-json", "log as JSON lines", o => Bool(o.LogFormatJson), (o, v) => o.LogFormatJson = DriverFlags.ParseBool(v), IsBool: true),
         new("v", "log verbosity (0-5; 5 logs every call)", o => Str(o.Verbosity), (o, v) => o.Verbosity = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)),
         new("shutdown-timeout", "how long SIGTERM waits for reconciles in flight (Go duration)", o => GoDuration.Format(o.ShutdownTimeout), (o, v) => o.ShutdownTimeout = Positive(GoDuration.Parse(v))),

@@ -33,6 +33,9 @@ public sealed class ControllerOptions
     /// <summary>Stores whose <c>spec.controller</c> is set to another class are left alone.</summary>
     public string ControllerClass { get; set; } = "default";
 
+    /// <summary>The most provider secrets one <c>dataFrom[].find</c> may return.</summary>
+    public int FindMaxKeys { get; set; } = 1000;
+
     public int Verbosity { get; set; }
 
     public bool LogFormatJson { get; set; }

@@ -18,8 +18,9 @@ internal static class ReconciliationServices
     {
         services.TryAddSingleton<IVolumeRegistry, NoVolumeRegistry>();
         services.TryAddSingleton<DriverMetrics>();
-        services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass });
+        services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass, FindMaxKeys = options.FindMaxKeys });
         services.AddExternalSecretReconcilers();
+        services.AddClusterExternalSecretReconciler();
         services.AddExternalSecretStores();
         return services;
     }

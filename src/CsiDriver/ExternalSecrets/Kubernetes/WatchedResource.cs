@@ -42,6 +42,11 @@ internal static class ControllerResources
 
     public const string SecretKind = "Secret";
 
+    public const string ClusterExternalSecretKind = "ClusterExternalSecret";
+
+    /// <summary>Watched for ClusterExternalSecrets (namespaces appearing, relabelled or going), never reconciled itself.</summary>
+    public const string NamespaceKind = "Namespace";
+
     /// <summary>The label on every Secret the controller manages: the only Secrets it caches.</summary>
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
 
@@ -65,4 +70,14 @@ internal static class ControllerResources
     [KubernetesApiCall("", "secrets", "watch", KubernetesIdentity.Controller)]
     public static WatchedResource ManagedSecrets(string? onlyNamespace) =>
         new(string.Empty, "v1", "secrets", SecretKind, onlyNamespace, ManagedLabel + "=true");
+
+    [KubernetesApiCall(Group, "clusterexternalsecrets", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall(Group, "clusterexternalsecrets", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource ClusterExternalSecrets() =>
+        new(Group, "v1", "clusterexternalsecrets", ClusterExternalSecretKind, null, null);
+
+    [KubernetesApiCall("", "namespaces", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall("", "namespaces", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource Namespaces() =>
+        new(string.Empty, "v1", "namespaces", NamespaceKind, null, null);
 }

@@ -1,4 +1,5 @@
 using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Publishing;
@@ -17,9 +18,13 @@ internal sealed class ExternalSecretFetcher
     private readonly SharedStoreReads _reads;
     private readonly TemplateEngine _templates;
     private readonly ExternalSecretsEventRecorder _events;
+    private readonly ExternalSecretsReconcileOptions _options;
+    private readonly GeneratorRunner _generators;
 
-    public ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events)
+    public ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options, GeneratorRunner generators)
     {
+        _generators = generators;
+        _options = options;
         _reads = reads;
         _templates = templates;
         _events = events;
@@ -33,22 +38,41 @@ internal sealed class ExternalSecretFetcher
         for (var i = 0; i < dataFrom.Count; i++)
         {
             var entry = dataFrom[i];
-            if (entry.SourceRef?.GeneratorRef is not null)
+            if (entry.SourceRef?.GeneratorRef is { } generatorRef)
             {
-                throw new SyncException($"spec.dataFrom[{i}]: generators are not supported yet");
+                if (entry.Find is not null || entry.Extract is not null)
+                {
+                    throw new SyncException($"spec.dataFrom[{i}] may set only one of extract, find and sourceRef.generatorRef") { Retry = false };
+                }
+
+                // Generated values are never shared or cached: each ExternalSecret's sync generates its own.
+                var generated = await GenerateAsync(generatorRef, es, $"spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
+                var renamed = entry.Rewrite is { Count: > 0 } generatorRewrites ? KeyStrategies.Rewrite(generated, generatorRewrites, _templates) : generated;
+                foreach (var (key, value) in KeyStrategies.ValidateKeys(renamed))
+                {
+                    result[key] = value;
+                }
+
+                continue;
             }
 
-            if (entry.Find is not null)
+            if (entry.Find is not null && entry.Extract is not null)
             {
-                throw new SyncException($"spec.dataFrom[{i}]: find is not supported yet");
+                throw new SyncException($"spec.dataFrom[{i}] may set only one of extract and find") { Retry = false };
             }
 
-            var extract = entry.Extract ?? throw new SyncException($"spec.dataFrom[{i}] needs extract");
+            var strategies = entry.Find is { } find
+                ? (Conversion: find.ConversionStrategy, Decoding: find.DecodingStrategy, NullBytes: find.NullBytePolicy)
+                : entry.Extract is { } extract
+                    ? (Conversion: extract.ConversionStrategy, Decoding: extract.DecodingStrategy, NullBytes: extract.NullBytePolicy)
+                    : throw new SyncException($"spec.dataFrom[{i}] needs extract, find or sourceRef.generatorRef") { Retry = false };
             var (store, client) = await stores.ConnectAsync(entry.SourceRef?.StoreRef ?? es.Spec.SecretStoreRef, cancellationToken).ConfigureAwait(false);
             IReadOnlyDictionary<string, byte[]> map;
             try
             {
-                map = await _reads.GetSecretMapAsync(store, client, ToRemoteRef(extract, $"spec.dataFrom[{i}].extract"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
+                map = entry.Find is { } query
+                    ? await _reads.FindAsync(store, client, ToFindQuery(query, $"spec.dataFrom[{i}].find"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false)
+                    : await _reads.GetSecretMapAsync(store, client, ToRemoteRef(entry.Extract!, $"spec.dataFrom[{i}].extract"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound && skipNotFound)
             {
@@ -62,11 +86,11 @@ internal sealed class ExternalSecretFetcher
 
             var keyed = entry.Rewrite is { Count: > 0 } rewrites
                 ? KeyStrategies.Rewrite(map, rewrites, _templates)
-                : KeyStrategies.ConvertKeys(map, extract.ConversionStrategy);
+                : KeyStrategies.ConvertKeys(map, strategies.Conversion);
             foreach (var (key, value) in KeyStrategies.ValidateKeys(keyed))
             {
-                var decoded = KeyStrategies.Decode(value, extract.DecodingStrategy, key);
-                KeyStrategies.CheckNullBytes(decoded, extract.NullBytePolicy, key);
+                var decoded = KeyStrategies.Decode(value, strategies.Decoding, key);
+                KeyStrategies.CheckNullBytes(decoded, strategies.NullBytes, key);
                 result[key] = decoded;
             }
         }
@@ -80,9 +104,14 @@ internal sealed class ExternalSecretFetcher
                 throw new SyncException($"spec.data[{i}] needs secretKey and remoteRef");
             }
 
-            if (entry.SourceRef?.GeneratorRef is not null)
+            if (entry.SourceRef?.GeneratorRef is { } itemGenerator)
             {
-                throw new SyncException($"spec.data[{i}]: generators are not supported");
+                var generated = await GenerateAsync(itemGenerator, es, $"spec.data[{i}]", cancellationToken).ConfigureAwait(false);
+                var one = generated.TryGetValue(entry.RemoteRef.Key ?? string.Empty, out var v)
+                    ? v
+                    : throw new SyncException($"spec.data[{i}]: the generator returned no key \"{entry.RemoteRef.Key}\"");
+                result[entry.SecretKey] = KeyStrategies.Decode(one, entry.RemoteRef.DecodingStrategy, entry.SecretKey);
+                continue;
             }
 
             var (store, client) = await stores.ConnectAsync(entry.SourceRef?.StoreRef ?? es.Spec.SecretStoreRef, cancellationToken).ConfigureAwait(false);
@@ -107,6 +136,32 @@ internal sealed class ExternalSecretFetcher
         }
 
         return result;
+    }
+
+    private async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(System.Text.Json.Nodes.JsonObject generatorRef, ExternalSecret es, string where, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _generators.GenerateAsync(generatorRef, es.Metadata.Namespace ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GeneratorException ex)
+        {
+            throw new SyncException($"{where}: {ex.Message}", ex);
+        }
+    }
+
+    private FindQuery ToFindQuery(ExternalSecretFind find, string where)
+    {
+        // A present name with no regexp matches every name, as an empty Go regexp does.
+        var name = find.Name is null ? null : find.Name.Regexp ?? string.Empty;
+        var tags = find.Tags is { Count: > 0 } t ? t : null;
+        var path = string.IsNullOrEmpty(find.Path) ? null : find.Path;
+        if (name is null && tags is null && path is null)
+        {
+            throw new SyncException($"{where} needs name.regexp, tags or path") { Retry = false };
+        }
+
+        return new FindQuery(name, tags, path, _options.FindMaxKeys);
     }
 
     private static RemoteRef ToRemoteRef(RemoteRefSpec spec, string where)

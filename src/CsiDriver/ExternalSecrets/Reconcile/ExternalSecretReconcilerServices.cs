@@ -1,3 +1,4 @@
+using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.ExternalSecrets.Stores;
@@ -42,6 +43,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton<TemplateEngine>(_ => new TemplateEngine());
         services.TryAddSingleton<SharedStoreReads>();
         services.TryAddSingleton<StoreResolver>();
+        services.AddExternalSecretGenerators();
         services.TryAddSingleton<ExternalSecretFetcher>();
         services.TryAddSingleton<SecretRenderer>();
         services.TryAddSingleton<TargetSecretWriter>();

@@ -17,4 +17,7 @@ internal sealed class ExternalSecretsReconcileOptions
 
     /// <summary>The memory the shared reads may hold (values are counted by their bytes).</summary>
     public long SharedReadBudgetBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary><c>--find-max-keys</c>: the most provider secrets one <c>dataFrom[].find</c> may return; more is an error.</summary>
+    public int FindMaxKeys { get; init; } = 1000;
 }

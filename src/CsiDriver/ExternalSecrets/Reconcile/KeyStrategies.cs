@@ -16,12 +16,18 @@ internal static class KeyStrategies
     private const int MaxKeyLength = 253;
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Applies <c>rewrite[]</c> in order (regexp and transform; merge is not supported).</summary>
+    /// <summary>Applies <c>rewrite[]</c> in order: regexp and transform rename keys, merge combines JSON values (<see cref="MergeRewrite"/>).</summary>
     public static Dictionary<string, byte[]> Rewrite(IReadOnlyDictionary<string, byte[]> data, IReadOnlyList<KeyRewrite> rewrites, TemplateEngine templates)
     {
         var current = new Dictionary<string, byte[]>(data, StringComparer.Ordinal);
         foreach (var rewrite in rewrites)
         {
+            if (rewrite.Merge is { } merge && rewrite.Regexp is null && rewrite.Transform is null)
+            {
+                current = MergeRewrite.Apply(current, merge);
+                continue;
+            }
+
             var next = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             foreach (var (key, value) in current)
             {
@@ -64,7 +70,7 @@ internal static class KeyStrategies
             }
         }
 
-        throw new SyncException(rewrite.Merge is not null ? "rewrite merge is not supported yet" : "a rewrite needs one of regexp, transform or merge");
+        throw new SyncException("a rewrite needs exactly one of regexp, transform or merge") { Retry = false };
     }
 
     /// <summary>conversionStrategy: <c>Default</c> (or empty) or <c>Unicode</c>; a collision is an error.</summary>

@@ -32,6 +32,16 @@ internal sealed class SharedStoreReads
     public Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, bool fresh, CancellationToken cancellationToken) =>
         ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecretMap", remoteRef), refreshInterval, fresh, ct => client.GetSecretMapAsync(remoteRef, ct), v => v.Sum(p => (long)p.Value.Length + (p.Key.Length * 2)), cancellationToken);
 
+    /// <summary>One listing per (store, identity, query) per window, like the gets; the query is keyed by its canonical text.</summary>
+    public Task<IReadOnlyDictionary<string, byte[]>> FindAsync(StoreContext store, IStoreClient client, FindQuery query, TimeSpan refreshInterval, bool fresh, CancellationToken cancellationToken) =>
+        ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "Find", new RemoteRef(Canonical(query))), refreshInterval, fresh, ct => client.FindAsync(query, ct), v => v.Sum(p => (long)p.Value.Length + (p.Key.Length * 2)), cancellationToken);
+
+    private static string Canonical(FindQuery query)
+    {
+        var tags = query.Tags is null ? string.Empty : string.Join('\n', query.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key.Length}:{t.Key}={t.Value}"));
+        return $"{query.MaxKeys}|{query.Path?.Length ?? -1}:{query.Path}|{query.NameRegexp?.Length ?? -1}:{query.NameRegexp}|{tags}";
+    }
+
     private async Task<T> ReadAsync<T>(ReadKey key, TimeSpan refreshInterval, bool fresh, Func<CancellationToken, Task<T>> read, Func<T, long> size, CancellationToken cancellationToken)
         where T : class
     {

@@ -68,9 +68,11 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             (ControllerResources.SecretStores(ns), false),
             (ControllerResources.ClusterSecretStores(), true),
             (ControllerResources.ManagedSecrets(ns), false),
+            (ControllerResources.ClusterExternalSecrets(), true),
+            (ControllerResources.Namespaces(), true),
         };
 
-        foreach (var kind in watched.Select(w => w.Resource.Kind).Where(k => k != ControllerResources.SecretKind))
+        foreach (var kind in watched.Select(w => w.Resource.Kind).Where(k => k is not ControllerResources.SecretKind and not ControllerResources.NamespaceKind))
         {
             if (byKind.TryGetValue(kind, out var reconciler))
             {

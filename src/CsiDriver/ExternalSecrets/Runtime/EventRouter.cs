@@ -10,6 +10,8 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// <item>a managed Secret changing → every ExternalSecret in its namespace whose target name is the Secret's;</item>
 /// <item>a SecretStore or ClusterSecretStore changing the same way → its own key, and, when it appeared, went,
 /// changed spec or Ready status, every ExternalSecret that references it (so one waiting for its store retries).</item>
+/// <item>a ClusterExternalSecret changing the same way → its key; a Namespace added, deleted or relabelled, or an
+/// ExternalSecret deleted → every ClusterExternalSecret (they are few, and each re-evaluates its namespaces).</item>
 /// </list>
 /// A kind without a queue (no reconciler registered) is routed nowhere.
 /// </summary>
@@ -20,6 +22,7 @@ internal sealed class EventRouter
     private readonly Dictionary<(string Namespace, string Target), HashSet<ObjectKey>> _byTarget = [];
     private readonly Dictionary<StoreReference, HashSet<ObjectKey>> _byClusterStore = [];
     private readonly Dictionary<(string Namespace, string Store), HashSet<ObjectKey>> _byStore = [];
+    private readonly HashSet<ObjectKey> _clusterExternalSecrets = [];
 
     public EventRouter(IReadOnlyDictionary<string, WorkQueue> queues)
     {
@@ -36,6 +39,40 @@ internal sealed class EventRouter
                 if (change.Old is null || change.New is null || CachedObject.MetadataOrSpecChanged(change.Old, change.New))
                 {
                     Enqueue(change.Kind, change.Key);
+                }
+
+                if (change.New is null)
+                {
+                    // It may have been stamped out by a ClusterExternalSecret, which recreates it.
+                    EnqueueAllClusterExternalSecrets();
+                }
+
+                break;
+
+            case ControllerResources.ClusterExternalSecretKind:
+                lock (_gate)
+                {
+                    if (change.New is null)
+                    {
+                        _clusterExternalSecrets.Remove(change.Key);
+                    }
+                    else
+                    {
+                        _clusterExternalSecrets.Add(change.Key);
+                    }
+                }
+
+                if (change.Old is null || change.New is null || CachedObject.MetadataOrSpecChanged(change.Old, change.New))
+                {
+                    Enqueue(change.Kind, change.Key);
+                }
+
+                break;
+
+            case ControllerResources.NamespaceKind:
+                if (change.Old is null || change.New is null || CachedObject.MetadataOrSpecChanged(change.Old, change.New))
+                {
+                    EnqueueAllClusterExternalSecrets();
                 }
 
                 break;
@@ -122,6 +159,20 @@ internal sealed class EventRouter
         foreach (var key in externalSecrets)
         {
             Enqueue(ControllerResources.ExternalSecretKind, key);
+        }
+    }
+
+    private void EnqueueAllClusterExternalSecrets()
+    {
+        ObjectKey[] keys;
+        lock (_gate)
+        {
+            keys = [.. _clusterExternalSecrets];
+        }
+
+        foreach (var key in keys)
+        {
+            Enqueue(ControllerResources.ClusterExternalSecretKind, key);
         }
     }
 

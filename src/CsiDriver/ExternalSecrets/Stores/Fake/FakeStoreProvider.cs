@@ -114,6 +114,35 @@ internal sealed class FakeStoreProvider : IStoreProvider
             return Task.FromResult(result);
         }
 
+        /// <summary>By name regexp only, as the operator's fake provider: each key once, its highest version (ordinal) winning.</summary>
+        public Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
+        {
+            if (query.NameRegexp is null || query.Tags is { Count: > 0 } || query.Path is not null)
+            {
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: the fake store finds by name.regexp only");
+            }
+
+            metrics?.BackendCall(ProviderKey, "Find");
+            var matcher = FindMatcher.Create(query, store.Description);
+            var latest = new Dictionary<string, Entry>(StringComparer.Ordinal);
+            foreach (var entry in entries)
+            {
+                if (matcher.MatchesName(entry.Key)
+                    && (!latest.TryGetValue(entry.Key, out var seen) || string.CompareOrdinal(seen.Version, entry.Version) < 0))
+                {
+                    latest[entry.Key] = entry;
+                }
+            }
+
+            var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var (key, entry) in latest)
+            {
+                matcher.Add(result, key, Encoding.UTF8.GetBytes(entry.Value));
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, byte[]>>(result);
+        }
+
         private JsonElement At(JsonElement root, RemoteRef remoteRef) =>
             GjsonPath.TryGet(root, remoteRef.Property!, out var found) ? found : throw NotFound(remoteRef, $"property {remoteRef.Property} does not exist");
 

@@ -13,7 +13,7 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// Logs in at the first read (tokens shared per identity by <see cref="VaultStoreLogins"/>), and once more when Vault
 /// refuses a cached token. Errors name the store and the key; tokens, JWTs and secret ids are cut out of every message.
 /// </summary>
-internal sealed class VaultStoreClient : IStoreClient
+internal sealed partial class VaultStoreClient : IStoreClient
 {
     private readonly StoreContext _store;
     private readonly VaultStoreConfig _config;
@@ -181,9 +181,11 @@ internal sealed class VaultStoreClient : IStoreClient
         new(FailureKind.NotFound, $"{_store}: Vault secret \"{remoteRef.Key}\"{(remoteRef.Version is { Length: > 0 } v ? $" version {v}" : string.Empty)} not found");
 
     /// <summary>One read with a token; when Vault refuses a cached login token, logs in again once and retries.</summary>
-    private async Task<VaultResponse> CallAsync(RemoteRef remoteRef, string path, CancellationToken cancellationToken)
+    private Task<VaultResponse> CallAsync(RemoteRef remoteRef, string path, CancellationToken cancellationToken) =>
+        CallAsync(remoteRef, new VaultRequestKey(path, "GET", null), cancellationToken);
+
+    private async Task<VaultResponse> CallAsync(RemoteRef remoteRef, VaultRequestKey request, CancellationToken cancellationToken)
     {
-        var request = new VaultRequestKey(path, "GET", null);
         var (token, fromCache) = await TokenAsync(refused: null, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -1,0 +1,23 @@
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CsiDriver.ExternalSecrets.Generators;
+
+/// <summary>Wires the generators <c>sourceRef.generatorRef</c> can name.</summary>
+internal static class GeneratorServices
+{
+    /// <summary>
+    /// Registers the <c>Password</c> generator (on the system CSPRNG unless an <see cref="ISecureRandom"/> is registered
+    /// first), the <c>VaultDynamicSecret</c> generator when the vault store is registered, and the runner.
+    /// </summary>
+    public static IServiceCollection AddExternalSecretGenerators(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ISecureRandom, CryptoRandom>();
+        services.AddSingleton<IGenerator>(sp => new PasswordGenerator(sp.GetRequiredService<ISecureRandom>()));
+        services.AddSingleton<IGenerator>(sp => new VaultDynamicSecretGenerator(sp.GetServices<IStoreProvider>()));
+        services.TryAddSingleton(sp => new GeneratorRunner(sp.GetRequiredService<ExternalSecretsKubeApi>(), sp.GetServices<IGenerator>()));
+        return services;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.Kubernetes;
+
+namespace CsiDriver.ExternalSecrets.Kubernetes;
+
+/// <summary>
+/// The ClusterExternalSecret reconciler's calls: GET/PUT /apis/external-secrets.io/v1/clusterexternalsecrets/{name},
+/// PATCH (merge) .../{name}/status, GET /api/v1/namespaces, and POST/DELETE of the ExternalSecrets it stamps out.
+/// </summary>
+internal sealed partial class ExternalSecretsKubeApi
+{
+    [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets", "get", KubernetesIdentity.Controller)]
+    public Task<JsonObject?> GetClusterExternalSecretAsync(string name, CancellationToken cancellationToken)
+    {
+        var call = $"get clusterexternalsecrets {name}";
+        return GetOrNullAsync($"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.JsonObject, cancellationToken);
+    }
+
+    /// <summary>Writes metadata and spec (the finalizer); <paramref name="raw"/> carries the resourceVersion read.</summary>
+    [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets", "update", KubernetesIdentity.Controller)]
+    public Task<JsonObject> UpdateClusterExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken)
+    {
+        var (_, name) = NameOf(raw);
+        var call = $"update clusterexternalsecrets {name}";
+        return SendAsync(HttpMethod.Put, $"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
+    }
+
+    /// <summary>A merge patch of <c>status</c>, as the operator writes it.</summary>
+    [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets/status", "patch", KubernetesIdentity.Controller)]
+    public Task<JsonObject> PatchClusterExternalSecretStatusAsync(string name, JsonObject mergePatch, CancellationToken cancellationToken)
+    {
+        var call = $"patch clusterexternalsecrets/status {name}";
+        var path = $"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}/status";
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, path, call, Serialize(mergePatch), MergePatch), _credentials, EsoJsonContext.Default.JsonObject, cancellationToken);
+    }
+
+    /// <summary>Every namespace (selectors are evaluated by the caller, matchExpressions included).</summary>
+    [KubernetesApiCall("", "namespaces", "list", KubernetesIdentity.Controller)]
+    public async Task<IReadOnlyList<NamespaceResource>> ListNamespacesAsync(CancellationToken cancellationToken)
+    {
+        const string call = "list namespaces";
+        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, "/api/v1/namespaces", call), _credentials, ClusterExternalSecretJsonContext.Default.NamespaceList, cancellationToken).ConfigureAwait(false);
+        return list.Items ?? [];
+    }
+
+    [KubernetesApiCall("external-secrets.io", "externalsecrets", "create", KubernetesIdentity.Controller)]
+    public async Task<ExternalSecretDocument> CreateExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(raw);
+        var call = $"create externalsecrets {ns}/{name}";
+        KubernetesNames.Check(name, "name", call);
+        var result = await SendAsync(HttpMethod.Post, Namespaced(EsoPath, ns, "externalsecrets", null, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
+        return ExternalSecretDocument.From(result);
+    }
+
+    /// <summary>Deletes an ExternalSecret; false if it was already gone.</summary>
+    [KubernetesApiCall("external-secrets.io", "externalsecrets", "delete", KubernetesIdentity.Controller)]
+    public async Task<bool> DeleteExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"delete externalsecrets {@namespace}/{name}";
+        try
+        {
+            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced(EsoPath, @namespace, "externalsecrets", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return false;
+        }
+    }
+}
