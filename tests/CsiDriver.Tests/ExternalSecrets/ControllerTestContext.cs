@@ -40,6 +40,8 @@ internal sealed class ControllerTestContext : IAsyncDisposable
         new(Group, "secretstores/status", ["update"]),
         new(Group, "clustersecretstores", ["get", "list", "watch"]),
         new(Group, "clustersecretstores/status", ["update"]),
+        new(Group, "pushsecrets", ["get", "list", "watch", "update"]),
+        new(Group, "pushsecrets/status", ["update"]),
         new("", "secrets", ["get", "list", "watch", "create", "update", "patch", "delete"]),
         new("", "configmaps", ["get"]),
         new("", "serviceaccounts", ["get"]),

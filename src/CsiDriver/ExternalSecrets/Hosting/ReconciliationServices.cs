@@ -1,4 +1,5 @@
 using CsiDriver.ExternalSecrets.Reconcile;
+using CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Observability;
 using CsiDriver.State;
@@ -20,6 +21,7 @@ internal static class ReconciliationServices
         services.TryAddSingleton<DriverMetrics>();
         services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass });
         services.AddExternalSecretReconcilers();
+        services.AddPushSecretReconciler();
         services.AddExternalSecretStores();
         return services;
     }

@@ -19,7 +19,7 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// Gets return null for 404; other errors are <see cref="KubernetesApiException"/> (a stale write is <c>IsStaleUpdate</c>).
 /// Owns its transport (the controller's connection pool).
 /// </summary>
-internal sealed class ExternalSecretsKubeApi : IDisposable
+internal sealed partial class ExternalSecretsKubeApi : IDisposable
 {
     private const string EsoPath = "/apis/external-secrets.io/v1";
     private const string MergePatch = "application/merge-patch+json";

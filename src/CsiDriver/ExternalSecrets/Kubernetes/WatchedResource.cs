@@ -42,6 +42,8 @@ internal static class ControllerResources
 
     public const string SecretKind = "Secret";
 
+    public const string PushSecretKind = "PushSecret";
+
     /// <summary>The label on every Secret the controller manages: the only Secrets it caches.</summary>
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
 
@@ -59,6 +61,11 @@ internal static class ControllerResources
     [KubernetesApiCall(Group, "clustersecretstores", "watch", KubernetesIdentity.Controller)]
     public static WatchedResource ClusterSecretStores() =>
         new(Group, "v1", "clustersecretstores", ClusterSecretStoreKind, null, null);
+
+    [KubernetesApiCall(Group, "pushsecrets", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall(Group, "pushsecrets", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource PushSecrets(string? onlyNamespace) =>
+        new(Group, "v1alpha1", "pushsecrets", PushSecretKind, onlyNamespace, null);
 
     /// <summary>Only the Secrets labelled managed: never a cache of every Secret in the cluster.</summary>
     [KubernetesApiCall("", "secrets", "list", KubernetesIdentity.Controller)]

@@ -67,6 +67,7 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             (ControllerResources.SecretStores(ns), false),
             (ControllerResources.ClusterSecretStores(), true),
             (ControllerResources.ManagedSecrets(ns), false),
+            (ControllerResources.PushSecrets(ns), false),
         };
 
         foreach (var kind in watched.Select(w => w.Resource.Kind).Where(k => k != ControllerResources.SecretKind))
