@@ -73,7 +73,7 @@ public sealed partial class FakeKubeApiServer
         string group, resource, ns = string.Empty;
         string? name = null;
         var subresource = string.Empty;
-        if (parts.Length >= 3 && parts[0] == "apis" && parts[1] == EsoGroup && parts[2] is "v1" or "v1beta1")
+        if (parts.Length >= 3 && parts[0] == "apis" && parts[1] == EsoGroup && parts[2] is "v1" or "v1beta1" or "v1alpha1")
         {
             group = EsoGroup;
             var rest = parts[3..];

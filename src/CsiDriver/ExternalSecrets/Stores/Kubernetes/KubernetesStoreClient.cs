@@ -15,7 +15,7 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 /// needs <c>get secrets</c> there (the controller's own RBAC does not apply). Each read counts as backend call
 /// <c>get_secret</c> of provider <c>kubernetes</c>.
 /// </summary>
-internal sealed class KubernetesStoreClient : IStoreClient
+internal sealed partial class KubernetesStoreClient : IStoreClient
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -13,7 +13,7 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// Logs in at the first read (tokens shared per identity by <see cref="VaultStoreLogins"/>), and once more when Vault
 /// refuses a cached token. Errors name the store and the key; tokens, JWTs and secret ids are cut out of every message.
 /// </summary>
-internal sealed class VaultStoreClient : IStoreClient
+internal sealed partial class VaultStoreClient : IStoreClient
 {
     private readonly StoreContext _store;
     private readonly VaultStoreConfig _config;
