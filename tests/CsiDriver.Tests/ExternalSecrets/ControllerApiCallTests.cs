@@ -16,6 +16,8 @@ public sealed class ControllerApiCallTests
         ("external-secrets.io", "secretstores/status", "update"),
         ("external-secrets.io", "clustersecretstores", "get"), ("external-secrets.io", "clustersecretstores", "list"), ("external-secrets.io", "clustersecretstores", "watch"),
         ("external-secrets.io", "clustersecretstores/status", "update"),
+        ("external-secrets.io", "pushsecrets", "get"), ("external-secrets.io", "pushsecrets", "list"), ("external-secrets.io", "pushsecrets", "watch"), ("external-secrets.io", "pushsecrets", "update"),
+        ("external-secrets.io", "pushsecrets/status", "update"),
         ("", "secrets", "get"), ("", "secrets", "list"), ("", "secrets", "watch"), ("", "secrets", "create"), ("", "secrets", "update"), ("", "secrets", "patch"), ("", "secrets", "delete"),
         ("", "configmaps", "get"), ("", "serviceaccounts", "get"), ("", "serviceaccounts/token", "create"),
         ("", "namespaces", "get"), ("", "namespaces", "list"),
