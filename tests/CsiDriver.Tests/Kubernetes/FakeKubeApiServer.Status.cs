@@ -257,6 +257,12 @@ public sealed partial class FakeKubeApiServer
     private (HttpStatusCode, JsonObject) ApplyCustom(string verb, string group, string resource, string ns, string name, bool statusUpdate, JsonObject? body)
     {
         var kind = $"{resource}{(group.Length == 0 ? string.Empty : "." + group)}";
+        if (verb == "create")
+        {
+            // A create is sent to the collection: the name is the body's.
+            name = body?["metadata"]?["name"]?.GetValue<string>() ?? string.Empty;
+        }
+
         var key = Key(group, resource, ns, name);
         lock (_gate)
         {

@@ -44,6 +44,8 @@ internal static class ControllerResources
 
     public const string PushSecretKind = "PushSecret";
 
+    public const string ClusterPushSecretKind = "ClusterPushSecret";
+
     /// <summary>The label on every Secret the controller manages: the only Secrets it caches.</summary>
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
 
@@ -66,6 +68,11 @@ internal static class ControllerResources
     [KubernetesApiCall(Group, "pushsecrets", "watch", KubernetesIdentity.Controller)]
     public static WatchedResource PushSecrets(string? onlyNamespace) =>
         new(Group, "v1alpha1", "pushsecrets", PushSecretKind, onlyNamespace, null);
+
+    [KubernetesApiCall(Group, "clusterpushsecrets", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall(Group, "clusterpushsecrets", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource ClusterPushSecrets() =>
+        new(Group, "v1alpha1", "clusterpushsecrets", ClusterPushSecretKind, null, null);
 
     /// <summary>Only the Secrets labelled managed: never a cache of every Secret in the cluster.</summary>
     [KubernetesApiCall("", "secrets", "list", KubernetesIdentity.Controller)]

@@ -68,6 +68,7 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             (ControllerResources.ClusterSecretStores(), true),
             (ControllerResources.ManagedSecrets(ns), false),
             (ControllerResources.PushSecrets(ns), false),
+            (ControllerResources.ClusterPushSecrets(), true),
         };
 
         foreach (var kind in watched.Select(w => w.Resource.Kind).Where(k => k != ControllerResources.SecretKind))

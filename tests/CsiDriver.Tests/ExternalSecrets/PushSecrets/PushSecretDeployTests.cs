@@ -7,8 +7,8 @@ namespace CsiDriver.Tests.ExternalSecrets.PushSecrets;
 /// <summary>The PushSecret CRD in deploy/components/external-secrets: the operator's names, version, columns, defaults and fields.</summary>
 public sealed class PushSecretDeployTests
 {
-    private static YamlMappingNode Crd() =>
-        Kustomize.Render("external-secrets").Single(d => DeployManifests.Text(d, "kind") == "CustomResourceDefinition" && DeployManifests.Text(d, "spec", "names", "kind") == "PushSecret");
+    private static YamlMappingNode Crd(string kind = "PushSecret") =>
+        Kustomize.Render("external-secrets").Single(d => DeployManifests.Text(d, "kind") == "CustomResourceDefinition" && DeployManifests.Text(d, "spec", "names", "kind") == kind);
 
     private static YamlMappingNode Version(YamlMappingNode crd) =>
         ((YamlSequenceNode)DeployManifests.Node(crd, "spec", "versions")!).Children.Cast<YamlMappingNode>().Single();
@@ -87,5 +87,28 @@ public sealed class PushSecretDeployTests
         DeployManifests.Node(status, "syncedPushSecrets", "additionalProperties", "additionalProperties").Should().NotBeNull();
         DeployManifests.Text(status, "refreshTime", "format").Should().Be("date-time");
         DeployManifests.Node(status, "syncedResourceVersion").Should().NotBeNull();
+    }
+
+    [Fact]
+    public void ClusterPushSecretCrd_ClusterScopedNoShortName_V1alpha1_PushSecretSpecAsThePushSecrets()
+    {
+        var crd = Crd("ClusterPushSecret");
+
+        DeployManifests.Text(crd, "metadata", "name").Should().Be("clusterpushsecrets.external-secrets.io");
+        DeployManifests.Text(crd, "spec", "scope").Should().Be("Cluster");
+        DeployManifests.Node(crd, "spec", "names", "shortNames").Should().BeNull();
+        DeployManifests.Strings(DeployManifests.Node(crd, "spec", "names", "categories")).Should().Equal("external-secrets");
+        var version = Version(crd);
+        DeployManifests.Text(version, "name").Should().Be("v1alpha1");
+        DeployManifests.Node(version, "subresources", "status").Should().BeOfType<YamlMappingNode>();
+        ((YamlSequenceNode)DeployManifests.Node(version, "additionalPrinterColumns")!).Children.Select(c => DeployManifests.Text(c, "name")).Should().Equal("AGE", "Status");
+        var spec = Spec(crd);
+        foreach (var field in new[] { "pushSecretSpec", "refreshTime", "pushSecretName", "pushSecretMetadata", "namespaceSelectors", "namespaces" })
+        {
+            DeployManifests.Node(spec, "properties", field).Should().NotBeNull(field);
+        }
+
+        DeployManifests.Node(spec, "properties", "pushSecretSpec", "properties", "data", "items", "properties", "match").Should().NotBeNull();
+        DeployManifests.Node(Version(crd), "schema", "openAPIV3Schema", "properties", "status", "properties", "failedNamespaces").Should().NotBeNull();
     }
 }

@@ -38,6 +38,8 @@ public sealed class PushSecretReconcilerTests
         ctx.Ready("push").Should().BeEquivalentTo(new { Status = "True", Reason = "Synced", Message = PushSecretReconciler.SyncedMessage });
         ctx.HasEvent("Normal", "Synced").Should().BeTrue();
         ctx.Events.Should().OnlyContain(e => e["source"]!["component"]!.GetValue<string>() == "pushsecret");
+        ctx.Registry.Render().Should().Contain("pushsecret_status_condition{name=\"push\",namespace=\"team-a\",condition=\"Ready\",status=\"True\"} 1")
+            .And.Contain("pushsecret_reconcile_duration{name=\"push\",namespace=\"team-a\"}");
         ctx.Observable.Should().NotContain(Value);
     }
 
@@ -191,6 +193,7 @@ public sealed class PushSecretReconcilerTests
 
         result.Failed.Should().BeTrue();
         (await ctx.RemoteAsync(Store, "static/owned-by-someone")).Should().Be("theirs");
+        ctx.Registry.Render().Should().Contain("pushsecret_status_condition{name=\"push\",namespace=\"team-a\",condition=\"Ready\",status=\"False\"} 1");
         var ready = ctx.Ready("push")!;
         ready.Status.Should().Be("False");
         ready.Reason.Should().Be("Errored");

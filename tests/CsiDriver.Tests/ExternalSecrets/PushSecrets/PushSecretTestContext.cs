@@ -38,6 +38,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
         Clock = clock;
         Logs = logs;
         Reconciler = services.GetServices<IReconciler>().Single(r => r.Kind == "PushSecret");
+        ClusterReconciler = services.GetServices<IReconciler>().Single(r => r.Kind == "ClusterPushSecret");
         Registry = services.GetRequiredService<MetricsRegistry>();
     }
 
@@ -52,6 +53,8 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; }
 
     public IReconciler Reconciler { get; }
+
+    public IReconciler ClusterReconciler { get; }
 
     public MetricsRegistry Registry { get; }
 

@@ -35,6 +35,7 @@ internal sealed class PushSecretReconciler : IReconciler
     private readonly PushSecretStores _stores;
     private readonly PushSecretSource _source;
     private readonly ExternalSecretsEventRecorder _events;
+    private readonly PushSecretMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<PushSecretReconciler> _logger;
 
@@ -44,6 +45,7 @@ internal sealed class PushSecretReconciler : IReconciler
         PushSecretStores stores,
         PushSecretSource source,
         ExternalSecretsEventRecorder events,
+        PushSecretMetrics metrics,
         TimeProvider time,
         ILogger<PushSecretReconciler> logger)
     {
@@ -52,6 +54,7 @@ internal sealed class PushSecretReconciler : IReconciler
         _stores = stores;
         _source = source;
         _events = events;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -61,10 +64,19 @@ internal sealed class PushSecretReconciler : IReconciler
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var ns = key.Namespace ?? string.Empty;
+        var started = _time.GetTimestamp();
         try
         {
             var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-            return doc is null ? ReconcileResult.Done : await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            if (doc is null)
+            {
+                _metrics.Deleted(ns, key.Name);
+                return ReconcileResult.Done;
+            }
+
+            var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
+            return result;
         }
         catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
         {
@@ -420,6 +432,7 @@ internal sealed class PushSecretReconciler : IReconciler
                 status.SyncedPushSecrets = null;
             }
 
+            _owner._metrics.ReadyStatus(_ns, _name, status.Conditions?.Any(c => c.Type == ReadyCondition.Type && c.Status == "True") == true);
             var current = Ps.Status is null ? "{}" : JsonSerializer.Serialize(Ps.Status, PushSecretJsonContext.Default.PushSecretStatus);
             var desired = JsonSerializer.Serialize(status, PushSecretJsonContext.Default.PushSecretStatus);
             if (current == desired)
