@@ -55,7 +55,7 @@ public sealed class PushSecretReconcilerTests
         var result = await ctx.ReconcileAsync("push");
 
         ctx.Server.Requests.Count(r => r.Verb is "create" or "update" or "patch").Should().Be(writes);
-        result.RequeueAfter.Should().BeCloseTo(TimeSpan.FromMinutes(50) + TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2));
+        result.RequeueAfter.Should().BeCloseTo(TimeSpan.FromMinutes(50) + TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), "refreshTime is kept to the second");
     }
 
     [Fact]
