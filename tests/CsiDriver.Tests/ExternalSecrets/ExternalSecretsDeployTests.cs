@@ -280,8 +280,8 @@ public sealed class ExternalSecretsDeployTests
 
         var alone = Kustomize.Parse(Kubectl("kustomize", Path.Combine(DeployManifests.Root, "components", Component)));
         alone.Select(d => DeployManifests.Text(d, "kind")).Should().BeEquivalentTo(
+            "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
             "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
-            "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
             "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment");
 
         var real = Kustomize.RenderWithKubectl(Component).ToDictionary(Key, Canonical);

@@ -358,7 +358,10 @@ public sealed partial class FakeKubeApiServer
             return;
         }
 
-        meta["deletionTimestamp"] ??= DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        meta["resourceVersion"] = Next();
+        // Stored anew (not changed in place) so watches see the MODIFIED event, as from a real API server.
+        var next = (JsonObject)current.DeepClone();
+        next["metadata"]!["deletionTimestamp"] ??= DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        next["metadata"]!["resourceVersion"] = Next();
+        _objects[key] = next;
     }
 }

@@ -1,4 +1,5 @@
 using CsiDriver.ExternalSecrets.Reconcile;
+using CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Observability;
 using CsiDriver.State;
@@ -21,6 +22,7 @@ internal static class ReconciliationServices
         services.TryAddSingleton(new ExternalSecretsReconcileOptions { ControllerClass = options.ControllerClass, FindMaxKeys = options.FindMaxKeys });
         services.AddExternalSecretReconcilers();
         services.AddClusterExternalSecretReconciler();
+        services.AddPushSecretReconciler();
         services.AddExternalSecretStores();
         return services;
     }

@@ -46,6 +46,9 @@ internal static class ControllerResources
 
     /// <summary>Watched for ClusterExternalSecrets (namespaces appearing, relabelled or going), never reconciled itself.</summary>
     public const string NamespaceKind = "Namespace";
+    public const string PushSecretKind = "PushSecret";
+
+    public const string ClusterPushSecretKind = "ClusterPushSecret";
 
     /// <summary>The label on every Secret the controller manages: the only Secrets it caches.</summary>
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
@@ -64,6 +67,16 @@ internal static class ControllerResources
     [KubernetesApiCall(Group, "clustersecretstores", "watch", KubernetesIdentity.Controller)]
     public static WatchedResource ClusterSecretStores() =>
         new(Group, "v1", "clustersecretstores", ClusterSecretStoreKind, null, null);
+
+    [KubernetesApiCall(Group, "pushsecrets", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall(Group, "pushsecrets", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource PushSecrets(string? onlyNamespace) =>
+        new(Group, "v1alpha1", "pushsecrets", PushSecretKind, onlyNamespace, null);
+
+    [KubernetesApiCall(Group, "clusterpushsecrets", "list", KubernetesIdentity.Controller)]
+    [KubernetesApiCall(Group, "clusterpushsecrets", "watch", KubernetesIdentity.Controller)]
+    public static WatchedResource ClusterPushSecrets() =>
+        new(Group, "v1alpha1", "clusterpushsecrets", ClusterPushSecretKind, null, null);
 
     /// <summary>Only the Secrets labelled managed: never a cache of every Secret in the cluster.</summary>
     [KubernetesApiCall("", "secrets", "list", KubernetesIdentity.Controller)]

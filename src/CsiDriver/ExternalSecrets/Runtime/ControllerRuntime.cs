@@ -70,6 +70,8 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             (ControllerResources.ManagedSecrets(ns), false),
             (ControllerResources.ClusterExternalSecrets(), true),
             (ControllerResources.Namespaces(), true),
+            (ControllerResources.PushSecrets(ns), false),
+            (ControllerResources.ClusterPushSecrets(), true),
         };
 
         foreach (var kind in watched.Select(w => w.Resource.Kind).Where(k => k is not ControllerResources.SecretKind and not ControllerResources.NamespaceKind))

@@ -7,6 +7,7 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// <list type="bullet">
 /// <item>an ExternalSecret added or deleted, or updated in generation, labels, annotations, finalizers or
 /// deletionTimestamp (status-only updates are ignored) → its key;</item>
+/// <item>a PushSecret or ClusterPushSecret changing the same way → its key;</item>
 /// <item>a managed Secret changing → every ExternalSecret in its namespace whose target name is the Secret's;</item>
 /// <item>a SecretStore or ClusterSecretStore changing the same way → its own key, and, when it appeared, went,
 /// changed spec or Ready status, every ExternalSecret that references it (so one waiting for its store retries).</item>
@@ -73,6 +74,15 @@ internal sealed class EventRouter
                 if (change.Old is null || change.New is null || CachedObject.MetadataOrSpecChanged(change.Old, change.New))
                 {
                     EnqueueAllClusterExternalSecrets();
+                }
+
+                break;
+
+            case ControllerResources.PushSecretKind:
+            case ControllerResources.ClusterPushSecretKind:
+                if (change.Old is null || change.New is null || CachedObject.MetadataOrSpecChanged(change.Old, change.New))
+                {
+                    Enqueue(change.Kind, change.Key);
                 }
 
                 break;

@@ -221,6 +221,11 @@ public sealed partial class FakeVaultServer : IAsyncDisposable
             return;
         }
 
+        if (await TryWriteKvAsync(context, request.Method, path, body))
+        {
+            return;
+        }
+
         switch (request.Method, path)
         {
             case ("GET", _) when path.StartsWith("/v1/secret/data/", StringComparison.Ordinal):

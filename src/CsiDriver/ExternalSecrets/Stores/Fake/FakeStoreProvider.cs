@@ -12,10 +12,11 @@ namespace CsiDriver.ExternalSecrets.Stores.Fake;
 /// <c>validationResult</c> forces the store's validation (0 Ready, 1 Unknown, 2 Error). Zero dependencies, so it is the
 /// docs' first walkthrough and the tests' backend. Reads count in the backend-call counter like any provider's.
 /// </summary>
-internal sealed class FakeStoreProvider : IStoreProvider
+internal sealed partial class FakeStoreProvider : IStoreProvider
 {
     public const string ProviderKey = "fake";
     private readonly DriverMetrics? _metrics;
+    private readonly FakeStoreMemory _memory = new();
 
     /// <param name="metrics">The backend-call counter; null where the host has no driver metrics.</param>
     public FakeStoreProvider(DriverMetrics? metrics)
@@ -26,7 +27,7 @@ internal sealed class FakeStoreProvider : IStoreProvider
     public string Key => ProviderKey;
 
     public Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken) =>
-        Task.FromResult<IStoreClient>(new FakeStoreClient(store, Parse(store), _metrics));
+        Task.FromResult<IStoreClient>(new FakeStoreClient(store, Parse(store), _memory, _metrics));
 
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
     {
@@ -81,7 +82,7 @@ internal sealed class FakeStoreProvider : IStoreProvider
         public override string ToString() => Version.Length == 0 ? Key : $"{Key} (version {Version})";
     }
 
-    private sealed class FakeStoreClient(StoreContext store, IReadOnlyList<Entry> entries, DriverMetrics? metrics) : IStoreClient
+    private sealed partial class FakeStoreClient(StoreContext store, IReadOnlyList<Entry> entries, FakeStoreMemory memory, DriverMetrics? metrics) : IStoreClient
     {
         public string Identity => $"fake:{store.Kind}/{store.Name}";
 
@@ -149,6 +150,11 @@ internal sealed class FakeStoreProvider : IStoreProvider
         private string Find(RemoteRef remoteRef)
         {
             var version = remoteRef.Version ?? string.Empty;
+            if (version.Length == 0 && memory.Get(store, remoteRef.Key) is { } pushed)
+            {
+                return pushed;
+            }
+
             return entries.FirstOrDefault(e => e.Key == remoteRef.Key && e.Version == version)?.Value
                 ?? throw NotFound(remoteRef, "no such key and version");
         }

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace CsiDriver.ExternalSecrets.Api;
+
+// The external-secrets.io/v1alpha1 ClusterPushSecret shapes (eso.md section 7, last paragraph).
+
+/// <summary>A <c>ClusterPushSecret</c> (cluster-scoped, v1alpha1).</summary>
+internal sealed class ClusterPushSecret
+{
+    public EsObjectMeta Metadata { get; set; } = new();
+
+    public ClusterPushSecretSpec Spec { get; set; } = new();
+
+    public ClusterPushSecretStatus? Status { get; set; }
+}
+
+/// <summary><c>ClusterPushSecret.spec</c>.</summary>
+internal sealed class ClusterPushSecretSpec
+{
+    /// <summary>Copied as written into every PushSecret it creates.</summary>
+    public JsonObject? PushSecretSpec { get; set; }
+
+    public string? RefreshTime { get; set; }
+
+    public string? PushSecretName { get; set; }
+
+    public PushSecretMetadataSpec? PushSecretMetadata { get; set; }
+
+    public List<LabelSelector>? NamespaceSelectors { get; set; }
+
+    public List<string>? Namespaces { get; set; }
+}
+
+/// <summary><c>spec.pushSecretMetadata</c>: labels and annotations of the created PushSecrets.</summary>
+internal sealed class PushSecretMetadataSpec
+{
+    public Dictionary<string, string>? Labels { get; set; }
+
+    public Dictionary<string, string>? Annotations { get; set; }
+}
+
+/// <summary><c>ClusterPushSecret.status</c>.</summary>
+internal sealed class ClusterPushSecretStatus
+{
+    public List<NamespaceFailure>? FailedNamespaces { get; set; }
+
+    public List<string>? ProvisionedNamespaces { get; set; }
+
+    public string? PushSecretName { get; set; }
+
+    public List<StatusCondition>? Conditions { get; set; }
+}
+
+/// <summary>One <c>status.failedNamespaces[]</c> entry.</summary>
+internal sealed record NamespaceFailure
+{
+    public string Namespace { get; init; } = string.Empty;
+
+    public string? Reason { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ClusterPushSecret))]
+[JsonSerializable(typeof(ClusterPushSecretStatus))]
+internal sealed partial class ClusterPushSecretJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.Kubernetes;
+
+namespace CsiDriver.ExternalSecrets.Kubernetes;
+
+/// <summary>
+/// The calls the PushSecret reconciler adds:
+/// <list type="bullet">
+/// <item>GET/PUT /apis/external-secrets.io/v1alpha1/namespaces/{ns}/pushsecrets/{name}, PUT .../{name}/status</item>
+/// <item>GET /apis/external-secrets.io/v1/namespaces/{ns}/secretstores and /apis/external-secrets.io/v1/clustersecretstores (stores chosen by label)</item>
+/// </list>
+/// </summary>
+internal sealed partial class ExternalSecretsKubeApi
+{
+    private const string PushSecretPath = "/apis/external-secrets.io/v1alpha1";
+
+    [KubernetesApiCall("external-secrets.io", "pushsecrets", "get", KubernetesIdentity.Controller)]
+    public async Task<PushSecretDocument?> GetPushSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get pushsecrets {@namespace}/{name}";
+        var raw = await GetOrNullAsync(Namespaced(PushSecretPath, @namespace, "pushsecrets", name, call), call, EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
+        return raw is null ? null : PushSecretDocument.From(raw);
+    }
+
+    /// <summary>Writes the whole object (metadata and spec: the finalizer); the API server ignores status here.</summary>
+    [KubernetesApiCall("external-secrets.io", "pushsecrets", "update", KubernetesIdentity.Controller)]
+    public async Task<PushSecretDocument> UpdatePushSecretAsync(JsonObject raw, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(raw);
+        var call = $"update pushsecrets {ns}/{name}";
+        var result = await SendAsync(HttpMethod.Put, Namespaced(PushSecretPath, ns, "pushsecrets", name, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
+        return PushSecretDocument.From(result);
+    }
+
+    /// <summary>A full status update carrying the resourceVersion read, so a concurrent write is a 409.</summary>
+    [KubernetesApiCall("external-secrets.io", "pushsecrets/status", "update", KubernetesIdentity.Controller)]
+    public async Task<PushSecretDocument> UpdatePushSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(raw);
+        var call = $"update pushsecrets/status {ns}/{name}";
+        var result = await SendAsync(HttpMethod.Put, Namespaced(PushSecretPath, ns, "pushsecrets", name, call) + "/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
+        return PushSecretDocument.From(result);
+    }
+
+    /// <summary>Every SecretStore in <paramref name="namespace"/>, as raw objects (the caller filters by label).</summary>
+    [KubernetesApiCall("external-secrets.io", "secretstores", "list", KubernetesIdentity.Controller)]
+    public async Task<IReadOnlyList<JsonObject>> ListSecretStoresAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        var call = $"list secretstores {@namespace}";
+        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Namespaced(EsoPath, @namespace, "secretstores", null, call), call), _credentials, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
+        return list.Items ?? [];
+    }
+
+    /// <summary>Every ClusterSecretStore, as raw objects (the caller filters by label).</summary>
+    [KubernetesApiCall("external-secrets.io", "clustersecretstores", "list", KubernetesIdentity.Controller)]
+    public async Task<IReadOnlyList<JsonObject>> ListClusterSecretStoresAsync(CancellationToken cancellationToken)
+    {
+        const string Call = "list clustersecretstores";
+        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, $"{EsoPath}/clustersecretstores", Call), _credentials, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
+        return list.Items ?? [];
+    }
+}

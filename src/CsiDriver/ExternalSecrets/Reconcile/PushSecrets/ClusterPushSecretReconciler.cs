@@ -1,0 +1,253 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
+using CsiDriver.Hosting;
+using CsiDriver.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
+
+/// <summary>
+/// Keeps one PushSecret per selected namespace for a ClusterPushSecret, as the External Secrets Operator does: the
+/// namespaces named in <c>namespaces</c> or matching any of <c>namespaceSelectors</c> get a PushSecret named
+/// <c>pushSecretName</c> (default: the ClusterPushSecret's name) with its spec, labels, annotations and a controller
+/// owner reference (so Kubernetes deletes them with the ClusterPushSecret); namespaces that are no longer selected lose
+/// theirs; a PushSecret of that name owned by something else is left alone and its namespace reported as failed.
+/// Namespaces are listed at each reconcile, every <c>refreshTime</c> (default 1h) and on every change of the
+/// ClusterPushSecret.
+/// </summary>
+internal sealed class ClusterPushSecretReconciler : IReconciler
+{
+    public const string KindName = "ClusterPushSecret";
+    public const string ApiVersion = "external-secrets.io/v1alpha1";
+    private static readonly TimeSpan DefaultRefresh = TimeSpan.FromHours(1);
+
+    private readonly ExternalSecretsKubeApi _api;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterPushSecretReconciler> _logger;
+
+    public ClusterPushSecretReconciler(ExternalSecretsKubeApi api, TimeProvider time, ILogger<ClusterPushSecretReconciler> logger)
+    {
+        _api = api;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Kind => KindName;
+
+    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+            if (raw is null)
+            {
+                return ReconcileResult.Done;
+            }
+
+            var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
+            return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
+        {
+            PushSecretLog.Conflict(_logger, string.Empty, key.Name);
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
+        catch (KubernetesApiException ex)
+        {
+            PushSecretLog.Failed(_logger, string.Empty, key.Name, ex.Message);
+            return ReconcileResult.Retry;
+        }
+    }
+
+    private async Task<ReconcileResult> ProvisionAsync(JsonObject raw, ClusterPushSecret cps, CancellationToken cancellationToken)
+    {
+        var name = cps.Metadata.Name ?? string.Empty;
+        TimeSpan refresh;
+        try
+        {
+            refresh = string.IsNullOrEmpty(cps.Spec.RefreshTime) ? DefaultRefresh : GoDuration.Parse(cps.Spec.RefreshTime);
+        }
+        catch (FormatException)
+        {
+            return await WriteStatusAsync(raw, cps, new ClusterPushSecretStatus
+            {
+                PushSecretName = cps.Status?.PushSecretName,
+                ProvisionedNamespaces = cps.Status?.ProvisionedNamespaces,
+                Conditions = ReadyCondition.Set(cps.Status?.Conditions, ready: false, "Errored", $"spec.refreshTime \"{cps.Spec.RefreshTime}\" is not a duration", _time.GetUtcNow()),
+            }, ReconcileResult.Done, cancellationToken).ConfigureAwait(false);
+        }
+
+        var psName = string.IsNullOrEmpty(cps.Spec.PushSecretName) ? name : cps.Spec.PushSecretName;
+        var failed = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var previous = cps.Status?.ProvisionedNamespaces ?? [];
+        if (cps.Status?.PushSecretName is { Length: > 0 } oldName && oldName != psName)
+        {
+            // Renamed: the PushSecrets under the old name go.
+            foreach (var ns in previous)
+            {
+                await DeleteOwnedAsync(ns, oldName, cps, cancellationToken).ConfigureAwait(false);
+            }
+
+            previous = [];
+        }
+
+        var selected = (await _api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
+            .Where(n => n.Metadata.DeletionTimestamp is null && Selected(cps, n))
+            .Select(n => n.Metadata.Name ?? string.Empty)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var ns in previous.Where(ns => !selected.Contains(ns)))
+        {
+            try
+            {
+                await DeleteOwnedAsync(ns, psName, cps, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException ex)
+            {
+                failed[ns] = ex.Message;
+            }
+        }
+
+        var provisioned = new List<string>();
+        foreach (var ns in selected.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (await ApplyAsync(ns, psName, cps, cancellationToken).ConfigureAwait(false) is { } refused)
+                {
+                    failed[ns] = refused;
+                    continue;
+                }
+
+                provisioned.Add(ns);
+            }
+            catch (KubernetesApiException ex)
+            {
+                failed[ns] = ex.Message;
+            }
+        }
+
+        var ready = failed.Count == 0;
+        var status = new ClusterPushSecretStatus
+        {
+            PushSecretName = psName,
+            ProvisionedNamespaces = provisioned.Count == 0 ? null : provisioned,
+            FailedNamespaces = ready ? null : failed.Select(f => new NamespaceFailure { Namespace = f.Key, Reason = f.Value }).ToList(),
+            Conditions = ReadyCondition.Set(
+                cps.Status?.Conditions,
+                ready,
+                ready ? "Synced" : "Errored",
+                ready ? $"PushSecret {psName} provisioned in {provisioned.Count} namespaces" : $"PushSecret {psName} failed in namespaces: {string.Join(", ", failed.Keys)}",
+                _time.GetUtcNow()),
+        };
+        return await WriteStatusAsync(raw, cps, status, ReconcileResult.After(refresh), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool Selected(ClusterPushSecret cps, NamespaceResource ns)
+    {
+        var name = ns.Metadata.Name ?? string.Empty;
+        if (cps.Spec.Namespaces?.Contains(name, StringComparer.Ordinal) == true)
+        {
+            return true;
+        }
+
+        var labels = new Dictionary<string, string>(ns.Metadata.Labels ?? [], StringComparer.Ordinal);
+        labels.TryAdd("kubernetes.io/metadata.name", name);
+        return cps.Spec.NamespaceSelectors?.Any(s => LabelSelectors.Matches(s, labels)) == true;
+    }
+
+    private static bool OwnedBy(PushSecretDocument ps, ClusterPushSecret cps) =>
+        ps.Typed.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Kind == KindName && o.Name == cps.Metadata.Name) == true;
+
+    /// <summary>Creates or updates the PushSecret; returns why it was refused, or null.</summary>
+    private async Task<string?> ApplyAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
+    {
+        var existing = await _api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && !OwnedBy(existing, cps))
+        {
+            return "push secret already exists in namespace";
+        }
+
+        var desired = Desired(ns, psName, cps);
+        if (existing is null)
+        {
+            await _api.CreatePushSecretAsync(desired, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var current = existing.Raw;
+        var metadata = current["metadata"]!.AsObject();
+        if (JsonNode.DeepEquals(current["spec"], desired["spec"])
+            && JsonNode.DeepEquals(metadata["labels"], desired["metadata"]!["labels"])
+            && JsonNode.DeepEquals(metadata["annotations"], desired["metadata"]!["annotations"]))
+        {
+            return null;
+        }
+
+        var updated = (JsonObject)current.DeepClone();
+        updated["spec"] = desired["spec"]!.DeepClone();
+        updated["metadata"]!["labels"] = desired["metadata"]!["labels"]?.DeepClone();
+        updated["metadata"]!["annotations"] = desired["metadata"]!["annotations"]?.DeepClone();
+        await _api.UpdatePushSecretAsync(updated, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task DeleteOwnedAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
+    {
+        if (await _api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false) is { } existing && OwnedBy(existing, cps))
+        {
+            await _api.DeletePushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static JsonObject Desired(string ns, string psName, ClusterPushSecret cps)
+    {
+        var metadata = new JsonObject
+        {
+            ["name"] = psName,
+            ["namespace"] = ns,
+            ["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = ApiVersion,
+                ["kind"] = KindName,
+                ["name"] = cps.Metadata.Name,
+                ["uid"] = cps.Metadata.Uid,
+                ["controller"] = true,
+                ["blockOwnerDeletion"] = true,
+            }),
+        };
+        if (cps.Spec.PushSecretMetadata?.Labels is { Count: > 0 } labels)
+        {
+            metadata["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
+        }
+
+        if (cps.Spec.PushSecretMetadata?.Annotations is { Count: > 0 } annotations)
+        {
+            metadata["annotations"] = new JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value)));
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = ApiVersion,
+            ["kind"] = PushSecretReconciler.KindName,
+            ["metadata"] = metadata,
+            ["spec"] = cps.Spec.PushSecretSpec?.DeepClone() ?? new JsonObject(),
+        };
+    }
+
+    private async Task<ReconcileResult> WriteStatusAsync(JsonObject raw, ClusterPushSecret cps, ClusterPushSecretStatus status, ReconcileResult next, CancellationToken cancellationToken)
+    {
+        var current = cps.Status is null ? "{}" : JsonSerializer.Serialize(cps.Status, ClusterPushSecretJsonContext.Default.ClusterPushSecretStatus);
+        if (current == JsonSerializer.Serialize(status, ClusterPushSecretJsonContext.Default.ClusterPushSecretStatus))
+        {
+            return next;
+        }
+
+        var updated = (JsonObject)raw.DeepClone();
+        updated["status"] = JsonSerializer.SerializeToNode(status, ClusterPushSecretJsonContext.Default.ClusterPushSecretStatus);
+        await _api.UpdateClusterPushSecretStatusAsync(updated, cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+}
