@@ -1,4 +1,5 @@
 using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores.Aws;
 using CsiDriver.ExternalSecrets.Stores.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.ExternalSecrets.Stores.Vault;
@@ -50,6 +51,7 @@ internal static class StoreServices
             sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));
+        services.AddAwsStore();
         return services;
     }
 }
