@@ -124,7 +124,7 @@ internal sealed partial record AwsStoreConfig(
         long? window = block.Node?["recoveryWindowInDays"] switch
         {
             null => null,
-            JsonValue v when v.TryGetValue<long>(out var days) && days is >= 7 and <= 30 => days,
+            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number && long.TryParse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture, out var days) && days is >= 7 and <= 30 => days,
             _ => throw block.Invalid($"{block.Path}.recoveryWindowInDays must be a whole number from 7 to 30"),
         };
         return force && window is not null
