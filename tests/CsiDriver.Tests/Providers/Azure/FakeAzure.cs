@@ -327,6 +327,12 @@ internal sealed partial class FakeAzure : IAsyncDisposable
         }
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is ["secrets"])
+        {
+            await ListSecretsAsync(context);
+            return;
+        }
+
         if (segments.Length < 2 || segments[0] is not ("secrets" or "keys" or "certificates"))
         {
             await VaultError(context, 400, "BadParameter", "Request URL is invalid.");

@@ -47,6 +47,40 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
     public async Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken) =>
         StoreValues.Split(store, await GetSecretAsync(remoteRef, cancellationToken).ConfigureAwait(false), $"\"{remoteRef.Key}\"");
 
+    /// <summary>
+    /// <c>dataFrom.find</c>: every enabled secret whose name matches <c>name.regexp</c> (and starts with <c>path</c>) and
+    /// carries every tag asked for, with its current value.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
+    {
+        var filter = new FindFilter(store, query);
+        var spec = new KeyVaultObjectSpec("(list)", KeyVaultObjectType.Secret, "secret", string.Empty, string.Empty, 0, false, "utf-8", null);
+        List<(string Name, bool Enabled, Dictionary<string, string> Tags)> listed;
+        try
+        {
+            listed = await vault.ListSecretsAsync(new VaultCall(config, config.VaultUri, transport, spec, string.Empty), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AzureReadException ex)
+        {
+            throw new SecretStoreException(ex.Kind, $"{store}: {ex.Message}", ex) { Reason = ex.Reason };
+        }
+
+        var names = listed
+            .Where(s => s.Enabled && (query.Path is not { Length: > 0 } p || s.Name.StartsWith(p, StringComparison.Ordinal)) && filter.Matches(s.Name, s.Tags))
+            .Select(s => s.Name)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        filter.CheckCount(names.Count);
+
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            found[name] = await GetSecretAsync(new RemoteRef(name), cancellationToken).ConfigureAwait(false);
+        }
+
+        return found;
+    }
+
     public override string ToString() => Identity;
 
     /// <summary>The operator's prefixes: <c>secret/</c>, <c>key/</c>, <c>cert/</c>; none means a secret.</summary>

@@ -166,4 +166,28 @@ public sealed class AzureStoreTests : IAsyncLifetime
         validation.Result.Should().Be(StoreValidationResult.Error);
         validation.Error.Should().Contain("azure-sp");
     }
+
+    [Fact]
+    public async Task Find_ByNameAndTags_EveryPage_DisabledLeftOut_Capped()
+    {
+        _t.Azure.SecretClients[AzureStoreTestContext.Client] = AzureStoreTestContext.ClientSecret;
+        _t.PutCredentials();
+        _t.Azure.ListPageSize = 2;
+        _t.Azure.AddSecret("app-one", "1");
+        _t.Azure.AddSecret("app-two", "2");
+        _t.Azure.AddSecret("app-off", "0", enabled: false);
+        _t.Azure.AddSecret("other", "3");
+        _t.Azure.TagSecret("app-two", ("team", "x"));
+        _t.Azure.TagSecret("other", ("team", "x"));
+        var client = await _t.ConnectAsync(AzureStoreTestContext.ServicePrincipalBlock());
+
+        var byName = await client.FindAsync(new FindQuery("^app-", null, null, 10), CancellationToken.None);
+        var byTag = await client.FindAsync(new FindQuery(null, new Dictionary<string, string> { ["team"] = "x" }, null, 10), CancellationToken.None);
+        var capped = () => client.FindAsync(new FindQuery(".", null, null, 2), CancellationToken.None);
+
+        byName.ToDictionary(k => k.Key, k => StoreTestContext.Text(k.Value)).Should().BeEquivalentTo(new Dictionary<string, string> { ["app-one"] = "1", ["app-two"] = "2" });
+        byTag.Keys.Should().BeEquivalentTo("app-two", "other");
+        (await capped.Should().ThrowAsync<SecretStoreException>()).Which.Kind.Should().Be(FailureKind.TooLarge);
+        _t.Azure.ListCalls.Should().Be(9, "five secrets two per page, listed three times");
+    }
 }
