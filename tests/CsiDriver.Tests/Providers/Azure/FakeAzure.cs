@@ -327,6 +327,12 @@ internal sealed partial class FakeAzure : IAsyncDisposable
         }
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (context.Request.Method is "PUT" or "DELETE" && segments is ["secrets", var written])
+        {
+            await WriteSecretAsync(context, written);
+            return;
+        }
+
         if (segments is ["secrets"])
         {
             await ListSecretsAsync(context);

@@ -11,8 +11,11 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 /// value, <c>key/NAME</c> the public JSON Web Key, <c>cert/NAME</c> the certificate's DER bytes; <c>version</c> an object
 /// version; <c>property</c> a field of a JSON secret.
 /// </summary>
-internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig config, Uri transport, KeyVaultClient vault) : IStoreClient
+internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig config, Uri transport, KeyVaultClient vault) : IStoreClient, IStoreWriter
 {
+    private const string ManagedByKey = "managed-by";
+    private const string ManagedByValue = "external-secrets";
+
     public string Identity { get; } = $"azurekv {config.VaultUri} as {config.Credential} in tenant {config.TenantId}";
 
     public async Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
@@ -81,7 +84,132 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
         return found;
     }
 
+    public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
+    {
+        var current = await CurrentAsync(target, cancellationToken).ConfigureAwait(false);
+        if (current is null || target.Property is null)
+        {
+            return current is not null;
+        }
+
+        try
+        {
+            _ = StoreValues.Property(store, current.Value.Value, target.Property, target.RemoteKey);
+            return true;
+        }
+        catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sets a secret (a new version) tagged <c>managed-by: external-secrets</c>, unless it holds the value already.</summary>
+    public async Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken)
+    {
+        var current = await CurrentAsync(target, cancellationToken).ConfigureAwait(false);
+        if (current is { } existing && existing.Tags.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        {
+            throw NotManaged(target);
+        }
+
+        var next = StoreValues.Merge(current?.Value, target.Property, value);
+        if (current is { } same && same.Value.AsSpan().SequenceEqual(next))
+        {
+            return false;
+        }
+
+        var tags = current?.Tags ?? [];
+        tags[ManagedByKey] = ManagedByValue;
+        await WriteAsync(target, (call, ct) => vault.SetSecretAsync(call, Encoding.UTF8.GetString(next), tags, ct), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task DeleteAsync(PushRef target, CancellationToken cancellationToken)
+    {
+        if (await CurrentAsync(target, cancellationToken).ConfigureAwait(false) is not { } current)
+        {
+            return;
+        }
+
+        if (current.Tags.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        {
+            throw NotManaged(target);
+        }
+
+        if (target.Property is { } property && StoreValues.Without(current.Value, property) is { } rest)
+        {
+            if (!rest.AsSpan().SequenceEqual(current.Value))
+            {
+                await WriteAsync(target, (call, ct) => vault.SetSecretAsync(call, Encoding.UTF8.GetString(rest), current.Tags, ct), cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await WriteAsync(target, vault.DeleteSecretAsync, cancellationToken).ConfigureAwait(false);
+    }
+
     public override string ToString() => Identity;
+
+    /// <summary>The secret's current value and tags, or null when it does not exist. Pushes go to secrets only.</summary>
+    private async Task<(byte[] Value, Dictionary<string, string> Tags)?> CurrentAsync(PushRef target, CancellationToken cancellationToken)
+    {
+        var call = SecretCall(target);
+        byte[] body;
+        try
+        {
+            body = await vault.GetObjectAsync(call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AzureReadException ex) when (ex.Kind == FailureKind.NotFound)
+        {
+            return null;
+        }
+        catch (AzureReadException ex)
+        {
+            throw new SecretStoreException(ex.Kind, $"{store}: {ex.Message}", ex) { Reason = ex.Reason };
+        }
+
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        var value = root.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? string.Empty : string.Empty;
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var tag in t.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String))
+            {
+                tags[tag.Name] = tag.Value.GetString()!;
+            }
+        }
+
+        return (Encoding.UTF8.GetBytes(value), tags);
+    }
+
+    private async Task WriteAsync(PushRef target, Func<VaultCall, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await write(SecretCall(target), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AzureReadException ex)
+        {
+            throw new SecretStoreException(ex.Kind, $"{store}: {ex.Message}", ex) { Reason = ex.Reason };
+        }
+    }
+
+    private VaultCall SecretCall(PushRef target)
+    {
+        var (type, typeName, name) = Parse(target.RemoteKey);
+        if (type != KeyVaultObjectType.Secret)
+        {
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: PushSecret writes Key Vault secrets only, not {typeName} \"{name}\" (keys and certificates are not supported yet)");
+        }
+
+        var spec = new KeyVaultObjectSpec(name, type, typeName, string.Empty, string.Empty, 0, false, "utf-8", null);
+        return new VaultCall(config, config.VaultUri, transport, spec, string.Empty);
+    }
+
+    private SecretStoreException NotManaged(PushRef target) =>
+        new(FailureKind.Conflict, $"{store}: secret \"{target.RemoteKey}\" exists and is not managed by external-secrets (no {ManagedByKey}: {ManagedByValue} tag); it is left as it is") { Reason = "NotManaged" };
 
     /// <summary>The operator's prefixes: <c>secret/</c>, <c>key/</c>, <c>cert/</c>; none means a secret.</summary>
     private (KeyVaultObjectType Type, string TypeName, string Name) Parse(string key)

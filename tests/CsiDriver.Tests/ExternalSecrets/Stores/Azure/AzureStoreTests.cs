@@ -190,4 +190,32 @@ public sealed class AzureStoreTests : IAsyncLifetime
         (await capped.Should().ThrowAsync<SecretStoreException>()).Which.Kind.Should().Be(FailureKind.TooLarge);
         _t.Azure.ListCalls.Should().Be(9, "five secrets two per page, listed three times");
     }
+
+    [Fact]
+    public async Task Push_CreatesTagged_SkipsSameValue_NewVersion_RefusesUnmanaged_DeletesOnlyManaged()
+    {
+        _t.Azure.SecretClients[AzureStoreTestContext.Client] = AzureStoreTestContext.ClientSecret;
+        _t.PutCredentials();
+        var writer = (IStoreWriter)await _t.ConnectAsync(AzureStoreTestContext.ServicePrincipalBlock());
+
+        var created = await writer.PushAsync(new PushRef("pushed", "user"), System.Text.Encoding.UTF8.GetBytes("admin"), CancellationToken.None);
+        var same = await writer.PushAsync(new PushRef("pushed", "user"), System.Text.Encoding.UTF8.GetBytes("admin"), CancellationToken.None);
+        var changed = await writer.PushAsync(new PushRef("pushed", "pass"), System.Text.Encoding.UTF8.GetBytes("s3cret"), CancellationToken.None);
+        var overwrite = () => writer.PushAsync(new PushRef("db"), System.Text.Encoding.UTF8.GetBytes("x"), CancellationToken.None);
+        var deleteUnmanaged = () => writer.DeleteAsync(new PushRef("db"), CancellationToken.None);
+
+        (created, same, changed).Should().Be((true, false, true));
+        var current = _t.Azure.Current("pushed")!.Value;
+        current.Value.Should().Be("""{"user":"admin","pass":"s3cret"}""");
+        current.Tags!["managed-by"]!.GetValue<string>().Should().Be("external-secrets");
+        (await overwrite.Should().ThrowAsync<SecretStoreException>()).Which.Kind.Should().Be(FailureKind.Conflict);
+        (await deleteUnmanaged.Should().ThrowAsync<SecretStoreException>()).Which.Kind.Should().Be(FailureKind.Conflict);
+        _t.Azure.Current("db")!.Value.Value.Should().Contain("first");
+        (await writer.ExistsAsync(new PushRef("pushed", "pass"), CancellationToken.None)).Should().BeTrue();
+
+        await writer.DeleteAsync(new PushRef("pushed"), CancellationToken.None);
+        await writer.DeleteAsync(new PushRef("pushed"), CancellationToken.None);
+        _t.Azure.Current("pushed").Should().BeNull();
+        _t.Azure.Writes.Should().Be(3, "two sets and one delete: the same value and the second delete write nothing");
+    }
 }
