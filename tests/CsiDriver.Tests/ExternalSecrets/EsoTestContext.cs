@@ -62,7 +62,9 @@ internal sealed class EsoTestContext : IAsyncDisposable
 
     public MetricsRegistry Registry { get; }
 
-    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null)
+    /// <param name="options">Reconcile options (defaults when null).</param>
+    /// <param name="services">More services (a real store provider and its settings) before the container is built.</param>
+    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, ManualTimeProvider>? services = null)
     {
         var kube = await KubeTestContext.StartAsync();
         kube.Server.Allow(KubeTestContext.DriverUser, new FakeRule(FakeKubeApiServer.EsoGroup, "*", ["*"]));
@@ -70,7 +72,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         var registry = new MetricsRegistry();
         var transport = new KubernetesTransport(kube.Api.Connection, withClientCertificate: true, KubeTestContext.FastOptions(), kube.Time, () => 0.5, NullLogger.Instance);
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddSingleton<TimeProvider>(clock)
             .AddSingleton(registry)
@@ -79,9 +81,9 @@ internal sealed class EsoTestContext : IAsyncDisposable
             .AddSingleton(new ExternalSecretsKubeApi(transport, kube.Api.Connection.Token))
             .AddSingleton(options ?? new ExternalSecretsReconcileOptions())
             .AddExternalSecretReconcilers()
-            .AddClusterExternalSecretReconciler()
-            .BuildServiceProvider();
-        return new EsoTestContext(kube, services, clock, logs);
+            .AddClusterExternalSecretReconciler();
+        services?.Invoke(collection, clock);
+        return new EsoTestContext(kube, collection.BuildServiceProvider(), clock, logs);
     }
 
     /// <summary>A <c>fake</c> store with Ready=True in its status (as if the store reconciler ran), unless told otherwise.</summary>

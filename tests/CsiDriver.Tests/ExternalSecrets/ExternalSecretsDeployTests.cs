@@ -60,6 +60,11 @@ public sealed class ExternalSecretsDeployTests
         "provider.kubernetes.authRef.name",
         "provider.fake.data[].key", "provider.fake.data[].value", "provider.fake.data[].version", "provider.fake.validationResult",
         "provider.aws.service", "provider.gcpsm.projectID",
+        "provider.aws.region", "provider.aws.role", "provider.aws.prefix", "provider.aws.secretsManager.recoveryWindowInDays",
+        "provider.aws.auth.secretRef.accessKeyIDSecretRef.name", "provider.aws.auth.secretRef.sessionTokenSecretRef.key", "provider.aws.auth.jwt.serviceAccountRef.name",
+        "provider.azurekv.vaultUrl", "provider.azurekv.tenantId", "provider.azurekv.authType", "provider.azurekv.environmentType", "provider.azurekv.identityId",
+        "provider.azurekv.authSecretRef.clientId.name", "provider.azurekv.authSecretRef.clientCertificate.key", "provider.azurekv.serviceAccountRef.audiences",
+        "provider.gcpsm.location", "provider.gcpsm.auth.workloadIdentity.serviceAccountRef.name", "provider.gcpsm.auth.secretRef.secretAccessKeySecretRef.key",
     ];
 
     private static List<YamlMappingNode> Render() => Kustomize.Render(Component);

@@ -10,6 +10,7 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// <list type="bullet">
 /// <item>GET  /api/v1/namespaces/{ns}/secrets/{name} (credentials and CA bundles a store references)</item>
 /// <item>GET  /api/v1/namespaces/{ns}/configmaps/{name} (a <c>caProvider</c> of type ConfigMap)</item>
+/// <item>GET  /api/v1/namespaces/{ns}/serviceaccounts/{name} (annotations of a cloud store's <c>serviceAccountRef</c>)</item>
 /// <item>POST /api/v1/namespaces/{ns}/serviceaccounts/{name}/token (TokenRequest, for <c>serviceAccountRef</c> auth)</item>
 /// </list>
 /// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport.
@@ -37,6 +38,14 @@ internal sealed class StoreReferenceApi : IDisposable
     {
         var call = $"get configmaps {@namespace}/{name}";
         return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "configmaps", name, call), call), _credentials, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
+    }
+
+    /// <summary>A ServiceAccount, for the annotations cloud stores read (IRSA role, Azure client id, GCP service account).</summary>
+    [KubernetesApiCall("", "serviceaccounts", "get", KubernetesIdentity.Controller)]
+    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = $"get serviceaccounts {@namespace}/{name}";
+        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "serviceaccounts", name, call), call), _credentials, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
     }
 
     /// <summary>A token for the service account, as kubelet gets one for a pod: bound to the audiences and lifetime asked for.</summary>

@@ -1,4 +1,7 @@
 using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores.Aws;
+using CsiDriver.ExternalSecrets.Stores.Azure;
+using CsiDriver.ExternalSecrets.Stores.Gcp;
 using CsiDriver.ExternalSecrets.Stores.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.ExternalSecrets.Stores.Vault;
@@ -10,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores;
 
-/// <summary>Wires the <c>vault</c> and <c>kubernetes</c> store providers of the External Secrets mode.</summary>
+/// <summary>Wires the store providers of the External Secrets mode (<c>vault</c>, <c>kubernetes</c>, <c>aws</c>, <c>gcpsm</c>, <c>azurekv</c>).</summary>
 internal static class StoreServices
 {
     /// <summary>
@@ -50,6 +53,7 @@ internal static class StoreServices
             sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));
+        services.AddAwsStore().AddGcpStore().AddAzureStore();
         return services;
     }
 }

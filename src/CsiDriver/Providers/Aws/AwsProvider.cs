@@ -182,7 +182,7 @@ internal sealed class AwsProvider : IProvider
         }
     }
 
-    private static FailureKind Kind(AwsServiceException ex) => ex.ErrorCode switch
+    internal static FailureKind Kind(AwsServiceException ex) => ex.ErrorCode switch
     {
         "ResourceNotFoundException" or "ParameterNotFound" or "ParameterVersionNotFound" or "InvalidParameters" => FailureKind.NotFound,
         "AccessDeniedException" or "AccessDenied" or "UnrecognizedClientException" or "InvalidSignatureException" or "SignatureDoesNotMatch" or

@@ -5,7 +5,7 @@ namespace CsiDriver.Providers.Aws;
 /// BatchGetSecretValue (by SecretIdList, following NextToken). Backend call names: <c>get_secret_value</c>,
 /// <c>describe_secret</c>, <c>batch_get_secret_value</c> (one per page).
 /// </summary>
-internal sealed class SecretsManagerClient(AwsJsonClient json)
+internal sealed partial class SecretsManagerClient(AwsJsonClient json)
 {
     /// <summary>The service's limit on SecretIdList entries per BatchGetSecretValue call.</summary>
     public const int BatchLimit = 20;

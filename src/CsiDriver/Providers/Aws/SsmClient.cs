@@ -1,7 +1,7 @@
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>AWS Systems Manager Parameter Store over JSON 1.1. Covers: GetParameters (WithDecryption), backend call <c>get_parameters</c>.</summary>
-internal sealed class SsmClient(AwsJsonClient json)
+internal sealed partial class SsmClient(AwsJsonClient json)
 {
     /// <summary>The service's limit on names per GetParameters call.</summary>
     public const int BatchLimit = 10;

@@ -11,7 +11,7 @@ namespace CsiDriver.Providers.Aws;
 /// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
-internal sealed class StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed partial class StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
     private readonly HttpClient _http = http;
     private readonly AwsProviderOptions _options = options;

@@ -22,7 +22,7 @@ namespace CsiDriver.Providers.Azure;
 /// A 429 is retried as <see cref="KeyVaultThrottling"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
-internal sealed class KeyVaultClient
+internal sealed partial class KeyVaultClient
 {
     private const int MaxPages = 100;
 

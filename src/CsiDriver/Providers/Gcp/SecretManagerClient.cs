@@ -15,7 +15,7 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
 }
 
 /// <summary>Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager).</summary>
-internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
+internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
 {
     private readonly GoogleApiCaller _caller = caller;
     private readonly GcpProviderOptions _options = options;

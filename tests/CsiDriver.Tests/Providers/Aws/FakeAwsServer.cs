@@ -18,7 +18,7 @@ namespace CsiDriver.Tests.Providers.Aws;
 /// and IMDSv2, on one Kestrel port. Every JSON call's SigV4 signature is recomputed here, with
 /// an implementation independent of the driver's, and a wrong one is refused with AWS's error body.
 /// </summary>
-public sealed class FakeAwsServer : IAsyncDisposable
+public sealed partial class FakeAwsServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (string Secret, string? SessionToken, string Principal)> _keys = new();
@@ -199,7 +199,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
 
         if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) == true)
         {
-            await StsAsync(context, Encoding.UTF8.GetString(body));
+            await StsAsync(context, Encoding.UTF8.GetString(body), body);
             return;
         }
 
@@ -241,6 +241,11 @@ public sealed class FakeAwsServer : IAsyncDisposable
         }
 
         var json = JsonNode.Parse(body)!.AsObject();
+        if (await TryHandleStoreCallAsync(context, target, principal!, region!, json))
+        {
+            return;
+        }
+
         switch (target)
         {
             case "secretsmanager.GetSecretValue":
@@ -271,11 +276,17 @@ public sealed class FakeAwsServer : IAsyncDisposable
         return (key, secret, token);
     }
 
-    private async Task StsAsync(HttpContext context, string form)
+    private async Task StsAsync(HttpContext context, string form, byte[] body)
     {
         var fields = form.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
         Count("STS." + fields.GetValueOrDefault("Action"));
         context.Response.ContentType = "text/xml";
+        if (fields.GetValueOrDefault("Action") == "AssumeRole")
+        {
+            await AssumeRoleAsync(context, fields, body);
+            return;
+        }
+
         if (fields.GetValueOrDefault("Action") != "AssumeRoleWithWebIdentity" || fields.GetValueOrDefault("Version") != "2011-06-15" ||
             string.IsNullOrEmpty(fields.GetValueOrDefault("RoleSessionName")))
         {
@@ -292,7 +303,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
             return;
         }
 
-        if (fields.GetValueOrDefault("WebIdentityToken") != expectedToken)
+        if (!WebIdentityTrusted(expectedToken, fields.GetValueOrDefault("WebIdentityToken")))
         {
             context.Response.StatusCode = 400;
             await context.Response.WriteAsync(StsError("Sender", "InvalidIdentityToken", "Incorrect token audience"));
@@ -342,7 +353,8 @@ public sealed class FakeAwsServer : IAsyncDisposable
         }
 
         var signedHeaders = parts["SignedHeaders"].Split(';');
-        if (!signedHeaders.Contains("host") || !signedHeaders.Contains("x-amz-date") || !signedHeaders.Contains("x-amz-target"))
+        var sts = request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) == true;
+        if (!signedHeaders.Contains("host") || !signedHeaders.Contains("x-amz-date") || (!sts && !signedHeaders.Contains("x-amz-target")))
         {
             return (null, null, ("IncompleteSignatureException", "Host, X-Amz-Date and X-Amz-Target must be signed"));
         }
@@ -352,7 +364,7 @@ public sealed class FakeAwsServer : IAsyncDisposable
             return (null, null, ("UnrecognizedClientException", "The security token included in the request is invalid."));
         }
 
-        var expectedService = request.Headers["X-Amz-Target"].ToString().StartsWith("AmazonSSM.", StringComparison.Ordinal) ? "ssm" : "secretsmanager";
+        var expectedService = sts ? "sts" : request.Headers["X-Amz-Target"].ToString().StartsWith("AmazonSSM.", StringComparison.Ordinal) ? "ssm" : "secretsmanager";
         if (service != expectedService || scope[4] != "aws4_request")
         {
             return (null, null, ("InvalidSignatureException", "Credential should be scoped to correct service."));

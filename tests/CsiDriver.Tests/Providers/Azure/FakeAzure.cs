@@ -19,7 +19,7 @@ namespace CsiDriver.Tests.Providers.Azure;
 /// unauthenticated requests with a 401 Bearer challenge, accepts only tokens this Entra ID issued
 /// for the vault scope, and fails with Key Vault's JSON error bodies.
 /// </summary>
-internal sealed class FakeAzure : IAsyncDisposable
+internal sealed partial class FakeAzure : IAsyncDisposable
 {
     public const string Tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     public const string VaultName = "kv-test";
@@ -217,7 +217,7 @@ internal sealed class FakeAzure : IAsyncDisposable
         if (form.ContainsKey("client_assertion"))
         {
             ok = Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
-                 ((FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion")) || _federations.ContainsKey((client, Get("client_assertion"))));
+                 ((FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion")) || _federations.ContainsKey((client, Get("client_assertion"))) || FederatedBySubject(client, Get("client_assertion")));
         }
         else
         {
@@ -327,6 +327,18 @@ internal sealed class FakeAzure : IAsyncDisposable
         }
 
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (context.Request.Method is "PUT" or "DELETE" && segments is ["secrets", var written])
+        {
+            await WriteSecretAsync(context, written);
+            return;
+        }
+
+        if (segments is ["secrets"])
+        {
+            await ListSecretsAsync(context);
+            return;
+        }
+
         if (segments.Length < 2 || segments[0] is not ("secrets" or "keys" or "certificates"))
         {
             await VaultError(context, 400, "BadParameter", "Request URL is invalid.");

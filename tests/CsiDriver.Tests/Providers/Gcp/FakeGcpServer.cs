@@ -16,7 +16,7 @@ namespace CsiDriver.Tests.Providers.Gcp;
 /// Manager :render, the GCE metadata server and an OAuth JWT-bearer token URI. Each checks what the
 /// real service checks (bearer tokens, audiences, signatures, IAM) and fails with Google error bodies.
 /// </summary>
-public sealed class FakeGcpServer : IAsyncDisposable
+public sealed partial class FakeGcpServer : IAsyncDisposable
 {
     public const string ProjectNumber = "123456789";
 
@@ -167,6 +167,9 @@ public sealed class FakeGcpServer : IAsyncDisposable
         else if (context.Request.Method == "GET" && path.EndsWith(":render", StringComparison.Ordinal))
         {
             await RenderAsync(context, path);
+        }
+        else if (await TryHandleSecretAdminAsync(context, path))
+        {
         }
         else
         {

@@ -1,0 +1,36 @@
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.Http;
+using CsiDriver.Providers.Aws;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CsiDriver.ExternalSecrets.Stores.Aws;
+
+/// <summary>Wires the <c>aws</c> store provider of the External Secrets mode.</summary>
+internal static class AwsStoreServices
+{
+    /// <summary>
+    /// Registers the <c>aws</c> <see cref="IStoreProvider"/>, its settings from the controller's environment (endpoint
+    /// overrides, its own identity) unless registered before, and the service-account annotation reader the cloud stores
+    /// share. Needs what <see cref="StoreServices.AddExternalSecretStores"/> registers.
+    /// </summary>
+    public static IServiceCollection AddAwsStore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(_ => AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        services.TryAddSingleton(_ => AwsControllerIdentity.FromEnvironment(Environment.GetEnvironmentVariable));
+        services.TryAddSingleton(sp => new AwsStoreProvider(
+            sp.GetRequiredService<AwsProviderOptions>(),
+            sp.GetRequiredService<AwsControllerIdentity>(),
+            BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
+            sp.GetRequiredService<StoreReferenceReader>(),
+            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Random.Shared,
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AwsStoreProvider>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, AwsStoreProvider>(sp => sp.GetRequiredService<AwsStoreProvider>()));
+        return services;
+    }
+}

@@ -1,0 +1,122 @@
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.Providers.Azure;
+using CsiDriver.Publishing;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Stores.Azure;
+
+/// <summary>
+/// The <c>azurekv</c> store provider (eso.md section 4.6): Key Vault secrets, keys and certificates with a service
+/// principal's client secret, workload identity (a TokenRequest token for <c>api://AzureADTokenExchange</c>, the client
+/// and tenant from the block, its <c>authSecretRef</c> or the service account's annotations) or a managed identity.
+/// Built on the Azure provider's <see cref="KeyVaultClient"/> and <see cref="AzureTokenSource"/>: the same endpoint
+/// overrides (<c>AZURE_KEYVAULT_ENDPOINT_OVERRIDE</c>, <c>AZURE_AUTHORITY_HOST</c>), token cache and throttling as the CSI mode.
+/// </summary>
+internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
+{
+    public const string ClientIdAnnotation = "azure.workload.identity/client-id";
+    public const string TenantIdAnnotation = "azure.workload.identity/tenant-id";
+    private const long TokenSeconds = 3600;
+
+    private readonly AzureProviderOptions _options;
+    private readonly StoreReferenceReader _references;
+    private readonly ServiceAccountAnnotationReader _accounts;
+    private readonly AzureHttp _http;
+    private readonly KeyVaultClient _vault;
+    private readonly ILogger _logger;
+
+    public AzureStoreProvider(
+        AzureProviderOptions options, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
+    {
+        _options = options;
+        _references = references;
+        _accounts = accounts;
+        _logger = logger;
+        _http = new AzureHttp(options);
+        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
+    }
+
+    public string Key => "azurekv";
+
+    public async Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken)
+    {
+        var config = AzureStoreConfig.Parse(store);
+        var (tenant, credential) = config.Auth switch
+        {
+            AzureServicePrincipalAuth sp => (config.TenantId!, (AzureCredentialSpec)new ClientSecretCredential(
+                await _references.ReadTextAsync(store, sp.ClientId, cancellationToken).ConfigureAwait(false),
+                await _references.ReadTextAsync(store, sp.ClientSecret, cancellationToken).ConfigureAwait(false))),
+            AzureWorkloadIdentityAuth wi => await WorkloadIdentityAsync(store, config, wi, cancellationToken).ConfigureAwait(false),
+            AzureManagedIdentityAuth mi => (config.TenantId ?? "managed-identity", new ManagedIdentityCredential(mi.IdentityId)),
+            _ => throw new InvalidOperationException("unknown azurekv auth"),
+        };
+
+        var mount = new AzureMountConfig(config.VaultName, tenant, config.Cloud, _options.AuthorityHostOverride ?? config.Cloud.AuthorityHost, credential, []);
+        var client = new AzureStoreClient(store, mount, _options.KeyVaultEndpointOverride ?? mount.VaultUri, _vault);
+        StoreLog.Connected(_logger, store.ToString(), client.Identity);
+        return client;
+    }
+
+    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = AzureStoreConfig.Parse(store);
+            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
+            {
+                return new StoreValidation(StoreValidationResult.Unknown);
+            }
+
+            foreach (var secret in config.Auth.Secrets)
+            {
+                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (config.Auth is AzureWorkloadIdentityAuth wi)
+            {
+                _ = await _accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
+            }
+
+            return StoreValidation.Valid;
+        }
+        catch (SecretStoreException ex)
+        {
+            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>
+    /// The client id from the service account's annotation or <c>authSecretRef.clientId</c> (not both, as the operator
+    /// rules); the tenant from <c>authSecretRef.tenantId</c>, else <c>tenantId</c>, else the annotation.
+    /// </summary>
+    private async Task<(string Tenant, AzureCredentialSpec Credential)> WorkloadIdentityAsync(StoreContext store, AzureStoreConfig config, AzureWorkloadIdentityAuth wi, CancellationToken cancellationToken)
+    {
+        var account = wi.ServiceAccount;
+        var ns = StoreReferenceReader.NamespaceFor(store, account.Namespace, account.Field);
+        var annotations = await _accounts.ReadAsync(store, account, cancellationToken).ConfigureAwait(false);
+        annotations.TryGetValue(ClientIdAnnotation, out var annotatedClient);
+        annotatedClient = string.IsNullOrWhiteSpace(annotatedClient) ? null : annotatedClient.Trim();
+        if (annotatedClient is not null && wi.ClientId is not null)
+        {
+            throw Invalid(store, $"{account.Field}: set the client id in the ServiceAccount's {ClientIdAnnotation} annotation or in authSecretRef.clientId, not both");
+        }
+
+        var clientId = annotatedClient
+            ?? (wi.ClientId is { } clientRef ? await _references.ReadTextAsync(store, clientRef, cancellationToken).ConfigureAwait(false) : null)
+            ?? throw Invalid(store, $"{account.Field}: ServiceAccount {ns}/{account.Name} has no {ClientIdAnnotation} annotation and authSecretRef.clientId is not set");
+        annotations.TryGetValue(TenantIdAnnotation, out var annotatedTenant);
+        var tenant = (wi.TenantId is { } tenantRef ? await _references.ReadTextAsync(store, tenantRef, cancellationToken).ConfigureAwait(false) : null)
+            ?? config.TenantId
+            ?? (string.IsNullOrWhiteSpace(annotatedTenant) ? null : annotatedTenant.Trim())
+            ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation");
+
+        var token = await _references.ServiceAccountTokenAsync(
+            store, account with { Audiences = [AzureMountConfig.WorkloadIdentityAudience, .. account.Audiences] }, TokenSeconds, cancellationToken).ConfigureAwait(false);
+        return (tenant, new WorkloadIdentityCredential(clientId, token, $"{ns}/{account.Name}"));
+    }
+
+    private static SecretStoreException Invalid(StoreContext store, string problem) =>
+        new(FailureKind.InvalidConfiguration, $"{store}: {problem}") { Reason = "InvalidProviderConfig" };
+}

@@ -1,0 +1,31 @@
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.Providers.Azure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Stores.Azure;
+
+/// <summary>Wires the <c>azurekv</c> store provider of the External Secrets mode.</summary>
+internal static class AzureStoreServices
+{
+    /// <summary>
+    /// Registers the <c>azurekv</c> <see cref="IStoreProvider"/> with a registered <see cref="AzureProviderOptions"/>, else
+    /// options from the controller's environment (the driver's Azure variables). Needs what
+    /// <see cref="StoreServices.AddExternalSecretStores"/> registers.
+    /// </summary>
+    public static IServiceCollection AddAzureStore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<CsiDriver.ExternalSecrets.Kubernetes.StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(new AzureProviderOptions().MaxObjectBytes));
+        services.TryAddSingleton(sp => new AzureStoreProvider(
+            sp.GetRequiredService<AzureProviderOptions>(),
+            sp.GetRequiredService<StoreReferenceReader>(),
+            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<ILogger<AzureStoreProvider>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, AzureStoreProvider>(sp => sp.GetRequiredService<AzureStoreProvider>()));
+        return services;
+    }
+}

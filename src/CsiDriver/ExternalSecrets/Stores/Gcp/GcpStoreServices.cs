@@ -1,0 +1,34 @@
+using CsiDriver.ExternalSecrets.Stores.References;
+using CsiDriver.Http;
+using CsiDriver.Providers.Gcp;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CsiDriver.ExternalSecrets.Stores.Gcp;
+
+/// <summary>Wires the <c>gcpsm</c> store provider of the External Secrets mode.</summary>
+internal static class GcpStoreServices
+{
+    /// <summary>
+    /// Registers the <c>gcpsm</c> <see cref="IStoreProvider"/> with a registered <see cref="GcpProviderOptions"/>, else
+    /// options from the controller's environment (the same variables as the driver's gcp provider). Needs what
+    /// <see cref="StoreServices.AddExternalSecretStores"/> registers.
+    /// </summary>
+    public static IServiceCollection AddGcpStore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<CsiDriver.ExternalSecrets.Kubernetes.StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(_ => GcpServiceCollectionExtensions.FromEnvironment(Environment.GetEnvironmentVariable, new GcpProviderOptions().MaxObjectBytes));
+        services.TryAddSingleton(sp => new GcpStoreProvider(
+            sp.GetRequiredService<GcpProviderOptions>(),
+            BackendHttp.CreateClient(BackendHttp.CreateHandler(new BackendConnection()), ownsHandler: true, "csi-secrets-store-controller"),
+            sp.GetRequiredService<StoreReferenceReader>(),
+            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Random.Shared,
+            sp.GetRequiredService<Observability.DriverMetrics>(),
+            sp.GetRequiredService<ILogger<GcpStoreProvider>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, GcpStoreProvider>(sp => sp.GetRequiredService<GcpStoreProvider>()));
+        return services;
+    }
+}

@@ -1,0 +1,36 @@
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.Kubernetes;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.ExternalSecrets.Stores.References;
+
+/// <summary>
+/// The annotations of a store's <c>serviceAccountRef</c> (IRSA role ARN, Azure workload identity client id, GCP service
+/// account), read as the controller and kept briefly so a burst of ExternalSecrets reads each service account once.
+/// </summary>
+internal sealed class ServiceAccountAnnotationReader(StoreReferenceApi api, ReferenceReadCache reads)
+{
+    private readonly StoreReferenceApi _api = api;
+    private readonly ReferenceReadCache _reads = reads;
+
+    public async Task<IReadOnlyDictionary<string, string>> ReadAsync(StoreContext store, ServiceAccountSelector selector, CancellationToken cancellationToken)
+    {
+        var ns = StoreReferenceReader.NamespaceFor(store, selector.Namespace, selector.Field);
+        try
+        {
+            var account = await _reads.GetAsync($"serviceaccounts/{ns}/{selector.Name}", ct => _api.GetServiceAccountAsync(ns, selector.Name, ct), cancellationToken).ConfigureAwait(false);
+            return account.Metadata?.Annotations ?? new Dictionary<string, string>();
+        }
+        catch (KubernetesApiException ex)
+        {
+            var message = ex.Kind switch
+            {
+                KubernetesErrorKind.NotFound => $"{selector.Field}: ServiceAccount {ns}/{selector.Name} not found",
+                KubernetesErrorKind.Forbidden => $"{selector.Field}: the controller may not read ServiceAccount {ns}/{selector.Name} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on serviceaccounts",
+                _ => $"{selector.Field}: cannot read ServiceAccount {ns}/{selector.Name}: {KubernetesFailures.Cause(ex)}",
+            };
+            var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
+            throw new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+        }
+    }
+}

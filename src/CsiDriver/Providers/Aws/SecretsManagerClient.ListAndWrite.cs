@@ -1,0 +1,89 @@
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// Secrets Manager listing and writes. Covers: ListSecrets (following NextToken), DescribeSecret (with tags), CreateSecret,
+/// PutSecretValue, DeleteSecret. Backend call names: <c>list_secrets</c> (one per page), <c>describe_secret</c>,
+/// <c>create_secret</c>, <c>put_secret_value</c>, <c>delete_secret</c>.
+/// </summary>
+internal sealed partial class SecretsManagerClient
+{
+    /// <summary>Every secret the filters select (all pages, at most <paramref name="maxPages"/>); deleted secrets left out.</summary>
+    public async Task<List<SecretListEntry>> ListSecretsAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
+    {
+        var secrets = new List<SecretListEntry>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await _json.InvokeAsync(
+                endpoint,
+                "secretsmanager.ListSecrets",
+                "list_secrets",
+                new ListSecretsRequest { Filters = filters, NextToken = next },
+                AwsWriteJsonContext.Default.ListSecretsRequest,
+                AwsWriteJsonContext.Default.ListSecretsResponse,
+                credentials,
+                cancellationToken).ConfigureAwait(false);
+            secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
+            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (next is not null && ++pages < maxPages);
+
+        return secrets;
+    }
+
+    /// <summary>A secret's name and tags (DescribeSecret).</summary>
+    public Task<DescribeSecretTagsResponse> DescribeSecretTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.DescribeSecret",
+            "describe_secret",
+            new DescribeSecretRequest { SecretId = secretId },
+            AwsJsonContext.Default.DescribeSecretRequest,
+            AwsWriteJsonContext.Default.DescribeSecretTagsResponse,
+            credentials,
+            cancellationToken);
+
+    public Task<SecretWriteResponse> CreateSecretAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, string name, byte[] value, List<AwsTag> tags, string requestToken, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.CreateSecret",
+            "create_secret",
+            new CreateSecretRequest { Name = name, SecretBinary = value, Tags = tags, ClientRequestToken = requestToken },
+            AwsWriteJsonContext.Default.CreateSecretRequest,
+            AwsWriteJsonContext.Default.SecretWriteResponse,
+            credentials,
+            cancellationToken);
+
+    /// <summary>A new current version; <paramref name="requestToken"/> makes a retried attempt idempotent.</summary>
+    public Task<SecretWriteResponse> PutSecretValueAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, string secretId, byte[] value, string requestToken, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.PutSecretValue",
+            "put_secret_value",
+            new PutSecretValueRequest { SecretId = secretId, SecretBinary = value, ClientRequestToken = requestToken },
+            AwsWriteJsonContext.Default.PutSecretValueRequest,
+            AwsWriteJsonContext.Default.SecretWriteResponse,
+            credentials,
+            cancellationToken);
+
+    public Task<AwsEmptyResponse> DeleteSecretAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, string secretId, long? recoveryWindowInDays, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "secretsmanager.DeleteSecret",
+            "delete_secret",
+            new DeleteSecretRequest
+            {
+                SecretId = secretId,
+                RecoveryWindowInDays = forceDeleteWithoutRecovery ? null : recoveryWindowInDays,
+                ForceDeleteWithoutRecovery = forceDeleteWithoutRecovery ? true : null,
+            },
+            AwsWriteJsonContext.Default.DeleteSecretRequest,
+            AwsWriteJsonContext.Default.AwsEmptyResponse,
+            credentials,
+            cancellationToken);
+}

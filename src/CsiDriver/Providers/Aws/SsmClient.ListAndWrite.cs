@@ -1,0 +1,76 @@
+namespace CsiDriver.Providers.Aws;
+
+/// <summary>
+/// SSM Parameter Store listing and writes. Covers: DescribeParameters (ParameterFilters, following NextToken),
+/// ListTagsForResource (parameters), PutParameter, DeleteParameter. Backend call names: <c>describe_parameters</c> (one
+/// per page), <c>list_tags_for_resource</c>, <c>put_parameter</c>, <c>delete_parameter</c>.
+/// </summary>
+internal sealed partial class SsmClient
+{
+    /// <summary>The names of every parameter the filters select (all pages, at most <paramref name="maxPages"/>).</summary>
+    public async Task<List<string>> DescribeParametersAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await _json.InvokeAsync(
+                endpoint,
+                "AmazonSSM.DescribeParameters",
+                "describe_parameters",
+                new DescribeParametersRequest { ParameterFilters = filters, NextToken = next },
+                AwsWriteJsonContext.Default.DescribeParametersRequest,
+                AwsWriteJsonContext.Default.DescribeParametersResponse,
+                credentials,
+                cancellationToken).ConfigureAwait(false);
+            names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
+            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (next is not null && ++pages < maxPages);
+
+        return names;
+    }
+
+    public async Task<List<AwsTag>> ListTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken)
+    {
+        var response = await _json.InvokeAsync(
+            endpoint,
+            "AmazonSSM.ListTagsForResource",
+            "list_tags_for_resource",
+            new ListTagsForResourceRequest { ResourceId = name },
+            AwsWriteJsonContext.Default.ListTagsForResourceRequest,
+            AwsWriteJsonContext.Default.ListTagsForResourceResponse,
+            credentials,
+            cancellationToken).ConfigureAwait(false);
+        return response.TagList ?? [];
+    }
+
+    /// <summary>
+    /// Writes a <c>String</c> parameter: a new one with <paramref name="tags"/>, or (tags null) a new version of an
+    /// existing one (SSM refuses tags together with Overwrite).
+    /// </summary>
+    public Task<PutParameterResponse> PutParameterAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, string name, string value, List<AwsTag>? tags, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "AmazonSSM.PutParameter",
+            "put_parameter",
+            new PutParameterRequest { Name = name, Value = value, Overwrite = tags is null ? true : null, Tags = tags },
+            AwsWriteJsonContext.Default.PutParameterRequest,
+            AwsWriteJsonContext.Default.PutParameterResponse,
+            credentials,
+            cancellationToken);
+
+    public Task<AwsEmptyResponse> DeleteParameterAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken) =>
+        _json.InvokeAsync(
+            endpoint,
+            "AmazonSSM.DeleteParameter",
+            "delete_parameter",
+            new DeleteParameterRequest { Name = name },
+            AwsWriteJsonContext.Default.DeleteParameterRequest,
+            AwsWriteJsonContext.Default.AwsEmptyResponse,
+            credentials,
+            cancellationToken);
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+using CsiDriver.Publishing;
+
+namespace CsiDriver.Providers.Azure;
+
+/// <summary>
+/// Key Vault secret listing. Covers: <c>GET secrets</c> following <c>nextLink</c>, backend call <c>list_secrets</c> (one
+/// per page). Pages carry each secret's id, attributes and tags, never a value.
+/// </summary>
+internal sealed partial class KeyVaultClient
+{
+    /// <summary>Every secret of the vault <paramref name="call"/> names: its name, whether it is enabled, its tags.</summary>
+    public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        const string callName = "list_secrets";
+        var secrets = new List<(string, bool, Dictionary<string, string>)>();
+        Uri? next = null;
+        for (var page = 0; page < MaxPages * 10; page++)
+        {
+            var reply = next is null
+                ? await GetAsync(call, "secrets", callName, cancellationToken).ConfigureAwait(false)
+                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
+            var result = Parse(call, Ok(call, reply), KeyVaultListJsonContext.Default.SecretListPage);
+            foreach (var item in result.Value ?? [])
+            {
+                if (LastSegment(item.Id) is { } name)
+                {
+                    secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+                }
+            }
+
+            if (string.IsNullOrEmpty(result.NextLink))
+            {
+                return secrets;
+            }
+
+            next = NextLink(call, result.NextLink);
+        }
+
+        throw call.Fail(FailureKind.Unavailable, $"more than {MaxPages * 10} pages of secrets");
+    }
+}
+
+/// <summary>One page of <c>GET secrets</c>.</summary>
+internal sealed class SecretListPage
+{
+    [JsonPropertyName("value")]
+    public List<SecretListItem>? Value { get; set; }
+
+    [JsonPropertyName("nextLink")]
+    public string? NextLink { get; set; }
+}
+
+/// <summary>A listed secret: its id (<c>https://vault/secrets/NAME</c>), attributes and tags.</summary>
+internal sealed class SecretListItem
+{
+    [JsonPropertyName("id")]
+    public string? Id { get; set; }
+
+    [JsonPropertyName("attributes")]
+    public VersionAttributes? Attributes { get; set; }
+
+    [JsonPropertyName("tags")]
+    public Dictionary<string, string>? Tags { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(SecretListPage))]
+internal sealed partial class KeyVaultListJsonContext : JsonSerializerContext;

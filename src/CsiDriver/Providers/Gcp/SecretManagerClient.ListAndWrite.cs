@@ -1,0 +1,141 @@
+// Google REST calls covered (Authorization: Bearer <access token>), under the global or regional Secret Manager endpoint;
+// backend-call metric names in brackets:
+//   GET    /v1/{parent}/secrets?pageSize=&pageToken=          [list_secrets]  (parent: projects/{p} or projects/{p}/locations/{loc})
+//   GET    /v1/{parent}/secrets/{s}                           [get_secret]
+//   POST   /v1/{parent}/secrets?secretId={s}                  [create_secret] (labels; automatic replication when global)
+//   POST   /v1/{parent}/secrets/{s}:addVersion                [add_version]   (payload data + dataCrc32c)
+//   DELETE /v1/{parent}/secrets/{s}                           [delete_secret]
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace CsiDriver.Providers.Gcp;
+
+/// <summary>Secret Manager listing and writes: secrets with their labels, new secrets and versions, deletion.</summary>
+internal sealed partial class SecretManagerClient
+{
+    private const long MaxListResponseBytes = 4 * 1024 * 1024;
+
+    /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
+    public async Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken)
+    {
+        var secrets = new List<GcpSecret>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
+            var page = await _caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+            secrets.AddRange(page.Secrets ?? []);
+            next = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
+        }
+        while (next is not null && ++pages < maxPages);
+
+        return secrets;
+    }
+
+    public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = new Uri($"{Base(location)}/v1/{secretName}");
+        return _caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+    }
+
+    public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}");
+        var body = new GcpSecret { Labels = labels, Replication = location is null ? new GcpReplication() : null };
+        return _caller.SendAsync("create_secret", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpWriteJsonContext.Default.GcpSecret)), GcpWriteJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+    }
+
+    public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = new Uri($"{Base(location)}/v1/{secretName}:addVersion");
+        var body = new GcpAddVersionRequest { Payload = new GcpPayload { Data = Convert.ToBase64String(value), DataCrc32C = (long)Crc32C.Compute(value) } };
+        return _caller.SendAsync("add_version", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpWriteJsonContext.Default.GcpAddVersionRequest)), GcpWriteJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, [accessToken], cancellationToken);
+    }
+
+    public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
+    {
+        var uri = new Uri($"{Base(location)}/v1/{secretName}");
+        return _caller.SendAsync("delete_secret", () => Send(HttpMethod.Delete, uri, accessToken, null), GcpWriteJsonContext.Default.GcpEmpty, MaxListResponseBytes, [accessToken], cancellationToken);
+    }
+
+    private string Base(string? location) =>
+        BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
+
+    private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, uri) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return request;
+    }
+}
+
+/// <summary>A Secret Manager secret's description: its name and labels, never a value.</summary>
+internal sealed class GcpSecret
+{
+    [JsonPropertyName("name")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Name { get; set; }
+
+    [JsonPropertyName("labels")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? Labels { get; set; }
+
+    [JsonPropertyName("replication")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GcpReplication? Replication { get; set; }
+}
+
+internal sealed class GcpReplication
+{
+    [JsonPropertyName("automatic")]
+    public Dictionary<string, string> Automatic { get; set; } = [];
+}
+
+internal sealed class GcpListSecretsResponse
+{
+    [JsonPropertyName("secrets")]
+    public List<GcpSecret>? Secrets { get; set; }
+
+    [JsonPropertyName("nextPageToken")]
+    public string? NextPageToken { get; set; }
+}
+
+internal sealed class GcpPayload
+{
+    [JsonPropertyName("data")]
+    public string? Data { get; set; }
+
+    [JsonPropertyName("dataCrc32c")]
+    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    public long DataCrc32C { get; set; }
+
+    public override string ToString() => "payload";
+}
+
+internal sealed class GcpAddVersionRequest
+{
+    [JsonPropertyName("payload")]
+    public required GcpPayload Payload { get; set; }
+}
+
+internal sealed class GcpSecretVersion
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+}
+
+internal sealed class GcpEmpty
+{
+}
+
+[JsonSerializable(typeof(GcpSecret))]
+[JsonSerializable(typeof(GcpListSecretsResponse))]
+[JsonSerializable(typeof(GcpAddVersionRequest))]
+[JsonSerializable(typeof(GcpSecretVersion))]
+[JsonSerializable(typeof(GcpEmpty))]
+internal sealed partial class GcpWriteJsonContext : JsonSerializerContext
+{
+}
