@@ -37,7 +37,9 @@ internal static class ControllerSyncBenchmark
             var metrics = $"127.0.0.1:{LoopbackServer.FreePort()}";
             var errors = new StringBuilder();
             var clock = Stopwatch.StartNew();
-            using var controller = DriverLauncher.Start(["controller", "--kubeconfig", kubeconfig, "--metrics-addr", metrics, "--leader-election-namespace", SystemNamespace]);
+            // CSI_BENCH_CONTROLLER_ARGS adds flags (e.g. "-v=5" or "--concurrent=8") to the controller's command line.
+            var extra = (Environment.GetEnvironmentVariable("CSI_BENCH_CONTROLLER_ARGS") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            using var controller = DriverLauncher.Start(["controller", "--kubeconfig", kubeconfig, "--metrics-addr", metrics, "--leader-election-namespace", SystemNamespace, .. extra]);
             // CSI_BENCH_CONTROLLER_LOG=FILE keeps the controller's whole output, for looking into a surprising figure.
             using var log = Environment.GetEnvironmentVariable("CSI_BENCH_CONTROLLER_LOG") is { Length: > 0 } logPath ? TextWriter.Synchronized(new StreamWriter(logPath)) : null;
             controller.OutputDataReceived += (_, e) => log?.WriteLine(e.Data);

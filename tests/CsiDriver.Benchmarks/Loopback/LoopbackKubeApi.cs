@@ -236,7 +236,9 @@ internal sealed class LoopbackKubeApi : IAsyncDisposable
 
         try
         {
+            // Headers go out at once, as from a real API server, even when no event is due yet.
             await http.Response.StartAsync(http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
             await foreach (var line in watcher.Events.Reader.ReadAllAsync(http.RequestAborted))
             {
                 await http.Response.WriteAsync(line + "\n", http.RequestAborted);
@@ -326,7 +328,7 @@ internal sealed class LoopbackKubeApi : IAsyncDisposable
                         next["status"] = status;
                         if (obj["spec"]?.ToJsonString() != current["spec"]?.ToJsonString())
                         {
-                            next["metadata"]!["generation"] = (long)current["metadata"]!["generation"]! + 1;
+                            next["metadata"]!["generation"] = long.Parse(current["metadata"]!["generation"]!.ToJsonString(), CultureInfo.InvariantCulture) + 1;
                         }
                     }
                 }

@@ -71,6 +71,25 @@ public sealed class LeaderHandOverTests
     }
 
     [Fact]
+    public async Task LeaderThatLosesAndRegainsTheLease_ReconcilesEveryObjectAgain()
+    {
+        await using var ctx = await ControllerTestContext.StartAsync();
+        ctx.Server.Put(ControllerTestContext.Group, "externalsecrets", "team-a", ControllerTestContext.ExternalSecret("db"));
+        var reconciler = new RecordingReconciler(ControllerResources.ExternalSecretKind);
+        await using var one = await StartAsync(ctx, ControllerTestContext.Token, reconciler);
+        await Eventually.TrueAsync(() => one.Runtime.IsLeader && reconciler.Calls.Count == 1, ControllerTestContext.Wait, "the controller leads and reconciles");
+
+        // A partition from the lease: the term ends, and the reconciler's answer (no timed requeue) leaves nothing queued.
+        var partitioned = true;
+        ctx.Server.FailNext(r => Volatile.Read(ref partitioned) && r.Resource == "leases", int.MaxValue, HttpStatusCode.ServiceUnavailable);
+        await Eventually.TrueAsync(() => !one.Runtime.IsLeader, ControllerTestContext.Wait, "the leader steps down after its renew deadline");
+        Volatile.Write(ref partitioned, false);
+
+        await Eventually.TrueAsync(() => one.Runtime.IsLeader, ControllerTestContext.Wait, "the lease is taken again once the API answers");
+        await Eventually.TrueAsync(() => reconciler.Calls.Count == 2, ControllerTestContext.Wait, "a new term looks at every cached object, with no watch event to prompt it");
+    }
+
+    [Fact]
     public async Task LeaderElectionOff_ReconcilesAtOnce_AndTouchesNoLease()
     {
         await using var ctx = await ControllerTestContext.StartAsync();

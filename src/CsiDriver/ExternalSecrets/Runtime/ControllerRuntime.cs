@@ -161,6 +161,19 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             return;
         }
 
+        // Every object is looked at when leadership starts: a reconcile cancelled when a previous term ended took its
+        // timed requeue with it, and the reconcilers skip what is not due (one GET each), so nothing is left unscheduled.
+        foreach (var informer in _informers)
+        {
+            if (_queues.TryGetValue(informer.Resource.Kind, out var queue))
+            {
+                foreach (var cached in informer.Cache.Values)
+                {
+                    queue.Add(cached.Key);
+                }
+            }
+        }
+
         RuntimeLog.WorkersStarting(_logger);
         _workersRunning = true;
         try

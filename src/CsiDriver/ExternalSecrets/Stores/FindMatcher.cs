@@ -43,6 +43,9 @@ internal sealed class FindMatcher
         Query.Tags is not { Count: > 0 } wanted
         || (tags is not null && wanted.All(t => tags.TryGetValue(t.Key, out var v) && v == t.Value));
 
+    /// <summary>Whether a listed secret with this name and these tags (labels, custom metadata) matches every criterion set.</summary>
+    public bool Matches(string name, IReadOnlyDictionary<string, string>? tags) => MatchesName(name) && MatchesTags(tags);
+
     /// <summary>Adds one match, failing once the result would exceed the cap rather than returning a partial set.</summary>
     public void Add(Dictionary<string, byte[]> result, string name, byte[] value)
     {

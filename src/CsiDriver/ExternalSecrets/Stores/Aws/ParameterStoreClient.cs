@@ -34,7 +34,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = new FindFilter(_access.Store, query);
+        var filter = FindMatcher.Create(query, _access.Store.ToString());
         var filters = new List<SsmParameterFilter>();
         if (query.Path is { Length: > 0 } path)
         {
@@ -51,7 +51,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
         // Tags were filtered by the service (DescribeParameters does not return them); the name is matched here.
         var names = listed.Where(n => filter.Matches(n, query.Tags)).Distinct(StringComparer.Ordinal).ToList();
-        filter.CheckCount(names.Count);
+        filter.ThrowIfOver(names.Count);
 
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in names.Chunk(SsmClient.BatchLimit))

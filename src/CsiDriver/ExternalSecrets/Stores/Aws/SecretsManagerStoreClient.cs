@@ -32,7 +32,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
 
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = new FindFilter(_access.Store, query);
+        var filter = FindMatcher.Create(query, _access.Store.ToString());
         List<AwsListFilter>? filters = null;
         if (query.Path is { Length: > 0 } path)
         {
@@ -46,7 +46,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
             .Select(s => s.Name!)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        filter.CheckCount(names.Count);
+        filter.ThrowIfOver(names.Count);
 
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in names.Chunk(SecretsManagerClient.BatchLimit))

@@ -56,7 +56,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
     /// </summary>
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = new FindFilter(store, query);
+        var filter = FindMatcher.Create(query, store.ToString());
         var spec = new KeyVaultObjectSpec("(list)", KeyVaultObjectType.Secret, "secret", string.Empty, string.Empty, 0, false, "utf-8", null);
         List<(string Name, bool Enabled, Dictionary<string, string> Tags)> listed;
         try
@@ -73,7 +73,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
             .Select(s => s.Name)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        filter.CheckCount(names.Count);
+        filter.ThrowIfOver(names.Count);
 
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var name in names)

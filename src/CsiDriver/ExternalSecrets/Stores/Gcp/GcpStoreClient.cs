@@ -34,7 +34,7 @@ internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, 
 
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = new FindFilter(store, query);
+        var filter = FindMatcher.Create(query, store.ToString());
         var listed = await CallAsync("ListSecrets", (t, ct) => client.ListSecretsAsync(config.Parent, config.Location, t, MaxListPages, ct), cancellationToken).ConfigureAwait(false);
         var names = listed
             .Select(s => (Id: s.Name?[(s.Name.LastIndexOf('/') + 1)..], s.Labels))
@@ -42,7 +42,7 @@ internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, 
             .Select(s => s.Id!)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        filter.CheckCount(names.Count);
+        filter.ThrowIfOver(names.Count);
 
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var name in names)
