@@ -14,21 +14,24 @@ namespace CsiDriver.ExternalSecrets.Generators;
 /// <c>parameters</c> (a query for GET, else the JSON body), <c>resultType</c> (<c>Data</c>, <c>Auth</c> or <c>Raw</c>),
 /// <c>allowEmptyResponse</c>, and <c>provider</c>: a vault store block, logged in through the vault store's own auth
 /// (so tokens, service-account tokens and re-logins are shared with it). Each top-level field of the result becomes a
-/// key: strings as they are, anything else as JSON.
+/// key: strings as they are, anything else as JSON. A leased answer (database credentials) is handed to
+/// <see cref="GeneratedLeases"/>, which renews it while the ExternalSecret holds it and revokes it once replaced.
 /// </summary>
 internal sealed class VaultDynamicSecretGenerator : IGenerator
 {
     public const string GeneratorKind = "VaultDynamicSecret";
     private readonly IEnumerable<IStoreProvider> _stores;
+    private readonly GeneratedLeases _leases;
 
-    public VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> stores)
+    public VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> stores, GeneratedLeases leases)
     {
         _stores = stores;
+        _leases = leases;
     }
 
     public string Kind => GeneratorKind;
 
-    public async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, string @namespace, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, GeneratorCall call, CancellationToken cancellationToken)
     {
         var path = Text(spec, "path") ?? throw new GeneratorException("VaultDynamicSecret: spec.path is required");
         var method = (Text(spec, "method") ?? "GET").ToUpperInvariant();
@@ -58,7 +61,7 @@ internal sealed class VaultDynamicSecretGenerator : IGenerator
         }
 
         // The generator is a store for one call: same parsing, references (in the ExternalSecret's namespace) and logins.
-        var store = new StoreContext(GeneratorKind, "generator", string.Empty, 0, "vault", provider, @namespace);
+        var store = new StoreContext(GeneratorKind, "generator", string.Empty, 0, "vault", provider, call.Namespace);
         VaultResponse response;
         try
         {
@@ -66,6 +69,9 @@ internal sealed class VaultDynamicSecretGenerator : IGenerator
             var client = await vault.ConnectAsync(store, cancellationToken).ConfigureAwait(false) as VaultStoreClient
                 ?? throw new GeneratorException("VaultDynamicSecret: the vault store provider is not available");
             response = await client.RequestAsync(path, method, body, cancellationToken).ConfigureAwait(false);
+
+            // Tracked before the answer is checked: a lease minted for an answer that is then refused is revoked too.
+            _leases.Track(call, client, path, response);
         }
         catch (SecretStoreException ex)
         {

@@ -34,13 +34,15 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
         return spec;
     }
 
-    private VaultDynamicSecretGenerator Generator() => new([_t.VaultStores]);
+    private static readonly GeneratorCall Call = new("default", "es", "uid-1", "spec.dataFrom[0]");
+
+    private VaultDynamicSecretGenerator Generator() => new([_t.VaultStores], new GeneratedLeases(_t.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<GeneratedLeases>.Instance));
 
     [Fact]
     public async Task DatabaseCreds_DataFieldsBecomeKeys_EachCallMintsNew()
     {
-        var first = await Generator().GenerateAsync(Spec("database/creds/app"), "default", CancellationToken.None);
-        var second = await Generator().GenerateAsync(Spec("database/creds/app"), "default", CancellationToken.None);
+        var first = await Generator().GenerateAsync(Spec("database/creds/app"), Call, CancellationToken.None);
+        var second = await Generator().GenerateAsync(Spec("database/creds/app"), Call, CancellationToken.None);
 
         Encoding.UTF8.GetString(first["username"]).Should().StartWith("v-app-");
         first["password"].Should().NotEqual(second["password"]);
@@ -50,7 +52,7 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
     [Fact]
     public async Task ResultTypeRaw_TopLevelFieldsIncludingLease()
     {
-        var raw = await Generator().GenerateAsync(Spec("database/creds/app", "Raw"), "default", CancellationToken.None);
+        var raw = await Generator().GenerateAsync(Spec("database/creds/app", "Raw"), Call, CancellationToken.None);
 
         Encoding.UTF8.GetString(raw["lease_id"]).Should().StartWith("database/creds/app/");
         Encoding.UTF8.GetString(raw["data"]).Should().Contain("\"username\"");
@@ -61,7 +63,7 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
     {
         var spec = Spec("nothing/here");
 
-        var act = () => Generator().GenerateAsync(spec, "default", CancellationToken.None);
+        var act = () => Generator().GenerateAsync(spec, Call, CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<GeneratorException>()).Which;
         error.Message.Should().Contain("nothing/here");
