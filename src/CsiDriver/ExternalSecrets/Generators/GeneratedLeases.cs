@@ -38,7 +38,8 @@ internal sealed class GeneratedLease
 /// progress minted. Held leases are renewed when due (<see cref="VaultLeasePolicy"/>, as the Vault provider renews its
 /// volumes' leases); a sync that writes new values revokes the leases they replace, a failed sync revokes what it
 /// minted, and a deleted ExternalSecret revokes all of its own. A revocation Vault refuses is logged and retried with
-/// backoff in the background until the lease would have expired anyway, so it never blocks a deletion.
+/// backoff (by a timer, and by any ExternalSecret's sync that finds it due) until the lease would have expired anyway,
+/// so it never blocks a deletion.
 /// </summary>
 internal sealed partial class GeneratedLeases : IDisposable
 {
@@ -101,6 +102,7 @@ internal sealed partial class GeneratedLeases : IDisposable
     /// </summary>
     public async Task<bool> KeepAsync(string ownerUid, CancellationToken cancellationToken)
     {
+        await RetryDueAsync(cancellationToken).ConfigureAwait(false);
         List<GeneratedLease> held;
         lock (_owners)
         {
@@ -125,6 +127,7 @@ internal sealed partial class GeneratedLeases : IDisposable
     /// </summary>
     public async Task SettleAsync(string ownerUid, bool used, CancellationToken cancellationToken)
     {
+        await RetryDueAsync(cancellationToken).ConfigureAwait(false);
         List<GeneratedLease> revoke;
         lock (_owners)
         {
@@ -156,6 +159,7 @@ internal sealed partial class GeneratedLeases : IDisposable
     /// <summary>Revokes every lease of a deleted ExternalSecret; failures are retried in the background, never thrown.</summary>
     public async Task RevokeAllAsync(string ownerUid, CancellationToken cancellationToken)
     {
+        await RetryDueAsync(cancellationToken).ConfigureAwait(false);
         List<GeneratedLease> revoke;
         lock (_owners)
         {
@@ -296,7 +300,7 @@ internal sealed partial class GeneratedLeases : IDisposable
         var delay = due > TimeSpan.Zero ? due : TimeSpan.Zero;
         if (_retryTimer is null)
         {
-            _retryTimer = _time.CreateTimer(_ => _ = RetryDueAsync(), null, delay, Timeout.InfiniteTimeSpan);
+            _retryTimer = _time.CreateTimer(_ => _ = RetryInBackgroundAsync(), null, delay, Timeout.InfiniteTimeSpan);
         }
         else
         {
@@ -304,34 +308,49 @@ internal sealed partial class GeneratedLeases : IDisposable
         }
     }
 
-    private async Task RetryDueAsync()
+    private async Task RetryInBackgroundAsync()
     {
-        List<FailedRevocation> due;
-        var now = _time.GetUtcNow();
+        CancellationToken stopping;
         lock (_failed)
-        {
-            due = _failed.Where(f => f.NextAt <= now).ToList();
-            _failed.RemoveAll(f => f.NextAt <= now);
-        }
-
-        foreach (var failed in due)
         {
             if (_stopping.IsCancellationRequested)
             {
                 return;
             }
 
-            if (!await TryRevokeAsync(failed.Lease, failed.Why, _stopping.Token).ConfigureAwait(false))
-            {
-                Retry(failed with { Attempts = failed.Attempts + 1 });
-            }
+            stopping = _stopping.Token;
         }
 
+        await RetryDueAsync(stopping).ConfigureAwait(false);
         lock (_failed)
         {
             if (!_stopping.IsCancellationRequested)
             {
                 ScheduleLocked(_time.GetUtcNow());
+            }
+        }
+    }
+
+    private async Task RetryDueAsync(CancellationToken cancellationToken)
+    {
+        List<FailedRevocation> due;
+        var now = _time.GetUtcNow();
+        lock (_failed)
+        {
+            if (_failed.Count == 0)
+            {
+                return;
+            }
+
+            due = _failed.Where(f => f.NextAt <= now).ToList();
+            _failed.RemoveAll(f => f.NextAt <= now);
+        }
+
+        foreach (var failed in due)
+        {
+            if (!await TryRevokeAsync(failed.Lease, failed.Why, cancellationToken).ConfigureAwait(false))
+            {
+                Retry(failed with { Attempts = failed.Attempts + 1 });
             }
         }
     }
