@@ -19,7 +19,7 @@ internal static class GeneratorServices
         services.AddSingleton<IGenerator>(sp => new PasswordGenerator(sp.GetRequiredService<ISecureRandom>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GeneratedLeases>();
-        services.AddSingleton<IGenerator>(sp => new VaultDynamicSecretGenerator(sp.GetServices<IStoreProvider>(), sp.GetRequiredService<GeneratedLeases>()));
+        services.AddSingleton<IGenerator>(sp => new VaultDynamicSecretGenerator(sp.GetServices<IStoreProvider>(), sp.GetRequiredService<GeneratedLeases>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new GeneratorRunner(sp.GetRequiredService<ExternalSecretsKubeApi>(), sp.GetServices<IGenerator>()));
         return services;
     }

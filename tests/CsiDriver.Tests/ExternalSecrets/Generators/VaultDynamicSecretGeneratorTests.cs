@@ -36,7 +36,9 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
 
     private static readonly GeneratorCall Call = new("default", "es", "uid-1", "spec.dataFrom[0]");
 
-    private VaultDynamicSecretGenerator Generator() => new([_t.VaultStores], new GeneratedLeases(_t.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<GeneratedLeases>.Instance));
+    // Retry waits run on the system clock; the tests that retry ask for 1ms.
+    private VaultDynamicSecretGenerator Generator() =>
+        new([_t.VaultStores], new GeneratedLeases(_t.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<GeneratedLeases>.Instance), TimeProvider.System);
 
     [Fact]
     public async Task DatabaseCreds_DataFieldsBecomeKeys_EachCallMintsNew()
@@ -68,5 +70,45 @@ public sealed class VaultDynamicSecretGeneratorTests : IAsyncLifetime
         var error = (await act.Should().ThrowAsync<GeneratorException>()).Which;
         error.Message.Should().Contain("nothing/here");
         error.ToString().Should().NotContain("hvs.");
+    }
+
+    [Fact]
+    public async Task RetrySettings_VaultFailsWith500_RetriedMaxRetriesTimesThenError()
+    {
+        var spec = Spec("database/creds/app");
+        spec["retrySettings"] = new JsonObject { ["maxRetries"] = 2, ["retryInterval"] = "1ms" };
+        _t.Vault.FailingPrefixes["/v1/database/creds/"] = (500, "internal error");
+
+        var act = () => Generator().GenerateAsync(spec, Call, CancellationToken.None);
+
+        await act.Should().ThrowAsync<GeneratorException>();
+        _t.Vault.Calls("GET /v1/database/creds/app").Should().Be(3);
+    }
+
+    [Fact]
+    public async Task RetrySettings_PermissionDenied_NotRetried()
+    {
+        var spec = Spec("database/creds/app");
+        spec["retrySettings"] = new JsonObject { ["maxRetries"] = 3, ["retryInterval"] = "1ms" };
+        _t.Vault.FailingPrefixes["/v1/database/creds/"] = (403, "permission denied");
+
+        var act = () => Generator().GenerateAsync(spec, Call, CancellationToken.None);
+
+        await act.Should().ThrowAsync<GeneratorException>();
+        _t.Vault.Calls("GET /v1/database/creds/app").Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(-1, "1s", "maxRetries")]
+    [InlineData(1, "soon", "retryInterval")]
+    public async Task RetrySettings_Invalid_GeneratorErrorNamesTheField(int maxRetries, string interval, string field)
+    {
+        var spec = Spec("database/creds/app");
+        spec["retrySettings"] = new JsonObject { ["maxRetries"] = maxRetries, ["retryInterval"] = interval };
+
+        var act = () => Generator().GenerateAsync(spec, Call, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<GeneratorException>()).Which.Message.Should().Contain(field);
+        _t.Vault.MintCount.Should().Be(0);
     }
 }
