@@ -387,8 +387,9 @@ internal sealed class ExternalSecretReconciler : IReconciler
                 return next;
             }
 
+            // At least a second: a lease shorter than the renewal margin must not spin the queue.
             var wait = due - _owner._time.GetUtcNow();
-            wait = wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            wait = wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
             return next.RequeueAfter is { } after && after <= wait ? next : ReconcileResult.After(wait);
         }
 
