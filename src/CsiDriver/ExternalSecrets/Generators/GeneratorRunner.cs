@@ -22,8 +22,9 @@ internal sealed class GeneratorRunner
     }
 
     /// <exception cref="GeneratorException">An unknown kind, a missing object, a bad spec or a failed generation.</exception>
-    public async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject generatorRef, string @namespace, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject generatorRef, GeneratorCall call, CancellationToken cancellationToken)
     {
+        var @namespace = call.Namespace;
         var apiVersion = Text(generatorRef["apiVersion"]) ?? ApiVersion;
         var kind = Text(generatorRef["kind"]) ?? string.Empty;
         var name = Text(generatorRef["name"]) ?? string.Empty;
@@ -75,7 +76,7 @@ internal sealed class GeneratorRunner
             throw new GeneratorException($"{kind} {name}: generator kind \"{specKind}\" is not supported");
         }
 
-        return await generator.GenerateAsync(spec, @namespace, cancellationToken).ConfigureAwait(false);
+        return await generator.GenerateAsync(spec, call, cancellationToken).ConfigureAwait(false);
     }
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

@@ -13,10 +13,20 @@ internal interface IGenerator
     /// call generates anew.
     /// </summary>
     /// <param name="spec">The generator object's <c>spec</c>.</param>
-    /// <param name="namespace">The ExternalSecret's namespace (where references in the spec resolve).</param>
+    /// <param name="call">Whose values these are: the ExternalSecret and its entry.</param>
     /// <exception cref="GeneratorException">A bad spec or a failed backend call; the message carries no value.</exception>
-    Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, string @namespace, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, GeneratorCall call, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// One generation for one ExternalSecret entry: the namespace references in the spec resolve in, and the owner a
+/// leased result (Vault dynamic credentials) is kept for until the ExternalSecret replaces or drops it.
+/// </summary>
+/// <param name="Namespace">The ExternalSecret's namespace.</param>
+/// <param name="Name">The ExternalSecret's name (for logs).</param>
+/// <param name="OwnerUid">The ExternalSecret's uid.</param>
+/// <param name="Entry">The entry that names the generator (<c>spec.dataFrom[0]</c>, <c>spec.data[2]</c>).</param>
+internal sealed record GeneratorCall(string Namespace, string Name, string OwnerUid, string Entry);
 
 /// <summary>A generator failure whose message is safe for status, events and logs.</summary>
 internal sealed class GeneratorException : Exception

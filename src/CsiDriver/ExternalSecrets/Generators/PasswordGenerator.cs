@@ -26,7 +26,7 @@ internal sealed class PasswordGenerator : IGenerator
 
     public string Kind => GeneratorKind;
 
-    public Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, string @namespace, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject spec, GeneratorCall call, CancellationToken cancellationToken)
     {
         var length = Int(spec, "length") is { } l and > 0 ? l : 24;
         var digits = Int(spec, "digits") ?? (int)(length * 0.25f);

@@ -45,7 +45,7 @@ internal sealed class ExternalSecretFetcher
                     throw new SyncException($"spec.dataFrom[{i}] may set only one of extract, find and sourceRef.generatorRef") { Retry = false };
                 }
 
-                // Generated values are never shared or cached: each ExternalSecret's sync generates its own.
+                // Generated values are never shared or cached: each ExternalSecret's sync generates its own (leases kept by GeneratedLeases).
                 var generated = await GenerateAsync(generatorRef, es, $"spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
                 var renamed = entry.Rewrite is { Count: > 0 } generatorRewrites ? KeyStrategies.Rewrite(generated, generatorRewrites, _templates) : generated;
                 foreach (var (key, value) in KeyStrategies.ValidateKeys(renamed))
@@ -142,7 +142,7 @@ internal sealed class ExternalSecretFetcher
     {
         try
         {
-            return await _generators.GenerateAsync(generatorRef, es.Metadata.Namespace ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            return await _generators.GenerateAsync(generatorRef, new GeneratorCall(es.Metadata.Namespace ?? string.Empty, es.Metadata.Name ?? string.Empty, es.Metadata.Uid ?? string.Empty, where), cancellationToken).ConfigureAwait(false);
         }
         catch (GeneratorException ex)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using CsiDriver.ExternalSecrets.Api;
+using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Hosting;
@@ -33,6 +34,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
     private readonly ExternalSecretsEventRecorder _events;
     private readonly ExternalSecretMetrics _metrics;
     private readonly RefreshLedger _ledger;
+    private readonly GeneratedLeases _leases;
     private readonly TimeProvider _time;
     private readonly ILogger<ExternalSecretReconciler> _logger;
 
@@ -44,6 +46,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         ExternalSecretsEventRecorder events,
         ExternalSecretMetrics metrics,
         RefreshLedger ledger,
+        GeneratedLeases leases,
         TimeProvider time,
         ILogger<ExternalSecretReconciler> logger)
     {
@@ -54,6 +57,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
         _events = events;
         _metrics = metrics;
         _ledger = ledger;
+        _leases = leases;
         _time = time;
         _logger = logger;
     }
@@ -138,6 +142,8 @@ internal sealed class ExternalSecretReconciler : IReconciler
             }
         }
 
+        // Generated credentials die with the ExternalSecret; a revocation Vault refuses is retried in the background.
+        await _leases.RevokeAllAsync(es.Metadata.Uid ?? string.Empty, cancellationToken).ConfigureAwait(false);
         _ledger.Forget(es.Metadata.Uid);
         _metrics.ExternalSecretDeleted(ns, name);
         return ReconcileResult.Done;
@@ -183,7 +189,9 @@ internal sealed class ExternalSecretReconciler : IReconciler
         private readonly string _deletion;
         private readonly string _version;
         private readonly DateTimeOffset? _lastRefresh;
+        private readonly string _uid;
         private bool _wrote;
+        private bool _succeeded;
 
         public SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
         {
@@ -198,6 +206,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
             _deletion = string.IsNullOrEmpty(_es.Spec.Target?.DeletionPolicy) ? "Retain" : _es.Spec.Target.DeletionPolicy;
             _version = $"{_es.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(_es.Metadata.Labels, _es.Metadata.Annotations)}";
             _lastRefresh = owner._ledger.LastRefresh(_es.Metadata.Uid, ReadyCondition.Parse(_es.Status?.RefreshTime));
+            _uid = _es.Metadata.Uid ?? string.Empty;
         }
 
         private ExternalSecretsKubeApi Api => _owner._api;
@@ -235,14 +244,28 @@ internal sealed class ExternalSecretReconciler : IReconciler
             }
 
             var valid = IsValid(existing, managed);
-            if (!ShouldRefresh(interval) && valid)
+            // Generated Vault credentials are renewed between refreshes; one that cannot be kept is generated anew now.
+            if (!ShouldRefresh(interval) && valid && await _owner._leases.KeepAsync(_uid, cancellationToken).ConfigureAwait(false))
             {
-                return RequeueAfterRefresh(interval);
+                return WithLeases(RequeueAfterRefresh(interval));
             }
 
             // A user asked for this sync (spec or metadata changed) or the Secret was tampered with: read the backend now.
             var synced = _es.Status?.SyncedResourceVersion;
             var fresh = (existing is not null && !valid) || (!string.IsNullOrEmpty(synced) && synced != _version);
+            try
+            {
+                return await FetchAndWriteAsync(existing, stores, interval, fresh, synced, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // What this sync generated replaces what the Secret held only once it succeeded; else it is revoked.
+                await _owner._leases.SettleAsync(_uid, _succeeded, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<ReconcileResult> FetchAndWriteAsync(ManagedSecret? existing, StoreResolver.Session stores, TimeSpan interval, bool fresh, string? synced, CancellationToken cancellationToken)
+        {
             try
             {
                 var data = await _owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
@@ -356,8 +379,23 @@ internal sealed class ExternalSecretReconciler : IReconciler
             return ReconcileResult.After(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         }
 
+        /// <summary>Comes back sooner when a generated lease wants renewing before <paramref name="next"/>.</summary>
+        private ReconcileResult WithLeases(ReconcileResult next)
+        {
+            if (_owner._leases.RenewDue(_uid) is not { } due)
+            {
+                return next;
+            }
+
+            // At least a second: a lease shorter than the renewal margin must not spin the queue.
+            var wait = due - _owner._time.GetUtcNow();
+            wait = wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
+            return next.RequeueAfter is { } after && after <= wait ? next : ReconcileResult.After(wait);
+        }
+
         private Task<ReconcileResult> SucceedAsync(string reason, string message, TimeSpan interval, CancellationToken cancellationToken)
         {
+            _succeeded = true;
             var status = new ExternalSecretStatus
             {
                 RefreshTime = ReadyCondition.Timestamp(_now),
@@ -366,7 +404,7 @@ internal sealed class ExternalSecretReconciler : IReconciler
                 Binding = new SecretBinding { Name = _target },
             };
             _owner._metrics.ExternalSecretReady(_ns, _name, ready: true);
-            var next = interval > TimeSpan.Zero && _es.Spec.RefreshPolicy is not ("CreatedOnce" or "OnChange") ? ReconcileResult.After(interval) : ReconcileResult.Done;
+            var next = WithLeases(interval > TimeSpan.Zero && _es.Spec.RefreshPolicy is not ("CreatedOnce" or "OnChange") ? ReconcileResult.After(interval) : ReconcileResult.Done);
             return WriteStatusAsync(status, next, cancellationToken);
         }
 

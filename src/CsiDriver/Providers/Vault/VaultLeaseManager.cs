@@ -11,12 +11,6 @@ namespace CsiDriver.Providers.Vault;
 /// </summary>
 internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
 {
-    /// <summary>A lease is reused while more than this fraction of its current TTL remains.</summary>
-    private const double ReuseFraction = 1.0 / 3.0;
-
-    /// <summary>Below this a lease is treated as expired: renewing it races its end.</summary>
-    private static readonly TimeSpan MinimumRemaining = TimeSpan.FromSeconds(5);
-
     private readonly VaultLeaseCache _cache = cache;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
@@ -36,7 +30,7 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
 
         var path = key.Request.SecretPath;
         var remaining = lease.ExpiresAt - _time.GetUtcNow();
-        if (remaining > lease.CurrentDuration * ReuseFraction && remaining > MinimumRemaining)
+        if (VaultLeasePolicy.IsFresh(remaining, lease.CurrentDuration))
         {
             VaultLog.LeaseReused(_logger, path, key.TargetPath, lease.ExpiresAt);
             return lease.Response;
@@ -83,7 +77,7 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
             return "the lease is not renewable and is near its end";
         }
 
-        if (remaining <= MinimumRemaining)
+        if (remaining <= VaultLeasePolicy.MinimumRemaining)
         {
             return "the lease is about to expire";
         }
@@ -101,10 +95,8 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         }
 
         var granted = TimeSpan.FromSeconds(renewed.LeaseDuration);
-        if (granted < lease.IssuedDuration * ReuseFraction || granted <= MinimumRemaining)
+        if (!VaultLeasePolicy.IsUsefulRenewal(granted, lease.IssuedDuration))
         {
-            // Vault caps renewals at the max TTL; a lease that can only be stretched a little would
-            // need renewing again at once and then die, so replace it while the old one still works.
             return $"the lease reached its maximum TTL (renewal granted {renewed.LeaseDuration}s)";
         }
 

@@ -17,7 +17,7 @@ public sealed class PasswordGeneratorTests
 
     private static async Task<string> GenerateAsync(JsonObject spec, ISecureRandom? random = null)
     {
-        var result = await new PasswordGenerator(random ?? new CryptoRandom()).GenerateAsync(spec, "ns", CancellationToken.None);
+        var result = await new PasswordGenerator(random ?? new CryptoRandom()).GenerateAsync(spec, new GeneratorCall("ns", "es", "uid-1", "spec.dataFrom[0]"), CancellationToken.None);
         return Encoding.UTF8.GetString(result["password"]);
     }
 
@@ -73,7 +73,7 @@ public sealed class PasswordGeneratorTests
     [Fact]
     public async Task SecretKeys_OnePasswordPerKey()
     {
-        var result = await new PasswordGenerator(new CryptoRandom()).GenerateAsync(new JsonObject { ["secretKeys"] = new JsonArray("a", "b") }, "ns", CancellationToken.None);
+        var result = await new PasswordGenerator(new CryptoRandom()).GenerateAsync(new JsonObject { ["secretKeys"] = new JsonArray("a", "b") }, new GeneratorCall("ns", "es", "uid-1", "spec.dataFrom[0]"), CancellationToken.None);
 
         result.Keys.Should().BeEquivalentTo(["a", "b"]);
     }
