@@ -69,6 +69,13 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
     public void PutCredentials(string secret = ClientSecret) =>
         Kube.Put("", "secrets", Ns, FakeKubeApiServer.Secret("azure-sp", new Dictionary<string, string> { ["client-id"] = Client, ["client-secret"] = secret }));
 
+    /// <summary>The Secret <c>azure-cert</c> with the client id and <paramref name="pem"/> (certificate and key).</summary>
+    public void PutCertificateCredentials(string pem) =>
+        Kube.Put("", "secrets", Ns, CertificateSecret(pem));
+
+    public static JsonObject CertificateSecret(string pem) =>
+        FakeKubeApiServer.Secret("azure-cert", new Dictionary<string, string> { ["client-id"] = Client, ["tls.pem"] = pem });
+
     public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null)
     {
         var metadata = new JsonObject { ["name"] = name };
@@ -88,6 +95,19 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
         {
             ["clientId"] = new JsonObject { ["name"] = "azure-sp", ["key"] = "client-id" },
             ["clientSecret"] = new JsonObject { ["name"] = "azure-sp", ["key"] = "client-secret" },
+        },
+    };
+
+    /// <summary>ServicePrincipal with <c>authSecretRef.clientCertificate</c> (the <c>azure-cert</c> Secret).</summary>
+    public static JsonObject CertificateBlock() => new()
+    {
+        ["vaultUrl"] = FakeAzure.VaultBase,
+        ["tenantId"] = FakeAzure.Tenant,
+        ["authType"] = "ServicePrincipal",
+        ["authSecretRef"] = new JsonObject
+        {
+            ["clientId"] = new JsonObject { ["name"] = "azure-cert", ["key"] = "client-id" },
+            ["clientCertificate"] = new JsonObject { ["name"] = "azure-cert", ["key"] = "tls.pem" },
         },
     };
 
