@@ -19,6 +19,7 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     private const long TokenSeconds = 3600;
 
     private readonly AzureProviderOptions _options;
+    private readonly AzureStoreEnvironment _environment;
     private readonly StoreReferenceReader _references;
     private readonly ServiceAccountAnnotationReader _accounts;
     private readonly AzureHttp _http;
@@ -26,9 +27,10 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     private readonly ILogger _logger;
 
     public AzureStoreProvider(
-        AzureProviderOptions options, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
+        AzureProviderOptions options, AzureStoreEnvironment environment, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
     {
         _options = options;
+        _environment = environment;
         _references = references;
         _accounts = accounts;
         _logger = logger;
@@ -111,7 +113,8 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
 
     /// <summary>
     /// The client id from the service account's annotation or <c>authSecretRef.clientId</c> (not both, as the operator
-    /// rules); the tenant from <c>authSecretRef.tenantId</c>, else <c>tenantId</c>, else the annotation.
+    /// rules); the tenant from <c>authSecretRef.tenantId</c>, else <c>tenantId</c>, else the annotation, else the
+    /// controller's <c>AZURE_TENANT_ID</c>.
     /// </summary>
     private async Task<(string Tenant, AzureCredentialSpec Credential)> WorkloadIdentityAsync(StoreContext store, AzureStoreConfig config, AzureWorkloadIdentityAuth wi, CancellationToken cancellationToken)
     {
@@ -132,7 +135,8 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
         var tenant = (wi.TenantId is { } tenantRef ? await _references.ReadTextAsync(store, tenantRef, cancellationToken).ConfigureAwait(false) : null)
             ?? config.TenantId
             ?? (string.IsNullOrWhiteSpace(annotatedTenant) ? null : annotatedTenant.Trim())
-            ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation");
+            ?? _environment.TenantId
+            ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation (or {AzureStoreEnvironment.TenantIdVariable} on the controller)");
 
         var token = await _references.ServiceAccountTokenAsync(
             store, account with { Audiences = [AzureMountConfig.WorkloadIdentityAudience, .. account.Audiences] }, TokenSeconds, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.ExternalSecrets.Stores.Aws;
+using CsiDriver.ExternalSecrets.Stores.Azure;
 using CsiDriver.Kubernetes;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Tests.Infrastructure;
@@ -43,7 +44,8 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
 
     public IStoreProvider Stores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "azurekv");
 
-    public static async Task<AzureStoreTestContext> StartAsync()
+    /// <param name="environment">The controller's <c>AZURE_TENANT_ID</c>; none when null, whatever this machine's is.</param>
+    public static async Task<AzureStoreTestContext> StartAsync(AzureStoreEnvironment? environment = null)
     {
         var kube = await FakeKubeApiServer.StartAsync();
         kube.AddToken(ControllerToken, ControllerUser);
@@ -61,6 +63,7 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
             .AddSingleton(new AwsProviderOptions())
             .AddSingleton(AwsControllerIdentity.None)
             .AddSingleton(AzureTestKit.Options(azure) with { RequestTimeout = TimeSpan.FromSeconds(5), ThrottleBaseDelay = TimeSpan.FromMilliseconds(1), ThrottleMaxDelay = TimeSpan.FromMilliseconds(5) })
+            .AddSingleton(environment ?? new AzureStoreEnvironment(null))
             .AddExternalSecretStores()
             .BuildServiceProvider();
         return new AzureStoreTestContext(kube, azure, directory, services, logs);
