@@ -18,7 +18,7 @@ internal sealed class AzureClientCertificate
 
     private readonly byte[] _pkcs8Key;
 
-    private AzureClientCertificate(byte[] certificate, byte[] pkcs8Key, string subject, DateTimeOffset notAfter)
+    private AzureClientCertificate(byte[] certificate, byte[] pkcs8Key, string subject)
     {
         _pkcs8Key = pkcs8Key;
 #pragma warning disable CA5350 // x5t is SHA-1 by definition (RFC 7515 4.1.7): it names the certificate, it secures nothing.
@@ -27,7 +27,6 @@ internal sealed class AzureClientCertificate
         Sha256Thumbprint = Base64Url(SHA256.HashData(certificate));
         KeyFingerprint = Convert.ToHexStringLower(SHA256.HashData(pkcs8Key));
         Subject = subject;
-        NotAfter = notAfter;
     }
 
     /// <summary>The certificate's SHA-1 thumbprint, base64url (the JWT <c>x5t</c> header).</summary>
@@ -40,8 +39,6 @@ internal sealed class AzureClientCertificate
     public string KeyFingerprint { get; }
 
     public string Subject { get; }
-
-    public DateTimeOffset NotAfter { get; }
 
     /// <summary>
     /// Reads a PEM holding one or more certificates and one unencrypted RSA private key; the certificate used is the one
@@ -105,7 +102,7 @@ internal sealed class AzureClientCertificate
             using var publicKey = certificate.GetRSAPublicKey();
             if (publicKey is not null && publicKey.ExportParameters(false).Modulus.AsSpan().SequenceEqual(modulus))
             {
-                return new AzureClientCertificate(der, key, certificate.Subject, certificate.NotAfter);
+                return new AzureClientCertificate(der, key, certificate.Subject);
             }
         }
 

@@ -7,8 +7,9 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 
 /// <summary>
 /// The <c>azurekv</c> store provider (eso.md section 4.6): Key Vault secrets, keys and certificates with a service
-/// principal's client secret or certificate (a signed client assertion), workload identity (a TokenRequest token for <c>api://AzureADTokenExchange</c>, the client
-/// and tenant from the block, its <c>authSecretRef</c> or the service account's annotations) or a managed identity.
+/// principal's client secret or certificate (a signed client assertion), workload identity (a TokenRequest token for
+/// <c>api://AzureADTokenExchange</c>, the client and tenant from the block, its <c>authSecretRef</c>, the service
+/// account's annotations or the controller's <c>AZURE_TENANT_ID</c>) or a managed identity.
 /// Built on the Azure provider's <see cref="KeyVaultClient"/> and <see cref="AzureTokenSource"/>: the same endpoint
 /// overrides (<c>AZURE_KEYVAULT_ENDPOINT_OVERRIDE</c>, <c>AZURE_AUTHORITY_HOST</c>), token cache and throttling as the CSI mode.
 /// </summary>
