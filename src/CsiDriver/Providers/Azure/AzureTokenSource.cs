@@ -10,7 +10,8 @@ namespace CsiDriver.Providers.Azure;
 /// Gets Entra ID access tokens as the pod, for a Key Vault scope. Calls covered:
 /// <list type="bullet">
 /// <item><c>POST {authority}/{tenant}/oauth2/v2.0/token</c>, client_credentials with
-/// <c>client_assertion</c> (jwt-bearer; workload identity) or <c>client_secret</c> (nodePublishSecretRef).</item>
+/// <c>client_assertion</c> (jwt-bearer; workload identity, or one signed with a service principal's certificate) or
+/// <c>client_secret</c> (nodePublishSecretRef).</item>
 /// <item><c>GET {imds}/metadata/identity/oauth2/token?api-version=2018-02-01&amp;resource=..[&amp;client_id=..]</c>
 /// with <c>Metadata: true</c> (useVMManagedIdentity).</item>
 /// <item><c>GET {nmi}?resource=..</c> with <c>podns</c>/<c>podname</c> headers (deprecated usePodIdentity).</item>
@@ -54,6 +55,8 @@ internal sealed class AzureTokenSource
         {
             WorkloadIdentityCredential wi => await FromEntraIdAsync(config, authority, scope, wi.ClientId, "client_assertion", wi.Assertion, CancellationToken.None).ConfigureAwait(false),
             ClientSecretCredential sp => await FromEntraIdAsync(config, authority, scope, sp.ClientId, "client_secret", sp.Secret, CancellationToken.None).ConfigureAwait(false),
+            ClientCertificateCredential cc => await FromEntraIdAsync(
+                config, authority, scope, cc.ClientId, "client_assertion", cc.Certificate.CreateAssertion(cc.ClientId, TokenEndpoint(config, authority), _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false),
             ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, CancellationToken.None).ConfigureAwait(false),
             PodIdentityCredential pi => await FromNmiAsync(pi, scope, CancellationToken.None).ConfigureAwait(false),
             _ => throw new InvalidOperationException("unknown credential"),
@@ -67,7 +70,7 @@ internal sealed class AzureTokenSource
     private async Task<(string Token, long ExpiresIn)> FromEntraIdAsync(
         AzureMountConfig config, Uri authority, string scope, string clientId, string credentialField, string credential, CancellationToken cancellationToken)
     {
-        var endpoint = new Uri(authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
+        var endpoint = TokenEndpoint(config, authority);
         var form = new List<KeyValuePair<string, string>>
         {
             new("grant_type", "client_credentials"),
@@ -162,6 +165,9 @@ internal sealed class AzureTokenSource
             throw Fail(reply.Status == HttpStatusCode.OK ? FailureKind.Unavailable : KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status} with a body that is not valid JSON");
         }
     }
+
+    /// <summary>The tenant's v2 token endpoint; also the audience a certificate's client assertion names.</summary>
+    private static Uri TokenEndpoint(AzureMountConfig config, Uri authority) => new(authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
 
     /// <summary>IMDS and NMI take a resource, not a scope.</summary>
     private static string ResourceOf(string scope) =>

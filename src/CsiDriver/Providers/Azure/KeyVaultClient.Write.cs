@@ -9,7 +9,8 @@ namespace CsiDriver.Providers.Azure;
 /// <summary>
 /// Key Vault secret writes. Covers: <c>PUT secrets/{name}</c> (value and tags; a new version) and
 /// <c>DELETE secrets/{name}</c>, backend calls <c>set_secret</c> and <c>delete_secret</c>. Authorised like the reads
-/// (the vault's challenge scope, the same token cache); not retried on throttling, so a refused write surfaces.
+/// (the vault's challenge scope, the same token cache) and, like them, sent again when Key Vault throttles (429: the
+/// request was not processed) as <see cref="KeyVaultThrottling"/> allows.
 /// </summary>
 internal sealed partial class KeyVaultClient
 {
@@ -41,17 +42,19 @@ internal sealed partial class KeyVaultClient
         }
 
         var token = await _tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
-        _metrics.BackendCall("azure", callName);
-        using var request = new HttpRequestMessage(method, uri);
-        if (body is not null)
+        return await SendThrottledAsync(call, () =>
         {
-            request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        }
+            var request = new HttpRequestMessage(method, uri);
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            }
 
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await _http.SendAsync(request, MaxBody, call.Fail, cancellationToken).ConfigureAwait(false);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return request;
+        }, callName, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -196,12 +196,10 @@ internal sealed partial class KeyVaultClient
         }
     }
 
-    /// <summary>One request, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
-    private async Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
+    private Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
+        SendThrottledAsync(call, () =>
         {
-            _metrics.BackendCall("azure", callName);
             var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (token is not null)
@@ -209,8 +207,20 @@ internal sealed partial class KeyVaultClient
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
+            return request;
+        }, callName, cancellationToken);
+
+    /// <summary>
+    /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
+    /// <see cref="KeyVaultThrottling"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// </summary>
+    private async Task<AzureReply> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            _metrics.BackendCall("azure", callName);
             AzureReply reply;
-            using (request)
+            using (var request = build())
             {
                 reply = await _http.SendAsync(request, MaxBody, call.Fail, cancellationToken).ConfigureAwait(false);
             }

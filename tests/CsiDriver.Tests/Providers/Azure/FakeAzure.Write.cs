@@ -10,8 +10,16 @@ namespace CsiDriver.Tests.Providers.Azure;
 internal sealed partial class FakeAzure
 {
     private int _writes;
+    private int _writeThrottle;
+    private int _throttledWrites;
 
     public int Writes => Volatile.Read(ref _writes);
+
+    /// <summary>Writes answered 429 (Retry-After: <see cref="ThrottleRetryAfter"/>) without being processed.</summary>
+    public int ThrottledWrites => Volatile.Read(ref _throttledWrites);
+
+    /// <summary>The next <paramref name="count"/> writes (reads untouched) answer 429 and change nothing.</summary>
+    public void ThrottleWrites(int count) => Volatile.Write(ref _writeThrottle, count);
 
     /// <summary>The latest version's value and tags, or null.</summary>
     public (string Value, JsonObject? Tags)? Current(string name)
@@ -29,6 +37,18 @@ internal sealed partial class FakeAzure
 
     private async Task WriteSecretAsync(HttpContext context, string name)
     {
+        if (Interlocked.Decrement(ref _writeThrottle) >= 0)
+        {
+            Interlocked.Increment(ref _throttledWrites);
+            if (ThrottleRetryAfter is not null)
+            {
+                context.Response.Headers.RetryAfter = ThrottleRetryAfter;
+            }
+
+            await VaultError(context, 429, "Throttled", "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached");
+            return;
+        }
+
         Interlocked.Increment(ref _writes);
         if (context.Request.Method == "DELETE")
         {

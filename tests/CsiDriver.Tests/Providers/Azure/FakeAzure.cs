@@ -217,7 +217,8 @@ internal sealed partial class FakeAzure : IAsyncDisposable
         if (form.ContainsKey("client_assertion"))
         {
             ok = Get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
-                 ((FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion")) || _federations.ContainsKey((client, Get("client_assertion"))) || FederatedBySubject(client, Get("client_assertion")));
+                 ((FederatedClients.TryGetValue(client, out var expected) && expected == Get("client_assertion")) || _federations.ContainsKey((client, Get("client_assertion"))) || FederatedBySubject(client, Get("client_assertion")) ||
+                  CertificateAssertionValid(context, client, Get("client_assertion")));
         }
         else
         {
@@ -226,7 +227,7 @@ internal sealed partial class FakeAzure : IAsyncDisposable
 
         if (!ok)
         {
-            await AadError(context, 401, "invalid_client", form.ContainsKey("client_assertion") ? 700213 : 7000215);
+            await AadError(context, 401, "invalid_client", form.ContainsKey("client_assertion") ? (CertificateClients.ContainsKey(client) ? 700027 : 700213) : 7000215);
             return;
         }
 

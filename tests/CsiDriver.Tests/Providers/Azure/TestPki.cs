@@ -63,6 +63,22 @@ internal static class TestPki
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
     }
 
+    /// <summary>A self-signed RSA certificate with its key, as a service principal's certificate credential is made.</summary>
+    public static X509Certificate2 CreateClientCertificate(string name)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+    }
+
+    /// <summary>The certificate and its RSA key as one PEM (PKCS#8 key after the certificate), as the operator reads it.</summary>
+    public static string CertificateAndKeyPem(X509Certificate2 certificate)
+    {
+        using var key = certificate.GetRSAPrivateKey()!;
+        return certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n";
+    }
+
     /// <summary>A password-less PFX (as Key Vault stores it) holding <paramref name="certificates"/> in the given order.</summary>
     public static string PfxBase64(params X509Certificate2[] certificates)
     {

@@ -18,6 +18,12 @@ internal sealed record AzureServicePrincipalAuth(SecretKeySelector ClientId, Sec
     public override IEnumerable<SecretKeySelector> Secrets => [ClientId, ClientSecret];
 }
 
+/// <summary><c>ServicePrincipal</c>: a client id and a PEM certificate with its private key from Secrets.</summary>
+internal sealed record AzureClientCertificateAuth(SecretKeySelector ClientId, SecretKeySelector ClientCertificate) : AzureStoreAuth
+{
+    public override IEnumerable<SecretKeySelector> Secrets => [ClientId, ClientCertificate];
+}
+
 /// <summary><c>WorkloadIdentity</c>: the service account's token for <c>api://AzureADTokenExchange</c> as a client assertion.</summary>
 internal sealed record AzureWorkloadIdentityAuth(ServiceAccountSelector ServiceAccount, SecretKeySelector? ClientId, SecretKeySelector? TenantId) : AzureStoreAuth
 {
@@ -79,21 +85,22 @@ internal sealed partial record AzureStoreConfig(Uri VaultUrl, string VaultName, 
         return new AzureStoreConfig(new Uri($"https://{url.Host}/"), name, cloud, tenant, auth);
     }
 
-    private static AzureServicePrincipalAuth ServicePrincipal(StoreBlock block, StoreBlock secrets, string? tenant)
+    /// <summary>A client id and exactly one of <c>clientSecret</c> and <c>clientCertificate</c>, as the operator requires.</summary>
+    private static AzureStoreAuth ServicePrincipal(StoreBlock block, StoreBlock secrets, string? tenant)
     {
         if (tenant is null)
         {
             throw block.Invalid($"{block.Path}.tenantId is required for authType ServicePrincipal");
         }
 
-        if (secrets.Has("clientCertificate"))
+        var clientId = secrets.SecretKey("clientId") ?? throw block.Invalid($"{secrets.Path}.clientId is required for authType ServicePrincipal");
+        return (secrets.SecretKey("clientSecret"), secrets.SecretKey("clientCertificate")) switch
         {
-            throw block.Invalid($"{secrets.Path}.clientCertificate is not supported in this mode yet (use clientSecret)");
-        }
-
-        return new AzureServicePrincipalAuth(
-            secrets.SecretKey("clientId") ?? throw block.Invalid($"{secrets.Path}.clientId is required for authType ServicePrincipal"),
-            secrets.SecretKey("clientSecret") ?? throw block.Invalid($"{secrets.Path}.clientSecret is required for authType ServicePrincipal"));
+            ({ } secret, null) => new AzureServicePrincipalAuth(clientId, secret),
+            (null, { } certificate) => new AzureClientCertificateAuth(clientId, certificate),
+            (null, null) => throw block.Invalid($"{secrets.Path}: authType ServicePrincipal needs clientSecret or clientCertificate"),
+            _ => throw block.Invalid($"{secrets.Path}: set exactly one of clientSecret and clientCertificate, not both"),
+        };
     }
 
     [GeneratedRegex("^[A-Za-z0-9-]{3,24}$", RegexOptions.CultureInvariant)]

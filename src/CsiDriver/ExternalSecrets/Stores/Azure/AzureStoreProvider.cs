@@ -7,8 +7,9 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 
 /// <summary>
 /// The <c>azurekv</c> store provider (eso.md section 4.6): Key Vault secrets, keys and certificates with a service
-/// principal's client secret, workload identity (a TokenRequest token for <c>api://AzureADTokenExchange</c>, the client
-/// and tenant from the block, its <c>authSecretRef</c> or the service account's annotations) or a managed identity.
+/// principal's client secret or certificate (a signed client assertion), workload identity (a TokenRequest token for
+/// <c>api://AzureADTokenExchange</c>, the client and tenant from the block, its <c>authSecretRef</c>, the service
+/// account's annotations or the controller's <c>AZURE_TENANT_ID</c>) or a managed identity.
 /// Built on the Azure provider's <see cref="KeyVaultClient"/> and <see cref="AzureTokenSource"/>: the same endpoint
 /// overrides (<c>AZURE_KEYVAULT_ENDPOINT_OVERRIDE</c>, <c>AZURE_AUTHORITY_HOST</c>), token cache and throttling as the CSI mode.
 /// </summary>
@@ -19,6 +20,7 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     private const long TokenSeconds = 3600;
 
     private readonly AzureProviderOptions _options;
+    private readonly AzureStoreEnvironment _environment;
     private readonly StoreReferenceReader _references;
     private readonly ServiceAccountAnnotationReader _accounts;
     private readonly AzureHttp _http;
@@ -26,9 +28,10 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     private readonly ILogger _logger;
 
     public AzureStoreProvider(
-        AzureProviderOptions options, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
+        AzureProviderOptions options, AzureStoreEnvironment environment, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
     {
         _options = options;
+        _environment = environment;
         _references = references;
         _accounts = accounts;
         _logger = logger;
@@ -46,6 +49,9 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
             AzureServicePrincipalAuth sp => (config.TenantId!, (AzureCredentialSpec)new ClientSecretCredential(
                 await _references.ReadTextAsync(store, sp.ClientId, cancellationToken).ConfigureAwait(false),
                 await _references.ReadTextAsync(store, sp.ClientSecret, cancellationToken).ConfigureAwait(false))),
+            AzureClientCertificateAuth cc => (config.TenantId!, new ClientCertificateCredential(
+                await _references.ReadTextAsync(store, cc.ClientId, cancellationToken).ConfigureAwait(false),
+                await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false))),
             AzureWorkloadIdentityAuth wi => await WorkloadIdentityAsync(store, config, wi, cancellationToken).ConfigureAwait(false),
             AzureManagedIdentityAuth mi => (config.TenantId ?? "managed-identity", new ManagedIdentityCredential(mi.IdentityId)),
             _ => throw new InvalidOperationException("unknown azurekv auth"),
@@ -72,6 +78,11 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
                 await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
             }
 
+            if (config.Auth is AzureClientCertificateAuth cc)
+            {
+                _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);
+            }
+
             if (config.Auth is AzureWorkloadIdentityAuth wi)
             {
                 _ = await _accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
@@ -87,9 +98,24 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>The PEM certificate and key under <c>authSecretRef.clientCertificate</c>; a bad one names the reference, never its text.</summary>
+    private async Task<AzureClientCertificate> ReadCertificateAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken)
+    {
+        var pem = await _references.ReadTextAsync(store, selector, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return AzureClientCertificate.Parse(pem);
+        }
+        catch (FormatException ex)
+        {
+            throw Invalid(store, $"{selector} is not a PEM certificate with its RSA private key: {ex.Message}");
+        }
+    }
+
     /// <summary>
     /// The client id from the service account's annotation or <c>authSecretRef.clientId</c> (not both, as the operator
-    /// rules); the tenant from <c>authSecretRef.tenantId</c>, else <c>tenantId</c>, else the annotation.
+    /// rules); the tenant from <c>authSecretRef.tenantId</c>, else <c>tenantId</c>, else the annotation, else the
+    /// controller's <c>AZURE_TENANT_ID</c>.
     /// </summary>
     private async Task<(string Tenant, AzureCredentialSpec Credential)> WorkloadIdentityAsync(StoreContext store, AzureStoreConfig config, AzureWorkloadIdentityAuth wi, CancellationToken cancellationToken)
     {
@@ -110,7 +136,8 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
         var tenant = (wi.TenantId is { } tenantRef ? await _references.ReadTextAsync(store, tenantRef, cancellationToken).ConfigureAwait(false) : null)
             ?? config.TenantId
             ?? (string.IsNullOrWhiteSpace(annotatedTenant) ? null : annotatedTenant.Trim())
-            ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation");
+            ?? _environment.TenantId
+            ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation (or {AzureStoreEnvironment.TenantIdVariable} on the controller)");
 
         var token = await _references.ServiceAccountTokenAsync(
             store, account with { Audiences = [AzureMountConfig.WorkloadIdentityAudience, .. account.Audiences] }, TokenSeconds, cancellationToken).ConfigureAwait(false);

@@ -10,16 +10,19 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 internal static class AzureStoreServices
 {
     /// <summary>
-    /// Registers the <c>azurekv</c> <see cref="IStoreProvider"/> with a registered <see cref="AzureProviderOptions"/>, else
-    /// options from the controller's environment (the driver's Azure variables). Needs what
+    /// Registers the <c>azurekv</c> <see cref="IStoreProvider"/> with a registered <see cref="AzureProviderOptions"/> and
+    /// <see cref="AzureStoreEnvironment"/>, else both from the controller's environment (the driver's Azure variables,
+    /// <c>AZURE_TENANT_ID</c>). Needs what
     /// <see cref="StoreServices.AddExternalSecretStores"/> registers.
     /// </summary>
     public static IServiceCollection AddAzureStore(this IServiceCollection services)
     {
         services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<CsiDriver.ExternalSecrets.Kubernetes.StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(new AzureProviderOptions().MaxObjectBytes));
+        services.TryAddSingleton(_ => AzureStoreEnvironment.FromEnvironment());
         services.TryAddSingleton(sp => new AzureStoreProvider(
             sp.GetRequiredService<AzureProviderOptions>(),
+            sp.GetRequiredService<AzureStoreEnvironment>(),
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<ServiceAccountAnnotationReader>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.ExternalSecrets.Stores.Aws;
+using CsiDriver.ExternalSecrets.Stores.Azure;
 using CsiDriver.Kubernetes;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Tests.Infrastructure;
@@ -43,7 +44,8 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
 
     public IStoreProvider Stores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "azurekv");
 
-    public static async Task<AzureStoreTestContext> StartAsync()
+    /// <param name="environment">The controller's <c>AZURE_TENANT_ID</c>; none when null, whatever this machine's is.</param>
+    public static async Task<AzureStoreTestContext> StartAsync(AzureStoreEnvironment? environment = null)
     {
         var kube = await FakeKubeApiServer.StartAsync();
         kube.AddToken(ControllerToken, ControllerUser);
@@ -61,6 +63,7 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
             .AddSingleton(new AwsProviderOptions())
             .AddSingleton(AwsControllerIdentity.None)
             .AddSingleton(AzureTestKit.Options(azure) with { RequestTimeout = TimeSpan.FromSeconds(5), ThrottleBaseDelay = TimeSpan.FromMilliseconds(1), ThrottleMaxDelay = TimeSpan.FromMilliseconds(5) })
+            .AddSingleton(environment ?? new AzureStoreEnvironment(null))
             .AddExternalSecretStores()
             .BuildServiceProvider();
         return new AzureStoreTestContext(kube, azure, directory, services, logs);
@@ -68,6 +71,13 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
 
     public void PutCredentials(string secret = ClientSecret) =>
         Kube.Put("", "secrets", Ns, FakeKubeApiServer.Secret("azure-sp", new Dictionary<string, string> { ["client-id"] = Client, ["client-secret"] = secret }));
+
+    /// <summary>The Secret <c>azure-cert</c> with the client id and <paramref name="pem"/> (certificate and key).</summary>
+    public void PutCertificateCredentials(string pem) =>
+        Kube.Put("", "secrets", Ns, CertificateSecret(pem));
+
+    public static JsonObject CertificateSecret(string pem) =>
+        FakeKubeApiServer.Secret("azure-cert", new Dictionary<string, string> { ["client-id"] = Client, ["tls.pem"] = pem });
 
     public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null)
     {
@@ -88,6 +98,19 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
         {
             ["clientId"] = new JsonObject { ["name"] = "azure-sp", ["key"] = "client-id" },
             ["clientSecret"] = new JsonObject { ["name"] = "azure-sp", ["key"] = "client-secret" },
+        },
+    };
+
+    /// <summary>ServicePrincipal with <c>authSecretRef.clientCertificate</c> (the <c>azure-cert</c> Secret).</summary>
+    public static JsonObject CertificateBlock() => new()
+    {
+        ["vaultUrl"] = FakeAzure.VaultBase,
+        ["tenantId"] = FakeAzure.Tenant,
+        ["authType"] = "ServicePrincipal",
+        ["authSecretRef"] = new JsonObject
+        {
+            ["clientId"] = new JsonObject { ["name"] = "azure-cert", ["key"] = "client-id" },
+            ["clientCertificate"] = new JsonObject { ["name"] = "azure-cert", ["key"] = "tls.pem" },
         },
     };
 
