@@ -58,7 +58,7 @@ internal sealed class FindMatcher
     {
         if (count > Query.MaxKeys)
         {
-            throw new SecretStoreException(FailureKind.TooLarge, $"{_store}: find matches more than {Query.MaxKeys} secrets (the controller's --find-max-keys); narrow name.regexp, tags or path");
+            throw new SecretStoreException(FailureKind.TooLarge, $"{_store}: find matches {count} or more secrets, more than {Query.MaxKeys} secrets (the most one find may return: the controller's --find-max-keys); narrow name.regexp, tags or path");
         }
     }
 }
