@@ -70,22 +70,8 @@ internal static class StoreValues
             return value;
         }
 
-        System.Text.Json.Nodes.JsonObject merged = [];
-        if (existing is { Length: > 0 })
-        {
-            try
-            {
-                if (System.Text.Json.Nodes.JsonNode.Parse(existing) is System.Text.Json.Nodes.JsonObject parsed)
-                {
-                    merged = parsed;
-                }
-            }
-            catch (JsonException)
-            {
-                // Not a JSON object: the property starts a new one.
-            }
-        }
-
+        // Not a JSON object (or nothing yet): the property starts a new one.
+        var merged = (existing is { Length: > 0 } ? TryParseObject(existing) : null) ?? [];
         merged[property] = System.Text.Encoding.UTF8.GetString(value);
         return System.Text.Encoding.UTF8.GetBytes(merged.ToJsonString());
     }
@@ -93,19 +79,28 @@ internal static class StoreValues
     /// <summary>The existing JSON object without <paramref name="property"/>, or null when nothing is left.</summary>
     public static byte[]? Without(byte[] existing, string property)
     {
+        if (TryParseObject(existing) is not { } parsed)
+        {
+            return existing; // Not a JSON object: there is no property to remove.
+        }
+
+        parsed.Remove(property);
+        return parsed.Count == 0 ? null : System.Text.Encoding.UTF8.GetBytes(parsed.ToJsonString());
+    }
+
+    /// <summary>
+    /// The value as a JSON object, or null when it is not one. The parser's message is dropped on purpose: it can quote
+    /// the value.
+    /// </summary>
+    public static System.Text.Json.Nodes.JsonObject? TryParseObject(byte[] value)
+    {
         try
         {
-            if (System.Text.Json.Nodes.JsonNode.Parse(existing) is System.Text.Json.Nodes.JsonObject parsed)
-            {
-                parsed.Remove(property);
-                return parsed.Count == 0 ? null : System.Text.Encoding.UTF8.GetBytes(parsed.ToJsonString());
-            }
+            return System.Text.Json.Nodes.JsonNode.Parse(value) as System.Text.Json.Nodes.JsonObject;
         }
         catch (JsonException)
         {
-            // Not a JSON object: there is no property to remove.
+            return null;
         }
-
-        return existing;
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class FakeStoreProvider
         {
             metrics?.BackendCall(ProviderKey, "SecretExists");
             var value = memory.Get(store, target.RemoteKey) ?? entries.FirstOrDefault(e => e.Key == target.RemoteKey && e.Version.Length == 0)?.Value;
-            return Task.FromResult(value is not null && (target.Property is null || Object(value)?.ContainsKey(target.Property) == true));
+            return Task.FromResult(value is not null && (target.Property is null || StoreValues.TryParseObject(Encoding.UTF8.GetBytes(value))?.ContainsKey(target.Property) == true));
         }
 
         public Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken)
@@ -34,7 +34,7 @@ internal sealed partial class FakeStoreProvider
             }
             else
             {
-                var map = current is null ? [] : Object(current) ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: secret {target.RemoteKey} is not a JSON object, so property {target.Property} cannot be set");
+                var map = current is null ? [] : StoreValues.TryParseObject(Encoding.UTF8.GetBytes(current)) ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store.Description}: secret {target.RemoteKey} is not a JSON object, so property {target.Property} cannot be set");
                 if (map[target.Property] is JsonValue existing && existing.TryGetValue<string>(out var same) && same == text)
                 {
                     return Task.FromResult(false);
@@ -67,7 +67,7 @@ internal sealed partial class FakeStoreProvider
                 return Task.CompletedTask;
             }
 
-            if (Object(current) is { } map && map.Remove(target.Property))
+            if (StoreValues.TryParseObject(Encoding.UTF8.GetBytes(current)) is { } map && map.Remove(target.Property))
             {
                 if (map.Count == 0)
                 {
@@ -93,19 +93,6 @@ internal sealed partial class FakeStoreProvider
             return entries.Any(e => e.Key == target.RemoteKey)
                 ? throw new SecretStoreException(FailureKind.Conflict, $"{store.Description}: secret {target.RemoteKey} is in spec.provider.fake.data, so it is not managed by external-secrets")
                 : null;
-        }
-
-        private static JsonObject? Object(string value)
-        {
-            try
-            {
-                return JsonNode.Parse(value) as JsonObject;
-            }
-            catch (JsonException)
-            {
-                // Not an object: the parser's message can quote the value, so it is not passed on.
-                return null;
-            }
         }
     }
 }

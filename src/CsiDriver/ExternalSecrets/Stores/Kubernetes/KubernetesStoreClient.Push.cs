@@ -110,16 +110,7 @@ internal sealed partial class KubernetesStoreClient : IStoreWriter
     /// <summary>A whole-Secret push: the JSON object's fields (strings unquoted, anything else as its JSON text).</summary>
     private Dictionary<string, byte[]> Fields(PushRef target, byte[] value)
     {
-        JsonObject? map;
-        try
-        {
-            map = JsonNode.Parse(value) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            // The parser's message can quote the value, so it is not passed on.
-            map = null;
-        }
+        var map = StoreValues.TryParseObject(value);
 
         return map?.ToDictionary(
                 p => p.Key,

@@ -49,7 +49,7 @@ internal sealed partial class VaultStoreClient : IStoreWriter
         }
         else
         {
-            next = ParseObject(value) ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: the value pushed to Vault secret \"{target.RemoteKey}\" is not a JSON object; push the whole Secret (empty secretKey) or set remoteRef.property");
+            next = StoreValues.TryParseObject(value) ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: the value pushed to Vault secret \"{target.RemoteKey}\" is not a JSON object; push the whole Secret (empty secretKey) or set remoteRef.property");
             if (current is not null && JsonNode.DeepEquals(current, next))
             {
                 return false;
@@ -175,19 +175,6 @@ internal sealed partial class VaultStoreClient : IStoreWriter
             var kind = VaultErrors.KindOf(ex);
             var message = $"{_store}: cannot {verb} \"{target.RemoteKey}\" in Vault at {Where()} as {Principal}: {ex.Message}";
             throw new SecretStoreException(kind, VaultErrors.Redact(message, Sensitive(token)), ex) { Reason = "VaultWriteFailed" };
-        }
-    }
-
-    private static JsonObject? ParseObject(byte[] value)
-    {
-        try
-        {
-            return JsonNode.Parse(value) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            // The parser's message can quote the value, so it is not passed on.
-            return null;
         }
     }
 }
