@@ -61,6 +61,9 @@ internal sealed class RetryPolicy
 
     public RetrySettings Settings { get; }
 
+    /// <summary>One attempt, no retries.</summary>
+    public static RetryPolicy Once { get; } = new(new RetrySettings { MaxAttempts = 1, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, TimeProvider.System, static () => 0);
+
     /// <summary>The wait before the attempt after <paramref name="attempt"/> (1-based), or null when none should follow.</summary>
     public TimeSpan? NextDelay(int attempt, TimeSpan? retryAfter)
     {
@@ -85,31 +88,6 @@ internal sealed class RetryPolicy
 
     /// <summary>Waits <paramref name="delay"/> on the injected clock.</summary>
     public Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, _time, cancellationToken);
-
-    /// <summary>
-    /// Runs <paramref name="attempt"/> until it succeeds, throws something <paramref name="retryable"/> refuses, or
-    /// the attempts run out; <paramref name="onRetry"/> hears of each retry (failure, attempt number, wait).
-    /// </summary>
-    public async Task<T> ExecuteAsync<T, TException>(
-        Func<CancellationToken, Task<T>> attempt, Func<TException, bool> retryable, Action<TException, int, TimeSpan> onRetry, CancellationToken cancellationToken)
-        where TException : Exception
-    {
-        for (var number = 1; ; number++)
-        {
-            TimeSpan delay;
-            try
-            {
-                return await attempt(cancellationToken).ConfigureAwait(false);
-            }
-            catch (TException ex) when (retryable(ex) && NextDelay(number, retryAfter: null) is { } wait)
-            {
-                delay = wait;
-                onRetry(ex, number, delay);
-            }
-
-            await WaitAsync(delay, cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>A response's <c>Retry-After</c> (seconds or a date) as a wait from now; null when absent.</summary>
     public TimeSpan? RetryAfter(HttpResponseHeaders headers)

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -62,43 +60,16 @@ internal sealed class KubernetesTransport : IDisposable
     /// <summary>Sends with retries; returns the success body.</summary>
     public async Task<byte[]> SendAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
-        var refreshedToken = false;
-        for (var attempt = 1; ; attempt++)
+        var call = new Http.BackendCall<KubernetesApiException>(
+            ct => new ValueTask<HttpRequestMessage>(CreateMessageAsync(request, credentials, ct)), _options.RequestTimeout, _options.MaxResponseBytes, new KubernetesApiFailures(request.Call, _logger), _retry);
+        var response = await Http.BackendSender.SendAsync(_http, call, cancellationToken).ConfigureAwait(false);
+        if (response.Status == HttpStatusCode.Unauthorized && credentials.Invalidate())
         {
-            KubernetesApiException failure;
-            TimeSpan? retryAfter = null;
-            try
-            {
-                var (status, headers, body) = await SendOnceAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-                if ((int)status is >= 200 and < 300)
-                {
-                    return body;
-                }
-
-                failure = ToException(request.Call, status, body);
-                retryAfter = RetryAfter(headers, body);
-            }
-            catch (KubernetesApiException ex)
-            {
-                failure = ex;
-            }
-
-            if (failure.Kind == KubernetesErrorKind.Unauthorized && !refreshedToken && credentials.Invalidate())
-            {
-                // A projected token may have rotated between our read and the call: read it again once.
-                refreshedToken = true;
-                attempt--;
-                continue;
-            }
-
-            if (!failure.IsTransient || _retry.NextDelay(attempt, retryAfter) is not { } delay)
-            {
-                throw failure;
-            }
-
-            KubernetesLog.Retrying(_logger, request.Call, failure.Kind.ToString(), attempt, delay.TotalMilliseconds);
-            await _retry.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
+            // A projected token may have rotated between our read and the call: read it again once.
+            response = await Http.BackendSender.SendAsync(_http, call, cancellationToken).ConfigureAwait(false);
         }
+
+        return response.IsSuccess ? response.Body : throw KubernetesApiFailures.ToException(request.Call, response.Status, response.Body);
     }
 
     /// <summary>
@@ -108,22 +79,7 @@ internal sealed class KubernetesTransport : IDisposable
     public async Task<HttpResponseMessage> OpenStreamAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
         using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.RequestTimeout);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.Timeout, null, request.Call, null, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.Unreachable, null, request.Call, null, $"cannot reach {_server.Host}:{_server.Port}: {Describe(ex)}", ex);
-        }
-
+        var response = await Http.BackendSender.OpenAsync(_http, message, _options.RequestTimeout, new KubernetesApiFailures(request.Call, _logger), cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
             return response;
@@ -131,13 +87,14 @@ internal sealed class KubernetesTransport : IDisposable
 
         using (response)
         {
-            var body = await ReadBoundedAsync(response, request.Call, cancellationToken).ConfigureAwait(false);
+            var body = await Http.BoundedContent.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, request.Call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 credentials.Invalidate();
             }
 
-            throw ToException(request.Call, response.StatusCode, body);
+            throw KubernetesApiFailures.ToException(request.Call, response.StatusCode, body);
         }
     }
 
@@ -161,32 +118,48 @@ internal sealed class KubernetesTransport : IDisposable
         return message;
     }
 
-    private async Task<(HttpStatusCode Status, HttpResponseHeaders Headers, byte[] Body)> SendOnceAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
-    {
-        using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.RequestTimeout);
-        try
+    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
+    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options) =>
+        CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection
         {
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response, request.Call, deadline.Token).ConfigureAwait(false);
-            return (response.StatusCode, response.Headers, body);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.Timeout, null, request.Call, null, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.Unreachable, null, request.Call, null, $"cannot reach {_server.Host}:{_server.Port}: {Describe(ex)}", ex);
-        }
-    }
+            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+            ConnectTimeout = options.ConnectTimeout,
+            UseProxy = false,
+            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
+            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
+        });
 
-    private async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string call, CancellationToken cancellationToken) =>
-        await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
+    public void Dispose() => _http.Dispose();
+}
 
-    private static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
+/// <summary>
+/// The API server's failures: 429, 5xx, timeouts and unreachable servers are retried, waiting what
+/// <c>Retry-After</c> or the <c>Status</c> body's <c>retryAfterSeconds</c> asks; <c>Status</c> bodies become
+/// <see cref="KubernetesApiException"/>s.
+/// </summary>
+internal sealed class KubernetesApiFailures(string call, ILogger logger) : Http.BackendFailures<KubernetesApiException>
+{
+    public override KubernetesApiException Timeout(Uri endpoint, TimeSpan timeout, OperationCanceledException error) =>
+        new(KubernetesErrorKind.Timeout, null, call, null, $"no answer within {timeout.TotalSeconds:0.#}s");
+
+    public override KubernetesApiException Unreachable(Uri endpoint, HttpRequestException error) =>
+        new(KubernetesErrorKind.Unreachable, null, call, null, $"cannot reach {endpoint.Host}:{endpoint.Port}: {Describe(error)}", error);
+
+    public override KubernetesApiException TooLarge(Uri endpoint, HttpStatusCode status, long maxBytes) =>
+        new(KubernetesErrorKind.BadResponse, status, call, null, $"response is over the {maxBytes}-byte limit");
+
+    public override KubernetesApiException? Retryable(Http.BackendResponse response) =>
+        ToException(call, response.Status, response.Body) is { IsTransient: true } failure ? failure : null;
+
+    public override bool IsRetryable(KubernetesApiException failure) => failure.IsTransient;
+
+    public override TimeSpan? RetryAfter(Http.BackendResponse response, Http.RetryPolicy retry) =>
+        retry.RetryAfter(response.Headers) ?? (TryParseStatus(response.Body)?.Details?.RetryAfterSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null);
+
+    public override void Retrying(KubernetesApiException failure, Uri? endpoint, int attempt, TimeSpan delay) =>
+        KubernetesLog.Retrying(logger, call, failure.Kind.ToString(), attempt, delay.TotalMilliseconds);
+
+    public static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
     {
         var parsed = TryParseStatus(body);
         return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, Trim(parsed?.Message));
@@ -212,24 +185,8 @@ internal sealed class KubernetesTransport : IDisposable
 
     private static string? Trim(string? message) => message is { Length: > 512 } ? message[..512] + "..." : message;
 
-    private TimeSpan? RetryAfter(HttpResponseHeaders headers, byte[] body) =>
-        _retry.RetryAfter(headers) ?? (TryParseStatus(body)?.Details?.RetryAfterSeconds is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : null);
-
     private static string Describe(HttpRequestException ex) =>
         ex.InnerException is System.Security.Authentication.AuthenticationException
             ? "TLS handshake failed (is the server certificate signed by the configured CA?)"
             : ex.HttpRequestError.ToString();
-
-    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
-    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options) =>
-        CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection
-        {
-            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
-            ConnectTimeout = options.ConnectTimeout,
-            UseProxy = false,
-            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
-            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
-        });
-
-    public void Dispose() => _http.Dispose();
 }

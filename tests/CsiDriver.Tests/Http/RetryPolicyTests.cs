@@ -54,37 +54,4 @@ public sealed class RetryPolicyTests
         response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
         policy.RetryAfter(response.Headers).Should().Be(TimeSpan.FromSeconds(7));
     }
-
-    [Fact]
-    public async Task ExecuteAsync_RetryableFailuresThenSuccess_RetriesWithTheComputedWaits()
-    {
-        var policy = Policy(Settings() with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(2) });
-        var attempts = 0;
-        var waits = new List<(int, TimeSpan)>();
-
-        var result = await policy.ExecuteAsync(
-            _ => ++attempts < 3 ? throw new TimeoutException("slow") : Task.FromResult("ok"),
-            (TimeoutException _) => true,
-            (TimeoutException _, int attempt, TimeSpan wait) => waits.Add((attempt, wait)),
-            CancellationToken.None);
-
-        result.Should().Be("ok");
-        waits.Should().Equal((1, TimeSpan.FromMilliseconds(1)), (2, TimeSpan.FromMilliseconds(2)));
-    }
-
-    [Fact]
-    public async Task ExecuteAsync_NotRetryable_ThrowsAtOnce()
-    {
-        var policy = Policy(Settings());
-        var attempts = 0;
-
-        var act = () => policy.ExecuteAsync<int, InvalidOperationException>(
-            _ => { attempts++; throw new InvalidOperationException("bad request"); },
-            _ => false,
-            (_, _, _) => { },
-            CancellationToken.None);
-
-        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("bad request");
-        attempts.Should().Be(1);
-    }
 }

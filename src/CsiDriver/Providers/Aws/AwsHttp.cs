@@ -1,48 +1,30 @@
 using System.Net;
+using CsiDriver.Http;
 
 namespace CsiDriver.Providers.Aws;
 
-/// <summary>Sends one HTTP attempt with a timeout and reads a bounded body; transport failures become <see cref="AwsServiceException"/>.</summary>
+/// <summary>AWS calls on the shared <see cref="BackendSender"/>, and the service text they report.</summary>
 internal static class AwsHttp
 {
-    public static async Task<(HttpStatusCode Status, byte[] Body, HttpResponseMessage Response)> SendAsync(
-        HttpClient http, HttpRequestMessage request, string operation, TimeSpan timeout, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the request <paramref name="create"/> builds (once per attempt) and returns a 200 answer; any other answer
+    /// becomes <paramref name="refused"/>'s error, retried as <see cref="AwsRetryPolicy.IsRetryable"/> says.
+    /// </summary>
+    public static async Task<BackendResponse> SendAsync(
+        HttpClient http,
+        Func<HttpRequestMessage> create,
+        TimeSpan timeout,
+        long maxBytes,
+        AwsFailures failures,
+        RetryPolicy retry,
+        CancellationToken cancellationToken)
     {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(timeout);
-        try
-        {
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response, operation, maxBytes, attempt.Token).ConfigureAwait(false);
-            return (response.StatusCode, body, response);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AwsServiceException(operation, null, "RequestTimeout", $"no answer from {Endpoint(request)} within {timeout.TotalSeconds:0.#}s", null);
-        }
-        catch (HttpRequestException ex)
-        {
-            // The exception text names the host and the socket error, never the request body.
-            throw new AwsServiceException(operation, null, "RequestError", $"cannot reach {Endpoint(request)}: {ex.Message}", null, ex);
-        }
+        var response = await BackendSender.SendAsync(
+            http, new BackendCall<AwsServiceException>(_ => ValueTask.FromResult(create()), timeout, maxBytes, failures, retry), cancellationToken).ConfigureAwait(false);
+        return response.Status == HttpStatusCode.OK ? response : throw failures.Refused(response);
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string operation, long maxBytes, CancellationToken cancellationToken)
-    {
-        var body = await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            response.Dispose();
-            throw new AwsServiceException(operation, null, "ResponseTooLarge", $"response is over the {maxBytes}-byte limit", null);
-        }
-
-        return body;
-    }
-
-    private static string Endpoint(HttpRequestMessage request) =>
-        request.RequestUri is { } uri ? $"{uri.Scheme}://{uri.Authority}" : "the endpoint";
-
-    public static string? RequestId(HttpResponseMessage response) =>
+    public static string? RequestId(BackendResponse response) =>
         response.Headers.TryGetValues("x-amzn-RequestId", out var values) || response.Headers.TryGetValues("x-amz-request-id", out values)
             ? values.FirstOrDefault()
             : null;
@@ -59,4 +41,37 @@ internal static class AwsHttp
         var cleaned = new string(chars, 0, Math.Min(chars.Length, max));
         return chars.Length > max ? cleaned + "…" : cleaned;
     }
+}
+
+/// <summary>
+/// One AWS operation's failures: transport failures, throttling, 5xx and <c>IDPCommunicationError</c> are retried
+/// (as the AWS SDKs do; <c>Retry-After</c> is not an AWS convention), an answer's error is built by the caller's
+/// protocol (JSON, Query/XML, the container credentials endpoint).
+/// </summary>
+internal sealed class AwsFailures(string operation, Func<BackendResponse, AwsServiceException> refused, Action<AwsServiceException, Uri?, int, TimeSpan>? retrying)
+    : BackendFailures<AwsServiceException>
+{
+    /// <summary>The error of a non-200 answer.</summary>
+    public AwsServiceException Refused(BackendResponse response) => refused(response);
+
+    public override AwsServiceException Timeout(Uri endpoint, TimeSpan timeout, OperationCanceledException error) =>
+        new(operation, null, "RequestTimeout", $"no answer from {Endpoint(endpoint)} within {timeout.TotalSeconds:0.#}s", null);
+
+    // The exception text names the host and the socket error, never the request body.
+    public override AwsServiceException Unreachable(Uri endpoint, HttpRequestException error) =>
+        new(operation, null, "RequestError", $"cannot reach {Endpoint(endpoint)}: {error.Message}", null, error);
+
+    public override AwsServiceException TooLarge(Uri endpoint, HttpStatusCode status, long maxBytes) =>
+        new(operation, null, "ResponseTooLarge", $"response is over the {maxBytes}-byte limit", null);
+
+    public override AwsServiceException? Retryable(BackendResponse response) =>
+        response.Status != HttpStatusCode.OK && refused(response) is var error && AwsRetryPolicy.IsRetryable(error) ? error : null;
+
+    public override bool IsRetryable(AwsServiceException failure) => AwsRetryPolicy.IsRetryable(failure);
+
+    public override TimeSpan? RetryAfter(BackendResponse response, RetryPolicy retry) => null;
+
+    public override void Retrying(AwsServiceException failure, Uri? endpoint, int attempt, TimeSpan delay) => retrying?.Invoke(failure, endpoint, attempt, delay);
+
+    private static string Endpoint(Uri uri) => $"{uri.Scheme}://{uri.Authority}";
 }

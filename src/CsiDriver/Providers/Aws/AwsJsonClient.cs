@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CsiDriver.Http;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
@@ -23,7 +23,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
     private readonly ILogger _logger = logger;
     private readonly Observability.DriverMetrics _metrics = metrics;
 
-    public Task<TResponse> InvokeAsync<TRequest, TResponse>(
+    public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
         AwsEndpoint endpoint,
         string target,
         string call,
@@ -35,51 +35,46 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
         var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
-        return _retry.ExecuteAsync(
-            ct => AttemptAsync(endpoint, target, call, operation, body, responseType, credentials, ct),
-            (ex, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds),
-            cancellationToken);
-    }
-
-    private async Task<TResponse> AttemptAsync<TResponse>(
-        AwsEndpoint endpoint, string target, string call, string operation, byte[] body, JsonTypeInfo<TResponse> responseType, AwsCredentials credentials, CancellationToken cancellationToken)
-    {
-        // Every attempt is a call AWS counts (and throttles), so retries count too.
-        _metrics.BackendCall("aws", call);
-        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url);
-        message.Content = new ByteArrayContent(body);
-        message.Content.Headers.ContentType = JsonContentType;
-        message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, _time.GetUtcNow());
-
-        var (status, responseBody, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
-        using (response)
+        var failures = new AwsFailures(
+            operation,
+            response => Error(operation, response),
+            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+        var response = await AwsHttp.SendAsync(
+            _http,
+            () =>
+            {
+                // Every attempt is a call AWS counts (and throttles), so retries count too.
+                _metrics.BackendCall("aws", call);
+                var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
+                message.Content.Headers.ContentType = JsonContentType;
+                message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+                SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, _time.GetUtcNow());
+                return message;
+            },
+            _options.AttemptTimeout,
+            _options.MaxResponseBytes,
+            failures,
+            _retry.Policy,
+            cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (status != HttpStatusCode.OK)
-            {
-                throw Error(operation, status, responseBody, response);
-            }
-
-            try
-            {
-                return JsonSerializer.Deserialize(responseBody, responseType)
-                    ?? throw new AwsServiceException(operation, status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response));
-            }
-            catch (JsonException)
-            {
-                // The parser's message may quote the body (a secret value), so only the fact is reported.
-                throw new AwsServiceException(operation, status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response));
-            }
+            return JsonSerializer.Deserialize(response.Body, responseType)
+                ?? throw new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response));
+        }
+        catch (JsonException)
+        {
+            // The parser's message may quote the body (a secret value), so only the fact is reported.
+            throw new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response));
         }
     }
 
-    private static AwsServiceException Error(string operation, HttpStatusCode status, byte[] body, HttpResponseMessage response)
+    private static AwsServiceException Error(string operation, BackendResponse response)
     {
         string? code = null;
         string? text = null;
         try
         {
-            if (body.Length > 0 && JsonSerializer.Deserialize(body, AwsJsonContext.Default.AwsJsonError) is { } error)
+            if (response.Body.Length > 0 && JsonSerializer.Deserialize(response.Body, AwsJsonContext.Default.AwsJsonError) is { } error)
             {
                 code = error.Type;
                 text = error.Message ?? error.MessageUpper;
@@ -95,8 +90,8 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             code = types.FirstOrDefault()?.Split(':')[0];
         }
 
-        code = string.IsNullOrEmpty(code) ? $"Http{(int)status}" : code[(code.LastIndexOf('#') + 1)..];
-        return new AwsServiceException(operation, status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
+        code = string.IsNullOrEmpty(code) ? $"Http{(int)response.Status}" : code[(code.LastIndexOf('#') + 1)..];
+        return new AwsServiceException(operation, response.Status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
     }
 }
 

@@ -4,10 +4,10 @@ using CsiDriver.Http;
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
-/// What AWS failures are worth retrying (throttling, 5xx, network), run on the shared <see cref="RetryPolicy"/>
-/// with capped exponential backoff and full jitter, as the AWS SDKs do.
+/// What AWS failures are worth retrying (throttling, 5xx, network), and the shared <see cref="RetryPolicy"/> they
+/// are retried on: capped exponential backoff with full jitter, as the AWS SDKs do.
 /// </summary>
-internal sealed class AwsRetryPolicy
+internal sealed class AwsRetryPolicy(AwsProviderOptions options, TimeProvider time, Random random)
 {
     private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
     {
@@ -17,15 +17,10 @@ internal sealed class AwsRetryPolicy
         "EC2ThrottledException",
     };
 
-    private readonly RetryPolicy _policy;
-
-    public AwsRetryPolicy(AwsProviderOptions options, TimeProvider time, Random random)
-    {
-        _policy = new RetryPolicy(
-            new RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryBaseDelay, MaxDelay = options.RetryMaxDelay, Jitter = Jitter.Full },
-            time,
-            random.NextDouble);
-    }
+    public RetryPolicy Policy { get; } = new(
+        new RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryBaseDelay, MaxDelay = options.RetryMaxDelay, Jitter = Jitter.Full },
+        time,
+        random.NextDouble);
 
     public static bool IsThrottling(AwsServiceException ex) =>
         ex.StatusCode == HttpStatusCode.TooManyRequests || ThrottlingCodes.Contains(ex.ErrorCode);
@@ -33,7 +28,4 @@ internal sealed class AwsRetryPolicy
     /// <summary>Throttling, 5xx and transport failures (no status) are worth another attempt.</summary>
     public static bool IsRetryable(AwsServiceException ex) =>
         IsThrottling(ex) || ex.StatusCode is null || (int)ex.StatusCode >= 500 || ex.ErrorCode is "IDPCommunicationError";
-
-    public Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, Action<AwsServiceException, int, TimeSpan> onRetry, CancellationToken cancellationToken) =>
-        _policy.ExecuteAsync(attempt, IsRetryable, onRetry, cancellationToken);
 }

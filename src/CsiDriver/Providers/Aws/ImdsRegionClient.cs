@@ -25,27 +25,30 @@ internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions optio
         }
 
         var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
-        using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, root + "/latest/api/token");
-        tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-        _metrics.BackendCall("aws", "imds_token");
-        var (tokenStatus, tokenBody, tokenResponse) = await AwsHttp.SendAsync(_http, tokenRequest, "IMDS: token", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
-        tokenResponse.Dispose();
-        if (tokenStatus != HttpStatusCode.OK)
-        {
-            throw new AwsServiceException("IMDS: token", tokenStatus, $"Http{(int)tokenStatus}", "IMDSv2 session token refused", null);
-        }
+        var token = await SendAsync("IMDS: token", "imds_token", HttpMethod.Put, root + "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds", "21600", "IMDSv2 session token refused", cancellationToken).ConfigureAwait(false);
+        var region = await SendAsync("IMDS: region", "imds_region", HttpMethod.Get, root + "/latest/meta-data/placement/region", "X-aws-ec2-metadata-token", token, "no usable placement/region", cancellationToken).ConfigureAwait(false);
+        return AwsRegionResolver.IsRegionName(region)
+            ? region
+            : throw new AwsServiceException("IMDS: region", HttpStatusCode.OK, "Http200", "no usable placement/region", null);
+    }
 
-        using var regionRequest = new HttpRequestMessage(HttpMethod.Get, root + "/latest/meta-data/placement/region");
-        regionRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token", Encoding.UTF8.GetString(tokenBody).Trim());
-        _metrics.BackendCall("aws", "imds_region");
-        var (status, body, response) = await AwsHttp.SendAsync(_http, regionRequest, "IMDS: region", _options.LinkLocalTimeout, 4096, cancellationToken).ConfigureAwait(false);
-        response.Dispose();
-        var region = Encoding.UTF8.GetString(body).Trim();
-        if (status != HttpStatusCode.OK || !AwsRegionResolver.IsRegionName(region))
-        {
-            throw new AwsServiceException("IMDS: region", status, $"Http{(int)status}", "no usable placement/region", null);
-        }
-
-        return region;
+    /// <summary>One IMDS request, not retried (the region resolver falls back); the 200 body as trimmed text.</summary>
+    private async Task<string> SendAsync(string operation, string call, HttpMethod method, string uri, string header, string value, string refused, CancellationToken cancellationToken)
+    {
+        var response = await AwsHttp.SendAsync(
+            _http,
+            () =>
+            {
+                _metrics.BackendCall("aws", call);
+                var request = new HttpRequestMessage(method, uri);
+                request.Headers.TryAddWithoutValidation(header, value);
+                return request;
+            },
+            _options.LinkLocalTimeout,
+            4096,
+            new AwsFailures(operation, response => new AwsServiceException(operation, response.Status, $"Http{(int)response.Status}", refused, null), retrying: null),
+            Http.RetryPolicy.Once,
+            cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(response.Body).Trim();
     }
 }

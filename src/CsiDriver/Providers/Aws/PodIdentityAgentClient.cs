@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -28,10 +27,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
         {
             try
             {
-                return await _retry.ExecuteAsync(
-                    ct => AttemptAsync(endpoint, token, ct),
-                    (ex, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds),
-                    cancellationToken).ConfigureAwait(false);
+                return await SendAsync(endpoint, token, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException ex) when (ex.StatusCode is null)
             {
@@ -59,36 +55,49 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
         };
     }
 
-    private async Task<AwsCredentials> AttemptAsync(Uri endpoint, string token, CancellationToken cancellationToken)
+    private async Task<AwsCredentials> SendAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {
         const string operation = "Pod Identity agent: GetCredentials";
-        _metrics.BackendCall("aws", "pod_identity_credentials");
-        using var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
-        message.Headers.TryAddWithoutValidation("Authorization", token);
-        var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.LinkLocalTimeout, 1024 * 1024, cancellationToken).ConfigureAwait(false);
-        using (response)
+        var failures = new AwsFailures(
+            operation,
+            response =>
+            {
+                var error = Parse(response);
+                return new AwsServiceException(operation, response.Status, AwsHttp.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
+            },
+            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+        var response = await AwsHttp.SendAsync(
+            _http,
+            () =>
+            {
+                _metrics.BackendCall("aws", "pod_identity_credentials");
+                var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
+                message.Headers.TryAddWithoutValidation("Authorization", token);
+                return message;
+            },
+            _options.LinkLocalTimeout,
+            1024 * 1024,
+            failures,
+            _retry.Policy,
+            cancellationToken).ConfigureAwait(false);
+        if (Parse(response) is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret } parsed)
         {
-            ContainerCredentialsResponse? parsed = null;
-            try
-            {
-                parsed = body.Length == 0 ? null : JsonSerializer.Deserialize(body, AwsJsonContext.Default.ContainerCredentialsResponse);
-            }
-            catch (JsonException)
-            {
-                // Reported below without the body, which may hold credentials.
-            }
+            throw new AwsServiceException(operation, response.Status, "InvalidResponse", "response has no AccessKeyId/SecretAccessKey", null);
+        }
 
-            if (status != HttpStatusCode.OK)
-            {
-                throw new AwsServiceException(operation, status, AwsHttp.Clean(parsed?.Code ?? $"Http{(int)status}", 100), AwsHttp.Clean(parsed?.Message ?? response.ReasonPhrase), null);
-            }
+        return new AwsCredentials(keyId, secret, parsed.Token, parsed.Expiration);
+    }
 
-            if (parsed is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret })
-            {
-                throw new AwsServiceException(operation, status, "InvalidResponse", "response has no AccessKeyId/SecretAccessKey", null);
-            }
-
-            return new AwsCredentials(keyId, secret, parsed.Token, parsed.Expiration);
+    private static ContainerCredentialsResponse? Parse(Http.BackendResponse response)
+    {
+        try
+        {
+            return response.Body.Length == 0 ? null : JsonSerializer.Deserialize(response.Body, AwsJsonContext.Default.ContainerCredentialsResponse);
+        }
+        catch (JsonException)
+        {
+            // Reported without the body, which may hold credentials.
+            return null;
         }
     }
 }

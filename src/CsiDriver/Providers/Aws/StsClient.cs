@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Xml;
 using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
@@ -30,42 +29,44 @@ internal sealed partial class StsClient(HttpClient http, AwsProviderOptions opti
             ["RoleSessionName"] = sessionName,
             ["WebIdentityToken"] = webIdentityToken,
         };
-        return _retry.ExecuteAsync(
-            ct => AttemptAsync(endpoint, operation, form, ct),
-            (ex, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds),
+        return SendForCredentialsAsync(
+            endpoint,
+            operation,
+            () =>
+            {
+                _metrics.BackendCall("aws", "assume_role_with_web_identity");
+                return new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
+            },
             cancellationToken);
     }
 
-    private async Task<AwsCredentials> AttemptAsync(AwsEndpoint endpoint, string operation, Dictionary<string, string> form, CancellationToken cancellationToken)
+    /// <summary>A Query-protocol call answering with a <c>Credentials</c> element; its errors come from the XML <c>Error</c>.</summary>
+    private async Task<AwsCredentials> SendForCredentialsAsync(AwsEndpoint endpoint, string operation, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
-        _metrics.BackendCall("aws", "assume_role_with_web_identity");
-        using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
-        var (status, body, response) = await AwsHttp.SendAsync(_http, message, operation, _options.AttemptTimeout, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
-        using (response)
+        var failures = new AwsFailures(
+            operation,
+            response => Error(operation, response),
+            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+        var response = await AwsHttp.SendAsync(_http, create, _options.AttemptTimeout, _options.MaxResponseBytes, failures, _retry.Policy, cancellationToken).ConfigureAwait(false);
+        var credentials = TryParse(response.Body)?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
+        var (keyId, secret, token, expiration) = (Child(credentials, "AccessKeyId"), Child(credentials, "SecretAccessKey"), Child(credentials, "SessionToken"), Child(credentials, "Expiration"));
+        if (keyId is null || secret is null || token is null || expiration is null ||
+            !DateTimeOffset.TryParse(expiration, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
         {
-            var document = TryParse(body);
-            if (status != HttpStatusCode.OK)
-            {
-                var error = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
-                var code = Child(error, "Code") ?? $"Http{(int)status}";
-                var text = Child(error, "Message") ?? response.ReasonPhrase;
-                var requestId = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? AwsHttp.RequestId(response);
-                throw new AwsServiceException(operation, status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text), requestId);
-            }
-
-            var credentials = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
-            var keyId = Child(credentials, "AccessKeyId");
-            var secret = Child(credentials, "SecretAccessKey");
-            var token = Child(credentials, "SessionToken");
-            var expiration = Child(credentials, "Expiration");
-            if (keyId is null || secret is null || token is null || expiration is null ||
-                !DateTimeOffset.TryParse(expiration, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expires))
-            {
-                throw new AwsServiceException(operation, status, "InvalidResponse", "response has no complete Credentials element", AwsHttp.RequestId(response));
-            }
-
-            return new AwsCredentials(keyId, secret, token, expires);
+            throw new AwsServiceException(operation, response.Status, "InvalidResponse", "response has no complete Credentials element", AwsHttp.RequestId(response));
         }
+
+        return new AwsCredentials(keyId, secret, token, expires);
+    }
+
+    private static AwsServiceException Error(string operation, Http.BackendResponse response)
+    {
+        var document = TryParse(response.Body);
+        var error = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
+        var code = Child(error, "Code") ?? $"Http{(int)response.Status}";
+        var text = Child(error, "Message") ?? response.ReasonPhrase;
+        var requestId = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? AwsHttp.RequestId(response);
+        return new AwsServiceException(operation, response.Status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text), requestId);
     }
 
     private static XDocument? TryParse(byte[] body)

@@ -31,7 +31,7 @@ internal sealed partial class KeyVaultClient
         }
     }
 
-    private async Task<AzureReply> SendWriteAsync(VaultCall call, HttpMethod method, byte[]? body, string callName, CancellationToken cancellationToken)
+    private async Task<Http.BackendResponse> SendWriteAsync(VaultCall call, HttpMethod method, byte[]? body, string callName, CancellationToken cancellationToken)
     {
         var uri = new Uri(call.Transport, $"secrets/{call.Object.ObjectName}?api-version={Uri.EscapeDataString(_options.ApiVersion)}");
         if (!_scopes.TryGetValue(call.Vault.Host, out var scope))

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CsiDriver.Http;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +31,6 @@ internal sealed partial class KeyVaultClient
     private readonly AzureTokenSource _tokens;
     private readonly AzureProviderOptions _options;
     private readonly KeyVaultThrottling _throttling;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Observability.DriverMetrics _metrics;
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
@@ -41,7 +41,6 @@ internal sealed partial class KeyVaultClient
         _http = http;
         _tokens = tokens;
         _options = options;
-        _time = time;
         _throttling = new KeyVaultThrottling(options, time);
         _logger = logger;
         _metrics = metrics;
@@ -115,7 +114,7 @@ internal sealed partial class KeyVaultClient
         return segment.Length > 0 ? segment : null;
     }
 
-    private Task<AzureReply> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
+    private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
     {
         var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(_options.ApiVersion)}");
         return SendAuthorizedAsync(call, uri, callName, cancellationToken);
@@ -133,7 +132,7 @@ internal sealed partial class KeyVaultClient
         return new Uri(call.Transport, uri.PathAndQuery);
     }
 
-    private async Task<AzureReply> SendAuthorizedAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
+    private async Task<BackendResponse> SendAuthorizedAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
     {
         var vaultHost = call.Vault.Host;
         if (!_scopes.TryGetValue(vaultHost, out var scope))
@@ -165,7 +164,7 @@ internal sealed partial class KeyVaultClient
     /// vault answered without a challenge. The parallel reads of one publish wait for one probe per vault rather
     /// than each sending their own; when that probe learns nothing, each probes for itself.
     /// </summary>
-    private async Task<(string? Scope, AzureReply? Answer)> LearnScopeAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
+    private async Task<(string? Scope, BackendResponse? Answer)> LearnScopeAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
     {
         var vaultHost = call.Vault.Host;
         var mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -197,7 +196,7 @@ internal sealed partial class KeyVaultClient
     }
 
     /// <summary>One GET, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
-    private Task<AzureReply> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
+    private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
         SendThrottledAsync(call, () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -214,35 +213,21 @@ internal sealed partial class KeyVaultClient
     /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
     /// <see cref="KeyVaultThrottling"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
     /// </summary>
-    private async Task<AzureReply> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            _metrics.BackendCall("azure", callName);
-            AzureReply reply;
-            using (var request = build())
+    private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
+        _http.SendAsync(
+            () =>
             {
-                reply = await _http.SendAsync(request, MaxBody, call.Fail, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (reply.Status != HttpStatusCode.TooManyRequests)
-            {
-                return reply;
-            }
-
-            var decision = _throttling.Decide(reply, attempt);
-            if (decision.Delay is not { } delay)
-            {
-                return reply with { Note = decision.GaveUp };
-            }
-
-            AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds);
-            await _throttling.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
-        }
-    }
+                _metrics.BackendCall("azure", callName);
+                return build();
+            },
+            MaxBody,
+            call.Fail,
+            _throttling.Policy,
+            (attempt, delay) => AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds),
+            cancellationToken);
 
     /// <summary>Parses <c>Bearer authorization="..", resource=".."</c> (or <c>scope=".."</c>) and checks the resource host.</summary>
-    private static string? ScopeFromChallenge(VaultCall call, AzureReply reply)
+    private static string? ScopeFromChallenge(VaultCall call, BackendResponse reply)
     {
         foreach (var header in reply.Headers.WwwAuthenticate)
         {
@@ -295,7 +280,7 @@ internal sealed partial class KeyVaultClient
     }
 
     /// <summary>The body of a 200; anything else becomes the upstream-shaped error for its status.</summary>
-    private static byte[] Ok(VaultCall call, AzureReply reply)
+    private byte[] Ok(VaultCall call, BackendResponse reply)
     {
         if (reply.Status == HttpStatusCode.OK)
         {
@@ -321,7 +306,7 @@ internal sealed partial class KeyVaultClient
             detail += $", retry after {delta.TotalSeconds:0}s";
         }
 
-        if (reply.Note is { } note)
+        if (reply.Status == HttpStatusCode.TooManyRequests && _throttling.GaveUp(reply.Attempts) is { } note)
         {
             detail += $" ({note})";
         }

@@ -65,46 +65,21 @@ internal sealed class GoogleApiCaller
         IReadOnlyList<string> redact,
         CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            GoogleApiException failure;
-            TimeSpan? retryAfter = null;
-            using var request = create();
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(_options.RequestTimeout);
-            try
-            {
-                _metrics.BackendCall(GcpProvider.ProviderName, call);
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-                var body = await ReadBoundedAsync(response, maxResponseBytes, deadline.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+        var response = await CsiDriver.Http.BackendSender.SendAsync(
+            _http,
+            new CsiDriver.Http.BackendCall<GoogleApiException>(
+                _ =>
                 {
-                    return body;
-                }
-
-                failure = MapError(response.StatusCode, body, redact);
-                retryAfter = response.Headers.RetryAfter?.Delta;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = new GoogleApiException(FailureKind.Timeout, $"rpc error: code = DeadlineExceeded desc = no answer from {request.RequestUri?.Host} within {_options.RequestTimeout.TotalSeconds:0.###}s");
-            }
-            catch (HttpRequestException ex)
-            {
-                failure = new GoogleApiException(FailureKind.Unavailable, $"rpc error: code = Unavailable desc = cannot reach {request.RequestUri?.Host}: {ex.HttpRequestError}");
-            }
-
-            if (!IsRetryable(failure.Kind) || _retry.NextDelay(attempt, retryAfter) is not { } delay)
-            {
-                throw failure;
-            }
-
-            GcpLog.Retrying(_logger, request.RequestUri?.Host ?? "?", attempt, delay.TotalMilliseconds, failure.Kind);
-            await _retry.WaitAsync(delay, cancellationToken).ConfigureAwait(false);
-        }
+                    _metrics.BackendCall(GcpProvider.ProviderName, call);
+                    return ValueTask.FromResult(create());
+                },
+                _options.RequestTimeout,
+                maxResponseBytes,
+                new GoogleFailures(redact, _logger),
+                _retry),
+            cancellationToken).ConfigureAwait(false);
+        return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
     }
-
-    private static bool IsRetryable(FailureKind kind) => kind is FailureKind.Unavailable or FailureKind.Timeout;
 
     private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
     {
@@ -119,12 +94,6 @@ internal sealed class GoogleApiCaller
             throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON");
         }
     }
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, CancellationToken cancellationToken) =>
-        await CsiDriver.Http.BoundedContent.ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false) ?? throw TooLarge(maxBytes);
-
-    private static GoogleApiException TooLarge(long maxBytes) =>
-        new(FailureKind.TooLarge, $"response is larger than {maxBytes} bytes (--max-object-bytes)");
 
     internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
     {
@@ -244,4 +213,28 @@ internal sealed class GoogleApiCaller
 
         return builder.ToString();
     }
+}
+
+/// <summary>
+/// Google's failures: 429, 5xx and the retryable <c>google.rpc</c> codes, timeouts and connection errors are retried
+/// (the longer of the backoff and a <c>Retry-After</c>); sent tokens are cut out of error text.
+/// </summary>
+internal sealed class GoogleFailures(IReadOnlyList<string> redact, ILogger logger) : CsiDriver.Http.BackendFailures<GoogleApiException>
+{
+    public override GoogleApiException Timeout(Uri endpoint, TimeSpan timeout, OperationCanceledException error) =>
+        new(FailureKind.Timeout, $"rpc error: code = DeadlineExceeded desc = no answer from {endpoint.Host} within {timeout.TotalSeconds:0.###}s");
+
+    public override GoogleApiException Unreachable(Uri endpoint, HttpRequestException error) =>
+        new(FailureKind.Unavailable, $"rpc error: code = Unavailable desc = cannot reach {endpoint.Host}: {error.HttpRequestError}");
+
+    public override GoogleApiException TooLarge(Uri endpoint, HttpStatusCode status, long maxBytes) =>
+        new(FailureKind.TooLarge, $"response is larger than {maxBytes} bytes (--max-object-bytes)");
+
+    public override GoogleApiException? Retryable(CsiDriver.Http.BackendResponse response) =>
+        GoogleApiCaller.MapError(response.Status, response.Body, redact) is var failure && IsRetryable(failure) ? failure : null;
+
+    public override bool IsRetryable(GoogleApiException failure) => failure.Kind is FailureKind.Unavailable or FailureKind.Timeout;
+
+    public override void Retrying(GoogleApiException failure, Uri? endpoint, int attempt, TimeSpan delay) =>
+        GcpLog.Retrying(logger, endpoint?.Host ?? "?", attempt, delay.TotalMilliseconds, failure.Kind);
 }

@@ -99,7 +99,34 @@ internal sealed partial class VaultClient
             throw new VaultApiException(operation, 400, ["the path has a '.' or '..' segment"]);
         }
 
-        using var request = new HttpRequestMessage(method, new Uri(_address, relative));
+        var response = await CsiDriver.Http.BackendSender.SendAsync(
+            _http,
+            new CsiDriver.Http.BackendCall<VaultApiException>(
+                _ => ValueTask.FromResult(Request(call, method, new Uri(_address, relative), token, jsonBody)),
+                _options.RequestTimeout,
+                _options.MaxResponseBytes,
+                new VaultFailures(operation),
+                CsiDriver.Http.RetryPolicy.Once),
+            cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            throw new VaultApiException(operation, (int)response.Status, ParseErrors(response.Body));
+        }
+
+        try
+        {
+            return VaultResponse.Parse(response.Body);
+        }
+        catch (JsonException)
+        {
+            // The parser's text may quote the body, which is secret data.
+            throw new VaultApiException(operation, (int)response.Status, ["the response is not valid JSON"]);
+        }
+    }
+
+    private HttpRequestMessage Request(string call, HttpMethod method, Uri uri, string? token, string? jsonBody)
+    {
+        var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("X-Vault-Request", "true");
         if (!string.IsNullOrEmpty(_namespace))
         {
@@ -117,41 +144,9 @@ internal sealed partial class VaultClient
             request.Content.Headers.ContentType = Json;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
         _metrics.BackendCall("vault", call);
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            var body = await ReadBoundedAsync(response.Content, operation, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new VaultApiException(operation, (int)response.StatusCode, ParseErrors(body));
-            }
-
-            try
-            {
-                return VaultResponse.Parse(body);
-            }
-            catch (JsonException)
-            {
-                // The parser's text may quote the body, which is secret data.
-                throw new VaultApiException(operation, (int)response.StatusCode, ["the response is not valid JSON"]);
-            }
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new VaultApiException(operation, null, [], $"no answer within {_options.RequestTimeout.TotalSeconds:0.#}s", timedOut: true, inner: ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new VaultApiException(operation, null, [], $"cannot reach Vault at {_address.GetLeftPart(UriPartial.Authority)}: {ex.Message}", inner: ex);
-        }
+        return request;
     }
-
-    private async Task<byte[]> ReadBoundedAsync(HttpContent content, string operation, CancellationToken cancellationToken) =>
-        await CsiDriver.Http.BoundedContent.ReadAsync(content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new VaultApiException(operation, null, [], $"the response is over the {_options.MaxResponseBytes}-byte limit", tooLarge: true);
 
     /// <summary>Vault's <c>{"errors": ["..."]}</c>; anything else in an error body is not repeated.</summary>
     private static List<string> ParseErrors(byte[] body)
@@ -176,4 +171,17 @@ internal sealed partial class VaultClient
     }
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
+}
+
+/// <summary>Vault's transport failures as <see cref="VaultApiException"/>s; Vault calls are not retried (a write may not be repeatable).</summary>
+internal sealed class VaultFailures(string operation) : CsiDriver.Http.BackendFailures<VaultApiException>
+{
+    public override VaultApiException Timeout(Uri endpoint, TimeSpan timeout, OperationCanceledException error) =>
+        new(operation, null, [], $"no answer within {timeout.TotalSeconds:0.#}s", timedOut: true, inner: error);
+
+    public override VaultApiException Unreachable(Uri endpoint, HttpRequestException error) =>
+        new(operation, null, [], $"cannot reach Vault at {endpoint.GetLeftPart(UriPartial.Authority)}: {error.Message}", inner: error);
+
+    public override VaultApiException TooLarge(Uri endpoint, System.Net.HttpStatusCode status, long maxBytes) =>
+        new(operation, null, [], $"the response is over the {maxBytes}-byte limit", tooLarge: true);
 }
