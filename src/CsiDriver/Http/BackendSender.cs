@@ -105,15 +105,37 @@ internal static class BackendSender
     /// One attempt whose response headers arrive within <paramref name="timeout"/>; the body is left to the caller
     /// (a watch), who disposes the response.
     /// </summary>
-    public static async Task<HttpResponseMessage> OpenAsync<TException>(
+    public static Task<HttpResponseMessage> OpenAsync<TException>(
         HttpClient http, HttpRequestMessage request, TimeSpan timeout, BackendFailures<TException> failures, CancellationToken cancellationToken)
+        where TException : Exception =>
+        GuardAsync(request, timeout, failures, deadline => http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline), cancellationToken);
+
+    private static Task<BackendResponse> AttemptAsync<TException>(
+        HttpClient http, HttpRequestMessage request, BackendCall<TException> call, int attempt, CancellationToken cancellationToken)
+        where TException : Exception =>
+        GuardAsync(
+            request,
+            call.Timeout,
+            call.Failures,
+            async deadline =>
+            {
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline).ConfigureAwait(false);
+                var body = await BoundedContent.ReadAsync(response.Content, call.MaxBytes, deadline).ConfigureAwait(false)
+                    ?? throw call.Failures.TooLarge(request.RequestUri!, response.StatusCode, call.MaxBytes);
+                return new BackendResponse(response.StatusCode, response.ReasonPhrase, response.Headers, body, attempt);
+            },
+            cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> under a deadline, turning the deadline and transport failures into the backend's exception.</summary>
+    private static async Task<T> GuardAsync<T, TException>(
+        HttpRequestMessage request, TimeSpan timeout, BackendFailures<TException> failures, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
         where TException : Exception
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            return await work(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -122,29 +144,6 @@ internal static class BackendSender
         catch (HttpRequestException ex)
         {
             throw failures.Unreachable(request.RequestUri!, ex);
-        }
-    }
-
-    private static async Task<BackendResponse> AttemptAsync<TException>(
-        HttpClient http, HttpRequestMessage request, BackendCall<TException> call, int attempt, CancellationToken cancellationToken)
-        where TException : Exception
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(call.Timeout);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-            var body = await BoundedContent.ReadAsync(response.Content, call.MaxBytes, deadline.Token).ConfigureAwait(false)
-                ?? throw call.Failures.TooLarge(request.RequestUri!, response.StatusCode, call.MaxBytes);
-            return new BackendResponse(response.StatusCode, response.ReasonPhrase, response.Headers, body, attempt);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw call.Failures.Timeout(request.RequestUri!, call.Timeout, ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw call.Failures.Unreachable(request.RequestUri!, ex);
         }
     }
 }

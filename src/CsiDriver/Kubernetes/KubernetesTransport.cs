@@ -18,14 +18,13 @@ internal sealed record KubernetesRequest(HttpMethod Method, string Path, string 
 internal sealed class KubernetesTransport : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly Uri _server;
     private readonly KubernetesClientOptions _options;
     private readonly Http.RetryPolicy _retry;
     private readonly ILogger _logger;
 
     public KubernetesTransport(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
     {
-        _server = connection.Server;
+        Server = connection.Server;
         _options = options;
         // A Retry-After replaces the backoff, cut to MaxRetryAfter.
         _retry = new Http.RetryPolicy(
@@ -33,14 +32,10 @@ internal sealed class KubernetesTransport : IDisposable
             time,
             random);
         _logger = logger;
-        _http = new HttpClient(CreateHandler(connection, withClientCertificate, options), disposeHandler: true)
-        {
-            Timeout = Timeout.InfiniteTimeSpan, // Each attempt has its own deadline below.
-            MaxResponseContentBufferSize = options.MaxResponseBytes,
-        };
+        _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
     }
 
-    public Uri Server => _server;
+    public Uri Server { get; }
 
     public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
@@ -100,9 +95,8 @@ internal sealed class KubernetesTransport : IDisposable
 
     private async Task<HttpRequestMessage> CreateMessageAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
-        var message = new HttpRequestMessage(request.Method, new Uri(_server, request.Path));
+        var message = new HttpRequestMessage(request.Method, new Uri(Server, request.Path));
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        message.Headers.UserAgent.ParseAdd(_options.UserAgent);
         var token = await credentials.GetTokenAsync(cancellationToken).ConfigureAwait(false);
         if (token is not null)
         {

@@ -83,8 +83,9 @@ internal sealed class AzureTokenSource
         }
 
         form.Add(new(credentialField, credential));
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
         var what = $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}";
-        var reply = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) }, what, cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
         {
@@ -104,16 +105,10 @@ internal sealed class AzureTokenSource
             query += $"&client_id={Uri.EscapeDataString(id)}";
         }
 
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
+        request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
-        var reply = await SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
-                request.Headers.Add("Metadata", "true");
-                return request;
-            },
-            what,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
         var body = Parse(reply, what);
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
         {
@@ -127,17 +122,11 @@ internal sealed class AzureTokenSource
     private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
         var builder = new UriBuilder(_options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
+        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        request.Headers.Add("podns", pi.PodNamespace);
+        request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
-        var reply = await SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-                request.Headers.Add("podns", pi.PodNamespace);
-                request.Headers.Add("podname", pi.PodName);
-                return request;
-            },
-            what,
-            cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
         if (reply.Status != HttpStatusCode.OK)
         {
             throw Fail(KindFor(reply.Status), $"{what} failed: nmi response failed with status code: {(int)reply.Status}");
@@ -161,11 +150,11 @@ internal sealed class AzureTokenSource
         return (body.Token.AccessToken, body.Token.ExpiresIn ?? 3600);
     }
 
-    /// <summary>One token request, not retried: every answer is returned.</summary>
-    private Task<Http.BackendResponse> SendAsync(Func<HttpRequestMessage> create, string what, CancellationToken cancellationToken)
+    /// <summary>One token request, sent once (so the one message serves): every answer is returned.</summary>
+    private Task<Http.BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
     {
         _metrics.BackendCall("azure", "token");
-        return _http.SendAsync(create, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken);
+        return _http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken);
     }
 
     private static TokenResponse? Parse(Http.BackendResponse reply, string what)
