@@ -20,7 +20,7 @@ namespace CsiDriver.Providers.Azure;
 /// token, the 401's <c>WWW-Authenticate: Bearer authorization=.., resource|scope=..</c> names the
 /// scope, whose host must be the vault host or a parent domain of it, then the request is replayed
 /// with a token for that scope. The learned scope is remembered per vault host.
-/// A 429 is retried as <see cref="KeyVaultThrottling"/> decides (Retry-After honoured, bounded).
+/// A 429 is retried as <see cref="AzureProviderOptions.ThrottleRetries"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
 internal sealed partial class KeyVaultClient
@@ -30,7 +30,7 @@ internal sealed partial class KeyVaultClient
     private readonly AzureHttp _http;
     private readonly AzureTokenSource _tokens;
     private readonly AzureProviderOptions _options;
-    private readonly KeyVaultThrottling _throttling;
+    private readonly RetryPolicy _throttling;
     private readonly ILogger _logger;
     private readonly Observability.DriverMetrics _metrics;
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
@@ -41,7 +41,20 @@ internal sealed partial class KeyVaultClient
         _http = http;
         _tokens = tokens;
         _options = options;
-        _throttling = new KeyVaultThrottling(options, time);
+        // A 429 waits its Retry-After (seconds or a date), else a doubling delay, at most ThrottleRetries times; a
+        // Retry-After past ThrottleMaxDelay stops at once rather than retrying before Key Vault allows it.
+        _throttling = new RetryPolicy(
+            new RetrySettings
+            {
+                MaxAttempts = options.ThrottleRetries + 1,
+                BaseDelay = options.ThrottleBaseDelay,
+                MaxDelay = options.ThrottleMaxDelay,
+                Jitter = Jitter.None,
+                MaxRetryAfter = options.ThrottleMaxDelay,
+                GiveUpBeyondMaxRetryAfter = true,
+            },
+            time,
+            static () => 0);
         _logger = logger;
         _metrics = metrics;
     }
@@ -195,7 +208,7 @@ internal sealed partial class KeyVaultClient
         }
     }
 
-    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="KeyVaultThrottling"/> allows.</summary>
+    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.ThrottleRetries"/> allows.</summary>
     private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
         SendThrottledAsync(call, () =>
         {
@@ -211,7 +224,7 @@ internal sealed partial class KeyVaultClient
 
     /// <summary>
     /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
-    /// <see cref="KeyVaultThrottling"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// <see cref="AzureProviderOptions.ThrottleRetries"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
     /// </summary>
     private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
         _http.SendAsync(
@@ -222,7 +235,7 @@ internal sealed partial class KeyVaultClient
             },
             MaxBody,
             call.Fail,
-            _throttling.Policy,
+            _throttling,
             (attempt, delay) => AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds),
             cancellationToken);
 
@@ -306,9 +319,12 @@ internal sealed partial class KeyVaultClient
             detail += $", retry after {delta.TotalSeconds:0}s";
         }
 
-        if (reply.Status == HttpStatusCode.TooManyRequests && _throttling.GaveUp(reply.Attempts) is { } note)
+        if (reply.Status == HttpStatusCode.TooManyRequests)
         {
-            detail += $" ({note})";
+            // Why the retries stopped: the attempts ran out, or Key Vault asked for a longer wait than the driver allows.
+            detail += reply.Attempts <= _options.ThrottleRetries ? $" (Retry-After is longer than the {_options.ThrottleMaxDelay.TotalSeconds:0.#}s the driver waits)"
+                : reply.Attempts > 1 ? $" (throttled on all {reply.Attempts} attempts)"
+                : string.Empty;
         }
 
         var kind = status switch
