@@ -74,7 +74,8 @@ internal sealed class KubernetesTransport : IDisposable
     public async Task<HttpResponseMessage> OpenStreamAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
         using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        var response = await Http.BackendSender.OpenAsync(_http, message, _options.RequestTimeout, new KubernetesApiFailures(request.Call, _logger), cancellationToken).ConfigureAwait(false);
+        var failures = new KubernetesApiFailures(request.Call, _logger);
+        var response = await Http.BackendSender.OpenAsync(_http, message, _options.RequestTimeout, failures, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
             return response;
@@ -83,7 +84,7 @@ internal sealed class KubernetesTransport : IDisposable
         using (response)
         {
             var body = await Http.BoundedContent.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
-                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, response.StatusCode, request.Call, null, $"response is over the {_options.MaxResponseBytes}-byte limit");
+                ?? throw failures.TooLarge(Server, response.StatusCode, _options.MaxResponseBytes);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 credentials.Invalidate();
