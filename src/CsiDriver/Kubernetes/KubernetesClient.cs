@@ -12,7 +12,7 @@ namespace CsiDriver.Kubernetes;
 /// <item>GET    /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasses/{name}</item>
 /// <item>POST/GET/PUT/DELETE /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasspodstatuses[/{name}]</item>
 /// <item>GET    /api/v1/namespaces/{ns}/pods/{name}, /api/v1/namespaces/{ns}/serviceaccounts/{name}</item>
-/// <item>POST/GET/PUT/PATCH (merge) /api/v1/namespaces/{ns}/secrets[/{name}]</item>
+/// <item>POST/GET/PATCH (merge) /api/v1/namespaces/{ns}/secrets[/{name}]</item>
 /// <item>GET    /api/v1/namespaces/{ns}/configmaps/{name}</item>
 /// <item>POST /api/v1/namespaces/{ns}/events, PATCH (merge) /api/v1/namespaces/{ns}/events/{name}</item>
 /// </list>
@@ -94,10 +94,6 @@ internal sealed class KubernetesClient
     [KubernetesApiCall("", "secrets", "create", KubernetesIdentity.Sync)]
     public Task<KubeSecret> CreateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
         WriteAsync(HttpMethod.Post, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-
-    [KubernetesApiCall("", "secrets", "update", KubernetesIdentity.Sync)]
-    public Task<KubeSecret> UpdateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
-        WriteAsync(HttpMethod.Put, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     /// <summary>A JSON merge patch (RFC 7386); include <c>metadata.resourceVersion</c> in it for an optimistic lock.</summary>
     [KubernetesApiCall("", "secrets", "patch", KubernetesIdentity.Sync)]
