@@ -12,11 +12,8 @@ internal sealed partial class SecretsManagerClient
         AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
     {
         var secrets = new List<SecretListEntry>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var page = await _json.InvokeAsync(
+        await Pages.ReadAllAsync(
+            next => _json.InvokeAsync(
                 endpoint,
                 "secretsmanager.ListSecrets",
                 "list_secrets",
@@ -24,12 +21,13 @@ internal sealed partial class SecretsManagerClient
                 AwsWriteJsonContext.Default.ListSecretsRequest,
                 AwsWriteJsonContext.Default.ListSecretsResponse,
                 credentials,
-                cancellationToken).ConfigureAwait(false);
-            secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
-            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
-        }
-        while (next is not null && ++pages < maxPages);
-
+                cancellationToken),
+            page =>
+            {
+                secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
+                return page.NextToken;
+            },
+            maxPages).ConfigureAwait(false);
         return secrets;
     }
 
