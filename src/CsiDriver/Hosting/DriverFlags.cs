@@ -106,30 +106,6 @@ public static class DriverFlags
         return builder.ToString();
     }
 
-    /// <summary>The configuration reference in docs/configuration.md, generated from this table.</summary>
-    public static string Markdown()
-    {
-        var defaults = new DriverOptions();
-        var builder = new StringBuilder("""
-            # Configuration reference
-
-            Generated from the flag table in `src/CsiDriver/Hosting/DriverFlags.cs`; a test keeps this file in step
-            (regenerate with `UPDATE_DOCS=1 ./test.sh --filter ConfigurationReference`). Flags take Go's forms:
-            `--name=value`, `--name value`, one or two dashes, and bare booleans.
-
-            | Flag | Default | Meaning |
-            |---|---|---|
-
-            """);
-        foreach (var flag in All)
-        {
-            var value = flag.Name is "nodeid" ? "$NODE_NAME, else the host name" : flag.Default(defaults);
-            builder.Append(CultureInfo.InvariantCulture, $"| `--{flag.Name}` | {(value.Length == 0 ? "(unset)" : "`" + value + "`")} | {flag.Help} |\n");
-        }
-
-        return builder.ToString();
-    }
-
     private static string Scope(string value) =>
         value is "namespace" or "node" ? value : throw new FormatException("use 'namespace' or 'node'");
 

@@ -7,24 +7,39 @@ namespace CsiDriver.Http;
 /// reused until shortly before they expire (early refresh: a margin of their lifetime the owner chooses), and
 /// one creation in flight per identity, which concurrent callers (a publish's parallel reads, the volumes of a
 /// rotation pass) share. Failures are not remembered: the next caller tries again. Keys name an identity, never
-/// a token; memory only.
+/// a token; memory only. Above its capacity it forgets tokens past their refresh point first, then the oldest.
 /// </summary>
 internal sealed class TokenCache<TKey, TToken>
     where TKey : notnull
     where TToken : class
 {
-    private const int PruneAbove = 1024;
+    /// <summary>The capacity of a cache whose owner does not set one: well above the identities of one node.</summary>
+    public const int DefaultCapacity = 1024;
 
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TToken>>> _inFlight = new();
+    private readonly Lock _pruning = new();
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan, TimeSpan> _margin;
+    private readonly int _capacity;
+    private long _added;
 
+    /// <param name="time">The clock lifetimes are measured on.</param>
     /// <param name="margin">How long before the end of a token's lifetime it stops being handed out.</param>
     public TokenCache(TimeProvider time, Func<TimeSpan, TimeSpan> margin)
+        : this(time, margin, DefaultCapacity)
     {
+    }
+
+    /// <param name="time">The clock lifetimes are measured on.</param>
+    /// <param name="margin">How long before the end of a token's lifetime it stops being handed out.</param>
+    /// <param name="capacity">How many identities are kept; an owner with one entry per volume sets it above the volumes of a node.</param>
+    public TokenCache(TimeProvider time, Func<TimeSpan, TimeSpan> margin, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _time = time;
         _margin = margin;
+        _capacity = capacity;
     }
 
     /// <summary>A margin of <paramref name="fraction"/> of the lifetime, at most <paramref name="max"/>.</summary>
@@ -86,21 +101,42 @@ internal sealed class TokenCache<TKey, TToken>
             return token;
         }
 
-        if (_entries.Count >= PruneAbove)
+        if (_entries.Count >= _capacity && !_entries.ContainsKey(key))
         {
-            foreach (var (staleKey, stale) in _entries.Where(e => e.Value.RefreshAt <= now).ToList())
-            {
-                _entries.TryRemove(KeyValuePair.Create(staleKey, stale));
-            }
-
-            if (_entries.Count >= PruneAbove)
-            {
-                _entries.Clear();
-            }
+            Prune(now);
         }
 
-        _entries[key] = new Entry(token, refreshAt);
+        _entries[key] = new Entry(token, refreshAt, Interlocked.Increment(ref _added));
         return token;
+    }
+
+    /// <summary>
+    /// Makes room: tokens past their refresh point go first (nobody is handed them again); if that is not
+    /// enough, the oldest go, an eighth of the capacity at once so a full cache is not sorted on every add.
+    /// </summary>
+    private void Prune(DateTimeOffset now)
+    {
+        lock (_pruning)
+        {
+            foreach (var (staleKey, stale) in _entries)
+            {
+                if (stale.RefreshAt <= now)
+                {
+                    _entries.TryRemove(KeyValuePair.Create(staleKey, stale));
+                }
+            }
+
+            if (_entries.Count < _capacity)
+            {
+                return;
+            }
+
+            var excess = _entries.Count - (_capacity - Math.Max(1, _capacity / 8));
+            foreach (var (oldKey, old) in _entries.OrderBy(e => e.Value.Added).Take(excess).ToList())
+            {
+                _entries.TryRemove(KeyValuePair.Create(oldKey, old));
+            }
+        }
     }
 
     private async Task<TToken> CreateAsync(TKey key, Lazy<Task<TToken>> flight, Func<CancellationToken, Task<(TToken Token, TimeSpan? Lifetime)>> create, CancellationToken cancellationToken)
@@ -131,7 +167,7 @@ internal sealed class TokenCache<TKey, TToken>
         }
     }
 
-    private sealed record Entry(TToken Token, DateTimeOffset RefreshAt)
+    private sealed record Entry(TToken Token, DateTimeOffset RefreshAt, long Added)
     {
         public override string ToString() => $"token (refresh at {RefreshAt:O})";
     }

@@ -1,3 +1,5 @@
+using CsiDriver.Http;
+
 namespace CsiDriver.Kubernetes;
 
 /// <summary>Supplies the bearer token for API calls; null means "no token" (client-certificate auth).</summary>
@@ -38,73 +40,60 @@ internal sealed class StaticBearerToken : IBearerTokenSource
 
 /// <summary>
 /// A token read from a file (the projected service-account token, a kubeconfig <c>tokenFile</c>).
-/// Projected tokens rotate, so the file is re-read when its mtime or size changes, at most once per
-/// <c>recheck</c> interval, and at once after a 401.
+/// Projected tokens rotate, so the file is looked at again at most once a second and re-read when its mtime or
+/// size changed, and at once after a 401. Concurrent callers share one look.
 /// </summary>
 internal sealed class FileBearerToken : IBearerTokenSource
 {
-    private readonly string _path;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _recheck;
-    private readonly Lock _gate = new();
-    private string? _token;
-    private DateTime _mtime;
-    private long _length;
-    private DateTimeOffset _checkedAt;
+    // A projected token is rotated well before it expires: a second's delay in seeing a new one costs nothing.
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
-    public FileBearerToken(string path, TimeProvider time, TimeSpan? recheck = null)
+    private readonly string _path;
+    private readonly TokenCache<string, FileToken> _tokens;
+    private FileToken? _last;
+
+    public FileBearerToken(string path, TimeProvider time)
     {
         _path = path;
-        _time = time;
-        _recheck = recheck ?? TimeSpan.FromSeconds(1);
+        _tokens = new TokenCache<string, FileToken>(time, _ => TimeSpan.Zero, 1);
     }
 
-    public string Path => _path;
-
-    public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        FileInfo info;
-        lock (_gate)
-        {
-            if (_token is not null && now - _checkedAt < _recheck)
-            {
-                return _token;
-            }
-
-            info = new FileInfo(_path);
-            if (_token is not null && info.Exists && info.LastWriteTimeUtc == _mtime && info.Length == _length)
-            {
-                _checkedAt = now;
-                return _token;
-            }
-        }
-
-        if (!info.Exists)
-        {
-            throw new KubernetesApiException(KubernetesErrorKind.Unauthorized, null, "read token", null, $"token file {_path} does not exist");
-        }
-
-        var text = (await File.ReadAllTextAsync(_path, cancellationToken).ConfigureAwait(false)).Trim();
-        lock (_gate)
-        {
-            _token = text;
-            _mtime = info.LastWriteTimeUtc;
-            _length = info.Length;
-            _checkedAt = now;
-            return _token;
-        }
-    }
+    public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) =>
+        (await _tokens.GetOrCreateAsync(_path, ReadAsync, cancellationToken).ConfigureAwait(false)).Text;
 
     public bool Invalidate()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _last, null) is { } refused)
         {
-            _token = null;
+            _tokens.Invalidate(_path, refused);
         }
 
         return true;
     }
 
+    private async Task<(FileToken Token, TimeSpan? Lifetime)> ReadAsync(CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(_path);
+        if (!info.Exists)
+        {
+            throw new KubernetesApiException(KubernetesErrorKind.Unauthorized, null, "read token", null, $"token file {_path} does not exist");
+        }
+
+        if (Volatile.Read(ref _last) is { } last && last.Modified == info.LastWriteTimeUtc && last.Length == info.Length)
+        {
+            return (last, Recheck);
+        }
+
+        var text = (await File.ReadAllTextAsync(_path, cancellationToken).ConfigureAwait(false)).Trim();
+        var read = new FileToken(text, info.LastWriteTimeUtc, info.Length);
+        Volatile.Write(ref _last, read);
+        return (read, Recheck);
+    }
+
     public override string ToString() => $"token file {_path}";
+
+    private sealed record FileToken(string Text, DateTime Modified, long Length)
+    {
+        public override string ToString() => $"token read (modified {Modified:O}, {Length} bytes)";
+    }
 }

@@ -12,39 +12,24 @@ namespace CsiDriver.Kubernetes;
 /// <item>GET    /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasses/{name}</item>
 /// <item>POST/GET/PUT/DELETE /apis/secrets-store.csi.x-k8s.io/v1/namespaces/{ns}/secretproviderclasspodstatuses[/{name}]</item>
 /// <item>GET    /api/v1/namespaces/{ns}/pods/{name}, /api/v1/namespaces/{ns}/serviceaccounts/{name}</item>
-/// <item>POST/GET/PUT/PATCH (merge) /api/v1/namespaces/{ns}/secrets[/{name}]</item>
+/// <item>POST/GET/PATCH (merge) /api/v1/namespaces/{ns}/secrets[/{name}]</item>
 /// <item>GET    /api/v1/namespaces/{ns}/configmaps/{name}</item>
 /// <item>POST /api/v1/namespaces/{ns}/events, PATCH (merge) /api/v1/namespaces/{ns}/events/{name}</item>
 /// </list>
 /// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport, and
 /// <see cref="UpdateWithRetryAsync{T}"/> re-reads and retries on a stale resourceVersion.
 /// </summary>
-internal sealed class KubernetesClient
+internal sealed class KubernetesClient(KubernetesTransport transport, KubernetesTransport podTransport, IBearerTokenSource credentials, KubernetesClientOptions options, ILogger logger)
 {
     private const string SpcGroupPath = "/apis/secrets-store.csi.x-k8s.io/v1";
     private const string CoreGroupPath = "/api/v1";
     private const string MergePatch = "application/merge-patch+json";
 
-    private readonly KubernetesTransport _transport;
-    private readonly KubernetesTransport _podTransport;
-    private readonly IBearerTokenSource _credentials;
-    private readonly KubernetesClientOptions _options;
-    private readonly ILogger _logger;
-
-    public KubernetesClient(KubernetesTransport transport, KubernetesTransport podTransport, IBearerTokenSource credentials, KubernetesClientOptions options, ILogger logger)
-    {
-        _transport = transport;
-        _podTransport = podTransport;
-        _credentials = credentials;
-        _options = options;
-        _logger = logger;
-    }
-
     /// <summary>
     /// A client that authenticates with a pod's service-account token. It uses a connection pool
     /// without the driver's client certificate, so the API server cannot mistake the caller for the driver.
     /// </summary>
-    public KubernetesClient AsPod(string bearerToken) => new(_podTransport, _podTransport, new StaticBearerToken(bearerToken), _options, _logger);
+    public KubernetesClient AsPod(string bearerToken) => new(podTransport, podTransport, new StaticBearerToken(bearerToken), options, logger);
 
     [KubernetesApiCall("secrets-store.csi.x-k8s.io", "secretproviderclasses", "get", KubernetesIdentity.Driver)]
     public Task<SecretProviderClassDocument> GetSecretProviderClassAsync(string @namespace, string name, CancellationToken cancellationToken) =>
@@ -77,7 +62,7 @@ internal sealed class KubernetesClient
         var call = $"delete secretproviderclasspodstatuses {@namespace}/{name}";
         try
         {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Path(SpcGroupPath, @namespace, "secretproviderclasspodstatuses", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
+            await transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Path(SpcGroupPath, @namespace, "secretproviderclasspodstatuses", name, call), call), credentials, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
@@ -94,10 +79,6 @@ internal sealed class KubernetesClient
     [KubernetesApiCall("", "secrets", "create", KubernetesIdentity.Sync)]
     public Task<KubeSecret> CreateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
         WriteAsync(HttpMethod.Post, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-
-    [KubernetesApiCall("", "secrets", "update", KubernetesIdentity.Sync)]
-    public Task<KubeSecret> UpdateSecretAsync(KubeSecret secret, CancellationToken cancellationToken) =>
-        WriteAsync(HttpMethod.Put, CoreGroupPath, "secrets", secret.Metadata, secret, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     /// <summary>A JSON merge patch (RFC 7386); include <c>metadata.resourceVersion</c> in it for an optimistic lock.</summary>
     [KubernetesApiCall("", "secrets", "patch", KubernetesIdentity.Sync)]
@@ -142,9 +123,9 @@ internal sealed class KubernetesClient
             {
                 return await update(current, cancellationToken).ConfigureAwait(false);
             }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < _options.MaxConflictAttempts)
+            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < options.MaxConflictAttempts)
             {
-                KubernetesLog.ConflictRetry(_logger, call, attempt);
+                KubernetesLog.ConflictRetry(logger, call, attempt);
             }
         }
     }
@@ -152,7 +133,7 @@ internal sealed class KubernetesClient
     private Task<T> GetAsync<T>(string prefix, string resource, string @namespace, string name, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         var call = $"get {resource} {@namespace}/{name}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(prefix, @namespace, resource, name, call), call), _credentials, type, cancellationToken);
+        return transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(prefix, @namespace, resource, name, call), call), credentials, type, cancellationToken);
     }
 
     /// <summary>A create (POST to the collection) or an update (PUT to the object) of <paramref name="body"/>.</summary>
@@ -163,14 +144,14 @@ internal sealed class KubernetesClient
         var call = $"{(create ? "create" : "update")} {resource} {ns}/{name}";
         var path = Path(prefix, ns, resource, name, call);
         var request = new KubernetesRequest(method, create ? path[..path.LastIndexOf('/')] : path, call, JsonSerializer.SerializeToUtf8Bytes(body, type));
-        return _transport.SendAsync(request, _credentials, type, cancellationToken);
+        return transport.SendAsync(request, credentials, type, cancellationToken);
     }
 
     private Task<T> PatchAsync<T>(string resource, string @namespace, string name, JsonObject mergePatch, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         var call = $"patch {resource} {@namespace}/{name}";
         var body = JsonSerializer.SerializeToUtf8Bytes(mergePatch, KubernetesJsonContext.Default.JsonObject);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Path(CoreGroupPath, @namespace, resource, name, call), call, body, MergePatch), _credentials, type, cancellationToken);
+        return transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Path(CoreGroupPath, @namespace, resource, name, call), call, body, MergePatch), credentials, type, cancellationToken);
     }
 
     private static string Path(string prefix, string @namespace, string resource, string? name, string call)

@@ -71,4 +71,50 @@ public sealed class TokenCacheTests
         cache.Invalidate("sa-a", kept);
         cache.TryGet("sa-a", out _).Should().BeFalse();
     }
+
+    [Fact]
+    public void Add_AtCapacity_ForgetsTokensPastTheirRefreshFirstThenTheOldest()
+    {
+        var clock = new ManualClock();
+        var cache = new TokenCache<string, string>(clock, _ => TimeSpan.Zero, 4);
+        cache.Add("pod-a", "a", TimeSpan.FromHours(1));
+        cache.Add("pod-b", "b", TimeSpan.FromMinutes(1));
+        cache.Add("pod-c", "c", TimeSpan.FromHours(1));
+        cache.Add("pod-d", "d", TimeSpan.FromHours(1));
+        clock.Advance(TimeSpan.FromMinutes(2));
+
+        cache.Add("pod-e", "e", TimeSpan.FromHours(1));
+
+        Kept(cache, "pod-a", "pod-b", "pod-c", "pod-d", "pod-e").Should().Equal(["pod-a", "pod-c", "pod-d", "pod-e"], "the stale token made room, so no fresh one went");
+
+        cache.Add("pod-f", "f", TimeSpan.FromHours(1));
+
+        Kept(cache, "pod-a", "pod-c", "pod-d", "pod-e", "pod-f").Should().Equal(["pod-c", "pod-d", "pod-e", "pod-f"], "with nothing stale, the oldest goes");
+    }
+
+    [Fact]
+    public void Add_MoreIdentitiesThanTheDefaultCapacity_AllKeptWhenTheOwnerSetsItsOwn()
+    {
+        var cache = new TokenCache<string, string>(new ManualClock(), _ => TimeSpan.Zero, 4096);
+
+        for (var i = 0; i < 3000; i++)
+        {
+            cache.Add($"pod-{i}", $"token-{i}", TimeSpan.FromHours(1));
+        }
+
+        Kept(cache, [.. Enumerable.Range(0, 3000).Select(i => $"pod-{i}")]).Should().HaveCount(3000, "per-pod credentials of 1,500 volumes are never thrashed");
+    }
+
+    [Fact]
+    public void Add_NoLifetimeLeft_IsNotKept()
+    {
+        var cache = new TokenCache<string, string>(new ManualClock(), _ => TimeSpan.FromMinutes(1), 4);
+
+        cache.Add("pod-a", "a", TimeSpan.FromSeconds(30)).Should().Be("a");
+
+        cache.TryGet("pod-a", out _).Should().BeFalse("it is inside its refresh margin already");
+    }
+
+    private static List<string> Kept(TokenCache<string, string> cache, params string[] keys) =>
+        keys.Where(k => cache.TryGet(k, out _)).ToList();
 }

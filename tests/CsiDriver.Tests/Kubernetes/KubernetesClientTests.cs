@@ -201,23 +201,26 @@ public sealed class KubernetesClientTests
     public async Task Update_StaleResourceVersion_Is409AndUpdateWithRetryReappliesOnFreshCopy()
     {
         await using var ctx = await KubeTestContext.StartAsync();
-        ctx.Server.Put("", "secrets", "app", FakeKubeApiServer.Secret("db", new Dictionary<string, string> { ["k"] = "v1" }));
-        var stale = await ctx.Client.GetSecretAsync("app", "db", CancellationToken.None);
-        await ctx.Client.PatchSecretAsync("app", "db", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["x"] = "1" } } }, CancellationToken.None);
+        await ctx.Client.CreatePodStatusAsync(PodStatus("web-0-app-db", "v1"), CancellationToken.None);
+        var stale = await ctx.Client.GetPodStatusAsync("app", "web-0-app-db", CancellationToken.None);
+        var other = await ctx.Client.GetPodStatusAsync("app", "web-0-app-db", CancellationToken.None);
+        other.Metadata!.Labels = new() { ["x"] = "1" };
+        await ctx.Client.UpdatePodStatusAsync(other, CancellationToken.None);
 
-        var ex = await Assert.ThrowsAsync<KubernetesApiException>(() => ctx.Client.UpdateSecretAsync(stale, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<KubernetesApiException>(() => ctx.Client.UpdatePodStatusAsync(stale, CancellationToken.None));
         ex.IsStaleUpdate.Should().BeTrue();
 
         var first = true;
         var updated = await ctx.Client.UpdateWithRetryAsync(
-            ct => first ? Task.FromResult(stale) : ctx.Client.GetSecretAsync("app", "db", ct),
-            s => { first = false; s.Data!["k"] = "v2"u8.ToArray(); return true; },
-            (s, ct) => ctx.Client.UpdateSecretAsync(s, ct),
+            ct => first ? Task.FromResult(stale) : ctx.Client.GetPodStatusAsync("app", "web-0-app-db", ct),
+            s => { first = false; s.Status!.Objects = [new SecretProviderClassObject { Id = "a", Version = "v2" }]; return true; },
+            (s, ct) => ctx.Client.UpdatePodStatusAsync(s, ct),
             "test update",
             CancellationToken.None);
 
-        updated!.Data!["k"].Should().Equal("v2"u8.ToArray());
+        updated!.Status!.Objects!.Single().Version.Should().Be("v2");
         updated.Metadata!.Labels.Should().ContainKey("x", "the other writer's change survives");
+        ctx.Server.Requests.Count(r => r.Resource == "secretproviderclasspodstatuses" && r.Verb == "update" && r.Status == 409).Should().Be(2);
     }
 
     [Fact]
@@ -232,6 +235,12 @@ public sealed class KubernetesClientTests
         ex.IsAlreadyExists.Should().BeTrue();
         ex.IsStaleUpdate.Should().BeFalse();
     }
+
+    private static KubeSecretProviderClassPodStatus PodStatus(string name, string version) => new()
+    {
+        Metadata = new KubeObjectMeta { Name = name, Namespace = "app" },
+        Status = new SecretProviderClassPodStatusBody { PodName = "web-0", Objects = [new SecretProviderClassObject { Id = "a", Version = version }] },
+    };
 
     [Theory]
     [InlineData("..")]

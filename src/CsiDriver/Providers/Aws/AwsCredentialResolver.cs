@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CsiDriver.Http;
 using CsiDriver.Publishing;
 using Microsoft.Extensions.Logging;
 
@@ -25,22 +25,22 @@ internal sealed class AwsCredentialResolver
     public static readonly string[] SecretAccessKeyKeys = ["awsSecretAccessKey", "AWS_SECRET_ACCESS_KEY"];
     public static readonly string[] SessionTokenKeys = ["awsSessionToken", "AWS_SESSION_TOKEN"];
 
+    // One entry per pod and one per principal: room for several thousand volumes on a node.
     private const int MaxCachedCredentials = 4096;
 
-    private readonly AwsProviderOptions _options;
     private readonly IServiceAccountLookup _serviceAccounts;
     private readonly StsClient _sts;
     private readonly PodIdentityAgentClient _podIdentity;
     private readonly AwsEndpoints _endpoints;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, AwsCredentials> _cache = new(StringComparer.Ordinal);
+    private readonly TokenCache<string, AwsCredentials> _cache;
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
 
     public AwsCredentialResolver(
         AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
     {
-        _options = options;
+        _cache = new TokenCache<string, AwsCredentials>(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
         _serviceAccounts = serviceAccounts;
         _sts = sts;
         _podIdentity = podIdentity;
@@ -149,65 +149,43 @@ internal sealed class AwsCredentialResolver
     }
 
     /// <summary>
-    /// The pod's own credentials while fresh. A first publish gets credentials with its own token: it is the
-    /// service's decision, not ours, whether a new pod may have them. In a rotation pass (<paramref name="scope"/>
-    /// set) every pod already proved itself that way, so a pod whose credentials went stale takes the fresh ones
-    /// another pod of the same <paramref name="sharedKey"/> obtained, or obtains them once for all of them.
+    /// The pod's own credentials while fresh (one fetch in flight per pod). A first publish gets credentials with
+    /// its own token: it is the service's decision, not ours, whether a new pod may have them. In a rotation pass
+    /// (<paramref name="scope"/> set) every pod already proved itself that way, so a pod whose credentials went
+    /// stale takes the fresh ones another pod of the same <paramref name="sharedKey"/> obtained, or obtains them
+    /// once for all of them.
     /// </summary>
-    private async Task<AwsCredentials> CachedAsync(
-        string podKey, string sharedKey, IFetchScope? scope, PodIdentity pod, Func<CancellationToken, Task<AwsCredentials>> fetch, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(podKey, out var cached) && Fresh(cached, now))
+    private Task<AwsCredentials> CachedAsync(
+        string podKey, string sharedKey, IFetchScope? scope, PodIdentity pod, Func<CancellationToken, Task<AwsCredentials>> fetch, CancellationToken cancellationToken) =>
+        _cache.GetOrCreateAsync(podKey, async ct =>
         {
-            return cached;
-        }
-
-        AwsCredentials fresh;
-        if (scope is null)
-        {
-            fresh = await fetch(cancellationToken).ConfigureAwait(false);
-        }
-        else if (_cache.TryGetValue(sharedKey, out var shared) && Fresh(shared, now))
-        {
-            AwsLog.CredentialsShared(_logger, sharedKey, pod.Namespace, pod.Name);
-            fresh = shared;
-        }
-        else
-        {
-            fresh = await scope.GetOrAddAsync(new FetchKey("aws", sharedKey, "credentials"), fetch).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        Remember(podKey, fresh, now);
-        Remember(sharedKey, fresh, now);
-        return fresh;
-    }
-
-    private void Remember(string key, AwsCredentials credentials, DateTimeOffset now)
-    {
-        if (_cache.Count >= MaxCachedCredentials)
-        {
-            foreach (var (staleKey, stale) in _cache)
+            AwsCredentials fresh;
+            if (scope is null)
             {
-                if (!Fresh(stale, now))
-                {
-                    _cache.TryRemove(staleKey, out _);
-                }
+                fresh = await fetch(ct).ConfigureAwait(false);
             }
-        }
+            else if (_cache.TryGet(sharedKey, out var shared))
+            {
+                AwsLog.CredentialsShared(_logger, sharedKey, pod.Namespace, pod.Name);
+                fresh = shared;
+            }
+            else
+            {
+                fresh = await scope.GetOrAddAsync(new FetchKey("aws", sharedKey, "credentials"), fetch).WaitAsync(ct).ConfigureAwait(false);
+            }
 
-        if (_cache.Count < MaxCachedCredentials || _cache.ContainsKey(key))
-        {
-            _cache[key] = credentials;
-        }
-    }
+            var lifetime = Lifetime(fresh);
+            _cache.Add(sharedKey, fresh, lifetime);
+            return (fresh, lifetime);
+        }, cancellationToken);
+
+    /// <summary>Until the expiry AWS gave; credentials without one are not kept.</summary>
+    private TimeSpan Lifetime(AwsCredentials credentials) =>
+        credentials.Expiration is { } expires ? expires - _time.GetUtcNow() : TimeSpan.Zero;
 
     /// <summary>Tells static key pairs with the same key id apart; keyed per process, so it says nothing about the key outside it.</summary>
     private string KeyDigest(string secretAccessKey, string? sessionToken) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey, Encoding.UTF8.GetBytes(secretAccessKey + "\n" + sessionToken)))[..32];
-
-    private bool Fresh(AwsCredentials credentials, DateTimeOffset now) =>
-        credentials.Expiration is { } expires && expires - _options.CredentialRefreshMargin > now;
 
     private static string? Find(IReadOnlyDictionary<string, string> secrets, string[] keys)
     {

@@ -43,6 +43,10 @@ internal sealed class DescribeSecretResponse
     public string? Name { get; init; }
 
     public Dictionary<string, List<string>>? VersionIdsToStages { get; init; }
+
+    public List<AwsTag>? Tags { get; init; }
+
+    public DateTimeOffset? DeletedDate { get; init; }
 }
 
 internal sealed class BatchGetSecretValueRequest

@@ -49,17 +49,6 @@ internal sealed class SecretListEntry
     public DateTimeOffset? DeletedDate { get; init; }
 }
 
-internal sealed class DescribeSecretTagsResponse
-{
-    public string? ARN { get; init; }
-
-    public string? Name { get; init; }
-
-    public List<AwsTag>? Tags { get; init; }
-
-    public DateTimeOffset? DeletedDate { get; init; }
-}
-
 internal sealed class CreateSecretRequest
 {
     public required string Name { get; init; }
@@ -183,8 +172,6 @@ internal sealed class AwsEmptyResponse
 
 [JsonSerializable(typeof(ListSecretsRequest))]
 [JsonSerializable(typeof(ListSecretsResponse))]
-[JsonSerializable(typeof(DescribeSecretRequest))]
-[JsonSerializable(typeof(DescribeSecretTagsResponse))]
 [JsonSerializable(typeof(CreateSecretRequest))]
 [JsonSerializable(typeof(PutSecretValueRequest))]
 [JsonSerializable(typeof(SecretWriteResponse))]

@@ -1,9 +1,9 @@
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
-/// Secrets Manager listing and writes. Covers: ListSecrets (following NextToken), DescribeSecret (with tags), CreateSecret,
-/// PutSecretValue, DeleteSecret. Backend call names: <c>list_secrets</c> (one per page), <c>describe_secret</c>,
-/// <c>create_secret</c>, <c>put_secret_value</c>, <c>delete_secret</c>.
+/// Secrets Manager listing and writes (tags come with <see cref="DescribeSecretAsync"/>). Covers: ListSecrets
+/// (following NextToken), CreateSecret, PutSecretValue, DeleteSecret. Backend call names: <c>list_secrets</c> (one per
+/// page), <c>create_secret</c>, <c>put_secret_value</c>, <c>delete_secret</c>.
 /// </summary>
 internal sealed partial class SecretsManagerClient
 {
@@ -12,11 +12,8 @@ internal sealed partial class SecretsManagerClient
         AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
     {
         var secrets = new List<SecretListEntry>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var page = await _json.InvokeAsync(
+        await Pages.ReadAllAsync(
+            next => _json.InvokeAsync(
                 endpoint,
                 "secretsmanager.ListSecrets",
                 "list_secrets",
@@ -24,26 +21,15 @@ internal sealed partial class SecretsManagerClient
                 AwsWriteJsonContext.Default.ListSecretsRequest,
                 AwsWriteJsonContext.Default.ListSecretsResponse,
                 credentials,
-                cancellationToken).ConfigureAwait(false);
-            secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
-            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
-        }
-        while (next is not null && ++pages < maxPages);
-
+                cancellationToken),
+            page =>
+            {
+                secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
+                return page.NextToken;
+            },
+            maxPages).ConfigureAwait(false);
         return secrets;
     }
-
-    /// <summary>A secret's name and tags (DescribeSecret).</summary>
-    public Task<DescribeSecretTagsResponse> DescribeSecretTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "secretsmanager.DescribeSecret",
-            "describe_secret",
-            new DescribeSecretRequest { SecretId = secretId },
-            AwsJsonContext.Default.DescribeSecretRequest,
-            AwsWriteJsonContext.Default.DescribeSecretTagsResponse,
-            credentials,
-            cancellationToken);
 
     public Task<SecretWriteResponse> CreateSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, byte[] value, List<AwsTag> tags, string requestToken, CancellationToken cancellationToken) =>

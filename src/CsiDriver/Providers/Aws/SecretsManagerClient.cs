@@ -40,11 +40,8 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
     {
         var values = new List<SecretValueEntry>();
         var errors = new List<BatchGetSecretError>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var page = await _json.InvokeAsync(
+        await Pages.ReadAllAsync(
+            next => _json.InvokeAsync(
                 endpoint,
                 "secretsmanager.BatchGetSecretValue",
                 "batch_get_secret_value",
@@ -52,13 +49,14 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
                 AwsJsonContext.Default.BatchGetSecretValueRequest,
                 AwsJsonContext.Default.BatchGetSecretValueResponse,
                 credentials,
-                cancellationToken).ConfigureAwait(false);
-            values.AddRange(page.SecretValues ?? []);
-            errors.AddRange(page.Errors ?? []);
-            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
-        }
-        while (next is not null && ++pages < secretIds.Count + 1);
-
+                cancellationToken),
+            page =>
+            {
+                values.AddRange(page.SecretValues ?? []);
+                errors.AddRange(page.Errors ?? []);
+                return page.NextToken;
+            },
+            secretIds.Count + 1).ConfigureAwait(false);
         return (values, errors);
     }
 

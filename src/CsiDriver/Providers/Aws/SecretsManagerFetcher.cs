@@ -19,11 +19,6 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
 {
     private const string DefaultStage = "AWSCURRENT";
 
-    private readonly SecretsManagerClient _client = client;
-    private readonly AwsEndpoints _endpoints = endpoints;
-    private readonly VersionedValueCache _cache = cache;
-    private readonly AwsProviderOptions _options = options;
-    private readonly ILogger _logger = logger;
     private readonly ConcurrentDictionary<string, bool> _batchDenied = new(StringComparer.Ordinal);
 
     public async Task<List<FetchedValue>> FetchAsync(
@@ -36,7 +31,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         IFetchScope? scope,
         CancellationToken cancellationToken)
     {
-        var endpoint = _endpoints.SecretsManager(region);
+        var endpoint = endpoints.SecretsManager(region);
         var values = new Dictionary<Request, (byte[] Value, string Version)>();
         var seen = new HashSet<Request>();
         var checks = new List<(Request Request, string Held, byte[] Cached)>();
@@ -49,7 +44,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
                 continue;
             }
 
-            if (!currentVersions.TryGetValue(item.FileName, out var held) || !_cache.TryGet(CacheKey(identity, region, request.SecretId), held, out var cached))
+            if (!currentVersions.TryGetValue(item.FileName, out var held) || !cache.TryGet(CacheKey(identity, region, request.SecretId), held, out var cached))
             {
                 pending.Add(request);
             }
@@ -71,7 +66,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         var described = await Task.WhenAll(checks.Select(check => AwsSharedReads.ReadOneAsync(
             scope,
             ScopeKey(identity, $"describe-secret|{region}|{check.Request.SecretId}"),
-            ct => _client.DescribeSecretAsync(endpoint, identity.Credentials, check.Request.SecretId, ct),
+            ct => client.DescribeSecretAsync(endpoint, identity.Credentials, check.Request.SecretId, ct),
             cancellationToken))).ConfigureAwait(false);
         for (var i = 0; i < checks.Count; i++)
         {
@@ -81,7 +76,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             var currentId = description.VersionIdsToStages?.FirstOrDefault(v => v.Value?.Contains(stage, StringComparer.Ordinal) == true).Key;
             if (currentId == held)
             {
-                AwsLog.SecretUnchanged(_logger, classDescription, request.SecretId, held);
+                AwsLog.SecretUnchanged(logger, classDescription, request.SecretId, held);
                 values[request] = (cached, held);
             }
             else
@@ -124,7 +119,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             if (!reads.ContainsKey(request))
             {
                 reads[request] = await AwsSharedReads.CaptureAsync(
-                    ct => _client.GetSecretValueAsync(endpoint, identity.Credentials, request.SecretId, request.VersionId, request.VersionStage, ct),
+                    ct => client.GetSecretValueAsync(endpoint, identity.Credentials, request.SecretId, request.VersionId, request.VersionStage, ct),
                     cancellationToken).ConfigureAwait(false);
             }
         }
@@ -140,14 +135,14 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             List<BatchGetSecretError> errors;
             try
             {
-                (entries, errors) = await _client.BatchGetSecretValueAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
+                (entries, errors) = await client.BatchGetSecretValueAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException ex) when (ex.ErrorCode is "AccessDeniedException" or "AccessDenied")
             {
                 // IAM policies written for the upstream plugin grant GetSecretValue only.
                 if (_batchDenied.TryAdd(identity.Principal, true))
                 {
-                    AwsLog.BatchDenied(_logger, identity.Principal);
+                    AwsLog.BatchDenied(logger, identity.Principal);
                 }
 
                 return;
@@ -188,12 +183,12 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             throw Failed(region, secretId, cause);
         }
 
-        if (value.LongLength > _options.MaxObjectBytes)
+        if (value.LongLength > options.MaxObjectBytes)
         {
             throw new ObjectTooLargeException(secretId, value.LongLength);
         }
 
-        _cache.Put(CacheKey(identity, region, secretId), entry.VersionId, value);
+        cache.Put(CacheKey(identity, region, secretId), entry.VersionId, value);
         return (value, entry.VersionId);
     }
 

@@ -12,11 +12,8 @@ internal sealed partial class SsmClient
         AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken)
     {
         var names = new List<string>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var page = await _json.InvokeAsync(
+        await Pages.ReadAllAsync(
+            next => _json.InvokeAsync(
                 endpoint,
                 "AmazonSSM.DescribeParameters",
                 "describe_parameters",
@@ -24,12 +21,13 @@ internal sealed partial class SsmClient
                 AwsWriteJsonContext.Default.DescribeParametersRequest,
                 AwsWriteJsonContext.Default.DescribeParametersResponse,
                 credentials,
-                cancellationToken).ConfigureAwait(false);
-            names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
-            next = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
-        }
-        while (next is not null && ++pages < maxPages);
-
+                cancellationToken),
+            page =>
+            {
+                names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
+                return page.NextToken;
+            },
+            maxPages).ConfigureAwait(false);
         return names;
     }
 

@@ -16,15 +16,11 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
 {
     private const string Operation = "SSM: GetParameters";
 
-    private readonly SsmClient _client = client;
-    private readonly AwsEndpoints _endpoints = endpoints;
-    private readonly VersionedValueCache _cache = cache;
-    private readonly AwsProviderOptions _options = options;
 
     public async Task<List<FetchedValue>> FetchAsync(
         IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, IFetchScope? scope, CancellationToken cancellationToken)
     {
-        var endpoint = _endpoints.Ssm(region);
+        var endpoint = endpoints.Ssm(region);
         var values = new Dictionary<string, (byte[] Value, string Version)>(StringComparer.Ordinal);
         var pending = new List<string>();
         var pinnedSelectors = new HashSet<string>(StringComparer.Ordinal);
@@ -39,7 +35,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
             if (item.VersionIn(failover) is { } pinned)
             {
                 pinnedSelectors.Add(selector);
-                if (currentVersions.TryGetValue(item.FileName, out var held) && held == pinned && _cache.TryGet(CacheKey(identity, region, selector), pinned, out var cached))
+                if (currentVersions.TryGetValue(item.FileName, out var held) && held == pinned && cache.TryGet(CacheKey(identity, region, selector), pinned, out var cached))
                 {
                     values[selector] = (cached, pinned);
                     continue;
@@ -67,7 +63,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
         {
             var parameter = reads[selector].Value ?? throw Failed(region, reads[selector].Error!);
             var text = parameter.Value ?? string.Empty;
-            if (Encoding.UTF8.GetByteCount(text) > _options.MaxObjectBytes)
+            if (Encoding.UTF8.GetByteCount(text) > options.MaxObjectBytes)
             {
                 throw new ObjectTooLargeException(selector, Encoding.UTF8.GetByteCount(text));
             }
@@ -77,7 +73,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
             if (pinnedSelectors.Contains(selector))
             {
                 // Only pinned versions are ever served from memory; labels and the latest version move.
-                _cache.Put(CacheKey(identity, region, selector), version, value);
+                cache.Put(CacheKey(identity, region, selector), version, value);
             }
 
             values[selector] = (value, version);
@@ -99,7 +95,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
             GetParametersResponse response;
             try
             {
-                response = await _client.GetParametersAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
+                response = await client.GetParametersAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException ex)
             {

@@ -14,29 +14,23 @@ namespace CsiDriver.Providers.Gcp;
 /// same identity, is served from memory (<see cref="VersionedValueCache"/>) with no call at all. Backend calls
 /// are counted as <c>access_version</c>, <c>render_version</c> and the token calls of <see cref="GcpCredentialResolver"/>.
 /// </summary>
-internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, VersionedValueCache values, ILogger<GcpProvider> logger) : IProvider
+internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResolver credentials, SecretManagerClient secrets, VersionedValueCache pinned, ILogger<GcpProvider> logger) : IProvider
 {
     public const string ProviderName = "gcp";
-
-    private readonly GcpProviderOptions _options = options;
-    private readonly GcpCredentialResolver _credentials = credentials;
-    private readonly SecretManagerClient _secrets = secrets;
-    private readonly VersionedValueCache _pinned = values;
-    private readonly ILogger _logger = logger;
 
     public string Name => ProviderName;
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var config = GcpMountConfig.Parse(request, _options);
+        var config = GcpMountConfig.Parse(request, options);
         var resources = ParseResourceNames(request, config);
         if (config.Secrets.Count == 0)
         {
             return new ProviderResult([], []);
         }
 
-        GcpLog.Fetching(_logger, resources.Count, request.Class.Description, config.Auth);
-        var credential = await _credentials.ResolveAsync(request, config, cancellationToken).ConfigureAwait(false);
+        GcpLog.Fetching(logger, resources.Count, request.Class.Description, config.Auth);
+        var credential = await credentials.ResolveAsync(request, config, cancellationToken).ConfigureAwait(false);
 
         var fetched = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
         var toRead = new List<GcpResourceName>(resources.Count);
@@ -44,7 +38,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
         {
             if (FromMemory(request, credential.Identity, resource) is { } held)
             {
-                GcpLog.PinnedFromMemory(_logger, request.Class.Description, resource.Value, held.Version);
+                GcpLog.PinnedFromMemory(logger, request.Class.Description, resource.Value, held.Version);
                 fetched[resource.Value] = held;
             }
             else
@@ -61,7 +55,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
         var token = await credential.GetTokenAsync(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
             toRead,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxParallelFetches), CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelFetches), CancellationToken = cancellationToken },
             async (resource, ct) =>
             {
                 try
@@ -90,7 +84,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
 
         foreach (var current in request.CurrentVersions)
         {
-            if (current.Id == resource.Value && _pinned.TryGet(Key(identity, resource), current.Version, out var payload))
+            if (current.Id == resource.Value && pinned.TryGet(Key(identity, resource), current.Version, out var payload))
             {
                 return new FetchedResource(payload, current.Version);
             }
@@ -113,17 +107,17 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
         FetchedResource fetched;
         try
         {
-            fetched = await _secrets.FetchAsync(resource, token.Value, cancellationToken).ConfigureAwait(false);
+            fetched = await secrets.FetchAsync(resource, token.Value, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex) when (ex.Message.Contains("integrity check failed", StringComparison.Ordinal))
         {
-            GcpLog.ChecksumMismatch(_logger, resource.Value);
+            GcpLog.ChecksumMismatch(logger, resource.Value);
             throw;
         }
 
         if (resource.IsPinnedSecretVersion)
         {
-            _pinned.Put(key, fetched.Version, fetched.Payload);
+            pinned.Put(key, fetched.Version, fetched.Payload);
         }
 
         return fetched;
@@ -175,7 +169,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
         {
             var message = $"SecretProviderClass {request.Class.Description}: failed to fetch {failures.Count} of {seen.Count} secret(s): " +
                 string.Join(", ", failures.Select(f => $"{f.Entry.Label}: {f.Message}"));
-            GcpLog.FetchFailed(_logger, request.Class.Description, message);
+            GcpLog.FetchFailed(logger, request.Class.Description, message);
             throw new SecretStoreException(failures[0].Kind, message) { Reason = "GcpFetchFailed" };
         }
 

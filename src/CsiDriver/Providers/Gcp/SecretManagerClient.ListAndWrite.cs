@@ -20,17 +20,18 @@ internal sealed partial class SecretManagerClient
     public async Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken)
     {
         var secrets = new List<GcpSecret>();
-        string? next = null;
-        var pages = 0;
-        do
-        {
-            var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
-            var page = await _caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
-            secrets.AddRange(page.Secrets ?? []);
-            next = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
-        }
-        while (next is not null && ++pages < maxPages);
-
+        await Pages.ReadAllAsync(
+            next =>
+            {
+                var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
+                return _caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
+            },
+            page =>
+            {
+                secrets.AddRange(page.Secrets ?? []);
+                return page.NextPageToken;
+            },
+            maxPages).ConfigureAwait(false);
         return secrets;
     }
 

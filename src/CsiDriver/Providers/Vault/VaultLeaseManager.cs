@@ -11,11 +11,7 @@ namespace CsiDriver.Providers.Vault;
 /// </summary>
 internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
 {
-    private readonly VaultLeaseCache _cache = cache;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
-
-    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => _cache.TakeVolume(targetPath);
+    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => cache.TakeVolume(targetPath);
 
     /// <summary>
     /// The volume's lease for <paramref name="key"/> while it is fresh, renewed in place past two thirds of its
@@ -23,16 +19,16 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
     /// </summary>
     public async Task<VaultResponse?> TryReuseAsync(VaultLeaseKey key, VaultClient client, VaultSession session, CancellationToken cancellationToken)
     {
-        if (_cache.Get(key) is not { } lease)
+        if (cache.Get(key) is not { } lease)
         {
             return null;
         }
 
         var path = key.Request.SecretPath;
-        var remaining = lease.ExpiresAt - _time.GetUtcNow();
+        var remaining = lease.ExpiresAt - time.GetUtcNow();
         if (VaultLeasePolicy.IsFresh(remaining, lease.CurrentDuration))
         {
-            VaultLog.LeaseReused(_logger, path, key.TargetPath, lease.ExpiresAt);
+            VaultLog.LeaseReused(logger, path, key.TargetPath, lease.ExpiresAt);
             return lease.Response;
         }
 
@@ -42,8 +38,8 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
             return lease.Response;
         }
 
-        _cache.Remove(key);
-        VaultLog.LeaseReissued(_logger, path, key.TargetPath, why);
+        cache.Remove(key);
+        VaultLog.LeaseReissued(logger, path, key.TargetPath, why);
         return null;
     }
 
@@ -56,13 +52,13 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         }
 
         var duration = TimeSpan.FromSeconds(response.LeaseDuration);
-        _cache.Set(key, new VaultLease
+        cache.Set(key, new VaultLease
         {
             Response = response,
             LeaseId = response.LeaseId,
             IssuedDuration = duration,
             CurrentDuration = duration,
-            ExpiresAt = _time.GetUtcNow() + duration,
+            ExpiresAt = time.GetUtcNow() + duration,
             Renewable = response.Renewable,
             Tls = tls,
             Token = token,
@@ -90,7 +86,7 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         }
         catch (VaultApiException ex)
         {
-            VaultLog.LeaseRenewFailed(_logger, key.Request.SecretPath, key.TargetPath, VaultErrors.Redact(ex.Message, session.Sensitive));
+            VaultLog.LeaseRenewFailed(logger, key.Request.SecretPath, key.TargetPath, VaultErrors.Redact(ex.Message, session.Sensitive));
             return "renewal failed";
         }
 
@@ -101,10 +97,10 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         }
 
         lease.CurrentDuration = granted;
-        lease.ExpiresAt = _time.GetUtcNow() + granted;
+        lease.ExpiresAt = time.GetUtcNow() + granted;
         lease.Renewable = renewed.Renewable;
         lease.Token = session.Token ?? lease.Token;
-        VaultLog.LeaseRenewed(_logger, key.Request.SecretPath, key.TargetPath, renewed.LeaseDuration);
+        VaultLog.LeaseRenewed(logger, key.Request.SecretPath, key.TargetPath, renewed.LeaseDuration);
         return null;
     }
 }

@@ -12,25 +12,21 @@ namespace CsiDriver.Providers.Vault;
 /// Failures are raw (<see cref="VaultApiException"/>, <see cref="VaultLoginFailedException"/>): the caller
 /// names its own class.
 /// </summary>
-internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache pinned, ILogger logger)
+internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache values, ILogger logger)
 {
-    private readonly VaultLeaseManager _leases = leases;
-    private readonly VersionedValueCache _pinned = pinned;
-    private readonly ILogger _logger = logger;
-
     /// <param name="volumeHasPinned">True when every object of the volume made from this request already has the pinned version.</param>
     public async Task<VaultResponse> ReadAsync(VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultRequestKey key, Func<string, bool> volumeHasPinned, CancellationToken cancellationToken)
     {
         var pinned = VaultPinnedVersion.Of(key);
         var cacheKey = new FetchKey("vault", session.ShareIdentity, Describe(key));
-        if (pinned is not null && volumeHasPinned(pinned) && _pinned.TryGet(cacheKey, pinned, out var kept))
+        if (pinned is not null && volumeHasPinned(pinned) && values.TryGet(cacheKey, pinned, out var kept))
         {
-            VaultLog.PinnedVersionFromMemory(_logger, pinned, key.SecretPath, request.TargetPath);
+            VaultLog.PinnedVersionFromMemory(logger, pinned, key.SecretPath, request.TargetPath);
             return VaultResponse.Parse(kept);
         }
 
         var leaseKey = new VaultLeaseKey(session.Identity, client.Address.ToString(), settings.Namespace, key, request.TargetPath);
-        if (await _leases.TryReuseAsync(leaseKey, client, session, cancellationToken).ConfigureAwait(false) is { } held)
+        if (await leases.TryReuseAsync(leaseKey, client, session, cancellationToken).ConfigureAwait(false) is { } held)
         {
             return held;
         }
@@ -38,11 +34,11 @@ internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache 
         var response = await FreshAsync(client, session, request, key, cacheKey, cancellationToken).ConfigureAwait(false);
         if (response.IsLeased)
         {
-            _leases.Remember(leaseKey, response, session, settings.Tls);
+            leases.Remember(leaseKey, response, session, settings.Tls);
         }
         else if (pinned is not null && response.KvVersion == pinned)
         {
-            _pinned.Put(cacheKey, pinned, response.ToBytes());
+            values.Put(cacheKey, pinned, response.ToBytes());
         }
 
         return response;
@@ -66,7 +62,7 @@ internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache 
             }
 
             // Dynamic credentials are per volume: one volume's lease is never handed to another.
-            VaultLog.LeasedReadNotShared(_logger, key.SecretPath, target);
+            VaultLog.LeasedReadNotShared(logger, key.SecretPath, target);
         }
 
         return await session.CallAsync(t => client.ReadAsync(key, t, cancellationToken), Operation(key), cancellationToken).ConfigureAwait(false);

@@ -352,6 +352,23 @@ public sealed class AwsRotationSharingTests
     }
 
     [Fact]
+    public async Task Republish_MoreVolumesThanADefaultTokenCacheHolds_EveryPodKeepsItsOwnCredentials()
+    {
+        await using var aws = await AwsTestContext.StartAsync();
+        aws.Server.PutSecret(Region, "one", text: "1");
+        var objects = "- {objectName: one, objectType: secretsmanager}";
+        var volumes = Enumerable.Range(0, 1100).Select(i => new Volume($"uid-{i}", "app", objects, "web", AwsTestContext.StsToken)).ToList();
+        await PublishAllAsync(aws, volumes);
+        aws.Server.Calls("STS.AssumeRoleWithWebIdentity").Should().Be(1100, "each pod's first publish presents its own token");
+        aws.Time.Advance(TimeSpan.FromMinutes(30));
+
+        // Outside a pass each pod uses only its own credentials: an evicted pod would assume the role again.
+        await PublishAllAsync(aws, volumes);
+
+        aws.Server.Calls("STS.AssumeRoleWithWebIdentity").Should().Be(1100, "1,100 pods' credentials (and their service account's) are all still held and fresh");
+    }
+
+    [Fact]
     public async Task Pass_StalePodIdentityCredentials_OneAgentCallPerServiceAccount()
     {
         await using var aws = await AwsTestContext.StartAsync();

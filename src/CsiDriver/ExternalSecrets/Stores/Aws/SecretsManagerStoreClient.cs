@@ -173,7 +173,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
     /// <summary>The secret's tags as a JSON object, for <c>metadataPolicy: Fetch</c>.</summary>
     private async Task<byte[]> TagsAsync(string name, CancellationToken cancellationToken)
     {
-        var description = await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretTagsAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+        var description = await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         var tags = new System.Text.Json.Nodes.JsonObject();
         foreach (var tag in description.Tags ?? [])
         {
@@ -183,11 +183,11 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
         return Encoding.UTF8.GetBytes(tags.ToJsonString());
     }
 
-    private async Task<DescribeSecretTagsResponse?> DescribeAsync(string name, CancellationToken cancellationToken)
+    private async Task<DescribeSecretResponse?> DescribeAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
-            return await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretTagsAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+            return await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException ex) when (AwsStoreAccess.IsNotFound(ex))
         {
