@@ -152,4 +152,20 @@ internal enum StoreValidationResult
 internal sealed record StoreValidation(StoreValidationResult Result, string? Error = null)
 {
     public static StoreValidation Valid { get; } = new(StoreValidationResult.Ready);
+
+    /// <summary>Referent auth: each ExternalSecret's namespace supplies the credentials, so there is nothing to check here.</summary>
+    public static StoreValidation Referent { get; } = new(StoreValidationResult.Unknown);
+
+    /// <summary>Runs <paramref name="validate"/>; a <see cref="Publishing.SecretStoreException"/> (a safe text) is the store's Error.</summary>
+    public static async Task<StoreValidation> ReportingAsync(Func<Task<StoreValidation>> validate)
+    {
+        try
+        {
+            return await validate().ConfigureAwait(false);
+        }
+        catch (Publishing.SecretStoreException ex)
+        {
+            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+        }
+    }
 }

@@ -68,6 +68,15 @@ internal sealed class StoreReferenceReader
     public async Task CheckAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken) =>
         _ = await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Reads each of <paramref name="selectors"/> in turn: the first missing Secret or key throws.</summary>
+    public async Task CheckAsync(StoreContext store, IEnumerable<SecretKeySelector> selectors, CancellationToken cancellationToken)
+    {
+        foreach (var selector in selectors)
+        {
+            await CheckAsync(store, selector, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The cache key of the service account's token, resolved for this store and ExternalSecret.</summary>
     public static ServiceAccountTokenKey TokenKey(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
         ServiceAccountTokenKey.For(NamespaceFor(store, selector.Namespace, selector.Field), selector.Name, selector.Audiences, expirationSeconds);
