@@ -21,18 +21,11 @@ internal sealed record CaBundle(string Pem, X509Certificate2Collection Certifica
 /// ExternalSecret's when it names none: referent auth). Reads are kept for a short while (<see cref="ReferenceReadCache"/>).
 /// Values stay in memory; errors name the store, the field and the object, never a value.
 /// </summary>
-internal sealed class StoreReferenceReader
+internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api;
-    private readonly ServiceAccountTokenCache _tokens;
-    private readonly ReferenceReadCache _reads;
-
-    public StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
-    {
-        _api = api;
-        _tokens = tokens;
-        _reads = reads;
-    }
+    private readonly StoreReferenceApi _api = api;
+    private readonly ServiceAccountTokenCache _tokens = tokens;
+    private readonly ReferenceReadCache _reads = reads;
 
     /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
     public static bool IsReferent(StoreContext store, string? referenceNamespace) =>
