@@ -96,6 +96,13 @@ internal sealed record PushRef(string RemoteKey, string? Property = null, JsonNo
     public override string ToString() => Property is null ? RemoteKey : $"{RemoteKey} (property {Property})";
 }
 
+/// <summary>The mark PushSecret writers put on what they create, as the External Secrets Operator does: <c>managed-by: external-secrets</c>.</summary>
+internal static class ManagedMark
+{
+    public const string Key = "managed-by";
+    public const string Value = "external-secrets";
+}
+
 /// <summary>
 /// The write side of a store, for PushSecret (eso.md section 7). A store client that can be pushed to implements it
 /// beside <see cref="IStoreClient"/>. Writers mark what they create as managed by the controller (a tag, label or custom

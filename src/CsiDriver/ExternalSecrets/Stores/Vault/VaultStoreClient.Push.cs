@@ -16,8 +16,8 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// </summary>
 internal sealed partial class VaultStoreClient : IStoreWriter
 {
-    public const string ManagedByKey = "managed-by";
-    public const string ManagedByValue = "external-secrets";
+    public const string ManagedByKey = ManagedMark.Key;
+    public const string ManagedByValue = ManagedMark.Value;
     private const string CustomMetadata = "custom_metadata";
 
     public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
