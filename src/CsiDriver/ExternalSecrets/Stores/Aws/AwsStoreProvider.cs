@@ -67,12 +67,11 @@ internal sealed class AwsStoreProvider : IStoreProvider
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
         var config = AwsStoreConfig.Parse(store);
-        if (config.Auth.IsReferentIn(store))
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
             return StoreValidation.Referent;
         }
 
-        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
         if (config.Auth is AwsJwtAuth jwt)
         {
             var annotations = await _accounts.ReadAsync(store, jwt.ServiceAccount, cancellationToken).ConfigureAwait(false);

@@ -66,12 +66,11 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
         var config = AzureStoreConfig.Parse(store);
-        if (config.Auth.IsReferentIn(store))
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
             return StoreValidation.Referent;
         }
 
-        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
         if (config.Auth is AzureClientCertificateAuth cc)
         {
             _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);

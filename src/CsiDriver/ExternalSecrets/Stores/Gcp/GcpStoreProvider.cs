@@ -59,12 +59,11 @@ internal sealed class GcpStoreProvider : IStoreProvider
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
         var config = GcpStoreConfig.Parse(store);
-        if (config.Auth.IsReferentIn(store))
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
             return StoreValidation.Referent;
         }
 
-        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
         if (config.Auth is GcpWorkloadIdentityAuth workload)
         {
             _ = await _accounts.ReadAsync(store, workload.ServiceAccount, cancellationToken).ConfigureAwait(false);

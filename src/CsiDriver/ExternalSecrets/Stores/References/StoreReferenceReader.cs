@@ -61,6 +61,21 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
     public async Task CheckAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken) =>
         _ = await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Checks every Secret <paramref name="auth"/> reads, for store validation; false, with nothing checked, for referent
+    /// auth (each ExternalSecret's namespace supplies the credentials).
+    /// </summary>
+    public async Task<bool> CheckAuthAsync(StoreContext store, StoreAuth auth, CancellationToken cancellationToken)
+    {
+        if (auth.IsReferentIn(store))
+        {
+            return false;
+        }
+
+        await CheckAsync(store, auth.Secrets, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Reads each of <paramref name="selectors"/> in turn: the first missing Secret or key throws.</summary>
     public async Task CheckAsync(StoreContext store, IEnumerable<SecretKeySelector> selectors, CancellationToken cancellationToken)
     {
