@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using static CsiDriver.Hosting.CommandLineFlags;
 
 namespace CsiDriver.Hosting;
 
@@ -9,10 +10,7 @@ namespace CsiDriver.Hosting;
 /// </summary>
 public static class DriverFlags
 {
-    /// <summary>One flag: its name, what it sets, and the help line.</summary>
-    public sealed record Flag(string Name, string Help, Func<DriverOptions, string> Default, Action<DriverOptions, string> Set, bool IsBool = false);
-
-    public static readonly IReadOnlyList<Flag> All =
+    public static readonly IReadOnlyList<CommandLineFlag<DriverOptions>> All =
     [
         new("endpoint", "CSI endpoint: unix:///path/csi.sock, unix://path or a plain path", o => o.Endpoint, (o, v) => o.Endpoint = v),
         new("drivername", "CSI driver name reported to kubelet", o => o.DriverName, (o, v) => o.DriverName = v),
@@ -40,91 +38,16 @@ public static class DriverFlags
         new("help", "print this help and exit", o => Bool(o.ShowHelp), (o, v) => o.ShowHelp = ParseBool(v), IsBool: true),
     ];
 
-    public static DriverOptions Parse(IReadOnlyList<string> args)
-    {
-        var options = new DriverOptions();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
-            {
-                throw new ArgumentException($"unexpected argument '{arg}'");
-            }
+    public static DriverOptions Parse(IReadOnlyList<string> args) => CommandLineFlags.Parse(args, All, " (see --help)");
 
-            var body = arg.TrimStart('-');
-            var eq = body.IndexOf('=', StringComparison.Ordinal);
-            var name = eq >= 0 ? body[..eq] : body;
-            var flag = All.FirstOrDefault(f => f.Name == name) ?? (name == "h" ? All.First(f => f.Name == "help") : null)
-                ?? throw new ArgumentException($"unknown flag '--{name}' (see --help)");
-            string value;
-            if (eq >= 0)
-            {
-                value = body[(eq + 1)..];
-            }
-            else if (flag.IsBool)
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException($"flag '--{name}' needs a value");
-            }
-
-            try
-            {
-                flag.Set(options, value);
-            }
-            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
-            {
-                throw new ArgumentException($"invalid value '{value}' for --{name}: {ex.Message}");
-            }
-        }
-
-        return options;
-    }
-
-    public static string Help()
-    {
-        var defaults = new DriverOptions();
-        var builder = new StringBuilder("Usage: csi-secrets-store [flags]\n\nFlags:\n");
-        foreach (var flag in All)
-        {
-            var value = flag.Default(defaults);
-            builder.Append(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}");
-            if (value.Length > 0 && flag.Name is not ("nodeid" or "help" or "version"))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $" (default {value})");
-            }
-
-            builder.Append('\n');
-        }
-
-        return builder.ToString();
-    }
+    public static string Help() =>
+        CommandLineFlags.Help("Usage: csi-secrets-store [flags]\n\nFlags:\n", All, name => name is "nodeid" or "help" or "version");
 
     private static string Scope(string value) =>
         value is "namespace" or "node" ? value : throw new FormatException("use 'namespace' or 'node'");
-
-    private static string? Empty(string value) => value.Length == 0 ? null : value;
-
-    private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Bool(bool value) => value ? "true" : "false";
 
     private static int Positive(string value) =>
         int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 ? n : throw new FormatException("must be at least 1");
 
     private static long Size(string value) => long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-
-    /// <summary>Go's strconv.ParseBool.</summary>
-    public static bool ParseBool(string value) => value switch
-    {
-        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
-        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
-        _ => throw new FormatException("not a boolean"),
-    };
 }

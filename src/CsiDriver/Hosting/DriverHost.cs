@@ -60,17 +60,7 @@ public sealed class DriverHost : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store" });
         builder.Services.AddLogging(logging =>
         {
-            if (configureLogging is not null)
-            {
-                configureLogging(logging);
-            }
-            else
-            {
-                ConfigureConsole(logging, options);
-            }
-
-            logging.SetMinimumLevel(options.Verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
+            ProcessLogging.Configure(logging, configureLogging, options.LogFormatJson, options.Verbosity);
 
             // Grpc.AspNetCore logs every non-OK status with its stack; CallOutcomeInterceptor logs calls once.
             logging.AddFilter("Grpc", LogLevel.Warning);
@@ -139,22 +129,5 @@ public sealed class DriverHost : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static void ConfigureConsole(ILoggingBuilder logging, DriverOptions options)
-    {
-        if (options.LogFormatJson)
-        {
-            logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
-        }
-        else
-        {
-            logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            });
-        }
     }
 }

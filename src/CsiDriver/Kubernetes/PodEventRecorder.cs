@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
@@ -11,28 +8,21 @@ namespace CsiDriver.Kubernetes;
 /// <summary>
 /// Records Events on the pod: a Warning when a mount fails (reason such as <c>SecretProviderClassNotFound</c>
 /// or <c>FailedToMount</c>; the message names the class, object and cause and never a value). Repeats of the
-/// same event within <see cref="CorrelationWindow"/> bump its count instead of creating more objects, as
+/// same event within <see cref="EventCorrelator.CorrelationWindow"/> bump its count instead of creating more objects, as
 /// client-go's recorder does, so kubelet's retries cannot flood etcd.
 /// </summary>
 internal sealed class PodEventRecorder : IPublishObserver
 {
     public const string Component = "csi-secrets-store-controller";
-    public static readonly TimeSpan CorrelationWindow = TimeSpan.FromMinutes(10);
-    private const int MaxMessageLength = 1024;
-    private const int MaxTracked = 4096;
 
-    private readonly KubernetesClient _client;
+    private readonly EventCorrelator _events;
     private readonly string _nodeName;
-    private readonly TimeProvider _time;
     private readonly ILogger<PodEventRecorder> _logger;
-    private readonly ConcurrentDictionary<string, Recorded> _recent = new(StringComparer.Ordinal);
-    private long _sequence;
 
     public PodEventRecorder(KubernetesClient client, string nodeName, TimeProvider time, ILogger<PodEventRecorder> logger)
     {
-        _client = client;
+        _events = new EventCorrelator(client.CreateEventAsync, client.PatchEventAsync, time);
         _nodeName = nodeName;
-        _time = time;
         _logger = logger;
     }
 
@@ -74,62 +64,16 @@ internal sealed class PodEventRecorder : IPublishObserver
 
     public async Task RecordAsync(PodIdentity pod, string type, string reason, string message, CancellationToken cancellationToken)
     {
-        if (message.Length > MaxMessageLength)
-        {
-            message = message[..(MaxMessageLength - 3)] + "...";
-        }
-
-        var now = _time.GetUtcNow();
-        var stamp = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var key = $"{pod.Namespace}/{pod.Name}/{pod.Uid}/{type}/{reason}/{message}";
         try
         {
-            if (_recent.TryGetValue(key, out var seen) && now - seen.First < CorrelationWindow)
-            {
-                var count = seen.Count + 1;
-                try
-                {
-                    await _client.PatchEventAsync(pod.Namespace, seen.Name, new JsonObject { ["count"] = count, ["lastTimestamp"] = stamp }, cancellationToken).ConfigureAwait(false);
-                    _recent[key] = seen with { Count = count };
-                    KubernetesLog.EventRecorded(_logger, type, reason, pod.Namespace, pod.Name, count);
-                    return;
-                }
-                catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-                {
-                    // The event expired (the API server's event TTL); create a fresh one below.
-                }
-            }
-
-            if (_recent.Count >= MaxTracked)
-            {
-                _recent.Clear();
-            }
-
-            var name = $"{pod.Name}.{now.ToUnixTimeMilliseconds():x}{Interlocked.Increment(ref _sequence) % 0x10000:x4}";
-            await _client.CreateEventAsync(
-                new KubeEvent
-                {
-                    Metadata = new KubeObjectMeta { Name = name, Namespace = pod.Namespace },
-                    InvolvedObject = new KubeObjectReference { ApiVersion = "v1", Kind = "Pod", Namespace = pod.Namespace, Name = pod.Name, Uid = string.IsNullOrEmpty(pod.Uid) ? null : pod.Uid },
-                    Type = type,
-                    Reason = reason,
-                    Message = message,
-                    Source = new KubeEventSource { Component = Component, Host = _nodeName },
-                    FirstTimestamp = stamp,
-                    LastTimestamp = stamp,
-                    Count = 1,
-                    ReportingComponent = Component,
-                    ReportingInstance = _nodeName,
-                },
-                cancellationToken).ConfigureAwait(false);
-            _recent[key] = new Recorded(name, now, 1);
-            KubernetesLog.EventRecorded(_logger, type, reason, pod.Namespace, pod.Name, 1);
+            var subject = new KubeObjectReference { ApiVersion = "v1", Kind = "Pod", Namespace = pod.Namespace, Name = pod.Name, Uid = string.IsNullOrEmpty(pod.Uid) ? null : pod.Uid };
+            var source = new KubeEventSource { Component = Component, Host = _nodeName };
+            var count = await _events.RecordAsync(subject, pod.Namespace, source, _nodeName, type, reason, message, cancellationToken).ConfigureAwait(false);
+            KubernetesLog.EventRecorded(_logger, type, reason, pod.Namespace, pod.Name, count);
         }
         catch (KubernetesApiException ex)
         {
             KubernetesLog.EventFailed(_logger, reason, pod.Namespace, pod.Name, ex.Message);
         }
     }
-
-    private sealed record Recorded(string Name, DateTimeOffset First, int Count);
 }

@@ -2,18 +2,13 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Api;
-using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Reconcile;
 using CsiDriver.ExternalSecrets.Runtime;
-using CsiDriver.Kubernetes;
 using CsiDriver.Observability;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
 using CsiDriver.Tests.Providers.Aws;
-using CsiDriver.Tests.Providers.Vault;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.ExternalSecrets;
 
@@ -23,32 +18,27 @@ namespace CsiDriver.Tests.ExternalSecrets;
 /// </summary>
 internal sealed class EsoTestContext : IAsyncDisposable
 {
-    public const string Ns = "team-a";
+    public const string Ns = ControllerHarness.Ns;
 
-    private readonly ServiceProvider _services;
+    private readonly ControllerHarness _harness;
 
-    private EsoTestContext(KubeTestContext kube, ServiceProvider services, ManualTimeProvider clock, CapturingLoggerProvider logs)
+    private EsoTestContext(ControllerHarness harness)
     {
-        Kube = kube;
-        _services = services;
-        Clock = clock;
-        Logs = logs;
-        var reconcilers = services.GetServices<IReconciler>().ToList();
-        Reconciler = reconcilers.Single(r => r.Kind == "ExternalSecret");
-        SecretStores = reconcilers.Single(r => r.Kind == "SecretStore");
-        ClusterStores = reconcilers.Single(r => r.Kind == "ClusterSecretStore");
-        ClusterExternalSecrets = reconcilers.Single(r => r.Kind == "ClusterExternalSecret");
-        Metrics = services.GetRequiredService<DriverMetrics>();
-        Registry = services.GetRequiredService<MetricsRegistry>();
+        _harness = harness;
+        Reconciler = harness.Reconciler("ExternalSecret");
+        SecretStores = harness.Reconciler("SecretStore");
+        ClusterStores = harness.Reconciler("ClusterSecretStore");
+        ClusterExternalSecrets = harness.Reconciler("ClusterExternalSecret");
+        Metrics = harness.Services.GetRequiredService<DriverMetrics>();
     }
 
-    public KubeTestContext Kube { get; }
+    public KubeTestContext Kube => _harness.Kube;
 
-    public FakeKubeApiServer Server => Kube.Server;
+    public FakeKubeApiServer Server => _harness.Server;
 
-    public ManualTimeProvider Clock { get; }
+    public ManualTimeProvider Clock => _harness.Clock;
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _harness.Logs;
 
     public IReconciler Reconciler { get; }
 
@@ -60,31 +50,19 @@ internal sealed class EsoTestContext : IAsyncDisposable
 
     public DriverMetrics Metrics { get; }
 
-    public MetricsRegistry Registry { get; }
+    public MetricsRegistry Registry => _harness.Registry;
 
     /// <param name="options">Reconcile options (defaults when null).</param>
     /// <param name="services">More services (a real store provider and its settings) before the container is built.</param>
-    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, ManualTimeProvider>? services = null)
-    {
-        var kube = await KubeTestContext.StartAsync();
-        kube.Server.Allow(KubeTestContext.DriverUser, new FakeRule(FakeKubeApiServer.EsoGroup, "*", ["*"]));
-        var clock = new ManualTimeProvider();
-        var logs = new CapturingLoggerProvider();
-        var registry = new MetricsRegistry();
-        var transport = new KubernetesTransport(kube.Api.Connection, withClientCertificate: true, KubeTestContext.FastOptions(), kube.Time, () => 0.5, NullLogger.Instance);
-        var collection = new ServiceCollection()
-            .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
-            .AddSingleton<TimeProvider>(clock)
-            .AddSingleton(registry)
-            .AddSingleton(new DriverMetrics(registry, new NoVolumes()))
-            .AddSingleton(kube.Api)
-            .AddSingleton(new ExternalSecretsKubeApi(transport, kube.Api.Connection.Token))
-            .AddSingleton(options ?? new ExternalSecretsReconcileOptions())
-            .AddExternalSecretReconcilers()
-            .AddClusterExternalSecretReconciler();
-        services?.Invoke(collection, clock);
-        return new EsoTestContext(kube, collection.BuildServiceProvider(), clock, logs);
-    }
+    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, ManualTimeProvider>? services = null) =>
+        new(await ControllerHarness.StartAsync((collection, clock) =>
+        {
+            collection
+                .AddSingleton(options ?? new ExternalSecretsReconcileOptions())
+                .AddExternalSecretReconcilers()
+                .AddClusterExternalSecretReconciler();
+            services?.Invoke(collection, clock);
+        }));
 
     /// <summary>A <c>fake</c> store with Ready=True in its status (as if the store reconciler ran), unless told otherwise.</summary>
     public JsonObject FakeStore(string name, (string Key, string Value, string? Version)[] data, string kind = "SecretStore", bool ready = true, string? controller = null, JsonArray? conditions = null, int? validationResult = null)
@@ -127,9 +105,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             };
         }
 
-        return kind == "ClusterSecretStore"
-            ? Server.PutObject(FakeKubeApiServer.EsoGroup, "clustersecretstores", null, obj)
-            : Server.PutObject(FakeKubeApiServer.EsoGroup, "secretstores", Ns, obj);
+        return _harness.PutStore(kind, obj);
     }
 
     /// <summary>Replaces the fake store's data (as an edit of the store would, bumping its generation).</summary>
@@ -137,22 +113,8 @@ internal sealed class EsoTestContext : IAsyncDisposable
         Server.Mutate(FakeKubeApiServer.EsoGroup, "secretstores", Ns, name, store =>
             store["spec"]!["provider"]!["fake"]!["data"] = new JsonArray(data.Select(d => (JsonNode?)new JsonObject { ["key"] = d.Key, ["value"] = d.Value }).ToArray()));
 
-    public JsonObject PutExternalSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null, string apiVersion = "external-secrets.io/v1")
-    {
-        var metadata = new JsonObject { ["name"] = name };
-        if (labels is not null)
-        {
-            metadata["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
-        }
-
-        return Server.PutObject(FakeKubeApiServer.EsoGroup, "externalsecrets", Ns, new JsonObject
-        {
-            ["apiVersion"] = apiVersion,
-            ["kind"] = "ExternalSecret",
-            ["metadata"] = metadata,
-            ["spec"] = spec,
-        });
-    }
+    public JsonObject PutExternalSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null, string apiVersion = "external-secrets.io/v1") =>
+        _harness.PutResource("externalsecrets", apiVersion, "ExternalSecret", name, spec, labels);
 
     /// <summary>The usual spec: one store, the given data entries, the given target.</summary>
     public static JsonObject Spec(string store, JsonObject? target = null, JsonArray? data = null, JsonArray? dataFrom = null, string? refreshInterval = "1h", string? refreshPolicy = null, string storeKind = "SecretStore")
@@ -229,15 +191,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             .Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Everything a user or operator could see: ExternalSecret statuses, events and logs.</summary>
-    public string Observable =>
-        string.Join('\n', Server.List(FakeKubeApiServer.EsoGroup, "externalsecrets", Ns).Select(o => o.ToJsonString()))
-        + string.Join('\n', Events.Select(e => e.ToJsonString()))
-        + Logs.AllText
-        + Registry.Render();
+    public string Observable => _harness.Observable("externalsecrets", Events);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _services.DisposeAsync();
-        await Kube.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _harness.DisposeAsync();
 }

@@ -21,7 +21,7 @@ internal sealed class ClusterExternalSecretSpec
 
     public string? ExternalSecretName { get; set; }
 
-    public ExternalSecretMetadata? ExternalSecretMetadata { get; set; }
+    public StampedMetadata? ExternalSecretMetadata { get; set; }
 
     /// <summary>Deprecated; ORed with <see cref="NamespaceSelectors"/>.</summary>
     public LabelSelector? NamespaceSelector { get; set; }
@@ -34,8 +34,11 @@ internal sealed class ClusterExternalSecretSpec
     public string? RefreshTime { get; set; }
 }
 
-/// <summary><c>externalSecretMetadata</c>: what the generated ExternalSecrets carry.</summary>
-internal sealed class ExternalSecretMetadata
+/// <summary>
+/// <c>externalSecretMetadata</c> / <c>pushSecretMetadata</c>: the labels and annotations a cluster-scoped resource
+/// stamps on each object it creates.
+/// </summary>
+internal sealed class StampedMetadata
 {
     public Dictionary<string, string>? Labels { get; set; }
 
@@ -49,13 +52,13 @@ internal sealed record ClusterExternalSecretStatus
 
     public List<string>? ProvisionedNamespaces { get; init; }
 
-    public List<ClusterExternalSecretNamespaceFailure>? FailedNamespaces { get; init; }
+    public List<NamespaceFailure>? FailedNamespaces { get; init; }
 
     public List<ClusterExternalSecretCondition>? Conditions { get; init; }
 }
 
-/// <summary>One <c>failedNamespaces[]</c> entry.</summary>
-internal sealed record ClusterExternalSecretNamespaceFailure
+/// <summary>One <c>status.failedNamespaces[]</c> entry of a ClusterExternalSecret or ClusterPushSecret.</summary>
+internal sealed record NamespaceFailure
 {
     public string Namespace { get; init; } = string.Empty;
 

@@ -25,19 +25,11 @@ internal sealed class ClusterPushSecretSpec
 
     public string? PushSecretName { get; set; }
 
-    public PushSecretMetadataSpec? PushSecretMetadata { get; set; }
+    public StampedMetadata? PushSecretMetadata { get; set; }
 
     public List<LabelSelector>? NamespaceSelectors { get; set; }
 
     public List<string>? Namespaces { get; set; }
-}
-
-/// <summary><c>spec.pushSecretMetadata</c>: labels and annotations of the created PushSecrets.</summary>
-internal sealed class PushSecretMetadataSpec
-{
-    public Dictionary<string, string>? Labels { get; set; }
-
-    public Dictionary<string, string>? Annotations { get; set; }
 }
 
 /// <summary><c>ClusterPushSecret.status</c>.</summary>
@@ -50,14 +42,6 @@ internal sealed class ClusterPushSecretStatus
     public string? PushSecretName { get; set; }
 
     public List<StatusCondition>? Conditions { get; set; }
-}
-
-/// <summary>One <c>status.failedNamespaces[]</c> entry.</summary>
-internal sealed record NamespaceFailure
-{
-    public string Namespace { get; init; } = string.Empty;
-
-    public string? Reason { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

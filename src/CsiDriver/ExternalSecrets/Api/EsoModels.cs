@@ -9,14 +9,12 @@ namespace CsiDriver.ExternalSecrets.Api;
 // fields for everything read here, so one model serves both. Only what the controller uses is modelled; writes of
 // the main resource go through the raw JSON (see ExternalSecretDocument) so no unmodelled field is ever dropped.
 
-/// <summary>The parts of <c>ObjectMeta</c> the controller reads or writes.</summary>
-internal sealed class EsObjectMeta
+/// <summary>The parts of <c>ObjectMeta</c> that decide whether a change matters: all a list or watch reads.</summary>
+internal class WatchedMetadata
 {
     public string? Name { get; set; }
 
     public string? Namespace { get; set; }
-
-    public string? Uid { get; set; }
 
     public string? ResourceVersion { get; set; }
 
@@ -29,6 +27,12 @@ internal sealed class EsObjectMeta
     public List<string>? Finalizers { get; set; }
 
     public string? DeletionTimestamp { get; set; }
+}
+
+/// <summary>The parts of <c>ObjectMeta</c> the controller reads or writes.</summary>
+internal sealed class EsObjectMeta : WatchedMetadata
+{
+    public string? Uid { get; set; }
 
     public List<OwnerReference>? OwnerReferences { get; set; }
 

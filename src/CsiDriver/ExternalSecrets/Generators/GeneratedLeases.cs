@@ -9,26 +9,15 @@ namespace CsiDriver.ExternalSecrets.Generators;
 /// One Vault lease a generator minted for one ExternalSecret entry, with the store connection that renews and revokes
 /// it. Memory only; <see cref="ToString"/> never shows the lease id or the credential.
 /// </summary>
-internal sealed class GeneratedLease
+internal sealed class GeneratedLease : VaultLeaseTerms
 {
     public required VaultStoreClient Client { get; init; }
-
-    public required string LeaseId { get; init; }
 
     /// <summary>The Vault path it was minted at, without a query (for logs).</summary>
     public required string Path { get; init; }
 
     /// <summary>"namespace/name entry" of the ExternalSecret (for logs).</summary>
     public required string Owner { get; init; }
-
-    /// <summary>The TTL Vault granted at issue: the increment asked for on renewal, as the Vault provider does.</summary>
-    public required TimeSpan IssuedDuration { get; init; }
-
-    public required TimeSpan CurrentDuration { get; set; }
-
-    public required DateTimeOffset ExpiresAt { get; set; }
-
-    public required bool Renewable { get; set; }
 
     public override string ToString() => $"lease of {Path} for {Owner}, expiring {ExpiresAt:O}";
 }

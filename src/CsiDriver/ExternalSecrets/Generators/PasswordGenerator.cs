@@ -10,19 +10,14 @@ namespace CsiDriver.ExternalSecrets.Generators;
 /// <c>allowRepeat</c>, <c>encoding</c> (raw, base64, base64url, base32, hex) and <c>secretKeys</c> (default
 /// <c>password</c>). Characters are drawn from the injected CSPRNG and each class is inserted at random positions.
 /// </summary>
-internal sealed class PasswordGenerator : IGenerator
+internal sealed class PasswordGenerator(ISecureRandom random) : IGenerator
 {
     public const string GeneratorKind = "Password";
     private const string Lower = "abcdefghijklmnopqrstuvwxyz";
     private const string Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private const string Digits = "0123456789";
     private const string DefaultSymbols = "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./";
-    private readonly ISecureRandom _random;
-
-    public PasswordGenerator(ISecureRandom random)
-    {
-        _random = random;
-    }
+    private readonly ISecureRandom _random = random;
 
     public string Kind => GeneratorKind;
 

@@ -18,19 +18,12 @@ namespace CsiDriver.ExternalSecrets.Generators;
 /// key: strings as they are, anything else as JSON. A leased answer (database credentials) is handed to
 /// <see cref="GeneratedLeases"/>, which renews it while the ExternalSecret holds it and revokes it once replaced.
 /// </summary>
-internal sealed class VaultDynamicSecretGenerator : IGenerator
+internal sealed class VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> stores, GeneratedLeases leases, TimeProvider time) : IGenerator
 {
     public const string GeneratorKind = "VaultDynamicSecret";
-    private readonly IEnumerable<IStoreProvider> _stores;
-    private readonly GeneratedLeases _leases;
-    private readonly TimeProvider _time;
-
-    public VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> stores, GeneratedLeases leases, TimeProvider time)
-    {
-        _stores = stores;
-        _leases = leases;
-        _time = time;
-    }
+    private readonly IEnumerable<IStoreProvider> _stores = stores;
+    private readonly GeneratedLeases _leases = leases;
+    private readonly TimeProvider _time = time;
 
     public string Kind => GeneratorKind;
 

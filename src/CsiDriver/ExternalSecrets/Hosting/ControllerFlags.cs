@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using CsiDriver.Hosting;
+using static CsiDriver.Hosting.CommandLineFlags;
 
 namespace CsiDriver.ExternalSecrets.Hosting;
 
@@ -10,14 +10,11 @@ namespace CsiDriver.ExternalSecrets.Hosting;
 /// </summary>
 public static class ControllerFlags
 {
-    /// <summary>One flag: its name, what it sets, and the help line.</summary>
-    public sealed record Flag(string Name, string Help, Func<ControllerOptions, string> Default, Action<ControllerOptions, string> Set, bool IsBool = false);
-
-    public static readonly IReadOnlyList<Flag> All =
+    public static readonly IReadOnlyList<CommandLineFlag<ControllerOptions>> All =
     [
         new("kubeconfig", "kubeconfig file for the Kubernetes API (default: $KUBECONFIG, else in-cluster config)", o => o.Kubeconfig ?? string.Empty, (o, v) => o.Kubeconfig = Empty(v)),
         new("metrics-addr", "address for /metrics, /healthz and /readyz (host:port or :port; empty disables)", o => o.MetricsAddr, (o, v) => o.MetricsAddr = Address(v)),
-        new("leader-elect", "run only while holding the leader lease, so one of several replicas reconciles", o => Bool(o.LeaderElect), (o, v) => o.LeaderElect = DriverFlags.ParseBool(v), IsBool: true),
+        new("leader-elect", "run only while holding the leader lease, so one of several replicas reconciles", o => Bool(o.LeaderElect), (o, v) => o.LeaderElect = ParseBool(v), IsBool: true),
         new("leader-election-namespace", "namespace of the leader Lease (default: the namespace the controller runs in)", o => o.LeaderElectionNamespace ?? string.Empty, (o, v) => o.LeaderElectionNamespace = Name(v, "namespace")),
         new("leader-election-id", "name of the leader Lease", o => o.LeaderElectionId, (o, v) => o.LeaderElectionId = Name(v, "lease name")!),
         new("leader-election-lease-duration", "how long a lease holds without renewal before another replica may take it (Go duration)", o => GoDuration.Format(o.LeaseDuration), (o, v) => o.LeaseDuration = Positive(GoDuration.Parse(v))),
@@ -27,57 +24,16 @@ public static class ControllerFlags
         new("concurrent", "reconcile workers per kind", o => Str(o.Concurrent), (o, v) => o.Concurrent = Count(v)),
         new("controller-class", "handle only stores whose spec.controller is empty or this class", o => o.ControllerClass, (o, v) => o.ControllerClass = NonEmpty(v)),
         new("find-max-keys", "the most provider secrets one dataFrom[].find may return; more is an error", o => Str(o.FindMaxKeys), (o, v) => o.FindMaxKeys = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 ? n : throw new FormatException("must be positive")),
-        new("log-format-json", "log as JSON lines", o => Bool(o.LogFormatJson), (o, v) => o.LogFormatJson = DriverFlags.ParseBool(v), IsBool: true),
+        new("log-format-json", "log as JSON lines", o => Bool(o.LogFormatJson), (o, v) => o.LogFormatJson = ParseBool(v), IsBool: true),
         new("v", "log verbosity (0-5; 5 logs every call)", o => Str(o.Verbosity), (o, v) => o.Verbosity = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture)),
         new("shutdown-timeout", "how long SIGTERM waits for reconciles in flight (Go duration)", o => GoDuration.Format(o.ShutdownTimeout), (o, v) => o.ShutdownTimeout = Positive(GoDuration.Parse(v))),
-        new("help", "print this help and exit", o => Bool(o.ShowHelp), (o, v) => o.ShowHelp = DriverFlags.ParseBool(v), IsBool: true),
+        new("help", "print this help and exit", o => Bool(o.ShowHelp), (o, v) => o.ShowHelp = ParseBool(v), IsBool: true),
     ];
 
     /// <summary>Parses the arguments after <c>controller</c>; bad input is an <see cref="ArgumentException"/> with a message for the user.</summary>
     public static ControllerOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new ControllerOptions();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (!arg.StartsWith('-') || arg == "-" || arg == "--")
-            {
-                throw new ArgumentException($"unexpected argument '{arg}'");
-            }
-
-            var body = arg.TrimStart('-');
-            var eq = body.IndexOf('=', StringComparison.Ordinal);
-            var name = eq >= 0 ? body[..eq] : body;
-            var flag = All.FirstOrDefault(f => f.Name == name) ?? (name == "h" ? All.First(f => f.Name == "help") : null)
-                ?? throw new ArgumentException($"unknown flag '--{name}' for 'controller' (see controller --help)");
-            string value;
-            if (eq >= 0)
-            {
-                value = body[(eq + 1)..];
-            }
-            else if (flag.IsBool)
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException($"flag '--{name}' needs a value");
-            }
-
-            try
-            {
-                flag.Set(options, value);
-            }
-            catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
-            {
-                throw new ArgumentException($"invalid value '{value}' for --{name}: {ex.Message}");
-            }
-        }
-
+        var options = CommandLineFlags.Parse(args, All, " for 'controller' (see controller --help)");
         if (options.RenewDeadline >= options.LeaseDuration)
         {
             throw new ArgumentException("--leader-election-renew-deadline must be shorter than --leader-election-lease-duration");
@@ -91,34 +47,18 @@ public static class ControllerFlags
         return options;
     }
 
-    public static string Help()
-    {
-        var defaults = new ControllerOptions();
-        var builder = new StringBuilder("""
-            Usage: csi-secrets-store controller [flags]
+    public static string Help() => CommandLineFlags.Help(
+        """
+        Usage: csi-secrets-store controller [flags]
 
-            Runs the External Secrets controller: reconciles ExternalSecret, SecretStore and ClusterSecretStore
-            objects (group external-secrets.io) into Kubernetes Secrets.
+        Runs the External Secrets controller: reconciles ExternalSecret, SecretStore and ClusterSecretStore
+        objects (group external-secrets.io) into Kubernetes Secrets.
 
-            Flags:
+        Flags:
 
-            """);
-        foreach (var flag in All)
-        {
-            var value = flag.Default(defaults);
-            builder.Append(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}");
-            if (value.Length > 0 && flag.Name != "help")
-            {
-                builder.Append(CultureInfo.InvariantCulture, $" (default {value})");
-            }
-
-            builder.Append('\n');
-        }
-
-        return builder.ToString();
-    }
-
-    private static string? Empty(string value) => value.Length == 0 ? null : value;
+        """,
+        All,
+        name => name == "help");
 
     private static string NonEmpty(string value) => value.Length > 0 ? value : throw new FormatException("must not be empty");
 
@@ -135,8 +75,4 @@ public static class ControllerFlags
 
     private static int Count(string value) =>
         int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 and <= 1000 ? n : throw new FormatException("must be between 1 and 1000");
-
-    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Bool(bool value) => value ? "true" : "false";
 }

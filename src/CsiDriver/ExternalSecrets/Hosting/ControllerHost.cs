@@ -51,29 +51,7 @@ public sealed class ControllerHost : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store-controller" });
-        builder.Services.AddLogging(logging =>
-        {
-            if (configureLogging is not null)
-            {
-                configureLogging(logging);
-            }
-            else if (options.LogFormatJson)
-            {
-                logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
-            }
-            else
-            {
-                logging.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    o.UseUtcTimestamp = true;
-                });
-            }
-
-            logging.SetMinimumLevel(options.Verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-        });
+        builder.Services.AddLogging(logging => ProcessLogging.Configure(logging, configureLogging, options.LogFormatJson, options.Verbosity));
         configureServices?.Invoke(builder.Services);
         builder.Services.AddExternalSecretsController(options, connection);
 

@@ -11,20 +11,13 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 internal sealed partial class ExternalSecretsKubeApi
 {
     [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets", "get", KubernetesIdentity.Controller)]
-    public Task<JsonObject?> GetClusterExternalSecretAsync(string name, CancellationToken cancellationToken)
-    {
-        var call = $"get clusterexternalsecrets {name}";
-        return GetOrNullAsync($"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject?> GetClusterExternalSecretAsync(string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(EsoPath, "clusterexternalsecrets", null, name, cancellationToken);
 
     /// <summary>Writes metadata and spec (the finalizer); <paramref name="raw"/> carries the resourceVersion read.</summary>
     [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets", "update", KubernetesIdentity.Controller)]
-    public Task<JsonObject> UpdateClusterExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (_, name) = NameOf(raw);
-        var call = $"update clusterexternalsecrets {name}";
-        return SendAsync(HttpMethod.Put, $"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject> UpdateClusterExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PutObjectAsync(EsoPath, "clusterexternalsecrets", null, raw, namespaced: false, cancellationToken);
 
     /// <summary>A merge patch of <c>status</c>, as the operator writes it.</summary>
     [KubernetesApiCall("external-secrets.io", "clusterexternalsecrets/status", "patch", KubernetesIdentity.Controller)]
@@ -45,28 +38,11 @@ internal sealed partial class ExternalSecretsKubeApi
     }
 
     [KubernetesApiCall("external-secrets.io", "externalsecrets", "create", KubernetesIdentity.Controller)]
-    public async Task<ExternalSecretDocument> CreateExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"create externalsecrets {ns}/{name}";
-        KubernetesNames.Check(name, "name", call);
-        var result = await SendAsync(HttpMethod.Post, Namespaced(EsoPath, ns, "externalsecrets", null, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return ExternalSecretDocument.From(result);
-    }
+    public async Task<ExternalSecretDocument> CreateExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        ExternalSecretDocument.From(await CreateObjectAsync(EsoPath, "externalsecrets", raw, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes an ExternalSecret; false if it was already gone.</summary>
     [KubernetesApiCall("external-secrets.io", "externalsecrets", "delete", KubernetesIdentity.Controller)]
-    public async Task<bool> DeleteExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"delete externalsecrets {@namespace}/{name}";
-        try
-        {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced(EsoPath, @namespace, "externalsecrets", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        DeleteObjectAsync(EsoPath, "externalsecrets", @namespace, name, cancellationToken);
 }

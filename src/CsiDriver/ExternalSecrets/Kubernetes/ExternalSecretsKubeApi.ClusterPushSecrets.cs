@@ -15,43 +15,20 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 internal sealed partial class ExternalSecretsKubeApi
 {
     [KubernetesApiCall("external-secrets.io", "clusterpushsecrets", "get", KubernetesIdentity.Controller)]
-    public Task<JsonObject?> GetClusterPushSecretAsync(string name, CancellationToken cancellationToken)
-    {
-        var call = $"get clusterpushsecrets {name}";
-        return GetOrNullAsync($"{PushSecretPath}/clusterpushsecrets/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject?> GetClusterPushSecretAsync(string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(PushSecretPath, "clusterpushsecrets", null, name, cancellationToken);
 
     /// <summary>A full status update carrying the resourceVersion read, so a concurrent write is a 409.</summary>
     [KubernetesApiCall("external-secrets.io", "clusterpushsecrets/status", "update", KubernetesIdentity.Controller)]
-    public Task<JsonObject> UpdateClusterPushSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (_, name) = NameOf(raw);
-        var call = $"update clusterpushsecrets/status {name}";
-        return SendAsync(HttpMethod.Put, $"{PushSecretPath}/clusterpushsecrets/{KubernetesNames.Check(name, "name", call)}/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject> UpdateClusterPushSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PutObjectAsync(PushSecretPath, "clusterpushsecrets", "status", raw, namespaced: false, cancellationToken);
 
     [KubernetesApiCall("external-secrets.io", "pushsecrets", "create", KubernetesIdentity.Controller)]
-    public Task<JsonObject> CreatePushSecretAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"create pushsecrets {ns}/{name}";
-        KubernetesNames.Check(name, "name", call);
-        return SendAsync(HttpMethod.Post, Namespaced(PushSecretPath, ns, "pushsecrets", null, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject> CreatePushSecretAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        CreateObjectAsync(PushSecretPath, "pushsecrets", raw, cancellationToken);
 
     /// <summary>Deletes a PushSecret; false if it was already gone.</summary>
     [KubernetesApiCall("external-secrets.io", "pushsecrets", "delete", KubernetesIdentity.Controller)]
-    public async Task<bool> DeletePushSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"delete pushsecrets {@namespace}/{name}";
-        try
-        {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced(PushSecretPath, @namespace, "pushsecrets", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeletePushSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        DeleteObjectAsync(PushSecretPath, "pushsecrets", @namespace, name, cancellationToken);
 }

@@ -23,15 +23,9 @@ internal sealed partial class ExternalSecretsKubeApi
         GetGeneratorAsync("vaultdynamicsecrets", @namespace, name, cancellationToken);
 
     [KubernetesApiCall(GeneratorsGroup, "clustergenerators", "get", KubernetesIdentity.Controller)]
-    public Task<JsonObject?> GetClusterGeneratorAsync(string name, CancellationToken cancellationToken)
-    {
-        var call = $"get clustergenerators {name}";
-        return GetOrNullAsync($"{GeneratorsPath}/clustergenerators/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject?> GetClusterGeneratorAsync(string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(GeneratorsPath, "clustergenerators", null, name, cancellationToken);
 
-    private Task<JsonObject?> GetGeneratorAsync(string resource, string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get {resource} {@namespace}/{name}";
-        return GetOrNullAsync(Namespaced(GeneratorsPath, @namespace, resource, name, call), call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    private Task<JsonObject?> GetGeneratorAsync(string resource, string @namespace, string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(GeneratorsPath, resource, @namespace, name, cancellationToken);
 }

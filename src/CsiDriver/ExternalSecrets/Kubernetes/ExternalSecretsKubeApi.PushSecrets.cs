@@ -16,32 +16,18 @@ internal sealed partial class ExternalSecretsKubeApi
     private const string PushSecretPath = "/apis/external-secrets.io/v1alpha1";
 
     [KubernetesApiCall("external-secrets.io", "pushsecrets", "get", KubernetesIdentity.Controller)]
-    public async Task<PushSecretDocument?> GetPushSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get pushsecrets {@namespace}/{name}";
-        var raw = await GetOrNullAsync(Namespaced(PushSecretPath, @namespace, "pushsecrets", name, call), call, EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return raw is null ? null : PushSecretDocument.From(raw);
-    }
+    public async Task<PushSecretDocument?> GetPushSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(PushSecretPath, "pushsecrets", @namespace, name, cancellationToken).ConfigureAwait(false) is { } raw ? PushSecretDocument.From(raw) : null;
 
     /// <summary>Writes the whole object (metadata and spec: the finalizer); the API server ignores status here.</summary>
     [KubernetesApiCall("external-secrets.io", "pushsecrets", "update", KubernetesIdentity.Controller)]
-    public async Task<PushSecretDocument> UpdatePushSecretAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"update pushsecrets {ns}/{name}";
-        var result = await SendAsync(HttpMethod.Put, Namespaced(PushSecretPath, ns, "pushsecrets", name, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return PushSecretDocument.From(result);
-    }
+    public async Task<PushSecretDocument> UpdatePushSecretAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PushSecretDocument.From(await PutObjectAsync(PushSecretPath, "pushsecrets", null, raw, namespaced: true, cancellationToken).ConfigureAwait(false));
 
     /// <summary>A full status update carrying the resourceVersion read, so a concurrent write is a 409.</summary>
     [KubernetesApiCall("external-secrets.io", "pushsecrets/status", "update", KubernetesIdentity.Controller)]
-    public async Task<PushSecretDocument> UpdatePushSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"update pushsecrets/status {ns}/{name}";
-        var result = await SendAsync(HttpMethod.Put, Namespaced(PushSecretPath, ns, "pushsecrets", name, call) + "/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return PushSecretDocument.From(result);
-    }
+    public async Task<PushSecretDocument> UpdatePushSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PushSecretDocument.From(await PutObjectAsync(PushSecretPath, "pushsecrets", "status", raw, namespaced: true, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Every SecretStore in <paramref name="namespace"/>, as raw objects (the caller filters by label).</summary>
     [KubernetesApiCall("external-secrets.io", "secretstores", "list", KubernetesIdentity.Controller)]

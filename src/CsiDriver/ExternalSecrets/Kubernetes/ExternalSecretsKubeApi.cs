@@ -19,84 +19,47 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// Gets return null for 404; other errors are <see cref="KubernetesApiException"/> (a stale write is <c>IsStaleUpdate</c>).
 /// Owns its transport (the controller's connection pool).
 /// </summary>
-internal sealed partial class ExternalSecretsKubeApi : IDisposable
+internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transport, IBearerTokenSource credentials) : IDisposable
 {
     private const string EsoPath = "/apis/external-secrets.io/v1";
     private const string MergePatch = "application/merge-patch+json";
 
-    private readonly KubernetesTransport _transport;
-    private readonly IBearerTokenSource _credentials;
-
-    public ExternalSecretsKubeApi(KubernetesTransport transport, IBearerTokenSource credentials)
-    {
-        _transport = transport;
-        _credentials = credentials;
-    }
+    private readonly KubernetesTransport _transport = transport;
+    private readonly IBearerTokenSource _credentials = credentials;
 
     [KubernetesApiCall("external-secrets.io", "externalsecrets", "get", KubernetesIdentity.Controller)]
-    public async Task<ExternalSecretDocument?> GetExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get externalsecrets {@namespace}/{name}";
-        var raw = await GetOrNullAsync(Namespaced(EsoPath, @namespace, "externalsecrets", name, call), call, EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return raw is null ? null : ExternalSecretDocument.From(raw);
-    }
+    public async Task<ExternalSecretDocument?> GetExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(EsoPath, "externalsecrets", @namespace, name, cancellationToken).ConfigureAwait(false) is { } raw ? ExternalSecretDocument.From(raw) : null;
 
     /// <summary>Writes the whole object (metadata and spec; the API server ignores status here).</summary>
     [KubernetesApiCall("external-secrets.io", "externalsecrets", "update", KubernetesIdentity.Controller)]
-    public async Task<ExternalSecretDocument> UpdateExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"update externalsecrets {ns}/{name}";
-        var result = await SendAsync(HttpMethod.Put, Namespaced(EsoPath, ns, "externalsecrets", name, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return ExternalSecretDocument.From(result);
-    }
+    public async Task<ExternalSecretDocument> UpdateExternalSecretAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        ExternalSecretDocument.From(await PutObjectAsync(EsoPath, "externalsecrets", null, raw, namespaced: true, cancellationToken).ConfigureAwait(false));
 
     /// <summary>A full status update: <paramref name="raw"/> carries the resourceVersion read, so a concurrent write is a 409.</summary>
     [KubernetesApiCall("external-secrets.io", "externalsecrets/status", "update", KubernetesIdentity.Controller)]
-    public async Task<ExternalSecretDocument> UpdateExternalSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"update externalsecrets/status {ns}/{name}";
-        var result = await SendAsync(HttpMethod.Put, Namespaced(EsoPath, ns, "externalsecrets", name, call) + "/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken).ConfigureAwait(false);
-        return ExternalSecretDocument.From(result);
-    }
+    public async Task<ExternalSecretDocument> UpdateExternalSecretStatusAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        ExternalSecretDocument.From(await PutObjectAsync(EsoPath, "externalsecrets", "status", raw, namespaced: true, cancellationToken).ConfigureAwait(false));
 
     [KubernetesApiCall("external-secrets.io", "secretstores", "get", KubernetesIdentity.Controller)]
-    public Task<JsonObject?> GetSecretStoreAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secretstores {@namespace}/{name}";
-        return GetOrNullAsync(Namespaced(EsoPath, @namespace, "secretstores", name, call), call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject?> GetSecretStoreAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(EsoPath, "secretstores", @namespace, name, cancellationToken);
 
     [KubernetesApiCall("external-secrets.io", "clustersecretstores", "get", KubernetesIdentity.Controller)]
-    public Task<JsonObject?> GetClusterSecretStoreAsync(string name, CancellationToken cancellationToken)
-    {
-        var call = $"get clustersecretstores {name}";
-        return GetOrNullAsync($"{EsoPath}/clustersecretstores/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject?> GetClusterSecretStoreAsync(string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(EsoPath, "clustersecretstores", null, name, cancellationToken);
 
     [KubernetesApiCall("external-secrets.io", "secretstores/status", "update", KubernetesIdentity.Controller)]
-    public Task<JsonObject> UpdateSecretStoreStatusAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (ns, name) = NameOf(raw);
-        var call = $"update secretstores/status {ns}/{name}";
-        return SendAsync(HttpMethod.Put, Namespaced(EsoPath, ns, "secretstores", name, call) + "/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject> UpdateSecretStoreStatusAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PutObjectAsync(EsoPath, "secretstores", "status", raw, namespaced: true, cancellationToken);
 
     [KubernetesApiCall("external-secrets.io", "clustersecretstores/status", "update", KubernetesIdentity.Controller)]
-    public Task<JsonObject> UpdateClusterSecretStoreStatusAsync(JsonObject raw, CancellationToken cancellationToken)
-    {
-        var (_, name) = NameOf(raw);
-        var call = $"update clustersecretstores/status {name}";
-        return SendAsync(HttpMethod.Put, $"{EsoPath}/clustersecretstores/{KubernetesNames.Check(name, "name", call)}/status", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
-    }
+    public Task<JsonObject> UpdateClusterSecretStoreStatusAsync(JsonObject raw, CancellationToken cancellationToken) =>
+        PutObjectAsync(EsoPath, "clustersecretstores", "status", raw, namespaced: false, cancellationToken);
 
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Controller)]
-    public Task<ManagedSecret?> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secrets {@namespace}/{name}";
-        return GetOrNullAsync(Namespaced("/api/v1", @namespace, "secrets", name, call), call, EsoJsonContext.Default.ManagedSecret, cancellationToken);
-    }
+    public Task<ManagedSecret?> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetObjectAsync("/api/v1", "secrets", @namespace, name, EsoJsonContext.Default.ManagedSecret, cancellationToken);
 
     /// <summary>Secrets in <paramref name="namespace"/> matching an equality label selector (<c>k=v,k2=v2</c>).</summary>
     [KubernetesApiCall("", "secrets", "list", KubernetesIdentity.Controller)]
@@ -140,33 +103,16 @@ internal sealed partial class ExternalSecretsKubeApi : IDisposable
 
     /// <summary>Deletes a Secret; false if it was already gone.</summary>
     [KubernetesApiCall("", "secrets", "delete", KubernetesIdentity.Controller)]
-    public async Task<bool> DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"delete secrets {@namespace}/{name}";
-        try
-        {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced("/api/v1", @namespace, "secrets", name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return false;
-        }
-    }
+    public Task<bool> DeleteSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        DeleteObjectAsync("/api/v1", "secrets", @namespace, name, cancellationToken);
 
     [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Controller)]
-    public Task<KubeConfigMap?> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get configmaps {@namespace}/{name}";
-        return GetOrNullAsync(Namespaced("/api/v1", @namespace, "configmaps", name, call), call, EsoJsonContext.Default.KubeConfigMap, cancellationToken);
-    }
+    public Task<KubeConfigMap?> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetObjectAsync("/api/v1", "configmaps", @namespace, name, EsoJsonContext.Default.KubeConfigMap, cancellationToken);
 
     [KubernetesApiCall("", "namespaces", "get", KubernetesIdentity.Controller)]
-    public Task<NamespaceResource?> GetNamespaceAsync(string name, CancellationToken cancellationToken)
-    {
-        var call = $"get namespaces {name}";
-        return GetOrNullAsync($"/api/v1/namespaces/{KubernetesNames.Check(name, "name", call)}", call, EsoJsonContext.Default.NamespaceResource, cancellationToken);
-    }
+    public Task<NamespaceResource?> GetNamespaceAsync(string name, CancellationToken cancellationToken) =>
+        GetObjectAsync("/api/v1", "namespaces", null, name, EsoJsonContext.Default.NamespaceResource, cancellationToken);
 
     [KubernetesApiCall("", "events", "create", KubernetesIdentity.Controller)]
     public Task<KubeEvent> CreateEventAsync(KubeEvent @event, CancellationToken cancellationToken)
@@ -185,6 +131,57 @@ internal sealed partial class ExternalSecretsKubeApi : IDisposable
     }
 
     public void Dispose() => _transport.Dispose();
+
+    /// <summary>One object as raw JSON, or null for 404; <paramref name="namespace"/> is null for a cluster-scoped resource.</summary>
+    private Task<JsonObject?> GetObjectAsync(string prefix, string resource, string? @namespace, string name, CancellationToken cancellationToken) =>
+        GetObjectAsync(prefix, resource, @namespace, name, EsoJsonContext.Default.JsonObject, cancellationToken);
+
+    private Task<T?> GetObjectAsync<T>(string prefix, string resource, string? @namespace, string name, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var call = CallText("get", resource, @namespace, name);
+        return GetOrNullAsync(ObjectPath(prefix, resource, @namespace, name, call), call, type, cancellationToken);
+    }
+
+    /// <summary>A PUT of the whole object (or of its <paramref name="subresource"/>), named by its own metadata.</summary>
+    private Task<JsonObject> PutObjectAsync(string prefix, string resource, string? subresource, JsonObject raw, bool namespaced, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(raw);
+        var scope = namespaced ? ns : null;
+        var call = CallText("update", subresource is null ? resource : $"{resource}/{subresource}", scope, name);
+        var path = ObjectPath(prefix, resource, scope, name, call);
+        return SendAsync(HttpMethod.Put, subresource is null ? path : $"{path}/{subresource}", call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
+    }
+
+    /// <summary>A POST of a namespaced object named by its own metadata.</summary>
+    private Task<JsonObject> CreateObjectAsync(string prefix, string resource, JsonObject raw, CancellationToken cancellationToken)
+    {
+        var (ns, name) = NameOf(raw);
+        var call = CallText("create", resource, ns, name);
+        KubernetesNames.Check(name, "name", call);
+        return SendAsync(HttpMethod.Post, Namespaced(prefix, ns, resource, null, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
+    }
+
+    /// <summary>Deletes a namespaced object; false if it was already gone.</summary>
+    private async Task<bool> DeleteObjectAsync(string prefix, string resource, string @namespace, string name, CancellationToken cancellationToken)
+    {
+        var call = CallText("delete", resource, @namespace, name);
+        try
+        {
+            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced(prefix, @namespace, resource, name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private static string CallText(string verb, string resource, string? @namespace, string name) =>
+        @namespace is null ? $"{verb} {resource} {name}" : $"{verb} {resource} {@namespace}/{name}";
+
+    private static string ObjectPath(string prefix, string resource, string? @namespace, string name, string call) =>
+        @namespace is null ? $"{prefix}/{resource}/{KubernetesNames.Check(name, "name", call)}" : Namespaced(prefix, @namespace, resource, name, call);
 
     private async Task<T?> GetOrNullAsync<T>(string path, string call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class

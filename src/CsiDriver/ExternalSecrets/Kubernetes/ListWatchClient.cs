@@ -16,18 +16,12 @@ internal sealed record WatchEvent(string Type, WatchedObject Object);
 /// Paged list and streamed watch of one collection over our transport. The watch is a long-lived GET whose
 /// body is one JSON event per line; the server ends it after <c>timeoutSeconds</c>.
 /// </summary>
-internal sealed class ListWatchClient
+internal sealed class ListWatchClient(KubernetesTransport transport, IBearerTokenSource credentials)
 {
     private const int PageSize = 500;
 
-    private readonly KubernetesTransport _transport;
-    private readonly IBearerTokenSource _credentials;
-
-    public ListWatchClient(KubernetesTransport transport, IBearerTokenSource credentials)
-    {
-        _transport = transport;
-        _credentials = credentials;
-    }
+    private readonly KubernetesTransport _transport = transport;
+    private readonly IBearerTokenSource _credentials = credentials;
 
     public async Task<ObjectList> ListAsync(WatchedResource resource, CancellationToken cancellationToken)
     {

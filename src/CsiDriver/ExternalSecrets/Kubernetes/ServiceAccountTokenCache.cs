@@ -20,19 +20,13 @@ internal sealed record ServiceAccountTokenKey(string Namespace, string ServiceAc
 /// (kubelet's rule for projected tokens). Requests for one key are single-flight: however many ExternalSecrets
 /// connect through one store at once, one TokenRequest is made. A failed request is not kept.
 /// </summary>
-internal sealed class ServiceAccountTokenCache
+internal sealed class ServiceAccountTokenCache(StoreReferenceApi api, TimeProvider time)
 {
     private const double RefreshFraction = 0.8;
 
-    private readonly StoreReferenceApi _api;
-    private readonly TimeProvider _time;
+    private readonly StoreReferenceApi _api = api;
+    private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<ServiceAccountTokenKey, Lazy<Task<Entry>>> _entries = new();
-
-    public ServiceAccountTokenCache(StoreReferenceApi api, TimeProvider time)
-    {
-        _api = api;
-        _time = time;
-    }
 
     /// <summary>A token for <paramref name="key"/>, from memory while it is fresh.</summary>
     /// <exception cref="KubernetesApiException">The TokenRequest failed.</exception>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CsiDriver.ExternalSecrets.Api;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 
@@ -23,32 +24,12 @@ internal sealed class WatchedObject
     public string? Message { get; set; }
 }
 
-/// <summary>The metadata that decides whether a change matters.</summary>
-internal sealed class WatchedMetadata
-{
-    public string? Name { get; set; }
-
-    public string? Namespace { get; set; }
-
-    public string? ResourceVersion { get; set; }
-
-    public long? Generation { get; set; }
-
-    public Dictionary<string, string>? Labels { get; set; }
-
-    public Dictionary<string, string>? Annotations { get; set; }
-
-    public List<string>? Finalizers { get; set; }
-
-    public string? DeletionTimestamp { get; set; }
-}
-
 /// <summary>An ExternalSecret's target and store references (other kinds' specs leave these empty).</summary>
 internal sealed class WatchedSpec
 {
     public WatchedName? Target { get; set; }
 
-    public WatchedStoreRef? SecretStoreRef { get; set; }
+    public StoreRef? SecretStoreRef { get; set; }
 
     public List<WatchedDataEntry>? Data { get; set; }
 
@@ -61,24 +42,10 @@ internal sealed class WatchedName
     public string? Name { get; set; }
 }
 
-/// <summary><c>secretStoreRef</c> / <c>sourceRef.storeRef</c>.</summary>
-internal sealed class WatchedStoreRef
-{
-    public string? Name { get; set; }
-
-    public string? Kind { get; set; }
-}
-
 /// <summary>A <c>data[]</c> or <c>dataFrom[]</c> entry: only its store override.</summary>
 internal sealed class WatchedDataEntry
 {
-    public WatchedSourceRef? SourceRef { get; set; }
-}
-
-/// <summary><c>sourceRef</c>.</summary>
-internal sealed class WatchedSourceRef
-{
-    public WatchedStoreRef? StoreRef { get; set; }
+    public SourceRef? SourceRef { get; set; }
 }
 
 /// <summary>A list response page.</summary>

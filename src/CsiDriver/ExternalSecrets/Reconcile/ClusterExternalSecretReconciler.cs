@@ -15,25 +15,17 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// old name; never takes over an ExternalSecret it does not control (that namespace is reported failed); and writes
 /// <c>provisionedNamespaces</c>, <c>failedNamespaces</c>, <c>externalSecretName</c> and the Ready condition.
 /// </summary>
-internal sealed class ClusterExternalSecretReconciler : IReconciler
+internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api, ClusterExternalSecretMetrics metrics, TimeProvider time, ILogger<ClusterExternalSecretReconciler> logger) : IReconciler
 {
     public const string Finalizer = "externalsecrets.external-secrets.io/clusterexternalsecret-cleanup";
     public const string ForceSyncAnnotation = "external-secrets.io/force-sync";
     public const string AlreadyExists = "external secret already exists in namespace";
     private static readonly TimeSpan DefaultRefreshTime = TimeSpan.FromHours(1);
 
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly ClusterExternalSecretMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-
-    public ClusterExternalSecretReconciler(ExternalSecretsKubeApi api, ClusterExternalSecretMetrics metrics, TimeProvider time, ILogger<ClusterExternalSecretReconciler> logger)
-    {
-        _api = api;
-        _metrics = metrics;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly ClusterExternalSecretMetrics _metrics = metrics;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
 
     public string Kind => ControllerResources.ClusterExternalSecretKind;
 
@@ -112,7 +104,7 @@ internal sealed class ClusterExternalSecretReconciler : IReconciler
         }
 
         var done = new List<string>();
-        var failed = new List<ClusterExternalSecretNamespaceFailure>();
+        var failed = new List<NamespaceFailure>();
         var conflict = false;
         foreach (var ns in selected)
         {
@@ -131,13 +123,13 @@ internal sealed class ClusterExternalSecretReconciler : IReconciler
                 }
                 else
                 {
-                    failed.Add(new ClusterExternalSecretNamespaceFailure { Namespace = nsName, Reason = reason });
+                    failed.Add(new NamespaceFailure { Namespace = nsName, Reason = reason });
                 }
             }
             catch (KubernetesApiException ex)
             {
                 conflict |= ex.Kind == KubernetesErrorKind.Conflict;
-                failed.Add(new ClusterExternalSecretNamespaceFailure { Namespace = nsName, Reason = ex.Message });
+                failed.Add(new NamespaceFailure { Namespace = nsName, Reason = ex.Message });
             }
         }
 
@@ -219,15 +211,7 @@ internal sealed class ClusterExternalSecretReconciler : IReconciler
 
         Set(metadata, "labels", labels);
         Set(metadata, "annotations", annotations);
-        metadata["ownerReferences"] = new JsonArray(new JsonObject
-        {
-            ["apiVersion"] = "external-secrets.io/v1",
-            ["kind"] = "ClusterExternalSecret",
-            ["name"] = ces.Metadata.Name,
-            ["uid"] = ces.Metadata.Uid,
-            ["controller"] = true,
-            ["blockOwnerDeletion"] = true,
-        });
+        metadata["ownerReferences"] = ControllerOwner.References("external-secrets.io/v1", "ClusterExternalSecret", ces.Metadata);
         es["spec"] = ces.Spec.ExternalSecretSpec?.DeepClone() ?? new JsonObject();
     }
 
@@ -265,7 +249,7 @@ internal sealed class ClusterExternalSecretReconciler : IReconciler
         }
     }
 
-    private async Task<ReconcileResult> WriteStatusAsync(ClusterExternalSecret ces, string esName, List<string> provisioned, List<ClusterExternalSecretNamespaceFailure> failed, string? failure, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> WriteStatusAsync(ClusterExternalSecret ces, string esName, List<string> provisioned, List<NamespaceFailure> failed, string? failure, CancellationToken cancellationToken)
     {
         provisioned.Sort(StringComparer.Ordinal);
         failed.Sort((a, b) => string.CompareOrdinal(a.Namespace, b.Namespace));

@@ -1,8 +1,6 @@
 using CsiDriver.ExternalSecrets.Runtime;
-using CsiDriver.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 
@@ -12,12 +10,8 @@ internal static class ClusterExternalSecretServices
     /// <summary>Registers the ClusterExternalSecret reconciler and its metrics; needs what <c>AddExternalSecretReconcilers</c> registers.</summary>
     public static IServiceCollection AddClusterExternalSecretReconciler(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new ClusterExternalSecretMetrics(sp.GetRequiredService<MetricsRegistry>()));
-        services.AddSingleton<IReconciler>(sp => new ClusterExternalSecretReconciler(
-            sp.GetRequiredService<Kubernetes.ExternalSecretsKubeApi>(),
-            sp.GetRequiredService<ClusterExternalSecretMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ClusterExternalSecretReconciler>>()));
+        services.TryAddSingleton<ClusterExternalSecretMetrics>();
+        services.AddSingleton<IReconciler, ClusterExternalSecretReconciler>();
         return services;
     }
 }

@@ -13,22 +13,13 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// key validation, decoding and the NUL-byte policy. A provider "not found" is skipped with a
 /// <c>MissingProviderSecret</c> event unless deletionPolicy is Retain, where it is an error.
 /// </summary>
-internal sealed class ExternalSecretFetcher
+internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options, GeneratorRunner generators)
 {
-    private readonly SharedStoreReads _reads;
-    private readonly TemplateEngine _templates;
-    private readonly ExternalSecretsEventRecorder _events;
-    private readonly ExternalSecretsReconcileOptions _options;
-    private readonly GeneratorRunner _generators;
-
-    public ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options, GeneratorRunner generators)
-    {
-        _generators = generators;
-        _options = options;
-        _reads = reads;
-        _templates = templates;
-        _events = events;
-    }
+    private readonly SharedStoreReads _reads = reads;
+    private readonly TemplateEngine _templates = templates;
+    private readonly ExternalSecretsEventRecorder _events = events;
+    private readonly ExternalSecretsReconcileOptions _options = options;
+    private readonly GeneratorRunner _generators = generators;
 
     /// <param name="fresh">A forced refresh: no cached read may answer it.</param>
     public async Task<Dictionary<string, byte[]>> FetchAsync(ExternalSecret es, StoreResolver.Session stores, TimeSpan refreshInterval, bool fresh, bool skipNotFound, EventSubject subject, CancellationToken cancellationToken)

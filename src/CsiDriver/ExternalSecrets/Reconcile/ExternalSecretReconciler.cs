@@ -16,7 +16,17 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// Stricter than the External Secrets Operator on one point: a Secret without the managed label is never taken over
 /// except under creationPolicy Merge. A failure never deletes or changes the Secret.
 /// </summary>
-internal sealed class ExternalSecretReconciler : IReconciler
+internal sealed class ExternalSecretReconciler(
+    ExternalSecretsKubeApi api,
+    StoreResolver stores,
+    ExternalSecretFetcher fetcher,
+    TargetSecretWriter writer,
+    ExternalSecretsEventRecorder events,
+    ExternalSecretMetrics metrics,
+    RefreshLedger ledger,
+    GeneratedLeases leases,
+    TimeProvider time,
+    ILogger<ExternalSecretReconciler> logger) : IReconciler
 {
     public const string Finalizer = "externalsecrets.external-secrets.io/externalsecret-cleanup";
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
@@ -27,40 +37,16 @@ internal sealed class ExternalSecretReconciler : IReconciler
     public const string KindName = "ExternalSecret";
     private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
 
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly StoreResolver _stores;
-    private readonly ExternalSecretFetcher _fetcher;
-    private readonly TargetSecretWriter _writer;
-    private readonly ExternalSecretsEventRecorder _events;
-    private readonly ExternalSecretMetrics _metrics;
-    private readonly RefreshLedger _ledger;
-    private readonly GeneratedLeases _leases;
-    private readonly TimeProvider _time;
-    private readonly ILogger<ExternalSecretReconciler> _logger;
-
-    public ExternalSecretReconciler(
-        ExternalSecretsKubeApi api,
-        StoreResolver stores,
-        ExternalSecretFetcher fetcher,
-        TargetSecretWriter writer,
-        ExternalSecretsEventRecorder events,
-        ExternalSecretMetrics metrics,
-        RefreshLedger ledger,
-        GeneratedLeases leases,
-        TimeProvider time,
-        ILogger<ExternalSecretReconciler> logger)
-    {
-        _api = api;
-        _stores = stores;
-        _fetcher = fetcher;
-        _writer = writer;
-        _events = events;
-        _metrics = metrics;
-        _ledger = ledger;
-        _leases = leases;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly StoreResolver _stores = stores;
+    private readonly ExternalSecretFetcher _fetcher = fetcher;
+    private readonly TargetSecretWriter _writer = writer;
+    private readonly ExternalSecretsEventRecorder _events = events;
+    private readonly ExternalSecretMetrics _metrics = metrics;
+    private readonly RefreshLedger _ledger = ledger;
+    private readonly GeneratedLeases _leases = leases;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<ExternalSecretReconciler> _logger = logger;
 
     public string Kind => KindName;
 

@@ -55,13 +55,5 @@ internal static class ExternalSecretReconcilerServices
         return services;
     }
 
-    private static StoreReconciler CreateStoreReconciler(IServiceProvider sp, string kind) => new(
-        kind,
-        sp.GetRequiredService<ExternalSecretsKubeApi>(),
-        sp.GetRequiredService<StoreResolver>(),
-        sp.GetRequiredService<ExternalSecretsEventRecorder>(),
-        sp.GetRequiredService<ExternalSecretMetrics>(),
-        sp.GetRequiredService<ExternalSecretsReconcileOptions>(),
-        sp.GetRequiredService<TimeProvider>(),
-        sp.GetRequiredService<ILogger<StoreReconciler>>());
+    private static StoreReconciler CreateStoreReconciler(IServiceProvider sp, string kind) => ActivatorUtilities.CreateInstance<StoreReconciler>(sp, kind);
 }

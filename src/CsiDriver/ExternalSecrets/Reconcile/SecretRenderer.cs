@@ -20,20 +20,14 @@ internal sealed record RenderedSecret(
 /// (literal, ConfigMap, Secret; Values or KeysAndValues) and <c>data</c>, rendered with our Go-template engine.
 /// Refuses the Secret types a template must never produce (eso.md 10 item 16).
 /// </summary>
-internal sealed class SecretRenderer
+internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeApi api)
 {
     public const string ServiceAccountTokenType = "kubernetes.io/service-account-token";
     public const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
     public const string BootstrapTokenType = "bootstrap.kubernetes.io/token";
 
-    private readonly TemplateEngine _engine;
-    private readonly ExternalSecretsKubeApi _api;
-
-    public SecretRenderer(TemplateEngine engine, ExternalSecretsKubeApi api)
-    {
-        _engine = engine;
-        _api = api;
-    }
+    private readonly TemplateEngine _engine = engine;
+    private readonly ExternalSecretsKubeApi _api = api;
 
     /// <param name="es">The ExternalSecret.</param>
     /// <param name="providerData">The fetched data after every strategy.</param>

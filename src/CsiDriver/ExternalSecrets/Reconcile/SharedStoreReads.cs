@@ -10,18 +10,12 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// beyond the in-flight join, so the next reader retries. A forced refresh (a changed spec, labels or annotations, or a
 /// Secret that was edited or deleted) never takes a cached value: it reads again and the result replaces the cached one.
 /// </summary>
-internal sealed class SharedStoreReads
+internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ReadKey, Entry> _entries = new();
-    private readonly ExternalSecretsReconcileOptions _options;
-    private readonly TimeProvider _time;
+    private readonly ExternalSecretsReconcileOptions _options = options;
+    private readonly TimeProvider _time = time;
     private long _bytes;
-
-    public SharedStoreReads(ExternalSecretsReconcileOptions options, TimeProvider time)
-    {
-        _options = options;
-        _time = time;
-    }
 
     /// <summary>Values held now, in bytes (for the budget).</summary>
     public long HeldBytes => Interlocked.Read(ref _bytes);

@@ -15,37 +15,25 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// condition and <c>capabilities</c> (eso.md 5). The status is written, and the <c>Valid</c> event recorded, only
 /// when the condition changes; the store is validated again after its <c>refreshInterval</c> (or the default).
 /// </summary>
-internal sealed class StoreReconciler : IReconciler
+internal sealed class StoreReconciler(
+    string kind,
+    ExternalSecretsKubeApi api,
+    StoreResolver resolver,
+    ExternalSecretsEventRecorder events,
+    ExternalSecretMetrics metrics,
+    ExternalSecretsReconcileOptions options,
+    TimeProvider time,
+    ILogger<StoreReconciler> logger) : IReconciler
 {
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly StoreResolver _resolver;
-    private readonly ExternalSecretsEventRecorder _events;
-    private readonly ExternalSecretMetrics _metrics;
-    private readonly ExternalSecretsReconcileOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger<StoreReconciler> _logger;
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly StoreResolver _resolver = resolver;
+    private readonly ExternalSecretsEventRecorder _events = events;
+    private readonly ExternalSecretMetrics _metrics = metrics;
+    private readonly ExternalSecretsReconcileOptions _options = options;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<StoreReconciler> _logger = logger;
 
-    public StoreReconciler(
-        string kind,
-        ExternalSecretsKubeApi api,
-        StoreResolver resolver,
-        ExternalSecretsEventRecorder events,
-        ExternalSecretMetrics metrics,
-        ExternalSecretsReconcileOptions options,
-        TimeProvider time,
-        ILogger<StoreReconciler> logger)
-    {
-        Kind = kind;
-        _api = api;
-        _resolver = resolver;
-        _events = events;
-        _metrics = metrics;
-        _options = options;
-        _time = time;
-        _logger = logger;
-    }
-
-    public string Kind { get; }
+    public string Kind { get; } = kind;
 
     private bool IsCluster => Kind == StoreContext.ClusterSecretStoreKind;
 

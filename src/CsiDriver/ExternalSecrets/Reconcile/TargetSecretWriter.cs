@@ -12,20 +12,12 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// Secrets an Owner rename left behind, and sends a Create or an Update (with the field manager) only when something
 /// changed. Failures are <see cref="SyncException"/>s with safe messages.
 /// </summary>
-internal sealed class TargetSecretWriter
+internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRenderer renderer, ExternalSecretsEventRecorder events, ILogger<TargetSecretWriter> logger)
 {
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly SecretRenderer _renderer;
-    private readonly ExternalSecretsEventRecorder _events;
-    private readonly ILogger<TargetSecretWriter> _logger;
-
-    public TargetSecretWriter(ExternalSecretsKubeApi api, SecretRenderer renderer, ExternalSecretsEventRecorder events, ILogger<TargetSecretWriter> logger)
-    {
-        _api = api;
-        _renderer = renderer;
-        _events = events;
-        _logger = logger;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly SecretRenderer _renderer = renderer;
+    private readonly ExternalSecretsEventRecorder _events = events;
+    private readonly ILogger<TargetSecretWriter> _logger = logger;
 
     /// <summary>
     /// Creates or updates <paramref name="es"/>'s target Secret from the fetched <paramref name="data"/> per
@@ -221,7 +213,6 @@ internal sealed class TargetSecretWriter
             }
         }
     }
-
 
     private static ManagedSecret? Clone(ManagedSecret? secret) =>
         secret is null ? null : JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(secret, EsoJsonContext.Default.ManagedSecret), EsoJsonContext.Default.ManagedSecret);

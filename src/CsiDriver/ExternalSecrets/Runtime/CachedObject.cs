@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Runtime;
@@ -70,7 +71,7 @@ internal sealed record CachedObject(
 
         return refs.Count == 0 ? [] : refs.Distinct().ToArray();
 
-        void Add(WatchedStoreRef? reference)
+        void Add(StoreRef? reference)
         {
             if (reference?.Name is { Length: > 0 } storeName)
             {

@@ -16,19 +16,14 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// </list>
 /// A kind without a queue (no reconciler registered) is routed nowhere.
 /// </summary>
-internal sealed class EventRouter
+internal sealed class EventRouter(IReadOnlyDictionary<string, WorkQueue> queues)
 {
-    private readonly IReadOnlyDictionary<string, WorkQueue> _queues;
+    private readonly IReadOnlyDictionary<string, WorkQueue> _queues = queues;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Namespace, string Target), HashSet<ObjectKey>> _byTarget = [];
     private readonly Dictionary<StoreReference, HashSet<ObjectKey>> _byClusterStore = [];
     private readonly Dictionary<(string Namespace, string Store), HashSet<ObjectKey>> _byStore = [];
     private readonly HashSet<ObjectKey> _clusterExternalSecrets = [];
-
-    public EventRouter(IReadOnlyDictionary<string, WorkQueue> queues)
-    {
-        _queues = queues;
-    }
 
     public void OnChange(ObjectChange change)
     {

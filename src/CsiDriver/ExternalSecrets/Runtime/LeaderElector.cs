@@ -30,27 +30,18 @@ internal sealed record LeaderElectionOptions
 /// resourceVersion), so two candidates can never both win. On a graceful stop the leader releases the lease,
 /// which lets a follower take over at its next retry instead of after a lease duration.
 /// </summary>
-internal sealed class LeaderElector
+internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions options, TimeProvider time, Func<double> random, ILogger logger)
 {
     private const string MicroTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
-    private readonly LeaseClient _leases;
-    private readonly LeaderElectionOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Func<double> _random;
-    private readonly ILogger _logger;
+    private readonly LeaseClient _leases = leases;
+    private readonly LeaderElectionOptions _options = options;
+    private readonly TimeProvider _time = time;
+    private readonly Func<double> _random = random;
+    private readonly ILogger _logger = logger;
     private (string? Holder, string? RenewTime, string? ResourceVersion) _observed;
     private DateTimeOffset _observedAt;
     private volatile bool _leading;
-
-    public LeaderElector(LeaseClient leases, LeaderElectionOptions options, TimeProvider time, Func<double> random, ILogger logger)
-    {
-        _leases = leases;
-        _options = options;
-        _time = time;
-        _random = random;
-        _logger = logger;
-    }
 
     public bool IsLeader => _leading;
 

@@ -3,17 +3,12 @@ using System.Collections.Concurrent;
 namespace CsiDriver.ExternalSecrets.Runtime;
 
 /// <summary>The listed-and-watched objects of one kind, by key; "synced" once the first list is in.</summary>
-internal sealed class ObjectCache
+internal sealed class ObjectCache(string kind)
 {
     private readonly ConcurrentDictionary<ObjectKey, CachedObject> _objects = new();
     private volatile bool _synced;
 
-    public ObjectCache(string kind)
-    {
-        Kind = kind;
-    }
-
-    public string Kind { get; }
+    public string Kind { get; } = kind;
 
     /// <summary>True once the first full list was stored; stays true across relists, as a client-go informer does.</summary>
     public bool Synced => _synced;

@@ -8,26 +8,17 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// <see cref="ItemBackoff"/>; a success forgets the failures and honours <see cref="ReconcileResult.RequeueAfter"/>
 /// plus up to 10% jitter, so refreshes that were due together spread out.
 /// </summary>
-internal sealed class QueueWorkers
+internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func<double> random, RuntimeMetrics metrics, ILogger logger)
 {
     /// <summary>The largest fraction a timed requeue is stretched by.</summary>
     public const double MaxJitter = 0.1;
 
-    private readonly WorkQueue _queue;
-    private readonly IReconciler _reconciler;
+    private readonly WorkQueue _queue = queue;
+    private readonly IReconciler _reconciler = reconciler;
     private readonly ItemBackoff _backoff = new();
-    private readonly Func<double> _random;
-    private readonly RuntimeMetrics _metrics;
-    private readonly ILogger _logger;
-
-    public QueueWorkers(WorkQueue queue, IReconciler reconciler, Func<double> random, RuntimeMetrics metrics, ILogger logger)
-    {
-        _queue = queue;
-        _reconciler = reconciler;
-        _random = random;
-        _metrics = metrics;
-        _logger = logger;
-    }
+    private readonly Func<double> _random = random;
+    private readonly RuntimeMetrics _metrics = metrics;
+    private readonly ILogger _logger = logger;
 
     public ItemBackoff Backoff => _backoff;
 

@@ -5,7 +5,7 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// often it is added; a key being reconciled is not handed to a second worker, and if it was added meanwhile
 /// it goes back on the queue when the first worker is done; timed adds keep one timer per key.
 /// </summary>
-internal sealed class WorkQueue : IDisposable
+internal sealed class WorkQueue(string kind, TimeProvider time) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Queue<ObjectKey> _ready = new();
@@ -13,16 +13,10 @@ internal sealed class WorkQueue : IDisposable
     private readonly HashSet<ObjectKey> _processing = [];
     private readonly Dictionary<ObjectKey, Scheduled> _scheduled = [];
     private readonly SemaphoreSlim _available = new(0);
-    private readonly TimeProvider _time;
+    private readonly TimeProvider _time = time;
     private bool _disposed;
 
-    public WorkQueue(string kind, TimeProvider time)
-    {
-        Kind = kind;
-        _time = time;
-    }
-
-    public string Kind { get; }
+    public string Kind { get; } = kind;
 
     /// <summary>Keys waiting for a worker (not counting timed ones).</summary>
     public int Depth

@@ -96,6 +96,13 @@ internal sealed record PushRef(string RemoteKey, string? Property = null, JsonNo
     public override string ToString() => Property is null ? RemoteKey : $"{RemoteKey} (property {Property})";
 }
 
+/// <summary>The mark PushSecret writers put on what they create, as the External Secrets Operator does: <c>managed-by: external-secrets</c>.</summary>
+internal static class ManagedMark
+{
+    public const string Key = "managed-by";
+    public const string Value = "external-secrets";
+}
+
 /// <summary>
 /// The write side of a store, for PushSecret (eso.md section 7). A store client that can be pushed to implements it
 /// beside <see cref="IStoreClient"/>. Writers mark what they create as managed by the controller (a tag, label or custom
@@ -152,4 +159,20 @@ internal enum StoreValidationResult
 internal sealed record StoreValidation(StoreValidationResult Result, string? Error = null)
 {
     public static StoreValidation Valid { get; } = new(StoreValidationResult.Ready);
+
+    /// <summary>Referent auth: each ExternalSecret's namespace supplies the credentials, so there is nothing to check here.</summary>
+    public static StoreValidation Referent { get; } = new(StoreValidationResult.Unknown);
+
+    /// <summary>Runs <paramref name="validate"/>; a <see cref="Publishing.SecretStoreException"/> (a safe text) is the store's Error.</summary>
+    public static async Task<StoreValidation> ReportingAsync(Func<Task<StoreValidation>> validate)
+    {
+        try
+        {
+            return await validate().ConfigureAwait(false);
+        }
+        catch (Publishing.SecretStoreException ex)
+        {
+            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+        }
+    }
 }

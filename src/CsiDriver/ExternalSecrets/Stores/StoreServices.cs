@@ -17,8 +17,8 @@ namespace CsiDriver.ExternalSecrets.Stores;
 internal static class StoreServices
 {
     /// <summary>
-    /// Registers the <c>vault</c> and <c>kubernetes</c> <see cref="IStoreProvider"/>s and what they share: the controller's
-    /// reads of referenced Secrets and ConfigMaps, and the TokenRequest token cache. Needs the host's
+    /// Registers the <see cref="IStoreProvider"/>s and what they share: the controller's reads of referenced Secrets,
+    /// ConfigMaps and ServiceAccount annotations, and the TokenRequest token cache. Needs the host's
     /// <see cref="KubernetesApi"/>, <see cref="TimeProvider"/> and logging.
     /// </summary>
     public static IServiceCollection AddExternalSecretStores(this IServiceCollection services)
@@ -35,25 +35,33 @@ internal static class StoreServices
             sp.GetRequiredService<StoreReferenceApi>(),
             sp.GetRequiredService<ServiceAccountTokenCache>(),
             new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(sp => new KubernetesStoreTransports(
             sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Stores.Kubernetes")));
-        services.TryAddSingleton(sp => new VaultStoreProvider(
+        services.TryAddStoreProvider(sp => new VaultStoreProvider(
             new VaultProviderOptions(),
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<VaultStoreProvider>>()));
-        services.TryAddSingleton(sp => new KubernetesStoreProvider(
+        services.TryAddStoreProvider(sp => new KubernetesStoreProvider(
             sp.GetRequiredService<KubernetesApi>().Connection,
             sp.GetRequiredService<StoreReferenceReader>(),
             sp.GetRequiredService<KubernetesStoreTransports>(),
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, VaultStoreProvider>(sp => sp.GetRequiredService<VaultStoreProvider>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, KubernetesStoreProvider>(sp => sp.GetRequiredService<KubernetesStoreProvider>()));
         services.AddAwsStore().AddGcpStore().AddAzureStore();
+        return services;
+    }
+
+    /// <summary>Registers <typeparamref name="T"/> once, as itself and as one of the <see cref="IStoreProvider"/>s.</summary>
+    public static IServiceCollection TryAddStoreProvider<T>(this IServiceCollection services, Func<IServiceProvider, T> create)
+        where T : class, IStoreProvider
+    {
+        services.TryAddSingleton(create);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, T>(sp => sp.GetRequiredService<T>()));
         return services;
     }
 }

@@ -9,21 +9,9 @@ internal sealed record VaultLeaseKey(string Identity, string Address, string? Na
 /// A leased response kept for reuse, plus what is needed to renew or revoke it later.
 /// Memory only; <see cref="ToString"/> never shows the data or the token.
 /// </summary>
-internal sealed class VaultLease
+internal sealed class VaultLease : VaultLeaseTerms
 {
     public required VaultResponse Response { get; init; }
-
-    public required string LeaseId { get; init; }
-
-    /// <summary>The TTL Vault granted at issue: the increment asked for on renewal.</summary>
-    public required TimeSpan IssuedDuration { get; init; }
-
-    /// <summary>The TTL of the latest issue or renewal.</summary>
-    public required TimeSpan CurrentDuration { get; set; }
-
-    public required DateTimeOffset ExpiresAt { get; set; }
-
-    public required bool Renewable { get; set; }
 
     /// <summary>Revocation needs a Vault connection after the pod's JWT is gone: these are it.</summary>
     public required VaultTlsSettings Tls { get; init; }

@@ -2,20 +2,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Api;
-using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Reconcile;
 using CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.ExternalSecrets.Stores;
-using CsiDriver.Kubernetes;
 using CsiDriver.Observability;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
 using CsiDriver.Tests.Providers.Aws;
 using CsiDriver.Tests.Providers.Vault;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.ExternalSecrets.PushSecrets;
 
@@ -26,60 +22,43 @@ namespace CsiDriver.Tests.ExternalSecrets.PushSecrets;
 /// </summary>
 internal sealed class PushSecretTestContext : IAsyncDisposable
 {
-    public const string Ns = "team-a";
+    public const string Ns = ControllerHarness.Ns;
 
-    private readonly ServiceProvider _services;
+    private readonly ControllerHarness _harness;
 
-    private PushSecretTestContext(KubeTestContext kube, FakeVaultServer vault, ServiceProvider services, ManualTimeProvider clock, CapturingLoggerProvider logs)
+    private PushSecretTestContext(ControllerHarness harness, FakeVaultServer vault)
     {
-        Kube = kube;
+        _harness = harness;
         Vault = vault;
-        _services = services;
-        Clock = clock;
-        Logs = logs;
-        Reconciler = services.GetServices<IReconciler>().Single(r => r.Kind == "PushSecret");
-        ClusterReconciler = services.GetServices<IReconciler>().Single(r => r.Kind == "ClusterPushSecret");
-        Registry = services.GetRequiredService<MetricsRegistry>();
+        Reconciler = harness.Reconciler("PushSecret");
+        ClusterReconciler = harness.Reconciler("ClusterPushSecret");
     }
 
-    public KubeTestContext Kube { get; }
+    public KubeTestContext Kube => _harness.Kube;
 
-    public FakeKubeApiServer Server => Kube.Server;
+    public FakeKubeApiServer Server => _harness.Server;
 
     public FakeVaultServer Vault { get; }
 
-    public ManualTimeProvider Clock { get; }
+    public ManualTimeProvider Clock => _harness.Clock;
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _harness.Logs;
 
     public IReconciler Reconciler { get; }
 
     public IReconciler ClusterReconciler { get; }
 
-    public MetricsRegistry Registry { get; }
+    public MetricsRegistry Registry => _harness.Registry;
 
     public static async Task<PushSecretTestContext> StartAsync()
     {
-        var kube = await KubeTestContext.StartAsync();
-        kube.Server.Allow(KubeTestContext.DriverUser, new FakeRule(FakeKubeApiServer.EsoGroup, "*", ["*"]));
         var vault = await FakeVaultServer.StartAsync(new ManualClock());
-        var clock = new ManualTimeProvider();
-        var logs = new CapturingLoggerProvider();
-        var registry = new MetricsRegistry();
-        var transport = new KubernetesTransport(kube.Api.Connection, withClientCertificate: true, KubeTestContext.FastOptions(), kube.Time, () => 0.5, NullLogger.Instance);
-        var services = new ServiceCollection()
-            .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
-            .AddSingleton<TimeProvider>(clock)
-            .AddSingleton(registry)
-            .AddSingleton(new DriverMetrics(registry, new NoVolumes()))
-            .AddSingleton(kube.Api)
-            .AddSingleton(new ExternalSecretsKubeApi(transport, kube.Api.Connection.Token))
+        var harness = await ControllerHarness.StartAsync((services, _) => services
             .AddSingleton<IStoreProvider>(new ReadOnlyStoreProvider())
             .AddExternalSecretReconcilers()
             .AddPushSecretReconciler()
-            .AddExternalSecretStores()
-            .BuildServiceProvider();
-        return new PushSecretTestContext(kube, vault, services, clock, logs);
+            .AddExternalSecretStores());
+        return new PushSecretTestContext(harness, vault);
     }
 
     /// <summary>A store (Ready) with this provider block; labels optional.</summary>
@@ -105,9 +84,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
             ["spec"] = spec,
             ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True", ["reason"] = "Valid" }) },
         };
-        return kind == "ClusterSecretStore"
-            ? Server.PutObject(FakeKubeApiServer.EsoGroup, "clustersecretstores", null, obj)
-            : Server.PutObject(FakeKubeApiServer.EsoGroup, "secretstores", Ns, obj);
+        return _harness.PutStore(kind, obj);
     }
 
     /// <summary>A <c>fake</c> store with these static entries.</summary>
@@ -127,22 +104,8 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
         });
     }
 
-    public JsonObject PutPushSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null)
-    {
-        var metadata = new JsonObject { ["name"] = name };
-        if (labels is not null)
-        {
-            metadata["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
-        }
-
-        return Server.PutObject(FakeKubeApiServer.EsoGroup, "pushsecrets", Ns, new JsonObject
-        {
-            ["apiVersion"] = "external-secrets.io/v1alpha1",
-            ["kind"] = "PushSecret",
-            ["metadata"] = metadata,
-            ["spec"] = spec,
-        });
-    }
+    public JsonObject PutPushSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null) =>
+        _harness.PutResource("pushsecrets", "external-secrets.io/v1alpha1", "PushSecret", name, spec, labels);
 
     /// <summary>The usual spec: one store by name, the source Secret, the entries; policies and interval when given.</summary>
     public static JsonObject Spec(string store, string source, JsonArray data, string? deletionPolicy = null, string? updatePolicy = null, string? refreshInterval = "1h", string storeKind = "SecretStore")
@@ -204,7 +167,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     {
         var raw = Server.Get(FakeKubeApiServer.EsoGroup, "secretstores", Ns, store)!;
         var loaded = LoadedStore.Parse("SecretStore", raw);
-        var provider = _services.GetServices<IStoreProvider>().First(p => p.Key == loaded.ProviderKey);
+        var provider = _harness.Services.GetServices<IStoreProvider>().First(p => p.Key == loaded.ProviderKey);
         var client = await provider.ConnectAsync(loaded.Context(Ns), CancellationToken.None);
         try
         {
@@ -221,17 +184,12 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     public bool HasEvent(string type, string reason) => Events.Any(e => e["type"]?.GetValue<string>() == type && e["reason"]?.GetValue<string>() == reason);
 
     /// <summary>Everything a user or operator could see: PushSecret statuses, events, logs and metrics.</summary>
-    public string Observable =>
-        string.Join('\n', Server.List(FakeKubeApiServer.EsoGroup, "pushsecrets", Ns).Select(o => o.ToJsonString()))
-        + string.Join('\n', Events.Select(e => e.ToJsonString()))
-        + Logs.AllText
-        + Registry.Render();
+    public string Observable => _harness.Observable("pushsecrets", Events);
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await _harness.DisposeAsync();
         await Vault.DisposeAsync();
-        await Kube.DisposeAsync();
     }
 
     /// <summary>A store whose client reads but cannot be written to (no <see cref="IStoreWriter"/>).</summary>

@@ -18,22 +18,15 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// Namespaces are listed at each reconcile, every <c>refreshTime</c> (default 1h) and on every change of the
 /// ClusterPushSecret.
 /// </summary>
-internal sealed class ClusterPushSecretReconciler : IReconciler
+internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, TimeProvider time, ILogger<ClusterPushSecretReconciler> logger) : IReconciler
 {
     public const string KindName = "ClusterPushSecret";
     public const string ApiVersion = "external-secrets.io/v1alpha1";
     private static readonly TimeSpan DefaultRefresh = TimeSpan.FromHours(1);
 
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly TimeProvider _time;
-    private readonly ILogger<ClusterPushSecretReconciler> _logger;
-
-    public ClusterPushSecretReconciler(ExternalSecretsKubeApi api, TimeProvider time, ILogger<ClusterPushSecretReconciler> logger)
-    {
-        _api = api;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<ClusterPushSecretReconciler> _logger = logger;
 
     public string Kind => KindName;
 
@@ -208,15 +201,7 @@ internal sealed class ClusterPushSecretReconciler : IReconciler
         {
             ["name"] = psName,
             ["namespace"] = ns,
-            ["ownerReferences"] = new JsonArray(new JsonObject
-            {
-                ["apiVersion"] = ApiVersion,
-                ["kind"] = KindName,
-                ["name"] = cps.Metadata.Name,
-                ["uid"] = cps.Metadata.Uid,
-                ["controller"] = true,
-                ["blockOwnerDeletion"] = true,
-            }),
+            ["ownerReferences"] = ControllerOwner.References(ApiVersion, KindName, cps.Metadata),
         };
         if (cps.Spec.PushSecretMetadata?.Labels is { Count: > 0 } labels)
         {

@@ -18,7 +18,15 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// did not mark as managed), <c>updatePolicy</c>, deletion of what left the spec, <c>SourceDeleted</c>, status and events.
 /// A failure changes no remote secret that was not already written, and is retried with backoff.
 /// </summary>
-internal sealed class PushSecretReconciler : IReconciler
+internal sealed class PushSecretReconciler(
+    ExternalSecretsKubeApi api,
+    StoreResolver resolver,
+    PushSecretStores stores,
+    PushSecretSource source,
+    ExternalSecretsEventRecorder events,
+    PushSecretMetrics metrics,
+    TimeProvider time,
+    ILogger<PushSecretReconciler> logger) : IReconciler
 {
     public const string Finalizer = "pushsecret.externalsecrets.io/finalizer";
     public const string Component = "pushsecret";
@@ -30,34 +38,14 @@ internal sealed class PushSecretReconciler : IReconciler
     private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
     private static readonly TimeSpan RequeueSlack = TimeSpan.FromSeconds(5);
 
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly StoreResolver _resolver;
-    private readonly PushSecretStores _stores;
-    private readonly PushSecretSource _source;
-    private readonly ExternalSecretsEventRecorder _events;
-    private readonly PushSecretMetrics _metrics;
-    private readonly TimeProvider _time;
-    private readonly ILogger<PushSecretReconciler> _logger;
-
-    public PushSecretReconciler(
-        ExternalSecretsKubeApi api,
-        StoreResolver resolver,
-        PushSecretStores stores,
-        PushSecretSource source,
-        ExternalSecretsEventRecorder events,
-        PushSecretMetrics metrics,
-        TimeProvider time,
-        ILogger<PushSecretReconciler> logger)
-    {
-        _api = api;
-        _resolver = resolver;
-        _stores = stores;
-        _source = source;
-        _events = events;
-        _metrics = metrics;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly StoreResolver _resolver = resolver;
+    private readonly PushSecretStores _stores = stores;
+    private readonly PushSecretSource _source = source;
+    private readonly ExternalSecretsEventRecorder _events = events;
+    private readonly PushSecretMetrics _metrics = metrics;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<PushSecretReconciler> _logger = logger;
 
     public string Kind => KindName;
 

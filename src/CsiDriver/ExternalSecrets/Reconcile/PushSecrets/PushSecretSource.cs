@@ -12,14 +12,9 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// JSON object of strings when the key is empty. <c>conversionStrategy: ReverseUnicode</c> turns <c>_UXXXX_</c> in the
 /// Secret's keys back into the character before matching (the inverse of the ExternalSecret <c>Unicode</c> strategy).
 /// </summary>
-internal sealed partial class PushSecretSource
+internal sealed partial class PushSecretSource(SecretRenderer renderer)
 {
-    private readonly SecretRenderer _renderer;
-
-    public PushSecretSource(SecretRenderer renderer)
-    {
-        _renderer = renderer;
-    }
+    private readonly SecretRenderer _renderer = renderer;
 
     /// <summary>The data to push from <paramref name="secret"/>: as is, or rendered through the PushSecret's template.</summary>
     public async Task<IReadOnlyDictionary<string, byte[]>> DataAsync(PushSecret ps, ManagedSecret secret, CancellationToken cancellationToken)

@@ -9,16 +9,10 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// <c>labelSelector</c> (SecretStores in the PushSecret's namespace). Stores being deleted and stores of another
 /// controller class are left out, as the External Secrets Operator does.
 /// </summary>
-internal sealed class PushSecretStores
+internal sealed class PushSecretStores(ExternalSecretsKubeApi api, StoreResolver resolver)
 {
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly StoreResolver _resolver;
-
-    public PushSecretStores(ExternalSecretsKubeApi api, StoreResolver resolver)
-    {
-        _api = api;
-        _resolver = resolver;
-    }
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly StoreResolver _resolver = resolver;
 
     /// <summary>The status key of a store: <c>"&lt;Kind&gt;/&lt;name&gt;"</c>.</summary>
     public static string StatusKey(LoadedStore store) => $"{store.Kind}/{store.Name}";

@@ -10,10 +10,6 @@ namespace CsiDriver.ExternalSecrets.Stores.Aws;
 /// </summary>
 internal sealed class AwsStoreAccess(StoreContext store, AwsStoreConfig config, AwsEndpoint endpoint, AwsStorePrincipal principal)
 {
-    /// <summary>The tag the operator puts on what it creates, and checks before it overwrites or deletes.</summary>
-    public const string ManagedByKey = "managed-by";
-    public const string ManagedByValue = "external-secrets";
-
     public StoreContext Store { get; } = store;
 
     public AwsStoreConfig Config { get; } = config;
@@ -49,12 +45,12 @@ internal sealed class AwsStoreAccess(StoreContext store, AwsStoreConfig config, 
     public static bool IsNotFound(SecretStoreException ex) => ex.Kind == FailureKind.NotFound;
 
     public static bool IsManaged(IEnumerable<AwsTag>? tags) =>
-        tags?.Any(t => t.Key == ManagedByKey && t.Value == ManagedByValue) == true;
+        tags?.Any(t => t.Key == ManagedMark.Key && t.Value == ManagedMark.Value) == true;
 
-    public static List<AwsTag> ManagedTags() => [new AwsTag { Key = ManagedByKey, Value = ManagedByValue }];
+    public static List<AwsTag> ManagedTags() => [new AwsTag { Key = ManagedMark.Key, Value = ManagedMark.Value }];
 
     public SecretStoreException NotManaged(string name) =>
-        new(FailureKind.Conflict, $"{Store}: {name} exists and is not managed by external-secrets (no {ManagedByKey}: {ManagedByValue} tag); it is left as it is") { Reason = "NotManaged" };
+        new(FailureKind.Conflict, $"{Store}: {name} exists and is not managed by external-secrets (no {ManagedMark.Key}: {ManagedMark.Value} tag); it is left as it is") { Reason = "NotManaged" };
 
     /// <summary>A property of a JSON value, as <see cref="StoreValues.Property"/>.</summary>
     public byte[] Property(byte[] value, string property, string name) => StoreValues.Property(Store, value, property, name);

@@ -12,14 +12,7 @@ internal enum AwsStoreService
 }
 
 /// <summary>How an aws store gets its base credentials (eso.md section 4.5).</summary>
-internal abstract record AwsStoreAuth
-{
-    /// <summary>Every Secret the auth reads, for store validation.</summary>
-    public virtual IEnumerable<SecretKeySelector> Secrets => [];
-
-    /// <summary>Every namespace the auth's references name (null = referent), for store validation.</summary>
-    public virtual IEnumerable<string?> ReferenceNamespaces => Secrets.Select(s => s.Namespace);
-}
+internal abstract record AwsStoreAuth : StoreAuth;
 
 /// <summary>No <c>auth</c>: the controller's own identity (environment keys, IRSA or EKS Pod Identity).</summary>
 internal sealed record AwsControllerAuth : AwsStoreAuth;

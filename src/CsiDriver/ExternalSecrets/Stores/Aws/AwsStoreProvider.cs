@@ -64,36 +64,23 @@ internal sealed class AwsStoreProvider : IStoreProvider
         return client;
     }
 
-    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
-        try
+        var config = AwsStoreConfig.Parse(store);
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
-            var config = AwsStoreConfig.Parse(store);
-            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
-            {
-                // Referent auth: each ExternalSecret's namespace supplies the credentials, so there is nothing to check here.
-                return new StoreValidation(StoreValidationResult.Unknown);
-            }
-
-            foreach (var secret in config.Auth.Secrets)
-            {
-                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (config.Auth is AwsJwtAuth jwt)
-            {
-                var annotations = await _accounts.ReadAsync(store, jwt.ServiceAccount, cancellationToken).ConfigureAwait(false);
-                if (!annotations.ContainsKey(AwsStoreCredentials.RoleArnAnnotation))
-                {
-                    return new StoreValidation(StoreValidationResult.Error, $"{store}: {jwt.ServiceAccount.Field}: the ServiceAccount has no {AwsStoreCredentials.RoleArnAnnotation} annotation");
-                }
-            }
-
-            return StoreValidation.Valid;
+            return StoreValidation.Referent;
         }
-        catch (SecretStoreException ex)
+
+        if (config.Auth is AwsJwtAuth jwt)
         {
-            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+            var annotations = await _accounts.ReadAsync(store, jwt.ServiceAccount, cancellationToken).ConfigureAwait(false);
+            if (!annotations.ContainsKey(AwsStoreCredentials.RoleArnAnnotation))
+            {
+                return new StoreValidation(StoreValidationResult.Error, $"{store}: {jwt.ServiceAccount.Field}: the ServiceAccount has no {AwsStoreCredentials.RoleArnAnnotation} annotation");
+            }
         }
-    }
+
+        return StoreValidation.Valid;
+    });
 }

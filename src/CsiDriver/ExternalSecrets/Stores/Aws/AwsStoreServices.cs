@@ -12,15 +12,14 @@ internal static class AwsStoreServices
 {
     /// <summary>
     /// Registers the <c>aws</c> <see cref="IStoreProvider"/>, its settings from the controller's environment (endpoint
-    /// overrides, its own identity) unless registered before, and the service-account annotation reader the cloud stores
-    /// share. Needs what <see cref="StoreServices.AddExternalSecretStores"/> registers.
+    /// overrides, its own identity) unless registered before. Needs what <see cref="StoreServices.AddExternalSecretStores"/>
+    /// registers.
     /// </summary>
     public static IServiceCollection AddAwsStore(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(_ => AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         services.TryAddSingleton(_ => AwsControllerIdentity.FromEnvironment(Environment.GetEnvironmentVariable));
-        services.TryAddSingleton(sp => new AwsStoreProvider(
+        services.TryAddStoreProvider(sp => new AwsStoreProvider(
             sp.GetRequiredService<AwsProviderOptions>(),
             sp.GetRequiredService<AwsControllerIdentity>(),
             BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
@@ -30,7 +29,6 @@ internal static class AwsStoreServices
             Random.Shared,
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AwsStoreProvider>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, AwsStoreProvider>(sp => sp.GetRequiredService<AwsStoreProvider>()));
         return services;
     }
 }

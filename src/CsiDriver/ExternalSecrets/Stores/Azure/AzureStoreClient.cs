@@ -13,9 +13,6 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 /// </summary>
 internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig config, Uri transport, KeyVaultClient vault) : IStoreClient, IStoreWriter
 {
-    private const string ManagedByKey = "managed-by";
-    private const string ManagedByValue = "external-secrets";
-
     public string Identity { get; } = $"azurekv {config.VaultUri} as {config.Credential} in tenant {config.TenantId}";
 
     public async Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
@@ -107,7 +104,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
     public async Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken)
     {
         var current = await CurrentAsync(target, cancellationToken).ConfigureAwait(false);
-        if (current is { } existing && existing.Tags.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        if (current is { } existing && existing.Tags.GetValueOrDefault(ManagedMark.Key) != ManagedMark.Value)
         {
             throw NotManaged(target);
         }
@@ -119,7 +116,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
         }
 
         var tags = current?.Tags ?? [];
-        tags[ManagedByKey] = ManagedByValue;
+        tags[ManagedMark.Key] = ManagedMark.Value;
         await WriteAsync(target, (call, ct) => vault.SetSecretAsync(call, Encoding.UTF8.GetString(next), tags, ct), cancellationToken).ConfigureAwait(false);
         return true;
     }
@@ -131,7 +128,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
             return;
         }
 
-        if (current.Tags.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        if (current.Tags.GetValueOrDefault(ManagedMark.Key) != ManagedMark.Value)
         {
             throw NotManaged(target);
         }
@@ -209,7 +206,7 @@ internal sealed class AzureStoreClient(StoreContext store, AzureMountConfig conf
     }
 
     private SecretStoreException NotManaged(PushRef target) =>
-        new(FailureKind.Conflict, $"{store}: secret \"{target.RemoteKey}\" exists and is not managed by external-secrets (no {ManagedByKey}: {ManagedByValue} tag); it is left as it is") { Reason = "NotManaged" };
+        new(FailureKind.Conflict, $"{store}: secret \"{target.RemoteKey}\" exists and is not managed by external-secrets (no {ManagedMark.Key}: {ManagedMark.Value} tag); it is left as it is") { Reason = "NotManaged" };
 
     /// <summary>The operator's prefixes: <c>secret/</c>, <c>key/</c>, <c>cert/</c>; none means a secret.</summary>
     private (KeyVaultObjectType Type, string TypeName, string Name) Parse(string key)

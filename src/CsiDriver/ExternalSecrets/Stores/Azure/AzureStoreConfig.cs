@@ -5,12 +5,7 @@ using CsiDriver.Providers.Azure;
 namespace CsiDriver.ExternalSecrets.Stores.Azure;
 
 /// <summary>How an azurekv store authenticates (<c>authType</c>, eso.md section 4.6).</summary>
-internal abstract record AzureStoreAuth
-{
-    public virtual IEnumerable<SecretKeySelector> Secrets => [];
-
-    public virtual IEnumerable<string?> ReferenceNamespaces => Secrets.Select(s => s.Namespace);
-}
+internal abstract record AzureStoreAuth : StoreAuth;
 
 /// <summary><c>ServicePrincipal</c>: a client id and client secret from Secrets.</summary>
 internal sealed record AzureServicePrincipalAuth(SecretKeySelector ClientId, SecretKeySelector ClientSecret) : AzureStoreAuth

@@ -63,38 +63,26 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
         return client;
     }
 
-    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
-        try
+        var config = AzureStoreConfig.Parse(store);
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
-            var config = AzureStoreConfig.Parse(store);
-            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
-            {
-                return new StoreValidation(StoreValidationResult.Unknown);
-            }
-
-            foreach (var secret in config.Auth.Secrets)
-            {
-                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (config.Auth is AzureClientCertificateAuth cc)
-            {
-                _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (config.Auth is AzureWorkloadIdentityAuth wi)
-            {
-                _ = await _accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
-            }
-
-            return StoreValidation.Valid;
+            return StoreValidation.Referent;
         }
-        catch (SecretStoreException ex)
+
+        if (config.Auth is AzureClientCertificateAuth cc)
         {
-            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+            _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);
         }
-    }
+
+        if (config.Auth is AzureWorkloadIdentityAuth wi)
+        {
+            _ = await _accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
+        }
+
+        return StoreValidation.Valid;
+    });
 
     public void Dispose() => _http.Dispose();
 

@@ -17,10 +17,9 @@ internal static class AzureStoreServices
     /// </summary>
     public static IServiceCollection AddAzureStore(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<CsiDriver.ExternalSecrets.Kubernetes.StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(new AzureProviderOptions().MaxObjectBytes));
         services.TryAddSingleton(_ => AzureStoreEnvironment.FromEnvironment());
-        services.TryAddSingleton(sp => new AzureStoreProvider(
+        services.TryAddStoreProvider(sp => new AzureStoreProvider(
             sp.GetRequiredService<AzureProviderOptions>(),
             sp.GetRequiredService<AzureStoreEnvironment>(),
             sp.GetRequiredService<StoreReferenceReader>(),
@@ -28,7 +27,6 @@ internal static class AzureStoreServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<AzureStoreProvider>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, AzureStoreProvider>(sp => sp.GetRequiredService<AzureStoreProvider>()));
         return services;
     }
 }

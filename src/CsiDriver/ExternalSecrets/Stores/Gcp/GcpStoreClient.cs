@@ -10,8 +10,6 @@ namespace CsiDriver.ExternalSecrets.Stores.Gcp;
 /// </summary>
 internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, GcpStorePrincipal principal, SecretManagerClient client) : IStoreClient, IStoreWriter
 {
-    private const string ManagedByKey = "managed-by";
-    private const string ManagedByValue = "external-secrets";
     private const int MaxListPages = 400;
 
     public string Identity { get; } = $"gcpsm {config.Parent} as {principal}";
@@ -82,9 +80,9 @@ internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, 
         var secret = await DescribeAsync(secretId, cancellationToken).ConfigureAwait(false);
         if (secret is null)
         {
-            await CallAsync($"create {Describe(secretId)}", (t, ct) => client.CreateSecretAsync(config.Parent, secretId, config.Location, new() { [ManagedByKey] = ManagedByValue }, t, ct), cancellationToken).ConfigureAwait(false);
+            await CallAsync($"create {Describe(secretId)}", (t, ct) => client.CreateSecretAsync(config.Parent, secretId, config.Location, new() { [ManagedMark.Key] = ManagedMark.Value }, t, ct), cancellationToken).ConfigureAwait(false);
         }
-        else if (secret.Labels?.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        else if (secret.Labels?.GetValueOrDefault(ManagedMark.Key) != ManagedMark.Value)
         {
             throw NotManaged(secretId);
         }
@@ -109,7 +107,7 @@ internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, 
             return;
         }
 
-        if (secret.Labels?.GetValueOrDefault(ManagedByKey) != ManagedByValue)
+        if (secret.Labels?.GetValueOrDefault(ManagedMark.Key) != ManagedMark.Value)
         {
             throw NotManaged(secretId);
         }
@@ -201,7 +199,7 @@ internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, 
     }
 
     private SecretStoreException NotManaged(string secretId) =>
-        new(FailureKind.Conflict, $"{store}: {Describe(secretId)} exists and is not managed by external-secrets (no {ManagedByKey}={ManagedByValue} label); it is left as it is") { Reason = "NotManaged" };
+        new(FailureKind.Conflict, $"{store}: {Describe(secretId)} exists and is not managed by external-secrets (no {ManagedMark.Key}={ManagedMark.Value} label); it is left as it is") { Reason = "NotManaged" };
 
     private static string Describe(string secretId, string? version = null) =>
         version is { Length: > 0 } ? $"secret \"{secretId}\" version {version}" : $"secret \"{secretId}\"";

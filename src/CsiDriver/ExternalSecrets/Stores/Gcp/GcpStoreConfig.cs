@@ -4,12 +4,7 @@ using CsiDriver.ExternalSecrets.Stores.References;
 namespace CsiDriver.ExternalSecrets.Stores.Gcp;
 
 /// <summary>How a gcpsm store authenticates (eso.md section 4.7).</summary>
-internal abstract record GcpStoreAuth
-{
-    public virtual IEnumerable<SecretKeySelector> Secrets => [];
-
-    public virtual IEnumerable<string?> ReferenceNamespaces => Secrets.Select(s => s.Namespace);
-}
+internal abstract record GcpStoreAuth : StoreAuth;
 
 /// <summary>No <c>auth</c>: the controller's Application Default Credentials (the metadata server).</summary>
 internal sealed record GcpControllerAuth : GcpStoreAuth;

@@ -56,31 +56,19 @@ internal sealed class GcpStoreProvider : IStoreProvider
         return client;
     }
 
-    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
-        try
+        var config = GcpStoreConfig.Parse(store);
+        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
-            var config = GcpStoreConfig.Parse(store);
-            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
-            {
-                return new StoreValidation(StoreValidationResult.Unknown);
-            }
-
-            foreach (var secret in config.Auth.Secrets)
-            {
-                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (config.Auth is GcpWorkloadIdentityAuth workload)
-            {
-                _ = await _accounts.ReadAsync(store, workload.ServiceAccount, cancellationToken).ConfigureAwait(false);
-            }
-
-            return StoreValidation.Valid;
+            return StoreValidation.Referent;
         }
-        catch (SecretStoreException ex)
+
+        if (config.Auth is GcpWorkloadIdentityAuth workload)
         {
-            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+            _ = await _accounts.ReadAsync(store, workload.ServiceAccount, cancellationToken).ConfigureAwait(false);
         }
-    }
+
+        return StoreValidation.Valid;
+    });
 }

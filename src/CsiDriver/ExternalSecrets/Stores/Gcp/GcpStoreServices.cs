@@ -17,9 +17,8 @@ internal static class GcpStoreServices
     /// </summary>
     public static IServiceCollection AddGcpStore(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new ServiceAccountAnnotationReader(sp.GetRequiredService<CsiDriver.ExternalSecrets.Kubernetes.StoreReferenceApi>(), new ReferenceReadCache(sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(_ => GcpServiceCollectionExtensions.FromEnvironment(Environment.GetEnvironmentVariable, new GcpProviderOptions().MaxObjectBytes));
-        services.TryAddSingleton(sp => new GcpStoreProvider(
+        services.TryAddStoreProvider(sp => new GcpStoreProvider(
             sp.GetRequiredService<GcpProviderOptions>(),
             BackendHttp.CreateClient(BackendHttp.CreateHandler(new BackendConnection()), ownsHandler: true, "csi-secrets-store-controller"),
             sp.GetRequiredService<StoreReferenceReader>(),
@@ -28,7 +27,6 @@ internal static class GcpStoreServices
             Random.Shared,
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<ILogger<GcpStoreProvider>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStoreProvider, GcpStoreProvider>(sp => sp.GetRequiredService<GcpStoreProvider>()));
         return services;
     }
 }

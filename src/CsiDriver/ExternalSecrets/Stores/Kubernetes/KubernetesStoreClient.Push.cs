@@ -17,7 +17,7 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 internal sealed partial class KubernetesStoreClient : IStoreWriter
 {
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
-    public const string ManagedByValue = "external-secrets";
+    public const string ManagedByValue = ManagedMark.Value;
 
     public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
     {

@@ -3,11 +3,7 @@ using CsiDriver.ExternalSecrets.Stores.References;
 namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 
 /// <summary>How a kubernetes store authenticates to its API server (exactly one, eso.md section 4.8).</summary>
-internal abstract record KubernetesStoreAuth
-{
-    /// <summary>Every Secret the auth reads, for store validation.</summary>
-    public virtual IEnumerable<SecretKeySelector> Secrets => [];
-}
+internal abstract record KubernetesStoreAuth : StoreAuth;
 
 /// <summary><c>auth.token.bearerToken</c>: a token in a Secret.</summary>
 internal sealed record KubernetesTokenAuth(SecretKeySelector Token) : KubernetesStoreAuth

@@ -81,35 +81,24 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
         return client;
     }
 
-    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
-        try
+        var config = KubernetesStoreConfig.Parse(store);
+        if (config.Auth is KubernetesServiceAccountAuth account && StoreReferenceReader.IsReferent(store, account.ServiceAccount.Namespace))
         {
-            var config = KubernetesStoreConfig.Parse(store);
-            if (config.Auth is KubernetesServiceAccountAuth account && StoreReferenceReader.IsReferent(store, account.ServiceAccount.Namespace))
-            {
-                // Referent auth: the service account lives in each ExternalSecret's namespace.
-                return new StoreValidation(StoreValidationResult.Unknown);
-            }
-
-            _ = await _references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
-            if (config.Auth is KubernetesCertAuth cert)
-            {
-                _ = await ClientCertificateAsync(store, cert, cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var secret in config.Auth.Secrets)
-            {
-                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
-            }
-
-            return StoreValidation.Valid;
+            // Referent auth: the service account lives in each ExternalSecret's namespace.
+            return StoreValidation.Referent;
         }
-        catch (SecretStoreException ex)
+
+        _ = await _references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
+        if (config.Auth is KubernetesCertAuth cert)
         {
-            return new StoreValidation(StoreValidationResult.Error, ex.Message);
+            _ = await ClientCertificateAsync(store, cert, cancellationToken).ConfigureAwait(false);
         }
-    }
+
+        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
+        return StoreValidation.Valid;
+    });
 
     private async Task<X509Certificate2> ClientCertificateAsync(StoreContext store, KubernetesCertAuth cert, CancellationToken cancellationToken)
     {

@@ -10,19 +10,12 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 /// distinct (server, CA bundle, client certificate), created on first use and kept, so every ExternalSecret reading
 /// through a store shares one connection pool. Bearer tokens are passed per call, so they do not split pools.
 /// </summary>
-internal sealed class KubernetesStoreTransports : IDisposable
+internal sealed class KubernetesStoreTransports(KubernetesClientOptions options, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<KubernetesTransport>> _transports = new(StringComparer.Ordinal);
-    private readonly KubernetesClientOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-
-    public KubernetesStoreTransports(KubernetesClientOptions options, TimeProvider time, ILogger logger)
-    {
-        _options = options;
-        _time = time;
-        _logger = logger;
-    }
+    private readonly KubernetesClientOptions _options = options;
+    private readonly TimeProvider _time = time;
+    private readonly ILogger _logger = logger;
 
     /// <param name="caFingerprint">Tells CA bundles apart (the bundle's hash, or a name for the controller's own CA).</param>
     public KubernetesTransport Get(Uri server, X509Certificate2Collection certificateAuthorities, string caFingerprint, X509Certificate2? clientCertificate)

@@ -8,20 +8,15 @@ namespace CsiDriver.ExternalSecrets.Stores.References;
 /// store read each referenced object about once per <see cref="Lifetime"/>. A change to a referenced object is seen
 /// within that time. Failed reads are not kept. Memory only.
 /// </summary>
-internal sealed class ReferenceReadCache
+internal sealed class ReferenceReadCache(TimeProvider time)
 {
     /// <summary>How long a read is reused.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
 
     private const int SweepAbove = 256;
 
-    private readonly TimeProvider _time;
+    private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-
-    public ReferenceReadCache(TimeProvider time)
-    {
-        _time = time;
-    }
 
     /// <summary>The kept value for <paramref name="key"/>, or one shared read of it.</summary>
     public async Task<T> GetAsync<T>(string key, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)

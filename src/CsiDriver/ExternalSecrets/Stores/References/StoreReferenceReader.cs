@@ -21,18 +21,11 @@ internal sealed record CaBundle(string Pem, X509Certificate2Collection Certifica
 /// ExternalSecret's when it names none: referent auth). Reads are kept for a short while (<see cref="ReferenceReadCache"/>).
 /// Values stay in memory; errors name the store, the field and the object, never a value.
 /// </summary>
-internal sealed class StoreReferenceReader
+internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api;
-    private readonly ServiceAccountTokenCache _tokens;
-    private readonly ReferenceReadCache _reads;
-
-    public StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
-    {
-        _api = api;
-        _tokens = tokens;
-        _reads = reads;
-    }
+    private readonly StoreReferenceApi _api = api;
+    private readonly ServiceAccountTokenCache _tokens = tokens;
+    private readonly ReferenceReadCache _reads = reads;
 
     /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
     public static bool IsReferent(StoreContext store, string? referenceNamespace) =>
@@ -67,6 +60,30 @@ internal sealed class StoreReferenceReader
     /// <summary>Checks the Secret and key exist, for store validation.</summary>
     public async Task CheckAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken) =>
         _ = await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Checks every Secret <paramref name="auth"/> reads, for store validation; false, with nothing checked, for referent
+    /// auth (each ExternalSecret's namespace supplies the credentials).
+    /// </summary>
+    public async Task<bool> CheckAuthAsync(StoreContext store, StoreAuth auth, CancellationToken cancellationToken)
+    {
+        if (auth.IsReferentIn(store))
+        {
+            return false;
+        }
+
+        await CheckAsync(store, auth.Secrets, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Reads each of <paramref name="selectors"/> in turn: the first missing Secret or key throws.</summary>
+    public async Task CheckAsync(StoreContext store, IEnumerable<SecretKeySelector> selectors, CancellationToken cancellationToken)
+    {
+        foreach (var selector in selectors)
+        {
+            await CheckAsync(store, selector, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The cache key of the service account's token, resolved for this store and ExternalSecret.</summary>
     public static ServiceAccountTokenKey TokenKey(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>

@@ -16,8 +16,8 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// </summary>
 internal sealed partial class VaultStoreClient : IStoreWriter
 {
-    public const string ManagedByKey = "managed-by";
-    public const string ManagedByValue = "external-secrets";
+    public const string ManagedByKey = ManagedMark.Key;
+    public const string ManagedByValue = ManagedMark.Value;
     private const string CustomMetadata = "custom_metadata";
 
     public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
@@ -151,30 +151,6 @@ internal sealed partial class VaultStoreClient : IStoreWriter
     }
 
     /// <summary>One write or delete with a token; when Vault refuses a cached login token, logs in again once and retries.</summary>
-    private async Task WriteCallAsync(PushRef target, VaultRequestKey request, string verb, CancellationToken cancellationToken)
-    {
-        var (token, fromCache) = await TokenAsync(refused: null, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            try
-            {
-                await _client.ReadAsync(request, token?.Token ?? _staticToken!, cancellationToken).ConfigureAwait(false);
-            }
-            catch (VaultApiException ex) when (ex.StatusCode == 403 && fromCache && token is not null && _authKey is not null)
-            {
-                var stale = token;
-                _logins.Invalidate(_authKey, stale);
-                StoreLog.Relogin(_logger, Principal, _store.ToString());
-                var (fresh, _) = await TokenAsync(refused: stale.Token, cancellationToken).ConfigureAwait(false);
-                token = fresh;
-                await _client.ReadAsync(request, fresh!.Token, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (VaultApiException ex)
-        {
-            var kind = VaultErrors.KindOf(ex);
-            var message = $"{_store}: cannot {verb} \"{target.RemoteKey}\" in Vault at {Where()} as {Principal}: {ex.Message}";
-            throw new SecretStoreException(kind, VaultErrors.Redact(message, Sensitive(token)), ex) { Reason = "VaultWriteFailed" };
-        }
-    }
+    private async Task WriteCallAsync(PushRef target, VaultRequestKey request, string verb, CancellationToken cancellationToken) =>
+        _ = await SendAsync(request, $"cannot {verb} \"{target.RemoteKey}\" in Vault", "VaultWriteFailed", notFound: null, cancellationToken).ConfigureAwait(false);
 }

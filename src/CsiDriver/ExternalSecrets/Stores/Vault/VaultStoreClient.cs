@@ -184,7 +184,15 @@ internal sealed partial class VaultStoreClient : IStoreClient
     private Task<VaultResponse> CallAsync(RemoteRef remoteRef, string path, CancellationToken cancellationToken) =>
         CallAsync(remoteRef, new VaultRequestKey(path, "GET", null), cancellationToken);
 
-    private async Task<VaultResponse> CallAsync(RemoteRef remoteRef, VaultRequestKey request, CancellationToken cancellationToken)
+    private Task<VaultResponse> CallAsync(RemoteRef remoteRef, VaultRequestKey request, CancellationToken cancellationToken) =>
+        SendAsync(request, $"cannot read \"{remoteRef.Key}\" from Vault", "VaultReadFailed", () => NotFound(remoteRef), cancellationToken);
+
+    /// <summary>
+    /// One call with a token; when Vault refuses a cached login token, logs in again once and retries. A 404 is
+    /// <paramref name="notFound"/>'s exception when given; any other Vault failure says <paramref name="failure"/>, where
+    /// and as whom, with every token redacted.
+    /// </summary>
+    private async Task<VaultResponse> SendAsync(VaultRequestKey request, string failure, string reason, Func<SecretStoreException>? notFound, CancellationToken cancellationToken)
     {
         var (token, fromCache) = await TokenAsync(refused: null, cancellationToken).ConfigureAwait(false);
         try
@@ -203,15 +211,14 @@ internal sealed partial class VaultStoreClient : IStoreClient
                 return await _client.ReadAsync(request, fresh!.Token, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (VaultApiException ex) when (ex.StatusCode == 404)
+        catch (VaultApiException ex) when (ex.StatusCode == 404 && notFound is not null)
         {
-            throw NotFound(remoteRef);
+            throw notFound();
         }
         catch (VaultApiException ex)
         {
-            var kind = VaultErrors.KindOf(ex);
-            var message = $"{_store}: cannot read \"{remoteRef.Key}\" from Vault at {Where()} as {Principal}: {ex.Message}";
-            throw new SecretStoreException(kind, VaultErrors.Redact(message, Sensitive(token)), ex) { Reason = "VaultReadFailed" };
+            var message = $"{_store}: {failure} at {Where()} as {Principal}: {ex.Message}";
+            throw new SecretStoreException(VaultErrors.KindOf(ex), VaultErrors.Redact(message, Sensitive(token)), ex) { Reason = reason };
         }
     }
 

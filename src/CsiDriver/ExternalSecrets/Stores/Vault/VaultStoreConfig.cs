@@ -3,14 +3,7 @@ using CsiDriver.ExternalSecrets.Stores.References;
 namespace CsiDriver.ExternalSecrets.Stores.Vault;
 
 /// <summary>How a vault store logs in (eso.md section 4.4); the first one set wins, in the operator's order.</summary>
-internal abstract record VaultStoreAuth
-{
-    /// <summary>Every Secret the auth reads, for store validation.</summary>
-    public virtual IEnumerable<SecretKeySelector> Secrets => [];
-
-    /// <summary>Every namespace the auth's references name (null = referent), for store validation.</summary>
-    public virtual IEnumerable<string?> ReferenceNamespaces => Secrets.Select(s => s.Namespace);
-}
+internal abstract record VaultStoreAuth : StoreAuth;
 
 /// <summary>No <c>auth</c>: requests carry no token.</summary>
 internal sealed record VaultNoAuth : VaultStoreAuth;

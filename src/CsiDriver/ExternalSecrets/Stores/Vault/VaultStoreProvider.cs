@@ -44,30 +44,18 @@ internal sealed class VaultStoreProvider : IStoreProvider, IDisposable
         return connected;
     }
 
-    public async Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
-        try
+        var config = VaultStoreConfig.Parse(store);
+        if (config.Auth.IsReferentIn(store))
         {
-            var config = VaultStoreConfig.Parse(store);
-            if (config.Auth.ReferenceNamespaces.Any(ns => StoreReferenceReader.IsReferent(store, ns)))
-            {
-                // Referent auth: each ExternalSecret's namespace supplies the credentials, so there is nothing to check here.
-                return new StoreValidation(StoreValidationResult.Unknown);
-            }
-
-            _ = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
-            foreach (var secret in config.Auth.Secrets)
-            {
-                await _references.CheckAsync(store, secret, cancellationToken).ConfigureAwait(false);
-            }
-
-            return StoreValidation.Valid;
+            return StoreValidation.Referent;
         }
-        catch (SecretStoreException ex)
-        {
-            return new StoreValidation(StoreValidationResult.Error, ex.Message);
-        }
-    }
+
+        _ = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
+        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
+        return StoreValidation.Valid;
+    });
 
     public void Dispose() => _clients.Dispose();
 }

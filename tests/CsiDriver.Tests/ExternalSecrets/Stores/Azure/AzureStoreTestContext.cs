@@ -2,13 +2,11 @@ using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.ExternalSecrets.Stores.Aws;
 using CsiDriver.ExternalSecrets.Stores.Azure;
-using CsiDriver.Kubernetes;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
 using CsiDriver.Tests.Providers.Azure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Tests.ExternalSecrets.Stores.Azure;
 
@@ -18,55 +16,38 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores.Azure;
 /// </summary>
 internal sealed class AzureStoreTestContext : IAsyncDisposable
 {
-    public const string Ns = "team-a";
+    public const string Ns = CloudStoreHarness.Ns;
     public const string Client = "11111111-2222-3333-4444-555555555555";
     public const string ClientSecret = "sp-secret-Zx8Q~never-print-me";
-    public const string ControllerUser = "system:serviceaccount:external-secrets:csi-secrets-store-controller";
+    public const string ControllerUser = CloudStoreHarness.ControllerUser;
     private const string ControllerToken = "azure-store-controller-token-0123456789";
 
-    private readonly TestDirectory _directory;
-    private readonly ServiceProvider _services;
+    private readonly CloudStoreHarness _harness;
 
-    private AzureStoreTestContext(FakeKubeApiServer kube, FakeAzure azure, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs)
+    private AzureStoreTestContext(CloudStoreHarness harness, FakeAzure azure)
     {
-        Kube = kube;
+        _harness = harness;
         Azure = azure;
-        _directory = directory;
-        _services = services;
-        Logs = logs;
     }
 
-    public FakeKubeApiServer Kube { get; }
+    public FakeKubeApiServer Kube => _harness.Kube;
 
     public FakeAzure Azure { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _harness.Logs;
 
-    public IStoreProvider Stores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "azurekv");
+    public IStoreProvider Stores => _harness.Store("azurekv");
 
     /// <param name="environment">The controller's <c>AZURE_TENANT_ID</c>; none when null, whatever this machine's is.</param>
     public static async Task<AzureStoreTestContext> StartAsync(AzureStoreEnvironment? environment = null)
     {
-        var kube = await FakeKubeApiServer.StartAsync();
-        kube.AddToken(ControllerToken, ControllerUser);
-        kube.Allow(ControllerUser, new FakeRule("", "secrets", ["get"]), new FakeRule("", "serviceaccounts", ["get"]), new FakeRule("", "serviceaccounts/token", ["create"]));
         var azure = await FakeAzure.StartAsync();
-        var directory = new TestDirectory();
-        var connection = KubeconfigLoader.Load(KubeTestContext.WriteKubeconfig(directory, kube, $"token: {ControllerToken}"), TimeProvider.System);
-        var logs = new CapturingLoggerProvider();
-        var services = new ServiceCollection()
-            .AddLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton(KubeTestContext.FastOptions())
-            .AddSingleton(sp => new KubernetesApi(connection, KubeTestContext.FastOptions(), TimeProvider.System, () => 0.5, sp.GetRequiredService<ILoggerFactory>().CreateLogger("test")))
-            .AddSingleton(TestMetrics.Create())
+        var harness = await CloudStoreHarness.StartAsync(ControllerToken, (services, _) => services
             .AddSingleton(new AwsProviderOptions())
             .AddSingleton(AwsControllerIdentity.None)
             .AddSingleton(AzureTestKit.Options(azure) with { RequestTimeout = TimeSpan.FromSeconds(5), ThrottleBaseDelay = TimeSpan.FromMilliseconds(1), ThrottleMaxDelay = TimeSpan.FromMilliseconds(5) })
-            .AddSingleton(environment ?? new AzureStoreEnvironment(null))
-            .AddExternalSecretStores()
-            .BuildServiceProvider();
-        return new AzureStoreTestContext(kube, azure, directory, services, logs);
+            .AddSingleton(environment ?? new AzureStoreEnvironment(null)));
+        return new AzureStoreTestContext(harness, azure);
     }
 
     public void PutCredentials(string secret = ClientSecret) =>
@@ -79,16 +60,8 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
     public static JsonObject CertificateSecret(string pem) =>
         FakeKubeApiServer.Secret("azure-cert", new Dictionary<string, string> { ["client-id"] = Client, ["tls.pem"] = pem });
 
-    public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null)
-    {
-        var metadata = new JsonObject { ["name"] = name };
-        if (annotations is not null)
-        {
-            metadata["annotations"] = new JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value)));
-        }
-
-        Kube.Put("", "serviceaccounts", Ns, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ServiceAccount", ["metadata"] = metadata });
-    }
+    public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null) =>
+        _harness.PutServiceAccount(name, annotations);
 
     public static JsonObject ServicePrincipalBlock() => new()
     {
@@ -130,14 +103,11 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
         return block;
     }
 
-    public async Task<IStoreClient> ConnectAsync(JsonObject block) =>
-        await Stores.ConnectAsync(StoreTestContext.SecretStore(Ns, "azurekv", block), CancellationToken.None);
+    public Task<IStoreClient> ConnectAsync(JsonObject block) => _harness.ConnectAsync("azurekv", block);
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await _harness.DisposeAsync();
         await Azure.DisposeAsync();
-        await Kube.DisposeAsync();
-        _directory.Dispose();
     }
 }

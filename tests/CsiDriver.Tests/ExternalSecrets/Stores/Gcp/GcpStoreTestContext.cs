@@ -2,14 +2,12 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.ExternalSecrets.Stores.Aws;
-using CsiDriver.Kubernetes;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Providers.Gcp;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
 using CsiDriver.Tests.Providers.Gcp;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Tests.ExternalSecrets.Stores.Gcp;
 
@@ -19,55 +17,38 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores.Gcp;
 /// </summary>
 internal sealed class GcpStoreTestContext : IAsyncDisposable
 {
-    public const string Ns = "team-a";
+    public const string Ns = CloudStoreHarness.Ns;
     public const string Project = "my-proj";
     public const string KeyEmail = "pusher@my-proj.iam.gserviceaccount.com";
-    public const string ControllerUser = "system:serviceaccount:external-secrets:csi-secrets-store-controller";
+    public const string ControllerUser = CloudStoreHarness.ControllerUser;
     private const string ControllerToken = "gcp-store-controller-token-0123456789";
 
-    private readonly TestDirectory _directory;
-    private readonly ServiceProvider _services;
+    private readonly CloudStoreHarness _harness;
 
-    private GcpStoreTestContext(FakeKubeApiServer kube, FakeGcpServer google, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs)
+    private GcpStoreTestContext(CloudStoreHarness harness, FakeGcpServer google)
     {
-        Kube = kube;
+        _harness = harness;
         Google = google;
-        _directory = directory;
-        _services = services;
-        Logs = logs;
     }
 
-    public FakeKubeApiServer Kube { get; }
+    public FakeKubeApiServer Kube => _harness.Kube;
 
     public FakeGcpServer Google { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs => _harness.Logs;
 
     public RSA Key { get; } = RSA.Create(2048);
 
-    public IStoreProvider Stores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "gcpsm");
+    public IStoreProvider Stores => _harness.Store("gcpsm");
 
     public static async Task<GcpStoreTestContext> StartAsync()
     {
-        var kube = await FakeKubeApiServer.StartAsync();
-        kube.AddToken(ControllerToken, ControllerUser);
-        kube.Allow(ControllerUser, new FakeRule("", "secrets", ["get"]), new FakeRule("", "serviceaccounts", ["get"]), new FakeRule("", "serviceaccounts/token", ["create"]));
         var google = await FakeGcpServer.StartAsync();
-        var directory = new TestDirectory();
-        var connection = KubeconfigLoader.Load(KubeTestContext.WriteKubeconfig(directory, kube, $"token: {ControllerToken}"), TimeProvider.System);
-        var logs = new CapturingLoggerProvider();
-        var services = new ServiceCollection()
-            .AddLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton(KubeTestContext.FastOptions())
-            .AddSingleton(sp => new KubernetesApi(connection, KubeTestContext.FastOptions(), TimeProvider.System, () => 0.5, sp.GetRequiredService<ILoggerFactory>().CreateLogger("test")))
-            .AddSingleton(TestMetrics.Create())
+        var harness = await CloudStoreHarness.StartAsync(ControllerToken, (services, _) => services
             .AddSingleton(new AwsProviderOptions())
             .AddSingleton(AwsControllerIdentity.None)
-            .AddSingleton(Options(google))
-            .AddExternalSecretStores()
-            .BuildServiceProvider();
-        return new GcpStoreTestContext(kube, google, directory, services, logs);
+            .AddSingleton(Options(google)));
+        return new GcpStoreTestContext(harness, google);
     }
 
     /// <summary>Every Google endpoint at the fake; the controller's own cluster is my-proj / us-central1 / prod.</summary>
@@ -108,16 +89,8 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
         Kube.Put("", "secrets", Ns, FakeKubeApiServer.Secret("gcp-key", new Dictionary<string, string> { ["key.json"] = json }));
     }
 
-    public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null)
-    {
-        var metadata = new JsonObject { ["name"] = name };
-        if (annotations is not null)
-        {
-            metadata["annotations"] = new JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value)));
-        }
-
-        Kube.Put("", "serviceaccounts", Ns, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ServiceAccount", ["metadata"] = metadata });
-    }
+    public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null) =>
+        _harness.PutServiceAccount(name, annotations);
 
     public static JsonObject KeyBlock(string? location = null)
     {
@@ -146,15 +119,12 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
         return new JsonObject { ["projectID"] = Project, ["auth"] = new JsonObject { ["workloadIdentity"] = workload } };
     }
 
-    public async Task<IStoreClient> ConnectAsync(JsonObject block) =>
-        await Stores.ConnectAsync(StoreTestContext.SecretStore(Ns, "gcpsm", block), CancellationToken.None);
+    public Task<IStoreClient> ConnectAsync(JsonObject block) => _harness.ConnectAsync("gcpsm", block);
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await _harness.DisposeAsync();
         await Google.DisposeAsync();
-        await Kube.DisposeAsync();
-        _directory.Dispose();
         Key.Dispose();
     }
 }
