@@ -2,24 +2,24 @@ using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets;
 
-/// <summary>Log messages of the ExternalSecret and store reconcilers (event ids 1300-1349). Never a value.</summary>
+/// <summary>Log messages of the ExternalSecret and store reconcilers (event ids 1400-1449). Never a value.</summary>
 internal static partial class ExternalSecretsLog
 {
-    [LoggerMessage(1300, LogLevel.Information, "ExternalSecret {Namespace}/{Name}: Secret {Secret} {Action}")]
+    [LoggerMessage(1400, LogLevel.Information, "ExternalSecret {Namespace}/{Name}: Secret {Secret} {Action}")]
     public static partial void SecretWritten(ILogger logger, string @namespace, string name, string secret, string action);
 
-    [LoggerMessage(1301, LogLevel.Warning, "ExternalSecret {Namespace}/{Name} not synced: {Reason}")]
+    [LoggerMessage(1401, LogLevel.Warning, "ExternalSecret {Namespace}/{Name} not synced: {Reason}")]
     public static partial void SyncFailed(ILogger logger, string @namespace, string name, string reason);
 
-    [LoggerMessage(1302, LogLevel.Debug, "ExternalSecret {Namespace}/{Name}: status changed concurrently, requeued")]
+    [LoggerMessage(1402, LogLevel.Debug, "ExternalSecret {Namespace}/{Name}: status changed concurrently, requeued")]
     public static partial void StatusConflict(ILogger logger, string @namespace, string name);
 
-    [LoggerMessage(1303, LogLevel.Debug, "ExternalSecret {Namespace}/{Name} skipped: {Reason}")]
+    [LoggerMessage(1403, LogLevel.Debug, "ExternalSecret {Namespace}/{Name} skipped: {Reason}")]
     public static partial void Skipped(ILogger logger, string @namespace, string name, string reason);
 
-    [LoggerMessage(1304, LogLevel.Information, "{Kind} {Name}: Ready {Status} ({Reason})")]
+    [LoggerMessage(1404, LogLevel.Information, "{Kind} {Name}: Ready {Status} ({Reason})")]
     public static partial void StoreValidated(ILogger logger, string kind, string name, string status, string reason);
 
-    [LoggerMessage(1305, LogLevel.Warning, "Recording event {Reason} on {Kind} {Namespace}/{Name} failed: {Message}")]
+    [LoggerMessage(1405, LogLevel.Warning, "Recording event {Reason} on {Kind} {Namespace}/{Name} failed: {Message}")]
     public static partial void EventFailed(ILogger logger, string reason, string kind, string @namespace, string name, string message);
 }

@@ -2,15 +2,15 @@ using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores;
 
-/// <summary>Log lines of the vault and kubernetes store providers (event ids 1300-1349). Names only: never a token or a value.</summary>
+/// <summary>Log lines of the vault and kubernetes store providers (event ids 1450-1499). Names only: never a token or a value.</summary>
 internal static partial class StoreLog
 {
-    [LoggerMessage(1300, LogLevel.Debug, "Logged in to Vault {Principal} for {Store}; token TTL {TtlSeconds}s")]
+    [LoggerMessage(1450, LogLevel.Debug, "Logged in to Vault {Principal} for {Store}; token TTL {TtlSeconds}s")]
     public static partial void LoggedIn(ILogger logger, string principal, string store, long ttlSeconds);
 
-    [LoggerMessage(1301, LogLevel.Information, "Vault refused the cached token of {Principal} for {Store}; logging in again once")]
+    [LoggerMessage(1451, LogLevel.Information, "Vault refused the cached token of {Principal} for {Store}; logging in again once")]
     public static partial void Relogin(ILogger logger, string principal, string store);
 
-    [LoggerMessage(1302, LogLevel.Debug, "Connected {Store} as {Identity}")]
+    [LoggerMessage(1452, LogLevel.Debug, "Connected {Store} as {Identity}")]
     public static partial void Connected(ILogger logger, string store, string identity);
 }
