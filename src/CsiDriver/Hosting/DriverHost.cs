@@ -80,7 +80,9 @@ public sealed class DriverHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         builder.Services.AddCsiDriver(options);
         // HTTP/2 runs every call's handler on the thread pool anyway; inline scheduling only drops the extra hand-off of
-        // each connection's reads and writes through Kestrel's IO queues (thread wake-ups: futex calls per call).
+        // each connection's reads and writes through Kestrel's IO queues (thread wake-ups: futex calls per call). Socket
+        // completions still reach the pool (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS stays unset: measured, it added
+        // wake-ups here), so no handler or provider code ever runs on the epoll thread.
         builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
