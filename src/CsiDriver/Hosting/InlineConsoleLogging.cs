@@ -48,6 +48,7 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExt
     private readonly Stream _stdout = Console.OpenStandardOutput();
     private readonly Stream _stderr = Console.OpenStandardError();
     private IExternalScopeProvider? _scopes;
+    private bool _disposed;
 
     public InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters)
     {
@@ -61,8 +62,12 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExt
 
     public void Dispose()
     {
-        _stdout.Dispose();
-        _stderr.Dispose();
+        lock (_writeLock)
+        {
+            _disposed = true;
+            _stdout.Dispose();
+            _stderr.Dispose();
+        }
     }
 
     private ConsoleFormatter Formatter =>
@@ -81,15 +86,25 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExt
             return;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var line = text.ToString();
+        text.Clear();
         if (text.Capacity > 16 * 1024)
         {
             text.Capacity = 256; // One huge entry (an exception's stack) does not pin its buffer on this thread.
         }
 
+        var bytes = Encoding.UTF8.GetBytes(line);
+
         var target = entry.LogLevel >= _options.CurrentValue.LogToStandardErrorThreshold ? _stderr : _stdout;
         lock (_writeLock)
         {
+            if (_disposed)
+            {
+                // A line from a task still winding down after the host let go of logging: Console's own writer keeps it.
+                (target == _stderr ? Console.Error : Console.Out).Write(line);
+                return;
+            }
+
             target.Write(bytes);
         }
     }
