@@ -5,6 +5,7 @@ using CsiDriver.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,11 @@ public sealed class DriverHost : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddCsiDriver(options);
+        // HTTP/2 runs every call's handler on the thread pool anyway; inline scheduling only drops the extra hand-off of
+        // each connection's reads and writes through Kestrel's IO queues (thread wake-ups: futex calls per call). Socket
+        // completions still reach the pool (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS stays unset: measured, it added
+        // wake-ups here), so no handler or provider code ever runs on the epoll thread.
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

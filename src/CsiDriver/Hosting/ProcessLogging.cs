@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Hosting;
 
-/// <summary>The logging both commands set up: the console (JSON lines or one line an entry, UTC times) and the levels.</summary>
+/// <summary>The logging both commands set up: the console (JSON lines or one line an entry, UTC times, written inline) and the levels.</summary>
 internal static class ProcessLogging
 {
     /// <summary>
@@ -15,7 +15,18 @@ internal static class ProcessLogging
         {
             configure(logging);
         }
-        else if (json)
+        else
+        {
+            AddConsole(logging, json);
+        }
+
+        logging.SetMinimumLevel(verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+    }
+
+    private static void AddConsole(ILoggingBuilder logging, bool json)
+    {
+        if (json)
         {
             logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
         }
@@ -29,7 +40,7 @@ internal static class ProcessLogging
             });
         }
 
-        logging.SetMinimumLevel(verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
-        logging.AddFilter("Microsoft", LogLevel.Warning);
+        // One write(2) per line on the caller's thread instead of a hand-off to the console logger's writer thread.
+        logging.UseInlineConsole();
     }
 }

@@ -9,7 +9,10 @@ public interface IMounter
     /// <summary>Mounts a fresh tmpfs at <paramref name="target"/>, which must exist.</summary>
     void MountTmpfs(string target, TmpfsOptions options);
 
-    /// <summary>Unmounts <paramref name="target"/> until nothing is mounted there; no-op if nothing is.</summary>
+    /// <summary>
+    /// Unmounts the topmost mount at <paramref name="target"/>; no-op if nothing is mounted there. One call, not a
+    /// loop until nothing is left: a mount stacked under it shows when the target is then removed (EBUSY).
+    /// </summary>
     void Unmount(string target);
 }
 

@@ -46,20 +46,17 @@ internal sealed class LinuxMounter : IMounter
 
     public void Unmount(string target)
     {
-        // umount2 itself says whether anything is mounted (EINVAL: not a mount root), so no lookup comes first.
-        // Stacked mounts (a crash between two publishes) are peeled one by one.
-        for (var i = 0; i < 16; i++)
+        // umount2 itself says whether anything is mounted (EINVAL: not a mount root), so no lookup comes first,
+        // and none after: asking again would cost a second umount2 (EINVAL) on every unpublish.
+        if (Libc.Umount2(target, Libc.UMOUNT_NOFOLLOW) != 0)
         {
-            if (Libc.Umount2(target, Libc.UMOUNT_NOFOLLOW) != 0)
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EINVAL || errno == Libc.ENOENT || (errno == Libc.EPERM && !IsMountPoint(target)))
             {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == Libc.EINVAL || errno == Libc.ENOENT || (errno == Libc.EPERM && !IsMountPoint(target)))
-                {
-                    return;
-                }
-
-                throw new SecretStoreException(FailureKind.Internal, $"cannot unmount {target}: {Libc.ErrorText(errno)}");
+                return;
             }
+
+            throw new SecretStoreException(FailureKind.Internal, $"cannot unmount {target}: {Libc.ErrorText(errno)}");
         }
     }
 }

@@ -12,6 +12,9 @@ namespace CsiDriver.Publishing;
 /// </summary>
 internal sealed class VolumeUnpublisher
 {
+    // Stacked mounts peeled at most; more than this at one target is not the driver's doing.
+    private const int MaxStackedMounts = 16;
+
     private readonly IMounter _mounter;
     private readonly IVolumeRegistry _registry;
     private readonly ProviderRegistry _providers;
@@ -32,14 +35,7 @@ internal sealed class VolumeUnpublisher
         cancellationToken.ThrowIfCancellationRequested();
         var record = _registry.Get(volumeId) ?? _registry.FindByTarget(targetPath);
         _mounter.Unmount(targetPath);
-        try
-        {
-            PosixFiles.DeleteEmptyDirectory(targetPath);
-        }
-        catch (IOException ex) when (Directory.Exists(targetPath))
-        {
-            throw new SecretStoreException(FailureKind.Internal, $"target {targetPath} is not empty after unmount; refusing to delete files the driver did not write ({ex.Message})");
-        }
+        RemoveTarget(targetPath);
 
         // Before the record goes, so a retried unpublish still finds the provider.
         if (record is not null && _providers.Find(record.Provider) is IVolumeLifecycle lifecycle)
@@ -55,5 +51,29 @@ internal sealed class VolumeUnpublisher
 
         DriverLog.VolumeUnpublished(_logger, volumeId, targetPath);
         await _observers.UnpublishedAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes the target once it is empty. A mount stacked under the one just removed (two mounts at one target: a
+    /// crash, or another tool) makes rmdir fail, and is peeled then, so the common case costs no extra umount2.
+    /// </summary>
+    private void RemoveTarget(string targetPath)
+    {
+        for (var peeled = 0; ; peeled++)
+        {
+            try
+            {
+                PosixFiles.DeleteEmptyDirectory(targetPath);
+                return;
+            }
+            catch (IOException) when (peeled < MaxStackedMounts && _mounter.IsMountPoint(targetPath))
+            {
+                _mounter.Unmount(targetPath);
+            }
+            catch (IOException ex) when (Directory.Exists(targetPath))
+            {
+                throw new SecretStoreException(FailureKind.Internal, $"target {targetPath} is not empty after unmount; refusing to delete files the driver did not write ({ex.Message})");
+            }
+        }
     }
 }

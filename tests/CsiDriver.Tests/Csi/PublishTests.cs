@@ -125,6 +125,22 @@ public sealed class PublishTests
     }
 
     [Fact]
+    public async Task Unpublish_SecondTmpfsStackedOverTheVolume_BothUnmountedAndTargetGone()
+    {
+        await using var driver = await StartWithThreeObjectsAsync();
+        var target = driver.TargetPath();
+        await driver.Client.PublishAsync(CsiClient.PublishRequest(target));
+        CsiDriver.Mounting.Libc.Mount("tmpfs", target, "tmpfs", 0, "size=65536").Should().Be(0, "the test stacks a second mount at the target");
+        Volume.MountCount(target).Should().Be(2);
+
+        await driver.Client.UnpublishAsync("csi-vol-1", target);
+
+        Volume.MountCount(target).Should().Be(0);
+        Directory.Exists(target).Should().BeFalse();
+        Directory.GetFiles(driver.StateDir).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Unpublish_UnknownOrAlreadyRemovedTarget_Succeeds()
     {
         await using var driver = await StartWithThreeObjectsAsync();

@@ -30,6 +30,30 @@ public sealed class DriverProcessTests
     }
 
     [Fact]
+    public async Task Start_LogFormatJson_EveryConsoleLineIsOneJsonObjectWithItsEventId()
+    {
+        using var dir = new TestDirectory();
+        var socket = dir.Combine("csi.sock");
+        using var driver = DriverProcess.Start([.. Args(dir, socket), "--log-format-json=true"]);
+
+        await driver.WaitForOutputAsync("serving CSI");
+        using var client = new CsiClient(socket);
+        await client.UnpublishAsync("never-published", dir.Combine("pods", "p", "mount"));
+        await driver.WaitForOutputAsync("never-published");
+
+        var lines = driver.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().NotBeEmpty();
+        foreach (var line in lines)
+        {
+            using var entry = System.Text.Json.JsonDocument.Parse(line);
+            entry.RootElement.GetProperty("EventId").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Number, line);
+            entry.RootElement.GetProperty("LogLevel").GetString().Should().NotBeNullOrEmpty(line);
+        }
+
+        lines.Should().Contain(l => l.Contains("serving CSI", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Sigterm_CallInFlightFinishesThenExitsZeroAndRemovesSocketLeavingMounts()
     {
         using var dir = new TestDirectory();

@@ -12,58 +12,119 @@ namespace CsiDriver.Providers.Local;
 /// <c>..</c> or a symlink, is refused. By default the root is split by namespace: a pod reads only under
 /// <c>&lt;root&gt;/&lt;pod namespace&gt;/</c>. Version = a keyed HMAC of the content.
 /// In a rotation pass, a file several volumes read is read once (<see cref="IFetchScope"/>; the store has no
-/// identities, so the key is the resolved path). Each read counts as backend call <c>read</c>.
+/// identities, so the key is the file's device and inode). Each read counts as backend call <c>read</c>.
 /// </summary>
-internal sealed class LocalProvider(LocalProviderOptions options, Observability.DriverMetrics metrics) : IProvider
+/// <remarks>
+/// The root is opened once, at the first fetch, and each object is opened relative to the pod's folder with
+/// openat2(RESOLVE_BENEATH): one open, checked by the kernel, instead of resolving the root and each object name
+/// on every publish. The namespace folder is opened on every fetch, so folders added, removed or relinked take
+/// effect at once; the root itself is fixed for the life of the driver. Whatever that fast path does not read
+/// (a missing object, a link that leaves the folder, an absolute link that stays in it, a kernel without openat2)
+/// takes the path-based route, which reads what is allowed and names the failure otherwise.
+/// </remarks>
+internal sealed class LocalProvider(LocalProviderOptions options, Observability.DriverMetrics metrics) : IProvider, IDisposable
 {
     private readonly LocalProviderOptions _options = options;
     private readonly Observability.DriverMetrics _metrics = metrics;
+    private DirectoryHandle? _root;
+    private volatile bool _noOpenat2;
 
     public string Name => "local";
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        var root = _options.Root is { } configured ? Libc.RealPath(configured) : null;
-        if (root is null)
+        if (_options.Root is null)
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
+            throw NotEnabled(request);
         }
 
-        root = ScopeFor(request, root);
-        var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
-        var files = new List<SecretFile>(objects.Count);
-        var versions = new List<ObjectVersion>(objects.Count);
-        foreach (var item in objects)
+        var scope = OpenScope(request, out var owned);
+        try
         {
-            var name = item.ObjectName ?? string.Empty;
-            var contents = await ReadObjectAsync(request, root, name, cancellationToken).ConfigureAwait(false);
-            var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
-            files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
-            versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
-        }
+            // Without a folder handle everything goes by path; resolving it now fails as early as it always did.
+            var scopePath = scope is null ? ScopeFor(request) : null;
+            var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
+            var files = new List<SecretFile>(objects.Count);
+            var versions = new List<ObjectVersion>(objects.Count);
+            foreach (var item in objects)
+            {
+                var name = item.ObjectName ?? string.Empty;
+                CheckName(request, name);
+                var contents = await ReadObjectAsync(request, scope, () => scopePath ??= ScopeFor(request), name, cancellationToken).ConfigureAwait(false);
+                var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
+                files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
+                versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
+            }
 
-        return new ProviderResult(files, versions);
+            return new ProviderResult(files, versions);
+        }
+        finally
+        {
+            if (owned)
+            {
+                scope?.Dispose();
+            }
+        }
     }
 
-    /// <summary>The folder this pod may read: its namespace's folder, or the whole root when not split by namespace.</summary>
-    private string ScopeFor(ProviderRequest request, string root)
+    public void Dispose() => _root?.Dispose();
+
+    /// <summary>
+    /// The folder this pod may read, open; null when it cannot be opened (the path-based route then says why).
+    /// <paramref name="owned"/>: a namespace folder opened for this fetch, to close after it; false for the shared root.
+    /// </summary>
+    private DirectoryHandle? OpenScope(ProviderRequest request, out bool owned)
     {
+        owned = false;
+        if (_options.PerNamespace)
+        {
+            CheckNamespace(request);
+        }
+
+        var root = Root();
+        if (root is null || !_options.PerNamespace)
+        {
+            return root;
+        }
+
+        // The namespace folder may itself be a link the operator placed; what counts is where it leads.
+        owned = true;
+        return DirectoryHandle.TryOpen(root, request.Pod.Namespace, out _);
+    }
+
+    private DirectoryHandle? Root()
+    {
+        if (Volatile.Read(ref _root) is { } root)
+        {
+            return root;
+        }
+
+        if (DirectoryHandle.TryOpen(_options.Root!, out _) is not { } opened)
+        {
+            return null;
+        }
+
+        if (Interlocked.CompareExchange(ref _root, opened, null) is { } first)
+        {
+            opened.Dispose();
+            return first;
+        }
+
+        return opened;
+    }
+
+    /// <summary>The real path of the folder this pod may read: its namespace's folder, or the whole root when not split by namespace.</summary>
+    private string ScopeFor(ProviderRequest request)
+    {
+        var root = Libc.RealPath(_options.Root!) ?? throw NotEnabled(request);
         if (!_options.PerNamespace)
         {
             return root;
         }
 
+        CheckNamespace(request);
         var ns = request.Pod.Namespace;
-        if (!KubernetesNames.IsValid(ns) || ns.Contains('.', StringComparison.Ordinal))
-        {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: pod namespace \"{ns}\" is not a valid namespace name");
-        }
 
-        // The namespace folder may itself be a link the operator placed; what counts is where it leads.
         // root is already real and ns is one plain segment, so only ns itself can be a link: resolve it only then.
         var folder = Path.Combine(root, ns);
         return (new FileInfo(folder).LinkTarget is null ? folder : Libc.RealPath(folder)) is { } scoped && Directory.Exists(scoped)
@@ -73,24 +134,58 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
                 $"SecretProviderClass {request.Class.Description}: the local store has no folder for namespace {ns} (objects for pods in {ns} live under <--local-store-root>/{ns}/)");
     }
 
+    private static void CheckNamespace(ProviderRequest request)
+    {
+        var ns = request.Pod.Namespace;
+        if (!KubernetesNames.IsValid(ns) || ns.Contains('.', StringComparison.Ordinal))
+        {
+            throw new SecretStoreException(
+                FailureKind.InvalidConfiguration,
+                $"SecretProviderClass {request.Class.Description}: pod namespace \"{ns}\" is not a valid namespace name");
+        }
+    }
+
+    private static SecretStoreException NotEnabled(ProviderRequest request) =>
+        new(
+            FailureKind.InvalidConfiguration,
+            $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
+
     /// <summary>
-    /// The common case in one open: the file is opened by name and the kernel's real path of the opened file is
-    /// checked against the root. Anything else (missing, not a file, outside the root) takes <see cref="Resolve"/>,
+    /// One open beneath the pod's folder in the common case. Anything else takes the path-based route: the file opened
+    /// by name and the kernel's real path of the opened file checked against the folder, then <see cref="Resolve"/>,
     /// which names the failure.
     /// </summary>
-    private async Task<byte[]> ReadObjectAsync(ProviderRequest request, string root, string objectName, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadObjectAsync(ProviderRequest request, DirectoryHandle? scope, Func<string> scopePath, string objectName, CancellationToken cancellationToken)
     {
-        var lexical = Lexical(request, root, objectName);
+        if (scope is not null && !_noOpenat2)
+        {
+            using var beneath = OpenedFile.TryOpenBeneath(scope, objectName, out var errno);
+            if (beneath is not null)
+            {
+                return await ReadSharedAsync(request, beneath, objectName).ConfigureAwait(false);
+            }
+
+            // ENOSYS: a kernel before 5.6; EPERM: a seccomp profile that does not know openat2. Paths from now on.
+            _noOpenat2 |= errno is Libc.ENOSYS or Libc.EPERM;
+        }
+
+        var root = scopePath();
+        var lexical = Lexical(root, objectName);
         using var file = IsUnder(lexical, root) ? OpenedFile.TryOpen(lexical) : null;
-        if (file is null || !IsUnder(file.RealPath, root))
+        if (file is null || !IsUnder(file.RealPath!, root))
         {
             return await ReadAsync(request, Resolve(request, root, objectName), objectName, cancellationToken).ConfigureAwait(false);
         }
 
+        return await ReadSharedAsync(request, file, objectName).ConfigureAwait(false);
+    }
+
+    private async Task<byte[]> ReadSharedAsync(ProviderRequest request, OpenedFile file, string objectName)
+    {
         try
         {
             return request.FetchScope is { } scope
-                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, file.RealPath), _ => Task.FromResult(ReadOpened(file))).ConfigureAwait(false)
+                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, file.Identity), _ => Task.FromResult(ReadOpened(file))).ConfigureAwait(false)
                 : ReadOpened(file);
         }
         catch (ObjectTooLargeException ex)
@@ -105,7 +200,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         return file.TryReadAll(_options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
     }
 
-    private static string Lexical(ProviderRequest request, string root, string objectName)
+    private static void CheckName(ProviderRequest request, string objectName)
     {
         if (objectName.Length == 0 || Path.IsPathRooted(objectName) || objectName.Contains('\0', StringComparison.Ordinal))
         {
@@ -113,13 +208,13 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
                 FailureKind.InvalidConfiguration,
                 $"SecretProviderClass {request.Class.Description}: local objectName \"{objectName}\" must be a non-empty relative path");
         }
-
-        return Path.GetFullPath(Path.Combine(root, objectName));
     }
+
+    private static string Lexical(string root, string objectName) => Path.GetFullPath(Path.Combine(root, objectName));
 
     private static string Resolve(ProviderRequest request, string root, string objectName)
     {
-        var lexical = Lexical(request, root, objectName);
+        var lexical = Lexical(root, objectName);
         var resolved = Libc.RealPath(lexical);
         if (!IsUnder(lexical, root) || (resolved is not null && !IsUnder(resolved, root)))
         {
@@ -140,11 +235,12 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
     private async Task<byte[]> ReadAsync(ProviderRequest request, string path, string objectName, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             return request.FetchScope is { } scope
-                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, path), ct => ReadBoundedAsync(path, ct)).ConfigureAwait(false)
-                : await ReadBoundedAsync(path, cancellationToken).ConfigureAwait(false);
+                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, path), _ => Task.FromResult(ReadBounded(path))).ConfigureAwait(false)
+                : ReadBounded(path);
         }
         catch (ObjectTooLargeException ex)
         {
@@ -157,27 +253,11 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         }
     }
 
-    private async Task<byte[]> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    private byte[] ReadBounded(string path)
     {
-        _metrics.BackendCall(Name, "read");
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, useAsync: false);
-        await using (stream.ConfigureAwait(false))
-        {
-            // The length is checked on the open handle, so a file swapped after the check cannot slip through.
-            if (stream.Length > _options.MaxObjectBytes)
-            {
-                throw new ObjectTooLargeException(stream.Length);
-            }
-
-            var buffer = new byte[stream.Length];
-            await stream.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (stream.ReadByte() >= 0)
-            {
-                throw new ObjectTooLargeException(stream.Length);
-            }
-
-            return buffer;
-        }
+        // Opened the same guarded way as the fast path: a name that became a FIFO or a device is refused, never opened.
+        using var file = OpenedFile.TryOpen(path) ?? throw new FileNotFoundException();
+        return ReadOpened(file);
     }
 
     private SecretStoreException TooLarge(ProviderRequest request, string objectName, long length) =>
