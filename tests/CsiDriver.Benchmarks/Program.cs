@@ -68,22 +68,28 @@ public static class Program
 
         var socket = Path.Combine(work, "csi.sock");
         using var driver = StartDriver(socket, Path.Combine(work, "state"), classes, store);
+        await using var rss = new RssSampler(driver.Id);
         using var channel = UnixSocketChannel.Create(socket);
         var client = new Node.NodeClient(channel);
         var identity = new Identity.IdentityClient(channel);
         await WaitForSocketAsync(channel, driver);
         var idleRss = ReadStatus(driver.Id, "VmRSS");
 
+        rss.Enter("warm-up");
         await RunCyclesAsync(client, work, concurrency: 4, totalCycles: 400); // warm-up: JIT, pools
+        rss.Enter("concurrency 1");
         var serial = await RunCyclesAsync(client, work, concurrency: 1, totalCycles: cycles1);
+        rss.Enter("concurrency 16");
         var parallel = await RunCyclesAsync(client, work, concurrency: 16, totalCycles: cycles16);
         var peakRss = ReadStatus(driver.Id, "VmHWM");
+        var peakBreakdown = await rss.StopAsync();
 
         Console.WriteLine($"driver: {typeof(CsiDriver.Program).Assembly.GetName().Version}, {DriverLauncher.Description}, {Environment.ProcessorCount} cores, {RuntimeDescription()}");
         Console.WriteLine("scenario          cycles  publish p50  publish p99  unpublish p50  unpublish p99  cycles/s");
         Print("concurrency 1", serial);
         Print("concurrency 16", parallel);
         Console.WriteLine($"driver RSS: idle {idleRss / 1024.0:F1} MiB, peak {peakRss / 1024.0:F1} MiB");
+        Console.WriteLine(peakBreakdown);
         await FloorComparison.RunAsync(work, cycles1, driver.Id, n => RunCyclesAsync(client, work, concurrency: 1, totalCycles: n), async () => await identity.ProbeAsync(new ProbeRequest(), deadline: DateTime.UtcNow.AddSeconds(5)), [
             new("concurrency 1", serial.Publish, serial.Unpublish, serial.CyclesPerSecond),
             new("concurrency 16", parallel.Publish, parallel.Unpublish, parallel.CyclesPerSecond)]);
