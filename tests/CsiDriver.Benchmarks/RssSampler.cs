@@ -90,7 +90,7 @@ internal sealed class RssSampler : IAsyncDisposable
 
         long Field(string name) =>
             lines.FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal)) is { } line
-                ? long.Parse(line.Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)
+                ? long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)
                 : 0;
 
         return new Sample(Volatile.Read(ref _phase), Field("VmRSS"), Field("RssAnon"), Field("RssFile"), (int)Field("Threads"));
