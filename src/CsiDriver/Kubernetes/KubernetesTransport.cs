@@ -26,11 +26,7 @@ internal sealed class KubernetesTransport : IDisposable
     {
         Server = connection.Server;
         _options = options;
-        // A Retry-After replaces the backoff, cut to MaxRetryAfter.
-        _retry = new Http.RetryPolicy(
-            new Http.RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.InitialBackoff, MaxDelay = options.MaxBackoff, MaxRetryAfter = options.MaxRetryAfter },
-            time,
-            random);
+        _retry = new Http.RetryPolicy(options.Retry, time, random);
         _logger = logger;
         _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
     }
@@ -157,7 +153,7 @@ internal sealed class KubernetesApiFailures(string call, ILogger logger) : Http.
     public static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
     {
         var parsed = TryParseStatus(body);
-        return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, Trim(parsed?.Message));
+        return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, parsed?.Message is { } message ? Http.ErrorText.Bound(message, 512, "...") : null);
     }
 
     private static KubeStatus? TryParseStatus(byte[] body)
@@ -177,8 +173,6 @@ internal sealed class KubernetesApiFailures(string call, ILogger logger) : Http.
             return null;
         }
     }
-
-    private static string? Trim(string? message) => message is { Length: > 512 } ? message[..512] + "..." : message;
 
     private static string Describe(HttpRequestException ex) =>
         ex.InnerException is System.Security.Authentication.AuthenticationException

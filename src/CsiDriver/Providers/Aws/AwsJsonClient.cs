@@ -91,7 +91,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
         }
 
         code = string.IsNullOrEmpty(code) ? $"Http{(int)response.Status}" : code[(code.LastIndexOf('#') + 1)..];
-        return new AwsServiceException(operation, response.Status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
+        return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
     }
 }
 

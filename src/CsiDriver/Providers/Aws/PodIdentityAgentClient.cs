@@ -63,7 +63,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
             response =>
             {
                 var error = Parse(response);
-                return new AwsServiceException(operation, response.Status, AwsHttp.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
+                return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
             },
             (ex, _, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
         var response = await AwsHttp.SendAsync(

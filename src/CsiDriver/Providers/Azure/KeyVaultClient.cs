@@ -20,7 +20,7 @@ namespace CsiDriver.Providers.Azure;
 /// token, the 401's <c>WWW-Authenticate: Bearer authorization=.., resource|scope=..</c> names the
 /// scope, whose host must be the vault host or a parent domain of it, then the request is replayed
 /// with a token for that scope. The learned scope is remembered per vault host.
-/// A 429 is retried as <see cref="AzureProviderOptions.ThrottleRetries"/> decides (Retry-After honoured, bounded).
+/// A 429 is retried as <see cref="AzureProviderOptions.Retry"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
 internal sealed partial class KeyVaultClient
@@ -41,20 +41,7 @@ internal sealed partial class KeyVaultClient
         _http = http;
         _tokens = tokens;
         _options = options;
-        // A 429 waits its Retry-After (seconds or a date), else a doubling delay, at most ThrottleRetries times; a
-        // Retry-After past ThrottleMaxDelay stops at once rather than retrying before Key Vault allows it.
-        _throttling = new RetryPolicy(
-            new RetrySettings
-            {
-                MaxAttempts = options.ThrottleRetries + 1,
-                BaseDelay = options.ThrottleBaseDelay,
-                MaxDelay = options.ThrottleMaxDelay,
-                Jitter = Jitter.None,
-                MaxRetryAfter = options.ThrottleMaxDelay,
-                GiveUpBeyondMaxRetryAfter = true,
-            },
-            time,
-            static () => 0);
+        _throttling = new RetryPolicy(options.Retry, time, static () => 0);
         _logger = logger;
         _metrics = metrics;
     }
@@ -208,7 +195,7 @@ internal sealed partial class KeyVaultClient
         }
     }
 
-    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.ThrottleRetries"/> allows.</summary>
+    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.Retry"/> allows.</summary>
     private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
         SendThrottledAsync(call, () =>
         {
@@ -224,7 +211,7 @@ internal sealed partial class KeyVaultClient
 
     /// <summary>
     /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
-    /// <see cref="AzureProviderOptions.ThrottleRetries"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
     /// </summary>
     private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
         _http.SendAsync(
@@ -322,7 +309,7 @@ internal sealed partial class KeyVaultClient
         if (reply.Status == HttpStatusCode.TooManyRequests)
         {
             // Why the retries stopped: the attempts ran out, or Key Vault asked for a longer wait than the driver allows.
-            detail += reply.Attempts <= _options.ThrottleRetries ? $" (Retry-After is longer than the {_options.ThrottleMaxDelay.TotalSeconds:0.#}s the driver waits)"
+            detail += reply.Attempts < _options.Retry.MaxAttempts ? $" (Retry-After is longer than the {_options.Retry.MaxRetryAfter.TotalSeconds:0.#}s the driver waits)"
                 : reply.Attempts > 1 ? $" (throttled on all {reply.Attempts} attempts)"
                 : string.Empty;
         }

@@ -29,18 +29,7 @@ internal sealed class GoogleApiCaller
     {
         _http = http;
         _options = options;
-        // Google's clients wait the longer of the backoff and a Retry-After, never past RetryMaxDelay.
-        _retry = new Http.RetryPolicy(
-            new Http.RetrySettings
-            {
-                MaxAttempts = Math.Max(1, options.MaxAttempts),
-                BaseDelay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                MaxRetryAfter = options.RetryMaxDelay,
-                RetryAfterIsMinimum = true,
-            },
-            time,
-            random.NextDouble);
+        _retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
         _logger = logger;
         _metrics = metrics;
     }
@@ -199,19 +188,7 @@ internal sealed class GoogleApiCaller
             }
         }
 
-        var builder = new StringBuilder(Math.Min(text.Length, MaxErrorMessageChars));
-        foreach (var c in text)
-        {
-            if (builder.Length >= MaxErrorMessageChars)
-            {
-                builder.Append('…');
-                break;
-            }
-
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        }
-
-        return builder.ToString();
+        return Http.ErrorText.Flatten(text, MaxErrorMessageChars);
     }
 }
 
