@@ -58,34 +58,53 @@ internal sealed partial class KeyVaultClient
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        const string callName = "list_versions";
         var versions = new List<(string, long)>();
-        Uri? next = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            var reply = next is null
-                ? await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            var result = Parse(call, Ok(call, reply), AzureJsonContext.Default.VersionListPage);
-            foreach (var item in result.Value ?? [])
+        await ReadPagesAsync(
+            call,
+            $"{call.Collection}/{call.Object.ObjectName}/versions",
+            "list_versions",
+            AzureJsonContext.Default.VersionListPage,
+            page =>
             {
-                if (item.Attributes is null || item.Attributes.Enabled == false || LastSegment(item.Id ?? item.Kid) is not { } version)
+                foreach (var item in page.Value ?? [])
                 {
-                    continue;
+                    if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
+                    {
+                        versions.Add((version, item.Attributes.Created ?? 0));
+                    }
                 }
 
-                versions.Add((version, item.Attributes.Created ?? 0));
-            }
+                return page.NextLink;
+            },
+            MaxPages,
+            "versions",
+            cancellationToken).ConfigureAwait(false);
+        return versions;
+    }
 
-            if (string.IsNullOrEmpty(result.NextLink))
+    /// <summary>
+    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>;
+    /// <paramref name="take"/> keeps a page's items and returns its link.
+    /// </summary>
+    private async Task ReadPagesAsync<TPage>(
+        VaultCall call, string path, string callName, JsonTypeInfo<TPage> type, Func<TPage, string?> take, int maxPages, string what, CancellationToken cancellationToken)
+        where TPage : class
+    {
+        Uri? next = null;
+        for (var page = 0; page < maxPages; page++)
+        {
+            var reply = next is null
+                ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
+                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
+            if (take(Parse(call, Ok(call, reply), type)) is not { Length: > 0 } link)
             {
-                return versions;
+                return;
             }
 
-            next = NextLink(call, result.NextLink);
+            next = NextLink(call, link);
         }
 
-        throw call.Fail(FailureKind.Unavailable, $"more than {MaxPages} pages of versions");
+        throw call.Fail(FailureKind.Unavailable, $"more than {maxPages} pages of {what}");
     }
 
     /// <summary>A 200 body as <typeparamref name="T"/>; the parser's own message is never passed on (it can quote the body).</summary>
