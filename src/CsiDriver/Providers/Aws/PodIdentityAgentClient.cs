@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
@@ -88,16 +87,6 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
         return new AwsCredentials(keyId, secret, parsed.Token, parsed.Expiration);
     }
 
-    private static ContainerCredentialsResponse? Parse(Http.BackendResponse response)
-    {
-        try
-        {
-            return response.Body.Length == 0 ? null : JsonSerializer.Deserialize(response.Body, AwsJsonContext.Default.ContainerCredentialsResponse);
-        }
-        catch (JsonException)
-        {
-            // Reported without the body, which may hold credentials.
-            return null;
-        }
-    }
+    private static ContainerCredentialsResponse? Parse(Http.BackendResponse response) =>
+        Http.BackendJson.TryParse(response.Body, AwsJsonContext.Default.ContainerCredentialsResponse);
 }

@@ -110,16 +110,11 @@ internal sealed partial class KeyVaultClient
     /// <summary>A 200 body as <typeparamref name="T"/>; the parser's own message is never passed on (it can quote the body).</summary>
     public static T Parse<T>(VaultCall call, byte[] body, JsonTypeInfo<T> type)
         where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(body, type) ?? throw call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body");
-        }
-        catch (JsonException)
-        {
-            throw call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON");
-        }
-    }
+        => BackendJson.Parse(
+            body,
+            type,
+            () => call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body"),
+            () => call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON"));
 
     /// <summary>The version id: the last path segment of an object id.</summary>
     public static string? LastSegment(string? id)
@@ -306,17 +301,9 @@ internal sealed partial class KeyVaultClient
             return reply.Body;
         }
 
-        string? code = null, inner = null;
-        try
-        {
-            var error = reply.Body.Length > 0 ? JsonSerializer.Deserialize(reply.Body, AzureJsonContext.Default.KeyVaultErrorBody)?.Error : null;
-            code = Safe(error?.Code);
-            inner = Safe(error?.InnerError?.Code);
-        }
-        catch (JsonException)
-        {
-            // Not Key Vault's envelope (a proxy page, say): the status alone is reported.
-        }
+        var error = BackendJson.TryParse(reply.Body, AzureJsonContext.Default.KeyVaultErrorBody)?.Error;
+        var code = Safe(error?.Code);
+        var inner = Safe(error?.InnerError?.Code);
 
         var status = (int)reply.Status;
         var detail = $"RESPONSE {status}: {status} {ReasonPhrase(reply.Status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";

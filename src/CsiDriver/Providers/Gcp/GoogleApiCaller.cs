@@ -70,31 +70,16 @@ internal sealed class GoogleApiCaller
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
     }
 
-    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(body, type)
-                ?? throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response");
-        }
-        catch (JsonException)
-        {
-            // The parser's message can quote the body (a payload or token), so it is dropped.
-            throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON");
-        }
-    }
+    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
+        Http.BackendJson.Parse(
+            body,
+            type,
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
     {
-        GoogleErrorBody? error = null;
-        try
-        {
-            error = JsonSerializer.Deserialize(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
-        }
-        catch (JsonException)
-        {
-            // Not a Google error body (a proxy's HTML page, say): the status code alone is reported.
-        }
+        var error = Http.BackendJson.TryParse(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
 
         var message = error?.Message is { Length: > 0 } m ? Clean(m, redact) : null;
         if (message is null && TryOAuthError(body) is { } oauth)
