@@ -86,12 +86,7 @@ public static class CommandLineFlags
     }
 
     /// <summary>Go's strconv.ParseBool.</summary>
-    public static bool ParseBool(string value) => value switch
-    {
-        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
-        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
-        _ => throw new FormatException("not a boolean"),
-    };
+    public static bool ParseBool(string value) => Spec.GoStrconv.ParseBool(value) ?? throw new FormatException("not a boolean");
 
     /// <summary>A value as flags print it: invariant digits.</summary>
     public static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace CsiDriver.Http;
 
 /// <summary>How much of the backoff is randomised, so clients that failed together do not retry together.</summary>
-internal enum Jitter
+public enum Jitter
 {
     /// <summary>Exactly the backoff.</summary>
     None,
@@ -16,7 +16,7 @@ internal enum Jitter
 }
 
 /// <summary>How one backend's failed calls are retried: attempts, backoff, and what a <c>Retry-After</c> means.</summary>
-internal sealed record RetrySettings
+public sealed record RetrySettings
 {
     /// <summary>Attempts in all, the first included.</summary>
     public required int MaxAttempts { get; init; }
@@ -24,6 +24,7 @@ internal sealed record RetrySettings
     /// <summary>The backoff before the second attempt; it doubles per attempt up to <see cref="MaxDelay"/>, then jitter applies.</summary>
     public required TimeSpan BaseDelay { get; init; }
 
+    /// <summary>The longest backoff, before jitter.</summary>
     public required TimeSpan MaxDelay { get; init; }
 
     public Jitter Jitter { get; init; } = Jitter.Half;

@@ -1,3 +1,5 @@
+using CsiDriver.Http;
+
 namespace CsiDriver.Kubernetes;
 
 /// <summary>Timeouts, retries and pool size of the Kubernetes client.</summary>
@@ -8,16 +10,17 @@ public sealed class KubernetesClientOptions
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Attempts per call for 429, 5xx, timeouts and connection failures (1 = no retry).</summary>
-    public int MaxAttempts { get; set; } = 4;
-
-    /// <summary>First backoff; doubles per attempt, with +-50% jitter.</summary>
-    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Longest <c>Retry-After</c> honoured; longer waits are cut to this.</summary>
-    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Retries of 429, 5xx, timeouts and connection failures: a doubling backoff with +-50% jitter; a
+    /// <c>Retry-After</c> replaces it, cut to the longest honoured.
+    /// </summary>
+    public RetrySettings Retry { get; set; } = new()
+    {
+        MaxAttempts = 4,
+        BaseDelay = TimeSpan.FromMilliseconds(200),
+        MaxDelay = TimeSpan.FromSeconds(5),
+        MaxRetryAfter = TimeSpan.FromSeconds(10),
+    };
 
     /// <summary>Attempts of a read-modify-write when the server reports a stale resourceVersion.</summary>
     public int MaxConflictAttempts { get; set; } = 5;

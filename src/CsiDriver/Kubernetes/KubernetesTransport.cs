@@ -26,11 +26,7 @@ internal sealed class KubernetesTransport : IDisposable
     {
         Server = connection.Server;
         _options = options;
-        // A Retry-After replaces the backoff, cut to MaxRetryAfter.
-        _retry = new Http.RetryPolicy(
-            new Http.RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.InitialBackoff, MaxDelay = options.MaxBackoff, MaxRetryAfter = options.MaxRetryAfter },
-            time,
-            random);
+        _retry = new Http.RetryPolicy(options.Retry, time, random);
         _logger = logger;
         _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
     }
@@ -40,16 +36,11 @@ internal sealed class KubernetesTransport : IDisposable
     public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
         var body = await SendAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonSerializer.Deserialize(body, responseType)
-                ?? throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "empty response");
-        }
-        catch (JsonException)
-        {
-            // The parser's message can quote response text (secret data), so it is not passed on.
-            throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "the response is not the expected JSON");
-        }
+        return Http.BackendJson.Parse(
+            body,
+            responseType,
+            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "empty response"),
+            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "the response is not the expected JSON"));
     }
 
     /// <summary>Sends with retries; returns the success body.</summary>
@@ -157,28 +148,11 @@ internal sealed class KubernetesApiFailures(string call, ILogger logger) : Http.
     public static KubernetesApiException ToException(string call, HttpStatusCode status, byte[] body)
     {
         var parsed = TryParseStatus(body);
-        return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, Trim(parsed?.Message));
+        return new KubernetesApiException(KubernetesApiException.KindFor(status), status, call, parsed?.Reason, parsed?.Message is { } message ? Http.ErrorText.Bound(message, 512, "...") : null);
     }
 
-    private static KubeStatus? TryParseStatus(byte[] body)
-    {
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            var status = JsonSerializer.Deserialize(body, KubernetesJsonContext.Default.KubeStatus);
-            return status?.Kind == "Status" ? status : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static string? Trim(string? message) => message is { Length: > 512 } ? message[..512] + "..." : message;
+    private static KubeStatus? TryParseStatus(byte[] body) =>
+        Http.BackendJson.TryParse(body, KubernetesJsonContext.Default.KubeStatus) is { Kind: "Status" } status ? status : null;
 
     private static string Describe(HttpRequestException ex) =>
         ex.InnerException is System.Security.Authentication.AuthenticationException

@@ -9,6 +9,10 @@ namespace CsiDriver.Providers;
 /// <summary>Reads the parameter shapes providers share: YAML object lists and file modes.</summary>
 public static class ProviderParameters
 {
+    /// <summary>The error of a class whose parameters are wrong: <c>SecretProviderClass ns/name: message</c>.</summary>
+    public static SecretStoreException Invalid(string classDescription, string message) =>
+        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: {message}");
+
     /// <summary>A required parameter, or a clear error naming the class.</summary>
     public static string Required(ProviderRequest request, string key)
     {

@@ -164,7 +164,7 @@ public sealed class LeaderHandOverTests
             services =>
             {
                 services.AddSingleton(reconciler);
-                services.AddSingleton(new KubernetesClientOptions { MaxAttempts = 1, RequestTimeout = TimeSpan.FromSeconds(5), MaxConnectionsPerServer = 16 });
+                services.AddSingleton(new KubernetesClientOptions { Retry = new KubernetesClientOptions().Retry with { MaxAttempts = 1 }, RequestTimeout = TimeSpan.FromSeconds(5), MaxConnectionsPerServer = 16 });
             });
     }
 

@@ -71,8 +71,7 @@ internal sealed class KubeTestContext : IAsyncDisposable
     public static KubernetesClientOptions FastOptions() => new()
     {
         RequestTimeout = TimeSpan.FromSeconds(10),
-        InitialBackoff = TimeSpan.FromMilliseconds(100),
-        MaxAttempts = 4,
+        Retry = new KubernetesClientOptions().Retry with { BaseDelay = TimeSpan.FromMilliseconds(100), MaxAttempts = 4 },
     };
 
     /// <summary>A kubeconfig for <paramref name="server"/> with the given user body (YAML, already indented by the caller's lines).</summary>

@@ -80,7 +80,7 @@ public sealed class KubernetesClientTests
     public async Task Get_RetryAfterLongerThanCap_IsCapped()
     {
         var options = KubeTestContext.FastOptions();
-        options.MaxRetryAfter = TimeSpan.FromSeconds(2);
+        options.Retry = options.Retry with { MaxRetryAfter = TimeSpan.FromSeconds(2) };
         await using var ctx = await KubeTestContext.StartAsync(options);
         ctx.Server.Put("", "secrets", "app", FakeKubeApiServer.Secret("db", new Dictionary<string, string> { ["k"] = "v" }));
         ctx.Server.FailNext(IsSecretGet, 1, HttpStatusCode.TooManyRequests, retryAfterSeconds: 3600);
@@ -111,7 +111,7 @@ public sealed class KubernetesClientTests
     {
         var options = KubeTestContext.FastOptions();
         options.RequestTimeout = TimeSpan.FromMilliseconds(300);
-        options.MaxAttempts = 2;
+        options.Retry = options.Retry with { MaxAttempts = 2 };
         await using var ctx = await KubeTestContext.StartAsync(options);
         ctx.Server.HangNext(IsSecretGet, 10);
 

@@ -78,7 +78,7 @@ public sealed class RotationDriver : IAsyncDisposable
             {
                 services.AddSingleton<TimeProvider>(clock);
                 services.AddSingleton(rotationOptions);
-                services.AddSingleton(new KubernetesClientOptions { MaxAttempts = 1, RequestTimeout = TimeSpan.FromMinutes(30) });
+                services.AddSingleton(new KubernetesClientOptions { Retry = new KubernetesClientOptions().Retry with { MaxAttempts = 1 }, RequestTimeout = TimeSpan.FromMinutes(30) });
                 configureServices?.Invoke(services);
             });
         return new RotationDriver(directory, options, host, clock, logs);

@@ -29,18 +29,8 @@ internal static class AwsHttp
             ? values.FirstOrDefault()
             : null;
 
-    /// <summary>Service text is shown to users: bounded and stripped of control characters.</summary>
-    public static string Clean(string? text, int max = 300)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return string.Empty;
-        }
-
-        var chars = text.Where(c => !char.IsControl(c)).Take(max + 1).ToArray();
-        var cleaned = new string(chars, 0, Math.Min(chars.Length, max));
-        return chars.Length > max ? cleaned + "…" : cleaned;
-    }
+    /// <summary>Service text is shown to users: at most 300 characters, no control characters.</summary>
+    public static string Clean(string? text) => ErrorText.Clean(text, 300);
 }
 
 /// <summary>
@@ -91,7 +81,7 @@ internal sealed class AwsRetryPolicy(AwsProviderOptions options, TimeProvider ti
     };
 
     public RetryPolicy Policy { get; } = new(
-        new RetrySettings { MaxAttempts = options.MaxAttempts, BaseDelay = options.RetryBaseDelay, MaxDelay = options.RetryMaxDelay, Jitter = Jitter.Full },
+        options.Retry,
         time,
         random.NextDouble);
 

@@ -56,34 +56,18 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             failures,
             _retry.Policy,
             cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonSerializer.Deserialize(response.Body, responseType)
-                ?? throw new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response));
-        }
-        catch (JsonException)
-        {
-            // The parser's message may quote the body (a secret value), so only the fact is reported.
-            throw new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response));
-        }
+        return BackendJson.Parse(
+            response.Body,
+            responseType,
+            () => new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response)),
+            () => new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response)));
     }
 
     private static AwsServiceException Error(string operation, BackendResponse response)
     {
-        string? code = null;
-        string? text = null;
-        try
-        {
-            if (response.Body.Length > 0 && JsonSerializer.Deserialize(response.Body, AwsJsonContext.Default.AwsJsonError) is { } error)
-            {
-                code = error.Type;
-                text = error.Message ?? error.MessageUpper;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON (a proxy's HTML page, say): the status code is all we report.
-        }
+        var error = BackendJson.TryParse(response.Body, AwsJsonContext.Default.AwsJsonError);
+        var code = error?.Type;
+        var text = error?.Message ?? error?.MessageUpper;
 
         if (string.IsNullOrEmpty(code) && response.Headers.TryGetValues("X-Amzn-ErrorType", out var types))
         {
@@ -91,7 +75,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
         }
 
         code = string.IsNullOrEmpty(code) ? $"Http{(int)response.Status}" : code[(code.LastIndexOf('#') + 1)..];
-        return new AwsServiceException(operation, response.Status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
+        return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
     }
 }
 

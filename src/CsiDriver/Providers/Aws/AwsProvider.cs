@@ -201,11 +201,6 @@ internal sealed class AwsProvider : IProvider
         attributes.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value : null;
 
     // Go's strconv.ParseBool, as upstream parses usePodIdentity.
-    private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) => value switch
-    {
-        null => false,
-        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
-        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
-        _ => throw invalid($"failed to parse {key} value, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
-    };
+    private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) =>
+        value is not null && (Spec.GoStrconv.ParseBool(value) ?? throw invalid($"failed to parse {key} value, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"));
 }

@@ -1,3 +1,5 @@
+using CsiDriver.Http;
+
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
@@ -33,14 +35,11 @@ public sealed class AwsProviderOptions
     /// <summary>Credentials are refreshed this long before they expire.</summary>
     public TimeSpan CredentialRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts per call, including the first, for throttling, 5xx and network errors.</summary>
-    public int MaxAttempts { get; set; } = 5;
-
-    /// <summary>First retry delay ceiling; doubles per attempt, full jitter.</summary>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>Largest retry delay.</summary>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Retries of throttling, 5xx and network errors: capped exponential backoff with full jitter, as the AWS SDKs
+    /// do (<c>Retry-After</c> is not an AWS convention).
+    /// </summary>
+    public RetrySettings Retry { get; set; } = new() { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(5), Jitter = Jitter.Full };
 
     /// <summary>Timeout of one HTTP attempt.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
@@ -63,7 +62,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
             response =>
             {
                 var error = Parse(response);
-                return new AwsServiceException(operation, response.Status, AwsHttp.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
+                return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
             },
             (ex, _, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
         var response = await AwsHttp.SendAsync(
@@ -88,16 +87,6 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
         return new AwsCredentials(keyId, secret, parsed.Token, parsed.Expiration);
     }
 
-    private static ContainerCredentialsResponse? Parse(Http.BackendResponse response)
-    {
-        try
-        {
-            return response.Body.Length == 0 ? null : JsonSerializer.Deserialize(response.Body, AwsJsonContext.Default.ContainerCredentialsResponse);
-        }
-        catch (JsonException)
-        {
-            // Reported without the body, which may hold credentials.
-            return null;
-        }
-    }
+    private static ContainerCredentialsResponse? Parse(Http.BackendResponse response) =>
+        Http.BackendJson.TryParse(response.Body, AwsJsonContext.Default.ContainerCredentialsResponse);
 }

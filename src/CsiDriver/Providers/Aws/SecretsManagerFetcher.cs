@@ -161,7 +161,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             {
                 if (errors.FirstOrDefault(e => e.SecretId == id) is { } error)
                 {
-                    var cause = new AwsServiceException("Secrets Manager: BatchGetSecretValue", HttpStatusCode.BadRequest, AwsHttp.Clean(error.ErrorCode ?? "Error", 100), AwsHttp.Clean(error.Message), null);
+                    var cause = new AwsServiceException("Secrets Manager: BatchGetSecretValue", HttpStatusCode.BadRequest, Http.ErrorText.Clean(error.ErrorCode ?? "Error", 100), AwsHttp.Clean(error.Message), null);
                     reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Failed(cause);
                 }
                 else if (entries.FirstOrDefault(e => e.Name == id || e.ARN == id) is { } entry)

@@ -56,7 +56,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
         if (invalid.Count > 0)
         {
             // One message for all of the volume's missing parameters, as one GetParameters call would report them.
-            throw Failed(region, new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {string.Join(", ", invalid.Select(n => AwsHttp.Clean(n, 2048)))}", null));
+            throw Failed(region, new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {string.Join(", ", invalid.Select(n => Http.ErrorText.Clean(n, 2048)))}", null));
         }
 
         foreach (var selector in pending)
@@ -112,7 +112,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
             {
                 if (invalid.Contains(selector))
                 {
-                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {AwsHttp.Clean(selector, 2048)}", null));
+                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {Http.ErrorText.Clean(selector, 2048)}", null));
                 }
                 else if ((response.Parameters ?? []).FirstOrDefault(p => Matches(p, selector)) is { } parameter)
                 {
@@ -120,7 +120,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
                 }
                 else
                 {
-                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {AwsHttp.Clean(selector, 2048)}", null));
+                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {Http.ErrorText.Clean(selector, 2048)}", null));
                 }
             }
         }

@@ -66,7 +66,7 @@ internal sealed partial class StsClient(HttpClient http, AwsProviderOptions opti
         var code = Child(error, "Code") ?? $"Http{(int)response.Status}";
         var text = Child(error, "Message") ?? response.ReasonPhrase;
         var requestId = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? AwsHttp.RequestId(response);
-        return new AwsServiceException(operation, response.Status, AwsHttp.Clean(code, 100), AwsHttp.Clean(text), requestId);
+        return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text), requestId);
     }
 
     private static XDocument? TryParse(byte[] body)

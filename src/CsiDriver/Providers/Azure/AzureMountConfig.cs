@@ -224,12 +224,7 @@ internal sealed partial record AzureMountConfig(
     private static bool ParseBool(IReadOnlyDictionary<string, string> attributes, string key, string description)
     {
         var value = Get(attributes, key);
-        return value switch
-        {
-            "" or "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
-            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
-            _ => throw Invalid(description, $"failed to parse {key} flag, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"),
-        };
+        return value.Length > 0 && (Spec.GoStrconv.ParseBool(value) ?? throw Invalid(description, $"failed to parse {key} flag, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"));
     }
 
     private static string Get(IReadOnlyDictionary<string, string> attributes, string key) =>

@@ -1,3 +1,5 @@
+using CsiDriver.Http;
+
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>
@@ -56,14 +58,19 @@ public sealed record AzureProviderOptions
     /// <summary>Deadline for each HTTP request (the caller's deadline also applies).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How many times a Key Vault request Key Vault throttled (429) is sent again.</summary>
-    public int ThrottleRetries { get; init; } = 3;
-
-    /// <summary>The longest wait before such a retry: a longer Retry-After fails the read at once.</summary>
-    public TimeSpan ThrottleMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The first wait when a 429 has no Retry-After; it doubles per retry.</summary>
-    public TimeSpan ThrottleBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Retries of a request Key Vault throttled (429): its Retry-After (seconds or a date), else a doubling delay;
+    /// a Retry-After past the longest delay fails at once rather than retrying before Key Vault allows it.
+    /// </summary>
+    public RetrySettings Retry { get; init; } = new()
+    {
+        MaxAttempts = 4,
+        BaseDelay = TimeSpan.FromSeconds(1),
+        MaxDelay = TimeSpan.FromSeconds(10),
+        Jitter = Jitter.None,
+        MaxRetryAfter = TimeSpan.FromSeconds(10),
+        GiveUpBeyondMaxRetryAfter = true,
+    };
 
     /// <summary>
     /// The handler every request goes through; null = a pooled <see cref="SocketsHttpHandler"/> that

@@ -12,32 +12,28 @@ internal sealed partial class KeyVaultClient
     /// <summary>Every secret of the vault <paramref name="call"/> names: its name, whether it is enabled, its tags.</summary>
     public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        const string callName = "list_secrets";
         var secrets = new List<(string, bool, Dictionary<string, string>)>();
-        Uri? next = null;
-        for (var page = 0; page < MaxPages * 10; page++)
-        {
-            var reply = next is null
-                ? await GetAsync(call, "secrets", callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            var result = Parse(call, Ok(call, reply), KeyVaultListJsonContext.Default.SecretListPage);
-            foreach (var item in result.Value ?? [])
+        await ReadPagesAsync(
+            call,
+            "secrets",
+            "list_secrets",
+            KeyVaultListJsonContext.Default.SecretListPage,
+            page =>
             {
-                if (LastSegment(item.Id) is { } name)
+                foreach (var item in page.Value ?? [])
                 {
-                    secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+                    if (LastSegment(item.Id) is { } name)
+                    {
+                        secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+                    }
                 }
-            }
 
-            if (string.IsNullOrEmpty(result.NextLink))
-            {
-                return secrets;
-            }
-
-            next = NextLink(call, result.NextLink);
-        }
-
-        throw call.Fail(FailureKind.Unavailable, $"more than {MaxPages * 10} pages of secrets");
+                return page.NextLink;
+            },
+            MaxPages * 10,
+            "secrets",
+            cancellationToken).ConfigureAwait(false);
+        return secrets;
     }
 }
 

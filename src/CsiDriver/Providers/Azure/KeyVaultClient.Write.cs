@@ -10,7 +10,7 @@ namespace CsiDriver.Providers.Azure;
 /// Key Vault secret writes. Covers: <c>PUT secrets/{name}</c> (value and tags; a new version) and
 /// <c>DELETE secrets/{name}</c>, backend calls <c>set_secret</c> and <c>delete_secret</c>. Authorised like the reads
 /// (the vault's challenge scope, the same token cache) and, like them, sent again when Key Vault throttles (429: the
-/// request was not processed) as <see cref="AzureProviderOptions.ThrottleRetries"/> allows.
+/// request was not processed) as <see cref="AzureProviderOptions.Retry"/> allows.
 /// </summary>
 internal sealed partial class KeyVaultClient
 {

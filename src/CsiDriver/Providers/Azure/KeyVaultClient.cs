@@ -20,7 +20,7 @@ namespace CsiDriver.Providers.Azure;
 /// token, the 401's <c>WWW-Authenticate: Bearer authorization=.., resource|scope=..</c> names the
 /// scope, whose host must be the vault host or a parent domain of it, then the request is replayed
 /// with a token for that scope. The learned scope is remembered per vault host.
-/// A 429 is retried as <see cref="AzureProviderOptions.ThrottleRetries"/> decides (Retry-After honoured, bounded).
+/// A 429 is retried as <see cref="AzureProviderOptions.Retry"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
 internal sealed partial class KeyVaultClient
@@ -41,20 +41,7 @@ internal sealed partial class KeyVaultClient
         _http = http;
         _tokens = tokens;
         _options = options;
-        // A 429 waits its Retry-After (seconds or a date), else a doubling delay, at most ThrottleRetries times; a
-        // Retry-After past ThrottleMaxDelay stops at once rather than retrying before Key Vault allows it.
-        _throttling = new RetryPolicy(
-            new RetrySettings
-            {
-                MaxAttempts = options.ThrottleRetries + 1,
-                BaseDelay = options.ThrottleBaseDelay,
-                MaxDelay = options.ThrottleMaxDelay,
-                Jitter = Jitter.None,
-                MaxRetryAfter = options.ThrottleMaxDelay,
-                GiveUpBeyondMaxRetryAfter = true,
-            },
-            time,
-            static () => 0);
+        _throttling = new RetryPolicy(options.Retry, time, static () => 0);
         _logger = logger;
         _metrics = metrics;
     }
@@ -71,49 +58,63 @@ internal sealed partial class KeyVaultClient
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        const string callName = "list_versions";
         var versions = new List<(string, long)>();
-        Uri? next = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            var reply = next is null
-                ? await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            var result = Parse(call, Ok(call, reply), AzureJsonContext.Default.VersionListPage);
-            foreach (var item in result.Value ?? [])
+        await ReadPagesAsync(
+            call,
+            $"{call.Collection}/{call.Object.ObjectName}/versions",
+            "list_versions",
+            AzureJsonContext.Default.VersionListPage,
+            page =>
             {
-                if (item.Attributes is null || item.Attributes.Enabled == false || LastSegment(item.Id ?? item.Kid) is not { } version)
+                foreach (var item in page.Value ?? [])
                 {
-                    continue;
+                    if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
+                    {
+                        versions.Add((version, item.Attributes.Created ?? 0));
+                    }
                 }
 
-                versions.Add((version, item.Attributes.Created ?? 0));
-            }
+                return page.NextLink;
+            },
+            MaxPages,
+            "versions",
+            cancellationToken).ConfigureAwait(false);
+        return versions;
+    }
 
-            if (string.IsNullOrEmpty(result.NextLink))
+    /// <summary>
+    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>;
+    /// <paramref name="take"/> keeps a page's items and returns its link.
+    /// </summary>
+    private async Task ReadPagesAsync<TPage>(
+        VaultCall call, string path, string callName, JsonTypeInfo<TPage> type, Func<TPage, string?> take, int maxPages, string what, CancellationToken cancellationToken)
+        where TPage : class
+    {
+        Uri? next = null;
+        for (var page = 0; page < maxPages; page++)
+        {
+            var reply = next is null
+                ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
+                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
+            if (take(Parse(call, Ok(call, reply), type)) is not { Length: > 0 } link)
             {
-                return versions;
+                return;
             }
 
-            next = NextLink(call, result.NextLink);
+            next = NextLink(call, link);
         }
 
-        throw call.Fail(FailureKind.Unavailable, $"more than {MaxPages} pages of versions");
+        throw call.Fail(FailureKind.Unavailable, $"more than {maxPages} pages of {what}");
     }
 
     /// <summary>A 200 body as <typeparamref name="T"/>; the parser's own message is never passed on (it can quote the body).</summary>
     public static T Parse<T>(VaultCall call, byte[] body, JsonTypeInfo<T> type)
         where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(body, type) ?? throw call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body");
-        }
-        catch (JsonException)
-        {
-            throw call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON");
-        }
-    }
+        => BackendJson.Parse(
+            body,
+            type,
+            () => call.Fail(FailureKind.Unavailable, "Key Vault returned an empty body"),
+            () => call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON"));
 
     /// <summary>The version id: the last path segment of an object id.</summary>
     public static string? LastSegment(string? id)
@@ -208,7 +209,7 @@ internal sealed partial class KeyVaultClient
         }
     }
 
-    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.ThrottleRetries"/> allows.</summary>
+    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.Retry"/> allows.</summary>
     private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
         SendThrottledAsync(call, () =>
         {
@@ -224,7 +225,7 @@ internal sealed partial class KeyVaultClient
 
     /// <summary>
     /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
-    /// <see cref="AzureProviderOptions.ThrottleRetries"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
     /// </summary>
     private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
         _http.SendAsync(
@@ -300,17 +301,9 @@ internal sealed partial class KeyVaultClient
             return reply.Body;
         }
 
-        string? code = null, inner = null;
-        try
-        {
-            var error = reply.Body.Length > 0 ? JsonSerializer.Deserialize(reply.Body, AzureJsonContext.Default.KeyVaultErrorBody)?.Error : null;
-            code = Safe(error?.Code);
-            inner = Safe(error?.InnerError?.Code);
-        }
-        catch (JsonException)
-        {
-            // Not Key Vault's envelope (a proxy page, say): the status alone is reported.
-        }
+        var error = BackendJson.TryParse(reply.Body, AzureJsonContext.Default.KeyVaultErrorBody)?.Error;
+        var code = Safe(error?.Code);
+        var inner = Safe(error?.InnerError?.Code);
 
         var status = (int)reply.Status;
         var detail = $"RESPONSE {status}: {status} {ReasonPhrase(reply.Status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
@@ -322,7 +315,7 @@ internal sealed partial class KeyVaultClient
         if (reply.Status == HttpStatusCode.TooManyRequests)
         {
             // Why the retries stopped: the attempts ran out, or Key Vault asked for a longer wait than the driver allows.
-            detail += reply.Attempts <= _options.ThrottleRetries ? $" (Retry-After is longer than the {_options.ThrottleMaxDelay.TotalSeconds:0.#}s the driver waits)"
+            detail += reply.Attempts < _options.Retry.MaxAttempts ? $" (Retry-After is longer than the {_options.Retry.MaxRetryAfter.TotalSeconds:0.#}s the driver waits)"
                 : reply.Attempts > 1 ? $" (throttled on all {reply.Attempts} attempts)"
                 : string.Empty;
         }

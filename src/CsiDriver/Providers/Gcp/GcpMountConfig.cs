@@ -46,7 +46,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         var spc = request.Class.Description;
         if (!request.Attributes.TryGetValue("secrets", out var text))
         {
-            throw Invalid(spc, "missing required 'secrets' attribute");
+            throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
         }
 
         List<RawSecret?> raw;
@@ -56,11 +56,11 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         }
         catch (YamlException ex)
         {
-            throw Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (line {ex.Start.Line}, column {ex.Start.Column})");
+            throw ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (line {ex.Start.Line}, column {ex.Start.Column})");
         }
         catch (JsonException ex)
         {
-            throw Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (wrong type at {ex.Path ?? "$"})");
+            throw ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (wrong type at {ex.Path ?? "$"})");
         }
 
         var entries = new List<GcpSecretEntry>(raw.Count);
@@ -68,7 +68,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         {
             if (item is null)
             {
-                throw Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry");
+                throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry");
             }
 
             entries.Add(ToEntry(spc, item));
@@ -89,12 +89,12 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             NullIfEmpty(item.ExtractYamlKey));
         if (entry.OutputPath.Length == 0)
         {
-            throw Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
+            throw ProviderParameters.Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
         }
 
         if (entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null)
         {
-            throw Invalid(spc, $"{entry.Label}: both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings");
+            throw ProviderParameters.Invalid(spc, $"{entry.Label}: both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings");
         }
 
         return entry with { Mode = ParseMode(spc, entry, item.Mode) };
@@ -135,7 +135,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         var mode = valid ? Convert.ToInt64(text, fromBase) : -1;
         if (mode is < 0 or > 0x1FF)
         {
-            throw Invalid(spc, $"{entry.Label}: mode '{value}' is not a file mode (use octal such as 0440, or decimal up to 511)");
+            throw ProviderParameters.Invalid(spc, $"{entry.Label}: mode '{value}' is not a file mode (use octal such as 0440, or decimal up to 511)");
         }
 
         return (UnixFileMode)mode;
@@ -158,7 +158,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             case null or "":
                 return hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null);
             case "pod-adc" or "provider-adc" when hasKey:
-                throw Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'");
+                throw ProviderParameters.Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'");
             case "pod-adc":
                 return (GcpAuthMode.PodAdc, null);
             case "provider-adc":
@@ -171,14 +171,11 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
 
                 return (GcpAuthMode.ProviderAdc, null);
             default:
-                throw Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
+                throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
         }
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static SecretStoreException Invalid(string spc, string message) =>
-        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc}: {message}");
 
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
     internal sealed class RawSecret

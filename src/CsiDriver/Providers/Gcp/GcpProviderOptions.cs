@@ -1,3 +1,5 @@
+using CsiDriver.Http;
+
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>Options of the <c>gcp</c> provider: endpoints, workload identity settings and limits.</summary>
@@ -60,14 +62,18 @@ public sealed class GcpProviderOptions
     /// <summary>Most concurrent Secret Manager calls per volume.</summary>
     public int MaxParallelFetches { get; set; } = 8;
 
-    /// <summary>Attempts per call for retryable failures (429, 5xx, connection errors).</summary>
-    public int MaxAttempts { get; set; } = 4;
-
-    /// <summary>First retry delay; doubled per attempt and jittered.</summary>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>Longest single retry delay.</summary>
-    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Retries of 429, 5xx and connection errors: as Google's clients, the longer of the backoff and a
+    /// <c>Retry-After</c>, never past the longest delay.
+    /// </summary>
+    public RetrySettings Retry { get; set; } = new()
+    {
+        MaxAttempts = 4,
+        BaseDelay = TimeSpan.FromMilliseconds(250),
+        MaxDelay = TimeSpan.FromSeconds(5),
+        MaxRetryAfter = TimeSpan.FromSeconds(5),
+        RetryAfterIsMinimum = true,
+    };
 
     /// <summary>Deadline of one HTTP call.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);

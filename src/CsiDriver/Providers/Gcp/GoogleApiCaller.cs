@@ -29,18 +29,7 @@ internal sealed class GoogleApiCaller
     {
         _http = http;
         _options = options;
-        // Google's clients wait the longer of the backoff and a Retry-After, never past RetryMaxDelay.
-        _retry = new Http.RetryPolicy(
-            new Http.RetrySettings
-            {
-                MaxAttempts = Math.Max(1, options.MaxAttempts),
-                BaseDelay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                MaxRetryAfter = options.RetryMaxDelay,
-                RetryAfterIsMinimum = true,
-            },
-            time,
-            random.NextDouble);
+        _retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
         _logger = logger;
         _metrics = metrics;
     }
@@ -81,31 +70,16 @@ internal sealed class GoogleApiCaller
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
     }
 
-    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(body, type)
-                ?? throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response");
-        }
-        catch (JsonException)
-        {
-            // The parser's message can quote the body (a payload or token), so it is dropped.
-            throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON");
-        }
-    }
+    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
+        Http.BackendJson.Parse(
+            body,
+            type,
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
     {
-        GoogleErrorBody? error = null;
-        try
-        {
-            error = JsonSerializer.Deserialize(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
-        }
-        catch (JsonException)
-        {
-            // Not a Google error body (a proxy's HTML page, say): the status code alone is reported.
-        }
+        var error = Http.BackendJson.TryParse(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
 
         var message = error?.Message is { Length: > 0 } m ? Clean(m, redact) : null;
         if (message is null && TryOAuthError(body) is { } oauth)
@@ -199,19 +173,7 @@ internal sealed class GoogleApiCaller
             }
         }
 
-        var builder = new StringBuilder(Math.Min(text.Length, MaxErrorMessageChars));
-        foreach (var c in text)
-        {
-            if (builder.Length >= MaxErrorMessageChars)
-            {
-                builder.Append('…');
-                break;
-            }
-
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        }
-
-        return builder.ToString();
+        return Http.ErrorText.Flatten(text, MaxErrorMessageChars);
     }
 }
 

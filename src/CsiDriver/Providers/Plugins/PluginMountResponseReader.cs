@@ -56,9 +56,6 @@ internal static class PluginMountResponseReader
     }
 
     /// <summary>Provider text goes into events, logs and metric labels: printable ASCII only, bounded.</summary>
-    public static string Sanitize(string text, int maxLength = MaxCodeLength)
-    {
-        var clean = new string(text.Select(c => c is >= ' ' and <= '~' ? c : '?').Take(maxLength).ToArray());
-        return text.Length > maxLength ? clean + "..." : clean;
-    }
+    public static string Sanitize(string text, int maxLength = MaxCodeLength) =>
+        new(Http.ErrorText.Bound(text, maxLength, "...").Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
 }

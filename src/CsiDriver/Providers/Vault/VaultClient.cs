@@ -159,7 +159,7 @@ internal sealed partial class VaultClient
             {
                 return [.. errors.EnumerateArray()
                     .Where(e => e.ValueKind == JsonValueKind.String)
-                    .Select(e => Truncate(e.GetString()!))
+                    .Select(e => CsiDriver.Http.ErrorText.Bound(e.GetString()!, 300))
                     .Take(5)];
             }
         }
@@ -169,8 +169,6 @@ internal sealed partial class VaultClient
 
         return [];
     }
-
-    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
 
 /// <summary>Vault's transport failures as <see cref="VaultApiException"/>s; Vault calls are not retried (a write may not be repeatable).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CsiDriver.Publishing;
+using CsiDriver.Spec;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -21,7 +22,7 @@ internal static class VaultObjectsParser
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
+            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
         }
 
         YamlNode? root;
@@ -33,7 +34,7 @@ internal static class VaultObjectsParser
         }
         catch (YamlException ex)
         {
-            throw Invalid(classDescription, $"parameter 'objects' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column})");
+            throw ProviderParameters.Invalid(classDescription, $"parameter 'objects' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column})");
         }
 
         if (root is YamlScalarNode { Style: ScalarStyle.Plain } s && IsNull(s.Value))
@@ -43,17 +44,17 @@ internal static class VaultObjectsParser
 
         if (root is null)
         {
-            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
+            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
         }
 
         if (root is not YamlSequenceNode sequence)
         {
-            throw Invalid(classDescription, "parameter 'objects' must be a YAML list of {objectName, secretPath, ...} entries");
+            throw ProviderParameters.Invalid(classDescription, "parameter 'objects' must be a YAML list of {objectName, secretPath, ...} entries");
         }
 
         if (sequence.Children.Count == 0)
         {
-            throw Invalid(classDescription, "no secrets configured - the provider will not read any secret material");
+            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material");
         }
 
         var objects = new List<VaultObject>(sequence.Children.Count);
@@ -65,7 +66,7 @@ internal static class VaultObjectsParser
         var duplicates = objects.GroupBy(o => o.ObjectName, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0)
         {
-            throw Invalid(classDescription, $"each objectName must be unique; duplicated: {string.Join(", ", duplicates.Select(d => $"\"{d}\""))}");
+            throw ProviderParameters.Invalid(classDescription, $"each objectName must be unique; duplicated: {string.Join(", ", duplicates.Select(d => $"\"{d}\""))}");
         }
 
         return objects;
@@ -75,7 +76,7 @@ internal static class VaultObjectsParser
     {
         if (node is not YamlMappingNode mapping)
         {
-            throw Invalid(classDescription, $"objects[{index}] is not a mapping with objectName and secretPath");
+            throw ProviderParameters.Invalid(classDescription, $"objects[{index}] is not a mapping with objectName and secretPath");
         }
 
         string? objectName = null, secretPath = null, secretKey = null, method = null, encoding = null;
@@ -94,7 +95,7 @@ internal static class VaultObjectsParser
                 case "encoding": encoding = ScalarString(value, classDescription, where, key); break;
                 case "secretArgs": argsJson = ArgsToJson(value, classDescription, where); break;
                 case "filePermission":
-                    permission = value as YamlScalarNode ?? throw Invalid(classDescription, $"{where}: filePermission must be an integer such as 0600");
+                    permission = value as YamlScalarNode ?? throw ProviderParameters.Invalid(classDescription, $"{where}: filePermission must be an integer such as 0600");
                     break;
                 default: break; // yaml.v3 ignores unknown fields; so do we.
             }
@@ -102,19 +103,19 @@ internal static class VaultObjectsParser
 
         if (string.IsNullOrEmpty(objectName))
         {
-            throw Invalid(classDescription, $"objects[{index}] has no objectName");
+            throw ProviderParameters.Invalid(classDescription, $"objects[{index}] has no objectName");
         }
 
         var name = objectName;
         if (string.IsNullOrEmpty(secretPath))
         {
-            throw Invalid(classDescription, $"object \"{name}\" has no secretPath");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{name}\" has no secretPath");
         }
 
         var normalizedMethod = string.IsNullOrEmpty(method) ? "GET" : method.ToUpperInvariant();
         if (!AllowedMethods.Contains(normalizedMethod, StringComparer.Ordinal))
         {
-            throw Invalid(classDescription, $"object \"{name}\" has method '{method}'; use GET, POST, PUT or LIST");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{name}\" has method '{method}'; use GET, POST, PUT or LIST");
         }
 
         return new VaultObject(
@@ -133,7 +134,7 @@ internal static class VaultObjectsParser
             "" or "utf-8" => VaultEncoding.Utf8,
             "base64" => VaultEncoding.Base64,
             "hex" => VaultEncoding.Hex,
-            _ => throw Invalid(classDescription, $"object \"{objectName}\": invalid encoding type. Should be utf-8, base64, or hex"),
+            _ => throw ProviderParameters.Invalid(classDescription, $"object \"{objectName}\": invalid encoding type. Should be utf-8, base64, or hex"),
         };
 
     private static UnixFileMode? ParsePermission(YamlScalarNode? node, string classDescription, string objectName)
@@ -145,7 +146,7 @@ internal static class VaultObjectsParser
 
         if (node.Style != ScalarStyle.Plain || Resolve(node) is not long mode)
         {
-            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}', which is not an integer such as 0600 (write it unquoted)");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}', which is not an integer such as 0600 (write it unquoted)");
         }
 
         if (mode == 0)
@@ -155,7 +156,7 @@ internal static class VaultObjectsParser
 
         if (mode is < 0 or > 0x1FF)
         {
-            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}'; only permission bits (0000-0777) are allowed");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{objectName}\" has filePermission '{node.Value}'; only permission bits (0000-0777) are allowed");
         }
 
         return (UnixFileMode)mode;
@@ -165,7 +166,7 @@ internal static class VaultObjectsParser
     {
         if (node is not YamlScalarNode scalar)
         {
-            throw Invalid(classDescription, $"{where}: {field} must be a string");
+            throw ProviderParameters.Invalid(classDescription, $"{where}: {field} must be a string");
         }
 
         return scalar.Style == ScalarStyle.Plain && IsNull(scalar.Value) ? null : scalar.Value;
@@ -180,7 +181,7 @@ internal static class VaultObjectsParser
 
         if (node is not YamlMappingNode)
         {
-            throw Invalid(classDescription, $"{where}: secretArgs must be a mapping of request body fields");
+            throw ProviderParameters.Invalid(classDescription, $"{where}: secretArgs must be a mapping of request body fields");
         }
 
         using var buffer = new MemoryStream();
@@ -196,7 +197,7 @@ internal static class VaultObjectsParser
     {
         if (depth > 32)
         {
-            throw Invalid(classDescription, $"{where}: secretArgs nest too deeply");
+            throw ProviderParameters.Invalid(classDescription, $"{where}: secretArgs nest too deeply");
         }
 
         switch (node)
@@ -207,7 +208,7 @@ internal static class VaultObjectsParser
                 {
                     if (key is not YamlScalarNode { Value: { } name })
                     {
-                        throw Invalid(classDescription, $"{where}: secretArgs keys must be strings");
+                        throw ProviderParameters.Invalid(classDescription, $"{where}: secretArgs keys must be strings");
                     }
 
                     writer.WritePropertyName(name);
@@ -232,13 +233,13 @@ internal static class VaultObjectsParser
                     case bool b: writer.WriteBooleanValue(b); break;
                     case long l: writer.WriteNumberValue(l); break;
                     case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
-                    case double: throw Invalid(classDescription, $"{where}: secretArgs hold a non-finite number, which JSON cannot carry");
+                    case double: throw ProviderParameters.Invalid(classDescription, $"{where}: secretArgs hold a non-finite number, which JSON cannot carry");
                     default: writer.WriteStringValue(scalar.Value ?? string.Empty); break;
                 }
 
                 break;
             default:
-                throw Invalid(classDescription, $"{where}: secretArgs hold an unsupported YAML node");
+                throw ProviderParameters.Invalid(classDescription, $"{where}: secretArgs hold an unsupported YAML node");
         }
     }
 
@@ -267,7 +268,7 @@ internal static class VaultObjectsParser
             return false;
         }
 
-        if (TryParseGoInt(value, out var integer))
+        if (GoStrconv.TryParseInt(value, out var integer))
         {
             return integer;
         }
@@ -296,79 +297,5 @@ internal static class VaultObjectsParser
         return value;
     }
 
-    /// <summary>Go's <c>strconv.ParseInt(s, 0, 64)</c> as yaml.v3 uses it: 0x, 0o, 0b, and a leading 0 for octal.</summary>
-    private static bool TryParseGoInt(string text, out long value)
-    {
-        value = 0;
-        var s = text.Replace("_", string.Empty, StringComparison.Ordinal);
-        var negative = false;
-        if (s.Length > 0 && s[0] is '+' or '-')
-        {
-            negative = s[0] == '-';
-            s = s[1..];
-        }
-
-        if (s.Length == 0)
-        {
-            return false;
-        }
-
-        int radix = 10;
-        if (s.Length > 1 && s[0] == '0')
-        {
-            (radix, s) = char.ToLowerInvariant(s[1]) switch
-            {
-                'x' => (16, s[2..]),
-                'o' => (8, s[2..]),
-                'b' => (2, s[2..]),
-                _ => (8, s[1..]),
-            };
-        }
-
-        if (s.Length == 0)
-        {
-            return false;
-        }
-
-        ulong magnitude = 0;
-        foreach (var c in s)
-        {
-            var digit = c switch
-            {
-                >= '0' and <= '9' => c - '0',
-                >= 'a' and <= 'f' => c - 'a' + 10,
-                >= 'A' and <= 'F' => c - 'A' + 10,
-                _ => 99,
-            };
-            if (digit >= radix)
-            {
-                return false;
-            }
-
-            checked
-            {
-                try
-                {
-                    magnitude = (magnitude * (ulong)radix) + (ulong)digit;
-                }
-                catch (OverflowException)
-                {
-                    return false;
-                }
-            }
-        }
-
-        if (magnitude > (negative ? (ulong)long.MaxValue + 1 : long.MaxValue))
-        {
-            return false;
-        }
-
-        value = negative ? (long)(0 - magnitude) : (long)magnitude;
-        return true;
-    }
-
     private static bool IsNull(string? value) => value is null or "" or "~" or "null" or "Null" or "NULL";
-
-    private static SecretStoreException Invalid(string classDescription, string message) =>
-        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: {message}");
 }

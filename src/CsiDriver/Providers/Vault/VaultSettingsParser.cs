@@ -10,33 +10,33 @@ internal static class VaultSettingsParser
         var spc = request.Class.Description;
         var p = request.Attributes;
 
-        var role = Get(p, "roleName") ?? throw Invalid(spc, "missing 'roleName' in SecretProviderClass definition");
+        var role = Get(p, "roleName") ?? throw ProviderParameters.Invalid(spc, "missing 'roleName' in SecretProviderClass definition");
 
         var kubernetesMount = Get(p, "vaultKubernetesMountPath");
         var authMount = Get(p, "vaultAuthMountPath");
         if (kubernetesMount is not null && authMount is not null)
         {
-            throw Invalid(spc, "cannot set both vaultKubernetesMountPath and vaultAuthMountPath");
+            throw ProviderParameters.Invalid(spc, "cannot set both vaultKubernetesMountPath and vaultAuthMountPath");
         }
 
         var mount = (authMount ?? kubernetesMount ?? options.DefaultAuthMount).Trim('/');
         if (mount.Length == 0 || mount.Split('/').Any(s => s is "" or "." or ".."))
         {
-            throw Invalid(spc, $"auth mount path '{authMount ?? kubernetesMount}' is not a valid Vault mount path");
+            throw ProviderParameters.Invalid(spc, $"auth mount path '{authMount ?? kubernetesMount}' is not a valid Vault mount path");
         }
 
         var address = ParseAddress(Get(p, "vaultAddress") ?? options.DefaultAddress, spc);
         var skipVerify = false;
         if (p.TryGetValue("vaultSkipTLSVerify", out var skipText) && skipText.Length > 0)
         {
-            skipVerify = ParseGoBool(skipText) ?? throw Invalid(spc, $"vaultSkipTLSVerify '{skipText}' is not a boolean (use true or false)");
+            skipVerify = Spec.GoStrconv.ParseBool(skipText) ?? throw ProviderParameters.Invalid(spc, $"vaultSkipTLSVerify '{skipText}' is not a boolean (use true or false)");
         }
 
         var clientCert = Get(p, "vaultTLSClientCertPath");
         var clientKey = Get(p, "vaultTLSClientKeyPath");
         if ((clientCert is null) != (clientKey is null))
         {
-            throw Invalid(spc, "vaultTLSClientCertPath and vaultTLSClientKeyPath must be set together");
+            throw ProviderParameters.Invalid(spc, "vaultTLSClientCertPath and vaultTLSClientKeyPath must be set together");
         }
 
         var tls = new VaultTlsSettings(
@@ -57,7 +57,7 @@ internal static class VaultSettingsParser
             }
             catch (SecretStoreException ex)
             {
-                throw Invalid(spc, $"objectName is not a valid file name: {ex.Message}");
+                throw ProviderParameters.Invalid(spc, $"objectName is not a valid file name: {ex.Message}");
             }
         }
 
@@ -65,21 +65,13 @@ internal static class VaultSettingsParser
         return new VaultSettings(address, Get(p, "vaultNamespace") ?? options.DefaultNamespace, mount, role, audience, tls, objects);
     }
 
-    /// <summary>Go's <c>strconv.ParseBool</c>.</summary>
-    public static bool? ParseGoBool(string text) => text switch
-    {
-        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
-        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
-        _ => null,
-    };
-
     private static Uri ParseAddress(string text, string spc)
     {
         if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) ||
             !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
             var shown = text.Contains('@', StringComparison.Ordinal) ? "(not shown: it carries credentials)" : $"'{text}'";
-            throw Invalid(spc, $"vaultAddress {shown} is not an http(s) URL without credentials, such as https://vault.vault:8200");
+            throw ProviderParameters.Invalid(spc, $"vaultAddress {shown} is not an http(s) URL without credentials, such as https://vault.vault:8200");
         }
 
         // A base path (a Vault behind a path-routing proxy) is kept, as the Go client does.
@@ -89,7 +81,4 @@ internal static class VaultSettingsParser
 
     private static string? Get(IReadOnlyDictionary<string, string> parameters, string key) =>
         parameters.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
-
-    private static SecretStoreException Invalid(string spc, string message) =>
-        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc}: {message}");
 }

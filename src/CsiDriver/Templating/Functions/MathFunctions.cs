@@ -57,24 +57,7 @@ internal static class MathFunctions
             text = text[..^2];
         }
 
-        var negative = text.StartsWith('-');
-        var digits = text.TrimStart('+', '-').Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-        try
-        {
-            var value = digits switch
-            {
-                _ when digits.StartsWith("0x", StringComparison.Ordinal) => Convert.ToInt64(digits[2..], 16),
-                _ when digits.StartsWith("0o", StringComparison.Ordinal) => Convert.ToInt64(digits[2..], 8),
-                _ when digits.StartsWith("0b", StringComparison.Ordinal) => Convert.ToInt64(digits[2..], 2),
-                _ when digits.Length > 1 && digits[0] == '0' => Convert.ToInt64(digits[1..], 8),
-                _ => long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture),
-            };
-            return negative ? -value : value;
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
-        {
-            return 0;
-        }
+        return Spec.GoStrconv.TryParseInt(text, out var value) ? value : 0;
     }
 
     private static double ToDouble(object? value) => value switch

@@ -45,9 +45,7 @@ public sealed class AwsEndToEndTests : IAsyncLifetime
             EndpointUrl = _aws.Url,
             ImdsEndpoint = _aws.Url,
             PodIdentityEndpoint = new Uri(_aws.Url, "/v1/credentials"),
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-            MaxAttempts = 3,
+            Retry = new AwsProviderOptions().Retry with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxAttempts = 3 },
         };
         _driver = await DriverFixture.StartAsync(o => o.Kubeconfig = _kube.KubeconfigPath, services: s => s.AddSingleton(options));
         foreach (var fixture in Directory.GetFiles(FixturesDirectory(), "*.yaml"))

@@ -459,9 +459,7 @@ public sealed class AwsProviderFetchTests
     {
         await using var aws = await AwsTestContext.StartAsync(o =>
         {
-            o.MaxAttempts = 10;
-            o.RetryBaseDelay = TimeSpan.FromSeconds(30);
-            o.RetryMaxDelay = TimeSpan.FromSeconds(30);
+            o.Retry = o.Retry with { MaxAttempts = 10, BaseDelay = TimeSpan.FromSeconds(30), MaxDelay = TimeSpan.FromSeconds(30) };
         });
         aws.Server.PutSecret(Region, "one", text: "x");
         aws.Server.ThrottleNext(100);

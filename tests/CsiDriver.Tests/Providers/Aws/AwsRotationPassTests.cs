@@ -46,7 +46,7 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
             EndpointUrl = _aws.Url,
             ImdsEndpoint = _aws.Url,
             PodIdentityEndpoint = new Uri(_aws.Url, "/v1/credentials"),
-            MaxAttempts = 1,
+            Retry = new AwsProviderOptions().Retry with { MaxAttempts = 1 },
         };
         var rotation = new RotationOptions { Enabled = true, PollInterval = Poll, Jitter = 0, MinimumPause = TimeSpan.FromSeconds(1) };
         _driver = await DriverFixture.StartAsync(

@@ -89,9 +89,7 @@ public sealed class AwsTestContext : IAsyncDisposable
             EndpointUrl = server.Url,
             ImdsEndpoint = server.Url,
             PodIdentityEndpoint = new Uri(server.Url, "/v1/credentials"),
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-            MaxAttempts = 3,
+            Retry = new AwsProviderOptions().Retry with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxAttempts = 3 },
         };
         configure?.Invoke(options);
         return new AwsTestContext(server, options);

@@ -142,7 +142,7 @@ public sealed class AzureThrottlingTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_RetriesDisabled_FirstThrottleFailsWithRetryAfterInMessage()
     {
-        using var provider = Provider(_fake, new ManualTimeProvider(), o => o with { ThrottleRetries = 0 });
+        using var provider = Provider(_fake, new ManualTimeProvider(), o => o with { Retry = o.Retry with { MaxAttempts = 1 } });
         _fake.ThrottleRetryAfter = "7";
         _fake.Throttle(int.MaxValue);
 

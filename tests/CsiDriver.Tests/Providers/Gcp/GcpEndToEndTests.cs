@@ -43,7 +43,7 @@ public sealed class GcpEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _gcp = await GcpTestBed.StartAsync(o => o.MaxAttempts = 3);
+        _gcp = await GcpTestBed.StartAsync(o => o.Retry = o.Retry with { MaxAttempts = 3 });
         _kube = await KubeTestContext.StartAsync();
         PutServiceAccount(gsa: null);
         _driver = await DriverFixture.StartAsync(o => o.Kubeconfig = _kube.KubeconfigPath, services: s => s.AddSingleton(_gcp.Options));

@@ -342,7 +342,7 @@ public sealed class GcpProviderTests
     [Fact]
     public async Task Fetch_PersistentThrottling_UnavailableAfterBoundedAttempts()
     {
-        await using var bed = await GcpTestBed.StartAsync(o => o.MaxAttempts = 3);
+        await using var bed = await GcpTestBed.StartAsync(o => o.Retry = o.Retry with { MaxAttempts = 3 });
         bed.Server.AddVersion(Db, "v");
         bed.Server.Allow(Db, Fed);
         for (var i = 0; i < 10; i++)
@@ -360,7 +360,7 @@ public sealed class GcpProviderTests
     [Fact]
     public async Task Fetch_BackendHangs_TimeoutAfterDeadline()
     {
-        await using var bed = await GcpTestBed.StartAsync(o => { o.RequestTimeout = TimeSpan.FromMilliseconds(300); o.MaxAttempts = 2; });
+        await using var bed = await GcpTestBed.StartAsync(o => { o.RequestTimeout = TimeSpan.FromMilliseconds(300); o.Retry = o.Retry with { MaxAttempts = 2 }; });
         bed.Server.AddVersion(Db, "v");
         bed.Server.Allow(Db, Fed);
         bed.Server.HangAccess = true;

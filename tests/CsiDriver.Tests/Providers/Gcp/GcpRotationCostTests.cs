@@ -164,7 +164,7 @@ public sealed class GcpRotationCostTests : IDisposable
     [Fact]
     public async Task Fetch_FirstCallerCancelledDuringExchange_OthersStillGetAToken()
     {
-        await using var bed = await GcpTestBed.StartAsync(o => o.MaxAttempts = 1);
+        await using var bed = await GcpTestBed.StartAsync(o => o.Retry = o.Retry with { MaxAttempts = 1 });
         bed.Server.AddVersion(Db, "v");
         bed.Server.Allow(Db, Fed);
         bed.Server.HoldSts = true;

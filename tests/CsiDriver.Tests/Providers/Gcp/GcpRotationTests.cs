@@ -44,7 +44,7 @@ public sealed class GcpRotationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _gcp = await GcpTestBed.StartAsync(o => o.MaxAttempts = 1);
+        _gcp = await GcpTestBed.StartAsync(o => o.Retry = o.Retry with { MaxAttempts = 1 });
         Google.Clock = _clock;
         var options = new DriverOptions
         {

@@ -42,8 +42,7 @@ public sealed class GcpTestBed : IAsyncDisposable
             Project = "my-proj",
             ClusterLocation = "us-central1",
             ClusterName = "prod",
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(5),
+            Retry = new GcpProviderOptions().Retry with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxRetryAfter = TimeSpan.FromMilliseconds(5) },
         };
         configure?.Invoke(options);
         return new GcpTestBed(server, options);

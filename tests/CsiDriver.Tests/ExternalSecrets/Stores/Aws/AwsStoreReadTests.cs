@@ -210,7 +210,7 @@ public sealed class AwsStoreReadTests : IAsyncLifetime
     [Fact]
     public async Task HangingBackend_TimeoutAfterTheAttempts()
     {
-        await using var t = await AwsStoreTestContext.StartAsync(configure: o => { o.AttemptTimeout = TimeSpan.FromMilliseconds(200); o.MaxAttempts = 2; });
+        await using var t = await AwsStoreTestContext.StartAsync(configure: o => { o.AttemptTimeout = TimeSpan.FromMilliseconds(200); o.Retry = o.Retry with { MaxAttempts = 2 }; });
         t.PutKeys();
         t.Aws.Hold();
         var client = await t.ConnectAsync(AwsStoreTestContext.KeysBlock());

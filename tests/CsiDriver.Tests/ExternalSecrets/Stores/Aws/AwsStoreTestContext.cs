@@ -62,9 +62,7 @@ internal sealed class AwsStoreTestContext : IAsyncDisposable
     {
         EndpointUrl = aws.Url,
         PodIdentityEndpoint = new Uri(aws.Url, "/v1/credentials"),
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        RetryMaxDelay = TimeSpan.FromMilliseconds(5),
-        MaxAttempts = 3,
+        Retry = new AwsProviderOptions().Retry with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxAttempts = 3 },
         AttemptTimeout = TimeSpan.FromSeconds(2),
     };
 

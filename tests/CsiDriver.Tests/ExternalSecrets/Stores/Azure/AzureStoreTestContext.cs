@@ -42,10 +42,12 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
     public static async Task<AzureStoreTestContext> StartAsync(AzureStoreEnvironment? environment = null)
     {
         var azure = await FakeAzure.StartAsync();
+        var options = AzureTestKit.Options(azure);
+        var fastRetry = options.Retry with { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxRetryAfter = TimeSpan.FromMilliseconds(5) };
         var harness = await CloudStoreHarness.StartAsync(ControllerToken, (services, _) => services
             .AddSingleton(new AwsProviderOptions())
             .AddSingleton(AwsControllerIdentity.None)
-            .AddSingleton(AzureTestKit.Options(azure) with { RequestTimeout = TimeSpan.FromSeconds(5), ThrottleBaseDelay = TimeSpan.FromMilliseconds(1), ThrottleMaxDelay = TimeSpan.FromMilliseconds(5) })
+            .AddSingleton(options with { RequestTimeout = TimeSpan.FromSeconds(5), Retry = fastRetry })
             .AddSingleton(environment ?? new AzureStoreEnvironment(null)));
         return new AzureStoreTestContext(harness, azure);
     }

@@ -57,7 +57,7 @@ public sealed class AzureStoreWriteThrottlingTests : IAsyncLifetime
         var error = (await push.Should().ThrowAsync<SecretStoreException>()).Which;
         error.Message.Should().Contain("429").And.Contain("throttled on all 4 attempts").And.NotContain("value-1");
         error.Kind.Should().NotBe(FailureKind.InvalidConfiguration);
-        _t.Azure.ThrottledWrites.Should().Be(4, "the first attempt and ThrottleRetries (3) more");
+        _t.Azure.ThrottledWrites.Should().Be(4, "the first attempt and 3 retries more");
         _t.Azure.Writes.Should().Be(0);
         _t.Azure.Current("pushed").Should().BeNull();
     }

@@ -66,9 +66,7 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
             Project = Project,
             ClusterLocation = "us-central1",
             ClusterName = "prod",
-            MaxAttempts = 2,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(5),
+            Retry = new GcpProviderOptions().Retry with { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), MaxRetryAfter = TimeSpan.FromMilliseconds(5) },
             RequestTimeout = TimeSpan.FromSeconds(2),
         };
     }

@@ -1,0 +1,70 @@
+namespace CsiDriver.Spec;
+
+/// <summary>Go's <c>strconv</c> parsers, as the upstream driver and providers read their flags and parameters.</summary>
+internal static class GoStrconv
+{
+    /// <summary><c>strconv.ParseBool</c>; null when the text is none of its spellings.</summary>
+    public static bool? ParseBool(string? text) => text switch
+    {
+        "1" or "t" or "T" or "TRUE" or "true" or "True" => true,
+        "0" or "f" or "F" or "FALSE" or "false" or "False" => false,
+        _ => null,
+    };
+
+    /// <summary><c>strconv.ParseInt(s, 0, 64)</c>: 0x, 0o, 0b, and a leading 0 for octal; false when invalid or out of range.</summary>
+    public static bool TryParseInt(string text, out long value)
+    {
+        value = 0;
+        var s = text.Replace("_", string.Empty, StringComparison.Ordinal);
+        var negative = false;
+        if (s.Length > 0 && s[0] is '+' or '-')
+        {
+            negative = s[0] == '-';
+            s = s[1..];
+        }
+
+        var radix = 10;
+        if (s.Length > 1 && s[0] == '0')
+        {
+            (radix, s) = char.ToLowerInvariant(s[1]) switch
+            {
+                'x' => (16, s[2..]),
+                'o' => (8, s[2..]),
+                'b' => (2, s[2..]),
+                _ => (8, s[1..]),
+            };
+        }
+
+        if (s.Length == 0)
+        {
+            return false;
+        }
+
+        System.Numerics.BigInteger magnitude = 0;
+        foreach (var c in s)
+        {
+            var digit = c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'a' and <= 'f' => c - 'a' + 10,
+                >= 'A' and <= 'F' => c - 'A' + 10,
+                _ => 99,
+            };
+            if (digit >= radix)
+            {
+                return false;
+            }
+
+            magnitude = (magnitude * radix) + digit;
+        }
+
+        var signed = negative ? -magnitude : magnitude;
+        if (signed < long.MinValue || signed > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = (long)signed;
+        return true;
+    }
+}
