@@ -56,18 +56,14 @@ internal sealed class ExternalSecretReconciler(
         var started = _time.GetTimestamp();
         try
         {
-            return await ReconcileCoreAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            ExternalSecretsLog.StatusConflict(_logger, ns, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            _metrics.SyncError(ns, key.Name);
-            ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, ex.Message);
-            return ReconcileResult.Retry;
+            return await ReconcileGuard.RunAsync(
+                () => ReconcileCoreAsync(ns, key.Name, cancellationToken),
+                () => ExternalSecretsLog.StatusConflict(_logger, ns, key.Name),
+                reason =>
+                {
+                    _metrics.SyncError(ns, key.Name);
+                    ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, reason);
+                }).ConfigureAwait(false);
         }
         finally
         {

@@ -30,30 +30,21 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
 
     public string Kind => KindName;
 
-    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
-            if (raw is null)
+    public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) =>
+        ReconcileGuard.RunAsync(
+            async () =>
             {
-                return ReconcileResult.Done;
-            }
+                var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+                if (raw is null)
+                {
+                    return ReconcileResult.Done;
+                }
 
-            var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
-            return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            PushSecretLog.Conflict(_logger, string.Empty, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            PushSecretLog.Failed(_logger, string.Empty, key.Name, ex.Message);
-            return ReconcileResult.Retry;
-        }
-    }
+                var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
+                return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
+            },
+            () => PushSecretLog.Conflict(_logger, string.Empty, key.Name),
+            reason => PushSecretLog.Failed(_logger, string.Empty, key.Name, reason));
 
     private async Task<ReconcileResult> ProvisionAsync(JsonObject raw, ClusterPushSecret cps, CancellationToken cancellationToken)
     {

@@ -53,29 +53,22 @@ internal sealed class PushSecretReconciler(
     {
         var ns = key.Namespace ?? string.Empty;
         var started = _time.GetTimestamp();
-        try
-        {
-            var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-            if (doc is null)
+        return await ReconcileGuard.RunAsync(
+            async () =>
             {
-                _metrics.Deleted(ns, key.Name);
-                return ReconcileResult.Done;
-            }
+                var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
+                if (doc is null)
+                {
+                    _metrics.Deleted(ns, key.Name);
+                    return ReconcileResult.Done;
+                }
 
-            var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
-            return result;
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            PushSecretLog.Conflict(_logger, ns, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            PushSecretLog.Failed(_logger, ns, key.Name, ex.Message);
-            return ReconcileResult.Retry;
-        }
+                var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
+                return result;
+            },
+            () => PushSecretLog.Conflict(_logger, ns, key.Name),
+            reason => PushSecretLog.Failed(_logger, ns, key.Name, reason)).ConfigureAwait(false);
     }
 
     /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = once per spec change.</summary>
