@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 
@@ -15,8 +14,7 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// </list>
 /// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport.
 /// </summary>
-internal sealed class StoreReferenceApi(KubernetesConnection connection, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
-    : KubeObjectCalls(new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger), connection.Token), IDisposable
+internal sealed class StoreReferenceApi(KubernetesTransport transport, IBearerTokenSource credentials) : KubeObjectCalls(transport, credentials), IDisposable
 {
     private const string CorePath = "/api/v1";
 

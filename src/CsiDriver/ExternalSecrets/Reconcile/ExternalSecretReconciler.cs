@@ -35,7 +35,6 @@ internal sealed class ExternalSecretReconciler(
     public const string Component = "external-secrets";
     public const string ApiVersion = "external-secrets.io/v1";
     public const string KindName = "ExternalSecret";
-    private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
 
     private readonly ExternalSecretsKubeApi _api = api;
     private readonly StoreResolver _stores = stores;
@@ -139,24 +138,6 @@ internal sealed class ExternalSecretReconciler(
     internal static EventSubject Subject(ExternalSecret es) =>
         new(ApiVersion, KindName, es.Metadata.Namespace, es.Metadata.Name ?? string.Empty, es.Metadata.Uid);
 
-    /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = sync once.</summary>
-    internal static TimeSpan RefreshInterval(ExternalSecret es)
-    {
-        if (string.IsNullOrEmpty(es.Spec.RefreshInterval))
-        {
-            return DefaultRefreshInterval;
-        }
-
-        try
-        {
-            return GoDuration.Parse(es.Spec.RefreshInterval);
-        }
-        catch (FormatException)
-        {
-            throw new SyncException($"spec.refreshInterval \"{es.Spec.RefreshInterval}\" is not a duration") { Retry = false };
-        }
-    }
-
     /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
     private sealed class SyncRun
     {
@@ -209,7 +190,7 @@ internal sealed class ExternalSecretReconciler(
                     }
                 }
 
-                interval = RefreshInterval(_es);
+                interval = SpecRefreshInterval.Parse(_es.Spec.RefreshInterval);
             }
             catch (SyncException ex)
             {

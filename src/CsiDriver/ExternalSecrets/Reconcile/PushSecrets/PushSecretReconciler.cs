@@ -35,7 +35,6 @@ internal sealed class PushSecretReconciler(
     public const string SyncedMessage = "PushSecret synced successfully";
     public const string UnchangedSuffix = ". Existing secrets in providers unchanged.";
     public const string SourceDeletedMessage = "source secret deleted; provider secrets cleaned up";
-    private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
     private static readonly TimeSpan RequeueSlack = TimeSpan.FromSeconds(5);
 
     private readonly ExternalSecretsKubeApi _api = api;
@@ -69,24 +68,6 @@ internal sealed class PushSecretReconciler(
             },
             () => PushSecretLog.Conflict(_logger, ns, key.Name),
             reason => PushSecretLog.Failed(_logger, ns, key.Name, reason)).ConfigureAwait(false);
-    }
-
-    /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = once per spec change.</summary>
-    internal static TimeSpan RefreshInterval(PushSecret ps)
-    {
-        if (string.IsNullOrEmpty(ps.Spec.RefreshInterval))
-        {
-            return DefaultRefreshInterval;
-        }
-
-        try
-        {
-            return GoDuration.Parse(ps.Spec.RefreshInterval);
-        }
-        catch (FormatException)
-        {
-            throw new SyncException($"spec.refreshInterval \"{ps.Spec.RefreshInterval}\" is not a duration") { Retry = false };
-        }
     }
 
     /// <summary>The status key of one remote entry: <c>remoteKey</c>, or <c>remoteKey/property</c>.</summary>
@@ -141,7 +122,7 @@ internal sealed class PushSecretReconciler(
             IReadOnlyList<LoadedStore> stores;
             try
             {
-                interval = RefreshInterval(Ps);
+                interval = SpecRefreshInterval.Parse(Ps.Spec.RefreshInterval);
                 stores = await _owner._stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
             }
             catch (SyncException ex)
