@@ -67,8 +67,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
             if (finalizers.Contains(Finalizer))
             {
-                raw["metadata"]!["finalizers"] = new JsonArray([.. finalizers.Where(f => f != Finalizer).Select(f => (JsonNode?)f)]);
-                await _api.UpdateClusterExternalSecretAsync(raw, cancellationToken).ConfigureAwait(false);
+                await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
             }
 
             _metrics.Deleted(name);
@@ -77,8 +76,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
         if (!finalizers.Contains(Finalizer))
         {
-            raw["metadata"]!["finalizers"] = new JsonArray([.. finalizers.Append(Finalizer).Select(f => (JsonNode?)f)]);
-            raw = await _api.UpdateClusterExternalSecretAsync(raw, cancellationToken).ConfigureAwait(false);
+            raw = await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var esName = ExternalSecretName(ces);

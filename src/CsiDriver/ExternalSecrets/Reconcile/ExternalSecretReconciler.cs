@@ -87,10 +87,7 @@ internal sealed class ExternalSecretReconciler(
 
         if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
         {
-            var finalizers = doc.Raw["metadata"]!["finalizers"] as System.Text.Json.Nodes.JsonArray ?? [];
-            finalizers.Add((System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(Finalizer));
-            doc.Raw["metadata"]!["finalizers"] = finalizers.DeepClone();
-            doc = await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
+            doc = await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var sync = new SyncRun(this, doc, _time.GetUtcNow());
@@ -115,12 +112,7 @@ internal sealed class ExternalSecretReconciler(
                 }
             }
 
-            if (doc.Raw["metadata"]!["finalizers"] is System.Text.Json.Nodes.JsonArray finalizers)
-            {
-                var kept = finalizers.Where(f => f?.GetValue<string>() != Finalizer).Select(f => f?.DeepClone()).ToArray();
-                doc.Raw["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray(kept);
-                await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
-            }
+            await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
         }
 
         // Generated credentials die with the ExternalSecret; a revocation Vault refuses is retried in the background.
@@ -413,17 +405,8 @@ internal sealed class ExternalSecretReconciler(
 
             var raw = (System.Text.Json.Nodes.JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
-            try
-            {
-                await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-            {
-                // Someone wrote the ExternalSecret since we read it: start over with the new object at once.
-                ExternalSecretsLog.StatusConflict(_owner._logger, _ns, _name);
-                return ReconcileResult.After(TimeSpan.Zero);
-            }
-
+            // A 409 (someone wrote the ExternalSecret since we read it) is ReconcileGuard's: it starts over at once.
+            await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 

@@ -404,36 +404,12 @@ internal sealed class PushSecretReconciler(
 
             var raw = (JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, PushSecretJsonContext.Default.PushSecretStatus);
-            try
-            {
-                await _owner._api.UpdatePushSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-            {
-                PushSecretLog.Conflict(_owner._logger, _ns, _name);
-                return ReconcileResult.After(TimeSpan.Zero);
-            }
-
+            // A 409 is ReconcileGuard's: the reconcile starts over at once with the object as it now is.
+            await _owner._api.UpdatePushSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
-        private JsonObject WithFinalizer(bool present)
-        {
-            var raw = (JsonObject)_doc.Raw.DeepClone();
-            var metadata = raw["metadata"]!.AsObject();
-            var finalizers = (metadata["finalizers"] as JsonArray ?? [])
-                .Select(f => f?.GetValue<string>())
-                .OfType<string>()
-                .Where(f => f != Finalizer)
-                .ToList();
-            if (present)
-            {
-                finalizers.Add(Finalizer);
-            }
-
-            metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray());
-            return raw;
-        }
+        private JsonObject WithFinalizer(bool present) => Finalizers.Set((JsonObject)_doc.Raw.DeepClone(), Finalizer, present);
 
         private Task EventAsync(string type, string reason, string message, CancellationToken cancellationToken) =>
             _owner._events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
