@@ -25,7 +25,7 @@ internal sealed partial class ExternalSecretsKubeApi
     {
         var call = $"patch clusterexternalsecrets/status {name}";
         var path = $"{EsoPath}/clusterexternalsecrets/{KubernetesNames.Check(name, "name", call)}/status";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, path, call, Serialize(mergePatch), MergePatch), _credentials, EsoJsonContext.Default.JsonObject, cancellationToken);
+        return Transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, path, call, Serialize(mergePatch), MergePatch), Credentials, EsoJsonContext.Default.JsonObject, cancellationToken);
     }
 
     /// <summary>Every namespace (selectors are evaluated by the caller, matchExpressions included).</summary>
@@ -33,7 +33,7 @@ internal sealed partial class ExternalSecretsKubeApi
     public async Task<IReadOnlyList<NamespaceResource>> ListNamespacesAsync(CancellationToken cancellationToken)
     {
         const string call = "list namespaces";
-        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, "/api/v1/namespaces", call), _credentials, ClusterExternalSecretJsonContext.Default.NamespaceList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(HttpMethod.Get, "/api/v1/namespaces", call, null, ClusterExternalSecretJsonContext.Default.NamespaceList, cancellationToken).ConfigureAwait(false);
         return list.Items ?? [];
     }
 

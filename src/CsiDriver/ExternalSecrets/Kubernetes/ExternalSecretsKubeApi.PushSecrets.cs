@@ -34,7 +34,7 @@ internal sealed partial class ExternalSecretsKubeApi
     public async Task<IReadOnlyList<JsonObject>> ListSecretStoresAsync(string @namespace, CancellationToken cancellationToken)
     {
         var call = $"list secretstores {@namespace}";
-        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Namespaced(EsoPath, @namespace, "secretstores", null, call), call), _credentials, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(HttpMethod.Get, Namespaced(EsoPath, @namespace, "secretstores", null, call), call, null, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
         return list.Items ?? [];
     }
 
@@ -43,7 +43,7 @@ internal sealed partial class ExternalSecretsKubeApi
     public async Task<IReadOnlyList<JsonObject>> ListClusterSecretStoresAsync(CancellationToken cancellationToken)
     {
         const string Call = "list clustersecretstores";
-        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, $"{EsoPath}/clustersecretstores", Call), _credentials, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(HttpMethod.Get, $"{EsoPath}/clustersecretstores", Call, null, PushSecretJsonContext.Default.SecretStoreList, cancellationToken).ConfigureAwait(false);
         return list.Items ?? [];
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.Kubernetes;
 
@@ -19,13 +18,10 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// Gets return null for 404; other errors are <see cref="KubernetesApiException"/> (a stale write is <c>IsStaleUpdate</c>).
 /// Owns its transport (the controller's connection pool).
 /// </summary>
-internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transport, IBearerTokenSource credentials) : IDisposable
+internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transport, IBearerTokenSource credentials) : KubeObjectCalls(transport, credentials), IDisposable
 {
     private const string EsoPath = "/apis/external-secrets.io/v1";
     private const string MergePatch = "application/merge-patch+json";
-
-    private readonly KubernetesTransport _transport = transport;
-    private readonly IBearerTokenSource _credentials = credentials;
 
     [KubernetesApiCall("external-secrets.io", "externalsecrets", "get", KubernetesIdentity.Controller)]
     public async Task<ExternalSecretDocument?> GetExternalSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
@@ -59,7 +55,7 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
 
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Controller)]
     public Task<ManagedSecret?> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        GetObjectAsync("/api/v1", "secrets", @namespace, name, EsoJsonContext.Default.ManagedSecret, cancellationToken);
+        GetOrNullAsync("/api/v1", "secrets", @namespace, name, EsoJsonContext.Default.ManagedSecret, cancellationToken);
 
     /// <summary>Secrets in <paramref name="namespace"/> matching an equality label selector (<c>k=v,k2=v2</c>).</summary>
     [KubernetesApiCall("", "secrets", "list", KubernetesIdentity.Controller)]
@@ -67,7 +63,7 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
     {
         var call = $"list secrets {@namespace}";
         var path = $"{Namespaced("/api/v1", @namespace, "secrets", null, call)}?labelSelector={Uri.EscapeDataString(labelSelector)}";
-        var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, path, call), _credentials, EsoJsonContext.Default.ManagedSecretList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(HttpMethod.Get, path, call, null, EsoJsonContext.Default.ManagedSecretList, cancellationToken).ConfigureAwait(false);
         return list.Items ?? [];
     }
 
@@ -98,7 +94,7 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
     {
         var call = $"patch secrets {@namespace}/{name}";
         var path = $"{Namespaced("/api/v1", @namespace, "secrets", name, call)}?fieldManager={Uri.EscapeDataString(fieldManager)}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, path, call, Serialize(mergePatch), MergePatch), _credentials, EsoJsonContext.Default.ManagedSecret, cancellationToken);
+        return Transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, path, call, Serialize(mergePatch), MergePatch), Credentials, EsoJsonContext.Default.ManagedSecret, cancellationToken);
     }
 
     /// <summary>Deletes a Secret; false if it was already gone.</summary>
@@ -108,11 +104,11 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
 
     [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Controller)]
     public Task<KubeConfigMap?> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken) =>
-        GetObjectAsync("/api/v1", "configmaps", @namespace, name, EsoJsonContext.Default.KubeConfigMap, cancellationToken);
+        GetOrNullAsync("/api/v1", "configmaps", @namespace, name, EsoJsonContext.Default.KubeConfigMap, cancellationToken);
 
     [KubernetesApiCall("", "namespaces", "get", KubernetesIdentity.Controller)]
     public Task<NamespaceResource?> GetNamespaceAsync(string name, CancellationToken cancellationToken) =>
-        GetObjectAsync("/api/v1", "namespaces", null, name, EsoJsonContext.Default.NamespaceResource, cancellationToken);
+        GetOrNullAsync("/api/v1", "namespaces", null, name, EsoJsonContext.Default.NamespaceResource, cancellationToken);
 
     [KubernetesApiCall("", "events", "create", KubernetesIdentity.Controller)]
     public Task<KubeEvent> CreateEventAsync(KubeEvent @event, CancellationToken cancellationToken)
@@ -127,21 +123,14 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
     public Task<KubeEvent> PatchEventAsync(string @namespace, string name, JsonObject mergePatch, CancellationToken cancellationToken)
     {
         var call = $"patch events {@namespace}/{name}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Namespaced("/api/v1", @namespace, "events", name, call), call, Serialize(mergePatch), MergePatch), _credentials, EsoJsonContext.Default.KubeEvent, cancellationToken);
+        return Transport.SendAsync(new KubernetesRequest(HttpMethod.Patch, Namespaced("/api/v1", @namespace, "events", name, call), call, Serialize(mergePatch), MergePatch), Credentials, EsoJsonContext.Default.KubeEvent, cancellationToken);
     }
 
-    public void Dispose() => _transport.Dispose();
+    public void Dispose() => Transport.Dispose();
 
     /// <summary>One object as raw JSON, or null for 404; <paramref name="namespace"/> is null for a cluster-scoped resource.</summary>
     private Task<JsonObject?> GetObjectAsync(string prefix, string resource, string? @namespace, string name, CancellationToken cancellationToken) =>
-        GetObjectAsync(prefix, resource, @namespace, name, EsoJsonContext.Default.JsonObject, cancellationToken);
-
-    private Task<T?> GetObjectAsync<T>(string prefix, string resource, string? @namespace, string name, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
-    {
-        var call = CallText("get", resource, @namespace, name);
-        return GetOrNullAsync(ObjectPath(prefix, resource, @namespace, name, call), call, type, cancellationToken);
-    }
+        GetOrNullAsync(prefix, resource, @namespace, name, EsoJsonContext.Default.JsonObject, cancellationToken);
 
     /// <summary>A PUT of the whole object (or of its <paramref name="subresource"/>), named by its own metadata.</summary>
     private Task<JsonObject> PutObjectAsync(string prefix, string resource, string? subresource, JsonObject raw, bool namespaced, CancellationToken cancellationToken)
@@ -162,51 +151,8 @@ internal sealed partial class ExternalSecretsKubeApi(KubernetesTransport transpo
         return SendAsync(HttpMethod.Post, Namespaced(prefix, ns, resource, null, call), call, Serialize(raw), EsoJsonContext.Default.JsonObject, cancellationToken);
     }
 
-    /// <summary>Deletes a namespaced object; false if it was already gone.</summary>
-    private async Task<bool> DeleteObjectAsync(string prefix, string resource, string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = CallText("delete", resource, @namespace, name);
-        try
-        {
-            await _transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Namespaced(prefix, @namespace, resource, name, call), call), _credentials, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return false;
-        }
-    }
-
-    private static string CallText(string verb, string resource, string? @namespace, string name) =>
-        @namespace is null ? $"{verb} {resource} {name}" : $"{verb} {resource} {@namespace}/{name}";
-
-    private static string ObjectPath(string prefix, string resource, string? @namespace, string name, string call) =>
-        @namespace is null ? $"{prefix}/{resource}/{KubernetesNames.Check(name, "name", call)}" : Namespaced(prefix, @namespace, resource, name, call);
-
-    private async Task<T?> GetOrNullAsync<T>(string path, string call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            return await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, path, call), _credentials, type, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private Task<T> SendAsync<T>(HttpMethod method, string path, string call, byte[] body, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        _transport.SendAsync(new KubernetesRequest(method, path, call, body), _credentials, type, cancellationToken);
-
     private static byte[] Serialize(JsonObject value) => JsonSerializer.SerializeToUtf8Bytes(value, EsoJsonContext.Default.JsonObject);
 
     private static (string Namespace, string Name) NameOf(JsonObject raw) =>
         (raw["metadata"]?["namespace"]?.GetValue<string>() ?? string.Empty, raw["metadata"]?["name"]?.GetValue<string>() ?? string.Empty);
-
-    private static string Namespaced(string prefix, string @namespace, string resource, string? name, string call)
-    {
-        var path = $"{prefix}/namespaces/{KubernetesNames.Check(@namespace, "namespace", call)}/{resource}";
-        return name is null ? path : $"{path}/{KubernetesNames.Check(name, "name", call)}";
-    }
 }

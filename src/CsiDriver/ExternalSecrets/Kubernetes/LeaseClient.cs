@@ -37,40 +37,22 @@ internal sealed partial class LeaseJsonContext : JsonSerializerContext
 }
 
 /// <summary>Get, create and update of the leader-election Lease.</summary>
-internal sealed class LeaseClient
+internal sealed class LeaseClient(KubernetesTransport transport, IBearerTokenSource credentials) : KubeObjectCalls(transport, credentials)
 {
-    private readonly KubernetesTransport _transport;
-    private readonly IBearerTokenSource _credentials;
-
-    public LeaseClient(KubernetesTransport transport, IBearerTokenSource credentials)
-    {
-        _transport = transport;
-        _credentials = credentials;
-    }
+    private const string LeasePath = "/apis/coordination.k8s.io/v1";
 
     /// <summary>The lease, or null when it does not exist yet.</summary>
     [KubernetesApiCall("coordination.k8s.io", "leases", "get", KubernetesIdentity.Controller)]
-    public async Task<KubeLease?> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get leases {@namespace}/{name}";
-        try
-        {
-            return await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, name, call), call), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return null;
-        }
-    }
+    public Task<KubeLease?> GetAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetOrNullAsync(LeasePath, "leases", @namespace, name, LeaseJsonContext.Default.KubeLease, cancellationToken);
 
     [KubernetesApiCall("coordination.k8s.io", "leases", "create", KubernetesIdentity.Controller)]
     public Task<KubeLease> CreateAsync(KubeLease lease, CancellationToken cancellationToken)
     {
         var (ns, name) = (lease.Metadata?.Namespace ?? string.Empty, lease.Metadata?.Name ?? string.Empty);
-        var call = $"create leases {ns}/{name}";
+        var call = CallText("create", "leases", ns, name);
         KubernetesNames.Check(name, "name", call);
-        var body = JsonSerializer.SerializeToUtf8Bytes(lease, LeaseJsonContext.Default.KubeLease);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Post, Path(ns, null, call), call, body), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken);
+        return SendAsync(HttpMethod.Post, Namespaced(LeasePath, ns, "leases", null, call), call, Serialize(lease), LeaseJsonContext.Default.KubeLease, cancellationToken);
     }
 
     /// <summary>An update guarded by the lease's resourceVersion: a 409 means another candidate wrote first.</summary>
@@ -78,14 +60,9 @@ internal sealed class LeaseClient
     public Task<KubeLease> UpdateAsync(KubeLease lease, CancellationToken cancellationToken)
     {
         var (ns, name) = (lease.Metadata?.Namespace ?? string.Empty, lease.Metadata?.Name ?? string.Empty);
-        var call = $"update leases {ns}/{name}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(lease, LeaseJsonContext.Default.KubeLease);
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Put, Path(ns, name, call), call, body), _credentials, LeaseJsonContext.Default.KubeLease, cancellationToken);
+        var call = CallText("update", "leases", ns, name);
+        return SendAsync(HttpMethod.Put, Namespaced(LeasePath, ns, "leases", name, call), call, Serialize(lease), LeaseJsonContext.Default.KubeLease, cancellationToken);
     }
 
-    private static string Path(string @namespace, string? name, string call)
-    {
-        var path = $"/apis/coordination.k8s.io/v1/namespaces/{KubernetesNames.Check(@namespace, "namespace", call)}/leases";
-        return name is null ? path : $"{path}/{KubernetesNames.Check(name, "name", call)}";
-    }
+    private static byte[] Serialize(KubeLease lease) => JsonSerializer.SerializeToUtf8Bytes(lease, LeaseJsonContext.Default.KubeLease);
 }

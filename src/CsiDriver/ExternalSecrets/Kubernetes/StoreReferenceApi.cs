@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 
@@ -15,60 +14,37 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 /// </list>
 /// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport.
 /// </summary>
-internal sealed class StoreReferenceApi : IDisposable
+internal sealed class StoreReferenceApi(KubernetesTransport transport, IBearerTokenSource credentials) : KubeObjectCalls(transport, credentials), IDisposable
 {
-    private readonly KubernetesTransport _transport;
-    private readonly IBearerTokenSource _credentials;
-
-    public StoreReferenceApi(KubernetesConnection connection, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
-    {
-        _transport = new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger);
-        _credentials = connection.Token;
-    }
+    private const string CorePath = "/api/v1";
 
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Controller)]
-    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get secrets {@namespace}/{name}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "secrets", name, call), call), _credentials, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
-    }
+    public Task<KubeSecret> GetSecretAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CorePath, "secrets", @namespace, name, KubernetesJsonContext.Default.KubeSecret, cancellationToken);
 
     [KubernetesApiCall("", "configmaps", "get", KubernetesIdentity.Controller)]
-    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get configmaps {@namespace}/{name}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "configmaps", name, call), call), _credentials, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
-    }
+    public Task<KubeConfigMap> GetConfigMapAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CorePath, "configmaps", @namespace, name, KubernetesJsonContext.Default.KubeConfigMap, cancellationToken);
 
     /// <summary>A ServiceAccount, for the annotations cloud stores read (IRSA role, Azure client id, GCP service account).</summary>
     [KubernetesApiCall("", "serviceaccounts", "get", KubernetesIdentity.Controller)]
-    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken)
-    {
-        var call = $"get serviceaccounts {@namespace}/{name}";
-        return _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, Path(@namespace, "serviceaccounts", name, call), call), _credentials, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
-    }
+    public Task<KubeServiceAccount> GetServiceAccountAsync(string @namespace, string name, CancellationToken cancellationToken) =>
+        GetAsync(CorePath, "serviceaccounts", @namespace, name, KubernetesJsonContext.Default.KubeServiceAccount, cancellationToken);
 
     /// <summary>A token for the service account, as kubelet gets one for a pod: bound to the audiences and lifetime asked for.</summary>
     [KubernetesApiCall("", "serviceaccounts/token", "create", KubernetesIdentity.Controller)]
     public Task<TokenRequest> CreateTokenAsync(string @namespace, string serviceAccount, IReadOnlyList<string> audiences, long expirationSeconds, CancellationToken cancellationToken)
     {
-        var call = $"create serviceaccounts/token {@namespace}/{serviceAccount}";
+        var call = CallText("create", "serviceaccounts/token", @namespace, serviceAccount);
         var request = new TokenRequest
         {
             Spec = new TokenRequestSpec { Audiences = audiences.Count == 0 ? null : [.. audiences], ExpirationSeconds = expirationSeconds },
         };
         var body = JsonSerializer.SerializeToUtf8Bytes(request, StoreReferenceJsonContext.Default.TokenRequest);
-        return _transport.SendAsync(
-            new KubernetesRequest(HttpMethod.Post, Path(@namespace, "serviceaccounts", serviceAccount, call) + "/token", call, body),
-            _credentials,
-            StoreReferenceJsonContext.Default.TokenRequest,
-            cancellationToken);
+        return SendAsync(HttpMethod.Post, Namespaced(CorePath, @namespace, "serviceaccounts", serviceAccount, call) + "/token", call, body, StoreReferenceJsonContext.Default.TokenRequest, cancellationToken);
     }
 
-    public void Dispose() => _transport.Dispose();
-
-    private static string Path(string @namespace, string resource, string name, string call) =>
-        $"/api/v1/namespaces/{KubernetesNames.Check(@namespace, "namespace", call)}/{resource}/{KubernetesNames.Check(name, "name", call)}";
+    public void Dispose() => Transport.Dispose();
 }
 
 /// <summary>An <c>authentication.k8s.io/v1</c> TokenRequest. <see cref="ToString"/> never shows the token.</summary>

@@ -67,8 +67,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
             if (finalizers.Contains(Finalizer))
             {
-                raw["metadata"]!["finalizers"] = new JsonArray([.. finalizers.Where(f => f != Finalizer).Select(f => (JsonNode?)f)]);
-                await _api.UpdateClusterExternalSecretAsync(raw, cancellationToken).ConfigureAwait(false);
+                await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
             }
 
             _metrics.Deleted(name);
@@ -77,8 +76,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
         if (!finalizers.Contains(Finalizer))
         {
-            raw["metadata"]!["finalizers"] = new JsonArray([.. finalizers.Append(Finalizer).Select(f => (JsonNode?)f)]);
-            raw = await _api.UpdateClusterExternalSecretAsync(raw, cancellationToken).ConfigureAwait(false);
+            raw = await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var esName = ExternalSecretName(ces);
@@ -103,36 +101,9 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
             await DeleteIfOwnedAsync(ns, esName, uid, name, cancellationToken).ConfigureAwait(false);
         }
 
-        var done = new List<string>();
-        var failed = new List<NamespaceFailure>();
-        var conflict = false;
-        foreach (var ns in selected)
-        {
-            var nsName = ns.Metadata.Name!;
-            if (ns.Metadata.DeletionTimestamp is not null)
-            {
-                continue;
-            }
-
-            try
-            {
-                var reason = await ApplyAsync(ces, nsName, esName, cancellationToken).ConfigureAwait(false);
-                if (reason is null)
-                {
-                    done.Add(nsName);
-                }
-                else
-                {
-                    failed.Add(new NamespaceFailure { Namespace = nsName, Reason = reason });
-                }
-            }
-            catch (KubernetesApiException ex)
-            {
-                conflict |= ex.Kind == KubernetesErrorKind.Conflict;
-                failed.Add(new NamespaceFailure { Namespace = nsName, Reason = ex.Message });
-            }
-        }
-
+        var (done, failed, conflict) = await NamespaceFanOut.ApplyAsync(
+            selected.Where(n => n.Metadata.DeletionTimestamp is null).Select(n => n.Metadata.Name!),
+            ns => ApplyAsync(ces, ns, esName, cancellationToken)).ConfigureAwait(false);
         foreach (var failure in failed)
         {
             ClusterExternalSecretLog.NamespaceFailed(_logger, name, failure.Namespace, failure.Reason ?? string.Empty);
@@ -145,14 +116,9 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
     private static string ExternalSecretName(ClusterExternalSecret ces) =>
         ces.Spec.ExternalSecretName is { Length: > 0 } n ? n : ces.Metadata.Name ?? string.Empty;
 
-    /// <summary>ORs the deprecated selector, the selectors and the names; none of them selects nothing.</summary>
-    private static bool Selects(ClusterExternalSecretSpec spec, NamespaceResource ns)
-    {
-        var labels = (IReadOnlyDictionary<string, string>?)ns.Metadata.Labels ?? new Dictionary<string, string>();
-        return (spec.Namespaces?.Contains(ns.Metadata.Name!, StringComparer.Ordinal) ?? false)
-            || (spec.NamespaceSelector is { } one && LabelSelectors.Matches(one, labels))
-            || (spec.NamespaceSelectors ?? []).Any(s => LabelSelectors.Matches(s, labels));
-    }
+    /// <summary>The deprecated <c>namespaceSelector</c> is ORed with the rest.</summary>
+    private static bool Selects(ClusterExternalSecretSpec spec, NamespaceResource ns) =>
+        NamespaceFanOut.Selects(ns, spec.Namespaces, [.. spec.NamespaceSelector is { } one ? [one] : Array.Empty<LabelSelector>(), .. spec.NamespaceSelectors ?? []], withNameLabel: false);
 
     /// <summary>Creates or updates the ExternalSecret in <paramref name="ns"/>; a reason when it belongs to someone else.</summary>
     private async Task<string?> ApplyAsync(ClusterExternalSecret ces, string ns, string esName, CancellationToken cancellationToken)

@@ -35,7 +35,6 @@ internal sealed class ExternalSecretReconciler(
     public const string Component = "external-secrets";
     public const string ApiVersion = "external-secrets.io/v1";
     public const string KindName = "ExternalSecret";
-    private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
 
     private readonly ExternalSecretsKubeApi _api = api;
     private readonly StoreResolver _stores = stores;
@@ -56,18 +55,14 @@ internal sealed class ExternalSecretReconciler(
         var started = _time.GetTimestamp();
         try
         {
-            return await ReconcileCoreAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            ExternalSecretsLog.StatusConflict(_logger, ns, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            _metrics.SyncError(ns, key.Name);
-            ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, ex.Message);
-            return ReconcileResult.Retry;
+            return await ReconcileGuard.RunAsync(
+                () => ReconcileCoreAsync(ns, key.Name, cancellationToken),
+                () => ExternalSecretsLog.StatusConflict(_logger, ns, key.Name),
+                reason =>
+                {
+                    _metrics.SyncError(ns, key.Name);
+                    ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, reason);
+                }).ConfigureAwait(false);
         }
         finally
         {
@@ -92,10 +87,7 @@ internal sealed class ExternalSecretReconciler(
 
         if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
         {
-            var finalizers = doc.Raw["metadata"]!["finalizers"] as System.Text.Json.Nodes.JsonArray ?? [];
-            finalizers.Add((System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(Finalizer));
-            doc.Raw["metadata"]!["finalizers"] = finalizers.DeepClone();
-            doc = await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
+            doc = await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var sync = new SyncRun(this, doc, _time.GetUtcNow());
@@ -120,12 +112,7 @@ internal sealed class ExternalSecretReconciler(
                 }
             }
 
-            if (doc.Raw["metadata"]!["finalizers"] is System.Text.Json.Nodes.JsonArray finalizers)
-            {
-                var kept = finalizers.Where(f => f?.GetValue<string>() != Finalizer).Select(f => f?.DeepClone()).ToArray();
-                doc.Raw["metadata"]!["finalizers"] = new System.Text.Json.Nodes.JsonArray(kept);
-                await _api.UpdateExternalSecretAsync(doc.Raw, cancellationToken).ConfigureAwait(false);
-            }
+            await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
         }
 
         // Generated credentials die with the ExternalSecret; a revocation Vault refuses is retried in the background.
@@ -142,24 +129,6 @@ internal sealed class ExternalSecretReconciler(
 
     internal static EventSubject Subject(ExternalSecret es) =>
         new(ApiVersion, KindName, es.Metadata.Namespace, es.Metadata.Name ?? string.Empty, es.Metadata.Uid);
-
-    /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = sync once.</summary>
-    internal static TimeSpan RefreshInterval(ExternalSecret es)
-    {
-        if (string.IsNullOrEmpty(es.Spec.RefreshInterval))
-        {
-            return DefaultRefreshInterval;
-        }
-
-        try
-        {
-            return GoDuration.Parse(es.Spec.RefreshInterval);
-        }
-        catch (FormatException)
-        {
-            throw new SyncException($"spec.refreshInterval \"{es.Spec.RefreshInterval}\" is not a duration") { Retry = false };
-        }
-    }
 
     /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
     private sealed class SyncRun
@@ -213,7 +182,7 @@ internal sealed class ExternalSecretReconciler(
                     }
                 }
 
-                interval = RefreshInterval(_es);
+                interval = SpecRefreshInterval.Parse(_es.Spec.RefreshInterval);
             }
             catch (SyncException ex)
             {
@@ -436,17 +405,8 @@ internal sealed class ExternalSecretReconciler(
 
             var raw = (System.Text.Json.Nodes.JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
-            try
-            {
-                await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-            {
-                // Someone wrote the ExternalSecret since we read it: start over with the new object at once.
-                ExternalSecretsLog.StatusConflict(_owner._logger, _ns, _name);
-                return ReconcileResult.After(TimeSpan.Zero);
-            }
-
+            // A 409 (someone wrote the ExternalSecret since we read it) is ReconcileGuard's: it starts over at once.
+            await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 

@@ -8,7 +8,6 @@ using CsiDriver.Observability;
 using CsiDriver.Templating;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 
@@ -26,18 +25,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton<MetricsRegistry>();
         services.TryAddSingleton<InformerCaches>();
         services.TryAddSingleton(new ExternalSecretsReconcileOptions());
-        services.TryAddSingleton(sp =>
-        {
-            var api = sp.GetRequiredService<KubernetesApi>();
-            var transport = new KubernetesTransport(
-                api.Connection,
-                withClientCertificate: true,
-                sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
-                sp.GetRequiredService<TimeProvider>(),
-                Random.Shared.NextDouble,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Kubernetes"));
-            return new ExternalSecretsKubeApi(transport, api.Connection.Token);
-        });
+        services.TryAddSingleton(sp => ControllerConnections.Connect(sp, (transport, credentials) => new ExternalSecretsKubeApi(transport, credentials)));
         services.TryAddSingleton<ExternalSecretsEventRecorder>();
         services.TryAddSingleton<ExternalSecretMetrics>();
         services.TryAddSingleton<TemplateEngine>(_ => new TemplateEngine());

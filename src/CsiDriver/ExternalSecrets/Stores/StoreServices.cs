@@ -24,12 +24,7 @@ internal static class StoreServices
     public static IServiceCollection AddExternalSecretStores(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new StoreReferenceApi(
-            sp.GetRequiredService<KubernetesApi>().Connection,
-            sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
-            sp.GetRequiredService<TimeProvider>(),
-            Random.Shared.NextDouble,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Kubernetes")));
+        services.TryAddSingleton(sp => ControllerConnections.Connect(sp, (transport, credentials) => new StoreReferenceApi(transport, credentials)));
         services.TryAddSingleton(sp => new ServiceAccountTokenCache(sp.GetRequiredService<StoreReferenceApi>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new StoreReferenceReader(
             sp.GetRequiredService<StoreReferenceApi>(),

@@ -30,30 +30,21 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
 
     public string Kind => KindName;
 
-    public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
-            if (raw is null)
+    public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) =>
+        ReconcileGuard.RunAsync(
+            async () =>
             {
-                return ReconcileResult.Done;
-            }
+                var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+                if (raw is null)
+                {
+                    return ReconcileResult.Done;
+                }
 
-            var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
-            return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            PushSecretLog.Conflict(_logger, string.Empty, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            PushSecretLog.Failed(_logger, string.Empty, key.Name, ex.Message);
-            return ReconcileResult.Retry;
-        }
-    }
+                var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
+                return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
+            },
+            () => PushSecretLog.Conflict(_logger, string.Empty, key.Name),
+            reason => PushSecretLog.Failed(_logger, string.Empty, key.Name, reason));
 
     private async Task<ReconcileResult> ProvisionAsync(JsonObject raw, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
@@ -74,7 +65,6 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         }
 
         var psName = string.IsNullOrEmpty(cps.Spec.PushSecretName) ? name : cps.Spec.PushSecretName;
-        var failed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var previous = cps.Status?.ProvisionedNamespaces ?? [];
         if (cps.Status?.PushSecretName is { Length: > 0 } oldName && oldName != psName)
         {
@@ -91,6 +81,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
             .Where(n => n.Metadata.DeletionTimestamp is null && Selected(cps, n))
             .Select(n => n.Metadata.Name ?? string.Empty)
             .ToHashSet(StringComparer.Ordinal);
+        var failed = new List<NamespaceFailure>();
         foreach (var ns in previous.Where(ns => !selected.Contains(ns)))
         {
             try
@@ -99,57 +90,31 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
             }
             catch (KubernetesApiException ex)
             {
-                failed[ns] = ex.Message;
+                failed.Add(new NamespaceFailure { Namespace = ns, Reason = ex.Message });
             }
         }
 
-        var provisioned = new List<string>();
-        foreach (var ns in selected.Order(StringComparer.Ordinal))
-        {
-            try
-            {
-                if (await ApplyAsync(ns, psName, cps, cancellationToken).ConfigureAwait(false) is { } refused)
-                {
-                    failed[ns] = refused;
-                    continue;
-                }
-
-                provisioned.Add(ns);
-            }
-            catch (KubernetesApiException ex)
-            {
-                failed[ns] = ex.Message;
-            }
-        }
-
+        var applied = await NamespaceFanOut.ApplyAsync(selected.Order(StringComparer.Ordinal), ns => ApplyAsync(ns, psName, cps, cancellationToken)).ConfigureAwait(false);
+        failed.AddRange(applied.Failed);
+        failed.Sort((a, b) => string.CompareOrdinal(a.Namespace, b.Namespace));
         var ready = failed.Count == 0;
         var status = new ClusterPushSecretStatus
         {
             PushSecretName = psName,
-            ProvisionedNamespaces = provisioned.Count == 0 ? null : provisioned,
-            FailedNamespaces = ready ? null : failed.Select(f => new NamespaceFailure { Namespace = f.Key, Reason = f.Value }).ToList(),
+            ProvisionedNamespaces = applied.Provisioned.Count == 0 ? null : applied.Provisioned,
+            FailedNamespaces = ready ? null : failed,
             Conditions = ReadyCondition.Set(
                 cps.Status?.Conditions,
                 ready,
                 ready ? "Synced" : "Errored",
-                ready ? $"PushSecret {psName} provisioned in {provisioned.Count} namespaces" : $"PushSecret {psName} failed in namespaces: {string.Join(", ", failed.Keys)}",
+                ready ? $"PushSecret {psName} provisioned in {applied.Provisioned.Count} namespaces" : $"PushSecret {psName} failed in namespaces: {string.Join(", ", failed.Select(f => f.Namespace))}",
                 _time.GetUtcNow()),
         };
         return await WriteStatusAsync(raw, cps, status, ReconcileResult.After(refresh), cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool Selected(ClusterPushSecret cps, NamespaceResource ns)
-    {
-        var name = ns.Metadata.Name ?? string.Empty;
-        if (cps.Spec.Namespaces?.Contains(name, StringComparer.Ordinal) == true)
-        {
-            return true;
-        }
-
-        var labels = new Dictionary<string, string>(ns.Metadata.Labels ?? [], StringComparer.Ordinal);
-        labels.TryAdd("kubernetes.io/metadata.name", name);
-        return cps.Spec.NamespaceSelectors?.Any(s => LabelSelectors.Matches(s, labels)) == true;
-    }
+    private static bool Selected(ClusterPushSecret cps, NamespaceResource ns) =>
+        NamespaceFanOut.Selects(ns, cps.Spec.Namespaces, cps.Spec.NamespaceSelectors ?? [], withNameLabel: true);
 
     private static bool OwnedBy(PushSecretDocument ps, ClusterPushSecret cps) =>
         ps.Typed.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Kind == KindName && o.Name == cps.Metadata.Name) == true;

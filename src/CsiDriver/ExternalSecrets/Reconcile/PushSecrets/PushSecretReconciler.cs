@@ -35,7 +35,6 @@ internal sealed class PushSecretReconciler(
     public const string SyncedMessage = "PushSecret synced successfully";
     public const string UnchangedSuffix = ". Existing secrets in providers unchanged.";
     public const string SourceDeletedMessage = "source secret deleted; provider secrets cleaned up";
-    private static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromHours(1);
     private static readonly TimeSpan RequeueSlack = TimeSpan.FromSeconds(5);
 
     private readonly ExternalSecretsKubeApi _api = api;
@@ -53,47 +52,22 @@ internal sealed class PushSecretReconciler(
     {
         var ns = key.Namespace ?? string.Empty;
         var started = _time.GetTimestamp();
-        try
-        {
-            var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-            if (doc is null)
+        return await ReconcileGuard.RunAsync(
+            async () =>
             {
-                _metrics.Deleted(ns, key.Name);
-                return ReconcileResult.Done;
-            }
+                var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
+                if (doc is null)
+                {
+                    _metrics.Deleted(ns, key.Name);
+                    return ReconcileResult.Done;
+                }
 
-            var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
-            return result;
-        }
-        catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-        {
-            PushSecretLog.Conflict(_logger, ns, key.Name);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-        catch (KubernetesApiException ex)
-        {
-            PushSecretLog.Failed(_logger, ns, key.Name, ex.Message);
-            return ReconcileResult.Retry;
-        }
-    }
-
-    /// <summary>The refresh interval: <c>1h</c> when unset (the CRD default), <c>0</c> = once per spec change.</summary>
-    internal static TimeSpan RefreshInterval(PushSecret ps)
-    {
-        if (string.IsNullOrEmpty(ps.Spec.RefreshInterval))
-        {
-            return DefaultRefreshInterval;
-        }
-
-        try
-        {
-            return GoDuration.Parse(ps.Spec.RefreshInterval);
-        }
-        catch (FormatException)
-        {
-            throw new SyncException($"spec.refreshInterval \"{ps.Spec.RefreshInterval}\" is not a duration") { Retry = false };
-        }
+                var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
+                return result;
+            },
+            () => PushSecretLog.Conflict(_logger, ns, key.Name),
+            reason => PushSecretLog.Failed(_logger, ns, key.Name, reason)).ConfigureAwait(false);
     }
 
     /// <summary>The status key of one remote entry: <c>remoteKey</c>, or <c>remoteKey/property</c>.</summary>
@@ -148,7 +122,7 @@ internal sealed class PushSecretReconciler(
             IReadOnlyList<LoadedStore> stores;
             try
             {
-                interval = RefreshInterval(Ps);
+                interval = SpecRefreshInterval.Parse(Ps.Spec.RefreshInterval);
                 stores = await _owner._stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
             }
             catch (SyncException ex)
@@ -430,36 +404,12 @@ internal sealed class PushSecretReconciler(
 
             var raw = (JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, PushSecretJsonContext.Default.PushSecretStatus);
-            try
-            {
-                await _owner._api.UpdatePushSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate)
-            {
-                PushSecretLog.Conflict(_owner._logger, _ns, _name);
-                return ReconcileResult.After(TimeSpan.Zero);
-            }
-
+            // A 409 is ReconcileGuard's: the reconcile starts over at once with the object as it now is.
+            await _owner._api.UpdatePushSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
-        private JsonObject WithFinalizer(bool present)
-        {
-            var raw = (JsonObject)_doc.Raw.DeepClone();
-            var metadata = raw["metadata"]!.AsObject();
-            var finalizers = (metadata["finalizers"] as JsonArray ?? [])
-                .Select(f => f?.GetValue<string>())
-                .OfType<string>()
-                .Where(f => f != Finalizer)
-                .ToList();
-            if (present)
-            {
-                finalizers.Add(Finalizer);
-            }
-
-            metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray());
-            return raw;
-        }
+        private JsonObject WithFinalizer(bool present) => Finalizers.Set((JsonObject)_doc.Raw.DeepClone(), Finalizer, present);
 
         private Task EventAsync(string type, string reason, string message, CancellationToken cancellationToken) =>
             _owner._events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
