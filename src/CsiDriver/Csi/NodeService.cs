@@ -2,7 +2,6 @@ using CsiDriver.Observability;
 using CsiDriver.Protos.Csi.V1;
 using CsiDriver.Publishing;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Csi;
 

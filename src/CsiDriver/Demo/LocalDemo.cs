@@ -1,9 +1,7 @@
-using System.Text;
 using CsiDriver.Grpc;
 using CsiDriver.Hosting;
 using CsiDriver.Mounting;
 using CsiDriver.Protos.Csi.V1;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Demo;
 

@@ -1,7 +1,6 @@
 using CsiDriver.Observability;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Grpc;
 

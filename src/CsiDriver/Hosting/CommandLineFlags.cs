@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace CsiDriver.Hosting;
 
 /// <summary>One command-line flag: its name, the help line, how its default reads and what a value sets.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using static CsiDriver.Hosting.CommandLineFlags;
 
 namespace CsiDriver.Hosting;

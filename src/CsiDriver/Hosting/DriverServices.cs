@@ -11,9 +11,6 @@ using CsiDriver.Publishing;
 using CsiDriver.Rotation;
 using CsiDriver.Spec;
 using CsiDriver.State;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Hosting;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace CsiDriver.Hosting;
 
 /// <summary>Go's time.ParseDuration format (<c>90s</c>, <c>2m</c>, <c>1h30m</c>, <c>250ms</c>), as upstream flags use.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-
 namespace CsiDriver.Hosting;
 
 /// <summary>Parses <c>--metrics-addr</c> in Go's listen form: <c>:8095</c>, <c>127.0.0.1:8095</c>, <c>[::1]:8095</c>.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Hosting;
 
 /// <summary>The logging both commands set up: the console (JSON lines or one line an entry, UTC times, written inline) and the levels.</summary>

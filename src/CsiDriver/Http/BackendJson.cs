@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-
 namespace CsiDriver.Http;
 
 /// <summary>Backend bodies read as JSON without passing on a parser's message, which can quote the body (a secret or token).</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-
 namespace CsiDriver.Http;
 
 /// <summary>An answered attempt: status, headers and the bounded body. <see cref="ToString"/> never shows the body.</summary>

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace CsiDriver.Http;
 
 /// <summary>How much of the backoff is randomised, so clients that failed together do not retry together.</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace CsiDriver.Kubernetes;
 
 /// <summary>What kind of failure an API call ended in, independent of the exact HTTP status.</summary>

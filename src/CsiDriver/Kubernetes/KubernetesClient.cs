@@ -1,8 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Spec;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Kubernetes;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Kubernetes;
 
 /// <summary>Log lines of the Kubernetes integration (event ids 300-399). Names and reasons only, never tokens or values.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Kubernetes;
 
 // The JSON shapes of the Kubernetes objects the driver reads and writes: only the fields it uses.

@@ -3,9 +3,6 @@ using CsiDriver.Providers;
 using CsiDriver.Providers.Kubernetes;
 using CsiDriver.Publishing;
 using CsiDriver.Sync;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Kubernetes;
 

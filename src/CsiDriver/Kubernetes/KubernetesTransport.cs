@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Kubernetes;
 
 /// <summary>One API request: verb, escaped path, optional JSON body, and a description for errors.</summary>

@@ -1,7 +1,6 @@
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Kubernetes;
 

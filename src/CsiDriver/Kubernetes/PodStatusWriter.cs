@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using CsiDriver.Providers;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Kubernetes;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CsiDriver.Providers;
 using CsiDriver.Publishing;
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CsiDriver.Mounting;
 
 /// <summary>Reads <c>/proc/self/mountinfo</c>, whose paths escape space, tab, newline and backslash in octal.</summary>

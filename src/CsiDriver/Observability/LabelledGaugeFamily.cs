@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
-
 namespace CsiDriver.Observability;
 
 /// <summary>A gauge per label set that callers set and delete (status conditions, last reconcile durations).</summary>

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
-
 namespace CsiDriver.Observability;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers;
 
 /// <summary>One entry of the <c>objects</c> parameter of the <c>kubernetes</c> and <c>local</c> providers.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using YamlDotNet.Core;

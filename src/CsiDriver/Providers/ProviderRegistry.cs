@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using CsiDriver.Providers.Plugins;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers;
 

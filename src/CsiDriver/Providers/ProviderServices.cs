@@ -4,9 +4,6 @@ using CsiDriver.Providers.Azure;
 using CsiDriver.Providers.Kubernetes;
 using CsiDriver.Providers.Local;
 using CsiDriver.Providers.Vault;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers;
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using CsiDriver.Spec;
 
 namespace CsiDriver.Publishing;

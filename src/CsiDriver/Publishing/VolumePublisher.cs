@@ -3,7 +3,6 @@ using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.Spec;
 using CsiDriver.State;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Publishing;
 

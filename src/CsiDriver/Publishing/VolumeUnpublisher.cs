@@ -2,7 +2,6 @@ using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
 using CsiDriver.State;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Publishing;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Rotation;
 
 /// <summary>Rotation's log lines (event ids 700-749). Names, paths, counts and reasons: never values or tokens.</summary>

@@ -5,7 +5,6 @@ using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Rotation;
 

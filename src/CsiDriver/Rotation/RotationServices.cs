@@ -1,8 +1,6 @@
 using CsiDriver.Hosting;
 using CsiDriver.Observability;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace CsiDriver.Rotation;

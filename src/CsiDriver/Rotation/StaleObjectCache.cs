@@ -1,8 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using CsiDriver.Providers;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Rotation;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Rotation;

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using CsiDriver.Mounting;
 using CsiDriver.Publishing;
 using YamlDotNet.Core;

@@ -1,11 +1,6 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.State;
 

@@ -1,6 +1,5 @@
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.State;
 

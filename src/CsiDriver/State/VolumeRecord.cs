@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using CsiDriver.Providers;
 
 namespace CsiDriver.State;

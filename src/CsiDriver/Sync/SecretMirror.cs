@@ -1,12 +1,8 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using CsiDriver.Kubernetes;
 using CsiDriver.Providers;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Sync;
 

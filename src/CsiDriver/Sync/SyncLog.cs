@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Sync;
 
 /// <summary>Log lines of Secret sync (event ids 750-799). Secret names and causes only, never a value.</summary>

@@ -1,7 +1,5 @@
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Sync;
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CsiDriver.Templating;
 
 /// <summary>The rendered bytes, refusing to grow past the output limit.</summary>

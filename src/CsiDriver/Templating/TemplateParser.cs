@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using CsiDriver.Templating.Functions;
 
 namespace CsiDriver.Templating;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.ExternalSecrets.Api;
 
 /// <summary>A <c>ClusterExternalSecret</c> (eso.md section 6): one ExternalSecret spec stamped into many namespaces.</summary>

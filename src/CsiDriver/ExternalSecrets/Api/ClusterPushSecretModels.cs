@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.ExternalSecrets.Api;
 
 // The external-secrets.io/v1alpha1 ClusterPushSecret shapes (eso.md section 7, last paragraph).

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Api;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.ExternalSecrets.Api;
 
 // The external-secrets.io/v1alpha1 PushSecret shapes the PushSecret reconciler reads and writes (eso.md section 7).

@@ -1,7 +1,6 @@
 using CsiDriver.Publishing;
 using CsiDriver.ExternalSecrets.Stores.Vault;
 using CsiDriver.Providers.Vault;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Generators;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace CsiDriver.ExternalSecrets.Generators;
 
 /// <summary>One generator kind of <c>generators.external-secrets.io</c> (<c>Password</c>, <c>VaultDynamicSecret</c>, ...).</summary>

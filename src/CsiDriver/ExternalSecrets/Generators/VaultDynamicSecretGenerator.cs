@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.ExternalSecrets.Stores.Vault;
 using CsiDriver.Providers.Vault;

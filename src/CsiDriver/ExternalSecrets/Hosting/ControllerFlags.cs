@@ -1,4 +1,3 @@
-using System.Globalization;
 using CsiDriver.Hosting;
 using static CsiDriver.Hosting.CommandLineFlags;
 

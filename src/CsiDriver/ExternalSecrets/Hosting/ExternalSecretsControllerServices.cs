@@ -2,9 +2,6 @@ using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Kubernetes;
 using CsiDriver.Observability;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Hosting;
 

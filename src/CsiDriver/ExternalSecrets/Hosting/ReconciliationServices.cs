@@ -3,8 +3,6 @@ using CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Observability;
 using CsiDriver.State;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CsiDriver.ExternalSecrets.Hosting;
 

@@ -1,6 +1,4 @@
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.ExternalSecrets.Reconcile;
 
 /// <summary>Log messages of the ClusterExternalSecret reconciler (event ids 1390-1399). Never a value.</summary>

@@ -1,6 +1,4 @@
 using CsiDriver.ExternalSecrets.Runtime;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 

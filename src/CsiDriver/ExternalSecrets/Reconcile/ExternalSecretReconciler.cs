@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Hosting;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 

@@ -6,8 +6,6 @@ using CsiDriver.ExternalSecrets.Stores.Fake;
 using CsiDriver.Kubernetes;
 using CsiDriver.Observability;
 using CsiDriver.Templating;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 

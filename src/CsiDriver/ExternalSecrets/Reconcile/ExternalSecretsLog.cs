@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.ExternalSecrets;
 
 /// <summary>Log messages of the ExternalSecret and store reconcilers (event ids 1400-1449). Never a value.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace CsiDriver.ExternalSecrets.Reconcile;
 
 /// <summary>Adds or removes one finalizer in an object's raw <c>metadata.finalizers</c>, keeping the others and their order.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.Templating;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CsiDriver.ExternalSecrets.Api;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.Templating;

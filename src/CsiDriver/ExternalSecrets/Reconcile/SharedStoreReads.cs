@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CsiDriver.ExternalSecrets.Stores;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;

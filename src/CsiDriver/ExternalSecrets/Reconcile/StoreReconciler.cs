@@ -1,12 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Hosting;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 

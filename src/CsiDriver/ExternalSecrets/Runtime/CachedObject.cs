@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 

@@ -1,6 +1,5 @@
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.Observability;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Runtime;
 

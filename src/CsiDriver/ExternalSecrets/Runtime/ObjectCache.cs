@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace CsiDriver.ExternalSecrets.Runtime;
 
 /// <summary>The listed-and-watched objects of one kind, by key; "synced" once the first list is in.</summary>

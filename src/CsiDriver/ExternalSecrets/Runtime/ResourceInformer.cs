@@ -1,7 +1,5 @@
-using System.Net;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Runtime;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.ExternalSecrets.Runtime;
 
 /// <summary>Log lines of the External Secrets controller runtime (event ids 1300-1349). Names and kinds only, never values.</summary>

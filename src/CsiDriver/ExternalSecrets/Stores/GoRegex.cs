@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace CsiDriver.ExternalSecrets.Stores;
 
 /// <summary>

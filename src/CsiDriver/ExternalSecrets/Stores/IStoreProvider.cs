@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace CsiDriver.ExternalSecrets.Stores;
 
 /// <summary>Where one value lives in a store: an ExternalSecret's <c>remoteRef</c>, or the body of <c>dataFrom[].extract</c>.</summary>

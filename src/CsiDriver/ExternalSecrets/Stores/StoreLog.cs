@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.ExternalSecrets.Stores;
 
 /// <summary>Log lines of the vault and kubernetes store providers (event ids 1450-1499). Names only: never a token or a value.</summary>

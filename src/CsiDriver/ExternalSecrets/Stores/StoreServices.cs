@@ -7,9 +7,6 @@ using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.ExternalSecrets.Stores.Vault;
 using CsiDriver.Kubernetes;
 using CsiDriver.Providers.Vault;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores;
 

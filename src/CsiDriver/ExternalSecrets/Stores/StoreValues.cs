@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.ExternalSecrets.Stores;

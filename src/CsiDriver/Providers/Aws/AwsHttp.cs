@@ -1,4 +1,3 @@
-using System.Net;
 using CsiDriver.Http;
 
 namespace CsiDriver.Providers.Aws;

@@ -1,8 +1,4 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using CsiDriver.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>Log lines of the <c>aws</c> provider (event ids 450-499): names, regions, codes and counts only.</summary>

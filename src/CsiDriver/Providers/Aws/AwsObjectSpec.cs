@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>One entry of the <c>objects</c> parameter, field for field as the upstream plugin reads it.</summary>

@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Aws;
 
 // Request and response shapes of the AWS JSON 1.1 calls the provider makes; only the fields it uses.

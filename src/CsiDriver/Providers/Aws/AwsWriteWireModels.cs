@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Aws;
 
 // Request and response shapes of the listing, tagging and write calls (Secrets Manager and SSM) the External Secrets

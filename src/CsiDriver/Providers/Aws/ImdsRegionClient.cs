@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
-
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>

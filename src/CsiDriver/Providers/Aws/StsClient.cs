@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Aws;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using CsiDriver.Spec;
 
 namespace CsiDriver.Providers.Aws;

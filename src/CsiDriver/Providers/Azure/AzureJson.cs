@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>Source-generated JSON for every Key Vault, Entra ID, IMDS and NMI body the provider reads.</summary>

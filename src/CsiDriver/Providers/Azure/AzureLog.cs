@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>The Azure provider's log lines (event ids 550-599). Never a token, secret or assertion.</summary>

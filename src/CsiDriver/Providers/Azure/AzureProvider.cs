@@ -1,6 +1,4 @@
-using System.Text;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Azure;
 

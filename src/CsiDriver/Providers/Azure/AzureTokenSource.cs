@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Azure;
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Azure;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Azure;

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Azure;

@@ -1,5 +1,4 @@
 using CsiDriver.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Gcp;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>Secret Manager <c>versions.access</c> response.</summary>

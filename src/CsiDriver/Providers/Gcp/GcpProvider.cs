@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Gcp;
 

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace CsiDriver.Providers.Gcp;
 
 /// <summary>What a <c>resourceName</c> points at.</summary>

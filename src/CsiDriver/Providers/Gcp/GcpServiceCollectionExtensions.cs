@@ -1,8 +1,4 @@
-using System.Text.Json;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Gcp;
 

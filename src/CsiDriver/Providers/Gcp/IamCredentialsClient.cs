@@ -1,7 +1,6 @@
 // IAM Service Account Credentials calls covered (Authorization: Bearer <federated token>; metric name generate_access_token):
 //   POST {iamcredentials}/v1/projects/-/serviceAccounts/{email}:generateAccessToken
 //        body {"scope":["https://www.googleapis.com/auth/cloud-platform"],"delegates":["projects/-/serviceAccounts/{d}"]}
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CsiDriver.Publishing;
 

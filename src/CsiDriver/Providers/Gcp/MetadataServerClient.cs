@@ -3,7 +3,6 @@
 //   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-location
 //   GET {metadata}/computeMetadata/v1/instance/attributes/cluster-name
 //   GET {metadata}/computeMetadata/v1/instance/service-accounts/default/token   (provider-adc only)
-using System.Text;
 
 namespace CsiDriver.Providers.Gcp;
 

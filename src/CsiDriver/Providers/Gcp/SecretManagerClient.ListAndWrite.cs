@@ -5,9 +5,7 @@
 //   POST   /v1/{parent}/secrets?secretId={s}                  [create_secret] (labels; automatic replication when global)
 //   POST   /v1/{parent}/secrets/{s}:addVersion                [add_version]   (payload data + dataCrc32c)
 //   DELETE /v1/{parent}/secrets/{s}                           [delete_secret]
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json.Serialization;
 
 namespace CsiDriver.Providers.Gcp;
 

@@ -3,7 +3,6 @@
 //   GET {secretmanager}/v1/projects/{p}/secrets/{s}/versions/{v}:access                 (global)
 //   GET {secretmanager.{loc}.rep}/v1/projects/{p}/locations/{loc}/secrets/{s}/versions/{v}:access  (regional)
 //   GET {parametermanager[.{loc}.rep]}/v1/projects/{p}/locations/{loc}/parameters/{x}/versions/{v}:render
-using System.Net.Http.Headers;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Gcp;

@@ -2,9 +2,6 @@
 //   POST {token_uri} grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<RS256 JWT>
 //        (JWT header alg=RS256, typ=JWT, kid=private_key_id; claims iss=client_email, scope=cloud-platform,
 //        aud=the key's Google token URI, iat, exp=iat+1h)
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Gcp;

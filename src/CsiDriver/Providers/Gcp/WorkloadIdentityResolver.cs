@@ -1,5 +1,4 @@
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Gcp;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
 

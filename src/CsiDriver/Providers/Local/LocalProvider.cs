@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CsiDriver.Kubernetes;
 using CsiDriver.Mounting;
 using CsiDriver.Publishing;

@@ -2,7 +2,6 @@ using CsiDriver.Grpc;
 using CsiDriver.Protos.Provider.V1Alpha1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Plugins;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Plugins;
 
 /// <summary>Log lines of provider resolution and plugin calls (event ids 500-549). Never values or tokens.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using CsiDriver.Protos.Provider.V1Alpha1;
 using CsiDriver.Publishing;
 

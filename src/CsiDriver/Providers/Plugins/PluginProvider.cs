@@ -2,7 +2,6 @@ using CsiDriver.Protos.Provider.V1Alpha1;
 using CsiDriver.Publishing;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Plugins;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Plugins;
 
 /// <summary>Makes the adapter for a plugin name; owns the socket lookup and the per-socket connections they share.</summary>

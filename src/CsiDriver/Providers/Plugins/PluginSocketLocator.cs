@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 using CsiDriver.Mounting;
 using CsiDriver.Publishing;
 

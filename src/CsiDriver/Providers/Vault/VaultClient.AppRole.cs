@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Vault;
 
 /// <summary>AppRole login: <c>POST /v1/auth/&lt;mount&gt;/login</c> {role_id, secret_id}, counted as backend call <c>login</c>.</summary>

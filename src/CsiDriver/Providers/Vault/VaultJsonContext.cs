@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace CsiDriver.Providers.Vault;
 
 /// <summary>Body of <c>POST /v1/auth/&lt;mount&gt;/login</c> (Kubernetes and JWT auth).</summary>

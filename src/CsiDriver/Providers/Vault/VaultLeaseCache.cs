@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace CsiDriver.Providers.Vault;
 
 /// <summary>One dynamic secret of one volume: who read it, where, and for which target.</summary>

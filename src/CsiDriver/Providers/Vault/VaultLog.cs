@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.Providers.Vault;
 
 /// <summary>Log lines of the Vault provider (event ids 400-449). Names, paths and counts only: never a token or a value.</summary>

@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Vault;
 

@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.Providers.Vault;
 

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>Go text/template's builtin functions (minus call, js and slice).</summary>

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>Sprig's encoding and hashing functions: base64, JSON, SHA digests.</summary>

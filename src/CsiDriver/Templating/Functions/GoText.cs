@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>Go's string helpers the functions share: strconv.Quote, fmt.Sprint, url.QueryEscape, Sprig strval.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>Sprig's integer arithmetic and conversions (cast's lenient rules: unparsable becomes 0).</summary>

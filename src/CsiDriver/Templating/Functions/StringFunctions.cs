@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace CsiDriver.Templating.Functions;
 
 /// <summary>Sprig's string functions; the subject comes last so they read well in pipelines.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 
 /// <summary>Log messages of the PushSecret reconciler (event ids 1360-1369). Never a value.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
@@ -7,7 +5,6 @@ using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Hosting;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using CsiDriver.ExternalSecrets.Stores.References;
 
 namespace CsiDriver.ExternalSecrets.Stores.Aws;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Http;
 using CsiDriver.Providers.Aws;

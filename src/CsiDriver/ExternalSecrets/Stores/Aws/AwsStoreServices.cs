@@ -2,8 +2,6 @@ using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Http;
 using CsiDriver.Providers.Aws;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CsiDriver.ExternalSecrets.Stores.Aws;
 

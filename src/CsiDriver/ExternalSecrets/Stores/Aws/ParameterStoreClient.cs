@@ -1,4 +1,3 @@
-using System.Text;
 using CsiDriver.Providers.Aws;
 using CsiDriver.Publishing;
 

@@ -1,7 +1,6 @@
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Providers.Azure;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores.Azure;
 

@@ -1,8 +1,5 @@
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Providers.Azure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores.Azure;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace CsiDriver.ExternalSecrets.Stores.Fake;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.ExternalSecrets.Stores.Fake;

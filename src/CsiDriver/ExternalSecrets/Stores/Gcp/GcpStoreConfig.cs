@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using CsiDriver.ExternalSecrets.Stores.References;
 
 namespace CsiDriver.ExternalSecrets.Stores.Gcp;

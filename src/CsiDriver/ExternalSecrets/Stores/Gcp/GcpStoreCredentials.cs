@@ -1,4 +1,3 @@
-using System.Text;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Providers.Gcp;
 using CsiDriver.Publishing;

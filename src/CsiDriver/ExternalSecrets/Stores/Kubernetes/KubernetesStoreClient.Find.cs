@@ -1,4 +1,3 @@
-using System.Text;
 using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;

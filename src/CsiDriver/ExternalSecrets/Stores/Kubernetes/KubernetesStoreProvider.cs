@@ -1,10 +1,7 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 

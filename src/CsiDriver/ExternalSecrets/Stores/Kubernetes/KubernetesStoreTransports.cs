@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using CsiDriver.Kubernetes;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.ExternalSecrets.Stores.References;

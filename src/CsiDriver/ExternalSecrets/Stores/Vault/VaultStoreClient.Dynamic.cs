@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CsiDriver.Providers.Vault;
 
 namespace CsiDriver.ExternalSecrets.Stores.Vault;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
 

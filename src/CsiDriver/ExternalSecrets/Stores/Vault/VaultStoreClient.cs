@@ -1,10 +1,7 @@
 using CsiDriver.Templating.Functions;
-using System.Text;
-using System.Text.Json;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Providers.Vault;
 using CsiDriver.Publishing;
-using Microsoft.Extensions.Logging;
 
 namespace CsiDriver.ExternalSecrets.Stores.Vault;
 

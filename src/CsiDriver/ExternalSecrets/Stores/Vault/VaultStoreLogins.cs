@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CsiDriver.Providers.Vault;
 
 namespace CsiDriver.ExternalSecrets.Stores.Vault;
