@@ -37,38 +37,46 @@ public static class NodeInterop
     /// <summary>One unary call with client.js; returns its JSON line (<c>{ok, response}</c> or <c>{ok:false, code, details}</c>).</summary>
     public static async Task<JsonElement> CallAsync(string socketPath, string method, string requestJson, int deadlineMs = 20000)
     {
+        var output = await RunAsync("client.js", TimeSpan.FromMilliseconds(deadlineMs) + TimeSpan.FromSeconds(30), socketPath, method, requestJson, deadlineMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>Runs one script of the harness with node; returns its standard output, failing the test on a non-zero exit or a hang.</summary>
+    public static async Task<string> RunAsync(string script, TimeSpan timeout, params string[] arguments)
+    {
         var start = new ProcessStartInfo("node")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Script("client.js"));
-        start.ArgumentList.Add(socketPath);
-        start.ArgumentList.Add(method);
-        start.ArgumentList.Add(requestJson);
-        start.ArgumentList.Add(deadlineMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(Script(script));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(deadlineMs) + TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"client.js {method} did not exit");
+            throw new TimeoutException($"{script} did not exit within {timeout}");
         }
 
         var output = await stdout;
         if (process.ExitCode != 0)
         {
-            throw new Xunit.Sdk.XunitException($"client.js {method} exited with {process.ExitCode}: {await stderr}");
+            throw new Xunit.Sdk.XunitException($"{script} exited with {process.ExitCode}: {await stderr}");
         }
 
-        return JsonDocument.Parse(output).RootElement.Clone();
+        return output;
     }
 
     private static string FindFolder()
