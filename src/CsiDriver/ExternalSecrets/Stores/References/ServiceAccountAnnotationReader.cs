@@ -10,15 +10,12 @@ namespace CsiDriver.ExternalSecrets.Stores.References;
 /// </summary>
 internal sealed class ServiceAccountAnnotationReader(StoreReferenceApi api, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api = api;
-    private readonly ReferenceReadCache _reads = reads;
-
     public async Task<IReadOnlyDictionary<string, string>> ReadAsync(StoreContext store, ServiceAccountSelector selector, CancellationToken cancellationToken)
     {
         var ns = StoreReferenceReader.NamespaceFor(store, selector.Namespace, selector.Field);
         try
         {
-            var account = await _reads.GetAsync($"serviceaccounts/{ns}/{selector.Name}", ct => _api.GetServiceAccountAsync(ns, selector.Name, ct), cancellationToken).ConfigureAwait(false);
+            var account = await reads.GetAsync($"serviceaccounts/{ns}/{selector.Name}", ct => api.GetServiceAccountAsync(ns, selector.Name, ct), cancellationToken).ConfigureAwait(false);
             return account.Metadata?.Annotations ?? new Dictionary<string, string>();
         }
         catch (KubernetesApiException ex)

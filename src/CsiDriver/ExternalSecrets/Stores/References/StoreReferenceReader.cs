@@ -21,10 +21,6 @@ internal sealed record CaBundle(string Pem, X509Certificate2Collection Certifica
 /// </summary>
 internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api = api;
-    private readonly ServiceAccountTokenCache _tokens = tokens;
-    private readonly ReferenceReadCache _reads = reads;
-
     /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
     public static bool IsReferent(StoreContext store, string? referenceNamespace) =>
         store.IsClusterStore && string.IsNullOrEmpty(referenceNamespace);
@@ -93,13 +89,17 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
         var key = TokenKey(store, selector, expirationSeconds);
         try
         {
-            return await _tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            return await tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
             throw TokenFailure(store, selector.Field, key, ex);
         }
     }
+
+    /// <summary>Drops the cached token so the next call requests a new one.</summary>
+    private void InvalidateToken(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
+        tokens.Invalidate(TokenKey(store, selector, expirationSeconds));
 
     /// <summary>A bearer token source for the service account, for a store that calls the API with it on every read.</summary>
     public IBearerTokenSource ServiceAccountBearer(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
@@ -169,7 +169,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
             KubeConfigMap map;
             try
             {
-                map = await _reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => _api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
+                map = await reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex)
             {
@@ -203,7 +203,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
     {
         try
         {
-            return await _reads.GetAsync($"secrets/{ns}/{name}", ct => _api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
+            return await reads.GetAsync($"secrets/{ns}/{name}", ct => api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
@@ -236,7 +236,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
 
         public bool Invalidate()
         {
-            reader._tokens.Invalidate(TokenKey(store, selector, expirationSeconds));
+            reader.InvalidateToken(store, selector, expirationSeconds);
             return true;
         }
 
