@@ -24,7 +24,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var raw = await api.GetClusterExternalSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+        var raw = await api.GetAsync(EsoCollection.ClusterExternalSecrets, null, key.Name, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
             metrics.Deleted(key.Name);
@@ -59,7 +59,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
             if (finalizers.Contains(Finalizer))
             {
-                await api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
+                await api.UpdateAsync(EsoCollection.ClusterExternalSecrets, Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
             }
 
             metrics.Deleted(name);
@@ -68,7 +68,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
         if (!finalizers.Contains(Finalizer))
         {
-            raw = await api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
+            raw = await api.UpdateAsync(EsoCollection.ClusterExternalSecrets, Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var esName = ExternalSecretName(ces);
@@ -115,7 +115,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
     /// <summary>Creates or updates the ExternalSecret in <paramref name="ns"/>; a reason when it belongs to someone else.</summary>
     private async Task<string?> ApplyAsync(ClusterExternalSecret ces, string ns, string esName, CancellationToken cancellationToken)
     {
-        var existing = await api.GetExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false);
+        var existing = await api.GetAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             var created = new JsonObject
@@ -125,21 +125,21 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
                 ["metadata"] = new JsonObject { ["name"] = esName, ["namespace"] = ns },
             };
             Stamp(ces, created);
-            await api.CreateExternalSecretAsync(created, cancellationToken).ConfigureAwait(false);
+            await api.CreateAsync(EsoCollection.ExternalSecrets, created, cancellationToken).ConfigureAwait(false);
             ClusterExternalSecretLog.ExternalSecretWritten(logger, ces.Metadata.Name ?? string.Empty, ns, esName, "created");
             return null;
         }
 
-        if (!IsControlledBy(existing.Raw, ces.Metadata.Uid))
+        if (!IsControlledBy(existing, ces.Metadata.Uid))
         {
             return AlreadyExists;
         }
 
-        var updated = existing.Raw.DeepClone().AsObject();
+        var updated = existing.DeepClone().AsObject();
         Stamp(ces, updated);
-        if (!JsonNode.DeepEquals(Desired(updated), Desired(existing.Raw)))
+        if (!JsonNode.DeepEquals(Desired(updated), Desired(existing)))
         {
-            await api.UpdateExternalSecretAsync(updated, cancellationToken).ConfigureAwait(false);
+            await api.UpdateAsync(EsoCollection.ExternalSecrets, updated, cancellationToken).ConfigureAwait(false);
             ClusterExternalSecretLog.ExternalSecretWritten(logger, ces.Metadata.Name ?? string.Empty, ns, esName, "updated");
         }
 
@@ -200,8 +200,8 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
             return;
         }
 
-        var existing = await api.GetExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false);
-        if (existing is not null && IsControlledBy(existing.Raw, uid) && await api.DeleteExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false))
+        var existing = await api.GetAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && IsControlledBy(existing, uid) && await api.DeleteAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false))
         {
             ClusterExternalSecretLog.ExternalSecretWritten(logger, cesName, ns, esName, "deleted");
         }

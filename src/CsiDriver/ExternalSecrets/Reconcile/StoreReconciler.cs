@@ -47,9 +47,7 @@ internal sealed class StoreReconciler(
 
     private async Task<ReconcileResult> ReconcileCoreAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var raw = IsCluster
-            ? await api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
-            : await api.GetSecretStoreAsync(key.Namespace ?? string.Empty, key.Name, cancellationToken).ConfigureAwait(false);
+        var raw = await api.GetAsync(EsoCollection.Stores(IsCluster), key.Namespace, key.Name, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
             metrics.StoreDeleted(Kind, key.Namespace, key.Name);
@@ -112,14 +110,7 @@ internal sealed class StoreReconciler(
 
         var raw = (JsonObject)store.Raw.DeepClone();
         raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.SecretStoreStatus);
-        if (IsCluster)
-        {
-            await api.UpdateClusterSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await api.UpdateSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-        }
+        await api.UpdateStatusAsync(EsoCollection.Stores(IsCluster), raw, cancellationToken).ConfigureAwait(false);
 
         ExternalSecretsLog.StoreValidated(logger, Kind, ns is null ? name : $"{ns}/{name}", ready ? "True" : "False", reason);
         if (onChange is not null)

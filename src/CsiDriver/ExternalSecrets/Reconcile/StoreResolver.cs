@@ -87,9 +87,7 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
                 return known;
             }
 
-            var raw = cluster
-                ? await resolver._api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
-                : await resolver._api.GetSecretStoreAsync(@namespace, key.Name, cancellationToken).ConfigureAwait(false);
+            var raw = await resolver._api.GetAsync(EsoCollection.Stores(cluster), @namespace, key.Name, cancellationToken).ConfigureAwait(false);
             var store = raw is null ? null : LoadedStore.Parse(key.Kind, raw);
             if (store is null)
             {

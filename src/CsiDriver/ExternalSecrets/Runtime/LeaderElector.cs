@@ -144,10 +144,10 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
                 return false;
             }
 
-            lease.Spec = ours
+            var renewed = ours
                 ? Record(spec.AcquireTime ?? stamp, stamp, spec.LeaseTransitions ?? 0)
                 : Record(stamp, stamp, (spec.LeaseTransitions ?? 0) + 1);
-            var updated = await leases.UpdateAsync(lease, cancellationToken).ConfigureAwait(false);
+            var updated = await leases.UpdateAsync(lease with { Spec = renewed }, cancellationToken).ConfigureAwait(false);
             Observe(updated, now);
             return true;
         }
@@ -175,15 +175,8 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
             }
 
             var stamp = time.GetUtcNow().UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
-            lease.Spec = new KubeLeaseSpec
-            {
-                HolderIdentity = null,
-                LeaseDurationSeconds = 1,
-                AcquireTime = stamp,
-                RenewTime = stamp,
-                LeaseTransitions = lease.Spec.LeaseTransitions,
-            };
-            await leases.UpdateAsync(lease, deadline.Token).ConfigureAwait(false);
+            var released = new KubeLeaseSpec(HolderIdentity: null, LeaseDurationSeconds: 1, AcquireTime: stamp, RenewTime: stamp, LeaseTransitions: lease.Spec.LeaseTransitions);
+            await leases.UpdateAsync(lease with { Spec = released }, deadline.Token).ConfigureAwait(false);
             RuntimeLog.ReleasedLease(logger, options.Namespace, options.Name, options.Identity);
         }
         catch (Exception ex) when (ex is KubernetesApiException or OperationCanceledException)

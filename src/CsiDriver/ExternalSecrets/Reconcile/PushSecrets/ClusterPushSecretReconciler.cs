@@ -27,7 +27,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         ReconcileGuard.RunAsync(
             async () =>
             {
-                var raw = await api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+                var raw = await api.GetAsync(EsoCollection.ClusterPushSecrets, null, key.Name, cancellationToken).ConfigureAwait(false);
                 if (raw is null)
                 {
                     return ReconcileResult.Done;
@@ -115,7 +115,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
     /// <summary>Creates or updates the PushSecret; returns why it was refused, or null.</summary>
     private async Task<string?> ApplyAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
-        var existing = await api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+        var existing = await api.GetAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false) is { } raw ? PushSecretDocument.From(raw) : null;
         if (existing is not null && !OwnedBy(existing, cps))
         {
             return "push secret already exists in namespace";
@@ -124,7 +124,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         var desired = Desired(ns, psName, cps);
         if (existing is null)
         {
-            await api.CreatePushSecretAsync(desired, cancellationToken).ConfigureAwait(false);
+            await api.CreateAsync(EsoCollection.PushSecrets, desired, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -141,15 +141,15 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         updated["spec"] = desired["spec"]!.DeepClone();
         updated["metadata"]!["labels"] = desired["metadata"]!["labels"]?.DeepClone();
         updated["metadata"]!["annotations"] = desired["metadata"]!["annotations"]?.DeepClone();
-        await api.UpdatePushSecretAsync(updated, cancellationToken).ConfigureAwait(false);
+        await api.UpdateAsync(EsoCollection.PushSecrets, updated, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
     private async Task DeleteOwnedAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
-        if (await api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false) is { } existing && OwnedBy(existing, cps))
+        if (await api.GetAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false) is { } existing && OwnedBy(PushSecretDocument.From(existing), cps))
         {
-            await api.DeletePushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+            await api.DeleteAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -190,7 +190,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
 
         var updated = (JsonObject)raw.DeepClone();
         updated["status"] = JsonSerializer.SerializeToNode(status, ClusterPushSecretJsonContext.Default.ClusterPushSecretStatus);
-        await api.UpdateClusterPushSecretStatusAsync(updated, cancellationToken).ConfigureAwait(false);
+        await api.UpdateStatusAsync(EsoCollection.ClusterPushSecrets, updated, cancellationToken).ConfigureAwait(false);
         return next;
     }
 }

@@ -30,9 +30,7 @@ internal sealed class PushSecretStores(ExternalSecretsKubeApi api, StoreResolver
 
             if (reference.LabelSelector is { } selector)
             {
-                var listed = kind == StoreContext.ClusterSecretStoreKind
-                    ? await api.ListClusterSecretStoresAsync(cancellationToken).ConfigureAwait(false)
-                    : await api.ListSecretStoresAsync(ns, cancellationToken).ConfigureAwait(false);
+                var listed = await api.ListAsync(EsoCollection.Stores(kind == StoreContext.ClusterSecretStoreKind), ns, cancellationToken).ConfigureAwait(false);
                 stores.AddRange(listed.Select(raw => LoadedStore.Parse(kind, raw))
                     .Where(s => LabelSelectors.Matches(selector, s.Resource.Metadata.Labels ?? []))
                     .OrderBy(s => s.Name, StringComparer.Ordinal));

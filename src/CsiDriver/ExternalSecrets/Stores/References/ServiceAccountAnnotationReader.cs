@@ -20,14 +20,7 @@ internal sealed class ServiceAccountAnnotationReader(StoreReferenceApi api, Refe
         }
         catch (KubernetesApiException ex)
         {
-            var message = ex.Kind switch
-            {
-                KubernetesErrorKind.NotFound => $"{selector.Field}: ServiceAccount {ns}/{selector.Name} not found",
-                KubernetesErrorKind.Forbidden => $"{selector.Field}: the controller may not read ServiceAccount {ns}/{selector.Name} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on serviceaccounts",
-                _ => $"{selector.Field}: cannot read ServiceAccount {ns}/{selector.Name}: {KubernetesFailures.Cause(ex)}",
-            };
-            var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-            throw new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+            throw StoreReferenceReader.ApiFailure(store, selector.Field, $"ServiceAccount {ns}/{selector.Name}", "read", "get on serviceaccounts", "InvalidProviderConfig", ex);
         }
     }
 }

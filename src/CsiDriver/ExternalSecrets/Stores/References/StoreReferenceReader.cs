@@ -93,7 +93,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
         }
         catch (KubernetesApiException ex)
         {
-            throw TokenFailure(store, selector.Field, key, ex);
+            throw ApiFailure(store, selector.Field, $"ServiceAccount {key.Namespace}/{key.ServiceAccount}", "request a token for", "create on serviceaccounts/token", "TokenRequestFailed", ex);
         }
     }
 
@@ -104,19 +104,6 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
     /// <summary>A bearer token source for the service account, for a store that calls the API with it on every read.</summary>
     public IBearerTokenSource ServiceAccountBearer(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
         new ServiceAccountBearerSource(this, store, selector, expirationSeconds);
-
-    /// <summary>The error for a failed TokenRequest: the store, the field, the service account and the API's own words.</summary>
-    public static SecretStoreException TokenFailure(StoreContext store, string field, ServiceAccountTokenKey key, KubernetesApiException ex)
-    {
-        var message = ex.Kind switch
-        {
-            KubernetesErrorKind.NotFound => $"{field}: ServiceAccount {key.Namespace}/{key.ServiceAccount} not found",
-            KubernetesErrorKind.Forbidden => $"{field}: the controller may not request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant create on serviceaccounts/token",
-            _ => $"{field}: cannot request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount}: {KubernetesFailures.Cause(ex)}",
-        };
-        var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "TokenRequestFailed" };
-    }
 
     /// <summary>
     /// The CA bundle from <c>caBundle</c> (base64 PEM) or <c>caProvider</c>, or null when neither is set (system roots,
@@ -173,7 +160,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
             }
             catch (KubernetesApiException ex)
             {
-                throw ReadFailure(store, provider.Field, $"ConfigMap {ns}/{provider.Name}", "configmaps", ex);
+                throw ApiFailure(store, provider.Field, $"ConfigMap {ns}/{provider.Name}", "read", "get on configmaps", "InvalidProviderConfig", ex);
             }
 
             text = map.Data?.GetValueOrDefault(key) ?? (map.BinaryData?.GetValueOrDefault(key) is { } binary ? Encoding.UTF8.GetString(binary) : null);
@@ -207,22 +194,28 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
         }
         catch (KubernetesApiException ex)
         {
-            throw ReadFailure(store, field, $"Secret {ns}/{name}", "secrets", ex);
+            throw ApiFailure(store, field, $"Secret {ns}/{name}", "read", "get on secrets", "InvalidProviderConfig", ex);
         }
     }
 
-    private static SecretStoreException ReadFailure(StoreContext store, string field, string what, string resource, KubernetesApiException ex)
+    /// <summary>
+    /// The error for a failed API call on a store's reference: the store, the field, the object and the API's own words;
+    /// a missing object is the store's configuration, never the ExternalSecret's "no such key" (NotFound).
+    /// </summary>
+    /// <param name="action">What the controller did to <paramref name="what"/>: <c>read</c>, <c>request a token for</c>.</param>
+    /// <param name="grant">The ClusterRole rule that allows it, named when the API forbids the call.</param>
+    /// <param name="reason">The event and condition reason.</param>
+    public static SecretStoreException ApiFailure(
+        StoreContext store, string field, string what, string action, string grant, string reason, KubernetesApiException ex)
     {
         var message = ex.Kind switch
         {
             KubernetesErrorKind.NotFound => $"{field}: {what} not found",
-            KubernetesErrorKind.Forbidden => $"{field}: the controller may not read {what} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on {resource}",
-            _ => $"{field}: cannot read {what}: {KubernetesFailures.Cause(ex)}",
+            KubernetesErrorKind.Forbidden => $"{field}: the controller may not {action} {what} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant {grant}",
+            _ => $"{field}: cannot {action} {what}: {KubernetesFailures.Cause(ex)}",
         };
-
-        // A missing reference is the store's configuration, never the ExternalSecret's "no such key" (NotFound).
         var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = reason };
     }
 
     private static SecretStoreException Missing(StoreContext store, string problem) =>
