@@ -18,32 +18,21 @@ namespace CsiDriver.Tests.ExternalSecrets;
 /// external-secrets.io groups), a manual clock, captured logs, metrics, and the services every reconciler needs (the
 /// API clients, clock, logging and metrics) before the context adds its reconcilers and stores.
 /// </summary>
-internal sealed class ControllerHarness : IAsyncDisposable
+internal sealed class ControllerHarness(KubeTestContext kube, ManualTimeProvider clock, CapturingLoggerProvider logs, ServiceProvider services) : IAsyncDisposable
 {
     public const string Ns = "team-a";
 
-    private readonly ServiceProvider _services;
-
-    private ControllerHarness(KubeTestContext kube, ManualTimeProvider clock, CapturingLoggerProvider logs, ServiceProvider services)
-    {
-        Kube = kube;
-        Clock = clock;
-        Logs = logs;
-        _services = services;
-        Registry = services.GetRequiredService<MetricsRegistry>();
-    }
-
-    public KubeTestContext Kube { get; }
+    public KubeTestContext Kube { get; } = kube;
 
     public FakeKubeApiServer Server => Kube.Server;
 
-    public ManualTimeProvider Clock { get; }
+    public ManualTimeProvider Clock { get; } = clock;
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturingLoggerProvider Logs { get; } = logs;
 
-    public MetricsRegistry Registry { get; }
+    public MetricsRegistry Registry { get; } = services.GetRequiredService<MetricsRegistry>();
 
-    public IServiceProvider Services => _services;
+    public IServiceProvider Services => services;
 
     /// <param name="configure">The reconcilers, stores and settings under test, before the container is built.</param>
     public static async Task<ControllerHarness> StartAsync(Action<IServiceCollection, ManualTimeProvider> configure)
@@ -65,7 +54,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
         return new ControllerHarness(kube, clock, logs, collection.BuildServiceProvider());
     }
 
-    public IReconciler Reconciler(string kind) => _services.GetServices<IReconciler>().Single(r => r.Kind == kind);
+    public IReconciler Reconciler(string kind) => services.GetServices<IReconciler>().Single(r => r.Kind == kind);
 
     /// <summary>Stores a SecretStore or ClusterSecretStore object.</summary>
     public JsonObject PutStore(string kind, JsonObject store) =>
@@ -100,7 +89,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await services.DisposeAsync();
         await Kube.DisposeAsync();
     }
 }

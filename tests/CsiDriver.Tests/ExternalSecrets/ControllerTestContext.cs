@@ -13,21 +13,15 @@ namespace CsiDriver.Tests.ExternalSecrets;
 /// A fake API server whose controller users hold exactly the External Secrets controller's RBAC (the seam list),
 /// plus connections and informers for tests of the controller runtime.
 /// </summary>
-internal sealed class ControllerTestContext : IAsyncDisposable
+internal sealed class ControllerTestContext(FakeKubeApiServer server, TestDirectory directory) : IAsyncDisposable
 {
     public const string Token = "controller-token-0123456789";
     public const string User = "system:serviceaccount:kube-system:csi-secrets-store-controller";
     public const string Group = ControllerResources.Group;
 
-    private ControllerTestContext(FakeKubeApiServer server, TestDirectory directory)
-    {
-        Server = server;
-        Directory = directory;
-    }
+    public FakeKubeApiServer Server { get; } = server;
 
-    public FakeKubeApiServer Server { get; }
-
-    public TestDirectory Directory { get; }
+    public TestDirectory Directory { get; } = directory;
 
     public static TimeSpan Wait { get; } = TimeSpan.FromSeconds(20);
 

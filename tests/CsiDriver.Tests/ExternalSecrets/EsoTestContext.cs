@@ -16,41 +16,29 @@ namespace CsiDriver.Tests.ExternalSecrets;
 /// The real reconcilers, wired by <c>AddExternalSecretReconcilers</c>, against the loopback API server; a manual clock
 /// for refresh decisions; the fake store as the backend, its reads counted by the backend-call counter.
 /// </summary>
-internal sealed class EsoTestContext : IAsyncDisposable
+internal sealed class EsoTestContext(ControllerHarness harness) : IAsyncDisposable
 {
     public const string Ns = ControllerHarness.Ns;
 
-    private readonly ControllerHarness _harness;
+    public KubeTestContext Kube => harness.Kube;
 
-    private EsoTestContext(ControllerHarness harness)
-    {
-        _harness = harness;
-        Reconciler = harness.Reconciler("ExternalSecret");
-        SecretStores = harness.Reconciler("SecretStore");
-        ClusterStores = harness.Reconciler("ClusterSecretStore");
-        ClusterExternalSecrets = harness.Reconciler("ClusterExternalSecret");
-        Metrics = harness.Services.GetRequiredService<DriverMetrics>();
-    }
+    public FakeKubeApiServer Server => harness.Server;
 
-    public KubeTestContext Kube => _harness.Kube;
+    public ManualTimeProvider Clock => harness.Clock;
 
-    public FakeKubeApiServer Server => _harness.Server;
+    public CapturingLoggerProvider Logs => harness.Logs;
 
-    public ManualTimeProvider Clock => _harness.Clock;
+    public IReconciler Reconciler { get; } = harness.Reconciler("ExternalSecret");
 
-    public CapturingLoggerProvider Logs => _harness.Logs;
+    public IReconciler SecretStores { get; } = harness.Reconciler("SecretStore");
 
-    public IReconciler Reconciler { get; }
+    public IReconciler ClusterStores { get; } = harness.Reconciler("ClusterSecretStore");
 
-    public IReconciler SecretStores { get; }
+    public IReconciler ClusterExternalSecrets { get; } = harness.Reconciler("ClusterExternalSecret");
 
-    public IReconciler ClusterStores { get; }
+    public DriverMetrics Metrics { get; } = harness.Services.GetRequiredService<DriverMetrics>();
 
-    public IReconciler ClusterExternalSecrets { get; }
-
-    public DriverMetrics Metrics { get; }
-
-    public MetricsRegistry Registry => _harness.Registry;
+    public MetricsRegistry Registry => harness.Registry;
 
     /// <param name="options">Reconcile options (defaults when null).</param>
     /// <param name="services">More services (a real store provider and its settings) before the container is built.</param>
@@ -105,7 +93,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             };
         }
 
-        return _harness.PutStore(kind, obj);
+        return harness.PutStore(kind, obj);
     }
 
     /// <summary>Replaces the fake store's data (as an edit of the store would, bumping its generation).</summary>
@@ -114,7 +102,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             store["spec"]!["provider"]!["fake"]!["data"] = new JsonArray(data.Select(d => (JsonNode?)new JsonObject { ["key"] = d.Key, ["value"] = d.Value }).ToArray()));
 
     public JsonObject PutExternalSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null, string apiVersion = "external-secrets.io/v1") =>
-        _harness.PutResource("externalsecrets", apiVersion, "ExternalSecret", name, spec, labels);
+        harness.PutResource("externalsecrets", apiVersion, "ExternalSecret", name, spec, labels);
 
     /// <summary>The usual spec: one store, the given data entries, the given target.</summary>
     public static JsonObject Spec(string store, JsonObject? target = null, JsonArray? data = null, JsonArray? dataFrom = null, string? refreshInterval = "1h", string? refreshPolicy = null, string storeKind = "SecretStore")
@@ -191,7 +179,7 @@ internal sealed class EsoTestContext : IAsyncDisposable
             .Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Everything a user or operator could see: ExternalSecret statuses, events and logs.</summary>
-    public string Observable => _harness.Observable("externalsecrets", Events);
+    public string Observable => harness.Observable("externalsecrets", Events);
 
-    public ValueTask DisposeAsync() => _harness.DisposeAsync();
+    public ValueTask DisposeAsync() => harness.DisposeAsync();
 }

@@ -3,43 +3,18 @@ namespace CsiDriver.ExternalSecrets.Api;
 // The external-secrets.io/v1alpha1 ClusterPushSecret shapes (eso.md section 7, last paragraph).
 
 /// <summary>A <c>ClusterPushSecret</c> (cluster-scoped, v1alpha1).</summary>
-internal sealed class ClusterPushSecret
-{
-    public EsObjectMeta Metadata { get; set; } = new();
-
-    public ClusterPushSecretSpec Spec { get; set; } = new();
-
-    public ClusterPushSecretStatus? Status { get; set; }
-}
+internal sealed class ClusterPushSecret() : EsResource<ClusterPushSecretSpec, ClusterPushSecretStatus>(new());
 
 /// <summary><c>ClusterPushSecret.spec</c>.</summary>
-internal sealed class ClusterPushSecretSpec
-{
-    /// <summary>Copied as written into every PushSecret it creates.</summary>
-    public JsonObject? PushSecretSpec { get; set; }
-
-    public string? RefreshTime { get; set; }
-
-    public string? PushSecretName { get; set; }
-
-    public StampedMetadata? PushSecretMetadata { get; set; }
-
-    public List<LabelSelector>? NamespaceSelectors { get; set; }
-
-    public List<string>? Namespaces { get; set; }
-}
+/// <param name="PushSecretSpec">Copied as written into every PushSecret it creates.</param>
+internal sealed record ClusterPushSecretSpec(
+    JsonObject? PushSecretSpec = null, string? RefreshTime = null, string? PushSecretName = null, StampedMetadata? PushSecretMetadata = null,
+    List<LabelSelector>? NamespaceSelectors = null, List<string>? Namespaces = null);
 
 /// <summary><c>ClusterPushSecret.status</c>.</summary>
-internal sealed class ClusterPushSecretStatus
-{
-    public List<NamespaceFailure>? FailedNamespaces { get; set; }
-
-    public List<string>? ProvisionedNamespaces { get; set; }
-
-    public string? PushSecretName { get; set; }
-
-    public List<StatusCondition>? Conditions { get; set; }
-}
+internal sealed record ClusterPushSecretStatus(
+    List<NamespaceFailure>? FailedNamespaces = null, List<string>? ProvisionedNamespaces = null, string? PushSecretName = null,
+    List<StatusCondition>? Conditions = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ClusterPushSecret))]

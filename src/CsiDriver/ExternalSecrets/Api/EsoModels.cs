@@ -6,6 +6,23 @@ namespace CsiDriver.ExternalSecrets.Api;
 // fields for everything read here, so one model serves both. Only what the controller uses is modelled; writes of
 // the main resource go through the raw JSON (see ExternalSecretDocument) so no unmodelled field is ever dropped.
 
+/// <summary>
+/// A namespaced or cluster-scoped external-secrets.io resource as the reconcilers read it; its <c>spec</c> is never
+/// null (an object without one reads as the empty spec).
+/// </summary>
+internal abstract class EsResource<TSpec, TStatus>(TSpec emptySpec)
+{
+    public string? ApiVersion { get; set; }
+
+    public string? Kind { get; set; }
+
+    public EsObjectMeta Metadata { get; set; } = new();
+
+    public TSpec Spec { get; set; } = emptySpec;
+
+    public TStatus? Status { get; set; }
+}
+
 /// <summary>The parts of <c>ObjectMeta</c> that decide whether a change matters: all a list or watch reads.</summary>
 internal class WatchedMetadata
 {
@@ -38,290 +55,100 @@ internal sealed class EsObjectMeta : WatchedMetadata
 }
 
 /// <summary>A <c>managedFields</c> entry: a field manager and the fields it owns (<c>fieldsV1</c>).</summary>
-internal sealed class ManagedFieldsEntry
-{
-    public string? Manager { get; set; }
-
-    public string? Operation { get; set; }
-
-    public JsonObject? FieldsV1 { get; set; }
-}
+internal sealed record ManagedFieldsEntry(string? Manager = null, string? Operation = null, JsonObject? FieldsV1 = null);
 
 /// <summary>An <c>ExternalSecret</c> (v1 or v1beta1).</summary>
-internal sealed class ExternalSecret
-{
-    public string? ApiVersion { get; set; }
-
-    public string? Kind { get; set; }
-
-    public EsObjectMeta Metadata { get; set; } = new();
-
-    public ExternalSecretSpec Spec { get; set; } = new();
-
-    public ExternalSecretStatus? Status { get; set; }
-}
+internal sealed class ExternalSecret() : EsResource<ExternalSecretSpec, ExternalSecretStatus>(new());
 
 /// <summary><c>ExternalSecret.spec</c>.</summary>
-internal sealed class ExternalSecretSpec
-{
-    public StoreRef? SecretStoreRef { get; set; }
-
-    public ExternalSecretTarget? Target { get; set; }
-
-    public string? RefreshPolicy { get; set; }
-
-    public string? RefreshInterval { get; set; }
-
-    public List<ExternalSecretData>? Data { get; set; }
-
-    public List<ExternalSecretDataFrom>? DataFrom { get; set; }
-}
+internal sealed record ExternalSecretSpec(
+    StoreRef? SecretStoreRef = null, ExternalSecretTarget? Target = null, string? RefreshPolicy = null, string? RefreshInterval = null,
+    List<ExternalSecretData>? Data = null, List<ExternalSecretDataFrom>? DataFrom = null);
 
 /// <summary>A <c>secretStoreRef</c> / <c>sourceRef.storeRef</c>.</summary>
-internal sealed record StoreRef
-{
-    public string? Name { get; init; }
-
-    public string? Kind { get; init; }
-}
+internal sealed record StoreRef(string? Name = null, string? Kind = null);
 
 /// <summary><c>spec.target</c>.</summary>
-internal sealed class ExternalSecretTarget
-{
-    public string? Name { get; set; }
-
-    public string? CreationPolicy { get; set; }
-
-    public string? DeletionPolicy { get; set; }
-
-    public ExternalSecretTemplate? Template { get; set; }
-
-    public bool? Immutable { get; set; }
-}
+internal sealed record ExternalSecretTarget(
+    string? Name = null, string? CreationPolicy = null, string? DeletionPolicy = null, ExternalSecretTemplate? Template = null,
+    bool? Immutable = null);
 
 /// <summary><c>spec.target.template</c>.</summary>
-internal sealed class ExternalSecretTemplate
-{
-    public string? Type { get; set; }
-
-    public string? EngineVersion { get; set; }
-
-    public TemplateMetadata? Metadata { get; set; }
-
-    public string? MergePolicy { get; set; }
-
-    public Dictionary<string, string>? Data { get; set; }
-
-    public List<TemplateFrom>? TemplateFrom { get; set; }
-}
+internal sealed record ExternalSecretTemplate(
+    string? Type = null, string? EngineVersion = null, TemplateMetadata? Metadata = null, string? MergePolicy = null,
+    Dictionary<string, string>? Data = null, List<TemplateFrom>? TemplateFrom = null);
 
 /// <summary><c>template.metadata</c>.</summary>
-internal sealed class TemplateMetadata
-{
-    public Dictionary<string, string>? Labels { get; set; }
-
-    public Dictionary<string, string>? Annotations { get; set; }
-
-    public List<string>? Finalizers { get; set; }
-}
+internal sealed record TemplateMetadata(
+    Dictionary<string, string>? Labels = null, Dictionary<string, string>? Annotations = null, List<string>? Finalizers = null);
 
 /// <summary>One <c>templateFrom[]</c> item.</summary>
-internal sealed class TemplateFrom
-{
-    public TemplateSourceRef? ConfigMap { get; set; }
-
-    public TemplateSourceRef? Secret { get; set; }
-
-    public string? Literal { get; set; }
-
-    public string? Target { get; set; }
-
-    public string? ValuesDecodingStrategy { get; set; }
-}
+internal sealed record TemplateFrom(
+    TemplateSourceRef? ConfigMap = null, TemplateSourceRef? Secret = null, string? Literal = null, string? Target = null,
+    string? ValuesDecodingStrategy = null);
 
 /// <summary>A ConfigMap or Secret holding templates.</summary>
-internal sealed class TemplateSourceRef
-{
-    public string? Name { get; set; }
-
-    public List<TemplateSourceItem>? Items { get; set; }
-}
+internal sealed record TemplateSourceRef(string? Name = null, List<TemplateSourceItem>? Items = null);
 
 /// <summary>One template key of a <see cref="TemplateSourceRef"/>.</summary>
-internal sealed class TemplateSourceItem
-{
-    public string? Key { get; set; }
-
-    public string? TemplateAs { get; set; }
-}
+internal sealed record TemplateSourceItem(string? Key = null, string? TemplateAs = null);
 
 /// <summary>One <c>data[]</c> entry.</summary>
-internal sealed class ExternalSecretData
-{
-    public string? SecretKey { get; set; }
-
-    public RemoteRefSpec? RemoteRef { get; set; }
-
-    public SourceRef? SourceRef { get; set; }
-}
+internal sealed record ExternalSecretData(string? SecretKey = null, RemoteRefSpec? RemoteRef = null, SourceRef? SourceRef = null);
 
 /// <summary>A <c>remoteRef</c>, or the body of <c>dataFrom[].extract</c>.</summary>
-internal sealed class RemoteRefSpec
-{
-    public string? Key { get; set; }
-
-    public string? Property { get; set; }
-
-    public string? Version { get; set; }
-
-    public string? ConversionStrategy { get; set; }
-
-    public string? DecodingStrategy { get; set; }
-
-    public string? MetadataPolicy { get; set; }
-
-    public string? NullBytePolicy { get; set; }
-}
+internal sealed record RemoteRefSpec(
+    string? Key = null, string? Property = null, string? Version = null, string? ConversionStrategy = null, string? DecodingStrategy = null,
+    string? MetadataPolicy = null, string? NullBytePolicy = null);
 
 /// <summary>A per-entry store override (or a generator, which this controller does not run).</summary>
-internal sealed class SourceRef
-{
-    public StoreRef? StoreRef { get; set; }
-
-    public JsonObject? GeneratorRef { get; set; }
-}
+internal sealed record SourceRef(StoreRef? StoreRef = null, JsonObject? GeneratorRef = null);
 
 /// <summary>One <c>dataFrom[]</c> entry.</summary>
-internal sealed class ExternalSecretDataFrom
-{
-    public RemoteRefSpec? Extract { get; set; }
-
-    public ExternalSecretFind? Find { get; set; }
-
-    public List<KeyRewrite>? Rewrite { get; set; }
-
-    public SourceRef? SourceRef { get; set; }
-}
+internal sealed record ExternalSecretDataFrom(
+    RemoteRefSpec? Extract = null, ExternalSecretFind? Find = null, List<KeyRewrite>? Rewrite = null, SourceRef? SourceRef = null);
 
 /// <summary>One <c>rewrite[]</c> operation.</summary>
-internal sealed class KeyRewrite
-{
-    public RegexpRewrite? Regexp { get; set; }
-
-    public TransformRewrite? Transform { get; set; }
-
-    public JsonObject? Merge { get; set; }
-}
+internal sealed record KeyRewrite(RegexpRewrite? Regexp = null, TransformRewrite? Transform = null, JsonObject? Merge = null);
 
 /// <summary><c>rewrite[].regexp</c>.</summary>
-internal sealed class RegexpRewrite
-{
-    public string? Source { get; set; }
-
-    public string? Target { get; set; }
-}
+internal sealed record RegexpRewrite(string? Source = null, string? Target = null);
 
 /// <summary><c>rewrite[].transform</c>.</summary>
-internal sealed class TransformRewrite
-{
-    public string? Template { get; set; }
-}
+internal sealed record TransformRewrite(string? Template = null);
 
 /// <summary><c>ExternalSecret.status</c>.</summary>
-internal sealed class ExternalSecretStatus
-{
-    public string? RefreshTime { get; set; }
-
-    public string? SyncedResourceVersion { get; set; }
-
-    public List<StatusCondition>? Conditions { get; set; }
-
-    public SecretBinding? Binding { get; set; }
-}
+internal sealed record ExternalSecretStatus(
+    string? RefreshTime = null, string? SyncedResourceVersion = null, List<StatusCondition>? Conditions = null, SecretBinding? Binding = null);
 
 /// <summary><c>status.binding</c> (servicebinding.io).</summary>
-internal sealed record SecretBinding
-{
-    public string? Name { get; init; }
-}
+internal sealed record SecretBinding(string? Name = null);
 
 /// <summary>A status condition (<c>Ready</c> is the only one stored).</summary>
-internal sealed record StatusCondition
-{
-    public string Type { get; init; } = string.Empty;
-
-    public string Status { get; init; } = string.Empty;
-
-    public string? Reason { get; init; }
-
-    public string? Message { get; init; }
-
-    public string? LastTransitionTime { get; init; }
-}
+internal sealed record StatusCondition(
+    string Type = "", string Status = "", string? Reason = null, string? Message = null, string? LastTransitionTime = null);
 
 /// <summary>A <c>SecretStore</c> or <c>ClusterSecretStore</c>.</summary>
-internal sealed class SecretStoreResource
-{
-    public string? ApiVersion { get; set; }
-
-    public string? Kind { get; set; }
-
-    public EsObjectMeta Metadata { get; set; } = new();
-
-    public SecretStoreSpec Spec { get; set; } = new();
-
-    public SecretStoreStatus? Status { get; set; }
-}
+internal sealed class SecretStoreResource() : EsResource<SecretStoreSpec, SecretStoreStatus>(new());
 
 /// <summary>The store <c>spec</c> both kinds share.</summary>
-internal sealed class SecretStoreSpec
-{
-    public string? Controller { get; set; }
-
-    /// <summary>One key (<c>fake</c>, <c>vault</c>, ...) whose block that store provider parses itself.</summary>
-    public JsonObject? Provider { get; set; }
-
-    /// <summary>An integer (seconds) or a Go duration string.</summary>
-    public JsonNode? RefreshInterval { get; set; }
-
-    public List<ClusterStoreCondition>? Conditions { get; set; }
-}
+/// <param name="Provider">One key (<c>fake</c>, <c>vault</c>, ...) whose block that store provider parses itself.</param>
+/// <param name="RefreshInterval">An integer (seconds) or a Go duration string.</param>
+internal sealed record SecretStoreSpec(
+    string? Controller = null, JsonObject? Provider = null, JsonNode? RefreshInterval = null, List<ClusterStoreCondition>? Conditions = null);
 
 /// <summary>A ClusterSecretStore <c>conditions[]</c> entry: which namespaces may use it.</summary>
-internal sealed class ClusterStoreCondition
-{
-    public LabelSelector? NamespaceSelector { get; set; }
-
-    public List<string>? Namespaces { get; set; }
-
-    public List<string>? NamespaceRegexes { get; set; }
-}
+internal sealed record ClusterStoreCondition(
+    LabelSelector? NamespaceSelector = null, List<string>? Namespaces = null, List<string>? NamespaceRegexes = null);
 
 /// <summary>A <c>metav1.LabelSelector</c>.</summary>
-internal sealed class LabelSelector
-{
-    public Dictionary<string, string>? MatchLabels { get; set; }
-
-    public List<LabelSelectorRequirement>? MatchExpressions { get; set; }
-}
+internal sealed record LabelSelector(Dictionary<string, string>? MatchLabels = null, List<LabelSelectorRequirement>? MatchExpressions = null);
 
 /// <summary>One <c>matchExpressions</c> entry.</summary>
-internal sealed class LabelSelectorRequirement
-{
-    public string? Key { get; set; }
-
-    public string? Operator { get; set; }
-
-    public List<string>? Values { get; set; }
-}
+internal sealed record LabelSelectorRequirement(string? Key = null, string? Operator = null, List<string>? Values = null);
 
 /// <summary>The store <c>status</c>.</summary>
-internal sealed class SecretStoreStatus
-{
-    public List<StatusCondition>? Conditions { get; set; }
-
-    public string? Capabilities { get; set; }
-}
+internal sealed record SecretStoreStatus(List<StatusCondition>? Conditions = null, string? Capabilities = null);
 
 /// <summary>A core/v1 Secret with the metadata the controller manages. <see cref="ToString"/> never shows the data.</summary>
 internal sealed class ManagedSecret
@@ -343,10 +170,7 @@ internal sealed class ManagedSecret
 }
 
 /// <summary>A list of Secrets.</summary>
-internal sealed class ManagedSecretList
-{
-    public List<ManagedSecret>? Items { get; set; }
-}
+internal sealed record ManagedSecretList(List<ManagedSecret>? Items = null);
 
 /// <summary>A core/v1 Namespace (its labels decide ClusterSecretStore conditions).</summary>
 internal sealed class NamespaceResource

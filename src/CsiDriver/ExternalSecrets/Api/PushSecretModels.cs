@@ -4,65 +4,22 @@ namespace CsiDriver.ExternalSecrets.Api;
 // Writes of the object go through its raw JSON (PushSecretDocument), so no unmodelled field is ever dropped.
 
 /// <summary>A <c>PushSecret</c> (v1alpha1).</summary>
-internal sealed class PushSecret
-{
-    public string? ApiVersion { get; set; }
-
-    public string? Kind { get; set; }
-
-    public EsObjectMeta Metadata { get; set; } = new();
-
-    public PushSecretSpec Spec { get; set; } = new();
-
-    public PushSecretStatus? Status { get; set; }
-}
+internal sealed class PushSecret() : EsResource<PushSecretSpec, PushSecretStatus>(new());
 
 /// <summary><c>PushSecret.spec</c>.</summary>
-internal sealed class PushSecretSpec
-{
-    public string? RefreshInterval { get; set; }
-
-    public List<PushSecretStoreRef>? SecretStoreRefs { get; set; }
-
-    public string? UpdatePolicy { get; set; }
-
-    public string? DeletionPolicy { get; set; }
-
-    public PushSecretSelector? Selector { get; set; }
-
-    public List<PushSecretData>? Data { get; set; }
-
-    /// <summary>Bulk mapping (operator v2.3+): not supported here; its presence is reported.</summary>
-    public JsonArray? DataTo { get; set; }
-
-    public ExternalSecretTemplate? Template { get; set; }
-}
+/// <param name="DataTo">Bulk mapping (operator v2.3+): not supported here; its presence is reported.</param>
+internal sealed record PushSecretSpec(
+    string? RefreshInterval = null, List<PushSecretStoreRef>? SecretStoreRefs = null, string? UpdatePolicy = null, string? DeletionPolicy = null,
+    PushSecretSelector? Selector = null, List<PushSecretData>? Data = null, JsonArray? DataTo = null, ExternalSecretTemplate? Template = null);
 
 /// <summary>One <c>secretStoreRefs[]</c> entry: a store by name, or every store of the kind matching a label selector.</summary>
-internal sealed class PushSecretStoreRef
-{
-    public string? Name { get; set; }
-
-    public LabelSelector? LabelSelector { get; set; }
-
-    public string? Kind { get; set; }
-}
+internal sealed record PushSecretStoreRef(string? Name = null, LabelSelector? LabelSelector = null, string? Kind = null);
 
 /// <summary><c>spec.selector</c>: exactly one of a Secret or a generator.</summary>
-internal sealed class PushSecretSelector
-{
-    public PushSecretSourceSecret? Secret { get; set; }
-
-    public JsonObject? GeneratorRef { get; set; }
-}
+internal sealed record PushSecretSelector(PushSecretSourceSecret? Secret = null, JsonObject? GeneratorRef = null);
 
 /// <summary><c>spec.selector.secret</c>: one Secret by name, or Secrets by label selector.</summary>
-internal sealed class PushSecretSourceSecret
-{
-    public string? Name { get; set; }
-
-    public LabelSelector? Selector { get; set; }
-}
+internal sealed record PushSecretSourceSecret(string? Name = null, LabelSelector? Selector = null);
 
 /// <summary>One <c>data[]</c> entry; also the value of a <c>status.syncedPushSecrets</c> entry.</summary>
 internal sealed class PushSecretData
@@ -83,25 +40,13 @@ internal sealed class PushSecretMatch
 }
 
 /// <summary><c>data[].match.remoteRef</c>.</summary>
-internal sealed class PushSecretRemoteRef
-{
-    public string RemoteKey { get; set; } = string.Empty;
-
-    public string? Property { get; set; }
-}
+internal sealed record PushSecretRemoteRef(string RemoteKey = "", string? Property = null);
 
 /// <summary><c>PushSecret.status</c>.</summary>
-internal sealed class PushSecretStatus
-{
-    public string? RefreshTime { get; set; }
-
-    public string? SyncedResourceVersion { get; set; }
-
-    /// <summary><c>"&lt;Kind&gt;/&lt;store&gt;"</c> → <c>"&lt;remoteKey&gt;[/&lt;property&gt;]"</c> → the entry that was pushed there.</summary>
-    public Dictionary<string, Dictionary<string, PushSecretData>>? SyncedPushSecrets { get; set; }
-
-    public List<StatusCondition>? Conditions { get; set; }
-}
+/// <param name="SyncedPushSecrets"><c>"&lt;Kind&gt;/&lt;store&gt;"</c> → <c>"&lt;remoteKey&gt;[/&lt;property&gt;]"</c> → the entry that was pushed there.</param>
+internal sealed record PushSecretStatus(
+    string? RefreshTime = null, string? SyncedResourceVersion = null,
+    Dictionary<string, Dictionary<string, PushSecretData>>? SyncedPushSecrets = null, List<StatusCondition>? Conditions = null);
 
 /// <summary>A PushSecret as read: the typed view for decisions and the raw JSON for writes that must keep every field.</summary>
 internal sealed record PushSecretDocument(PushSecret Typed, JsonObject Raw)
@@ -111,10 +56,7 @@ internal sealed record PushSecretDocument(PushSecret Typed, JsonObject Raw)
 }
 
 /// <summary>A list of stores, for <c>secretStoreRefs[].labelSelector</c>.</summary>
-internal sealed class SecretStoreList
-{
-    public List<JsonObject>? Items { get; set; }
-}
+internal sealed record SecretStoreList(List<JsonObject>? Items = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PushSecret))]

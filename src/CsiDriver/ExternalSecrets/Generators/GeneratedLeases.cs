@@ -29,23 +29,15 @@ internal sealed class GeneratedLease : VaultLeaseTerms
 /// backoff (by a timer, and by any ExternalSecret's sync that finds it due) until the lease would have expired anyway,
 /// so it never blocks a deletion.
 /// </summary>
-internal sealed partial class GeneratedLeases : IDisposable
+internal sealed partial class GeneratedLeases(TimeProvider time, ILogger<GeneratedLeases> logger) : IDisposable
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
 
     private readonly Dictionary<string, OwnerLeases> _owners = new(StringComparer.Ordinal);
     private readonly List<FailedRevocation> _failed = [];
-    private readonly TimeProvider _time;
-    private readonly ILogger<GeneratedLeases> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _retryTimer;
-
-    public GeneratedLeases(TimeProvider time, ILogger<GeneratedLeases> logger)
-    {
-        _time = time;
-        _logger = logger;
-    }
 
     /// <summary>Keeps the lease of a leased answer a generator just minted, as pending for <paramref name="call"/>'s sync.</summary>
     public void Track(GeneratorCall call, VaultStoreClient client, string path, VaultResponse response)
@@ -64,7 +56,7 @@ internal sealed partial class GeneratedLeases : IDisposable
             Owner = $"ExternalSecret {call.Namespace}/{call.Name} {call.Entry}",
             IssuedDuration = duration,
             CurrentDuration = duration,
-            ExpiresAt = _time.GetUtcNow() + duration,
+            ExpiresAt = time.GetUtcNow() + duration,
             Renewable = response.Renewable,
         };
         lock (_owners)
@@ -187,7 +179,7 @@ internal sealed partial class GeneratedLeases : IDisposable
 
     private async Task<bool> KeepOneAsync(GeneratedLease lease, CancellationToken cancellationToken)
     {
-        var remaining = lease.ExpiresAt - _time.GetUtcNow();
+        var remaining = lease.ExpiresAt - time.GetUtcNow();
         if (VaultLeasePolicy.IsFresh(remaining, lease.CurrentDuration))
         {
             return true;
@@ -195,7 +187,7 @@ internal sealed partial class GeneratedLeases : IDisposable
 
         if (!lease.Renewable || remaining <= VaultLeasePolicy.MinimumRemaining)
         {
-            Log.LeaseReplaced(_logger, lease.Path, lease.Owner, lease.Renewable ? "the lease is about to expire" : "the lease is not renewable");
+            Log.LeaseReplaced(logger, lease.Path, lease.Owner, lease.Renewable ? "the lease is about to expire" : "the lease is not renewable");
             return false;
         }
 
@@ -206,21 +198,21 @@ internal sealed partial class GeneratedLeases : IDisposable
         }
         catch (SecretStoreException ex)
         {
-            Log.RenewFailed(_logger, lease.Path, lease.Owner, VaultErrors.Redact(ex.Message, [lease.LeaseId]));
+            Log.RenewFailed(logger, lease.Path, lease.Owner, VaultErrors.Redact(ex.Message, [lease.LeaseId]));
             return false;
         }
 
         var granted = TimeSpan.FromSeconds(renewed.LeaseDuration);
         if (!VaultLeasePolicy.IsUsefulRenewal(granted, lease.IssuedDuration))
         {
-            Log.LeaseReplaced(_logger, lease.Path, lease.Owner, $"the lease reached its maximum TTL (renewal granted {renewed.LeaseDuration}s)");
+            Log.LeaseReplaced(logger, lease.Path, lease.Owner, $"the lease reached its maximum TTL (renewal granted {renewed.LeaseDuration}s)");
             return false;
         }
 
         lease.CurrentDuration = granted;
-        lease.ExpiresAt = _time.GetUtcNow() + granted;
+        lease.ExpiresAt = time.GetUtcNow() + granted;
         lease.Renewable = renewed.Renewable;
-        Log.Renewed(_logger, lease.Path, lease.Owner, renewed.LeaseDuration);
+        Log.Renewed(logger, lease.Path, lease.Owner, renewed.LeaseDuration);
         return true;
     }
 
@@ -240,12 +232,12 @@ internal sealed partial class GeneratedLeases : IDisposable
         try
         {
             await lease.Client.RevokeLeaseAsync(lease.LeaseId, cancellationToken).ConfigureAwait(false);
-            Log.Revoked(_logger, lease.Path, lease.Owner, why);
+            Log.Revoked(logger, lease.Path, lease.Owner, why);
             return true;
         }
         catch (SecretStoreException ex)
         {
-            Log.RevokeFailed(_logger, lease.Path, lease.Owner, VaultErrors.Redact(ex.Message, [lease.LeaseId]));
+            Log.RevokeFailed(logger, lease.Path, lease.Owner, VaultErrors.Redact(ex.Message, [lease.LeaseId]));
             return false;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -256,10 +248,10 @@ internal sealed partial class GeneratedLeases : IDisposable
 
     private void Retry(FailedRevocation failed)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         if (failed.Lease.ExpiresAt <= now)
         {
-            Log.RevokeAbandoned(_logger, failed.Lease.Path, failed.Lease.Owner);
+            Log.RevokeAbandoned(logger, failed.Lease.Path, failed.Lease.Owner);
             return;
         }
 
@@ -288,7 +280,7 @@ internal sealed partial class GeneratedLeases : IDisposable
         var delay = due > TimeSpan.Zero ? due : TimeSpan.Zero;
         if (_retryTimer is null)
         {
-            _retryTimer = _time.CreateTimer(_ => _ = RetryInBackgroundAsync(), null, delay, Timeout.InfiniteTimeSpan);
+            _retryTimer = time.CreateTimer(_ => _ = RetryInBackgroundAsync(), null, delay, Timeout.InfiniteTimeSpan);
         }
         else
         {
@@ -314,7 +306,7 @@ internal sealed partial class GeneratedLeases : IDisposable
         {
             if (!_stopping.IsCancellationRequested)
             {
-                ScheduleLocked(_time.GetUtcNow());
+                ScheduleLocked(time.GetUtcNow());
             }
         }
     }
@@ -322,7 +314,7 @@ internal sealed partial class GeneratedLeases : IDisposable
     private async Task RetryDueAsync(CancellationToken cancellationToken)
     {
         List<FailedRevocation> due;
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         lock (_failed)
         {
             if (_failed.Count == 0)

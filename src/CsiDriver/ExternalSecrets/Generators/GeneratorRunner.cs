@@ -8,17 +8,10 @@ namespace CsiDriver.ExternalSecrets.Generators;
 /// generator object in the ExternalSecret's namespace (or the cluster-scoped <c>ClusterGenerator</c>, whose
 /// <c>spec.generator</c> holds one <c>&lt;kind&gt;Spec</c>) and hands its spec to the <see cref="IGenerator"/> of that kind.
 /// </summary>
-internal sealed class GeneratorRunner
+internal sealed class GeneratorRunner(ExternalSecretsKubeApi api, IEnumerable<IGenerator> generators)
 {
     public const string ApiVersion = "generators.external-secrets.io/v1alpha1";
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly Dictionary<string, IGenerator> _generators;
-
-    public GeneratorRunner(ExternalSecretsKubeApi api, IEnumerable<IGenerator> generators)
-    {
-        _api = api;
-        _generators = generators.ToDictionary(g => g.Kind, StringComparer.Ordinal);
-    }
+    private readonly Dictionary<string, IGenerator> _generators = generators.ToDictionary(g => g.Kind, StringComparer.Ordinal);
 
     /// <exception cref="GeneratorException">An unknown kind, a missing object, a bad spec or a failed generation.</exception>
     public async Task<IReadOnlyDictionary<string, byte[]>> GenerateAsync(JsonObject generatorRef, GeneratorCall call, CancellationToken cancellationToken)
@@ -44,7 +37,7 @@ internal sealed class GeneratorRunner
         {
             if (kind == "ClusterGenerator")
             {
-                obj = await _api.GetClusterGeneratorAsync(name, cancellationToken).ConfigureAwait(false);
+                obj = await api.GetClusterGeneratorAsync(name, cancellationToken).ConfigureAwait(false);
                 specKind = Text(obj?["spec"]?["kind"]) ?? string.Empty;
                 spec = specKind.Length == 0 ? null : obj?["spec"]?["generator"]?[char.ToLowerInvariant(specKind[0]) + specKind[1..] + "Spec"] as JsonObject;
             }
@@ -52,8 +45,8 @@ internal sealed class GeneratorRunner
             {
                 obj = kind switch
                 {
-                    PasswordGenerator.GeneratorKind => await _api.GetPasswordGeneratorAsync(@namespace, name, cancellationToken).ConfigureAwait(false),
-                    VaultDynamicSecretGenerator.GeneratorKind => await _api.GetVaultDynamicSecretGeneratorAsync(@namespace, name, cancellationToken).ConfigureAwait(false),
+                    PasswordGenerator.GeneratorKind => await api.GetPasswordGeneratorAsync(@namespace, name, cancellationToken).ConfigureAwait(false),
+                    VaultDynamicSecretGenerator.GeneratorKind => await api.GetVaultDynamicSecretGeneratorAsync(@namespace, name, cancellationToken).ConfigureAwait(false),
                     _ => throw new GeneratorException($"generator kind \"{kind}\" is not supported (supported: Password, VaultDynamicSecret, ClusterGenerator)"),
                 };
                 specKind = kind;

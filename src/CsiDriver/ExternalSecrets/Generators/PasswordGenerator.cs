@@ -13,7 +13,6 @@ internal sealed class PasswordGenerator(ISecureRandom random) : IGenerator
     private const string Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     private const string Digits = "0123456789";
     private const string DefaultSymbols = "~!@#$%^&*()_+`-={}|[]\\:\"<>?,./";
-    private readonly ISecureRandom _random = random;
 
     public string Kind => GeneratorKind;
 
@@ -77,13 +76,13 @@ internal sealed class PasswordGenerator(ISecureRandom random) : IGenerator
     {
         for (var added = 0; added < count;)
         {
-            var c = set[_random.Next(set.Length)];
+            var c = set[random.Next(set.Length)];
             if (!allowRepeat && password.ToString().Contains(c, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            password.Insert(_random.Next(password.Length + 1), c);
+            password.Insert(random.Next(password.Length + 1), c);
             added++;
         }
     }

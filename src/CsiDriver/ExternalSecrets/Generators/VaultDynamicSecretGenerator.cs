@@ -18,9 +18,6 @@ namespace CsiDriver.ExternalSecrets.Generators;
 internal sealed class VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> stores, GeneratedLeases leases, TimeProvider time) : IGenerator
 {
     public const string GeneratorKind = "VaultDynamicSecret";
-    private readonly IEnumerable<IStoreProvider> _stores = stores;
-    private readonly GeneratedLeases _leases = leases;
-    private readonly TimeProvider _time = time;
 
     public string Kind => GeneratorKind;
 
@@ -59,7 +56,7 @@ internal sealed class VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> st
         VaultResponse response;
         try
         {
-            var vault = _stores.LastOrDefault(s => s.Key == "vault") ?? throw new GeneratorException("VaultDynamicSecret: the vault store provider is not available");
+            var vault = stores.LastOrDefault(s => s.Key == "vault") ?? throw new GeneratorException("VaultDynamicSecret: the vault store provider is not available");
             var client = await vault.ConnectAsync(store, cancellationToken).ConfigureAwait(false) as VaultStoreClient
                 ?? throw new GeneratorException("VaultDynamicSecret: the vault store provider is not available");
             for (var attempt = 0; ; attempt++)
@@ -71,12 +68,12 @@ internal sealed class VaultDynamicSecretGenerator(IEnumerable<IStoreProvider> st
                 }
                 catch (SecretStoreException ex) when (attempt < maxRetries && ex.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.Internal)
                 {
-                    await Task.Delay(retryInterval, _time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(retryInterval, time, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             // Tracked before the answer is checked: a lease minted for an answer that is then refused is revoked too.
-            _leases.Track(call, client, path, response);
+            leases.Track(call, client, path, response);
         }
         catch (SecretStoreException ex)
         {

@@ -11,18 +11,10 @@ internal sealed record EventSubject(string ApiVersion, string Kind, string? Name
 /// <see cref="EventCorrelator.CorrelationWindow"/> bumps its count instead of creating another object, as client-go's recorder does.
 /// Messages are the callers' safe texts; a failure to record is logged, never thrown.
 /// </summary>
-internal sealed class ExternalSecretsEventRecorder
+internal sealed class ExternalSecretsEventRecorder(ExternalSecretsKubeApi api, TimeProvider time, ILogger<ExternalSecretsEventRecorder> logger)
 {
-    private readonly EventCorrelator _events;
-    private readonly ILogger<ExternalSecretsEventRecorder> _logger;
-    private readonly string _instance;
-
-    public ExternalSecretsEventRecorder(ExternalSecretsKubeApi api, TimeProvider time, ILogger<ExternalSecretsEventRecorder> logger)
-    {
-        _events = new EventCorrelator(api.CreateEventAsync, api.PatchEventAsync, time);
-        _logger = logger;
-        _instance = Environment.MachineName;
-    }
+    private readonly EventCorrelator _events = new(api.CreateEventAsync, api.PatchEventAsync, time);
+    private readonly string _instance = Environment.MachineName;
 
     public async Task RecordAsync(EventSubject subject, string component, string type, string reason, string message, CancellationToken cancellationToken)
     {
@@ -35,7 +27,7 @@ internal sealed class ExternalSecretsEventRecorder
         }
         catch (KubernetesApiException ex)
         {
-            ExternalSecretsLog.EventFailed(_logger, reason, subject.Kind, ns, subject.Name, ex.Message);
+            ExternalSecretsLog.EventFailed(logger, reason, subject.Kind, ns, subject.Name, ex.Message);
         }
     }
 }

@@ -3,30 +3,11 @@ using CsiDriver.Kubernetes;
 namespace CsiDriver.ExternalSecrets.Kubernetes;
 
 /// <summary>A <c>coordination.k8s.io/v1</c> Lease: who leads, since when, and until when unless renewed.</summary>
-public sealed class KubeLease
-{
-    public string? ApiVersion { get; set; } = "coordination.k8s.io/v1";
-
-    public string? Kind { get; set; } = "Lease";
-
-    public KubeObjectMeta? Metadata { get; set; }
-
-    public KubeLeaseSpec? Spec { get; set; }
-}
+public sealed record KubeLease(string? ApiVersion = "coordination.k8s.io/v1", string? Kind = "Lease", KubeObjectMeta? Metadata = null, KubeLeaseSpec? Spec = null);
 
 /// <summary>The lease record; times are <c>metav1.MicroTime</c> (RFC 3339 with microseconds).</summary>
-public sealed class KubeLeaseSpec
-{
-    public string? HolderIdentity { get; set; }
-
-    public int? LeaseDurationSeconds { get; set; }
-
-    public string? AcquireTime { get; set; }
-
-    public string? RenewTime { get; set; }
-
-    public int? LeaseTransitions { get; set; }
-}
+public sealed record KubeLeaseSpec(
+    string? HolderIdentity = null, int? LeaseDurationSeconds = null, string? AcquireTime = null, string? RenewTime = null, int? LeaseTransitions = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(KubeLease))]

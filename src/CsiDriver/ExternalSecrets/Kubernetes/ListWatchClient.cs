@@ -17,9 +17,6 @@ internal sealed class ListWatchClient(KubernetesTransport transport, IBearerToke
 {
     private const int PageSize = 500;
 
-    private readonly KubernetesTransport _transport = transport;
-    private readonly IBearerTokenSource _credentials = credentials;
-
     public async Task<ObjectList> ListAsync(WatchedResource resource, CancellationToken cancellationToken)
     {
         var call = $"list {resource}";
@@ -32,7 +29,7 @@ internal sealed class ListWatchClient(KubernetesTransport transport, IBearerToke
                 ("limit", PageSize.ToString(CultureInfo.InvariantCulture)),
                 ("continue", next),
                 ("labelSelector", resource.LabelSelector));
-            var list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), _credentials, WatchJsonContext.Default.WatchedList, cancellationToken).ConfigureAwait(false);
+            var list = await transport.SendAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), credentials, WatchJsonContext.Default.WatchedList, cancellationToken).ConfigureAwait(false);
             resourceVersion = list.Metadata?.ResourceVersion ?? string.Empty;
             next = list.Metadata?.Continue is { Length: > 0 } token ? token : null;
             items.AddRange(list.Items ?? []);
@@ -52,7 +49,7 @@ internal sealed class ListWatchClient(KubernetesTransport transport, IBearerToke
             ("allowWatchBookmarks", "true"),
             ("timeoutSeconds", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)),
             ("labelSelector", resource.LabelSelector));
-        using var response = await _transport.OpenStreamAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), _credentials, cancellationToken).ConfigureAwait(false);
+        using var response = await transport.OpenStreamAsync(new KubernetesRequest(HttpMethod.Get, resource.CollectionPath + query, call), credentials, cancellationToken).ConfigureAwait(false);
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {

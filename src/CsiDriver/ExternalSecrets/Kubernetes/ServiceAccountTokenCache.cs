@@ -23,8 +23,6 @@ internal sealed class ServiceAccountTokenCache(StoreReferenceApi api, TimeProvid
 {
     private const double RefreshFraction = 0.8;
 
-    private readonly StoreReferenceApi _api = api;
-    private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<ServiceAccountTokenKey, Lazy<Task<Entry>>> _entries = new();
 
     /// <summary>A token for <paramref name="key"/>, from memory while it is fresh.</summary>
@@ -45,7 +43,7 @@ internal sealed class ServiceAccountTokenCache(StoreReferenceApi api, TimeProvid
                 throw;
             }
 
-            if (_time.GetUtcNow() < entry.RefreshAt || attempt > 0)
+            if (time.GetUtcNow() < entry.RefreshAt || attempt > 0)
             {
                 return entry.Token;
             }
@@ -61,9 +59,9 @@ internal sealed class ServiceAccountTokenCache(StoreReferenceApi api, TimeProvid
     private async Task<Entry> RequestAsync(ServiceAccountTokenKey key)
     {
         // Not the caller's token: a shared request must not fail because the first caller gave up.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), _time);
-        var now = _time.GetUtcNow();
-        var response = await _api.CreateTokenAsync(key.Namespace, key.ServiceAccount, key.AudienceList, key.ExpirationSeconds, timeout.Token).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1), time);
+        var now = time.GetUtcNow();
+        var response = await api.CreateTokenAsync(key.Namespace, key.ServiceAccount, key.AudienceList, key.ExpirationSeconds, timeout.Token).ConfigureAwait(false);
         if (response.Status?.Token is not { Length: > 0 } token)
         {
             throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, $"create serviceaccounts/token {key.Namespace}/{key.ServiceAccount}", null, "the TokenRequest response carries no token");

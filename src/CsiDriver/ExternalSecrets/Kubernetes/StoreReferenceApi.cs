@@ -60,13 +60,8 @@ internal sealed class TokenRequest
 }
 
 /// <summary><c>TokenRequest.spec</c>.</summary>
-internal sealed class TokenRequestSpec
-{
-    /// <summary>Null asks for the API server's own audience.</summary>
-    public List<string>? Audiences { get; set; }
-
-    public long? ExpirationSeconds { get; set; }
-}
+/// <param name="Audiences">Null asks for the API server's own audience.</param>
+internal sealed record TokenRequestSpec(List<string>? Audiences = null, long? ExpirationSeconds = null);
 
 /// <summary><c>TokenRequest.status</c>: the token and when it stops being valid.</summary>
 internal sealed class TokenRequestStatus

@@ -6,69 +6,29 @@ namespace CsiDriver.ExternalSecrets.Kubernetes;
 // routing needs. Everything else (Secret data above all) is skipped by the parser and never held.
 
 /// <summary>One listed or watched object, or the <c>Status</c> of an ERROR event (then only Code, Reason and Message are set).</summary>
-internal sealed class WatchedObject
-{
-    public WatchedMetadata? Metadata { get; set; }
-
-    public WatchedSpec? Spec { get; set; }
-
-    /// <summary>An object's status, or the word <c>Failure</c> in an ERROR event's Status: so read as raw JSON.</summary>
-    public JsonElement? Status { get; set; }
-
-    public int? Code { get; set; }
-
-    public string? Reason { get; set; }
-
-    public string? Message { get; set; }
-}
+/// <param name="Status">An object's status, or the word <c>Failure</c> in an ERROR event's Status: so read as raw JSON.</param>
+internal sealed record WatchedObject(
+    WatchedMetadata? Metadata = null, WatchedSpec? Spec = null, JsonElement? Status = null, int? Code = null, string? Reason = null,
+    string? Message = null);
 
 /// <summary>An ExternalSecret's target and store references (other kinds' specs leave these empty).</summary>
-internal sealed class WatchedSpec
-{
-    public WatchedName? Target { get; set; }
-
-    public StoreRef? SecretStoreRef { get; set; }
-
-    public List<WatchedDataEntry>? Data { get; set; }
-
-    public List<WatchedDataEntry>? DataFrom { get; set; }
-}
+internal sealed record WatchedSpec(
+    WatchedName? Target = null, StoreRef? SecretStoreRef = null, List<WatchedDataEntry>? Data = null, List<WatchedDataEntry>? DataFrom = null);
 
 /// <summary>An object with a name.</summary>
-internal sealed class WatchedName
-{
-    public string? Name { get; set; }
-}
+internal sealed record WatchedName(string? Name = null);
 
 /// <summary>A <c>data[]</c> or <c>dataFrom[]</c> entry: only its store override.</summary>
-internal sealed class WatchedDataEntry
-{
-    public SourceRef? SourceRef { get; set; }
-}
+internal sealed record WatchedDataEntry(SourceRef? SourceRef = null);
 
 /// <summary>A list response page.</summary>
-internal sealed class WatchedList
-{
-    public WatchedListMetadata? Metadata { get; set; }
-
-    public List<WatchedObject>? Items { get; set; }
-}
+internal sealed record WatchedList(WatchedListMetadata? Metadata = null, List<WatchedObject>? Items = null);
 
 /// <summary>A list's resourceVersion and continue token.</summary>
-internal sealed class WatchedListMetadata
-{
-    public string? ResourceVersion { get; set; }
-
-    public string? Continue { get; set; }
-}
+internal sealed record WatchedListMetadata(string? ResourceVersion = null, string? Continue = null);
 
 /// <summary>One line of a watch stream.</summary>
-internal sealed class WatchedEvent
-{
-    public string? Type { get; set; }
-
-    public WatchedObject? Object { get; set; }
-}
+internal sealed record WatchedEvent(string? Type = null, WatchedObject? Object = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WatchedList))]

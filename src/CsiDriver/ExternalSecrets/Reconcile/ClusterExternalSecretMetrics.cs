@@ -6,16 +6,10 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// <c>clusterexternalsecret_status_condition</c> and <c>clusterexternalsecret_reconcile_duration</c> (eso.md section 8):
 /// like the operator, the condition gauge moves only while Ready is True, and the namespace label is empty.
 /// </summary>
-internal sealed class ClusterExternalSecretMetrics
+internal sealed class ClusterExternalSecretMetrics(MetricsRegistry registry)
 {
-    private readonly LabelledGaugeFamily _condition;
-    private readonly LabelledGaugeFamily _duration;
-
-    public ClusterExternalSecretMetrics(MetricsRegistry registry)
-    {
-        _condition = registry.LabelledGauge("clusterexternalsecret_status_condition", "The status condition of a specific ClusterExternalSecret.", "name", "namespace", "condition", "status");
-        _duration = registry.LabelledGauge("clusterexternalsecret_reconcile_duration", "The duration time to reconcile the ClusterExternalSecret, nanoseconds.", "name", "namespace");
-    }
+    private readonly LabelledGaugeFamily _condition = registry.LabelledGauge("clusterexternalsecret_status_condition", "The status condition of a specific ClusterExternalSecret.", "name", "namespace", "condition", "status");
+    private readonly LabelledGaugeFamily _duration = registry.LabelledGauge("clusterexternalsecret_reconcile_duration", "The duration time to reconcile the ClusterExternalSecret, nanoseconds.", "name", "namespace");
 
     public void Ready(string name)
     {

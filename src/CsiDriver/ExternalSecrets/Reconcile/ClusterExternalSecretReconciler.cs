@@ -19,20 +19,15 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
     public const string AlreadyExists = "external secret already exists in namespace";
     private static readonly TimeSpan DefaultRefreshTime = TimeSpan.FromHours(1);
 
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly ClusterExternalSecretMetrics _metrics = metrics;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
-
     public string Kind => ControllerResources.ClusterExternalSecretKind;
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
-        var raw = await _api.GetClusterExternalSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+        var started = time.GetTimestamp();
+        var raw = await api.GetAsync(EsoCollection.ClusterExternalSecrets, null, key.Name, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
-            _metrics.Deleted(key.Name);
+            metrics.Deleted(key.Name);
             return ReconcileResult.Done;
         }
 
@@ -42,7 +37,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
         }
         finally
         {
-            _metrics.Reconciled(key.Name, _time.GetElapsedTime(started));
+            metrics.Reconciled(key.Name, time.GetElapsedTime(started));
         }
     }
 
@@ -64,16 +59,16 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
 
             if (finalizers.Contains(Finalizer))
             {
-                await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
+                await api.UpdateAsync(EsoCollection.ClusterExternalSecrets, Finalizers.Set(raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
             }
 
-            _metrics.Deleted(name);
+            metrics.Deleted(name);
             return ReconcileResult.Done;
         }
 
         if (!finalizers.Contains(Finalizer))
         {
-            raw = await _api.UpdateClusterExternalSecretAsync(Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
+            raw = await api.UpdateAsync(EsoCollection.ClusterExternalSecrets, Finalizers.Set(raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
         }
 
         var esName = ExternalSecretName(ces);
@@ -90,7 +85,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
             }
         }
 
-        var namespaces = await _api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false);
+        var namespaces = await api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false);
         var selected = namespaces.Where(n => n.Metadata.Name is { Length: > 0 } && Selects(ces.Spec, n)).ToList();
         var selectedNames = selected.Select(n => n.Metadata.Name!).ToHashSet(StringComparer.Ordinal);
         foreach (var ns in provisioned.Where(ns => !selectedNames.Contains(ns)))
@@ -103,7 +98,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
             ns => ApplyAsync(ces, ns, esName, cancellationToken)).ConfigureAwait(false);
         foreach (var failure in failed)
         {
-            ClusterExternalSecretLog.NamespaceFailed(_logger, name, failure.Namespace, failure.Reason ?? string.Empty);
+            ClusterExternalSecretLog.NamespaceFailed(logger, name, failure.Namespace, failure.Reason ?? string.Empty);
         }
 
         var result = await WriteStatusAsync(ces, esName, done, failed, failed.Count > 0 ? "one or more namespaces failed" : null, cancellationToken).ConfigureAwait(false);
@@ -120,7 +115,7 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
     /// <summary>Creates or updates the ExternalSecret in <paramref name="ns"/>; a reason when it belongs to someone else.</summary>
     private async Task<string?> ApplyAsync(ClusterExternalSecret ces, string ns, string esName, CancellationToken cancellationToken)
     {
-        var existing = await _api.GetExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false);
+        var existing = await api.GetAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             var created = new JsonObject
@@ -130,22 +125,22 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
                 ["metadata"] = new JsonObject { ["name"] = esName, ["namespace"] = ns },
             };
             Stamp(ces, created);
-            await _api.CreateExternalSecretAsync(created, cancellationToken).ConfigureAwait(false);
-            ClusterExternalSecretLog.ExternalSecretWritten(_logger, ces.Metadata.Name ?? string.Empty, ns, esName, "created");
+            await api.CreateAsync(EsoCollection.ExternalSecrets, created, cancellationToken).ConfigureAwait(false);
+            ClusterExternalSecretLog.ExternalSecretWritten(logger, ces.Metadata.Name ?? string.Empty, ns, esName, "created");
             return null;
         }
 
-        if (!IsControlledBy(existing.Raw, ces.Metadata.Uid))
+        if (!IsControlledBy(existing, ces.Metadata.Uid))
         {
             return AlreadyExists;
         }
 
-        var updated = existing.Raw.DeepClone().AsObject();
+        var updated = existing.DeepClone().AsObject();
         Stamp(ces, updated);
-        if (!JsonNode.DeepEquals(Desired(updated), Desired(existing.Raw)))
+        if (!JsonNode.DeepEquals(Desired(updated), Desired(existing)))
         {
-            await _api.UpdateExternalSecretAsync(updated, cancellationToken).ConfigureAwait(false);
-            ClusterExternalSecretLog.ExternalSecretWritten(_logger, ces.Metadata.Name ?? string.Empty, ns, esName, "updated");
+            await api.UpdateAsync(EsoCollection.ExternalSecrets, updated, cancellationToken).ConfigureAwait(false);
+            ClusterExternalSecretLog.ExternalSecretWritten(logger, ces.Metadata.Name ?? string.Empty, ns, esName, "updated");
         }
 
         return null;
@@ -205,10 +200,10 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
             return;
         }
 
-        var existing = await _api.GetExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false);
-        if (existing is not null && IsControlledBy(existing.Raw, uid) && await _api.DeleteExternalSecretAsync(ns, esName, cancellationToken).ConfigureAwait(false))
+        var existing = await api.GetAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && IsControlledBy(existing, uid) && await api.DeleteAsync(EsoCollection.ExternalSecrets, ns, esName, cancellationToken).ConfigureAwait(false))
         {
-            ClusterExternalSecretLog.ExternalSecretWritten(_logger, cesName, ns, esName, "deleted");
+            ClusterExternalSecretLog.ExternalSecretWritten(logger, cesName, ns, esName, "deleted");
         }
     }
 
@@ -239,12 +234,12 @@ internal sealed class ClusterExternalSecretReconciler(ExternalSecretsKubeApi api
                 }
             }
 
-            await _api.PatchClusterExternalSecretStatusAsync(name, new JsonObject { ["status"] = wanted }, cancellationToken).ConfigureAwait(false);
+            await api.PatchClusterExternalSecretStatusAsync(name, new JsonObject { ["status"] = wanted }, cancellationToken).ConfigureAwait(false);
         }
 
         if (failure is null)
         {
-            _metrics.Ready(name);
+            metrics.Ready(name);
         }
 
         return ReconcileResult.After(RefreshTime(ces.Spec.RefreshTime));

@@ -15,12 +15,6 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// </summary>
 internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngine templates, ExternalSecretsEventRecorder events, ExternalSecretsReconcileOptions options, GeneratorRunner generators)
 {
-    private readonly SharedStoreReads _reads = reads;
-    private readonly TemplateEngine _templates = templates;
-    private readonly ExternalSecretsEventRecorder _events = events;
-    private readonly ExternalSecretsReconcileOptions _options = options;
-    private readonly GeneratorRunner _generators = generators;
-
     /// <param name="fresh">A forced refresh: no cached read may answer it.</param>
     public async Task<Dictionary<string, byte[]>> FetchAsync(ExternalSecret es, StoreResolver.Session stores, TimeSpan refreshInterval, bool fresh, bool skipNotFound, EventSubject subject, CancellationToken cancellationToken)
     {
@@ -38,7 +32,7 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
 
                 // Generated values are never shared or cached: each ExternalSecret's sync generates its own (leases kept by GeneratedLeases).
                 var generated = await GenerateAsync(generatorRef, es, $"spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
-                var renamed = entry.Rewrite is { Count: > 0 } generatorRewrites ? KeyStrategies.Rewrite(generated, generatorRewrites, _templates) : generated;
+                var renamed = entry.Rewrite is { Count: > 0 } generatorRewrites ? KeyStrategies.Rewrite(generated, generatorRewrites, templates) : generated;
                 foreach (var (key, value) in KeyStrategies.ValidateKeys(renamed))
                 {
                     result[key] = value;
@@ -62,12 +56,12 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
             try
             {
                 map = entry.Find is { } query
-                    ? await _reads.FindAsync(store, client, ToFindQuery(query, $"spec.dataFrom[{i}].find"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false)
-                    : await _reads.GetSecretMapAsync(store, client, ToRemoteRef(entry.Extract!, $"spec.dataFrom[{i}].extract"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
+                    ? await reads.FindAsync(store, client, ToFindQuery(query, $"spec.dataFrom[{i}].find"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false)
+                    : await reads.GetSecretMapAsync(store, client, ToRemoteRef(entry.Extract!, $"spec.dataFrom[{i}].extract"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound && skipNotFound)
             {
-                await _events.RecordAsync(subject, ExternalSecretReconciler.Component, "Normal", "MissingProviderSecret", $"secret does not exist at provider using spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(subject, ExternalSecretReconciler.Component, "Normal", "MissingProviderSecret", $"secret does not exist at provider using spec.dataFrom[{i}]", cancellationToken).ConfigureAwait(false);
                 continue;
             }
             catch (SecretStoreException ex)
@@ -76,7 +70,7 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
             }
 
             var keyed = entry.Rewrite is { Count: > 0 } rewrites
-                ? KeyStrategies.Rewrite(map, rewrites, _templates)
+                ? KeyStrategies.Rewrite(map, rewrites, templates)
                 : KeyStrategies.ConvertKeys(map, strategies.Conversion);
             foreach (var (key, value) in KeyStrategies.ValidateKeys(keyed))
             {
@@ -109,11 +103,11 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
             byte[] value;
             try
             {
-                value = await _reads.GetSecretAsync(store, client, ToRemoteRef(entry.RemoteRef, $"spec.data[{i}].remoteRef"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
+                value = await reads.GetSecretAsync(store, client, ToRemoteRef(entry.RemoteRef, $"spec.data[{i}].remoteRef"), refreshInterval, fresh, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound && skipNotFound)
             {
-                await _events.RecordAsync(subject, ExternalSecretReconciler.Component, "Normal", "MissingProviderSecret", $"secret does not exist at provider using spec.data[{i}] (key={entry.RemoteRef.Key})", cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(subject, ExternalSecretReconciler.Component, "Normal", "MissingProviderSecret", $"secret does not exist at provider using spec.data[{i}] (key={entry.RemoteRef.Key})", cancellationToken).ConfigureAwait(false);
                 continue;
             }
             catch (SecretStoreException ex)
@@ -133,7 +127,7 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
     {
         try
         {
-            return await _generators.GenerateAsync(generatorRef, new GeneratorCall(es.Metadata.Namespace ?? string.Empty, es.Metadata.Name ?? string.Empty, es.Metadata.Uid ?? string.Empty, where), cancellationToken).ConfigureAwait(false);
+            return await generators.GenerateAsync(generatorRef, new GeneratorCall(es.Metadata.Namespace ?? string.Empty, es.Metadata.Name ?? string.Empty, es.Metadata.Uid ?? string.Empty, where), cancellationToken).ConfigureAwait(false);
         }
         catch (GeneratorException ex)
         {
@@ -152,7 +146,7 @@ internal sealed class ExternalSecretFetcher(SharedStoreReads reads, TemplateEngi
             throw new SyncException($"{where} needs name.regexp, tags or path") { Retry = false };
         }
 
-        return new FindQuery(name, tags, path, _options.FindMaxKeys);
+        return new FindQuery(name, tags, path, options.FindMaxKeys);
     }
 
     private static RemoteRef ToRemoteRef(RemoteRefSpec spec, string where)

@@ -7,41 +7,29 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// gauges and the last reconcile duration in nanoseconds, for ExternalSecrets and both store kinds. Labels are object
 /// names, namespaces and condition states, never values.
 /// </summary>
-internal sealed class ExternalSecretMetrics
+internal sealed class ExternalSecretMetrics(MetricsRegistry registry)
 {
     private const string Ready = "Ready";
-    private readonly CounterFamily _syncCalls;
-    private readonly CounterFamily _syncErrors;
-    private readonly LabelledGaugeFamily _esCondition;
-    private readonly LabelledGaugeFamily _esDuration;
-    private readonly Dictionary<string, (LabelledGaugeFamily Condition, LabelledGaugeFamily Duration)> _stores;
-
-    public ExternalSecretMetrics(MetricsRegistry registry)
+    private readonly LabelledGaugeFamily _esDuration = registry.LabelledGauge("externalsecret_reconcile_duration", "The duration time to reconcile the ExternalSecret, nanoseconds.", "name", "namespace");
+    private readonly Dictionary<string, (LabelledGaugeFamily Condition, LabelledGaugeFamily Duration)> _stores = new(StringComparer.Ordinal)
     {
-        _syncCalls = registry.Counter("externalsecret_sync_calls_total", "Total number of ExternalSecret reconcile calls.", "name", "namespace");
-        _syncErrors = registry.Counter("externalsecret_sync_calls_error", "Total number of failed ExternalSecret syncs.", "name", "namespace");
-        _esCondition = registry.LabelledGauge("externalsecret_status_condition", "The status condition of a specific ExternalSecret.", "name", "namespace", "condition", "status");
-        _esDuration = registry.LabelledGauge("externalsecret_reconcile_duration", "The duration time to reconcile the ExternalSecret, nanoseconds.", "name", "namespace");
-        _stores = new(StringComparer.Ordinal)
-        {
-            ["SecretStore"] = (
-                registry.LabelledGauge("secretstore_status_condition", "The status condition of a specific SecretStore.", "name", "namespace", "condition", "status"),
-                registry.LabelledGauge("secretstore_reconcile_duration", "The duration time to reconcile the SecretStore, nanoseconds.", "name", "namespace")),
-            ["ClusterSecretStore"] = (
-                registry.LabelledGauge("clustersecretstore_status_condition", "The status condition of a specific ClusterSecretStore.", "name", "namespace", "condition", "status"),
-                registry.LabelledGauge("clustersecretstore_reconcile_duration", "The duration time to reconcile the ClusterSecretStore, nanoseconds.", "name", "namespace")),
-        };
-    }
+        ["SecretStore"] = (
+            registry.LabelledGauge("secretstore_status_condition", "The status condition of a specific SecretStore.", "name", "namespace", "condition", "status"),
+            registry.LabelledGauge("secretstore_reconcile_duration", "The duration time to reconcile the SecretStore, nanoseconds.", "name", "namespace")),
+        ["ClusterSecretStore"] = (
+            registry.LabelledGauge("clustersecretstore_status_condition", "The status condition of a specific ClusterSecretStore.", "name", "namespace", "condition", "status"),
+            registry.LabelledGauge("clustersecretstore_reconcile_duration", "The duration time to reconcile the ClusterSecretStore, nanoseconds.", "name", "namespace")),
+    };
 
-    public CounterFamily SyncCalls => _syncCalls;
+    public CounterFamily SyncCalls { get; } = registry.Counter("externalsecret_sync_calls_total", "Total number of ExternalSecret reconcile calls.", "name", "namespace");
 
-    public CounterFamily SyncErrors => _syncErrors;
+    public CounterFamily SyncErrors { get; } = registry.Counter("externalsecret_sync_calls_error", "Total number of failed ExternalSecret syncs.", "name", "namespace");
 
-    public LabelledGaugeFamily ExternalSecretCondition => _esCondition;
+    public LabelledGaugeFamily ExternalSecretCondition { get; } = registry.LabelledGauge("externalsecret_status_condition", "The status condition of a specific ExternalSecret.", "name", "namespace", "condition", "status");
 
-    public void SyncCall(string @namespace, string name) => _syncCalls.Increment(name, @namespace);
+    public void SyncCall(string @namespace, string name) => SyncCalls.Increment(name, @namespace);
 
-    public void SyncError(string @namespace, string name) => _syncErrors.Increment(name, @namespace);
+    public void SyncError(string @namespace, string name) => SyncErrors.Increment(name, @namespace);
 
     public void ExternalSecretReconciled(string @namespace, string name, TimeSpan elapsed) =>
         _esDuration.Set(elapsed.Ticks * 100.0, name, @namespace);
@@ -49,17 +37,17 @@ internal sealed class ExternalSecretMetrics
     /// <summary>1 for the current Ready status, 0 for the opposite one; clears the <c>Deleted</c> marker.</summary>
     public void ExternalSecretReady(string @namespace, string name, bool ready)
     {
-        _esCondition.Set(ready ? 1 : 0, name, @namespace, Ready, "True");
-        _esCondition.Set(ready ? 0 : 1, name, @namespace, Ready, "False");
-        _esCondition.Remove(name, @namespace, "Deleted", "False");
+        ExternalSecretCondition.Set(ready ? 1 : 0, name, @namespace, Ready, "True");
+        ExternalSecretCondition.Set(ready ? 0 : 1, name, @namespace, Ready, "False");
+        ExternalSecretCondition.Remove(name, @namespace, "Deleted", "False");
     }
 
     /// <summary>The ExternalSecret is gone: its Ready series go and a <c>Deleted</c> series says so.</summary>
     public void ExternalSecretDeleted(string @namespace, string name)
     {
-        _esCondition.Remove(name, @namespace, Ready, "True");
-        _esCondition.Remove(name, @namespace, Ready, "False");
-        _esCondition.Set(1, name, @namespace, "Deleted", "False");
+        ExternalSecretCondition.Remove(name, @namespace, Ready, "True");
+        ExternalSecretCondition.Remove(name, @namespace, Ready, "False");
+        ExternalSecretCondition.Set(1, name, @namespace, "Deleted", "False");
         _esDuration.Remove(name, @namespace);
     }
 

@@ -71,12 +71,14 @@ internal sealed class ExternalSecretReconciler(
 
     private async Task<ReconcileResult> ReconcileCoreAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        var doc = await _api.GetExternalSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
-        if (doc is null)
+        var raw = await _api.GetAsync(EsoCollection.ExternalSecrets, ns, name, cancellationToken).ConfigureAwait(false);
+        if (raw is null)
         {
             _metrics.ExternalSecretDeleted(ns, name);
             return ReconcileResult.Done;
         }
+
+        var doc = ExternalSecretDocument.From(raw);
 
         if (doc.Typed.Metadata.DeletionTimestamp is not null)
         {
@@ -85,7 +87,7 @@ internal sealed class ExternalSecretReconciler(
 
         if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
         {
-            doc = await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
+            doc = ExternalSecretDocument.From(await _api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false));
         }
 
         var sync = new SyncRun(this, doc, _time.GetUtcNow());
@@ -110,7 +112,7 @@ internal sealed class ExternalSecretReconciler(
                 }
             }
 
-            await _api.UpdateExternalSecretAsync(Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
+            await _api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
         }
 
         // Generated credentials die with the ExternalSecret; a revocation Vault refuses is retried in the background.
@@ -129,53 +131,34 @@ internal sealed class ExternalSecretReconciler(
         new(ApiVersion, KindName, es.Metadata.Namespace, es.Metadata.Name ?? string.Empty, es.Metadata.Uid);
 
     /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
-    private sealed class SyncRun
+    private sealed class SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
     {
-        private readonly ExternalSecretReconciler _owner;
-        private readonly ExternalSecretDocument _doc;
-        private readonly ExternalSecret _es;
-        private readonly DateTimeOffset _now;
-        private readonly string _ns;
-        private readonly string _name;
-        private readonly string _target;
-        private readonly string _creation;
-        private readonly string _deletion;
-        private readonly string _version;
-        private readonly DateTimeOffset? _lastRefresh;
-        private readonly string _uid;
+        private readonly ExternalSecret _es = doc.Typed;
+        private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
+        private readonly string _name = doc.Typed.Metadata.Name ?? string.Empty;
+        private readonly string _target = TargetName(doc.Typed);
+        private readonly string _creation = doc.Typed.Spec.Target?.CreationPolicy is { Length: > 0 } creation ? creation : "Owner";
+        private readonly string _deletion = doc.Typed.Spec.Target?.DeletionPolicy is { Length: > 0 } deletion ? deletion : "Retain";
+        private readonly string _version = $"{doc.Typed.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(doc.Typed.Metadata.Labels, doc.Typed.Metadata.Annotations)}";
+        private readonly DateTimeOffset? _lastRefresh = owner._ledger.LastRefresh(doc.Typed.Metadata.Uid, ReadyCondition.Parse(doc.Typed.Status?.RefreshTime));
+        private readonly string _uid = doc.Typed.Metadata.Uid ?? string.Empty;
         private bool _wrote;
         private bool _succeeded;
 
-        public SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
-        {
-            _owner = owner;
-            _doc = doc;
-            _es = doc.Typed;
-            _now = now;
-            _ns = _es.Metadata.Namespace ?? string.Empty;
-            _name = _es.Metadata.Name ?? string.Empty;
-            _target = TargetName(_es);
-            _creation = string.IsNullOrEmpty(_es.Spec.Target?.CreationPolicy) ? "Owner" : _es.Spec.Target.CreationPolicy;
-            _deletion = string.IsNullOrEmpty(_es.Spec.Target?.DeletionPolicy) ? "Retain" : _es.Spec.Target.DeletionPolicy;
-            _version = $"{_es.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(_es.Metadata.Labels, _es.Metadata.Annotations)}";
-            _lastRefresh = owner._ledger.LastRefresh(_es.Metadata.Uid, ReadyCondition.Parse(_es.Status?.RefreshTime));
-            _uid = _es.Metadata.Uid ?? string.Empty;
-        }
-
-        private ExternalSecretsKubeApi Api => _owner._api;
+        private ExternalSecretsKubeApi Api => owner._api;
 
         public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
         {
-            var stores = _owner._stores.Begin(_ns);
+            var stores = owner._stores.Begin(_ns);
             TimeSpan interval;
             try
             {
                 // A store (or a sourceRef store) of another controller class: not ours to touch, not even the status.
                 foreach (var storeRef in StoreRefs())
                 {
-                    if (await stores.LoadAsync(storeRef, cancellationToken).ConfigureAwait(false) is { } store && !_owner._stores.IsOurs(store.Resource))
+                    if (await stores.LoadAsync(storeRef, cancellationToken).ConfigureAwait(false) is { } store && !owner._stores.IsOurs(store.Resource))
                     {
-                        ExternalSecretsLog.Skipped(_owner._logger, _ns, _name, $"{store.Description} belongs to controller class \"{store.Resource.Spec.Controller}\"");
+                        ExternalSecretsLog.Skipped(owner._logger, _ns, _name, $"{store.Description} belongs to controller class \"{store.Resource.Spec.Controller}\"");
                         return ReconcileResult.Done;
                     }
                 }
@@ -198,7 +181,7 @@ internal sealed class ExternalSecretReconciler(
 
             var valid = IsValid(existing, managed);
             // Generated Vault credentials are renewed between refreshes; one that cannot be kept is generated anew now.
-            if (!ShouldRefresh(interval) && valid && await _owner._leases.KeepAsync(_uid, cancellationToken).ConfigureAwait(false))
+            if (!ShouldRefresh(interval) && valid && await owner._leases.KeepAsync(_uid, cancellationToken).ConfigureAwait(false))
             {
                 return WithLeases(RequeueAfterRefresh(interval));
             }
@@ -213,7 +196,7 @@ internal sealed class ExternalSecretReconciler(
             finally
             {
                 // What this sync generated replaces what the Secret held only once it succeeded; else it is revoked.
-                await _owner._leases.SettleAsync(_uid, _succeeded, cancellationToken).ConfigureAwait(false);
+                await owner._leases.SettleAsync(_uid, _succeeded, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -221,7 +204,7 @@ internal sealed class ExternalSecretReconciler(
         {
             try
             {
-                var data = await _owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
+                var data = await owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
                 if (data.Count == 0)
                 {
                     switch (_deletion)
@@ -234,7 +217,7 @@ internal sealed class ExternalSecretReconciler(
 
                             if (existing is not null && await Api.DeleteSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false))
                             {
-                                ExternalSecretsLog.SecretWritten(_owner._logger, _ns, _name, _target, "deleted");
+                                ExternalSecretsLog.SecretWritten(owner._logger, _ns, _name, _target, "deleted");
                                 await Event("Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
                             }
 
@@ -253,7 +236,7 @@ internal sealed class ExternalSecretReconciler(
                     case "Merge" when existing is null:
                         return await SucceedAsync("SecretMissing", "secret will not be created due to CreationPolicy=Merge", interval, cancellationToken).ConfigureAwait(false);
                     case "Owner" or "Orphan" or "Merge" or "CreateOrMerge":
-                        _wrote = await _owner._writer.WriteAsync(_es, _creation, existing, data, specChanged: !string.IsNullOrEmpty(synced) && synced != _version, cancellationToken).ConfigureAwait(false);
+                        _wrote = await owner._writer.WriteAsync(_es, _creation, existing, data, specChanged: !string.IsNullOrEmpty(synced) && synced != _version, cancellationToken).ConfigureAwait(false);
                         return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
                     default:
                         throw new SyncException($"creationPolicy \"{_creation}\" is not supported") { ReadyMessage = "could not update secret", Retry = false };
@@ -305,12 +288,12 @@ internal sealed class ExternalSecretReconciler(
                         return false;
                     }
 
-                    if (synced != _version || refreshTime is null || refreshTime > _now)
+                    if (synced != _version || refreshTime is null || refreshTime > now)
                     {
                         return true;
                     }
 
-                    return _now >= refreshTime.Value + interval;
+                    return now >= refreshTime.Value + interval;
             }
         }
 
@@ -327,21 +310,21 @@ internal sealed class ExternalSecretReconciler(
                 return ReconcileResult.Done;
             }
 
-            var refreshTime = _lastRefresh ?? _now;
-            var wait = refreshTime + interval - _now;
+            var refreshTime = _lastRefresh ?? now;
+            var wait = refreshTime + interval - now;
             return ReconcileResult.After(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         }
 
         /// <summary>Comes back sooner when a generated lease wants renewing before <paramref name="next"/>.</summary>
         private ReconcileResult WithLeases(ReconcileResult next)
         {
-            if (_owner._leases.RenewDue(_uid) is not { } due)
+            if (owner._leases.RenewDue(_uid) is not { } due)
             {
                 return next;
             }
 
             // At least a second: a lease shorter than the renewal margin must not spin the queue.
-            var wait = due - _owner._time.GetUtcNow();
+            var wait = due - owner._time.GetUtcNow();
             wait = wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
             return next.RequeueAfter is { } after && after <= wait ? next : ReconcileResult.After(wait);
         }
@@ -351,27 +334,27 @@ internal sealed class ExternalSecretReconciler(
             _succeeded = true;
             var status = new ExternalSecretStatus
             {
-                RefreshTime = ReadyCondition.Timestamp(_now),
+                RefreshTime = ReadyCondition.Timestamp(now),
                 SyncedResourceVersion = _version,
-                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: true, reason, message, _now),
+                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: true, reason, message, now),
                 Binding = new SecretBinding { Name = _target },
             };
-            _owner._metrics.ExternalSecretReady(_ns, _name, ready: true);
+            owner._metrics.ExternalSecretReady(_ns, _name, ready: true);
             var next = WithLeases(interval > TimeSpan.Zero && _es.Spec.RefreshPolicy is not ("CreatedOnce" or "OnChange") ? ReconcileResult.After(interval) : ReconcileResult.Done);
             return WriteStatusAsync(status, next, cancellationToken);
         }
 
         private async Task<ReconcileResult> FailAsync(SyncException failure, CancellationToken cancellationToken)
         {
-            _owner._metrics.SyncError(_ns, _name);
-            _owner._metrics.ExternalSecretReady(_ns, _name, ready: false);
-            ExternalSecretsLog.SyncFailed(_owner._logger, _ns, _name, failure.Message);
+            owner._metrics.SyncError(_ns, _name);
+            owner._metrics.ExternalSecretReady(_ns, _name, ready: false);
+            ExternalSecretsLog.SyncFailed(owner._logger, _ns, _name, failure.Message);
             await Event("Warning", "UpdateFailed", failure.Message, cancellationToken).ConfigureAwait(false);
             var status = new ExternalSecretStatus
             {
                 RefreshTime = _es.Status?.RefreshTime,
                 SyncedResourceVersion = _es.Status?.SyncedResourceVersion,
-                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: false, "SecretSyncedError", failure.ReadyMessage, _now),
+                Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: false, "SecretSyncedError", failure.ReadyMessage, now),
                 Binding = _es.Status?.Binding,
             };
             return await WriteStatusAsync(status, failure.Retry ? ReconcileResult.Retry : ReconcileResult.Done, cancellationToken).ConfigureAwait(false);
@@ -388,28 +371,22 @@ internal sealed class ExternalSecretReconciler(
 
             // A refresh that wrote nothing and changes nothing but refreshTime is remembered, not written: no API write
             // per ExternalSecret per interval when the store did not change.
-            if (!_wrote && _es.Status?.RefreshTime is { } kept && status.RefreshTime != kept)
+            if (!_wrote && _es.Status?.RefreshTime is { } kept && status.RefreshTime != kept
+                && current == JsonSerializer.Serialize(status with { RefreshTime = kept }, EsoJsonContext.Default.ExternalSecretStatus))
             {
-                var refreshed = status.RefreshTime;
-                status.RefreshTime = kept;
-                if (current == JsonSerializer.Serialize(status, EsoJsonContext.Default.ExternalSecretStatus))
-                {
-                    _owner._ledger.Record(_es.Metadata.Uid, _now);
-                    return next;
-                }
-
-                status.RefreshTime = refreshed;
+                owner._ledger.Record(_es.Metadata.Uid, now);
+                return next;
             }
 
-            var raw = (System.Text.Json.Nodes.JsonObject)_doc.Raw.DeepClone();
+            var raw = (System.Text.Json.Nodes.JsonObject)doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
             // A 409 (someone wrote the ExternalSecret since we read it) is ReconcileGuard's: it starts over at once.
-            await Api.UpdateExternalSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
+            await Api.UpdateStatusAsync(EsoCollection.ExternalSecrets, raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
         private Task Event(string type, string reason, string message, CancellationToken cancellationToken) =>
-            _owner._events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
+            owner._events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
 
     }
 }

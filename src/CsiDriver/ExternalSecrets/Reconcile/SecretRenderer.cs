@@ -24,9 +24,6 @@ internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeA
     public const string ServiceAccountNameAnnotation = "kubernetes.io/service-account.name";
     public const string BootstrapTokenType = "bootstrap.kubernetes.io/token";
 
-    private readonly TemplateEngine _engine = engine;
-    private readonly ExternalSecretsKubeApi _api = api;
-
     /// <param name="es">The ExternalSecret.</param>
     /// <param name="providerData">The fetched data after every strategy.</param>
     /// <param name="baseData">Keys kept from the existing Secret (Merge), or empty.</param>
@@ -49,9 +46,9 @@ internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeA
                 []);
         }
 
-        if (template.EngineVersion is { Length: > 0 } engine && engine != "v2")
+        if (template.EngineVersion is { Length: > 0 } version && version != "v2")
         {
-            throw new SyncException($"template engineVersion {engine} is not supported (only v2)") { ReadyMessage = "could not update secret" };
+            throw new SyncException($"template engineVersion {version} is not supported (only v2)") { ReadyMessage = "could not update secret" };
         }
 
         var labels = new Dictionary<string, string>(template.Metadata?.Labels ?? [], StringComparer.Ordinal);
@@ -161,12 +158,12 @@ internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeA
     {
         if (kind == "ConfigMap")
         {
-            var configMap = await _api.GetConfigMapAsync(@namespace, name, cancellationToken).ConfigureAwait(false)
+            var configMap = await api.GetConfigMapAsync(@namespace, name, cancellationToken).ConfigureAwait(false)
                 ?? throw new SyncException($"template ConfigMap \"{name}\" not found") { ReadyMessage = "could not update secret" };
             return new Dictionary<string, string>(configMap.Data ?? [], StringComparer.Ordinal);
         }
 
-        var secret = await _api.GetSecretAsync(@namespace, name, cancellationToken).ConfigureAwait(false)
+        var secret = await api.GetSecretAsync(@namespace, name, cancellationToken).ConfigureAwait(false)
             ?? throw new SyncException($"template Secret \"{name}\" not found") { ReadyMessage = "could not update secret" };
         return (secret.Data ?? []).ToDictionary(p => p.Key, p => Encoding.UTF8.GetString(p.Value), StringComparer.Ordinal);
     }
@@ -201,7 +198,7 @@ internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeA
     {
         try
         {
-            return _engine.Render(name, text, values);
+            return engine.Render(name, text, values);
         }
         catch (TemplateException ex)
         {

@@ -12,8 +12,6 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ReadKey, Entry> _entries = new();
-    private readonly ExternalSecretsReconcileOptions _options = options;
-    private readonly TimeProvider _time = time;
     private long _bytes;
 
     /// <summary>Values held now, in bytes (for the budget).</summary>
@@ -38,7 +36,7 @@ internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, 
     private async Task<T> ReadAsync<T>(ReadKey key, TimeSpan refreshInterval, bool fresh, Func<CancellationToken, Task<T>> read, Func<T, long> size, CancellationToken cancellationToken)
         where T : class
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         while (true)
         {
             if (_entries.TryGetValue(key, out var existing))
@@ -66,10 +64,10 @@ internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, 
                 var value = await read(CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
                 var window = Window(refreshInterval);
                 var bytes = size(value);
-                if (window > TimeSpan.Zero && Interlocked.Add(ref _bytes, bytes) <= _options.SharedReadBudgetBytes)
+                if (window > TimeSpan.Zero && Interlocked.Add(ref _bytes, bytes) <= options.SharedReadBudgetBytes)
                 {
                     entry.Bytes = bytes;
-                    entry.ExpiresAt = _time.GetUtcNow() + window;
+                    entry.ExpiresAt = time.GetUtcNow() + window;
                     entry.Complete(value);
                 }
                 else
@@ -96,8 +94,8 @@ internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, 
 
     private TimeSpan Window(TimeSpan refreshInterval)
     {
-        var quarter = refreshInterval > TimeSpan.Zero ? refreshInterval / 4 : _options.SharedReadWindow;
-        return quarter < _options.SharedReadWindow ? quarter : _options.SharedReadWindow;
+        var quarter = refreshInterval > TimeSpan.Zero ? refreshInterval / 4 : options.SharedReadWindow;
+        return quarter < options.SharedReadWindow ? quarter : options.SharedReadWindow;
     }
 
     private void Sweep(DateTimeOffset now)

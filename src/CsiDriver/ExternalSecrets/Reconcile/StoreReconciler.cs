@@ -22,14 +22,6 @@ internal sealed class StoreReconciler(
     TimeProvider time,
     ILogger<StoreReconciler> logger) : IReconciler
 {
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly StoreResolver _resolver = resolver;
-    private readonly ExternalSecretsEventRecorder _events = events;
-    private readonly ExternalSecretMetrics _metrics = metrics;
-    private readonly ExternalSecretsReconcileOptions _options = options;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger<StoreReconciler> _logger = logger;
-
     public string Kind { get; } = kind;
 
     private bool IsCluster => Kind == StoreContext.ClusterSecretStoreKind;
@@ -38,7 +30,7 @@ internal sealed class StoreReconciler(
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         try
         {
             return await ReconcileCoreAsync(key, cancellationToken).ConfigureAwait(false);
@@ -49,23 +41,21 @@ internal sealed class StoreReconciler(
         }
         finally
         {
-            _metrics.StoreReconciled(Kind, key.Namespace, key.Name, _time.GetElapsedTime(started));
+            metrics.StoreReconciled(Kind, key.Namespace, key.Name, time.GetElapsedTime(started));
         }
     }
 
     private async Task<ReconcileResult> ReconcileCoreAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var raw = IsCluster
-            ? await _api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
-            : await _api.GetSecretStoreAsync(key.Namespace ?? string.Empty, key.Name, cancellationToken).ConfigureAwait(false);
+        var raw = await api.GetAsync(EsoCollection.Stores(IsCluster), key.Namespace, key.Name, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
-            _metrics.StoreDeleted(Kind, key.Namespace, key.Name);
+            metrics.StoreDeleted(Kind, key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
 
         var store = LoadedStore.Parse(Kind, raw);
-        if (!_resolver.IsOurs(store.Resource))
+        if (!resolver.IsOurs(store.Resource))
         {
             return ReconcileResult.Done;
         }
@@ -73,14 +63,14 @@ internal sealed class StoreReconciler(
         var subject = new EventSubject(store.Resource.ApiVersion ?? ExternalSecretReconciler.ApiVersion, Kind, IsCluster ? null : key.Namespace, key.Name, store.Resource.Metadata.Uid);
         if (!TryRefreshInterval(store.Resource.Spec.RefreshInterval, out var interval))
         {
-            await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"spec.refreshInterval \"{store.Resource.Spec.RefreshInterval?.ToJsonString()}\" is neither seconds nor a duration", cancellationToken).ConfigureAwait(false);
+            await events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"spec.refreshInterval \"{store.Resource.Spec.RefreshInterval?.ToJsonString()}\" is neither seconds nor a duration", cancellationToken).ConfigureAwait(false);
             return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to validate store", null, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
         }
 
-        var provider = _resolver.Provider(store.ProviderKey);
+        var provider = resolver.Provider(store.ProviderKey);
         if (provider is null)
         {
-            await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"provider \"{store.ProviderKey ?? "(none)"}\" is not supported by this controller", cancellationToken).ConfigureAwait(false);
+            await events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", $"provider \"{store.ProviderKey ?? "(none)"}\" is not supported by this controller", cancellationToken).ConfigureAwait(false);
             return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to create client", null, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
         }
 
@@ -92,12 +82,12 @@ internal sealed class StoreReconciler(
             case StoreValidationResult.Ready:
             case StoreValidationResult.Unknown when validation.Error is null:
                 return await WriteAsync(store, ready: true, "Valid", "store validated", "ReadWrite", next, cancellationToken, () =>
-                    _events.RecordAsync(subject, Component, "Normal", "Valid", "store validated", cancellationToken)).ConfigureAwait(false);
+                    events.RecordAsync(subject, Component, "Normal", "Valid", "store validated", cancellationToken)).ConfigureAwait(false);
             case StoreValidationResult.Unknown:
-                await _events.RecordAsync(subject, Component, "Warning", "ValidationUnknown", validation.Error!, cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(subject, Component, "Warning", "ValidationUnknown", validation.Error!, cancellationToken).ConfigureAwait(false);
                 return await WriteAsync(store, ready: true, "ValidationUnknown", "could not determine validation status", store.Resource.Status?.Capabilities, next, cancellationToken).ConfigureAwait(false);
             default:
-                await _events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", validation.Error ?? "store validation failed", cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(subject, Component, "Warning", "InvalidProviderConfig", validation.Error ?? "store validation failed", cancellationToken).ConfigureAwait(false);
                 return await WriteAsync(store, ready: false, "InvalidProviderConfig", "unable to validate store", store.Resource.Status?.Capabilities, ReconcileResult.Retry, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -106,10 +96,10 @@ internal sealed class StoreReconciler(
     {
         var name = store.Name;
         var ns = store.Resource.Metadata.Namespace;
-        _metrics.StoreReady(Kind, IsCluster ? null : ns, name, ready);
+        metrics.StoreReady(Kind, IsCluster ? null : ns, name, ready);
         var status = new SecretStoreStatus
         {
-            Conditions = ReadyCondition.Set(store.Resource.Status?.Conditions, ready, reason, message, _time.GetUtcNow()),
+            Conditions = ReadyCondition.Set(store.Resource.Status?.Conditions, ready, reason, message, time.GetUtcNow()),
             Capabilities = capabilities,
         };
         var current = store.Resource.Status is null ? "{}" : JsonSerializer.Serialize(store.Resource.Status, EsoJsonContext.Default.SecretStoreStatus);
@@ -120,16 +110,9 @@ internal sealed class StoreReconciler(
 
         var raw = (JsonObject)store.Raw.DeepClone();
         raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.SecretStoreStatus);
-        if (IsCluster)
-        {
-            await _api.UpdateClusterSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await _api.UpdateSecretStoreStatusAsync(raw, cancellationToken).ConfigureAwait(false);
-        }
+        await api.UpdateStatusAsync(EsoCollection.Stores(IsCluster), raw, cancellationToken).ConfigureAwait(false);
 
-        ExternalSecretsLog.StoreValidated(_logger, Kind, ns is null ? name : $"{ns}/{name}", ready ? "True" : "False", reason);
+        ExternalSecretsLog.StoreValidated(logger, Kind, ns is null ? name : $"{ns}/{name}", ready ? "True" : "False", reason);
         if (onChange is not null)
         {
             await onChange().ConfigureAwait(false);
@@ -141,7 +124,7 @@ internal sealed class StoreReconciler(
     /// <summary>An integer (seconds) or a Go duration string; unset or zero means the controller's default.</summary>
     private bool TryRefreshInterval(JsonNode? value, out TimeSpan interval)
     {
-        interval = _options.StoreRequeueInterval;
+        interval = options.StoreRequeueInterval;
         switch (value)
         {
             case null:

@@ -35,24 +35,16 @@ internal sealed record LoadedStore(string Kind, SecretStoreResource Resource, Js
 /// Resolves an ExternalSecret's store references for one reconcile (eso.md 3.5): reads each store once, checks its
 /// controller class, a ClusterSecretStore's namespace conditions and the flood gate, and connects one client per store.
 /// </summary>
-internal sealed class StoreResolver
+internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<IStoreProvider> providers, ExternalSecretsReconcileOptions options, InformerCaches informers)
 {
-    private readonly ExternalSecretsKubeApi _api;
-    private readonly IReadOnlyDictionary<string, IStoreProvider> _providers;
-    private readonly ExternalSecretsReconcileOptions _options;
-    private readonly InformerCaches _informers;
+    private readonly ExternalSecretsKubeApi _api = api;
+    private readonly ExternalSecretsReconcileOptions _options = options;
+    private readonly InformerCaches _informers = informers;
+    private readonly IReadOnlyDictionary<string, IStoreProvider> _providers = providers.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     // Stores as last read, reused while the informer holds the same resourceVersion: thousands of ExternalSecrets on
     // one store cost one GET per store change, not one per reconcile.
     private readonly ConcurrentDictionary<(string Kind, string Namespace, string Name), LoadedStore> _fetched = new();
-
-    public StoreResolver(ExternalSecretsKubeApi api, IEnumerable<IStoreProvider> providers, ExternalSecretsReconcileOptions options, InformerCaches informers)
-    {
-        _api = api;
-        _providers = providers.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        _options = options;
-        _informers = informers;
-    }
 
     /// <summary>The provider registered for a <c>spec.provider</c> key, if any.</summary>
     public IStoreProvider? Provider(string? key) => key is not null && _providers.TryGetValue(key, out var provider) ? provider : null;
@@ -64,18 +56,10 @@ internal sealed class StoreResolver
     public bool IsOurs(SecretStoreResource store) => string.IsNullOrEmpty(store.Spec.Controller) || store.Spec.Controller == _options.ControllerClass;
 
     /// <summary>Stores and clients of one reconcile.</summary>
-    internal sealed class Session
+    internal sealed class Session(StoreResolver resolver, string @namespace)
     {
-        private readonly StoreResolver _resolver;
-        private readonly string _namespace;
         private readonly Dictionary<(string Kind, string Name), LoadedStore?> _stores = [];
         private readonly Dictionary<(string Kind, string Name), (StoreContext, IStoreClient)> _clients = [];
-
-        public Session(StoreResolver resolver, string @namespace)
-        {
-            _resolver = resolver;
-            _namespace = @namespace;
-        }
 
         public static (string Kind, string Name) Normalize(StoreRef? storeRef) =>
             (string.IsNullOrEmpty(storeRef?.Kind) ? StoreContext.SecretStoreKind : storeRef.Kind, storeRef?.Name ?? string.Empty);
@@ -95,25 +79,23 @@ internal sealed class StoreResolver
                 throw new SyncException($"store kind \"{key.Kind}\" is not supported");
             }
 
-            var cacheKey = (key.Kind, cluster ? string.Empty : _namespace, key.Name);
-            var watched = _resolver._informers.ResourceVersion(key.Kind, new ObjectKey(cluster ? null : _namespace, key.Name));
-            if (watched is not null && _resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
+            var cacheKey = (key.Kind, cluster ? string.Empty : @namespace, key.Name);
+            var watched = resolver._informers.ResourceVersion(key.Kind, new ObjectKey(cluster ? null : @namespace, key.Name));
+            if (watched is not null && resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
             {
                 _stores[key] = known;
                 return known;
             }
 
-            var raw = cluster
-                ? await _resolver._api.GetClusterSecretStoreAsync(key.Name, cancellationToken).ConfigureAwait(false)
-                : await _resolver._api.GetSecretStoreAsync(_namespace, key.Name, cancellationToken).ConfigureAwait(false);
+            var raw = await resolver._api.GetAsync(EsoCollection.Stores(cluster), @namespace, key.Name, cancellationToken).ConfigureAwait(false);
             var store = raw is null ? null : LoadedStore.Parse(key.Kind, raw);
             if (store is null)
             {
-                _resolver._fetched.TryRemove(cacheKey, out _);
+                resolver._fetched.TryRemove(cacheKey, out _);
             }
             else
             {
-                _resolver._fetched[cacheKey] = store;
+                resolver._fetched[cacheKey] = store;
             }
 
             _stores[key] = store;
@@ -136,24 +118,24 @@ internal sealed class StoreResolver
 
             var store = await LoadAsync(storeRef, cancellationToken).ConfigureAwait(false)
                 ?? throw new SyncException($"could not get {key.Kind} \"{key.Name}\", not found");
-            if (!_resolver.IsOurs(store.Resource))
+            if (!resolver.IsOurs(store.Resource))
             {
                 throw new SyncException("can not reference unmanaged store");
             }
 
             if (key.Kind == StoreContext.ClusterSecretStoreKind && !await NamespaceAllowedAsync(store, cancellationToken).ConfigureAwait(false))
             {
-                throw new SyncException($"using cluster store \"{key.Name}\" is not allowed from namespace \"{_namespace}\": denied by spec.condition");
+                throw new SyncException($"using cluster store \"{key.Name}\" is not allowed from namespace \"{@namespace}\": denied by spec.condition");
             }
 
-            if (_resolver._options.EnableFloodGate && !store.IsReady)
+            if (resolver._options.EnableFloodGate && !store.IsReady)
             {
                 throw new SyncException($"{store.Description} is not ready");
             }
 
-            var provider = _resolver.Provider(store.ProviderKey)
+            var provider = resolver.Provider(store.ProviderKey)
                 ?? throw new SyncException($"{store.Description}: provider \"{store.ProviderKey ?? "(none)"}\" is not supported by this controller");
-            var context = store.Context(_namespace);
+            var context = store.Context(@namespace);
             try
             {
                 client = (context, await provider.ConnectAsync(context, cancellationToken).ConfigureAwait(false));
@@ -178,7 +160,7 @@ internal sealed class StoreResolver
             Dictionary<string, string>? labels = null;
             foreach (var condition in conditions)
             {
-                if (condition.Namespaces?.Contains(_namespace, StringComparer.Ordinal) == true)
+                if (condition.Namespaces?.Contains(@namespace, StringComparer.Ordinal) == true)
                 {
                     return true;
                 }
@@ -187,7 +169,7 @@ internal sealed class StoreResolver
                 {
                     try
                     {
-                        if (Regex.IsMatch(_namespace, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+                        if (Regex.IsMatch(@namespace, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
                         {
                             return true;
                         }
@@ -202,9 +184,9 @@ internal sealed class StoreResolver
                 {
                     if (labels is null)
                     {
-                        var ns = await _resolver._api.GetNamespaceAsync(_namespace, cancellationToken).ConfigureAwait(false);
+                        var ns = await resolver._api.GetNamespaceAsync(@namespace, cancellationToken).ConfigureAwait(false);
                         labels = ns?.Metadata.Labels ?? [];
-                        labels.TryAdd("kubernetes.io/metadata.name", _namespace);
+                        labels.TryAdd("kubernetes.io/metadata.name", @namespace);
                     }
 
                     if (LabelSelectors.Matches(selector, labels))

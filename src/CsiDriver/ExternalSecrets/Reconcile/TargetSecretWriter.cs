@@ -12,11 +12,6 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// </summary>
 internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRenderer renderer, ExternalSecretsEventRecorder events, ILogger<TargetSecretWriter> logger)
 {
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly SecretRenderer _renderer = renderer;
-    private readonly ExternalSecretsEventRecorder _events = events;
-    private readonly ILogger<TargetSecretWriter> _logger = logger;
-
     /// <summary>
     /// Creates or updates <paramref name="es"/>'s target Secret from the fetched <paramref name="data"/> per
     /// <paramref name="creation"/>; returns whether it wrote. <paramref name="specChanged"/>: the ExternalSecret changed
@@ -46,7 +41,7 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
         written.Labels.ForEach(k => labels.Remove(k));
         written.Annotations.ForEach(k => annotations.Remove(k));
         written.Data.ForEach(k => baseData.Remove(k));
-        var rendered = await _renderer.RenderAsync(es, data, baseData, cancellationToken).ConfigureAwait(false);
+        var rendered = await renderer.RenderAsync(es, data, baseData, cancellationToken).ConfigureAwait(false);
         foreach (var (k, v) in rendered.Labels)
         {
             labels[k] = v;
@@ -99,7 +94,7 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
         {
             try
             {
-                await _api.CreateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
+                await api.CreateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
             {
@@ -111,21 +106,21 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
                 throw new SyncException($"could not create Secret \"{target}\": {ex.Message}") { ReadyMessage = "could not update secret" };
             }
 
-            ExternalSecretsLog.SecretWritten(_logger, ns, name, target, "created");
+            ExternalSecretsLog.SecretWritten(logger, ns, name, target, "created");
             await EventAsync(es, "Normal", "Created", "secret created", cancellationToken).ConfigureAwait(false);
         }
         else if (!SameSecret(existing, desired))
         {
             try
             {
-                await _api.UpdateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
+                await api.UpdateSecretAsync(desired, fieldManager, cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex) when (!ex.IsStaleUpdate)
             {
                 throw new SyncException($"could not update Secret \"{target}\": {ex.Message}") { ReadyMessage = "could not update secret" };
             }
 
-            ExternalSecretsLog.SecretWritten(_logger, ns, name, target, "updated");
+            ExternalSecretsLog.SecretWritten(logger, ns, name, target, "updated");
             await EventAsync(es, "Normal", "Updated", "secret updated", cancellationToken).ConfigureAwait(false);
         }
         else
@@ -195,7 +190,7 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
         IReadOnlyList<ManagedSecret> owned;
         try
         {
-            owned = await _api.ListSecretsAsync(ns, selector, cancellationToken).ConfigureAwait(false);
+            owned = await api.ListSecretsAsync(ns, selector, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
@@ -204,9 +199,9 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
 
         foreach (var secret in owned.Where(s => s.Metadata.Name != target))
         {
-            if (await _api.DeleteSecretAsync(ns, secret.Metadata.Name ?? string.Empty, cancellationToken).ConfigureAwait(false))
+            if (await api.DeleteSecretAsync(ns, secret.Metadata.Name ?? string.Empty, cancellationToken).ConfigureAwait(false))
             {
-                ExternalSecretsLog.SecretWritten(_logger, ns, name, secret.Metadata.Name ?? string.Empty, "deleted (orphaned)");
+                ExternalSecretsLog.SecretWritten(logger, ns, name, secret.Metadata.Name ?? string.Empty, "deleted (orphaned)");
                 await EventAsync(es, "Normal", "Deleted", "secret deleted because it was orphaned", cancellationToken).ConfigureAwait(false);
             }
         }
@@ -241,5 +236,5 @@ internal sealed class TargetSecretWriter(ExternalSecretsKubeApi api, SecretRende
     }
 
     private Task EventAsync(ExternalSecret es, string type, string reason, string message, CancellationToken cancellationToken) =>
-        _events.RecordAsync(ExternalSecretReconciler.Subject(es), ExternalSecretReconciler.Component, type, reason, message, cancellationToken);
+        events.RecordAsync(ExternalSecretReconciler.Subject(es), ExternalSecretReconciler.Component, type, reason, message, cancellationToken);
 }

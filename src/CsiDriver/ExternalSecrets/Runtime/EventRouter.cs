@@ -18,7 +18,6 @@ namespace CsiDriver.ExternalSecrets.Runtime;
 /// </summary>
 internal sealed class EventRouter(IReadOnlyDictionary<string, WorkQueue> queues)
 {
-    private readonly IReadOnlyDictionary<string, WorkQueue> _queues = queues;
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Namespace, string Target), HashSet<ObjectKey>> _byTarget = [];
     private readonly Dictionary<StoreReference, HashSet<ObjectKey>> _byClusterStore = [];
@@ -183,7 +182,7 @@ internal sealed class EventRouter(IReadOnlyDictionary<string, WorkQueue> queues)
 
     private void Enqueue(string kind, ObjectKey key)
     {
-        if (_queues.TryGetValue(kind, out var queue))
+        if (queues.TryGetValue(kind, out var queue))
         {
             queue.Add(key);
         }

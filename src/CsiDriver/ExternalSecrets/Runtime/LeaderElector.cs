@@ -32,18 +32,13 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
 {
     private const string MicroTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
-    private readonly LeaseClient _leases = leases;
-    private readonly LeaderElectionOptions _options = options;
-    private readonly TimeProvider _time = time;
-    private readonly Func<double> _random = random;
-    private readonly ILogger _logger = logger;
     private (string? Holder, string? RenewTime, string? ResourceVersion) _observed;
     private DateTimeOffset _observedAt;
     private volatile bool _leading;
 
     public bool IsLeader => _leading;
 
-    public string Identity => _options.Identity;
+    public string Identity => options.Identity;
 
     /// <summary>
     /// Campaigns until <paramref name="stop"/>; while leading runs <paramref name="lead"/>, whose token is cancelled
@@ -58,7 +53,7 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
                 return;
             }
 
-            RuntimeLog.BecameLeader(_logger, _options.Namespace, _options.Name, _options.Identity);
+            RuntimeLog.BecameLeader(logger, options.Namespace, options.Name, options.Identity);
             _leading = true;
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var work = lead(leading.Token);
@@ -72,7 +67,7 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
                 return;
             }
 
-            RuntimeLog.LostLeadership(_logger, _options.Namespace, _options.Name, _options.Identity);
+            RuntimeLog.LostLeadership(logger, options.Namespace, options.Name, options.Identity);
         }
     }
 
@@ -86,7 +81,7 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
             }
 
             // client-go's jitter factor 1.2: candidates do not retry in lockstep.
-            if (!await DelayAsync(_options.RetryPeriod * (1 + (0.2 * _random())), stop).ConfigureAwait(false))
+            if (!await DelayAsync(options.RetryPeriod * (1 + (0.2 * random())), stop).ConfigureAwait(false))
             {
                 return false;
             }
@@ -98,21 +93,21 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
     /// <summary>Returns when leadership is lost (no successful renew within the renew deadline) or on stop.</summary>
     private async Task RenewWhileLeadingAsync(CancellationToken stop)
     {
-        var lastRenew = _time.GetUtcNow();
-        while (await DelayAsync(_options.RetryPeriod, stop).ConfigureAwait(false))
+        var lastRenew = time.GetUtcNow();
+        while (await DelayAsync(options.RetryPeriod, stop).ConfigureAwait(false))
         {
             if (await TryAcquireOrRenewAsync(stop).ConfigureAwait(false))
             {
-                lastRenew = _time.GetUtcNow();
+                lastRenew = time.GetUtcNow();
                 continue;
             }
 
-            if (_observed.Holder is { Length: > 0 } holder && holder != _options.Identity)
+            if (_observed.Holder is { Length: > 0 } holder && holder != options.Identity)
             {
                 return; // Someone else holds it: we are not the leader any more.
             }
 
-            if (_time.GetUtcNow() - lastRenew >= _options.RenewDeadline)
+            if (time.GetUtcNow() - lastRenew >= options.RenewDeadline)
             {
                 return;
             }
@@ -121,17 +116,17 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
 
     private async Task<bool> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var stamp = now.UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
         try
         {
-            var lease = await _leases.GetAsync(_options.Namespace, _options.Name, cancellationToken).ConfigureAwait(false);
+            var lease = await leases.GetAsync(options.Namespace, options.Name, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
-                var created = await _leases.CreateAsync(
+                var created = await leases.CreateAsync(
                     new KubeLease
                     {
-                        Metadata = new KubeObjectMeta { Name = _options.Name, Namespace = _options.Namespace },
+                        Metadata = new KubeObjectMeta { Name = options.Name, Namespace = options.Namespace },
                         Spec = Record(stamp, stamp, 0),
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -142,24 +137,24 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
             var spec = lease.Spec ?? new KubeLeaseSpec();
             Observe(lease, now);
             var held = spec.HolderIdentity is { Length: > 0 };
-            var ours = spec.HolderIdentity == _options.Identity;
-            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)_options.LeaseDuration.TotalSeconds);
+            var ours = spec.HolderIdentity == options.Identity;
+            var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)options.LeaseDuration.TotalSeconds);
             if (held && !ours && _observedAt + duration > now)
             {
                 return false;
             }
 
-            lease.Spec = ours
+            var renewed = ours
                 ? Record(spec.AcquireTime ?? stamp, stamp, spec.LeaseTransitions ?? 0)
                 : Record(stamp, stamp, (spec.LeaseTransitions ?? 0) + 1);
-            var updated = await _leases.UpdateAsync(lease, cancellationToken).ConfigureAwait(false);
+            var updated = await leases.UpdateAsync(lease with { Spec = renewed }, cancellationToken).ConfigureAwait(false);
             Observe(updated, now);
             return true;
         }
         catch (KubernetesApiException ex) when (!cancellationToken.IsCancellationRequested)
         {
             // A conflict means another candidate wrote first; anything else is retried at the next period.
-            RuntimeLog.LeaseCallFailed(_logger, _options.Namespace, _options.Name, ex.Message);
+            RuntimeLog.LeaseCallFailed(logger, options.Namespace, options.Name, ex.Message);
             return false;
         }
         catch (OperationCanceledException)
@@ -170,38 +165,31 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
 
     private async Task ReleaseAsync()
     {
-        using var deadline = new CancellationTokenSource(_options.RenewDeadline);
+        using var deadline = new CancellationTokenSource(options.RenewDeadline);
         try
         {
-            var lease = await _leases.GetAsync(_options.Namespace, _options.Name, deadline.Token).ConfigureAwait(false);
-            if (lease?.Spec?.HolderIdentity != _options.Identity)
+            var lease = await leases.GetAsync(options.Namespace, options.Name, deadline.Token).ConfigureAwait(false);
+            if (lease?.Spec?.HolderIdentity != options.Identity)
             {
                 return;
             }
 
-            var stamp = _time.GetUtcNow().UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
-            lease.Spec = new KubeLeaseSpec
-            {
-                HolderIdentity = null,
-                LeaseDurationSeconds = 1,
-                AcquireTime = stamp,
-                RenewTime = stamp,
-                LeaseTransitions = lease.Spec.LeaseTransitions,
-            };
-            await _leases.UpdateAsync(lease, deadline.Token).ConfigureAwait(false);
-            RuntimeLog.ReleasedLease(_logger, _options.Namespace, _options.Name, _options.Identity);
+            var stamp = time.GetUtcNow().UtcDateTime.ToString(MicroTimeFormat, CultureInfo.InvariantCulture);
+            var released = new KubeLeaseSpec(HolderIdentity: null, LeaseDurationSeconds: 1, AcquireTime: stamp, RenewTime: stamp, LeaseTransitions: lease.Spec.LeaseTransitions);
+            await leases.UpdateAsync(lease with { Spec = released }, deadline.Token).ConfigureAwait(false);
+            RuntimeLog.ReleasedLease(logger, options.Namespace, options.Name, options.Identity);
         }
         catch (Exception ex) when (ex is KubernetesApiException or OperationCanceledException)
         {
             // The lease then expires on its own; a follower takes over after one lease duration.
-            RuntimeLog.LeaseCallFailed(_logger, _options.Namespace, _options.Name, ex.Message);
+            RuntimeLog.LeaseCallFailed(logger, options.Namespace, options.Name, ex.Message);
         }
     }
 
     private KubeLeaseSpec Record(string acquireTime, string renewTime, int transitions) => new()
     {
-        HolderIdentity = _options.Identity,
-        LeaseDurationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds),
+        HolderIdentity = options.Identity,
+        LeaseDurationSeconds = (int)Math.Ceiling(options.LeaseDuration.TotalSeconds),
         AcquireTime = acquireTime,
         RenewTime = renewTime,
         LeaseTransitions = transitions,
@@ -222,7 +210,7 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
     {
         try
         {
-            await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+            await Task.Delay(delay, time, stop).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)

@@ -11,12 +11,7 @@ internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func
     /// <summary>The largest fraction a timed requeue is stretched by.</summary>
     public const double MaxJitter = 0.1;
 
-    private readonly WorkQueue _queue = queue;
-    private readonly IReconciler _reconciler = reconciler;
     private readonly ItemBackoff _backoff = new();
-    private readonly Func<double> _random = random;
-    private readonly RuntimeMetrics _metrics = metrics;
-    private readonly ILogger _logger = logger;
 
     public ItemBackoff Backoff => _backoff;
 
@@ -34,7 +29,7 @@ internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func
             ObjectKey key;
             try
             {
-                key = await _queue.TakeAsync(stop).ConfigureAwait(false);
+                key = await queue.TakeAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -51,7 +46,7 @@ internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func
             }
             finally
             {
-                _queue.Done(key);
+                queue.Done(key);
             }
         }
     }
@@ -61,7 +56,7 @@ internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func
         ReconcileResult result;
         try
         {
-            result = await _reconciler.ReconcileAsync(key, abort).ConfigureAwait(false);
+            result = await reconciler.ReconcileAsync(key, abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -71,33 +66,33 @@ internal sealed class QueueWorkers(WorkQueue queue, IReconciler reconciler, Func
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            RuntimeLog.ReconcileThrew(_logger, _queue.Kind, key.ToString(), ex.GetType().Name);
+            RuntimeLog.ReconcileThrew(logger, queue.Kind, key.ToString(), ex.GetType().Name);
             result = ReconcileResult.Retry;
         }
 
         if (result.Failed)
         {
             var delay = _backoff.NextDelay(key);
-            _metrics.Reconciled(_queue.Kind, "error");
-            RuntimeLog.ReconcileFailed(_logger, _queue.Kind, key.ToString(), _backoff.Failures(key), delay.TotalSeconds);
-            _queue.AddAfter(key, delay);
+            metrics.Reconciled(queue.Kind, "error");
+            RuntimeLog.ReconcileFailed(logger, queue.Kind, key.ToString(), _backoff.Failures(key), delay.TotalSeconds);
+            queue.AddAfter(key, delay);
             return;
         }
 
         _backoff.Forget(key);
         if (result.RequeueAfter is { } after)
         {
-            _metrics.Reconciled(_queue.Kind, "requeue_after");
-            _queue.AddAfter(key, Jitter(after));
+            metrics.Reconciled(queue.Kind, "requeue_after");
+            queue.AddAfter(key, Jitter(after));
         }
         else
         {
-            _metrics.Reconciled(_queue.Kind, "success");
-            _queue.CancelScheduled(key);
+            metrics.Reconciled(queue.Kind, "success");
+            queue.CancelScheduled(key);
         }
     }
 
     /// <summary>Stretches a requeue by up to <see cref="MaxJitter"/>: never earlier than asked, so a refresh is not early.</summary>
     public TimeSpan Jitter(TimeSpan delay) =>
-        delay <= TimeSpan.Zero ? delay : delay + (delay * (MaxJitter * _random()));
+        delay <= TimeSpan.Zero ? delay : delay + (delay * (MaxJitter * random()));
 }

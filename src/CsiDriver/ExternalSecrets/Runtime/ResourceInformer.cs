@@ -21,35 +21,14 @@ internal sealed record InformerOptions
 /// or failed call waits with capped, jittered backoff; <c>410 Gone</c> (as an HTTP status or an ERROR event)
 /// means that resourceVersion was compacted, so it lists again. Every change goes to the sink.
 /// </summary>
-internal sealed class ResourceInformer
+internal sealed class ResourceInformer(WatchedResource resource, bool clusterScoped, ListWatchClient client, Action<ObjectChange> sink, InformerOptions options, TimeProvider time, Func<double> random, ILogger logger)
 {
-    private readonly WatchedResource _resource;
-    private readonly ListWatchClient _client;
-    private readonly Action<ObjectChange> _sink;
-    private readonly InformerOptions _options;
-    private readonly TimeProvider _time;
-    private readonly Func<double> _random;
-    private readonly ILogger _logger;
-    private readonly bool _clusterScoped;
     private volatile string _lastResourceVersion = string.Empty;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ResourceInformer(WatchedResource resource, bool clusterScoped, ListWatchClient client, Action<ObjectChange> sink, InformerOptions options, TimeProvider time, Func<double> random, ILogger logger)
-    {
-        _resource = resource;
-        _clusterScoped = clusterScoped;
-        _client = client;
-        _sink = sink;
-        _options = options;
-        _time = time;
-        _random = random;
-        _logger = logger;
-        Cache = new ObjectCache(resource.Kind);
-    }
+    public ObjectCache Cache { get; } = new(resource.Kind);
 
-    public ObjectCache Cache { get; }
-
-    public WatchedResource Resource => _resource;
+    public WatchedResource Resource => resource;
 
     /// <summary>The resourceVersion the next watch resumes from (client-go's LastSyncResourceVersion); empty before the first list.</summary>
     public string LastSyncResourceVersion => _lastResourceVersion;
@@ -82,17 +61,17 @@ internal sealed class ResourceInformer
             }
             catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.Gone)
             {
-                RuntimeLog.Relisting(_logger, _resource.ToString());
+                RuntimeLog.Relisting(logger, resource.ToString());
                 mustList = true;
             }
             catch (Exception ex) when (ex is KubernetesApiException or IOException or HttpRequestException)
             {
                 failures++;
                 var delay = Backoff(failures);
-                RuntimeLog.WatchFailed(_logger, _resource.ToString(), Describe(ex), delay.TotalMilliseconds);
+                RuntimeLog.WatchFailed(logger, resource.ToString(), Describe(ex), delay.TotalMilliseconds);
                 try
                 {
-                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -104,12 +83,12 @@ internal sealed class ResourceInformer
 
     private async Task ListAsync(CancellationToken cancellationToken)
     {
-        var list = await _client.ListAsync(_resource, cancellationToken).ConfigureAwait(false);
-        var changes = Cache.Replace(list.Items.Select(o => CachedObject.From(o, _resource.Kind, _clusterScoped)));
-        RuntimeLog.Listed(_logger, _resource.ToString(), Cache.Count, list.ResourceVersion);
+        var list = await client.ListAsync(resource, cancellationToken).ConfigureAwait(false);
+        var changes = Cache.Replace(list.Items.Select(o => CachedObject.From(o, resource.Kind, clusterScoped)));
+        RuntimeLog.Listed(logger, resource.ToString(), Cache.Count, list.ResourceVersion);
         foreach (var change in changes)
         {
-            _sink(change);
+            sink(change);
         }
 
         _lastResourceVersion = list.ResourceVersion;
@@ -119,8 +98,8 @@ internal sealed class ResourceInformer
     /// <summary>One watch, until the server ends it; every event moves <see cref="LastSyncResourceVersion"/> on.</summary>
     private async Task WatchAsync(string resourceVersion, Action healthy, CancellationToken cancellationToken)
     {
-        var timeout = _options.MinWatchTimeout * (1 + _random());
-        await foreach (var ev in _client.WatchAsync(_resource, resourceVersion, timeout, cancellationToken).ConfigureAwait(false))
+        var timeout = options.MinWatchTimeout * (1 + random());
+        await foreach (var ev in client.WatchAsync(resource, resourceVersion, timeout, cancellationToken).ConfigureAwait(false))
         {
             healthy();
             switch (ev.Type)
@@ -128,11 +107,11 @@ internal sealed class ResourceInformer
                 case "ADDED":
                 case "MODIFIED":
                 {
-                    var obj = CachedObject.From(ev.Object, _resource.Kind, _clusterScoped);
+                    var obj = CachedObject.From(ev.Object, resource.Kind, clusterScoped);
                     resourceVersion = obj.ResourceVersion;
                     if (Cache.Upsert(obj) is { } change)
                     {
-                        _sink(change);
+                        sink(change);
                     }
 
                     break;
@@ -140,9 +119,9 @@ internal sealed class ResourceInformer
 
                 case "DELETED":
                 {
-                    var obj = CachedObject.From(ev.Object, _resource.Kind, _clusterScoped);
+                    var obj = CachedObject.From(ev.Object, resource.Kind, clusterScoped);
                     resourceVersion = obj.ResourceVersion;
-                    _sink(Cache.Remove(obj));
+                    sink(Cache.Remove(obj));
                     break;
                 }
 
@@ -153,11 +132,11 @@ internal sealed class ResourceInformer
                 case "ERROR":
                 {
                     var status = (HttpStatusCode)(ev.Object.Code ?? 500);
-                    throw new KubernetesApiException(KubernetesApiException.KindFor(status), status, $"watch {_resource}", ev.Object.Reason, ev.Object.Message);
+                    throw new KubernetesApiException(KubernetesApiException.KindFor(status), status, $"watch {resource}", ev.Object.Reason, ev.Object.Message);
                 }
 
                 default:
-                    throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, $"watch {_resource}", null, $"unknown watch event type '{ev.Type}'");
+                    throw new KubernetesApiException(KubernetesErrorKind.BadResponse, null, $"watch {resource}", null, $"unknown watch event type '{ev.Type}'");
             }
 
             _lastResourceVersion = resourceVersion;
@@ -166,9 +145,9 @@ internal sealed class ResourceInformer
 
     private TimeSpan Backoff(int failures)
     {
-        var exponential = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
-        var capped = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (_random() / 2)));
+        var exponential = options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
+        var capped = Math.Min(exponential, options.MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (random() / 2)));
     }
 
     private static string Describe(Exception ex) => ex is KubernetesApiException k ? k.Message : ex.GetType().Name;

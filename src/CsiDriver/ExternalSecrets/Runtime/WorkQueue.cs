@@ -13,7 +13,6 @@ internal sealed class WorkQueue(string kind, TimeProvider time) : IDisposable
     private readonly HashSet<ObjectKey> _processing = [];
     private readonly Dictionary<ObjectKey, Scheduled> _scheduled = [];
     private readonly SemaphoreSlim _available = new(0);
-    private readonly TimeProvider _time = time;
     private bool _disposed;
 
     public string Kind { get; } = kind;
@@ -84,7 +83,7 @@ internal sealed class WorkQueue(string kind, TimeProvider time) : IDisposable
 
             var entry = new Scheduled();
             _scheduled[key] = entry;
-            entry.Timer = _time.CreateTimer(_ => Fire(key, entry), null, delay, Timeout.InfiniteTimeSpan);
+            entry.Timer = time.CreateTimer(_ => Fire(key, entry), null, delay, Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -20,35 +20,25 @@ namespace CsiDriver.Tests.ExternalSecrets.PushSecrets;
 /// wires them, against the loopback API server and a loopback Vault; a manual clock for refresh decisions. One extra
 /// store provider, <c>readonly</c>, stands for a store whose client cannot be written to.
 /// </summary>
-internal sealed class PushSecretTestContext : IAsyncDisposable
+internal sealed class PushSecretTestContext(ControllerHarness harness, FakeVaultServer vault) : IAsyncDisposable
 {
     public const string Ns = ControllerHarness.Ns;
 
-    private readonly ControllerHarness _harness;
+    public KubeTestContext Kube => harness.Kube;
 
-    private PushSecretTestContext(ControllerHarness harness, FakeVaultServer vault)
-    {
-        _harness = harness;
-        Vault = vault;
-        Reconciler = harness.Reconciler("PushSecret");
-        ClusterReconciler = harness.Reconciler("ClusterPushSecret");
-    }
+    public FakeKubeApiServer Server => harness.Server;
 
-    public KubeTestContext Kube => _harness.Kube;
+    public FakeVaultServer Vault { get; } = vault;
 
-    public FakeKubeApiServer Server => _harness.Server;
+    public ManualTimeProvider Clock => harness.Clock;
 
-    public FakeVaultServer Vault { get; }
+    public CapturingLoggerProvider Logs => harness.Logs;
 
-    public ManualTimeProvider Clock => _harness.Clock;
+    public IReconciler Reconciler { get; } = harness.Reconciler("PushSecret");
 
-    public CapturingLoggerProvider Logs => _harness.Logs;
+    public IReconciler ClusterReconciler { get; } = harness.Reconciler("ClusterPushSecret");
 
-    public IReconciler Reconciler { get; }
-
-    public IReconciler ClusterReconciler { get; }
-
-    public MetricsRegistry Registry => _harness.Registry;
+    public MetricsRegistry Registry => harness.Registry;
 
     public static async Task<PushSecretTestContext> StartAsync()
     {
@@ -84,7 +74,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
             ["spec"] = spec,
             ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True", ["reason"] = "Valid" }) },
         };
-        return _harness.PutStore(kind, obj);
+        return harness.PutStore(kind, obj);
     }
 
     /// <summary>A <c>fake</c> store with these static entries.</summary>
@@ -105,7 +95,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     }
 
     public JsonObject PutPushSecret(string name, JsonObject spec, Dictionary<string, string>? labels = null) =>
-        _harness.PutResource("pushsecrets", "external-secrets.io/v1alpha1", "PushSecret", name, spec, labels);
+        harness.PutResource("pushsecrets", "external-secrets.io/v1alpha1", "PushSecret", name, spec, labels);
 
     /// <summary>The usual spec: one store by name, the source Secret, the entries; policies and interval when given.</summary>
     public static JsonObject Spec(string store, string source, JsonArray data, string? deletionPolicy = null, string? updatePolicy = null, string? refreshInterval = "1h", string storeKind = "SecretStore")
@@ -167,7 +157,7 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     {
         var raw = Server.Get(FakeKubeApiServer.EsoGroup, "secretstores", Ns, store)!;
         var loaded = LoadedStore.Parse("SecretStore", raw);
-        var provider = _harness.Services.GetServices<IStoreProvider>().First(p => p.Key == loaded.ProviderKey);
+        var provider = harness.Services.GetServices<IStoreProvider>().First(p => p.Key == loaded.ProviderKey);
         var client = await provider.ConnectAsync(loaded.Context(Ns), CancellationToken.None);
         try
         {
@@ -184,11 +174,11 @@ internal sealed class PushSecretTestContext : IAsyncDisposable
     public bool HasEvent(string type, string reason) => Events.Any(e => e["type"]?.GetValue<string>() == type && e["reason"]?.GetValue<string>() == reason);
 
     /// <summary>Everything a user or operator could see: PushSecret statuses, events, logs and metrics.</summary>
-    public string Observable => _harness.Observable("pushsecrets", Events);
+    public string Observable => harness.Observable("pushsecrets", Events);
 
     public async ValueTask DisposeAsync()
     {
-        await _harness.DisposeAsync();
+        await harness.DisposeAsync();
         await Vault.DisposeAsync();
     }
 

@@ -13,27 +13,16 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores;
 /// ServiceAccounts and request tokens, as its ClusterRole allows; the store providers as <c>AddExternalSecretStores</c>
 /// wires them with the backend's settings; captured logs. The clock is real (the backends' credentials expire in an hour).
 /// </summary>
-internal sealed class CloudStoreHarness : IAsyncDisposable
+internal sealed class CloudStoreHarness(FakeKubeApiServer kube, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs) : IAsyncDisposable
 {
     public const string Ns = "team-a";
     public const string ControllerUser = "system:serviceaccount:external-secrets:csi-secrets-store-controller";
 
-    private readonly TestDirectory _directory;
-    private readonly ServiceProvider _services;
+    public FakeKubeApiServer Kube { get; } = kube;
 
-    private CloudStoreHarness(FakeKubeApiServer kube, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs)
-    {
-        Kube = kube;
-        _directory = directory;
-        _services = services;
-        Logs = logs;
-    }
+    public CapturingLoggerProvider Logs { get; } = logs;
 
-    public FakeKubeApiServer Kube { get; }
-
-    public CapturingLoggerProvider Logs { get; }
-
-    public string Directory => _directory.Path;
+    public string Directory => directory.Path;
 
     /// <param name="controllerToken">The controller's own bearer token at the API server.</param>
     /// <param name="backend">The backend's settings (and any other service) before the stores are added; gets the test folder.</param>
@@ -56,7 +45,7 @@ internal sealed class CloudStoreHarness : IAsyncDisposable
     }
 
     /// <summary>The store provider registered under <paramref name="key"/> (<c>aws</c>, <c>azurekv</c>, <c>gcpsm</c>).</summary>
-    public IStoreProvider Store(string key) => _services.GetServices<IStoreProvider>().Single(p => p.Key == key);
+    public IStoreProvider Store(string key) => services.GetServices<IStoreProvider>().Single(p => p.Key == key);
 
     public async Task<IStoreClient> ConnectAsync(string key, JsonObject block, string ns = Ns) =>
         await Store(key).ConnectAsync(StoreTestContext.SecretStore(ns, key, block), CancellationToken.None);
@@ -75,8 +64,8 @@ internal sealed class CloudStoreHarness : IAsyncDisposable
     /// <summary>Stops the store services first, then the API server; the caller stops its backend after.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await services.DisposeAsync();
         await Kube.DisposeAsync();
-        _directory.Dispose();
+        directory.Dispose();
     }
 }

@@ -16,35 +16,22 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores;
 /// serviceaccounts/token, as the component's ClusterRole allows), a fake Vault, one manual clock, and the store providers
 /// as <c>AddExternalSecretStores</c> wires them.
 /// </summary>
-internal sealed class StoreTestContext : IAsyncDisposable
+internal sealed class StoreTestContext(FakeKubeApiServer kube, FakeVaultServer vault, ManualClock clock, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs) : IAsyncDisposable
 {
     public const string ControllerToken = "controller-token-0123456789abcdef";
     public const string ControllerUser = "system:serviceaccount:external-secrets:csi-secrets-store-controller";
 
-    private readonly TestDirectory _directory;
-    private readonly ServiceProvider _services;
+    public FakeKubeApiServer Kube { get; } = kube;
 
-    private StoreTestContext(FakeKubeApiServer kube, FakeVaultServer vault, ManualClock clock, TestDirectory directory, ServiceProvider services, CapturingLoggerProvider logs)
-    {
-        Kube = kube;
-        Vault = vault;
-        Clock = clock;
-        _directory = directory;
-        _services = services;
-        Logs = logs;
-    }
+    public FakeVaultServer Vault { get; } = vault;
 
-    public FakeKubeApiServer Kube { get; }
+    public ManualClock Clock { get; } = clock;
 
-    public FakeVaultServer Vault { get; }
+    public CapturingLoggerProvider Logs { get; } = logs;
 
-    public ManualClock Clock { get; }
+    public IStoreProvider VaultStores => services.GetServices<IStoreProvider>().Single(p => p.Key == "vault");
 
-    public CapturingLoggerProvider Logs { get; }
-
-    public IStoreProvider VaultStores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "vault");
-
-    public IStoreProvider KubernetesStores => _services.GetServices<IStoreProvider>().Single(p => p.Key == "kubernetes");
+    public IStoreProvider KubernetesStores => services.GetServices<IStoreProvider>().Single(p => p.Key == "kubernetes");
 
     public static async Task<StoreTestContext> StartAsync(HttpsConnectionAdapterOptions? vaultHttps = null)
     {
@@ -101,9 +88,9 @@ internal sealed class StoreTestContext : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await services.DisposeAsync();
         await Vault.DisposeAsync();
         await Kube.DisposeAsync();
-        _directory.Dispose();
+        directory.Dispose();
     }
 }

@@ -21,17 +21,13 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
     public const string ApiVersion = "external-secrets.io/v1alpha1";
     private static readonly TimeSpan DefaultRefresh = TimeSpan.FromHours(1);
 
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger<ClusterPushSecretReconciler> _logger = logger;
-
     public string Kind => KindName;
 
     public Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) =>
         ReconcileGuard.RunAsync(
             async () =>
             {
-                var raw = await _api.GetClusterPushSecretAsync(key.Name, cancellationToken).ConfigureAwait(false);
+                var raw = await api.GetAsync(EsoCollection.ClusterPushSecrets, null, key.Name, cancellationToken).ConfigureAwait(false);
                 if (raw is null)
                 {
                     return ReconcileResult.Done;
@@ -40,8 +36,8 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
                 var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
                 return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
             },
-            () => PushSecretLog.Conflict(_logger, string.Empty, key.Name),
-            reason => PushSecretLog.Failed(_logger, string.Empty, key.Name, reason));
+            () => PushSecretLog.Conflict(logger, string.Empty, key.Name),
+            reason => PushSecretLog.Failed(logger, string.Empty, key.Name, reason));
 
     private async Task<ReconcileResult> ProvisionAsync(JsonObject raw, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
@@ -57,7 +53,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
             {
                 PushSecretName = cps.Status?.PushSecretName,
                 ProvisionedNamespaces = cps.Status?.ProvisionedNamespaces,
-                Conditions = ReadyCondition.Set(cps.Status?.Conditions, ready: false, "Errored", $"spec.refreshTime \"{cps.Spec.RefreshTime}\" is not a duration", _time.GetUtcNow()),
+                Conditions = ReadyCondition.Set(cps.Status?.Conditions, ready: false, "Errored", $"spec.refreshTime \"{cps.Spec.RefreshTime}\" is not a duration", time.GetUtcNow()),
             }, ReconcileResult.Done, cancellationToken).ConfigureAwait(false);
         }
 
@@ -74,7 +70,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
             previous = [];
         }
 
-        var selected = (await _api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
+        var selected = (await api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false))
             .Where(n => n.Metadata.DeletionTimestamp is null && Selected(cps, n))
             .Select(n => n.Metadata.Name ?? string.Empty)
             .ToHashSet(StringComparer.Ordinal);
@@ -105,7 +101,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
                 ready,
                 ready ? "Synced" : "Errored",
                 ready ? $"PushSecret {psName} provisioned in {applied.Provisioned.Count} namespaces" : $"PushSecret {psName} failed in namespaces: {string.Join(", ", failed.Select(f => f.Namespace))}",
-                _time.GetUtcNow()),
+                time.GetUtcNow()),
         };
         return await WriteStatusAsync(raw, cps, status, ReconcileResult.After(refresh), cancellationToken).ConfigureAwait(false);
     }
@@ -119,7 +115,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
     /// <summary>Creates or updates the PushSecret; returns why it was refused, or null.</summary>
     private async Task<string?> ApplyAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
-        var existing = await _api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+        var existing = await api.GetAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false) is { } raw ? PushSecretDocument.From(raw) : null;
         if (existing is not null && !OwnedBy(existing, cps))
         {
             return "push secret already exists in namespace";
@@ -128,7 +124,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         var desired = Desired(ns, psName, cps);
         if (existing is null)
         {
-            await _api.CreatePushSecretAsync(desired, cancellationToken).ConfigureAwait(false);
+            await api.CreateAsync(EsoCollection.PushSecrets, desired, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -145,15 +141,15 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
         updated["spec"] = desired["spec"]!.DeepClone();
         updated["metadata"]!["labels"] = desired["metadata"]!["labels"]?.DeepClone();
         updated["metadata"]!["annotations"] = desired["metadata"]!["annotations"]?.DeepClone();
-        await _api.UpdatePushSecretAsync(updated, cancellationToken).ConfigureAwait(false);
+        await api.UpdateAsync(EsoCollection.PushSecrets, updated, cancellationToken).ConfigureAwait(false);
         return null;
     }
 
     private async Task DeleteOwnedAsync(string ns, string psName, ClusterPushSecret cps, CancellationToken cancellationToken)
     {
-        if (await _api.GetPushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false) is { } existing && OwnedBy(existing, cps))
+        if (await api.GetAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false) is { } existing && OwnedBy(PushSecretDocument.From(existing), cps))
         {
-            await _api.DeletePushSecretAsync(ns, psName, cancellationToken).ConfigureAwait(false);
+            await api.DeleteAsync(EsoCollection.PushSecrets, ns, psName, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -194,7 +190,7 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
 
         var updated = (JsonObject)raw.DeepClone();
         updated["status"] = JsonSerializer.SerializeToNode(status, ClusterPushSecretJsonContext.Default.ClusterPushSecretStatus);
-        await _api.UpdateClusterPushSecretStatusAsync(updated, cancellationToken).ConfigureAwait(false);
+        await api.UpdateStatusAsync(EsoCollection.ClusterPushSecrets, updated, cancellationToken).ConfigureAwait(false);
         return next;
     }
 }

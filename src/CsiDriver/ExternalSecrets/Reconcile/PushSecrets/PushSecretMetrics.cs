@@ -7,17 +7,11 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// (1 for the current Ready status, 0 for the opposite) and <c>pushsecret_reconcile_duration</c> (nanoseconds).
 /// Labels are object names, namespaces and condition states, never values.
 /// </summary>
-internal sealed class PushSecretMetrics
+internal sealed class PushSecretMetrics(MetricsRegistry registry)
 {
     private const string Ready = "Ready";
-    private readonly LabelledGaugeFamily _condition;
-    private readonly LabelledGaugeFamily _duration;
-
-    public PushSecretMetrics(MetricsRegistry registry)
-    {
-        _condition = registry.LabelledGauge("pushsecret_status_condition", "The status condition of a specific PushSecret.", "name", "namespace", "condition", "status");
-        _duration = registry.LabelledGauge("pushsecret_reconcile_duration", "The duration time to reconcile the PushSecret, nanoseconds.", "name", "namespace");
-    }
+    private readonly LabelledGaugeFamily _condition = registry.LabelledGauge("pushsecret_status_condition", "The status condition of a specific PushSecret.", "name", "namespace", "condition", "status");
+    private readonly LabelledGaugeFamily _duration = registry.LabelledGauge("pushsecret_reconcile_duration", "The duration time to reconcile the PushSecret, nanoseconds.", "name", "namespace");
 
     public void Reconciled(string @namespace, string name, TimeSpan elapsed) => _duration.Set(elapsed.Ticks * 100.0, name, @namespace);
 

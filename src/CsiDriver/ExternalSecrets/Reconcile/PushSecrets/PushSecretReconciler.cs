@@ -52,14 +52,14 @@ internal sealed class PushSecretReconciler(
         return await ReconcileGuard.RunAsync(
             async () =>
             {
-                var doc = await _api.GetPushSecretAsync(ns, key.Name, cancellationToken).ConfigureAwait(false);
-                if (doc is null)
+                var raw = await _api.GetAsync(EsoCollection.PushSecrets, ns, key.Name, cancellationToken).ConfigureAwait(false);
+                if (raw is null)
                 {
                     _metrics.Deleted(ns, key.Name);
                     return ReconcileResult.Done;
                 }
 
-                var result = await new Run(this, doc).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                var result = await new Run(this, PushSecretDocument.From(raw)).ExecuteAsync(cancellationToken).ConfigureAwait(false);
                 _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
                 return result;
             },
@@ -75,24 +75,13 @@ internal sealed class PushSecretReconciler(
         new(entry.Match.RemoteRef.RemoteKey, string.IsNullOrEmpty(entry.Match.RemoteRef.Property) ? null : entry.Match.RemoteRef.Property, entry.Metadata);
 
     /// <summary>One reconcile of one PushSecret.</summary>
-    private sealed class Run
+    private sealed class Run(PushSecretReconciler owner, PushSecretDocument doc)
     {
-        private readonly PushSecretReconciler _owner;
-        private readonly StoreResolver.Session _session;
-        private readonly DateTimeOffset _now;
-        private readonly string _ns;
-        private readonly string _name;
-        private PushSecretDocument _doc;
-
-        public Run(PushSecretReconciler owner, PushSecretDocument doc)
-        {
-            _owner = owner;
-            _doc = doc;
-            _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
-            _name = doc.Typed.Metadata.Name ?? string.Empty;
-            _session = owner._resolver.Begin(_ns);
-            _now = owner._time.GetUtcNow();
-        }
+        private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
+        private readonly string _name = doc.Typed.Metadata.Name ?? string.Empty;
+        private readonly StoreResolver.Session _session = owner._resolver.Begin(doc.Typed.Metadata.Namespace ?? string.Empty);
+        private readonly DateTimeOffset _now = owner._time.GetUtcNow();
+        private PushSecretDocument _doc = doc;
 
         private PushSecret Ps => _doc.Typed;
 
@@ -111,7 +100,7 @@ internal sealed class PushSecretReconciler(
             if (DeletePolicy != hasFinalizer)
             {
                 // Delete needs the finalizer so remote entries go with the PushSecret; None must not hold the PushSecret.
-                _doc = await _owner._api.UpdatePushSecretAsync(WithFinalizer(DeletePolicy), cancellationToken).ConfigureAwait(false);
+                _doc = PushSecretDocument.From(await owner._api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(DeletePolicy), cancellationToken).ConfigureAwait(false));
             }
 
             var version = $"{Ps.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(Ps.Metadata.Labels, Ps.Metadata.Annotations)}";
@@ -120,7 +109,7 @@ internal sealed class PushSecretReconciler(
             try
             {
                 interval = SpecRefreshInterval.Parse(Ps.Spec.RefreshInterval);
-                stores = await _owner._stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
+                stores = await owner._stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
             }
             catch (SyncException ex)
             {
@@ -129,7 +118,7 @@ internal sealed class PushSecretReconciler(
 
             if (stores.Count == 0)
             {
-                PushSecretLog.Skipped(_owner._logger, _ns, _name, "no store of this controller class is left to push to");
+                PushSecretLog.Skipped(owner._logger, _ns, _name, "no store of this controller class is left to push to");
                 return ReconcileResult.Done;
             }
 
@@ -174,7 +163,7 @@ internal sealed class PushSecretReconciler(
             int written = 0, existing = 0;
             try
             {
-                var data = await _owner._source.DataAsync(Ps, secret, cancellationToken).ConfigureAwait(false);
+                var data = await owner._source.DataAsync(Ps, secret, cancellationToken).ConfigureAwait(false);
                 foreach (var store in stores)
                 {
                     var synced = pushed[PushSecretStores.StatusKey(store)] = new Dictionary<string, PushSecretData>(StringComparer.Ordinal);
@@ -225,7 +214,7 @@ internal sealed class PushSecretReconciler(
                 }
             }
 
-            PushSecretLog.Pushed(_owner._logger, _ns, _name, written, pushed.Sum(p => p.Value.Count), deleted);
+            PushSecretLog.Pushed(owner._logger, _ns, _name, written, pushed.Sum(p => p.Value.Count), deleted);
             var message = Ps.Spec.UpdatePolicy == "IfNotExists" ? SyncedMessage + UnchangedSuffix : SyncedMessage;
             var status = new PushSecretStatus
             {
@@ -259,7 +248,7 @@ internal sealed class PushSecretReconciler(
                     : "spec.selector.secret.name is required") { Retry = false };
             }
 
-            return await _owner._api.GetSecretAsync(_ns, selector.Secret.Name, cancellationToken).ConfigureAwait(false);
+            return await owner._api.GetSecretAsync(_ns, selector.Secret.Name, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>The source Secret is gone: with Delete, what was pushed goes too (eso.md 7.2 <c>SourceDeleted</c>).</summary>
@@ -294,7 +283,7 @@ internal sealed class PushSecretReconciler(
                 return await FailAsync($"Failed to Delete Secrets from Provider: {error}", remaining, retry: true, cancellationToken).ConfigureAwait(false);
             }
 
-            await _owner._api.UpdatePushSecretAsync(WithFinalizer(false), cancellationToken).ConfigureAwait(false);
+            await owner._api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(false), cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -329,7 +318,7 @@ internal sealed class PushSecretReconciler(
                         return (remaining, deleted, $"{storeKey}: {statusRef}: {ex.Message}");
                     }
 
-                    PushSecretLog.RemoteDeleted(_owner._logger, _ns, _name, storeKey, statusRef);
+                    PushSecretLog.RemoteDeleted(owner._logger, _ns, _name, storeKey, statusRef);
                     remaining[storeKey].Remove(statusRef);
                     if (remaining[storeKey].Count == 0)
                     {
@@ -372,7 +361,7 @@ internal sealed class PushSecretReconciler(
 
         private async Task<ReconcileResult> FailAsync(string message, Dictionary<string, Dictionary<string, PushSecretData>> synced, bool retry, CancellationToken cancellationToken)
         {
-            PushSecretLog.Failed(_owner._logger, _ns, _name, message);
+            PushSecretLog.Failed(owner._logger, _ns, _name, message);
             await EventAsync("Warning", "Errored", message, cancellationToken).ConfigureAwait(false);
             var status = new PushSecretStatus
             {
@@ -388,10 +377,10 @@ internal sealed class PushSecretReconciler(
         {
             if (status.SyncedPushSecrets is { Count: 0 })
             {
-                status.SyncedPushSecrets = null;
+                status = status with { SyncedPushSecrets = null };
             }
 
-            _owner._metrics.ReadyStatus(_ns, _name, status.Conditions?.Any(c => c.Type == ReadyCondition.Type && c.Status == "True") == true);
+            owner._metrics.ReadyStatus(_ns, _name, status.Conditions?.Any(c => c.Type == ReadyCondition.Type && c.Status == "True") == true);
             var current = Ps.Status is null ? "{}" : JsonSerializer.Serialize(Ps.Status, PushSecretJsonContext.Default.PushSecretStatus);
             var desired = JsonSerializer.Serialize(status, PushSecretJsonContext.Default.PushSecretStatus);
             if (current == desired)
@@ -402,13 +391,13 @@ internal sealed class PushSecretReconciler(
             var raw = (JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, PushSecretJsonContext.Default.PushSecretStatus);
             // A 409 is ReconcileGuard's: the reconcile starts over at once with the object as it now is.
-            await _owner._api.UpdatePushSecretStatusAsync(raw, cancellationToken).ConfigureAwait(false);
+            await owner._api.UpdateStatusAsync(EsoCollection.PushSecrets, raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
         private JsonObject WithFinalizer(bool present) => Finalizers.Set((JsonObject)_doc.Raw.DeepClone(), Finalizer, present);
 
         private Task EventAsync(string type, string reason, string message, CancellationToken cancellationToken) =>
-            _owner._events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
+            owner._events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
     }
 }

@@ -11,8 +11,6 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// </summary>
 internal sealed partial class PushSecretSource(SecretRenderer renderer)
 {
-    private readonly SecretRenderer _renderer = renderer;
-
     /// <summary>The data to push from <paramref name="secret"/>: as is, or rendered through the PushSecret's template.</summary>
     public async Task<IReadOnlyDictionary<string, byte[]>> DataAsync(PushSecret ps, ManagedSecret secret, CancellationToken cancellationToken)
     {
@@ -28,7 +26,7 @@ internal sealed partial class PushSecretSource(SecretRenderer renderer)
             Metadata = ps.Metadata,
             Spec = new ExternalSecretSpec { Target = new ExternalSecretTarget { Template = ps.Spec.Template } },
         };
-        var rendered = await _renderer.RenderAsync(owner, data, new Dictionary<string, byte[]>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        var rendered = await renderer.RenderAsync(owner, data, new Dictionary<string, byte[]>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         return rendered.Data;
     }
 

@@ -11,9 +11,6 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// </summary>
 internal sealed class PushSecretStores(ExternalSecretsKubeApi api, StoreResolver resolver)
 {
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly StoreResolver _resolver = resolver;
-
     /// <summary>The status key of a store: <c>"&lt;Kind&gt;/&lt;name&gt;"</c>.</summary>
     public static string StatusKey(LoadedStore store) => $"{store.Kind}/{store.Name}";
 
@@ -33,9 +30,7 @@ internal sealed class PushSecretStores(ExternalSecretsKubeApi api, StoreResolver
 
             if (reference.LabelSelector is { } selector)
             {
-                var listed = kind == StoreContext.ClusterSecretStoreKind
-                    ? await _api.ListClusterSecretStoresAsync(cancellationToken).ConfigureAwait(false)
-                    : await _api.ListSecretStoresAsync(ns, cancellationToken).ConfigureAwait(false);
+                var listed = await api.ListAsync(EsoCollection.Stores(kind == StoreContext.ClusterSecretStoreKind), ns, cancellationToken).ConfigureAwait(false);
                 stores.AddRange(listed.Select(raw => LoadedStore.Parse(kind, raw))
                     .Where(s => LabelSelectors.Matches(selector, s.Resource.Metadata.Labels ?? []))
                     .OrderBy(s => s.Name, StringComparer.Ordinal));
@@ -52,7 +47,7 @@ internal sealed class PushSecretStores(ExternalSecretsKubeApi api, StoreResolver
         }
 
         return stores
-            .Where(s => s.Resource.Metadata.DeletionTimestamp is null && _resolver.IsOurs(s.Resource))
+            .Where(s => s.Resource.Metadata.DeletionTimestamp is null && resolver.IsOurs(s.Resource))
             .DistinctBy(StatusKey, StringComparer.Ordinal)
             .ToList();
     }

@@ -16,7 +16,7 @@ internal sealed record AwsStorePrincipal(string Description, Func<CancellationTo
 /// <c>role</c> assumed on top of them. Temporary credentials are cached per principal (one STS call in flight per
 /// principal, refreshed before they expire), so many ExternalSecrets of one store share them.
 /// </summary>
-internal sealed class AwsStoreCredentials
+internal sealed class AwsStoreCredentials(StoreReferenceReader references, ServiceAccountAnnotationReader accounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, AwsControllerIdentity controller, AwsProviderOptions options, TimeProvider time)
 {
     public const string RoleArnAnnotation = "eks.amazonaws.com/role-arn";
     public const string AudienceAnnotation = "eks.amazonaws.com/audience";
@@ -24,29 +24,8 @@ internal sealed class AwsStoreCredentials
     private const long TokenSeconds = 600;
     private const string SessionName = "csi-secrets-store-controller";
 
-    private readonly StoreReferenceReader _references;
-    private readonly ServiceAccountAnnotationReader _accounts;
-    private readonly StsClient _sts;
-    private readonly PodIdentityAgentClient _podIdentity;
-    private readonly AwsEndpoints _endpoints;
-    private readonly AwsControllerIdentity _controller;
-    private readonly TimeProvider _time;
-    private readonly TokenCache<string, AwsCredentials> _cache;
+    private readonly TokenCache<string, AwsCredentials> _cache = new TokenCache<string, AwsCredentials>(time, _ => options.CredentialRefreshMargin);
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
-
-    public AwsStoreCredentials(
-        StoreReferenceReader references, ServiceAccountAnnotationReader accounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints,
-        AwsControllerIdentity controller, AwsProviderOptions options, TimeProvider time)
-    {
-        _references = references;
-        _accounts = accounts;
-        _sts = sts;
-        _podIdentity = podIdentity;
-        _endpoints = endpoints;
-        _controller = controller;
-        _time = time;
-        _cache = new TokenCache<string, AwsCredentials>(time, _ => options.CredentialRefreshMargin);
-    }
 
     /// <summary>Reads what the auth references (Secrets, the service account's annotations); makes no AWS call.</summary>
     public async Task<AwsStorePrincipal> ResolveAsync(StoreContext store, AwsStoreConfig config, CancellationToken cancellationToken)
@@ -67,15 +46,15 @@ internal sealed class AwsStoreCredentials
         return new AwsStorePrincipal(description, ct => CachedAsync(description, async inner =>
         {
             var caller = await principal.Credentials(inner).ConfigureAwait(false);
-            return await _sts.AssumeRoleAsync(_endpoints.Sts(config.Region), caller, role, SessionName, _time, inner).ConfigureAwait(false);
+            return await sts.AssumeRoleAsync(endpoints.Sts(config.Region), caller, role, SessionName, time, inner).ConfigureAwait(false);
         }, ct));
     }
 
     private async Task<AwsStorePrincipal> StaticAsync(StoreContext store, AwsSecretRefAuth keys, CancellationToken cancellationToken)
     {
-        var keyId = await _references.ReadTextAsync(store, keys.AccessKeyId, cancellationToken).ConfigureAwait(false);
-        var secret = await _references.ReadTextAsync(store, keys.SecretAccessKey, cancellationToken).ConfigureAwait(false);
-        var token = keys.SessionToken is null ? null : await _references.ReadTextAsync(store, keys.SessionToken, cancellationToken).ConfigureAwait(false);
+        var keyId = await references.ReadTextAsync(store, keys.AccessKeyId, cancellationToken).ConfigureAwait(false);
+        var secret = await references.ReadTextAsync(store, keys.SecretAccessKey, cancellationToken).ConfigureAwait(false);
+        var token = keys.SessionToken is null ? null : await references.ReadTextAsync(store, keys.SessionToken, cancellationToken).ConfigureAwait(false);
         var credentials = new AwsCredentials(keyId, secret, token, null);
 
         // Two Secrets holding different keys under one key id must never share reads: the digest tells them apart, and is
@@ -88,7 +67,7 @@ internal sealed class AwsStoreCredentials
     {
         var account = jwt.ServiceAccount;
         var ns = StoreReferenceReader.NamespaceFor(store, account.Namespace, account.Field);
-        var annotations = await _accounts.ReadAsync(store, account, cancellationToken).ConfigureAwait(false);
+        var annotations = await accounts.ReadAsync(store, account, cancellationToken).ConfigureAwait(false);
         if (!annotations.TryGetValue(RoleArnAnnotation, out var roleArn) || string.IsNullOrWhiteSpace(roleArn))
         {
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: {account.Field}: ServiceAccount {ns}/{account.Name} has no {RoleArnAnnotation} annotation") { Reason = "InvalidProviderConfig" };
@@ -102,14 +81,14 @@ internal sealed class AwsStoreCredentials
         var description = $"serviceaccount {ns}/{account.Name} as {roleArn}";
         return new AwsStorePrincipal(description, ct => CachedAsync(description, async inner =>
         {
-            var token = await _references.ServiceAccountTokenAsync(store, withAudiences, TokenSeconds, inner).ConfigureAwait(false);
-            return await _sts.AssumeRoleWithWebIdentityAsync(_endpoints.Sts(config.Region), roleArn, SessionName, token, inner).ConfigureAwait(false);
+            var token = await references.ServiceAccountTokenAsync(store, withAudiences, TokenSeconds, inner).ConfigureAwait(false);
+            return await sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(config.Region), roleArn, SessionName, token, inner).ConfigureAwait(false);
         }, ct));
     }
 
     private AwsStorePrincipal Controller(StoreContext store, AwsStoreConfig config)
     {
-        var self = _controller;
+        var self = controller;
         if (self.AccessKeyId is not null && self.SecretAccessKey is not null)
         {
             var credentials = new AwsCredentials(self.AccessKeyId, self.SecretAccessKey, self.SessionToken, null);
@@ -121,7 +100,7 @@ internal sealed class AwsStoreCredentials
             return new AwsStorePrincipal(self.ToString(), ct => CachedAsync(self.ToString(), async inner =>
             {
                 var token = await ReadTokenFileAsync(store, tokenFile, inner).ConfigureAwait(false);
-                return await _sts.AssumeRoleWithWebIdentityAsync(_endpoints.Sts(config.Region), roleArn, SessionName, token, inner).ConfigureAwait(false);
+                return await sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(config.Region), roleArn, SessionName, token, inner).ConfigureAwait(false);
             }, ct));
         }
 
@@ -130,7 +109,7 @@ internal sealed class AwsStoreCredentials
             return new AwsStorePrincipal(self.ToString(), ct => CachedAsync(self.ToString(), async inner =>
             {
                 var token = await ReadTokenFileAsync(store, podTokenFile, inner).ConfigureAwait(false);
-                return await _podIdentity.GetCredentialsAsync("auto", token, inner).ConfigureAwait(false);
+                return await podIdentity.GetCredentialsAsync("auto", token, inner).ConfigureAwait(false);
             }, ct));
         }
 
@@ -144,7 +123,7 @@ internal sealed class AwsStoreCredentials
         _cache.GetOrCreateAsync(principal, async ct =>
         {
             var credentials = await fetch(ct).ConfigureAwait(false);
-            return (credentials, credentials.Expiration is { } expires ? expires - _time.GetUtcNow() : (TimeSpan?)null);
+            return (credentials, credentials.Expiration is { } expires ? expires - time.GetUtcNow() : (TimeSpan?)null);
         }, cancellationToken);
 
     private static async Task<string> ReadTokenFileAsync(StoreContext store, string path, CancellationToken cancellationToken)

@@ -13,31 +13,28 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 {
     private const int MaxListPages = 1000;
 
-    private readonly AwsStoreAccess _access = access;
-    private readonly SsmClient _client = client;
-
-    public string Identity => _access.Identity;
+    public string Identity => access.Identity;
 
     public async Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(remoteRef.Key);
+        var name = access.Config.RemoteName(remoteRef.Key);
         var value = remoteRef.FetchMetadata
             ? await TagsAsync(name, cancellationToken).ConfigureAwait(false)
             : await ValueAsync(name, remoteRef.Version, cancellationToken).ConfigureAwait(false)
-                ?? throw new SecretStoreException(FailureKind.NotFound, $"{_access.Store}: {Describe(name, remoteRef.Version)} not found");
-        return remoteRef.Property is { Length: > 0 } property ? _access.Property(value, property, Describe(name)) : value;
+                ?? throw new SecretStoreException(FailureKind.NotFound, $"{access.Store}: {Describe(name, remoteRef.Version)} not found");
+        return remoteRef.Property is { Length: > 0 } property ? access.Property(value, property, Describe(name)) : value;
     }
 
     public async Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken) =>
-        _access.Split(await GetSecretAsync(remoteRef, cancellationToken).ConfigureAwait(false), Describe(_access.Config.RemoteName(remoteRef.Key)));
+        access.Split(await GetSecretAsync(remoteRef, cancellationToken).ConfigureAwait(false), Describe(access.Config.RemoteName(remoteRef.Key)));
 
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = FindMatcher.Create(query, _access.Store.ToString());
+        var filter = FindMatcher.Create(query, access.Store.ToString());
         var filters = new List<SsmParameterFilter>();
         if (query.Path is { Length: > 0 } path)
         {
-            filters.Add(new SsmParameterFilter { Key = "Path", Option = "Recursive", Values = [_access.Config.RemoteName(path)] });
+            filters.Add(new SsmParameterFilter { Key = "Path", Option = "Recursive", Values = [access.Config.RemoteName(path)] });
         }
 
         foreach (var (key, value) in query.Tags ?? new Dictionary<string, string>())
@@ -45,8 +42,8 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
             filters.Add(new SsmParameterFilter { Key = "tag:" + key, Option = "Equals", Values = [value] });
         }
 
-        var listed = await _access.CallAsync(
-            "DescribeParameters", (c, ct) => _client.DescribeParametersAsync(_access.Endpoint, c, filters.Count == 0 ? null : filters, MaxListPages, ct), cancellationToken).ConfigureAwait(false);
+        var listed = await access.CallAsync(
+            "DescribeParameters", (c, ct) => client.DescribeParametersAsync(access.Endpoint, c, filters.Count == 0 ? null : filters, MaxListPages, ct), cancellationToken).ConfigureAwait(false);
 
         // Tags were filtered by the service (DescribeParameters does not return them); the name is matched here.
         var names = listed.Where(n => filter.Matches(n, query.Tags)).Distinct(StringComparer.Ordinal).ToList();
@@ -55,7 +52,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in names.Chunk(SsmClient.BatchLimit))
         {
-            var response = await _access.CallAsync("GetParameters", (c, ct) => _client.GetParametersAsync(_access.Endpoint, c, chunk, ct), cancellationToken).ConfigureAwait(false);
+            var response = await access.CallAsync("GetParameters", (c, ct) => client.GetParametersAsync(access.Endpoint, c, chunk, ct), cancellationToken).ConfigureAwait(false);
             foreach (var parameter in response.Parameters ?? [])
             {
                 if (parameter.Name is { } name)
@@ -70,7 +67,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
     public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
     {
-        var current = await ValueAsync(_access.Config.RemoteName(target.RemoteKey), null, cancellationToken).ConfigureAwait(false);
+        var current = await ValueAsync(access.Config.RemoteName(target.RemoteKey), null, cancellationToken).ConfigureAwait(false);
         if (current is null || target.Property is null)
         {
             return current is not null;
@@ -78,7 +75,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
         try
         {
-            _ = _access.Property(current, target.Property, target.RemoteKey);
+            _ = access.Property(current, target.Property, target.RemoteKey);
             return true;
         }
         catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound)
@@ -89,7 +86,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
     public async Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(target.RemoteKey);
+        var name = access.Config.RemoteName(target.RemoteKey);
         var current = await ValueAsync(name, null, cancellationToken).ConfigureAwait(false);
         var next = AwsStoreAccess.Merge(current, target.Property, value);
         if (current is null)
@@ -110,7 +107,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
     public async Task DeleteAsync(PushRef target, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(target.RemoteKey);
+        var name = access.Config.RemoteName(target.RemoteKey);
         var current = await ValueAsync(name, null, cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
@@ -130,7 +127,7 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
         try
         {
-            await _access.CallAsync($"delete {Describe(name)}", (c, ct) => _client.DeleteParameterAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+            await access.CallAsync($"delete {Describe(name)}", (c, ct) => client.DeleteParameterAsync(access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException ex) when (AwsStoreAccess.IsNotFound(ex))
         {
@@ -144,13 +141,13 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
     private async Task<byte[]?> ValueAsync(string name, string? version, CancellationToken cancellationToken)
     {
         var selector = version is { Length: > 0 } ? $"{name}:{version}" : name;
-        var response = await _access.CallAsync(Describe(name, version), (c, ct) => _client.GetParametersAsync(_access.Endpoint, c, [selector], ct), cancellationToken).ConfigureAwait(false);
+        var response = await access.CallAsync(Describe(name, version), (c, ct) => client.GetParametersAsync(access.Endpoint, c, [selector], ct), cancellationToken).ConfigureAwait(false);
         return response.Parameters?.FirstOrDefault() is { } parameter ? Encoding.UTF8.GetBytes(parameter.Value ?? string.Empty) : null;
     }
 
     private async Task<byte[]> TagsAsync(string name, CancellationToken cancellationToken)
     {
-        var tags = await _access.CallAsync(Describe(name), (c, ct) => _client.ListTagsAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+        var tags = await access.CallAsync(Describe(name), (c, ct) => client.ListTagsAsync(access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         var json = new System.Text.Json.Nodes.JsonObject();
         foreach (var tag in tags)
         {
@@ -162,15 +159,15 @@ internal sealed class ParameterStoreClient(AwsStoreAccess access, SsmClient clie
 
     private async Task CheckManagedAsync(string name, CancellationToken cancellationToken)
     {
-        var tags = await _access.CallAsync(Describe(name), (c, ct) => _client.ListTagsAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+        var tags = await access.CallAsync(Describe(name), (c, ct) => client.ListTagsAsync(access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         if (!AwsStoreAccess.IsManaged(tags))
         {
-            throw _access.NotManaged(Describe(name));
+            throw access.NotManaged(Describe(name));
         }
     }
 
     private Task PutAsync(string name, byte[] value, List<AwsTag>? tags, CancellationToken cancellationToken) =>
-        _access.CallAsync($"write {Describe(name)}", (c, ct) => _client.PutParameterAsync(_access.Endpoint, c, name, Encoding.UTF8.GetString(value), tags, ct), cancellationToken);
+        access.CallAsync($"write {Describe(name)}", (c, ct) => client.PutParameterAsync(access.Endpoint, c, name, Encoding.UTF8.GetString(value), tags, ct), cancellationToken);
 
     private static string Describe(string name, string? version = null) =>
         version is { Length: > 0 } ? $"parameter \"{name}\" version {version}" : $"parameter \"{name}\"";

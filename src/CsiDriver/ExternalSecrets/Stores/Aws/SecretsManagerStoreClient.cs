@@ -13,33 +13,30 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
     private const string VersionIdPrefix = "uuid/";
     private const int MaxListPages = 1000;
 
-    private readonly AwsStoreAccess _access = access;
-    private readonly SecretsManagerClient _client = client;
-
-    public string Identity => _access.Identity;
+    public string Identity => access.Identity;
 
     public async Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(remoteRef.Key);
+        var name = access.Config.RemoteName(remoteRef.Key);
         var value = remoteRef.FetchMetadata ? await TagsAsync(name, cancellationToken).ConfigureAwait(false) : await ValueAsync(name, remoteRef.Version, cancellationToken).ConfigureAwait(false);
-        return remoteRef.Property is { Length: > 0 } property ? _access.Property(value, property, Describe(name)) : value;
+        return remoteRef.Property is { Length: > 0 } property ? access.Property(value, property, Describe(name)) : value;
     }
 
     public async Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken) =>
-        _access.Split(await GetSecretAsync(remoteRef, cancellationToken).ConfigureAwait(false), Describe(_access.Config.RemoteName(remoteRef.Key)));
+        access.Split(await GetSecretAsync(remoteRef, cancellationToken).ConfigureAwait(false), Describe(access.Config.RemoteName(remoteRef.Key)));
 
     public async Task<IReadOnlyDictionary<string, byte[]>> FindAsync(FindQuery query, CancellationToken cancellationToken)
     {
-        var filter = FindMatcher.Create(query, _access.Store.ToString());
+        var filter = FindMatcher.Create(query, access.Store.ToString());
         List<AwsListFilter>? filters = null;
         if (query.Path is { Length: > 0 } path)
         {
-            filters = [new AwsListFilter { Key = "name", Values = [_access.Config.RemoteName(path)] }];
+            filters = [new AwsListFilter { Key = "name", Values = [access.Config.RemoteName(path)] }];
         }
 
-        var listed = await _access.CallAsync("ListSecrets", (c, ct) => _client.ListSecretsAsync(_access.Endpoint, c, filters, MaxListPages, ct), cancellationToken).ConfigureAwait(false);
+        var listed = await access.CallAsync("ListSecrets", (c, ct) => client.ListSecretsAsync(access.Endpoint, c, filters, MaxListPages, ct), cancellationToken).ConfigureAwait(false);
         var names = listed
-            .Where(s => query.Path is not { Length: > 0 } p || s.Name!.StartsWith(_access.Config.RemoteName(p), StringComparison.Ordinal))
+            .Where(s => query.Path is not { Length: > 0 } p || s.Name!.StartsWith(access.Config.RemoteName(p), StringComparison.Ordinal))
             .Where(s => filter.Matches(s.Name!, s.Tags?.GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value ?? string.Empty)))
             .Select(s => s.Name!)
             .Distinct(StringComparer.Ordinal)
@@ -49,7 +46,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in names.Chunk(SecretsManagerClient.BatchLimit))
         {
-            var (values, errors) = await _access.CallAsync("BatchGetSecretValue", (c, ct) => _client.BatchGetSecretValueAsync(_access.Endpoint, c, chunk, ct), cancellationToken).ConfigureAwait(false);
+            var (values, errors) = await access.CallAsync("BatchGetSecretValue", (c, ct) => client.BatchGetSecretValueAsync(access.Endpoint, c, chunk, ct), cancellationToken).ConfigureAwait(false);
             foreach (var entry in values)
             {
                 if (entry.Name is { } name)
@@ -61,7 +58,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
             // A secret deleted between the listing and the read is simply not found; any other refusal fails the find.
             if (errors.FirstOrDefault(e => e.ErrorCode != "ResourceNotFoundException") is { } error)
             {
-                throw new SecretStoreException(FailureKind.PermissionDenied, $"{_access.Store}: dataFrom.find cannot read {Describe(error.SecretId ?? "a secret")}: {error.ErrorCode}") { Reason = error.ErrorCode };
+                throw new SecretStoreException(FailureKind.PermissionDenied, $"{access.Store}: dataFrom.find cannot read {Describe(error.SecretId ?? "a secret")}: {error.ErrorCode}") { Reason = error.ErrorCode };
             }
         }
 
@@ -70,7 +67,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
 
     public async Task<bool> ExistsAsync(PushRef target, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(target.RemoteKey);
+        var name = access.Config.RemoteName(target.RemoteKey);
         var current = await CurrentAsync(name, cancellationToken).ConfigureAwait(false);
         if (current is null || target.Property is null)
         {
@@ -79,7 +76,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
 
         try
         {
-            _ = _access.Property(current, target.Property, name);
+            _ = access.Property(current, target.Property, name);
             return true;
         }
         catch (SecretStoreException ex) when (ex.Kind == FailureKind.NotFound)
@@ -90,18 +87,18 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
 
     public async Task<bool> PushAsync(PushRef target, byte[] value, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(target.RemoteKey);
+        var name = access.Config.RemoteName(target.RemoteKey);
         var description = await DescribeAsync(name, cancellationToken).ConfigureAwait(false);
         if (description is null)
         {
             var created = AwsStoreAccess.Merge(null, target.Property, value);
-            await _access.CallAsync($"create {Describe(name)}", (c, ct) => _client.CreateSecretAsync(_access.Endpoint, c, name, created, AwsStoreAccess.ManagedTags(), RequestToken(), ct), cancellationToken).ConfigureAwait(false);
+            await access.CallAsync($"create {Describe(name)}", (c, ct) => client.CreateSecretAsync(access.Endpoint, c, name, created, AwsStoreAccess.ManagedTags(), RequestToken(), ct), cancellationToken).ConfigureAwait(false);
             return true;
         }
 
         if (!AwsStoreAccess.IsManaged(description.Tags))
         {
-            throw _access.NotManaged(Describe(name));
+            throw access.NotManaged(Describe(name));
         }
 
         var current = await CurrentAsync(name, cancellationToken).ConfigureAwait(false);
@@ -111,13 +108,13 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
             return false;
         }
 
-        await _access.CallAsync($"write {Describe(name)}", (c, ct) => _client.PutSecretValueAsync(_access.Endpoint, c, name, next, RequestToken(), ct), cancellationToken).ConfigureAwait(false);
+        await access.CallAsync($"write {Describe(name)}", (c, ct) => client.PutSecretValueAsync(access.Endpoint, c, name, next, RequestToken(), ct), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     public async Task DeleteAsync(PushRef target, CancellationToken cancellationToken)
     {
-        var name = _access.Config.RemoteName(target.RemoteKey);
+        var name = access.Config.RemoteName(target.RemoteKey);
         var description = await DescribeAsync(name, cancellationToken).ConfigureAwait(false);
         if (description is null || description.DeletedDate is not null)
         {
@@ -126,7 +123,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
 
         if (!AwsStoreAccess.IsManaged(description.Tags))
         {
-            throw _access.NotManaged(Describe(name));
+            throw access.NotManaged(Describe(name));
         }
 
         if (target.Property is { } property && await CurrentAsync(name, cancellationToken).ConfigureAwait(false) is { } current &&
@@ -134,15 +131,15 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
         {
             if (!rest.AsSpan().SequenceEqual(current))
             {
-                await _access.CallAsync($"write {Describe(name)}", (c, ct) => _client.PutSecretValueAsync(_access.Endpoint, c, name, rest, RequestToken(), ct), cancellationToken).ConfigureAwait(false);
+                await access.CallAsync($"write {Describe(name)}", (c, ct) => client.PutSecretValueAsync(access.Endpoint, c, name, rest, RequestToken(), ct), cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
 
-        await _access.CallAsync(
+        await access.CallAsync(
             $"delete {Describe(name)}",
-            (c, ct) => _client.DeleteSecretAsync(_access.Endpoint, c, name, _access.Config.RecoveryWindowInDays, _access.Config.ForceDeleteWithoutRecovery, ct),
+            (c, ct) => client.DeleteSecretAsync(access.Endpoint, c, name, access.Config.RecoveryWindowInDays, access.Config.ForceDeleteWithoutRecovery, ct),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -164,14 +161,14 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
             }
         }
 
-        var entry = await _access.CallAsync(Describe(name, version), (c, ct) => _client.GetSecretValueAsync(_access.Endpoint, c, name, versionId, stage, ct), cancellationToken).ConfigureAwait(false);
+        var entry = await access.CallAsync(Describe(name, version), (c, ct) => client.GetSecretValueAsync(access.Endpoint, c, name, versionId, stage, ct), cancellationToken).ConfigureAwait(false);
         return Bytes(entry);
     }
 
     /// <summary>The secret's tags as a JSON object, for <c>metadataPolicy: Fetch</c>.</summary>
     private async Task<byte[]> TagsAsync(string name, CancellationToken cancellationToken)
     {
-        var description = await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+        var description = await access.CallAsync(Describe(name), (c, ct) => client.DescribeSecretAsync(access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         var tags = new System.Text.Json.Nodes.JsonObject();
         foreach (var tag in description.Tags ?? [])
         {
@@ -185,7 +182,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
     {
         try
         {
-            return await _access.CallAsync(Describe(name), (c, ct) => _client.DescribeSecretAsync(_access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
+            return await access.CallAsync(Describe(name), (c, ct) => client.DescribeSecretAsync(access.Endpoint, c, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException ex) when (AwsStoreAccess.IsNotFound(ex))
         {

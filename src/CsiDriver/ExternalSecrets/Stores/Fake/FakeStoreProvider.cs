@@ -9,22 +9,16 @@ namespace CsiDriver.ExternalSecrets.Stores.Fake;
 /// <c>validationResult</c> forces the store's validation (0 Ready, 1 Unknown, 2 Error). Zero dependencies, so it is the
 /// docs' first walkthrough and the tests' backend. Reads count in the backend-call counter like any provider's.
 /// </summary>
-internal sealed partial class FakeStoreProvider : IStoreProvider
+/// <param name="metrics">The backend-call counter; null where the host has no driver metrics.</param>
+internal sealed partial class FakeStoreProvider(DriverMetrics? metrics) : IStoreProvider
 {
     public const string ProviderKey = "fake";
-    private readonly DriverMetrics? _metrics;
     private readonly FakeStoreMemory _memory = new();
-
-    /// <param name="metrics">The backend-call counter; null where the host has no driver metrics.</param>
-    public FakeStoreProvider(DriverMetrics? metrics)
-    {
-        _metrics = metrics;
-    }
 
     public string Key => ProviderKey;
 
     public Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken) =>
-        Task.FromResult<IStoreClient>(new FakeStoreClient(store, Parse(store), _memory, _metrics));
+        Task.FromResult<IStoreClient>(new FakeStoreClient(store, Parse(store), _memory, metrics));
 
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken)
     {

@@ -17,25 +17,25 @@ internal sealed partial class KubernetesStoreClient
     {
         if (query.Path is not null)
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: find.path is not supported by the kubernetes store (use name.regexp or tags)");
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: find.path is not supported by the kubernetes store (use name.regexp or tags)");
         }
 
-        var matcher = FindMatcher.Create(query, _store.ToString());
+        var matcher = FindMatcher.Create(query, store.ToString());
         var selector = LabelSelector(query.Tags);
-        var path = $"/api/v1/namespaces/{_config.RemoteNamespace}/secrets" + (selector.Length == 0 ? string.Empty : "?labelSelector=" + Uri.EscapeDataString(selector));
-        var call = $"list secrets {_config.RemoteNamespace}";
-        _metrics?.BackendCall("kubernetes", "list_secrets");
+        var path = $"/api/v1/namespaces/{config.RemoteNamespace}/secrets" + (selector.Length == 0 ? string.Empty : "?labelSelector=" + Uri.EscapeDataString(selector));
+        var call = $"list secrets {config.RemoteNamespace}";
+        metrics?.BackendCall("kubernetes", "list_secrets");
         ManagedSecretList list;
         try
         {
-            list = await _transport.SendAsync(new KubernetesRequest(HttpMethod.Get, path, call), _credentials, EsoJsonContext.Default.ManagedSecretList, cancellationToken).ConfigureAwait(false);
+            list = await transport.SendAsync(new KubernetesRequest(HttpMethod.Get, path, call), credentials, EsoJsonContext.Default.ManagedSecretList, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
             var message = ex.Kind == KubernetesErrorKind.Forbidden
-                ? $"{_principal} may not list Secrets in namespace {_config.RemoteNamespace} ({KubernetesFailures.Cause(ex)}); grant it list on secrets there"
-                : $"cannot list Secrets in namespace {_config.RemoteNamespace} at {_transport.Server}: {KubernetesFailures.Cause(ex)}";
-            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{_store}: {message}", ex);
+                ? $"{principal} may not list Secrets in namespace {config.RemoteNamespace} ({KubernetesFailures.Cause(ex)}); grant it list on secrets there"
+                : $"cannot list Secrets in namespace {config.RemoteNamespace} at {transport.Server}: {KubernetesFailures.Cause(ex)}";
+            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{store}: {message}", ex);
         }
 
         var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -69,7 +69,7 @@ internal sealed partial class KubernetesStoreClient
         {
             if (key.Length == 0 || key.IndexOfAny([',', '=', '!', ' ', '(', ')']) >= 0 || value.IndexOfAny([',', '=', '!', ' ', '(', ')']) >= 0)
             {
-                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: find.tags \"{key}\" is not a valid label selector term");
+                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: find.tags \"{key}\" is not a valid label selector term");
             }
         }
 

@@ -27,7 +27,7 @@ internal sealed partial class KubernetesStoreClient : IStoreWriter
         var secret = await GetOrNullAsync(target, cancellationToken).ConfigureAwait(false);
         if (secret is not null && !IsManaged(secret))
         {
-            throw new SecretStoreException(FailureKind.Conflict, $"{_store}: Secret \"{target.RemoteKey}\" in namespace {_config.RemoteNamespace} exists and is not managed by external-secrets (no label {ManagedByLabel}={ManagedByValue}); it is left untouched");
+            throw new SecretStoreException(FailureKind.Conflict, $"{store}: Secret \"{target.RemoteKey}\" in namespace {config.RemoteNamespace} exists and is not managed by external-secrets (no label {ManagedByLabel}={ManagedByValue}); it is left untouched");
         }
 
         var current = secret?.Data ?? [];
@@ -54,7 +54,7 @@ internal sealed partial class KubernetesStoreClient : IStoreWriter
         {
             var created = new KubeSecret
             {
-                Metadata = new KubeObjectMeta { Name = target.RemoteKey, Namespace = _config.RemoteNamespace, Labels = new() { [ManagedByLabel] = ManagedByValue } },
+                Metadata = new KubeObjectMeta { Name = target.RemoteKey, Namespace = config.RemoteNamespace, Labels = new() { [ManagedByLabel] = ManagedByValue } },
                 Type = "Opaque",
                 Data = next,
             };
@@ -113,7 +113,7 @@ internal sealed partial class KubernetesStoreClient : IStoreWriter
                 p => p.Key,
                 p => p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? Encoding.UTF8.GetBytes(s) : Encoding.UTF8.GetBytes(p.Value?.ToJsonString() ?? "null"),
                 StringComparer.Ordinal)
-            ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: the value pushed to Secret \"{target.RemoteKey}\" is not a JSON object; push the whole Secret (empty secretKey) or set remoteRef.property");
+            ?? throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: the value pushed to Secret \"{target.RemoteKey}\" is not a JSON object; push the whole Secret (empty secretKey) or set remoteRef.property");
     }
 
     private async Task<KubeSecret?> GetOrNullAsync(PushRef target, CancellationToken cancellationToken)
@@ -132,26 +132,26 @@ internal sealed partial class KubernetesStoreClient : IStoreWriter
     {
         if (!KubernetesNames.IsValid(target.RemoteKey))
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: remoteKey \"{target.RemoteKey}\" is not a Secret name");
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: remoteKey \"{target.RemoteKey}\" is not a Secret name");
         }
 
-        var path = $"/api/v1/namespaces/{_config.RemoteNamespace}/secrets{(name is null ? string.Empty : "/" + name)}";
-        var call = $"{verb} secrets {_config.RemoteNamespace}/{target.RemoteKey}";
-        _metrics?.BackendCall("kubernetes", $"{verb}_secret");
+        var path = $"/api/v1/namespaces/{config.RemoteNamespace}/secrets{(name is null ? string.Empty : "/" + name)}";
+        var call = $"{verb} secrets {config.RemoteNamespace}/{target.RemoteKey}";
+        metrics?.BackendCall("kubernetes", $"{verb}_secret");
         try
         {
-            await _transport.SendAsync(new KubernetesRequest(method, path, call, body), _credentials, cancellationToken).ConfigureAwait(false);
+            await transport.SendAsync(new KubernetesRequest(method, path, call, body), credentials, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
-            var what = $"Secret \"{target.RemoteKey}\" in namespace {_config.RemoteNamespace}";
+            var what = $"Secret \"{target.RemoteKey}\" in namespace {config.RemoteNamespace}";
             var message = ex.Kind switch
             {
-                KubernetesErrorKind.Forbidden => $"{_principal} may not {verb} {what} ({KubernetesFailures.Cause(ex)}); grant it {verb} on secrets there",
-                KubernetesErrorKind.Unauthorized => $"the API server at {_transport.Server} rejected the credentials of {_principal} writing {what}",
-                _ => $"cannot {verb} {what} at {_transport.Server}: {KubernetesFailures.Cause(ex)}",
+                KubernetesErrorKind.Forbidden => $"{principal} may not {verb} {what} ({KubernetesFailures.Cause(ex)}); grant it {verb} on secrets there",
+                KubernetesErrorKind.Unauthorized => $"the API server at {transport.Server} rejected the credentials of {principal} writing {what}",
+                _ => $"cannot {verb} {what} at {transport.Server}: {KubernetesFailures.Cause(ex)}",
             };
-            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{_store}: {message}", ex);
+            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{store}: {message}", ex);
         }
     }
 }

@@ -13,30 +13,11 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 /// needs <c>get secrets</c> there (the controller's own RBAC does not apply). Each read counts as backend call
 /// <c>get_secret</c> of provider <c>kubernetes</c>.
 /// </summary>
-internal sealed partial class KubernetesStoreClient : IStoreClient
+internal sealed partial class KubernetesStoreClient(StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity, Observability.DriverMetrics metrics) : IStoreClient
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly StoreContext _store;
-    private readonly KubernetesStoreConfig _config;
-    private readonly KubernetesTransport _transport;
-    private readonly IBearerTokenSource _credentials;
-    private readonly string _principal;
-    private readonly Observability.DriverMetrics _metrics;
-
-    public KubernetesStoreClient(
-        StoreContext store, KubernetesStoreConfig config, KubernetesTransport transport, IBearerTokenSource credentials, string principal, string tlsIdentity, Observability.DriverMetrics metrics)
-    {
-        _metrics = metrics;
-        _store = store;
-        _config = config;
-        _transport = transport;
-        _credentials = credentials;
-        _principal = principal;
-        Identity = $"kubernetes {transport.Server} remote namespace {config.RemoteNamespace} as {principal}; tls {tlsIdentity}";
-    }
-
-    public string Identity { get; }
+    public string Identity { get; } = $"kubernetes {transport.Server} remote namespace {config.RemoteNamespace} as {principal}; tls {tlsIdentity}";
 
     public async Task<byte[]> GetSecretAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
     {
@@ -60,7 +41,7 @@ internal sealed partial class KubernetesStoreClient : IStoreClient
 
         return data.TryGetValue(property, out var found)
             ? found ?? []
-            : throw new SecretStoreException(FailureKind.NotFound, $"{_store}: Secret \"{remoteRef.Key}\" in namespace {_config.RemoteNamespace} has no key \"{property}\"");
+            : throw new SecretStoreException(FailureKind.NotFound, $"{store}: Secret \"{remoteRef.Key}\" in namespace {config.RemoteNamespace} has no key \"{property}\"");
     }
 
     public async Task<IReadOnlyDictionary<string, byte[]>> GetSecretMapAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
@@ -85,39 +66,39 @@ internal sealed partial class KubernetesStoreClient : IStoreClient
         {
         }
 
-        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: {remoteRef} of Secret \"{remoteRef.Key}\" is not a JSON object, so it cannot be split into keys");
+        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: {remoteRef} of Secret \"{remoteRef.Key}\" is not a JSON object, so it cannot be split into keys");
     }
 
     public override string ToString() => Identity;
 
     private async Task<KubeSecret> ReadAsync(RemoteRef remoteRef, CancellationToken cancellationToken)
     {
-        var call = $"get secrets {_config.RemoteNamespace}/{remoteRef.Key}";
+        var call = $"get secrets {config.RemoteNamespace}/{remoteRef.Key}";
         if (!KubernetesNames.IsValid(remoteRef.Key))
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: key \"{remoteRef.Key}\" is not a Secret name");
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: key \"{remoteRef.Key}\" is not a Secret name");
         }
 
-        _metrics?.BackendCall("kubernetes", "get_secret");
+        metrics?.BackendCall("kubernetes", "get_secret");
         try
         {
-            return await _transport.SendAsync(
-                new KubernetesRequest(HttpMethod.Get, $"/api/v1/namespaces/{_config.RemoteNamespace}/secrets/{remoteRef.Key}", call),
-                _credentials,
+            return await transport.SendAsync(
+                new KubernetesRequest(HttpMethod.Get, $"/api/v1/namespaces/{config.RemoteNamespace}/secrets/{remoteRef.Key}", call),
+                credentials,
                 KubernetesJsonContext.Default.KubeSecret,
                 cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
-            var what = $"Secret \"{remoteRef.Key}\" in namespace {_config.RemoteNamespace}";
+            var what = $"Secret \"{remoteRef.Key}\" in namespace {config.RemoteNamespace}";
             var message = ex.Kind switch
             {
                 KubernetesErrorKind.NotFound => $"{what} not found",
-                KubernetesErrorKind.Forbidden => $"{_principal} may not get {what} ({KubernetesFailures.Cause(ex)}); grant it get on secrets there",
-                KubernetesErrorKind.Unauthorized => $"the API server at {_transport.Server} rejected the credentials of {_principal} reading {what}",
-                _ => $"cannot read {what} from {_transport.Server}: {KubernetesFailures.Cause(ex)}",
+                KubernetesErrorKind.Forbidden => $"{principal} may not get {what} ({KubernetesFailures.Cause(ex)}); grant it get on secrets there",
+                KubernetesErrorKind.Unauthorized => $"the API server at {transport.Server} rejected the credentials of {principal} reading {what}",
+                _ => $"cannot read {what} from {transport.Server}: {KubernetesFailures.Cause(ex)}",
             };
-            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{_store}: {message}", ex);
+            throw new SecretStoreException(KubernetesFailures.KindFor(ex), $"{store}: {message}", ex);
         }
     }
 
@@ -144,7 +125,7 @@ internal sealed partial class KubernetesStoreClient : IStoreClient
         {
             "labels" => labels,
             "annotations" => annotations,
-            _ => throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{_store}: with metadataPolicy Fetch, property must be labels, annotations, labels.NAME or annotations.NAME, not \"{property}\""),
+            _ => throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: with metadataPolicy Fetch, property must be labels, annotations, labels.NAME or annotations.NAME, not \"{property}\""),
         };
 
         if (dot < 0)
@@ -160,7 +141,7 @@ internal sealed partial class KubernetesStoreClient : IStoreClient
 
         return map.TryGetValue(property[(dot + 1)..], out var found)
             ? Encoding.UTF8.GetBytes(found)
-            : throw new SecretStoreException(FailureKind.NotFound, $"{_store}: Secret \"{remoteRef.Key}\" in namespace {_config.RemoteNamespace} has no {section[..^1]} \"{property[(dot + 1)..]}\"");
+            : throw new SecretStoreException(FailureKind.NotFound, $"{store}: Secret \"{remoteRef.Key}\" in namespace {config.RemoteNamespace} has no {section[..^1]} \"{property[(dot + 1)..]}\"");
     }
 
     private static void WriteMap(Utf8JsonWriter writer, string name, Dictionary<string, string> map)

@@ -10,34 +10,19 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 /// default) or of <c>server.url</c>, trusting <c>server.caBundle</c>/<c>caProvider</c>, authenticated by a service
 /// account's token (TokenRequest, one hour), a bearer token in a Secret, or a client certificate in Secrets.
 /// </summary>
-internal sealed class KubernetesStoreProvider : IStoreProvider
+/// <param name="cluster">The connection the controller itself uses: the default server and its CA.</param>
+internal sealed class KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, Observability.DriverMetrics metrics, ILogger<KubernetesStoreProvider> logger) : IStoreProvider
 {
-    private readonly KubernetesConnection _cluster;
-    private readonly StoreReferenceReader _references;
-    private readonly KubernetesStoreTransports _transports;
-    private readonly Observability.DriverMetrics _metrics;
-    private readonly ILogger _logger;
-
-    /// <param name="cluster">The connection the controller itself uses: the default server and its CA.</param>
-    public KubernetesStoreProvider(KubernetesConnection cluster, StoreReferenceReader references, KubernetesStoreTransports transports, Observability.DriverMetrics metrics, ILogger<KubernetesStoreProvider> logger)
-    {
-        _metrics = metrics;
-        _cluster = cluster;
-        _references = references;
-        _transports = transports;
-        _logger = logger;
-    }
-
     public string Key => "kubernetes";
 
     public async Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken)
     {
         var config = KubernetesStoreConfig.Parse(store);
-        var ca = await _references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
-        var server = config.Server ?? _cluster.Server;
+        var ca = await references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
+        var server = config.Server ?? cluster.Server;
         var (authorities, tlsIdentity) = ca is not null
             ? (ca.Certificates, ca.Fingerprint)
-            : config.Server is null ? (_cluster.CertificateAuthorities, "the controller's cluster CA") : ([], "system roots");
+            : config.Server is null ? (cluster.CertificateAuthorities, "the controller's cluster CA") : ([], "system roots");
 
         IBearerTokenSource credentials = NoBearerToken.Instance;
         X509Certificate2? certificate = null;
@@ -47,7 +32,7 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
             case KubernetesServiceAccountAuth account:
             {
                 var key = StoreReferenceReader.TokenKey(store, account.ServiceAccount, KubernetesServiceAccountAuth.TokenSeconds);
-                credentials = _references.ServiceAccountBearer(store, account.ServiceAccount, KubernetesServiceAccountAuth.TokenSeconds);
+                credentials = references.ServiceAccountBearer(store, account.ServiceAccount, KubernetesServiceAccountAuth.TokenSeconds);
                 principal = $"ServiceAccount {key.Namespace}/{key.ServiceAccount}";
                 break;
             }
@@ -55,7 +40,7 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
             case KubernetesTokenAuth token:
             {
                 var ns = StoreReferenceReader.NamespaceFor(store, token.Token.Namespace, token.Token.Field);
-                credentials = new SecretBearerToken(_references, store, token.Token);
+                credentials = new SecretBearerToken(references, store, token.Token);
                 principal = $"the token in Secret {ns}/{token.Token.Name} key {token.Token.Key}";
                 break;
             }
@@ -72,9 +57,9 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
                 throw new InvalidOperationException($"no credentials for {config.Auth.GetType().Name}");
         }
 
-        var transport = _transports.Get(server, authorities, tlsIdentity, certificate);
-        var client = new KubernetesStoreClient(store, config, transport, credentials, principal, tlsIdentity, _metrics);
-        StoreLog.Connected(_logger, store.ToString(), client.Identity);
+        var transport = transports.Get(server, authorities, tlsIdentity, certificate);
+        var client = new KubernetesStoreClient(store, config, transport, credentials, principal, tlsIdentity, metrics);
+        StoreLog.Connected(logger, store.ToString(), client.Identity);
         return client;
     }
 
@@ -87,20 +72,20 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
             return StoreValidation.Referent;
         }
 
-        _ = await _references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
+        _ = await references.ReadCaAsync(store, StoreBlock.Root(store).Child("server"), cancellationToken).ConfigureAwait(false);
         if (config.Auth is KubernetesCertAuth cert)
         {
             _ = await ClientCertificateAsync(store, cert, cancellationToken).ConfigureAwait(false);
         }
 
-        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
+        await references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
         return StoreValidation.Valid;
     });
 
     private async Task<X509Certificate2> ClientCertificateAsync(StoreContext store, KubernetesCertAuth cert, CancellationToken cancellationToken)
     {
-        var certificatePem = Encoding.UTF8.GetString(await _references.ReadAsync(store, cert.Certificate, cancellationToken).ConfigureAwait(false));
-        var keyPem = Encoding.UTF8.GetString(await _references.ReadAsync(store, cert.Key, cancellationToken).ConfigureAwait(false));
+        var certificatePem = Encoding.UTF8.GetString(await references.ReadAsync(store, cert.Certificate, cancellationToken).ConfigureAwait(false));
+        var keyPem = Encoding.UTF8.GetString(await references.ReadAsync(store, cert.Key, cancellationToken).ConfigureAwait(false));
         try
         {
             return X509Certificate2.CreateFromPem(certificatePem, keyPem);
@@ -114,22 +99,12 @@ internal sealed class KubernetesStoreProvider : IStoreProvider
 }
 
 /// <summary>A bearer token read from a Secret at the first call and kept for this client; read again after a 401.</summary>
-internal sealed class SecretBearerToken : IBearerTokenSource
+internal sealed class SecretBearerToken(StoreReferenceReader references, StoreContext store, SecretKeySelector selector) : IBearerTokenSource
 {
-    private readonly StoreReferenceReader _references;
-    private readonly StoreContext _store;
-    private readonly SecretKeySelector _selector;
     private string? _token;
 
-    public SecretBearerToken(StoreReferenceReader references, StoreContext store, SecretKeySelector selector)
-    {
-        _references = references;
-        _store = store;
-        _selector = selector;
-    }
-
     public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) =>
-        _token ??= await _references.ReadTextAsync(_store, _selector, cancellationToken).ConfigureAwait(false);
+        _token ??= await references.ReadTextAsync(store, selector, cancellationToken).ConfigureAwait(false);
 
     public bool Invalidate()
     {
@@ -137,5 +112,5 @@ internal sealed class SecretBearerToken : IBearerTokenSource
         return true;
     }
 
-    public override string ToString() => _selector.ToString();
+    public override string ToString() => selector.ToString();
 }

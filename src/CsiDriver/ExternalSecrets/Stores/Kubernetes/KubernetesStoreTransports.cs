@@ -11,9 +11,6 @@ namespace CsiDriver.ExternalSecrets.Stores.Kubernetes;
 internal sealed class KubernetesStoreTransports(KubernetesClientOptions options, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<KubernetesTransport>> _transports = new(StringComparer.Ordinal);
-    private readonly KubernetesClientOptions _options = options;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
 
     /// <param name="caFingerprint">Tells CA bundles apart (the bundle's hash, or a name for the controller's own CA).</param>
     public KubernetesTransport Get(Uri server, X509Certificate2Collection certificateAuthorities, string caFingerprint, X509Certificate2? clientCertificate)
@@ -29,7 +26,7 @@ internal sealed class KubernetesStoreTransports(KubernetesClientOptions options,
                     ClientCertificate = clientCertificate,
                     Source = "kubernetes store",
                 };
-                return new KubernetesTransport(connection, withClientCertificate: true, _options, _time, Random.Shared.NextDouble, _logger);
+                return new KubernetesTransport(connection, withClientCertificate: true, options, time, Random.Shared.NextDouble, logger);
             },
             LazyThreadSafetyMode.ExecutionAndPublication));
         return lazy.Value;

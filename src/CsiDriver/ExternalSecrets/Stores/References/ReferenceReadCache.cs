@@ -13,14 +13,13 @@ internal sealed class ReferenceReadCache(TimeProvider time)
 
     private const int SweepAbove = 256;
 
-    private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>The kept value for <paramref name="key"/>, or one shared read of it.</summary>
     public async Task<T> GetAsync<T>(string key, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
         where T : class
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var entry = _entries.AddOrUpdate(
             key,
             _ => Entry.Start(read, now + Lifetime),

@@ -10,27 +10,17 @@ namespace CsiDriver.ExternalSecrets.Stores.References;
 /// </summary>
 internal sealed class ServiceAccountAnnotationReader(StoreReferenceApi api, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api = api;
-    private readonly ReferenceReadCache _reads = reads;
-
     public async Task<IReadOnlyDictionary<string, string>> ReadAsync(StoreContext store, ServiceAccountSelector selector, CancellationToken cancellationToken)
     {
         var ns = StoreReferenceReader.NamespaceFor(store, selector.Namespace, selector.Field);
         try
         {
-            var account = await _reads.GetAsync($"serviceaccounts/{ns}/{selector.Name}", ct => _api.GetServiceAccountAsync(ns, selector.Name, ct), cancellationToken).ConfigureAwait(false);
+            var account = await reads.GetAsync($"serviceaccounts/{ns}/{selector.Name}", ct => api.GetServiceAccountAsync(ns, selector.Name, ct), cancellationToken).ConfigureAwait(false);
             return account.Metadata?.Annotations ?? new Dictionary<string, string>();
         }
         catch (KubernetesApiException ex)
         {
-            var message = ex.Kind switch
-            {
-                KubernetesErrorKind.NotFound => $"{selector.Field}: ServiceAccount {ns}/{selector.Name} not found",
-                KubernetesErrorKind.Forbidden => $"{selector.Field}: the controller may not read ServiceAccount {ns}/{selector.Name} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on serviceaccounts",
-                _ => $"{selector.Field}: cannot read ServiceAccount {ns}/{selector.Name}: {KubernetesFailures.Cause(ex)}",
-            };
-            var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-            throw new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+            throw StoreReferenceReader.ApiFailure(store, selector.Field, $"ServiceAccount {ns}/{selector.Name}", "read", "get on serviceaccounts", "InvalidProviderConfig", ex);
         }
     }
 }

@@ -7,31 +7,22 @@ namespace CsiDriver.ExternalSecrets.Stores.References;
 /// the field's path, e.g. <c>SecretStore "vault" (vault): spec.provider.vault.auth.kubernetes.role is required</c>.
 /// Messages quote field names and non-secret values only.
 /// </summary>
-internal readonly struct StoreBlock
+internal readonly struct StoreBlock(StoreContext store, JsonObject? node, string path)
 {
-    private readonly StoreContext _store;
-
-    public StoreBlock(StoreContext store, JsonObject? node, string path)
-    {
-        _store = store;
-        Node = node;
-        Path = path;
-    }
-
     /// <summary>The block for <paramref name="store"/>'s <c>spec.provider.&lt;key&gt;</c>.</summary>
     public static StoreBlock Root(StoreContext store) => new(store, store.Provider, $"spec.provider.{store.ProviderKey}");
 
-    public JsonObject? Node { get; }
+    public JsonObject? Node { get; } = node;
 
-    public string Path { get; }
+    public string Path { get; } = path;
 
     public bool Exists => Node is not null;
 
     /// <summary>A child object, or a block that does not exist when the field is absent or null.</summary>
     public StoreBlock Child(string name) => Node?[name] switch
     {
-        null => new StoreBlock(_store, null, $"{Path}.{name}"),
-        JsonObject child => new StoreBlock(_store, child, $"{Path}.{name}"),
+        null => new StoreBlock(store, null, $"{Path}.{name}"),
+        JsonObject child => new StoreBlock(store, child, $"{Path}.{name}"),
         _ => throw Invalid($"{Path}.{name} must be an object"),
     };
 
@@ -118,7 +109,7 @@ internal readonly struct StoreBlock
     }
 
     public SecretStoreException Invalid(string problem) =>
-        new(FailureKind.InvalidConfiguration, $"{_store}: {problem}") { Reason = "InvalidProviderConfig" };
+        new(FailureKind.InvalidConfiguration, $"{store}: {problem}") { Reason = "InvalidProviderConfig" };
 }
 
 /// <summary>A reference to one key of a Secret (<c>SecretKeySelector</c>), and where in the block it was written.</summary>

@@ -21,10 +21,6 @@ internal sealed record CaBundle(string Pem, X509Certificate2Collection Certifica
 /// </summary>
 internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccountTokenCache tokens, ReferenceReadCache reads)
 {
-    private readonly StoreReferenceApi _api = api;
-    private readonly ServiceAccountTokenCache _tokens = tokens;
-    private readonly ReferenceReadCache _reads = reads;
-
     /// <summary>True when a ClusterSecretStore reference names no namespace: it can only be resolved per ExternalSecret.</summary>
     public static bool IsReferent(StoreContext store, string? referenceNamespace) =>
         store.IsClusterStore && string.IsNullOrEmpty(referenceNamespace);
@@ -93,30 +89,21 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
         var key = TokenKey(store, selector, expirationSeconds);
         try
         {
-            return await _tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            return await tokens.GetAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
-            throw TokenFailure(store, selector.Field, key, ex);
+            throw ApiFailure(store, selector.Field, $"ServiceAccount {key.Namespace}/{key.ServiceAccount}", "request a token for", "create on serviceaccounts/token", "TokenRequestFailed", ex);
         }
     }
+
+    /// <summary>Drops the cached token so the next call requests a new one.</summary>
+    private void InvalidateToken(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
+        tokens.Invalidate(TokenKey(store, selector, expirationSeconds));
 
     /// <summary>A bearer token source for the service account, for a store that calls the API with it on every read.</summary>
     public IBearerTokenSource ServiceAccountBearer(StoreContext store, ServiceAccountSelector selector, long expirationSeconds) =>
         new ServiceAccountBearerSource(this, store, selector, expirationSeconds);
-
-    /// <summary>The error for a failed TokenRequest: the store, the field, the service account and the API's own words.</summary>
-    public static SecretStoreException TokenFailure(StoreContext store, string field, ServiceAccountTokenKey key, KubernetesApiException ex)
-    {
-        var message = ex.Kind switch
-        {
-            KubernetesErrorKind.NotFound => $"{field}: ServiceAccount {key.Namespace}/{key.ServiceAccount} not found",
-            KubernetesErrorKind.Forbidden => $"{field}: the controller may not request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant create on serviceaccounts/token",
-            _ => $"{field}: cannot request a token for ServiceAccount {key.Namespace}/{key.ServiceAccount}: {KubernetesFailures.Cause(ex)}",
-        };
-        var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "TokenRequestFailed" };
-    }
 
     /// <summary>
     /// The CA bundle from <c>caBundle</c> (base64 PEM) or <c>caProvider</c>, or null when neither is set (system roots,
@@ -169,11 +156,11 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
             KubeConfigMap map;
             try
             {
-                map = await _reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => _api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
+                map = await reads.GetAsync($"configmaps/{ns}/{provider.Name}", ct => api.GetConfigMapAsync(ns, provider.Name, ct), cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex)
             {
-                throw ReadFailure(store, provider.Field, $"ConfigMap {ns}/{provider.Name}", "configmaps", ex);
+                throw ApiFailure(store, provider.Field, $"ConfigMap {ns}/{provider.Name}", "read", "get on configmaps", "InvalidProviderConfig", ex);
             }
 
             text = map.Data?.GetValueOrDefault(key) ?? (map.BinaryData?.GetValueOrDefault(key) is { } binary ? Encoding.UTF8.GetString(binary) : null);
@@ -203,26 +190,32 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
     {
         try
         {
-            return await _reads.GetAsync($"secrets/{ns}/{name}", ct => _api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
+            return await reads.GetAsync($"secrets/{ns}/{name}", ct => api.GetSecretAsync(ns, name, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {
-            throw ReadFailure(store, field, $"Secret {ns}/{name}", "secrets", ex);
+            throw ApiFailure(store, field, $"Secret {ns}/{name}", "read", "get on secrets", "InvalidProviderConfig", ex);
         }
     }
 
-    private static SecretStoreException ReadFailure(StoreContext store, string field, string what, string resource, KubernetesApiException ex)
+    /// <summary>
+    /// The error for a failed API call on a store's reference: the store, the field, the object and the API's own words;
+    /// a missing object is the store's configuration, never the ExternalSecret's "no such key" (NotFound).
+    /// </summary>
+    /// <param name="action">What the controller did to <paramref name="what"/>: <c>read</c>, <c>request a token for</c>.</param>
+    /// <param name="grant">The ClusterRole rule that allows it, named when the API forbids the call.</param>
+    /// <param name="reason">The event and condition reason.</param>
+    public static SecretStoreException ApiFailure(
+        StoreContext store, string field, string what, string action, string grant, string reason, KubernetesApiException ex)
     {
         var message = ex.Kind switch
         {
             KubernetesErrorKind.NotFound => $"{field}: {what} not found",
-            KubernetesErrorKind.Forbidden => $"{field}: the controller may not read {what} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant get on {resource}",
-            _ => $"{field}: cannot read {what}: {KubernetesFailures.Cause(ex)}",
+            KubernetesErrorKind.Forbidden => $"{field}: the controller may not {action} {what} ({KubernetesFailures.Cause(ex)}); its ClusterRole must grant {grant}",
+            _ => $"{field}: cannot {action} {what}: {KubernetesFailures.Cause(ex)}",
         };
-
-        // A missing reference is the store's configuration, never the ExternalSecret's "no such key" (NotFound).
         var kind = ex.Kind == KubernetesErrorKind.NotFound ? FailureKind.InvalidConfiguration : KubernetesFailures.KindFor(ex);
-        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = "InvalidProviderConfig" };
+        return new SecretStoreException(kind, $"{store}: {message}", ex) { Reason = reason };
     }
 
     private static SecretStoreException Missing(StoreContext store, string problem) =>
@@ -236,7 +229,7 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
 
         public bool Invalidate()
         {
-            reader._tokens.Invalidate(TokenKey(store, selector, expirationSeconds));
+            reader.InvalidateToken(store, selector, expirationSeconds);
             return true;
         }
 

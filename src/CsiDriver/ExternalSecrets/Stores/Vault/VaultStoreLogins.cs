@@ -7,15 +7,10 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// their TTL ends), with single-flight logins: any number of ExternalSecrets reading through one store identity at once
 /// cause one login. A failed login is not kept. Memory only.
 /// </summary>
-internal sealed class VaultStoreLogins
+internal sealed class VaultStoreLogins(TimeProvider time)
 {
-    private readonly VaultTokenCache _cache;
+    private readonly VaultTokenCache _cache = new(time);
     private readonly ConcurrentDictionary<VaultAuthKey, Lazy<Task<CachedVaultToken>>> _inFlight = new();
-
-    public VaultStoreLogins(TimeProvider time)
-    {
-        _cache = new VaultTokenCache(time);
-    }
 
     /// <summary>A token for <paramref name="key"/>: the cached one unless it is <paramref name="refused"/>, else one shared login.</summary>
     /// <param name="login">Logs in; returns the token and its TTL in seconds. Its failures reach every caller that joined it.</param>

@@ -10,36 +10,23 @@ namespace CsiDriver.ExternalSecrets.Stores.Vault;
 /// own), <c>namespace</c>, and <c>caBundle</c>/<c>caProvider</c>. Built on the Vault provider's client, HTTP clients
 /// (one per TLS configuration) and token cache; every Vault call counts in the backend-call metric.
 /// </summary>
-internal sealed class VaultStoreProvider : IStoreProvider, IDisposable
+internal sealed class VaultStoreProvider(VaultProviderOptions options, StoreReferenceReader references, TimeProvider time, Observability.DriverMetrics metrics, ILogger<VaultStoreProvider> logger) : IStoreProvider, IDisposable
 {
-    private readonly VaultProviderOptions _options;
-    private readonly StoreReferenceReader _references;
-    private readonly VaultStoreLogins _logins;
-    private readonly Observability.DriverMetrics _metrics;
-    private readonly ILogger _logger;
+    private readonly VaultStoreLogins _logins = new(time);
     private readonly VaultHttpClients _clients = new();
-
-    public VaultStoreProvider(VaultProviderOptions options, StoreReferenceReader references, TimeProvider time, Observability.DriverMetrics metrics, ILogger<VaultStoreProvider> logger)
-    {
-        _options = options;
-        _references = references;
-        _logins = new VaultStoreLogins(time);
-        _metrics = metrics;
-        _logger = logger;
-    }
 
     public string Key => "vault";
 
     public async Task<IStoreClient> ConnectAsync(StoreContext store, CancellationToken cancellationToken)
     {
         var config = VaultStoreConfig.Parse(store);
-        var ca = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
+        var ca = await references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
         var tls = VaultTlsSettings.Default with { CaPem = ca?.Pem };
         var http = _clients.Get(tls, store.ToString());
-        var client = new VaultClient(http, config.Server, config.Namespace, _options, _metrics);
-        var loginClient = config.AuthNamespace == config.Namespace ? client : new VaultClient(http, config.Server, config.AuthNamespace, _options, _metrics);
-        var connected = new VaultStoreClient(store, config, client, loginClient, _logins, _references, ca?.Fingerprint ?? "system roots", _logger);
-        StoreLog.Connected(_logger, store.ToString(), connected.Identity);
+        var client = new VaultClient(http, config.Server, config.Namespace, options, metrics);
+        var loginClient = config.AuthNamespace == config.Namespace ? client : new VaultClient(http, config.Server, config.AuthNamespace, options, metrics);
+        var connected = new VaultStoreClient(store, config, client, loginClient, _logins, references, ca?.Fingerprint ?? "system roots", logger);
+        StoreLog.Connected(logger, store.ToString(), connected.Identity);
         return connected;
     }
 
@@ -51,8 +38,8 @@ internal sealed class VaultStoreProvider : IStoreProvider, IDisposable
             return StoreValidation.Referent;
         }
 
-        _ = await _references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
-        await _references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
+        _ = await references.ReadCaAsync(store, StoreBlock.Root(store), cancellationToken).ConfigureAwait(false);
+        await references.CheckAsync(store, config.Auth.Secrets, cancellationToken).ConfigureAwait(false);
         return StoreValidation.Valid;
     });
 

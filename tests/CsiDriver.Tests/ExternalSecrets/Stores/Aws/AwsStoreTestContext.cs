@@ -13,7 +13,7 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores.Aws;
 /// The <c>aws</c> store as <c>AddExternalSecretStores</c> wires it, against the loopback AWS (SigV4-checking Secrets Manager,
 /// SSM and STS) (<see cref="CloudStoreHarness"/>). Retries are fast.
 /// </summary>
-internal sealed class AwsStoreTestContext : IAsyncDisposable
+internal sealed class AwsStoreTestContext(CloudStoreHarness harness, FakeAwsServer aws) : IAsyncDisposable
 {
     public const string Ns = CloudStoreHarness.Ns;
     public const string Region = "us-east-1";
@@ -25,23 +25,15 @@ internal sealed class AwsStoreTestContext : IAsyncDisposable
     public const string ControllerUser = CloudStoreHarness.ControllerUser;
     private const string ControllerToken = "aws-store-controller-token-0123456789";
 
-    private readonly CloudStoreHarness _harness;
+    public FakeKubeApiServer Kube => harness.Kube;
 
-    private AwsStoreTestContext(CloudStoreHarness harness, FakeAwsServer aws)
-    {
-        _harness = harness;
-        Aws = aws;
-    }
+    public FakeAwsServer Aws { get; } = aws;
 
-    public FakeKubeApiServer Kube => _harness.Kube;
+    public CapturingLoggerProvider Logs => harness.Logs;
 
-    public FakeAwsServer Aws { get; }
+    public string Directory => harness.Directory;
 
-    public CapturingLoggerProvider Logs => _harness.Logs;
-
-    public string Directory => _harness.Directory;
-
-    public IStoreProvider Stores => _harness.Store("aws");
+    public IStoreProvider Stores => harness.Store("aws");
 
     /// <param name="controller">The controller's own AWS identity (null: none).</param>
     /// <param name="configure">Changes to the AWS settings (timeouts, endpoint overrides).</param>
@@ -71,7 +63,7 @@ internal sealed class AwsStoreTestContext : IAsyncDisposable
         Kube.Put("", "secrets", ns, FakeKubeApiServer.Secret("aws-keys", new Dictionary<string, string> { ["id"] = keyId, ["secret"] = secret + "\n" }));
 
     public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null, string ns = Ns) =>
-        _harness.PutServiceAccount(name, annotations, ns);
+        harness.PutServiceAccount(name, annotations, ns);
 
     /// <summary>An aws block reading <paramref name="service"/> with the static keys of Secret "aws-keys".</summary>
     public static JsonObject KeysBlock(string service = "SecretsManager", string region = Region) => new()
@@ -95,13 +87,13 @@ internal sealed class AwsStoreTestContext : IAsyncDisposable
         ["auth"] = new JsonObject { ["jwt"] = new JsonObject { ["serviceAccountRef"] = new JsonObject { ["name"] = serviceAccount } } },
     };
 
-    public Task<IStoreClient> ConnectAsync(JsonObject block, string ns = Ns) => _harness.ConnectAsync("aws", block, ns);
+    public Task<IStoreClient> ConnectAsync(JsonObject block, string ns = Ns) => harness.ConnectAsync("aws", block, ns);
 
     public async Task<IStoreWriter> WriterAsync(JsonObject block) => (IStoreWriter)await ConnectAsync(block);
 
     public async ValueTask DisposeAsync()
     {
-        await _harness.DisposeAsync();
+        await harness.DisposeAsync();
         await Aws.DisposeAsync();
     }
 }

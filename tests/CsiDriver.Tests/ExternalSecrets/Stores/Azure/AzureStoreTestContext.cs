@@ -14,7 +14,7 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores.Azure;
 /// The <c>azurekv</c> store as <c>AddExternalSecretStores</c> wires it, against the loopback Entra ID, IMDS and Key Vault
 /// (HTTPS, bearer challenge) and a loopback API server that issues service-account tokens.
 /// </summary>
-internal sealed class AzureStoreTestContext : IAsyncDisposable
+internal sealed class AzureStoreTestContext(CloudStoreHarness harness, FakeAzure azure) : IAsyncDisposable
 {
     public const string Ns = CloudStoreHarness.Ns;
     public const string Client = "11111111-2222-3333-4444-555555555555";
@@ -22,21 +22,13 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
     public const string ControllerUser = CloudStoreHarness.ControllerUser;
     private const string ControllerToken = "azure-store-controller-token-0123456789";
 
-    private readonly CloudStoreHarness _harness;
+    public FakeKubeApiServer Kube => harness.Kube;
 
-    private AzureStoreTestContext(CloudStoreHarness harness, FakeAzure azure)
-    {
-        _harness = harness;
-        Azure = azure;
-    }
+    public FakeAzure Azure { get; } = azure;
 
-    public FakeKubeApiServer Kube => _harness.Kube;
+    public CapturingLoggerProvider Logs => harness.Logs;
 
-    public FakeAzure Azure { get; }
-
-    public CapturingLoggerProvider Logs => _harness.Logs;
-
-    public IStoreProvider Stores => _harness.Store("azurekv");
+    public IStoreProvider Stores => harness.Store("azurekv");
 
     /// <param name="environment">The controller's <c>AZURE_TENANT_ID</c>; none when null, whatever this machine's is.</param>
     public static async Task<AzureStoreTestContext> StartAsync(AzureStoreEnvironment? environment = null)
@@ -63,7 +55,7 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
         FakeKubeApiServer.Secret("azure-cert", new Dictionary<string, string> { ["client-id"] = Client, ["tls.pem"] = pem });
 
     public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null) =>
-        _harness.PutServiceAccount(name, annotations);
+        harness.PutServiceAccount(name, annotations);
 
     public static JsonObject ServicePrincipalBlock() => new()
     {
@@ -105,11 +97,11 @@ internal sealed class AzureStoreTestContext : IAsyncDisposable
         return block;
     }
 
-    public Task<IStoreClient> ConnectAsync(JsonObject block) => _harness.ConnectAsync("azurekv", block);
+    public Task<IStoreClient> ConnectAsync(JsonObject block) => harness.ConnectAsync("azurekv", block);
 
     public async ValueTask DisposeAsync()
     {
-        await _harness.DisposeAsync();
+        await harness.DisposeAsync();
         await Azure.DisposeAsync();
     }
 }

@@ -15,7 +15,7 @@ namespace CsiDriver.Tests.ExternalSecrets.Stores.Gcp;
 /// The <c>gcpsm</c> store as <c>AddExternalSecretStores</c> wires it, against the loopback Google (STS, IAM credentials,
 /// OAuth token URI, metadata server, Secret Manager) and a loopback API server that issues service-account tokens.
 /// </summary>
-internal sealed class GcpStoreTestContext : IAsyncDisposable
+internal sealed class GcpStoreTestContext(CloudStoreHarness harness, FakeGcpServer google) : IAsyncDisposable
 {
     public const string Ns = CloudStoreHarness.Ns;
     public const string Project = "my-proj";
@@ -23,23 +23,15 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
     public const string ControllerUser = CloudStoreHarness.ControllerUser;
     private const string ControllerToken = "gcp-store-controller-token-0123456789";
 
-    private readonly CloudStoreHarness _harness;
+    public FakeKubeApiServer Kube => harness.Kube;
 
-    private GcpStoreTestContext(CloudStoreHarness harness, FakeGcpServer google)
-    {
-        _harness = harness;
-        Google = google;
-    }
+    public FakeGcpServer Google { get; } = google;
 
-    public FakeKubeApiServer Kube => _harness.Kube;
-
-    public FakeGcpServer Google { get; }
-
-    public CapturingLoggerProvider Logs => _harness.Logs;
+    public CapturingLoggerProvider Logs => harness.Logs;
 
     public RSA Key { get; } = RSA.Create(2048);
 
-    public IStoreProvider Stores => _harness.Store("gcpsm");
+    public IStoreProvider Stores => harness.Store("gcpsm");
 
     public static async Task<GcpStoreTestContext> StartAsync()
     {
@@ -88,7 +80,7 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
     }
 
     public void PutServiceAccount(string name, IDictionary<string, string>? annotations = null) =>
-        _harness.PutServiceAccount(name, annotations);
+        harness.PutServiceAccount(name, annotations);
 
     public static JsonObject KeyBlock(string? location = null)
     {
@@ -117,11 +109,11 @@ internal sealed class GcpStoreTestContext : IAsyncDisposable
         return new JsonObject { ["projectID"] = Project, ["auth"] = new JsonObject { ["workloadIdentity"] = workload } };
     }
 
-    public Task<IStoreClient> ConnectAsync(JsonObject block) => _harness.ConnectAsync("gcpsm", block);
+    public Task<IStoreClient> ConnectAsync(JsonObject block) => harness.ConnectAsync("gcpsm", block);
 
     public async ValueTask DisposeAsync()
     {
-        await _harness.DisposeAsync();
+        await harness.DisposeAsync();
         await Google.DisposeAsync();
         Key.Dispose();
     }
