@@ -14,7 +14,7 @@ namespace CsiDriver.Sync;
 /// after the last of them. A Secret without the label is never touched. Sync failures never fail the mount:
 /// they become a Warning event on the pod and a log line, both naming the Secret and the cause, never a value.
 /// </summary>
-internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, byte[]? digestKey = null, TimeSpan? budget = null) : IPublishObserver
+internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, TimeSpan budget) : IPublishObserver
 {
     /// <summary>How long a write is trusted before the Secret itself is read again (upstream re-syncs every 5 min).</summary>
     public static readonly TimeSpan VerifyInterval = TimeSpan.FromMinutes(5);
@@ -27,8 +27,8 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
 
     private const int MaxConflictAttempts = 5;
 
-    private readonly byte[] _digestKey = digestKey ?? RandomNumberGenerator.GetBytes(32);
-    private readonly TimeSpan _budget = budget ?? DefaultBudget;
+    // Random per process, so a kept digest cannot confirm a guessed secret value.
+    private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
     private readonly KeyedLock _locks = new();
 
     // Per Secret: a keyed digest of what was last written or verified, and the owners then present.
@@ -59,8 +59,8 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             files[file.Path] = file;
         }
 
-        using var budget = new CancellationTokenSource(_budget, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        using var deadline = new CancellationTokenSource(budget, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         OwnerReference? owner = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in spc.SecretObjects)
@@ -77,9 +77,9 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
                 owner ??= await OwnerAsync(request, spc, linked.Token).ConfigureAwait(false);
                 await SyncAsync(request, spc, desired, owner, linked.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: the Kubernetes API did not finish within {_budget.TotalSeconds:F0} s; the next republish retries", cancellationToken).ConfigureAwait(false);
+                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: the Kubernetes API did not finish within {budget.TotalSeconds:F0} s; the next republish retries", cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (SecretStoreException ex)

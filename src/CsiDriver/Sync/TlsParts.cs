@@ -63,16 +63,10 @@ internal static class TlsParts
             {
                 foreach (var certificate in certificates)
                 {
-                    using var rsa = certificate.GetRSAPrivateKey();
-                    if (rsa is not null)
+                    using var key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey();
+                    if (key is not null)
                     {
-                        return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
-                    }
-
-                    using var ec = certificate.GetECDsaPrivateKey();
-                    if (ec is not null)
-                    {
-                        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+                        return Pem(key);
                     }
                 }
             }
@@ -101,14 +95,14 @@ internal static class TlsParts
                     {
                         using var rsa = RSA.Create();
                         rsa.ImportRSAPrivateKey(der, out _);
-                        return Pem(label, rsa.ExportRSAPrivateKey());
+                        return Pem(rsa);
                     }
 
                     case "EC PRIVATE KEY":
                     {
                         using var ec = ECDsa.Create();
                         ec.ImportECPrivateKey(der, out _);
-                        return Pem(label, ec.ExportECPrivateKey());
+                        return Pem(ec);
                     }
 
                     case "PRIVATE KEY":
@@ -130,7 +124,7 @@ internal static class TlsParts
         {
             using var rsa = RSA.Create();
             rsa.ImportPkcs8PrivateKey(der, out _);
-            return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
+            return Pem(rsa);
         }
         catch (CryptographicException)
         {
@@ -139,8 +133,13 @@ internal static class TlsParts
 
         using var ec = ECDsa.Create();
         ec.ImportPkcs8PrivateKey(der, out _);
-        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+        return Pem(ec);
     }
+
+    /// <summary>The key as upstream writes it: PKCS#1 for RSA, SEC1 for EC.</summary>
+    private static byte[] Pem(AsymmetricAlgorithm key) => key is RSA rsa
+        ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey())
+        : Pem("EC PRIVATE KEY", ((ECDsa)key).ExportECPrivateKey());
 
     private static byte[] Pem(string label, byte[] der)
     {
