@@ -46,7 +46,7 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
             throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {directory} does not exist");
         }
 
-        var modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+        var modified = stat.Mtime.ToDateTimeOffset();
         if (_listing is { } cached && cached.Inode == stat.Ino && cached.Modified == modified)
         {
             return cached.Paths;
@@ -69,7 +69,7 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
         if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0)
         {
             length = (long)stat.Size;
-            modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+            modified = stat.Mtime.ToDateTimeOffset();
         }
         else
         {
