@@ -67,7 +67,7 @@ internal sealed class RepublishGate(RotationOptions options, RotationSchedule sc
         }
 
         if (previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
-            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
+            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !VolumeRecord.SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
         {
             return true;
         }
@@ -80,7 +80,4 @@ internal sealed class RepublishGate(RotationOptions options, RotationSchedule sc
         RotationLog.RepublishSkipped(logger, request.VolumeId);
         return false;
     }
-
-    private static bool SameAttributes(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

@@ -92,19 +92,9 @@ internal static class TlsParts
                 switch (label)
                 {
                     case "RSA PRIVATE KEY":
-                    {
-                        using var rsa = RSA.Create();
-                        rsa.ImportRSAPrivateKey(der, out _);
-                        return Pem(rsa);
-                    }
-
+                        return Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _));
                     case "EC PRIVATE KEY":
-                    {
-                        using var ec = ECDsa.Create();
-                        ec.ImportECPrivateKey(der, out _);
-                        return Pem(ec);
-                    }
-
+                        return Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _));
                     case "PRIVATE KEY":
                         return FromPkcs8(der);
                 }
@@ -122,18 +112,25 @@ internal static class TlsParts
     {
         try
         {
-            using var rsa = RSA.Create();
-            rsa.ImportPkcs8PrivateKey(der, out _);
-            return Pem(rsa);
+            return Reencode(RSA.Create(), rsa => rsa.ImportPkcs8PrivateKey(der, out _));
         }
         catch (CryptographicException)
         {
             // Not RSA; try EC below.
         }
 
-        using var ec = ECDsa.Create();
-        ec.ImportPkcs8PrivateKey(der, out _);
-        return Pem(ec);
+        return Reencode(ECDsa.Create(), ec => ec.ImportPkcs8PrivateKey(der, out _));
+    }
+
+    /// <summary>Imports into <paramref name="key"/> (which it disposes) and writes it out as upstream does.</summary>
+    private static byte[] Reencode<T>(T key, Action<T> import)
+        where T : AsymmetricAlgorithm
+    {
+        using (key)
+        {
+            import(key);
+            return Pem(key);
+        }
     }
 
     /// <summary>The key as upstream writes it: PKCS#1 for RSA, SEC1 for EC.</summary>
