@@ -4,17 +4,10 @@ using Grpc.Core;
 namespace CsiDriver.Csi;
 
 /// <summary>CSI Identity: name, version, capabilities and readiness.</summary>
-internal sealed class IdentityService : Identity.IdentityBase
+internal sealed class IdentityService(DriverIdentity identity) : Identity.IdentityBase
 {
-    private readonly DriverIdentity _identity;
-
-    public IdentityService(DriverIdentity identity)
-    {
-        _identity = identity;
-    }
-
     public override Task<GetPluginInfoResponse> GetPluginInfo(GetPluginInfoRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetPluginInfoResponse { Name = _identity.Name, VendorVersion = _identity.Version });
+        Task.FromResult(new GetPluginInfoResponse { Name = identity.Name, VendorVersion = identity.Version });
 
     // Upstream advertises CONTROLLER_SERVICE without implementing it; the CSI spec says a plugin
     // advertises only what it serves, and a node-only inline-volume driver serves no controller.

@@ -9,40 +9,23 @@ namespace CsiDriver.Csi;
 /// CSI Node: validates kubelet's calls, serialises work per volume and per target path, and hands
 /// the work to the publish pipeline. It holds no provider or mount logic of its own.
 /// </summary>
-internal sealed class NodeService : Node.NodeBase
+internal sealed class NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger, VolumeLocks locks) : Node.NodeBase
 {
-    private readonly DriverIdentity _identity;
-    private readonly VolumePublisher _publisher;
-    private readonly VolumeUnpublisher _unpublisher;
-    private readonly VolumeLocks _locks;
-    private readonly DriverMetrics _metrics;
-    private readonly ILogger<NodeService> _logger;
-
-    public NodeService(DriverIdentity identity, VolumePublisher publisher, VolumeUnpublisher unpublisher, DriverMetrics metrics, ILogger<NodeService> logger, VolumeLocks locks)
-    {
-        _locks = locks;
-        _metrics = metrics;
-        _identity = identity;
-        _publisher = publisher;
-        _unpublisher = unpublisher;
-        _logger = logger;
-    }
-
     public override async Task<NodePublishVolumeResponse> NodePublishVolume(NodePublishVolumeRequest request, ServerCallContext context)
     {
         var publish = PublishRequestReader.Read(request);
         var token = context.CancellationToken;
-        using (await _locks.AcquireAsync(publish.VolumeId, publish.TargetPath, token).ConfigureAwait(false))
+        using (await locks.AcquireAsync(publish.VolumeId, publish.TargetPath, token).ConfigureAwait(false))
         {
             try
             {
-                var outcome = await _publisher.PublishAsync(publish, token).ConfigureAwait(false);
-                _metrics.Published(outcome.Provider);
+                var outcome = await publisher.PublishAsync(publish, token).ConfigureAwait(false);
+                metrics.Published(outcome.Provider);
             }
             catch (SecretStoreException ex)
             {
-                _metrics.PublishFailed(ex.Provider ?? string.Empty, ex.ErrorType);
-                DriverLog.VolumePublishFailed(_logger, publish.VolumeId, publish.TargetPath, ex.ErrorType, ex.Message);
+                metrics.PublishFailed(ex.Provider ?? string.Empty, ex.ErrorType);
+                DriverLog.VolumePublishFailed(logger, publish.VolumeId, publish.TargetPath, ex.ErrorType, ex.Message);
                 throw CsiStatus.ToRpc(ex);
             }
         }
@@ -54,16 +37,16 @@ internal sealed class NodeService : Node.NodeBase
     {
         PublishRequestReader.CheckVolumeAndTarget(request.VolumeId, request.TargetPath);
         var token = context.CancellationToken;
-        using (await _locks.AcquireAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false))
+        using (await locks.AcquireAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false))
         {
             try
             {
-                await _unpublisher.UnpublishAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false);
-                _metrics.Unpublished();
+                await unpublisher.UnpublishAsync(request.VolumeId, request.TargetPath, token).ConfigureAwait(false);
+                metrics.Unpublished();
             }
             catch (SecretStoreException ex)
             {
-                _metrics.UnpublishFailed();
+                metrics.UnpublishFailed();
                 throw CsiStatus.ToRpc(ex);
             }
         }
@@ -83,7 +66,7 @@ internal sealed class NodeService : Node.NodeBase
     }
 
     public override Task<NodeGetInfoResponse> NodeGetInfo(NodeGetInfoRequest request, ServerCallContext context) =>
-        Task.FromResult(new NodeGetInfoResponse { NodeId = _identity.NodeId });
+        Task.FromResult(new NodeGetInfoResponse { NodeId = identity.NodeId });
 
     public override Task<NodeStageVolumeResponse> NodeStageVolume(NodeStageVolumeRequest request, ServerCallContext context) =>
         throw Unadvertised("NodeStageVolume", "STAGE_UNSTAGE_VOLUME");

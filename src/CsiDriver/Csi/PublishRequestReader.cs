@@ -64,24 +64,6 @@ internal static class PublishRequestReader
             throw CsiStatus.InvalidArgument(ex.Message);
         }
 
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in context)
-        {
-            if (key != ServiceAccountTokens.AttributeKey)
-            {
-                attributes[key] = value;
-            }
-        }
-
-        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in request.Secrets)
-        {
-            if (key != ServiceAccountTokens.AttributeKey)
-            {
-                secrets[key] = value;
-            }
-        }
-
         var pod = new PodIdentity(
             context.GetValueOrDefault(PodNameAttribute) ?? string.Empty,
             podNamespace,
@@ -89,8 +71,13 @@ internal static class PublishRequestReader
             context.GetValueOrDefault(ServiceAccountAttribute) ?? string.Empty,
             tokens);
 
-        return new PublishRequest(request.VolumeId, request.TargetPath, className, pod, attributes, secrets, ReadFsGroup(request.VolumeCapability.Mount));
+        return new PublishRequest(
+            request.VolumeId, request.TargetPath, className, pod, WithoutTokens(context), WithoutTokens(request.Secrets), ReadFsGroup(request.VolumeCapability.Mount));
     }
+
+    // The tokens travel in PodIdentity only, so nothing that keeps or logs the maps can hold one.
+    private static Dictionary<string, string> WithoutTokens(IEnumerable<KeyValuePair<string, string>> entries) =>
+        entries.Where(e => e.Key != ServiceAccountTokens.AttributeKey).ToDictionary(StringComparer.Ordinal);
 
     public static void CheckVolumeAndTarget(string volumeId, string targetPath)
     {
@@ -119,7 +106,7 @@ internal static class PublishRequestReader
             return null;
         }
 
-        if (!int.TryParse(group, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var gid) || gid < 0)
+        if (!int.TryParse(group, NumberStyles.None, CultureInfo.InvariantCulture, out var gid) || gid < 0)
         {
             throw CsiStatus.InvalidArgument($"volume_mount_group '{group}' is not a numeric group id");
         }

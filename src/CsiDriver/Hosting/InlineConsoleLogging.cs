@@ -32,24 +32,18 @@ internal static class InlineConsoleLogging
 /// file writes. Here the entry is formatted into a per-thread buffer and written with one write(2) under a lock;
 /// when stdout blocks, the caller waits, as it does when the console logger's queue is full.
 /// </summary>
-internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExternalScope
+internal sealed class InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters)
+    : ILoggerProvider, ISupportExternalScope
 {
     [ThreadStatic]
     private static StringWriter? t_buffer;
 
-    private readonly IOptionsMonitor<ConsoleLoggerOptions> _options;
-    private readonly Dictionary<string, ConsoleFormatter> _formatters;
+    private readonly Dictionary<string, ConsoleFormatter> _formatters = formatters.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
     private readonly Lock _writeLock = new();
     private readonly Stream _stdout = Console.OpenStandardOutput();
     private readonly Stream _stderr = Console.OpenStandardError();
     private IExternalScopeProvider? _scopes;
     private bool _disposed;
-
-    public InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerOptions> options, IEnumerable<ConsoleFormatter> formatters)
-    {
-        _options = options;
-        _formatters = formatters.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
-    }
 
     public ILogger CreateLogger(string categoryName) => new InlineConsoleLogger(this, categoryName);
 
@@ -66,7 +60,7 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExt
     }
 
     private ConsoleFormatter Formatter =>
-        _formatters.TryGetValue(_options.CurrentValue.FormatterName ?? ConsoleFormatterNames.Simple, out var formatter)
+        _formatters.TryGetValue(options.CurrentValue.FormatterName ?? ConsoleFormatterNames.Simple, out var formatter)
             ? formatter
             : _formatters[ConsoleFormatterNames.Simple];
 
@@ -90,7 +84,7 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider, ISupportExt
 
         var bytes = Encoding.UTF8.GetBytes(line);
 
-        var target = entry.LogLevel >= _options.CurrentValue.LogToStandardErrorThreshold ? _stderr : _stdout;
+        var target = entry.LogLevel >= options.CurrentValue.LogToStandardErrorThreshold ? _stderr : _stdout;
         lock (_writeLock)
         {
             if (_disposed)

@@ -45,20 +45,11 @@ public sealed record RetrySettings
 /// <see cref="RetrySettings"/> and decides what is worth retrying; the waits, the <c>Retry-After</c> handling and
 /// the clock (an injected <see cref="TimeProvider"/> and randomness, so tests control time) live here.
 /// </summary>
-internal sealed class RetryPolicy
+internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Func<double> random)
 {
-    private readonly TimeProvider _time;
-    private readonly Func<double> _random;
     private static readonly Lock RandomGate = new();
 
-    public RetryPolicy(RetrySettings settings, TimeProvider time, Func<double> random)
-    {
-        Settings = settings;
-        _time = time;
-        _random = random;
-    }
-
-    public RetrySettings Settings { get; }
+    public RetrySettings Settings { get; } = settings;
 
     /// <summary>One attempt, no retries.</summary>
     public static RetryPolicy Once { get; } = new(new RetrySettings { MaxAttempts = 1, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, TimeProvider.System, static () => 0);
@@ -86,7 +77,7 @@ internal sealed class RetryPolicy
     }
 
     /// <summary>Waits <paramref name="delay"/> on the injected clock.</summary>
-    public Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, _time, cancellationToken);
+    public Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken) => Task.Delay(delay, time, cancellationToken);
 
     /// <summary>A response's <c>Retry-After</c> (seconds or a date) as a wait from now; null when absent.</summary>
     public TimeSpan? RetryAfter(HttpResponseHeaders headers)
@@ -96,7 +87,7 @@ internal sealed class RetryPolicy
             return null;
         }
 
-        var wait = header.Delta ?? (header.Date is { } date ? date - _time.GetUtcNow() : null);
+        var wait = header.Delta ?? (header.Date is { } date ? date - time.GetUtcNow() : null);
         return wait is { } w && w < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
@@ -112,7 +103,7 @@ internal sealed class RetryPolicy
         double fraction;
         lock (RandomGate)
         {
-            fraction = _random();
+            fraction = random();
         }
 
         return capped * (Settings.Jitter == Jitter.Full ? fraction : 0.5 + fraction);

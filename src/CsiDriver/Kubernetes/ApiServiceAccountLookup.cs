@@ -4,20 +4,13 @@ using CsiDriver.Publishing;
 namespace CsiDriver.Kubernetes;
 
 /// <summary>Reads a pod's ServiceAccount annotations from the API (as the driver).</summary>
-internal sealed class ApiServiceAccountLookup : IServiceAccountLookup
+internal sealed class ApiServiceAccountLookup(KubernetesClient client) : IServiceAccountLookup
 {
-    private readonly KubernetesClient _client;
-
-    public ApiServiceAccountLookup(KubernetesClient client)
-    {
-        _client = client;
-    }
-
     public async Task<IReadOnlyDictionary<string, string>> GetAnnotationsAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
         try
         {
-            var account = await _client.GetServiceAccountAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+            var account = await client.GetServiceAccountAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
             return account.Metadata?.Annotations ?? new Dictionary<string, string>(StringComparer.Ordinal);
         }
         catch (KubernetesApiException ex)

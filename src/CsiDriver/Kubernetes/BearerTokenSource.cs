@@ -22,16 +22,9 @@ internal sealed class NoBearerToken : IBearerTokenSource
 }
 
 /// <summary>A fixed token: a kubeconfig <c>token</c>, or a pod's service-account token for one call.</summary>
-internal sealed class StaticBearerToken : IBearerTokenSource
+internal sealed class StaticBearerToken(string token) : IBearerTokenSource
 {
-    private readonly string _token;
-
-    public StaticBearerToken(string token)
-    {
-        _token = token;
-    }
-
-    public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(_token);
+    public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(token);
 
     public bool Invalidate() => false;
 

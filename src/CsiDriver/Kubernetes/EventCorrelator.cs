@@ -4,27 +4,17 @@ namespace CsiDriver.Kubernetes;
 /// Writes core/v1 Events the way client-go's recorder does, for every recorder here: a repeat of the same event within
 /// <see cref="CorrelationWindow"/> bumps its count instead of creating another object, so retries cannot flood etcd.
 /// </summary>
-internal sealed class EventCorrelator
+/// <param name="create">Creates an event.</param>
+/// <param name="patch">Merge-patches the named event in a namespace.</param>
+/// <param name="time">The clock for timestamps and the window.</param>
+internal sealed class EventCorrelator(Func<KubeEvent, CancellationToken, Task> create, Func<string, string, JsonObject, CancellationToken, Task> patch, TimeProvider time)
 {
     public static readonly TimeSpan CorrelationWindow = TimeSpan.FromMinutes(10);
     private const int MaxMessageLength = 1024;
     private const int MaxTracked = 4096;
 
-    private readonly Func<KubeEvent, CancellationToken, Task> _create;
-    private readonly Func<string, string, JsonObject, CancellationToken, Task> _patch;
-    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Recorded> _recent = new(StringComparer.Ordinal);
     private long _sequence;
-
-    /// <param name="create">Creates an event.</param>
-    /// <param name="patch">Merge-patches the named event in a namespace.</param>
-    /// <param name="time">The clock for timestamps and the window.</param>
-    public EventCorrelator(Func<KubeEvent, CancellationToken, Task> create, Func<string, string, JsonObject, CancellationToken, Task> patch, TimeProvider time)
-    {
-        _create = create;
-        _patch = patch;
-        _time = time;
-    }
 
     /// <summary>
     /// Records the event in <paramref name="eventNamespace"/> and returns its count; the API's failures are thrown for
@@ -38,7 +28,7 @@ internal sealed class EventCorrelator
             message = message[..(MaxMessageLength - 3)] + "...";
         }
 
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var stamp = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var key = $"{subject.Kind}/{eventNamespace}/{subject.Name}/{subject.Uid}/{type}/{reason}/{message}";
         if (_recent.TryGetValue(key, out var seen) && now - seen.First < CorrelationWindow)
@@ -46,7 +36,7 @@ internal sealed class EventCorrelator
             var count = seen.Count + 1;
             try
             {
-                await _patch(eventNamespace, seen.Name, new JsonObject { ["count"] = count, ["lastTimestamp"] = stamp }, cancellationToken).ConfigureAwait(false);
+                await patch(eventNamespace, seen.Name, new JsonObject { ["count"] = count, ["lastTimestamp"] = stamp }, cancellationToken).ConfigureAwait(false);
                 _recent[key] = seen with { Count = count };
                 return count;
             }
@@ -62,7 +52,7 @@ internal sealed class EventCorrelator
         }
 
         var name = $"{subject.Name}.{now.ToUnixTimeMilliseconds():x}{Interlocked.Increment(ref _sequence) % 0x10000:x4}";
-        await _create(
+        await create(
             new KubeEvent
             {
                 Metadata = new KubeObjectMeta { Name = name, Namespace = eventNamespace },

@@ -63,13 +63,9 @@ public static class KubeconfigLoader
         }
 
         var cas = new X509Certificate2Collection();
-        if (Text(cluster.Node, "certificate-authority-data") is { } caData)
+        if (InlineOrFile(cluster, "certificate-authority", where) is { } ca)
         {
-            ImportPem(cas, Base64(caData, where, "certificate-authority-data"), where, "certificate-authority-data");
-        }
-        else if (Text(cluster.Node, "certificate-authority") is { } caFile)
-        {
-            ImportPem(cas, ReadFile(cluster.File, caFile, where, "certificate-authority"), where, "certificate-authority");
+            ImportPem(cas, ca.Pem, where, ca.Field);
         }
 
         if (string.Equals(Text(cluster.Node, "insecure-skip-tls-verify"), "true", StringComparison.OrdinalIgnoreCase))
@@ -118,12 +114,8 @@ public static class KubeconfigLoader
 
     private static X509Certificate2? ClientCertificate(Entry user, string where, string userName)
     {
-        var certPem = Text(user.Node, "client-certificate-data") is { } certData
-            ? Base64(certData, where, "client-certificate-data")
-            : Text(user.Node, "client-certificate") is { } certFile ? ReadFile(user.File, certFile, where, "client-certificate") : null;
-        var keyPem = Text(user.Node, "client-key-data") is { } keyData
-            ? Base64(keyData, where, "client-key-data")
-            : Text(user.Node, "client-key") is { } keyFile ? ReadFile(user.File, keyFile, where, "client-key") : null;
+        var certPem = InlineOrFile(user, "client-certificate", where)?.Pem;
+        var keyPem = InlineOrFile(user, "client-key", where)?.Pem;
         if (certPem is null && keyPem is null)
         {
             return null;
@@ -188,6 +180,12 @@ public static class KubeconfigLoader
 
     private static string? Text(JsonNode? node, string key) =>
         node?[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+
+    /// <summary>A PEM given inline (<c>&lt;field&gt;-data</c>, base64) or as a file (<c>&lt;field&gt;</c>), and the field it came from.</summary>
+    private static (string Pem, string Field)? InlineOrFile(Entry entry, string field, string where) =>
+        Text(entry.Node, field + "-data") is { } data ? (Base64(data, where, field + "-data"), field + "-data")
+        : Text(entry.Node, field) is { } file ? (ReadFile(entry.File, file, where, field), field)
+        : null;
 
     private static string Base64(string data, string where, string field)
     {

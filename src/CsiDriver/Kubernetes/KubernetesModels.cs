@@ -22,42 +22,17 @@ public sealed class KubeObjectMeta
 }
 
 /// <summary>An <c>ownerReferences</c> entry: lets the garbage collector delete what a pod owned.</summary>
-public sealed record OwnerReference
-{
-    public string ApiVersion { get; init; } = string.Empty;
-
-    public string Kind { get; init; } = string.Empty;
-
-    public string Name { get; init; } = string.Empty;
-
-    public string Uid { get; init; } = string.Empty;
-
-    public bool? Controller { get; init; }
-
-    public bool? BlockOwnerDeletion { get; init; }
-}
+public sealed record OwnerReference(
+    string ApiVersion = "", string Kind = "", string Name = "", string Uid = "", bool? Controller = null, bool? BlockOwnerDeletion = null);
 
 /// <summary>A core/v1 Pod (metadata, node and service account only).</summary>
-public sealed class KubePod
-{
-    public KubeObjectMeta? Metadata { get; set; }
-
-    public KubePodSpec? Spec { get; set; }
-}
+public sealed record KubePod(KubeObjectMeta? Metadata = null, KubePodSpec? Spec = null);
 
 /// <summary>The parts of a pod spec the driver reads.</summary>
-public sealed class KubePodSpec
-{
-    public string? NodeName { get; set; }
-
-    public string? ServiceAccountName { get; set; }
-}
+public sealed record KubePodSpec(string? NodeName = null, string? ServiceAccountName = null);
 
 /// <summary>A core/v1 ServiceAccount (its annotations map it to cloud identities).</summary>
-public sealed class KubeServiceAccount
-{
-    public KubeObjectMeta? Metadata { get; set; }
-}
+public sealed record KubeServiceAccount(KubeObjectMeta? Metadata = null);
 
 /// <summary>A core/v1 Secret. <see cref="ToString"/> never shows the data.</summary>
 public sealed class KubeSecret
@@ -77,14 +52,8 @@ public sealed class KubeSecret
 }
 
 /// <summary>A core/v1 ConfigMap. <see cref="ToString"/> never shows the data.</summary>
-public sealed class KubeConfigMap
+public sealed record KubeConfigMap(KubeObjectMeta? Metadata = null, Dictionary<string, string>? Data = null, Dictionary<string, byte[]>? BinaryData = null)
 {
-    public KubeObjectMeta? Metadata { get; set; }
-
-    public Dictionary<string, string>? Data { get; set; }
-
-    public Dictionary<string, byte[]>? BinaryData { get; set; }
-
     public override string ToString() => $"ConfigMap {Metadata?.Namespace}/{Metadata?.Name}";
 }
 
@@ -103,109 +72,48 @@ public sealed class KubeSecretProviderClassPodStatus
 }
 
 /// <summary>The <c>status</c> of a SecretProviderClassPodStatus (the CRD has no spec).</summary>
-public sealed class SecretProviderClassPodStatusBody
-{
-    public string? PodName { get; set; }
-
-    public string? SecretProviderClassName { get; set; }
-
-    public bool Mounted { get; set; }
-
-    public string? TargetPath { get; set; }
-
-    /// <summary>Not in upstream's schema; kept when our CRD is installed, pruned by upstream's.</summary>
-    public string? NodeName { get; set; }
-
-    public List<SecretProviderClassObject>? Objects { get; set; }
-}
+/// <param name="NodeName">Not in upstream's schema; kept when our CRD is installed, pruned by upstream's.</param>
+public sealed record SecretProviderClassPodStatusBody(
+    string? PodName = null,
+    string? SecretProviderClassName = null,
+    bool Mounted = false,
+    string? TargetPath = null,
+    string? NodeName = null,
+    List<SecretProviderClassObject>? Objects = null);
 
 /// <summary>One mounted object's id and version.</summary>
-public sealed record SecretProviderClassObject
-{
-    public string Id { get; init; } = string.Empty;
-
-    public string Version { get; init; } = string.Empty;
-}
+public sealed record SecretProviderClassObject(string Id = "", string Version = "");
 
 /// <summary>A core/v1 Event.</summary>
-public sealed class KubeEvent
-{
-    public string? ApiVersion { get; set; } = "v1";
-
-    public string? Kind { get; set; } = "Event";
-
-    public KubeObjectMeta? Metadata { get; set; }
-
-    public KubeObjectReference? InvolvedObject { get; set; }
-
-    public string? Reason { get; set; }
-
-    public string? Message { get; set; }
-
-    /// <summary><c>Normal</c> or <c>Warning</c>.</summary>
-    public string? Type { get; set; }
-
-    public KubeEventSource? Source { get; set; }
-
-    /// <summary>RFC 3339, seconds precision, as <c>metav1.Time</c> expects.</summary>
-    public string? FirstTimestamp { get; set; }
-
-    public string? LastTimestamp { get; set; }
-
-    public int Count { get; set; }
-
-    public string? ReportingComponent { get; set; }
-
-    public string? ReportingInstance { get; set; }
-}
+/// <param name="Type"><c>Normal</c> or <c>Warning</c>.</param>
+/// <param name="FirstTimestamp">RFC 3339, seconds precision, as <c>metav1.Time</c> expects.</param>
+public sealed record KubeEvent(
+    string? ApiVersion = "v1",
+    string? Kind = "Event",
+    KubeObjectMeta? Metadata = null,
+    KubeObjectReference? InvolvedObject = null,
+    string? Reason = null,
+    string? Message = null,
+    string? Type = null,
+    KubeEventSource? Source = null,
+    string? FirstTimestamp = null,
+    string? LastTimestamp = null,
+    int Count = 0,
+    string? ReportingComponent = null,
+    string? ReportingInstance = null);
 
 /// <summary>The object an event is about.</summary>
-public sealed class KubeObjectReference
-{
-    public string? ApiVersion { get; set; }
-
-    public string? Kind { get; set; }
-
-    public string? Namespace { get; set; }
-
-    public string? Name { get; set; }
-
-    public string? Uid { get; set; }
-}
+public sealed record KubeObjectReference(string? ApiVersion = null, string? Kind = null, string? Namespace = null, string? Name = null, string? Uid = null);
 
 /// <summary>Who emitted an event.</summary>
-public sealed class KubeEventSource
-{
-    public string? Component { get; set; }
-
-    public string? Host { get; set; }
-}
+public sealed record KubeEventSource(string? Component = null, string? Host = null);
 
 /// <summary>The API's error body (<c>kind: Status</c>).</summary>
-public sealed class KubeStatus
-{
-    public string? Kind { get; set; }
-
-    public string? Status { get; set; }
-
-    public string? Message { get; set; }
-
-    public string? Reason { get; set; }
-
-    public int Code { get; set; }
-
-    public KubeStatusDetails? Details { get; set; }
-}
+public sealed record KubeStatus(
+    string? Kind = null, string? Status = null, string? Message = null, string? Reason = null, int Code = 0, KubeStatusDetails? Details = null);
 
 /// <summary><c>Status.details</c>.</summary>
-public sealed class KubeStatusDetails
-{
-    public string? Name { get; set; }
-
-    public string? Kind { get; set; }
-
-    public int? RetryAfterSeconds { get; set; }
-}
+public sealed record KubeStatusDetails(string? Name = null, string? Kind = null, int? RetryAfterSeconds = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(KubePod))]
@@ -216,6 +124,7 @@ public sealed class KubeStatusDetails
 [JsonSerializable(typeof(KubeEvent))]
 [JsonSerializable(typeof(KubeStatus))]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(List<OwnerReference>))]
 internal sealed partial class KubernetesJsonContext : JsonSerializerContext
 {
 }

@@ -9,23 +9,14 @@ internal sealed record KubernetesRequest(HttpMethod Method, string Path, string 
 /// <c>Retry-After</c>), one token refresh on 401, and API <c>Status</c> bodies turned into
 /// <see cref="KubernetesApiException"/>. Knows nothing of the resources it carries.
 /// </summary>
-internal sealed class KubernetesTransport : IDisposable
+internal sealed class KubernetesTransport(
+    KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger) : IDisposable
 {
-    private readonly HttpClient _http;
-    private readonly KubernetesClientOptions _options;
-    private readonly Http.RetryPolicy _retry;
-    private readonly ILogger _logger;
+    private readonly HttpClient _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
+    private readonly KubernetesClientOptions _options = options;
+    private readonly Http.RetryPolicy _retry = new(options.Retry, time, random);
 
-    public KubernetesTransport(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
-    {
-        Server = connection.Server;
-        _options = options;
-        _retry = new Http.RetryPolicy(options.Retry, time, random);
-        _logger = logger;
-        _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
-    }
-
-    public Uri Server { get; }
+    public Uri Server { get; } = connection.Server;
 
     public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
@@ -41,7 +32,7 @@ internal sealed class KubernetesTransport : IDisposable
     public async Task<byte[]> SendAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
         var call = new Http.BackendCall<KubernetesApiException>(
-            ct => new ValueTask<HttpRequestMessage>(CreateMessageAsync(request, credentials, ct)), _options.RequestTimeout, _options.MaxResponseBytes, new KubernetesApiFailures(request.Call, _logger), _retry);
+            ct => new ValueTask<HttpRequestMessage>(CreateMessageAsync(request, credentials, ct)), _options.RequestTimeout, _options.MaxResponseBytes, new KubernetesApiFailures(request.Call, logger), _retry);
         var response = await Http.BackendSender.SendAsync(_http, call, cancellationToken).ConfigureAwait(false);
         if (response.Status == HttpStatusCode.Unauthorized && credentials.Invalidate())
         {
@@ -59,7 +50,7 @@ internal sealed class KubernetesTransport : IDisposable
     public async Task<HttpResponseMessage> OpenStreamAsync(KubernetesRequest request, IBearerTokenSource credentials, CancellationToken cancellationToken)
     {
         using var message = await CreateMessageAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        var failures = new KubernetesApiFailures(request.Call, _logger);
+        var failures = new KubernetesApiFailures(request.Call, logger);
         var response = await Http.BackendSender.OpenAsync(_http, message, _options.RequestTimeout, failures, cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {

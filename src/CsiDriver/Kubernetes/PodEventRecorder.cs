@@ -10,20 +10,11 @@ namespace CsiDriver.Kubernetes;
 /// same event within <see cref="EventCorrelator.CorrelationWindow"/> bump its count instead of creating more objects, as
 /// client-go's recorder does, so kubelet's retries cannot flood etcd.
 /// </summary>
-internal sealed class PodEventRecorder : IPublishObserver
+internal sealed class PodEventRecorder(KubernetesClient client, string nodeName, TimeProvider time, ILogger<PodEventRecorder> logger) : IPublishObserver
 {
     public const string Component = "csi-secrets-store-controller";
 
-    private readonly EventCorrelator _events;
-    private readonly string _nodeName;
-    private readonly ILogger<PodEventRecorder> _logger;
-
-    public PodEventRecorder(KubernetesClient client, string nodeName, TimeProvider time, ILogger<PodEventRecorder> logger)
-    {
-        _events = new EventCorrelator(client.CreateEventAsync, client.PatchEventAsync, time);
-        _nodeName = nodeName;
-        _logger = logger;
-    }
+    private readonly EventCorrelator _events = new(client.CreateEventAsync, client.PatchEventAsync, time);
 
     public Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
     {
@@ -66,13 +57,13 @@ internal sealed class PodEventRecorder : IPublishObserver
         try
         {
             var subject = new KubeObjectReference { ApiVersion = "v1", Kind = "Pod", Namespace = pod.Namespace, Name = pod.Name, Uid = string.IsNullOrEmpty(pod.Uid) ? null : pod.Uid };
-            var source = new KubeEventSource { Component = Component, Host = _nodeName };
-            var count = await _events.RecordAsync(subject, pod.Namespace, source, _nodeName, type, reason, message, cancellationToken).ConfigureAwait(false);
-            KubernetesLog.EventRecorded(_logger, type, reason, pod.Namespace, pod.Name, count);
+            var source = new KubeEventSource { Component = Component, Host = nodeName };
+            var count = await _events.RecordAsync(subject, pod.Namespace, source, nodeName, type, reason, message, cancellationToken).ConfigureAwait(false);
+            KubernetesLog.EventRecorded(logger, type, reason, pod.Namespace, pod.Name, count);
         }
         catch (KubernetesApiException ex)
         {
-            KubernetesLog.EventFailed(_logger, reason, pod.Namespace, pod.Name, ex.Message);
+            KubernetesLog.EventFailed(logger, reason, pod.Namespace, pod.Name, ex.Message);
         }
     }
 }

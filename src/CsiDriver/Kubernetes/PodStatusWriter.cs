@@ -11,23 +11,12 @@ namespace CsiDriver.Kubernetes;
 /// objects and tools keep working. Written after a successful publish (create, else read-compare-update),
 /// skipped when nothing changed since the last write, deleted on unpublish.
 /// </summary>
-internal sealed class PodStatusWriter : IPublishObserver
+internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, ILogger<PodStatusWriter> logger) : IPublishObserver
 {
     public const string NodeLabel = "internal.secrets-store.csi.k8s.io/node-name";
 
-    private readonly KubernetesClient _client;
-    private readonly string _nodeName;
-    private readonly ILogger<PodStatusWriter> _logger;
-
     // What was last written per status, so a republish with nothing new makes no API call.
     private readonly ConcurrentDictionary<string, KubeSecretProviderClassPodStatus> _written = new(StringComparer.Ordinal);
-
-    public PodStatusWriter(KubernetesClient client, string nodeName, ILogger<PodStatusWriter> logger)
-    {
-        _client = client;
-        _nodeName = nodeName;
-        _logger = logger;
-    }
 
     public static string NameFor(string pod, string @namespace, string secretProviderClass) => $"{pod}-{@namespace}-{secretProviderClass}";
 
@@ -52,18 +41,18 @@ internal sealed class PodStatusWriter : IPublishObserver
         {
             try
             {
-                await _client.CreatePodStatusAsync(desired, cancellationToken).ConfigureAwait(false);
-                KubernetesLog.PodStatusWritten(_logger, ns, name, "created");
+                await client.CreatePodStatusAsync(desired, cancellationToken).ConfigureAwait(false);
+                KubernetesLog.PodStatusWritten(logger, ns, name, "created");
             }
             catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
             {
-                var updated = await _client.UpdateWithRetryAsync(
-                    ct => _client.GetPodStatusAsync(ns, name, ct),
+                var updated = await client.UpdateWithRetryAsync(
+                    ct => client.GetPodStatusAsync(ns, name, ct),
                     current => Apply(current, desired),
-                    (current, ct) => _client.UpdatePodStatusAsync(current, ct),
+                    (current, ct) => client.UpdatePodStatusAsync(current, ct),
                     $"update secretproviderclasspodstatuses {key}",
                     cancellationToken).ConfigureAwait(false);
-                KubernetesLog.PodStatusWritten(_logger, ns, name, updated is null ? "unchanged" : "updated");
+                KubernetesLog.PodStatusWritten(logger, ns, name, updated is null ? "unchanged" : "updated");
             }
 
             _written[key] = desired;
@@ -71,7 +60,7 @@ internal sealed class PodStatusWriter : IPublishObserver
         catch (KubernetesApiException ex)
         {
             _written.TryRemove(key, out _);
-            KubernetesLog.PodStatusFailed(_logger, ns, name, ex.Message);
+            KubernetesLog.PodStatusFailed(logger, ns, name, ex.Message);
             throw;
         }
     }
@@ -87,9 +76,9 @@ internal sealed class PodStatusWriter : IPublishObserver
 
         var name = NameFor(record.PodName, record.PodNamespace, record.SecretProviderClass);
         _written.TryRemove($"{record.PodNamespace}/{name}", out _);
-        if (await _client.DeletePodStatusAsync(record.PodNamespace, name, cancellationToken).ConfigureAwait(false))
+        if (await client.DeletePodStatusAsync(record.PodNamespace, name, cancellationToken).ConfigureAwait(false))
         {
-            KubernetesLog.PodStatusDeleted(_logger, record.PodNamespace, name);
+            KubernetesLog.PodStatusDeleted(logger, record.PodNamespace, name);
         }
     }
 
@@ -98,12 +87,12 @@ internal sealed class PodStatusWriter : IPublishObserver
         // kubelet passes the uid with podInfoOnMount; this is only for requests that lack it.
         try
         {
-            var pod = await _client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false);
+            var pod = await client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false);
             return pod.Metadata?.Uid ?? string.Empty;
         }
         catch (KubernetesApiException ex)
         {
-            KubernetesLog.PodStatusFailed(_logger, request.Pod.Namespace, request.Pod.Name, $"no pod uid for the ownerReference: {ex.Message}");
+            KubernetesLog.PodStatusFailed(logger, request.Pod.Namespace, request.Pod.Name, $"no pod uid for the ownerReference: {ex.Message}");
             return string.Empty;
         }
     }
@@ -114,7 +103,7 @@ internal sealed class PodStatusWriter : IPublishObserver
         {
             Name = NameFor(request.Pod.Name, request.Pod.Namespace, spc.Name),
             Namespace = request.Pod.Namespace,
-            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [NodeLabel] = _nodeName },
+            Labels = new Dictionary<string, string>(StringComparer.Ordinal) { [NodeLabel] = nodeName },
             OwnerReferences = string.IsNullOrEmpty(podUid)
                 ? null
                 : [new OwnerReference { ApiVersion = "v1", Kind = "Pod", Name = request.Pod.Name, Uid = podUid }],
@@ -125,10 +114,10 @@ internal sealed class PodStatusWriter : IPublishObserver
             SecretProviderClassName = spc.Name,
             Mounted = true,
             TargetPath = request.TargetPath,
-            NodeName = _nodeName,
+            NodeName = nodeName,
             Objects = versions
                 .OrderBy(v => v.Id, StringComparer.Ordinal)
-                .Select(v => new SecretProviderClassObject { Id = v.Id, Version = v.Version })
+                .Select(v => new SecretProviderClassObject(v.Id, v.Version))
                 .ToList(),
         },
     };
@@ -170,9 +159,8 @@ internal sealed class PodStatusWriter : IPublishObserver
             return false;
         }
 
-        var a = current.Status;
-        var b = desired.Status!;
-        return a is not null && a.PodName == b.PodName && a.SecretProviderClassName == b.SecretProviderClassName && a.Mounted == b.Mounted &&
-            a.TargetPath == b.TargetPath && a.NodeName == b.NodeName && (a.Objects ?? []).SequenceEqual(b.Objects ?? []);
+        // Record equality covers every scalar field; the object lists compare by content.
+        var (a, b) = (current.Status, desired.Status!);
+        return a is not null && a with { Objects = null } == b with { Objects = null } && (a.Objects ?? []).SequenceEqual(b.Objects ?? []);
     }
 }

@@ -33,7 +33,7 @@ public interface IAtomicWriter
 /// the <c>..data</c> symlink is swapped to it with one rename(2), and every visible top-level
 /// entry is a symlink through <c>..data</c>. Leftovers of a crash are swept on the next write.
 /// </summary>
-internal sealed class AtomicWriter : IAtomicWriter
+internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWriter
 {
     public const string DataLinkName = "..data";
     private const string TempLinkName = "..data_tmp";
@@ -42,15 +42,6 @@ internal sealed class AtomicWriter : IAtomicWriter
 
     private const UnixFileMode GroupDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
         UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
-
-    private readonly TimeProvider _time;
-    private readonly Random _random;
-
-    public AtomicWriter(TimeProvider time, Random random)
-    {
-        _time = time;
-        _random = random;
-    }
 
     public WriteOutcome Write(string targetDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
     {
@@ -109,11 +100,7 @@ internal sealed class AtomicWriter : IAtomicWriter
         {
             return write();
         }
-        catch (IOException ex)
-        {
-            throw new SecretStoreException(FailureKind.Internal, $"cannot write files in {targetDirectory}: {ex.Message}", ex) { Reason = "FileWriteError" };
-        }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new SecretStoreException(FailureKind.Internal, $"cannot write files in {targetDirectory}: {ex.Message}", ex) { Reason = "FileWriteError" };
         }
@@ -139,7 +126,7 @@ internal sealed class AtomicWriter : IAtomicWriter
         string name;
         do
         {
-            name = string.Create(CultureInfo.InvariantCulture, $"..{_time.GetUtcNow():yyyy_MM_dd_HH_mm_ss}.{_random.Next():x8}");
+            name = string.Create(CultureInfo.InvariantCulture, $"..{time.GetUtcNow():yyyy_MM_dd_HH_mm_ss}.{random.Next():x8}");
         }
         while (!PosixFiles.TryCreateDirectory(Path.Combine(target, name), directoryMode, group));
 
@@ -266,18 +253,8 @@ internal sealed class AtomicWriter : IAtomicWriter
         {
             var full = Path.Combine(payloadDirectory, file.Path);
             var info = new FileInfo(full);
-            if (!info.Exists || info.LinkTarget is not null || info.Length != file.Contents.Length ||
-                info.UnixFileMode != (file.Mode ?? defaultMode))
-            {
-                return false;
-            }
-
-            if (group is not null && !HasGroup(full, group.Value))
-            {
-                return false;
-            }
-
-            if (!file.Contents.Span.SequenceEqual(File.ReadAllBytes(full)))
+            if (!info.Exists || info.LinkTarget is not null || info.Length != file.Contents.Length || info.UnixFileMode != (file.Mode ?? defaultMode) ||
+                (group is not null && !HasGroup(full, group.Value)) || !file.Contents.Span.SequenceEqual(File.ReadAllBytes(full)))
             {
                 return false;
             }

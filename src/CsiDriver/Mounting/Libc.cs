@@ -28,7 +28,6 @@ internal static partial class Libc
     public const int S_IFREG = 0x8000;
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
-    public const int O_TRUNC = 0x200;
     public const int O_CLOEXEC = 0x80000;
     public const int O_NOFOLLOW = 0x20000;
     public const int O_DIRECTORY = 0x10000;
@@ -187,18 +186,7 @@ internal static partial class Libc
         public uint DevMinor;
         public ulong MountId;
         public ulong Spare2;
-        public ulong Spare3_0;
-        public ulong Spare3_1;
-        public ulong Spare3_2;
-        public ulong Spare3_3;
-        public ulong Spare3_4;
-        public ulong Spare3_5;
-        public ulong Spare3_6;
-        public ulong Spare3_7;
-        public ulong Spare3_8;
-        public ulong Spare3_9;
-        public ulong Spare3_10;
-        public ulong Spare3_11;
+        public unsafe fixed ulong Spare3[12];
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -207,5 +195,7 @@ internal static partial class Libc
         public long Seconds;
         public uint Nanoseconds;
         public int Reserved;
+
+        public readonly DateTimeOffset ToDateTimeOffset() => DateTimeOffset.FromUnixTimeSeconds(Seconds).AddTicks(Nanoseconds / 100);
     }
 }

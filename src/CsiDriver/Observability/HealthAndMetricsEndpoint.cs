@@ -7,15 +7,9 @@ namespace CsiDriver.Observability;
 /// liveness at <c>/healthz</c> and readiness at <c>/readyz</c> (ready once state is reconciled and
 /// the CSI socket is bound).
 /// </summary>
-internal sealed class HealthAndMetricsEndpoint
+internal sealed class HealthAndMetricsEndpoint(MetricsRegistry metrics)
 {
-    private readonly MetricsRegistry _metrics;
     private volatile bool _ready;
-
-    public HealthAndMetricsEndpoint(MetricsRegistry metrics)
-    {
-        _metrics = metrics;
-    }
 
     public void MarkReady() => _ready = true;
 
@@ -31,7 +25,7 @@ internal sealed class HealthAndMetricsEndpoint
         {
             case "/metrics":
                 http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                await http.Response.WriteAsync(_metrics.Render(), http.RequestAborted).ConfigureAwait(false);
+                await http.Response.WriteAsync(metrics.Render(), http.RequestAborted).ConfigureAwait(false);
                 break;
             case "/healthz":
                 http.Response.ContentType = "text/plain";

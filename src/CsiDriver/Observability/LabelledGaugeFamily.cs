@@ -13,8 +13,7 @@ internal sealed class LabelledGaugeFamily(string name, string help, string[] lab
 
     public void Render(StringBuilder text)
     {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        MetricsRegistry.AppendHeader(text, name, help, "gauge");
         foreach (var (values, value) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
         {
             text.Append(name).Append(MetricsRegistry.LabelText(labels, values)).Append(' ').Append(MetricsRegistry.Format(value)).Append('\n');

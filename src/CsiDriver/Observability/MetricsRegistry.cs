@@ -41,6 +41,10 @@ internal sealed class MetricsRegistry
         return family;
     }
 
+    /// <summary>The <c># HELP</c> and <c># TYPE</c> lines that open a family.</summary>
+    internal static void AppendHeader(StringBuilder text, string name, string help, string type) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
     internal static string Escape(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
@@ -85,8 +89,7 @@ internal sealed class CounterFamily(string name, string help, string[] labels) :
 
     public void Render(StringBuilder text)
     {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" counter\n");
+        MetricsRegistry.AppendHeader(text, name, help, "counter");
         foreach (var (values, count) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
         {
             text.Append(name).Append(MetricsRegistry.LabelText(labels, values)).Append(' ')
@@ -100,8 +103,7 @@ internal sealed class GaugeFamily(string name, string help, Func<double> read) :
 {
     public void Render(StringBuilder text)
     {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        MetricsRegistry.AppendHeader(text, name, help, "gauge");
         text.Append(name).Append(' ').Append(MetricsRegistry.Format(read())).Append('\n');
     }
 }
@@ -131,8 +133,7 @@ internal sealed class HistogramFamily(string name, string help, string[] labels,
 
     public void Render(StringBuilder text)
     {
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" histogram\n");
+        MetricsRegistry.AppendHeader(text, name, help, "histogram");
         foreach (var series in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
         {
             lock (series)

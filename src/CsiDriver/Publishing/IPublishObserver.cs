@@ -19,16 +19,9 @@ public interface IPublishObserver
 }
 
 /// <summary>Calls every registered observer in turn; one failing observer neither stops the others nor the publish.</summary>
-internal sealed class PublishObservers
+internal sealed class PublishObservers(IEnumerable<IPublishObserver> observers, Microsoft.Extensions.Logging.ILogger<PublishObservers> logger)
 {
-    private readonly IReadOnlyList<IPublishObserver> _observers;
-    private readonly Microsoft.Extensions.Logging.ILogger _logger;
-
-    public PublishObservers(IEnumerable<IPublishObserver> observers, Microsoft.Extensions.Logging.ILogger<PublishObservers> logger)
-    {
-        _observers = observers.ToList();
-        _logger = logger;
-    }
+    private readonly IReadOnlyList<IPublishObserver> _observers = observers.ToList();
 
     public Task PublishedAsync(PublishRequest request, SecretProviderClass spc, PublishOutcome outcome, CancellationToken cancellationToken) =>
         EachAsync(o => o.OnPublishedAsync(request, spc, outcome, cancellationToken), cancellationToken);
@@ -49,7 +42,7 @@ internal sealed class PublishObservers
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Kubernetes.KubernetesLog.ObserverFailed(_logger, observer.GetType().Name, ex.Message);
+                Kubernetes.KubernetesLog.ObserverFailed(logger, observer.GetType().Name, ex.Message);
             }
         }
     }

@@ -8,15 +8,8 @@ namespace CsiDriver.Publishing;
 /// first (a JSON-map object becomes one file per property, like ESO's dataFrom.extract), then
 /// <c>spec.templates</c> (files built from several objects). Paths are checked later with the rest.
 /// </summary>
-internal sealed class PayloadTransformer
+internal sealed class PayloadTransformer(ITemplateRenderer templates)
 {
-    private readonly ITemplateRenderer _templates;
-
-    public PayloadTransformer(ITemplateRenderer templates)
-    {
-        _templates = templates;
-    }
-
     public ProviderResult Apply(SecretProviderClass spc, ProviderResult result)
     {
         if (spc.Extract.Count == 0 && spc.Templates.Count == 0)
@@ -35,7 +28,7 @@ internal sealed class PayloadTransformer
             var objects = files.ToDictionary(f => f.Path, f => f.Contents, StringComparer.Ordinal);
             foreach (var template in spc.Templates)
             {
-                var contents = _templates.Render(spc.Description, template.Path, template.Template, objects);
+                var contents = templates.Render(spc.Description, template.Path, template.Template, objects);
                 files.Add(new SecretFile(template.Path, contents, ProviderParameters.ParseFileMode(template.FilePermission, spc.Description, template.Path)));
             }
         }

@@ -27,58 +27,27 @@ public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVers
 /// tmpfs if needed, write the files atomically, record the volume. A fetch happens before any
 /// mount, so a first publish that fails leaves nothing behind; a later failure keeps the last good set.
 /// </summary>
-internal sealed class VolumePublisher
+internal sealed class VolumePublisher(
+    ISecretProviderClassSource classes,
+    ProviderRegistry providers,
+    IMounter mounter,
+    IAtomicWriter writer,
+    IVolumeRegistry registry,
+    PublishingOptions options,
+    TimeProvider time,
+    DriverMetrics metrics,
+    PayloadTransformer transformer,
+    ILogger<VolumePublisher> logger,
+    PublishObservers observers,
+    IRepublishGate gate,
+    IStaleObjectCache stale)
 {
-    private readonly ISecretProviderClassSource _classes;
-    private readonly ProviderRegistry _providers;
-    private readonly IMounter _mounter;
-    private readonly IAtomicWriter _writer;
-    private readonly IVolumeRegistry _registry;
-    private readonly PublishingOptions _options;
-    private readonly TimeProvider _time;
-    private readonly DriverMetrics _metrics;
-    private readonly PayloadTransformer _transformer;
-    private readonly ILogger<VolumePublisher> _logger;
-    private readonly PublishObservers _observers;
-    private readonly IRepublishGate _gate;
-    private readonly IStaleObjectCache _stale;
-
-    public VolumePublisher(
-        ISecretProviderClassSource classes,
-        ProviderRegistry providers,
-        IMounter mounter,
-        IAtomicWriter writer,
-        IVolumeRegistry registry,
-        PublishingOptions options,
-        TimeProvider time,
-        DriverMetrics metrics,
-        PayloadTransformer transformer,
-        ILogger<VolumePublisher> logger,
-        PublishObservers observers,
-        IRepublishGate gate,
-        IStaleObjectCache stale)
-    {
-        _observers = observers;
-        _gate = gate;
-        _stale = stale;
-        _classes = classes;
-        _providers = providers;
-        _mounter = mounter;
-        _writer = writer;
-        _registry = registry;
-        _options = options;
-        _time = time;
-        _metrics = metrics;
-        _transformer = transformer;
-        _logger = logger;
-    }
-
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         // A re-publish of a live volume is a reconcile, whoever asked (kubelet's requiresRepublish or our loop):
         // upstream counts those in rotation_reconcile_*, so dashboards see kubelet-driven rotation too.
-        var previous = _registry.Get(request.VolumeId);
-        var reconcile = previous is { Phase: VolumePhase.Published } ? _time.GetTimestamp() : (long?)null;
+        var previous = registry.Get(request.VolumeId);
+        var reconcile = previous is { Phase: VolumePhase.Published } ? time.GetTimestamp() : (long?)null;
         SecretProviderClass spc;
         PublishOutcome outcome;
         try
@@ -89,19 +58,19 @@ internal sealed class VolumePublisher
         {
             if (reconcile is { } failedStart)
             {
-                _metrics.Reconciled(ex.Provider ?? string.Empty, _time.GetElapsedTime(failedStart), rotated: false, errorType: ex.ErrorType);
+                metrics.Reconciled(ex.Provider ?? string.Empty, time.GetElapsedTime(failedStart), rotated: false, errorType: ex.ErrorType);
             }
 
-            await _observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
+            await observers.PublishFailedAsync(request, ex, cancellationToken).ConfigureAwait(false);
             throw;
         }
 
         if (reconcile is { } started && !outcome.Skipped)
         {
-            _metrics.Reconciled(outcome.Provider, _time.GetElapsedTime(started), rotated: outcome.Files == WriteOutcome.Written);
+            metrics.Reconciled(outcome.Provider, time.GetElapsedTime(started), rotated: outcome.Files == WriteOutcome.Written);
         }
 
-        await _observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);
+        await observers.PublishedAsync(request, spc, outcome, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 
@@ -119,9 +88,9 @@ internal sealed class VolumePublisher
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: spec.parameters is not set");
         }
 
-        var provider = _providers.Get(spc.Provider, spc.Description);
+        var provider = providers.Get(spc.Provider, spc.Description);
         if (previous is { Phase: VolumePhase.Published } &&
-            !_gate.ShouldFetch(request, previous, spc, _time.GetUtcNow()) && IsLive(request.TargetPath))
+            !gate.ShouldFetch(request, previous, spc, time.GetUtcNow()) && IsLive(request.TargetPath))
         {
             // requiresRepublish with nothing due: the tokens were refreshed (an observer keeps them), no backend call.
             return (spc, new PublishOutcome(WriteOutcome.Unchanged, previous.ObjectVersions, spc.Provider) { Skipped = true });
@@ -132,7 +101,7 @@ internal sealed class VolumePublisher
             MergeAttributes(spc.Parameters, request.VolumeAttributes),
             request.Pod,
             request.Secrets,
-            _options.DefaultFileMode,
+            options.DefaultFileMode,
             previous?.ObjectVersions ?? [],
             request.TargetPath)
         {
@@ -140,26 +109,26 @@ internal sealed class VolumePublisher
         };
 
         ProviderResult result;
-        StaleResult? stale = null;
+        StaleResult? served = null;
         SecretStoreException? staleCause = null;
-        var started = _time.GetTimestamp();
+        var started = time.GetTimestamp();
         try
         {
             result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
-            _stale.Remember(providerRequest, result, _time.GetUtcNow());
+            stale.Remember(providerRequest, result, time.GetUtcNow());
         }
         catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } &&
             ex.Kind is FailureKind.Unavailable or FailureKind.Timeout && !cancellationToken.IsCancellationRequested)
         {
             // A NEW publish while the backend is down: the class may allow objects this identity fetched recently.
             ex.Provider ??= spc.Provider;
-            stale = _stale.TryServe(providerRequest, ex, _time.GetUtcNow());
-            if (stale is null)
+            served = stale.TryServe(providerRequest, ex, time.GetUtcNow());
+            if (served is null)
             {
                 throw;
             }
 
-            result = stale.Result;
+            result = served.Result;
             staleCause = ex;
         }
         catch (SecretStoreException ex)
@@ -169,14 +138,14 @@ internal sealed class VolumePublisher
         }
         finally
         {
-            _metrics.Fetched(spc.Provider, _time.GetElapsedTime(started));
+            metrics.Fetched(spc.Provider, time.GetElapsedTime(started));
         }
 
-        result = _transformer.Apply(spc, result);
+        result = transformer.Apply(spc, result);
         CheckPayload(spc, result);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var record = new VolumeRecord
         {
             VolumeId = request.VolumeId,
@@ -194,27 +163,27 @@ internal sealed class VolumePublisher
             UpdatedAt = previous?.UpdatedAt ?? now,
             ClassVersion = ClassFingerprint.Of(spc),
             ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
-            FetchedAt = now - (stale?.Age ?? TimeSpan.Zero),
+            FetchedAt = now - (served?.Age ?? TimeSpan.Zero),
         };
 
         var outcome = WriteVolume(record, result);
-        _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
+        registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
-        DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
-        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files) { StaleAge = stale?.Age, StaleCause = staleCause?.Message });
+        DriverLog.VolumePublished(logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
+        return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files) { StaleAge = served?.Age, StaleCause = staleCause?.Message });
     }
 
     /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
     private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
         request.FetchScope is { } scope
-            ? scope.GetOrAddAsync(new FetchKey("class", request.Pod.Namespace, request.ClassName), ct => _classes.GetAsync(request.Pod.Namespace, request.ClassName, ct))
-            : _classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken);
+            ? scope.GetOrAddAsync(new FetchKey("class", request.Pod.Namespace, request.ClassName), ct => classes.GetAsync(request.Pod.Namespace, request.ClassName, ct))
+            : classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken);
 
     private bool IsLive(string target)
     {
         try
         {
-            return _mounter.IsMountPoint(target) && _writer.HasLiveFiles(target);
+            return mounter.IsMountPoint(target) && writer.HasLiveFiles(target);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
         {
@@ -224,7 +193,7 @@ internal sealed class VolumePublisher
 
     private void EnsureNoConflict(PublishRequest request, VolumeRecord? existing)
     {
-        var atTarget = _registry.FindByTarget(request.TargetPath);
+        var atTarget = registry.FindByTarget(request.TargetPath);
         if (atTarget is not null && atTarget.VolumeId != request.VolumeId)
         {
             throw new SecretStoreException(FailureKind.Conflict, $"target {request.TargetPath} is already used by volume {atTarget.VolumeId}");
@@ -238,32 +207,32 @@ internal sealed class VolumePublisher
 
     private void CheckPayload(SecretProviderClass spc, ProviderResult result)
     {
-        if (result.Files.Count > _options.MaxVolumeFiles)
+        if (result.Files.Count > options.MaxVolumeFiles)
         {
             throw new SecretStoreException(
                 FailureKind.TooLarge,
-                $"SecretProviderClass {spc.Description}: {result.Files.Count} files, over the {_options.MaxVolumeFiles}-file volume limit (--max-volume-files)");
+                $"SecretProviderClass {spc.Description}: {result.Files.Count} files, over the {options.MaxVolumeFiles}-file volume limit (--max-volume-files)");
         }
 
         PayloadPath.ValidateAll(result.Files.Select(f => f.Path));
         long total = 0;
         foreach (var file in result.Files)
         {
-            if (file.Contents.Length > _options.MaxObjectBytes)
+            if (file.Contents.Length > options.MaxObjectBytes)
             {
                 throw new SecretStoreException(
                     FailureKind.TooLarge,
-                    $"SecretProviderClass {spc.Description}: object \"{file.Path}\" is {file.Contents.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+                    $"SecretProviderClass {spc.Description}: object \"{file.Path}\" is {file.Contents.Length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)");
             }
 
             total += file.Contents.Length;
         }
 
-        if (total > _options.MaxVolumeBytes)
+        if (total > options.MaxVolumeBytes)
         {
             throw new SecretStoreException(
                 FailureKind.TooLarge,
-                $"SecretProviderClass {spc.Description}: objects total {total} bytes, over the {_options.MaxVolumeBytes}-byte volume limit (--max-volume-bytes)");
+                $"SecretProviderClass {spc.Description}: objects total {total} bytes, over the {options.MaxVolumeBytes}-byte volume limit (--max-volume-bytes)");
         }
     }
 
@@ -276,16 +245,16 @@ internal sealed class VolumePublisher
         {
             // kubelet (1.20+) does not create the target of a CSI inline volume.
             createdDirectory = PosixFiles.EnsureDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-            if (!createdDirectory && _mounter.IsMountPoint(target))
+            if (!createdDirectory && mounter.IsMountPoint(target))
             {
-                return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+                return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
             }
 
             // Recorded before mounting, so a crash between mount and write is found and undone at start.
-            _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+            registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
             mountedNow = true;
-            _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
-            _writer.WriteNew(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+            mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
+            writer.WriteNew(target, result.Files, options.DefaultFileMode, record.FsGroup);
             return WriteOutcome.Written;
         }
         catch (Exception ex) when (mountedNow || createdDirectory)
@@ -310,8 +279,8 @@ internal sealed class VolumePublisher
         {
             if (unmount)
             {
-                _mounter.Unmount(record.TargetPath);
-                _registry.Remove(record.VolumeId);
+                mounter.Unmount(record.TargetPath);
+                registry.Remove(record.VolumeId);
             }
 
             if (removeDirectory)
@@ -321,7 +290,7 @@ internal sealed class VolumePublisher
         }
         catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
         {
-            DriverLog.CleanupFailed(_logger, record.VolumeId, record.TargetPath, ex.Message);
+            DriverLog.CleanupFailed(logger, record.VolumeId, record.TargetPath, ex.Message);
         }
     }
 

@@ -9,47 +9,32 @@ namespace CsiDriver.Publishing;
 /// Takes a volume down: unmounts its tmpfs (the files go with it), removes the empty target and
 /// forgets the volume. Never deletes files recursively, so a wrong target path cannot wipe a directory.
 /// </summary>
-internal sealed class VolumeUnpublisher
+internal sealed class VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ProviderRegistry providers, ILogger<VolumeUnpublisher> logger, PublishObservers observers)
 {
     // Stacked mounts peeled at most; more than this at one target is not the driver's doing.
     private const int MaxStackedMounts = 16;
 
-    private readonly IMounter _mounter;
-    private readonly IVolumeRegistry _registry;
-    private readonly ProviderRegistry _providers;
-    private readonly ILogger<VolumeUnpublisher> _logger;
-    private readonly PublishObservers _observers;
-
-    public VolumeUnpublisher(IMounter mounter, IVolumeRegistry registry, ProviderRegistry providers, ILogger<VolumeUnpublisher> logger, PublishObservers observers)
-    {
-        _observers = observers;
-        _mounter = mounter;
-        _registry = registry;
-        _providers = providers;
-        _logger = logger;
-    }
-
     public async Task UnpublishAsync(string volumeId, string targetPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var record = _registry.Get(volumeId) ?? _registry.FindByTarget(targetPath);
-        _mounter.Unmount(targetPath);
+        var record = registry.Get(volumeId) ?? registry.FindByTarget(targetPath);
+        mounter.Unmount(targetPath);
         RemoveTarget(targetPath);
 
         // Before the record goes, so a retried unpublish still finds the provider.
-        if (record is not null && _providers.Find(record.Provider) is IVolumeLifecycle lifecycle)
+        if (record is not null && providers.Find(record.Provider) is IVolumeLifecycle lifecycle)
         {
             await lifecycle.OnVolumeRemovedAsync(targetPath, cancellationToken).ConfigureAwait(false);
         }
 
-        _registry.Remove(volumeId);
-        if (_registry.FindByTarget(targetPath) is { } other)
+        registry.Remove(volumeId);
+        if (registry.FindByTarget(targetPath) is { } other)
         {
-            _registry.Remove(other.VolumeId);
+            registry.Remove(other.VolumeId);
         }
 
-        DriverLog.VolumeUnpublished(_logger, volumeId, targetPath);
-        await _observers.UnpublishedAsync(record, cancellationToken).ConfigureAwait(false);
+        DriverLog.VolumeUnpublished(logger, volumeId, targetPath);
+        await observers.UnpublishedAsync(record, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -65,9 +50,9 @@ internal sealed class VolumeUnpublisher
                 PosixFiles.DeleteEmptyDirectory(targetPath);
                 return;
             }
-            catch (IOException) when (peeled < MaxStackedMounts && _mounter.IsMountPoint(targetPath))
+            catch (IOException) when (peeled < MaxStackedMounts && mounter.IsMountPoint(targetPath))
             {
-                _mounter.Unmount(targetPath);
+                mounter.Unmount(targetPath);
             }
             catch (IOException ex) when (Directory.Exists(targetPath))
             {

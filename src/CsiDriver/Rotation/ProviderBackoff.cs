@@ -5,19 +5,9 @@ namespace CsiDriver.Rotation;
 /// provider's volumes are not tried again until an exponentially growing, jittered wait has passed.
 /// Any success resets it. Failures that only concern one volume (not found, denied) do not count.
 /// </summary>
-internal sealed class ProviderBackoff
+internal sealed class ProviderBackoff(RotationOptions options, Random random, ILogger<ProviderBackoff> logger)
 {
-    private readonly RotationOptions _options;
-    private readonly Func<double> _random;
-    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, State> _providers = new(StringComparer.Ordinal);
-
-    public ProviderBackoff(RotationOptions options, Func<double> random, ILogger logger)
-    {
-        _options = options;
-        _random = random;
-        _logger = logger;
-    }
 
     /// <summary>True while the provider waits out a backoff.</summary>
     public bool IsWaiting(string provider, DateTimeOffset now) => _providers.TryGetValue(provider, out var state) && state.Until > now;
@@ -46,7 +36,7 @@ internal sealed class ProviderBackoff
             (_, old) => old.Until > now ? old : (started = Next(old.Failures + 1, now))); // Failures of one burst count once.
         if (started is not null)
         {
-            RotationLog.BackingOff(_logger, provider, reason, started.Until - now, started.Failures);
+            RotationLog.BackingOff(logger, provider, reason, started.Until - now, started.Failures);
         }
     }
 
@@ -54,15 +44,22 @@ internal sealed class ProviderBackoff
     {
         if (_providers.TryRemove(provider, out var state))
         {
-            RotationLog.Recovered(_logger, provider, state.Failures);
+            RotationLog.Recovered(logger, provider, state.Failures);
         }
     }
 
     private State Next(int failures, DateTimeOffset now)
     {
         var exponent = Math.Min(failures - 1, 20);
-        var wait = Math.Min(_options.BackoffInitial.TotalSeconds * Math.Pow(2, exponent), _options.BackoffMax.TotalSeconds);
-        wait *= 1 + (0.2 * _random()); // Up to 20% more, so nodes retry a recovering backend at different moments.
+        var wait = Math.Min(options.BackoffInitial.TotalSeconds * Math.Pow(2, exponent), options.BackoffMax.TotalSeconds);
+        // Up to 20% more, so nodes retry a recovering backend at different moments.
+        double jitter;
+        lock (random)
+        {
+            jitter = random.NextDouble();
+        }
+
+        wait *= 1 + (0.2 * jitter);
         return new State(failures, now + TimeSpan.FromSeconds(wait));
     }
 

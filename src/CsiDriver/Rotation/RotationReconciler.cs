@@ -18,59 +18,28 @@ public sealed record RotationPassResult(int Volumes, int Fetched, int Rotated, i
 /// off per provider after backend failures. A failure keeps the last good files: nothing is deleted.
 /// Pauses between passes follow the shortest class interval (at most the poll interval), with jitter.
 /// </summary>
-internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
+internal sealed class RotationReconciler(
+    RotationOptions options,
+    IVolumeRegistry registry,
+    ISecretProviderClassSource classes,
+    VolumePublisher publisher,
+    VolumeCredentialStore credentialStore,
+    VolumeLocks locks,
+    IMounter mounter,
+    RotationSchedule schedule,
+    DriverMetrics metrics,
+    RotationMetrics rotationMetrics,
+    ProviderBackoff backoff,
+    TimeProvider time,
+    Random random,
+    ILogger<RotationReconciler> logger) : IHostedService, IAsyncDisposable
 {
-    private readonly RotationOptions _options;
-    private readonly IVolumeRegistry _registry;
-    private readonly ISecretProviderClassSource _classes;
-    private readonly VolumePublisher _publisher;
-    private readonly VolumeCredentialStore _credentials;
-    private readonly VolumeLocks _locks;
-    private readonly IMounter _mounter;
-    private readonly RotationSchedule _schedule;
-    private readonly DriverMetrics _metrics;
-    private readonly RotationMetrics _rotationMetrics;
-    private readonly ProviderBackoff _backoff;
-    private readonly TimeProvider _time;
-    private readonly Random _random;
-    private readonly ILogger<RotationReconciler> _logger;
     private readonly SemaphoreSlim _passGate = new(1, 1);
     private CancellationTokenSource? _stopping;
     private Task? _loop;
     private TimeSpan? _shortestInterval;
     private int _waiting;
     private int _stopped;
-
-    public RotationReconciler(
-        RotationOptions options,
-        IVolumeRegistry registry,
-        ISecretProviderClassSource classes,
-        VolumePublisher publisher,
-        VolumeCredentialStore credentials,
-        VolumeLocks locks,
-        IMounter mounter,
-        RotationSchedule schedule,
-        DriverMetrics metrics,
-        RotationMetrics rotationMetrics,
-        TimeProvider time,
-        Random random,
-        ILogger<RotationReconciler> logger)
-    {
-        _options = options;
-        _registry = registry;
-        _classes = classes;
-        _publisher = publisher;
-        _credentials = credentials;
-        _locks = locks;
-        _mounter = mounter;
-        _schedule = schedule;
-        _metrics = metrics;
-        _rotationMetrics = rotationMetrics;
-        _time = time;
-        _random = random;
-        _logger = logger;
-        _backoff = new ProviderBackoff(options, NextRandom, logger);
-    }
 
     /// <summary>True while the loop sleeps on its timer (so a test may move the clock).</summary>
     public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
@@ -79,12 +48,12 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
+        if (!options.Enabled)
         {
             return Task.CompletedTask;
         }
 
-        RotationLog.Started(_logger, _options.PollInterval, (int)(_options.Jitter * 100), _options.MaxConcurrentFetches);
+        RotationLog.Started(logger, options.PollInterval, (int)(options.Jitter * 100), options.MaxConcurrentFetches);
         _stopping = new CancellationTokenSource();
         _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -99,7 +68,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        RotationLog.Stopped(_logger);
+        RotationLog.Stopped(logger);
     }
 
     public async ValueTask DisposeAsync()
@@ -128,7 +97,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         {
             try
             {
-                var pause = Task.Delay(NextPause(), _time, stopping);
+                var pause = Task.Delay(NextPause(), time, stopping);
                 Volatile.Write(ref _waiting, 1); // After the timer exists, so a moved clock is never missed.
                 await pause.ConfigureAwait(false);
                 Volatile.Write(ref _waiting, 0);
@@ -140,7 +109,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
             }
             catch (Exception ex)
             {
-                RotationLog.PassFailed(_logger, ex);
+                RotationLog.PassFailed(logger, ex);
             }
         }
 
@@ -149,70 +118,70 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
     private TimeSpan NextPause()
     {
-        var pause = _options.PollInterval;
+        var pause = options.PollInterval;
         if (_shortestInterval is { } shortest && shortest < pause)
         {
             pause = shortest;
         }
 
-        var now = _time.GetUtcNow();
-        if (_backoff.NextRetry(now) is { } retry && retry - now < pause)
+        var now = time.GetUtcNow();
+        if (backoff.NextRetry(now) is { } retry && retry - now < pause)
         {
             pause = retry - now;
         }
 
-        if (pause < _options.MinimumPause)
+        if (pause < options.MinimumPause)
         {
-            pause = _options.MinimumPause;
+            pause = options.MinimumPause;
         }
 
-        return pause * (1 + (_options.Jitter * NextRandom()));
+        return pause * (1 + (options.Jitter * NextRandom()));
     }
 
     private double NextRandom()
     {
-        lock (_random)
+        lock (random)
         {
-            return _random.NextDouble();
+            return random.NextDouble();
         }
     }
 
     private async Task<RotationPassResult> RunPassCoreAsync(CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
-        var now = _time.GetUtcNow();
-        var volumes = _registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
+        var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var volumes = registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
         var tally = new Tally();
         using var scope = new FetchScope(cancellationToken);
         await Parallel.ForEachAsync(
             volumes,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrentFetches), CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
             async (record, token) => tally.Add(await ReconcileAsync(record, scope, now, tally, token).ConfigureAwait(false))).ConfigureAwait(false);
 
-        var elapsed = _time.GetElapsedTime(started);
-        _metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
+        var elapsed = time.GetElapsedTime(started);
+        metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
         _shortestInterval = tally.ShortestInterval;
         var result = new RotationPassResult(volumes.Count, tally.Fetched, tally.Rotated, tally.Failed, tally.Skipped, tally.NotDue, scope.Misses, scope.Hits, elapsed);
         LastPass = result;
-        RotationLog.PassCompleted(_logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
+        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
 
     private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
     {
-        switch (_credentials.TryGet(record.VolumeId, now, out var credentials))
+        switch (credentialStore.TryGet(record.VolumeId, now, out var credentials))
         {
             case CredentialLookup.Missing:
                 return Skip(record, "no_credentials", "kubelet has not republished it since the driver started (its tokens are needed)");
             case CredentialLookup.Expired:
-                RotationLog.TokensExpired(_logger, record.VolumeId);
+                RotationLog.TokensExpired(logger, record.VolumeId);
                 return Skip(record, "tokens_expired", "its service-account tokens expired");
         }
 
         SecretProviderClass? spc = null;
         try
         {
-            spc = await scope.GetOrAddAsync(new FetchKey("class", record.PodNamespace, record.SecretProviderClass), ct => _classes.GetAsync(record.PodNamespace, record.SecretProviderClass, ct)).ConfigureAwait(false);
+            spc = await scope.GetOrAddAsync(new FetchKey("class", record.PodNamespace, record.SecretProviderClass), ct => classes.GetAsync(record.PodNamespace, record.SecretProviderClass, ct)).ConfigureAwait(false);
         }
         catch (SecretStoreException)
         {
@@ -223,30 +192,30 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         {
             if (spc.Rotation.Policy == RotationPolicy.Periodic)
             {
-                tally.SeeInterval(_schedule.IntervalOf(spc));
+                tally.SeeInterval(schedule.IntervalOf(spc));
             }
 
-            if (!RotationSchedule.IsDue(_schedule.Decide(record, spc, now)))
+            if (!RotationSchedule.IsDue(schedule.Decide(record, spc, now)))
             {
                 return VolumeResult.NotDue;
             }
         }
 
         var provider = spc?.Provider ?? record.Provider;
-        if (_backoff.IsWaiting(provider, _time.GetUtcNow()))
+        if (backoff.IsWaiting(provider, time.GetUtcNow()))
         {
             return Skip(record, "backoff", $"provider {provider} is backing off after failures");
         }
 
-        using (await _locks.AcquireAsync(record.VolumeId, record.TargetPath, cancellationToken).ConfigureAwait(false))
+        using (await locks.AcquireAsync(record.VolumeId, record.TargetPath, cancellationToken).ConfigureAwait(false))
         {
-            var current = _registry.Get(record.VolumeId);
+            var current = registry.Get(record.VolumeId);
             if (current is null || current.TargetPath != record.TargetPath || current.Phase != VolumePhase.Published || !IsMounted(current.TargetPath))
             {
                 return Skip(record, "unpublished", "it was unpublished during the pass");
             }
 
-            if (spc is not null && current.FetchedAt != record.FetchedAt && !RotationSchedule.IsDue(_schedule.Decide(current, spc, now)))
+            if (spc is not null && current.FetchedAt != record.FetchedAt && !RotationSchedule.IsDue(schedule.Decide(current, spc, now)))
             {
                 return VolumeResult.NotDue; // kubelet's republish fetched it meanwhile.
             }
@@ -272,12 +241,12 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
         try
         {
-            var outcome = await _publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
-            _backoff.Succeeded(outcome.Provider);
+            var outcome = await publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
+            backoff.Succeeded(outcome.Provider);
             var rotated = outcome.Files == WriteOutcome.Written;
             if (rotated)
             {
-                RotationLog.VolumeRotated(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+                RotationLog.VolumeRotated(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
             }
 
             return rotated ? VolumeResult.Rotated : VolumeResult.Fetched;
@@ -286,10 +255,10 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
         {
             if (ex.Kind is FailureKind.Unavailable or FailureKind.Timeout)
             {
-                _backoff.Failed(ex.Provider ?? provider, ex.ErrorType, _time.GetUtcNow());
+                backoff.Failed(ex.Provider ?? provider, ex.ErrorType, time.GetUtcNow());
             }
 
-            RotationLog.VolumeRotationFailed(_logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", ex.ErrorType, ex.Message);
+            RotationLog.VolumeRotationFailed(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", ex.ErrorType, ex.Message);
             return VolumeResult.Failed;
         }
     }
@@ -298,7 +267,7 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
     {
         try
         {
-            return _mounter.IsMountPoint(target);
+            return mounter.IsMountPoint(target);
         }
         catch (SecretStoreException)
         {
@@ -308,8 +277,8 @@ internal sealed class RotationReconciler : IHostedService, IAsyncDisposable
 
     private VolumeResult Skip(VolumeRecord record, string reason, string why)
     {
-        _rotationMetrics.Skipped(reason);
-        RotationLog.VolumeSkipped(_logger, record.VolumeId, why);
+        rotationMetrics.Skipped(reason);
+        RotationLog.VolumeSkipped(logger, record.VolumeId, why);
         return VolumeResult.Skipped;
     }
 

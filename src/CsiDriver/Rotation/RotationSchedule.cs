@@ -20,16 +20,9 @@ internal enum DueReason
 /// annotation changed (always, except CreatedOnce), the class changed (Periodic, OnChange), or the class's
 /// interval has passed since the last fetch (Periodic). CreatedOnce volumes are never fetched again.
 /// </summary>
-internal sealed class RotationSchedule
+internal sealed class RotationSchedule(RotationOptions options)
 {
-    private readonly RotationOptions _options;
-
-    public RotationSchedule(RotationOptions options)
-    {
-        _options = options;
-    }
-
-    public TimeSpan IntervalOf(SecretProviderClass spc) => spc.Rotation.Interval is { } interval && interval > TimeSpan.Zero ? interval : _options.PollInterval;
+    public TimeSpan IntervalOf(SecretProviderClass spc) => spc.Rotation.Interval is { } interval && interval > TimeSpan.Zero ? interval : options.PollInterval;
 
     public DueReason Decide(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now)
     {
@@ -64,41 +57,27 @@ internal sealed class RotationSchedule
 /// (or kubelet now describes the volume differently); otherwise it is answered from the mount. With
 /// rotation off every republish fetches, as before (the atomic writer leaves unchanged files alone).
 /// </summary>
-internal sealed class RepublishGate : IRepublishGate
+internal sealed class RepublishGate(RotationOptions options, RotationSchedule schedule, Microsoft.Extensions.Logging.ILogger<RepublishGate> logger) : IRepublishGate
 {
-    private readonly RotationOptions _options;
-    private readonly RotationSchedule _schedule;
-    private readonly Microsoft.Extensions.Logging.ILogger<RepublishGate> _logger;
-
-    public RepublishGate(RotationOptions options, RotationSchedule schedule, Microsoft.Extensions.Logging.ILogger<RepublishGate> logger)
-    {
-        _options = options;
-        _schedule = schedule;
-        _logger = logger;
-    }
-
     public bool ShouldFetch(PublishRequest request, VolumeRecord previous, SecretProviderClass secretProviderClass, DateTimeOffset now)
     {
-        if (!_options.Enabled || request.Trigger != PublishTrigger.Kubelet)
+        if (!options.Enabled || request.Trigger != PublishTrigger.Kubelet)
         {
             return true;
         }
 
         if (previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
-            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
+            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !VolumeRecord.SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
         {
             return true;
         }
 
-        if (RotationSchedule.IsDue(_schedule.Decide(previous, secretProviderClass, now)))
+        if (RotationSchedule.IsDue(schedule.Decide(previous, secretProviderClass, now)))
         {
             return true;
         }
 
-        RotationLog.RepublishSkipped(_logger, request.VolumeId);
+        RotationLog.RepublishSkipped(logger, request.VolumeId);
         return false;
     }
-
-    private static bool SameAttributes(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }

@@ -30,6 +30,7 @@ internal static class RotationServices
         services.TryAddSingleton<StaleObjectCache>();
         services.TryAddSingleton<IStaleObjectCache>(sp => sp.GetRequiredService<StaleObjectCache>());
         services.TryAddSingleton<RotationMetrics>();
+        services.TryAddSingleton<ProviderBackoff>();
         services.TryAddSingleton<RotationReconciler>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RotationReconciler>());
         return services;

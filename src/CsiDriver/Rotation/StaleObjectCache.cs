@@ -10,19 +10,11 @@ namespace CsiDriver.Rotation;
 /// class. Memory only, never disk; bounded by entries and bytes (least recently stored go first) and
 /// entries older than their class's window are dropped.
 /// </summary>
-internal sealed class StaleObjectCache : IStaleObjectCache
+internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger) : IStaleObjectCache
 {
-    private readonly RotationOptions _options;
-    private readonly ILogger<StaleObjectCache> _logger;
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _order = new();
     private long _bytes;
-
-    public StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger)
-    {
-        _options = options;
-        _logger = logger;
-    }
 
     public int Count
     {
@@ -45,7 +37,7 @@ internal sealed class StaleObjectCache : IStaleObjectCache
         }
 
         var size = result.Files.Sum(f => (long)f.Contents.Length + f.Path.Length);
-        if (size > _options.StaleCacheMaxBytes)
+        if (size > options.StaleCacheMaxBytes)
         {
             return;
         }
@@ -62,7 +54,7 @@ internal sealed class StaleObjectCache : IStaleObjectCache
             var node = _order.AddLast(key);
             _entries[key] = new Entry(copy, now, window, size, node);
             _bytes += size;
-            while ((_entries.Count > _options.StaleCacheMaxEntries || _bytes > _options.StaleCacheMaxBytes) && _order.First is { } oldest)
+            while ((_entries.Count > options.StaleCacheMaxEntries || _bytes > options.StaleCacheMaxBytes) && _order.First is { } oldest)
             {
                 RemoveLocked(oldest.Value);
             }
@@ -91,7 +83,7 @@ internal sealed class StaleObjectCache : IStaleObjectCache
                 return null;
             }
 
-            RotationLog.StaleServed(_logger, request.Class.Description, age.TotalSeconds, Identity(request), window.TotalSeconds);
+            RotationLog.StaleServed(logger, request.Class.Description, age.TotalSeconds, Identity(request), window.TotalSeconds);
             return new StaleResult(entry.Result, age);
         }
     }

@@ -59,19 +59,8 @@ internal sealed record VolumeCredentials(ServiceAccountTokens Tokens, IReadOnlyD
 }
 
 /// <summary>Keeps <see cref="VolumeCredentialStore"/> current from kubelet's calls.</summary>
-internal sealed class CredentialObserver : IPublishObserver
+internal sealed class CredentialObserver(VolumeCredentialStore store, State.IVolumeRegistry registry, TimeProvider time) : IPublishObserver
 {
-    private readonly VolumeCredentialStore _store;
-    private readonly State.IVolumeRegistry _registry;
-    private readonly TimeProvider _time;
-
-    public CredentialObserver(VolumeCredentialStore store, State.IVolumeRegistry registry, TimeProvider time)
-    {
-        _store = store;
-        _registry = registry;
-        _time = time;
-    }
-
     public Task OnPublishedAsync(PublishRequest request, Spec.SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
     {
         Refresh(request);
@@ -81,7 +70,7 @@ internal sealed class CredentialObserver : IPublishObserver
     public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken)
     {
         // A failed republish of a live volume still brings fresher tokens for the next pass.
-        if (_registry.Get(request.VolumeId) is not null)
+        if (registry.Get(request.VolumeId) is not null)
         {
             Refresh(request);
         }
@@ -93,7 +82,7 @@ internal sealed class CredentialObserver : IPublishObserver
     {
         if (record is not null)
         {
-            _store.Remove(record.VolumeId);
+            store.Remove(record.VolumeId);
         }
 
         return Task.CompletedTask;
@@ -103,7 +92,7 @@ internal sealed class CredentialObserver : IPublishObserver
     {
         if (request.Trigger == PublishTrigger.Kubelet)
         {
-            _store.Put(request.VolumeId, request.Pod.Tokens, request.Secrets, _time.GetUtcNow());
+            store.Put(request.VolumeId, request.Pod.Tokens, request.Secrets, time.GetUtcNow());
         }
     }
 }

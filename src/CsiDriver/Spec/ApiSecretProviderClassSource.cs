@@ -7,21 +7,14 @@ namespace CsiDriver.Spec;
 /// SecretProviderClasses read from the Kubernetes API (<c>secrets-store.csi.x-k8s.io/v1</c>), always in the
 /// pod's namespace. Not cached: each (re)publish reads the current class, so edits apply on the next rotation.
 /// </summary>
-internal sealed class ApiSecretProviderClassSource : ISecretProviderClassSource
+internal sealed class ApiSecretProviderClassSource(KubernetesClient client) : ISecretProviderClassSource
 {
-    private readonly KubernetesClient _client;
-
-    public ApiSecretProviderClassSource(KubernetesClient client)
-    {
-        _client = client;
-    }
-
     public async Task<SecretProviderClass> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
         SecretProviderClassDocument document;
         try
         {
-            document = await _client.GetSecretProviderClassAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
+            document = await client.GetSecretProviderClassAsync(@namespace, name, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex)
         {

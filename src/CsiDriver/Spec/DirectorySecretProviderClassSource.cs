@@ -8,17 +8,11 @@ namespace CsiDriver.Spec;
 /// SecretProviderClasses read from YAML manifests in a folder (<c>--spc-dir</c>), the embedded
 /// default that needs no cluster. Files are re-read only when their size or mtime changes.
 /// </summary>
-internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassSource
+internal sealed class DirectorySecretProviderClassSource(string directory) : ISecretProviderClassSource
 {
     private const long MaxManifestBytes = 1024 * 1024;
-    private readonly string _directory;
     private readonly ConcurrentDictionary<string, CachedFile> _files = new(StringComparer.Ordinal);
     private volatile Listing? _listing;
-
-    public DirectorySecretProviderClassSource(string directory)
-    {
-        _directory = directory;
-    }
 
     public Task<SecretProviderClass> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
@@ -36,7 +30,7 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
         }
 
         return found is null
-            ? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found in {_directory}") { Reason = "SecretProviderClassNotFound" }
+            ? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found in {directory}") { Reason = "SecretProviderClassNotFound" }
             : Task.FromResult(found);
     }
 
@@ -46,19 +40,19 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
     /// </summary>
     private IReadOnlyList<string> Manifests(string @namespace, string name)
     {
-        if (Libc.Statx(Libc.AT_FDCWD, _directory, 0, Libc.STATX_TYPE | Libc.STATX_MTIME | Libc.STATX_INO, out var stat) != 0 ||
+        if (Libc.Statx(Libc.AT_FDCWD, directory, 0, Libc.STATX_TYPE | Libc.STATX_MTIME | Libc.STATX_INO, out var stat) != 0 ||
             (stat.Mode & Libc.S_IFMT) != Libc.S_IFDIR)
         {
-            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {_directory} does not exist");
+            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found: the class folder {directory} does not exist");
         }
 
-        var modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+        var modified = stat.Mtime.ToDateTimeOffset();
         if (_listing is { } cached && cached.Inode == stat.Ino && cached.Modified == modified)
         {
             return cached.Paths;
         }
 
-        var paths = Directory.EnumerateFiles(_directory)
+        var paths = Directory.EnumerateFiles(directory)
             .Where(p => p.EndsWith(".yaml", StringComparison.Ordinal) || p.EndsWith(".yml", StringComparison.Ordinal))
             .ToArray();
 
@@ -75,7 +69,7 @@ internal sealed class DirectorySecretProviderClassSource : ISecretProviderClassS
         if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0)
         {
             length = (long)stat.Size;
-            modified = DateTimeOffset.FromUnixTimeSeconds(stat.Mtime.Seconds).AddTicks(stat.Mtime.Nanoseconds / 100);
+            modified = stat.Mtime.ToDateTimeOffset();
         }
         else
         {

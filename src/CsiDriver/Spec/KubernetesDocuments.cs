@@ -3,16 +3,9 @@ using CsiDriver.Publishing;
 namespace CsiDriver.Spec;
 
 /// <summary>The JSON shape of a SecretProviderClass as the API server and manifests hold it.</summary>
-internal sealed class SecretProviderClassDocument
+internal sealed record SecretProviderClassDocument(
+    string? ApiVersion = null, string? Kind = null, Kubernetes.KubeObjectMeta? Metadata = null, SecretProviderClassSpecDocument? Spec = null)
 {
-    public string? ApiVersion { get; set; }
-
-    public string? Kind { get; set; }
-
-    public Kubernetes.KubeObjectMeta? Metadata { get; set; }
-
-    public SecretProviderClassSpecDocument? Spec { get; set; }
-
     public const string Group = "secrets-store.csi.x-k8s.io";
 
     public static bool IsSecretProviderClass(string? apiVersion, string? kind) =>
@@ -85,63 +78,34 @@ internal sealed class SecretProviderClassDocument
     }
 }
 
-internal sealed class SecretProviderClassSpecDocument
-{
-    public string? Provider { get; set; }
+/// <summary>The <c>spec</c> of a SecretProviderClass.</summary>
+internal sealed record SecretProviderClassSpecDocument(
+    string? Provider = null,
+    Dictionary<string, string>? Parameters = null,
+    List<SecretObjectDocument>? SecretObjects = null,
+    RotationDocument? Rotation = null,
+    List<TemplateDocument>? Templates = null,
+    List<ExtractDocument>? Extract = null);
 
-    public Dictionary<string, string>? Parameters { get; set; }
+/// <summary><c>spec.rotation</c>: policy and durations as Go duration strings.</summary>
+internal sealed record RotationDocument(string? Policy = null, string? Interval = null, string? StaleIfError = null);
 
-    public List<SecretObjectDocument>? SecretObjects { get; set; }
+/// <summary>A <c>spec.templates</c> entry: a file rendered from several objects.</summary>
+internal sealed record TemplateDocument(string? Path = null, string? Template = null, string? FilePermission = null);
 
-    public RotationDocument? Rotation { get; set; }
+/// <summary>A <c>spec.extract</c> entry: an object whose JSON keys become files.</summary>
+internal sealed record ExtractDocument(string? ObjectName = null);
 
-    public List<TemplateDocument>? Templates { get; set; }
+/// <summary>A <c>spec.secretObjects</c> entry: a Kubernetes Secret mirrored from mounted objects.</summary>
+internal sealed record SecretObjectDocument(
+    string? SecretName = null,
+    string? Type = null,
+    Dictionary<string, string>? Labels = null,
+    Dictionary<string, string>? Annotations = null,
+    List<SecretObjectDataDocument>? Data = null);
 
-    public List<ExtractDocument>? Extract { get; set; }
-}
-
-internal sealed class RotationDocument
-{
-    public string? Policy { get; set; }
-
-    public string? Interval { get; set; }
-
-    public string? StaleIfError { get; set; }
-}
-
-internal sealed class TemplateDocument
-{
-    public string? Path { get; set; }
-
-    public string? Template { get; set; }
-
-    public string? FilePermission { get; set; }
-}
-
-internal sealed class ExtractDocument
-{
-    public string? ObjectName { get; set; }
-}
-
-internal sealed class SecretObjectDocument
-{
-    public string? SecretName { get; set; }
-
-    public string? Type { get; set; }
-
-    public Dictionary<string, string>? Labels { get; set; }
-
-    public Dictionary<string, string>? Annotations { get; set; }
-
-    public List<SecretObjectDataDocument>? Data { get; set; }
-}
-
-internal sealed class SecretObjectDataDocument
-{
-    public string? ObjectName { get; set; }
-
-    public string? Key { get; set; }
-}
+/// <summary>One key of a mirrored Secret and the object it comes from.</summary>
+internal sealed record SecretObjectDataDocument(string? ObjectName = null, string? Key = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SecretProviderClassDocument))]

@@ -54,8 +54,11 @@ public sealed record VolumeRecord
         SecretProviderClass == other.SecretProviderClass && Provider == other.Provider && FsGroup == other.FsGroup && Phase == other.Phase &&
         ClassVersion == other.ClassVersion && ClassRefresh == other.ClassRefresh &&
         ObjectVersions.SequenceEqual(other.ObjectVersions) &&
-        VolumeAttributes.Count == other.VolumeAttributes.Count &&
-        VolumeAttributes.All(kv => other.VolumeAttributes.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        SameAttributes(VolumeAttributes, other.VolumeAttributes);
+
+    /// <summary>True when both attribute maps hold the same entries.</summary>
+    public static bool SameAttributes(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }
 
 /// <summary>Where a volume is in its life on this node.</summary>

@@ -14,7 +14,7 @@ namespace CsiDriver.Sync;
 /// after the last of them. A Secret without the label is never touched. Sync failures never fail the mount:
 /// they become a Warning event on the pod and a log line, both naming the Secret and the cause, never a value.
 /// </summary>
-internal sealed class SecretMirror : IPublishObserver
+internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, TimeSpan budget) : IPublishObserver
 {
     /// <summary>How long a write is trusted before the Secret itself is read again (upstream re-syncs every 5 min).</summary>
     public static readonly TimeSpan VerifyInterval = TimeSpan.FromMinutes(5);
@@ -27,12 +27,8 @@ internal sealed class SecretMirror : IPublishObserver
 
     private const int MaxConflictAttempts = 5;
 
-    private readonly KubernetesClient _client;
-    private readonly PodEventRecorder _events;
-    private readonly TimeProvider _time;
-    private readonly ILogger<SecretMirror> _logger;
-    private readonly byte[] _digestKey;
-    private readonly TimeSpan _budget;
+    // Random per process, so a kept digest cannot confirm a guessed secret value.
+    private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
     private readonly KeyedLock _locks = new();
 
     // Per Secret: a keyed digest of what was last written or verified, and the owners then present.
@@ -41,16 +37,6 @@ internal sealed class SecretMirror : IPublishObserver
 
     // Per SecretProviderClassPodStatus: its uid, for the ownerReference, and the pod it was read for.
     private readonly ConcurrentDictionary<string, (string PodUid, string StatusUid)> _statusUids = new(StringComparer.Ordinal);
-
-    public SecretMirror(KubernetesClient client, PodEventRecorder events, TimeProvider time, ILogger<SecretMirror> logger, byte[]? digestKey = null, TimeSpan? budget = null)
-    {
-        _budget = budget ?? DefaultBudget;
-        _client = client;
-        _events = events;
-        _time = time;
-        _logger = logger;
-        _digestKey = digestKey ?? RandomNumberGenerator.GetBytes(32);
-    }
 
     public async Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
     {
@@ -63,7 +49,7 @@ internal sealed class SecretMirror : IPublishObserver
         if (outcome.Contents is null)
         {
             // A publish path that did not pass the files on: syncing would wrongly report every object missing.
-            SyncLog.NoContents(_logger, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}");
+            SyncLog.NoContents(logger, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}");
             return;
         }
 
@@ -73,8 +59,8 @@ internal sealed class SecretMirror : IPublishObserver
             files[file.Path] = file;
         }
 
-        using var budget = new CancellationTokenSource(_budget, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        using var deadline = new CancellationTokenSource(budget, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         OwnerReference? owner = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in spc.SecretObjects)
@@ -91,9 +77,9 @@ internal sealed class SecretMirror : IPublishObserver
                 owner ??= await OwnerAsync(request, spc, linked.Token).ConfigureAwait(false);
                 await SyncAsync(request, spc, desired, owner, linked.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: the Kubernetes API did not finish within {_budget.TotalSeconds:F0} s; the next republish retries", cancellationToken).ConfigureAwait(false);
+                await ReportAsync(request, spc, name, $"SecretProviderClass {spc.Description}: cannot sync Secret {request.Pod.Namespace}/{name}: the Kubernetes API did not finish within {budget.TotalSeconds:F0} s; the next republish retries", cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (SecretStoreException ex)
@@ -138,7 +124,7 @@ internal sealed class SecretMirror : IPublishObserver
             KubeSecretProviderClassPodStatus status;
             try
             {
-                status = await _client.GetPodStatusAsync(ns, statusName, cancellationToken).ConfigureAwait(false);
+                status = await client.GetPodStatusAsync(ns, statusName, cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
             {
@@ -167,11 +153,11 @@ internal sealed class SecretMirror : IPublishObserver
         var podName = $"{ns}/{request.Pod.Name}";
         using var held = await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         var digest = desired.Digest(_digestKey);
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         if (_written.TryGetValue(key, out var last) && last.Owners.Contains(owner.Uid) && now - last.VerifiedAt < VerifyInterval &&
             CryptographicOperations.FixedTimeEquals(last.Digest, digest))
         {
-            SyncLog.SecretUnchanged(_logger, ns, desired.Name, spc.Description);
+            SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
             return;
         }
 
@@ -183,22 +169,22 @@ internal sealed class SecretMirror : IPublishObserver
             {
                 try
                 {
-                    var created = await _client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false);
+                    var created = await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false);
                     Remember(key, digest, created, now);
-                    SyncLog.SecretWritten(_logger, ns, desired.Name, "created", spc.Description, podName);
+                    SyncLog.SecretWritten(logger, ns, desired.Name, "created", spc.Description, podName);
                     return;
                 }
                 catch (KubernetesApiException ex) when (ex.IsAlreadyExists && attempt < MaxConflictAttempts)
                 {
                     // Another writer (a pod on another node) created it first: read it and merge.
-                    KubernetesLog.ConflictRetry(_logger, $"create secrets {key}", attempt);
+                    KubernetesLog.ConflictRetry(logger, $"create secrets {key}", attempt);
                     continue;
                 }
             }
 
             if (current.Metadata?.Labels?.GetValueOrDefault(SecretDataBuilder.ManagedLabel) != "true")
             {
-                SyncLog.NotOurs(_logger, ns, desired.Name, spc.Description);
+                SyncLog.NotOurs(logger, ns, desired.Name, spc.Description);
                 throw SecretDataBuilder.Fail(spc, desired.Name,
                     $"a Secret of that name already exists and is not managed by the driver (no label {SecretDataBuilder.ManagedLabel}=true); it was left unchanged. Rename secretName, or delete that Secret to let the driver create it");
             }
@@ -214,25 +200,25 @@ internal sealed class SecretMirror : IPublishObserver
             if (patch is null)
             {
                 Remember(key, digest, current, now);
-                SyncLog.SecretUnchanged(_logger, ns, desired.Name, spc.Description);
+                SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
                 return;
             }
 
             try
             {
-                var patched = await _client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false);
+                var patched = await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false);
                 Remember(key, digest, patched, now);
-                SyncLog.SecretWritten(_logger, ns, desired.Name, dataChanged ? "updated" : "owner added", spc.Description, podName);
+                SyncLog.SecretWritten(logger, ns, desired.Name, dataChanged ? "updated" : "owner added", spc.Description, podName);
                 if (dataChanged)
                 {
-                    await _events.RecordAsync(request.Pod, "Normal", SyncReasons.SecretRotationComplete, $"successfully rotated K8s secret {desired.Name}", cancellationToken).ConfigureAwait(false);
+                    await events.RecordAsync(request.Pod, "Normal", SyncReasons.SecretRotationComplete, $"successfully rotated K8s secret {desired.Name}", cancellationToken).ConfigureAwait(false);
                 }
 
                 return;
             }
             catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < MaxConflictAttempts)
             {
-                KubernetesLog.ConflictRetry(_logger, $"patch secrets {key}", attempt);
+                KubernetesLog.ConflictRetry(logger, $"patch secrets {key}", attempt);
             }
         }
     }
@@ -241,7 +227,7 @@ internal sealed class SecretMirror : IPublishObserver
     {
         try
         {
-            return await _client.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return await client.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
         {
@@ -286,13 +272,7 @@ internal sealed class SecretMirror : IPublishObserver
         var owners = current.Metadata?.OwnerReferences ?? [];
         if (!owners.Any(o => o.Uid == owner.Uid))
         {
-            var list = new JsonArray();
-            foreach (var existing in owners.Append(owner))
-            {
-                list.Add((JsonNode)OwnerJson(existing));
-            }
-
-            metadata["ownerReferences"] = list;
+            metadata["ownerReferences"] = JsonSerializer.SerializeToNode([.. owners, owner], KubernetesJsonContext.Default.ListOwnerReference);
         }
 
         var data = new JsonObject();
@@ -339,29 +319,13 @@ internal sealed class SecretMirror : IPublishObserver
         return changed;
     }
 
-    private static JsonObject OwnerJson(OwnerReference owner)
-    {
-        var json = new JsonObject { ["apiVersion"] = owner.ApiVersion, ["kind"] = owner.Kind, ["name"] = owner.Name, ["uid"] = owner.Uid };
-        if (owner.Controller is { } controller)
-        {
-            json["controller"] = controller;
-        }
-
-        if (owner.BlockOwnerDeletion is { } block)
-        {
-            json["blockOwnerDeletion"] = block;
-        }
-
-        return json;
-    }
-
     private void Remember(string key, byte[] digest, KubeSecret written, DateTimeOffset now) =>
         _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
 
     private async Task ReportAsync(PublishRequest request, SecretProviderClass spc, string secretName, string message, CancellationToken cancellationToken)
     {
-        SyncLog.SyncFailed(_logger, request.Pod.Namespace, secretName, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}", message);
-        await _events.RecordAsync(request.Pod, "Warning", SyncReasons.FailedToCreateSecret, message, cancellationToken).ConfigureAwait(false);
+        SyncLog.SyncFailed(logger, request.Pod.Namespace, secretName, spc.Description, $"{request.Pod.Namespace}/{request.Pod.Name}", message);
+        await events.RecordAsync(request.Pod, "Warning", SyncReasons.FailedToCreateSecret, message, cancellationToken).ConfigureAwait(false);
     }
 
     private sealed record Written(byte[] Digest, IReadOnlySet<string> Owners, DateTimeOffset VerifiedAt);

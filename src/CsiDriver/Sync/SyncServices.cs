@@ -11,5 +11,6 @@ internal static class SyncServices
             sp.GetRequiredService<KubernetesClient>(),
             sp.GetRequiredService<PodEventRecorder>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SecretMirror>>()));
+            sp.GetRequiredService<ILogger<SecretMirror>>(),
+            SecretMirror.DefaultBudget));
 }

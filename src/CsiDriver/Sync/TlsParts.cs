@@ -63,16 +63,10 @@ internal static class TlsParts
             {
                 foreach (var certificate in certificates)
                 {
-                    using var rsa = certificate.GetRSAPrivateKey();
-                    if (rsa is not null)
+                    using var key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey();
+                    if (key is not null)
                     {
-                        return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
-                    }
-
-                    using var ec = certificate.GetECDsaPrivateKey();
-                    if (ec is not null)
-                    {
-                        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+                        return Pem(key);
                     }
                 }
             }
@@ -98,19 +92,9 @@ internal static class TlsParts
                 switch (label)
                 {
                     case "RSA PRIVATE KEY":
-                    {
-                        using var rsa = RSA.Create();
-                        rsa.ImportRSAPrivateKey(der, out _);
-                        return Pem(label, rsa.ExportRSAPrivateKey());
-                    }
-
+                        return Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _));
                     case "EC PRIVATE KEY":
-                    {
-                        using var ec = ECDsa.Create();
-                        ec.ImportECPrivateKey(der, out _);
-                        return Pem(label, ec.ExportECPrivateKey());
-                    }
-
+                        return Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _));
                     case "PRIVATE KEY":
                         return FromPkcs8(der);
                 }
@@ -128,19 +112,31 @@ internal static class TlsParts
     {
         try
         {
-            using var rsa = RSA.Create();
-            rsa.ImportPkcs8PrivateKey(der, out _);
-            return Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey());
+            return Reencode(RSA.Create(), rsa => rsa.ImportPkcs8PrivateKey(der, out _));
         }
         catch (CryptographicException)
         {
             // Not RSA; try EC below.
         }
 
-        using var ec = ECDsa.Create();
-        ec.ImportPkcs8PrivateKey(der, out _);
-        return Pem("EC PRIVATE KEY", ec.ExportECPrivateKey());
+        return Reencode(ECDsa.Create(), ec => ec.ImportPkcs8PrivateKey(der, out _));
     }
+
+    /// <summary>Imports into <paramref name="key"/> (which it disposes) and writes it out as upstream does.</summary>
+    private static byte[] Reencode<T>(T key, Action<T> import)
+        where T : AsymmetricAlgorithm
+    {
+        using (key)
+        {
+            import(key);
+            return Pem(key);
+        }
+    }
+
+    /// <summary>The key as upstream writes it: PKCS#1 for RSA, SEC1 for EC.</summary>
+    private static byte[] Pem(AsymmetricAlgorithm key) => key is RSA rsa
+        ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey())
+        : Pem("EC PRIVATE KEY", ((ECDsa)key).ExportECPrivateKey());
 
     private static byte[] Pem(string label, byte[] der)
     {

@@ -5,7 +5,7 @@ namespace CsiDriver.Templating;
 /// <summary>Connects the template engine to the publish pipeline: its errors become class errors naming the template.</summary>
 internal sealed class EngineTemplateRenderer : ITemplateRenderer
 {
-    private readonly TemplateEngine _engine = new();
+    private readonly TemplateEngine _engine = new(TemplateLimits.Default);
 
     public byte[] Render(string classDescription, string templateName, string templateText, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> objects)
     {

@@ -5,16 +5,10 @@ namespace CsiDriver.Templating;
 /// fetched secret objects, e.g. a DATABASE_URL built from a username, password, host and database.
 /// Thread-safe; parsed templates are cached by text.
 /// </summary>
-internal sealed class TemplateEngine
+internal sealed class TemplateEngine(TemplateLimits limits)
 {
-    private readonly TemplateLimits _limits;
-    private readonly ParsedTemplateCache _cache;
-
-    public TemplateEngine(TemplateLimits? limits = null)
-    {
-        _limits = limits ?? TemplateLimits.Default;
-        _cache = new ParsedTemplateCache(_limits.MaxCachedTemplates);
-    }
+    private readonly TemplateLimits _limits = limits;
+    private readonly ParsedTemplateCache _cache = new(limits.MaxCachedTemplates);
 
     /// <summary>
     /// Renders <paramref name="templateText"/>. Inside it <c>.name</c> and <c>index . "name"</c> yield an

@@ -6,27 +6,15 @@ namespace CsiDriver.Templating;
 /// Walks a parsed template once against one data map, with Go's semantics (missingkey=error) and
 /// step, iteration and output limits. Not thread-safe: one executor per render.
 /// </summary>
-internal sealed class TemplateExecutor
+internal sealed class TemplateExecutor(ParsedTemplate template, string templateName, TemplateLimits limits, CancellationToken cancellationToken)
 {
     private static readonly object NoFinalArgument = new();
 
-    private readonly ParsedTemplate _template;
-    private readonly string _name;
-    private readonly TemplateLimits _limits;
-    private readonly CancellationToken _cancellationToken;
-    private readonly BoundedOutput _output;
+    private readonly TemplateLimits _limits = limits;
+    private readonly BoundedOutput _output = new(limits.MaxOutputBytes);
     private readonly List<(string Name, object? Value)> _variables = [];
     private long _steps;
     private long _iterations;
-
-    public TemplateExecutor(ParsedTemplate template, string name, TemplateLimits limits, CancellationToken cancellationToken)
-    {
-        _template = template;
-        _name = name;
-        _limits = limits;
-        _cancellationToken = cancellationToken;
-        _output = new BoundedOutput(limits.MaxOutputBytes);
-    }
 
     private enum Flow
     {
@@ -40,7 +28,7 @@ internal sealed class TemplateExecutor
         try
         {
             _variables.Add(("$", root));
-            Walk(root, _template.Root);
+            Walk(root, template.Root);
             return _output.ToArray();
         }
         finally
@@ -52,8 +40,8 @@ internal sealed class TemplateExecutor
 
     private TemplateException Fail(TemplateNode node, string cause, TemplateErrorKind kind = TemplateErrorKind.Execution)
     {
-        var (line, column) = _template.Lines.Locate(node.Offset);
-        return new TemplateException(kind, _name, line, column, cause);
+        var (line, column) = template.Lines.Locate(node.Offset);
+        return new TemplateException(kind, templateName, line, column, cause);
     }
 
     private void Step(TemplateNode node)
@@ -65,7 +53,7 @@ internal sealed class TemplateExecutor
 
         if ((_steps & 255) == 0)
         {
-            _cancellationToken.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 

@@ -124,70 +124,51 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
     private void LexOperandOrPunctuation(char c, bool space)
     {
         var start = _pos;
-        switch (c)
+        var (kind, value) = c switch
         {
-            case '|': Add(TokenKind.Pipe, "|", start, space, 1); return;
-            case '(': Add(TokenKind.LeftParen, "(", start, space, 1); return;
-            case ')': Add(TokenKind.RightParen, ")", start, space, 1); return;
-            case ',': Add(TokenKind.Comma, ",", start, space, 1); return;
-            case '=': Add(TokenKind.Assign, "=", start, space, 1); return;
-            case ':':
-                if (_pos + 1 < text.Length && text[_pos + 1] == '=')
-                {
-                    Add(TokenKind.Declare, ":=", start, space, 2);
-                    return;
-                }
-
-                throw fail(start, "expected :=");
-            case '"': _tokens.Add(new TemplateToken(TokenKind.String, LexQuoted(), start, space)); return;
-            case '`': _tokens.Add(new TemplateToken(TokenKind.String, LexRaw(), start, space)); return;
-            case '\'': _tokens.Add(new TemplateToken(TokenKind.Char, LexChar(), start, space)); return;
-            case '$':
-                _pos++;
-                var variable = "$" + ReadIdentifier();
-                _tokens.Add(new TemplateToken(TokenKind.Variable, variable, start, space));
-                return;
-            case '.':
-                if (_pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1]))
-                {
-                    _tokens.Add(new TemplateToken(TokenKind.Number, LexNumber(), start, space));
-                    return;
-                }
-
-                _pos++;
-                var field = ReadIdentifier();
-                _tokens.Add(field.Length == 0
-                    ? new TemplateToken(TokenKind.Dot, ".", start, space)
-                    : new TemplateToken(TokenKind.Field, field, start, space));
-                return;
-        }
-
-        if (c == '+' || c == '-' || char.IsAsciiDigit(c))
-        {
-            _tokens.Add(new TemplateToken(TokenKind.Number, LexNumber(), start, space));
-            return;
-        }
-
-        if (IsIdentifierChar(c))
-        {
-            var word = ReadIdentifier();
-            var kind = word switch
-            {
-                "true" or "false" => TokenKind.Bool,
-                "nil" => TokenKind.Nil,
-                _ => TokenKind.Identifier,
-            };
-            _tokens.Add(new TemplateToken(kind, word, start, space));
-            return;
-        }
-
-        throw fail(start, $"unexpected character U+{(int)c:X4} in action");
+            '|' => Punctuation(TokenKind.Pipe, "|"),
+            '(' => Punctuation(TokenKind.LeftParen, "("),
+            ')' => Punctuation(TokenKind.RightParen, ")"),
+            ',' => Punctuation(TokenKind.Comma, ","),
+            '=' => Punctuation(TokenKind.Assign, "="),
+            ':' when _pos + 1 < text.Length && text[_pos + 1] == '=' => Punctuation(TokenKind.Declare, ":="),
+            ':' => throw fail(start, "expected :="),
+            '"' => (TokenKind.String, LexQuoted()),
+            '`' => (TokenKind.String, LexRaw()),
+            '\'' => (TokenKind.Char, LexChar()),
+            '$' => Variable(),
+            '.' when _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1]) => (TokenKind.Number, LexNumber()),
+            '.' => FieldOrDot(),
+            '+' or '-' or (>= '0' and <= '9') => (TokenKind.Number, LexNumber()),
+            _ when IsIdentifierChar(c) => Word(),
+            _ => throw fail(start, $"unexpected character U+{(int)c:X4} in action"),
+        };
+        _tokens.Add(new TemplateToken(kind, value, start, space));
     }
 
-    private void Add(TokenKind kind, string value, int start, bool space, int length)
+    private (TokenKind Kind, string Value) Punctuation(TokenKind kind, string value)
     {
-        _tokens.Add(new TemplateToken(kind, value, start, space));
-        _pos += length;
+        _pos += value.Length;
+        return (kind, value);
+    }
+
+    private (TokenKind Kind, string Value) Variable()
+    {
+        _pos++;
+        return (TokenKind.Variable, "$" + ReadIdentifier());
+    }
+
+    private (TokenKind Kind, string Value) FieldOrDot()
+    {
+        _pos++;
+        var field = ReadIdentifier();
+        return field.Length == 0 ? (TokenKind.Dot, ".") : (TokenKind.Field, field);
+    }
+
+    private (TokenKind Kind, string Value) Word()
+    {
+        var word = ReadIdentifier();
+        return (word switch { "true" or "false" => TokenKind.Bool, "nil" => TokenKind.Nil, _ => TokenKind.Identifier }, word);
     }
 
     private string ReadIdentifier()
@@ -332,15 +313,14 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         }
 
         var c = text[_pos++];
+        if (GoEscapes.TryControlFor(c, out var control))
+        {
+            sb.Append(control);
+            return;
+        }
+
         switch (c)
         {
-            case 'a': sb.Append('\a'); return;
-            case 'b': sb.Append('\b'); return;
-            case 'f': sb.Append('\f'); return;
-            case 'n': sb.Append('\n'); return;
-            case 'r': sb.Append('\r'); return;
-            case 't': sb.Append('\t'); return;
-            case 'v': sb.Append('\v'); return;
             case '\\': sb.Append('\\'); return;
             case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
             case 'u': AppendCodePoint(sb, ReadHex(4, literalStart), literalStart); return;

@@ -97,17 +97,9 @@ internal sealed class TemplateParser
                     case "else":
                         _index++;
                         return (list, Terminator.Else, token.Offset);
-                    case "if":
+                    case "if" or "with" or "range":
                         _index++;
-                        list.Nodes.Add(ParseBlock(BlockKind.If, token.Offset));
-                        continue;
-                    case "with":
-                        _index++;
-                        list.Nodes.Add(ParseBlock(BlockKind.With, token.Offset));
-                        continue;
-                    case "range":
-                        _index++;
-                        list.Nodes.Add(ParseBlock(BlockKind.Range, token.Offset));
+                        list.Nodes.Add(ParseBlock(keyword.Value switch { "if" => BlockKind.If, "with" => BlockKind.With, _ => BlockKind.Range }, token.Offset));
                         continue;
                     case "break" or "continue":
                         _index++;

@@ -141,7 +141,7 @@ internal static class TemplateValues
         var sign = value < 0 || (value == 0 && double.IsNegative(value)) ? "-" : "";
         var exponent = point - 1;
         return exponent < -4 || exponent >= 6
-            ? sign + ExponentForm(digits, exponent)
+            ? sign + ExponentForm(digits, exponent, "00")
             : sign + PlainForm(digits, point);
     }
 
@@ -153,13 +153,8 @@ internal static class TemplateValues
         var abs = Math.Abs(value);
         if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
         {
-            var form = ExponentForm(digits, point - 1);
-            // Go trims "e-07" to "e-7" in JSON.
-            var e = form.IndexOf('e', StringComparison.Ordinal);
-            var mantissa = form[..e];
-            var exp = form[(e + 1)..];
-            var expSign = exp[0];
-            return sign + mantissa + "e" + expSign + exp[1..].TrimStart('0').PadLeft(1, '0');
+            // Go writes "e-7" in JSON where %v writes "e-07".
+            return sign + ExponentForm(digits, point - 1, "0");
         }
 
         return sign + PlainForm(digits, point);
@@ -198,11 +193,11 @@ internal static class TemplateValues
         return (digits, point);
     }
 
-    private static string ExponentForm(string digits, int exponent)
+    private static string ExponentForm(string digits, int exponent, string exponentFormat)
     {
         var mantissa = digits.Length == 1 ? digits : digits[0] + "." + digits[1..];
         var sign = exponent < 0 ? "-" : "+";
-        return mantissa + "e" + sign + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+        return mantissa + "e" + sign + Math.Abs(exponent).ToString(exponentFormat, CultureInfo.InvariantCulture);
     }
 
     private static string PlainForm(string digits, int point)

@@ -213,7 +213,7 @@ public sealed class KubernetesClientTests
         var first = true;
         var updated = await ctx.Client.UpdateWithRetryAsync(
             ct => first ? Task.FromResult(stale) : ctx.Client.GetPodStatusAsync("app", "web-0-app-db", ct),
-            s => { first = false; s.Status!.Objects = [new SecretProviderClassObject { Id = "a", Version = "v2" }]; return true; },
+            s => { first = false; s.Status = s.Status! with { Objects = [new SecretProviderClassObject("a", "v2")] }; return true; },
             (s, ct) => ctx.Client.UpdatePodStatusAsync(s, ct),
             "test update",
             CancellationToken.None);

@@ -35,7 +35,7 @@ public sealed class SecretMirrorTests
     {
         await new PodStatusWriter(ctx.Client, "node-1", NullLogger<PodStatusWriter>.Instance).OnPublishedAsync(Request, Spc, Outcome, CancellationToken.None);
         var events = new PodEventRecorder(ctx.Client, "node-1", time, NullLogger<PodEventRecorder>.Instance);
-        return new SecretMirror(ctx.Client, events, time, NullLogger<SecretMirror>.Instance, budget: budget);
+        return new SecretMirror(ctx.Client, events, time, NullLogger<SecretMirror>.Instance, budget ?? SecretMirror.DefaultBudget);
     }
 
     [Fact]

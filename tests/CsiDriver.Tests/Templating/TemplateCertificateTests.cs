@@ -43,7 +43,7 @@ public sealed class TemplateCertificateTests : IDisposable
     private static string Pem(string label, byte[] der) => new string(PemEncoding.Write(label, der)) + "\n";
 
     private static string Render(string template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> data) =>
-        Encoding.UTF8.GetString(new TemplateEngine().Render("tls.crt", template, data));
+        Encoding.UTF8.GetString(new TemplateEngine(TemplateLimits.Default).Render("tls.crt", template, data));
 
     private byte[] Pfx(string? password, bool scrambledOrder = false)
     {

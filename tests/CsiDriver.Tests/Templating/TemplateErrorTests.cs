@@ -97,7 +97,7 @@ public class TemplateErrorTests
     [Fact]
     public void Execute_ErrorAfterPartialOutput_ReturnsNoOutput()
     {
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default);
         var act = () => engine.Render("t", Secret + "{{ .missing }}", Data());
         act.Should().Throw<TemplateException>().Which.Message.Should().NotContain(Secret);
     }

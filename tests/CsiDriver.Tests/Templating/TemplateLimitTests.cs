@@ -21,7 +21,7 @@ public class TemplateLimitTests
     [Fact]
     public void Template_DefaultLimit_Is64KiB()
     {
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default);
         engine.Render("t", new string('x', 64 * 1024), Data()).Length.Should().Be(64 * 1024);
         var act = () => engine.Render("t", new string('x', (64 * 1024) + 1), Data());
         act.Should().Throw<TemplateException>().Which.Kind.Should().Be(TemplateErrorKind.Limit);
@@ -84,7 +84,7 @@ public class TemplateLimitTests
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default);
 
         var act = () => engine.Render("t", "{{ range $i := 5000 }}{{ $i }}{{ end }}", Data(), cts.Token);
 
@@ -95,7 +95,7 @@ public class TemplateLimitTests
     public void HostileObjectNames_AreOnlyReachableThroughIndex()
     {
         var name = "../../etc/passwd {{ .x }}\n\"quoted\"";
-        Encoding.UTF8.GetString(new TemplateEngine().Render("t", "{{ index . \"../../etc/passwd {{ .x }}\\n\\\"quoted\\\"\" }}", Data((name, "v"))))
+        Encoding.UTF8.GetString(new TemplateEngine(TemplateLimits.Default).Render("t", "{{ index . \"../../etc/passwd {{ .x }}\\n\\\"quoted\\\"\" }}", Data((name, "v"))))
             .Should().Be("v");
     }
 }

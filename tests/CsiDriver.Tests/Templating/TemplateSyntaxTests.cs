@@ -163,7 +163,7 @@ public class TemplateSyntaxTests
     [Fact]
     public void Render_VariableDeclaredInBlock_IsScopedToIt()
     {
-        var act = () => new TemplateEngine().Render("t", "{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}", Data());
+        var act = () => new TemplateEngine(TemplateLimits.Default).Render("t", "{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}", Data());
         act.Should().Throw<TemplateException>().WithMessage("*undefined variable \"$x\"*");
     }
 
@@ -217,14 +217,14 @@ public class TemplateSyntaxTests
     {
         byte[] binary = [0xff, 0x00, 0xfe, 0x41];
         var data = new Dictionary<string, ReadOnlyMemory<byte>> { ["bin"] = binary };
-        new TemplateEngine().Render("t", "{{ .bin }}", data).Should().Equal(binary);
-        Encoding.ASCII.GetString(new TemplateEngine().Render("t", "{{ .bin | b64enc }}", data)).Should().Be(Convert.ToBase64String(binary));
+        new TemplateEngine(TemplateLimits.Default).Render("t", "{{ .bin }}", data).Should().Equal(binary);
+        Encoding.ASCII.GetString(new TemplateEngine(TemplateLimits.Default).Render("t", "{{ .bin | b64enc }}", data)).Should().Be(Convert.ToBase64String(binary));
     }
 
     [Fact]
     public void Render_SameTextTwice_ParsesOnceAndRendersCurrentData()
     {
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default);
         Encoding.UTF8.GetString(engine.Render("a", "v={{ .x }}", Data(("x", "1")))).Should().Be("v=1");
         Encoding.UTF8.GetString(engine.Render("b", "v={{ .x }}", Data(("x", "2")))).Should().Be("v=2");
 
@@ -259,7 +259,7 @@ public class TemplateSyntaxTests
     [Fact]
     public async Task Render_ConcurrentRendersOfOneTemplate_AreIndependent()
     {
-        var engine = new TemplateEngine();
+        var engine = new TemplateEngine(TemplateLimits.Default);
         var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Task.Run(() =>
             Encoding.UTF8.GetString(engine.Render("t", "{{ range $i := 50 }}{{ $.x }}{{ end }}", Data(("x", i.ToString(System.Globalization.CultureInfo.InvariantCulture))))))));
         for (var i = 0; i < results.Length; i++)

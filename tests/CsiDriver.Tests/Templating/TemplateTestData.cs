@@ -10,10 +10,10 @@ internal static class TemplateTestData
         objects.ToDictionary(o => o.Name, o => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(o.Value), StringComparer.Ordinal);
 
     public static string Render(string template, params (string Name, string Value)[] objects) =>
-        Encoding.UTF8.GetString(new TemplateEngine().Render("test", template, Data(objects)));
+        Encoding.UTF8.GetString(new TemplateEngine(TemplateLimits.Default).Render("test", template, Data(objects)));
 
     public static TemplateException RenderFails(string template, params (string Name, string Value)[] objects) =>
-        RenderFails(new TemplateEngine(), template, Data(objects));
+        RenderFails(new TemplateEngine(TemplateLimits.Default), template, Data(objects));
 
     public static TemplateException RenderFails(TemplateEngine engine, string template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> data)
     {

@@ -26,7 +26,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton(sp => ControllerConnections.Connect(sp, (transport, credentials) => new ExternalSecretsKubeApi(transport, credentials)));
         services.TryAddSingleton<ExternalSecretsEventRecorder>();
         services.TryAddSingleton<ExternalSecretMetrics>();
-        services.TryAddSingleton<TemplateEngine>(_ => new TemplateEngine());
+        services.TryAddSingleton<TemplateEngine>(_ => new TemplateEngine(TemplateLimits.Default));
         services.TryAddSingleton<SharedStoreReads>();
         services.TryAddSingleton<StoreResolver>();
         services.AddExternalSecretGenerators();

@@ -28,11 +28,9 @@ internal static class GoJson
             case null:
                 sb.Append("null");
                 return;
-            case bool b:
-                sb.Append(b ? "true" : "false");
-                return;
-            case long l:
-                sb.Append(l.ToString(CultureInfo.InvariantCulture));
+            case bool or long:
+                // The same text as a template prints them.
+                sb.Append(TemplateValues.Format(value));
                 return;
             case double d:
                 if (!double.IsFinite(d))
@@ -157,11 +155,9 @@ internal static class GoJson
             {
                 case '"': sb.Append("\\\""); break;
                 case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
+                case '\n' or '\r' or '\t' or '\b' or '\f' when GoEscapes.TryLetterFor(c, out var letter):
+                    sb.Append('\\').Append(letter);
+                    break;
                 case '<' or '>' or '&' when escapeHtml:
                 case '\u2028' or '\u2029':
                 case < ' ':

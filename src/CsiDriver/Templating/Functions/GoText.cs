@@ -34,18 +34,11 @@ internal static class GoText
             return;
         }
 
-        switch (value)
+        if (GoEscapes.TryLetterFor(value, out var letter))
         {
-            case '\a': sb.Append("\\a"); return;
-            case '\b': sb.Append("\\b"); return;
-            case '\f': sb.Append("\\f"); return;
-            case '\n': sb.Append("\\n"); return;
-            case '\r': sb.Append("\\r"); return;
-            case '\t': sb.Append("\\t"); return;
-            case '\v': sb.Append("\\v"); return;
+            sb.Append('\\').Append(letter);
         }
-
-        if (value < ' ' || value == 0x7f)
+        else if (value < ' ' || value == 0x7f)
         {
             sb.Append("\\x").Append(value.ToString("x2", CultureInfo.InvariantCulture));
         }
