@@ -12,49 +12,36 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
-    private readonly HttpClient _http = http;
-    private readonly AwsProviderOptions _options = options;
-    private readonly AwsRetryPolicy _retry = retry;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
-    private readonly Observability.DriverMetrics _metrics = metrics;
-
     public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
-        AwsEndpoint endpoint,
-        string target,
-        string call,
-        TRequest request,
-        JsonTypeInfo<TRequest> requestType,
-        JsonTypeInfo<TResponse> responseType,
-        AwsCredentials credentials,
-        CancellationToken cancellationToken)
+        AwsEndpoint endpoint, AwsCredentials credentials, AwsOperation<TRequest, TResponse> call, TRequest request, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, call.RequestJson);
+        var target = call.Target;
         var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
         var failures = new AwsFailures(
             operation,
             response => Error(operation, response),
-            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+            (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
         var response = await AwsHttp.SendAsync(
-            _http,
+            http,
             () =>
             {
                 // Every attempt is a call AWS counts (and throttles), so retries count too.
-                _metrics.BackendCall("aws", call);
+                metrics.BackendCall("aws", call.Call);
                 var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = JsonContentType;
                 message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-                SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, _time.GetUtcNow());
+                SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, time.GetUtcNow());
                 return message;
             },
-            _options.AttemptTimeout,
-            _options.MaxResponseBytes,
+            options.AttemptTimeout,
+            options.MaxResponseBytes,
             failures,
-            _retry.Policy,
+            retry.Policy,
             cancellationToken).ConfigureAwait(false);
         return BackendJson.Parse(
             response.Body,
-            responseType,
+            call.ResponseJson,
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response)),
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response)));
     }
@@ -74,6 +61,9 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
         return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
     }
 }
+
+/// <summary>One JSON 1.1 operation: its <c>X-Amz-Target</c>, the backend call it counts as, and its bodies' JSON.</summary>
+internal sealed record AwsOperation<TRequest, TResponse>(string Target, string Call, JsonTypeInfo<TRequest> RequestJson, JsonTypeInfo<TResponse> ResponseJson);
 
 /// <summary>Where one service in one region is reached and how requests to it are signed.</summary>
 internal sealed record AwsEndpoint(Uri Url, string Region, string SigningName, string ServiceLabel);

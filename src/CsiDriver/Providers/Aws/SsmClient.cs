@@ -6,16 +6,9 @@ internal sealed partial class SsmClient(AwsJsonClient json)
     /// <summary>The service's limit on names per GetParameters call.</summary>
     public const int BatchLimit = 10;
 
-    private readonly AwsJsonClient _json = json;
+    private static readonly AwsOperation<GetParametersRequest, GetParametersResponse> GetParameters =
+        new("AmazonSSM.GetParameters", "get_parameters", AwsJsonContext.Default.GetParametersRequest, AwsJsonContext.Default.GetParametersResponse);
 
     public Task<GetParametersResponse> GetParametersAsync(AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "AmazonSSM.GetParameters",
-            "get_parameters",
-            new GetParametersRequest { Names = [.. names], WithDecryption = true },
-            AwsJsonContext.Default.GetParametersRequest,
-            AwsJsonContext.Default.GetParametersResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync(endpoint, credentials, GetParameters, new GetParametersRequest([.. names], WithDecryption: true), cancellationToken);
 }

@@ -57,18 +57,12 @@ internal sealed partial class KeyVaultClient
             call,
             $"{call.Collection}/{call.Object.ObjectName}/versions",
             "list_versions",
-            AzureJsonContext.Default.VersionListPage,
-            page =>
+            item =>
             {
-                foreach (var item in page.Value ?? [])
+                if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
                 {
-                    if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
-                    {
-                        versions.Add((version, item.Attributes.Created ?? 0));
-                    }
+                    versions.Add((version, item.Attributes.Created ?? 0));
                 }
-
-                return page.NextLink;
             },
             MaxPages,
             "versions",
@@ -77,12 +71,11 @@ internal sealed partial class KeyVaultClient
     }
 
     /// <summary>
-    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>;
-    /// <paramref name="take"/> keeps a page's items and returns its link.
+    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>,
+    /// and hands each listed item to <paramref name="take"/>.
     /// </summary>
-    private async Task ReadPagesAsync<TPage>(
-        VaultCall call, string path, string callName, JsonTypeInfo<TPage> type, Func<TPage, string?> take, int maxPages, string what, CancellationToken cancellationToken)
-        where TPage : class
+    private async Task ReadPagesAsync(
+        VaultCall call, string path, string callName, Action<KeyVaultItem> take, int maxPages, string what, CancellationToken cancellationToken)
     {
         Uri? next = null;
         for (var page = 0; page < maxPages; page++)
@@ -90,7 +83,13 @@ internal sealed partial class KeyVaultClient
             var reply = next is null
                 ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
                 : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            if (take(Parse(call, Ok(call, reply), type)) is not { Length: > 0 } link)
+            var items = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
+            foreach (var item in items.Value ?? [])
+            {
+                take(item);
+            }
+
+            if (items.NextLink is not { Length: > 0 } link)
             {
                 return;
             }

@@ -27,7 +27,7 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
     private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
         var uri = resource.MethodUri(BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, resource.Location));
-        var response = await _caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.AccessSecretVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await _caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {

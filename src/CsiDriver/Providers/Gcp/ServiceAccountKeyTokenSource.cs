@@ -95,15 +95,8 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var header = new JwtHeader { Algorithm = "RS256", Type = "JWT", KeyId = string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId };
-        var claims = new JwtClaims
-        {
-            Issuer = key.ClientEmail!,
-            Scope = GcpScopes.CloudPlatform,
-            Audience = KeyTokenUri(key).AbsoluteUri,
-            IssuedAt = now,
-            Expires = now + (long)AssertionLifetime.TotalSeconds,
-        };
+        var header = new JwtHeader("RS256", "JWT", string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId);
+        var claims = new JwtClaims(key.ClientEmail!, GcpScopes.CloudPlatform, KeyTokenUri(key).AbsoluteUri, now, now + (long)AssertionLifetime.TotalSeconds);
         var signingInput = $"{Base64Url(JsonSerializer.SerializeToUtf8Bytes(header, GcpJsonContext.Default.JwtHeader))}.{Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims, GcpJsonContext.Default.JwtClaims))}";
         var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{signingInput}.{Base64Url(signature)}";
