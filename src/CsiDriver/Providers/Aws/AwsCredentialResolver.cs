@@ -10,7 +10,7 @@ namespace CsiDriver.Providers.Aws;
 /// Temporary credentials are cached per pod until shortly before they expire; in a rotation pass, per service
 /// account (see <see cref="CachedAsync"/>).
 /// </summary>
-internal sealed class AwsCredentialResolver
+internal sealed class AwsCredentialResolver(AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
 {
     public const string RoleArnAnnotation = "eks.amazonaws.com/role-arn";
     public const string IrsaAudience = "sts.amazonaws.com";
@@ -24,26 +24,10 @@ internal sealed class AwsCredentialResolver
     // One entry per pod and one per principal: room for several thousand volumes on a node.
     private const int MaxCachedCredentials = 4096;
 
-    private readonly IServiceAccountLookup _serviceAccounts;
-    private readonly StsClient _sts;
-    private readonly PodIdentityAgentClient _podIdentity;
-    private readonly AwsEndpoints _endpoints;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly TokenCache<string, AwsCredentials> _cache;
+    private readonly StsClient _sts = sts;
+    private readonly TimeProvider _time = time;
+    private readonly TokenCache<string, AwsCredentials> _cache = new(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
-
-    public AwsCredentialResolver(
-        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
-    {
-        _cache = new TokenCache<string, AwsCredentials>(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
-        _serviceAccounts = serviceAccounts;
-        _sts = sts;
-        _podIdentity = podIdentity;
-        _endpoints = endpoints;
-        _time = time;
-        _logger = logger;
-    }
 
     public async Task<AwsIdentity> ResolveAsync(
         ProviderRequest request, bool usePodIdentity, string preferredAddressType, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid, CancellationToken cancellationToken)
@@ -74,8 +58,8 @@ internal sealed class AwsCredentialResolver
             var principal = $"pod-identity:{pod.Namespace}/{pod.ServiceAccountName}";
             var credentials = await CachedAsync($"{principal}|{pod.Uid}", principal, scope, pod, async ct =>
             {
-                var fresh = await _podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
-                AwsLog.PodIdentityCredentials(_logger, pod.Namespace, pod.Name, fresh.Expiration);
+                var fresh = await podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
+                AwsLog.PodIdentityCredentials(logger, pod.Namespace, pod.Name, fresh.Expiration);
                 return fresh;
             }, cancellationToken).ConfigureAwait(false);
             return new AwsIdentity(principal, principal, credentials);
@@ -106,7 +90,7 @@ internal sealed class AwsCredentialResolver
     {
         if (scope is null)
         {
-            return await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
+            return await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
         }
 
         // Read as the driver, so one read serves every pod of the service account in the pass.
@@ -114,7 +98,7 @@ internal sealed class AwsCredentialResolver
         {
             try
             {
-                return new AnnotationsRead(await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
+                return new AnnotationsRead(await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
             }
             catch (SecretStoreException ex)
             {
@@ -132,14 +116,14 @@ internal sealed class AwsCredentialResolver
         {
             try
             {
-                var credentials = await _sts.AssumeRoleWithWebIdentityAsync(_endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
-                AwsLog.RoleAssumed(_logger, roleArn, pod.Namespace, pod.Name, regions[i], credentials.Expiration);
+                var credentials = await _sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
+                AwsLog.RoleAssumed(logger, roleArn, pod.Namespace, pod.Name, regions[i], credentials.Expiration);
                 return credentials;
             }
             catch (AwsServiceException ex) when (i + 1 < regions.Count && !ex.IsClientFault)
             {
                 // The primary region's STS is down: the failover region's STS issues the same credentials.
-                AwsLog.FailingOver(_logger, "STS", regions[i], ex.ErrorCode, regions[i + 1]);
+                AwsLog.FailingOver(logger, "STS", regions[i], ex.ErrorCode, regions[i + 1]);
             }
         }
     }
@@ -162,7 +146,7 @@ internal sealed class AwsCredentialResolver
             }
             else if (_cache.TryGet(sharedKey, out var shared))
             {
-                AwsLog.CredentialsShared(_logger, sharedKey, pod.Namespace, pod.Name);
+                AwsLog.CredentialsShared(logger, sharedKey, pod.Namespace, pod.Name);
                 fresh = shared;
             }
             else

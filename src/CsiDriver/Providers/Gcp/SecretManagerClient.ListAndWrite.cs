@@ -22,7 +22,7 @@ internal sealed partial class SecretManagerClient
             next =>
             {
                 var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
-                return _caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
+                return caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
             },
             page =>
             {
@@ -36,31 +36,31 @@ internal sealed partial class SecretManagerClient
     public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}");
-        return _caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}");
         var body = new GcpSecret(Labels: labels, Replication: location is null ? new GcpReplication([]) : null);
-        return _caller.SendAsync("create_secret", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpSecret)), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("create_secret", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpSecret)), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}:addVersion");
         var body = new GcpAddVersionRequest(new SecretPayload(Convert.ToBase64String(value), (long)Crc32C.Compute(value)));
-        return _caller.SendAsync("add_version", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest)), GcpJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("add_version", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest)), GcpJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}");
-        return _caller.SendAsync("delete_secret", () => Send(HttpMethod.Delete, uri, accessToken, null), GcpJsonContext.Default.GcpEmpty, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("delete_secret", () => Send(HttpMethod.Delete, uri, accessToken, null), GcpJsonContext.Default.GcpEmpty, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     private string Base(string? location) =>
-        BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
+        BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
 
     private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
     {
