@@ -4,20 +4,24 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// The AWS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target</c>, SigV4-signed, errors from
-/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors. Each attempt counts as backend
-/// call <c>call</c> (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
+/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors. Each attempt counts as a backend
+/// call named after the operation (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
 internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
-    public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
-        AwsEndpoint endpoint, AwsCredentials credentials, AwsOperation<TRequest, TResponse> call, TRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <paramref name="target"/> (<c>service.Operation</c>), counted as backend call <c>operation</c> in snake case;
+    /// the request and the response are types of <see cref="AwsJsonContext"/>.
+    /// </summary>
+    public async Task<TResponse> InvokeAsync<TResponse>(AwsEndpoint endpoint, AwsCredentials credentials, string target, object request, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(request, call.RequestJson);
-        var target = call.Target;
-        var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), AwsJsonContext.Default);
+        var name = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        var call = JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+        var operation = $"{endpoint.ServiceLabel}: {name}";
         var failures = new AwsFailures(
             operation,
             response => Error(operation, response),
@@ -27,7 +31,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             () =>
             {
                 // Every attempt is a call AWS counts (and throttles), so retries count too.
-                metrics.BackendCall("aws", call.Call);
+                metrics.BackendCall("aws", call);
                 var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = JsonContentType;
                 message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
@@ -41,7 +45,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             cancellationToken).ConfigureAwait(false);
         return BackendJson.Parse(
             response.Body,
-            call.ResponseJson,
+            (JsonTypeInfo<TResponse>)AwsJsonContext.Default.GetTypeInfo(typeof(TResponse))!,
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response)),
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response)));
     }
@@ -61,9 +65,6 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
         return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
     }
 }
-
-/// <summary>One JSON 1.1 operation: its <c>X-Amz-Target</c>, the backend call it counts as, and its bodies' JSON.</summary>
-internal sealed record AwsOperation<TRequest, TResponse>(string Target, string Call, JsonTypeInfo<TRequest> RequestJson, JsonTypeInfo<TResponse> ResponseJson);
 
 /// <summary>Where one service in one region is reached and how requests to it are signed.</summary>
 internal sealed record AwsEndpoint(Uri Url, string Region, string SigningName, string ServiceLabel);

@@ -7,25 +7,13 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed partial class SecretsManagerClient
 {
-    private static readonly AwsOperation<ListSecretsRequest, ListSecretsResponse> ListSecrets =
-        new("secretsmanager.ListSecrets", "list_secrets", AwsJsonContext.Default.ListSecretsRequest, AwsJsonContext.Default.ListSecretsResponse);
-
-    private static readonly AwsOperation<CreateSecretRequest, SecretWriteResponse> CreateSecret =
-        new("secretsmanager.CreateSecret", "create_secret", AwsJsonContext.Default.CreateSecretRequest, AwsJsonContext.Default.SecretWriteResponse);
-
-    private static readonly AwsOperation<PutSecretValueRequest, SecretWriteResponse> PutSecretValue =
-        new("secretsmanager.PutSecretValue", "put_secret_value", AwsJsonContext.Default.PutSecretValueRequest, AwsJsonContext.Default.SecretWriteResponse);
-
-    private static readonly AwsOperation<DeleteSecretRequest, AwsEmptyResponse> DeleteSecret =
-        new("secretsmanager.DeleteSecret", "delete_secret", AwsJsonContext.Default.DeleteSecretRequest, AwsJsonContext.Default.AwsEmptyResponse);
-
     /// <summary>Every secret the filters select (all pages, at most <paramref name="maxPages"/>); deleted secrets left out.</summary>
     public async Task<List<SecretDescription>> ListSecretsAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
     {
         var secrets = new List<SecretDescription>();
         await Pages.ReadAllAsync(
-            next => json.InvokeAsync(endpoint, credentials, ListSecrets, new ListSecretsRequest(filters, NextToken: next), cancellationToken),
+            next => json.InvokeAsync<ListSecretsResponse>(endpoint, credentials, "secretsmanager.ListSecrets", new ListSecretsRequest(filters, NextToken: next), cancellationToken),
             page =>
             {
                 secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
@@ -37,19 +25,19 @@ internal sealed partial class SecretsManagerClient
 
     public Task<SecretWriteResponse> CreateSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, byte[] value, List<AwsTag> tags, string requestToken, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, CreateSecret, new CreateSecretRequest(name, value, tags, requestToken), cancellationToken);
+        json.InvokeAsync<SecretWriteResponse>(endpoint, credentials, "secretsmanager.CreateSecret", new CreateSecretRequest(name, value, tags, requestToken), cancellationToken);
 
     /// <summary>A new current version; <paramref name="requestToken"/> makes a retried attempt idempotent.</summary>
     public Task<SecretWriteResponse> PutSecretValueAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string secretId, byte[] value, string requestToken, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, PutSecretValue, new PutSecretValueRequest(secretId, value, requestToken), cancellationToken);
+        json.InvokeAsync<SecretWriteResponse>(endpoint, credentials, "secretsmanager.PutSecretValue", new PutSecretValueRequest(secretId, value, requestToken), cancellationToken);
 
     public Task<AwsEmptyResponse> DeleteSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string secretId, long? recoveryWindowInDays, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken) =>
-        json.InvokeAsync(
+        json.InvokeAsync<AwsEmptyResponse>(
             endpoint,
             credentials,
-            DeleteSecret,
+            "secretsmanager.DeleteSecret",
             new DeleteSecretRequest(secretId, forceDeleteWithoutRecovery ? null : recoveryWindowInDays, forceDeleteWithoutRecovery ? true : null),
             cancellationToken);
 }

@@ -10,20 +10,11 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
     /// <summary>The service's limit on SecretIdList entries per BatchGetSecretValue call.</summary>
     public const int BatchLimit = 20;
 
-    private static readonly AwsOperation<GetSecretValueRequest, SecretValueEntry> GetSecretValue =
-        new("secretsmanager.GetSecretValue", "get_secret_value", AwsJsonContext.Default.GetSecretValueRequest, AwsJsonContext.Default.SecretValueEntry);
-
-    private static readonly AwsOperation<SecretIdRequest, SecretDescription> DescribeSecret =
-        new("secretsmanager.DescribeSecret", "describe_secret", AwsJsonContext.Default.SecretIdRequest, AwsJsonContext.Default.SecretDescription);
-
-    private static readonly AwsOperation<BatchGetSecretValueRequest, BatchGetSecretValueResponse> BatchGetSecretValue =
-        new("secretsmanager.BatchGetSecretValue", "batch_get_secret_value", AwsJsonContext.Default.BatchGetSecretValueRequest, AwsJsonContext.Default.BatchGetSecretValueResponse);
-
     public Task<SecretValueEntry> GetSecretValueAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, string? versionId, string? versionStage, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, GetSecretValue, new GetSecretValueRequest(secretId, Blank(versionId), Blank(versionStage)), cancellationToken);
+        json.InvokeAsync<SecretValueEntry>(endpoint, credentials, "secretsmanager.GetSecretValue", new GetSecretValueRequest(secretId, ProviderParameters.NullIfEmpty(versionId), ProviderParameters.NullIfEmpty(versionStage)), cancellationToken);
 
     public Task<SecretDescription> DescribeSecretAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, DescribeSecret, new SecretIdRequest(secretId), cancellationToken);
+        json.InvokeAsync<SecretDescription>(endpoint, credentials, "secretsmanager.DescribeSecret", new SecretIdRequest(secretId), cancellationToken);
 
     /// <summary>Values and per-secret errors for up to <see cref="BatchLimit"/> ids, all pages.</summary>
     public async Task<(List<SecretValueEntry> Values, List<BatchGetSecretError> Errors)> BatchGetSecretValueAsync(
@@ -32,7 +23,7 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
         var values = new List<SecretValueEntry>();
         var errors = new List<BatchGetSecretError>();
         await Pages.ReadAllAsync(
-            next => json.InvokeAsync(endpoint, credentials, BatchGetSecretValue, new BatchGetSecretValueRequest([.. secretIds], next), cancellationToken),
+            next => json.InvokeAsync<BatchGetSecretValueResponse>(endpoint, credentials, "secretsmanager.BatchGetSecretValue", new BatchGetSecretValueRequest([.. secretIds], next), cancellationToken),
             page =>
             {
                 values.AddRange(page.SecretValues ?? []);
@@ -42,6 +33,4 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
             secretIds.Count + 1).ConfigureAwait(false);
         return (values, errors);
     }
-
-    private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -7,25 +7,13 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed partial class SsmClient
 {
-    private static readonly AwsOperation<DescribeParametersRequest, DescribeParametersResponse> DescribeParameters =
-        new("AmazonSSM.DescribeParameters", "describe_parameters", AwsJsonContext.Default.DescribeParametersRequest, AwsJsonContext.Default.DescribeParametersResponse);
-
-    private static readonly AwsOperation<ListTagsForResourceRequest, ListTagsForResourceResponse> ListTagsForResource =
-        new("AmazonSSM.ListTagsForResource", "list_tags_for_resource", AwsJsonContext.Default.ListTagsForResourceRequest, AwsJsonContext.Default.ListTagsForResourceResponse);
-
-    private static readonly AwsOperation<PutParameterRequest, PutParameterResponse> PutParameter =
-        new("AmazonSSM.PutParameter", "put_parameter", AwsJsonContext.Default.PutParameterRequest, AwsJsonContext.Default.PutParameterResponse);
-
-    private static readonly AwsOperation<ParameterNameRequest, AwsEmptyResponse> DeleteParameter =
-        new("AmazonSSM.DeleteParameter", "delete_parameter", AwsJsonContext.Default.ParameterNameRequest, AwsJsonContext.Default.AwsEmptyResponse);
-
     /// <summary>The names of every parameter the filters select (all pages, at most <paramref name="maxPages"/>).</summary>
     public async Task<List<string>> DescribeParametersAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         await Pages.ReadAllAsync(
-            next => json.InvokeAsync(endpoint, credentials, DescribeParameters, new DescribeParametersRequest(filters, NextToken: next), cancellationToken),
+            next => json.InvokeAsync<DescribeParametersResponse>(endpoint, credentials, "AmazonSSM.DescribeParameters", new DescribeParametersRequest(filters, NextToken: next), cancellationToken),
             page =>
             {
                 names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
@@ -37,7 +25,7 @@ internal sealed partial class SsmClient
 
     public async Task<List<AwsTag>> ListTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken)
     {
-        var response = await json.InvokeAsync(endpoint, credentials, ListTagsForResource, new ListTagsForResourceRequest(name), cancellationToken).ConfigureAwait(false);
+        var response = await json.InvokeAsync<ListTagsForResourceResponse>(endpoint, credentials, "AmazonSSM.ListTagsForResource", new ListTagsForResourceRequest(name), cancellationToken).ConfigureAwait(false);
         return response.TagList ?? [];
     }
 
@@ -47,8 +35,8 @@ internal sealed partial class SsmClient
     /// </summary>
     public Task<PutParameterResponse> PutParameterAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, string value, List<AwsTag>? tags, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, PutParameter, new PutParameterRequest(name, value, Overwrite: tags is null ? true : null, Tags: tags), cancellationToken);
+        json.InvokeAsync<PutParameterResponse>(endpoint, credentials, "AmazonSSM.PutParameter", new PutParameterRequest(name, value, Overwrite: tags is null ? true : null, Tags: tags), cancellationToken);
 
     public Task<AwsEmptyResponse> DeleteParameterAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, DeleteParameter, new ParameterNameRequest(name), cancellationToken);
+        json.InvokeAsync<AwsEmptyResponse>(endpoint, credentials, "AmazonSSM.DeleteParameter", new ParameterNameRequest(name), cancellationToken);
 }

@@ -6,9 +6,6 @@ internal sealed partial class SsmClient(AwsJsonClient json)
     /// <summary>The service's limit on names per GetParameters call.</summary>
     public const int BatchLimit = 10;
 
-    private static readonly AwsOperation<GetParametersRequest, GetParametersResponse> GetParameters =
-        new("AmazonSSM.GetParameters", "get_parameters", AwsJsonContext.Default.GetParametersRequest, AwsJsonContext.Default.GetParametersResponse);
-
     public Task<GetParametersResponse> GetParametersAsync(AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
-        json.InvokeAsync(endpoint, credentials, GetParameters, new GetParametersRequest([.. names], WithDecryption: true), cancellationToken);
+        json.InvokeAsync<GetParametersResponse>(endpoint, credentials, "AmazonSSM.GetParameters", new GetParametersRequest([.. names], WithDecryption: true), cancellationToken);
 }

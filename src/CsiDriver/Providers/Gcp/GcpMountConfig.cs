@@ -82,8 +82,8 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             item.FileName ?? string.Empty,
             item.Path ?? string.Empty,
             null,
-            NullIfEmpty(item.ExtractJsonKey),
-            NullIfEmpty(item.ExtractYamlKey));
+            ProviderParameters.NullIfEmpty(item.ExtractJsonKey),
+            ProviderParameters.NullIfEmpty(item.ExtractYamlKey));
         if (entry.OutputPath.Length == 0)
         {
             throw ProviderParameters.Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
@@ -171,8 +171,6 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
                 throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
         }
     }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
     internal sealed record RawSecret(
