@@ -24,8 +24,6 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
     // One entry per pod and one per principal: room for several thousand volumes on a node.
     private const int MaxCachedCredentials = 4096;
 
-    private readonly StsClient _sts = sts;
-    private readonly TimeProvider _time = time;
     private readonly TokenCache<string, AwsCredentials> _cache = new(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
 
@@ -111,12 +109,12 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
     private async Task<AwsCredentials> AssumeRoleAsync(string roleArn, string token, PodIdentity pod, IReadOnlyList<string> regions, CancellationToken cancellationToken)
     {
         // Same session name as the upstream plugin (the Go SDK default): Unix time in nanoseconds.
-        var sessionName = ((_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture);
+        var sessionName = ((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture);
         for (var i = 0; ; i++)
         {
             try
             {
-                var credentials = await _sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
+                var credentials = await sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
                 AwsLog.RoleAssumed(logger, roleArn, pod.Namespace, pod.Name, regions[i], credentials.Expiration);
                 return credentials;
             }
@@ -161,7 +159,7 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
 
     /// <summary>Until the expiry AWS gave; credentials without one are not kept.</summary>
     private TimeSpan Lifetime(AwsCredentials credentials) =>
-        credentials.Expiration is { } expires ? expires - _time.GetUtcNow() : TimeSpan.Zero;
+        credentials.Expiration is { } expires ? expires - time.GetUtcNow() : TimeSpan.Zero;
 
     /// <summary>Tells static key pairs with the same key id apart; keyed per process, so it says nothing about the key outside it.</summary>
     private string KeyDigest(string secretAccessKey, string? sessionToken) =>

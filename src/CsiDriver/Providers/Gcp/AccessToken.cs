@@ -16,7 +16,6 @@ internal sealed record AccessToken(string Value, DateTimeOffset ExpiresAt)
 internal sealed class AccessTokenCache(TimeProvider time, TimeSpan margin, ILogger logger)
 {
     private readonly TokenCache<string, AccessToken> _tokens = new(time, TokenCache<string, AccessToken>.Margin(0.5, margin));
-    private readonly TimeProvider _time = time;
 
     public async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
     {
@@ -32,7 +31,7 @@ internal sealed class AccessTokenCache(TimeProvider time, TimeSpan margin, ILogg
             {
                 var token = await create(ct).ConfigureAwait(false);
                 GcpLog.TokenObtained(logger, identity, token.ExpiresAt);
-                return (token, token.ExpiresAt - _time.GetUtcNow());
+                return (token, token.ExpiresAt - time.GetUtcNow());
             },
             cancellationToken).ConfigureAwait(false);
     }

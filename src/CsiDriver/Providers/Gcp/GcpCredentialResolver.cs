@@ -14,7 +14,6 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
     private const string ProviderAdcIdentity = "provider-adc";
 
     private readonly WorkloadIdentityResolver _identity = identity;
-    private readonly IamCredentialsClient _iam = iam;
 
     /// <summary>
     /// Works out the identity (no Google call once the workload identity pool is known); the token comes from
@@ -133,7 +132,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
         GcpLog.Impersonating(logger, gsa, pod.Namespace, pod.ServiceAccountName);
         try
         {
-            return await _iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
+            return await iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {

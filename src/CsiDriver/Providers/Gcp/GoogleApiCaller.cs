@@ -15,7 +15,6 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
     private const int MaxErrorMessageChars = 400;
 
     private readonly Http.RetryPolicy _retry = new(options.Retry, time, random.NextDouble);
-    private readonly ILogger _logger = logger;
 
     /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
     /// <param name="call">The backend call's metric name (<c>access_version</c>, <c>sts_token</c>...).</param>
@@ -47,7 +46,7 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
                 },
                 options.RequestTimeout,
                 maxResponseBytes,
-                new GoogleFailures(redact, _logger),
+                new GoogleFailures(redact, logger),
                 _retry),
             cancellationToken).ConfigureAwait(false);
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
