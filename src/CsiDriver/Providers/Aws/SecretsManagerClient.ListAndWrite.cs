@@ -8,20 +8,13 @@ namespace CsiDriver.Providers.Aws;
 internal sealed partial class SecretsManagerClient
 {
     /// <summary>Every secret the filters select (all pages, at most <paramref name="maxPages"/>); deleted secrets left out.</summary>
-    public async Task<List<SecretDescription>> ListSecretsAsync(
-        AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
-    {
-        var secrets = new List<SecretDescription>();
-        await Pages.ReadAllAsync(
+    public Task<List<SecretDescription>> ListSecretsAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
             next => json.InvokeAsync<ListSecretsResponse>(endpoint, credentials, "secretsmanager.ListSecrets", new ListSecretsRequest(filters, NextToken: next), cancellationToken),
-            page =>
-            {
-                secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
-                return page.NextToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return secrets;
-    }
+            page => (page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)),
+            page => page.NextToken,
+            maxPages);
 
     public Task<SecretWriteResponse> CreateSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, byte[] value, List<AwsTag> tags, string requestToken, CancellationToken cancellationToken) =>

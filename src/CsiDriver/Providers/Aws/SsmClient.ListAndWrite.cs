@@ -8,20 +8,13 @@ namespace CsiDriver.Providers.Aws;
 internal sealed partial class SsmClient
 {
     /// <summary>The names of every parameter the filters select (all pages, at most <paramref name="maxPages"/>).</summary>
-    public async Task<List<string>> DescribeParametersAsync(
-        AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        await Pages.ReadAllAsync(
+    public Task<List<string>> DescribeParametersAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
             next => json.InvokeAsync<DescribeParametersResponse>(endpoint, credentials, "AmazonSSM.DescribeParameters", new DescribeParametersRequest(filters, NextToken: next), cancellationToken),
-            page =>
-            {
-                names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
-                return page.NextToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return names;
-    }
+            page => (page.Parameters ?? []).Select(p => p.Name).OfType<string>(),
+            page => page.NextToken,
+            maxPages);
 
     public async Task<List<AwsTag>> ListTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken)
     {

@@ -32,7 +32,10 @@ internal sealed record GcpSecret(
 internal sealed record GcpReplication(Dictionary<string, string>? Automatic = null);
 
 /// <summary>One page of <c>secrets.list</c>.</summary>
-internal sealed record GcpListSecretsResponse(List<GcpSecret>? Secrets = null, string? NextPageToken = null);
+internal sealed record GcpListSecretsResponse(List<GcpSecret>? Secrets = null, string? NextPageToken = null)
+{
+    public override string ToString() => $"{Secrets?.Count ?? 0} secrets";
+}
 
 /// <summary>An empty response body (<c>secrets.delete</c>).</summary>
 internal sealed record GcpEmpty;

@@ -15,23 +15,16 @@ internal sealed partial class SecretManagerClient
     private const long MaxListResponseBytes = 4 * 1024 * 1024;
 
     /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
-    public async Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken)
-    {
-        var secrets = new List<GcpSecret>();
-        await Pages.ReadAllAsync(
+    public Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
             next =>
             {
                 var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
                 return caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
             },
-            page =>
-            {
-                secrets.AddRange(page.Secrets ?? []);
-                return page.NextPageToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return secrets;
-    }
+            page => page.Secrets ?? [],
+            page => page.NextPageToken,
+            maxPages);
 
     public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
