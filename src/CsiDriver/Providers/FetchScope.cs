@@ -25,18 +25,13 @@ public interface IFetchScope
 }
 
 /// <summary>The in-memory <see cref="IFetchScope"/> of one pass; values live only as long as the pass.</summary>
-public sealed class FetchScope : IFetchScope, IDisposable
+/// <param name="cancellationToken">Cancels shared reads: the pass's token, not one volume's.</param>
+public sealed class FetchScope(CancellationToken cancellationToken = default) : IFetchScope, IDisposable
 {
     private readonly ConcurrentDictionary<FetchKey, Lazy<Task<object?>>> _entries = new();
-    private readonly CancellationTokenSource _cancellation;
+    private readonly CancellationTokenSource _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     private long _misses;
     private long _hits;
-
-    /// <param name="cancellationToken">Cancels shared reads: the pass's token, not one volume's.</param>
-    public FetchScope(CancellationToken cancellationToken = default)
-    {
-        _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-    }
 
     /// <summary>Reads that went to the factory.</summary>
     public long Misses => Interlocked.Read(ref _misses);

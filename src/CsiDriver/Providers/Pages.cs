@@ -19,4 +19,20 @@ internal static class Pages
         }
         while (next is not null && ++pages < maxPages);
     }
+
+    /// <summary>Every item of every page, read as <see cref="ReadAllAsync{TPage}"/> reads them; <paramref name="items"/> picks a page's items.</summary>
+    public static async Task<List<TItem>> ListAllAsync<TPage, TItem>(
+        Func<string?, Task<TPage>> read, Func<TPage, IEnumerable<TItem>> items, Func<TPage, string?> next, int maxPages)
+    {
+        var all = new List<TItem>();
+        await ReadAllAsync(
+            read,
+            page =>
+            {
+                all.AddRange(items(page));
+                return next(page);
+            },
+            maxPages).ConfigureAwait(false);
+        return all;
+    }
 }

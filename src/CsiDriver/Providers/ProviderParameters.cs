@@ -11,6 +11,9 @@ public static class ProviderParameters
     public static SecretStoreException Invalid(string classDescription, string message) =>
         new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: {message}");
 
+    /// <summary>Null for an empty or missing value: the APIs and the upstream plugins treat both alike.</summary>
+    public static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     /// <summary>A required parameter, or a clear error naming the class.</summary>
     public static string Required(ProviderRequest request, string key)
     {

@@ -9,7 +9,6 @@ namespace CsiDriver.Providers;
 /// </summary>
 public sealed class VersionedValueCache(long maxBytes)
 {
-    private readonly long _maxBytes = maxBytes;
     private readonly Dictionary<FetchKey, Entry> _entries = [];
     private readonly LinkedList<FetchKey> _recency = new();
     private long _bytes;
@@ -50,7 +49,7 @@ public sealed class VersionedValueCache(long maxBytes)
     /// <summary>Remembers <paramref name="value"/> as <paramref name="key"/> at <paramref name="version"/>, replacing any older version.</summary>
     public void Put(FetchKey key, string version, byte[] value)
     {
-        if (value.Length > _maxBytes)
+        if (value.Length > maxBytes)
         {
             return;
         }
@@ -66,7 +65,7 @@ public sealed class VersionedValueCache(long maxBytes)
             var node = _recency.AddFirst(key);
             _entries[key] = new Entry(version, value, node);
             _bytes += value.Length;
-            while (_bytes > _maxBytes && _recency.Last is { } last)
+            while (_bytes > maxBytes && _recency.Last is { } last)
             {
                 _recency.RemoveLast();
                 if (_entries.Remove(last.Value, out var evicted))

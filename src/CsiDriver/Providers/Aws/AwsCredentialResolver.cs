@@ -10,7 +10,7 @@ namespace CsiDriver.Providers.Aws;
 /// Temporary credentials are cached per pod until shortly before they expire; in a rotation pass, per service
 /// account (see <see cref="CachedAsync"/>).
 /// </summary>
-internal sealed class AwsCredentialResolver
+internal sealed class AwsCredentialResolver(AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
 {
     public const string RoleArnAnnotation = "eks.amazonaws.com/role-arn";
     public const string IrsaAudience = "sts.amazonaws.com";
@@ -24,26 +24,8 @@ internal sealed class AwsCredentialResolver
     // One entry per pod and one per principal: room for several thousand volumes on a node.
     private const int MaxCachedCredentials = 4096;
 
-    private readonly IServiceAccountLookup _serviceAccounts;
-    private readonly StsClient _sts;
-    private readonly PodIdentityAgentClient _podIdentity;
-    private readonly AwsEndpoints _endpoints;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly TokenCache<string, AwsCredentials> _cache;
+    private readonly TokenCache<string, AwsCredentials> _cache = new(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
-
-    public AwsCredentialResolver(
-        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, StsClient sts, PodIdentityAgentClient podIdentity, AwsEndpoints endpoints, TimeProvider time, ILogger logger)
-    {
-        _cache = new TokenCache<string, AwsCredentials>(time, _ => options.CredentialRefreshMargin, MaxCachedCredentials);
-        _serviceAccounts = serviceAccounts;
-        _sts = sts;
-        _podIdentity = podIdentity;
-        _endpoints = endpoints;
-        _time = time;
-        _logger = logger;
-    }
 
     public async Task<AwsIdentity> ResolveAsync(
         ProviderRequest request, bool usePodIdentity, string preferredAddressType, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid, CancellationToken cancellationToken)
@@ -74,8 +56,8 @@ internal sealed class AwsCredentialResolver
             var principal = $"pod-identity:{pod.Namespace}/{pod.ServiceAccountName}";
             var credentials = await CachedAsync($"{principal}|{pod.Uid}", principal, scope, pod, async ct =>
             {
-                var fresh = await _podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
-                AwsLog.PodIdentityCredentials(_logger, pod.Namespace, pod.Name, fresh.Expiration);
+                var fresh = await podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
+                AwsLog.PodIdentityCredentials(logger, pod.Namespace, pod.Name, fresh.Expiration);
                 return fresh;
             }, cancellationToken).ConfigureAwait(false);
             return new AwsIdentity(principal, principal, credentials);
@@ -106,7 +88,7 @@ internal sealed class AwsCredentialResolver
     {
         if (scope is null)
         {
-            return await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
+            return await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
         }
 
         // Read as the driver, so one read serves every pod of the service account in the pass.
@@ -114,7 +96,7 @@ internal sealed class AwsCredentialResolver
         {
             try
             {
-                return new AnnotationsRead(await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
+                return new AnnotationsRead(await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
             }
             catch (SecretStoreException ex)
             {
@@ -127,19 +109,19 @@ internal sealed class AwsCredentialResolver
     private async Task<AwsCredentials> AssumeRoleAsync(string roleArn, string token, PodIdentity pod, IReadOnlyList<string> regions, CancellationToken cancellationToken)
     {
         // Same session name as the upstream plugin (the Go SDK default): Unix time in nanoseconds.
-        var sessionName = ((_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture);
+        var sessionName = ((time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture);
         for (var i = 0; ; i++)
         {
             try
             {
-                var credentials = await _sts.AssumeRoleWithWebIdentityAsync(_endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
-                AwsLog.RoleAssumed(_logger, roleArn, pod.Namespace, pod.Name, regions[i], credentials.Expiration);
+                var credentials = await sts.AssumeRoleWithWebIdentityAsync(endpoints.Sts(regions[i]), roleArn, sessionName, token, cancellationToken).ConfigureAwait(false);
+                AwsLog.RoleAssumed(logger, roleArn, pod.Namespace, pod.Name, regions[i], credentials.Expiration);
                 return credentials;
             }
             catch (AwsServiceException ex) when (i + 1 < regions.Count && !ex.IsClientFault)
             {
                 // The primary region's STS is down: the failover region's STS issues the same credentials.
-                AwsLog.FailingOver(_logger, "STS", regions[i], ex.ErrorCode, regions[i + 1]);
+                AwsLog.FailingOver(logger, "STS", regions[i], ex.ErrorCode, regions[i + 1]);
             }
         }
     }
@@ -162,7 +144,7 @@ internal sealed class AwsCredentialResolver
             }
             else if (_cache.TryGet(sharedKey, out var shared))
             {
-                AwsLog.CredentialsShared(_logger, sharedKey, pod.Namespace, pod.Name);
+                AwsLog.CredentialsShared(logger, sharedKey, pod.Namespace, pod.Name);
                 fresh = shared;
             }
             else
@@ -177,7 +159,7 @@ internal sealed class AwsCredentialResolver
 
     /// <summary>Until the expiry AWS gave; credentials without one are not kept.</summary>
     private TimeSpan Lifetime(AwsCredentials credentials) =>
-        credentials.Expiration is { } expires ? expires - _time.GetUtcNow() : TimeSpan.Zero;
+        credentials.Expiration is { } expires ? expires - time.GetUtcNow() : TimeSpan.Zero;
 
     /// <summary>Tells static key pairs with the same key id apart; keyed per process, so it says nothing about the key outside it.</summary>
     private string KeyDigest(string secretAccessKey, string? sessionToken) =>

@@ -6,16 +6,14 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed class AwsEndpoints(AwsProviderOptions options)
 {
-    private readonly AwsProviderOptions _options = options;
-
     public AwsEndpoint SecretsManager(string region) =>
-        new(_options.SecretsManagerEndpointUrl ?? _options.EndpointUrl ?? PublicHost("secretsmanager", region), region, "secretsmanager", "Secrets Manager");
+        new(options.SecretsManagerEndpointUrl ?? options.EndpointUrl ?? PublicHost("secretsmanager", region), region, "secretsmanager", "Secrets Manager");
 
     public AwsEndpoint Ssm(string region) =>
-        new(_options.SsmEndpointUrl ?? _options.EndpointUrl ?? PublicHost("ssm", region), region, "ssm", "SSM");
+        new(options.SsmEndpointUrl ?? options.EndpointUrl ?? PublicHost("ssm", region), region, "ssm", "SSM");
 
     public AwsEndpoint Sts(string region) =>
-        new(_options.StsEndpointUrl ?? _options.EndpointUrl ?? PublicHost("sts", region), region, "sts", "STS");
+        new(options.StsEndpointUrl ?? options.EndpointUrl ?? PublicHost("sts", region), region, "sts", "STS");
 
     private static Uri PublicHost(string service, string region) =>
         new($"https://{service}.{region}.{(region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com")}/");

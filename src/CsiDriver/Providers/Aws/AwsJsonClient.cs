@@ -4,57 +4,48 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// The AWS JSON 1.1 protocol: <c>POST /</c> with <c>X-Amz-Target</c>, SigV4-signed, errors from
-/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors. Each attempt counts as backend
-/// call <c>call</c> (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
+/// <c>__type</c> / <c>message</c>, retried on throttling, 5xx and network errors. Each attempt counts as a backend
+/// call named after the operation (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
 internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
-    private readonly HttpClient _http = http;
-    private readonly AwsProviderOptions _options = options;
-    private readonly AwsRetryPolicy _retry = retry;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
-    private readonly Observability.DriverMetrics _metrics = metrics;
-
-    public async Task<TResponse> InvokeAsync<TRequest, TResponse>(
-        AwsEndpoint endpoint,
-        string target,
-        string call,
-        TRequest request,
-        JsonTypeInfo<TRequest> requestType,
-        JsonTypeInfo<TResponse> responseType,
-        AwsCredentials credentials,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <paramref name="target"/> (<c>service.Operation</c>), counted as backend call <c>operation</c> in snake case;
+    /// the request and the response are types of <see cref="AwsJsonContext"/>.
+    /// </summary>
+    public async Task<TResponse> InvokeAsync<TResponse>(AwsEndpoint endpoint, AwsCredentials credentials, string target, object request, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        var operation = $"{endpoint.ServiceLabel}: {target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..]}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), AwsJsonContext.Default);
+        var name = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        var call = JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+        var operation = $"{endpoint.ServiceLabel}: {name}";
         var failures = new AwsFailures(
             operation,
             response => Error(operation, response),
-            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+            (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
         var response = await AwsHttp.SendAsync(
-            _http,
+            http,
             () =>
             {
                 // Every attempt is a call AWS counts (and throttles), so retries count too.
-                _metrics.BackendCall("aws", call);
+                metrics.BackendCall("aws", call);
                 var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = JsonContentType;
                 message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-                SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, _time.GetUtcNow());
+                SigV4Signer.Sign(message, body, credentials, endpoint.Region, endpoint.SigningName, time.GetUtcNow());
                 return message;
             },
-            _options.AttemptTimeout,
-            _options.MaxResponseBytes,
+            options.AttemptTimeout,
+            options.MaxResponseBytes,
             failures,
-            _retry.Policy,
+            retry.Policy,
             cancellationToken).ConfigureAwait(false);
         return BackendJson.Parse(
             response.Body,
-            responseType,
+            (JsonTypeInfo<TResponse>)AwsJsonContext.Default.GetTypeInfo(typeof(TResponse))!,
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "empty response body", AwsHttp.RequestId(response)),
             () => new AwsServiceException(operation, response.Status, "InvalidResponse", "response is not the expected JSON", AwsHttp.RequestId(response)));
     }

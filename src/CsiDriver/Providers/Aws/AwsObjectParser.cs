@@ -186,7 +186,7 @@ internal static partial class AwsObjectParser
             }
         }
 
-        return new AwsObject { Spec = spec, Kind = kind, FileName = fileName, Mode = FileMode(spec.FilePermission, name, invalid), JmesFiles = jmesFiles };
+        return new AwsObject(spec, kind, fileName, FileMode(spec.FilePermission, name, invalid), jmesFiles);
     }
 
     private static void ValidateName(string objectName, string objectType, string region, Func<string, SecretStoreException> invalid)

@@ -1,44 +1,21 @@
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>One entry of the <c>objects</c> parameter, field for field as the upstream plugin reads it.</summary>
-internal sealed class AwsObjectSpec
-{
-    public string? ObjectName { get; set; }
-
-    public string? ObjectAlias { get; set; }
-
-    public string? ObjectVersion { get; set; }
-
-    public string? ObjectVersionLabel { get; set; }
-
-    public string? ObjectType { get; set; }
-
-    public string? FilePermission { get; set; }
-
-    public List<JmesPathSpec>? JmesPath { get; set; }
-
-    public FailoverObjectSpec? FailoverObject { get; set; }
-}
+internal sealed record AwsObjectSpec(
+    string? ObjectName = null,
+    string? ObjectAlias = null,
+    string? ObjectVersion = null,
+    string? ObjectVersionLabel = null,
+    string? ObjectType = null,
+    string? FilePermission = null,
+    List<JmesPathSpec>? JmesPath = null,
+    FailoverObjectSpec? FailoverObject = null);
 
 /// <summary>One <c>jmesPath</c> entry: a key extracted from a JSON secret into its own file.</summary>
-internal sealed class JmesPathSpec
-{
-    public string? Path { get; set; }
-
-    public string? ObjectAlias { get; set; }
-
-    public string? FilePermission { get; set; }
-}
+internal sealed record JmesPathSpec(string? Path = null, string? ObjectAlias = null, string? FilePermission = null);
 
 /// <summary>The object read in the failover region instead of the primary one.</summary>
-internal sealed class FailoverObjectSpec
-{
-    public string? ObjectName { get; set; }
-
-    public string? ObjectVersion { get; set; }
-
-    public string? ObjectVersionLabel { get; set; }
-}
+internal sealed record FailoverObjectSpec(string? ObjectName = null, string? ObjectVersion = null, string? ObjectVersionLabel = null);
 
 /// <summary>
 /// Go's encoding/json via sigs.k8s.io/yaml turns YAML numbers and booleans into strings when the

@@ -8,21 +8,17 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed partial class AwsRegionResolver(AwsProviderOptions options, ImdsRegionClient imds, ILogger logger)
 {
-    private readonly AwsProviderOptions _options = options;
-    private readonly ImdsRegionClient _imds = imds;
-    private readonly ILogger _logger = logger;
-
     public static bool IsRegionName(string value) => RegionPattern().IsMatch(value);
 
     public async Task<IReadOnlyList<string>> ResolveAsync(string? region, string? failoverRegion, Func<string, SecretStoreException> invalid, CancellationToken cancellationToken)
     {
-        var primary = string.IsNullOrWhiteSpace(region) ? _options.Region : region.Trim();
+        var primary = string.IsNullOrWhiteSpace(region) ? options.Region : region.Trim();
         if (primary is null)
         {
             try
             {
-                primary = await _imds.GetRegionAsync(cancellationToken).ConfigureAwait(false);
-                AwsLog.RegionFromImds(_logger, primary);
+                primary = await imds.GetRegionAsync(cancellationToken).ConfigureAwait(false);
+                AwsLog.RegionFromImds(logger, primary);
             }
             catch (AwsServiceException ex)
             {

@@ -1,152 +1,165 @@
 namespace CsiDriver.Providers.Aws;
 
-// Request and response shapes of the AWS JSON 1.1 calls the provider makes; only the fields it uses.
+// Request and response shapes of the AWS JSON 1.1 calls the provider and the External Secrets stores make; only the
+// fields they use. Values are written as SecretBinary (base64), as the External Secrets Operator writes them.
 
-internal sealed class GetSecretValueRequest
-{
-    public required string SecretId { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? VersionId { get; init; }
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? VersionStage { get; init; }
-}
+internal sealed record GetSecretValueRequest(
+    string SecretId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionStage = null);
 
 /// <summary>One secret value; <see cref="ToString"/> never shows it.</summary>
-internal sealed class SecretValueEntry
+internal sealed record SecretValueEntry(string? ARN = null, string? Name = null, string? VersionId = null, string? SecretString = null, byte[]? SecretBinary = null)
 {
-    public string? ARN { get; init; }
-
-    public string? Name { get; init; }
-
-    public string? VersionId { get; init; }
-
-    public string? SecretString { get; init; }
-
-    public byte[]? SecretBinary { get; init; }
-
     public override string ToString() => $"secret {Name} version {VersionId}";
 }
 
-internal sealed class DescribeSecretRequest
+/// <summary>A request that names one secret (DescribeSecret).</summary>
+internal sealed record SecretIdRequest(string SecretId);
+
+/// <summary>
+/// A secret's description, never its value: DescribeSecret's answer and one entry of ListSecrets (which carries no
+/// <paramref name="VersionIdsToStages"/>).
+/// </summary>
+internal sealed record SecretDescription(
+    string? ARN = null, string? Name = null, Dictionary<string, List<string>>? VersionIdsToStages = null, List<AwsTag>? Tags = null, DateTimeOffset? DeletedDate = null);
+
+internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
 {
-    public required string SecretId { get; init; }
+    public override string ToString() => $"batch of {SecretIdList.Count} secret ids";
 }
 
-internal sealed class DescribeSecretResponse
+internal sealed record BatchGetSecretValueResponse(List<SecretValueEntry>? SecretValues = null, List<BatchGetSecretError>? Errors = null, string? NextToken = null)
 {
-    public string? ARN { get; init; }
-
-    public string? Name { get; init; }
-
-    public Dictionary<string, List<string>>? VersionIdsToStages { get; init; }
-
-    public List<AwsTag>? Tags { get; init; }
-
-    public DateTimeOffset? DeletedDate { get; init; }
+    public override string ToString() => $"{SecretValues?.Count ?? 0} values, {Errors?.Count ?? 0} errors";
 }
 
-internal sealed class BatchGetSecretValueRequest
-{
-    public required List<string> SecretIdList { get; init; }
+internal sealed record BatchGetSecretError(string? SecretId = null, string? ErrorCode = null, string? Message = null);
 
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? NextToken { get; init; }
-}
+internal sealed record GetParametersRequest(List<string> Names, bool WithDecryption = true);
 
-internal sealed class BatchGetSecretValueResponse
-{
-    public List<SecretValueEntry>? SecretValues { get; init; }
-
-    public List<BatchGetSecretError>? Errors { get; init; }
-
-    public string? NextToken { get; init; }
-}
-
-internal sealed class BatchGetSecretError
-{
-    public string? SecretId { get; init; }
-
-    public string? ErrorCode { get; init; }
-
-    public string? Message { get; init; }
-}
-
-internal sealed class GetParametersRequest
-{
-    public required List<string> Names { get; init; }
-
-    public bool WithDecryption { get; init; } = true;
-}
-
-internal sealed class GetParametersResponse
-{
-    public List<SsmParameter>? Parameters { get; init; }
-
-    public List<string>? InvalidParameters { get; init; }
-}
+internal sealed record GetParametersResponse(List<SsmParameter>? Parameters = null, List<string>? InvalidParameters = null);
 
 /// <summary>One SSM parameter; <see cref="ToString"/> never shows the value.</summary>
-internal sealed class SsmParameter
+internal sealed record SsmParameter(string? Name = null, string? ARN = null, string? Type = null, string? Value = null, long Version = 0, string? Selector = null)
 {
-    public string? Name { get; init; }
-
-    public string? ARN { get; init; }
-
-    public string? Type { get; init; }
-
-    public string? Value { get; init; }
-
-    public long Version { get; init; }
-
-    public string? Selector { get; init; }
-
     public override string ToString() => $"parameter {Name}{Selector} version {Version}";
 }
 
-internal sealed class AwsJsonError
-{
-    [JsonPropertyName("__type")]
-    public string? Type { get; init; }
-
-    [JsonPropertyName("message")]
-    public string? Message { get; init; }
-
-    [JsonPropertyName("Message")]
-    public string? MessageUpper { get; init; }
-}
+internal sealed record AwsJsonError(
+    [property: JsonPropertyName("__type")] string? Type = null,
+    [property: JsonPropertyName("message")] string? Message = null,
+    [property: JsonPropertyName("Message")] string? MessageUpper = null);
 
 /// <summary>The EKS Pod Identity agent's (container credentials) response.</summary>
-internal sealed class ContainerCredentialsResponse
+internal sealed record ContainerCredentialsResponse(
+    string? AccessKeyId = null,
+    string? SecretAccessKey = null,
+    string? Token = null,
+    DateTimeOffset? Expiration = null,
+    [property: JsonPropertyName("code")] string? Code = null,
+    [property: JsonPropertyName("message")] string? Message = null)
 {
-    public string? AccessKeyId { get; init; }
-
-    public string? SecretAccessKey { get; init; }
-
-    public string? Token { get; init; }
-
-    public DateTimeOffset? Expiration { get; init; }
-
-    [JsonPropertyName("code")]
-    public string? Code { get; init; }
-
-    [JsonPropertyName("message")]
-    public string? Message { get; init; }
-
     public override string ToString() => $"container credentials {AccessKeyId}";
 }
 
+internal sealed record AwsTag(string Key = "", string? Value = null)
+{
+    public override string ToString() => $"tag {Key}";
+}
+
+internal sealed record AwsListFilter(string Key = "", List<string>? Values = null);
+
+internal sealed record ListSecretsRequest(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<AwsListFilter>? Filters = null,
+    int MaxResults = 100,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
+{
+    public override string ToString() => "list secrets";
+}
+
+internal sealed record ListSecretsResponse(List<SecretDescription>? SecretList = null, string? NextToken = null)
+{
+    public override string ToString() => $"{SecretList?.Count ?? 0} secrets";
+}
+
+internal sealed record CreateSecretRequest(string Name, byte[] SecretBinary, List<AwsTag> Tags, string ClientRequestToken)
+{
+    public override string ToString() => $"create secret {Name}";
+}
+
+internal sealed record PutSecretValueRequest(string SecretId, byte[] SecretBinary, string ClientRequestToken)
+{
+    public override string ToString() => $"put secret value {SecretId}";
+}
+
+/// <summary>CreateSecret's and PutSecretValue's answer.</summary>
+internal sealed record SecretWriteResponse(string? ARN = null, string? Name = null, string? VersionId = null);
+
+internal sealed record DeleteSecretRequest(
+    string SecretId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RecoveryWindowInDays = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ForceDeleteWithoutRecovery = null);
+
+internal sealed record SsmParameterFilter(string Key = "", string Option = "", List<string>? Values = null);
+
+internal sealed record DescribeParametersRequest(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<SsmParameterFilter>? ParameterFilters = null,
+    int MaxResults = 50,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
+{
+    public override string ToString() => "describe parameters";
+}
+
+/// <summary>DescribeParameters' page: parameters' names and types, never their values.</summary>
+internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters = null, string? NextToken = null)
+{
+    public override string ToString() => $"{Parameters?.Count ?? 0} parameters";
+}
+
+internal sealed record PutParameterRequest(
+    string Name,
+    string Value,
+    string Type = "String",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Overwrite = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<AwsTag>? Tags = null)
+{
+    public override string ToString() => $"put parameter {Name}";
+}
+
+internal sealed record PutParameterResponse(long Version = 0);
+
+/// <summary>A request that names one parameter (DeleteParameter).</summary>
+internal sealed record ParameterNameRequest(string Name);
+
+internal sealed record ListTagsForResourceRequest(string ResourceId, string ResourceType = "Parameter");
+
+internal sealed record ListTagsForResourceResponse(List<AwsTag>? TagList = null);
+
+internal sealed record AwsEmptyResponse;
+
 [JsonSerializable(typeof(GetSecretValueRequest))]
 [JsonSerializable(typeof(SecretValueEntry))]
-[JsonSerializable(typeof(DescribeSecretRequest))]
-[JsonSerializable(typeof(DescribeSecretResponse))]
+[JsonSerializable(typeof(SecretIdRequest))]
+[JsonSerializable(typeof(SecretDescription))]
 [JsonSerializable(typeof(BatchGetSecretValueRequest))]
 [JsonSerializable(typeof(BatchGetSecretValueResponse))]
 [JsonSerializable(typeof(GetParametersRequest))]
 [JsonSerializable(typeof(GetParametersResponse))]
 [JsonSerializable(typeof(AwsJsonError))]
 [JsonSerializable(typeof(ContainerCredentialsResponse))]
-internal sealed partial class AwsJsonContext : JsonSerializerContext
-{
-}
+[JsonSerializable(typeof(ListSecretsRequest))]
+[JsonSerializable(typeof(ListSecretsResponse))]
+[JsonSerializable(typeof(CreateSecretRequest))]
+[JsonSerializable(typeof(PutSecretValueRequest))]
+[JsonSerializable(typeof(SecretWriteResponse))]
+[JsonSerializable(typeof(DeleteSecretRequest))]
+[JsonSerializable(typeof(DescribeParametersRequest))]
+[JsonSerializable(typeof(DescribeParametersResponse))]
+[JsonSerializable(typeof(PutParameterRequest))]
+[JsonSerializable(typeof(PutParameterResponse))]
+[JsonSerializable(typeof(ParameterNameRequest))]
+[JsonSerializable(typeof(ListTagsForResourceRequest))]
+[JsonSerializable(typeof(ListTagsForResourceResponse))]
+[JsonSerializable(typeof(AwsEmptyResponse))]
+internal sealed partial class AwsJsonContext : JsonSerializerContext;

@@ -7,21 +7,18 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions options, Observability.DriverMetrics metrics)
 {
-    private readonly HttpClient _http = http;
-    private readonly AwsProviderOptions _options = options;
-    private readonly Observability.DriverMetrics _metrics = metrics;
     private readonly Http.AsyncOnce<string> _region = new();
 
     public Task<string> GetRegionAsync(CancellationToken cancellationToken) => _region.GetAsync(FetchAsync, cancellationToken);
 
     private async Task<string> FetchAsync(CancellationToken cancellationToken)
     {
-        if (_options.ImdsDisabled)
+        if (options.ImdsDisabled)
         {
             throw new AwsServiceException("IMDS", null, "Disabled", "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)", null);
         }
 
-        var root = _options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
+        var root = options.ImdsEndpoint.AbsoluteUri.TrimEnd('/');
         var token = await SendAsync("IMDS: token", "imds_token", HttpMethod.Put, root + "/latest/api/token", "X-aws-ec2-metadata-token-ttl-seconds", "21600", "IMDSv2 session token refused", cancellationToken).ConfigureAwait(false);
         var region = await SendAsync("IMDS: region", "imds_region", HttpMethod.Get, root + "/latest/meta-data/placement/region", "X-aws-ec2-metadata-token", token, "no usable placement/region", cancellationToken).ConfigureAwait(false);
         return AwsRegionResolver.IsRegionName(region)
@@ -33,15 +30,15 @@ internal sealed class ImdsRegionClient(HttpClient http, AwsProviderOptions optio
     private async Task<string> SendAsync(string operation, string call, HttpMethod method, string uri, string header, string value, string refused, CancellationToken cancellationToken)
     {
         var response = await AwsHttp.SendAsync(
-            _http,
+            http,
             () =>
             {
-                _metrics.BackendCall("aws", call);
+                metrics.BackendCall("aws", call);
                 var request = new HttpRequestMessage(method, uri);
                 request.Headers.TryAddWithoutValidation(header, value);
                 return request;
             },
-            _options.LinkLocalTimeout,
+            options.LinkLocalTimeout,
             4096,
             new AwsFailures(operation, response => new AwsServiceException(operation, response.Status, $"Http{(int)response.Status}", refused, null), retrying: null),
             Http.RetryPolicy.Once,

@@ -11,11 +11,6 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
     public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
     public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
 
-    private readonly HttpClient _http = http;
-    private readonly AwsProviderOptions _options = options;
-    private readonly AwsRetryPolicy _retry = retry;
-    private readonly ILogger _logger = logger;
-    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public async Task<AwsCredentials> GetCredentialsAsync(string preferredAddressType, string token, CancellationToken cancellationToken)
     {
@@ -29,7 +24,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
             catch (AwsServiceException ex) when (ex.StatusCode is null)
             {
                 // Unreachable on this address family: the next one may answer.
-                AwsLog.PodIdentityEndpointFailed(_logger, endpoint.Host, ex.ServiceMessage);
+                AwsLog.PodIdentityEndpointFailed(logger, endpoint.Host, ex.ServiceMessage);
                 last = ex;
             }
         }
@@ -39,7 +34,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
 
     private IEnumerable<Uri> Endpoints(string preferredAddressType)
     {
-        if (_options.PodIdentityEndpoint is { } overridden)
+        if (options.PodIdentityEndpoint is { } overridden)
         {
             return [overridden];
         }
@@ -62,20 +57,20 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
                 var error = Parse(response);
                 return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
             },
-            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+            (ex, _, attempt, delay) => AwsLog.Retrying(logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
         var response = await AwsHttp.SendAsync(
-            _http,
+            http,
             () =>
             {
-                _metrics.BackendCall("aws", "pod_identity_credentials");
+                metrics.BackendCall("aws", "pod_identity_credentials");
                 var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
                 message.Headers.TryAddWithoutValidation("Authorization", token);
                 return message;
             },
-            _options.LinkLocalTimeout,
+            options.LinkLocalTimeout,
             1024 * 1024,
             failures,
-            _retry.Policy,
+            retry.Policy,
             cancellationToken).ConfigureAwait(false);
         if (Parse(response) is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret } parsed)
         {

@@ -8,68 +8,29 @@ namespace CsiDriver.Providers.Aws;
 internal sealed partial class SecretsManagerClient
 {
     /// <summary>Every secret the filters select (all pages, at most <paramref name="maxPages"/>); deleted secrets left out.</summary>
-    public async Task<List<SecretListEntry>> ListSecretsAsync(
-        AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken)
-    {
-        var secrets = new List<SecretListEntry>();
-        await Pages.ReadAllAsync(
-            next => _json.InvokeAsync(
-                endpoint,
-                "secretsmanager.ListSecrets",
-                "list_secrets",
-                new ListSecretsRequest { Filters = filters, NextToken = next },
-                AwsWriteJsonContext.Default.ListSecretsRequest,
-                AwsWriteJsonContext.Default.ListSecretsResponse,
-                credentials,
-                cancellationToken),
-            page =>
-            {
-                secrets.AddRange((page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)));
-                return page.NextToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return secrets;
-    }
+    public Task<List<SecretDescription>> ListSecretsAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<AwsListFilter>? filters, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
+            next => json.InvokeAsync<ListSecretsResponse>(endpoint, credentials, "secretsmanager.ListSecrets", new ListSecretsRequest(filters, NextToken: next), cancellationToken),
+            page => (page.SecretList ?? []).Where(s => s.DeletedDate is null && !string.IsNullOrEmpty(s.Name)),
+            page => page.NextToken,
+            maxPages);
 
     public Task<SecretWriteResponse> CreateSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, byte[] value, List<AwsTag> tags, string requestToken, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "secretsmanager.CreateSecret",
-            "create_secret",
-            new CreateSecretRequest { Name = name, SecretBinary = value, Tags = tags, ClientRequestToken = requestToken },
-            AwsWriteJsonContext.Default.CreateSecretRequest,
-            AwsWriteJsonContext.Default.SecretWriteResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<SecretWriteResponse>(endpoint, credentials, "secretsmanager.CreateSecret", new CreateSecretRequest(name, value, tags, requestToken), cancellationToken);
 
     /// <summary>A new current version; <paramref name="requestToken"/> makes a retried attempt idempotent.</summary>
     public Task<SecretWriteResponse> PutSecretValueAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string secretId, byte[] value, string requestToken, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "secretsmanager.PutSecretValue",
-            "put_secret_value",
-            new PutSecretValueRequest { SecretId = secretId, SecretBinary = value, ClientRequestToken = requestToken },
-            AwsWriteJsonContext.Default.PutSecretValueRequest,
-            AwsWriteJsonContext.Default.SecretWriteResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<SecretWriteResponse>(endpoint, credentials, "secretsmanager.PutSecretValue", new PutSecretValueRequest(secretId, value, requestToken), cancellationToken);
 
     public Task<AwsEmptyResponse> DeleteSecretAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string secretId, long? recoveryWindowInDays, bool forceDeleteWithoutRecovery, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
+        json.InvokeAsync<AwsEmptyResponse>(
             endpoint,
-            "secretsmanager.DeleteSecret",
-            "delete_secret",
-            new DeleteSecretRequest
-            {
-                SecretId = secretId,
-                RecoveryWindowInDays = forceDeleteWithoutRecovery ? null : recoveryWindowInDays,
-                ForceDeleteWithoutRecovery = forceDeleteWithoutRecovery ? true : null,
-            },
-            AwsWriteJsonContext.Default.DeleteSecretRequest,
-            AwsWriteJsonContext.Default.AwsEmptyResponse,
             credentials,
+            "secretsmanager.DeleteSecret",
+            new DeleteSecretRequest(secretId, forceDeleteWithoutRecovery ? null : recoveryWindowInDays, forceDeleteWithoutRecovery ? true : null),
             cancellationToken);
 }

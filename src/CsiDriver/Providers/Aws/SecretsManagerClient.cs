@@ -10,29 +10,11 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
     /// <summary>The service's limit on SecretIdList entries per BatchGetSecretValue call.</summary>
     public const int BatchLimit = 20;
 
-    private readonly AwsJsonClient _json = json;
-
     public Task<SecretValueEntry> GetSecretValueAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, string? versionId, string? versionStage, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "secretsmanager.GetSecretValue",
-            "get_secret_value",
-            new GetSecretValueRequest { SecretId = secretId, VersionId = Blank(versionId), VersionStage = Blank(versionStage) },
-            AwsJsonContext.Default.GetSecretValueRequest,
-            AwsJsonContext.Default.SecretValueEntry,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<SecretValueEntry>(endpoint, credentials, "secretsmanager.GetSecretValue", new GetSecretValueRequest(secretId, ProviderParameters.NullIfEmpty(versionId), ProviderParameters.NullIfEmpty(versionStage)), cancellationToken);
 
-    public Task<DescribeSecretResponse> DescribeSecretAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "secretsmanager.DescribeSecret",
-            "describe_secret",
-            new DescribeSecretRequest { SecretId = secretId },
-            AwsJsonContext.Default.DescribeSecretRequest,
-            AwsJsonContext.Default.DescribeSecretResponse,
-            credentials,
-            cancellationToken);
+    public Task<SecretDescription> DescribeSecretAsync(AwsEndpoint endpoint, AwsCredentials credentials, string secretId, CancellationToken cancellationToken) =>
+        json.InvokeAsync<SecretDescription>(endpoint, credentials, "secretsmanager.DescribeSecret", new SecretIdRequest(secretId), cancellationToken);
 
     /// <summary>Values and per-secret errors for up to <see cref="BatchLimit"/> ids, all pages.</summary>
     public async Task<(List<SecretValueEntry> Values, List<BatchGetSecretError> Errors)> BatchGetSecretValueAsync(
@@ -41,15 +23,7 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
         var values = new List<SecretValueEntry>();
         var errors = new List<BatchGetSecretError>();
         await Pages.ReadAllAsync(
-            next => _json.InvokeAsync(
-                endpoint,
-                "secretsmanager.BatchGetSecretValue",
-                "batch_get_secret_value",
-                new BatchGetSecretValueRequest { SecretIdList = [.. secretIds], NextToken = next },
-                AwsJsonContext.Default.BatchGetSecretValueRequest,
-                AwsJsonContext.Default.BatchGetSecretValueResponse,
-                credentials,
-                cancellationToken),
+            next => json.InvokeAsync<BatchGetSecretValueResponse>(endpoint, credentials, "secretsmanager.BatchGetSecretValue", new BatchGetSecretValueRequest([.. secretIds], next), cancellationToken),
             page =>
             {
                 values.AddRange(page.SecretValues ?? []);
@@ -59,6 +33,4 @@ internal sealed partial class SecretsManagerClient(AwsJsonClient json)
             secretIds.Count + 1).ConfigureAwait(false);
         return (values, errors);
     }
-
-    private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

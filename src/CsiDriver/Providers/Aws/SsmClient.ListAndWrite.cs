@@ -8,40 +8,17 @@ namespace CsiDriver.Providers.Aws;
 internal sealed partial class SsmClient
 {
     /// <summary>The names of every parameter the filters select (all pages, at most <paramref name="maxPages"/>).</summary>
-    public async Task<List<string>> DescribeParametersAsync(
-        AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        await Pages.ReadAllAsync(
-            next => _json.InvokeAsync(
-                endpoint,
-                "AmazonSSM.DescribeParameters",
-                "describe_parameters",
-                new DescribeParametersRequest { ParameterFilters = filters, NextToken = next },
-                AwsWriteJsonContext.Default.DescribeParametersRequest,
-                AwsWriteJsonContext.Default.DescribeParametersResponse,
-                credentials,
-                cancellationToken),
-            page =>
-            {
-                names.AddRange((page.Parameters ?? []).Select(p => p.Name).OfType<string>());
-                return page.NextToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return names;
-    }
+    public Task<List<string>> DescribeParametersAsync(
+        AwsEndpoint endpoint, AwsCredentials credentials, List<SsmParameterFilter>? filters, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
+            next => json.InvokeAsync<DescribeParametersResponse>(endpoint, credentials, "AmazonSSM.DescribeParameters", new DescribeParametersRequest(filters, NextToken: next), cancellationToken),
+            page => (page.Parameters ?? []).Select(p => p.Name).OfType<string>(),
+            page => page.NextToken,
+            maxPages);
 
     public async Task<List<AwsTag>> ListTagsAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken)
     {
-        var response = await _json.InvokeAsync(
-            endpoint,
-            "AmazonSSM.ListTagsForResource",
-            "list_tags_for_resource",
-            new ListTagsForResourceRequest { ResourceId = name },
-            AwsWriteJsonContext.Default.ListTagsForResourceRequest,
-            AwsWriteJsonContext.Default.ListTagsForResourceResponse,
-            credentials,
-            cancellationToken).ConfigureAwait(false);
+        var response = await json.InvokeAsync<ListTagsForResourceResponse>(endpoint, credentials, "AmazonSSM.ListTagsForResource", new ListTagsForResourceRequest(name), cancellationToken).ConfigureAwait(false);
         return response.TagList ?? [];
     }
 
@@ -51,24 +28,8 @@ internal sealed partial class SsmClient
     /// </summary>
     public Task<PutParameterResponse> PutParameterAsync(
         AwsEndpoint endpoint, AwsCredentials credentials, string name, string value, List<AwsTag>? tags, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "AmazonSSM.PutParameter",
-            "put_parameter",
-            new PutParameterRequest { Name = name, Value = value, Overwrite = tags is null ? true : null, Tags = tags },
-            AwsWriteJsonContext.Default.PutParameterRequest,
-            AwsWriteJsonContext.Default.PutParameterResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<PutParameterResponse>(endpoint, credentials, "AmazonSSM.PutParameter", new PutParameterRequest(name, value, Overwrite: tags is null ? true : null, Tags: tags), cancellationToken);
 
     public Task<AwsEmptyResponse> DeleteParameterAsync(AwsEndpoint endpoint, AwsCredentials credentials, string name, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "AmazonSSM.DeleteParameter",
-            "delete_parameter",
-            new DeleteParameterRequest { Name = name },
-            AwsWriteJsonContext.Default.DeleteParameterRequest,
-            AwsWriteJsonContext.Default.AwsEmptyResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<AwsEmptyResponse>(endpoint, credentials, "AmazonSSM.DeleteParameter", new ParameterNameRequest(name), cancellationToken);
 }

@@ -6,16 +6,6 @@ internal sealed partial class SsmClient(AwsJsonClient json)
     /// <summary>The service's limit on names per GetParameters call.</summary>
     public const int BatchLimit = 10;
 
-    private readonly AwsJsonClient _json = json;
-
     public Task<GetParametersResponse> GetParametersAsync(AwsEndpoint endpoint, AwsCredentials credentials, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
-        _json.InvokeAsync(
-            endpoint,
-            "AmazonSSM.GetParameters",
-            "get_parameters",
-            new GetParametersRequest { Names = [.. names], WithDecryption = true },
-            AwsJsonContext.Default.GetParametersRequest,
-            AwsJsonContext.Default.GetParametersResponse,
-            credentials,
-            cancellationToken);
+        json.InvokeAsync<GetParametersResponse>(endpoint, credentials, "AmazonSSM.GetParameters", new GetParametersRequest([.. names], WithDecryption: true), cancellationToken);
 }

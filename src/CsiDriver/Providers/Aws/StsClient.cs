@@ -10,33 +10,29 @@ namespace CsiDriver.Providers.Aws;
 /// </summary>
 internal sealed partial class StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
-    private readonly HttpClient _http = http;
-    private readonly AwsProviderOptions _options = options;
-    private readonly AwsRetryPolicy _retry = retry;
-    private readonly ILogger _logger = logger;
-    private readonly Observability.DriverMetrics _metrics = metrics;
-
     public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
     {
-        const string operation = "STS: AssumeRoleWithWebIdentity";
-        var form = new Dictionary<string, string>
-        {
-            ["Action"] = "AssumeRoleWithWebIdentity",
-            ["Version"] = "2011-06-15",
-            ["RoleArn"] = roleArn,
-            ["RoleSessionName"] = sessionName,
-            ["WebIdentityToken"] = webIdentityToken,
-        };
+        var form = Form("AssumeRoleWithWebIdentity", roleArn, sessionName);
+        form["WebIdentityToken"] = webIdentityToken;
         return SendForCredentialsAsync(
             endpoint,
-            operation,
+            "STS: AssumeRoleWithWebIdentity",
             () =>
             {
-                _metrics.BackendCall("aws", "assume_role_with_web_identity");
+                metrics.BackendCall("aws", "assume_role_with_web_identity");
                 return new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
             },
             cancellationToken);
     }
+
+    /// <summary>The form fields every role-assuming call sends.</summary>
+    private static Dictionary<string, string> Form(string action, string roleArn, string sessionName) => new()
+    {
+        ["Action"] = action,
+        ["Version"] = "2011-06-15",
+        ["RoleArn"] = roleArn,
+        ["RoleSessionName"] = sessionName,
+    };
 
     /// <summary>A Query-protocol call answering with a <c>Credentials</c> element; its errors come from the XML <c>Error</c>.</summary>
     private async Task<AwsCredentials> SendForCredentialsAsync(AwsEndpoint endpoint, string operation, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
@@ -44,8 +40,8 @@ internal sealed partial class StsClient(HttpClient http, AwsProviderOptions opti
         var failures = new AwsFailures(
             operation,
             response => Error(operation, response),
-            (ex, _, attempt, delay) => AwsLog.Retrying(_logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
-        var response = await AwsHttp.SendAsync(_http, create, _options.AttemptTimeout, _options.MaxResponseBytes, failures, _retry.Policy, cancellationToken).ConfigureAwait(false);
+            (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
+        var response = await AwsHttp.SendAsync(http, create, options.AttemptTimeout, options.MaxResponseBytes, failures, retry.Policy, cancellationToken).ConfigureAwait(false);
         var credentials = TryParse(response.Body)?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
         var (keyId, secret, token, expiration) = (Child(credentials, "AccessKeyId"), Child(credentials, "SecretAccessKey"), Child(credentials, "SessionToken"), Child(credentials, "Expiration"));
         if (keyId is null || secret is null || token is null || expiration is null ||

@@ -113,16 +113,3 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
     private static SecretStoreException Invalid(string classDescription, string detail) =>
         new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: failed to mount objects, error: {detail}");
 }
-
-/// <summary>The fields of a go-autorest environment file the provider uses.</summary>
-internal sealed class AzureEnvironmentFile
-{
-    public string? Name { get; set; }
-
-    public string? ActiveDirectoryEndpoint { get; set; }
-
-    public string? KeyVaultEndpoint { get; set; }
-
-    [JsonPropertyName("keyVaultDNSSuffix")]
-    public string? KeyVaultDnsSuffix { get; set; }
-}

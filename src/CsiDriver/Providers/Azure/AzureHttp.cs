@@ -10,19 +10,12 @@ namespace CsiDriver.Providers.Azure;
 /// per-request deadline, bounded body, transport failures as <see cref="AzureReadException"/>s (built by the
 /// caller's <c>fail</c>) that name the host, never the request (which may carry a token or client secret).
 /// </summary>
-internal sealed class AzureHttp : IDisposable
+internal sealed class AzureHttp(AzureProviderOptions options) : IDisposable
 {
-    private readonly HttpClient _client;
-    private readonly TimeSpan _timeout;
-
-    public AzureHttp(AzureProviderOptions options)
-    {
-        _client = BackendHttp.CreateClient(
-            options.Handler ?? BackendHttp.CreateHandler(new BackendConnection()),
-            ownsHandler: options.Handler is null,
-            "csi-secrets-store-azure/1");
-        _timeout = options.RequestTimeout;
-    }
+    private readonly HttpClient _client = BackendHttp.CreateClient(
+        options.Handler ?? BackendHttp.CreateHandler(new BackendConnection()),
+        ownsHandler: options.Handler is null,
+        "csi-secrets-store-azure/1");
 
     /// <summary>
     /// Sends the request <paramref name="create"/> builds (afresh per attempt); a 429 is sent again as
@@ -32,7 +25,7 @@ internal sealed class AzureHttp : IDisposable
         Func<HttpRequestMessage> create, long maxBodyBytes, Func<FailureKind, string, AzureReadException> fail, RetryPolicy retry, Action<int, TimeSpan>? throttled, CancellationToken cancellationToken) =>
         BackendSender.SendAsync(
             _client,
-            new BackendCall<AzureReadException>(_ => ValueTask.FromResult(create()), _timeout, maxBodyBytes, new AzureFailures(fail, throttled), retry),
+            new BackendCall<AzureReadException>(_ => ValueTask.FromResult(create()), options.RequestTimeout, maxBodyBytes, new AzureFailures(fail, throttled), retry),
             cancellationToken);
 
     public void Dispose() => _client.Dispose();

@@ -5,7 +5,7 @@ namespace CsiDriver.Providers.Azure;
 [JsonSerializable(typeof(SecretBundle))]
 [JsonSerializable(typeof(KeyBundle))]
 [JsonSerializable(typeof(CertificateBundle))]
-[JsonSerializable(typeof(VersionListPage))]
+[JsonSerializable(typeof(KeyVaultPage))]
 [JsonSerializable(typeof(KeyVaultErrorBody))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(NmiResponse))]
@@ -13,123 +13,62 @@ namespace CsiDriver.Providers.Azure;
 internal sealed partial class AzureJsonContext : JsonSerializerContext;
 
 /// <summary>GET secrets/{name}/{version}.</summary>
-internal sealed class SecretBundle
+/// <param name="Kid">Set when the secret backs a certificate.</param>
+internal sealed record SecretBundle(string? Value = null, string? Id = null, string? ContentType = null, string? Kid = null)
 {
-    public string? Value { get; set; }
-
-    public string? Id { get; set; }
-
-    public string? ContentType { get; set; }
-
-    /// <summary>Set when the secret backs a certificate.</summary>
-    public string? Kid { get; set; }
-
     public override string ToString() => $"secret {Id}";
 }
 
 /// <summary>GET keys/{name}/{version}.</summary>
-internal sealed class KeyBundle
-{
-    public JsonWebKey? Key { get; set; }
-}
+internal sealed record KeyBundle(JsonWebKey? Key = null);
 
 /// <summary>The public parts of a JWK (Key Vault never returns private material on GET).</summary>
-internal sealed class JsonWebKey
-{
-    public string? Kid { get; set; }
-
-    public string? Kty { get; set; }
-
-    public string? N { get; set; }
-
-    public string? E { get; set; }
-
-    public string? Crv { get; set; }
-
-    public string? X { get; set; }
-
-    public string? Y { get; set; }
-}
+internal sealed record JsonWebKey(
+    string? Kid = null, string? Kty = null, string? N = null, string? E = null, string? Crv = null, string? X = null, string? Y = null);
 
 /// <summary>GET certificates/{name}/{version}.</summary>
-internal sealed class CertificateBundle
-{
-    public string? Id { get; set; }
+/// <param name="Cer">Base64 DER of the leaf certificate.</param>
+internal sealed record CertificateBundle(string? Id = null, string? Cer = null);
 
-    /// <summary>Base64 DER of the leaf certificate.</summary>
-    public string? Cer { get; set; }
-}
+/// <summary>One page of a listing: <c>GET secrets</c> or <c>GET {secrets|keys|certificates}/{name}/versions</c>.</summary>
+internal sealed record KeyVaultPage(List<KeyVaultItem>? Value = null, string? NextLink = null);
 
-/// <summary>GET {secrets|keys|certificates}/{name}/versions, one page.</summary>
-internal sealed class VersionListPage
-{
-    public List<VersionItem>? Value { get; set; }
-
-    public string? NextLink { get; set; }
-}
-
-/// <summary>One version in a list page: secrets and certificates carry <c>id</c>, keys <c>kid</c>.</summary>
-internal sealed class VersionItem
-{
-    public string? Id { get; set; }
-
-    public string? Kid { get; set; }
-
-    public VersionAttributes? Attributes { get; set; }
-}
+/// <summary>
+/// One listed item: a secret (<c>https://vault/secrets/NAME</c>, with its tags) or a version (secrets and
+/// certificates carry <c>id</c>, keys <c>kid</c>); never a value.
+/// </summary>
+internal sealed record KeyVaultItem(string? Id = null, string? Kid = null, VersionAttributes? Attributes = null, Dictionary<string, string>? Tags = null);
 
 /// <summary>Object attributes used for history ordering.</summary>
-internal sealed class VersionAttributes
-{
-    public bool? Enabled { get; set; }
-
-    /// <summary>Unix seconds.</summary>
-    public long? Created { get; set; }
-}
+/// <param name="Created">Unix seconds.</param>
+internal sealed record VersionAttributes(bool? Enabled = null, long? Created = null);
 
 /// <summary>Key Vault's error envelope: <c>{"error":{"code":"SecretNotFound","message":"..."}}</c>.</summary>
-internal sealed class KeyVaultErrorBody
-{
-    public KeyVaultError? Error { get; set; }
-}
+internal sealed record KeyVaultErrorBody(KeyVaultError? Error = null);
 
 /// <summary>The error code Key Vault reports (the message is not passed on: it is backend text).</summary>
-internal sealed class KeyVaultError
-{
-    public string? Code { get; set; }
-
-    [JsonPropertyName("innererror")]
-    public KeyVaultError? InnerError { get; set; }
-}
+internal sealed record KeyVaultError(string? Code = null, [property: JsonPropertyName("innererror")] KeyVaultError? InnerError = null);
 
 /// <summary>
 /// An OAuth token response (Entra ID v2 endpoint, IMDS, and the <c>token</c> inside NMI's reply);
 /// also the Entra ID error body. ToString never shows the token.
 /// </summary>
-internal sealed class TokenResponse
+internal sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string? AccessToken = null,
+    [property: JsonPropertyName("expires_in")] long? ExpiresIn = null,
+    [property: JsonPropertyName("token_type")] string? TokenType = null,
+    string? Error = null,
+    [property: JsonPropertyName("error_codes")] List<long>? ErrorCodes = null)
 {
-    [JsonPropertyName("access_token")]
-    public string? AccessToken { get; set; }
-
-    [JsonPropertyName("expires_in")]
-    public long? ExpiresIn { get; set; }
-
-    [JsonPropertyName("token_type")]
-    public string? TokenType { get; set; }
-
-    public string? Error { get; set; }
-
-    [JsonPropertyName("error_codes")]
-    public List<long>? ErrorCodes { get; set; }
-
     public override string ToString() => $"token response (expires_in {ExpiresIn})";
 }
 
 /// <summary>aad-pod-identity NMI's reply: <c>{"token": {...}, "clientid": "..."}</c>.</summary>
-internal sealed class NmiResponse
-{
-    public TokenResponse? Token { get; set; }
+internal sealed record NmiResponse(TokenResponse? Token = null, [property: JsonPropertyName("clientid")] string? ClientId = null);
 
-    [JsonPropertyName("clientid")]
-    public string? ClientId { get; set; }
-}
+/// <summary>The fields of a go-autorest environment file the provider uses.</summary>
+internal sealed record AzureEnvironmentFile(
+    string? Name = null,
+    string? ActiveDirectoryEndpoint = null,
+    string? KeyVaultEndpoint = null,
+    [property: JsonPropertyName("keyVaultDNSSuffix")] string? KeyVaultDnsSuffix = null);

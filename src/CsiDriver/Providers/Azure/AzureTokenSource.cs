@@ -18,26 +18,11 @@ namespace CsiDriver.Providers.Azure;
 /// token call, so a rotation pass over many volumes of one identity asks Entra ID once per token lifetime.
 /// Nothing ever falls back to the driver's own identity. Every call counts as backend call <c>token</c>.
 /// </summary>
-internal sealed class AzureTokenSource
+internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
-    private readonly AzureHttp _http;
-    private readonly AzureProviderOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics _metrics;
-    private readonly CsiDriver.Http.TokenCache<string, string> _tokens;
-
-    public AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
-    {
-        _http = http;
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _metrics = metrics;
-        _tokens = new CsiDriver.Http.TokenCache<string, string>(time, CsiDriver.Http.TokenCache<string, string>.Margin(0.5, RefreshMargin));
-    }
+    private readonly CsiDriver.Http.TokenCache<string, string> _tokens = new(time, CsiDriver.Http.TokenCache<string, string>.Margin(0.5, RefreshMargin));
 
     /// <summary>A bearer token for <paramref name="scope"/> (e.g. <c>https://vault.azure.net/.default</c>).</summary>
     /// <exception cref="AzureReadException">Entra ID, IMDS or NMI refused or failed.</exception>
@@ -52,14 +37,14 @@ internal sealed class AzureTokenSource
             WorkloadIdentityCredential wi => await FromEntraIdAsync(config, authority, scope, wi.ClientId, "client_assertion", wi.Assertion, CancellationToken.None).ConfigureAwait(false),
             ClientSecretCredential sp => await FromEntraIdAsync(config, authority, scope, sp.ClientId, "client_secret", sp.Secret, CancellationToken.None).ConfigureAwait(false),
             ClientCertificateCredential cc => await FromEntraIdAsync(
-                config, authority, scope, cc.ClientId, "client_assertion", cc.Certificate.CreateAssertion(cc.ClientId, TokenEndpoint(config, authority), _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false),
+                config, authority, scope, cc.ClientId, "client_assertion", cc.Certificate.CreateAssertion(cc.ClientId, TokenEndpoint(config, authority), time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false),
             ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, CancellationToken.None).ConfigureAwait(false),
             PodIdentityCredential pi => await FromNmiAsync(pi, scope, CancellationToken.None).ConfigureAwait(false),
             _ => throw new InvalidOperationException("unknown credential"),
         };
 
         var lifetime = TimeSpan.FromSeconds(Math.Max(0, expiresIn));
-        AzureLog.TokenAcquired(_logger, config.Credential.Mode, config.TenantId, scope, (long)lifetime.TotalSeconds);
+        AzureLog.TokenAcquired(logger, config.Credential.Mode, config.TenantId, scope, (long)lifetime.TotalSeconds);
         return (token, lifetime);
     }
 
@@ -101,7 +86,7 @@ internal sealed class AzureTokenSource
             query += $"&client_id={Uri.EscapeDataString(id)}";
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_options.ImdsEndpoint, query));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
         var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
@@ -117,7 +102,7 @@ internal sealed class AzureTokenSource
 
     private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
-        var builder = new UriBuilder(_options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
+        var builder = new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
         using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
@@ -149,8 +134,8 @@ internal sealed class AzureTokenSource
     /// <summary>One token request, sent once (so the one message serves): every answer is returned.</summary>
     private Task<Http.BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
     {
-        _metrics.BackendCall("azure", "token");
-        return _http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken);
+        metrics.BackendCall("azure", "token");
+        return http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken);
     }
 
     private static TokenResponse? Parse(Http.BackendResponse reply, string what)

@@ -16,18 +16,12 @@ internal sealed partial class KeyVaultClient
             call,
             "secrets",
             "list_secrets",
-            KeyVaultListJsonContext.Default.SecretListPage,
-            page =>
+            item =>
             {
-                foreach (var item in page.Value ?? [])
+                if (LastSegment(item.Id) is { } name)
                 {
-                    if (LastSegment(item.Id) is { } name)
-                    {
-                        secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
-                    }
+                    secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
                 }
-
-                return page.NextLink;
             },
             MaxPages * 10,
             "secrets",
@@ -35,30 +29,3 @@ internal sealed partial class KeyVaultClient
         return secrets;
     }
 }
-
-/// <summary>One page of <c>GET secrets</c>.</summary>
-internal sealed class SecretListPage
-{
-    [JsonPropertyName("value")]
-    public List<SecretListItem>? Value { get; set; }
-
-    [JsonPropertyName("nextLink")]
-    public string? NextLink { get; set; }
-}
-
-/// <summary>A listed secret: its id (<c>https://vault/secrets/NAME</c>), attributes and tags.</summary>
-internal sealed class SecretListItem
-{
-    [JsonPropertyName("id")]
-    public string? Id { get; set; }
-
-    [JsonPropertyName("attributes")]
-    public VersionAttributes? Attributes { get; set; }
-
-    [JsonPropertyName("tags")]
-    public Dictionary<string, string>? Tags { get; set; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(SecretListPage))]
-internal sealed partial class KeyVaultListJsonContext : JsonSerializerContext;

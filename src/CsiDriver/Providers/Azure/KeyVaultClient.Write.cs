@@ -29,7 +29,7 @@ internal sealed partial class KeyVaultClient
 
     private async Task<Http.BackendResponse> SendWriteAsync(VaultCall call, HttpMethod method, byte[]? body, string callName, CancellationToken cancellationToken)
     {
-        var uri = new Uri(call.Transport, $"secrets/{call.Object.ObjectName}?api-version={Uri.EscapeDataString(_options.ApiVersion)}");
+        var uri = new Uri(call.Transport, $"secrets/{call.Object.ObjectName}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
         if (!_scopes.TryGetValue(call.Vault.Host, out var scope))
         {
             // The scope is learned from the challenge of a harmless read of the same secret, never of the write itself.
@@ -37,7 +37,7 @@ internal sealed partial class KeyVaultClient
             scope = learned ?? throw call.Fail(FailureKind.PermissionDenied, "Key Vault sent no Bearer challenge (WWW-Authenticate)");
         }
 
-        var token = await _tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
+        var token = await tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
         return await SendThrottledAsync(call, () =>
         {
             var request = new HttpRequestMessage(method, uri);

@@ -17,30 +17,15 @@ namespace CsiDriver.Providers.Azure;
 /// A 429 is retried as <see cref="AzureProviderOptions.Retry"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
-internal sealed partial class KeyVaultClient
+internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private const int MaxPages = 100;
 
-    private readonly AzureHttp _http;
-    private readonly AzureTokenSource _tokens;
-    private readonly AzureProviderOptions _options;
-    private readonly RetryPolicy _throttling;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics _metrics;
+    private readonly RetryPolicy _throttling = new(options.Retry, time, static () => 0);
     private readonly ConcurrentDictionary<string, string> _scopes = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Task<string?>> _probes = new(StringComparer.OrdinalIgnoreCase);
 
-    public KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
-    {
-        _http = http;
-        _tokens = tokens;
-        _options = options;
-        _throttling = new RetryPolicy(options.Retry, time, static () => 0);
-        _logger = logger;
-        _metrics = metrics;
-    }
-
-    private long MaxBody => (_options.MaxObjectBytes * 2) + (64 * 1024);
+    private long MaxBody => (options.MaxObjectBytes * 2) + (64 * 1024);
 
     /// <summary>The JSON body of <c>GET {collection}/{name}/{version}</c> (the version may be empty: the latest).</summary>
     public async Task<byte[]> GetObjectAsync(VaultCall call, CancellationToken cancellationToken)
@@ -57,18 +42,12 @@ internal sealed partial class KeyVaultClient
             call,
             $"{call.Collection}/{call.Object.ObjectName}/versions",
             "list_versions",
-            AzureJsonContext.Default.VersionListPage,
-            page =>
+            item =>
             {
-                foreach (var item in page.Value ?? [])
+                if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
                 {
-                    if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
-                    {
-                        versions.Add((version, item.Attributes.Created ?? 0));
-                    }
+                    versions.Add((version, item.Attributes.Created ?? 0));
                 }
-
-                return page.NextLink;
             },
             MaxPages,
             "versions",
@@ -77,12 +56,11 @@ internal sealed partial class KeyVaultClient
     }
 
     /// <summary>
-    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>;
-    /// <paramref name="take"/> keeps a page's items and returns its link.
+    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>,
+    /// and hands each listed item to <paramref name="take"/>.
     /// </summary>
-    private async Task ReadPagesAsync<TPage>(
-        VaultCall call, string path, string callName, JsonTypeInfo<TPage> type, Func<TPage, string?> take, int maxPages, string what, CancellationToken cancellationToken)
-        where TPage : class
+    private async Task ReadPagesAsync(
+        VaultCall call, string path, string callName, Action<KeyVaultItem> take, int maxPages, string what, CancellationToken cancellationToken)
     {
         Uri? next = null;
         for (var page = 0; page < maxPages; page++)
@@ -90,7 +68,13 @@ internal sealed partial class KeyVaultClient
             var reply = next is null
                 ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
                 : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            if (take(Parse(call, Ok(call, reply), type)) is not { Length: > 0 } link)
+            var items = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
+            foreach (var item in items.Value ?? [])
+            {
+                take(item);
+            }
+
+            if (items.NextLink is not { Length: > 0 } link)
             {
                 return;
             }
@@ -124,7 +108,7 @@ internal sealed partial class KeyVaultClient
 
     private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
     {
-        var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(_options.ApiVersion)}");
+        var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
         return SendAuthorizedAsync(call, uri, callName, cancellationToken);
     }
 
@@ -154,13 +138,13 @@ internal sealed partial class KeyVaultClient
             scope = learned!;
         }
 
-        var token = await _tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
+        var token = await tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
         var reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
         if (reply.Status == HttpStatusCode.Unauthorized && ScopeFromChallenge(call, reply) is { } challenged && challenged != scope)
         {
             // The vault moved to another scope (e.g. a cloud change behind a private endpoint): follow once.
             _scopes[vaultHost] = challenged;
-            token = await _tokens.GetTokenAsync(call.Config, challenged, cancellationToken).ConfigureAwait(false);
+            token = await tokens.GetTokenAsync(call.Config, challenged, cancellationToken).ConfigureAwait(false);
             reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
         }
 
@@ -192,7 +176,7 @@ internal sealed partial class KeyVaultClient
 
             var scope = ScopeFromChallenge(call, probe) ?? throw call.Fail(FailureKind.PermissionDenied, "RESPONSE 401: Key Vault sent no Bearer challenge (WWW-Authenticate)");
             _scopes[vaultHost] = scope;
-            AzureLog.ChallengeScope(_logger, vaultHost, scope);
+            AzureLog.ChallengeScope(logger, vaultHost, scope);
             mine.TrySetResult(scope);
             return (scope, null);
         }
@@ -222,16 +206,16 @@ internal sealed partial class KeyVaultClient
     /// <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
     /// </summary>
     private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
-        _http.SendAsync(
+        http.SendAsync(
             () =>
             {
-                _metrics.BackendCall("azure", callName);
+                metrics.BackendCall("azure", callName);
                 return build();
             },
             MaxBody,
             call.Fail,
             _throttling,
-            (attempt, delay) => AzureLog.Throttled(_logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds),
+            (attempt, delay) => AzureLog.Throttled(logger, call.Object.TypeName, call.Object.ObjectName, call.Vault.Host, attempt, delay.TotalSeconds),
             cancellationToken);
 
     /// <summary>Parses <c>Bearer authorization="..", resource=".."</c> (or <c>scope=".."</c>) and checks the resource host.</summary>
@@ -309,7 +293,7 @@ internal sealed partial class KeyVaultClient
         if (reply.Status == HttpStatusCode.TooManyRequests)
         {
             // Why the retries stopped: the attempts ran out, or Key Vault asked for a longer wait than the driver allows.
-            detail += reply.Attempts < _options.Retry.MaxAttempts ? $" (Retry-After is longer than the {_options.Retry.MaxRetryAfter.TotalSeconds:0.#}s the driver waits)"
+            detail += reply.Attempts < options.Retry.MaxAttempts ? $" (Retry-After is longer than the {options.Retry.MaxRetryAfter.TotalSeconds:0.#}s the driver waits)"
                 : reply.Attempts > 1 ? $" (throttled on all {reply.Attempts} attempts)"
                 : string.Empty;
         }

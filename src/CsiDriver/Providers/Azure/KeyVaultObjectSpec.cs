@@ -124,21 +124,12 @@ internal sealed partial record KeyVaultObjectSpec(
 }
 
 /// <summary>One object document as YAML gives it (field names case-sensitive, as yaml.v3).</summary>
-internal sealed class RawObject
-{
-    public string? ObjectName { get; set; }
-
-    public string? ObjectType { get; set; }
-
-    public string? ObjectAlias { get; set; }
-
-    public string? ObjectVersion { get; set; }
-
-    public int ObjectVersionHistory { get; set; }
-
-    public string? ObjectFormat { get; set; }
-
-    public string? ObjectEncoding { get; set; }
-
-    public string? FilePermission { get; set; }
-}
+internal sealed record RawObject(
+    string? ObjectName = null,
+    string? ObjectType = null,
+    string? ObjectAlias = null,
+    string? ObjectVersion = null,
+    int ObjectVersionHistory = 0,
+    string? ObjectFormat = null,
+    string? ObjectEncoding = null,
+    string? FilePermission = null);

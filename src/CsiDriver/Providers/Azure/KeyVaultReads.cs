@@ -12,7 +12,6 @@ internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache p
 {
     private const string Provider = "azure";
 
-    private readonly KeyVaultClient _client = client;
     private readonly VersionedValueCache _pinned = pinned;
 
     /// <summary>A version Key Vault will always answer with the same content (not empty, not "latest").</summary>
@@ -31,7 +30,7 @@ internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache p
 
         var body = await scope.GetOrAddAsync(key, async ct =>
         {
-            var read = await _client.GetObjectAsync(call, ct).ConfigureAwait(false);
+            var read = await client.GetObjectAsync(call, ct).ConfigureAwait(false);
             if (pinned)
             {
                 _pinned.Put(key, call.ObjectVersion, read);
@@ -46,5 +45,5 @@ internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache p
     public Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, IFetchScope scope) =>
         scope.GetOrAddAsync(
             new FetchKey(Provider, call.Config.Identity, $"list:{call.Vault.Host}/{call.Object.TypeName}/{call.Object.ObjectName}"),
-            ct => _client.ListVersionsAsync(call, ct));
+            ct => client.ListVersionsAsync(call, ct));
 }

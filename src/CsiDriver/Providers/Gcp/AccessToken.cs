@@ -13,24 +13,15 @@ internal sealed record AccessToken(string Value, DateTimeOffset ExpiresAt)
 /// they expire (short-lived tokens at half their life), one exchange in flight per identity. Keys name an
 /// identity, never contain a token.
 /// </summary>
-internal sealed class AccessTokenCache
+internal sealed class AccessTokenCache(TimeProvider time, TimeSpan margin, ILogger logger)
 {
-    private readonly TokenCache<string, AccessToken> _tokens;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-
-    public AccessTokenCache(TimeProvider time, TimeSpan margin, ILogger logger)
-    {
-        _tokens = new TokenCache<string, AccessToken>(time, TokenCache<string, AccessToken>.Margin(0.5, margin));
-        _time = time;
-        _logger = logger;
-    }
+    private readonly TokenCache<string, AccessToken> _tokens = new(time, TokenCache<string, AccessToken>.Margin(0.5, margin));
 
     public async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
     {
         if (_tokens.TryGet(identity, out var cached))
         {
-            GcpLog.TokenCacheHit(_logger, identity);
+            GcpLog.TokenCacheHit(logger, identity);
             return cached;
         }
 
@@ -39,8 +30,8 @@ internal sealed class AccessTokenCache
             async ct =>
             {
                 var token = await create(ct).ConfigureAwait(false);
-                GcpLog.TokenObtained(_logger, identity, token.ExpiresAt);
-                return (token, token.ExpiresAt - _time.GetUtcNow());
+                GcpLog.TokenObtained(logger, identity, token.ExpiresAt);
+                return (token, token.ExpiresAt - time.GetUtcNow());
             },
             cancellationToken).ConfigureAwait(false);
     }

@@ -7,40 +7,13 @@ namespace CsiDriver.Providers.Gcp;
 /// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
 /// for it, obtained only when a read needs one.
 /// </summary>
-internal sealed partial class GcpCredentialResolver
+internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver identity, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger logger)
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";
     private const string ProviderAdcIdentity = "provider-adc";
 
-    private readonly WorkloadIdentityResolver _identity;
-    private readonly TokenExchangeClient _sts;
-    private readonly IamCredentialsClient _iam;
-    private readonly MetadataServerClient _metadata;
-    private readonly ServiceAccountKeyTokenSource _keys;
-    private readonly IServiceAccountLookup _serviceAccounts;
-    private readonly AccessTokenCache _cache;
-    private readonly ILogger _logger;
-
-    public GcpCredentialResolver(
-        WorkloadIdentityResolver identity,
-        TokenExchangeClient sts,
-        IamCredentialsClient iam,
-        MetadataServerClient metadata,
-        ServiceAccountKeyTokenSource keys,
-        IServiceAccountLookup serviceAccounts,
-        AccessTokenCache cache,
-        ILogger logger)
-    {
-        _identity = identity;
-        _sts = sts;
-        _iam = iam;
-        _metadata = metadata;
-        _keys = keys;
-        _serviceAccounts = serviceAccounts;
-        _cache = cache;
-        _logger = logger;
-    }
+    private readonly WorkloadIdentityResolver _identity = identity;
 
     /// <summary>
     /// Works out the identity (no Google call once the workload identity pool is known); the token comes from
@@ -53,7 +26,7 @@ internal sealed partial class GcpCredentialResolver
             var (identity, obtain) = config.Auth switch
             {
                 GcpAuthMode.NodePublishSecret => FromKey(config.KeyJson!),
-                GcpAuthMode.ProviderAdc => (ProviderAdcIdentity, ct => _cache.GetOrCreateAsync(ProviderAdcIdentity, _metadata.GetDefaultTokenAsync, ct)),
+                GcpAuthMode.ProviderAdc => (ProviderAdcIdentity, ct => cache.GetOrCreateAsync(ProviderAdcIdentity, metadata.GetDefaultTokenAsync, ct)),
                 _ => await AsPodAsync(request, cancellationToken).ConfigureAwait(false),
             };
             return new GcpCredential(identity, async ct =>
@@ -88,7 +61,7 @@ internal sealed partial class GcpCredentialResolver
     {
         var key = ServiceAccountKeyTokenSource.ParseKey(keyJson);
         var identity = ServiceAccountKeyTokenSource.Identity(key, keyJson);
-        return (identity, ct => _cache.GetOrCreateAsync(identity, c => _keys.GetTokenAsync(key, c), ct));
+        return (identity, ct => cache.GetOrCreateAsync(identity, c => keys.GetTokenAsync(key, c), ct));
     }
 
     private async Task<(string Identity, Func<CancellationToken, Task<AccessToken>> Obtain)> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
@@ -114,7 +87,7 @@ internal sealed partial class GcpCredentialResolver
         IReadOnlyDictionary<string, string> annotations;
         try
         {
-            annotations = await _serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
+            annotations = await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException ex)
         {
@@ -136,7 +109,7 @@ internal sealed partial class GcpCredentialResolver
             ? $"{pod.Namespace}/token:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(podToken.Token)))[..16]}"
             : $"{pod.Namespace}/{pod.ServiceAccountName}";
         var key = $"pod:{subject}|{identity.Audience}|{gsa}|{string.Join(',', delegates)}";
-        return (key, ct => _cache.GetOrCreateAsync(key, c => ExchangeAsync(podToken.Token, identity, gsa, delegates, pod, c), ct));
+        return (key, ct => cache.GetOrCreateAsync(key, c => ExchangeAsync(podToken.Token, identity, gsa, delegates, pod, c), ct));
     }
 
     private async Task<AccessToken> ExchangeAsync(string podToken, WorkloadIdentity identity, string? gsa, List<string> delegates, PodIdentity pod, CancellationToken cancellationToken)
@@ -144,7 +117,7 @@ internal sealed partial class GcpCredentialResolver
         AccessToken federated;
         try
         {
-            federated = await _sts.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
+            federated = await sts.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -156,10 +129,10 @@ internal sealed partial class GcpCredentialResolver
             return federated;
         }
 
-        GcpLog.Impersonating(_logger, gsa, pod.Namespace, pod.ServiceAccountName);
+        GcpLog.Impersonating(logger, gsa, pod.Namespace, pod.ServiceAccountName);
         try
         {
-            return await _iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
+            return await iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {

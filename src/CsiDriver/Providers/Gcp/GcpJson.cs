@@ -1,62 +1,70 @@
 namespace CsiDriver.Providers.Gcp;
 
-/// <summary>Secret Manager <c>versions.access</c> response.</summary>
-internal sealed class AccessSecretVersionResponse
-{
-    public string? Name { get; set; }
+/// <summary>
+/// A Secret Manager secret version: the <c>versions.access</c> response (with its payload) and the
+/// <c>addVersion</c> response (its name).
+/// </summary>
+internal sealed record GcpSecretVersion(string? Name = null, SecretPayload? Payload = null);
 
-    public SecretPayload? Payload { get; set; }
+/// <summary>
+/// Secret Manager payload: base64 data and a CRC32C (int64 as a JSON string), read from <c>versions.access</c>
+/// and written by <c>addVersion</c>. <see cref="ToString"/> never shows the data.
+/// </summary>
+internal sealed record SecretPayload(
+    string? Data = null,
+    [property: JsonPropertyName("dataCrc32c")]
+    [property: JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
+    long? DataCrc32C = null)
+{
+    public override string ToString() => "payload";
 }
 
-/// <summary>Secret Manager payload: base64 data and an optional CRC32C (int64 as a JSON string).</summary>
-internal sealed class SecretPayload
-{
-    public string? Data { get; set; }
+/// <summary>Secret Manager <c>addVersion</c> request.</summary>
+internal sealed record GcpAddVersionRequest(SecretPayload Payload);
 
-    [JsonPropertyName("dataCrc32c")]
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
-    public long? DataCrc32C { get; set; }
+/// <summary>A Secret Manager secret's description: its name and labels, never a value.</summary>
+internal sealed record GcpSecret(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? Labels = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] GcpReplication? Replication = null);
+
+/// <summary>A secret's replication: <c>{"automatic":{}}</c> for a global secret.</summary>
+internal sealed record GcpReplication(Dictionary<string, string>? Automatic = null);
+
+/// <summary>One page of <c>secrets.list</c>.</summary>
+internal sealed record GcpListSecretsResponse(List<GcpSecret>? Secrets = null, string? NextPageToken = null)
+{
+    public override string ToString() => $"{Secrets?.Count ?? 0} secrets";
 }
 
-/// <summary>Parameter Manager <c>versions.render</c> response.</summary>
-internal sealed class RenderParameterVersionResponse
-{
-    public string? ParameterVersion { get; set; }
+/// <summary>An empty response body (<c>secrets.delete</c>).</summary>
+internal sealed record GcpEmpty;
 
-    public string? RenderedPayload { get; set; }
+/// <summary>Parameter Manager <c>versions.render</c> response; <see cref="ToString"/> never shows the payload.</summary>
+internal sealed record RenderParameterVersionResponse(string? ParameterVersion = null, string? RenderedPayload = null)
+{
+    public override string ToString() => $"rendered {ParameterVersion}";
 }
 
-/// <summary>RFC 8693 token exchange request, fields in the order upstream documents.</summary>
-internal sealed class TokenExchangeRequest
+/// <summary>RFC 8693 token exchange request, fields in the order upstream documents; <see cref="ToString"/> never shows the token.</summary>
+internal sealed record TokenExchangeRequest(
+    [property: JsonPropertyName("grant_type")] string GrantType = "urn:ietf:params:oauth:grant-type:token-exchange",
+    [property: JsonPropertyName("subject_token_type")] string SubjectTokenType = "urn:ietf:params:oauth:token-type:jwt",
+    [property: JsonPropertyName("requested_token_type")] string RequestedTokenType = "urn:ietf:params:oauth:token-type:access_token",
+    [property: JsonPropertyName("subject_token")] string SubjectToken = "",
+    string Audience = "",
+    string Scope = GcpScopes.CloudPlatform)
 {
-    [JsonPropertyName("grant_type")]
-    public string GrantType { get; set; } = "urn:ietf:params:oauth:grant-type:token-exchange";
-
-    [JsonPropertyName("subject_token_type")]
-    public string SubjectTokenType { get; set; } = "urn:ietf:params:oauth:token-type:jwt";
-
-    [JsonPropertyName("requested_token_type")]
-    public string RequestedTokenType { get; set; } = "urn:ietf:params:oauth:token-type:access_token";
-
-    [JsonPropertyName("subject_token")]
-    public string SubjectToken { get; set; } = string.Empty;
-
-    public string Audience { get; set; } = string.Empty;
-
-    public string Scope { get; set; } = GcpScopes.CloudPlatform;
+    public override string ToString() => $"token exchange for {Audience}";
 }
 
-/// <summary>OAuth token response (STS, metadata server).</summary>
-internal sealed class OAuthTokenResponse
+/// <summary>OAuth token response (STS, metadata server); <see cref="ToString"/> never shows the token.</summary>
+internal sealed record OAuthTokenResponse(
+    [property: JsonPropertyName("access_token")] string? AccessToken = null,
+    [property: JsonPropertyName("token_type")] string? TokenType = null,
+    [property: JsonPropertyName("expires_in")] long? ExpiresIn = null)
 {
-    [JsonPropertyName("access_token")]
-    public string? AccessToken { get; set; }
-
-    [JsonPropertyName("token_type")]
-    public string? TokenType { get; set; }
-
-    [JsonPropertyName("expires_in")]
-    public long? ExpiresIn { get; set; }
+    public override string ToString() => $"token response (expires_in {ExpiresIn})";
 }
 
 /// <summary>IAM Credentials <c>generateAccessToken</c> request.</summary>
@@ -68,90 +76,52 @@ internal sealed class GenerateAccessTokenRequest
     public List<string>? Delegates { get; set; }
 }
 
-/// <summary>IAM Credentials <c>generateAccessToken</c> response.</summary>
-internal sealed class GenerateAccessTokenResponse
+/// <summary>IAM Credentials <c>generateAccessToken</c> response; <see cref="ToString"/> never shows the token.</summary>
+internal sealed record GenerateAccessTokenResponse(string? AccessToken = null, DateTimeOffset? ExpireTime = null)
 {
-    public string? AccessToken { get; set; }
-
-    public DateTimeOffset? ExpireTime { get; set; }
+    public override string ToString() => $"access token (expires {ExpireTime})";
 }
 
 /// <summary>Google's JSON error envelope: <c>{"error":{"code","message","status"}}</c>.</summary>
-internal sealed class GoogleErrorEnvelope
-{
-    public GoogleErrorBody? Error { get; set; }
-}
+internal sealed record GoogleErrorEnvelope(GoogleErrorBody? Error = null);
 
 /// <summary>The inner error of <see cref="GoogleErrorEnvelope"/>.</summary>
-internal sealed class GoogleErrorBody
+internal sealed record GoogleErrorBody(int? Code = null, string? Message = null, string? Status = null);
+
+/// <summary>The subset of a service-account key file the provider reads; <see cref="ToString"/> never shows the key.</summary>
+internal sealed record ServiceAccountKeyFile(
+    string? Type = null,
+    [property: JsonPropertyName("client_email")] string? ClientEmail = null,
+    [property: JsonPropertyName("private_key")] string? PrivateKey = null,
+    [property: JsonPropertyName("private_key_id")] string? PrivateKeyId = null,
+    [property: JsonPropertyName("token_uri")] string? TokenUri = null)
 {
-    public int? Code { get; set; }
-
-    public string? Message { get; set; }
-
-    public string? Status { get; set; }
-}
-
-/// <summary>The subset of a service-account key file the provider reads.</summary>
-internal sealed class ServiceAccountKeyFile
-{
-    public string? Type { get; set; }
-
-    [JsonPropertyName("client_email")]
-    public string? ClientEmail { get; set; }
-
-    [JsonPropertyName("private_key")]
-    public string? PrivateKey { get; set; }
-
-    [JsonPropertyName("private_key_id")]
-    public string? PrivateKeyId { get; set; }
-
-    [JsonPropertyName("token_uri")]
-    public string? TokenUri { get; set; }
+    public override string ToString() => $"service account key {ClientEmail}";
 }
 
 /// <summary>The JOSE header of the service-account assertion.</summary>
-internal sealed class JwtHeader
-{
-    [JsonPropertyName("alg")]
-    public required string Algorithm { get; init; }
-
-    [JsonPropertyName("typ")]
-    public required string Type { get; init; }
-
-    [JsonPropertyName("kid")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? KeyId { get; init; }
-}
+internal sealed record JwtHeader(
+    [property: JsonPropertyName("alg")] string Algorithm,
+    [property: JsonPropertyName("typ")] string Type,
+    [property: JsonPropertyName("kid")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
 
 /// <summary>The claims of the service-account assertion (Google's JWT-bearer flow).</summary>
-internal sealed class JwtClaims
-{
-    [JsonPropertyName("iss")]
-    public required string Issuer { get; init; }
-
-    public required string Scope { get; init; }
-
-    [JsonPropertyName("aud")]
-    public required string Audience { get; init; }
-
-    [JsonPropertyName("iat")]
-    public long IssuedAt { get; init; }
-
-    [JsonPropertyName("exp")]
-    public long Expires { get; init; }
-}
+internal sealed record JwtClaims(
+    [property: JsonPropertyName("iss")] string Issuer,
+    string Scope,
+    [property: JsonPropertyName("aud")] string Audience,
+    [property: JsonPropertyName("iat")] long IssuedAt,
+    [property: JsonPropertyName("exp")] long Expires);
 
 /// <summary>The subset of an <c>external_account</c> credential file the provider reads.</summary>
-internal sealed class ExternalAccountFile
-{
-    public string? Type { get; set; }
-
-    public string? Audience { get; set; }
-}
+internal sealed record ExternalAccountFile(string? Type = null, string? Audience = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(AccessSecretVersionResponse))]
+[JsonSerializable(typeof(GcpSecretVersion))]
+[JsonSerializable(typeof(GcpAddVersionRequest))]
+[JsonSerializable(typeof(GcpSecret))]
+[JsonSerializable(typeof(GcpListSecretsResponse))]
+[JsonSerializable(typeof(GcpEmpty))]
 [JsonSerializable(typeof(RenderParameterVersionResponse))]
 [JsonSerializable(typeof(TokenExchangeRequest))]
 [JsonSerializable(typeof(OAuthTokenResponse))]

@@ -82,8 +82,8 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             item.FileName ?? string.Empty,
             item.Path ?? string.Empty,
             null,
-            NullIfEmpty(item.ExtractJsonKey),
-            NullIfEmpty(item.ExtractYamlKey));
+            ProviderParameters.NullIfEmpty(item.ExtractJsonKey),
+            ProviderParameters.NullIfEmpty(item.ExtractYamlKey));
         if (entry.OutputPath.Length == 0)
         {
             throw ProviderParameters.Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
@@ -172,30 +172,17 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         }
     }
 
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
-    internal sealed class RawSecret
-    {
-        public string? ResourceName { get; set; }
-
-        public string? FileName { get; set; }
-
-        public string? Path { get; set; }
-
-        public string? Mode { get; set; }
-
-        [JsonPropertyName("extractJSONKey")]
-        public string? ExtractJsonKey { get; set; }
-
-        [JsonPropertyName("extractYAMLKey")]
-        public string? ExtractYamlKey { get; set; }
-    }
+    internal sealed record RawSecret(
+        string? ResourceName = null,
+        string? FileName = null,
+        string? Path = null,
+        string? Mode = null,
+        [property: JsonPropertyName("extractJSONKey")] string? ExtractJsonKey = null,
+        [property: JsonPropertyName("extractYAMLKey")] string? ExtractYamlKey = null);
 }
 
 /// <summary>Source-generated reader of the <c>secrets</c> parameter.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(List<GcpMountConfig.RawSecret?>))]
-internal sealed partial class GcpSecretsJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class GcpSecretsJsonContext : JsonSerializerContext;

@@ -7,27 +7,14 @@ namespace CsiDriver.Providers.Gcp;
 /// errors, a bounded response read, and Google JSON error bodies mapped to <see cref="FailureKind"/>.
 /// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>.
 /// </summary>
-internal sealed class GoogleApiCaller
+internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
 {
     /// <summary>The most a token or metadata answer may hold.</summary>
     public const long TokenResponseLimit = 64 * 1024;
 
     private const int MaxErrorMessageChars = 400;
 
-    private readonly HttpClient _http;
-    private readonly GcpProviderOptions _options;
-    private readonly Http.RetryPolicy _retry;
-    private readonly ILogger _logger;
-    private readonly Observability.DriverMetrics _metrics;
-
-    public GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
-    {
-        _http = http;
-        _options = options;
-        _retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
-        _logger = logger;
-        _metrics = metrics;
-    }
+    private readonly Http.RetryPolicy _retry = new(options.Retry, time, random.NextDouble);
 
     /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
     /// <param name="call">The backend call's metric name (<c>access_version</c>, <c>sts_token</c>...).</param>
@@ -50,16 +37,16 @@ internal sealed class GoogleApiCaller
         CancellationToken cancellationToken)
     {
         var response = await CsiDriver.Http.BackendSender.SendAsync(
-            _http,
+            http,
             new CsiDriver.Http.BackendCall<GoogleApiException>(
                 _ =>
                 {
-                    _metrics.BackendCall(GcpProvider.ProviderName, call);
+                    metrics.BackendCall(GcpProvider.ProviderName, call);
                     return ValueTask.FromResult(create());
                 },
-                _options.RequestTimeout,
+                options.RequestTimeout,
                 maxResponseBytes,
-                new GoogleFailures(redact, _logger),
+                new GoogleFailures(redact, logger),
                 _retry),
             cancellationToken).ConfigureAwait(false);
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);

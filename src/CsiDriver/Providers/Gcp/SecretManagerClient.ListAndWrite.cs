@@ -15,52 +15,45 @@ internal sealed partial class SecretManagerClient
     private const long MaxListResponseBytes = 4 * 1024 * 1024;
 
     /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
-    public async Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken)
-    {
-        var secrets = new List<GcpSecret>();
-        await Pages.ReadAllAsync(
+    public Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
             next =>
             {
                 var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
-                return _caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
+                return caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
             },
-            page =>
-            {
-                secrets.AddRange(page.Secrets ?? []);
-                return page.NextPageToken;
-            },
-            maxPages).ConfigureAwait(false);
-        return secrets;
-    }
+            page => page.Secrets ?? [],
+            page => page.NextPageToken,
+            maxPages);
 
     public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}");
-        return _caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpWriteJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}");
-        var body = new GcpSecret { Labels = labels, Replication = location is null ? new GcpReplication() : null };
-        return _caller.SendAsync("create_secret", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpWriteJsonContext.Default.GcpSecret)), GcpWriteJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+        var body = new GcpSecret(Labels: labels, Replication: location is null ? new GcpReplication([]) : null);
+        return caller.SendAsync("create_secret", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpSecret)), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}:addVersion");
-        var body = new GcpAddVersionRequest { Payload = new GcpPayload { Data = Convert.ToBase64String(value), DataCrc32C = (long)Crc32C.Compute(value) } };
-        return _caller.SendAsync("add_version", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpWriteJsonContext.Default.GcpAddVersionRequest)), GcpWriteJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, [accessToken], cancellationToken);
+        var body = new GcpAddVersionRequest(new SecretPayload(Convert.ToBase64String(value), (long)Crc32C.Compute(value)));
+        return caller.SendAsync("add_version", () => Send(HttpMethod.Post, uri, accessToken, JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest)), GcpJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}");
-        return _caller.SendAsync("delete_secret", () => Send(HttpMethod.Delete, uri, accessToken, null), GcpWriteJsonContext.Default.GcpEmpty, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("delete_secret", () => Send(HttpMethod.Delete, uri, accessToken, null), GcpJsonContext.Default.GcpEmpty, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     private string Base(string? location) =>
-        BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
+        BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
 
     private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
     {
@@ -69,72 +62,4 @@ internal sealed partial class SecretManagerClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return request;
     }
-}
-
-/// <summary>A Secret Manager secret's description: its name and labels, never a value.</summary>
-internal sealed class GcpSecret
-{
-    [JsonPropertyName("name")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Name { get; set; }
-
-    [JsonPropertyName("labels")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public Dictionary<string, string>? Labels { get; set; }
-
-    [JsonPropertyName("replication")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public GcpReplication? Replication { get; set; }
-}
-
-internal sealed class GcpReplication
-{
-    [JsonPropertyName("automatic")]
-    public Dictionary<string, string> Automatic { get; set; } = [];
-}
-
-internal sealed class GcpListSecretsResponse
-{
-    [JsonPropertyName("secrets")]
-    public List<GcpSecret>? Secrets { get; set; }
-
-    [JsonPropertyName("nextPageToken")]
-    public string? NextPageToken { get; set; }
-}
-
-internal sealed class GcpPayload
-{
-    [JsonPropertyName("data")]
-    public string? Data { get; set; }
-
-    [JsonPropertyName("dataCrc32c")]
-    [JsonNumberHandling(JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString)]
-    public long DataCrc32C { get; set; }
-
-    public override string ToString() => "payload";
-}
-
-internal sealed class GcpAddVersionRequest
-{
-    [JsonPropertyName("payload")]
-    public required GcpPayload Payload { get; set; }
-}
-
-internal sealed class GcpSecretVersion
-{
-    [JsonPropertyName("name")]
-    public string? Name { get; set; }
-}
-
-internal sealed class GcpEmpty
-{
-}
-
-[JsonSerializable(typeof(GcpSecret))]
-[JsonSerializable(typeof(GcpListSecretsResponse))]
-[JsonSerializable(typeof(GcpAddVersionRequest))]
-[JsonSerializable(typeof(GcpSecretVersion))]
-[JsonSerializable(typeof(GcpEmpty))]
-internal sealed partial class GcpWriteJsonContext : JsonSerializerContext
-{
 }

@@ -16,9 +16,6 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
 /// <summary>Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager).</summary>
 internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
 {
-    private readonly GoogleApiCaller _caller = caller;
-    private readonly GcpProviderOptions _options = options;
-
     public Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken) =>
         resource.Kind == GcpResourceKind.SecretVersion
             ? AccessAsync(resource, accessToken, cancellationToken)
@@ -26,8 +23,8 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
 
     private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
-        var uri = resource.MethodUri(BaseUri(_options.SecretManagerEndpoint, _options.RegionalSecretManagerEndpoint, resource.Location));
-        var response = await _caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.AccessSecretVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var uri = resource.MethodUri(BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, resource.Location));
+        var response = await caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {
@@ -41,13 +38,13 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
 
     private async Task<FetchedResource> RenderAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
-        var uri = resource.MethodUri(BaseUri(_options.ParameterManagerEndpoint, _options.RegionalParameterManagerEndpoint, resource.Location));
-        var response = await _caller.SendAsync("render_version", () => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var uri = resource.MethodUri(BaseUri(options.ParameterManagerEndpoint, options.RegionalParameterManagerEndpoint, resource.Location));
+        var response = await caller.SendAsync("render_version", () => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.RenderedPayload);
         return new FetchedResource(payload, string.IsNullOrEmpty(response.ParameterVersion) ? resource.Value : response.ParameterVersion);
     }
 
-    private long MaxResponseBytes => (_options.MaxObjectBytes * 4 / 3) + (64 * 1024);
+    private long MaxResponseBytes => (options.MaxObjectBytes * 4 / 3) + (64 * 1024);
 
     private byte[] Decode(string? base64)
     {
@@ -61,8 +58,8 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
             throw new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = payload data is not valid base64");
         }
 
-        return payload.Length > _options.MaxObjectBytes
-            ? throw new GoogleApiException(FailureKind.TooLarge, $"payload is {payload.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)")
+        return payload.Length > options.MaxObjectBytes
+            ? throw new GoogleApiException(FailureKind.TooLarge, $"payload is {payload.Length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)")
             : payload;
     }
 

@@ -17,9 +17,6 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
     private static readonly Uri DefaultTokenUri = new("https://oauth2.googleapis.com/token");
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
-    private readonly GoogleApiCaller _caller = caller;
-    private readonly GcpProviderOptions _options = options;
-    private readonly TimeProvider _time = time;
 
     /// <summary>Parses the key; errors never quote it.</summary>
     public static ServiceAccountKeyFile ParseKey(string keyJson)
@@ -59,11 +56,11 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             ["grant_type"] = "urn:ietf:params:oauth:grant-type:jwt-bearer",
             ["assertion"] = assertion,
         };
-        var tokenUri = _options.ServiceAccountTokenUri ?? KeyTokenUri(key);
+        var tokenUri = options.ServiceAccountTokenUri ?? KeyTokenUri(key);
         OAuthTokenResponse response;
         try
         {
-            response = await _caller.SendAsync(
+            response = await caller.SendAsync(
                 "oauth_token",
                 () => new HttpRequestMessage(HttpMethod.Post, tokenUri) { Content = new FormUrlEncodedContent(form) },
                 GcpJsonContext.Default.OAuthTokenResponse,
@@ -78,7 +75,7 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed: {ex.Message}");
         }
 
-        return OAuthTokens.ToAccessToken(response, _time, "the token URI");
+        return OAuthTokens.ToAccessToken(response, time, "the token URI");
     }
 
     /// <summary>The RS256 JWT the token URI exchanges; iat/exp follow the injected clock.</summary>
@@ -94,16 +91,9 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             throw new GoogleApiException(FailureKind.InvalidConfiguration, "unable to generate credentials from key.json: private_key is not a PEM RSA private key");
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var header = new JwtHeader { Algorithm = "RS256", Type = "JWT", KeyId = string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId };
-        var claims = new JwtClaims
-        {
-            Issuer = key.ClientEmail!,
-            Scope = GcpScopes.CloudPlatform,
-            Audience = KeyTokenUri(key).AbsoluteUri,
-            IssuedAt = now,
-            Expires = now + (long)AssertionLifetime.TotalSeconds,
-        };
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var header = new JwtHeader("RS256", "JWT", string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId);
+        var claims = new JwtClaims(key.ClientEmail!, GcpScopes.CloudPlatform, KeyTokenUri(key).AbsoluteUri, now, now + (long)AssertionLifetime.TotalSeconds);
         var signingInput = $"{Base64Url(JsonSerializer.SerializeToUtf8Bytes(header, GcpJsonContext.Default.JwtHeader))}.{Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims, GcpJsonContext.Default.JwtClaims))}";
         var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{signingInput}.{Base64Url(signature)}";

@@ -10,7 +10,7 @@ internal sealed class TokenExchangeClient(GoogleApiCaller caller, GcpProviderOpt
 {
     public async Task<AccessToken> ExchangeAsync(string kubernetesToken, string audience, CancellationToken cancellationToken)
     {
-        var body = new TokenExchangeRequest { SubjectToken = kubernetesToken, Audience = audience };
+        var body = new TokenExchangeRequest(SubjectToken: kubernetesToken, Audience: audience);
         var response = await caller.SendAsync(
             "sts_token",
             () => new HttpRequestMessage(HttpMethod.Post, options.TokenExchangeEndpoint) { Content = JsonContent.Create(body, GcpJsonContext.Default.TokenExchangeRequest) },

@@ -19,36 +19,33 @@ internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, 
 /// </summary>
 internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
 {
-    private readonly GcpProviderOptions _options = options;
-    private readonly MetadataServerClient _metadata = metadata;
-    private readonly ILogger _logger = logger;
     private readonly Http.AsyncOnce<WorkloadIdentity> _resolved = new();
 
     public Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken) => _resolved.GetAsync(ComputeAsync, cancellationToken);
 
     private async Task<WorkloadIdentity> ComputeAsync(CancellationToken cancellationToken)
     {
-        if (Has(_options.Project) && Has(_options.ClusterLocation) && Has(_options.ClusterName))
+        if (Has(options.Project) && Has(options.ClusterLocation) && Has(options.ClusterName))
         {
-            return Gke(_options.Project!, _options.ClusterLocation!, _options.ClusterName!, "configuration");
+            return Gke(options.Project!, options.ClusterLocation!, options.ClusterName!, "configuration");
         }
 
-        if (Has(_options.ExternalAccountAudience))
+        if (Has(options.ExternalAccountAudience))
         {
-            return External(_options.ExternalAccountAudience!);
+            return External(options.ExternalAccountAudience!);
         }
 
-        if (Has(_options.ExternalAccountError))
+        if (Has(options.ExternalAccountError))
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, _options.ExternalAccountError!);
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, options.ExternalAccountError!);
         }
 
         string project, location, name;
         try
         {
-            project = Has(_options.Project) ? _options.Project! : await _metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false);
-            location = Has(_options.ClusterLocation) ? _options.ClusterLocation! : await _metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false);
-            name = Has(_options.ClusterName) ? _options.ClusterName! : await _metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false);
+            project = Has(options.Project) ? options.Project! : await metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false);
+            location = Has(options.ClusterLocation) ? options.ClusterLocation! : await metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false);
+            name = Has(options.ClusterName) ? options.ClusterName! : await metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -64,7 +61,7 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
     {
         var pool = $"{project}.svc.id.goog";
         var provider = $"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}";
-        GcpLog.WorkloadIdentityResolved(_logger, pool, provider, source);
+        GcpLog.WorkloadIdentityResolved(logger, pool, provider, source);
         return new WorkloadIdentity(pool, provider, $"identitynamespace:{pool}:{provider}");
     }
 
@@ -74,7 +71,7 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
         var identity = split.Length == 3 && split[0] == "identitynamespace"
             ? new WorkloadIdentity(split[1], split[2], audience)
             : new WorkloadIdentity(null, null, audience);
-        GcpLog.WorkloadIdentityResolved(_logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? audience, "external_account");
+        GcpLog.WorkloadIdentityResolved(logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? audience, "external_account");
         return identity;
     }
 

@@ -18,8 +18,6 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 {
     public const string AudienceParameter = "audience";
 
-    private readonly KubernetesClient _client = client;
-    private readonly Observability.DriverMetrics _metrics = metrics;
 
     public string Name => "kubernetes";
 
@@ -29,7 +27,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         var references = objects.Select(o => Parse(request, o)).ToList();
         var audience = request.Attributes.GetValueOrDefault(AudienceParameter) ?? string.Empty;
         var token = PodToken(request, audience);
-        var asPod = _client.AsPod(token);
+        var asPod = client.AsPod(token);
         var identity = Identity(request, audience, token);
 
         // One read per object named, however many keys of it are used; distinct objects are read together.
@@ -114,7 +112,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 
     private async Task<Fetched> ReadAsync(KubernetesClient asPod, string ns, ObjectReference reference, CancellationToken cancellationToken)
     {
-        _metrics.BackendCall(Name, "get_" + reference.TypeName);
+        metrics.BackendCall(Name, "get_" + reference.TypeName);
         if (reference.Kind == ObjectKind.Secret)
         {
             var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);

@@ -23,8 +23,6 @@ namespace CsiDriver.Providers.Local;
 /// </remarks>
 internal sealed class LocalProvider(LocalProviderOptions options, Observability.DriverMetrics metrics) : IProvider, IDisposable
 {
-    private readonly LocalProviderOptions _options = options;
-    private readonly Observability.DriverMetrics _metrics = metrics;
     private DirectoryHandle? _root;
     private volatile bool _noOpenat2;
 
@@ -32,7 +30,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
-        if (_options.Root is null)
+        if (options.Root is null)
         {
             throw NotEnabled(request);
         }
@@ -52,7 +50,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
                 var contents = await ReadObjectAsync(request, scope, () => scopePath ??= ScopeFor(request), name, cancellationToken).ConfigureAwait(false);
                 var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
                 files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
-                versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(_options.VersionKey, contents))[..32]));
+                versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(options.VersionKey, contents))[..32]));
             }
 
             return new ProviderResult(files, versions);
@@ -75,13 +73,13 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     private DirectoryHandle? OpenScope(ProviderRequest request, out bool owned)
     {
         owned = false;
-        if (_options.PerNamespace)
+        if (options.PerNamespace)
         {
             CheckNamespace(request);
         }
 
         var root = Root();
-        if (root is null || !_options.PerNamespace)
+        if (root is null || !options.PerNamespace)
         {
             return root;
         }
@@ -98,7 +96,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
             return root;
         }
 
-        if (DirectoryHandle.TryOpen(_options.Root!, out _) is not { } opened)
+        if (DirectoryHandle.TryOpen(options.Root!, out _) is not { } opened)
         {
             return null;
         }
@@ -115,8 +113,8 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     /// <summary>The real path of the folder this pod may read: its namespace's folder, or the whole root when not split by namespace.</summary>
     private string ScopeFor(ProviderRequest request)
     {
-        var root = Libc.RealPath(_options.Root!) ?? throw NotEnabled(request);
-        if (!_options.PerNamespace)
+        var root = Libc.RealPath(options.Root!) ?? throw NotEnabled(request);
+        if (!options.PerNamespace)
         {
             return root;
         }
@@ -195,8 +193,8 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
     private byte[] ReadOpened(OpenedFile file)
     {
-        _metrics?.BackendCall(Name, "read");
-        return file.TryReadAll(_options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
+        metrics?.BackendCall(Name, "read");
+        return file.TryReadAll(options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
     }
 
     private static void CheckName(ProviderRequest request, string objectName)
@@ -260,7 +258,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     }
 
     private SecretStoreException TooLarge(ProviderRequest request, string objectName, long length) =>
-        new(FailureKind.TooLarge, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" is {length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
+        new(FailureKind.TooLarge, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" is {length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)");
 
     private static bool IsUnder(string path, string root) =>
         path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);

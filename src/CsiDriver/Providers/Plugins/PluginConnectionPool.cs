@@ -4,21 +4,11 @@ namespace CsiDriver.Providers.Plugins;
 /// Caches one <see cref="PluginConnection"/> per socket path for the life of the driver, as upstream
 /// does, but replaces it when the socket file changed (the plugin restarted and bound a new socket).
 /// </summary>
-internal sealed class PluginConnectionPool : IDisposable
+internal sealed class PluginConnectionPool(PluginOptions options, TimeProvider time, ILogger<PluginConnectionPool> logger) : IDisposable
 {
     private readonly Dictionary<string, PluginConnection> _connections = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private readonly PluginOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private bool _disposed;
-
-    public PluginConnectionPool(PluginOptions options, TimeProvider time, ILogger<PluginConnectionPool> logger)
-    {
-        _options = options;
-        _time = time;
-        _logger = logger;
-    }
 
     public PluginConnection Get(string provider, PluginSocket socket)
     {
@@ -33,13 +23,13 @@ internal sealed class PluginConnectionPool : IDisposable
             }
 
             replaced = existing;
-            connection = new PluginConnection(socket, _options.MaxReceiveMessageSize, _options.VersionTimeout, _time, _logger);
+            connection = new PluginConnection(socket, options.MaxReceiveMessageSize, options.VersionTimeout, time, logger);
             _connections[socket.Path] = connection;
         }
 
         if (replaced is not null)
         {
-            PluginLog.SocketReplaced(_logger, provider, socket.Path);
+            PluginLog.SocketReplaced(logger, provider, socket.Path);
 
             // Disposing the old channel ends its calls in flight at once (CANCELLED, reported as the plugin
             // being unavailable, so kubelet and rotation retry): they were talking to a plugin that has

@@ -12,19 +12,14 @@ namespace CsiDriver.Providers.Plugins;
 internal sealed class PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "") : IProvider
 {
     private const int LargeResponseBytes = 1024 * 1024;
-    private readonly PluginSocketLocator _locator = locator;
-    private readonly PluginConnectionPool _pool = pool;
-    private readonly PluginOptions _options = options;
-    private readonly ILogger _logger = logger;
-    private readonly string _builtIn = builtIn;
 
     public string Name { get; } = name;
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         // Located on every call: a plugin may appear, move between folders or restart at any time.
-        var socket = _locator.Locate(Name, request.Class.Description, _builtIn);
-        var connection = _pool.Get(Name, socket);
+        var socket = locator.Locate(Name, request.Class.Description, builtIn);
+        var connection = pool.Get(Name, socket);
         MountResponse response;
         var call = "Version handshake";
         try
@@ -33,7 +28,7 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
             call = "Mount";
             response = await connection.Client.MountAsync(
                 PluginMountRequestBuilder.Build(request),
-                deadline: connection.DeadlineAfter(_options.MountTimeout),
+                deadline: connection.DeadlineAfter(options.MountTimeout),
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
@@ -50,20 +45,20 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
 
             if (PluginFailures.IsOverReceiveLimit(ex))
             {
-                PluginLog.ResponseTooLarge(_logger, Name, request.Class.Description, _options.MaxReceiveMessageSize);
+                PluginLog.ResponseTooLarge(logger, Name, request.Class.Description, options.MaxReceiveMessageSize);
             }
 
-            throw PluginFailures.FromRpc(ex, Name, socket, request, call, _options);
+            throw PluginFailures.FromRpc(ex, Name, socket, request, call, options);
         }
 
         var size = response.CalculateSize();
         if (size > LargeResponseBytes)
         {
-            PluginLog.LargeResponse(_logger, Name, size, request.Class.Description);
+            PluginLog.LargeResponse(logger, Name, size, request.Class.Description);
         }
 
         var result = PluginMountResponseReader.Read(response, Name, request);
-        PluginLog.Mounted(_logger, Name, request.Class.Description, result.Files.Count, result.Versions.Count);
+        PluginLog.Mounted(logger, Name, request.Class.Description, result.Files.Count, result.Versions.Count);
         return result;
     }
 }

@@ -14,20 +14,14 @@ internal readonly record struct SocketFileIdentity(uint DevMajor, uint DevMinor,
 /// Finds <c>&lt;folder&gt;/&lt;provider&gt;.sock</c> in the configured folders, in order, as upstream does:
 /// the first folder where the path exists wins.
 /// </summary>
-internal sealed partial class PluginSocketLocator
+internal sealed partial class PluginSocketLocator(IReadOnlyList<string> folders)
 {
     private const ushort FileTypeMask = 0xF000;
     private const ushort SocketType = 0xC000;
     private const uint StatxIno = 0x100;
     private const uint StatxCtime = 0x80;
-    private readonly IReadOnlyList<string> _folders;
 
-    public PluginSocketLocator(IReadOnlyList<string> folders)
-    {
-        _folders = folders;
-    }
-
-    public IReadOnlyList<string> Folders => _folders;
+    public IReadOnlyList<string> Folders => folders;
 
     /// <summary>Upstream's rule for provider names, which also keeps a name from escaping the folder.</summary>
     public static bool IsValidName(string name) => ValidName().IsMatch(name);
@@ -45,7 +39,7 @@ internal sealed partial class PluginSocketLocator
             };
         }
 
-        foreach (var folder in _folders)
+        foreach (var folder in folders)
         {
             var path = Path.Combine(folder, provider + ".sock");
             if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_TYPE | StatxIno | StatxCtime, out var stat) != 0)
@@ -79,7 +73,7 @@ internal sealed partial class PluginSocketLocator
 
         throw new SecretStoreException(
             FailureKind.Unavailable,
-            $"SecretProviderClass {classDescription}: provider \"{provider}\" not found: it is not built in (built in: {(builtIn.Length > 0 ? builtIn : "none")}) and no plugin socket {provider}.sock is in {string.Join(", ", _folders)} (is the provider's DaemonSet running on this node?)")
+            $"SecretProviderClass {classDescription}: provider \"{provider}\" not found: it is not built in (built in: {(builtIn.Length > 0 ? builtIn : "none")}) and no plugin socket {provider}.sock is in {string.Join(", ", folders)} (is the provider's DaemonSet running on this node?)")
         {
             Reason = "ProviderNotFound",
         };

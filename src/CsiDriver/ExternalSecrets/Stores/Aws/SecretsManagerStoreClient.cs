@@ -178,7 +178,7 @@ internal sealed class SecretsManagerStoreClient(AwsStoreAccess access, SecretsMa
         return Encoding.UTF8.GetBytes(tags.ToJsonString());
     }
 
-    private async Task<DescribeSecretResponse?> DescribeAsync(string name, CancellationToken cancellationToken)
+    private async Task<SecretDescription?> DescribeAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
