@@ -24,11 +24,13 @@ public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVers
 
 /// <summary>
 /// The one pipeline publish and rotation share: resolve the class, fetch as the pod, mount a
-/// tmpfs if needed, write the files atomically, record the volume. A fetch happens before any
-/// mount, so a first publish that fails leaves nothing behind; a later failure keeps the last good set.
+/// tmpfs if needed, write the files atomically, record the volume. A first publish mounts its empty
+/// tmpfs while the fetch is in flight and takes it down again when the fetch or the write fails, so a
+/// first publish that fails leaves nothing behind; a later failure keeps the last good set.
 /// </summary>
 internal sealed class VolumePublisher
 {
+    private const UnixFileMode TargetMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
     private readonly ISecretProviderClassSource _classes;
     private readonly ProviderRegistry _providers;
     private readonly IMounter _mounter;
@@ -143,9 +145,13 @@ internal sealed class VolumePublisher
         StaleResult? stale = null;
         SecretStoreException? staleCause = null;
         var started = _time.GetTimestamp();
+        var fetch = StartFetchAsync(provider, providerRequest, cancellationToken);
+
+        // The fetch waits on the network: a first publish mounts meanwhile, so the mount is off the pod's start.
+        using var early = previous is null ? TryMountEarly(NewRecord(request, spc, previous, [], _time.GetUtcNow(), TimeSpan.Zero)) : null;
         try
         {
-            result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+            result = await fetch.ConfigureAwait(false);
             _stale.Remember(providerRequest, result, _time.GetUtcNow());
         }
         catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } &&
@@ -177,32 +183,37 @@ internal sealed class VolumePublisher
         cancellationToken.ThrowIfCancellationRequested();
 
         var now = _time.GetUtcNow();
-        var record = new VolumeRecord
-        {
-            VolumeId = request.VolumeId,
-            TargetPath = request.TargetPath,
-            PodName = request.Pod.Name,
-            PodNamespace = request.Pod.Namespace,
-            PodUid = request.Pod.Uid,
-            ServiceAccountName = request.Pod.ServiceAccountName,
-            SecretProviderClass = spc.Name,
-            Provider = spc.Provider,
-            FsGroup = request.FsGroup,
-            VolumeAttributes = request.VolumeAttributes,
-            ObjectVersions = result.Versions,
-            PublishedAt = previous?.PublishedAt ?? now,
-            UpdatedAt = previous?.UpdatedAt ?? now,
-            ClassVersion = ClassFingerprint.Of(spc),
-            ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
-            FetchedAt = now - (stale?.Age ?? TimeSpan.Zero),
-        };
-
-        var outcome = WriteVolume(record, result);
+        var record = NewRecord(request, spc, previous, result.Versions, now, stale?.Age ?? TimeSpan.Zero);
+        var outcome = WriteVolume(record, result, early);
         _registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(_logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
         return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files) { StaleAge = stale?.Age, StaleCause = staleCause?.Message });
     }
+
+    private static VolumeRecord NewRecord(PublishRequest request, SecretProviderClass spc, VolumeRecord? previous, IReadOnlyList<ObjectVersion> versions, DateTimeOffset now, TimeSpan age) => new()
+    {
+        VolumeId = request.VolumeId,
+        TargetPath = request.TargetPath,
+        PodName = request.Pod.Name,
+        PodNamespace = request.Pod.Namespace,
+        PodUid = request.Pod.Uid,
+        ServiceAccountName = request.Pod.ServiceAccountName,
+        SecretProviderClass = spc.Name,
+        Provider = spc.Provider,
+        FsGroup = request.FsGroup,
+        VolumeAttributes = request.VolumeAttributes,
+        ObjectVersions = versions,
+        PublishedAt = previous?.PublishedAt ?? now,
+        UpdatedAt = previous?.UpdatedAt ?? now,
+        ClassVersion = ClassFingerprint.Of(spc),
+        ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
+        FetchedAt = now - age,
+    };
+
+    /// <summary>The provider's fetch as a task, started: a provider that throws before its first await fails the task, not this call.</summary>
+    private static async Task<ProviderResult> StartFetchAsync(IProvider provider, ProviderRequest request, CancellationToken cancellationToken) =>
+        await provider.FetchAsync(request, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
     private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
@@ -267,24 +278,63 @@ internal sealed class VolumePublisher
         }
     }
 
-    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result)
+    /// <summary>
+    /// Mounts a first publish's empty tmpfs (recorded as mounting first, as <see cref="WriteVolume"/> does) while its
+    /// fetch is in flight. Only the target itself is created, inside the folder kubelet made for the volume, so undoing
+    /// it leaves nothing behind. Null when the target's parent is missing, the target is already a mount, or anything
+    /// fails: <see cref="WriteVolume"/> then does the work after the fetch and reports a failure in the usual order.
+    /// </summary>
+    private EarlyMount? TryMountEarly(VolumeRecord record)
+    {
+        var createdDirectory = false;
+        var mountedNow = false;
+        try
+        {
+            createdDirectory = PosixFiles.TryCreateDirectory(record.TargetPath, TargetMode, group: null);
+            if (!createdDirectory && _mounter.IsMountPoint(record.TargetPath))
+            {
+                return null;
+            }
+
+            _registry.Save(record with { Phase = VolumePhase.Mounting });
+            mountedNow = true;
+            _mounter.MountTmpfs(record.TargetPath, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
+            return new EarlyMount(this, record, createdDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
+        {
+            Cleanup(record, mountedNow, createdDirectory);
+            return null;
+        }
+    }
+
+    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result, EarlyMount? early)
     {
         var target = record.TargetPath;
         var createdDirectory = false;
         var mountedNow = false;
         try
         {
-            // kubelet (1.20+) does not create the target of a CSI inline volume.
-            createdDirectory = PosixFiles.EnsureDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-            if (!createdDirectory && _mounter.IsMountPoint(target))
+            if (early is not null)
             {
-                return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+                // Mounted while the fetch was in flight: from here a failure is undone below, as for a mount made now.
+                (createdDirectory, mountedNow) = (early.HandOver(), true);
+            }
+            else
+            {
+                // kubelet (1.20+) does not create the target of a CSI inline volume.
+                createdDirectory = PosixFiles.EnsureDirectory(target, TargetMode);
+                if (!createdDirectory && _mounter.IsMountPoint(target))
+                {
+                    return _writer.Write(target, result.Files, _options.DefaultFileMode, record.FsGroup);
+                }
+
+                // Recorded before mounting, so a crash between mount and write is found and undone at start.
+                _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+                mountedNow = true;
+                _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
             }
 
-            // Recorded before mounting, so a crash between mount and write is found and undone at start.
-            _registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-            mountedNow = true;
-            _mounter.MountTmpfs(target, new TmpfsOptions(_options.MaxVolumeBytes, record.FsGroup));
             _writer.WriteNew(target, result.Files, _options.DefaultFileMode, record.FsGroup);
             return WriteOutcome.Written;
         }
@@ -322,6 +372,27 @@ internal sealed class VolumePublisher
         catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
         {
             DriverLog.CleanupFailed(_logger, record.VolumeId, record.TargetPath, ex.Message);
+        }
+    }
+
+    /// <summary>A tmpfs mounted ahead of its files: taken down again when disposed before <see cref="HandOver"/>.</summary>
+    private sealed class EarlyMount(VolumePublisher publisher, VolumeRecord record, bool createdDirectory) : IDisposable
+    {
+        private bool _handedOver;
+
+        /// <summary>The writer takes over undoing the mount on failure; returns whether the target directory was created for it.</summary>
+        public bool HandOver()
+        {
+            _handedOver = true;
+            return createdDirectory;
+        }
+
+        public void Dispose()
+        {
+            if (!_handedOver)
+            {
+                publisher.Cleanup(record, unmount: true, removeDirectory: createdDirectory);
+            }
         }
     }
 

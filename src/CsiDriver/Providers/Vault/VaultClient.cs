@@ -13,26 +13,11 @@ namespace CsiDriver.Providers.Vault;
 /// Every request sent counts as backend call <c>login</c>, <c>read</c> (GET), <c>list</c> (LIST),
 /// <c>write</c> (POST/PUT), <c>renew</c> or <c>revoke</c> of provider <c>vault</c>.
 /// </summary>
-internal sealed partial class VaultClient
+internal sealed partial class VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    private readonly HttpClient _http;
-    private readonly Uri _address;
-    private readonly string? _namespace;
-    private readonly VaultProviderOptions _options;
-    private readonly Observability.DriverMetrics _metrics;
-
-    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics metrics)
-    {
-        _http = http;
-        _address = address;
-        _namespace = @namespace;
-        _options = options;
-        _metrics = metrics;
-    }
-
-    public Uri Address => _address;
+    public Uri Address => address;
 
     /// <summary>Logs in with a service-account JWT; returns the Vault token and its TTL in seconds (0 = no expiry).</summary>
     public async Task<(string Token, long TtlSeconds)> LoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken)
@@ -96,11 +81,11 @@ internal sealed partial class VaultClient
         }
 
         var response = await CsiDriver.Http.BackendSender.SendAsync(
-            _http,
+            http,
             new CsiDriver.Http.BackendCall<VaultApiException>(
-                _ => ValueTask.FromResult(Request(call, method, new Uri(_address, relative), token, jsonBody)),
-                _options.RequestTimeout,
-                _options.MaxResponseBytes,
+                _ => ValueTask.FromResult(Request(call, method, new Uri(address, relative), token, jsonBody)),
+                options.RequestTimeout,
+                options.MaxResponseBytes,
                 new VaultFailures(operation),
                 CsiDriver.Http.RetryPolicy.Once),
             cancellationToken).ConfigureAwait(false);
@@ -124,9 +109,9 @@ internal sealed partial class VaultClient
     {
         var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("X-Vault-Request", "true");
-        if (!string.IsNullOrEmpty(_namespace))
+        if (!string.IsNullOrEmpty(@namespace))
         {
-            request.Headers.TryAddWithoutValidation("X-Vault-Namespace", _namespace);
+            request.Headers.TryAddWithoutValidation("X-Vault-Namespace", @namespace);
         }
 
         if (token is not null)
@@ -140,7 +125,7 @@ internal sealed partial class VaultClient
             request.Content.Headers.ContentType = Json;
         }
 
-        _metrics.BackendCall("vault", call);
+        metrics.BackendCall("vault", call);
         return request;
     }
 

@@ -12,9 +12,6 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     /// <summary>The nodePublishSecretRef key holding a ready Vault token (our extension; upstream reads no secrets).</summary>
     public const string StaticTokenKey = "vaultToken";
 
-    private readonly VaultTokenCache _cache = cache;
-    private readonly ILogger _logger = logger;
-
     /// <summary>
     /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
     /// versions the volume already has, leases it holds) then costs no call at all. The pod must still
@@ -44,9 +41,9 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     internal async Task<(CachedVaultToken Token, bool FromCache)> AcquireAsync(
         VaultClient client, VaultSettings settings, ProviderRequest request, string jwt, VaultAuthKey key, string shareIdentity, string? refused, CancellationToken cancellationToken)
     {
-        if (_cache.TryGet(key, out var cached) && cached.Token != refused)
+        if (cache.TryGet(key, out var cached) && cached.Token != refused)
         {
-            VaultLog.TokenReused(_logger, key.ToString());
+            VaultLog.TokenReused(logger, key.ToString());
             return (cached, true);
         }
 
@@ -67,9 +64,9 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
         return (fresh, false);
     }
 
-    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => _cache.Invalidate(key, token);
+    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => cache.Invalidate(key, token);
 
-    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(_logger, identity, operation);
+    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(logger, identity, operation);
 
     /// <summary>The raw login, fit for sharing: its failure names no class and carries no JWT.</summary>
     private async Task<CachedVaultToken> LoginAsync(VaultClient client, VaultSettings settings, string jwt, VaultAuthKey key, CancellationToken cancellationToken)
@@ -77,8 +74,8 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
         try
         {
             var (token, ttl) = await client.LoginAsync(settings.AuthMount, settings.RoleName, jwt, cancellationToken).ConfigureAwait(false);
-            VaultLog.LoggedIn(_logger, key.ToString(), ttl);
-            return _cache.Add(key, token, ttl);
+            VaultLog.LoggedIn(logger, key.ToString(), ttl);
+            return cache.Add(key, token, ttl);
         }
         catch (VaultApiException ex)
         {
