@@ -147,8 +147,9 @@ internal sealed class VolumePublisher
         var started = _time.GetTimestamp();
         var fetch = StartFetchAsync(provider, providerRequest, cancellationToken);
 
-        // The fetch waits on the network: a first publish mounts meanwhile, so the mount is off the pod's start.
-        using var early = previous is null ? TryMountEarly(NewRecord(request, spc, previous, [], _time.GetUtcNow(), TimeSpan.Zero)) : null;
+        // A fetch waiting on the network leaves time to mount a first publish's tmpfs, off the pod's start; one already
+        // done (a configuration error, objects from memory) does not.
+        using var early = previous is null && !fetch.IsCompleted ? TryMountEarly(NewRecord(request, spc, previous, [], _time.GetUtcNow(), TimeSpan.Zero)) : null;
         try
         {
             result = await fetch.ConfigureAwait(false);

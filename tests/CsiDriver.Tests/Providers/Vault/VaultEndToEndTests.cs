@@ -159,8 +159,9 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
         using var kubelet = new CancellationTokenSource();
 
         var publish = _driver.Client.Node.NodePublishVolumeAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: kubelet.Token)).ResponseAsync;
-        await Eventually.TrueAsync(() => Volume.IsTmpfsMount(target), because: "the tmpfs to be mounted while the KV v2 read is still unanswered");
-        _vault.Requests.Should().Contain("GET /v1/secret/data/app/db");
+        await Eventually.TrueAsync(
+            () => _vault.Requests.Contains("GET /v1/secret/data/app/db") && Volume.IsTmpfsMount(target),
+            because: "the tmpfs to be mounted while the KV v2 read hangs unanswered");
         await kubelet.CancelAsync();
 
         var ex = await CsiClient.FailsAsync(() => publish);
