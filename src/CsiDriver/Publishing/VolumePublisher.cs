@@ -24,8 +24,9 @@ public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVers
 
 /// <summary>
 /// The one pipeline publish and rotation share: resolve the class, fetch as the pod, mount a
-/// tmpfs if needed, write the files atomically, record the volume. A fetch happens before any
-/// mount, so a first publish that fails leaves nothing behind; a later failure keeps the last good set.
+/// tmpfs if needed, write the files atomically, record the volume. A first publish mounts its empty
+/// tmpfs while the fetch is in flight and takes it down again when the fetch or the write fails, so a
+/// first publish that fails leaves nothing behind; a later failure keeps the last good set.
 /// </summary>
 internal sealed class VolumePublisher(
     ISecretProviderClassSource classes,
@@ -42,6 +43,8 @@ internal sealed class VolumePublisher(
     IRepublishGate gate,
     IStaleObjectCache stale)
 {
+    private const UnixFileMode TargetMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     public async Task<PublishOutcome> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
     {
         // A re-publish of a live volume is a reconcile, whoever asked (kubelet's requiresRepublish or our loop):
@@ -112,9 +115,14 @@ internal sealed class VolumePublisher(
         StaleResult? served = null;
         SecretStoreException? staleCause = null;
         var started = time.GetTimestamp();
+        var fetch = StartFetchAsync(provider, providerRequest, cancellationToken);
+
+        // A fetch waiting on the network leaves time to mount a first publish's tmpfs, off the pod's start; one already
+        // done (a configuration error, objects from memory) does not.
+        using var early = previous is null && !fetch.IsCompleted ? TryMountEarly(NewRecord(request, spc, previous, [], time.GetUtcNow(), TimeSpan.Zero)) : null;
         try
         {
-            result = await provider.FetchAsync(providerRequest, cancellationToken).ConfigureAwait(false);
+            result = await fetch.ConfigureAwait(false);
             stale.Remember(providerRequest, result, time.GetUtcNow());
         }
         catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } &&
@@ -146,32 +154,37 @@ internal sealed class VolumePublisher(
         cancellationToken.ThrowIfCancellationRequested();
 
         var now = time.GetUtcNow();
-        var record = new VolumeRecord
-        {
-            VolumeId = request.VolumeId,
-            TargetPath = request.TargetPath,
-            PodName = request.Pod.Name,
-            PodNamespace = request.Pod.Namespace,
-            PodUid = request.Pod.Uid,
-            ServiceAccountName = request.Pod.ServiceAccountName,
-            SecretProviderClass = spc.Name,
-            Provider = spc.Provider,
-            FsGroup = request.FsGroup,
-            VolumeAttributes = request.VolumeAttributes,
-            ObjectVersions = result.Versions,
-            PublishedAt = previous?.PublishedAt ?? now,
-            UpdatedAt = previous?.UpdatedAt ?? now,
-            ClassVersion = ClassFingerprint.Of(spc),
-            ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
-            FetchedAt = now - (served?.Age ?? TimeSpan.Zero),
-        };
-
-        var outcome = WriteVolume(record, result);
+        var record = NewRecord(request, spc, previous, result.Versions, now, served?.Age ?? TimeSpan.Zero);
+        var outcome = WriteVolume(record, result, early);
         registry.Save(outcome == WriteOutcome.Written ? record with { UpdatedAt = now } : record);
 
         DriverLog.VolumePublished(logger, request.VolumeId, request.TargetPath, spc.Description, spc.Provider, result.Files.Count, outcome == WriteOutcome.Written ? "written" : "unchanged");
         return (spc, new PublishOutcome(outcome, result.Versions, spc.Provider, result.Files) { StaleAge = served?.Age, StaleCause = staleCause?.Message });
     }
+
+    private static VolumeRecord NewRecord(PublishRequest request, SecretProviderClass spc, VolumeRecord? previous, IReadOnlyList<ObjectVersion> versions, DateTimeOffset now, TimeSpan age) => new()
+    {
+        VolumeId = request.VolumeId,
+        TargetPath = request.TargetPath,
+        PodName = request.Pod.Name,
+        PodNamespace = request.Pod.Namespace,
+        PodUid = request.Pod.Uid,
+        ServiceAccountName = request.Pod.ServiceAccountName,
+        SecretProviderClass = spc.Name,
+        Provider = spc.Provider,
+        FsGroup = request.FsGroup,
+        VolumeAttributes = request.VolumeAttributes,
+        ObjectVersions = versions,
+        PublishedAt = previous?.PublishedAt ?? now,
+        UpdatedAt = previous?.UpdatedAt ?? now,
+        ClassVersion = ClassFingerprint.Of(spc),
+        ClassRefresh = spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation),
+        FetchedAt = now - age,
+    };
+
+    /// <summary>The provider's fetch as a task, started: a provider that throws before its first await fails the task, not this call.</summary>
+    private static async Task<ProviderResult> StartFetchAsync(IProvider provider, ProviderRequest request, CancellationToken cancellationToken) =>
+        await provider.FetchAsync(request, cancellationToken).ConfigureAwait(false);
 
     /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
     private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
@@ -236,24 +249,63 @@ internal sealed class VolumePublisher(
         }
     }
 
-    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result)
+    /// <summary>
+    /// Mounts a first publish's empty tmpfs (recorded as mounting first, as <see cref="WriteVolume"/> does) while its
+    /// fetch is in flight. Only the target itself is created, inside the folder kubelet made for the volume, so undoing
+    /// it leaves nothing behind. Null when the target's parent is missing, the target is already a mount, or anything
+    /// fails: <see cref="WriteVolume"/> then does the work after the fetch and reports a failure in the usual order.
+    /// </summary>
+    private EarlyMount? TryMountEarly(VolumeRecord record)
+    {
+        var createdDirectory = false;
+        var mountedNow = false;
+        try
+        {
+            createdDirectory = PosixFiles.TryCreateDirectory(record.TargetPath, TargetMode, group: null);
+            if (!createdDirectory && mounter.IsMountPoint(record.TargetPath))
+            {
+                return null;
+            }
+
+            registry.Save(record with { Phase = VolumePhase.Mounting });
+            mountedNow = true;
+            mounter.MountTmpfs(record.TargetPath, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
+            return new EarlyMount(this, record, createdDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
+        {
+            Cleanup(record, mountedNow, createdDirectory);
+            return null;
+        }
+    }
+
+    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result, EarlyMount? early)
     {
         var target = record.TargetPath;
         var createdDirectory = false;
         var mountedNow = false;
         try
         {
-            // kubelet (1.20+) does not create the target of a CSI inline volume.
-            createdDirectory = PosixFiles.EnsureDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-            if (!createdDirectory && mounter.IsMountPoint(target))
+            if (early is not null)
             {
-                return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
+                // Mounted while the fetch was in flight: from here a failure is undone below, as for a mount made now.
+                (createdDirectory, mountedNow) = (early.HandOver(), true);
+            }
+            else
+            {
+                // kubelet (1.20+) does not create the target of a CSI inline volume.
+                createdDirectory = PosixFiles.EnsureDirectory(target, TargetMode);
+                if (!createdDirectory && mounter.IsMountPoint(target))
+                {
+                    return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
+                }
+
+                // Recorded before mounting, so a crash between mount and write is found and undone at start.
+                registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+                mountedNow = true;
+                mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
             }
 
-            // Recorded before mounting, so a crash between mount and write is found and undone at start.
-            registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-            mountedNow = true;
-            mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
             writer.WriteNew(target, result.Files, options.DefaultFileMode, record.FsGroup);
             return WriteOutcome.Written;
         }
@@ -291,6 +343,27 @@ internal sealed class VolumePublisher(
         catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
         {
             DriverLog.CleanupFailed(logger, record.VolumeId, record.TargetPath, ex.Message);
+        }
+    }
+
+    /// <summary>A tmpfs mounted ahead of its files: taken down again when disposed before <see cref="HandOver"/>.</summary>
+    private sealed class EarlyMount(VolumePublisher publisher, VolumeRecord record, bool createdDirectory) : IDisposable
+    {
+        private bool _handedOver;
+
+        /// <summary>The writer takes over undoing the mount on failure; returns whether the target directory was created for it.</summary>
+        public bool HandOver()
+        {
+            _handedOver = true;
+            return createdDirectory;
+        }
+
+        public void Dispose()
+        {
+            if (!_handedOver)
+            {
+                publisher.Cleanup(record, unmount: true, removeDirectory: createdDirectory);
+            }
         }
     }
 

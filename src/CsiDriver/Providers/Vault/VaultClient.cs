@@ -3,7 +3,7 @@ namespace CsiDriver.Providers.Vault;
 /// <summary>
 /// A small Vault HTTP API client. Calls covered:
 /// <list type="bullet">
-/// <item><c>POST /v1/auth/&lt;mount&gt;/login</c> {jwt, role} (Kubernetes and JWT auth methods)</item>
+/// <item><c>POST /v1/auth/&lt;mount&gt;/login</c> {jwt, role} (Kubernetes and JWT auth methods) or {role_id, secret_id} (AppRole)</item>
 /// <item><c>GET|POST|PUT|LIST /v1/&lt;path&gt;[?query]</c> with an optional JSON body (KV v1/v2 reads, dynamic secrets, PKI issue)</item>
 /// <item><c>PUT /v1/sys/leases/renew</c> {lease_id, increment}</item>
 /// <item><c>PUT /v1/sys/leases/revoke</c> {lease_id}</item>
@@ -13,40 +13,19 @@ namespace CsiDriver.Providers.Vault;
 /// Every request sent counts as backend call <c>login</c>, <c>read</c> (GET), <c>list</c> (LIST),
 /// <c>write</c> (POST/PUT), <c>renew</c> or <c>revoke</c> of provider <c>vault</c>.
 /// </summary>
-internal sealed partial class VaultClient
+internal sealed class VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    private readonly HttpClient _http;
-    private readonly Uri _address;
-    private readonly string? _namespace;
-    private readonly VaultProviderOptions _options;
-    private readonly Observability.DriverMetrics _metrics;
-
-    public VaultClient(HttpClient http, Uri address, string? @namespace, VaultProviderOptions options, Observability.DriverMetrics metrics)
-    {
-        _http = http;
-        _address = address;
-        _namespace = @namespace;
-        _options = options;
-        _metrics = metrics;
-    }
-
-    public Uri Address => _address;
+    public Uri Address => address;
 
     /// <summary>Logs in with a service-account JWT; returns the Vault token and its TTL in seconds (0 = no expiry).</summary>
-    public async Task<(string Token, long TtlSeconds)> LoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken)
-    {
-        var body = JsonSerializer.Serialize(new VaultLoginRequest(jwt, role), VaultJsonContext.Default.VaultLoginRequest);
-        var path = $"/v1/auth/{mount}/login";
-        var response = await SendAsync("login", HttpMethod.Post, path, token: null, body, cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(response.ClientToken))
-        {
-            throw new VaultApiException($"POST {path}", 200, ["the login response carries no auth.client_token"]);
-        }
+    public Task<(string Token, long TtlSeconds)> LoginAsync(string mount, string role, string jwt, CancellationToken cancellationToken) =>
+        PostLoginAsync(mount, JsonSerializer.Serialize(new VaultLoginRequest(jwt, role), VaultJsonContext.Default.VaultLoginRequest), cancellationToken);
 
-        return (response.ClientToken, response.AuthLeaseDuration);
-    }
+    /// <summary>Logs in with an AppRole role id and secret id; returns the Vault token and its TTL in seconds (0 = no expiry).</summary>
+    public Task<(string Token, long TtlSeconds)> AppRoleLoginAsync(string mount, string roleId, string secretId, CancellationToken cancellationToken) =>
+        PostLoginAsync(mount, JsonSerializer.Serialize(new VaultAppRoleLoginRequest(roleId, secretId), VaultJsonContext.Default.VaultAppRoleLoginRequest), cancellationToken);
 
     /// <summary>Reads (or writes, for PKI-style endpoints) one secret path as the object asks.</summary>
     public Task<VaultResponse> ReadAsync(VaultRequestKey request, string token, CancellationToken cancellationToken)
@@ -85,6 +64,19 @@ internal sealed partial class VaultClient
         return queryIndex < 0 ? (path, string.Empty) : (path[..queryIndex], path[queryIndex..]);
     }
 
+    /// <summary>The login of every auth method: <paramref name="body"/> to the mount's login endpoint, the token out of <c>auth</c>.</summary>
+    private async Task<(string Token, long TtlSeconds)> PostLoginAsync(string mount, string body, CancellationToken cancellationToken)
+    {
+        var path = $"/v1/auth/{mount}/login";
+        var response = await SendAsync("login", HttpMethod.Post, path, token: null, body, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(response.ClientToken))
+        {
+            throw new VaultApiException($"POST {path}", 200, ["the login response carries no auth.client_token"]);
+        }
+
+        return (response.ClientToken, response.AuthLeaseDuration);
+    }
+
     private async Task<VaultResponse> SendAsync(string call, HttpMethod method, string pathAndQuery, string? token, string? jsonBody, CancellationToken cancellationToken)
     {
         var queryIndex = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
@@ -96,11 +88,11 @@ internal sealed partial class VaultClient
         }
 
         var response = await CsiDriver.Http.BackendSender.SendAsync(
-            _http,
+            http,
             new CsiDriver.Http.BackendCall<VaultApiException>(
-                _ => ValueTask.FromResult(Request(call, method, new Uri(_address, relative), token, jsonBody)),
-                _options.RequestTimeout,
-                _options.MaxResponseBytes,
+                _ => ValueTask.FromResult(Request(call, method, new Uri(address, relative), token, jsonBody)),
+                options.RequestTimeout,
+                options.MaxResponseBytes,
                 new VaultFailures(operation),
                 CsiDriver.Http.RetryPolicy.Once),
             cancellationToken).ConfigureAwait(false);
@@ -124,9 +116,9 @@ internal sealed partial class VaultClient
     {
         var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("X-Vault-Request", "true");
-        if (!string.IsNullOrEmpty(_namespace))
+        if (!string.IsNullOrEmpty(@namespace))
         {
-            request.Headers.TryAddWithoutValidation("X-Vault-Namespace", _namespace);
+            request.Headers.TryAddWithoutValidation("X-Vault-Namespace", @namespace);
         }
 
         if (token is not null)
@@ -140,7 +132,7 @@ internal sealed partial class VaultClient
             request.Content.Headers.ContentType = Json;
         }
 
-        _metrics.BackendCall("vault", call);
+        metrics.BackendCall("vault", call);
         return request;
     }
 

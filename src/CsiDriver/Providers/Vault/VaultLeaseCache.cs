@@ -23,14 +23,13 @@ internal sealed class VaultLease : VaultLeaseTerms
 internal sealed class VaultLeaseCache(TimeProvider time)
 {
     private readonly ConcurrentDictionary<VaultLeaseKey, VaultLease> _leases = new();
-    private readonly TimeProvider _time = time;
 
     public VaultLease? Get(VaultLeaseKey key) => _leases.TryGetValue(key, out var lease) ? lease : null;
 
     public void Set(VaultLeaseKey key, VaultLease lease)
     {
         _leases[key] = lease;
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         foreach (var (staleKey, stale) in _leases)
         {
             if (stale.ExpiresAt <= now)

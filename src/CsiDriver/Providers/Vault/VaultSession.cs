@@ -12,9 +12,6 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     /// <summary>The nodePublishSecretRef key holding a ready Vault token (our extension; upstream reads no secrets).</summary>
     public const string StaticTokenKey = "vaultToken";
 
-    private readonly VaultTokenCache _cache = cache;
-    private readonly ILogger _logger = logger;
-
     /// <summary>
     /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
     /// versions the volume already has, leases it holds) then costs no call at all. The pod must still
@@ -44,9 +41,9 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     internal async Task<(CachedVaultToken Token, bool FromCache)> AcquireAsync(
         VaultClient client, VaultSettings settings, ProviderRequest request, string jwt, VaultAuthKey key, string shareIdentity, string? refused, CancellationToken cancellationToken)
     {
-        if (_cache.TryGet(key, out var cached) && cached.Token != refused)
+        if (cache.TryGet(key, out var cached) && cached.Token != refused)
         {
-            VaultLog.TokenReused(_logger, key.ToString());
+            VaultLog.TokenReused(logger, key.ToString());
             return (cached, true);
         }
 
@@ -67,9 +64,9 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
         return (fresh, false);
     }
 
-    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => _cache.Invalidate(key, token);
+    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => cache.Invalidate(key, token);
 
-    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(_logger, identity, operation);
+    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(logger, identity, operation);
 
     /// <summary>The raw login, fit for sharing: its failure names no class and carries no JWT.</summary>
     private async Task<CachedVaultToken> LoginAsync(VaultClient client, VaultSettings settings, string jwt, VaultAuthKey key, CancellationToken cancellationToken)
@@ -77,8 +74,8 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
         try
         {
             var (token, ttl) = await client.LoginAsync(settings.AuthMount, settings.RoleName, jwt, cancellationToken).ConfigureAwait(false);
-            VaultLog.LoggedIn(_logger, key.ToString(), ttl);
-            return _cache.Add(key, token, ttl);
+            VaultLog.LoggedIn(logger, key.ToString(), ttl);
+            return cache.Add(key, token, ttl);
         }
         catch (VaultApiException ex)
         {
@@ -120,58 +117,37 @@ internal sealed class VaultLoginFailedException(VaultApiException cause) : Excep
 /// One fetch's Vault token, got at the first call, able to log in again once when Vault refuses a cached token.
 /// Safe for the concurrent reads of one publish: they share one login and one re-login.
 /// </summary>
-internal sealed class VaultSession
+internal sealed class VaultSession(
+    VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
 {
-    private readonly VaultAuthenticator _authenticator;
-    private readonly VaultClient _client;
-    private readonly VaultSettings _settings;
-    private readonly ProviderRequest _request;
-    private readonly string? _jwt;
-    private readonly VaultAuthKey? _key;
-    private readonly string? _staticToken;
-    private readonly CancellationToken _fetchCancellation;
     private readonly Lock _gate = new();
     private Task<(CachedVaultToken Token, bool FromCache)>? _login;
     private Task<CachedVaultToken>? _relogin;
-
-    internal VaultSession(
-        VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
-    {
-        _fetchCancellation = fetchCancellation;
-        _authenticator = authenticator;
-        _client = client;
-        _settings = settings;
-        _request = request;
-        _jwt = jwt;
-        _key = key;
-        _staticToken = staticToken;
-        Identity = identity;
-
-        // TLS is part of who reads for sharing: a class whose CA does not verify Vault must fail on its own,
-        // not be served what a correctly configured class read.
-        ShareIdentity = $"{identity}; tls {settings.Tls}";
-    }
+    private string? _shareIdentity;
 
     /// <summary>Who this session acts as, for cache keys and logs (never the token).</summary>
-    public string Identity { get; }
+    public string Identity => identity;
 
-    /// <summary>Who reads, for reads shared between volumes and values kept between fetches: identity and TLS settings.</summary>
-    public string ShareIdentity { get; }
+    /// <summary>
+    /// Who reads, for reads shared between volumes and values kept between fetches: identity and TLS settings. TLS is
+    /// part of it so a class whose CA does not verify Vault fails on its own, not served what a correctly configured class read.
+    /// </summary>
+    public string ShareIdentity => _shareIdentity ??= $"{identity}; tls {settings.Tls}";
 
     /// <summary>The latest token once a call has been made (or the static token); null before.</summary>
-    public string? Token => _staticToken ?? Completed(_relogin)?.Token ?? Completed(_login)?.Token;
+    public string? Token => staticToken ?? Completed(_relogin)?.Token ?? Completed(_login)?.Token;
 
     /// <summary>Strings that must never reach a message: the tokens and the pod's JWT.</summary>
-    public IEnumerable<string> Sensitive => new[] { _staticToken, Completed(_login)?.Token, Completed(_relogin)?.Token, _jwt }.OfType<string>();
+    public IEnumerable<string> Sensitive => new[] { staticToken, Completed(_login)?.Token, Completed(_relogin)?.Token, jwt }.OfType<string>();
 
     /// <summary>Runs a call with the token; on a 403 with a token from the cache, logs in again and retries once.</summary>
     /// <exception cref="VaultApiException">The call failed.</exception>
     /// <exception cref="VaultLoginFailedException">No token could be had.</exception>
     public async Task<T> CallAsync<T>(Func<string, Task<T>> call, string operation, CancellationToken cancellationToken)
     {
-        if (_staticToken is { } staticToken)
+        if (staticToken is { } given)
         {
-            return await call(staticToken).ConfigureAwait(false);
+            return await call(given).ConfigureAwait(false);
         }
 
         var (token, mayRelogin) = await TokenAsync(cancellationToken).ConfigureAwait(false);
@@ -201,7 +177,7 @@ internal sealed class VaultSession
         Task<CachedVaultToken>? relogin;
         lock (_gate)
         {
-            login = _login ??= _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: null, _fetchCancellation);
+            login = _login ??= authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: null, fetchCancellation);
             relogin = _relogin;
         }
 
@@ -224,9 +200,9 @@ internal sealed class VaultSession
 
         async Task<CachedVaultToken> Run()
         {
-            _authenticator.Invalidate(_key!, stale);
-            _authenticator.LogRelogin(Identity, operation);
-            var (fresh, _) = await _authenticator.AcquireAsync(_client, _settings, _request, _jwt!, _key!, ShareIdentity, refused: stale.Token, _fetchCancellation).ConfigureAwait(false);
+            authenticator.Invalidate(key!, stale);
+            authenticator.LogRelogin(Identity, operation);
+            var (fresh, _) = await authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: stale.Token, fetchCancellation).ConfigureAwait(false);
             return fresh;
         }
     }

@@ -22,14 +22,9 @@ internal sealed record CachedVaultToken(string Token)
 /// Vault tokens from Kubernetes/JWT logins on the shared <see cref="TokenCache{TKey, TToken}"/>, reused until
 /// shortly before their TTL ends (a tenth of it, at most a minute) so every rotation poll does not log in again.
 /// </summary>
-internal sealed class VaultTokenCache
+internal sealed class VaultTokenCache(TimeProvider time)
 {
-    private readonly TokenCache<VaultAuthKey, CachedVaultToken> _tokens;
-
-    public VaultTokenCache(TimeProvider time)
-    {
-        _tokens = new TokenCache<VaultAuthKey, CachedVaultToken>(time, TokenCache<VaultAuthKey, CachedVaultToken>.Margin(0.1, TimeSpan.FromMinutes(1)));
-    }
+    private readonly TokenCache<VaultAuthKey, CachedVaultToken> _tokens = new(time, TokenCache<VaultAuthKey, CachedVaultToken>.Margin(0.1, TimeSpan.FromMinutes(1)));
 
     public bool TryGet(VaultAuthKey key, out CachedVaultToken token) => _tokens.TryGet(key, out token);
 

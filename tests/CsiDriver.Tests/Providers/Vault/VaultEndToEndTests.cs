@@ -151,6 +151,27 @@ public sealed partial class VaultEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_CancelledWhileReadInFlight_TmpfsMountedDuringFetchThenNothingLeft()
+    {
+        _vault.HangPrefix = "/v1/secret/";
+        var target = _driver.TraversableTargetPath("pod-early-mount");
+        var request = Publish(target, "vault-kv");
+        using var kubelet = new CancellationTokenSource();
+
+        var publish = _driver.Client.Node.NodePublishVolumeAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: kubelet.Token)).ResponseAsync;
+        await Eventually.TrueAsync(
+            () => _vault.Requests.Contains("GET /v1/secret/data/app/db") && Volume.IsTmpfsMount(target),
+            because: "the tmpfs to be mounted while the KV v2 read hangs unanswered");
+        await kubelet.CancelAsync();
+
+        var ex = await CsiClient.FailsAsync(() => publish);
+        ex.StatusCode.Should().Be(StatusCode.Cancelled);
+        await Eventually.TrueAsync(() => !Directory.Exists(target), because: "the early mount and its directory to be taken down");
+        Volume.MountCount(target).Should().Be(0);
+        StateText().Should().NotContain(request.VolumeId);
+    }
+
+    [Fact]
     public async Task Publish_VaultSealed_FailsUnavailable()
     {
         _vault.Sealed = true;
