@@ -1,4 +1,3 @@
-using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Http;
 using CsiDriver.Providers.Aws;
