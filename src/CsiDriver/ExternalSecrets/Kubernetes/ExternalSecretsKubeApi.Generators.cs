@@ -1,4 +1,3 @@
-using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Kubernetes;

@@ -3,7 +3,6 @@ using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Generators;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
-using CsiDriver.Hosting;
 using CsiDriver.Kubernetes;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
@@ -14,17 +13,7 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 /// Stricter than the External Secrets Operator on one point: a Secret without the managed label is never taken over
 /// except under creationPolicy Merge. A failure never deletes or changes the Secret.
 /// </summary>
-internal sealed class ExternalSecretReconciler(
-    ExternalSecretsKubeApi api,
-    StoreResolver stores,
-    ExternalSecretFetcher fetcher,
-    TargetSecretWriter writer,
-    ExternalSecretsEventRecorder events,
-    ExternalSecretMetrics metrics,
-    RefreshLedger ledger,
-    GeneratedLeases leases,
-    TimeProvider time,
-    ILogger<ExternalSecretReconciler> logger) : IReconciler
+internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependencies deps) : IReconciler
 {
     public const string Finalizer = "externalsecrets.external-secrets.io/externalsecret-cleanup";
     public const string ManagedLabel = "reconcile.external-secrets.io/managed";
@@ -34,47 +23,37 @@ internal sealed class ExternalSecretReconciler(
     public const string ApiVersion = "external-secrets.io/v1";
     public const string KindName = "ExternalSecret";
 
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly StoreResolver _stores = stores;
-    private readonly ExternalSecretFetcher _fetcher = fetcher;
-    private readonly TargetSecretWriter _writer = writer;
-    private readonly ExternalSecretsEventRecorder _events = events;
-    private readonly ExternalSecretMetrics _metrics = metrics;
-    private readonly RefreshLedger _ledger = ledger;
-    private readonly GeneratedLeases _leases = leases;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger<ExternalSecretReconciler> _logger = logger;
 
     public string Kind => KindName;
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var ns = key.Namespace ?? string.Empty;
-        var started = _time.GetTimestamp();
+        var started = deps.Time.GetTimestamp();
         try
         {
             return await ReconcileGuard.RunAsync(
                 () => ReconcileCoreAsync(ns, key.Name, cancellationToken),
-                () => ExternalSecretsLog.StatusConflict(_logger, ns, key.Name),
+                () => ExternalSecretsLog.Conflict(deps.Logger, KindName, ns, key.Name),
                 reason =>
                 {
-                    _metrics.SyncError(ns, key.Name);
-                    ExternalSecretsLog.SyncFailed(_logger, ns, key.Name, reason);
+                    deps.Metrics.SyncError(ns, key.Name);
+                    ExternalSecretsLog.SyncFailed(deps.Logger, KindName, ns, key.Name, reason);
                 }).ConfigureAwait(false);
         }
         finally
         {
-            _metrics.SyncCall(ns, key.Name);
-            _metrics.ExternalSecretReconciled(ns, key.Name, _time.GetElapsedTime(started));
+            deps.Metrics.SyncCall(ns, key.Name);
+            deps.Metrics.ExternalSecretReconciled(ns, key.Name, deps.Time.GetElapsedTime(started));
         }
     }
 
     private async Task<ReconcileResult> ReconcileCoreAsync(string ns, string name, CancellationToken cancellationToken)
     {
-        var raw = await _api.GetAsync(EsoCollection.ExternalSecrets, ns, name, cancellationToken).ConfigureAwait(false);
+        var raw = await deps.Api.GetAsync(EsoCollection.ExternalSecrets, ns, name, cancellationToken).ConfigureAwait(false);
         if (raw is null)
         {
-            _metrics.ExternalSecretDeleted(ns, name);
+            deps.Metrics.ExternalSecretDeleted(ns, name);
             return ReconcileResult.Done;
         }
 
@@ -87,10 +66,10 @@ internal sealed class ExternalSecretReconciler(
 
         if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
         {
-            doc = ExternalSecretDocument.From(await _api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false));
+            doc = ExternalSecretDocument.From(await deps.Api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false));
         }
 
-        var sync = new SyncRun(this, doc, _time.GetUtcNow());
+        var sync = new SyncRun(deps, doc, deps.Time.GetUtcNow());
         return await sync.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -104,21 +83,21 @@ internal sealed class ExternalSecretReconciler(
             if (es.Spec.Target?.DeletionPolicy == "Delete")
             {
                 var target = TargetName(es);
-                var secret = await _api.GetSecretAsync(ns, target, cancellationToken).ConfigureAwait(false);
-                if (secret is not null && IsControlledBy(secret, es) && await _api.DeleteSecretAsync(ns, target, cancellationToken).ConfigureAwait(false))
+                var secret = await deps.Api.GetSecretAsync(ns, target, cancellationToken).ConfigureAwait(false);
+                if (secret is not null && IsControlledBy(secret, es) && await deps.Api.DeleteSecretAsync(ns, target, cancellationToken).ConfigureAwait(false))
                 {
-                    ExternalSecretsLog.SecretWritten(_logger, ns, name, target, "deleted");
-                    await _events.RecordAsync(Subject(es), Component, "Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
+                    ExternalSecretsLog.SecretWritten(deps.Logger, ns, name, target, "deleted");
+                    await deps.Events.RecordAsync(Subject(es), Component, "Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            await _api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
+            await deps.Api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: false), cancellationToken).ConfigureAwait(false);
         }
 
         // Generated credentials die with the ExternalSecret; a revocation Vault refuses is retried in the background.
-        await _leases.RevokeAllAsync(es.Metadata.Uid ?? string.Empty, cancellationToken).ConfigureAwait(false);
-        _ledger.Forget(es.Metadata.Uid);
-        _metrics.ExternalSecretDeleted(ns, name);
+        await deps.Leases.RevokeAllAsync(es.Metadata.Uid ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        deps.Ledger.Forget(es.Metadata.Uid);
+        deps.Metrics.ExternalSecretDeleted(ns, name);
         return ReconcileResult.Done;
     }
 
@@ -130,8 +109,21 @@ internal sealed class ExternalSecretReconciler(
     internal static EventSubject Subject(ExternalSecret es) =>
         new(ApiVersion, KindName, es.Metadata.Namespace, es.Metadata.Name ?? string.Empty, es.Metadata.Uid);
 
+    /// <summary>The services one reconcile uses, resolved once from DI.</summary>
+    internal sealed record Dependencies(
+        ExternalSecretsKubeApi Api,
+        StoreResolver Stores,
+        ExternalSecretFetcher Fetcher,
+        TargetSecretWriter Writer,
+        ExternalSecretsEventRecorder Events,
+        ExternalSecretMetrics Metrics,
+        RefreshLedger Ledger,
+        GeneratedLeases Leases,
+        TimeProvider Time,
+        ILogger<ExternalSecretReconciler> Logger);
+
     /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
-    private sealed class SyncRun(ExternalSecretReconciler owner, ExternalSecretDocument doc, DateTimeOffset now)
+    private sealed class SyncRun(Dependencies deps, ExternalSecretDocument doc, DateTimeOffset now)
     {
         private readonly ExternalSecret _es = doc.Typed;
         private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
@@ -140,25 +132,23 @@ internal sealed class ExternalSecretReconciler(
         private readonly string _creation = doc.Typed.Spec.Target?.CreationPolicy is { Length: > 0 } creation ? creation : "Owner";
         private readonly string _deletion = doc.Typed.Spec.Target?.DeletionPolicy is { Length: > 0 } deletion ? deletion : "Retain";
         private readonly string _version = $"{doc.Typed.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(doc.Typed.Metadata.Labels, doc.Typed.Metadata.Annotations)}";
-        private readonly DateTimeOffset? _lastRefresh = owner._ledger.LastRefresh(doc.Typed.Metadata.Uid, ReadyCondition.Parse(doc.Typed.Status?.RefreshTime));
+        private readonly DateTimeOffset? _lastRefresh = deps.Ledger.LastRefresh(doc.Typed.Metadata.Uid, ReadyCondition.Parse(doc.Typed.Status?.RefreshTime));
         private readonly string _uid = doc.Typed.Metadata.Uid ?? string.Empty;
         private bool _wrote;
         private bool _succeeded;
 
-        private ExternalSecretsKubeApi Api => owner._api;
-
         public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
         {
-            var stores = owner._stores.Begin(_ns);
+            var stores = deps.Stores.Begin(_ns);
             TimeSpan interval;
             try
             {
                 // A store (or a sourceRef store) of another controller class: not ours to touch, not even the status.
                 foreach (var storeRef in StoreRefs())
                 {
-                    if (await stores.LoadAsync(storeRef, cancellationToken).ConfigureAwait(false) is { } store && !owner._stores.IsOurs(store.Resource))
+                    if (await stores.LoadAsync(storeRef, cancellationToken).ConfigureAwait(false) is { } store && !deps.Stores.IsOurs(store.Resource))
                     {
-                        ExternalSecretsLog.Skipped(owner._logger, _ns, _name, $"{store.Description} belongs to controller class \"{store.Resource.Spec.Controller}\"");
+                        ExternalSecretsLog.Skipped(deps.Logger, KindName, _ns, _name, $"{store.Description} belongs to controller class \"{store.Resource.Spec.Controller}\"");
                         return ReconcileResult.Done;
                     }
                 }
@@ -170,7 +160,7 @@ internal sealed class ExternalSecretReconciler(
                 return await FailAsync(ex, cancellationToken).ConfigureAwait(false);
             }
 
-            var existing = await Api.GetSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false);
+            var existing = await deps.Api.GetSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false);
             var managed = existing?.Metadata.Labels?.GetValueOrDefault(ManagedLabel) == "true";
             if (existing is not null && !managed && _creation is "Owner" or "Orphan")
             {
@@ -181,7 +171,7 @@ internal sealed class ExternalSecretReconciler(
 
             var valid = IsValid(existing, managed);
             // Generated Vault credentials are renewed between refreshes; one that cannot be kept is generated anew now.
-            if (!ShouldRefresh(interval) && valid && await owner._leases.KeepAsync(_uid, cancellationToken).ConfigureAwait(false))
+            if (!ShouldRefresh(interval) && valid && await deps.Leases.KeepAsync(_uid, cancellationToken).ConfigureAwait(false))
             {
                 return WithLeases(RequeueAfterRefresh(interval));
             }
@@ -196,7 +186,7 @@ internal sealed class ExternalSecretReconciler(
             finally
             {
                 // What this sync generated replaces what the Secret held only once it succeeded; else it is revoked.
-                await owner._leases.SettleAsync(_uid, _succeeded, cancellationToken).ConfigureAwait(false);
+                await deps.Leases.SettleAsync(_uid, _succeeded, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -204,7 +194,7 @@ internal sealed class ExternalSecretReconciler(
         {
             try
             {
-                var data = await owner._fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
+                var data = await deps.Fetcher.FetchAsync(_es, stores, interval, fresh, skipNotFound: _deletion != "Retain", Subject(_es), cancellationToken).ConfigureAwait(false);
                 if (data.Count == 0)
                 {
                     switch (_deletion)
@@ -215,9 +205,9 @@ internal sealed class ExternalSecretReconciler(
                                 throw new SyncException("deletionPolicy Delete needs creationPolicy Owner") { ReadyMessage = "could not delete secret", Retry = false };
                             }
 
-                            if (existing is not null && await Api.DeleteSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false))
+                            if (existing is not null && await deps.Api.DeleteSecretAsync(_ns, _target, cancellationToken).ConfigureAwait(false))
                             {
-                                ExternalSecretsLog.SecretWritten(owner._logger, _ns, _name, _target, "deleted");
+                                ExternalSecretsLog.SecretWritten(deps.Logger, _ns, _name, _target, "deleted");
                                 await Event("Normal", "Deleted", "secret deleted due to DeletionPolicy=Delete", cancellationToken).ConfigureAwait(false);
                             }
 
@@ -236,7 +226,7 @@ internal sealed class ExternalSecretReconciler(
                     case "Merge" when existing is null:
                         return await SucceedAsync("SecretMissing", "secret will not be created due to CreationPolicy=Merge", interval, cancellationToken).ConfigureAwait(false);
                     case "Owner" or "Orphan" or "Merge" or "CreateOrMerge":
-                        _wrote = await owner._writer.WriteAsync(_es, _creation, existing, data, specChanged: !string.IsNullOrEmpty(synced) && synced != _version, cancellationToken).ConfigureAwait(false);
+                        _wrote = await deps.Writer.WriteAsync(_es, _creation, existing, data, specChanged: !string.IsNullOrEmpty(synced) && synced != _version, cancellationToken).ConfigureAwait(false);
                         return await SucceedAsync("SecretSynced", "secret synced", interval, cancellationToken).ConfigureAwait(false);
                     default:
                         throw new SyncException($"creationPolicy \"{_creation}\" is not supported") { ReadyMessage = "could not update secret", Retry = false };
@@ -318,13 +308,13 @@ internal sealed class ExternalSecretReconciler(
         /// <summary>Comes back sooner when a generated lease wants renewing before <paramref name="next"/>.</summary>
         private ReconcileResult WithLeases(ReconcileResult next)
         {
-            if (owner._leases.RenewDue(_uid) is not { } due)
+            if (deps.Leases.RenewDue(_uid) is not { } due)
             {
                 return next;
             }
 
             // At least a second: a lease shorter than the renewal margin must not spin the queue.
-            var wait = due - owner._time.GetUtcNow();
+            var wait = due - deps.Time.GetUtcNow();
             wait = wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
             return next.RequeueAfter is { } after && after <= wait ? next : ReconcileResult.After(wait);
         }
@@ -339,16 +329,16 @@ internal sealed class ExternalSecretReconciler(
                 Conditions = ReadyCondition.Set(_es.Status?.Conditions, ready: true, reason, message, now),
                 Binding = new SecretBinding { Name = _target },
             };
-            owner._metrics.ExternalSecretReady(_ns, _name, ready: true);
+            deps.Metrics.ExternalSecretReady(_ns, _name, ready: true);
             var next = WithLeases(interval > TimeSpan.Zero && _es.Spec.RefreshPolicy is not ("CreatedOnce" or "OnChange") ? ReconcileResult.After(interval) : ReconcileResult.Done);
             return WriteStatusAsync(status, next, cancellationToken);
         }
 
         private async Task<ReconcileResult> FailAsync(SyncException failure, CancellationToken cancellationToken)
         {
-            owner._metrics.SyncError(_ns, _name);
-            owner._metrics.ExternalSecretReady(_ns, _name, ready: false);
-            ExternalSecretsLog.SyncFailed(owner._logger, _ns, _name, failure.Message);
+            deps.Metrics.SyncError(_ns, _name);
+            deps.Metrics.ExternalSecretReady(_ns, _name, ready: false);
+            ExternalSecretsLog.SyncFailed(deps.Logger, KindName, _ns, _name, failure.Message);
             await Event("Warning", "UpdateFailed", failure.Message, cancellationToken).ConfigureAwait(false);
             var status = new ExternalSecretStatus
             {
@@ -374,19 +364,19 @@ internal sealed class ExternalSecretReconciler(
             if (!_wrote && _es.Status?.RefreshTime is { } kept && status.RefreshTime != kept
                 && current == JsonSerializer.Serialize(status with { RefreshTime = kept }, EsoJsonContext.Default.ExternalSecretStatus))
             {
-                owner._ledger.Record(_es.Metadata.Uid, now);
+                deps.Ledger.Record(_es.Metadata.Uid, now);
                 return next;
             }
 
             var raw = (System.Text.Json.Nodes.JsonObject)doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
             // A 409 (someone wrote the ExternalSecret since we read it) is ReconcileGuard's: it starts over at once.
-            await Api.UpdateStatusAsync(EsoCollection.ExternalSecrets, raw, cancellationToken).ConfigureAwait(false);
+            await deps.Api.UpdateStatusAsync(EsoCollection.ExternalSecrets, raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
         private Task Event(string type, string reason, string message, CancellationToken cancellationToken) =>
-            owner._events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
+            deps.Events.RecordAsync(Subject(_es), Component, type, reason, message, cancellationToken);
 
     }
 }

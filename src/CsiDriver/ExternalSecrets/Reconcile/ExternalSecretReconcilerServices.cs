@@ -35,6 +35,7 @@ internal static class ExternalSecretReconcilerServices
         services.TryAddSingleton<TargetSecretWriter>();
         services.TryAddSingleton<RefreshLedger>();
         services.AddSingleton<IStoreProvider>(sp => new FakeStoreProvider(sp.GetService<DriverMetrics>()));
+        services.TryAddSingleton<ExternalSecretReconciler.Dependencies>();
         services.AddSingleton<IReconciler, ExternalSecretReconciler>();
         services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.SecretStoreKind));
         services.AddSingleton<IReconciler>(sp => CreateStoreReconciler(sp, StoreContext.ClusterSecretStoreKind));

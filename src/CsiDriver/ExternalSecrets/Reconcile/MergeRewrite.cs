@@ -1,4 +1,3 @@
-using CsiDriver.Templating.Functions;
 
 namespace CsiDriver.ExternalSecrets.Reconcile;
 

@@ -32,18 +32,8 @@ internal static class StoreServices
             sp.GetService<KubernetesClientOptions>() ?? new KubernetesClientOptions(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver.ExternalSecrets.Stores.Kubernetes")));
-        services.TryAddStoreProvider(sp => new VaultStoreProvider(
-            new VaultProviderOptions(),
-            sp.GetRequiredService<StoreReferenceReader>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<ILogger<VaultStoreProvider>>()));
-        services.TryAddStoreProvider(sp => new KubernetesStoreProvider(
-            sp.GetRequiredService<KubernetesApi>().Connection,
-            sp.GetRequiredService<StoreReferenceReader>(),
-            sp.GetRequiredService<KubernetesStoreTransports>(),
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<ILogger<KubernetesStoreProvider>>()));
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<VaultStoreProvider>(sp, new VaultProviderOptions()));
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<KubernetesStoreProvider>(sp, sp.GetRequiredService<KubernetesApi>().Connection));
         services.AddAwsStore().AddGcpStore().AddAzureStore();
         return services;
     }

@@ -36,8 +36,8 @@ internal sealed class ClusterPushSecretReconciler(ExternalSecretsKubeApi api, Ti
                 var cps = raw.Deserialize(ClusterPushSecretJsonContext.Default.ClusterPushSecret) ?? new ClusterPushSecret();
                 return cps.Metadata.DeletionTimestamp is not null ? ReconcileResult.Done : await ProvisionAsync(raw, cps, cancellationToken).ConfigureAwait(false);
             },
-            () => PushSecretLog.Conflict(logger, string.Empty, key.Name),
-            reason => PushSecretLog.Failed(logger, string.Empty, key.Name, reason));
+            () => ExternalSecretsLog.Conflict(logger, KindName, string.Empty, key.Name),
+            reason => ExternalSecretsLog.SyncFailed(logger, KindName, string.Empty, key.Name, reason));
 
     private async Task<ReconcileResult> ProvisionAsync(JsonObject raw, ClusterPushSecret cps, CancellationToken cancellationToken)
     {

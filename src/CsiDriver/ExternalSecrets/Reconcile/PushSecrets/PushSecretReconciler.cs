@@ -2,7 +2,6 @@ using CsiDriver.ExternalSecrets.Api;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.ExternalSecrets.Stores;
-using CsiDriver.Hosting;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
 
@@ -15,15 +14,7 @@ namespace CsiDriver.ExternalSecrets.Reconcile.PushSecrets;
 /// did not mark as managed), <c>updatePolicy</c>, deletion of what left the spec, <c>SourceDeleted</c>, status and events.
 /// A failure changes no remote secret that was not already written, and is retried with backoff.
 /// </summary>
-internal sealed class PushSecretReconciler(
-    ExternalSecretsKubeApi api,
-    StoreResolver resolver,
-    PushSecretStores stores,
-    PushSecretSource source,
-    ExternalSecretsEventRecorder events,
-    PushSecretMetrics metrics,
-    TimeProvider time,
-    ILogger<PushSecretReconciler> logger) : IReconciler
+internal sealed class PushSecretReconciler(PushSecretReconciler.Dependencies deps) : IReconciler
 {
     public const string Finalizer = "pushsecret.externalsecrets.io/finalizer";
     public const string Component = "pushsecret";
@@ -34,37 +25,29 @@ internal sealed class PushSecretReconciler(
     public const string SourceDeletedMessage = "source secret deleted; provider secrets cleaned up";
     private static readonly TimeSpan RequeueSlack = TimeSpan.FromSeconds(5);
 
-    private readonly ExternalSecretsKubeApi _api = api;
-    private readonly StoreResolver _resolver = resolver;
-    private readonly PushSecretStores _stores = stores;
-    private readonly PushSecretSource _source = source;
-    private readonly ExternalSecretsEventRecorder _events = events;
-    private readonly PushSecretMetrics _metrics = metrics;
-    private readonly TimeProvider _time = time;
-    private readonly ILogger<PushSecretReconciler> _logger = logger;
 
     public string Kind => KindName;
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
         var ns = key.Namespace ?? string.Empty;
-        var started = _time.GetTimestamp();
+        var started = deps.Time.GetTimestamp();
         return await ReconcileGuard.RunAsync(
             async () =>
             {
-                var raw = await _api.GetAsync(EsoCollection.PushSecrets, ns, key.Name, cancellationToken).ConfigureAwait(false);
+                var raw = await deps.Api.GetAsync(EsoCollection.PushSecrets, ns, key.Name, cancellationToken).ConfigureAwait(false);
                 if (raw is null)
                 {
-                    _metrics.Deleted(ns, key.Name);
+                    deps.Metrics.Deleted(ns, key.Name);
                     return ReconcileResult.Done;
                 }
 
-                var result = await new Run(this, PushSecretDocument.From(raw)).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-                _metrics.Reconciled(ns, key.Name, _time.GetElapsedTime(started));
+                var result = await new Run(deps, PushSecretDocument.From(raw)).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                deps.Metrics.Reconciled(ns, key.Name, deps.Time.GetElapsedTime(started));
                 return result;
             },
-            () => PushSecretLog.Conflict(_logger, ns, key.Name),
-            reason => PushSecretLog.Failed(_logger, ns, key.Name, reason)).ConfigureAwait(false);
+            () => ExternalSecretsLog.Conflict(deps.Logger, KindName, ns, key.Name),
+            reason => ExternalSecretsLog.SyncFailed(deps.Logger, KindName, ns, key.Name, reason)).ConfigureAwait(false);
     }
 
     /// <summary>The status key of one remote entry: <c>remoteKey</c>, or <c>remoteKey/property</c>.</summary>
@@ -74,13 +57,24 @@ internal sealed class PushSecretReconciler(
     private static PushRef Target(PushSecretData entry) =>
         new(entry.Match.RemoteRef.RemoteKey, string.IsNullOrEmpty(entry.Match.RemoteRef.Property) ? null : entry.Match.RemoteRef.Property, entry.Metadata);
 
+    /// <summary>The services one reconcile uses, resolved once from DI.</summary>
+    internal sealed record Dependencies(
+        ExternalSecretsKubeApi Api,
+        StoreResolver Resolver,
+        PushSecretStores Stores,
+        PushSecretSource Source,
+        ExternalSecretsEventRecorder Events,
+        PushSecretMetrics Metrics,
+        TimeProvider Time,
+        ILogger<PushSecretReconciler> Logger);
+
     /// <summary>One reconcile of one PushSecret.</summary>
-    private sealed class Run(PushSecretReconciler owner, PushSecretDocument doc)
+    private sealed class Run(Dependencies deps, PushSecretDocument doc)
     {
         private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
         private readonly string _name = doc.Typed.Metadata.Name ?? string.Empty;
-        private readonly StoreResolver.Session _session = owner._resolver.Begin(doc.Typed.Metadata.Namespace ?? string.Empty);
-        private readonly DateTimeOffset _now = owner._time.GetUtcNow();
+        private readonly StoreResolver.Session _session = deps.Resolver.Begin(doc.Typed.Metadata.Namespace ?? string.Empty);
+        private readonly DateTimeOffset _now = deps.Time.GetUtcNow();
         private PushSecretDocument _doc = doc;
 
         private PushSecret Ps => _doc.Typed;
@@ -100,7 +94,7 @@ internal sealed class PushSecretReconciler(
             if (DeletePolicy != hasFinalizer)
             {
                 // Delete needs the finalizer so remote entries go with the PushSecret; None must not hold the PushSecret.
-                _doc = PushSecretDocument.From(await owner._api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(DeletePolicy), cancellationToken).ConfigureAwait(false));
+                _doc = PushSecretDocument.From(await deps.Api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(DeletePolicy), cancellationToken).ConfigureAwait(false));
             }
 
             var version = $"{Ps.Metadata.Generation ?? 0}-{EsoHashes.MetaHash(Ps.Metadata.Labels, Ps.Metadata.Annotations)}";
@@ -109,7 +103,7 @@ internal sealed class PushSecretReconciler(
             try
             {
                 interval = SpecRefreshInterval.Parse(Ps.Spec.RefreshInterval);
-                stores = await owner._stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
+                stores = await deps.Stores.ResolveAsync(Ps, _session, cancellationToken).ConfigureAwait(false);
             }
             catch (SyncException ex)
             {
@@ -118,7 +112,7 @@ internal sealed class PushSecretReconciler(
 
             if (stores.Count == 0)
             {
-                PushSecretLog.Skipped(owner._logger, _ns, _name, "no store of this controller class is left to push to");
+                ExternalSecretsLog.Skipped(deps.Logger, KindName, _ns, _name, "no store of this controller class is left to push to");
                 return ReconcileResult.Done;
             }
 
@@ -163,7 +157,7 @@ internal sealed class PushSecretReconciler(
             int written = 0, existing = 0;
             try
             {
-                var data = await owner._source.DataAsync(Ps, secret, cancellationToken).ConfigureAwait(false);
+                var data = await deps.Source.DataAsync(Ps, secret, cancellationToken).ConfigureAwait(false);
                 foreach (var store in stores)
                 {
                     var synced = pushed[PushSecretStores.StatusKey(store)] = new Dictionary<string, PushSecretData>(StringComparer.Ordinal);
@@ -214,7 +208,7 @@ internal sealed class PushSecretReconciler(
                 }
             }
 
-            PushSecretLog.Pushed(owner._logger, _ns, _name, written, pushed.Sum(p => p.Value.Count), deleted);
+            PushSecretLog.Pushed(deps.Logger, _ns, _name, written, pushed.Sum(p => p.Value.Count), deleted);
             var message = Ps.Spec.UpdatePolicy == "IfNotExists" ? SyncedMessage + UnchangedSuffix : SyncedMessage;
             var status = new PushSecretStatus
             {
@@ -248,7 +242,7 @@ internal sealed class PushSecretReconciler(
                     : "spec.selector.secret.name is required") { Retry = false };
             }
 
-            return await owner._api.GetSecretAsync(_ns, selector.Secret.Name, cancellationToken).ConfigureAwait(false);
+            return await deps.Api.GetSecretAsync(_ns, selector.Secret.Name, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>The source Secret is gone: with Delete, what was pushed goes too (eso.md 7.2 <c>SourceDeleted</c>).</summary>
@@ -283,7 +277,7 @@ internal sealed class PushSecretReconciler(
                 return await FailAsync($"Failed to Delete Secrets from Provider: {error}", remaining, retry: true, cancellationToken).ConfigureAwait(false);
             }
 
-            await owner._api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(false), cancellationToken).ConfigureAwait(false);
+            await deps.Api.UpdateAsync(EsoCollection.PushSecrets, WithFinalizer(false), cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -318,7 +312,7 @@ internal sealed class PushSecretReconciler(
                         return (remaining, deleted, $"{storeKey}: {statusRef}: {ex.Message}");
                     }
 
-                    PushSecretLog.RemoteDeleted(owner._logger, _ns, _name, storeKey, statusRef);
+                    PushSecretLog.RemoteDeleted(deps.Logger, _ns, _name, storeKey, statusRef);
                     remaining[storeKey].Remove(statusRef);
                     if (remaining[storeKey].Count == 0)
                     {
@@ -361,7 +355,7 @@ internal sealed class PushSecretReconciler(
 
         private async Task<ReconcileResult> FailAsync(string message, Dictionary<string, Dictionary<string, PushSecretData>> synced, bool retry, CancellationToken cancellationToken)
         {
-            PushSecretLog.Failed(owner._logger, _ns, _name, message);
+            ExternalSecretsLog.SyncFailed(deps.Logger, KindName, _ns, _name, message);
             await EventAsync("Warning", "Errored", message, cancellationToken).ConfigureAwait(false);
             var status = new PushSecretStatus
             {
@@ -380,7 +374,7 @@ internal sealed class PushSecretReconciler(
                 status = status with { SyncedPushSecrets = null };
             }
 
-            owner._metrics.ReadyStatus(_ns, _name, status.Conditions?.Any(c => c.Type == ReadyCondition.Type && c.Status == "True") == true);
+            deps.Metrics.ReadyStatus(_ns, _name, status.Conditions?.Any(c => c.Type == ReadyCondition.Type && c.Status == "True") == true);
             var current = Ps.Status is null ? "{}" : JsonSerializer.Serialize(Ps.Status, PushSecretJsonContext.Default.PushSecretStatus);
             var desired = JsonSerializer.Serialize(status, PushSecretJsonContext.Default.PushSecretStatus);
             if (current == desired)
@@ -391,13 +385,13 @@ internal sealed class PushSecretReconciler(
             var raw = (JsonObject)_doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, PushSecretJsonContext.Default.PushSecretStatus);
             // A 409 is ReconcileGuard's: the reconcile starts over at once with the object as it now is.
-            await owner._api.UpdateStatusAsync(EsoCollection.PushSecrets, raw, cancellationToken).ConfigureAwait(false);
+            await deps.Api.UpdateStatusAsync(EsoCollection.PushSecrets, raw, cancellationToken).ConfigureAwait(false);
             return next;
         }
 
         private JsonObject WithFinalizer(bool present) => Finalizers.Set((JsonObject)_doc.Raw.DeepClone(), Finalizer, present);
 
         private Task EventAsync(string type, string reason, string message, CancellationToken cancellationToken) =>
-            owner._events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
+            deps.Events.RecordAsync(new EventSubject(ApiVersion, KindName, _ns, _name, Ps.Metadata.Uid), Component, type, reason, message, cancellationToken);
     }
 }

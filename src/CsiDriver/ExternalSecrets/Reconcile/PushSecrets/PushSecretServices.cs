@@ -16,6 +16,7 @@ internal static class PushSecretServices
         services.TryAddSingleton<PushSecretStores>();
         services.TryAddSingleton<PushSecretMetrics>();
         services.TryAddSingleton<PushSecretSource>();
+        services.TryAddSingleton<PushSecretReconciler.Dependencies>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReconciler, PushSecretReconciler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReconciler, ClusterPushSecretReconciler>());
         return services;

@@ -1,5 +1,3 @@
-using CsiDriver.ExternalSecrets.Kubernetes;
-using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Http;
 using CsiDriver.Providers.Aws;
 
@@ -17,16 +15,10 @@ internal static class AwsStoreServices
     {
         services.TryAddSingleton(_ => AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         services.TryAddSingleton(_ => AwsControllerIdentity.FromEnvironment(Environment.GetEnvironmentVariable));
-        services.TryAddStoreProvider(sp => new AwsStoreProvider(
-            sp.GetRequiredService<AwsProviderOptions>(),
-            sp.GetRequiredService<AwsControllerIdentity>(),
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<AwsStoreProvider>(
+            sp,
             BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
-            sp.GetRequiredService<StoreReferenceReader>(),
-            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
-            sp.GetRequiredService<TimeProvider>(),
-            Random.Shared,
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AwsStoreProvider>>()));
+            Random.Shared));
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Providers.Azure;
 
 namespace CsiDriver.ExternalSecrets.Stores.Azure;
@@ -16,14 +15,7 @@ internal static class AzureStoreServices
     {
         services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(new AzureProviderOptions().MaxObjectBytes));
         services.TryAddSingleton(_ => AzureStoreEnvironment.FromEnvironment());
-        services.TryAddStoreProvider(sp => new AzureStoreProvider(
-            sp.GetRequiredService<AzureProviderOptions>(),
-            sp.GetRequiredService<AzureStoreEnvironment>(),
-            sp.GetRequiredService<StoreReferenceReader>(),
-            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<ILogger<AzureStoreProvider>>()));
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<AzureStoreProvider>(sp));
         return services;
     }
 }

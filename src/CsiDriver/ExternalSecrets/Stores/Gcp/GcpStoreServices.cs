@@ -1,4 +1,3 @@
-using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Http;
 using CsiDriver.Providers.Gcp;
 
@@ -15,15 +14,10 @@ internal static class GcpStoreServices
     public static IServiceCollection AddGcpStore(this IServiceCollection services)
     {
         services.TryAddSingleton(_ => GcpServiceCollectionExtensions.FromEnvironment(Environment.GetEnvironmentVariable, new GcpProviderOptions().MaxObjectBytes));
-        services.TryAddStoreProvider(sp => new GcpStoreProvider(
-            sp.GetRequiredService<GcpProviderOptions>(),
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<GcpStoreProvider>(
+            sp,
             BackendHttp.CreateClient(BackendHttp.CreateHandler(new BackendConnection()), ownsHandler: true, "csi-secrets-store-controller"),
-            sp.GetRequiredService<StoreReferenceReader>(),
-            sp.GetRequiredService<ServiceAccountAnnotationReader>(),
-            sp.GetRequiredService<TimeProvider>(),
-            Random.Shared,
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<ILogger<GcpStoreProvider>>()));
+            Random.Shared));
         return services;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Encodings.Web;
-using CsiDriver.ExternalSecrets.Stores.References;
 using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
 
