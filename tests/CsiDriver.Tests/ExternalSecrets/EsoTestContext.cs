@@ -40,6 +40,8 @@ internal sealed class EsoTestContext(ControllerHarness harness) : IAsyncDisposab
 
     public MetricsRegistry Registry => harness.Registry;
 
+    public IServiceProvider Services => harness.Services;
+
     /// <param name="options">Reconcile options (defaults when null).</param>
     /// <param name="services">More services (a real store provider and its settings) before the container is built.</param>
     public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, ManualTimeProvider>? services = null) =>

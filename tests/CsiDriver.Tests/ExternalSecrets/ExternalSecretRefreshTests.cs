@@ -1,5 +1,10 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using CsiDriver.ExternalSecrets.Kubernetes;
+using CsiDriver.ExternalSecrets.Runtime;
+using CsiDriver.ExternalSecrets.Stores;
 using CsiDriver.Tests.Kubernetes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CsiDriver.Tests.ExternalSecrets;
 
@@ -49,6 +54,28 @@ public sealed class ExternalSecretRefreshTests
 
         result.RequeueAfter.Should().BeNull();
         ctx.Value("es", "value").Should().Be("v1");
+    }
+
+    [Fact]
+    public async Task ForceSync_StoreEditedButNotYetWatched_ReadsTheStoreFromTheApiServer()
+    {
+        await using var ctx = await EsoTestContext.StartAsync();
+        ctx.FakeStore(Store, [("k", "v1", null)]);
+        ctx.PutExternalSecret("es", EsoTestContext.Spec(Store, data: EsoTestContext.Data(("value", "k"))));
+        // The controller's informer has the store as it is now; reconciles reuse the store they read while it holds that version.
+        var informed = new ObjectCache(StoreContext.SecretStoreKind);
+        var store = ctx.Server.Get(FakeKubeApiServer.EsoGroup, "secretstores", EsoTestContext.Ns, Store)!;
+        informed.Replace([CachedObject.From(store.Deserialize(WatchJsonContext.Default.WatchedObject)!, StoreContext.SecretStoreKind, clusterScoped: false)]);
+        ctx.Services.GetRequiredService<InformerCaches>().Add(informed);
+        await ctx.ReconcileAsync("es");
+        ctx.Value("es", "value").Should().Be("v1");
+
+        // The store is edited and the user force-syncs before the watch has delivered the edit to the informer.
+        ctx.SetStoreData(Store, ("k", "v2"));
+        ForceSync(ctx, "1");
+        await ctx.ReconcileAsync("es");
+
+        ctx.Value("es", "value").Should().Be("v2");
     }
 
     [Fact]

@@ -139,7 +139,10 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
 
         public async Task<ReconcileResult> RunAsync(CancellationToken cancellationToken)
         {
-            var stores = deps.Stores.Begin(_ns);
+            // A user asked for this sync (spec or metadata changed since the last one): stores are read now, too.
+            var synced = _es.Status?.SyncedResourceVersion;
+            var asked = !string.IsNullOrEmpty(synced) && synced != _version;
+            var stores = deps.Stores.Begin(_ns, readStoresNow: asked);
             TimeSpan interval;
             try
             {
@@ -176,9 +179,8 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
                 return WithLeases(RequeueAfterRefresh(interval));
             }
 
-            // A user asked for this sync (spec or metadata changed) or the Secret was tampered with: read the backend now.
-            var synced = _es.Status?.SyncedResourceVersion;
-            var fresh = (existing is not null && !valid) || (!string.IsNullOrEmpty(synced) && synced != _version);
+            // A user asked for this sync or the Secret was tampered with: read the backend now.
+            var fresh = (existing is not null && !valid) || asked;
             try
             {
                 return await FetchAndWriteAsync(existing, stores, interval, fresh, synced, cancellationToken).ConfigureAwait(false);

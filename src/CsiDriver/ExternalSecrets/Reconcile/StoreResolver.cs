@@ -49,14 +49,18 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
     /// <summary>The provider registered for a <c>spec.provider</c> key, if any.</summary>
     public IStoreProvider? Provider(string? key) => key is not null && _providers.TryGetValue(key, out var provider) ? provider : null;
 
-    /// <summary>A per-reconcile session: stores and clients are looked up once each.</summary>
-    public Session Begin(string esNamespace) => new(this, esNamespace);
+    /// <summary>
+    /// A per-reconcile session: stores and clients are looked up once each. With <paramref name="readStoresNow"/> (a user
+    /// asked for this sync), stores are read from the API server even when the informer has not yet seen their change:
+    /// a store edited just before a force-sync must not be served from the cache the sync was meant to bypass.
+    /// </summary>
+    public Session Begin(string esNamespace, bool readStoresNow) => new(this, esNamespace, readStoresNow);
 
     /// <summary>True when a store's <c>controller</c> class is empty or ours.</summary>
     public bool IsOurs(SecretStoreResource store) => string.IsNullOrEmpty(store.Spec.Controller) || store.Spec.Controller == _options.ControllerClass;
 
     /// <summary>Stores and clients of one reconcile.</summary>
-    internal sealed class Session(StoreResolver resolver, string @namespace)
+    internal sealed class Session(StoreResolver resolver, string @namespace, bool readStoresNow)
     {
         private readonly Dictionary<(string Kind, string Name), LoadedStore?> _stores = [];
         private readonly Dictionary<(string Kind, string Name), (StoreContext, IStoreClient)> _clients = [];
@@ -81,7 +85,7 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
 
             var cacheKey = (key.Kind, cluster ? string.Empty : @namespace, key.Name);
             var watched = resolver._informers.ResourceVersion(key.Kind, new ObjectKey(cluster ? null : @namespace, key.Name));
-            if (watched is not null && resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
+            if (!readStoresNow && watched is not null && resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
             {
                 _stores[key] = known;
                 return known;

@@ -73,7 +73,7 @@ internal sealed class PushSecretReconciler(PushSecretReconciler.Dependencies dep
     {
         private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
         private readonly string _name = doc.Typed.Metadata.Name ?? string.Empty;
-        private readonly StoreResolver.Session _session = deps.Resolver.Begin(doc.Typed.Metadata.Namespace ?? string.Empty);
+        private readonly StoreResolver.Session _session = deps.Resolver.Begin(doc.Typed.Metadata.Namespace ?? string.Empty, readStoresNow: false);
         private readonly DateTimeOffset _now = deps.Time.GetUtcNow();
         private PushSecretDocument _doc = doc;
 
