@@ -267,9 +267,7 @@ internal sealed class VolumePublisher(
                 return null;
             }
 
-            registry.Save(record with { Phase = VolumePhase.Mounting });
-            mountedNow = true;
-            mounter.MountTmpfs(record.TargetPath, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
+            MountEmpty(record, ref mountedNow);
             return new EarlyMount(this, record, createdDirectory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
@@ -300,10 +298,7 @@ internal sealed class VolumePublisher(
                     return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
                 }
 
-                // Recorded before mounting, so a crash between mount and write is found and undone at start.
-                registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-                mountedNow = true;
-                mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
+                MountEmpty(record, ref mountedNow);
             }
 
             writer.WriteNew(target, result.Files, options.DefaultFileMode, record.FsGroup);
@@ -323,6 +318,17 @@ internal sealed class VolumePublisher(
         {
             throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = "FailedToEnsureMountPoint" };
         }
+    }
+
+    /// <summary>
+    /// Records the volume as mounting, then mounts its empty tmpfs: a crash between mount and write is found and undone
+    /// at start. <paramref name="mounted"/> turns true once the record is saved, so a failed mount is undone too.
+    /// </summary>
+    private void MountEmpty(VolumeRecord record, ref bool mounted)
+    {
+        registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+        mounted = true;
+        mounter.MountTmpfs(record.TargetPath, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
     }
 
     private void Cleanup(VolumeRecord record, bool unmount, bool removeDirectory)

@@ -13,12 +13,12 @@ internal sealed class LoopbackSecretsManager : IAsyncDisposable
 {
     public const string AccessKeyId = "AKIDBENCHMARK";
     public const string SecretAccessKey = "bench-secret-access-key";
-    private readonly TimeSpan _delay;
+    private readonly PreciseDelay _delay;
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _secretsRead = new(StringComparer.Ordinal);
     private LoopbackServer _server = null!;
 
-    private LoopbackSecretsManager(TimeSpan delay) => _delay = delay;
+    private LoopbackSecretsManager(TimeSpan delay) => _delay = new PreciseDelay(delay);
 
     public Uri Address => _server.Address;
 
@@ -39,11 +39,15 @@ internal sealed class LoopbackSecretsManager : IAsyncDisposable
 
     public void ResetPerSecret() => _secretsRead.Clear();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _delay.Dispose();
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
-        await Task.Delay(_delay, context.RequestAborted);
+        await _delay.WaitAsync();
         context.Response.ContentType = "application/x-amz-json-1.1";
         var target = context.Request.Headers["X-Amz-Target"].ToString();
         var action = target.StartsWith("secretsmanager.", StringComparison.Ordinal) ? target["secretsmanager.".Length..] : target;
