@@ -67,7 +67,8 @@ public static class Program
             """);
 
         var socket = Path.Combine(work, "csi.sock");
-        using var driver = StartDriver(socket, Path.Combine(work, "state"), classes, store);
+        using var run = NodeRunDirectory.Create(work);
+        using var driver = StartDriver(socket, run.StateDir, classes, store);
         await using var rss = new RssSampler(driver.Id);
         using var channel = UnixSocketChannel.Create(socket);
         var client = new Node.NodeClient(channel);

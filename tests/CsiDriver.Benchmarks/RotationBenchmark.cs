@@ -64,7 +64,8 @@ internal static class RotationBenchmark
         await File.WriteAllTextAsync(kubeconfig, backend.Kubeconfig());
         var socket = Path.Combine(work, "csi.sock");
         var passLines = new BlockingCollection<string>();
-        using var driver = StartDriver(socket, work, classes, kubeconfig, passLines);
+        using var run = NodeRunDirectory.Create(work);
+        using var driver = StartDriver(socket, run.StateDir, classes, kubeconfig, passLines);
         using var channel = UnixSocketChannel.Create(socket);
         var client = new Node.NodeClient(channel);
         await WaitForSocketAsync(channel, driver);
@@ -215,11 +216,11 @@ internal static class RotationBenchmark
         return request;
     }
 
-    private static Process StartDriver(string socket, string work, string classes, string kubeconfig, BlockingCollection<string> passLines)
+    private static Process StartDriver(string socket, string stateDir, string classes, string kubeconfig, BlockingCollection<string> passLines)
     {
         var process = DriverLauncher.Start(
         [
-            "--endpoint", "unix://" + socket, "--state-dir", Path.Combine(work, "state"), "--spc-dir", classes, "--kubeconfig", kubeconfig,
+            "--endpoint", "unix://" + socket, "--state-dir", stateDir, "--spc-dir", classes, "--kubeconfig", kubeconfig,
             "--nodeid", "bench", "--metrics-addr", MetricsAddress, "--enable-secret-rotation", "--rotation-poll-interval", "3s",
         ]);
         process.OutputDataReceived += (_, e) =>
