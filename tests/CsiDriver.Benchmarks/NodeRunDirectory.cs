@@ -9,6 +9,8 @@ namespace CsiDriver.Benchmarks;
 /// </summary>
 internal sealed class NodeRunDirectory : IDisposable
 {
+    private const int MntDetach = 2; // MNT_DETACH: a driver still running after a failed run does not keep the folder.
+
     private readonly string _root;
     private readonly bool _mounted;
 
@@ -39,7 +41,7 @@ internal sealed class NodeRunDirectory : IDisposable
     {
         if (_mounted)
         {
-            _ = Libc.Umount2(_root, Libc.MNT_DETACH);
+            _ = Libc.Umount2(_root, MntDetach);
         }
     }
 }
