@@ -185,37 +185,26 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
     private string LexNumber()
     {
         var start = _pos;
-        if (text[_pos] is '+' or '-')
-        {
-            _pos++;
-        }
-
+        Accept("+-");
         var digits = "0123456789_";
         var exponent = "eE";
-        if (_pos + 1 < text.Length && text[_pos] == '0' && char.ToLowerInvariant(text[_pos + 1]) is 'x' or 'o' or 'b')
+        if (Accept("0") && Accept("xXoObB"))
         {
-            var prefix = char.ToLowerInvariant(text[_pos + 1]);
+            var prefix = char.ToLowerInvariant(text[_pos - 1]);
             digits = prefix switch { 'x' => "0123456789abcdefABCDEF_", 'o' => "01234567_", _ => "01_" };
             exponent = prefix == 'x' ? "pP" : "";
-            _pos += 2;
         }
 
-        Accept(digits);
-        if (_pos < text.Length && text[_pos] == '.')
+        AcceptRun(digits);
+        if (Accept("."))
         {
-            _pos++;
-            Accept(digits);
+            AcceptRun(digits);
         }
 
-        if (exponent.Length > 0 && _pos < text.Length && exponent.Contains(text[_pos]))
+        if (Accept(exponent))
         {
-            _pos++;
-            if (_pos < text.Length && text[_pos] is '+' or '-')
-            {
-                _pos++;
-            }
-
-            Accept("0123456789_");
+            Accept("+-");
+            AcceptRun("0123456789_");
         }
 
         if (_pos == start || (_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
@@ -227,7 +216,15 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[start.._pos];
     }
 
-    private void Accept(string valid)
+    /// <summary>Consumes one character if it is one of <paramref name="valid"/>.</summary>
+    private bool Accept(string valid)
+    {
+        var accepted = _pos < text.Length && valid.Contains(text[_pos]);
+        _pos += accepted ? 1 : 0;
+        return accepted;
+    }
+
+    private void AcceptRun(string valid)
     {
         while (_pos < text.Length && valid.Contains(text[_pos]))
         {
@@ -313,6 +310,12 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         }
 
         var c = text[_pos++];
+        if (c == '\\' || c == quote)
+        {
+            sb.Append(c);
+            return;
+        }
+
         if (GoEscapes.TryControlFor(c, out var control))
         {
             sb.Append(control);
@@ -321,16 +324,9 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
 
         switch (c)
         {
-            case '\\': sb.Append('\\'); return;
             case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
             case 'u': AppendCodePoint(sb, ReadHex(4, literalStart), literalStart); return;
             case 'U': AppendCodePoint(sb, ReadHex(8, literalStart), literalStart); return;
-        }
-
-        if (c == quote)
-        {
-            sb.Append(c);
-            return;
         }
 
         if (c is >= '0' and <= '7' && _pos + 1 < text.Length)

@@ -107,10 +107,10 @@ internal static class GoPrintf
             case 'v':
                 return value is double d0 && spec.Precision < 0 ? Signed(TemplateValues.FormatFloat(d0), spec)
                     : value is long l0 ? Signed(l0.ToString(CultureInfo.InvariantCulture), spec)
-                    : value is null ? "<nil>" : TemplateValues.Format(value);
+                    : GoText.StrVal(value);
             case 's':
-                var text = value is null ? "<nil>" : TemplateValues.Format(value);
-                return spec.Precision >= 0 ? TruncateRunes(text, spec.Precision) : text;
+                var text = GoText.StrVal(value);
+                return spec.Precision >= 0 ? string.Concat(text.EnumerateRunes().Take(spec.Precision)) : text;
             case 'q':
                 if (value is long rune)
                 {
@@ -128,10 +128,8 @@ internal static class GoPrintf
                     _ => throw Mismatch(spec, value, position, args),
                 };
                 return spec.Verb == 'X' ? hex.ToUpperInvariant() : hex;
-            case 'o':
-                return Signed(Radix(Integer(spec, value, position, args), 8), spec);
-            case 'b':
-                return Signed(Radix(Integer(spec, value, position, args), 2), spec);
+            case 'o' or 'b':
+                return Signed(Radix(Integer(spec, value, position, args), spec.Verb == 'o' ? 8 : 2), spec);
             case 'c':
                 return char.ConvertFromUtf32((int)Integer(spec, value, position, args));
             case 't':
@@ -188,22 +186,6 @@ internal static class GoPrintf
 
     private static string Signed(string number, Spec spec) =>
         number.StartsWith('-') ? number : spec.Plus ? "+" + number : spec.Space ? " " + number : number;
-
-    private static string TruncateRunes(string text, int count)
-    {
-        var sb = new StringBuilder();
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (count-- <= 0)
-            {
-                break;
-            }
-
-            sb.Append(rune.ToString());
-        }
-
-        return sb.ToString();
-    }
 
     private static void Pad(StringBuilder sb, string body, Spec spec, FunctionArguments args)
     {
