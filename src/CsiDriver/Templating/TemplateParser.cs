@@ -387,14 +387,8 @@ internal sealed class TemplateParser
     private static string Describe(TemplateToken token) => token.Kind switch
     {
         TokenKind.Eof => "end of template",
-        TokenKind.RightDelim => "\"}}\"",
-        TokenKind.LeftDelim => "\"{{\"",
-        TokenKind.RightParen => "\")\"",
-        TokenKind.LeftParen => "\"(\"",
-        TokenKind.Pipe => "\"|\"",
-        TokenKind.Comma => "\",\"",
-        TokenKind.Declare => "\":=\"",
-        TokenKind.Assign => "\"=\"",
+        TokenKind.RightDelim or TokenKind.LeftDelim or TokenKind.RightParen or TokenKind.LeftParen or TokenKind.Pipe
+            or TokenKind.Comma or TokenKind.Declare or TokenKind.Assign => $"\"{token.Value}\"",
         TokenKind.Identifier => $"identifier \"{token.Value}\"",
         TokenKind.Field => $"field \".{token.Value}\"",
         TokenKind.Variable => $"variable \"{token.Value}\"",

@@ -56,66 +56,21 @@ internal static class TemplateValues
     };
 
     /// <summary>Go's <c>%v</c> formatting (nil prints as empty at the top level).</summary>
-    public static string Format(object? value)
+    public static string Format(object? value) => value switch
     {
-        var sb = new StringBuilder();
-        AppendFormatted(sb, value, nested: false);
-        return sb.ToString();
-    }
+        null => "",
+        string s => s,
+        TemplateBytes b => b.ToText(),
+        bool b => b ? "true" : "false",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        double d => FormatFloat(d),
+        IReadOnlyDictionary<string, object?> map => $"map[{string.Join(' ', SortedKeys(map).Select(key => key + ":" + FormatOperand(map[key])))}]",
+        IReadOnlyList<object?> list => $"[{string.Join(' ', list.Select(FormatOperand))}]",
+        _ => value.ToString() ?? "",
+    };
 
-    private static void AppendFormatted(StringBuilder sb, object? value, bool nested)
-    {
-        switch (value)
-        {
-            case null:
-                sb.Append(nested ? "<nil>" : "");
-                return;
-            case string s:
-                sb.Append(s);
-                return;
-            case TemplateBytes b:
-                sb.Append(b.ToText());
-                return;
-            case bool b:
-                sb.Append(b ? "true" : "false");
-                return;
-            case long l:
-                sb.Append(l.ToString(CultureInfo.InvariantCulture));
-                return;
-            case double d:
-                sb.Append(FormatFloat(d));
-                return;
-            case IReadOnlyDictionary<string, object?> map:
-                sb.Append("map[");
-                var first = true;
-                foreach (var key in SortedKeys(map))
-                {
-                    sb.Append(first ? "" : " ").Append(key).Append(':');
-                    AppendFormatted(sb, map[key], nested: true);
-                    first = false;
-                }
-
-                sb.Append(']');
-                return;
-            case IReadOnlyList<object?> list:
-                sb.Append('[');
-                for (var i = 0; i < list.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(' ');
-                    }
-
-                    AppendFormatted(sb, list[i], nested: true);
-                }
-
-                sb.Append(']');
-                return;
-            default:
-                sb.Append(value.ToString());
-                return;
-        }
-    }
+    /// <summary>%v of an operand of fmt.Sprint or an element of a list or map (Sprig's strval): nil prints as &lt;nil&gt;.</summary>
+    public static string FormatOperand(object? value) => value is null ? "<nil>" : Format(value);
 
     /// <summary>Map keys in Go's order: by UTF-8 bytes, which differs from UTF-16 ordinal order above U+FFFF.</summary>
     public static List<string> SortedKeys(IReadOnlyDictionary<string, object?> map) =>

@@ -43,7 +43,7 @@ internal static class CollectionFunctions
         var map = new Dictionary<string, object?>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i += 2)
         {
-            map[GoText.StrVal(args[i])] = i + 1 < args.Count ? args[i + 1] : "";
+            map[TemplateValues.FormatOperand(args[i])] = i + 1 < args.Count ? args[i + 1] : "";
         }
 
         return map;
@@ -65,8 +65,8 @@ internal static class CollectionFunctions
     {
         var items = args[0] switch
         {
-            IReadOnlyList<object?> list => list.Select(GoText.StrVal).ToList(),
-            var single => [GoText.StrVal(single)],
+            IReadOnlyList<object?> list => list.Select(TemplateValues.FormatOperand).ToList(),
+            var single => [TemplateValues.FormatOperand(single)],
         };
         items.Sort(StringComparer.Ordinal);
         return items.Cast<object?>().ToList();

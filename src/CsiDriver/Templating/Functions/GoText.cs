@@ -1,11 +1,8 @@
 namespace CsiDriver.Templating.Functions;
 
-/// <summary>Go's string helpers the functions share: strconv.Quote, fmt.Sprint, url.QueryEscape, Sprig strval.</summary>
+/// <summary>Go's string helpers the functions share: strconv.Quote, fmt.Sprint, url.QueryEscape, Go templates' evalArgs.</summary>
 internal static class GoText
 {
-    /// <summary>Sprig's strval: strings as-is, nil as &lt;nil&gt;, anything else as %v.</summary>
-    public static string StrVal(object? value) => value is null ? "<nil>" : TemplateValues.Format(value);
-
     /// <summary>strconv.Quote: double quotes, Go escapes, non-printable runes as \x, \u or \U.</summary>
     public static string Quote(string text, char quote = '"')
     {
@@ -80,7 +77,7 @@ internal static class GoText
                 sb.Append(' ');
             }
 
-            sb.Append(StrVal(values[i]));
+            sb.Append(TemplateValues.FormatOperand(values[i]));
         }
 
         return sb.ToString();
@@ -88,7 +85,7 @@ internal static class GoText
 
     /// <summary>fmt.Sprintln: operands always space-separated, newline at the end.</summary>
     public static string Sprintln(IReadOnlyList<object?> values) =>
-        string.Join(' ', values.Select(StrVal)) + "\n";
+        string.Join(' ', values.Select(TemplateValues.FormatOperand)) + "\n";
 
     /// <summary>Go templates' evalArgs: a single string as-is, anything else through fmt.Sprint.</summary>
     public static string EvalArgs(IReadOnlyList<object?> values) =>
