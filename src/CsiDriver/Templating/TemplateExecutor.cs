@@ -151,42 +151,16 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         return !any && range.Else is not null ? Walk(dot, range.Else) : Flow.Normal;
     }
 
-    private IEnumerable<(object? Key, object? Element)> Iterate(BlockNode range, object? value, int declarations)
+    /// <summary>Go's range: maps in key order, lists by position, an int n as 0..n-1; nil is empty.</summary>
+    private IEnumerable<(object? Key, object? Element)> Iterate(BlockNode range, object? value, int declarations) => value switch
     {
-        switch (value)
-        {
-            case null:
-                yield break;
-            case IReadOnlyDictionary<string, object?> map:
-                foreach (var key in TemplateValues.SortedKeys(map))
-                {
-                    yield return (key, map[key]);
-                }
-
-                yield break;
-            case IReadOnlyList<object?> list:
-                for (var i = 0; i < list.Count; i++)
-                {
-                    yield return ((long)i, list[i]);
-                }
-
-                yield break;
-            case long count:
-                if (declarations > 1)
-                {
-                    throw Fail(range, "can't use two variables when ranging over an int");
-                }
-
-                for (long i = 0; i < count; i++)
-                {
-                    yield return (i, i);
-                }
-
-                yield break;
-            default:
-                throw Fail(range, $"range can't iterate over a value of type {TemplateValues.TypeName(value)}");
-        }
-    }
+        null => [],
+        IReadOnlyDictionary<string, object?> map => TemplateValues.SortedKeys(map).Select(key => ((object?)key, map[key])),
+        IReadOnlyList<object?> list => list.Select((element, i) => ((object?)(long)i, element)),
+        long when declarations > 1 => throw Fail(range, "can't use two variables when ranging over an int"),
+        long count => Enumerable.Range(0, (int)Math.Clamp(count, 0, int.MaxValue)).Select(i => ((object?)(long)i, (object?)(long)i)),
+        _ => throw Fail(range, $"range can't iterate over a value of type {TemplateValues.TypeName(value)}"),
+    };
 
     private object? EvalPipeline(object? dot, PipeNode pipe, bool declare = true)
     {
@@ -279,11 +253,6 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     {
         Step(function);
         var count = arguments.Count - 1 + (final == NoFinalArgument ? 0 : 1);
-        if (FunctionTable.IsShortCircuit(function.Name))
-        {
-            return ShortCircuit(dot, function, arguments, final, count);
-        }
-
         var definition = FunctionTable.Get(function.Name);
         if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
         {
@@ -291,6 +260,11 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
                 : definition.MinArgs == definition.MaxArgs ? $"{definition.MinArgs}"
                 : $"{definition.MinArgs} to {definition.MaxArgs}";
             throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
+        }
+
+        if (FunctionTable.IsShortCircuit(function.Name))
+        {
+            return ShortCircuit(dot, arguments, final, count, stopWhen: function.Name == "or");
         }
 
         var values = new object?[count];
@@ -328,14 +302,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     }
 
     /// <summary>Go's and/or: evaluate left to right, stop at the first falsy/truthy value and return it.</summary>
-    private object? ShortCircuit(object? dot, FunctionNode function, List<TemplateNode> arguments, object? final, int count)
+    private object? ShortCircuit(object? dot, List<TemplateNode> arguments, object? final, int count, bool stopWhen)
     {
-        if (count < 1)
-        {
-            throw Fail(function, $"wrong number of arguments for {function.Name}: want at least 1, got 0");
-        }
-
-        var stopWhen = function.Name == "or";
         object? value = null;
         for (var i = 1; i <= count; i++)
         {

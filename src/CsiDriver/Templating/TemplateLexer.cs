@@ -6,6 +6,9 @@ namespace CsiDriver.Templating;
 /// </summary>
 internal sealed class TemplateLexer(string text, Func<int, string, TemplateException> fail)
 {
+    /// <summary>What trim markers remove and what separates operands: Go's space, tab, CR and LF.</summary>
+    private const string Spaces = " \t\r\n";
+
     private readonly List<TemplateToken> _tokens = [];
     private int _pos;
 
@@ -36,25 +39,18 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
 
     private void EmitText(int start, int end, bool trimLeading, bool trimTrailing)
     {
+        var segment = text.AsSpan(start, end - start);
         if (trimLeading)
         {
-            while (start < end && IsSpace(text[start]))
-            {
-                start++;
-            }
+            var trimmed = segment.TrimStart(Spaces);
+            start += segment.Length - trimmed.Length;
+            segment = trimmed;
         }
 
-        if (trimTrailing)
+        segment = trimTrailing ? segment.TrimEnd(Spaces) : segment;
+        if (!segment.IsEmpty)
         {
-            while (end > start && IsSpace(text[end - 1]))
-            {
-                end--;
-            }
-        }
-
-        if (end > start)
-        {
-            _tokens.Add(new TemplateToken(TokenKind.Text, text[start..end], start, false));
+            _tokens.Add(new TemplateToken(TokenKind.Text, segment.ToString(), start, false));
         }
     }
 
@@ -67,19 +63,25 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         }
 
         _pos = end + 2;
+        return ReadRightDelimiter()?.Trim ?? throw fail(open, "comment ends before closing delimiter");
+    }
+
+    /// <summary>Consumes <c>}}</c> or <c> -}}</c> (which trims the text after it) when it comes next.</summary>
+    private (int Offset, bool Trim)? ReadRightDelimiter()
+    {
         if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
         {
             _pos += 2;
-            return false;
+            return (_pos - 2, false);
         }
 
         if (_pos < text.Length && IsSpace(text[_pos]) && string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
         {
             _pos += 4;
-            return true;
+            return (_pos - 3, true);
         }
 
-        throw fail(open, "comment ends before closing delimiter");
+        return null;
     }
 
     /// <summary>Lexes one action; returns whether it ended with a right trim marker.</summary>
@@ -94,26 +96,18 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
                 throw fail(open, "unclosed action: missing }}");
             }
 
+            if (ReadRightDelimiter() is { } close)
+            {
+                _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", close.Offset, space || close.Trim));
+                return close.Trim;
+            }
+
             var c = text[_pos];
             if (IsSpace(c))
             {
-                if (string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
-                {
-                    _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos + 1, true));
-                    _pos += 4;
-                    return true;
-                }
-
                 _pos++;
                 space = true;
                 continue;
-            }
-
-            if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
-            {
-                _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos, space));
-                _pos += 2;
-                return false;
             }
 
             LexOperandOrPunctuation(c, space);
@@ -325,8 +319,10 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         switch (c)
         {
             case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
-            case 'u': AppendCodePoint(sb, ReadHex(4, literalStart), literalStart); return;
-            case 'U': AppendCodePoint(sb, ReadHex(8, literalStart), literalStart); return;
+            case 'u' or 'U':
+                var code = ReadHex(c == 'u' ? 4 : 8, literalStart);
+                sb.Append(Rune.IsValid(code) ? new Rune(code).ToString() : throw fail(literalStart, "invalid Unicode escape in quoted string"));
+                return;
         }
 
         if (c is >= '0' and <= '7' && _pos + 1 < text.Length)
@@ -359,17 +355,7 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return value;
     }
 
-    private void AppendCodePoint(StringBuilder sb, int value, int literalStart)
-    {
-        if (!Rune.IsValid(value))
-        {
-            throw fail(literalStart, "invalid Unicode escape in quoted string");
-        }
-
-        sb.Append(new Rune(value).ToString());
-    }
-
     private static bool IsIdentifierChar(char c) => c == '_' || char.IsLetterOrDigit(c);
 
-    internal static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
+    private static bool IsSpace(char c) => Spaces.Contains(c);
 }
