@@ -36,15 +36,9 @@ internal static class StringFunctions
         if (old.Length == 0)
         {
             // Go inserts the replacement before every rune and at the end.
-            var runes = source.EnumerateRunes().Count();
-            args.EnsureSize(source.Length + ((long)replacement.Length * (runes + 1)));
-            var sb = new StringBuilder(replacement);
-            foreach (var rune in source.EnumerateRunes())
-            {
-                sb.Append(rune.ToString()).Append(replacement);
-            }
-
-            return sb.ToString();
+            var runes = SplitParts(source, "");
+            args.EnsureSize(source.Length + ((long)replacement.Length * (runes.Length + 1)));
+            return string.Join(replacement, ["", .. runes, ""]);
         }
 
         args.EnsureSize(source.Length + ((long)source.AsSpan().Count(old) * (replacement.Length - old.Length)));
