@@ -32,20 +32,11 @@ internal static class TemplateValues
         _ => true,
     };
 
+    /// <summary>The text of a string value; false for any other kind.</summary>
     public static bool TryGetText(object? value, out string text)
     {
-        switch (value)
-        {
-            case string s:
-                text = s;
-                return true;
-            case TemplateBytes b:
-                text = b.ToText();
-                return true;
-            default:
-                text = "";
-                return false;
-        }
+        text = value switch { string s => s, TemplateBytes b => b.ToText(), _ => "" };
+        return value is string or TemplateBytes;
     }
 
     /// <summary>Raw bytes of a string value (UTF-8 for text, original bytes for binary).</summary>
@@ -141,11 +132,6 @@ internal static class TemplateValues
 
         if (left is string or TemplateBytes && right is string or TemplateBytes)
         {
-            if (left is string ls && right is string rs)
-            {
-                return string.Equals(ls, rs, StringComparison.Ordinal);
-            }
-
             return ToBytes(left).AsSpan().SequenceEqual(ToBytes(right));
         }
 
