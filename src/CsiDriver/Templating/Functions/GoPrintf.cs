@@ -142,27 +142,18 @@ internal static partial class GoPrintf
                 return value.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
             case 'e':
                 var e = value.ToString((spec.Verb == 'E' ? "E" : "e") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
-                return TwoDigitExponent(e);
+                return ExtraExponentZeros().Replace(e, "");
             default:
                 var g = precision < 0
                     ? TemplateValues.FormatFloat(value)
-                    : TwoDigitExponent(value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal));
+                    : value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
                 return spec.Verb == 'G' ? g.ToUpperInvariant() : g;
         }
     }
 
-    /// <summary>.NET writes e+003; Go writes e+03.</summary>
-    private static string TwoDigitExponent(string text)
-    {
-        var e = text.IndexOfAny(['e', 'E']);
-        if (e < 0 || e + 2 > text.Length)
-        {
-            return text;
-        }
-
-        var digits = text[(e + 2)..].TrimStart('0').PadLeft(2, '0');
-        return text[..(e + 2)] + digits;
-    }
+    /// <summary>The zeros that make .NET's e+003 where Go writes e+03 (.NET's "G" already writes two digits).</summary>
+    [GeneratedRegex("(?<=[eE][-+])0+(?=[0-9]{2})", RegexOptions.CultureInvariant)]
+    private static partial Regex ExtraExponentZeros();
 
     private static string Signed(string number, Spec spec) =>
         number.StartsWith('-') ? number : spec.Plus ? "+" + number : spec.Space ? " " + number : number;
