@@ -41,13 +41,8 @@ internal sealed class SecretDataMap(IReadOnlyDictionary<string, ReadOnlyMemory<b
         return true;
     }
 
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
-    {
-        foreach (var key in raw.Keys)
-        {
-            yield return new KeyValuePair<string, object?>(key, this[key]);
-        }
-    }
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() =>
+        raw.Keys.Select(key => new KeyValuePair<string, object?>(key, this[key])).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

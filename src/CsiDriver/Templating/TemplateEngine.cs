@@ -25,9 +25,6 @@ internal sealed class TemplateEngine(TemplateLimits limits)
         return executor.Execute(new SecretDataMap(data));
     }
 
-    /// <summary>Parses (or fetches from the cache) without rendering, to validate a template early.</summary>
-    public void Validate(string templateName, string templateText) => Parse(templateName, templateText);
-
     private ParsedTemplate Parse(string templateName, string templateText)
     {
         if (templateText.Length > _limits.MaxTemplateBytes || Encoding.UTF8.GetByteCount(templateText) > _limits.MaxTemplateBytes)

@@ -74,7 +74,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
                 return Flow.Normal;
             case TextNode text:
-                Write(node, text.Utf8);
+                Print(node, text.Utf8);
                 return Flow.Normal;
             case ActionNode action:
                 var value = EvalPipeline(dot, action.Pipe);
@@ -84,10 +84,18 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
                 }
 
                 return Flow.Normal;
-            case BlockNode { Kind: BlockKind.Range } range:
-                return WalkRange(dot, range);
             case BlockNode block:
-                return WalkIfOrWith(dot, block);
+                // Variables the block declares end with it.
+                var mark = _variables.Count;
+                try
+                {
+                    return block.Kind == BlockKind.Range ? WalkRange(dot, block, mark) : WalkIfOrWith(dot, block);
+                }
+                finally
+                {
+                    _variables.RemoveRange(mark, _variables.Count - mark);
+                }
+
             case BreakNode:
                 return Flow.Break;
             case ContinueNode:
@@ -99,106 +107,60 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
     private Flow WalkIfOrWith(object? dot, BlockNode block)
     {
-        var mark = _variables.Count;
-        try
+        var value = EvalPipeline(dot, block.Pipe);
+        if (TemplateValues.IsTrue(value))
         {
-            var value = EvalPipeline(dot, block.Pipe);
-            if (TemplateValues.IsTrue(value))
-            {
-                return Walk(block.Kind == BlockKind.With ? value : dot, block.Body);
-            }
+            return Walk(block.Kind == BlockKind.With ? value : dot, block.Body);
+        }
 
-            return block.Else is null ? Flow.Normal : Walk(dot, block.Else);
-        }
-        finally
-        {
-            _variables.RemoveRange(mark, _variables.Count - mark);
-        }
+        return block.Else is null ? Flow.Normal : Walk(dot, block.Else);
     }
 
-    private Flow WalkRange(object? dot, BlockNode range)
+    /// <summary>Ranges over a value; <paramref name="mark"/> is where the variables of one iteration start.</summary>
+    private Flow WalkRange(object? dot, BlockNode range, int mark)
     {
-        var mark = _variables.Count;
-        try
+        var value = EvalPipeline(dot, range.Pipe, declare: false);
+        var declarations = range.Pipe.Declarations;
+        var any = false;
+        foreach (var (key, element) in Iterate(range, value, declarations.Count))
         {
-            var value = EvalPipeline(dot, range.Pipe, declare: false);
-            var declarations = range.Pipe.Declarations;
-            var any = false;
-            foreach (var (key, element) in Iterate(range, value, declarations.Count))
+            any = true;
+            if (++_iterations > _limits.MaxRangeIterations)
             {
-                any = true;
-                if (++_iterations > _limits.MaxRangeIterations)
-                {
-                    throw Fail(range, $"more than {_limits.MaxRangeIterations} range iterations", TemplateErrorKind.Limit);
-                }
-
-                _variables.RemoveRange(mark, _variables.Count - mark);
-                if (declarations.Count == 1)
-                {
-                    _variables.Add((declarations[0], element));
-                }
-                else if (declarations.Count == 2)
-                {
-                    _variables.Add((declarations[0], key));
-                    _variables.Add((declarations[1], element));
-                }
-
-                if (Walk(element, range.Body) == Flow.Break)
-                {
-                    break;
-                }
+                throw Fail(range, $"more than {_limits.MaxRangeIterations} range iterations", TemplateErrorKind.Limit);
             }
 
             _variables.RemoveRange(mark, _variables.Count - mark);
-            if (!any && range.Else is not null)
+            if (declarations.Count == 1)
             {
-                return Walk(dot, range.Else);
+                _variables.Add((declarations[0], element));
+            }
+            else if (declarations.Count == 2)
+            {
+                _variables.Add((declarations[0], key));
+                _variables.Add((declarations[1], element));
             }
 
-            return Flow.Normal;
+            if (Walk(element, range.Body) == Flow.Break)
+            {
+                break;
+            }
         }
-        finally
-        {
-            _variables.RemoveRange(mark, _variables.Count - mark);
-        }
+
+        _variables.RemoveRange(mark, _variables.Count - mark);
+        return !any && range.Else is not null ? Walk(dot, range.Else) : Flow.Normal;
     }
 
-    private IEnumerable<(object? Key, object? Element)> Iterate(BlockNode range, object? value, int declarations)
+    /// <summary>Go's range: maps in key order, lists by position, an int n as 0..n-1; nil is empty.</summary>
+    private IEnumerable<(object? Key, object? Element)> Iterate(BlockNode range, object? value, int declarations) => value switch
     {
-        switch (value)
-        {
-            case null:
-                yield break;
-            case IReadOnlyDictionary<string, object?> map:
-                foreach (var key in TemplateValues.SortedKeys(map))
-                {
-                    yield return (key, map[key]);
-                }
-
-                yield break;
-            case IReadOnlyList<object?> list:
-                for (var i = 0; i < list.Count; i++)
-                {
-                    yield return ((long)i, list[i]);
-                }
-
-                yield break;
-            case long count:
-                if (declarations > 1)
-                {
-                    throw Fail(range, "can't use two variables when ranging over an int");
-                }
-
-                for (long i = 0; i < count; i++)
-                {
-                    yield return (i, i);
-                }
-
-                yield break;
-            default:
-                throw Fail(range, $"range can't iterate over a value of type {TemplateValues.TypeName(value)}");
-        }
-    }
+        null => [],
+        IReadOnlyDictionary<string, object?> map => TemplateValues.SortedKeys(map).Select(key => ((object?)key, map[key])),
+        IReadOnlyList<object?> list => list.Select((element, i) => ((object?)(long)i, element)),
+        long when declarations > 1 => throw Fail(range, "can't use two variables when ranging over an int"),
+        long count => Enumerable.Range(0, (int)Math.Clamp(count, 0, int.MaxValue)).Select(i => ((object?)(long)i, (object?)(long)i)),
+        _ => throw Fail(range, $"range can't iterate over a value of type {TemplateValues.TypeName(value)}"),
+    };
 
     private object? EvalPipeline(object? dot, PipeNode pipe, bool declare = true)
     {
@@ -212,7 +174,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         {
             if (pipe.IsAssignment)
             {
-                Assign(pipe, pipe.Declarations[0], value);
+                _variables[FindVariable(pipe, pipe.Declarations[0])] = (pipe.Declarations[0], value);
             }
             else
             {
@@ -223,31 +185,11 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         return value;
     }
 
-    private void Assign(TemplateNode node, string name, object? value)
+    /// <summary>The innermost variable of that name: the last one declared.</summary>
+    private int FindVariable(TemplateNode node, string name)
     {
-        for (var i = _variables.Count - 1; i >= 0; i--)
-        {
-            if (_variables[i].Name == name)
-            {
-                _variables[i] = (name, value);
-                return;
-            }
-        }
-
-        throw Fail(node, $"undefined variable \"{name}\"");
-    }
-
-    private object? LookupVariable(TemplateNode node, string name)
-    {
-        for (var i = _variables.Count - 1; i >= 0; i--)
-        {
-            if (_variables[i].Name == name)
-            {
-                return _variables[i].Value;
-            }
-        }
-
-        throw Fail(node, $"undefined variable \"{name}\"");
+        var index = _variables.FindLastIndex(v => v.Name == name);
+        return index >= 0 ? index : throw Fail(node, $"undefined variable \"{name}\"");
     }
 
     private object? EvalCommand(object? dot, CommandNode command, object? final)
@@ -282,7 +224,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
             case FieldChainNode chain:
                 var receiver = chain.Receiver is not null
                     ? EvalArgument(dot, chain.Receiver)
-                    : chain.Variable is not null ? LookupVariable(chain, chain.Variable) : dot;
+                    : chain.Variable is not null ? _variables[FindVariable(chain, chain.Variable)].Value : dot;
                 return EvalFields(chain, receiver);
             default:
                 throw Fail(node, $"can't evaluate {node.GetType().Name}");
@@ -311,11 +253,6 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     {
         Step(function);
         var count = arguments.Count - 1 + (final == NoFinalArgument ? 0 : 1);
-        if (FunctionTable.IsShortCircuit(function.Name))
-        {
-            return ShortCircuit(dot, function, arguments, final, count);
-        }
-
         var definition = FunctionTable.Get(function.Name);
         if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
         {
@@ -323,6 +260,11 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
                 : definition.MinArgs == definition.MaxArgs ? $"{definition.MinArgs}"
                 : $"{definition.MinArgs} to {definition.MaxArgs}";
             throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
+        }
+
+        if (FunctionTable.IsShortCircuit(function.Name))
+        {
+            return ShortCircuit(dot, arguments, final, count, stopWhen: function.Name == "or");
         }
 
         var values = new object?[count];
@@ -360,14 +302,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     }
 
     /// <summary>Go's and/or: evaluate left to right, stop at the first falsy/truthy value and return it.</summary>
-    private object? ShortCircuit(object? dot, FunctionNode function, List<TemplateNode> arguments, object? final, int count)
+    private object? ShortCircuit(object? dot, List<TemplateNode> arguments, object? final, int count, bool stopWhen)
     {
-        if (count < 1)
-        {
-            throw Fail(function, $"wrong number of arguments for {function.Name}: want at least 1, got 0");
-        }
-
-        var stopWhen = function.Name == "or";
         object? value = null;
         for (var i = 1; i <= count; i++)
         {
@@ -383,21 +319,15 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
     private void Print(TemplateNode node, object? value)
     {
-        var written = value is TemplateBytes bytes ? _output.TryWrite(bytes.Bytes) : _output.TryWrite(TemplateValues.Format(value));
+        var written = value switch
+        {
+            byte[] utf8 => _output.TryWrite(utf8),
+            TemplateBytes bytes => _output.TryWrite(bytes.Bytes),
+            _ => _output.TryWrite(TemplateValues.Format(value)),
+        };
         if (!written)
         {
-            throw OutputLimit(node);
+            throw Fail(node, $"output larger than {_limits.MaxOutputBytes} bytes", TemplateErrorKind.Limit);
         }
     }
-
-    private void Write(TemplateNode node, byte[] bytes)
-    {
-        if (!_output.TryWrite(bytes))
-        {
-            throw OutputLimit(node);
-        }
-    }
-
-    private TemplateException OutputLimit(TemplateNode node) =>
-        Fail(node, $"output larger than {_limits.MaxOutputBytes} bytes", TemplateErrorKind.Limit);
 }

@@ -6,6 +6,9 @@ namespace CsiDriver.Templating;
 /// </summary>
 internal sealed class TemplateLexer(string text, Func<int, string, TemplateException> fail)
 {
+    /// <summary>What trim markers remove and what separates operands: Go's space, tab, CR and LF.</summary>
+    private const string Spaces = " \t\r\n";
+
     private readonly List<TemplateToken> _tokens = [];
     private int _pos;
 
@@ -36,25 +39,18 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
 
     private void EmitText(int start, int end, bool trimLeading, bool trimTrailing)
     {
+        var segment = text.AsSpan(start, end - start);
         if (trimLeading)
         {
-            while (start < end && IsSpace(text[start]))
-            {
-                start++;
-            }
+            var trimmed = segment.TrimStart(Spaces);
+            start += segment.Length - trimmed.Length;
+            segment = trimmed;
         }
 
-        if (trimTrailing)
+        segment = trimTrailing ? segment.TrimEnd(Spaces) : segment;
+        if (!segment.IsEmpty)
         {
-            while (end > start && IsSpace(text[end - 1]))
-            {
-                end--;
-            }
-        }
-
-        if (end > start)
-        {
-            _tokens.Add(new TemplateToken(TokenKind.Text, text[start..end], start, false));
+            _tokens.Add(new TemplateToken(TokenKind.Text, segment.ToString(), start, false));
         }
     }
 
@@ -67,19 +63,25 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         }
 
         _pos = end + 2;
+        return ReadRightDelimiter()?.Trim ?? throw fail(open, "comment ends before closing delimiter");
+    }
+
+    /// <summary>Consumes <c>}}</c> or <c> -}}</c> (which trims the text after it) when it comes next.</summary>
+    private (int Offset, bool Trim)? ReadRightDelimiter()
+    {
         if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
         {
             _pos += 2;
-            return false;
+            return (_pos - 2, false);
         }
 
         if (_pos < text.Length && IsSpace(text[_pos]) && string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
         {
             _pos += 4;
-            return true;
+            return (_pos - 3, true);
         }
 
-        throw fail(open, "comment ends before closing delimiter");
+        return null;
     }
 
     /// <summary>Lexes one action; returns whether it ended with a right trim marker.</summary>
@@ -94,26 +96,18 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
                 throw fail(open, "unclosed action: missing }}");
             }
 
+            if (ReadRightDelimiter() is { } close)
+            {
+                _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", close.Offset, space || close.Trim));
+                return close.Trim;
+            }
+
             var c = text[_pos];
             if (IsSpace(c))
             {
-                if (string.CompareOrdinal(text, _pos + 1, "-}}", 0, 3) == 0)
-                {
-                    _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos + 1, true));
-                    _pos += 4;
-                    return true;
-                }
-
                 _pos++;
                 space = true;
                 continue;
-            }
-
-            if (string.CompareOrdinal(text, _pos, "}}", 0, 2) == 0)
-            {
-                _tokens.Add(new TemplateToken(TokenKind.RightDelim, "}}", _pos, space));
-                _pos += 2;
-                return false;
             }
 
             LexOperandOrPunctuation(c, space);
@@ -185,37 +179,26 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
     private string LexNumber()
     {
         var start = _pos;
-        if (text[_pos] is '+' or '-')
-        {
-            _pos++;
-        }
-
+        Accept("+-");
         var digits = "0123456789_";
         var exponent = "eE";
-        if (_pos + 1 < text.Length && text[_pos] == '0' && char.ToLowerInvariant(text[_pos + 1]) is 'x' or 'o' or 'b')
+        if (Accept("0") && Accept("xXoObB"))
         {
-            var prefix = char.ToLowerInvariant(text[_pos + 1]);
+            var prefix = char.ToLowerInvariant(text[_pos - 1]);
             digits = prefix switch { 'x' => "0123456789abcdefABCDEF_", 'o' => "01234567_", _ => "01_" };
             exponent = prefix == 'x' ? "pP" : "";
-            _pos += 2;
         }
 
-        Accept(digits);
-        if (_pos < text.Length && text[_pos] == '.')
+        AcceptRun(digits);
+        if (Accept("."))
         {
-            _pos++;
-            Accept(digits);
+            AcceptRun(digits);
         }
 
-        if (exponent.Length > 0 && _pos < text.Length && exponent.Contains(text[_pos]))
+        if (Accept(exponent))
         {
-            _pos++;
-            if (_pos < text.Length && text[_pos] is '+' or '-')
-            {
-                _pos++;
-            }
-
-            Accept("0123456789_");
+            Accept("+-");
+            AcceptRun("0123456789_");
         }
 
         if (_pos == start || (_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
@@ -227,7 +210,15 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[start.._pos];
     }
 
-    private void Accept(string valid)
+    /// <summary>Consumes one character if it is one of <paramref name="valid"/>.</summary>
+    private bool Accept(string valid)
+    {
+        var accepted = _pos < text.Length && valid.Contains(text[_pos]);
+        _pos += accepted ? 1 : 0;
+        return accepted;
+    }
+
+    private void AcceptRun(string valid)
     {
         while (_pos < text.Length && valid.Contains(text[_pos]))
         {
@@ -313,6 +304,12 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         }
 
         var c = text[_pos++];
+        if (c == '\\' || c == quote)
+        {
+            sb.Append(c);
+            return;
+        }
+
         if (GoEscapes.TryControlFor(c, out var control))
         {
             sb.Append(control);
@@ -321,16 +318,11 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
 
         switch (c)
         {
-            case '\\': sb.Append('\\'); return;
             case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
-            case 'u': AppendCodePoint(sb, ReadHex(4, literalStart), literalStart); return;
-            case 'U': AppendCodePoint(sb, ReadHex(8, literalStart), literalStart); return;
-        }
-
-        if (c == quote)
-        {
-            sb.Append(c);
-            return;
+            case 'u' or 'U':
+                var code = ReadHex(c == 'u' ? 4 : 8, literalStart);
+                sb.Append(Rune.IsValid(code) ? new Rune(code).ToString() : throw fail(literalStart, "invalid Unicode escape in quoted string"));
+                return;
         }
 
         if (c is >= '0' and <= '7' && _pos + 1 < text.Length)
@@ -363,17 +355,7 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return value;
     }
 
-    private void AppendCodePoint(StringBuilder sb, int value, int literalStart)
-    {
-        if (!Rune.IsValid(value))
-        {
-            throw fail(literalStart, "invalid Unicode escape in quoted string");
-        }
-
-        sb.Append(new Rune(value).ToString());
-    }
-
     private static bool IsIdentifierChar(char c) => c == '_' || char.IsLetterOrDigit(c);
 
-    internal static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
+    private static bool IsSpace(char c) => Spaces.Contains(c);
 }

@@ -1,3 +1,4 @@
+using CsiDriver.Spec;
 using CsiDriver.Templating.Functions;
 
 namespace CsiDriver.Templating;
@@ -23,7 +24,7 @@ internal sealed class TemplateParser
         _name = name;
         _lines = new LineMap(text);
         _maxDepth = maxDepth;
-        _tokens = new TemplateLexer(text, Fail).Lex();
+        _tokens = new TemplateLexer(text, (offset, cause) => Fail(offset, cause)).Lex();
     }
 
     private enum Terminator
@@ -45,10 +46,19 @@ internal sealed class TemplateParser
         return new ParsedTemplate(root, parser._lines);
     }
 
-    private TemplateException Fail(int offset, string cause)
+    private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse)
     {
         var (line, column) = _lines.Locate(offset);
-        return new TemplateException(TemplateErrorKind.Parse, _name, line, column, cause);
+        return new TemplateException(kind, _name, line, column, cause);
+    }
+
+    /// <summary>Enters one more level of blocks or parentheses; the caller leaves it with <c>_depth--</c>.</summary>
+    private void Nest(int offset, string what)
+    {
+        if (++_depth > _maxDepth)
+        {
+            throw Fail(offset, $"{what} nested deeper than {_maxDepth}", TemplateErrorKind.Limit);
+        }
     }
 
     private TemplateToken Peek(int ahead = 0) => _tokens[Math.Min(_index + ahead, _tokens.Count - 1)];
@@ -124,11 +134,7 @@ internal sealed class TemplateParser
     private BlockNode ParseBlock(BlockKind kind, int offset)
     {
         var keyword = kind.ToString().ToLowerInvariant();
-        if (++_depth > _maxDepth)
-        {
-            throw new TemplateException(TemplateErrorKind.Limit, _name, _lines.Locate(offset).Line, _lines.Locate(offset).Column,
-                $"blocks nested deeper than {_maxDepth}");
-        }
+        Nest(offset, "blocks");
 
         var scope = _variables.Count;
         var pipe = ParsePipeline(keyword, TokenKind.RightDelim, allowDeclarations: true, rangeDeclarations: kind == BlockKind.Range);
@@ -290,7 +296,6 @@ internal sealed class TemplateParser
     private TemplateNode? ParseOperand()
     {
         var token = Peek();
-        TemplateNode node;
         switch (token.Kind)
         {
             case TokenKind.Identifier:
@@ -313,52 +318,37 @@ internal sealed class TemplateParser
                 }
 
                 return new FieldChainNode(token.Offset, null, token.Value, ReadFields());
-            case TokenKind.Dot:
-                _index++;
-                node = new DotNode(token.Offset);
-                break;
-            case TokenKind.String:
-                _index++;
-                node = new LiteralNode(token.Offset, token.Value);
-                break;
-            case TokenKind.Char:
-                _index++;
-                node = new LiteralNode(token.Offset, (long)char.ConvertToUtf32(token.Value, 0));
-                break;
-            case TokenKind.Number:
-                _index++;
-                node = new LiteralNode(token.Offset, ParseNumber(token));
-                break;
-            case TokenKind.Bool:
-                _index++;
-                node = new LiteralNode(token.Offset, token.Value == "true");
-                break;
-            case TokenKind.Nil:
-                _index++;
-                node = new LiteralNode(token.Offset, null);
-                break;
             case TokenKind.LeftParen:
                 _index++;
-                if (++_depth > _maxDepth)
-                {
-                    var (line, column) = _lines.Locate(token.Offset);
-                    throw new TemplateException(TemplateErrorKind.Limit, _name, line, column, $"parentheses nested deeper than {_maxDepth}");
-                }
-
+                Nest(token.Offset, "parentheses");
                 var pipe = ParsePipeline("parenthesized pipeline", TokenKind.RightParen, allowDeclarations: false, rangeDeclarations: false);
                 _depth--;
                 var fields = ReadFields();
                 return fields.Length == 0 ? pipe : new FieldChainNode(token.Offset, pipe, null, fields);
-            default:
-                return null;
         }
 
+        TemplateNode? constant = token.Kind switch
+        {
+            TokenKind.Dot => new DotNode(token.Offset),
+            TokenKind.String => new LiteralNode(token.Offset, token.Value),
+            TokenKind.Char => new LiteralNode(token.Offset, (long)char.ConvertToUtf32(token.Value, 0)),
+            TokenKind.Number => new LiteralNode(token.Offset, ParseNumber(token)),
+            TokenKind.Bool => new LiteralNode(token.Offset, token.Value == "true"),
+            TokenKind.Nil => new LiteralNode(token.Offset, null),
+            _ => null,
+        };
+        if (constant is null)
+        {
+            return null;
+        }
+
+        _index++;
         if (Peek().Kind == TokenKind.Field && !Peek().SpaceBefore)
         {
             throw Fail(Peek().Offset, "unexpected field access after a constant");
         }
 
-        return node;
+        return constant;
     }
 
     /// <summary>Reads <c>.a.b.c</c>; fields after a variable or parenthesis must be adjacent to it.</summary>
@@ -373,47 +363,19 @@ internal sealed class TemplateParser
         return [.. fields];
     }
 
+    /// <summary>Integers as strconv.ParseInt with base 0; as in Go, an integer too large for 64 bits is an error, not a float.</summary>
     private object ParseNumber(TemplateToken token)
     {
-        var text = token.Value.Replace("_", "", StringComparison.Ordinal);
-        var negative = text.StartsWith('-');
-        var unsigned = text.TrimStart('+', '-');
-        var lower = unsigned.ToLowerInvariant();
-        try
+        if (GoStrconv.TryParseInt(token.Value, out var integer))
         {
-            long? integer = null;
-            if (lower.StartsWith("0x", StringComparison.Ordinal) && !lower.Contains('p'))
-            {
-                integer = Convert.ToInt64(lower[2..], 16);
-            }
-            else if (lower.StartsWith("0o", StringComparison.Ordinal))
-            {
-                integer = Convert.ToInt64(lower[2..], 8);
-            }
-            else if (lower.StartsWith("0b", StringComparison.Ordinal))
-            {
-                integer = Convert.ToInt64(lower[2..], 2);
-            }
-            else if (!lower.Contains('.') && !lower.Contains('e'))
-            {
-                integer = lower.Length > 1 && lower[0] == '0'
-                    ? Convert.ToInt64(lower[1..], 8)
-                    : long.Parse(lower, NumberStyles.None, CultureInfo.InvariantCulture);
-            }
-
-            if (integer is { } value)
-            {
-                return negative ? -value : value;
-            }
-
-            if (double.TryParse(lower, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-            {
-                return negative ? -real : real;
-            }
+            return integer;
         }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+
+        var text = token.Value.Replace("_", "", StringComparison.Ordinal);
+        if (text.AsSpan().ContainsAny(".eE") && !text.Contains("0x", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
         {
-            // Falls through to the syntax error below.
+            return real;
         }
 
         throw Fail(token.Offset, "bad number syntax");
@@ -425,14 +387,8 @@ internal sealed class TemplateParser
     private static string Describe(TemplateToken token) => token.Kind switch
     {
         TokenKind.Eof => "end of template",
-        TokenKind.RightDelim => "\"}}\"",
-        TokenKind.LeftDelim => "\"{{\"",
-        TokenKind.RightParen => "\")\"",
-        TokenKind.LeftParen => "\"(\"",
-        TokenKind.Pipe => "\"|\"",
-        TokenKind.Comma => "\",\"",
-        TokenKind.Declare => "\":=\"",
-        TokenKind.Assign => "\"=\"",
+        TokenKind.RightDelim or TokenKind.LeftDelim or TokenKind.RightParen or TokenKind.LeftParen or TokenKind.Pipe
+            or TokenKind.Comma or TokenKind.Declare or TokenKind.Assign => $"\"{token.Value}\"",
         TokenKind.Identifier => $"identifier \"{token.Value}\"",
         TokenKind.Field => $"field \".{token.Value}\"",
         TokenKind.Variable => $"variable \"{token.Value}\"",

@@ -32,20 +32,11 @@ internal static class TemplateValues
         _ => true,
     };
 
+    /// <summary>The text of a string value; false for any other kind.</summary>
     public static bool TryGetText(object? value, out string text)
     {
-        switch (value)
-        {
-            case string s:
-                text = s;
-                return true;
-            case TemplateBytes b:
-                text = b.ToText();
-                return true;
-            default:
-                text = "";
-                return false;
-        }
+        text = value switch { string s => s, TemplateBytes b => b.ToText(), _ => "" };
+        return value is string or TemplateBytes;
     }
 
     /// <summary>Raw bytes of a string value (UTF-8 for text, original bytes for binary).</summary>
@@ -56,163 +47,69 @@ internal static class TemplateValues
     };
 
     /// <summary>Go's <c>%v</c> formatting (nil prints as empty at the top level).</summary>
-    public static string Format(object? value)
+    public static string Format(object? value) => value switch
     {
-        var sb = new StringBuilder();
-        AppendFormatted(sb, value, nested: false);
-        return sb.ToString();
-    }
+        null => "",
+        string s => s,
+        TemplateBytes b => b.ToText(),
+        bool b => b ? "true" : "false",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        double d => FormatFloat(d),
+        IReadOnlyDictionary<string, object?> map => $"map[{string.Join(' ', SortedKeys(map).Select(key => key + ":" + FormatOperand(map[key])))}]",
+        IReadOnlyList<object?> list => $"[{string.Join(' ', list.Select(FormatOperand))}]",
+        _ => value.ToString() ?? "",
+    };
 
-    private static void AppendFormatted(StringBuilder sb, object? value, bool nested)
-    {
-        switch (value)
-        {
-            case null:
-                sb.Append(nested ? "<nil>" : "");
-                return;
-            case string s:
-                sb.Append(s);
-                return;
-            case TemplateBytes b:
-                sb.Append(b.ToText());
-                return;
-            case bool b:
-                sb.Append(b ? "true" : "false");
-                return;
-            case long l:
-                sb.Append(l.ToString(CultureInfo.InvariantCulture));
-                return;
-            case double d:
-                sb.Append(FormatFloat(d));
-                return;
-            case IReadOnlyDictionary<string, object?> map:
-                sb.Append("map[");
-                var first = true;
-                foreach (var key in SortedKeys(map))
-                {
-                    sb.Append(first ? "" : " ").Append(key).Append(':');
-                    AppendFormatted(sb, map[key], nested: true);
-                    first = false;
-                }
+    /// <summary>%v of an operand of fmt.Sprint or an element of a list or map (Sprig's strval): nil prints as &lt;nil&gt;.</summary>
+    public static string FormatOperand(object? value) => value is null ? "<nil>" : Format(value);
 
-                sb.Append(']');
-                return;
-            case IReadOnlyList<object?> list:
-                sb.Append('[');
-                for (var i = 0; i < list.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(' ');
-                    }
-
-                    AppendFormatted(sb, list[i], nested: true);
-                }
-
-                sb.Append(']');
-                return;
-            default:
-                sb.Append(value.ToString());
-                return;
-        }
-    }
-
-    public static List<string> SortedKeys(IReadOnlyDictionary<string, object?> map)
-    {
-        var keys = map.Keys.ToList();
-        keys.Sort(StringComparer.Ordinal);
-        return keys;
-    }
+    /// <summary>Map keys in Go's order: by UTF-8 bytes, which differs from UTF-16 ordinal order above U+FFFF.</summary>
+    public static List<string> SortedKeys(IReadOnlyDictionary<string, object?> map) =>
+        [.. map.Keys.Order(Comparer<string>.Create((x, y) => Encoding.UTF8.GetBytes(x).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y))))];
 
     /// <summary>Go's <c>%v</c> for float64 (strconv g, shortest): exponent form below 1e-4 or from 1e6.</summary>
-    public static string FormatFloat(double value)
-    {
-        if (double.IsNaN(value))
-        {
-            return "NaN";
-        }
+    public static string FormatFloat(double value) =>
+        double.IsNaN(value) ? "NaN"
+        : double.IsInfinity(value) ? (value > 0 ? "+Inf" : "-Inf")
+        : FormatShortest(value, minPlainExponent: -4, maxPlainExponent: 5, exponentDigits: "00");
 
-        if (double.IsInfinity(value))
-        {
-            return value > 0 ? "+Inf" : "-Inf";
-        }
+    /// <summary>encoding/json's float format: plain unless below 1e-6 or from 1e21, and "e-7" where %v writes "e-07".</summary>
+    public static string FormatJsonFloat(double value) =>
+        FormatShortest(value, minPlainExponent: -6, maxPlainExponent: 20, exponentDigits: "0");
 
-        var (digits, point) = ShortestDigits(value);
-        var sign = value < 0 || (value == 0 && double.IsNegative(value)) ? "-" : "";
-        var exponent = point - 1;
-        return exponent < -4 || exponent >= 6
-            ? sign + ExponentForm(digits, exponent, "00")
-            : sign + PlainForm(digits, point);
-    }
-
-    /// <summary>encoding/json's float format: plain unless below 1e-6 or from 1e21.</summary>
-    public static string FormatJsonFloat(double value)
-    {
-        var (digits, point) = ShortestDigits(value);
-        var sign = value < 0 ? "-" : "";
-        var abs = Math.Abs(value);
-        if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
-        {
-            // Go writes "e-7" in JSON where %v writes "e-07".
-            return sign + ExponentForm(digits, point - 1, "0");
-        }
-
-        return sign + PlainForm(digits, point);
-    }
-
-    /// <summary>Shortest round-trip decimal digits and the decimal point position relative to them.</summary>
-    public static (string Digits, int Point) ShortestDigits(double value)
+    /// <summary>
+    /// The shortest digits that round-trip (as .NET's "R" finds them), laid out plainly when the decimal
+    /// exponent is within the bounds and as d.ddde±XX otherwise.
+    /// </summary>
+    private static string FormatShortest(double value, int minPlainExponent, int maxPlainExponent, string exponentDigits)
     {
         var text = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
-        var exponent = 0;
-        var e = text.IndexOfAny(['E', 'e']);
-        if (e >= 0)
-        {
-            exponent = int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            text = text[..e];
-        }
+        var e = text.IndexOf('E', StringComparison.Ordinal);
+        var mantissa = e < 0 ? text : text[..e];
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var allDigits = mantissa.Replace(".", "", StringComparison.Ordinal);
+        var digits = allDigits.TrimStart('0');
 
-        var dot = text.IndexOf('.', StringComparison.Ordinal);
-        var integerPart = dot < 0 ? text : text[..dot];
-        var digits = dot < 0 ? text : integerPart + text[(dot + 1)..];
-        var point = integerPart.Length + exponent;
-        var leading = 0;
-        while (leading < digits.Length - 1 && digits[leading] == '0')
-        {
-            leading++;
-        }
-
-        digits = digits[leading..];
-        point -= leading;
+        // point: where the decimal point goes, counted in digits from the first significant one.
+        var point = (dot < 0 ? mantissa.Length : dot) - (allDigits.Length - digits.Length)
+            + (e < 0 ? 0 : int.Parse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
         digits = digits.TrimEnd('0');
         if (digits.Length == 0)
         {
-            return ("0", 1);
+            (digits, point) = ("0", 1);
         }
 
-        return (digits, point);
-    }
-
-    private static string ExponentForm(string digits, int exponent, string exponentFormat)
-    {
-        var mantissa = digits.Length == 1 ? digits : digits[0] + "." + digits[1..];
-        var sign = exponent < 0 ? "-" : "+";
-        return mantissa + "e" + sign + Math.Abs(exponent).ToString(exponentFormat, CultureInfo.InvariantCulture);
-    }
-
-    private static string PlainForm(string digits, int point)
-    {
-        if (point <= 0)
+        var sign = double.IsNegative(value) ? "-" : "";
+        var exponent = point - 1;
+        if (exponent < minPlainExponent || exponent > maxPlainExponent)
         {
-            return "0." + new string('0', -point) + digits;
+            var fraction = digits.Length == 1 ? "" : "." + digits[1..];
+            return $"{sign}{digits[0]}{fraction}e{(exponent < 0 ? '-' : '+')}{Math.Abs(exponent).ToString(exponentDigits, CultureInfo.InvariantCulture)}";
         }
 
-        if (point >= digits.Length)
-        {
-            return digits + new string('0', point - digits.Length);
-        }
-
-        return digits[..point] + "." + digits[point..];
+        return sign + (point <= 0 ? "0." + new string('0', -point) + digits
+            : point >= digits.Length ? digits + new string('0', point - digits.Length)
+            : digits[..point] + "." + digits[point..]);
     }
 
     /// <summary>Go's <c>eq</c>: basic values of the same kind; ints and floats compare numerically here.</summary>
@@ -235,11 +132,6 @@ internal static class TemplateValues
 
         if (left is string or TemplateBytes && right is string or TemplateBytes)
         {
-            if (left is string ls && right is string rs)
-            {
-                return string.Equals(ls, rs, StringComparison.Ordinal);
-            }
-
             return ToBytes(left).AsSpan().SequenceEqual(ToBytes(right));
         }
 

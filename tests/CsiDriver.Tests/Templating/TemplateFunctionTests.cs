@@ -124,4 +124,43 @@ public class TemplateFunctionTests
         Render("{{ splitList \"\" \"abc\" | join \"-\" }}").Should().Be("a-b-c");
         Encoding.UTF8.GetByteCount(Render("{{ repeat 0 \"x\" }}")).Should().Be(0);
     }
+
+    [Fact]
+    public void Json_NegativeZero_KeepsItsSignLikeGo()
+    {
+        Render("{{ fromJson .j | toJson }} {{ fromJson .j }}", ("j", "-0")).Should().Be("-0 -0");
+    }
+
+    [Fact]
+    public void Json_KeysAboveBasicPlane_SortByUtf8BytesLikeGo()
+    {
+        // UTF-16 order puts U+1F600 (a surrogate pair) before U+E000; Go compares UTF-8 bytes, where U+E000 comes first.
+        Render("{{ dict \"\U0001F600\" 1 \"\uE000\" 2 | toJson }}").Should().Be("{\"\uE000\":2,\"\U0001F600\":1}");
+    }
+
+    [Theory]
+    [InlineData("{{ urlquery \"é~!*'()\" }}", "%C3%A9~%21%2A%27%28%29")]
+    [InlineData("{{ html \"\\\"\\x00'\" }}", "&#34;\uFFFD&#39;")]
+    [InlineData("{{ replace \"\" \"-\" \"\" }}|{{ replace \"\" \"-\" \"é😀\" }}", "-|-é-😀-")]
+    [InlineData("{{ printf \"%-6.2f|%+.1e|%6.2s|%%|%5t\" 3.14159 1234.5 \"abc\" true }}", "3.14  |+1.2e+03|    ab|%| true")]
+    [InlineData("{{ sortAlpha \"x\" | join \",\" }}|{{ keys (dict \"b\" 1) (dict \"a\" 2) | join \",\" }}", "x|a,b")]
+    public void EscapingAndFormatting_MatchGo(string template, string expected)
+    {
+        Render(template).Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("{{ printf \"abc%\" }}", "format ends in the middle of a verb")]
+    [InlineData("{{ printf \"%*d\" 1 2 }}", "'*' width or precision is not supported")]
+    [InlineData("{{ printf \"%y\" 1 }}", "unsupported verb %y")]
+    public void Printf_MalformedFormat_FailsNamingTheProblem(string template, string cause)
+    {
+        RenderFails(template).Cause.Should().Contain(cause);
+    }
+
+    [Fact]
+    public void Printf_PrecisionPastOutputLimit_IsALimitError()
+    {
+        RenderFails("{{ printf \"%.99999999999999999999f\" 1.5 }}").Kind.Should().Be(CsiDriver.Templating.TemplateErrorKind.Limit);
+    }
 }

@@ -267,4 +267,27 @@ public class TemplateSyntaxTests
             results[i].Should().Be(string.Concat(Enumerable.Repeat(i.ToString(System.Globalization.CultureInfo.InvariantCulture), 50)));
         }
     }
+
+    [Fact]
+    public void Render_RangeOverRootData_OrdersNamesByUtf8BytesLikeGo()
+    {
+        Render("{{ range $name, $value := . }}{{ $value }}{{ end }}", ("\U0001F600", "b"), ("\uE000", "a"), ("z", "0")).Should().Be("0ab");
+    }
+
+    [Theory]
+    [InlineData("{{ 99999999999999999999 }}")]
+    [InlineData("{{ 0xFFFFFFFFFFFFFFFF }}")]
+    [InlineData("{{ 09 }}")]
+    [InlineData("{{ 0x1p3 }}")]
+    public void Render_IntegerOutsideInt64OrMalformed_IsBadNumberSyntax(string template)
+    {
+        var act = () => Render(template);
+        act.Should().Throw<TemplateException>().Which.Cause.Should().Be("bad number syntax");
+    }
+
+    [Fact]
+    public void Render_VariableAssignedInRange_UpdatesTheOuterVariable()
+    {
+        Render("{{ $n := 0 }}{{ range $i := 3 }}{{ $n = add $n $i }}{{ end }}{{ $n }}").Should().Be("3");
+    }
 }

@@ -9,7 +9,7 @@ internal static class BuiltinFunctions
         TemplateFunction.Variadic("and", 1, a => a.Last),
         TemplateFunction.Variadic("or", 1, a => a.Last),
         TemplateFunction.Fixed("not", 1, a => !TemplateValues.IsTrue(a[0])),
-        TemplateFunction.Variadic("eq", 2, Equal),
+        TemplateFunction.Variadic("eq", 2, a => Enumerable.Range(1, a.Count - 1).Any(i => TemplateValues.AreEqual(a[0], a[i]))),
         TemplateFunction.Fixed("ne", 2, a => !TemplateValues.AreEqual(a[0], a[1])),
         TemplateFunction.Fixed("lt", 2, a => TemplateValues.Compare(a[0], a[1]) < 0),
         TemplateFunction.Fixed("le", 2, a => TemplateValues.Compare(a[0], a[1]) <= 0),
@@ -23,19 +23,6 @@ internal static class BuiltinFunctions
         TemplateFunction.Variadic("urlquery", 0, a => GoText.QueryEscape(GoText.EvalArgs(a.All))),
         TemplateFunction.Variadic("html", 0, a => GoText.HtmlEscape(GoText.EvalArgs(a.All))),
     ];
-
-    private static object Equal(FunctionArguments args)
-    {
-        for (var i = 1; i < args.Count; i++)
-        {
-            if (TemplateValues.AreEqual(args[0], args[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Go's index: map keys (missing gives the zero value), list positions (out of range is an error).</summary>
     private static object? Index(FunctionArguments args)

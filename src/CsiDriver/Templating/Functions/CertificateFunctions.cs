@@ -47,33 +47,21 @@ internal static class CertificateFunctions
     private static string Pkcs12Key(FunctionArguments args, string password, int index)
     {
         using var archive = Load(args, password, index);
-        foreach (var certificate in archive.Certificates)
+        var certificate = archive.Certificates.FirstOrDefault(c => c.HasPrivateKey)
+            ?? throw args.Failure("the PKCS#12 archive holds no private key");
+        using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey()
+            ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
+            ?? certificate.GetDSAPrivateKey()
+            ?? throw args.Failure("unsupported private key type");
+        var pkcs8 = key.ExportPkcs8PrivateKey();
+        try
         {
-            if (!certificate.HasPrivateKey)
-            {
-                continue;
-            }
-
-            using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey()
-                ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
-                ?? certificate.GetDSAPrivateKey();
-            if (key is null)
-            {
-                throw args.Failure("unsupported private key type");
-            }
-
-            var pkcs8 = key.ExportPkcs8PrivateKey();
-            try
-            {
-                return Encode("PRIVATE KEY", pkcs8);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(pkcs8);
-            }
+            return Encode("PRIVATE KEY", pkcs8);
         }
-
-        throw args.Failure("the PKCS#12 archive holds no private key");
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
     }
 
     private static string Pkcs12Certificates(FunctionArguments args, string password, int index)

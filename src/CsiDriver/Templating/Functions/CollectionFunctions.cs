@@ -17,10 +17,10 @@ internal static class CollectionFunctions
         TemplateFunction.Variadic("dict", 0, Dict),
         TemplateFunction.Fixed("get", 2, a => a.Map(0).TryGetValue(a.Text(1), out var value) ? value : ""),
         TemplateFunction.Fixed("hasKey", 2, a => a.Map(0).ContainsKey(a.Text(1))),
-        TemplateFunction.Variadic("keys", 1, Keys),
+        TemplateFunction.Variadic("keys", 1, a => SortedStrings(Enumerable.Range(0, a.Count).SelectMany(i => a.Map(i).Keys))),
         TemplateFunction.Fixed("first", 1, a => List(a, 0) is { Count: > 0 } list ? list[0] : null),
         TemplateFunction.Fixed("last", 1, a => List(a, 0) is { Count: > 0 } list ? list[^1] : null),
-        TemplateFunction.Fixed("sortAlpha", 1, SortAlpha),
+        TemplateFunction.Fixed("sortAlpha", 1, a => SortedStrings((a[0] as IReadOnlyList<object?> ?? [a[0]]).Select(TemplateValues.FormatOperand))),
     ];
 
     /// <summary>Helm's required: nil or an empty string fails with the template author's message.</summary>
@@ -43,34 +43,13 @@ internal static class CollectionFunctions
         var map = new Dictionary<string, object?>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i += 2)
         {
-            map[GoText.StrVal(args[i])] = i + 1 < args.Count ? args[i + 1] : "";
+            map[TemplateValues.FormatOperand(args[i])] = i + 1 < args.Count ? args[i + 1] : "";
         }
 
         return map;
     }
 
-    private static object Keys(FunctionArguments args)
-    {
-        var keys = new List<string>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            keys.AddRange(args.Map(i).Keys);
-        }
-
-        keys.Sort(StringComparer.Ordinal);
-        return keys.Cast<object?>().ToList();
-    }
-
-    private static object SortAlpha(FunctionArguments args)
-    {
-        var items = args[0] switch
-        {
-            IReadOnlyList<object?> list => list.Select(GoText.StrVal).ToList(),
-            var single => [GoText.StrVal(single)],
-        };
-        items.Sort(StringComparer.Ordinal);
-        return items.Cast<object?>().ToList();
-    }
+    private static List<object?> SortedStrings(IEnumerable<string> items) => [.. items.Order(StringComparer.Ordinal)];
 
     private static IReadOnlyList<object?>? List(FunctionArguments args, int index) => args[index] switch
     {

@@ -6,10 +6,6 @@ namespace CsiDriver.Templating.Functions;
 /// </summary>
 internal sealed class FunctionArguments(string function, object?[] values, TemplateLimits limits)
 {
-    public string Function { get; } = function;
-
-    public TemplateLimits Limits { get; } = limits;
-
     public int Count => values.Length;
 
     public object? this[int index] => values[index];
@@ -49,15 +45,15 @@ internal sealed class FunctionArguments(string function, object?[] values, Templ
     /// <summary>Rejects a result before it is built when it would exceed the output limit.</summary>
     public void EnsureSize(long length)
     {
-        if (length > Limits.MaxOutputBytes)
+        if (length > limits.MaxOutputBytes)
         {
             throw new TemplateFunctionException(
-                $"{Function}: result would be larger than the {Limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
+                $"{function}: result would be larger than the {limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
         }
     }
 
-    public TemplateFunctionException Failure(string cause) => new($"{Function}: {cause}");
+    public TemplateFunctionException Failure(string cause) => new($"{function}: {cause}");
 
     private TemplateFunctionException WrongType(int index, string expected) =>
-        new($"wrong type for argument {index + 1} of {Function}: expected {expected}, got {TemplateValues.TypeName(values[index])}");
+        new($"wrong type for argument {index + 1} of {function}: expected {expected}, got {TemplateValues.TypeName(values[index])}");
 }

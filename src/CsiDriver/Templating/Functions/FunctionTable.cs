@@ -23,6 +23,4 @@ internal static class FunctionTable
     public static bool Contains(string name) => Functions.ContainsKey(name);
 
     public static TemplateFunction Get(string name) => Functions[name];
-
-    public static IEnumerable<string> Names => Functions.Keys;
 }

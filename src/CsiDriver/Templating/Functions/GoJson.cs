@@ -2,7 +2,7 @@ namespace CsiDriver.Templating.Functions;
 
 /// <summary>
 /// JSON as Go's encoding/json writes and reads it: sorted map keys, HTML-safe escapes (unless raw); template
-/// values decode numbers as float64, while decoded backend JSON (<see cref="JsonElement"/>) keeps them verbatim.
+/// values decode numbers as float64, while backend JSON written from a <see cref="JsonElement"/> keeps them verbatim.
 /// The one Go-compatible JSON writer: templates and the Vault provider's files use it.
 /// </summary>
 internal static class GoJson
@@ -28,6 +28,12 @@ internal static class GoJson
             case null:
                 sb.Append("null");
                 return;
+            case JsonElement { ValueKind: JsonValueKind.Number } number:
+                sb.Append(number.GetRawText());
+                return;
+            case JsonElement element:
+                Write(sb, ToValue(element, nested => nested), escapeHtml, indent, level);
+                return;
             case bool or long:
                 // The same text as a template prints them.
                 sb.Append(TemplateValues.Format(value));
@@ -45,7 +51,7 @@ internal static class GoJson
                 WriteString(sb, text, escapeHtml);
                 return;
             case IReadOnlyDictionary<string, object?> map:
-                WriteContainer(sb, '{', '}', TemplateValues.SortedKeys(map), escapeHtml, indent, level, (key, inner) =>
+                WriteContainer(sb, '{', '}', TemplateValues.SortedKeys(map), indent, level, (key, inner) =>
                 {
                     WriteString(sb, key, escapeHtml);
                     sb.Append(indent is null ? ":" : ": ");
@@ -53,7 +59,7 @@ internal static class GoJson
                 });
                 return;
             case IReadOnlyList<object?> list:
-                WriteContainer(sb, '[', ']', list, escapeHtml, indent, level, (item, inner) => Write(sb, item, escapeHtml, indent, inner));
+                WriteContainer(sb, '[', ']', list, indent, level, (item, inner) => Write(sb, item, escapeHtml, indent, inner));
                 return;
             default:
                 WriteString(sb, TemplateValues.Format(value), escapeHtml);
@@ -62,7 +68,7 @@ internal static class GoJson
     }
 
     private static void WriteContainer<T>(
-        StringBuilder sb, char open, char close, IReadOnlyList<T> items, bool escapeHtml, string? indent, int level, Action<T, int> writeItem)
+        StringBuilder sb, char open, char close, IReadOnlyList<T> items, string? indent, int level, Action<T, int> writeItem)
     {
         sb.Append(open);
         if (items.Count == 0)
@@ -88,62 +94,17 @@ internal static class GoJson
 
     private static void NewLine(StringBuilder sb, string? indent, int level)
     {
-        if (indent is null)
+        if (indent is not null)
         {
-            return;
-        }
-
-        sb.Append('\n');
-        for (var i = 0; i < level; i++)
-        {
-            sb.Append(indent);
+            sb.Append('\n').Insert(sb.Length, indent, level);
         }
     }
 
     /// <summary>Backend JSON as Go marshals a decoded value: compact, object keys sorted by UTF-8 bytes (the last duplicate wins), numbers verbatim.</summary>
-    public static byte[] Serialize(JsonElement value)
-    {
-        var sb = new StringBuilder();
-        Write(sb, value);
-        return Encoding.UTF8.GetBytes(sb.ToString());
-    }
+    public static byte[] Serialize(JsonElement value) => Encoding.UTF8.GetBytes(Serialize(value, escapeHtml: true, indent: null));
 
     /// <summary>Appends <paramref name="value"/> as <see cref="Serialize(JsonElement)"/> writes it.</summary>
-    public static void Write(StringBuilder sb, JsonElement value)
-    {
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var property in value.EnumerateObject())
-                {
-                    properties[property.Name] = property.Value;
-                }
-
-                WriteContainer(sb, '{', '}', properties.Keys.Order(Utf8Order.Instance).ToList(), escapeHtml: true, indent: null, 0, (key, _) =>
-                {
-                    WriteString(sb, key, escapeHtml: true);
-                    sb.Append(':');
-                    Write(sb, properties[key]);
-                });
-                break;
-            case JsonValueKind.Array:
-                WriteContainer(sb, '[', ']', value.EnumerateArray().ToList(), escapeHtml: true, indent: null, 0, (item, _) => Write(sb, item));
-                break;
-            case JsonValueKind.String:
-                WriteString(sb, value.GetString() ?? string.Empty, escapeHtml: true);
-                break;
-            case JsonValueKind.Number:
-                sb.Append(value.GetRawText());
-                break;
-            case JsonValueKind.True or JsonValueKind.False:
-                sb.Append(value.ValueKind == JsonValueKind.True ? "true" : "false");
-                break;
-            default:
-                sb.Append("null");
-                break;
-        }
-    }
+    public static void Write(StringBuilder sb, JsonElement value) => Write(sb, value, escapeHtml: true, indent: null, 0);
 
     /// <summary>Appends a JSON string with Go's escapes (<c>&lt; &gt; &amp;</c> too when <paramref name="escapeHtml"/>).</summary>
     public static void WriteString(StringBuilder sb, string text, bool escapeHtml)
@@ -178,7 +139,7 @@ internal static class GoJson
         try
         {
             using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
-            return Convert(document.RootElement);
+            return Decode(document.RootElement);
         }
         catch (JsonException e)
         {
@@ -188,16 +149,17 @@ internal static class GoJson
         }
     }
 
-    private static object? Convert(JsonElement element) => element.ValueKind switch
+    /// <summary>One JSON value in the template value model, its members and items converted by <paramref name="nested"/>.</summary>
+    private static object? ToValue(JsonElement element, Func<JsonElement, object?> nested) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().Aggregate(
             new Dictionary<string, object?>(StringComparer.Ordinal),
             (map, property) =>
             {
-                map[property.Name] = Convert(property.Value);
+                map[property.Name] = nested(property.Value);
                 return map;
             }),
-        JsonValueKind.Array => element.EnumerateArray().Select(Convert).ToList(),
+        JsonValueKind.Array => element.EnumerateArray().Select(nested).ToList(),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => element.GetDouble(),
         JsonValueKind.True => true,
@@ -205,12 +167,5 @@ internal static class GoJson
         _ => null,
     };
 
-    /// <summary>Orders strings by their UTF-8 bytes, as Go sorts map keys.</summary>
-    private sealed class Utf8Order : IComparer<string>
-    {
-        public static readonly Utf8Order Instance = new();
-
-        public int Compare(string? x, string? y) =>
-            Encoding.UTF8.GetBytes(x ?? string.Empty).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y ?? string.Empty));
-    }
+    private static object? Decode(JsonElement element) => ToValue(element, Decode);
 }

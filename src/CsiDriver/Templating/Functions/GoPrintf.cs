@@ -5,23 +5,19 @@ namespace CsiDriver.Templating.Functions;
 /// (- + space 0), width and precision. Go prints type mismatches into the output ("%!d(string=...)");
 /// here they are errors, so a secret never lands in a file by accident.
 /// </summary>
-internal static class GoPrintf
+internal static partial class GoPrintf
 {
     public static string Format(FunctionArguments args)
     {
         var format = args.Text(0);
         var sb = new StringBuilder(format.Length + 16);
         var next = 1;
-        for (var i = 0; i < format.Length; i++)
+        var copied = 0;
+        foreach (Match match in Directive().Matches(format))
         {
-            var c = format[i];
-            if (c != '%')
-            {
-                sb.Append(c);
-                continue;
-            }
-
-            var spec = ReadSpec(format, ref i, args);
+            sb.Append(format, copied, match.Index - copied);
+            copied = match.Index + match.Length;
+            var spec = ReadSpec(match, args);
             if (spec.Verb == '%')
             {
                 sb.Append('%');
@@ -43,60 +39,44 @@ internal static class GoPrintf
             throw args.Failure($"{args.Count - next} extra argument(s) for the format");
         }
 
-        return sb.ToString();
+        return sb.Append(format, copied, format.Length - copied).ToString();
     }
+
+    /// <summary>One directive: %, flags, width, .precision and the verb (missing when the format ends first).</summary>
+    [GeneratedRegex(@"%(?<flags>[-+ 0#]*)(?<width>[0-9]*)(?:\.(?<precision>[0-9]*))?(?<verb>[\s\S])?", RegexOptions.CultureInvariant)]
+    private static partial Regex Directive();
 
     private readonly record struct Spec(char Verb, bool Minus, bool Plus, bool Space, bool Zero, int Width, int Precision);
 
-    private static Spec ReadSpec(string format, ref int i, FunctionArguments args)
+    private static Spec ReadSpec(Match match, FunctionArguments args)
     {
-        bool minus = false, plus = false, space = false, zero = false;
-        i++;
-        for (; i < format.Length; i++)
-        {
-            switch (format[i])
-            {
-                case '-': minus = true; continue;
-                case '+': plus = true; continue;
-                case ' ': space = true; continue;
-                case '0': zero = true; continue;
-                case '#': continue;
-            }
-
-            break;
-        }
-
-        var width = ReadNumber(format, ref i, args);
-        var precision = -1;
-        if (i < format.Length && format[i] == '.')
-        {
-            i++;
-            precision = Math.Max(0, ReadNumber(format, ref i, args));
-        }
-
-        if (i >= format.Length)
+        var verb = match.Groups["verb"];
+        if (!verb.Success)
         {
             throw args.Failure("format ends in the middle of a verb");
         }
 
-        if (format[i] == '*')
+        if (verb.Value == "*")
         {
             throw args.Failure("'*' width or precision is not supported");
         }
 
-        return new Spec(format[i], minus, plus, space, zero, width, precision);
+        var flags = match.Groups["flags"].Value;
+        var precision = match.Groups["precision"];
+        return new Spec(verb.Value[0], flags.Contains('-'), flags.Contains('+'), flags.Contains(' '), flags.Contains('0'),
+            ReadNumber(match.Groups["width"], args, absent: -1), precision.Success ? ReadNumber(precision, args, absent: 0) : -1);
     }
 
-    private static int ReadNumber(string format, ref int i, FunctionArguments args)
+    /// <summary>A width or precision; one past the output limit fails here, before it could size a buffer.</summary>
+    private static int ReadNumber(Group digits, FunctionArguments args, int absent)
     {
-        long value = -1;
-        while (i < format.Length && char.IsAsciiDigit(format[i]))
+        if (digits.Length == 0)
         {
-            value = Math.Max(0, value) * 10 + (format[i] - '0');
-            args.EnsureSize(value);
-            i++;
+            return absent;
         }
 
+        var value = long.TryParse(digits.ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : long.MaxValue;
+        args.EnsureSize(value);
         return (int)value;
     }
 
@@ -107,10 +87,10 @@ internal static class GoPrintf
             case 'v':
                 return value is double d0 && spec.Precision < 0 ? Signed(TemplateValues.FormatFloat(d0), spec)
                     : value is long l0 ? Signed(l0.ToString(CultureInfo.InvariantCulture), spec)
-                    : value is null ? "<nil>" : TemplateValues.Format(value);
+                    : TemplateValues.FormatOperand(value);
             case 's':
-                var text = value is null ? "<nil>" : TemplateValues.Format(value);
-                return spec.Precision >= 0 ? TruncateRunes(text, spec.Precision) : text;
+                var text = TemplateValues.FormatOperand(value);
+                return spec.Precision >= 0 ? string.Concat(text.EnumerateRunes().Take(spec.Precision)) : text;
             case 'q':
                 if (value is long rune)
                 {
@@ -128,10 +108,8 @@ internal static class GoPrintf
                     _ => throw Mismatch(spec, value, position, args),
                 };
                 return spec.Verb == 'X' ? hex.ToUpperInvariant() : hex;
-            case 'o':
-                return Signed(Radix(Integer(spec, value, position, args), 8), spec);
-            case 'b':
-                return Signed(Radix(Integer(spec, value, position, args), 2), spec);
+            case 'o' or 'b':
+                return Signed(Radix(Integer(spec, value, position, args), spec.Verb == 'o' ? 8 : 2), spec);
             case 'c':
                 return char.ConvertFromUtf32((int)Integer(spec, value, position, args));
             case 't':
@@ -164,46 +142,21 @@ internal static class GoPrintf
                 return value.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
             case 'e':
                 var e = value.ToString((spec.Verb == 'E' ? "E" : "e") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
-                return TwoDigitExponent(e);
+                return ExtraExponentZeros().Replace(e, "");
             default:
                 var g = precision < 0
                     ? TemplateValues.FormatFloat(value)
-                    : TwoDigitExponent(value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal));
+                    : value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
                 return spec.Verb == 'G' ? g.ToUpperInvariant() : g;
         }
     }
 
-    /// <summary>.NET writes e+003; Go writes e+03.</summary>
-    private static string TwoDigitExponent(string text)
-    {
-        var e = text.IndexOfAny(['e', 'E']);
-        if (e < 0 || e + 2 > text.Length)
-        {
-            return text;
-        }
-
-        var digits = text[(e + 2)..].TrimStart('0').PadLeft(2, '0');
-        return text[..(e + 2)] + digits;
-    }
+    /// <summary>The zeros that make .NET's e+003 where Go writes e+03 (.NET's "G" already writes two digits).</summary>
+    [GeneratedRegex("(?<=[eE][-+])0+(?=[0-9]{2})", RegexOptions.CultureInvariant)]
+    private static partial Regex ExtraExponentZeros();
 
     private static string Signed(string number, Spec spec) =>
         number.StartsWith('-') ? number : spec.Plus ? "+" + number : spec.Space ? " " + number : number;
-
-    private static string TruncateRunes(string text, int count)
-    {
-        var sb = new StringBuilder();
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (count-- <= 0)
-            {
-                break;
-            }
-
-            sb.Append(rune.ToString());
-        }
-
-        return sb.ToString();
-    }
 
     private static void Pad(StringBuilder sb, string body, Spec spec, FunctionArguments args)
     {

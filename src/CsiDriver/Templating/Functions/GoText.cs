@@ -1,11 +1,8 @@
 namespace CsiDriver.Templating.Functions;
 
-/// <summary>Go's string helpers the functions share: strconv.Quote, fmt.Sprint, url.QueryEscape, Sprig strval.</summary>
+/// <summary>Go's string helpers the functions share: strconv.Quote, fmt.Sprint, url.QueryEscape, Go templates' evalArgs.</summary>
 internal static class GoText
 {
-    /// <summary>Sprig's strval: strings as-is, nil as &lt;nil&gt;, anything else as %v.</summary>
-    public static string StrVal(object? value) => value is null ? "<nil>" : TemplateValues.Format(value);
-
     /// <summary>strconv.Quote: double quotes, Go escapes, non-printable runes as \x, \u or \U.</summary>
     public static string Quote(string text, char quote = '"')
     {
@@ -80,7 +77,7 @@ internal static class GoText
                 sb.Append(' ');
             }
 
-            sb.Append(FormatOperand(values[i]));
+            sb.Append(TemplateValues.FormatOperand(values[i]));
         }
 
         return sb.ToString();
@@ -88,56 +85,21 @@ internal static class GoText
 
     /// <summary>fmt.Sprintln: operands always space-separated, newline at the end.</summary>
     public static string Sprintln(IReadOnlyList<object?> values) =>
-        string.Join(' ', values.Select(FormatOperand)) + "\n";
-
-    private static string FormatOperand(object? value) => value is null ? "<nil>" : TemplateValues.Format(value);
+        string.Join(' ', values.Select(TemplateValues.FormatOperand)) + "\n";
 
     /// <summary>Go templates' evalArgs: a single string as-is, anything else through fmt.Sprint.</summary>
     public static string EvalArgs(IReadOnlyList<object?> values) =>
         values.Count == 1 && TemplateValues.TryGetText(values[0], out var text) ? text : Sprint(values);
 
-    /// <summary>url.QueryEscape: unreserved bytes kept, space as +, everything else %XX.</summary>
-    public static string QueryEscape(string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var sb = new StringBuilder(bytes.Length * 3);
-        foreach (var b in bytes)
-        {
-            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~')
-            {
-                sb.Append((char)b);
-            }
-            else if (b == ' ')
-            {
-                sb.Append('+');
-            }
-            else
-            {
-                sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-        }
-
-        return sb.ToString();
-    }
+    /// <summary>url.QueryEscape: RFC 3986 unreserved characters kept, space as +, everything else %XX.</summary>
+    public static string QueryEscape(string text) => Uri.EscapeDataString(text).Replace("%20", "+", StringComparison.Ordinal);
 
     /// <summary>template.HTMLEscapeString.</summary>
-    public static string HtmlEscape(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            sb.Append(c switch
-            {
-                '"' => "&#34;",
-                '\'' => "&#39;",
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '\0' => "\uFFFD",
-                _ => c.ToString(),
-            });
-        }
-
-        return sb.ToString();
-    }
+    public static string HtmlEscape(string text) => text
+        .Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("\"", "&#34;", StringComparison.Ordinal)
+        .Replace("'", "&#39;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal)
+        .Replace("\0", "\uFFFD", StringComparison.Ordinal);
 }

@@ -29,34 +29,18 @@ internal static class MathFunctions
         return dividend == long.MinValue && divisor == -1 ? dividend : operation(dividend, divisor);
     }
 
-    public static long ToInt64(object? value)
+    public static long ToInt64(object? value) => value switch
     {
-        switch (value)
-        {
-            case long l:
-                return l;
-            case double d:
-                return double.IsFinite(d) && Math.Abs(d) < 9.2e18 ? (long)d : 0;
-            case bool b:
-                return b ? 1 : 0;
-            case string or TemplateBytes:
-                TemplateValues.TryGetText(value, out var text);
-                return ParseInteger(text.Trim());
-            default:
-                return 0;
-        }
-    }
+        long l => l,
+        double d => double.IsFinite(d) && Math.Abs(d) < 9.2e18 ? (long)d : 0,
+        bool b => b ? 1 : 0,
+        string or TemplateBytes when TemplateValues.TryGetText(value, out var text) => ParseInteger(text.Trim()),
+        _ => 0,
+    };
 
     /// <summary>strconv.ParseInt(s, 0, 64): 0x, 0o, 0b and leading-0 octal prefixes; "5.0" counts as 5.</summary>
-    private static long ParseInteger(string text)
-    {
-        if (text.EndsWith(".0", StringComparison.Ordinal))
-        {
-            text = text[..^2];
-        }
-
-        return Spec.GoStrconv.TryParseInt(text, out var value) ? value : 0;
-    }
+    private static long ParseInteger(string text) =>
+        Spec.GoStrconv.TryParseInt(text.EndsWith(".0", StringComparison.Ordinal) ? text[..^2] : text, out var value) ? value : 0;
 
     private static double ToDouble(object? value) => value switch
     {

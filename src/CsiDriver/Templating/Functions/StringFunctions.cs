@@ -12,10 +12,10 @@ internal static class StringFunctions
         TemplateFunction.Fixed("trimPrefix", 2, a => a.Text(1).StartsWith(a.Text(0), StringComparison.Ordinal) ? a.Text(1)[a.Text(0).Length..] : a.Text(1)),
         TemplateFunction.Fixed("trimSuffix", 2, a => a.Text(1).EndsWith(a.Text(0), StringComparison.Ordinal) ? a.Text(1)[..^a.Text(0).Length] : a.Text(1)),
         TemplateFunction.Fixed("nospace", 1, a => string.Concat(a.Text(0).Where(c => !char.IsWhiteSpace(c)))),
-        TemplateFunction.Fixed("toString", 1, a => GoText.StrVal(a[0])),
-        TemplateFunction.Variadic("quote", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(v => GoText.Quote(GoText.StrVal(v))))),
-        TemplateFunction.Variadic("squote", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(v => "'" + GoText.StrVal(v) + "'"))),
-        TemplateFunction.Variadic("cat", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(GoText.StrVal))),
+        TemplateFunction.Fixed("toString", 1, a => TemplateValues.FormatOperand(a[0])),
+        TemplateFunction.Variadic("quote", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(v => GoText.Quote(TemplateValues.FormatOperand(v))))),
+        TemplateFunction.Variadic("squote", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(v => "'" + TemplateValues.FormatOperand(v) + "'"))),
+        TemplateFunction.Variadic("cat", 0, a => string.Join(' ', a.All.Where(v => v is not null).Select(TemplateValues.FormatOperand))),
         TemplateFunction.Fixed("replace", 3, Replace),
         TemplateFunction.Fixed("repeat", 2, Repeat),
         TemplateFunction.Fixed("substr", 3, Substring),
@@ -36,24 +36,12 @@ internal static class StringFunctions
         if (old.Length == 0)
         {
             // Go inserts the replacement before every rune and at the end.
-            var runes = source.EnumerateRunes().Count();
-            args.EnsureSize(source.Length + ((long)replacement.Length * (runes + 1)));
-            var sb = new StringBuilder(replacement);
-            foreach (var rune in source.EnumerateRunes())
-            {
-                sb.Append(rune.ToString()).Append(replacement);
-            }
-
-            return sb.ToString();
+            var runes = SplitParts(source, "");
+            args.EnsureSize(source.Length + ((long)replacement.Length * (runes.Length + 1)));
+            return string.Join(replacement, ["", .. runes, ""]);
         }
 
-        var count = 0L;
-        for (var i = source.IndexOf(old, StringComparison.Ordinal); i >= 0; i = source.IndexOf(old, i + old.Length, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        args.EnsureSize(source.Length + (count * (replacement.Length - old.Length)));
+        args.EnsureSize(source.Length + ((long)source.AsSpan().Count(old) * (replacement.Length - old.Length)));
         return source.Replace(old, replacement, StringComparison.Ordinal);
     }
 
@@ -131,9 +119,9 @@ internal static class StringFunctions
         var separator = args.Text(0);
         IEnumerable<string> parts = args[1] switch
         {
-            IReadOnlyList<object?> list => list.Where(v => v is not null).Select(GoText.StrVal),
+            IReadOnlyList<object?> list => list.Where(v => v is not null).Select(TemplateValues.FormatOperand),
             null => [],
-            var single => [GoText.StrVal(single)],
+            var single => [TemplateValues.FormatOperand(single)],
         };
         return string.Join(separator, parts);
     }
