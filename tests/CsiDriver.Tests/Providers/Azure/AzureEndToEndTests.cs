@@ -63,7 +63,7 @@ public sealed class AzureEndToEndTests : IAsyncLifetime
                 ["SSL_CERT_FILE"] = caFile,
                 ["SSL_CERT_DIR"] = dir.CreateDirectory("no-certs"),
             },
-            "--endpoint", "unix://" + socket, "--nodeid", "azure-node", "--state-dir", dir.Combine("state"), "--spc-dir", classes);
+            "--endpoint", "unix://" + socket, "--nodeid", "azure-node", "--state-dir", dir.Combine("state"), "--spc-dir", classes, "--metrics-addr", "127.0.0.1:0");
         await driver.WaitForOutputAsync("serving CSI");
         using var client = new CsiClient(socket);
 
@@ -115,7 +115,7 @@ public sealed class AzureEndToEndTests : IAsyncLifetime
         File.Copy(Path.Combine(FixturesDirectory(), "secretproviderclass-workload-identity.yaml"), Path.Combine(classes, "wi.yaml"));
         var socket = dir.Combine("plugin", "csi.sock");
         using var driver = Start(new Dictionary<string, string> { ["AZURE_KEYVAULT_ENDPOINT_OVERRIDE"] = _fake.BaseAddress.AbsoluteUri },
-            "--endpoint", "unix://" + socket, "--nodeid", "azure-node", "--state-dir", dir.Combine("state"), "--spc-dir", classes);
+            "--endpoint", "unix://" + socket, "--nodeid", "azure-node", "--state-dir", dir.Combine("state"), "--spc-dir", classes, "--metrics-addr", "127.0.0.1:0");
         await driver.WaitForOutputAsync("serving CSI");
         using var client = new CsiClient(socket);
 
