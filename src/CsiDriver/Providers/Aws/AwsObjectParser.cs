@@ -71,28 +71,12 @@ internal static partial class AwsObjectParser
             var name = spec.ObjectName!;
             var alias = spec.ObjectAlias ?? string.Empty;
             var label = spec.ObjectVersionLabel ?? string.Empty;
-            if (seenNames.TryGetValue(name, out var found))
+            // Upstream refuses a second entry for a name only when alias and version label are both the same.
+            if (seenNames.TryGetValue(name, out var found) && found == (alias, label))
             {
-                var prefix = $"found descriptor with duplicate object name {name}";
-                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length == 0 && found.Label.Length == 0 && alias == found.Alias)
-                {
-                    throw invalid($"{prefix}, duplicate object alias {alias}, and no version label");
-                }
-
-                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length > 0 && found.Label.Length > 0 && label == found.Label)
-                {
-                    throw invalid($"{prefix}, no object alias, and duplicate version label {label}");
-                }
-
-                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length > 0 && found.Label.Length > 0 && alias == found.Alias && label == found.Label)
-                {
-                    throw invalid($"{prefix}, duplicate object alias {alias}, and duplicate version label {label}");
-                }
-
-                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length == 0 && found.Label.Length == 0)
-                {
-                    throw invalid($"{prefix}, no object alias, and no version label");
-                }
+                var aliasText = alias.Length > 0 ? $"duplicate object alias {alias}" : "no object alias";
+                var labelText = label.Length > 0 ? $"duplicate version label {label}" : "no version label";
+                throw invalid($"found descriptor with duplicate object name {name}, {aliasText}, and {labelText}");
             }
 
             seenNames[name] = (alias, label);

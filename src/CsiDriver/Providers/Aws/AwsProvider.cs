@@ -24,7 +24,7 @@ internal sealed class AwsProvider : IProvider
     {
         _options = options;
         _logger = logger;
-        var retry = new AwsRetryPolicy(options, time, random);
+        var retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
         var endpoints = new AwsEndpoints(options);
         var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
         _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options, metrics), logger);
@@ -39,7 +39,7 @@ internal sealed class AwsProvider : IProvider
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var description = request.Class.Description;
-        SecretStoreException Invalid(string message) => new(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: {message}");
+        SecretStoreException Invalid(string message) => ProviderParameters.Invalid(description, message);
 
         var attributes = request.Attributes;
         var usePodIdentity = ParseBool(Get(attributes, "usePodIdentity"), "usePodIdentity", Invalid);
@@ -67,11 +67,7 @@ internal sealed class AwsProvider : IProvider
             throw new SecretStoreException(Kind(ex), $"SecretProviderClass {description}: cannot get AWS credentials for pod {request.Pod.Namespace}/{request.Pod.Name}: {ex.Message}", ex);
         }
 
-        var current = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var version in request.CurrentVersions)
-        {
-            current[version.Id] = version.Version;
-        }
+        var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         var secretObjects = objects.Where(o => o.Kind == AwsObjectKind.SecretsManager).ToList();
         var parameterObjects = objects.Where(o => o.Kind == AwsObjectKind.SsmParameter).ToList();
@@ -188,15 +184,12 @@ internal sealed class AwsProvider : IProvider
             "KMSAccessDeniedException" or "DecryptionFailure" => FailureKind.PermissionDenied,
         "RequestTimeout" => FailureKind.Timeout,
         "ResponseTooLarge" => FailureKind.TooLarge,
-        _ when ex.IsClientFault && ex.StatusCode is HttpStatusCodeForbidden => FailureKind.PermissionDenied,
+        _ when ex.IsClientFault && ex.StatusCode is HttpStatusCode.Forbidden => FailureKind.PermissionDenied,
         _ when ex.IsClientFault => FailureKind.InvalidConfiguration,
         _ => FailureKind.Unavailable,
     };
 
-    private const System.Net.HttpStatusCode HttpStatusCodeForbidden = System.Net.HttpStatusCode.Forbidden;
-
-    private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) =>
-        attributes.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+    private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) => ProviderParameters.NullIfEmpty(attributes.GetValueOrDefault(key));
 
     // Go's strconv.ParseBool, as upstream parses usePodIdentity.
     private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) =>

@@ -32,9 +32,6 @@ internal sealed class PluginConnection : IDisposable
 
     public CSIDriverProvider.CSIDriverProviderClient Client { get; }
 
-    /// <summary>What the plugin answered to Version, once the handshake has succeeded.</summary>
-    public VersionResponse? Version => _version;
-
     /// <exception cref="RpcException">The plugin could not be reached or refused the handshake.</exception>
     public async Task EnsureHandshakeAsync(string provider, CancellationToken cancellationToken)
     {
