@@ -71,7 +71,7 @@ internal sealed class AwsProvider : IProvider
 
         var secretObjects = objects.Where(o => o.Kind == AwsObjectKind.SecretsManager).ToList();
         var parameterObjects = objects.Where(o => o.Kind == AwsObjectKind.SsmParameter).ToList();
-        var fetched = new List<FetchedValue>(objects.Count);
+        var fetched = new List<KeyValuePair<AwsObject, FetchedValue>>(objects.Count);
         try
         {
             if (secretObjects.Count > 0)
@@ -98,9 +98,9 @@ internal sealed class AwsProvider : IProvider
         return Assemble(description, objects, fetched);
     }
 
-    private ProviderResult Assemble(string description, List<AwsObject> objects, List<FetchedValue> fetched)
+    private ProviderResult Assemble(string description, List<AwsObject> objects, List<KeyValuePair<AwsObject, FetchedValue>> fetched)
     {
-        var byObject = fetched.ToDictionary(f => f.Object);
+        var byObject = new Dictionary<AwsObject, FetchedValue>(fetched);
         var files = new Dictionary<string, (SecretFile File, ObjectVersion Version, string Owner)>(StringComparer.Ordinal);
         void Add(string owner, SecretFile file, string version)
         {
@@ -151,8 +151,8 @@ internal sealed class AwsProvider : IProvider
         return new ProviderResult(files.Values.Select(f => f.File).ToList(), files.Values.Select(f => f.Version).ToList());
     }
 
-    private async Task<List<FetchedValue>> WithFailoverAsync(
-        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<FetchedValue>>> fetch)
+    private async Task<List<KeyValuePair<AwsObject, FetchedValue>>> WithFailoverAsync(
+        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
     {
         try
         {
