@@ -109,16 +109,16 @@ internal static partial class AwsObjectParser
         ValidateName(name, objectType, regions[0], invalid);
         var kind = TypeMap[objectType.Length > 0 ? objectType : name.Split(':')[2]];
 
-        if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(spec.ObjectVersion) && !string.IsNullOrEmpty(spec.ObjectVersionLabel))
+        void CheckSsmVersion(string? version, string? label)
         {
-            throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+            if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(version) && !string.IsNullOrEmpty(label))
+            {
+                throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+            }
         }
 
-        var fileName = FileName(string.IsNullOrEmpty(spec.ObjectAlias) ? name : spec.ObjectAlias, translate);
-        if (BadPath().IsMatch(fileName) || fileName.Length == 0)
-        {
-            throw invalid($"path can not contain ../: {name}");
-        }
+        CheckSsmVersion(spec.ObjectVersion, spec.ObjectVersionLabel);
+        var fileName = SafeFileName(string.IsNullOrEmpty(spec.ObjectAlias) ? name : spec.ObjectAlias, name, translate, invalid);
 
         var jmesFiles = new List<JmesFile>();
         foreach (var entry in spec.JmesPath ?? [])
@@ -133,11 +133,7 @@ internal static partial class AwsObjectParser
                 throw invalid("Object alias must be specified for JMES object");
             }
 
-            var jmesFile = FileName(entry.ObjectAlias, translate);
-            if (BadPath().IsMatch(jmesFile) || jmesFile.Length == 0)
-            {
-                throw invalid($"path can not contain ../: {entry.ObjectAlias}");
-            }
+            var jmesFile = SafeFileName(entry.ObjectAlias, entry.ObjectAlias, translate, invalid);
 
             var path = JmesPath.TryParse(entry.Path, out var parseError)
                 ?? throw invalid(parseError == JmesPath.Unsupported
@@ -159,10 +155,7 @@ internal static partial class AwsObjectParser
             }
 
             ValidateName(failover.ObjectName, objectType, regions[1], invalid);
-            if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(failover.ObjectVersion) && !string.IsNullOrEmpty(failover.ObjectVersionLabel))
-            {
-                throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
-            }
+            CheckSsmVersion(failover.ObjectVersion, failover.ObjectVersionLabel);
 
             if ((failover.ObjectVersion ?? string.Empty) != (spec.ObjectVersion ?? string.Empty))
             {
@@ -215,6 +208,13 @@ internal static partial class AwsObjectParser
     /// <summary>Upstream's GetFileName: alias or name, <c>/</c> to the translation character, or leading <c>/</c> stripped.</summary>
     public static string FileName(string name, string? translate) =>
         translate is null ? name.TrimStart('/') : name.Replace("/", translate, StringComparison.Ordinal);
+
+    /// <summary>The file <paramref name="name"/> becomes, refused (naming <paramref name="shown"/>) when it is empty or climbs out with <c>..</c>.</summary>
+    private static string SafeFileName(string name, string shown, string? translate, Func<string, SecretStoreException> invalid)
+    {
+        var fileName = FileName(name, translate);
+        return BadPath().IsMatch(fileName) || fileName.Length == 0 ? throw invalid($"path can not contain ../: {shown}") : fileName;
+    }
 
     private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid)
     {
