@@ -129,7 +129,7 @@ internal sealed class AwsProvider : IProvider
             }
             catch (JsonException)
             {
-                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JSON used with jmesPath in secret: {item.Name}.");
+                throw ProviderParameters.Invalid(description, $"Invalid JSON used with jmesPath in secret: {item.Name}.");
             }
 
             using (document)
@@ -140,7 +140,7 @@ internal sealed class AwsProvider : IProvider
                         ?? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {description}: JMES Path - {jmes.Expression} for object alias - {jmes.Alias} does not point to a valid object.");
                     if (result.ValueKind != JsonValueKind.String)
                     {
-                        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JMES search result type for path:{jmes.Expression}. Only string is allowed.");
+                        throw ProviderParameters.Invalid(description, $"Invalid JMES search result type for path:{jmes.Expression}. Only string is allowed.");
                     }
 
                     Add($"{item.Name} ({jmes.Expression})", new SecretFile(jmes.FileName, System.Text.Encoding.UTF8.GetBytes(result.GetString()!), jmes.Mode), value.Version);

@@ -136,16 +136,12 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         var ns = request.Pod.Namespace;
         if (!KubernetesNames.IsValid(ns) || ns.Contains('.', StringComparison.Ordinal))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: pod namespace \"{ns}\" is not a valid namespace name");
+            throw ProviderParameters.Invalid(request.Class.Description, $"pod namespace \"{ns}\" is not a valid namespace name");
         }
     }
 
     private static SecretStoreException NotEnabled(ProviderRequest request) =>
-        new(
-            FailureKind.InvalidConfiguration,
-            $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
+        ProviderParameters.Invalid(request.Class.Description, "the local provider is not enabled on this node (start the driver with --local-store-root)");
 
     /// <summary>
     /// One open beneath the pod's folder in the common case. Anything else takes the path-based route: the file opened
@@ -207,9 +203,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     {
         if (objectName.Length == 0 || Path.IsPathRooted(objectName) || objectName.Contains('\0', StringComparison.Ordinal))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: local objectName \"{objectName}\" must be a non-empty relative path");
+            throw ProviderParameters.Invalid(request.Class.Description, $"local objectName \"{objectName}\" must be a non-empty relative path");
         }
     }
 

@@ -21,13 +21,10 @@ internal sealed partial class PluginSocketLocator(IReadOnlyList<string> folders)
     private const uint StatxIno = 0x100;
     private const uint StatxCtime = 0x80;
 
-    /// <summary>Upstream's rule for provider names, which also keeps a name from escaping the folder.</summary>
-    public static bool IsValidName(string name) => ValidName().IsMatch(name);
-
     /// <exception cref="SecretStoreException">Invalid name, no socket in any folder, or a path that is not a socket.</exception>
     public PluginSocket Locate(string provider, string classDescription, string builtIn = "")
     {
-        if (!IsValidName(provider))
+        if (!ValidName().IsMatch(provider))
         {
             throw NotFound(FailureKind.InvalidConfiguration, classDescription, $"invalid provider \"{provider}\": a plugin name is 1-30 letters, digits, '_' or '-'");
         }
@@ -65,6 +62,7 @@ internal sealed partial class PluginSocketLocator(IReadOnlyList<string> folders)
 
     private const int ENOTDIR = 20;
 
+    /// <summary>Upstream's rule for provider names, which also keeps a name from escaping the folder.</summary>
     [GeneratedRegex("^[a-zA-Z0-9_-]{1,30}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ValidName();
 }
