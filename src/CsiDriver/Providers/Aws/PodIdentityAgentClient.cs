@@ -11,7 +11,6 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
     public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
     public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
 
-
     public async Task<AwsCredentials> GetCredentialsAsync(string preferredAddressType, string token, CancellationToken cancellationToken)
     {
         AwsServiceException? last = null;

@@ -12,7 +12,6 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
 {
     private const string Operation = "SSM: GetParameters";
 
-
     public async Task<List<KeyValuePair<AwsObject, FetchedValue>>> FetchAsync(
         IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, IFetchScope? scope, CancellationToken cancellationToken)
     {

@@ -195,7 +195,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
     private byte[] ReadOpened(OpenedFile file)
     {
-        metrics?.BackendCall(Name, "read");
+        metrics.BackendCall(Name, "read");
         return file.TryReadAll(options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
     }
 
