@@ -22,7 +22,7 @@ public static class ProviderParameters
             return value;
         }
 
-        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' is not set");
+        throw Invalid(request.Class.Description, $"parameter '{key}' is not set");
     }
 
     /// <summary>
@@ -51,7 +51,7 @@ public static class ProviderParameters
 
         if (items.Any(i => i is null))
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' has an empty entry");
+            throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry");
         }
 
         return items!;
@@ -69,7 +69,7 @@ public static class ProviderParameters
     }
 
     private static SecretStoreException NotAList(ProviderRequest request, string key, string where) =>
-        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {request.Class.Description}: parameter '{key}' is not a valid YAML list ({where})");
+        Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})");
 
     /// <summary>
     /// A file mode written as octal digits (<c>0600</c>, <c>"0440"</c>, <c>600</c>); null when empty.
@@ -93,17 +93,13 @@ public static class ProviderParameters
 
         if (digits.Length is 0 or > 4 || digits.Any(c => c is < '0' or > '7'))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: object \"{objectName}\" has filePermission '{value}', which is not an octal file mode such as 0640");
+            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{value}', which is not an octal file mode such as 0640");
         }
 
         var mode = Convert.ToInt32(digits, 8);
         if (mode > 0x1FF)
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: object \"{objectName}\" has filePermission '{value}'; only permission bits (0000-0777) are allowed");
+            throw Invalid(classDescription, $"object \"{objectName}\" has filePermission '{value}'; only permission bits (0000-0777) are allowed");
         }
 
         return (UnixFileMode)mode;

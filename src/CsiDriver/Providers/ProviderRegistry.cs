@@ -14,11 +14,6 @@ public sealed class ProviderRegistry
     private readonly FrozenDictionary<string, IProvider> _providers;
     private readonly PluginProviderFactory? _plugins;
 
-    public ProviderRegistry(IEnumerable<IProvider> providers)
-        : this(providers, plugins: null)
-    {
-    }
-
     public ProviderRegistry(IEnumerable<IProvider> providers, PluginProviderFactory? plugins)
     {
         _providers = providers.ToFrozenDictionary(p => p.Name, StringComparer.Ordinal);

@@ -91,19 +91,18 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
             return await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, cancellationToken).ConfigureAwait(false);
         }
 
-        // Read as the driver, so one read serves every pod of the service account in the pass.
-        var read = await scope.GetOrAddAsync(new FetchKey("aws", "driver", $"serviceaccount|{pod.Namespace}|{pod.ServiceAccountName}"), async ct =>
+        // Read as the driver, so one read serves every pod of the service account in the pass; a failure is shared
+        // too, and each pod gets its own exception of it.
+        try
         {
-            try
-            {
-                return new AnnotationsRead(await serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct).ConfigureAwait(false), null);
-            }
-            catch (SecretStoreException ex)
-            {
-                return new AnnotationsRead(null, ex);
-            }
-        }).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return read.Annotations ?? throw new SecretStoreException(read.Error!.Kind, read.Error.Message, read.Error) { Reason = read.Error.Reason };
+            return await scope.GetOrAddAsync(
+                new FetchKey("aws", "driver", $"serviceaccount|{pod.Namespace}|{pod.ServiceAccountName}"),
+                ct => serviceAccounts.GetAnnotationsAsync(pod.Namespace, pod.ServiceAccountName, ct)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretStoreException ex)
+        {
+            throw new SecretStoreException(ex.Kind, ex.Message, ex) { Reason = ex.Reason };
+        }
     }
 
     private async Task<AwsCredentials> AssumeRoleAsync(string roleArn, string token, PodIdentity pod, IReadOnlyList<string> regions, CancellationToken cancellationToken)
@@ -177,6 +176,4 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
 
         return null;
     }
-
-    private sealed record AnnotationsRead(IReadOnlyDictionary<string, string>? Annotations, SecretStoreException? Error);
 }

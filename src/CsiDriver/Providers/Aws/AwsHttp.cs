@@ -7,7 +7,7 @@ internal static class AwsHttp
 {
     /// <summary>
     /// Sends the request <paramref name="create"/> builds (once per attempt) and returns a 200 answer; any other answer
-    /// becomes <paramref name="refused"/>'s error, retried as <see cref="AwsRetryPolicy.IsRetryable"/> says.
+    /// becomes <paramref name="refused"/>'s error, retried as <see cref="AwsServiceException.IsRetryable"/> says.
     /// </summary>
     public static async Task<BackendResponse> SendAsync(
         HttpClient http,
@@ -54,40 +54,13 @@ internal sealed class AwsFailures(string operation, Func<BackendResponse, AwsSer
         new(operation, null, "ResponseTooLarge", $"response is over the {maxBytes}-byte limit", null);
 
     public override AwsServiceException? Retryable(BackendResponse response) =>
-        response.Status != HttpStatusCode.OK && refused(response) is var error && AwsRetryPolicy.IsRetryable(error) ? error : null;
+        response.Status != HttpStatusCode.OK && refused(response) is { IsRetryable: true } error ? error : null;
 
-    public override bool IsRetryable(AwsServiceException failure) => AwsRetryPolicy.IsRetryable(failure);
+    public override bool IsRetryable(AwsServiceException failure) => failure.IsRetryable;
 
     public override TimeSpan? RetryAfter(BackendResponse response, RetryPolicy retry) => null;
 
     public override void Retrying(AwsServiceException failure, Uri? endpoint, int attempt, TimeSpan delay) => retrying?.Invoke(failure, endpoint, attempt, delay);
 
     private static string Endpoint(Uri uri) => $"{uri.Scheme}://{uri.Authority}";
-}
-
-/// <summary>
-/// What AWS failures are worth retrying (throttling, 5xx, network), and the shared <see cref="RetryPolicy"/> they
-/// are retried on: capped exponential backoff with full jitter, as the AWS SDKs do.
-/// </summary>
-internal sealed class AwsRetryPolicy(AwsProviderOptions options, TimeProvider time, Random random)
-{
-    private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
-    {
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
-        "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
-        "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-        "EC2ThrottledException",
-    };
-
-    public RetryPolicy Policy { get; } = new(
-        options.Retry,
-        time,
-        random.NextDouble);
-
-    public static bool IsThrottling(AwsServiceException ex) =>
-        ex.StatusCode == HttpStatusCode.TooManyRequests || ThrottlingCodes.Contains(ex.ErrorCode);
-
-    /// <summary>Throttling, 5xx and transport failures (no status) are worth another attempt.</summary>
-    public static bool IsRetryable(AwsServiceException ex) =>
-        IsThrottling(ex) || ex.StatusCode is null || (int)ex.StatusCode >= 500 || ex.ErrorCode is "IDPCommunicationError";
 }

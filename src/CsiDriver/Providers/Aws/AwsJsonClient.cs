@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Aws;
 /// call named after the operation (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
-internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
@@ -41,7 +41,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             options.AttemptTimeout,
             options.MaxResponseBytes,
             failures,
-            retry.Policy,
+            retry,
             cancellationToken).ConfigureAwait(false);
         return BackendJson.Parse(
             response.Body,

@@ -71,28 +71,12 @@ internal static partial class AwsObjectParser
             var name = spec.ObjectName!;
             var alias = spec.ObjectAlias ?? string.Empty;
             var label = spec.ObjectVersionLabel ?? string.Empty;
-            if (seenNames.TryGetValue(name, out var found))
+            // Upstream refuses a second entry for a name only when alias and version label are both the same.
+            if (seenNames.TryGetValue(name, out var found) && found == (alias, label))
             {
-                var prefix = $"found descriptor with duplicate object name {name}";
-                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length == 0 && found.Label.Length == 0 && alias == found.Alias)
-                {
-                    throw invalid($"{prefix}, duplicate object alias {alias}, and no version label");
-                }
-
-                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length > 0 && found.Label.Length > 0 && label == found.Label)
-                {
-                    throw invalid($"{prefix}, no object alias, and duplicate version label {label}");
-                }
-
-                if (alias.Length > 0 && found.Alias.Length > 0 && label.Length > 0 && found.Label.Length > 0 && alias == found.Alias && label == found.Label)
-                {
-                    throw invalid($"{prefix}, duplicate object alias {alias}, and duplicate version label {label}");
-                }
-
-                if (alias.Length == 0 && found.Alias.Length == 0 && label.Length == 0 && found.Label.Length == 0)
-                {
-                    throw invalid($"{prefix}, no object alias, and no version label");
-                }
+                var aliasText = alias.Length > 0 ? $"duplicate object alias {alias}" : "no object alias";
+                var labelText = label.Length > 0 ? $"duplicate version label {label}" : "no version label";
+                throw invalid($"found descriptor with duplicate object name {name}, {aliasText}, and {labelText}");
             }
 
             seenNames[name] = (alias, label);
@@ -125,16 +109,16 @@ internal static partial class AwsObjectParser
         ValidateName(name, objectType, regions[0], invalid);
         var kind = TypeMap[objectType.Length > 0 ? objectType : name.Split(':')[2]];
 
-        if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(spec.ObjectVersion) && !string.IsNullOrEmpty(spec.ObjectVersionLabel))
+        void CheckSsmVersion(string? version, string? label)
         {
-            throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+            if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(version) && !string.IsNullOrEmpty(label))
+            {
+                throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
+            }
         }
 
-        var fileName = FileName(string.IsNullOrEmpty(spec.ObjectAlias) ? name : spec.ObjectAlias, translate);
-        if (BadPath().IsMatch(fileName) || fileName.Length == 0)
-        {
-            throw invalid($"path can not contain ../: {name}");
-        }
+        CheckSsmVersion(spec.ObjectVersion, spec.ObjectVersionLabel);
+        var fileName = SafeFileName(string.IsNullOrEmpty(spec.ObjectAlias) ? name : spec.ObjectAlias, name, translate, invalid);
 
         var jmesFiles = new List<JmesFile>();
         foreach (var entry in spec.JmesPath ?? [])
@@ -149,11 +133,7 @@ internal static partial class AwsObjectParser
                 throw invalid("Object alias must be specified for JMES object");
             }
 
-            var jmesFile = FileName(entry.ObjectAlias, translate);
-            if (BadPath().IsMatch(jmesFile) || jmesFile.Length == 0)
-            {
-                throw invalid($"path can not contain ../: {entry.ObjectAlias}");
-            }
+            var jmesFile = SafeFileName(entry.ObjectAlias, entry.ObjectAlias, translate, invalid);
 
             var path = JmesPath.TryParse(entry.Path, out var parseError)
                 ?? throw invalid(parseError == JmesPath.Unsupported
@@ -175,10 +155,7 @@ internal static partial class AwsObjectParser
             }
 
             ValidateName(failover.ObjectName, objectType, regions[1], invalid);
-            if (kind == AwsObjectKind.SsmParameter && !string.IsNullOrEmpty(failover.ObjectVersion) && !string.IsNullOrEmpty(failover.ObjectVersionLabel))
-            {
-                throw invalid($"ssm parameters can not specify both objectVersion and objectVersionLabel: {name}");
-            }
+            CheckSsmVersion(failover.ObjectVersion, failover.ObjectVersionLabel);
 
             if ((failover.ObjectVersion ?? string.Empty) != (spec.ObjectVersion ?? string.Empty))
             {
@@ -231,6 +208,13 @@ internal static partial class AwsObjectParser
     /// <summary>Upstream's GetFileName: alias or name, <c>/</c> to the translation character, or leading <c>/</c> stripped.</summary>
     public static string FileName(string name, string? translate) =>
         translate is null ? name.TrimStart('/') : name.Replace("/", translate, StringComparison.Ordinal);
+
+    /// <summary>The file <paramref name="name"/> becomes, refused (naming <paramref name="shown"/>) when it is empty or climbs out with <c>..</c>.</summary>
+    private static string SafeFileName(string name, string shown, string? translate, Func<string, SecretStoreException> invalid)
+    {
+        var fileName = FileName(name, translate);
+        return BadPath().IsMatch(fileName) || fileName.Length == 0 ? throw invalid($"path can not contain ../: {shown}") : fileName;
+    }
 
     private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid)
     {

@@ -24,7 +24,7 @@ internal sealed class AwsProvider : IProvider
     {
         _options = options;
         _logger = logger;
-        var retry = new AwsRetryPolicy(options, time, random);
+        var retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
         var endpoints = new AwsEndpoints(options);
         var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
         _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options, metrics), logger);
@@ -39,7 +39,7 @@ internal sealed class AwsProvider : IProvider
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var description = request.Class.Description;
-        SecretStoreException Invalid(string message) => new(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: {message}");
+        SecretStoreException Invalid(string message) => ProviderParameters.Invalid(description, message);
 
         var attributes = request.Attributes;
         var usePodIdentity = ParseBool(Get(attributes, "usePodIdentity"), "usePodIdentity", Invalid);
@@ -67,15 +67,11 @@ internal sealed class AwsProvider : IProvider
             throw new SecretStoreException(Kind(ex), $"SecretProviderClass {description}: cannot get AWS credentials for pod {request.Pod.Namespace}/{request.Pod.Name}: {ex.Message}", ex);
         }
 
-        var current = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var version in request.CurrentVersions)
-        {
-            current[version.Id] = version.Version;
-        }
+        var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         var secretObjects = objects.Where(o => o.Kind == AwsObjectKind.SecretsManager).ToList();
         var parameterObjects = objects.Where(o => o.Kind == AwsObjectKind.SsmParameter).ToList();
-        var fetched = new List<FetchedValue>(objects.Count);
+        var fetched = new List<KeyValuePair<AwsObject, FetchedValue>>(objects.Count);
         try
         {
             if (secretObjects.Count > 0)
@@ -102,9 +98,9 @@ internal sealed class AwsProvider : IProvider
         return Assemble(description, objects, fetched);
     }
 
-    private ProviderResult Assemble(string description, List<AwsObject> objects, List<FetchedValue> fetched)
+    private ProviderResult Assemble(string description, List<AwsObject> objects, List<KeyValuePair<AwsObject, FetchedValue>> fetched)
     {
-        var byObject = fetched.ToDictionary(f => f.Object);
+        var byObject = new Dictionary<AwsObject, FetchedValue>(fetched);
         var files = new Dictionary<string, (SecretFile File, ObjectVersion Version, string Owner)>(StringComparer.Ordinal);
         void Add(string owner, SecretFile file, string version)
         {
@@ -133,7 +129,7 @@ internal sealed class AwsProvider : IProvider
             }
             catch (JsonException)
             {
-                throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JSON used with jmesPath in secret: {item.Name}.");
+                throw ProviderParameters.Invalid(description, $"Invalid JSON used with jmesPath in secret: {item.Name}.");
             }
 
             using (document)
@@ -144,7 +140,7 @@ internal sealed class AwsProvider : IProvider
                         ?? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {description}: JMES Path - {jmes.Expression} for object alias - {jmes.Alias} does not point to a valid object.");
                     if (result.ValueKind != JsonValueKind.String)
                     {
-                        throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {description}: Invalid JMES search result type for path:{jmes.Expression}. Only string is allowed.");
+                        throw ProviderParameters.Invalid(description, $"Invalid JMES search result type for path:{jmes.Expression}. Only string is allowed.");
                     }
 
                     Add($"{item.Name} ({jmes.Expression})", new SecretFile(jmes.FileName, System.Text.Encoding.UTF8.GetBytes(result.GetString()!), jmes.Mode), value.Version);
@@ -155,8 +151,8 @@ internal sealed class AwsProvider : IProvider
         return new ProviderResult(files.Values.Select(f => f.File).ToList(), files.Values.Select(f => f.Version).ToList());
     }
 
-    private async Task<List<FetchedValue>> WithFailoverAsync(
-        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<FetchedValue>>> fetch)
+    private async Task<List<KeyValuePair<AwsObject, FetchedValue>>> WithFailoverAsync(
+        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
     {
         try
         {
@@ -188,15 +184,12 @@ internal sealed class AwsProvider : IProvider
             "KMSAccessDeniedException" or "DecryptionFailure" => FailureKind.PermissionDenied,
         "RequestTimeout" => FailureKind.Timeout,
         "ResponseTooLarge" => FailureKind.TooLarge,
-        _ when ex.IsClientFault && ex.StatusCode is HttpStatusCodeForbidden => FailureKind.PermissionDenied,
+        _ when ex.IsClientFault && ex.StatusCode is HttpStatusCode.Forbidden => FailureKind.PermissionDenied,
         _ when ex.IsClientFault => FailureKind.InvalidConfiguration,
         _ => FailureKind.Unavailable,
     };
 
-    private const System.Net.HttpStatusCode HttpStatusCodeForbidden = System.Net.HttpStatusCode.Forbidden;
-
-    private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) =>
-        attributes.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+    private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) => ProviderParameters.NullIfEmpty(attributes.GetValueOrDefault(key));
 
     // Go's strconv.ParseBool, as upstream parses usePodIdentity.
     private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) =>

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace CsiDriver.Providers.Aws;
 
 /// <summary>
@@ -7,6 +9,13 @@ namespace CsiDriver.Providers.Aws;
 internal sealed class AwsServiceException(string operation, HttpStatusCode? statusCode, string errorCode, string message, string? requestId, Exception? inner = null)
     : Exception(Describe(operation, statusCode, errorCode, message, requestId), inner)
 {
+    private static readonly FrozenSet<string> ThrottlingCodes = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
+        "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
+        "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+        "EC2ThrottledException");
+
     public string Operation { get; } = operation;
 
     public HttpStatusCode? StatusCode { get; } = statusCode;
@@ -23,7 +32,12 @@ internal sealed class AwsServiceException(string operation, HttpStatusCode? stat
     public override string Message => Context + base.Message;
 
     /// <summary>A client fault (4xx other than throttling): retrying or failing over will not help.</summary>
-    public bool IsClientFault => StatusCode is { } s && (int)s is >= 400 and < 500 && !AwsRetryPolicy.IsThrottling(this);
+    public bool IsClientFault => StatusCode is { } s && (int)s is >= 400 and < 500 && !IsThrottling;
+
+    /// <summary>Throttling, 5xx and transport failures (no status) are worth another attempt, as the AWS SDKs retry them.</summary>
+    public bool IsRetryable => IsThrottling || StatusCode is null || (int)StatusCode >= 500 || ErrorCode is "IDPCommunicationError";
+
+    private bool IsThrottling => StatusCode == HttpStatusCode.TooManyRequests || ThrottlingCodes.Contains(ErrorCode);
 
     /// <summary>
     /// This failure as one object's (or one batch's) fetch in <paramref name="region"/>, wrapping it: a new exception,

@@ -52,14 +52,44 @@ internal static class AwsSharedReads
             return await read(ids, cancellationToken).ConfigureAwait(false);
         }
 
-        var claims = new Claims<TId, T>(read);
-        var entries = new List<(TId Id, Task<AwsRead<T>> Entry)>(ids.Count);
-        foreach (var id in ids)
+        // The scope runs the factory of an entry nobody asked for yet at once, inside GetOrAddAsync: this volume
+        // claims such entries, and reads them together once it has asked for all its objects.
+        var gate = new Lock();
+        var claimed = new List<TId>();
+        var claimedReads = new TaskCompletionSource<Dictionary<TId, AwsRead<T>>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var passToken = CancellationToken.None;
+        var closed = false;
+        var entries = ids.Select(id => (Id: id, Entry: scope.GetOrAddAsync(keyOf(id), ct =>
         {
-            entries.Add((id, scope.GetOrAddAsync(keyOf(id), ct => claims.Claim(id, ct))));
+            lock (gate)
+            {
+                if (!closed)
+                {
+                    claimed.Add(id);
+                    passToken = ct;
+                    return PickAsync(id, claimedReads.Task);
+                }
+            }
+
+            // Only for a scope that runs factories after GetOrAddAsync returned: such a late claim is read alone.
+            return PickAsync(id, read([id], ct));
+        }))).ToList();
+
+        lock (gate)
+        {
+            closed = true;
         }
 
-        await claims.ReadClaimedAsync().ConfigureAwait(false);
+        try
+        {
+            claimedReads.TrySetResult(claimed.Count == 0 ? [] : await read(claimed, passToken).ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            // Cancellation and the unexpected reach every volume awaiting these entries.
+            claimedReads.TrySetException(ex);
+        }
+
         var results = new Dictionary<TId, AwsRead<T>>(ids.Count);
         foreach (var (id, entry) in entries)
         {
@@ -90,73 +120,10 @@ internal static class AwsSharedReads
         }
     }
 
-    /// <summary>The scope entries one volume was first to ask for, read together once the volume has asked for all its objects.</summary>
-    private sealed class Claims<TId, T>
+    private static async Task<AwsRead<T>> PickAsync<TId, T>(TId id, Task<Dictionary<TId, AwsRead<T>>> reads)
         where TId : notnull
-        where T : class
-    {
-        private readonly Func<IReadOnlyList<TId>, CancellationToken, Task<Dictionary<TId, AwsRead<T>>>> _read;
-        private readonly TaskCompletionSource<Dictionary<TId, AwsRead<T>>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<TId> _claimed = [];
-        private readonly Lock _gate = new();
-        private CancellationToken _passToken;
-        private bool _closed;
-
-        public Claims(Func<IReadOnlyList<TId>, CancellationToken, Task<Dictionary<TId, AwsRead<T>>>> read)
-        {
-            _read = read;
-        }
-
-        /// <summary>The scope's factory for <paramref name="id"/>: joins this volume's batch, unless that was already read.</summary>
-        public Task<AwsRead<T>> Claim(TId id, CancellationToken passToken)
-        {
-            lock (_gate)
-            {
-                if (!_closed)
-                {
-                    _claimed.Add(id);
-                    _passToken = passToken;
-                    return PickAsync(id);
-                }
-            }
-
-            // Only for a scope that runs factories after GetOrAddAsync returned: such a late claim is read alone.
-            return PickAsync(id, _read([id], passToken));
-        }
-
-        public async Task ReadClaimedAsync()
-        {
-            List<TId> claimed;
-            CancellationToken passToken;
-            lock (_gate)
-            {
-                _closed = true;
-                claimed = [.. _claimed];
-                passToken = _passToken;
-            }
-
-            if (claimed.Count == 0)
-            {
-                _done.TrySetResult([]);
-                return;
-            }
-
-            try
-            {
-                _done.TrySetResult(await _read(claimed, passToken).ConfigureAwait(false));
-            }
-            catch (Exception ex)
-            {
-                // Cancellation and the unexpected reach every volume awaiting these entries.
-                _done.TrySetException(ex);
-            }
-        }
-
-        private Task<AwsRead<T>> PickAsync(TId id) => PickAsync(id, _done.Task);
-
-        private static async Task<AwsRead<T>> PickAsync(TId id, Task<Dictionary<TId, AwsRead<T>>> reads) =>
-            (await reads.ConfigureAwait(false)).TryGetValue(id, out var read)
-                ? read
-                : throw new InvalidOperationException("a shared AWS read answered without one of its objects");
-    }
+        where T : class =>
+        (await reads.ConfigureAwait(false)).TryGetValue(id, out var read)
+            ? read
+            : throw new InvalidOperationException("a shared AWS read answered without one of its objects");
 }

@@ -1,7 +1,7 @@
 namespace CsiDriver.Providers.Aws;
 
-/// <summary>One object's value as read from AWS, with the version it reports. <see cref="ToString"/> hides the value.</summary>
-internal sealed record FetchedValue(AwsObject Object, byte[] Value, string Version)
+/// <summary>One object's value as read from AWS (or kept from an earlier read), with the version AWS reports. <see cref="ToString"/> hides the value.</summary>
+internal sealed record FetchedValue(byte[] Value, string Version)
 {
-    public override string ToString() => $"{Object.Name} version {Version} ({Value.Length} bytes)";
+    public override string ToString() => $"version {Version} ({Value.Length} bytes)";
 }

@@ -21,10 +21,15 @@ internal sealed class JmesPath
     public static JmesPath? TryParse(string expression, out string error)
     {
         var steps = new List<Step>();
+        error = Parse(expression.Trim(), steps) ?? string.Empty;
+        return error.Length == 0 ? new JmesPath(steps) : null;
+    }
+
+    /// <summary>Reads <paramref name="text"/> into <paramref name="steps"/>; the error, or null when it parsed.</summary>
+    private static string? Parse(string text, List<Step> steps)
+    {
         var i = 0;
-        var text = expression.Trim();
         var expectField = true;
-        error = string.Empty;
         while (i < text.Length)
         {
             var c = text[i];
@@ -36,8 +41,7 @@ internal sealed class JmesPath
 
             if (c == '[' && expectField && steps.Count > 0)
             {
-                error = Unsupported; // a multi-select list (a.[b, c])
-                return null;
+                return Unsupported; // a multi-select list (a.[b, c])
             }
 
             if (c == '[')
@@ -45,15 +49,13 @@ internal sealed class JmesPath
                 var close = text.IndexOf(']', i);
                 if (close < 0)
                 {
-                    error = "syntax";
-                    return null;
+                    return "syntax";
                 }
 
                 var inner = text[(i + 1)..close].Trim();
                 if (!int.TryParse(inner, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index))
                 {
-                    error = inner.Length == 0 || inner is "*" || inner.StartsWith('?') || inner.Contains(':', StringComparison.Ordinal) ? Unsupported : "syntax";
-                    return null;
+                    return inner.Length == 0 || inner is "*" || inner.StartsWith('?') || inner.Contains(':', StringComparison.Ordinal) ? Unsupported : "syntax";
                 }
 
                 steps.Add(new Step(null, index));
@@ -64,8 +66,7 @@ internal sealed class JmesPath
             {
                 if (expectField || i + 1 >= text.Length)
                 {
-                    error = "syntax";
-                    return null;
+                    return "syntax";
                 }
 
                 i++;
@@ -76,8 +77,7 @@ internal sealed class JmesPath
                 var (name, next) = QuotedIdentifier(text, i);
                 if (name is null)
                 {
-                    error = "syntax";
-                    return null;
+                    return "syntax";
                 }
 
                 steps.Add(new Step(name, null));
@@ -98,18 +98,11 @@ internal sealed class JmesPath
             else
             {
                 // Pipes, functions, filters, projections, literals: valid JMESPath we do not evaluate.
-                error = c is '|' or '&' or '(' or '*' or '@' or '`' or '\'' or '{' or '!' or '=' or '<' or '>' ? Unsupported : "syntax";
-                return null;
+                return c is '|' or '&' or '(' or '*' or '@' or '`' or '\'' or '{' or '!' or '=' or '<' or '>' ? Unsupported : "syntax";
             }
         }
 
-        if (steps.Count == 0 || expectField)
-        {
-            error = "syntax";
-            return null;
-        }
-
-        return new JmesPath(steps);
+        return steps.Count == 0 || expectField ? "syntax" : null;
     }
 
     /// <summary>Evaluates against a parsed JSON document; null where JMESPath yields null.</summary>

@@ -6,11 +6,10 @@ namespace CsiDriver.Providers.Aws;
 /// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override. Backend call
 /// <c>pod_identity_credentials</c>.
 /// </summary>
-internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
     public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
     public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
-
 
     public async Task<AwsCredentials> GetCredentialsAsync(string preferredAddressType, string token, CancellationToken cancellationToken)
     {
@@ -70,7 +69,7 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
             options.LinkLocalTimeout,
             1024 * 1024,
             failures,
-            retry.Policy,
+            retry,
             cancellationToken).ConfigureAwait(false);
         if (Parse(response) is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret } parsed)
         {

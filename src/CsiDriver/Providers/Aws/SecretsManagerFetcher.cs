@@ -16,7 +16,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
 
     private readonly ConcurrentDictionary<string, bool> _batchDenied = new(StringComparer.Ordinal);
 
-    public async Task<List<FetchedValue>> FetchAsync(
+    public async Task<List<KeyValuePair<AwsObject, FetchedValue>>> FetchAsync(
         IReadOnlyList<AwsObject> objects,
         string region,
         bool failover,
@@ -27,7 +27,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         CancellationToken cancellationToken)
     {
         var endpoint = endpoints.SecretsManager(region);
-        var values = new Dictionary<Request, (byte[] Value, string Version)>();
+        var values = new Dictionary<Request, FetchedValue>();
         var seen = new HashSet<Request>();
         var checks = new List<(Request Request, string Held, byte[] Cached)>();
         var pending = new List<Request>();
@@ -46,7 +46,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             else if (request.VersionId == held)
             {
                 // A version id never changes its value: the held one needs no call.
-                values[request] = (cached, held);
+                values[request] = new FetchedValue(cached, held);
             }
             else if (request.VersionId is null)
             {
@@ -72,7 +72,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             if (currentId == held)
             {
                 AwsLog.SecretUnchanged(logger, classDescription, request.SecretId, held);
-                values[request] = (cached, held);
+                values[request] = new FetchedValue(cached, held);
             }
             else
             {
@@ -92,11 +92,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
             values[request] = Accept(region, identity, request.SecretId, read.Value ?? throw Failed(region, request.SecretId, read.Error!));
         }
 
-        return objects.Select(o =>
-        {
-            var (value, version) = values[RequestFor(o, failover)];
-            return new FetchedValue(o, value, version);
-        }).ToList();
+        return [.. objects.Select(o => KeyValuePair.Create(o, values[RequestFor(o, failover)]))];
     }
 
     /// <summary>The raw reads of <paramref name="requests"/>: batched where possible, one error per failed secret.</summary>
@@ -169,7 +165,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         }
     }
 
-    private (byte[] Value, string Version) Accept(string region, AwsIdentity identity, string secretId, SecretValueEntry entry)
+    private FetchedValue Accept(string region, AwsIdentity identity, string secretId, SecretValueEntry entry)
     {
         var value = entry.SecretString is { } text ? Encoding.UTF8.GetBytes(text) : entry.SecretBinary;
         if (value is null || string.IsNullOrEmpty(entry.VersionId))
@@ -184,7 +180,7 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         }
 
         cache.Put(CacheKey(identity, region, secretId), entry.VersionId, value);
-        return (value, entry.VersionId);
+        return new FetchedValue(value, entry.VersionId);
     }
 
     private static Request RequestFor(AwsObject item, bool failover) => new(item.NameIn(failover), item.VersionIn(failover), item.LabelIn(failover));

@@ -4,7 +4,7 @@ namespace CsiDriver.Providers.Aws;
 /// AWS Signature Version 4 (header form). Verified against AWS's published SigV4 test suite
 /// (tests/.../Aws/TestData/sigv4-vectors.json).
 /// </summary>
-internal static class SigV4Signer
+internal static partial class SigV4Signer
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
@@ -54,36 +54,28 @@ internal static class SigV4Signer
         return $"{Algorithm} Credential={credentials.AccessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}";
     }
 
-    /// <summary>The canonical request and the signed-header list (exposed for diagnostics and tests).</summary>
-    public static (string Canonical, string SignedHeaders) CanonicalRequest(SigningRequest request)
+    /// <summary>The canonical request and the signed-header list.</summary>
+    private static (string Canonical, string SignedHeaders) CanonicalRequest(SigningRequest request)
     {
-        var grouped = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (name, value) in request.Headers)
-        {
-            var key = name.Trim().ToLowerInvariant();
-            if (!grouped.TryGetValue(key, out var values))
-            {
-                grouped[key] = values = [];
-            }
-
-            values.Add(CollapseSpaces(value));
-        }
-
+        var grouped = request.Headers
+            .GroupBy(h => h.Key.Trim().ToLowerInvariant(), h => CollapseSpaces(h.Value))
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
         var builder = new StringBuilder();
         builder.Append(request.Method).Append('\n');
         builder.Append(CanonicalUri(request.Path)).Append('\n');
         builder.Append(CanonicalQuery(request.Query)).Append('\n');
-        foreach (var (name, values) in grouped)
+        foreach (var header in grouped)
         {
-            builder.Append(name).Append(':').Append(string.Join(',', values)).Append('\n');
+            builder.Append(header.Key).Append(':').Append(string.Join(',', header)).Append('\n');
         }
 
-        var signed = string.Join(';', grouped.Keys);
+        var signed = string.Join(';', grouped.Select(g => g.Key));
         builder.Append('\n').Append(signed).Append('\n').Append(request.PayloadHash);
         return (builder.ToString(), signed);
     }
 
-    public static byte[] SigningKey(string secretAccessKey, string date, string region, string service)
+    private static byte[] SigningKey(string secretAccessKey, string date, string region, string service)
     {
         var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + secretAccessKey), Encoding.UTF8.GetBytes(date));
         key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(region));
@@ -94,80 +86,24 @@ internal static class SigV4Signer
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 
     // Non-S3 services encode each path segment of the path as sent (so an escaped path is escaped twice).
+    // Uri.EscapeDataString is SigV4's UriEncode: everything but RFC 3986 unreserved characters, upper-case hex.
     private static string CanonicalUri(string path) =>
-        string.IsNullOrEmpty(path) ? "/" : string.Join('/', path.Split('/').Select(UriEncode));
+        string.IsNullOrEmpty(path) ? "/" : string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
 
-    private static string CanonicalQuery(string query)
-    {
-        if (string.IsNullOrEmpty(query))
-        {
-            return string.Empty;
-        }
+    private static string CanonicalQuery(string query) =>
+        string.Join('&', query
+            .Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Split('=', 2))
+            .Select(pair => (Key: Uri.EscapeDataString(Uri.UnescapeDataString(pair[0])), Value: Uri.EscapeDataString(Uri.UnescapeDataString(pair.Length > 1 ? pair[1] : string.Empty))))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .ThenBy(p => p.Value, StringComparer.Ordinal)
+            .Select(p => $"{p.Key}={p.Value}"));
 
-        var pairs = new List<(string Key, string Value)>();
-        foreach (var part in query.Split('&'))
-        {
-            if (part.Length == 0)
-            {
-                continue;
-            }
+    /// <summary>The value trimmed, each run of spaces inside it one space.</summary>
+    private static string CollapseSpaces(string value) => SpaceRun().Replace(value.Trim(), " ");
 
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            var key = eq < 0 ? part : part[..eq];
-            var value = eq < 0 ? string.Empty : part[(eq + 1)..];
-            pairs.Add((UriEncode(Uri.UnescapeDataString(key)), UriEncode(Uri.UnescapeDataString(value))));
-        }
-
-        pairs.Sort((a, b) =>
-        {
-            var byKey = string.CompareOrdinal(a.Key, b.Key);
-            return byKey != 0 ? byKey : string.CompareOrdinal(a.Value, b.Value);
-        });
-        return string.Join('&', pairs.Select(p => $"{p.Key}={p.Value}"));
-    }
-
-    /// <summary>RFC 3986 encoding of everything but unreserved characters, upper-case hex, as SigV4 requires.</summary>
-    public static string UriEncode(string value)
-    {
-        var builder = new StringBuilder(value.Length);
-        foreach (var b in Encoding.UTF8.GetBytes(value))
-        {
-            if (b is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_' or (byte)'.' or (byte)'~')
-            {
-                builder.Append((char)b);
-            }
-            else
-            {
-                builder.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static string CollapseSpaces(string value)
-    {
-        var builder = new StringBuilder(value.Length);
-        var pendingSpace = false;
-        foreach (var c in value.Trim())
-        {
-            if (c == ' ')
-            {
-                pendingSpace = true;
-                continue;
-            }
-
-            if (pendingSpace)
-            {
-                builder.Append(' ');
-                pendingSpace = false;
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
-    }
+    [GeneratedRegex(" {2,}")]
+    private static partial Regex SpaceRun();
 }
 
 /// <summary>A request as SigV4 sees it: method, path, raw query, headers to sign, payload hash, scope.</summary>

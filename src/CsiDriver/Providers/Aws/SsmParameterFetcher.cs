@@ -12,12 +12,11 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
 {
     private const string Operation = "SSM: GetParameters";
 
-
-    public async Task<List<FetchedValue>> FetchAsync(
+    public async Task<List<KeyValuePair<AwsObject, FetchedValue>>> FetchAsync(
         IReadOnlyList<AwsObject> objects, string region, bool failover, AwsIdentity identity, IReadOnlyDictionary<string, string> currentVersions, IFetchScope? scope, CancellationToken cancellationToken)
     {
         var endpoint = endpoints.Ssm(region);
-        var values = new Dictionary<string, (byte[] Value, string Version)>(StringComparer.Ordinal);
+        var values = new Dictionary<string, FetchedValue>(StringComparer.Ordinal);
         var pending = new List<string>();
         var pinnedSelectors = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in objects)
@@ -33,7 +32,7 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
                 pinnedSelectors.Add(selector);
                 if (currentVersions.TryGetValue(item.FileName, out var held) && held == pinned && cache.TryGet(CacheKey(identity, region, selector), pinned, out var cached))
                 {
-                    values[selector] = (cached, pinned);
+                    values[selector] = new FetchedValue(cached, pinned);
                     continue;
                 }
             }
@@ -72,14 +71,10 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
                 cache.Put(CacheKey(identity, region, selector), version, value);
             }
 
-            values[selector] = (value, version);
+            values[selector] = new FetchedValue(value, version);
         }
 
-        return objects.Select(o =>
-        {
-            var (value, version) = values[Selector(o, failover)];
-            return new FetchedValue(o, value, version);
-        }).ToList();
+        return [.. objects.Select(o => KeyValuePair.Create(o, values[Selector(o, failover)]))];
     }
 
     /// <summary>The raw reads of <paramref name="selectors"/>, 10 per call; every selector gets its value or its own error.</summary>

@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Aws;
 /// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
-internal sealed partial class StsClient(HttpClient http, AwsProviderOptions options, AwsRetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed partial class StsClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
     public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
     {
@@ -41,7 +41,7 @@ internal sealed partial class StsClient(HttpClient http, AwsProviderOptions opti
             operation,
             response => Error(operation, response),
             (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
-        var response = await AwsHttp.SendAsync(http, create, options.AttemptTimeout, options.MaxResponseBytes, failures, retry.Policy, cancellationToken).ConfigureAwait(false);
+        var response = await AwsHttp.SendAsync(http, create, options.AttemptTimeout, options.MaxResponseBytes, failures, retry, cancellationToken).ConfigureAwait(false);
         var credentials = TryParse(response.Body)?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
         var (keyId, secret, token, expiration) = (Child(credentials, "AccessKeyId"), Child(credentials, "SecretAccessKey"), Child(credentials, "SessionToken"), Child(credentials, "Expiration"));
         if (keyId is null || secret is null || token is null || expiration is null ||

@@ -136,24 +136,22 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         var ns = request.Pod.Namespace;
         if (!KubernetesNames.IsValid(ns) || ns.Contains('.', StringComparison.Ordinal))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: pod namespace \"{ns}\" is not a valid namespace name");
+            throw ProviderParameters.Invalid(request.Class.Description, $"pod namespace \"{ns}\" is not a valid namespace name");
         }
     }
 
     private static SecretStoreException NotEnabled(ProviderRequest request) =>
-        new(
-            FailureKind.InvalidConfiguration,
-            $"SecretProviderClass {request.Class.Description}: the local provider is not enabled on this node (start the driver with --local-store-root)");
+        ProviderParameters.Invalid(request.Class.Description, "the local provider is not enabled on this node (start the driver with --local-store-root)");
 
     /// <summary>
     /// One open beneath the pod's folder in the common case. Anything else takes the path-based route: the file opened
-    /// by name and the kernel's real path of the opened file checked against the folder, then <see cref="Resolve"/>,
-    /// which names the failure.
+    /// by name and the kernel's real path of the opened file checked against the folder, else <see cref="Resolve"/>,
+    /// which names the failure or gives the real path to open. Either way only a regular file is opened, so a name
+    /// that is (or became) a FIFO or a device is refused, never opened.
     /// </summary>
     private async Task<byte[]> ReadObjectAsync(ProviderRequest request, DirectoryHandle? scope, Func<string> scopePath, string objectName, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (scope is not null && !_noOpenat2)
         {
             using var beneath = OpenedFile.TryOpenBeneath(scope, objectName, out var errno);
@@ -168,15 +166,18 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
         var root = scopePath();
         var lexical = Lexical(root, objectName);
-        using var file = IsUnder(lexical, root) ? OpenedFile.TryOpen(lexical) : null;
-        if (file is null || !IsUnder(file.RealPath!, root))
+        var byName = IsUnder(lexical, root) ? OpenedFile.TryOpen(lexical) : null;
+        if (byName is not null && !IsUnder(byName.RealPath!, root))
         {
-            return await ReadAsync(request, Resolve(request, root, objectName), objectName, cancellationToken).ConfigureAwait(false);
+            byName.Dispose();
+            byName = null;
         }
 
+        using var file = byName ?? OpenedFile.TryOpen(Resolve(request, root, objectName)) ?? throw NotFound(request, objectName);
         return await ReadSharedAsync(request, file, objectName).ConfigureAwait(false);
     }
 
+    /// <summary>An opened file's contents; in a rotation pass read once for every volume naming the same file.</summary>
     private async Task<byte[]> ReadSharedAsync(ProviderRequest request, OpenedFile file, string objectName)
     {
         try
@@ -187,13 +188,14 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         }
         catch (ObjectTooLargeException ex)
         {
+            // Built here, not in the shared read, so each volume's message names its own class.
             throw TooLarge(request, objectName, ex.Length);
         }
     }
 
     private byte[] ReadOpened(OpenedFile file)
     {
-        metrics?.BackendCall(Name, "read");
+        metrics.BackendCall(Name, "read");
         return file.TryReadAll(options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
     }
 
@@ -201,9 +203,7 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
     {
         if (objectName.Length == 0 || Path.IsPathRooted(objectName) || objectName.Contains('\0', StringComparison.Ordinal))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: local objectName \"{objectName}\" must be a non-empty relative path");
+            throw ProviderParameters.Invalid(request.Class.Description, $"local objectName \"{objectName}\" must be a non-empty relative path");
         }
     }
 
@@ -220,42 +220,11 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
                 $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" resolves outside the local store root");
         }
 
-        if (resolved is null || !File.Exists(resolved))
-        {
-            throw new SecretStoreException(
-                FailureKind.NotFound,
-                $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" not found");
-        }
-
-        return resolved;
+        return resolved is not null && File.Exists(resolved) ? resolved : throw NotFound(request, objectName);
     }
 
-    private async Task<byte[]> ReadAsync(ProviderRequest request, string path, string objectName, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        try
-        {
-            return request.FetchScope is { } scope
-                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, path), _ => Task.FromResult(ReadBounded(path))).ConfigureAwait(false)
-                : ReadBounded(path);
-        }
-        catch (ObjectTooLargeException ex)
-        {
-            // Built here, not in the shared read, so each volume's message names its own class.
-            throw TooLarge(request, objectName, ex.Length);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" not found");
-        }
-    }
-
-    private byte[] ReadBounded(string path)
-    {
-        // Opened the same guarded way as the fast path: a name that became a FIFO or a device is refused, never opened.
-        using var file = OpenedFile.TryOpen(path) ?? throw new FileNotFoundException();
-        return ReadOpened(file);
-    }
+    private static SecretStoreException NotFound(ProviderRequest request, string objectName) =>
+        new(FailureKind.NotFound, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" not found");
 
     private SecretStoreException TooLarge(ProviderRequest request, string objectName, long length) =>
         new(FailureKind.TooLarge, $"SecretProviderClass {request.Class.Description}: local object \"{objectName}\" is {length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)");

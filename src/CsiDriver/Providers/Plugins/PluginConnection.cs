@@ -11,12 +11,11 @@ namespace CsiDriver.Providers.Plugins;
 /// </summary>
 internal sealed class PluginConnection : IDisposable
 {
-    private readonly SemaphoreSlim _handshakeGate = new(1, 1);
     private readonly GrpcChannel _channel;
     private readonly TimeSpan _versionTimeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private VersionResponse? _version;
+    private Http.AsyncOnce<VersionResponse> _handshake = new();
 
     public PluginConnection(PluginSocket socket, int maxReceiveMessageSize, TimeSpan versionTimeout, TimeProvider time, ILogger logger)
     {
@@ -32,51 +31,32 @@ internal sealed class PluginConnection : IDisposable
 
     public CSIDriverProvider.CSIDriverProviderClient Client { get; }
 
-    /// <summary>What the plugin answered to Version, once the handshake has succeeded.</summary>
-    public VersionResponse? Version => _version;
-
     /// <exception cref="RpcException">The plugin could not be reached or refused the handshake.</exception>
-    public async Task EnsureHandshakeAsync(string provider, CancellationToken cancellationToken)
-    {
-        if (_version is not null)
-        {
-            return;
-        }
-
-        await _handshakeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_version is not null)
-            {
-                return;
-            }
-
-            var response = await Client.VersionAsync(
-                new VersionRequest { Version = PluginOptions.ProtocolVersion },
-                deadline: DeadlineAfter(_versionTimeout),
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-
-            // Upstream never checks the answer, so a mismatch is reported but does not fail the mount.
-            if (!string.Equals(response.Version, PluginOptions.ProtocolVersion, StringComparison.Ordinal))
-            {
-                PluginLog.VersionMismatch(_logger, provider, Socket.Path, response.Version, PluginOptions.ProtocolVersion);
-            }
-
-            PluginLog.Connected(_logger, provider, Socket.Path, response.Version, response.RuntimeName, response.RuntimeVersion);
-            _version = response;
-        }
-        finally
-        {
-            _handshakeGate.Release();
-        }
-    }
+    public Task EnsureHandshakeAsync(string provider, CancellationToken cancellationToken) =>
+        Volatile.Read(ref _handshake).GetAsync(ct => HandshakeAsync(provider, ct), cancellationToken);
 
     /// <summary>The gRPC deadline <paramref name="timeout"/> from now; it travels to the plugin as grpc-timeout.</summary>
     public DateTime DeadlineAfter(TimeSpan timeout) => _time.GetUtcNow().UtcDateTime + timeout;
 
     /// <summary>Forgets the handshake so the next call repeats it (after the plugin became unreachable).</summary>
-    public void ResetHandshake() => _version = null;
+    public void ResetHandshake() => Volatile.Write(ref _handshake, new Http.AsyncOnce<VersionResponse>());
 
-    // The gate is not disposed: a replaced connection may still have a caller waiting on it.
     public void Dispose() => _channel.Dispose();
+
+    private async Task<VersionResponse> HandshakeAsync(string provider, CancellationToken cancellationToken)
+    {
+        var response = await Client.VersionAsync(
+            new VersionRequest { Version = PluginOptions.ProtocolVersion },
+            deadline: DeadlineAfter(_versionTimeout),
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Upstream never checks the answer, so a mismatch is reported but does not fail the mount.
+        if (!string.Equals(response.Version, PluginOptions.ProtocolVersion, StringComparison.Ordinal))
+        {
+            PluginLog.VersionMismatch(_logger, provider, Socket.Path, response.Version, PluginOptions.ProtocolVersion);
+        }
+
+        PluginLog.Connected(_logger, provider, Socket.Path, response.Version, response.RuntimeName, response.RuntimeVersion);
+        return response;
+    }
 }

@@ -17,19 +17,9 @@ internal static class PluginFailures
     public static SecretStoreException FromRpc(RpcException ex, string provider, PluginSocket socket, ProviderRequest request, string call, PluginOptions options)
     {
         var prefix = $"SecretProviderClass {request.Class.Description}: provider plugin \"{provider}\" ({socket.Path}) {call}";
-        if (IsOverReceiveLimit(ex))
-        {
-            return new SecretStoreException(
-                FailureKind.TooLarge,
-                $"{prefix}: the response is larger than the {options.MaxReceiveMessageSize}-byte limit (raise --max-call-recv-msg-size)")
-            {
-                Reason = "GRPCProviderError",
-            };
-        }
-
-        var detail = PluginMountResponseReader.Sanitize(ex.Status.Detail, MaxDetailLength);
         var (kind, cause) = ex.StatusCode switch
         {
+            _ when IsOverReceiveLimit(ex) => (FailureKind.TooLarge, string.Empty),
             StatusCode.Unavailable => (FailureKind.Unavailable, "plugin unavailable"),
             StatusCode.DeadlineExceeded => (FailureKind.Timeout, "no answer before the deadline"),
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => (FailureKind.InvalidConfiguration, "plugin rejected the request"),
@@ -38,33 +28,13 @@ internal static class PluginFailures
             StatusCode.Unimplemented => (FailureKind.InvalidConfiguration, "the socket does not serve the v1alpha1 provider protocol"),
             _ => (FailureKind.Unavailable, "plugin error"),
         };
-
-        return new SecretStoreException(kind, $"{prefix} failed, {cause}: {GrpcName(ex.StatusCode)} {detail}")
-        {
-            Reason = "GRPCProviderError",
-        };
+        var message = kind == FailureKind.TooLarge
+            ? $"{prefix}: the response is larger than the {options.MaxReceiveMessageSize}-byte limit (raise --max-call-recv-msg-size)"
+            : $"{prefix} failed, {cause}: {GrpcName(ex.StatusCode)} {PluginMountResponseReader.Sanitize(ex.Status.Detail, MaxDetailLength)}";
+        return new SecretStoreException(kind, message) { Reason = "GRPCProviderError" };
     }
 
-    /// <summary>The canonical upper-case gRPC code name, as operators see it in other tools.</summary>
-    private static string GrpcName(StatusCode status) => status switch
-    {
-        StatusCode.OK => "OK",
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    /// <summary>The canonical upper-case gRPC code name (<c>DEADLINE_EXCEEDED</c>), as operators see it in other tools; a number for a code gRPC does not define.</summary>
+    private static string GrpcName(StatusCode status) =>
+        Enum.IsDefined(status) ? JsonNamingPolicy.SnakeCaseUpper.ConvertName(status.ToString()) : ((int)status).ToString(CultureInfo.InvariantCulture);
 }

@@ -40,20 +40,6 @@ internal static class PluginMountRequestBuilder
     }
 
     /// <summary>A JSON object of strings with keys in ordinal order, as Go's encoding/json writes a map.</summary>
-    private static string ToJson(SortedDictionary<string, string> map)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (key, value) in map)
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    private static string ToJson(SortedDictionary<string, string> map) =>
+        new JsonObject(map.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value))).ToJsonString();
 }

@@ -16,22 +16,12 @@ internal static class PluginMountResponseReader
         if (response.Error is { Code.Length: > 0 } error)
         {
             var code = Sanitize(error.Code);
-            throw new SecretStoreException(
-                FailureKind.Unavailable,
-                $"SecretProviderClass {request.Class.Description}: provider plugin \"{provider}\" failed the mount with error code {code}")
-            {
-                Reason = code,
-            };
+            throw Failed(request, provider, $"failed the mount with error code {code}", code);
         }
 
         if (response.ObjectVersion.Count == 0)
         {
-            throw new SecretStoreException(
-                FailureKind.Unavailable,
-                $"SecretProviderClass {request.Class.Description}: provider plugin \"{provider}\" returned no object versions (missing object versions)")
-            {
-                Reason = "GRPCProviderError",
-            };
+            throw Failed(request, provider, "returned no object versions (missing object versions)", "GRPCProviderError");
         }
 
         var files = new List<SecretFile>(response.Files.Count);
@@ -39,12 +29,7 @@ internal static class PluginMountResponseReader
         {
             if (file.Mode is < 0 or > 0x1FF)
             {
-                throw new SecretStoreException(
-                    FailureKind.Unavailable,
-                    $"SecretProviderClass {request.Class.Description}: provider plugin \"{provider}\" returned file \"{Sanitize(file.Path)}\" with mode {file.Mode}; only permission bits (0-511) are allowed")
-                {
-                    Reason = "GRPCProviderError",
-                };
+                throw Failed(request, provider, $"returned file \"{Sanitize(file.Path)}\" with mode {file.Mode}; only permission bits (0-511) are allowed", "GRPCProviderError");
             }
 
             // Mode 0 means "not set" here (upstream would write a 0000 file); the volume default applies.
@@ -54,6 +39,9 @@ internal static class PluginMountResponseReader
         var versions = response.ObjectVersion.Select(v => new Providers.ObjectVersion(v.Id, v.Version)).ToList();
         return new ProviderResult(files, versions);
     }
+
+    private static SecretStoreException Failed(ProviderRequest request, string provider, string what, string reason) =>
+        new(FailureKind.Unavailable, $"SecretProviderClass {request.Class.Description}: provider plugin \"{provider}\" {what}") { Reason = reason };
 
     /// <summary>Provider text goes into events, logs and metric labels: printable ASCII only, bounded.</summary>
     public static string Sanitize(string text, int maxLength = MaxCodeLength) =>

@@ -4,14 +4,13 @@ namespace CsiDriver.Providers.Plugins;
 public sealed class PluginProviderFactory : IDisposable
 {
     private readonly PluginSocketLocator _locator;
-    private readonly PluginConnectionPool _pool;
     private readonly ILogger _logger;
 
     internal PluginProviderFactory(PluginOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         Options = options;
         _locator = new PluginSocketLocator(options.SearchFolders);
-        _pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
+        Pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
         _logger = loggers.CreateLogger<PluginProvider>();
     }
 
@@ -24,9 +23,10 @@ public sealed class PluginProviderFactory : IDisposable
     /// <param name="name">The plugin name (<c>spec.provider</c>).</param>
     /// <param name="builtIn">The built-in provider names, for the "not found" message.</param>
     public IProvider Create(string name, IEnumerable<string>? builtIn = null) =>
-        new PluginProvider(name, _locator, _pool, Options, _logger, builtIn is null ? string.Empty : string.Join(", ", builtIn));
+        new PluginProvider(name, _locator, Pool, Options, _logger, builtIn is null ? string.Empty : string.Join(", ", builtIn));
 
-    internal PluginConnectionPool Pool => _pool;
+    /// <summary>The connections of every plugin adapter, one per socket.</summary>
+    internal PluginConnectionPool Pool { get; }
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose() => Pool.Dispose();
 }

@@ -21,22 +21,12 @@ internal sealed partial class PluginSocketLocator(IReadOnlyList<string> folders)
     private const uint StatxIno = 0x100;
     private const uint StatxCtime = 0x80;
 
-    public IReadOnlyList<string> Folders => folders;
-
-    /// <summary>Upstream's rule for provider names, which also keeps a name from escaping the folder.</summary>
-    public static bool IsValidName(string name) => ValidName().IsMatch(name);
-
     /// <exception cref="SecretStoreException">Invalid name, no socket in any folder, or a path that is not a socket.</exception>
     public PluginSocket Locate(string provider, string classDescription, string builtIn = "")
     {
-        if (!IsValidName(provider))
+        if (!ValidName().IsMatch(provider))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: invalid provider \"{provider}\": a plugin name is 1-30 letters, digits, '_' or '-'")
-            {
-                Reason = "ProviderNotFound",
-            };
+            throw NotFound(FailureKind.InvalidConfiguration, classDescription, $"invalid provider \"{provider}\": a plugin name is 1-30 letters, digits, '_' or '-'");
         }
 
         foreach (var folder in folders)
@@ -50,37 +40,29 @@ internal sealed partial class PluginSocketLocator(IReadOnlyList<string> folders)
                     continue;
                 }
 
-                throw new SecretStoreException(
-                    FailureKind.Unavailable,
-                    $"SecretProviderClass {classDescription}: cannot check provider plugin socket {path}: {Libc.ErrorText(errno)}")
-                {
-                    Reason = "ProviderNotFound",
-                };
+                throw NotFound(FailureKind.Unavailable, classDescription, $"cannot check provider plugin socket {path}: {Libc.ErrorText(errno)}");
             }
 
             if ((stat.Mode & FileTypeMask) != SocketType)
             {
-                throw new SecretStoreException(
-                    FailureKind.Unavailable,
-                    $"SecretProviderClass {classDescription}: provider plugin path {path} exists but is not a unix socket")
-                {
-                    Reason = "ProviderNotFound",
-                };
+                throw NotFound(FailureKind.Unavailable, classDescription, $"provider plugin path {path} exists but is not a unix socket");
             }
 
             return new PluginSocket(path, new SocketFileIdentity(stat.DevMajor, stat.DevMinor, stat.Ino, stat.Ctime.Seconds, stat.Ctime.Nanoseconds));
         }
 
-        throw new SecretStoreException(
+        throw NotFound(
             FailureKind.Unavailable,
-            $"SecretProviderClass {classDescription}: provider \"{provider}\" not found: it is not built in (built in: {(builtIn.Length > 0 ? builtIn : "none")}) and no plugin socket {provider}.sock is in {string.Join(", ", folders)} (is the provider's DaemonSet running on this node?)")
-        {
-            Reason = "ProviderNotFound",
-        };
+            classDescription,
+            $"provider \"{provider}\" not found: it is not built in (built in: {(builtIn.Length > 0 ? builtIn : "none")}) and no plugin socket {provider}.sock is in {string.Join(", ", folders)} (is the provider's DaemonSet running on this node?)");
     }
+
+    private static SecretStoreException NotFound(FailureKind kind, string classDescription, string message) =>
+        new(kind, $"SecretProviderClass {classDescription}: {message}") { Reason = "ProviderNotFound" };
 
     private const int ENOTDIR = 20;
 
+    /// <summary>Upstream's rule for provider names, which also keeps a name from escaping the folder.</summary>
     [GeneratedRegex("^[a-zA-Z0-9_-]{1,30}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ValidName();
 }

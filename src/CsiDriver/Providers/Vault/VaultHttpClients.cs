@@ -77,16 +77,12 @@ internal sealed class VaultHttpClients : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: cannot read the Vault CA certificates (vaultCACertPath/vaultCADirectory, paths on the driver's filesystem): {ex.Message}");
+            throw ProviderParameters.Invalid(classDescription, $"cannot read the Vault CA certificates (vaultCACertPath/vaultCADirectory, paths on the driver's filesystem): {ex.Message}");
         }
 
         if (roots.Count == 0)
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: vaultCACertPath/vaultCADirectory hold no PEM certificate");
+            throw ProviderParameters.Invalid(classDescription, "vaultCACertPath/vaultCADirectory hold no PEM certificate");
         }
 
         return roots;
@@ -103,9 +99,7 @@ internal sealed class VaultHttpClients : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
             // The exception text names files and formats, never key material.
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: cannot load the Vault client certificate (vaultTLSClientCertPath/vaultTLSClientKeyPath): {ex.Message}");
+            throw ProviderParameters.Invalid(classDescription, $"cannot load the Vault client certificate (vaultTLSClientCertPath/vaultTLSClientKeyPath): {ex.Message}");
         }
     }
 }

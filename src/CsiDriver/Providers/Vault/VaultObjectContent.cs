@@ -75,9 +75,8 @@ internal static class VaultObjectContent
         catch (FormatException)
         {
             // The decoder's message could quote the value; ours names only the object.
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {classDescription}: object \"{item.ObjectName}\": the value of key \"{item.SecretKey}\" is not valid {(item.Encoding == VaultEncoding.Base64 ? "base64" : "hex")} (encoding: {(item.Encoding == VaultEncoding.Base64 ? "base64" : "hex")})");
+            var encoding = item.Encoding == VaultEncoding.Base64 ? "base64" : "hex";
+            throw ProviderParameters.Invalid(classDescription, $"object \"{item.ObjectName}\": the value of key \"{item.SecretKey}\" is not valid {encoding} (encoding: {encoding})");
         }
     }
 }

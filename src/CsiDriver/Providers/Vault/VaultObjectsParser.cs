@@ -17,16 +17,12 @@ internal static class VaultObjectsParser
 
     public static List<VaultObject> Parse(string? text, string classDescription)
     {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
-        }
-
+        const string NoSecrets = "no secrets configured - the provider will not read any secret material";
         YamlNode? root;
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(new StringReader(string.IsNullOrWhiteSpace(text) ? string.Empty : text));
             root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         }
         catch (YamlException ex)
@@ -34,14 +30,9 @@ internal static class VaultObjectsParser
             throw ProviderParameters.Invalid(classDescription, $"parameter 'objects' is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column})");
         }
 
-        if (root is YamlScalarNode { Style: ScalarStyle.Plain } s && IsNull(s.Value))
+        if (root is null || (root is YamlScalarNode { Style: ScalarStyle.Plain } s && IsNull(s.Value)))
         {
-            root = null;
-        }
-
-        if (root is null)
-        {
-            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material (parameter 'objects' is empty)");
+            throw ProviderParameters.Invalid(classDescription, $"{NoSecrets} (parameter 'objects' is empty)");
         }
 
         if (root is not YamlSequenceNode sequence)
@@ -51,7 +42,7 @@ internal static class VaultObjectsParser
 
         if (sequence.Children.Count == 0)
         {
-            throw ProviderParameters.Invalid(classDescription, "no secrets configured - the provider will not read any secret material");
+            throw ProviderParameters.Invalid(classDescription, NoSecrets);
         }
 
         var objects = new List<VaultObject>(sequence.Children.Count);
@@ -79,10 +70,10 @@ internal static class VaultObjectsParser
         string? objectName = null, secretPath = null, secretKey = null, method = null, encoding = null;
         string? argsJson = null;
         YamlScalarNode? permission = null;
+        var where = $"objects[{index}]";
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value;
-            var where = $"objects[{index}]";
             switch (key)
             {
                 case "objectName": objectName = ScalarString(value, classDescription, where, key); break;
@@ -100,7 +91,7 @@ internal static class VaultObjectsParser
 
         if (string.IsNullOrEmpty(objectName))
         {
-            throw ProviderParameters.Invalid(classDescription, $"objects[{index}] has no objectName");
+            throw ProviderParameters.Invalid(classDescription, $"{where} has no objectName");
         }
 
         var name = objectName;
@@ -118,7 +109,7 @@ internal static class VaultObjectsParser
         return new VaultObject(
             name,
             secretPath,
-            string.IsNullOrEmpty(secretKey) ? null : secretKey,
+            ProviderParameters.NullIfEmpty(secretKey),
             normalizedMethod,
             argsJson,
             ParseEncoding(encoding, classDescription, name),
@@ -250,48 +241,19 @@ internal static class VaultObjectsParser
             return value;
         }
 
-        if (IsNull(value))
+        return value switch
         {
-            return null;
-        }
-
-        if (value is "true" or "True" or "TRUE")
-        {
-            return true;
-        }
-
-        if (value is "false" or "False" or "FALSE")
-        {
-            return false;
-        }
-
-        if (GoStrconv.TryParseInt(value, out var integer))
-        {
-            return integer;
-        }
-
-        if (value is ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF")
-        {
-            return double.PositiveInfinity;
-        }
-
-        if (value is "-.inf" or "-.Inf" or "-.INF")
-        {
-            return double.NegativeInfinity;
-        }
-
-        if (value is ".nan" or ".NaN" or ".NAN")
-        {
-            return double.NaN;
-        }
-
-        if (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
-            double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
-        {
-            return real;
-        }
-
-        return value;
+            _ when IsNull(value) => null,
+            "true" or "True" or "TRUE" => true,
+            "false" or "False" or "FALSE" => false,
+            ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" => double.PositiveInfinity,
+            "-.inf" or "-.Inf" or "-.INF" => double.NegativeInfinity,
+            ".nan" or ".NaN" or ".NAN" => double.NaN,
+            _ when GoStrconv.TryParseInt(value, out var integer) => integer,
+            _ when (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
+                   double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) => real,
+            _ => value,
+        };
     }
 
     private static bool IsNull(string? value) => value is null or "" or "~" or "null" or "Null" or "NULL";

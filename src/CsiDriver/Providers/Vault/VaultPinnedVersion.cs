@@ -16,32 +16,16 @@ internal static class VaultPinnedVersion
         }
 
         var (_, query) = VaultClient.NormalizePath(request.SecretPath);
-        string? pinned = null;
-        foreach (var pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var name = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
-            if (name != "version")
-            {
-                continue;
-            }
+        var versions = query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Where(pair => Uri.UnescapeDataString(pair[0]) == "version")
+            .Select(pair => pair.Length > 1 ? Uri.UnescapeDataString(pair[1]) : string.Empty)
+            .ToList();
 
-            // Repeated or non-numeric: leave it to Vault and treat the object as unpinned.
-            var value = equals < 0 ? string.Empty : Uri.UnescapeDataString(pair[(equals + 1)..]);
-            if (pinned is not null || value.Length is 0 or > 9 || !value.All(char.IsAsciiDigit))
-            {
-                return null;
-            }
-
-            var number = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-            if (number < 1)
-            {
-                return null; // version=0 is "latest" at Vault.
-            }
-
-            pinned = number.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return pinned;
+        // Repeated or non-numeric: left to Vault, the object unpinned; version=0 is "latest" at Vault.
+        return versions is [{ Length: > 0 and <= 9 } value] && value.All(char.IsAsciiDigit) &&
+               int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture) is > 0 and var number
+            ? number.ToString(CultureInfo.InvariantCulture)
+            : null;
     }
 }

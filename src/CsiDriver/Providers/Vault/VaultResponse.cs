@@ -64,21 +64,7 @@ internal sealed class VaultResponse
     }
 
     /// <summary>The response as JSON again, to keep in memory (pinned KV versions); <see cref="Parse"/> reads it back.</summary>
-    public byte[] ToBytes()
-    {
-        if (Root is not { } root)
-        {
-            return [];
-        }
-
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            root.WriteTo(writer);
-        }
-
-        return buffer.ToArray();
-    }
+    public byte[] ToBytes() => Root is { } root ? Encoding.UTF8.GetBytes(root.GetRawText()) : [];
 
     /// <summary>
     /// The KV v2 version this answer holds (<c>data.metadata.version</c>, with <c>data.data</c> present: a deleted or

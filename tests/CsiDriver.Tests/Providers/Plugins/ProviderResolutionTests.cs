@@ -46,7 +46,7 @@ public sealed class ProviderResolutionTests : IDisposable
     [Fact]
     public void Get_WithoutPluginSupport_UnknownNameIsAClearError()
     {
-        var registry = new ProviderRegistry([new NamedProvider("local")]);
+        var registry = new ProviderRegistry([new NamedProvider("local")], plugins: null);
 
         var act = () => registry.Get("akeyless", "ns/c");
 

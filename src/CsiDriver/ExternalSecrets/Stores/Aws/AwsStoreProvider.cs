@@ -34,7 +34,7 @@ internal sealed class AwsStoreProvider : IStoreProvider
         _references = references;
         _accounts = accounts;
         _logger = logger;
-        var retry = new AwsRetryPolicy(options, time, random);
+        var retry = new CsiDriver.Http.RetryPolicy(options.Retry, time, random.NextDouble);
         _endpoints = new AwsEndpoints(options);
         var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
         _secretsManager = new SecretsManagerClient(json);
