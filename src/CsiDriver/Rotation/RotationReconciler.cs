@@ -38,13 +38,7 @@ internal sealed class RotationReconciler(
     private CancellationTokenSource? _stopping;
     private Task? _loop;
     private TimeSpan? _shortestInterval;
-    private int _waiting;
     private int _stopped;
-
-    /// <summary>True while the loop sleeps on its timer (so a test may move the clock).</summary>
-    public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
-
-    public RotationPassResult? LastPass { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -97,10 +91,10 @@ internal sealed class RotationReconciler(
         {
             try
             {
-                var pause = Task.Delay(NextPause(), time, stopping);
-                Volatile.Write(ref _waiting, 1); // After the timer exists, so a moved clock is never missed.
-                await pause.ConfigureAwait(false);
-                Volatile.Write(ref _waiting, 0);
+                var pause = NextPause();
+                var sleep = Task.Delay(pause, time, stopping);
+                RotationLog.Sleeping(logger, pause); // After the timer exists, so a clock moved on seeing it is never missed.
+                await sleep.ConfigureAwait(false);
                 await RunPassAsync(stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -112,8 +106,6 @@ internal sealed class RotationReconciler(
                 RotationLog.PassFailed(logger, ex);
             }
         }
-
-        Volatile.Write(ref _waiting, 0);
     }
 
     private TimeSpan NextPause()
@@ -161,9 +153,11 @@ internal sealed class RotationReconciler(
         var elapsed = time.GetElapsedTime(started);
         metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
         _shortestInterval = tally.ShortestInterval;
-        var result = new RotationPassResult(volumes.Count, tally.Fetched, tally.Rotated, tally.Failed, tally.Skipped, tally.NotDue, scope.Misses, scope.Hits, elapsed);
-        LastPass = result;
-        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
+        var rotated = tally[VolumeResult.Rotated];
+        var failed = tally[VolumeResult.Failed];
+        var result = new RotationPassResult(
+            volumes.Count, tally[VolumeResult.Fetched] + rotated + failed, rotated, failed, tally[VolumeResult.Skipped], tally[VolumeResult.NotDue], scope.Misses, scope.Hits, elapsed);
+        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
 
@@ -291,24 +285,13 @@ internal sealed class RotationReconciler(
         Failed,
     }
 
+    /// <summary>Volumes per outcome in one pass, and the shortest periodic interval among their classes.</summary>
     private sealed class Tally
     {
-        private int _fetched;
-        private int _rotated;
-        private int _failed;
-        private int _skipped;
-        private int _notDue;
+        private readonly int[] _counts = new int[Enum.GetValues<VolumeResult>().Length];
         private long _shortestTicks = long.MaxValue;
 
-        public int Fetched => _fetched;
-
-        public int Rotated => _rotated;
-
-        public int Failed => _failed;
-
-        public int Skipped => _skipped;
-
-        public int NotDue => _notDue;
+        public int this[VolumeResult result] => Volatile.Read(ref _counts[(int)result]);
 
         public TimeSpan? ShortestInterval => Interlocked.Read(ref _shortestTicks) is var t && t != long.MaxValue ? TimeSpan.FromTicks(t) : null;
 
@@ -321,17 +304,7 @@ internal sealed class RotationReconciler(
             }
         }
 
-        public void Add(VolumeResult result)
-        {
-            switch (result)
-            {
-                case VolumeResult.NotDue: Interlocked.Increment(ref _notDue); break;
-                case VolumeResult.Skipped: Interlocked.Increment(ref _skipped); break;
-                case VolumeResult.Fetched: Interlocked.Increment(ref _fetched); break;
-                case VolumeResult.Rotated: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _rotated); break;
-                case VolumeResult.Failed: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _failed); break;
-            }
-        }
+        public void Add(VolumeResult result) => Interlocked.Increment(ref _counts[(int)result]);
     }
 }
 

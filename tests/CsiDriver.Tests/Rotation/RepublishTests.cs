@@ -67,7 +67,7 @@ public sealed class RepublishTests
         driver.WriteStoreFile("a", "2");
         await driver.Client.PublishAsync(request);
         Volume.Read(target, "a").Should().Be("2");
-        driver.Reconciler.IsWaiting.Should().BeFalse("no loop runs with rotation off");
+        driver.Loop.EverSlept.Should().BeFalse("no loop runs with rotation off");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class RepublishTests
         var request = driver.Request("vol-1", "app", "pod-1");
         await driver.Client.PublishAsync(request);
         var target = driver.TargetPath("pod-1");
-        CsiDriver.Mounting.Libc.Umount2(target, CsiDriver.Mounting.Libc.MNT_DETACH);
+        CsiDriver.Mounting.Libc.Umount2(target, TestDirectory.MntDetach);
         Volume.IsTmpfsMount(target).Should().BeFalse();
 
         await driver.Client.PublishAsync(request);

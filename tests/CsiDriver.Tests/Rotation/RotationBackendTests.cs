@@ -63,13 +63,13 @@ public sealed class RotationBackendTests
 
         api.ResetCounts();
         api.Hold();
-        await Eventually.TrueAsync(() => driver.Reconciler.IsWaiting);
-        var before = driver.Reconciler.LastPass;
+        await driver.Loop.WaitForSleepAsync();
+        var before = driver.Loop.Passes;
         driver.Clock.Advance(Poll);
         await Eventually.TrueAsync(() => api.InFlight == 3, because: "three reads in flight");
         api.MaxInFlight.Should().Be(3);
         api.Release();
-        await Eventually.TrueAsync(() => !ReferenceEquals(driver.Reconciler.LastPass, before));
+        await driver.Loop.PassAfterAsync(before);
 
         api.MaxInFlight.Should().Be(3);
         api.TotalReads.Should().Be(8);
