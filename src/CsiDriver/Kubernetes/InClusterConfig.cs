@@ -60,14 +60,10 @@ public static class InClusterConfig
     /// </summary>
     public static KubernetesConnection? Resolve(string? kubeconfigFlag, Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
     {
-        if (!string.IsNullOrEmpty(kubeconfigFlag))
+        var kubeconfig = string.IsNullOrEmpty(kubeconfigFlag) ? environment("KUBECONFIG") : kubeconfigFlag;
+        if (!string.IsNullOrEmpty(kubeconfig))
         {
-            return KubeconfigLoader.Load(kubeconfigFlag, time);
-        }
-
-        if (environment("KUBECONFIG") is { Length: > 0 } env)
-        {
-            return KubeconfigLoader.Load(env, time);
+            return KubeconfigLoader.Load(kubeconfig, time);
         }
 
         return IsAvailable(environment) ? Load(environment, time, serviceAccountDirectory) : null;

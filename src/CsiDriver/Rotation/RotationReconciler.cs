@@ -32,44 +32,10 @@ internal sealed class RotationReconciler(
     ProviderBackoff backoff,
     TimeProvider time,
     Random random,
-    ILogger<RotationReconciler> logger) : IHostedService, IAsyncDisposable
+    ILogger<RotationReconciler> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _passGate = new(1, 1);
-    private CancellationTokenSource? _stopping;
-    private Task? _loop;
     private TimeSpan? _shortestInterval;
-    private int _stopped;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!options.Enabled)
-        {
-            return Task.CompletedTask;
-        }
-
-        RotationLog.Started(logger, options.PollInterval, (int)(options.Jitter * 100), options.MaxConcurrentFetches);
-        _stopping = new CancellationTokenSource();
-        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_stopping is null || _loop is null || Interlocked.Exchange(ref _stopped, 1) == 1)
-        {
-            return;
-        }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        RotationLog.Stopped(logger);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // Registered both as itself and as a hosted service, so the container may dispose it twice.
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-    }
 
     /// <summary>One pass over every registered volume; passes never overlap.</summary>
     public async Task<RotationPassResult> RunPassAsync(CancellationToken cancellationToken)
@@ -85,19 +51,25 @@ internal sealed class RotationReconciler(
         }
     }
 
-    private async Task LoopAsync(CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stopping.IsCancellationRequested)
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        RotationLog.Started(logger, options.PollInterval, (int)(options.Jitter * 100), options.MaxConcurrentFetches);
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var pause = NextPause();
-                var sleep = Task.Delay(pause, time, stopping);
+                var sleep = Task.Delay(pause, time, stoppingToken);
                 RotationLog.Sleeping(logger, pause); // After the timer exists, so a clock moved on seeing it is never missed.
                 await sleep.ConfigureAwait(false);
-                await RunPassAsync(stopping).ConfigureAwait(false);
+                await RunPassAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
@@ -106,6 +78,8 @@ internal sealed class RotationReconciler(
                 RotationLog.PassFailed(logger, ex);
             }
         }
+
+        RotationLog.Stopped(logger);
     }
 
     private TimeSpan NextPause()

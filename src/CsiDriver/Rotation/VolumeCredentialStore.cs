@@ -12,8 +12,6 @@ internal sealed class VolumeCredentialStore
 {
     private readonly ConcurrentDictionary<string, VolumeCredentials> _byVolume = new(StringComparer.Ordinal);
 
-    public int Count => _byVolume.Count;
-
     public void Put(string volumeId, ServiceAccountTokens tokens, IReadOnlyDictionary<string, string> secrets, DateTimeOffset now) =>
         _byVolume[volumeId] = new VolumeCredentials(tokens, secrets, now);
 
