@@ -102,7 +102,7 @@ internal sealed class InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerO
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull =>
-            provider._scopes?.Push(state) ?? NullScope.Instance;
+            provider._scopes?.Push(state) ?? NullLogger.Instance.BeginScope(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
@@ -112,15 +112,6 @@ internal sealed class InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerO
             {
                 provider.Write(new LogEntry<TState>(logLevel, category, eventId, state, exception, formatter));
             }
-        }
-    }
-
-    private sealed class NullScope : IDisposable
-    {
-        public static NullScope Instance { get; } = new();
-
-        public void Dispose()
-        {
         }
     }
 }

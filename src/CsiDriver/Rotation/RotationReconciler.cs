@@ -283,17 +283,12 @@ internal sealed class RotationReconciler(
 }
 
 /// <summary>Rotation's own metrics beyond the upstream ones <see cref="DriverMetrics"/> declares.</summary>
-internal sealed class RotationMetrics
+internal sealed class RotationMetrics(DriverMetrics metrics)
 {
-    private readonly CounterFamily _skipped;
-
-    public RotationMetrics(DriverMetrics metrics)
-    {
-        _skipped = metrics.Registry.Counter(
-            "csi_secrets_store_rotation_skipped_total",
-            "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
-            "reason");
-    }
+    private readonly CounterFamily _skipped = metrics.Registry.Counter(
+        "csi_secrets_store_rotation_skipped_total",
+        "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
+        "reason");
 
     public void Skipped(string reason) => _skipped.Increment(reason);
 }

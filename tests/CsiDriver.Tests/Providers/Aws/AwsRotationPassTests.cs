@@ -153,7 +153,7 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
         var logs = _driver.Logs.AllText;
         logs.Should().Contain("app/alpha").And.Contain("app/beta").And.Contain("AccessDeniedException");
         logs.Should().NotContain("e2e-new-0").And.NotContain("e2e-old-0").And.NotContain(TokenB);
-        Metrics.RotationReconcileError.Value("aws", "AccessDeniedException", "linux", "false").Should().Be(2);
+        TestMetrics.Scraped(Metrics.Registry, "rotation_reconcile_error_total{provider=\"aws\",error_type=\"AccessDeniedException\",os_type=\"linux\",rotated=\"false\"}").Should().Be(2);
     }
 
     private int ServiceAccountReads() => _kube.Server.Requests.Count(r => r.Resource == "serviceaccounts");
