@@ -12,13 +12,9 @@ internal static class InlineConsoleLogging
     /// </summary>
     public static ILoggingBuilder UseInlineConsole(this ILoggingBuilder logging)
     {
-        for (var i = logging.Services.Count - 1; i >= 0; i--)
+        foreach (var console in logging.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
         {
-            var descriptor = logging.Services[i];
-            if (descriptor.ServiceType == typeof(ILoggerProvider) && descriptor.ImplementationType == typeof(ConsoleLoggerProvider))
-            {
-                logging.Services.RemoveAt(i);
-            }
+            logging.Services.Remove(console);
         }
 
         logging.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, InlineConsoleLoggerProvider>());
