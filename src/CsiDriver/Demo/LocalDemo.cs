@@ -60,7 +60,7 @@ internal static class LocalDemo
         };
 
         await output.WriteLineAsync($"Working folder: {workDir}").ConfigureAwait(false);
-        await using var host = await DriverHost.StartAsync(options, logging => logging.AddSimpleConsole(o => o.SingleLine = true), cancellationToken).ConfigureAwait(false);
+        await using var host = await DriverHost.StartAsync(options, logging => logging.AddSimpleConsole(o => o.SingleLine = true), cancellationToken: cancellationToken).ConfigureAwait(false);
         using var channel = UnixSocketChannel.Create(host.SocketPath);
         var identity = new Identity.IdentityClient(channel);
         var node = new Node.NodeClient(channel);

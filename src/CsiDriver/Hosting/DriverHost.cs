@@ -41,9 +41,6 @@ public sealed class DriverHost : IAsyncDisposable
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
             .FirstOrDefault();
 
-    public static Task<DriverHost> StartAsync(DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default) =>
-        StartAsync(options, configureLogging, configureServices: null, cancellationToken);
-
     /// <param name="options">The driver's command-line options.</param>
     /// <param name="configureLogging">Replaces the console logging set up from the options.</param>
     /// <param name="configureServices">
@@ -53,7 +50,7 @@ public sealed class DriverHost : IAsyncDisposable
     /// </param>
     /// <param name="cancellationToken">Cancels start-up.</param>
     public static async Task<DriverHost> StartAsync(
-        DriverOptions options, Action<ILoggingBuilder>? configureLogging, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken = default)
+        DriverOptions options, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
         var socketPath = SocketEndpoint.ParsePath(options.Endpoint);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "csi-secrets-store" });

@@ -12,13 +12,9 @@ internal static class InlineConsoleLogging
     /// </summary>
     public static ILoggingBuilder UseInlineConsole(this ILoggingBuilder logging)
     {
-        for (var i = logging.Services.Count - 1; i >= 0; i--)
+        foreach (var console in logging.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList())
         {
-            var descriptor = logging.Services[i];
-            if (descriptor.ServiceType == typeof(ILoggerProvider) && descriptor.ImplementationType == typeof(ConsoleLoggerProvider))
-            {
-                logging.Services.RemoveAt(i);
-            }
+            logging.Services.Remove(console);
         }
 
         logging.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, InlineConsoleLoggerProvider>());
@@ -102,7 +98,7 @@ internal sealed class InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerO
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull =>
-            provider._scopes?.Push(state) ?? NullScope.Instance;
+            provider._scopes?.Push(state) ?? NullLogger.Instance.BeginScope(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
@@ -112,15 +108,6 @@ internal sealed class InlineConsoleLoggerProvider(IOptionsMonitor<ConsoleLoggerO
             {
                 provider.Write(new LogEntry<TState>(logLevel, category, eventId, state, exception, formatter));
             }
-        }
-    }
-
-    private sealed class NullScope : IDisposable
-    {
-        public static NullScope Instance { get; } = new();
-
-        public void Dispose()
-        {
         }
     }
 }

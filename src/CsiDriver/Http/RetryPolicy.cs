@@ -49,15 +49,13 @@ internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Fun
 {
     private static readonly Lock RandomGate = new();
 
-    public RetrySettings Settings { get; } = settings;
-
     /// <summary>One attempt, no retries.</summary>
     public static RetryPolicy Once { get; } = new(new RetrySettings { MaxAttempts = 1, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, TimeProvider.System, static () => 0);
 
     /// <summary>The wait before the attempt after <paramref name="attempt"/> (1-based), or null when none should follow.</summary>
     public TimeSpan? NextDelay(int attempt, TimeSpan? retryAfter)
     {
-        if (attempt >= Settings.MaxAttempts)
+        if (attempt >= settings.MaxAttempts)
         {
             return null;
         }
@@ -68,12 +66,12 @@ internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Fun
             return backoff;
         }
 
-        if (hint > Settings.MaxRetryAfter)
+        if (hint > settings.MaxRetryAfter)
         {
-            return Settings.GiveUpBeyondMaxRetryAfter ? null : Settings.MaxRetryAfter;
+            return settings.GiveUpBeyondMaxRetryAfter ? null : settings.MaxRetryAfter;
         }
 
-        return Settings.RetryAfterIsMinimum && backoff > hint ? backoff : hint;
+        return settings.RetryAfterIsMinimum && backoff > hint ? backoff : hint;
     }
 
     /// <summary>Waits <paramref name="delay"/> on the injected clock.</summary>
@@ -93,9 +91,9 @@ internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Fun
 
     private TimeSpan Backoff(int attempt)
     {
-        var raw = Settings.BaseDelay * Math.Pow(2, attempt - 1);
-        var capped = raw > Settings.MaxDelay ? Settings.MaxDelay : raw;
-        if (Settings.Jitter == Jitter.None)
+        var raw = settings.BaseDelay * Math.Pow(2, attempt - 1);
+        var capped = raw > settings.MaxDelay ? settings.MaxDelay : raw;
+        if (settings.Jitter == Jitter.None)
         {
             return capped;
         }
@@ -106,6 +104,6 @@ internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Fun
             fraction = random();
         }
 
-        return capped * (Settings.Jitter == Jitter.Full ? fraction : 0.5 + fraction);
+        return capped * (settings.Jitter == Jitter.Full ? fraction : 0.5 + fraction);
     }
 }

@@ -7,38 +7,18 @@ namespace CsiDriver.Http;
 /// rotation pass) share. Failures are not remembered: the next caller tries again. Keys name an identity, never
 /// a token; memory only. Above its capacity it forgets tokens past their refresh point first, then the oldest.
 /// </summary>
-internal sealed class TokenCache<TKey, TToken>
+/// <param name="time">The clock lifetimes are measured on.</param>
+/// <param name="margin">How long before the end of a token's lifetime it stops being handed out.</param>
+/// <param name="capacity">How many identities are kept; an owner with one entry per volume sets it above the volumes of a node.</param>
+internal sealed class TokenCache<TKey, TToken>(TimeProvider time, Func<TimeSpan, TimeSpan> margin, int capacity = 1024)
     where TKey : notnull
     where TToken : class
 {
-    /// <summary>The capacity of a cache whose owner does not set one: well above the identities of one node.</summary>
-    public const int DefaultCapacity = 1024;
-
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TToken>>> _inFlight = new();
     private readonly Lock _pruning = new();
-    private readonly TimeProvider _time;
-    private readonly Func<TimeSpan, TimeSpan> _margin;
-    private readonly int _capacity;
+    private readonly int _capacity = capacity >= 1 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "at least one identity");
     private long _added;
-
-    /// <param name="time">The clock lifetimes are measured on.</param>
-    /// <param name="margin">How long before the end of a token's lifetime it stops being handed out.</param>
-    public TokenCache(TimeProvider time, Func<TimeSpan, TimeSpan> margin)
-        : this(time, margin, DefaultCapacity)
-    {
-    }
-
-    /// <param name="time">The clock lifetimes are measured on.</param>
-    /// <param name="margin">How long before the end of a token's lifetime it stops being handed out.</param>
-    /// <param name="capacity">How many identities are kept; an owner with one entry per volume sets it above the volumes of a node.</param>
-    public TokenCache(TimeProvider time, Func<TimeSpan, TimeSpan> margin, int capacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _time = time;
-        _margin = margin;
-        _capacity = capacity;
-    }
 
     /// <summary>A margin of <paramref name="fraction"/> of the lifetime, at most <paramref name="max"/>.</summary>
     public static Func<TimeSpan, TimeSpan> Margin(double fraction, TimeSpan max) =>
@@ -47,7 +27,7 @@ internal sealed class TokenCache<TKey, TToken>
     /// <summary>The cached token of <paramref name="key"/> while it is fresh.</summary>
     public bool TryGet(TKey key, out TToken token)
     {
-        if (_entries.TryGetValue(key, out var entry) && _time.GetUtcNow() < entry.RefreshAt)
+        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.RefreshAt)
         {
             token = entry.Token;
             return true;
@@ -92,8 +72,8 @@ internal sealed class TokenCache<TKey, TToken>
     /// <summary>Keeps <paramref name="token"/> for <paramref name="key"/> until its margin before <paramref name="lifetime"/> ends (null: no end).</summary>
     public TToken Add(TKey key, TToken token, TimeSpan? lifetime)
     {
-        var now = _time.GetUtcNow();
-        var refreshAt = lifetime is { } life ? now + life - _margin(life) : DateTimeOffset.MaxValue;
+        var now = time.GetUtcNow();
+        var refreshAt = lifetime is { } life ? now + life - margin(life) : DateTimeOffset.MaxValue;
         if (refreshAt <= now)
         {
             return token;

@@ -36,29 +36,22 @@ internal sealed class StaticBearerToken(string token) : IBearerTokenSource
 /// Projected tokens rotate, so the file is looked at again at most once a second and re-read when its mtime or
 /// size changed, and at once after a 401. Concurrent callers share one look.
 /// </summary>
-internal sealed class FileBearerToken : IBearerTokenSource
+internal sealed class FileBearerToken(string path, TimeProvider time) : IBearerTokenSource
 {
     // A projected token is rotated well before it expires: a second's delay in seeing a new one costs nothing.
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
-    private readonly string _path;
-    private readonly TokenCache<string, FileToken> _tokens;
+    private readonly TokenCache<string, FileToken> _tokens = new(time, _ => TimeSpan.Zero, 1);
     private FileToken? _last;
 
-    public FileBearerToken(string path, TimeProvider time)
-    {
-        _path = path;
-        _tokens = new TokenCache<string, FileToken>(time, _ => TimeSpan.Zero, 1);
-    }
-
     public async ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) =>
-        (await _tokens.GetOrCreateAsync(_path, ReadAsync, cancellationToken).ConfigureAwait(false)).Text;
+        (await _tokens.GetOrCreateAsync(path, ReadAsync, cancellationToken).ConfigureAwait(false)).Text;
 
     public bool Invalidate()
     {
         if (Interlocked.Exchange(ref _last, null) is { } refused)
         {
-            _tokens.Invalidate(_path, refused);
+            _tokens.Invalidate(path, refused);
         }
 
         return true;
@@ -66,10 +59,10 @@ internal sealed class FileBearerToken : IBearerTokenSource
 
     private async Task<(FileToken Token, TimeSpan? Lifetime)> ReadAsync(CancellationToken cancellationToken)
     {
-        var info = new FileInfo(_path);
+        var info = new FileInfo(path);
         if (!info.Exists)
         {
-            throw new KubernetesApiException(KubernetesErrorKind.Unauthorized, null, "read token", null, $"token file {_path} does not exist");
+            throw new KubernetesApiException(KubernetesErrorKind.Unauthorized, null, "read token", null, $"token file {path} does not exist");
         }
 
         if (Volatile.Read(ref _last) is { } last && last.Modified == info.LastWriteTimeUtc && last.Length == info.Length)
@@ -77,13 +70,13 @@ internal sealed class FileBearerToken : IBearerTokenSource
             return (last, Recheck);
         }
 
-        var text = (await File.ReadAllTextAsync(_path, cancellationToken).ConfigureAwait(false)).Trim();
+        var text = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
         var read = new FileToken(text, info.LastWriteTimeUtc, info.Length);
         Volatile.Write(ref _last, read);
         return (read, Recheck);
     }
 
-    public override string ToString() => $"token file {_path}";
+    public override string ToString() => $"token file {path}";
 
     private sealed record FileToken(string Text, DateTime Modified, long Length)
     {

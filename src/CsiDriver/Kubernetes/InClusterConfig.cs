@@ -10,18 +10,25 @@ public static class InClusterConfig
 {
     public const string DefaultServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-    public static bool IsAvailable(Func<string, string?> environment) =>
-        !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) && !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_PORT"));
-
-    public static KubernetesConnection Load(Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
+    /// <summary>
+    /// Picks the connection the way controller-runtime does: <c>--kubeconfig</c>, then <c>KUBECONFIG</c>,
+    /// then in-cluster. Null when none applies (the driver then runs without an API).
+    /// </summary>
+    public static KubernetesConnection? Resolve(string? kubeconfigFlag, Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
     {
-        var host = environment("KUBERNETES_SERVICE_HOST");
-        var port = environment("KUBERNETES_SERVICE_PORT");
-        if (string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port))
+        var kubeconfig = string.IsNullOrEmpty(kubeconfigFlag) ? environment("KUBECONFIG") : kubeconfigFlag;
+        if (!string.IsNullOrEmpty(kubeconfig))
         {
-            throw new KubernetesConfigException("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (pass --kubeconfig)");
+            return KubeconfigLoader.Load(kubeconfig, time);
         }
 
+        var (host, port) = (environment("KUBERNETES_SERVICE_HOST"), environment("KUBERNETES_SERVICE_PORT"));
+        return string.IsNullOrEmpty(host) || string.IsNullOrEmpty(port) ? null : Load(host, port, time, serviceAccountDirectory);
+    }
+
+    /// <summary>The in-cluster connection from the service's host and port (both set) and the service-account folder.</summary>
+    private static KubernetesConnection Load(string host, string port, TimeProvider time, string serviceAccountDirectory)
+    {
         if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
         {
             throw new KubernetesConfigException($"KUBERNETES_SERVICE_PORT '{port}' is not a port number");
@@ -52,24 +59,5 @@ public static class InClusterConfig
             Namespace = File.Exists(namespacePath) ? File.ReadAllText(namespacePath).Trim() : null,
             Source = "in-cluster",
         };
-    }
-
-    /// <summary>
-    /// Picks the connection the way controller-runtime does: <c>--kubeconfig</c>, then <c>KUBECONFIG</c>,
-    /// then in-cluster. Null when none applies (the driver then runs without an API).
-    /// </summary>
-    public static KubernetesConnection? Resolve(string? kubeconfigFlag, Func<string, string?> environment, TimeProvider time, string serviceAccountDirectory = DefaultServiceAccountDirectory)
-    {
-        if (!string.IsNullOrEmpty(kubeconfigFlag))
-        {
-            return KubeconfigLoader.Load(kubeconfigFlag, time);
-        }
-
-        if (environment("KUBECONFIG") is { Length: > 0 } env)
-        {
-            return KubeconfigLoader.Load(env, time);
-        }
-
-        return IsAvailable(environment) ? Load(environment, time, serviceAccountDirectory) : null;
     }
 }

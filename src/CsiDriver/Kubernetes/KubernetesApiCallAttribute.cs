@@ -21,21 +21,13 @@ public enum KubernetesIdentity
 /// test can check the shipped RBAC grants exactly these and nothing more.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
-public sealed class KubernetesApiCallAttribute : Attribute
+public sealed class KubernetesApiCallAttribute(string group, string resource, string verb, KubernetesIdentity identity) : Attribute
 {
-    public KubernetesApiCallAttribute(string group, string resource, string verb, KubernetesIdentity identity)
-    {
-        Group = group;
-        Resource = resource;
-        Verb = verb;
-        Identity = identity;
-    }
+    public string Group { get; } = group;
 
-    public string Group { get; }
+    public string Resource { get; } = resource;
 
-    public string Resource { get; }
+    public string Verb { get; } = verb;
 
-    public string Verb { get; }
-
-    public KubernetesIdentity Identity { get; }
+    public KubernetesIdentity Identity { get; } = identity;
 }

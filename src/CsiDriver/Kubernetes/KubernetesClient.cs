@@ -13,7 +13,7 @@ namespace CsiDriver.Kubernetes;
 /// <item>POST /api/v1/namespaces/{ns}/events, PATCH (merge) /api/v1/namespaces/{ns}/events/{name}</item>
 /// </list>
 /// Errors are <see cref="KubernetesApiException"/>; retries for 429/5xx live in the transport, and
-/// <see cref="UpdateWithRetryAsync{T}"/> re-reads and retries on a stale resourceVersion.
+/// <see cref="RetryOnConflictAsync{T}"/> runs a read-modify-write again when another writer got there first.
 /// </summary>
 internal sealed class KubernetesClient(KubernetesTransport transport, KubernetesTransport podTransport, IBearerTokenSource credentials, KubernetesClientOptions options, ILogger logger)
 {
@@ -95,33 +95,21 @@ internal sealed class KubernetesClient(KubernetesTransport transport, Kubernetes
         PatchAsync("events", @namespace, name, mergePatch, KubernetesJsonContext.Default.KubeEvent, cancellationToken);
 
     /// <summary>
-    /// Read-modify-write with optimistic concurrency: <paramref name="mutate"/> gets the current object
-    /// (and returns false to skip the write); a 409 on update means someone else wrote first, so the
-    /// object is read again and the change re-applied, up to <see cref="KubernetesClientOptions.MaxConflictAttempts"/>.
+    /// Runs <paramref name="attempt"/> (a read-modify-write) again when another writer got there first: a 409 for a
+    /// stale resourceVersion, or for a create of an object someone just created (the next attempt reads it), up to
+    /// <see cref="KubernetesClientOptions.MaxConflictAttempts"/> attempts in all.
     /// </summary>
-    public async Task<T?> UpdateWithRetryAsync<T>(
-        Func<CancellationToken, Task<T>> get,
-        Func<T, bool> mutate,
-        Func<T, CancellationToken, Task<T>> update,
-        string call,
-        CancellationToken cancellationToken)
-        where T : class
+    public async Task<T> RetryOnConflictAsync<T>(Func<CancellationToken, Task<T>> attempt, string call, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        for (var attempts = 1; ; attempts++)
         {
-            var current = await get(cancellationToken).ConfigureAwait(false);
-            if (!mutate(current))
-            {
-                return null;
-            }
-
             try
             {
-                return await update(current, cancellationToken).ConfigureAwait(false);
+                return await attempt(cancellationToken).ConfigureAwait(false);
             }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < options.MaxConflictAttempts)
+            catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.Conflict && attempts < options.MaxConflictAttempts)
             {
-                KubernetesLog.ConflictRetry(logger, call, attempt);
+                KubernetesLog.ConflictRetry(logger, call, attempts);
             }
         }
     }

@@ -46,9 +46,9 @@ internal sealed class KubernetesApi : IDisposable
 /// </summary>
 internal static class KubernetesServices
 {
-    public static IServiceCollection AddKubernetesApi(this IServiceCollection services, DriverOptions options, Func<string, string?>? environment = null)
+    public static IServiceCollection AddKubernetesApi(this IServiceCollection services, DriverOptions options)
     {
-        var connection = InClusterConfig.Resolve(options.Kubeconfig, environment ?? Environment.GetEnvironmentVariable, TimeProvider.System);
+        var connection = InClusterConfig.Resolve(options.Kubeconfig, Environment.GetEnvironmentVariable, TimeProvider.System);
         if (connection is null)
         {
             return services;

@@ -46,10 +46,12 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
             }
             catch (KubernetesApiException ex) when (ex.IsAlreadyExists)
             {
-                var updated = await client.UpdateWithRetryAsync(
-                    ct => client.GetPodStatusAsync(ns, name, ct),
-                    current => Apply(current, desired),
-                    (current, ct) => client.UpdatePodStatusAsync(current, ct),
+                var updated = await client.RetryOnConflictAsync(
+                    async ct =>
+                    {
+                        var current = await client.GetPodStatusAsync(ns, name, ct).ConfigureAwait(false);
+                        return Apply(current, desired) ? await client.UpdatePodStatusAsync(current, ct).ConfigureAwait(false) : null;
+                    },
                     $"update secretproviderclasspodstatuses {key}",
                     cancellationToken).ConfigureAwait(false);
                 KubernetesLog.PodStatusWritten(logger, ns, name, updated is null ? "unchanged" : "updated");

@@ -79,10 +79,7 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         Guarded(emptyDirectory, () =>
         {
             var payloadName = WritePayload(emptyDirectory, files, defaultMode, group);
-            foreach (var name in TopLevelNames(files))
-            {
-                CreateVisibleLink(emptyDirectory, name);
-            }
+            EnsureVisibleLinks(emptyDirectory, TopLevelNames(files));
 
             // symlink(2) makes the link whole or not at all: in an empty volume it is the atomic step, no rename needed.
             if (!PosixFiles.TryCreateSymlink(payloadName, Path.Combine(emptyDirectory, DataLinkName)))
@@ -164,14 +161,6 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
 
     private static HashSet<string> TopLevelNames(IReadOnlyList<SecretFile> files) =>
         files.Select(f => TopLevelName(f.Path)).ToHashSet(StringComparer.Ordinal);
-
-    private static void CreateVisibleLink(string target, string name)
-    {
-        if (!PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), Path.Combine(target, name)))
-        {
-            throw new IOException($"{name} appeared in a volume that was empty");
-        }
-    }
 
     private static void EnsureVisibleLinks(string target, HashSet<string> topLevel)
     {

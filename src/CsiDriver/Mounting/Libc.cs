@@ -33,7 +33,6 @@ internal static partial class Libc
     public const int O_DIRECTORY = 0x10000;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02;
     public const ulong RESOLVE_BENEATH = 0x08;
-    public const int MNT_DETACH = 2;
     public const int UMOUNT_NOFOLLOW = 8;
     public const ulong MS_NOSUID = 2;
     public const ulong MS_NODEV = 4;

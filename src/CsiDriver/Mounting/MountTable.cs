@@ -1,7 +1,7 @@
 namespace CsiDriver.Mounting;
 
 /// <summary>Reads <c>/proc/self/mountinfo</c>, whose paths escape space, tab, newline and backslash in octal.</summary>
-public static class MountTable
+public static partial class MountTable
 {
     public static bool IsMountPoint(string path) => Find(path) is not null;
 
@@ -25,27 +25,9 @@ public static class MountTable
         return type;
     }
 
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\', StringComparison.Ordinal))
-        {
-            return field;
-        }
+    private static string Unescape(string field) =>
+        field.Contains('\\', StringComparison.Ordinal) ? OctalEscape().Replace(field, m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()) : field;
 
-        var builder = new StringBuilder(field.Length);
-        for (var i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                builder.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                builder.Append(field[i]);
-            }
-        }
-
-        return builder.ToString();
-    }
+    [GeneratedRegex(@"\\([0-7]{3})")]
+    private static partial Regex OctalEscape();
 }

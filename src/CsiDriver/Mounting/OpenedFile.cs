@@ -55,8 +55,7 @@ internal sealed class OpenedFile : IDisposable
         }
 
         errno = 0;
-        if (Libc.Statx(fd, string.Empty, Libc.AT_EMPTY_PATH, Libc.STATX_TYPE | Libc.STATX_SIZE | Libc.STATX_INO, out var stat) != 0 ||
-            (stat.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+        if (!IsRegularFile(fd, out var stat))
         {
             Libc.Close(fd);
             return null;
@@ -78,8 +77,7 @@ internal sealed class OpenedFile : IDisposable
 
         try
         {
-            if (Libc.Statx(pathFd, string.Empty, Libc.AT_EMPTY_PATH, Libc.STATX_TYPE | Libc.STATX_SIZE | Libc.STATX_INO, out var stat) != 0 ||
-                (stat.Mode & Libc.S_IFMT) != Libc.S_IFREG)
+            if (!IsRegularFile(pathFd, out var stat))
             {
                 return null;
             }
@@ -103,6 +101,9 @@ internal sealed class OpenedFile : IDisposable
             Libc.Close(pathFd);
         }
     }
+
+    private static bool IsRegularFile(int fd, out Libc.StatxBuffer stat) =>
+        Libc.Statx(fd, string.Empty, Libc.AT_EMPTY_PATH, Libc.STATX_TYPE | Libc.STATX_SIZE | Libc.STATX_INO, out stat) == 0 && (stat.Mode & Libc.S_IFMT) == Libc.S_IFREG;
 
     /// <summary>The whole file; false (and nothing read) when it holds more than <paramref name="maxBytes"/>.</summary>
     public unsafe bool TryReadAll(long maxBytes, out byte[] contents)

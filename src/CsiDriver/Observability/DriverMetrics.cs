@@ -16,6 +16,9 @@ internal sealed class DriverMetrics
     private readonly CounterFamily _unpublishError;
     private readonly CounterFamily _backendCalls;
     private readonly HistogramFamily _fetchDuration;
+    private readonly CounterFamily _reconcile;
+    private readonly CounterFamily _reconcileError;
+    private readonly HistogramFamily _reconcileDuration;
 
     public DriverMetrics(MetricsRegistry registry, IVolumeRegistry volumes)
     {
@@ -24,9 +27,9 @@ internal sealed class DriverMetrics
         _publishError = registry.Counter("node_publish_error_total", "Failed NodePublishVolume calls.", "provider", "error_type", "os_type");
         _unpublish = registry.Counter("node_unpublish_total", "Successful NodeUnpublishVolume calls.", "os_type");
         _unpublishError = registry.Counter("node_unpublish_error_total", "Failed NodeUnpublishVolume calls.", "os_type");
-        RotationReconcile = registry.Counter("rotation_reconcile_total", "Volumes re-published by rotation.", "provider", "os_type", "rotated");
-        RotationReconcileError = registry.Counter("rotation_reconcile_error_total", "Rotation re-publishes that failed.", "provider", "error_type", "os_type", "rotated");
-        RotationReconcileDuration = registry.Histogram("rotation_reconcile_duration_sec", "Time to re-publish one volume in rotation, seconds.", HistogramFamily.ExponentialRange(0.1, 2, 11), "os_type");
+        _reconcile = registry.Counter("rotation_reconcile_total", "Volumes re-published by rotation.", "provider", "os_type", "rotated");
+        _reconcileError = registry.Counter("rotation_reconcile_error_total", "Rotation re-publishes that failed.", "provider", "error_type", "os_type", "rotated");
+        _reconcileDuration = registry.Histogram("rotation_reconcile_duration_sec", "Time to re-publish one volume in rotation, seconds.", HistogramFamily.ExponentialRange(0.1, 2, 11), "os_type");
         _fetchDuration = registry.Histogram("csi_secrets_store_provider_fetch_duration_seconds", "Time a provider took to fetch one volume's objects, seconds.", HistogramFamily.ExponentialRange(0.001, 30, 16), "provider");
         _backendCalls = registry.Counter("csi_secrets_store_backend_calls_total", "Calls made to secret-store backends.", "provider", "call");
         RotationPassDuration = registry.Histogram("csi_secrets_store_rotation_pass_duration_seconds", "Time of one rotation pass over every volume, seconds.", HistogramFamily.ExponentialRange(0.01, 120, 14));
@@ -38,13 +41,6 @@ internal sealed class DriverMetrics
 
     public HistogramFamily RotationPassDuration { get; }
 
-    /// <summary>Upstream's <c>rotation_reconcile_total</c>: re-publishes of live volumes (see <see cref="Reconciled"/>).</summary>
-    public CounterFamily RotationReconcile { get; }
-
-    public CounterFamily RotationReconcileError { get; }
-
-    public HistogramFamily RotationReconcileDuration { get; }
-
     public void Published(string provider) => _publish.Increment(provider, OsType);
 
     public void PublishFailed(string provider, string errorType) => _publishError.Increment(provider, errorType, OsType);
@@ -55,19 +51,22 @@ internal sealed class DriverMetrics
 
     public void Fetched(string provider, TimeSpan elapsed) => _fetchDuration.Observe(elapsed.TotalSeconds, provider);
 
-    /// <summary>A re-publish of a live volume (rotation pass or kubelet republish) that was not skipped; a failure when <paramref name="errorType"/> is set.</summary>
+    /// <summary>
+    /// Upstream's <c>rotation_reconcile_*</c>: a re-publish of a live volume (rotation pass or kubelet republish) that
+    /// was not skipped; a failure when <paramref name="errorType"/> is set.
+    /// </summary>
     public void Reconciled(string provider, TimeSpan elapsed, bool rotated, string? errorType = null)
     {
         if (errorType is null)
         {
-            RotationReconcile.Increment(provider, OsType, rotated ? "true" : "false");
+            _reconcile.Increment(provider, OsType, rotated ? "true" : "false");
         }
         else
         {
-            RotationReconcileError.Increment(provider, errorType, OsType, rotated ? "true" : "false");
+            _reconcileError.Increment(provider, errorType, OsType, rotated ? "true" : "false");
         }
 
-        RotationReconcileDuration.Observe(elapsed.TotalSeconds, OsType);
+        _reconcileDuration.Observe(elapsed.TotalSeconds, OsType);
     }
 
     public void BackendCall(string provider, string call) => _backendCalls.Increment(provider, call);

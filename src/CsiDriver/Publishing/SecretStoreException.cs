@@ -32,15 +32,9 @@ public enum FailureKind
 /// A failure every layer below the CSI service reports: the message names the class, the
 /// object and the cause, and never contains a secret value or a token.
 /// </summary>
-public sealed class SecretStoreException : Exception
+public sealed class SecretStoreException(FailureKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
-    public SecretStoreException(FailureKind kind, string message, Exception? inner = null)
-        : base(message, inner)
-    {
-        Kind = kind;
-    }
-
-    public FailureKind Kind { get; }
+    public FailureKind Kind { get; } = kind;
 
     /// <summary>A short machine-readable reason for metrics and events, e.g. <c>FileWriteError</c>.</summary>
     public string? Reason { get; init; }

@@ -13,19 +13,8 @@ internal sealed class ProviderBackoff(RotationOptions options, Random random, IL
     public bool IsWaiting(string provider, DateTimeOffset now) => _providers.TryGetValue(provider, out var state) && state.Until > now;
 
     /// <summary>The earliest moment a waiting provider may be tried again, if any waits.</summary>
-    public DateTimeOffset? NextRetry(DateTimeOffset now)
-    {
-        DateTimeOffset? next = null;
-        foreach (var state in _providers.Values)
-        {
-            if (state.Until > now && (next is null || state.Until < next))
-            {
-                next = state.Until;
-            }
-        }
-
-        return next;
-    }
+    public DateTimeOffset? NextRetry(DateTimeOffset now) =>
+        _providers.Values.Where(state => state.Until > now).Select(state => (DateTimeOffset?)state.Until).Min();
 
     public void Failed(string provider, string reason, DateTimeOffset now)
     {

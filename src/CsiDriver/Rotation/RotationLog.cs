@@ -6,8 +6,8 @@ internal static partial class RotationLog
     [LoggerMessage(700, LogLevel.Information, "Rotation enabled: every {Interval} (with up to {JitterPercent}% jitter), {Concurrency} volume(s) at once")]
     public static partial void Started(ILogger logger, TimeSpan interval, int jitterPercent, int concurrency);
 
-    [LoggerMessage(701, LogLevel.Information, "Rotation pass: {Volumes} volume(s), {Fetched} re-fetched, {Rotated} rotated, {Failed} failed, {Skipped} skipped, {BackendReads} backend read(s) shared {SharedReads} time(s), in {ElapsedMs:F0} ms")]
-    public static partial void PassCompleted(ILogger logger, int volumes, int fetched, int rotated, int failed, int skipped, long backendReads, long sharedReads, double elapsedMs);
+    [LoggerMessage(701, LogLevel.Information, "Rotation pass: {Volumes} volume(s), {Fetched} re-fetched, {Rotated} rotated, {Failed} failed, {Skipped} skipped, {NotDue} not due, {BackendReads} backend read(s) shared {SharedReads} time(s), in {ElapsedMs:F0} ms")]
+    public static partial void PassCompleted(ILogger logger, int volumes, int fetched, int rotated, int failed, int skipped, int notDue, long backendReads, long sharedReads, double elapsedMs);
 
     [LoggerMessage(702, LogLevel.Information, "Rotated volume {VolumeId} ({Class}) at {TargetPath}")]
     public static partial void VolumeRotated(ILogger logger, string volumeId, string @class, string targetPath);
@@ -38,4 +38,7 @@ internal static partial class RotationLog
 
     [LoggerMessage(711, LogLevel.Information, "Rotation stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(712, LogLevel.Debug, "Next rotation pass in {Pause}")]
+    public static partial void Sleeping(ILogger logger, TimeSpan pause);
 }

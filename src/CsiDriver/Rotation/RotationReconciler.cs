@@ -32,50 +32,10 @@ internal sealed class RotationReconciler(
     ProviderBackoff backoff,
     TimeProvider time,
     Random random,
-    ILogger<RotationReconciler> logger) : IHostedService, IAsyncDisposable
+    ILogger<RotationReconciler> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _passGate = new(1, 1);
-    private CancellationTokenSource? _stopping;
-    private Task? _loop;
     private TimeSpan? _shortestInterval;
-    private int _waiting;
-    private int _stopped;
-
-    /// <summary>True while the loop sleeps on its timer (so a test may move the clock).</summary>
-    public bool IsWaiting => Volatile.Read(ref _waiting) == 1;
-
-    public RotationPassResult? LastPass { get; private set; }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!options.Enabled)
-        {
-            return Task.CompletedTask;
-        }
-
-        RotationLog.Started(logger, options.PollInterval, (int)(options.Jitter * 100), options.MaxConcurrentFetches);
-        _stopping = new CancellationTokenSource();
-        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_stopping is null || _loop is null || Interlocked.Exchange(ref _stopped, 1) == 1)
-        {
-            return;
-        }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        RotationLog.Stopped(logger);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // Registered both as itself and as a hosted service, so the container may dispose it twice.
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-    }
 
     /// <summary>One pass over every registered volume; passes never overlap.</summary>
     public async Task<RotationPassResult> RunPassAsync(CancellationToken cancellationToken)
@@ -91,19 +51,25 @@ internal sealed class RotationReconciler(
         }
     }
 
-    private async Task LoopAsync(CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stopping.IsCancellationRequested)
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        RotationLog.Started(logger, options.PollInterval, (int)(options.Jitter * 100), options.MaxConcurrentFetches);
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var pause = Task.Delay(NextPause(), time, stopping);
-                Volatile.Write(ref _waiting, 1); // After the timer exists, so a moved clock is never missed.
-                await pause.ConfigureAwait(false);
-                Volatile.Write(ref _waiting, 0);
-                await RunPassAsync(stopping).ConfigureAwait(false);
+                var pause = NextPause();
+                var sleep = Task.Delay(pause, time, stoppingToken);
+                RotationLog.Sleeping(logger, pause); // After the timer exists, so a clock moved on seeing it is never missed.
+                await sleep.ConfigureAwait(false);
+                await RunPassAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
@@ -113,7 +79,7 @@ internal sealed class RotationReconciler(
             }
         }
 
-        Volatile.Write(ref _waiting, 0);
+        RotationLog.Stopped(logger);
     }
 
     private TimeSpan NextPause()
@@ -161,9 +127,11 @@ internal sealed class RotationReconciler(
         var elapsed = time.GetElapsedTime(started);
         metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
         _shortestInterval = tally.ShortestInterval;
-        var result = new RotationPassResult(volumes.Count, tally.Fetched, tally.Rotated, tally.Failed, tally.Skipped, tally.NotDue, scope.Misses, scope.Hits, elapsed);
-        LastPass = result;
-        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
+        var rotated = tally[VolumeResult.Rotated];
+        var failed = tally[VolumeResult.Failed];
+        var result = new RotationPassResult(
+            volumes.Count, tally[VolumeResult.Fetched] + rotated + failed, rotated, failed, tally[VolumeResult.Skipped], tally[VolumeResult.NotDue], scope.Misses, scope.Hits, elapsed);
+        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
 
@@ -291,24 +259,13 @@ internal sealed class RotationReconciler(
         Failed,
     }
 
+    /// <summary>Volumes per outcome in one pass, and the shortest periodic interval among their classes.</summary>
     private sealed class Tally
     {
-        private int _fetched;
-        private int _rotated;
-        private int _failed;
-        private int _skipped;
-        private int _notDue;
+        private readonly int[] _counts = new int[Enum.GetValues<VolumeResult>().Length];
         private long _shortestTicks = long.MaxValue;
 
-        public int Fetched => _fetched;
-
-        public int Rotated => _rotated;
-
-        public int Failed => _failed;
-
-        public int Skipped => _skipped;
-
-        public int NotDue => _notDue;
+        public int this[VolumeResult result] => Volatile.Read(ref _counts[(int)result]);
 
         public TimeSpan? ShortestInterval => Interlocked.Read(ref _shortestTicks) is var t && t != long.MaxValue ? TimeSpan.FromTicks(t) : null;
 
@@ -321,32 +278,17 @@ internal sealed class RotationReconciler(
             }
         }
 
-        public void Add(VolumeResult result)
-        {
-            switch (result)
-            {
-                case VolumeResult.NotDue: Interlocked.Increment(ref _notDue); break;
-                case VolumeResult.Skipped: Interlocked.Increment(ref _skipped); break;
-                case VolumeResult.Fetched: Interlocked.Increment(ref _fetched); break;
-                case VolumeResult.Rotated: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _rotated); break;
-                case VolumeResult.Failed: Interlocked.Increment(ref _fetched); Interlocked.Increment(ref _failed); break;
-            }
-        }
+        public void Add(VolumeResult result) => Interlocked.Increment(ref _counts[(int)result]);
     }
 }
 
 /// <summary>Rotation's own metrics beyond the upstream ones <see cref="DriverMetrics"/> declares.</summary>
-internal sealed class RotationMetrics
+internal sealed class RotationMetrics(DriverMetrics metrics)
 {
-    private readonly CounterFamily _skipped;
-
-    public RotationMetrics(DriverMetrics metrics)
-    {
-        _skipped = metrics.Registry.Counter(
-            "csi_secrets_store_rotation_skipped_total",
-            "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
-            "reason");
-    }
+    private readonly CounterFamily _skipped = metrics.Registry.Counter(
+        "csi_secrets_store_rotation_skipped_total",
+        "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
+        "reason");
 
     public void Skipped(string reason) => _skipped.Increment(reason);
 }

@@ -16,19 +16,6 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
     private readonly LinkedList<string> _order = new();
     private long _bytes;
 
-    public int Count
-    {
-        get
-        {
-            lock (_entries)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
-    public long Bytes => Interlocked.Read(ref _bytes);
-
     public void Remember(ProviderRequest request, ProviderResult result, DateTimeOffset now)
     {
         if (request.Class.Rotation.StaleIfError is not { } window || window <= TimeSpan.Zero)

@@ -12,8 +12,6 @@ internal sealed class VolumeCredentialStore
 {
     private readonly ConcurrentDictionary<string, VolumeCredentials> _byVolume = new(StringComparer.Ordinal);
 
-    public int Count => _byVolume.Count;
-
     public void Put(string volumeId, ServiceAccountTokens tokens, IReadOnlyDictionary<string, string> secrets, DateTimeOffset now) =>
         _byVolume[volumeId] = new VolumeCredentials(tokens, secrets, now);
 
@@ -28,15 +26,8 @@ internal sealed class VolumeCredentialStore
         }
 
         // kubelet renews every token together, so one expired token means the set is stale.
-        foreach (var audience in credentials.Tokens.Audiences)
-        {
-            if (credentials.Tokens.TryGet(audience, out var token) && token.ExpiresAt is { } expires && expires <= now)
-            {
-                return CredentialLookup.Expired;
-            }
-        }
-
-        return CredentialLookup.Usable;
+        var tokens = credentials.Tokens;
+        return tokens.Audiences.Any(audience => tokens.TryGet(audience, out var token) && token.ExpiresAt <= now) ? CredentialLookup.Expired : CredentialLookup.Usable;
     }
 }
 

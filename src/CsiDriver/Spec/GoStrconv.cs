@@ -23,6 +23,27 @@ internal static class GoStrconv
             s = s[1..];
         }
 
+        if (ParseMagnitude(s) is not { } magnitude)
+        {
+            return false;
+        }
+
+        var signed = negative ? -magnitude : magnitude;
+        if (signed < long.MinValue || signed > long.MaxValue)
+        {
+            return false;
+        }
+
+        value = (long)signed;
+        return true;
+    }
+
+    /// <summary>
+    /// An unsigned integer literal with Go's base prefixes (0x, 0o, 0b, a leading 0 for octal), underscores already
+    /// removed; null when it is empty or a digit does not fit its base. Unbounded: the caller decides what fits.
+    /// </summary>
+    public static System.Numerics.BigInteger? ParseMagnitude(string s)
+    {
         var radix = 10;
         if (s.Length > 1 && s[0] == '0')
         {
@@ -37,7 +58,7 @@ internal static class GoStrconv
 
         if (s.Length == 0)
         {
-            return false;
+            return null;
         }
 
         System.Numerics.BigInteger magnitude = 0;
@@ -52,19 +73,12 @@ internal static class GoStrconv
             };
             if (digit >= radix)
             {
-                return false;
+                return null;
             }
 
             magnitude = (magnitude * radix) + digit;
         }
 
-        var signed = negative ? -magnitude : magnitude;
-        if (signed < long.MinValue || signed > long.MaxValue)
-        {
-            return false;
-        }
-
-        value = (long)signed;
-        return true;
+        return magnitude;
     }
 }

@@ -141,31 +141,12 @@ internal static partial class YamlDocuments
         return JsonValue.Create(text);
     }
 
-    // YAML 1.1 integers: decimal, 0-prefixed octal, 0x hex, 0b binary, with optional sign and underscores.
+    // YAML 1.1 integers (decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores), already matched by IntegerPattern.
     private static string Integer(string text)
     {
         var clean = text.Replace("_", string.Empty, StringComparison.Ordinal);
-        var negative = clean.StartsWith('-');
-        var digits = clean.TrimStart('+', '-');
-        System.Numerics.BigInteger value;
-        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-        {
-            value = System.Numerics.BigInteger.Parse("0" + digits[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        }
-        else if (digits.StartsWith("0b", StringComparison.OrdinalIgnoreCase))
-        {
-            value = digits[2..].Aggregate(System.Numerics.BigInteger.Zero, (acc, c) => (acc * 2) + (c - '0'));
-        }
-        else if (digits.Length > 1 && digits[0] == '0')
-        {
-            value = digits[1..].Aggregate(System.Numerics.BigInteger.Zero, (acc, c) => (acc * 8) + (c - '0'));
-        }
-        else
-        {
-            value = System.Numerics.BigInteger.Parse(digits, CultureInfo.InvariantCulture);
-        }
-
-        return (negative ? -value : value).ToString(CultureInfo.InvariantCulture);
+        var value = GoStrconv.ParseMagnitude(clean.TrimStart('+', '-'))!.Value;
+        return (clean.StartsWith('-') ? -value : value).ToString(CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[1-9][0-9_]*|0)$")]

@@ -26,7 +26,15 @@ internal sealed class StartupReconciler(FileVolumeRegistry registry, IMounter mo
             {
                 // Only a first publish leaves a mount without a file set; kubelet will retry it from scratch.
                 mounter.Unmount(record.TargetPath);
-                TryRemoveEmptyDirectory(record.TargetPath);
+                try
+                {
+                    PosixFiles.DeleteEmptyDirectory(record.TargetPath);
+                }
+                catch (IOException)
+                {
+                    // Not empty: never delete files we did not write.
+                }
+
                 DriverLog.StateRecordDropped(logger, record.VolumeId, "first publish was interrupted; its tmpfs was unmounted");
                 registry.Remove(record.VolumeId);
                 continue;
@@ -36,17 +44,5 @@ internal sealed class StartupReconciler(FileVolumeRegistry registry, IMounter mo
         }
 
         return registry.All.Count;
-    }
-
-    private static void TryRemoveEmptyDirectory(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: false);
-        }
-        catch (IOException)
-        {
-            // Not empty or already gone: never delete files we did not write.
-        }
     }
 }

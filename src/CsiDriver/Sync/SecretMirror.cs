@@ -25,7 +25,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// <summary>The longest all syncs of one publish may take: kubelet waits on NodePublishVolume, and a hung API must not hold the mount.</summary>
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(30);
 
-    private const int MaxConflictAttempts = 5;
+    private const string Updated = "updated";
 
     // Random per process, so a kept digest cannot confirm a guessed secret value.
     private readonly byte[] _digestKey = RandomNumberGenerator.GetBytes(32);
@@ -162,65 +162,51 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         }
 
         _written.TryRemove(key, out _);
-        for (var attempt = 1; ; attempt++)
+        var (written, action) = await client.RetryOnConflictAsync(ct => WriteAsync(ns, spc, desired, owner, ct), $"sync secrets {key}", cancellationToken).ConfigureAwait(false);
+        _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
+        if (action is null)
         {
-            var current = await GetOrNullAsync(ns, desired.Name, cancellationToken).ConfigureAwait(false);
-            if (current is null)
-            {
-                try
-                {
-                    var created = await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false);
-                    Remember(key, digest, created, now);
-                    SyncLog.SecretWritten(logger, ns, desired.Name, "created", spc.Description, podName);
-                    return;
-                }
-                catch (KubernetesApiException ex) when (ex.IsAlreadyExists && attempt < MaxConflictAttempts)
-                {
-                    // Another writer (a pod on another node) created it first: read it and merge.
-                    KubernetesLog.ConflictRetry(logger, $"create secrets {key}", attempt);
-                    continue;
-                }
-            }
-
-            if (current.Metadata?.Labels?.GetValueOrDefault(SecretDataBuilder.ManagedLabel) != "true")
-            {
-                SyncLog.NotOurs(logger, ns, desired.Name, spc.Description);
-                throw SecretDataBuilder.Fail(spc, desired.Name,
-                    $"a Secret of that name already exists and is not managed by the driver (no label {SecretDataBuilder.ManagedLabel}=true); it was left unchanged. Rename secretName, or delete that Secret to let the driver create it");
-            }
-
-            var currentType = string.IsNullOrEmpty(current.Type) ? SecretTypes.Opaque : current.Type;
-            if (currentType != desired.Type)
-            {
-                throw SecretDataBuilder.Fail(spc, desired.Name,
-                    $"the existing Secret has type {currentType} and the class asks for {desired.Type}; a Secret's type cannot change, so delete the Secret to let the driver re-create it");
-            }
-
-            var (patch, dataChanged) = Diff(current, desired, owner);
-            if (patch is null)
-            {
-                Remember(key, digest, current, now);
-                SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
-                return;
-            }
-
-            try
-            {
-                var patched = await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false);
-                Remember(key, digest, patched, now);
-                SyncLog.SecretWritten(logger, ns, desired.Name, dataChanged ? "updated" : "owner added", spc.Description, podName);
-                if (dataChanged)
-                {
-                    await events.RecordAsync(request.Pod, "Normal", SyncReasons.SecretRotationComplete, $"successfully rotated K8s secret {desired.Name}", cancellationToken).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (KubernetesApiException ex) when (ex.IsStaleUpdate && attempt < MaxConflictAttempts)
-            {
-                KubernetesLog.ConflictRetry(logger, $"patch secrets {key}", attempt);
-            }
+            SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
+            return;
         }
+
+        SyncLog.SecretWritten(logger, ns, desired.Name, action, spc.Description, podName);
+        if (action == Updated)
+        {
+            await events.RecordAsync(request.Pod, "Normal", SyncReasons.SecretRotationComplete, $"successfully rotated K8s secret {desired.Name}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One read-modify-write of the Secret: created when missing, else merge-patched to what the entry wants.
+    /// Returns the Secret as written and what was done (null: nothing to do); a 409 (another writer first) is retried by the caller.
+    /// </summary>
+    private async Task<(KubeSecret Written, string? Action)> WriteAsync(string ns, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
+    {
+        var current = await GetOrNullAsync(ns, desired.Name, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            return (await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false), "created");
+        }
+
+        if (current.Metadata?.Labels?.GetValueOrDefault(SecretDataBuilder.ManagedLabel) != "true")
+        {
+            SyncLog.NotOurs(logger, ns, desired.Name, spc.Description);
+            throw SecretDataBuilder.Fail(spc, desired.Name,
+                $"a Secret of that name already exists and is not managed by the driver (no label {SecretDataBuilder.ManagedLabel}=true); it was left unchanged. Rename secretName, or delete that Secret to let the driver create it");
+        }
+
+        var currentType = string.IsNullOrEmpty(current.Type) ? SecretTypes.Opaque : current.Type;
+        if (currentType != desired.Type)
+        {
+            throw SecretDataBuilder.Fail(spc, desired.Name,
+                $"the existing Secret has type {currentType} and the class asks for {desired.Type}; a Secret's type cannot change, so delete the Secret to let the driver re-create it");
+        }
+
+        var (patch, dataChanged) = Diff(current, desired, owner);
+        return patch is null
+            ? (current, null)
+            : (await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false), dataChanged ? Updated : "owner added");
     }
 
     private async Task<KubeSecret?> GetOrNullAsync(string ns, string name, CancellationToken cancellationToken)
@@ -318,9 +304,6 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
 
         return changed;
     }
-
-    private void Remember(string key, byte[] digest, KubeSecret written, DateTimeOffset now) =>
-        _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
 
     private async Task ReportAsync(PublishRequest request, SecretProviderClass spc, string secretName, string message, CancellationToken cancellationToken)
     {

@@ -5,6 +5,9 @@ namespace CsiDriver.Tests.Infrastructure;
 /// <summary>A fresh folder under /tmp; on dispose, anything mounted beneath it is unmounted and it is deleted.</summary>
 public sealed class TestDirectory : IDisposable
 {
+    /// <summary>umount2(2)'s MNT_DETACH: the driver never detaches, tests clean up with it.</summary>
+    public const int MntDetach = 2;
+
     public TestDirectory()
     {
         Path = Directory.CreateTempSubdirectory("csi-test-").FullName;
@@ -23,7 +26,7 @@ public sealed class TestDirectory : IDisposable
     {
         foreach (var mount in MountsUnder(Path).OrderByDescending(m => m.Length))
         {
-            Libc.Umount2(mount, Libc.MNT_DETACH);
+            Libc.Umount2(mount, MntDetach);
         }
 
         try

@@ -33,7 +33,7 @@ public sealed class DeployManifestTests
     public void EveryClientCall_IsDeclared()
     {
         var undeclared = typeof(KubernetesClient).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
-            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name != nameof(KubernetesClient.UpdateWithRetryAsync))
+            .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal) && m.Name != nameof(KubernetesClient.RetryOnConflictAsync))
             .Where(m => !m.GetCustomAttributes<KubernetesApiCallAttribute>().Any())
             .Select(m => m.Name);
 

@@ -198,7 +198,7 @@ public sealed class KubernetesClientTests
     }
 
     [Fact]
-    public async Task Update_StaleResourceVersion_Is409AndUpdateWithRetryReappliesOnFreshCopy()
+    public async Task Update_StaleResourceVersion_Is409AndRetryOnConflictReappliesOnFreshCopy()
     {
         await using var ctx = await KubeTestContext.StartAsync();
         await ctx.Client.CreatePodStatusAsync(PodStatus("web-0-app-db", "v1"), CancellationToken.None);
@@ -211,10 +211,14 @@ public sealed class KubernetesClientTests
         ex.IsStaleUpdate.Should().BeTrue();
 
         var first = true;
-        var updated = await ctx.Client.UpdateWithRetryAsync(
-            ct => first ? Task.FromResult(stale) : ctx.Client.GetPodStatusAsync("app", "web-0-app-db", ct),
-            s => { first = false; s.Status = s.Status! with { Objects = [new SecretProviderClassObject("a", "v2")] }; return true; },
-            (s, ct) => ctx.Client.UpdatePodStatusAsync(s, ct),
+        var updated = await ctx.Client.RetryOnConflictAsync(
+            async ct =>
+            {
+                var s = first ? stale : await ctx.Client.GetPodStatusAsync("app", "web-0-app-db", ct);
+                first = false;
+                s.Status = s.Status! with { Objects = [new SecretProviderClassObject("a", "v2")] };
+                return await ctx.Client.UpdatePodStatusAsync(s, ct);
+            },
             "test update",
             CancellationToken.None);
 

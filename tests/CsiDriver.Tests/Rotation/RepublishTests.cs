@@ -67,7 +67,7 @@ public sealed class RepublishTests
         driver.WriteStoreFile("a", "2");
         await driver.Client.PublishAsync(request);
         Volume.Read(target, "a").Should().Be("2");
-        driver.Reconciler.IsWaiting.Should().BeFalse("no loop runs with rotation off");
+        driver.Loop.EverSlept.Should().BeFalse("no loop runs with rotation off");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class RepublishTests
         var request = driver.Request("vol-1", "app", "pod-1");
         await driver.Client.PublishAsync(request);
         var target = driver.TargetPath("pod-1");
-        CsiDriver.Mounting.Libc.Umount2(target, CsiDriver.Mounting.Libc.MNT_DETACH);
+        CsiDriver.Mounting.Libc.Umount2(target, TestDirectory.MntDetach);
         Volume.IsTmpfsMount(target).Should().BeFalse();
 
         await driver.Client.PublishAsync(request);
@@ -108,9 +108,9 @@ public sealed class RepublishAndPassTests
         File.Delete(driver.WriteStoreFile("a", "gone"));
         (await CsiClient.FailsAsync(() => driver.Client.PublishAsync(request))).StatusCode.Should().Be(StatusCode.NotFound);
 
-        driver.Metrics.RotationReconcile.Value("local", "linux", "false").Should().Be(1);
-        driver.Metrics.RotationReconcile.Value("local", "linux", "true").Should().Be(1);
-        driver.Metrics.RotationReconcileError.Value("local", "NotFound", "linux", "false").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"local\",os_type=\"linux\",rotated=\"false\"}").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"local\",os_type=\"linux\",rotated=\"true\"}").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_error_total{provider=\"local\",error_type=\"NotFound\",os_type=\"linux\",rotated=\"false\"}").Should().Be(1);
         driver.Metrics.Registry.Render().Should().Contain("rotation_reconcile_duration_sec_count{os_type=\"linux\"} 3");
     }
 
@@ -149,7 +149,7 @@ public sealed class RepublishAndPassTests
         result.Rotated.Should().Be(1);
         api.Reads("default", "app-sa", "db").Should().Be(1, "the republish finds the volume just fetched");
         Volume.Read(target, "db/password").Should().Be("v2");
-        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(1, "the skipped republish is not a reconcile");
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"kubernetes\",os_type=\"linux\",rotated=\"true\"}").Should().Be(1, "the skipped republish is not a reconcile");
         api.Events.Where(e => e.Reason == "MountRotationComplete").Should().ContainSingle();
     }
 
@@ -174,7 +174,7 @@ public sealed class RepublishAndPassTests
         result.Fetched.Should().Be(0);
         api.Reads("default", "app-sa", "db").Should().Be(1);
         Volume.Read(target, "db/password").Should().Be("v2");
-        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(1, "the republish rotated it");
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"kubernetes\",os_type=\"linux\",rotated=\"true\"}").Should().Be(1, "the republish rotated it");
     }
 
     /// <summary>Calls queued behind another on a volume, as /metrics shows them.</summary>

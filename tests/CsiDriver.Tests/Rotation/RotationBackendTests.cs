@@ -63,13 +63,13 @@ public sealed class RotationBackendTests
 
         api.ResetCounts();
         api.Hold();
-        await Eventually.TrueAsync(() => driver.Reconciler.IsWaiting);
-        var before = driver.Reconciler.LastPass;
+        await driver.Loop.WaitForSleepAsync();
+        var before = driver.Loop.Passes;
         driver.Clock.Advance(Poll);
         await Eventually.TrueAsync(() => api.InFlight == 3, because: "three reads in flight");
         api.MaxInFlight.Should().Be(3);
         api.Release();
-        await Eventually.TrueAsync(() => !ReferenceEquals(driver.Reconciler.LastPass, before));
+        await driver.Loop.PassAfterAsync(before);
 
         api.MaxInFlight.Should().Be(3);
         api.TotalReads.Should().Be(8);
@@ -98,7 +98,7 @@ public sealed class RotationBackendTests
         api.TotalReads.Should().Be(outage.Failed);
         targets.Select(Volume.DataLink).Should().Equal(payloads, "a failed fetch never touches the files");
         targets.Should().AllSatisfy(t => Volume.Read(t, "db/password").Should().Be("v1"));
-        driver.Metrics.RotationReconcileError.Value("kubernetes", "ServiceUnavailable", "linux", "false").Should().Be(0);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_error_total{provider=\"kubernetes\",error_type=\"ServiceUnavailable\",os_type=\"linux\",rotated=\"false\"}").Should().Be(0);
         driver.Metrics.Registry.Render().Should().Contain("rotation_reconcile_error_total{provider=\"kubernetes\",error_type=\"Unavailable\",os_type=\"linux\",rotated=\"false\"} " + outage.Failed);
         TestMetrics.Scraped(driver.Metrics.Registry, "csi_secrets_store_rotation_skipped_total{reason=\"backoff\"}").Should().Be(5 - outage.Failed);
         api.Events.Should().Contain(e => e.Reason == "MountRotationFailed" && e.Type == "Warning" && e.Message.Contains("default/app"));
@@ -130,8 +130,8 @@ public sealed class RotationBackendTests
         (await driver.NextPassAsync(Poll)).Fetched.Should().Be(1);
 
         api.Events.Should().BeEmpty();
-        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "false").Should().Be(1);
-        driver.Metrics.RotationReconcile.Value("kubernetes", "linux", "true").Should().Be(0);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"kubernetes\",os_type=\"linux\",rotated=\"false\"}").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"kubernetes\",os_type=\"linux\",rotated=\"true\"}").Should().Be(0);
     }
 
     [Fact]

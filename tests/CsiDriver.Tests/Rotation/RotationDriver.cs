@@ -25,6 +25,7 @@ public sealed class RotationDriver : IAsyncDisposable
         Host = host;
         Clock = clock;
         Logs = logs;
+        Loop = new RotationLoopWatch(logs, clock);
         Client = new CsiClient(host.SocketPath);
     }
 
@@ -37,6 +38,8 @@ public sealed class RotationDriver : IAsyncDisposable
     public ManualTimeProvider Clock { get; }
 
     public CapturingLoggerProvider Logs { get; }
+
+    internal RotationLoopWatch Loop { get; }
 
     public CsiClient Client { get; }
 
@@ -166,14 +169,7 @@ public sealed class RotationDriver : IAsyncDisposable
         }.ToJsonString();
 
     /// <summary>Moves the clock by <paramref name="advance"/> once the loop sleeps, and waits for the pass that causes.</summary>
-    internal async Task<RotationPassResult> NextPassAsync(TimeSpan advance)
-    {
-        await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.LastPass;
-        Clock.Advance(advance);
-        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
-        return Reconciler.LastPass!;
-    }
+    internal Task<RotationPassResult> NextPassAsync(TimeSpan advance) => Loop.NextPassAsync(advance);
 
     public async ValueTask DisposeAsync()
     {

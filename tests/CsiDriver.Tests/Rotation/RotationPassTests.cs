@@ -32,8 +32,8 @@ public sealed class RotationPassTests
         Volume.DataLink(api).Should().Be(apiPayload, "an unchanged volume is not written");
         new FileInfo(Volume.RealPath(api, "api-key")).LastWriteTimeUtc.Should().Be(apiWritten);
         Volume.Read(api, "api-key").Should().Be("k1");
-        driver.Metrics.RotationReconcile.Value("local", "linux", "true").Should().Be(1);
-        driver.Metrics.RotationReconcile.Value("local", "linux", "false").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"local\",os_type=\"linux\",rotated=\"true\"}").Should().Be(1);
+        TestMetrics.Scraped(driver.Metrics.Registry, "rotation_reconcile_total{provider=\"local\",os_type=\"linux\",rotated=\"false\"}").Should().Be(1);
         driver.Metrics.Registry.Render().Should().Contain("csi_secrets_store_rotation_pass_duration_seconds_count 1")
             .And.Contain("rotation_reconcile_duration_sec_count{os_type=\"linux\"} 2");
     }

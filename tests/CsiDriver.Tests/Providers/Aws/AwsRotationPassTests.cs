@@ -5,6 +5,7 @@ using CsiDriver.Providers.Aws;
 using CsiDriver.Rotation;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
+using CsiDriver.Tests.Rotation;
 using Microsoft.Extensions.DependencyInjection;
 using RotationClock = CsiDriver.Tests.Rotation.ManualTimeProvider;
 
@@ -27,8 +28,7 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
     private FakeAwsServer _aws = null!;
     private KubeTestContext _kube = null!;
     private DriverFixture _driver = null!;
-
-    private RotationReconciler Reconciler => _driver.Host.Services.GetRequiredService<RotationReconciler>();
+    private RotationLoopWatch? _loop;
 
     private DriverMetrics Metrics => _driver.Host.Services.GetRequiredService<DriverMetrics>();
 
@@ -153,7 +153,7 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
         var logs = _driver.Logs.AllText;
         logs.Should().Contain("app/alpha").And.Contain("app/beta").And.Contain("AccessDeniedException");
         logs.Should().NotContain("e2e-new-0").And.NotContain("e2e-old-0").And.NotContain(TokenB);
-        Metrics.RotationReconcileError.Value("aws", "AccessDeniedException", "linux", "false").Should().Be(2);
+        TestMetrics.Scraped(Metrics.Registry, "rotation_reconcile_error_total{provider=\"aws\",error_type=\"AccessDeniedException\",os_type=\"linux\",rotated=\"false\"}").Should().Be(2);
     }
 
     private int ServiceAccountReads() => _kube.Server.Requests.Count(r => r.Resource == "serviceaccounts");
@@ -181,14 +181,7 @@ public sealed class AwsRotationPassTests : IAsyncLifetime
     }
 
     /// <summary>Moves the clock by a poll interval once the loop sleeps, and waits for the pass that causes.</summary>
-    private async Task<RotationPassResult> NextPassAsync()
-    {
-        await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.LastPass;
-        _clock.Advance(Poll);
-        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
-        return Reconciler.LastPass!;
-    }
+    private Task<RotationPassResult> NextPassAsync() => (_loop ??= new RotationLoopWatch(_driver.Logs, _clock)).NextPassAsync(Poll);
 
     private static JsonObject ServiceAccount(string name, string roleArn) => new()
     {

@@ -30,6 +30,7 @@ public sealed class GcpRotationTests : IAsyncLifetime
     private readonly Dictionary<string, Dictionary<string, string>> _accounts = new(StringComparer.Ordinal);
     private readonly ManualTimeProvider _clock = new();
     private readonly CapturingLoggerProvider _logs = new();
+    private RotationLoopWatch? _loop;
     private readonly TestDirectory _directory = new();
     private readonly List<string> _podTokens = [];
     private GcpTestBed _gcp = null!;
@@ -37,8 +38,6 @@ public sealed class GcpRotationTests : IAsyncLifetime
     private CsiClient _client = null!;
 
     private FakeGcpServer Google => _gcp.Server;
-
-    private RotationReconciler Reconciler => _host.Services.GetRequiredService<RotationReconciler>();
 
     private string Metrics => _host.Services.GetRequiredService<DriverMetrics>().Registry.Render();
 
@@ -243,14 +242,7 @@ public sealed class GcpRotationTests : IAsyncLifetime
     }
 
     /// <summary>Moves the clock by <paramref name="advance"/> once the loop sleeps, and waits for the pass that causes.</summary>
-    private async Task<RotationPassResult> NextPassAsync(TimeSpan advance)
-    {
-        await Eventually.TrueAsync(() => Reconciler.IsWaiting, because: "the rotation loop to sleep");
-        var before = Reconciler.LastPass;
-        _clock.Advance(advance);
-        await Eventually.TrueAsync(() => !ReferenceEquals(Reconciler.LastPass, before), because: "a rotation pass");
-        return Reconciler.LastPass!;
-    }
+    private Task<RotationPassResult> NextPassAsync(TimeSpan advance) => (_loop ??= new RotationLoopWatch(_logs, _clock)).NextPassAsync(advance);
 
     /// <summary>No secret value, pod token or Google access token in the logs or the state records.</summary>
     private void AssertNothingLeaked()
