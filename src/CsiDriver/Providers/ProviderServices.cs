@@ -46,15 +46,24 @@ internal static class ProviderServices
             options.MaxObjectBytes = Math.Min(options.MaxObjectBytes, maxObjectBytes);
             return options;
         });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, AwsProvider>(sp => new AwsProvider(
+        services.AddAwsClients();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, AwsProvider>());
+        return services;
+    }
+
+    /// <summary>
+    /// The <see cref="AwsClients"/> the aws provider and the aws store share, over one pooled HTTP client. Needs the
+    /// <see cref="AwsProviderOptions"/>, a <see cref="Random"/>, the <see cref="TimeProvider"/> and the metrics.
+    /// </summary>
+    public static IServiceCollection AddAwsClients(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => AwsClients.Create(
             sp.GetRequiredService<AwsProviderOptions>(),
-            sp.GetRequiredService<IServiceAccountLookup>(),
             BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
-            sp.GetRequiredService<ILogger<AwsProvider>>(),
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<VersionedValueCache>())));
+            sp.GetRequiredService<ILogger<AwsClients>>(),
+            sp.GetRequiredService<Observability.DriverMetrics>()));
         return services;
     }
 

@@ -10,29 +10,13 @@ namespace CsiDriver.Providers.Aws;
 /// are shared between volumes of the same identity (<see cref="IFetchScope"/>); every HTTP call is counted as a
 /// backend call. See docs/providers/aws.md ("Rotation cost").
 /// </summary>
-internal sealed class AwsProvider : IProvider
+internal sealed class AwsProvider(
+    AwsProviderOptions options, IServiceAccountLookup serviceAccounts, AwsClients clients, VersionedValueCache values, TimeProvider time, ILogger<AwsProvider> logger) : IProvider
 {
-    private readonly AwsRegionResolver _regions;
-    private readonly AwsCredentialResolver _credentials;
-    private readonly SecretsManagerFetcher _secrets;
-    private readonly SsmParameterFetcher _parameters;
-    private readonly AwsProviderOptions _options;
-    private readonly ILogger _logger;
-
-    public AwsProvider(
-        AwsProviderOptions options, IServiceAccountLookup serviceAccounts, HttpClient http, TimeProvider time, Random random, ILogger<AwsProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
-    {
-        _options = options;
-        _logger = logger;
-        var retry = new Http.RetryPolicy(options.Retry, time, random.NextDouble);
-        var endpoints = new AwsEndpoints(options);
-        var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
-        _regions = new AwsRegionResolver(options, new ImdsRegionClient(http, options, metrics), logger);
-        _credentials = new AwsCredentialResolver(
-            options, serviceAccounts, new StsClient(http, options, retry, logger, metrics), new PodIdentityAgentClient(http, options, retry, logger, metrics), endpoints, time, logger);
-        _secrets = new SecretsManagerFetcher(new SecretsManagerClient(json), endpoints, values, options, logger);
-        _parameters = new SsmParameterFetcher(new SsmClient(json), endpoints, values, options);
-    }
+    private readonly AwsRegionResolver _regions = new(options, clients.Imds, logger);
+    private readonly AwsCredentialResolver _credentials = new(options, serviceAccounts, clients.Sts, clients.PodIdentity, clients.Endpoints, time, logger);
+    private readonly SecretsManagerFetcher _secrets = new(clients.SecretsManager, clients.Endpoints, values, options, logger);
+    private readonly SsmParameterFetcher _parameters = new(clients.Ssm, clients.Endpoints, values, options);
 
     public string Name => "aws";
 
@@ -92,7 +76,7 @@ internal sealed class AwsProvider : IProvider
         }
         catch (ObjectTooLargeException ex)
         {
-            throw new SecretStoreException(FailureKind.TooLarge, $"SecretProviderClass {description}: object {ex.ObjectName} is {ex.Length} bytes, over the {_options.MaxObjectBytes}-byte limit");
+            throw new SecretStoreException(FailureKind.TooLarge, $"SecretProviderClass {description}: object {ex.ObjectName} is {ex.Length} bytes, over the {options.MaxObjectBytes}-byte limit");
         }
 
         return Assemble(description, objects, fetched);
@@ -106,7 +90,7 @@ internal sealed class AwsProvider : IProvider
         {
             if (files.TryGetValue(file.Path, out var earlier))
             {
-                AwsLog.DuplicateFile(_logger, description, earlier.Owner, owner, file.Path);
+                AwsLog.DuplicateFile(logger, description, earlier.Owner, owner, file.Path);
                 files.Remove(file.Path);
             }
 
@@ -160,7 +144,7 @@ internal sealed class AwsProvider : IProvider
         }
         catch (AwsServiceException primary) when (regions.Count > 1 && !primary.IsClientFault)
         {
-            AwsLog.FailingOver(_logger, description, regions[0], primary.ErrorCode, regions[1]);
+            AwsLog.FailingOver(logger, description, regions[0], primary.ErrorCode, regions[1]);
             try
             {
                 return await fetch(regions[1], true).ConfigureAwait(false);

@@ -54,7 +54,13 @@ public sealed class AwsTestContext : IAsyncDisposable
         server.PodIdentityToken = PodIdentityToken;
         server.Now = Time.GetUtcNow;
         Metrics = new DriverMetrics(new MetricsRegistry(), new FileVolumeRegistry(_state.Path, NullLogger<FileVolumeRegistry>.Instance));
-        Provider = new AwsProvider(options, Lookup, Http, Time, new Random(7), NullLogger<AwsProvider>.Instance, Metrics, new CsiDriver.Providers.VersionedValueCache(CsiDriver.Providers.VersionedValueCache.DefaultMaxBytes));
+        Provider = new AwsProvider(
+            options,
+            Lookup,
+            AwsClients.Create(options, Http, Time, new Random(7), NullLogger.Instance, Metrics),
+            new CsiDriver.Providers.VersionedValueCache(CsiDriver.Providers.VersionedValueCache.DefaultMaxBytes),
+            Time,
+            NullLogger<AwsProvider>.Instance);
     }
 
     public FakeAwsServer Server { get; }

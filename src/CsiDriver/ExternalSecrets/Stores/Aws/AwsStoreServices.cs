@@ -1,4 +1,4 @@
-using CsiDriver.Http;
+using CsiDriver.Providers;
 using CsiDriver.Providers.Aws;
 
 namespace CsiDriver.ExternalSecrets.Stores.Aws;
@@ -15,10 +15,9 @@ internal static class AwsStoreServices
     {
         services.TryAddSingleton(_ => AwsProviderOptions.FromEnvironment(Environment.GetEnvironmentVariable));
         services.TryAddSingleton(_ => AwsControllerIdentity.FromEnvironment(Environment.GetEnvironmentVariable));
-        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<AwsStoreProvider>(
-            sp,
-            BackendHttp.CreateClient(new BackendConnection { ConnectTimeout = TimeSpan.FromSeconds(5) }, userAgent: null),
-            Random.Shared));
+        services.TryAddSingleton(Random.Shared);
+        services.AddAwsClients();
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<AwsStoreProvider>(sp));
         return services;
     }
 }
