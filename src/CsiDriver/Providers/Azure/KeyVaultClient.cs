@@ -67,7 +67,7 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         {
             var reply = next is null
                 ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
+                : await SendAuthorizedAsync(call, HttpMethod.Get, next, null, callName, cancellationToken).ConfigureAwait(false);
             var items = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
             foreach (var item in items.Value ?? [])
             {
@@ -106,11 +106,12 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         return segment.Length > 0 ? segment : null;
     }
 
-    private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
-    {
-        var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
-        return SendAuthorizedAsync(call, uri, callName, cancellationToken);
-    }
+    private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken) =>
+        SendAuthorizedAsync(call, HttpMethod.Get, VaultUri(call, path), null, callName, cancellationToken);
+
+    /// <summary><paramref name="path"/> on the vault's transport address, with the API version.</summary>
+    private Uri VaultUri(VaultCall call, string path) =>
+        new(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
 
     /// <summary>nextLink must stay on the vault; it is re-based onto the transport address.</summary>
     private static Uri NextLink(VaultCall call, string link)
@@ -124,28 +125,33 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         return new Uri(call.Transport, uri.PathAndQuery);
     }
 
-    private async Task<BackendResponse> SendAuthorizedAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request with a token for the vault's scope, learned first when unknown. A write learns it from the
+    /// challenge of a harmless read of the same object, never of the write itself.
+    /// </summary>
+    private async Task<BackendResponse> SendAuthorizedAsync(VaultCall call, HttpMethod method, Uri uri, byte[]? body, string callName, CancellationToken cancellationToken)
     {
         var vaultHost = call.Vault.Host;
         if (!_scopes.TryGetValue(vaultHost, out var scope))
         {
-            var (learned, answer) = await LearnScopeAsync(call, uri, callName, cancellationToken).ConfigureAwait(false);
+            var read = method == HttpMethod.Get;
+            var (learned, answer) = await LearnScopeAsync(call, uri, read ? callName : call.GetCallName, cancellationToken).ConfigureAwait(false);
             if (answer is not null)
             {
-                return answer;
+                return read ? answer : throw call.Fail(FailureKind.PermissionDenied, "Key Vault sent no Bearer challenge (WWW-Authenticate)");
             }
 
             scope = learned!;
         }
 
         var token = await tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
-        var reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(call, method, uri, body, token, callName, cancellationToken).ConfigureAwait(false);
         if (reply.Status == HttpStatusCode.Unauthorized && ScopeFromChallenge(call, reply) is { } challenged && challenged != scope)
         {
             // The vault moved to another scope (e.g. a cloud change behind a private endpoint): follow once.
             _scopes[vaultHost] = challenged;
             token = await tokens.GetTokenAsync(call.Config, challenged, cancellationToken).ConfigureAwait(false);
-            reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
+            reply = await SendAsync(call, method, uri, body, token, callName, cancellationToken).ConfigureAwait(false);
         }
 
         return reply;
@@ -168,7 +174,7 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
 
         try
         {
-            var probe = await SendAsync(call, uri, token: null, callName, cancellationToken).ConfigureAwait(false);
+            var probe = await SendAsync(call, HttpMethod.Get, uri, null, token: null, callName, cancellationToken).ConfigureAwait(false);
             if (probe.Status != HttpStatusCode.Unauthorized)
             {
                 return (null, probe);
@@ -187,30 +193,30 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         }
     }
 
-    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.Retry"/> allows.</summary>
-    private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
-        SendThrottledAsync(call, () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            if (token is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            return request;
-        }, callName, cancellationToken);
-
     /// <summary>
-    /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
-    /// <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// One request (JSON <paramref name="body"/> when set), built afresh per attempt and repeated while Key Vault
+    /// throttles it and <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the
+    /// request, so writes repeat too.
     /// </summary>
-    private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
+    private Task<BackendResponse> SendAsync(VaultCall call, HttpMethod method, Uri uri, byte[]? body, string? token, string callName, CancellationToken cancellationToken) =>
         http.SendAsync(
             () =>
             {
                 metrics.BackendCall("azure", callName);
-                return build();
+                var request = new HttpRequestMessage(method, uri);
+                if (body is not null)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                }
+
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                if (token is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
+
+                return request;
             },
             MaxBody,
             call.Fail,
@@ -320,7 +326,8 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         _ => status.ToString(),
     };
 
-    private static string? Safe(string? code) =>
+    /// <summary>An error code fit to show (short, letters, digits and <c>_-.</c>), else null: it is backend text.</summary>
+    public static string? Safe(string? code) =>
         code is { Length: > 0 and <= 64 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? code : null;
 }
 
