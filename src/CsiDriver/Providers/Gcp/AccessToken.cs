@@ -17,7 +17,11 @@ internal sealed class AccessTokenCache(TimeProvider time, TimeSpan margin, ILogg
 {
     private readonly TokenCache<string, AccessToken> _tokens = new(time, TokenCache<string, AccessToken>.Margin(0.5, margin));
 
-    public async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
+    /// <summary>A credential for <paramref name="identity"/> whose token comes from this cache, else from <paramref name="create"/>.</summary>
+    public GcpCredential Credential(string identity, Func<CancellationToken, Task<AccessToken>> create) =>
+        new(identity, ct => GetOrCreateAsync(identity, create, ct));
+
+    private async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
     {
         if (_tokens.TryGet(identity, out var cached))
         {

@@ -50,7 +50,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
             return Assemble(request, config, fetched);
         }
 
-        var token = await credential.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        var token = await credential.Token(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
             toRead,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelFetches), CancellationToken = cancellationToken },

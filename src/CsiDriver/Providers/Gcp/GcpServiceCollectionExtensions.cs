@@ -11,23 +11,14 @@ internal static class GcpServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddGcpProvider(this IServiceCollection services, long maxObjectBytes)
     {
-        services.TryAddSingleton(_ => FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
-        return services.AddGcpProvider(sp => sp.GetRequiredService<GcpProviderOptions>());
-    }
-
-    public static IServiceCollection AddGcpProvider(this IServiceCollection services, GcpProviderOptions options) =>
-        services.AddGcpProvider(_ => options);
-
-    private static IServiceCollection AddGcpProvider(this IServiceCollection services, Func<IServiceProvider, GcpProviderOptions> options)
-    {
         services.AddProviderSharedParts();
+        services.TryAddSingleton(_ => FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, GcpProvider>(sp => Create(
-            options(sp),
+            sp.GetRequiredService<GcpProviderOptions>(),
             sp.GetRequiredService<IServiceAccountLookup>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Random>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            handler: null,
             sp.GetRequiredService<Observability.DriverMetrics>(),
             sp.GetRequiredService<VersionedValueCache>())));
         return services;
@@ -40,15 +31,11 @@ internal static class GcpServiceCollectionExtensions
         TimeProvider time,
         Random random,
         ILoggerFactory loggers,
-        HttpMessageHandler? handler,
         Observability.DriverMetrics metrics,
         VersionedValueCache values)
     {
         var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
-        var http = CsiDriver.Http.BackendHttp.CreateClient(
-            handler ?? CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection()),
-            ownsHandler: true,
-            $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
+        var http = CsiDriver.Http.BackendHttp.CreateClient(new CsiDriver.Http.BackendConnection(), $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
         var caller = new GoogleApiCaller(http, options, time, random, logger, metrics);
         var metadata = new MetadataServerClient(caller, options, time);
         var credentials = new GcpCredentialResolver(

@@ -64,36 +64,16 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         var error = Http.BackendJson.TryParse(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
 
         var message = error?.Message is { Length: > 0 } m ? Clean(m, redact) : null;
-        if (message is null && TryOAuthError(body) is { } oauth)
+        if (message is null && Http.BackendJson.TryParse(body, GcpJsonContext.Default.OAuthTokenResponse) is { Error: { } code } oauth)
         {
             // OAuth endpoints (STS, token URIs) answer {"error":"invalid_grant","error_description":"..."}.
-            message = Clean(oauth, redact);
+            message = Clean(oauth.ErrorDescription is { } description ? $"{code}: {description}" : code, redact);
         }
 
         var statusName = string.IsNullOrEmpty(error?.Status) ? StatusFromHttp(status) : error!.Status!;
         var kind = KindOf(statusName, status);
         message ??= $"HTTP {(int)status} without a Google error body";
         return new GoogleApiException(kind, $"rpc error: code = {GrpcCodeName(statusName)} desc = {message}");
-    }
-
-    private static string? TryOAuthError(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object &&
-                document.RootElement.TryGetProperty("error", out var code) && code.ValueKind == JsonValueKind.String)
-            {
-                return document.RootElement.TryGetProperty("error_description", out var description) && description.ValueKind == JsonValueKind.String
-                    ? $"{code.GetString()}: {description.GetString()}"
-                    : code.GetString();
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
     }
 
     private static FailureKind KindOf(string statusName, HttpStatusCode status) => statusName switch
@@ -120,28 +100,14 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         _ => "UNKNOWN",
     };
 
+    /// <summary><c>NOT_FOUND</c> as gRPC names the code: <c>NotFound</c>.</summary>
     private static string GrpcCodeName(string statusName)
     {
-        var builder = new StringBuilder(statusName.Length);
-        var upper = true;
-        foreach (var c in statusName)
-        {
-            if (c == '_')
-            {
-                upper = true;
-                continue;
-            }
-
-            if (!char.IsAsciiLetterOrDigit(c))
-            {
-                continue;
-            }
-
-            builder.Append(upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
-            upper = false;
-        }
-
-        return builder.Length == 0 ? "Unknown" : builder.ToString();
+        var words = statusName.Split('_')
+            .Select(w => new string(w.Where(char.IsAsciiLetterOrDigit).ToArray()))
+            .Where(w => w.Length > 0)
+            .Select(w => char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant());
+        return string.Concat(words) is { Length: > 0 } name ? name : "Unknown";
     }
 
     /// <summary>Backend text made safe for a pod event: no control characters, no sent secrets, bounded.</summary>

@@ -51,7 +51,7 @@ public sealed class GcpTestBed : IAsyncDisposable
     public IProvider Provider() => Provider(Infrastructure.TestMetrics.Create());
 
     internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => GcpServiceCollectionExtensions.Create(
-        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, handler: null, metrics, new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
+        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, metrics, new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
 
     public static ProviderRequest Request(
         string secretsYaml,
