@@ -26,7 +26,6 @@ internal sealed class AzureProvider : IProvider, IDisposable
 {
     private readonly AzureProviderOptions _options;
     private readonly AzureHttp _http;
-    private readonly KeyVaultClient _vault;
     private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
@@ -35,8 +34,7 @@ internal sealed class AzureProvider : IProvider, IDisposable
         _options = options;
         _logger = logger;
         _http = new AzureHttp(options);
-        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
-        _reads = new KeyVaultReads(_vault, values);
+        _reads = new KeyVaultReads(new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics), values);
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);

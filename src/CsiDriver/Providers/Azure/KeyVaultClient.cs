@@ -30,53 +30,38 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
     /// <summary>The JSON body of <c>GET {collection}/{name}/{version}</c> (the version may be empty: the latest).</summary>
     public async Task<byte[]> GetObjectAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        var reply = await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/{call.ObjectVersion}", call.GetCallName, cancellationToken).ConfigureAwait(false);
-        return Ok(call, reply);
+        var uri = VaultUri(call, $"{call.Collection}/{call.Object.ObjectName}/{call.ObjectVersion}");
+        return Ok(call, await SendAuthorizedAsync(call, HttpMethod.Get, uri, null, call.GetCallName, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
         var versions = new List<(string, long)>();
-        await ReadPagesAsync(
-            call,
-            $"{call.Collection}/{call.Object.ObjectName}/versions",
-            "list_versions",
-            item =>
+        foreach (var item in await ReadPagesAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", "list_versions", MaxPages, "versions", cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
             {
-                if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
-                {
-                    versions.Add((version, item.Attributes.Created ?? 0));
-                }
-            },
-            MaxPages,
-            "versions",
-            cancellationToken).ConfigureAwait(false);
+                versions.Add((version, item.Attributes.Created ?? 0));
+            }
+        }
+
         return versions;
     }
 
-    /// <summary>
-    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>,
-    /// and hands each listed item to <paramref name="take"/>.
-    /// </summary>
-    private async Task ReadPagesAsync(
-        VaultCall call, string path, string callName, Action<KeyVaultItem> take, int maxPages, string what, CancellationToken cancellationToken)
+    /// <summary>The items listed at <paramref name="path"/> and on the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>.</summary>
+    private async Task<List<KeyVaultItem>> ReadPagesAsync(VaultCall call, string path, string callName, int maxPages, string what, CancellationToken cancellationToken)
     {
-        Uri? next = null;
+        var items = new List<KeyVaultItem>();
+        var next = VaultUri(call, path);
         for (var page = 0; page < maxPages; page++)
         {
-            var reply = next is null
-                ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, HttpMethod.Get, next, null, callName, cancellationToken).ConfigureAwait(false);
-            var items = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
-            foreach (var item in items.Value ?? [])
+            var reply = await SendAuthorizedAsync(call, HttpMethod.Get, next, null, callName, cancellationToken).ConfigureAwait(false);
+            var listed = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
+            items.AddRange(listed.Value ?? []);
+            if (listed.NextLink is not { Length: > 0 } link)
             {
-                take(item);
-            }
-
-            if (items.NextLink is not { Length: > 0 } link)
-            {
-                return;
+                return items;
             }
 
             next = NextLink(call, link);
@@ -105,9 +90,6 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         var segment = uri.AbsolutePath.TrimEnd('/').Split('/')[^1];
         return segment.Length > 0 ? segment : null;
     }
-
-    private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken) =>
-        SendAuthorizedAsync(call, HttpMethod.Get, VaultUri(call, path), null, callName, cancellationToken);
 
     /// <summary><paramref name="path"/> on the vault's transport address, with the API version.</summary>
     private Uri VaultUri(VaultCall call, string path) =>
@@ -290,7 +272,7 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         var inner = Safe(error?.InnerError?.Code);
 
         var status = (int)reply.Status;
-        var detail = $"RESPONSE {status}: {status} {ReasonPhrase(reply.Status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
+        var detail = $"RESPONSE {status}: {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
         if (reply.Status == HttpStatusCode.TooManyRequests && reply.Headers.RetryAfter?.Delta is { } delta)
         {
             detail += $", retry after {delta.TotalSeconds:0}s";
@@ -313,18 +295,6 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         };
         throw call.Fail(kind, detail);
     }
-
-    private static string ReasonPhrase(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.BadRequest => "Bad Request",
-        HttpStatusCode.Unauthorized => "Unauthorized",
-        HttpStatusCode.Forbidden => "Forbidden",
-        HttpStatusCode.NotFound => "Not Found",
-        HttpStatusCode.TooManyRequests => "Too Many Requests",
-        HttpStatusCode.InternalServerError => "Internal Server Error",
-        HttpStatusCode.ServiceUnavailable => "Service Unavailable",
-        _ => status.ToString(),
-    };
 
     /// <summary>An error code fit to show (short, letters, digits and <c>_-.</c>), else null: it is backend text.</summary>
     public static string? Safe(string? code) =>

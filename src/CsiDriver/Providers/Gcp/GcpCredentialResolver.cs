@@ -7,7 +7,7 @@ namespace CsiDriver.Providers.Gcp;
 /// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
 /// for it, obtained only when a read needs one.
 /// </summary>
-internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver identity, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger logger)
+internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver identity, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";

@@ -5,9 +5,9 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>
 /// Sends one Google REST call with a deadline, bounded jittered retries on 429/5xx/connection
 /// errors, a bounded response read, and Google JSON error bodies mapped to <see cref="FailureKind"/>.
-/// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>.
+/// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>. One pooled client serves every Google endpoint.
 /// </summary>
-internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider time, Random random, ILogger<GoogleApiCaller> logger, Observability.DriverMetrics metrics) : IDisposable
 {
     /// <summary>The most a token or metadata answer may hold.</summary>
     public const long TokenResponseLimit = 64 * 1024;
@@ -15,6 +15,7 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
     private const int MaxErrorMessageChars = 400;
 
     private readonly Http.RetryPolicy _retry = new(options.Retry, time, random.NextDouble);
+    private readonly HttpClient _http = Http.BackendHttp.CreateClient(new Http.BackendConnection(), $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
 
     /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
     /// <param name="call">The backend call's metric name (<c>access_version</c>, <c>sts_token</c>...).</param>
@@ -37,7 +38,7 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         CancellationToken cancellationToken)
     {
         var response = await CsiDriver.Http.BackendSender.SendAsync(
-            http,
+            _http,
             new CsiDriver.Http.BackendCall<GoogleApiException>(
                 _ =>
                 {
@@ -51,6 +52,8 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
             cancellationToken).ConfigureAwait(false);
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
     }
+
+    public void Dispose() => _http.Dispose();
 
     private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
         Http.BackendJson.Parse(

@@ -78,7 +78,7 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed: {ex.Message}");
         }
 
-        return OAuthTokens.ToAccessToken(response, time, "the token URI");
+        return response.ToAccessToken(time, "the token URI");
     }
 
     /// <summary>The RS256 JWT the token URI exchanges; iat/exp follow the injected clock.</summary>

@@ -18,6 +18,6 @@ internal sealed class TokenExchangeClient(GoogleApiCaller caller, GcpProviderOpt
             GoogleApiCaller.TokenResponseLimit,
             [kubernetesToken],
             cancellationToken).ConfigureAwait(false);
-        return OAuthTokens.ToAccessToken(response, time, "the token exchange");
+        return response.ToAccessToken(time, "the token exchange");
     }
 }

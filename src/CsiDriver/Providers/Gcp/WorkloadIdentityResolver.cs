@@ -25,7 +25,7 @@ internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, 
 /// else a configured <c>external_account</c> audience, else GKE from the metadata server.
 /// Failures are not cached, so a metadata server that comes up later is picked up.
 /// </summary>
-internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
+internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger<WorkloadIdentityResolver> logger)
 {
     private readonly Http.AsyncOnce<WorkloadIdentity> _resolved = new();
 
