@@ -7,13 +7,11 @@ namespace CsiDriver.Providers.Gcp;
 /// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
 /// for it, obtained only when a read needs one.
 /// </summary>
-internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver identity, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
+internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver pools, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";
     private const string ProviderAdcIdentity = "provider-adc";
-
-    private readonly WorkloadIdentityResolver _identity = identity;
 
     /// <summary>
     /// Works out the identity (no Google call once the workload identity pool is known); the token comes from
@@ -66,7 +64,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
         WorkloadIdentity identity;
         try
         {
-            identity = await _identity.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            identity = await pools.ResolveAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
