@@ -7,7 +7,7 @@ namespace CsiDriver.Providers.Gcp;
 /// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
 /// for it, obtained only when a read needs one.
 /// </summary>
-internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver pools, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
+internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver pools, FederatedTokenClient federation, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";
@@ -111,7 +111,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
         AccessToken federated;
         try
         {
-            federated = await sts.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
+            federated = await federation.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -126,7 +126,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
         GcpLog.Impersonating(logger, gsa, pod.Namespace, pod.ServiceAccountName);
         try
         {
-            return await iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
+            return await federation.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {

@@ -28,8 +28,7 @@ internal static class GcpServiceCollectionExtensions
         services.TryAddSingleton<GoogleApiCaller>();
         services.TryAddSingleton<MetadataServerClient>();
         services.TryAddSingleton<WorkloadIdentityResolver>();
-        services.TryAddSingleton<TokenExchangeClient>();
-        services.TryAddSingleton<IamCredentialsClient>();
+        services.TryAddSingleton<FederatedTokenClient>();
         services.TryAddSingleton<ServiceAccountKeyTokenSource>();
         services.TryAddSingleton<AccessTokenCache>();
         services.TryAddSingleton<SecretManagerClient>();

@@ -14,8 +14,7 @@ internal sealed class GcpStoreCredentials(
     StoreReferenceReader references,
     ServiceAccountAnnotationReader accounts,
     WorkloadIdentityResolver controllerPool,
-    TokenExchangeClient sts,
-    IamCredentialsClient iam,
+    FederatedTokenClient federation,
     MetadataServerClient metadata,
     ServiceAccountKeyTokenSource keys,
     AccessTokenCache cache)
@@ -61,8 +60,8 @@ internal sealed class GcpStoreCredentials(
         {
             var pool = await PoolAsync(config, workload, inner).ConfigureAwait(false);
             var token = await references.ServiceAccountTokenAsync(store, account with { Audiences = [pool.Pool!, .. account.Audiences] }, TokenSeconds, inner).ConfigureAwait(false);
-            var federated = await sts.ExchangeAsync(token, pool.Audience, inner).ConfigureAwait(false);
-            return gsa is null ? federated : await iam.GenerateAccessTokenAsync(gsa, [], federated, inner).ConfigureAwait(false);
+            var federated = await federation.ExchangeAsync(token, pool.Audience, inner).ConfigureAwait(false);
+            return gsa is null ? federated : await federation.GenerateAccessTokenAsync(gsa, [], federated, inner).ConfigureAwait(false);
         });
     }
 
