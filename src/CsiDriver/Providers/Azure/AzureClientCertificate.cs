@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using CsiDriver.Http;
 
 namespace CsiDriver.Providers.Azure;
 
@@ -113,27 +114,20 @@ internal sealed class AzureClientCertificate
     /// </summary>
     public string CreateAssertion(string clientId, Uri tokenEndpoint, DateTimeOffset now)
     {
-        var header = Json(w =>
-        {
-            w.WriteString("alg", "RS256");
-            w.WriteString("typ", "JWT");
-            w.WriteString("x5t", Thumbprint);
-        });
-        var payload = Json(w =>
-        {
-            w.WriteString("aud", tokenEndpoint.AbsoluteUri);
-            w.WriteString("iss", clientId);
-            w.WriteString("sub", clientId);
-            w.WriteString("jti", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
-            w.WriteNumber("iat", now.ToUnixTimeSeconds());
-            w.WriteNumber("nbf", now.ToUnixTimeSeconds());
-            w.WriteNumber("exp", (now + AssertionLifetime).ToUnixTimeSeconds());
-        });
-        var signingInput = Base64Url(header) + "." + Base64Url(payload);
         using var rsa = RSA.Create();
         rsa.ImportPkcs8PrivateKey(_pkcs8Key, out _);
-        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signingInput + "." + Base64Url(signature);
+        return JwtAssertion.Sign(
+            rsa,
+            [("x5t", Thumbprint)],
+            [
+                ("aud", tokenEndpoint.AbsoluteUri),
+                ("iss", clientId),
+                ("sub", clientId),
+                ("jti", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))),
+                ("iat", now.ToUnixTimeSeconds()),
+                ("nbf", now.ToUnixTimeSeconds()),
+                ("exp", (now + AssertionLifetime).ToUnixTimeSeconds()),
+            ]);
     }
 
     public override string ToString() => $"certificate {Subject} (x5t#S256 {Sha256Thumbprint})";
@@ -172,19 +166,6 @@ internal sealed class AzureClientCertificate
         {
             throw new FormatException("one of its CERTIFICATE blocks is not an X.509 certificate");
         }
-    }
-
-    private static byte[] Json(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 
     private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);

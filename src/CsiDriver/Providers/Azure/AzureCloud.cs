@@ -87,11 +87,7 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             using var stream = File.OpenRead(full);
             file = JsonSerializer.Deserialize(stream, AzureJsonContext.Default.AzureEnvironmentFile);
         }
-        catch (IOException)
-        {
-            throw Invalid(classDescription, $"failed to read cloudEnvFileName '{path}'");
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw Invalid(classDescription, $"failed to read cloudEnvFileName '{path}'");
         }
@@ -110,6 +106,5 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
         return new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority);
     }
 
-    private static SecretStoreException Invalid(string classDescription, string detail) =>
-        new(FailureKind.InvalidConfiguration, $"SecretProviderClass {classDescription}: failed to mount objects, error: {detail}");
+    private static SecretStoreException Invalid(string classDescription, string detail) => AzureMountConfig.Invalid(classDescription, detail);
 }

@@ -10,6 +10,7 @@ namespace CsiDriver.Providers.Azure;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(NmiResponse))]
 [JsonSerializable(typeof(AzureEnvironmentFile))]
+[JsonSerializable(typeof(SetSecretRequest))]
 internal sealed partial class AzureJsonContext : JsonSerializerContext;
 
 /// <summary>GET secrets/{name}/{version}.</summary>

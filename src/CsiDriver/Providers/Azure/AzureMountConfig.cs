@@ -127,18 +127,9 @@ internal sealed partial record AzureMountConfig(
             throw Invalid(description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied);
         }
 
-        string secretClientId = string.Empty, secret = string.Empty;
-        foreach (var (key, value) in request.Secrets)
-        {
-            if (key.Equals("clientid", StringComparison.OrdinalIgnoreCase))
-            {
-                secretClientId = value;
-            }
-            else if (key.Equals("clientsecret", StringComparison.OrdinalIgnoreCase))
-            {
-                secret = value;
-            }
-        }
+        // Upstream matches the key names case-insensitively; a repeated one counts as its last.
+        var secretClientId = request.Secrets.LastOrDefault(s => s.Key.Equals("clientid", StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
+        var secret = request.Secrets.LastOrDefault(s => s.Key.Equals("clientsecret", StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
 
         // Upstream prints the whole secrets map here; only the key names are safe to show.
         var keys = string.Join(", ", request.Secrets.Keys.Order(StringComparer.Ordinal));

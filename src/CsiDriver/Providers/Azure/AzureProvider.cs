@@ -26,7 +26,6 @@ internal sealed class AzureProvider : IProvider, IDisposable
 {
     private readonly AzureProviderOptions _options;
     private readonly AzureHttp _http;
-    private readonly KeyVaultClient _vault;
     private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
@@ -35,8 +34,7 @@ internal sealed class AzureProvider : IProvider, IDisposable
         _options = options;
         _logger = logger;
         _http = new AzureHttp(options);
-        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
-        _reads = new KeyVaultReads(_vault, values);
+        _reads = new KeyVaultReads(new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics), values);
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);
@@ -95,18 +93,8 @@ internal sealed class AzureProvider : IProvider, IDisposable
             var call = entry with { ObjectVersion = version };
             var held = HoldsVersion(request.CurrentVersions, spec.Uid, version);
             var (contents, fetchedVersion, fromMemory) = await FetchOneAsync(call, scope, held).ConfigureAwait(false);
-            foreach (var (suffix, text) in contents)
+            foreach (var (suffix, bytes) in contents)
             {
-                byte[] bytes;
-                try
-                {
-                    bytes = spec.Type == KeyVaultObjectType.Secret ? KeyVaultContent.Decode(text, spec.ObjectEncoding) : Encoding.UTF8.GetBytes(text);
-                }
-                catch (FormatException ex)
-                {
-                    throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
-                }
-
                 if (bytes.Length > _options.MaxObjectBytes)
                 {
                     throw call.Fail(FailureKind.TooLarge, $"the object is {bytes.Length} bytes, over the {_options.MaxObjectBytes}-byte limit (--max-object-bytes)");
@@ -182,46 +170,15 @@ internal sealed class AzureProvider : IProvider, IDisposable
         return result;
     }
 
-    /// <summary>The file texts for one object version (suffix "" plus .crt/.key when configured) and the version id.</summary>
-    private async Task<(List<(string Suffix, string Text)> Contents, string Version, bool FromMemory)> FetchOneAsync(VaultCall call, IFetchScope scope, bool held)
+    /// <summary>The files of one object version (suffix "" plus .crt/.key when configured), its version id, and whether it came from memory.</summary>
+    private async Task<(List<(string Suffix, byte[] Bytes)> Contents, string Version, bool FromMemory)> FetchOneAsync(VaultCall call, IFetchScope scope, bool held)
     {
         var (body, fromMemory) = await _reads.GetAsync(call, scope, held).ConfigureAwait(false);
         try
         {
-            switch (call.Object.Type)
-            {
-                case KeyVaultObjectType.Secret:
-                    {
-                        var secret = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle);
-                        var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
-                        var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
-                        var contents = new List<(string, string)>();
-                        if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
-                        {
-                            var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
-                            contents.Add((".crt", certs));
-                            contents.Add((".key", keys));
-                        }
-
-                        contents.Add((string.Empty, text));
-                        return (contents, version, fromMemory);
-                    }
-
-                case KeyVaultObjectType.Key:
-                    {
-                        var key = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle);
-                        var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
-                        var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
-                        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version, fromMemory);
-                    }
-
-                default:
-                    {
-                        var certificate = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle);
-                        var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
-                        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version, fromMemory);
-                    }
-            }
+            var (texts, version) = Texts(call, body);
+            // objectEncoding is refused for keys and certificates, so their PEM stays UTF-8.
+            return ([.. texts.Select(t => (t.Suffix, KeyVaultContent.Decode(t.Text, call.Object.ObjectEncoding)))], version, fromMemory);
         }
         catch (FormatException ex)
         {
@@ -230,6 +187,45 @@ internal sealed class AzureProvider : IProvider, IDisposable
         catch (System.Security.Cryptography.CryptographicException)
         {
             throw call.Fail(FailureKind.InvalidConfiguration, "the key material returned by Key Vault is not a valid public key");
+        }
+    }
+
+    /// <summary>The file texts of one object version's JSON body, and its version id.</summary>
+    private (List<(string Suffix, string Text)> Texts, string Version) Texts(VaultCall call, byte[] body)
+    {
+        switch (call.Object.Type)
+        {
+            case KeyVaultObjectType.Secret:
+                {
+                    var secret = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle);
+                    var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
+                    var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
+                    var contents = new List<(string, string)>();
+                    if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
+                    {
+                        var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
+                        contents.Add((".crt", certs));
+                        contents.Add((".key", keys));
+                    }
+
+                    contents.Add((string.Empty, text));
+                    return (contents, version);
+                }
+
+            case KeyVaultObjectType.Key:
+                {
+                    var key = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle);
+                    var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
+                    var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
+                    return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
+                }
+
+            default:
+                {
+                    var certificate = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle);
+                    var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
+                    return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
+                }
         }
     }
 

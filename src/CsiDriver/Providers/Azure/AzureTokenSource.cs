@@ -31,16 +31,11 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
 
     private async Task<(string Token, TimeSpan? Lifetime)> AcquireAsync(AzureMountConfig config, string scope)
     {
-        var authority = config.Authority;
         var (token, expiresIn) = config.Credential switch
         {
-            WorkloadIdentityCredential wi => await FromEntraIdAsync(config, authority, scope, wi.ClientId, "client_assertion", wi.Assertion, CancellationToken.None).ConfigureAwait(false),
-            ClientSecretCredential sp => await FromEntraIdAsync(config, authority, scope, sp.ClientId, "client_secret", sp.Secret, CancellationToken.None).ConfigureAwait(false),
-            ClientCertificateCredential cc => await FromEntraIdAsync(
-                config, authority, scope, cc.ClientId, "client_assertion", cc.Certificate.CreateAssertion(cc.ClientId, TokenEndpoint(config, authority), time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false),
             ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, CancellationToken.None).ConfigureAwait(false),
             PodIdentityCredential pi => await FromNmiAsync(pi, scope, CancellationToken.None).ConfigureAwait(false),
-            _ => throw new InvalidOperationException("unknown credential"),
+            _ => await FromEntraIdAsync(config, scope, CancellationToken.None).ConfigureAwait(false),
         };
 
         var lifetime = TimeSpan.FromSeconds(Math.Max(0, expiresIn));
@@ -48,37 +43,35 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
         return (token, lifetime);
     }
 
-    private async Task<(string Token, long ExpiresIn)> FromEntraIdAsync(
-        AzureMountConfig config, Uri authority, string scope, string clientId, string credentialField, string credential, CancellationToken cancellationToken)
+    /// <summary>client_credentials at the tenant's endpoint, proven by a client assertion or a client secret.</summary>
+    private Task<(string Token, long ExpiresIn)> FromEntraIdAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken)
     {
-        var endpoint = TokenEndpoint(config, authority);
+        // The endpoint is also the audience a certificate's client assertion names.
+        var endpoint = new Uri(config.Authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
+        var (clientId, field, credential) = config.Credential switch
+        {
+            WorkloadIdentityCredential wi => (wi.ClientId, "client_assertion", wi.Assertion),
+            ClientSecretCredential sp => (sp.ClientId, "client_secret", sp.Secret),
+            ClientCertificateCredential cc => (cc.ClientId, "client_assertion", cc.Certificate.CreateAssertion(cc.ClientId, endpoint, time.GetUtcNow())),
+            _ => throw new InvalidOperationException("unknown credential"),
+        };
         var form = new List<KeyValuePair<string, string>>
         {
             new("grant_type", "client_credentials"),
             new("client_id", clientId),
             new("scope", scope),
         };
-        if (credentialField == "client_assertion")
+        if (field == "client_assertion")
         {
             form.Add(new("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
         }
 
-        form.Add(new(credentialField, credential));
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
-        var what = $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}";
-        var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
-        var body = Parse(reply, what);
-        if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
-        {
-            var codes = body?.ErrorCodes is { Count: > 0 } list ? $" (AADSTS{string.Join(", AADSTS", list)})" : string.Empty;
-            var error = body?.Error is { } e && SafeCode(e) ? $", error {e}" : string.Empty;
-            throw Fail(KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}{codes}");
-        }
-
-        return (body.AccessToken, body.ExpiresIn ?? 3600);
+        form.Add(new(field, credential));
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+        return RequestTokenAsync(request, $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}", cancellationToken);
     }
 
-    private async Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, CancellationToken cancellationToken)
+    private Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, CancellationToken cancellationToken)
     {
         var query = $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}";
         if (mi.ClientId is { } id)
@@ -86,15 +79,32 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
             query += $"&client_id={Uri.EscapeDataString(id)}";
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, query));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
+        return RequestTokenAsync(request, what, cancellationToken);
+    }
+
+    /// <summary>An OAuth token request to Entra ID or IMDS: the token, or an error naming the status and the error codes.</summary>
+    private async Task<(string Token, long ExpiresIn)> RequestTokenAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    {
         var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
-        var body = Parse(reply, what);
+        TokenResponse? body;
+        try
+        {
+            body = reply.Body.Length == 0 ? null : JsonSerializer.Deserialize(reply.Body, AzureJsonContext.Default.TokenResponse);
+        }
+        catch (JsonException)
+        {
+            // The parser's message could quote the body, which may hold a token.
+            throw Fail(reply.Status == HttpStatusCode.OK ? FailureKind.Unavailable : KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status} with a body that is not valid JSON");
+        }
+
         if (reply.Status != HttpStatusCode.OK || string.IsNullOrEmpty(body?.AccessToken))
         {
-            var error = body?.Error is { } e && SafeCode(e) ? $", error {e}" : string.Empty;
-            throw Fail(KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}");
+            var codes = body?.ErrorCodes is { Count: > 0 } list ? $" (AADSTS{string.Join(", AADSTS", list)})" : string.Empty;
+            var error = KeyVaultClient.Safe(body?.Error) is { } e ? $", error {e}" : string.Empty;
+            throw Fail(KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status}{error}{codes}");
         }
 
         return (body.AccessToken, body.ExpiresIn ?? 3600);
@@ -103,7 +113,7 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
     private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
         var builder = new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
-        using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
@@ -113,17 +123,12 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
             throw Fail(KindFor(reply.Status), $"{what} failed: nmi response failed with status code: {(int)reply.Status}");
         }
 
-        NmiResponse? body;
-        try
-        {
-            body = JsonSerializer.Deserialize(reply.Body, AzureJsonContext.Default.NmiResponse);
-        }
-        catch (JsonException)
-        {
-            throw Fail(FailureKind.Unavailable, $"{what} failed: the response is not valid JSON");
-        }
-
-        if (string.IsNullOrEmpty(body?.Token?.AccessToken) || string.IsNullOrEmpty(body.ClientId))
+        var body = Http.BackendJson.Parse(
+            reply.Body,
+            AzureJsonContext.Default.NmiResponse,
+            () => Fail(FailureKind.Unavailable, $"{what} failed: nmi did not return expected values in response: token and clientid"),
+            () => Fail(FailureKind.Unavailable, $"{what} failed: the response is not valid JSON"));
+        if (string.IsNullOrEmpty(body.Token?.AccessToken) || string.IsNullOrEmpty(body.ClientId))
         {
             throw Fail(FailureKind.Unavailable, $"{what} failed: nmi did not return expected values in response: token and clientid");
         }
@@ -131,28 +136,15 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
         return (body.Token.AccessToken, body.Token.ExpiresIn ?? 3600);
     }
 
-    /// <summary>One token request, sent once (so the one message serves): every answer is returned.</summary>
-    private Task<Http.BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    /// <summary>One token request, sent once (so the one message serves, and is disposed after): every answer is returned.</summary>
+    private async Task<Http.BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
     {
-        metrics.BackendCall("azure", "token");
-        return http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken);
-    }
-
-    private static TokenResponse? Parse(Http.BackendResponse reply, string what)
-    {
-        try
+        using (request)
         {
-            return reply.Body.Length == 0 ? null : JsonSerializer.Deserialize(reply.Body, AzureJsonContext.Default.TokenResponse);
-        }
-        catch (JsonException)
-        {
-            // The parser's message could quote the body, which may hold a token.
-            throw Fail(reply.Status == HttpStatusCode.OK ? FailureKind.Unavailable : KindFor(reply.Status), $"{what} failed: HTTP {(int)reply.Status} with a body that is not valid JSON");
+            metrics.BackendCall("azure", "token");
+            return await http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>The tenant's v2 token endpoint; also the audience a certificate's client assertion names.</summary>
-    private static Uri TokenEndpoint(AzureMountConfig config, Uri authority) => new(authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
 
     /// <summary>IMDS and NMI take a resource, not a scope.</summary>
     private static string ResourceOf(string scope) =>
@@ -164,8 +156,6 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
         404 => FailureKind.NotFound,
         _ => FailureKind.Unavailable,
     };
-
-    private static bool SafeCode(string code) => code.Length <= 64 && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
 
     private static AzureReadException Fail(FailureKind kind, string detail) =>
         new(kind, $"failed to get key vault token: {detail}", "AzureAuthFailed");

@@ -1,5 +1,3 @@
-using CsiDriver.Publishing;
-
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>
@@ -12,20 +10,14 @@ internal sealed partial class KeyVaultClient
     public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
     {
         var secrets = new List<(string, bool, Dictionary<string, string>)>();
-        await ReadPagesAsync(
-            call,
-            "secrets",
-            "list_secrets",
-            item =>
+        foreach (var item in await ReadPagesAsync(call, "secrets", "list_secrets", MaxPages * 10, "secrets", cancellationToken).ConfigureAwait(false))
+        {
+            if (LastSegment(item.Id) is { } name)
             {
-                if (LastSegment(item.Id) is { } name)
-                {
-                    secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
-                }
-            },
-            MaxPages * 10,
-            "secrets",
-            cancellationToken).ConfigureAwait(false);
+                secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+            }
+        }
+
         return secrets;
     }
 }

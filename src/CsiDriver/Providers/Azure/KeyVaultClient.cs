@@ -30,53 +30,38 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
     /// <summary>The JSON body of <c>GET {collection}/{name}/{version}</c> (the version may be empty: the latest).</summary>
     public async Task<byte[]> GetObjectAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        var reply = await GetAsync(call, $"{call.Collection}/{call.Object.ObjectName}/{call.ObjectVersion}", call.GetCallName, cancellationToken).ConfigureAwait(false);
-        return Ok(call, reply);
+        var uri = VaultUri(call, $"{call.Collection}/{call.Object.ObjectName}/{call.ObjectVersion}");
+        return Ok(call, await SendAuthorizedAsync(call, HttpMethod.Get, uri, null, call.GetCallName, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
         var versions = new List<(string, long)>();
-        await ReadPagesAsync(
-            call,
-            $"{call.Collection}/{call.Object.ObjectName}/versions",
-            "list_versions",
-            item =>
+        foreach (var item in await ReadPagesAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", "list_versions", MaxPages, "versions", cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
             {
-                if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
-                {
-                    versions.Add((version, item.Attributes.Created ?? 0));
-                }
-            },
-            MaxPages,
-            "versions",
-            cancellationToken).ConfigureAwait(false);
+                versions.Add((version, item.Attributes.Created ?? 0));
+            }
+        }
+
         return versions;
     }
 
-    /// <summary>
-    /// Reads <paramref name="path"/> and the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>,
-    /// and hands each listed item to <paramref name="take"/>.
-    /// </summary>
-    private async Task ReadPagesAsync(
-        VaultCall call, string path, string callName, Action<KeyVaultItem> take, int maxPages, string what, CancellationToken cancellationToken)
+    /// <summary>The items listed at <paramref name="path"/> and on the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>.</summary>
+    private async Task<List<KeyVaultItem>> ReadPagesAsync(VaultCall call, string path, string callName, int maxPages, string what, CancellationToken cancellationToken)
     {
-        Uri? next = null;
+        var items = new List<KeyVaultItem>();
+        var next = VaultUri(call, path);
         for (var page = 0; page < maxPages; page++)
         {
-            var reply = next is null
-                ? await GetAsync(call, path, callName, cancellationToken).ConfigureAwait(false)
-                : await SendAuthorizedAsync(call, next, callName, cancellationToken).ConfigureAwait(false);
-            var items = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
-            foreach (var item in items.Value ?? [])
+            var reply = await SendAuthorizedAsync(call, HttpMethod.Get, next, null, callName, cancellationToken).ConfigureAwait(false);
+            var listed = Parse(call, Ok(call, reply), AzureJsonContext.Default.KeyVaultPage);
+            items.AddRange(listed.Value ?? []);
+            if (listed.NextLink is not { Length: > 0 } link)
             {
-                take(item);
-            }
-
-            if (items.NextLink is not { Length: > 0 } link)
-            {
-                return;
+                return items;
             }
 
             next = NextLink(call, link);
@@ -106,11 +91,9 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         return segment.Length > 0 ? segment : null;
     }
 
-    private Task<BackendResponse> GetAsync(VaultCall call, string path, string callName, CancellationToken cancellationToken)
-    {
-        var uri = new Uri(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
-        return SendAuthorizedAsync(call, uri, callName, cancellationToken);
-    }
+    /// <summary><paramref name="path"/> on the vault's transport address, with the API version.</summary>
+    private Uri VaultUri(VaultCall call, string path) =>
+        new(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
 
     /// <summary>nextLink must stay on the vault; it is re-based onto the transport address.</summary>
     private static Uri NextLink(VaultCall call, string link)
@@ -124,28 +107,33 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         return new Uri(call.Transport, uri.PathAndQuery);
     }
 
-    private async Task<BackendResponse> SendAuthorizedAsync(VaultCall call, Uri uri, string callName, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request with a token for the vault's scope, learned first when unknown. A write learns it from the
+    /// challenge of a harmless read of the same object, never of the write itself.
+    /// </summary>
+    private async Task<BackendResponse> SendAuthorizedAsync(VaultCall call, HttpMethod method, Uri uri, byte[]? body, string callName, CancellationToken cancellationToken)
     {
         var vaultHost = call.Vault.Host;
         if (!_scopes.TryGetValue(vaultHost, out var scope))
         {
-            var (learned, answer) = await LearnScopeAsync(call, uri, callName, cancellationToken).ConfigureAwait(false);
+            var read = method == HttpMethod.Get;
+            var (learned, answer) = await LearnScopeAsync(call, uri, read ? callName : call.GetCallName, cancellationToken).ConfigureAwait(false);
             if (answer is not null)
             {
-                return answer;
+                return read ? answer : throw call.Fail(FailureKind.PermissionDenied, "Key Vault sent no Bearer challenge (WWW-Authenticate)");
             }
 
             scope = learned!;
         }
 
         var token = await tokens.GetTokenAsync(call.Config, scope, cancellationToken).ConfigureAwait(false);
-        var reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(call, method, uri, body, token, callName, cancellationToken).ConfigureAwait(false);
         if (reply.Status == HttpStatusCode.Unauthorized && ScopeFromChallenge(call, reply) is { } challenged && challenged != scope)
         {
             // The vault moved to another scope (e.g. a cloud change behind a private endpoint): follow once.
             _scopes[vaultHost] = challenged;
             token = await tokens.GetTokenAsync(call.Config, challenged, cancellationToken).ConfigureAwait(false);
-            reply = await SendAsync(call, uri, token, callName, cancellationToken).ConfigureAwait(false);
+            reply = await SendAsync(call, method, uri, body, token, callName, cancellationToken).ConfigureAwait(false);
         }
 
         return reply;
@@ -168,7 +156,7 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
 
         try
         {
-            var probe = await SendAsync(call, uri, token: null, callName, cancellationToken).ConfigureAwait(false);
+            var probe = await SendAsync(call, HttpMethod.Get, uri, null, token: null, callName, cancellationToken).ConfigureAwait(false);
             if (probe.Status != HttpStatusCode.Unauthorized)
             {
                 return (null, probe);
@@ -187,30 +175,30 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         }
     }
 
-    /// <summary>One GET, repeated while Key Vault throttles it and <see cref="AzureProviderOptions.Retry"/> allows.</summary>
-    private Task<BackendResponse> SendAsync(VaultCall call, Uri uri, string? token, string callName, CancellationToken cancellationToken) =>
-        SendThrottledAsync(call, () =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            if (token is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            return request;
-        }, callName, cancellationToken);
-
     /// <summary>
-    /// One request made by <paramref name="build"/> (afresh per attempt), repeated while Key Vault throttles it and
-    /// <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the request, so writes repeat too.
+    /// One request (JSON <paramref name="body"/> when set), built afresh per attempt and repeated while Key Vault
+    /// throttles it and <see cref="AzureProviderOptions.Retry"/> allows. A 429 means Key Vault did not process the
+    /// request, so writes repeat too.
     /// </summary>
-    private Task<BackendResponse> SendThrottledAsync(VaultCall call, Func<HttpRequestMessage> build, string callName, CancellationToken cancellationToken) =>
+    private Task<BackendResponse> SendAsync(VaultCall call, HttpMethod method, Uri uri, byte[]? body, string? token, string callName, CancellationToken cancellationToken) =>
         http.SendAsync(
             () =>
             {
                 metrics.BackendCall("azure", callName);
-                return build();
+                var request = new HttpRequestMessage(method, uri);
+                if (body is not null)
+                {
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                }
+
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                if (token is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
+
+                return request;
             },
             MaxBody,
             call.Fail,
@@ -284,7 +272,7 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         var inner = Safe(error?.InnerError?.Code);
 
         var status = (int)reply.Status;
-        var detail = $"RESPONSE {status}: {status} {ReasonPhrase(reply.Status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
+        var detail = $"RESPONSE {status}: {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
         if (reply.Status == HttpStatusCode.TooManyRequests && reply.Headers.RetryAfter?.Delta is { } delta)
         {
             detail += $", retry after {delta.TotalSeconds:0}s";
@@ -308,19 +296,8 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         throw call.Fail(kind, detail);
     }
 
-    private static string ReasonPhrase(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.BadRequest => "Bad Request",
-        HttpStatusCode.Unauthorized => "Unauthorized",
-        HttpStatusCode.Forbidden => "Forbidden",
-        HttpStatusCode.NotFound => "Not Found",
-        HttpStatusCode.TooManyRequests => "Too Many Requests",
-        HttpStatusCode.InternalServerError => "Internal Server Error",
-        HttpStatusCode.ServiceUnavailable => "Service Unavailable",
-        _ => status.ToString(),
-    };
-
-    private static string? Safe(string? code) =>
+    /// <summary>An error code fit to show (short, letters, digits and <c>_-.</c>), else null: it is backend text.</summary>
+    public static string? Safe(string? code) =>
         code is { Length: > 0 and <= 64 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? code : null;
 }
 

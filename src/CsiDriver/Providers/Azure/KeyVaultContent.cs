@@ -76,23 +76,18 @@ internal static class KeyVaultContent
 
         try
         {
-            var keys = new StringBuilder();
-            var certificates = new List<X509Certificate2>(collection.Count);
-            foreach (var certificate in collection)
+            // Upstream writes every private key first (PKCS#8), then the certificates.
+            var text = new StringBuilder();
+            foreach (var certificate in collection.Where(c => c.HasPrivateKey))
             {
-                if (certificate.HasPrivateKey)
-                {
-                    keys.Append(Pem("PRIVATE KEY", ExportPkcs8(certificate)));
-                }
-
-                certificates.Add(certificate);
+                using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetDSAPrivateKey()
+                    ?? throw new FormatException("the certificate's private key type is not supported");
+                text.Append(key.ExportPkcs8PrivateKeyPem()).Append('\n');
             }
 
-            var ordered = constructPemChain ? OrderLeafToRoot(certificates) : certificates;
-            var text = new StringBuilder(keys.ToString());
-            foreach (var certificate in ordered)
+            foreach (var certificate in constructPemChain ? OrderLeafToRoot([.. collection]) : [.. collection])
             {
-                text.Append(Pem("CERTIFICATE", certificate.RawData));
+                text.Append(certificate.ExportCertificatePem()).Append('\n');
             }
 
             return text.ToString();
@@ -110,14 +105,14 @@ internal static class KeyVaultContent
     public static string PublicKeyPem(JsonWebKey key)
     {
         var kty = key.Kty ?? string.Empty;
-        byte[] spki;
+        string spki;
         switch (kty)
         {
             case "RSA" or "RSA-HSM":
                 {
                     using var rsa = RSA.Create();
                     rsa.ImportParameters(new RSAParameters { Modulus = Unsigned(Base64Url(key.N, "n")), Exponent = Unsigned(Base64Url(key.E, "e")) });
-                    spki = rsa.ExportSubjectPublicKeyInfo();
+                    spki = rsa.ExportSubjectPublicKeyInfoPem();
                     break;
                 }
 
@@ -132,7 +127,7 @@ internal static class KeyVaultContent
                     };
                     using var ec = ECDsa.Create();
                     ec.ImportParameters(new ECParameters { Curve = curve, Q = new ECPoint { X = Fixed(Base64Url(key.X, "x"), size), Y = Fixed(Base64Url(key.Y, "y"), size) } });
-                    spki = ec.ExportSubjectPublicKeyInfo();
+                    spki = ec.ExportSubjectPublicKeyInfoPem();
                     break;
                 }
 
@@ -140,7 +135,7 @@ internal static class KeyVaultContent
                 throw new FormatException($"failed to get key. key type '{Printable(kty)}' currently not supported");
         }
 
-        return Pem("PUBLIC KEY", spki);
+        return spki + "\n";
     }
 
     /// <summary>The leaf certificate (<c>cer</c>, base64 DER) as PEM.</summary>
@@ -220,12 +215,6 @@ internal static class KeyVaultContent
         }
 
         return chain.Count == n && chain.Distinct().Count() == n ? chain : certificates;
-    }
-
-    private static byte[] ExportPkcs8(X509Certificate2 certificate)
-    {
-        using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey() ?? certificate.GetDSAPrivateKey();
-        return key?.ExportPkcs8PrivateKey() ?? throw new FormatException("the certificate's private key type is not supported");
     }
 
     private static string Pem(string label, ReadOnlySpan<byte> der) => new string(PemEncoding.Write(label, der)) + "\n";

@@ -31,9 +31,6 @@ internal sealed partial record KeyVaultObjectSpec(
     /// <summary>The id reported in pod status: <c>&lt;type&gt;/&lt;name&gt;</c>.</summary>
     public string Uid => $"{TypeName}/{ObjectName}";
 
-    /// <summary>Upstream's per-object error prefix.</summary>
-    public string Describe() => $"failed to get objectType:{TypeName}, objectName:{ObjectName}, objectVersion:{ObjectVersion}";
-
     public static KeyVaultObjectSpec From(RawObject raw, ProviderRequest request, int index)
     {
         var name = Trim(raw.ObjectName);

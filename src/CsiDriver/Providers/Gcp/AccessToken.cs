@@ -13,11 +13,15 @@ internal sealed record AccessToken(string Value, DateTimeOffset ExpiresAt)
 /// they expire (short-lived tokens at half their life), one exchange in flight per identity. Keys name an
 /// identity, never contain a token.
 /// </summary>
-internal sealed class AccessTokenCache(TimeProvider time, TimeSpan margin, ILogger logger)
+internal sealed class AccessTokenCache(TimeProvider time, GcpProviderOptions options, ILogger<AccessTokenCache> logger)
 {
-    private readonly TokenCache<string, AccessToken> _tokens = new(time, TokenCache<string, AccessToken>.Margin(0.5, margin));
+    private readonly TokenCache<string, AccessToken> _tokens = new(time, TokenCache<string, AccessToken>.Margin(0.5, options.TokenRefreshMargin));
 
-    public async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
+    /// <summary>A credential for <paramref name="identity"/> whose token comes from this cache, else from <paramref name="create"/>.</summary>
+    public GcpCredential Credential(string identity, Func<CancellationToken, Task<AccessToken>> create) =>
+        new(identity, ct => GetOrCreateAsync(identity, create, ct));
+
+    private async Task<AccessToken> GetOrCreateAsync(string identity, Func<CancellationToken, Task<AccessToken>> create, CancellationToken cancellationToken)
     {
         if (_tokens.TryGet(identity, out var cached))
         {

@@ -7,39 +7,40 @@ namespace CsiDriver.Providers.Gcp;
 /// <c>iam.gke.io/gcp-service-account</c> when annotated), a key.json, or the driver's own; and the access token
 /// for it, obtained only when a read needs one.
 /// </summary>
-internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver identity, TokenExchangeClient sts, IamCredentialsClient iam, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger logger)
+internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver pools, FederatedTokenClient federation, MetadataServerClient metadata, ServiceAccountKeyTokenSource keys, IServiceAccountLookup serviceAccounts, AccessTokenCache cache, ILogger<GcpCredentialResolver> logger)
 {
     public const string ServiceAccountAnnotation = "iam.gke.io/gcp-service-account";
     public const string DelegatesAnnotation = "iam.gke.io/gcp-service-account-delegates";
     private const string ProviderAdcIdentity = "provider-adc";
 
-    private readonly WorkloadIdentityResolver _identity = identity;
-
     /// <summary>
     /// Works out the identity (no Google call once the workload identity pool is known); the token comes from
-    /// <see cref="GcpCredential.GetTokenAsync"/>, so a volume served wholly from memory costs no token exchange.
+    /// <see cref="GcpCredential.Token"/>, so a volume served wholly from memory costs no token exchange.
     /// </summary>
     public async Task<GcpCredential> ResolveAsync(ProviderRequest request, GcpMountConfig config, CancellationToken cancellationToken)
     {
         try
         {
-            var (identity, obtain) = config.Auth switch
+            var credential = config.Auth switch
             {
-                GcpAuthMode.NodePublishSecret => FromKey(config.KeyJson!),
-                GcpAuthMode.ProviderAdc => (ProviderAdcIdentity, ct => cache.GetOrCreateAsync(ProviderAdcIdentity, metadata.GetDefaultTokenAsync, ct)),
+                GcpAuthMode.NodePublishSecret => keys.Credential(config.KeyJson!, cache),
+                GcpAuthMode.ProviderAdc => cache.Credential(ProviderAdcIdentity, metadata.GetDefaultTokenAsync),
                 _ => await AsPodAsync(request, cancellationToken).ConfigureAwait(false),
             };
-            return new GcpCredential(identity, async ct =>
+            return credential with
             {
-                try
+                Token = async ct =>
                 {
-                    return await obtain(ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
-                {
-                    throw AuthFailure(request, ex);
-                }
-            });
+                    try
+                    {
+                        return await credential.Token(ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
+                    {
+                        throw AuthFailure(request, ex);
+                    }
+                },
+            };
         }
         catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
         {
@@ -57,20 +58,13 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
         _ => throw new ArgumentOutOfRangeException(nameof(ex)),
     };
 
-    private (string Identity, Func<CancellationToken, Task<AccessToken>> Obtain) FromKey(string keyJson)
-    {
-        var key = ServiceAccountKeyTokenSource.ParseKey(keyJson);
-        var identity = ServiceAccountKeyTokenSource.Identity(key, keyJson);
-        return (identity, ct => cache.GetOrCreateAsync(identity, c => keys.GetTokenAsync(key, c), ct));
-    }
-
-    private async Task<(string Identity, Func<CancellationToken, Task<AccessToken>> Obtain)> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
+    private async Task<GcpCredential> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var pod = request.Pod;
         WorkloadIdentity identity;
         try
         {
-            identity = await _identity.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            identity = await pools.ResolveAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -109,7 +103,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
             ? $"{pod.Namespace}/token:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(podToken.Token)))[..16]}"
             : $"{pod.Namespace}/{pod.ServiceAccountName}";
         var key = $"pod:{subject}|{identity.Audience}|{gsa}|{string.Join(',', delegates)}";
-        return (key, ct => cache.GetOrCreateAsync(key, c => ExchangeAsync(podToken.Token, identity, gsa, delegates, pod, c), ct));
+        return cache.Credential(key, ct => ExchangeAsync(podToken.Token, identity, gsa, delegates, pod, ct));
     }
 
     private async Task<AccessToken> ExchangeAsync(string podToken, WorkloadIdentity identity, string? gsa, List<string> delegates, PodIdentity pod, CancellationToken cancellationToken)
@@ -117,7 +111,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
         AccessToken federated;
         try
         {
-            federated = await sts.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
+            federated = await federation.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -132,7 +126,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
         GcpLog.Impersonating(logger, gsa, pod.Namespace, pod.ServiceAccountName);
         try
         {
-            return await iam.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
+            return await federation.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
         }
         catch (GoogleApiException ex)
         {
@@ -173,22 +167,12 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver ide
     private static partial Regex EmailLike();
 }
 
-/// <summary>Who a volume reads as (<see cref="Identity"/>, what Google authorises, never a token) and its access token on demand.</summary>
-internal sealed class GcpCredential
+/// <summary>
+/// Who a volume or store reads as (<paramref name="Identity"/>: what Google authorises, never a token) and its access token on
+/// demand (cached per identity).
+/// </summary>
+/// <param name="Identity">The auth mode and what it resolves to: pod namespace/ServiceAccount + pool audience + impersonated account, the key's account + key digest, or the driver's own.</param>
+internal sealed record GcpCredential(string Identity, Func<CancellationToken, Task<AccessToken>> Token)
 {
-    private readonly Func<CancellationToken, Task<AccessToken>> _obtain;
-
-    public GcpCredential(string identity, Func<CancellationToken, Task<AccessToken>> obtain)
-    {
-        Identity = identity;
-        _obtain = obtain;
-    }
-
-    /// <summary>The auth mode and what it resolves to: pod namespace/ServiceAccount + pool audience + impersonated account, the key's account + key digest, or <c>provider-adc</c>.</summary>
-    public string Identity { get; }
-
-    /// <summary>The token (cached per identity); failures name the volume's class.</summary>
-    public Task<AccessToken> GetTokenAsync(CancellationToken cancellationToken) => _obtain(cancellationToken);
-
     public override string ToString() => Identity;
 }

@@ -58,12 +58,31 @@ internal sealed record TokenExchangeRequest(
     public override string ToString() => $"token exchange for {Audience}";
 }
 
-/// <summary>OAuth token response (STS, metadata server); <see cref="ToString"/> never shows the token.</summary>
+/// <summary>
+/// OAuth token response (STS, metadata server, token URIs), or its error (<c>{"error":"invalid_grant","error_description":".."}</c>);
+/// <see cref="ToString"/> never shows the token.
+/// </summary>
 internal sealed record OAuthTokenResponse(
     [property: JsonPropertyName("access_token")] string? AccessToken = null,
-    [property: JsonPropertyName("token_type")] string? TokenType = null,
-    [property: JsonPropertyName("expires_in")] long? ExpiresIn = null)
+    [property: JsonPropertyName("expires_in")] long? ExpiresIn = null,
+    string? Error = null,
+    [property: JsonPropertyName("error_description")] string? ErrorDescription = null)
 {
+    /// <summary>Lifetime assumed when a response omits <c>expires_in</c>: short, so the token is soon refreshed.</summary>
+    private static readonly TimeSpan UnknownLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>The token, valid from now for <c>expires_in</c>; <paramref name="source"/> names who failed to send one.</summary>
+    public AccessToken ToAccessToken(TimeProvider time, string source)
+    {
+        if (string.IsNullOrEmpty(AccessToken))
+        {
+            throw new GoogleApiException(Publishing.FailureKind.Unavailable, $"{source} returned no access_token");
+        }
+
+        var lifetime = ExpiresIn is > 0 and < 86400 * 7 ? TimeSpan.FromSeconds(ExpiresIn.Value) : UnknownLifetime;
+        return new AccessToken(AccessToken, time.GetUtcNow() + lifetime);
+    }
+
     public override string ToString() => $"token response (expires_in {ExpiresIn})";
 }
 
@@ -99,20 +118,6 @@ internal sealed record ServiceAccountKeyFile(
     public override string ToString() => $"service account key {ClientEmail}";
 }
 
-/// <summary>The JOSE header of the service-account assertion.</summary>
-internal sealed record JwtHeader(
-    [property: JsonPropertyName("alg")] string Algorithm,
-    [property: JsonPropertyName("typ")] string Type,
-    [property: JsonPropertyName("kid")][property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null);
-
-/// <summary>The claims of the service-account assertion (Google's JWT-bearer flow).</summary>
-internal sealed record JwtClaims(
-    [property: JsonPropertyName("iss")] string Issuer,
-    string Scope,
-    [property: JsonPropertyName("aud")] string Audience,
-    [property: JsonPropertyName("iat")] long IssuedAt,
-    [property: JsonPropertyName("exp")] long Expires);
-
 /// <summary>The subset of an <c>external_account</c> credential file the provider reads.</summary>
 internal sealed record ExternalAccountFile(string? Type = null, string? Audience = null);
 
@@ -125,8 +130,6 @@ internal sealed record ExternalAccountFile(string? Type = null, string? Audience
 [JsonSerializable(typeof(RenderParameterVersionResponse))]
 [JsonSerializable(typeof(TokenExchangeRequest))]
 [JsonSerializable(typeof(OAuthTokenResponse))]
-[JsonSerializable(typeof(JwtHeader))]
-[JsonSerializable(typeof(JwtClaims))]
 [JsonSerializable(typeof(GenerateAccessTokenRequest))]
 [JsonSerializable(typeof(GenerateAccessTokenResponse))]
 [JsonSerializable(typeof(GoogleErrorEnvelope))]

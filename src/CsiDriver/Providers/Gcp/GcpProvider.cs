@@ -45,12 +45,8 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
             }
         }
 
-        if (toRead.Count == 0)
-        {
-            return Assemble(request, config, fetched);
-        }
-
-        var token = await credential.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        // A volume served wholly from memory costs no token.
+        var token = toRead.Count == 0 ? null : await credential.Token(cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
             toRead,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelFetches), CancellationToken = cancellationToken },
@@ -58,7 +54,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
             {
                 try
                 {
-                    fetched[resource.Value] = await ReadSharedAsync(request, credential.Identity, resource, token, ct).ConfigureAwait(false);
+                    fetched[resource.Value] = await ReadSharedAsync(request, credential.Identity, resource, token!, ct).ConfigureAwait(false);
                 }
                 catch (GoogleApiException ex)
                 {

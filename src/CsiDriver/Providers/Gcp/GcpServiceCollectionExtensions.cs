@@ -7,60 +7,32 @@ internal static class GcpServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the provider with a registered <see cref="GcpProviderOptions"/> (tests, embedders), else options
-    /// from the driver's environment (<see cref="FromEnvironment"/>).
+    /// from the driver's environment (<see cref="FromEnvironment"/>). Needs an <see cref="IServiceAccountLookup"/>.
     /// </summary>
     public static IServiceCollection AddGcpProvider(this IServiceCollection services, long maxObjectBytes)
     {
         services.TryAddSingleton(_ => FromEnvironment(Environment.GetEnvironmentVariable, maxObjectBytes));
-        return services.AddGcpProvider(sp => sp.GetRequiredService<GcpProviderOptions>());
-    }
-
-    public static IServiceCollection AddGcpProvider(this IServiceCollection services, GcpProviderOptions options) =>
-        services.AddGcpProvider(_ => options);
-
-    private static IServiceCollection AddGcpProvider(this IServiceCollection services, Func<IServiceProvider, GcpProviderOptions> options)
-    {
-        services.AddProviderSharedParts();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, GcpProvider>(sp => Create(
-            options(sp),
-            sp.GetRequiredService<IServiceAccountLookup>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Random>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            handler: null,
-            sp.GetRequiredService<Observability.DriverMetrics>(),
-            sp.GetRequiredService<VersionedValueCache>())));
+        services.AddProviderSharedParts().AddGoogleClients();
+        services.TryAddSingleton<GcpCredentialResolver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, GcpProvider>());
         return services;
     }
 
-    /// <summary>Builds the provider and its clients over one pooled <see cref="HttpClient"/>; every Google call is counted in <paramref name="metrics"/>.</summary>
-    public static GcpProvider Create(
-        GcpProviderOptions options,
-        IServiceAccountLookup serviceAccounts,
-        TimeProvider time,
-        Random random,
-        ILoggerFactory loggers,
-        HttpMessageHandler? handler,
-        Observability.DriverMetrics metrics,
-        VersionedValueCache values)
+    /// <summary>
+    /// The Google clients (Secret Manager, the metadata server, STS, IAM credentials, key grants) over one pooled client,
+    /// and the access token cache they share; the gcp provider and the gcpsm store are built on them. Needs the
+    /// <see cref="GcpProviderOptions"/>, a <see cref="Random"/>, the <see cref="TimeProvider"/> and the metrics.
+    /// </summary>
+    public static IServiceCollection AddGoogleClients(this IServiceCollection services)
     {
-        var logger = loggers.CreateLogger("CsiDriver.Providers.Gcp");
-        var http = CsiDriver.Http.BackendHttp.CreateClient(
-            handler ?? CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection()),
-            ownsHandler: true,
-            $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
-        var caller = new GoogleApiCaller(http, options, time, random, logger, metrics);
-        var metadata = new MetadataServerClient(caller, options, time);
-        var credentials = new GcpCredentialResolver(
-            new WorkloadIdentityResolver(options, metadata, logger),
-            new TokenExchangeClient(caller, options, time),
-            new IamCredentialsClient(caller, options, time),
-            metadata,
-            new ServiceAccountKeyTokenSource(caller, options, time),
-            serviceAccounts,
-            new AccessTokenCache(time, options.TokenRefreshMargin, logger),
-            logger);
-        return new GcpProvider(options, credentials, new SecretManagerClient(caller, options), values, loggers.CreateLogger<GcpProvider>());
+        services.TryAddSingleton<GoogleApiCaller>();
+        services.TryAddSingleton<MetadataServerClient>();
+        services.TryAddSingleton<WorkloadIdentityResolver>();
+        services.TryAddSingleton<FederatedTokenClient>();
+        services.TryAddSingleton<ServiceAccountKeyTokenSource>();
+        services.TryAddSingleton<AccessTokenCache>();
+        services.TryAddSingleton<SecretManagerClient>();
+        return services;
     }
 
     /// <summary>

@@ -5,9 +5,9 @@ namespace CsiDriver.Providers.Gcp;
 /// <summary>
 /// Sends one Google REST call with a deadline, bounded jittered retries on 429/5xx/connection
 /// errors, a bounded response read, and Google JSON error bodies mapped to <see cref="FailureKind"/>.
-/// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>.
+/// Every attempt that goes on the wire counts as backend call <c>gcp/{call}</c>. One pooled client serves every Google endpoint.
 /// </summary>
-internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions options, TimeProvider time, Random random, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider time, Random random, ILogger<GoogleApiCaller> logger, Observability.DriverMetrics metrics) : IDisposable
 {
     /// <summary>The most a token or metadata answer may hold.</summary>
     public const long TokenResponseLimit = 64 * 1024;
@@ -15,6 +15,7 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
     private const int MaxErrorMessageChars = 400;
 
     private readonly Http.RetryPolicy _retry = new(options.Retry, time, random.NextDouble);
+    private readonly HttpClient _http = Http.BackendHttp.CreateClient(new Http.BackendConnection(), $"csi-secrets-store-gcp/{typeof(GcpProvider).Assembly.GetName().Version}");
 
     /// <summary>Sends the request <paramref name="create"/> builds (once per attempt) and parses a 2xx body as <typeparamref name="T"/>.</summary>
     /// <param name="call">The backend call's metric name (<c>access_version</c>, <c>sts_token</c>...).</param>
@@ -37,7 +38,7 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         CancellationToken cancellationToken)
     {
         var response = await CsiDriver.Http.BackendSender.SendAsync(
-            http,
+            _http,
             new CsiDriver.Http.BackendCall<GoogleApiException>(
                 _ =>
                 {
@@ -52,6 +53,8 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         return response.IsSuccess ? response.Body : throw MapError(response.Status, response.Body, redact);
     }
 
+    public void Dispose() => _http.Dispose();
+
     private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
         Http.BackendJson.Parse(
             body,
@@ -64,36 +67,16 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         var error = Http.BackendJson.TryParse(body, GcpJsonContext.Default.GoogleErrorEnvelope)?.Error;
 
         var message = error?.Message is { Length: > 0 } m ? Clean(m, redact) : null;
-        if (message is null && TryOAuthError(body) is { } oauth)
+        if (message is null && Http.BackendJson.TryParse(body, GcpJsonContext.Default.OAuthTokenResponse) is { Error: { } code } oauth)
         {
             // OAuth endpoints (STS, token URIs) answer {"error":"invalid_grant","error_description":"..."}.
-            message = Clean(oauth, redact);
+            message = Clean(oauth.ErrorDescription is { } description ? $"{code}: {description}" : code, redact);
         }
 
         var statusName = string.IsNullOrEmpty(error?.Status) ? StatusFromHttp(status) : error!.Status!;
         var kind = KindOf(statusName, status);
         message ??= $"HTTP {(int)status} without a Google error body";
         return new GoogleApiException(kind, $"rpc error: code = {GrpcCodeName(statusName)} desc = {message}");
-    }
-
-    private static string? TryOAuthError(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object &&
-                document.RootElement.TryGetProperty("error", out var code) && code.ValueKind == JsonValueKind.String)
-            {
-                return document.RootElement.TryGetProperty("error_description", out var description) && description.ValueKind == JsonValueKind.String
-                    ? $"{code.GetString()}: {description.GetString()}"
-                    : code.GetString();
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
     }
 
     private static FailureKind KindOf(string statusName, HttpStatusCode status) => statusName switch
@@ -120,28 +103,14 @@ internal sealed class GoogleApiCaller(HttpClient http, GcpProviderOptions option
         _ => "UNKNOWN",
     };
 
+    /// <summary><c>NOT_FOUND</c> as gRPC names the code: <c>NotFound</c>.</summary>
     private static string GrpcCodeName(string statusName)
     {
-        var builder = new StringBuilder(statusName.Length);
-        var upper = true;
-        foreach (var c in statusName)
-        {
-            if (c == '_')
-            {
-                upper = true;
-                continue;
-            }
-
-            if (!char.IsAsciiLetterOrDigit(c))
-            {
-                continue;
-            }
-
-            builder.Append(upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
-            upper = false;
-        }
-
-        return builder.Length == 0 ? "Unknown" : builder.ToString();
+        var words = statusName.Split('_')
+            .Select(w => new string(w.Where(char.IsAsciiLetterOrDigit).ToArray()))
+            .Where(w => w.Length > 0)
+            .Select(w => char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant());
+        return string.Concat(words) is { Length: > 0 } name ? name : "Unknown";
     }
 
     /// <summary>Backend text made safe for a pod event: no control characters, no sent secrets, bounded.</summary>

@@ -18,7 +18,7 @@ internal sealed class MetadataServerClient(GoogleApiCaller caller, GcpProviderOp
     public async Task<AccessToken> GetDefaultTokenAsync(CancellationToken cancellationToken)
     {
         var response = await caller.SendAsync("metadata_token", () => Request("instance/service-accounts/default/token"), GcpJsonContext.Default.OAuthTokenResponse, GoogleApiCaller.TokenResponseLimit, [], cancellationToken).ConfigureAwait(false);
-        return OAuthTokens.ToAccessToken(response, time, "the metadata server");
+        return response.ToAccessToken(time, "the metadata server");
     }
 
     private HttpRequestMessage Request(string path)
@@ -26,23 +26,5 @@ internal sealed class MetadataServerClient(GoogleApiCaller caller, GcpProviderOp
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{options.MetadataEndpoint.AbsoluteUri.TrimEnd('/')}/computeMetadata/v1/{path}"));
         request.Headers.Add("Metadata-Flavor", "Google");
         return request;
-    }
-}
-
-/// <summary>Turns OAuth token responses into <see cref="AccessToken"/>s.</summary>
-internal static class OAuthTokens
-{
-    /// <summary>Lifetime assumed when a response omits <c>expires_in</c>: short, so the token is soon refreshed.</summary>
-    private static readonly TimeSpan UnknownLifetime = TimeSpan.FromMinutes(10);
-
-    public static AccessToken ToAccessToken(OAuthTokenResponse response, TimeProvider time, string source)
-    {
-        if (string.IsNullOrEmpty(response.AccessToken))
-        {
-            throw new GoogleApiException(Publishing.FailureKind.Unavailable, $"{source} returned no access_token");
-        }
-
-        var lifetime = response.ExpiresIn is > 0 and < 86400 * 7 ? TimeSpan.FromSeconds(response.ExpiresIn.Value) : UnknownLifetime;
-        return new AccessToken(response.AccessToken, time.GetUtcNow() + lifetime);
     }
 }

@@ -20,7 +20,7 @@ internal sealed partial class SecretManagerClient
             next =>
             {
                 var uri = new Uri($"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}");
-                return caller.SendAsync("list_secrets", () => Get(uri, accessToken), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
+                return caller.SendAsync("list_secrets", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.GcpListSecretsResponse, MaxListResponseBytes, [accessToken], cancellationToken);
             },
             page => page.Secrets ?? [],
             page => page.NextPageToken,
@@ -29,7 +29,7 @@ internal sealed partial class SecretManagerClient
     public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{Base(location)}/v1/{secretName}");
-        return caller.SendAsync("get_secret", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
+        return caller.SendAsync("get_secret", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, [accessToken], cancellationToken);
     }
 
     public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
@@ -54,12 +54,4 @@ internal sealed partial class SecretManagerClient
 
     private string Base(string? location) =>
         BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
-
-    private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
-    {
-        var request = new HttpRequestMessage(method, uri) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return request;
-    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
     private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
         var uri = resource.MethodUri(BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, resource.Location));
-        var response = await caller.SendAsync("access_version", () => Get(uri, accessToken), GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await caller.SendAsync("access_version", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {
@@ -39,7 +39,7 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
     private async Task<FetchedResource> RenderAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
         var uri = resource.MethodUri(BaseUri(options.ParameterManagerEndpoint, options.RegionalParameterManagerEndpoint, resource.Location));
-        var response = await caller.SendAsync("render_version", () => Get(uri, accessToken), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await caller.SendAsync("render_version", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.RenderedPayload);
         return new FetchedResource(payload, string.IsNullOrEmpty(response.ParameterVersion) ? resource.Value : response.ParameterVersion);
     }
@@ -66,9 +66,9 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
     private static Uri BaseUri(Uri global, string regionalTemplate, string? location) =>
         location is null ? global : new Uri(regionalTemplate.Replace("{location}", location, StringComparison.Ordinal));
 
-    private static HttpRequestMessage Get(Uri uri, string accessToken)
+    private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var request = new HttpRequestMessage(method, uri) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return request;

@@ -17,9 +17,16 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
     private static readonly Uri DefaultTokenUri = new("https://oauth2.googleapis.com/token");
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
+    /// <summary>The key's credential, its tokens cached in <paramref name="cache"/>; a key that cannot be read fails here, never quoted.</summary>
+    public GcpCredential Credential(string keyJson, AccessTokenCache cache)
+    {
+        var key = ParseKey(keyJson);
+        // The account plus a digest of the key: a stable identity that holds no key.
+        var identity = $"key:{key.ClientEmail}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(keyJson)))[..16]}";
+        return cache.Credential(identity, ct => GetTokenAsync(key, ct));
+    }
 
-    /// <summary>Parses the key; errors never quote it.</summary>
-    public static ServiceAccountKeyFile ParseKey(string keyJson)
+    private static ServiceAccountKeyFile ParseKey(string keyJson)
     {
         ServiceAccountKeyFile? key;
         try
@@ -44,11 +51,7 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
         return key;
     }
 
-    /// <summary>A stable cache identity for the key: the account plus a digest (not the key).</summary>
-    public static string Identity(ServiceAccountKeyFile key, string keyJson) =>
-        $"key:{key.ClientEmail}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(keyJson)))[..16]}";
-
-    public async Task<AccessToken> GetTokenAsync(ServiceAccountKeyFile key, CancellationToken cancellationToken)
+    private async Task<AccessToken> GetTokenAsync(ServiceAccountKeyFile key, CancellationToken cancellationToken)
     {
         var assertion = SignAssertion(key);
         var form = new Dictionary<string, string>
@@ -75,7 +78,7 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed: {ex.Message}");
         }
 
-        return OAuthTokens.ToAccessToken(response, time, "the token URI");
+        return response.ToAccessToken(time, "the token URI");
     }
 
     /// <summary>The RS256 JWT the token URI exchanges; iat/exp follow the injected clock.</summary>
@@ -92,16 +95,19 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var header = new JwtHeader("RS256", "JWT", string.IsNullOrEmpty(key.PrivateKeyId) ? null : key.PrivateKeyId);
-        var claims = new JwtClaims(key.ClientEmail!, GcpScopes.CloudPlatform, KeyTokenUri(key).AbsoluteUri, now, now + (long)AssertionLifetime.TotalSeconds);
-        var signingInput = $"{Base64Url(JsonSerializer.SerializeToUtf8Bytes(header, GcpJsonContext.Default.JwtHeader))}.{Base64Url(JsonSerializer.SerializeToUtf8Bytes(claims, GcpJsonContext.Default.JwtClaims))}";
-        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return $"{signingInput}.{Base64Url(signature)}";
+        return Http.JwtAssertion.Sign(
+            rsa,
+            string.IsNullOrEmpty(key.PrivateKeyId) ? [] : [("kid", key.PrivateKeyId)],
+            [
+                ("iss", key.ClientEmail!),
+                ("scope", GcpScopes.CloudPlatform),
+                ("aud", KeyTokenUri(key).AbsoluteUri),
+                ("iat", now),
+                ("exp", now + (long)AssertionLifetime.TotalSeconds),
+            ]);
     }
 
     /// <summary>The key's own https <c>token_uri</c> (as Go's oauth2 honours it), else Google's; also the JWT audience.</summary>
     private static Uri KeyTokenUri(ServiceAccountKeyFile key) =>
         Uri.TryCreate(key.TokenUri, UriKind.Absolute, out var own) && own.Scheme == Uri.UriSchemeHttps ? own : DefaultTokenUri;
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -10,6 +10,14 @@ internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, 
 {
     /// <summary>Keys of <c>serviceAccount.tokens</c> accepted, in order: the pool, then the full audience.</summary>
     public IReadOnlyList<string> TokenAudiences => Pool is null || Pool == Audience ? [Audience] : [Pool, Audience];
+
+    /// <summary>A GKE cluster's pool (<c>PROJECT.svc.id.goog</c>) and provider.</summary>
+    public static WorkloadIdentity Gke(string project, string location, string name)
+    {
+        var pool = $"{project}.svc.id.goog";
+        var provider = $"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}";
+        return new WorkloadIdentity(pool, provider, $"identitynamespace:{pool}:{provider}");
+    }
 }
 
 /// <summary>
@@ -17,7 +25,7 @@ internal sealed record WorkloadIdentity(string? Pool, string? IdentityProvider, 
 /// else a configured <c>external_account</c> audience, else GKE from the metadata server.
 /// Failures are not cached, so a metadata server that comes up later is picked up.
 /// </summary>
-internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger logger)
+internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, MetadataServerClient metadata, ILogger<WorkloadIdentityResolver> logger)
 {
     private readonly Http.AsyncOnce<WorkloadIdentity> _resolved = new();
 
@@ -57,13 +65,8 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
         return Gke(project, location, name, "metadata server");
     }
 
-    private WorkloadIdentity Gke(string project, string location, string name, string source)
-    {
-        var pool = $"{project}.svc.id.goog";
-        var provider = $"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}";
-        GcpLog.WorkloadIdentityResolved(logger, pool, provider, source);
-        return new WorkloadIdentity(pool, provider, $"identitynamespace:{pool}:{provider}");
-    }
+    private WorkloadIdentity Gke(string project, string location, string name, string source) =>
+        Resolved(WorkloadIdentity.Gke(project, location, name), source);
 
     private WorkloadIdentity External(string audience)
     {
@@ -71,7 +74,12 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
         var identity = split.Length == 3 && split[0] == "identitynamespace"
             ? new WorkloadIdentity(split[1], split[2], audience)
             : new WorkloadIdentity(null, null, audience);
-        GcpLog.WorkloadIdentityResolved(logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? audience, "external_account");
+        return Resolved(identity, "external_account");
+    }
+
+    private WorkloadIdentity Resolved(WorkloadIdentity identity, string source)
+    {
+        GcpLog.WorkloadIdentityResolved(logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? identity.Audience, source);
         return identity;
     }
 

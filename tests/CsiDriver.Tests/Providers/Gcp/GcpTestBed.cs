@@ -2,6 +2,8 @@ using CsiDriver.Providers;
 using CsiDriver.Providers.Gcp;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Gcp;
@@ -50,8 +52,18 @@ public sealed class GcpTestBed : IAsyncDisposable
 
     public IProvider Provider() => Provider(Infrastructure.TestMetrics.Create());
 
-    internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => GcpServiceCollectionExtensions.Create(
-        Options, Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts), Clock, new Random(7), NullLoggerFactory.Instance, handler: null, metrics, new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
+    /// <summary>The provider as the driver registers it, on its own services (so its own token and value caches).</summary>
+    internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => new ServiceCollection()
+        .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+        .AddSingleton(Options)
+        .AddSingleton(Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts))
+        .AddSingleton<TimeProvider>(Clock)
+        .AddSingleton(new Random(7))
+        .AddSingleton(metrics)
+        .AddGcpProvider(Options.MaxObjectBytes)
+        .BuildServiceProvider()
+        .GetServices<IProvider>()
+        .Single();
 
     public static ProviderRequest Request(
         string secretsYaml,

@@ -8,7 +8,7 @@ namespace CsiDriver.ExternalSecrets.Stores.Gcp;
 /// <c>property</c>, <c>dataFrom.find</c> (ListSecrets by name regexp and labels, then each latest version), and PushSecret
 /// writes that label what they create <c>managed-by: external-secrets</c> and add a version only when the value changed.
 /// </summary>
-internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, GcpStorePrincipal principal, SecretManagerClient client) : IStoreClient, IStoreWriter
+internal sealed class GcpStoreClient(StoreContext store, GcpStoreConfig config, GcpCredential principal, SecretManagerClient client) : IStoreClient, IStoreWriter
 {
     private const int MaxListPages = 400;
 

@@ -4,12 +4,6 @@ using CsiDriver.Publishing;
 
 namespace CsiDriver.ExternalSecrets.Stores.Gcp;
 
-/// <summary>Who a gcpsm store reads as (never a token), and that principal's current access token.</summary>
-internal sealed record GcpStorePrincipal(string Description, Func<CancellationToken, Task<AccessToken>> Token)
-{
-    public override string ToString() => Description;
-}
-
 /// <summary>
 /// Resolves a gcpsm store's access token: a key JSON's JWT bearer grant, workload identity (a TokenRequest token for
 /// the pool, exchanged at Google STS, then <c>generateAccessToken</c> for the service account's
@@ -20,8 +14,7 @@ internal sealed class GcpStoreCredentials(
     StoreReferenceReader references,
     ServiceAccountAnnotationReader accounts,
     WorkloadIdentityResolver controllerPool,
-    TokenExchangeClient sts,
-    IamCredentialsClient iam,
+    FederatedTokenClient federation,
     MetadataServerClient metadata,
     ServiceAccountKeyTokenSource keys,
     AccessTokenCache cache)
@@ -29,36 +22,32 @@ internal sealed class GcpStoreCredentials(
     private const long TokenSeconds = 600;
     private const string ControllerIdentity = "controller adc";
 
-    public async Task<GcpStorePrincipal> ResolveAsync(StoreContext store, GcpStoreConfig config, CancellationToken cancellationToken)
+    public async Task<GcpCredential> ResolveAsync(StoreContext store, GcpStoreConfig config, CancellationToken cancellationToken)
     {
         switch (config.Auth)
         {
             case GcpKeyAuth key:
             {
                 var json = Encoding.UTF8.GetString(await references.ReadAsync(store, key.Key, cancellationToken).ConfigureAwait(false));
-                ServiceAccountKeyFile file;
                 try
                 {
-                    file = ServiceAccountKeyTokenSource.ParseKey(json);
+                    return keys.Credential(json, cache);
                 }
                 catch (GoogleApiException ex)
                 {
                     throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{store}: {key.Key.Field}: {ex.Message}") { Reason = "InvalidProviderConfig" };
                 }
-
-                var identity = ServiceAccountKeyTokenSource.Identity(file, json);
-                return new GcpStorePrincipal(identity, ct => cache.GetOrCreateAsync(identity, c => keys.GetTokenAsync(file, c), ct));
             }
 
             case GcpWorkloadIdentityAuth workload:
                 return await WorkloadAsync(store, config, workload, cancellationToken).ConfigureAwait(false);
 
             default:
-                return new GcpStorePrincipal(ControllerIdentity, ct => cache.GetOrCreateAsync(ControllerIdentity, metadata.GetDefaultTokenAsync, ct));
+                return cache.Credential(ControllerIdentity, metadata.GetDefaultTokenAsync);
         }
     }
 
-    private async Task<GcpStorePrincipal> WorkloadAsync(StoreContext store, GcpStoreConfig config, GcpWorkloadIdentityAuth workload, CancellationToken cancellationToken)
+    private async Task<GcpCredential> WorkloadAsync(StoreContext store, GcpStoreConfig config, GcpWorkloadIdentityAuth workload, CancellationToken cancellationToken)
     {
         var account = workload.ServiceAccount;
         var ns = StoreReferenceReader.NamespaceFor(store, account.Namespace, account.Field);
@@ -67,13 +56,13 @@ internal sealed class GcpStoreCredentials(
         gsa = string.IsNullOrWhiteSpace(gsa) ? null : gsa.Trim();
 
         var description = $"serviceaccount {ns}/{account.Name}{(gsa is null ? string.Empty : " as " + gsa)}";
-        return new GcpStorePrincipal(description, ct => cache.GetOrCreateAsync(description, async inner =>
+        return cache.Credential(description, async inner =>
         {
             var pool = await PoolAsync(config, workload, inner).ConfigureAwait(false);
             var token = await references.ServiceAccountTokenAsync(store, account with { Audiences = [pool.Pool!, .. account.Audiences] }, TokenSeconds, inner).ConfigureAwait(false);
-            var federated = await sts.ExchangeAsync(token, pool.Audience, inner).ConfigureAwait(false);
-            return gsa is null ? federated : await iam.GenerateAccessTokenAsync(gsa, [], federated, inner).ConfigureAwait(false);
-        }, ct));
+            var federated = await federation.ExchangeAsync(token, pool.Audience, inner).ConfigureAwait(false);
+            return gsa is null ? federated : await federation.GenerateAccessTokenAsync(gsa, [], federated, inner).ConfigureAwait(false);
+        });
     }
 
     /// <summary>The pool from the block's cluster fields, else (as the operator does) the controller's cluster via the metadata server.</summary>
@@ -81,10 +70,7 @@ internal sealed class GcpStoreCredentials(
     {
         if (workload.ClusterLocation is { } location && workload.ClusterName is { } name)
         {
-            var project = workload.ClusterProjectId ?? config.ProjectId;
-            var pool = $"{project}.svc.id.goog";
-            var provider = $"https://container.googleapis.com/v1/projects/{project}/locations/{location}/clusters/{name}";
-            return new WorkloadIdentity(pool, provider, $"identitynamespace:{pool}:{provider}");
+            return WorkloadIdentity.Gke(workload.ClusterProjectId ?? config.ProjectId, location, name);
         }
 
         var resolved = await controllerPool.ResolveAsync(cancellationToken).ConfigureAwait(false);

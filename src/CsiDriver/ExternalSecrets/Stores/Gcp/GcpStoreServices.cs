@@ -1,4 +1,3 @@
-using CsiDriver.Http;
 using CsiDriver.Providers.Gcp;
 
 namespace CsiDriver.ExternalSecrets.Stores.Gcp;
@@ -14,10 +13,9 @@ internal static class GcpStoreServices
     public static IServiceCollection AddGcpStore(this IServiceCollection services)
     {
         services.TryAddSingleton(_ => GcpServiceCollectionExtensions.FromEnvironment(Environment.GetEnvironmentVariable, new GcpProviderOptions().MaxObjectBytes));
-        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<GcpStoreProvider>(
-            sp,
-            BackendHttp.CreateClient(BackendHttp.CreateHandler(new BackendConnection()), ownsHandler: true, "csi-secrets-store-controller"),
-            Random.Shared));
+        services.TryAddSingleton(Random.Shared);
+        services.AddGoogleClients().TryAddSingleton<GcpStoreCredentials>();
+        services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<GcpStoreProvider>(sp));
         return services;
     }
 }
