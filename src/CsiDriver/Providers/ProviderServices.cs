@@ -33,7 +33,25 @@ internal static class ProviderServices
     {
         services.AddProviderSharedParts();
         services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(maxObjectBytes));
+        services.AddKeyVaultClient();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProvider, AzureProvider>());
+        return services;
+    }
+
+    /// <summary>
+    /// The <see cref="KeyVaultClient"/> (and the Entra ID / IMDS / NMI token source under it) the azure provider and the
+    /// azurekv store share, over one pooled HTTP client. Needs the <see cref="AzureProviderOptions"/>, the
+    /// <see cref="TimeProvider"/> and the metrics.
+    /// </summary>
+    public static IServiceCollection AddKeyVaultClient(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new AzureHttp(sp.GetRequiredService<AzureProviderOptions>()));
+        services.TryAddSingleton(sp =>
+        {
+            var (http, options, time) = (sp.GetRequiredService<AzureHttp>(), sp.GetRequiredService<AzureProviderOptions>(), sp.GetRequiredService<TimeProvider>());
+            var (logger, metrics) = (sp.GetRequiredService<ILogger<KeyVaultClient>>(), sp.GetRequiredService<Observability.DriverMetrics>());
+            return new KeyVaultClient(http, new AzureTokenSource(http, options, time, logger, metrics), options, time, logger, metrics);
+        });
         return services;
     }
 

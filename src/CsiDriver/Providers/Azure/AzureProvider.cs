@@ -22,19 +22,17 @@ namespace CsiDriver.Providers.Azure;
 /// built per volume so each names its own class (docs/providers/azure.md, "Rotation cost").
 /// </para>
 /// </summary>
-internal sealed class AzureProvider : IProvider, IDisposable
+internal sealed class AzureProvider : IProvider
 {
     private readonly AzureProviderOptions _options;
-    private readonly AzureHttp _http;
     private readonly KeyVaultReads _reads;
     private readonly ILogger _logger;
 
-    public AzureProvider(AzureProviderOptions options, TimeProvider time, ILogger<AzureProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
+    public AzureProvider(AzureProviderOptions options, KeyVaultClient vault, VersionedValueCache values, ILogger<AzureProvider> logger)
     {
         _options = options;
         _logger = logger;
-        _http = new AzureHttp(options);
-        _reads = new KeyVaultReads(new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics), values);
+        _reads = new KeyVaultReads(vault, values);
         if (options.KeyVaultEndpointOverride is { } endpoint)
         {
             AzureLog.EndpointOverride(logger, endpoint.AbsoluteUri);
@@ -228,6 +226,4 @@ internal sealed class AzureProvider : IProvider, IDisposable
                 }
         }
     }
-
-    public void Dispose() => _http.Dispose();
 }

@@ -246,7 +246,7 @@ public sealed class AzureSharedReadTests : IAsyncLifetime
     }
 
     /// <summary>Learns the vault's challenge scope and a token, so what follows counts only object reads.</summary>
-    private static async Task WarmAsync(CsiDriver.Providers.Azure.AzureProvider provider)
+    private static async Task WarmAsync(IProvider provider)
     {
         try
         {

@@ -4,6 +4,8 @@ using CsiDriver.Providers.Azure;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Azure;
@@ -36,10 +38,28 @@ internal static class AzureTestKit
         RequestTimeout = TimeSpan.FromSeconds(20),
     };
 
-    public static AzureProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null, DriverMetrics? metrics = null)
+    /// <summary>The azure provider as the driver wires it (<c>AddAzureProvider</c>), in a container the test disposes.</summary>
+    public static WiredProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null, DriverMetrics? metrics = null)
     {
         var options = Options(fake);
-        return new AzureProvider(tweak is null ? options : tweak(options), time ?? TimeProvider.System, NullLogger<AzureProvider>.Instance, metrics ?? Metrics(), new VersionedValueCache(VersionedValueCache.DefaultMaxBytes));
+        var services = new ServiceCollection()
+            .AddSingleton(tweak is null ? options : tweak(options))
+            .AddSingleton(time ?? TimeProvider.System)
+            .AddSingleton(metrics ?? Metrics())
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddAzureProvider(options.MaxObjectBytes)
+            .BuildServiceProvider();
+        return new WiredProvider(services, services.GetServices<IProvider>().Single());
+    }
+
+    /// <summary>A provider and the container that owns its HTTP client: disposing it disposes both.</summary>
+    internal sealed class WiredProvider(ServiceProvider services, IProvider provider) : IProvider, IDisposable
+    {
+        public string Name => provider.Name;
+
+        public Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken) => provider.FetchAsync(request, cancellationToken);
+
+        public void Dispose() => services.Dispose();
     }
 
     /// <summary>The driver's metrics on a registry of their own (no volumes).</summary>

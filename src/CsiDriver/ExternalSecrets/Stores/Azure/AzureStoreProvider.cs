@@ -12,31 +12,17 @@ namespace CsiDriver.ExternalSecrets.Stores.Azure;
 /// Built on the Azure provider's <see cref="KeyVaultClient"/> and <see cref="AzureTokenSource"/>: the same endpoint
 /// overrides (<c>AZURE_KEYVAULT_ENDPOINT_OVERRIDE</c>, <c>AZURE_AUTHORITY_HOST</c>), token cache and throttling as the CSI mode.
 /// </summary>
-internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
+internal sealed class AzureStoreProvider(
+    AzureProviderOptions options,
+    AzureStoreEnvironment environment,
+    StoreReferenceReader references,
+    ServiceAccountAnnotationReader accounts,
+    KeyVaultClient vault,
+    ILogger<AzureStoreProvider> logger) : IStoreProvider
 {
     public const string ClientIdAnnotation = "azure.workload.identity/client-id";
     public const string TenantIdAnnotation = "azure.workload.identity/tenant-id";
     private const long TokenSeconds = 3600;
-
-    private readonly AzureProviderOptions _options;
-    private readonly AzureStoreEnvironment _environment;
-    private readonly StoreReferenceReader _references;
-    private readonly ServiceAccountAnnotationReader _accounts;
-    private readonly AzureHttp _http;
-    private readonly KeyVaultClient _vault;
-    private readonly ILogger _logger;
-
-    public AzureStoreProvider(
-        AzureProviderOptions options, AzureStoreEnvironment environment, StoreReferenceReader references, ServiceAccountAnnotationReader accounts, TimeProvider time, Observability.DriverMetrics metrics, ILogger<AzureStoreProvider> logger)
-    {
-        _options = options;
-        _environment = environment;
-        _references = references;
-        _accounts = accounts;
-        _logger = logger;
-        _http = new AzureHttp(options);
-        _vault = new KeyVaultClient(_http, new AzureTokenSource(_http, options, time, logger, metrics), options, time, logger, metrics);
-    }
 
     public string Key => "azurekv";
 
@@ -46,26 +32,26 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
         var (tenant, credential) = config.Auth switch
         {
             AzureServicePrincipalAuth sp => (config.TenantId!, (AzureCredentialSpec)new ClientSecretCredential(
-                await _references.ReadTextAsync(store, sp.ClientId, cancellationToken).ConfigureAwait(false),
-                await _references.ReadTextAsync(store, sp.ClientSecret, cancellationToken).ConfigureAwait(false))),
+                await references.ReadTextAsync(store, sp.ClientId, cancellationToken).ConfigureAwait(false),
+                await references.ReadTextAsync(store, sp.ClientSecret, cancellationToken).ConfigureAwait(false))),
             AzureClientCertificateAuth cc => (config.TenantId!, new ClientCertificateCredential(
-                await _references.ReadTextAsync(store, cc.ClientId, cancellationToken).ConfigureAwait(false),
+                await references.ReadTextAsync(store, cc.ClientId, cancellationToken).ConfigureAwait(false),
                 await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false))),
             AzureWorkloadIdentityAuth wi => await WorkloadIdentityAsync(store, config, wi, cancellationToken).ConfigureAwait(false),
             AzureManagedIdentityAuth mi => (config.TenantId ?? "managed-identity", new ManagedIdentityCredential(mi.IdentityId)),
             _ => throw new InvalidOperationException("unknown azurekv auth"),
         };
 
-        var mount = new AzureMountConfig(config.VaultName, tenant, config.Cloud, _options.AuthorityHostOverride ?? config.Cloud.AuthorityHost, credential, []);
-        var client = new AzureStoreClient(store, mount, _options.KeyVaultEndpointOverride ?? mount.VaultUri, _vault);
-        StoreLog.Connected(_logger, store.ToString(), client.Identity);
+        var mount = new AzureMountConfig(config.VaultName, tenant, config.Cloud, options.AuthorityHostOverride ?? config.Cloud.AuthorityHost, credential, []);
+        var client = new AzureStoreClient(store, mount, options.KeyVaultEndpointOverride ?? mount.VaultUri, vault);
+        StoreLog.Connected(logger, store.ToString(), client.Identity);
         return client;
     }
 
     public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
     {
         var config = AzureStoreConfig.Parse(store);
-        if (!await _references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
+        if (!await references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
         {
             return StoreValidation.Referent;
         }
@@ -77,18 +63,16 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
 
         if (config.Auth is AzureWorkloadIdentityAuth wi)
         {
-            _ = await _accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
+            _ = await accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
         }
 
         return StoreValidation.Valid;
     });
 
-    public void Dispose() => _http.Dispose();
-
     /// <summary>The PEM certificate and key under <c>authSecretRef.clientCertificate</c>; a bad one names the reference, never its text.</summary>
     private async Task<AzureClientCertificate> ReadCertificateAsync(StoreContext store, SecretKeySelector selector, CancellationToken cancellationToken)
     {
-        var pem = await _references.ReadTextAsync(store, selector, cancellationToken).ConfigureAwait(false);
+        var pem = await references.ReadTextAsync(store, selector, cancellationToken).ConfigureAwait(false);
         try
         {
             return AzureClientCertificate.Parse(pem);
@@ -108,7 +92,7 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
     {
         var account = wi.ServiceAccount;
         var ns = StoreReferenceReader.NamespaceFor(store, account.Namespace, account.Field);
-        var annotations = await _accounts.ReadAsync(store, account, cancellationToken).ConfigureAwait(false);
+        var annotations = await accounts.ReadAsync(store, account, cancellationToken).ConfigureAwait(false);
         annotations.TryGetValue(ClientIdAnnotation, out var annotatedClient);
         annotatedClient = string.IsNullOrWhiteSpace(annotatedClient) ? null : annotatedClient.Trim();
         if (annotatedClient is not null && wi.ClientId is not null)
@@ -117,16 +101,16 @@ internal sealed class AzureStoreProvider : IStoreProvider, IDisposable
         }
 
         var clientId = annotatedClient
-            ?? (wi.ClientId is { } clientRef ? await _references.ReadTextAsync(store, clientRef, cancellationToken).ConfigureAwait(false) : null)
+            ?? (wi.ClientId is { } clientRef ? await references.ReadTextAsync(store, clientRef, cancellationToken).ConfigureAwait(false) : null)
             ?? throw Invalid(store, $"{account.Field}: ServiceAccount {ns}/{account.Name} has no {ClientIdAnnotation} annotation and authSecretRef.clientId is not set");
         annotations.TryGetValue(TenantIdAnnotation, out var annotatedTenant);
-        var tenant = (wi.TenantId is { } tenantRef ? await _references.ReadTextAsync(store, tenantRef, cancellationToken).ConfigureAwait(false) : null)
+        var tenant = (wi.TenantId is { } tenantRef ? await references.ReadTextAsync(store, tenantRef, cancellationToken).ConfigureAwait(false) : null)
             ?? config.TenantId
             ?? (string.IsNullOrWhiteSpace(annotatedTenant) ? null : annotatedTenant.Trim())
-            ?? _environment.TenantId
+            ?? environment.TenantId
             ?? throw Invalid(store, $"{account.Field}: no tenant: set tenantId, authSecretRef.tenantId or the ServiceAccount's {TenantIdAnnotation} annotation (or {AzureStoreEnvironment.TenantIdVariable} on the controller)");
 
-        var token = await _references.ServiceAccountTokenAsync(
+        var token = await references.ServiceAccountTokenAsync(
             store, account with { Audiences = [AzureMountConfig.WorkloadIdentityAudience, .. account.Audiences] }, TokenSeconds, cancellationToken).ConfigureAwait(false);
         return (tenant, new WorkloadIdentityCredential(clientId, token, $"{ns}/{account.Name}"));
     }

@@ -1,3 +1,4 @@
+using CsiDriver.Providers;
 using CsiDriver.Providers.Azure;
 
 namespace CsiDriver.ExternalSecrets.Stores.Azure;
@@ -15,6 +16,7 @@ internal static class AzureStoreServices
     {
         services.TryAddSingleton(_ => AzureProviderOptions.FromEnvironment(new AzureProviderOptions().MaxObjectBytes));
         services.TryAddSingleton(_ => AzureStoreEnvironment.FromEnvironment());
+        services.AddKeyVaultClient();
         services.TryAddStoreProvider(sp => ActivatorUtilities.CreateInstance<AzureStoreProvider>(sp));
         return services;
     }
