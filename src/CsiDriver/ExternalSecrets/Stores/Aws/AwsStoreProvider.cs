@@ -34,23 +34,20 @@ internal sealed class AwsStoreProvider(
         return client;
     }
 
-    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(() =>
     {
         var config = AwsStoreConfig.Parse(store);
-        if (!await references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
+        return references.ValidateAuthAsync(store, config.Auth, async () =>
         {
-            return StoreValidation.Referent;
-        }
-
-        if (config.Auth is AwsJwtAuth jwt)
-        {
-            var annotations = await accounts.ReadAsync(store, jwt.ServiceAccount, cancellationToken).ConfigureAwait(false);
-            if (!annotations.ContainsKey(AwsStoreCredentials.RoleArnAnnotation))
+            if (config.Auth is AwsJwtAuth jwt)
             {
-                return new StoreValidation(StoreValidationResult.Error, $"{store}: {jwt.ServiceAccount.Field}: the ServiceAccount has no {AwsStoreCredentials.RoleArnAnnotation} annotation");
+                var annotations = await accounts.ReadAsync(store, jwt.ServiceAccount, cancellationToken).ConfigureAwait(false);
+                if (!annotations.ContainsKey(AwsStoreCredentials.RoleArnAnnotation))
+                {
+                    throw new SecretStoreException(
+                        FailureKind.InvalidConfiguration, $"{store}: {jwt.ServiceAccount.Field}: the ServiceAccount has no {AwsStoreCredentials.RoleArnAnnotation} annotation");
+                }
             }
-        }
-
-        return StoreValidation.Valid;
+        }, cancellationToken);
     });
 }

@@ -48,25 +48,21 @@ internal sealed class AzureStoreProvider(
         return client;
     }
 
-    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(() =>
     {
         var config = AzureStoreConfig.Parse(store);
-        if (!await references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
+        return references.ValidateAuthAsync(store, config.Auth, async () =>
         {
-            return StoreValidation.Referent;
-        }
+            if (config.Auth is AzureClientCertificateAuth cc)
+            {
+                _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);
+            }
 
-        if (config.Auth is AzureClientCertificateAuth cc)
-        {
-            _ = await ReadCertificateAsync(store, cc.ClientCertificate, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (config.Auth is AzureWorkloadIdentityAuth wi)
-        {
-            _ = await accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
-        }
-
-        return StoreValidation.Valid;
+            if (config.Auth is AzureWorkloadIdentityAuth wi)
+            {
+                _ = await accounts.ReadAsync(store, wi.ServiceAccount, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
     });
 
     /// <summary>The PEM certificate and key under <c>authSecretRef.clientCertificate</c>; a bad one names the reference, never its text.</summary>

@@ -23,19 +23,15 @@ internal sealed class GcpStoreProvider(
         return client;
     }
 
-    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(async () =>
+    public Task<StoreValidation> ValidateAsync(StoreContext store, CancellationToken cancellationToken) => StoreValidation.ReportingAsync(() =>
     {
         var config = GcpStoreConfig.Parse(store);
-        if (!await references.CheckAuthAsync(store, config.Auth, cancellationToken).ConfigureAwait(false))
+        return references.ValidateAuthAsync(store, config.Auth, async () =>
         {
-            return StoreValidation.Referent;
-        }
-
-        if (config.Auth is GcpWorkloadIdentityAuth workload)
-        {
-            _ = await accounts.ReadAsync(store, workload.ServiceAccount, cancellationToken).ConfigureAwait(false);
-        }
-
-        return StoreValidation.Valid;
+            if (config.Auth is GcpWorkloadIdentityAuth workload)
+            {
+                _ = await accounts.ReadAsync(store, workload.ServiceAccount, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
     });
 }

@@ -56,18 +56,20 @@ internal sealed class StoreReferenceReader(StoreReferenceApi api, ServiceAccount
         _ = await ReadAsync(store, selector, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Checks every Secret <paramref name="auth"/> reads, for store validation; false, with nothing checked, for referent
-    /// auth (each ExternalSecret's namespace supplies the credentials).
+    /// A cloud store's validation once its block parsed: <see cref="StoreValidation.Referent"/>, with nothing checked, for
+    /// referent auth (each ExternalSecret's namespace supplies the credentials); else every Secret <paramref name="auth"/>
+    /// reads, then the provider's own <paramref name="further"/> checks, which throw a safe <see cref="SecretStoreException"/>.
     /// </summary>
-    public async Task<bool> CheckAuthAsync(StoreContext store, StoreAuth auth, CancellationToken cancellationToken)
+    public async Task<StoreValidation> ValidateAuthAsync(StoreContext store, StoreAuth auth, Func<Task> further, CancellationToken cancellationToken)
     {
         if (auth.IsReferentIn(store))
         {
-            return false;
+            return StoreValidation.Referent;
         }
 
         await CheckAsync(store, auth.Secrets, cancellationToken).ConfigureAwait(false);
-        return true;
+        await further().ConfigureAwait(false);
+        return StoreValidation.Valid;
     }
 
     /// <summary>Reads each of <paramref name="selectors"/> in turn: the first missing Secret or key throws.</summary>
