@@ -179,7 +179,7 @@ public sealed class LeaderHandOverTests
     private static bool IsLeader(ControllerHost host) =>
         TestMetrics.Scraped(host.Services.GetRequiredService<MetricsRegistry>(), "leader_election_master_status") == 1;
 
-    private Uri MetricsUri(ControllerHost host) => new((string)_logs[host].Events(1324).Should().ContainSingle().Subject["MetricsUrl"]!);
+    private Uri MetricsUri(ControllerHost host) => new((string)_logs[host].Events(1324).Should().ContainSingle(e => e.ContainsKey("MetricsUrl")).Subject["MetricsUrl"]!);
 
     private async Task<HttpStatusCode> ReadyAsync(ControllerHost host)
     {

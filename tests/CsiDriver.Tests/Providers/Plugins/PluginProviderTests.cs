@@ -2,8 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
-using VersionRequest = CsiDriver.Protos.Provider.V1Alpha1.VersionRequest;
-using VersionResponse = CsiDriver.Protos.Provider.V1Alpha1.VersionResponse;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Plugins;
 using CsiDriver.Publishing;
