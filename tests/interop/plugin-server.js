@@ -17,6 +17,9 @@
 //   gated     Mount answers as `ok` once the file <request-log-path>.release
 //             exists (tests hold a call in flight, then let it finish).
 //
+// In any mode, a Mount whose attributes hold `"fakeHang": "true"` never answers
+// (one call hangs while other calls on the same connection answer).
+//
 // If request-log-path is given, every Mount request is appended to it as one
 // JSON line (attributes/secrets parsed when they are valid JSON).
 // Prints LISTENING on stdout once bound; exits 0 on SIGTERM/SIGINT.
@@ -102,6 +105,14 @@ function answerOk(req, callback) {
   });
 }
 
+function hangs(req) {
+  try {
+    return JSON.parse(req.attributes || '{}').fakeHang === 'true';
+  } catch {
+    return false;
+  }
+}
+
 const impl = {
   Version(call, callback) {
     callback(null, { version: 'v1alpha1', runtime_name: 'fake', runtime_version: '0.1.0' });
@@ -115,6 +126,7 @@ const impl = {
       if (logPath) fs.appendFileSync(`${logPath}.cancelled`, 'Mount\n');
     });
 
+    if (hangs(req)) return; // never answer
     switch (mode) {
       case 'hang':
         return; // never answer

@@ -33,14 +33,6 @@ public sealed class DriverHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>The bound metrics URL (e.g. <c>http://127.0.0.1:41234</c>), or null when disabled.</summary>
-    public Uri? MetricsUri =>
-        _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses
-            .Where(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.StartsWith("http://unix:", StringComparison.Ordinal))
-            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
-            .FirstOrDefault();
-
     /// <param name="options">The driver's command-line options.</param>
     /// <param name="configureLogging">Replaces the console logging set up from the options.</param>
     /// <param name="configureServices">
@@ -107,6 +99,11 @@ public sealed class DriverHost : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         health.MarkReady();
+        if (MetricsEndpointAddress.Bound(app.Services) is { } metricsUrl)
+        {
+            DriverLog.MetricsListening(host._logger, metricsUrl);
+        }
+
         var identity = app.Services.GetRequiredService<Csi.DriverIdentity>();
         DriverLog.Started(host._logger, identity.Name, identity.Version, socketPath, identity.NodeId);
         return host;

@@ -26,6 +26,9 @@ internal static partial class DriverLog
     [LoggerMessage(6, LogLevel.Warning, "Removed stale socket {SocketPath} left by an earlier process")]
     public static partial void StaleSocketRemoved(ILogger logger, string socketPath);
 
+    [LoggerMessage(7, LogLevel.Information, "Serving metrics and health on {MetricsUrl}")]
+    public static partial void MetricsListening(ILogger logger, string metricsUrl);
+
     [LoggerMessage(10, LogLevel.Debug, "{Method} -> {Status} in {ElapsedMs:F2} ms")]
     public static partial void RpcCompleted(ILogger logger, string method, StatusCode status, double elapsedMs);
 

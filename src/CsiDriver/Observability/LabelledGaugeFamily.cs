@@ -9,8 +9,6 @@ internal sealed class LabelledGaugeFamily(string name, string help, string[] lab
 
     public void Remove(params string[] values) => _series.TryRemove(string.Join('\u0001', values), out _);
 
-    public double? Value(params string[] values) => _series.TryGetValue(string.Join('\u0001', values), out var s) ? s.Value : null;
-
     public void Render(StringBuilder text)
     {
         MetricsRegistry.AppendHeader(text, name, help, "gauge");

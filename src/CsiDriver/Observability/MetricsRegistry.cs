@@ -84,9 +84,6 @@ internal sealed class CounterFamily(string name, string help, string[] labels) :
         Interlocked.Increment(ref series.Count[0]);
     }
 
-    public long Value(params string[] values) =>
-        _series.TryGetValue(string.Join('\u0001', values), out var s) ? Interlocked.Read(ref s.Count[0]) : 0;
-
     public void Render(StringBuilder text)
     {
         MetricsRegistry.AppendHeader(text, name, help, "counter");

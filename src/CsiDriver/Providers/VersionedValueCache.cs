@@ -16,18 +16,6 @@ public sealed class VersionedValueCache(long maxBytes)
     /// <summary>The driver's one cache, shared by the providers.</summary>
     public const long DefaultMaxBytes = 64 * 1024 * 1024;
 
-    /// <summary>Bytes held now.</summary>
-    public long Bytes
-    {
-        get
-        {
-            lock (_entries)
-            {
-                return _bytes;
-            }
-        }
-    }
-
     /// <summary>The value last read for <paramref name="key"/>, if it was read at <paramref name="version"/>.</summary>
     public bool TryGet(FetchKey key, string version, out byte[] value)
     {

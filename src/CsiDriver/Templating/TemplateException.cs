@@ -21,15 +21,6 @@ internal sealed class TemplateException(TemplateErrorKind kind, string templateN
     : Exception($"template \"{templateName}\" line {line}, column {column}: {cause}")
 {
     public TemplateErrorKind Kind { get; } = kind;
-
-    public string TemplateName { get; } = templateName;
-
-    public int Line { get; } = line;
-
-    public int Column { get; } = column;
-
-    /// <summary>The cause without the position prefix.</summary>
-    public string Cause { get; } = cause;
 }
 
 /// <summary>

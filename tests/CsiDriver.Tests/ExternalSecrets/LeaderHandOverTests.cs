@@ -3,6 +3,7 @@ using CsiDriver.ExternalSecrets.Hosting;
 using CsiDriver.ExternalSecrets.Kubernetes;
 using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Kubernetes;
+using CsiDriver.Observability;
 using CsiDriver.Tests.Infrastructure;
 using CsiDriver.Tests.Kubernetes;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,9 @@ public sealed class LeaderHandOverTests
     private const string LeaseNamespace = "kube-system";
     private const string LeaseName = "external-secrets-controller";
 
+    // Each host's logs, where it reports the metrics URL it bound (port 0 resolved).
+    private readonly Dictionary<ControllerHost, CapturingLoggerProvider> _logs = [];
+
     [Fact]
     public async Task TwoControllers_OnlyTheLeaderReconciles_BothReady_StoppingTheLeaderHandsOver()
     {
@@ -24,11 +28,11 @@ public sealed class LeaderHandOverTests
         var first = new RecordingReconciler(ControllerResources.ExternalSecretKind);
         var second = new RecordingReconciler(ControllerResources.ExternalSecretKind);
         await using var one = await StartAsync(ctx, ControllerTestContext.Token, first);
-        await Eventually.TrueAsync(() => one.Runtime.IsLeader, ControllerTestContext.Wait, "the first controller leads");
+        await Eventually.TrueAsync(() => IsLeader(one), ControllerTestContext.Wait, "the first controller leads");
         await using var two = await StartAsync(ctx, ControllerTestContext.Token, second);
-        await Eventually.TrueAsync(() => first.Calls.Count == 1 && two.Runtime.Synced, ControllerTestContext.Wait, "the leader reconciled; the follower synced");
+        await Eventually.TrueAsync(async () => first.Calls.Count == 1 && await ReadyAsync(two) == HttpStatusCode.OK, ControllerTestContext.Wait, "the leader reconciled; the follower synced");
 
-        two.Runtime.IsLeader.Should().BeFalse();
+        IsLeader(two).Should().BeFalse();
         (await ReadyAsync(two)).Should().Be(HttpStatusCode.OK, "a follower is ready: its caches are synced");
         (await ReadyAsync(one)).Should().Be(HttpStatusCode.OK);
         ctx.Server.Put(ControllerTestContext.Group, "externalsecrets", "team-a", ControllerTestContext.ExternalSecret("cache", generation: 1));
@@ -40,7 +44,7 @@ public sealed class LeaderHandOverTests
         await one.StopAsync();
         Holder(ctx).Should().BeNullOrEmpty("a leader that stops releases the lease");
 
-        await Eventually.TrueAsync(() => two.Runtime.IsLeader, ControllerTestContext.Wait, "the follower takes over");
+        await Eventually.TrueAsync(() => IsLeader(two), ControllerTestContext.Wait, "the follower takes over");
         (DateTime.UtcNow - stopped).Should().BeLessThan(Lease.LeaseDuration * 2, "a released lease is taken at the next retry, not after expiry");
         await Eventually.TrueAsync(() => second.Calls.Count == 2, ControllerTestContext.Wait, "the new leader reconciles everything it cached");
         Holder(ctx).Should().NotBe(firstHolder);
@@ -56,16 +60,16 @@ public sealed class LeaderHandOverTests
         var first = new RecordingReconciler(ControllerResources.ExternalSecretKind);
         var second = new RecordingReconciler(ControllerResources.ExternalSecretKind);
         await using var one = await StartAsync(ctx, ControllerTestContext.Token, first);
-        await Eventually.TrueAsync(() => one.Runtime.IsLeader && first.Calls.Count == 1, ControllerTestContext.Wait, "the first controller leads");
+        await Eventually.TrueAsync(() => IsLeader(one) && first.Calls.Count == 1, ControllerTestContext.Wait, "the first controller leads");
         await using var two = await StartAsync(ctx, "replica-b-token", second);
-        await Eventually.TrueAsync(() => two.Runtime.Synced, ControllerTestContext.Wait, "the follower synced");
+        await Eventually.TrueAsync(async () => await ReadyAsync(two) == HttpStatusCode.OK, ControllerTestContext.Wait, "the follower synced");
 
         // The leader's API access to the lease breaks (a partition): it cannot renew.
         ctx.Server.FailNext(r => r.User == ControllerTestContext.User && r.Resource == "leases", int.MaxValue, HttpStatusCode.ServiceUnavailable);
 
-        await Eventually.TrueAsync(() => !one.Runtime.IsLeader, ControllerTestContext.Wait, "the leader steps down after its renew deadline");
-        await Eventually.TrueAsync(() => two.Runtime.IsLeader && second.Calls.Count == 1, ControllerTestContext.Wait, "the follower takes over once the lease expired");
-        one.Runtime.IsLeader.Should().BeFalse("two leaders at once would both write");
+        await Eventually.TrueAsync(() => !IsLeader(one), ControllerTestContext.Wait, "the leader steps down after its renew deadline");
+        await Eventually.TrueAsync(() => IsLeader(two) && second.Calls.Count == 1, ControllerTestContext.Wait, "the follower takes over once the lease expired");
+        IsLeader(one).Should().BeFalse("two leaders at once would both write");
         var lease = ctx.Server.Get("coordination.k8s.io", "leases", LeaseNamespace, LeaseName)!;
         lease["spec"]!["leaseTransitions"]!.GetValue<int>().Should().Be(1);
     }
@@ -77,15 +81,15 @@ public sealed class LeaderHandOverTests
         ctx.Server.Put(ControllerTestContext.Group, "externalsecrets", "team-a", ControllerTestContext.ExternalSecret("db"));
         var reconciler = new RecordingReconciler(ControllerResources.ExternalSecretKind);
         await using var one = await StartAsync(ctx, ControllerTestContext.Token, reconciler);
-        await Eventually.TrueAsync(() => one.Runtime.IsLeader && reconciler.Calls.Count == 1, ControllerTestContext.Wait, "the controller leads and reconciles");
+        await Eventually.TrueAsync(() => IsLeader(one) && reconciler.Calls.Count == 1, ControllerTestContext.Wait, "the controller leads and reconciles");
 
         // A partition from the lease: the term ends, and the reconciler's answer (no timed requeue) leaves nothing queued.
         var partitioned = true;
         ctx.Server.FailNext(r => Volatile.Read(ref partitioned) && r.Resource == "leases", int.MaxValue, HttpStatusCode.ServiceUnavailable);
-        await Eventually.TrueAsync(() => !one.Runtime.IsLeader, ControllerTestContext.Wait, "the leader steps down after its renew deadline");
+        await Eventually.TrueAsync(() => !IsLeader(one), ControllerTestContext.Wait, "the leader steps down after its renew deadline");
         Volatile.Write(ref partitioned, false);
 
-        await Eventually.TrueAsync(() => one.Runtime.IsLeader, ControllerTestContext.Wait, "the lease is taken again once the API answers");
+        await Eventually.TrueAsync(() => IsLeader(one), ControllerTestContext.Wait, "the lease is taken again once the API answers");
         await Eventually.TrueAsync(() => reconciler.Calls.Count == 2, ControllerTestContext.Wait, "a new term looks at every cached object, with no watch event to prompt it");
     }
 
@@ -111,7 +115,7 @@ public sealed class LeaderHandOverTests
         await using var host = await StartAsync(ctx, ControllerTestContext.Token, reconciler);
         await Eventually.TrueAsync(() => reconciler.Calls.Count == 1, ControllerTestContext.Wait, "the reconcile");
 
-        using var http = new HttpClient { BaseAddress = host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = MetricsUri(host) };
         var metrics = await http.GetStringAsync("/metrics");
         var health = await http.GetAsync("/healthz");
 
@@ -145,8 +149,9 @@ public sealed class LeaderHandOverTests
         RetryPeriod = TimeSpan.FromMilliseconds(200),
     };
 
-    private static Task<ControllerHost> StartAsync(ControllerTestContext ctx, string token, IReconciler reconciler, bool leaderElect = true)
+    private async Task<ControllerHost> StartAsync(ControllerTestContext ctx, string token, IReconciler reconciler, bool leaderElect = true)
     {
+        var logs = new CapturingLoggerProvider();
         var options = new ControllerOptions
         {
             MetricsAddr = "127.0.0.1:0",
@@ -157,20 +162,28 @@ public sealed class LeaderHandOverTests
             RetryPeriod = Lease.RetryPeriod,
             ShutdownTimeout = TimeSpan.FromSeconds(5),
         };
-        return ControllerHost.StartAsync(
+        var host = await ControllerHost.StartAsync(
             options,
             ctx.Connect(token),
-            logging => logging.ClearProviders(),
+            logging => logging.ClearProviders().AddProvider(logs),
             services =>
             {
                 services.AddSingleton(reconciler);
                 services.AddSingleton(new KubernetesClientOptions { Retry = new KubernetesClientOptions().Retry with { MaxAttempts = 1 }, RequestTimeout = TimeSpan.FromSeconds(5), MaxConnectionsPerServer = 16 });
             });
+        _logs[host] = logs;
+        return host;
     }
 
-    private static async Task<HttpStatusCode> ReadyAsync(ControllerHost host)
+    /// <summary>Whether <paramref name="host"/> runs workers, as its <c>leader_election_master_status</c> series shows it.</summary>
+    private static bool IsLeader(ControllerHost host) =>
+        TestMetrics.Scraped(host.Services.GetRequiredService<MetricsRegistry>(), "leader_election_master_status") == 1;
+
+    private Uri MetricsUri(ControllerHost host) => new((string)_logs[host].Events(1324).Should().ContainSingle(e => e.ContainsKey("MetricsUrl")).Subject["MetricsUrl"]!);
+
+    private async Task<HttpStatusCode> ReadyAsync(ControllerHost host)
     {
-        using var http = new HttpClient { BaseAddress = host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = MetricsUri(host) };
         using var response = await http.GetAsync("/readyz");
         return response.StatusCode;
     }

@@ -115,13 +115,19 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task OverMemoryBudget_NotCached()
     {
-        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadBudgetBytes = 1 }, new ManualTimeProvider());
-        var client = new CountingClient();
+        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadBudgetBytes = 2 }, new ManualTimeProvider());
+        var client = new CountingClient { Value = "big" };
 
         await ReadAsync(reads, client);
         await ReadAsync(reads, client);
 
         client.Reads.Should().Be(2);
-        reads.HeldBytes.Should().Be(0);
+
+        // Nothing stays held for the refused value: the whole budget is free, so a value of exactly its size is kept.
+        client.Value = "v1";
+        (await ReadAsync(reads, client)).Should().Be("v1");
+        client.Value = "v2";
+        (await ReadAsync(reads, client)).Should().Be("v1");
+        client.Reads.Should().Be(3);
     }
 }

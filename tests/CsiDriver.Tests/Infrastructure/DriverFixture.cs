@@ -33,6 +33,9 @@ public sealed class DriverFixture : IAsyncDisposable
 
     public CsiClient Client { get; private set; }
 
+    /// <summary>The metrics listener's URL, as the running driver logged it at start (event 7; port 0 resolved).</summary>
+    public Uri MetricsUri => new((string)Logs.Events(7).Last(e => e.ContainsKey("MetricsUrl"))["MetricsUrl"]!);
+
     public string SpcDir => Options.SpcDir!;
 
     /// <summary>The local store folder pods in namespace <c>default</c> read (the store is split by namespace).</summary>

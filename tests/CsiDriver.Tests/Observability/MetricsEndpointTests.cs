@@ -15,7 +15,7 @@ public sealed partial class MetricsEndpointTests
         await driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath("p2"), volumeId: "v2"));
         await CsiClient.FailsAsync(() => driver.Client.PublishAsync(CsiClient.PublishRequest(driver.TargetPath("p3"), className: "missing", volumeId: "v3")));
         await driver.Client.UnpublishAsync("v2", driver.TargetPath("p2"));
-        using var http = new HttpClient { BaseAddress = driver.Host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = driver.MetricsUri };
 
         var response = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
@@ -34,7 +34,7 @@ public sealed partial class MetricsEndpointTests
     public async Task HealthAndReady_StartedDriver_Ok()
     {
         await using var driver = await DriverFixture.StartAsync();
-        using var http = new HttpClient { BaseAddress = driver.Host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = driver.MetricsUri };
 
         (await http.GetStringAsync(new Uri("/healthz", UriKind.Relative))).Should().Be("ok\n");
         (await http.GetStringAsync(new Uri("/readyz", UriKind.Relative))).Should().Be("ready\n");
@@ -45,7 +45,7 @@ public sealed partial class MetricsEndpointTests
     public async Task MetricsPort_GrpcRequest_NotRoutedToCsi()
     {
         await using var driver = await DriverFixture.StartAsync();
-        using var http = new HttpClient { BaseAddress = driver.Host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = driver.MetricsUri };
 
         var response = await http.PostAsync(new Uri("/csi.v1.Identity/Probe", UriKind.Relative), new ByteArrayContent([0, 0, 0, 0, 0]));
 

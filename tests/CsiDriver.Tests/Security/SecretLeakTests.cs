@@ -105,7 +105,7 @@ public sealed class SecretLeakTests
 
     private static Dictionary<string, string> Snapshot(KubeTestContext ctx, DriverFixture driver)
     {
-        using var http = new HttpClient { BaseAddress = driver.Host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = driver.MetricsUri };
         return new Dictionary<string, string>
         {
             ["events"] = string.Join('\n', ctx.Server.List("", "events", Namespace).Select(e => e.ToJsonString())),

@@ -51,7 +51,7 @@ public sealed partial class VaultSecretLeakTests
         errors.Add((await CsiClient.FailsAsync(() => driver.Client.PublishAsync(wrong))).Message);
         errors.Add((await CsiClient.FailsAsync(() => driver.Client.PublishAsync(Publish(driver.TargetPath("pod-missing"), "vault-missing", podJwt, "v-missing")))).Message);
         var stateMidway = StateText(driver);
-        using var http = new HttpClient { BaseAddress = driver.Host.MetricsUri };
+        using var http = new HttpClient { BaseAddress = driver.MetricsUri };
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         await driver.Client.UnpublishAsync("v-vault", target);
         await driver.Client.UnpublishAsync("v-static", driver.TargetPath("pod-static"));

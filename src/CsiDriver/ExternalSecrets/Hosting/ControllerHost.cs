@@ -4,8 +4,6 @@ using CsiDriver.Kubernetes;
 using CsiDriver.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CsiDriver.ExternalSecrets.Hosting;
@@ -29,12 +27,6 @@ public sealed class ControllerHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     internal ControllerRuntime Runtime => _app.Services.GetRequiredService<ControllerRuntime>();
-
-    /// <summary>The bound metrics URL (e.g. <c>http://127.0.0.1:41234</c>), or null when disabled.</summary>
-    public Uri? MetricsUri => !_listening ? null :
-        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses
-            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)))
-            .FirstOrDefault();
 
     /// <param name="options">The parsed flags.</param>
     /// <param name="connection">The API server and credentials (from <c>--kubeconfig</c> or in-cluster config).</param>
@@ -72,6 +64,10 @@ public sealed class ControllerHost : IAsyncDisposable
         if (metrics is not null)
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (MetricsEndpointAddress.Bound(app.Services) is { } metricsUrl)
+            {
+                RuntimeLog.MetricsListening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ControllerHost>(), metricsUrl);
+            }
         }
 
         host.Runtime.Start();

@@ -10,6 +10,9 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 internal sealed class ExternalSecretMetrics(MetricsRegistry registry)
 {
     private const string Ready = "Ready";
+    private readonly CounterFamily _syncCalls = registry.Counter("externalsecret_sync_calls_total", "Total number of ExternalSecret reconcile calls.", "name", "namespace");
+    private readonly CounterFamily _syncErrors = registry.Counter("externalsecret_sync_calls_error", "Total number of failed ExternalSecret syncs.", "name", "namespace");
+    private readonly LabelledGaugeFamily _esCondition = registry.LabelledGauge("externalsecret_status_condition", "The status condition of a specific ExternalSecret.", "name", "namespace", "condition", "status");
     private readonly LabelledGaugeFamily _esDuration = registry.LabelledGauge("externalsecret_reconcile_duration", "The duration time to reconcile the ExternalSecret, nanoseconds.", "name", "namespace");
     private readonly Dictionary<string, (LabelledGaugeFamily Condition, LabelledGaugeFamily Duration)> _stores = new(StringComparer.Ordinal)
     {
@@ -21,15 +24,9 @@ internal sealed class ExternalSecretMetrics(MetricsRegistry registry)
             registry.LabelledGauge("clustersecretstore_reconcile_duration", "The duration time to reconcile the ClusterSecretStore, nanoseconds.", "name", "namespace")),
     };
 
-    public CounterFamily SyncCalls { get; } = registry.Counter("externalsecret_sync_calls_total", "Total number of ExternalSecret reconcile calls.", "name", "namespace");
+    public void SyncCall(string @namespace, string name) => _syncCalls.Increment(name, @namespace);
 
-    public CounterFamily SyncErrors { get; } = registry.Counter("externalsecret_sync_calls_error", "Total number of failed ExternalSecret syncs.", "name", "namespace");
-
-    public LabelledGaugeFamily ExternalSecretCondition { get; } = registry.LabelledGauge("externalsecret_status_condition", "The status condition of a specific ExternalSecret.", "name", "namespace", "condition", "status");
-
-    public void SyncCall(string @namespace, string name) => SyncCalls.Increment(name, @namespace);
-
-    public void SyncError(string @namespace, string name) => SyncErrors.Increment(name, @namespace);
+    public void SyncError(string @namespace, string name) => _syncErrors.Increment(name, @namespace);
 
     public void ExternalSecretReconciled(string @namespace, string name, TimeSpan elapsed) =>
         _esDuration.Set(elapsed.Ticks * 100.0, name, @namespace);
@@ -37,17 +34,17 @@ internal sealed class ExternalSecretMetrics(MetricsRegistry registry)
     /// <summary>1 for the current Ready status, 0 for the opposite one; clears the <c>Deleted</c> marker.</summary>
     public void ExternalSecretReady(string @namespace, string name, bool ready)
     {
-        ExternalSecretCondition.Set(ready ? 1 : 0, name, @namespace, Ready, "True");
-        ExternalSecretCondition.Set(ready ? 0 : 1, name, @namespace, Ready, "False");
-        ExternalSecretCondition.Remove(name, @namespace, "Deleted", "False");
+        _esCondition.Set(ready ? 1 : 0, name, @namespace, Ready, "True");
+        _esCondition.Set(ready ? 0 : 1, name, @namespace, Ready, "False");
+        _esCondition.Remove(name, @namespace, "Deleted", "False");
     }
 
     /// <summary>The ExternalSecret is gone: its Ready series go and a <c>Deleted</c> series says so.</summary>
     public void ExternalSecretDeleted(string @namespace, string name)
     {
-        ExternalSecretCondition.Remove(name, @namespace, Ready, "True");
-        ExternalSecretCondition.Remove(name, @namespace, Ready, "False");
-        ExternalSecretCondition.Set(1, name, @namespace, "Deleted", "False");
+        _esCondition.Remove(name, @namespace, Ready, "True");
+        _esCondition.Remove(name, @namespace, Ready, "False");
+        _esCondition.Set(1, name, @namespace, "Deleted", "False");
         _esDuration.Remove(name, @namespace);
     }
 

@@ -12,10 +12,9 @@ namespace CsiDriver.ExternalSecrets.Reconcile;
 internal sealed class SharedStoreReads(ExternalSecretsReconcileOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ReadKey, Entry> _entries = new();
-    private long _bytes;
 
-    /// <summary>Values held now, in bytes (for the budget).</summary>
-    public long HeldBytes => Interlocked.Read(ref _bytes);
+    // Values held now, in bytes, against the budget.
+    private long _bytes;
 
     public Task<byte[]> GetSecretAsync(StoreContext store, IStoreClient client, RemoteRef remoteRef, TimeSpan refreshInterval, bool fresh, CancellationToken cancellationToken) =>
         ReadAsync(new ReadKey(store.Uid, store.Generation, client.Identity, "GetSecret", remoteRef), refreshInterval, fresh, ct => client.GetSecretAsync(remoteRef, ct), v => v.Length, cancellationToken);

@@ -87,10 +87,10 @@ internal sealed class ControllerRuntime : IAsyncDisposable
             }
         }
 
-        Router = new EventRouter(_queues);
+        var router = new EventRouter(_queues);
         foreach (var (resource, clusterScoped) in watched)
         {
-            _informers.Add(new ResourceInformer(resource, clusterScoped, client, Router.OnChange, options.Informers, time, random, _logger));
+            _informers.Add(new ResourceInformer(resource, clusterScoped, client, router.OnChange, options.Informers, time, random, _logger));
             caches.Add(_informers[^1].Cache);
         }
 
@@ -101,18 +101,6 @@ internal sealed class ControllerRuntime : IAsyncDisposable
 
         metrics.Registry.Gauge("leader_election_master_status", "1 while this replica leads (runs workers), else 0.", () => _workersRunning ? 1 : 0);
     }
-
-    public EventRouter Router { get; }
-
-    /// <summary>True once every cache has its first list (followers included): what /readyz reports.</summary>
-    public bool Synced => _informers.All(i => i.Synced.IsCompletedSuccessfully);
-
-    /// <summary>True while this replica runs workers.</summary>
-    public bool IsLeader => _workersRunning;
-
-    public IReadOnlyDictionary<string, WorkQueue> Queues => _queues;
-
-    public ObjectCache Cache(string kind) => _informers.Single(i => i.Resource.Kind == kind).Cache;
 
     public void Start()
     {

@@ -41,4 +41,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(1323, LogLevel.Information, "External Secrets controller stopping: finishing reconciles in flight")]
     public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(1324, LogLevel.Information, "Serving metrics and health on {MetricsUrl}")]
+    public static partial void MetricsListening(ILogger logger, string metricsUrl);
 }

@@ -14,6 +14,4 @@ internal sealed class RuntimeMetrics(MetricsRegistry registry)
     public MetricsRegistry Registry => registry;
 
     public void Reconciled(string kind, string result) => _reconciles.Increment(kind.ToLowerInvariant(), result);
-
-    public long Count(string kind, string result) => _reconciles.Value(kind.ToLowerInvariant(), result);
 }

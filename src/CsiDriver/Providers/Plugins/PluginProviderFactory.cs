@@ -6,11 +6,14 @@ public sealed class PluginProviderFactory : IDisposable
     private readonly PluginSocketLocator _locator;
     private readonly ILogger _logger;
 
+    // The connections of every plugin adapter, one per socket.
+    private readonly PluginConnectionPool _pool;
+
     internal PluginProviderFactory(PluginOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         Options = options;
         _locator = new PluginSocketLocator(options.SearchFolders);
-        Pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
+        _pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
         _logger = loggers.CreateLogger<PluginProvider>();
     }
 
@@ -23,10 +26,7 @@ public sealed class PluginProviderFactory : IDisposable
     /// <param name="name">The plugin name (<c>spec.provider</c>).</param>
     /// <param name="builtIn">The built-in provider names, for the "not found" message.</param>
     public IProvider Create(string name, IEnumerable<string>? builtIn = null) =>
-        new PluginProvider(name, _locator, Pool, Options, _logger, builtIn is null ? string.Empty : string.Join(", ", builtIn));
+        new PluginProvider(name, _locator, _pool, Options, _logger, builtIn is null ? string.Empty : string.Join(", ", builtIn));
 
-    /// <summary>The connections of every plugin adapter, one per socket.</summary>
-    internal PluginConnectionPool Pool { get; }
-
-    public void Dispose() => Pool.Dispose();
+    public void Dispose() => _pool.Dispose();
 }

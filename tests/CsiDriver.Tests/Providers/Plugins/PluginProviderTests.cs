@@ -2,8 +2,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Grpc.Core;
-using VersionRequest = CsiDriver.Protos.Provider.V1Alpha1.VersionRequest;
-using VersionResponse = CsiDriver.Protos.Provider.V1Alpha1.VersionResponse;
 using CsiDriver.Providers;
 using CsiDriver.Providers.Plugins;
 using CsiDriver.Publishing;
@@ -136,15 +134,17 @@ public sealed class PluginProviderTests : IDisposable
     [Fact]
     public async Task Fetch_WhileAMountHangs_OtherCallsOnTheSameConnectionStillAnswer_AndCancellationStopsTheHungCall()
     {
-        await using var plugin = await _context.StartPluginAsync("fake", "hang");
+        await using var plugin = await _context.StartPluginAsync("fake", "ok");
         var provider = _context.Factory.Create("fake");
         using var cancel = new CancellationTokenSource();
+        var hanging = FakeFiles(("a.txt", "x"));
+        hanging["fakeHang"] = "true";
 
-        var hung = provider.FetchAsync(Request(), cancel.Token);
+        var hung = provider.FetchAsync(Request(attributes: hanging), cancel.Token);
         await Eventually.TrueAsync(() => plugin.Requests().Count == 1, because: "the plugin to receive the Mount");
-        var connection = _context.Factory.Pool.Get("fake", new PluginSocketLocator(_context.Options.SearchFolders).Locate("fake", "x"));
-        var version = await connection.Client.VersionAsync(new VersionRequest { Version = "v1alpha1" }, deadline: DateTime.UtcNow.AddSeconds(10));
-        version.RuntimeName.Should().Be("fake");
+        var answered = await provider.FetchAsync(Request(attributes: FakeFiles(("b.txt", "y"))), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        answered.Files.Select(f => f.Path).Should().Equal("b.txt");
+        _context.Logs.Events(501).Should().ContainSingle("both calls went over one connection: the plugin was handshaken once");
         hung.IsCompleted.Should().BeFalse();
 
         await cancel.CancelAsync();
