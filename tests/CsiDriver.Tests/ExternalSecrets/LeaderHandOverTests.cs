@@ -94,6 +94,21 @@ public sealed class LeaderHandOverTests
     }
 
     [Fact]
+    public async Task StoppedWhileItsTakeOverIsUnanswered_ReleasesTheLeaseTheServerGaveIt()
+    {
+        await using var ctx = await ControllerTestContext.StartAsync();
+        ctx.Server.LoseAnswerNext(r => r.Resource == "leases" && r.Verb is "create" or "update", 1);
+        var reconciler = new RecordingReconciler(ControllerResources.ExternalSecretKind);
+        await using var host = await StartAsync(ctx, ControllerTestContext.Token, reconciler);
+        await Eventually.TrueAsync(() => !string.IsNullOrEmpty(Holder(ctx)), ControllerTestContext.Wait, "the server records the take-over");
+
+        await host.StopAsync();
+
+        Holder(ctx).Should().BeNullOrEmpty("the process the server made holder releases the lease on stop, though it never heard so");
+        reconciler.Calls.Should().BeEmpty("it never led");
+    }
+
+    [Fact]
     public async Task LeaderElectionOff_ReconcilesAtOnce_AndTouchesNoLease()
     {
         await using var ctx = await ControllerTestContext.StartAsync();

@@ -139,6 +139,10 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
     public void HangNext(Func<FakeRequest, bool> match, int times) =>
         _faults.Enqueue(new Fault(match, times, HttpStatusCode.OK, null, null, Hang: true));
 
+    /// <summary>The next matching requests take effect, then get no answer until the client gives up (a reply lost on the way back).</summary>
+    public void LoseAnswerNext(Func<FakeRequest, bool> match, int times) =>
+        _faults.Enqueue(new Fault(match, times, HttpStatusCode.OK, null, null, Hang: true) { AfterApplying = true });
+
     public static JsonObject Secret(string name, IDictionary<string, string> data) => new()
     {
         ["apiVersion"] = "v1",
@@ -201,7 +205,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         }
 
         var seen = new FakeRequest(user, verb, group, resource, ns, name, 0);
-        if (TakeFault(seen) is { } fault)
+        var fault = TakeFault(seen);
+        if (fault is { AfterApplying: false })
         {
             Record(seen, fault.Hang ? 0 : (int)fault.Status);
             if (fault.Hang)
@@ -233,6 +238,12 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         var body = verb is "create" or "update" or "patch" ? await ReadJsonAsync(context) : null;
         var (status, response) = Apply(verb, group, resource, ns, name, body);
         Record(seen, (int)status);
+        if (fault is { AfterApplying: true })
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return;
+        }
+
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(response.ToJsonString());
@@ -505,5 +516,8 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         public string? Reason { get; } = reason;
 
         public bool Hang { get; } = Hang;
+
+        /// <summary>The request is applied before the hang, so only its answer is lost.</summary>
+        public bool AfterApplying { get; init; }
     }
 }

@@ -50,6 +50,9 @@ internal sealed class LeaderElector(LeaseClient leases, LeaderElectionOptions op
         {
             if (!await AcquireAsync(stop).ConfigureAwait(false))
             {
+                // Stopped while campaigning: a take-over whose answer the stop cut off may still have made this process
+                // the holder, and nobody would lead until the lease expired. The release checks before it writes.
+                await ReleaseAsync().ConfigureAwait(false);
                 return;
             }
 
