@@ -4,9 +4,8 @@ using CsiDriver.Providers.Azure;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using CsiDriver.State;
+using CsiDriver.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Azure;
 
@@ -41,25 +40,12 @@ internal static class AzureTestKit
     /// <summary>The azure provider as the driver wires it (<c>AddAzureProvider</c>), in a container the test disposes.</summary>
     public static WiredProvider Provider(FakeAzure fake, TimeProvider? time = null, Func<AzureProviderOptions, AzureProviderOptions>? tweak = null, DriverMetrics? metrics = null)
     {
-        var options = Options(fake);
-        var services = new ServiceCollection()
-            .AddSingleton(tweak is null ? options : tweak(options))
+        var options = tweak is null ? Options(fake) : tweak(Options(fake));
+        return WiredProvider.Build(services => services
+            .AddSingleton(options)
             .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton(metrics ?? Metrics())
-            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
-            .AddAzureProvider(options.MaxObjectBytes)
-            .BuildServiceProvider();
-        return new WiredProvider(services, services.GetServices<IProvider>().Single());
-    }
-
-    /// <summary>A provider and the container that owns its HTTP client: disposing it disposes both.</summary>
-    internal sealed class WiredProvider(ServiceProvider services, IProvider provider) : IProvider, IDisposable
-    {
-        public string Name => provider.Name;
-
-        public Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken) => provider.FetchAsync(request, cancellationToken);
-
-        public void Dispose() => services.Dispose();
+            .AddAzureProvider(options.MaxObjectBytes));
     }
 
     /// <summary>The driver's metrics on a registry of their own (no volumes).</summary>

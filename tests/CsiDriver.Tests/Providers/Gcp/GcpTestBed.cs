@@ -3,8 +3,6 @@ using CsiDriver.Providers.Gcp;
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Gcp;
 
@@ -53,17 +51,13 @@ public sealed class GcpTestBed : IAsyncDisposable
     public IProvider Provider() => Provider(Infrastructure.TestMetrics.Create());
 
     /// <summary>The provider as the driver registers it, on its own services (so its own token and value caches).</summary>
-    internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => new ServiceCollection()
-        .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+    internal IProvider Provider(CsiDriver.Observability.DriverMetrics metrics) => Infrastructure.WiredProvider.Build(services => services
         .AddSingleton(Options)
         .AddSingleton(Lookup ?? new DictionaryServiceAccountLookup(ServiceAccounts))
         .AddSingleton<TimeProvider>(Clock)
         .AddSingleton(new Random(7))
         .AddSingleton(metrics)
-        .AddGcpProvider(Options.MaxObjectBytes)
-        .BuildServiceProvider()
-        .GetServices<IProvider>()
-        .Single();
+        .AddGcpProvider(Options.MaxObjectBytes));
 
     public static ProviderRequest Request(
         string secretsYaml,
