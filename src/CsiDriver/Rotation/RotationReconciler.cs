@@ -123,6 +123,13 @@ internal sealed class RotationReconciler(
             volumes,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
             async (record, token) => tally.Add(await ReconcileAsync(record, scope, now, tally, token).ConfigureAwait(false))).ConfigureAwait(false);
+        if (scope.Misses > 0)
+        {
+            // A pass is a burst and the driver then idles until the next poll: without this the GC keeps the regions the
+            // burst committed (17 MiB committed for 9 MiB live after 1,000 volumes; benchmark "rotation"). A blocking
+            // collection of a heap this size takes a few milliseconds, once per pass.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
 
         var elapsed = time.GetElapsedTime(started);
         metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
