@@ -23,6 +23,8 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
     public const string ApiVersion = "external-secrets.io/v1";
     public const string KindName = "ExternalSecret";
 
+    // The ExternalSecret as last read; the JSON is mutable, so what is kept and what is handed out are copies.
+    private readonly LastRead<JsonObject> _read = new(deps.Informers, raw => raw["metadata"]?["resourceVersion"]?.GetValue<string>());
 
     public string Kind => KindName;
 
@@ -33,8 +35,12 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
         try
         {
             return await ReconcileGuard.RunAsync(
-                () => ReconcileCoreAsync(ns, key.Name, cancellationToken),
-                () => ExternalSecretsLog.Conflict(deps.Logger, KindName, ns, key.Name),
+                () => ReconcileCoreAsync(key, ns, key.Name, cancellationToken),
+                () =>
+                {
+                    _read.Remember(KindName, key, null); // The copy kept is behind the server: the retry reads it anew.
+                    ExternalSecretsLog.Conflict(deps.Logger, KindName, ns, key.Name);
+                },
                 reason =>
                 {
                     deps.Metrics.SyncError(ns, key.Name);
@@ -48,9 +54,15 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
         }
     }
 
-    private async Task<ReconcileResult> ReconcileCoreAsync(string ns, string name, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> ReconcileCoreAsync(ObjectKey key, string ns, string name, CancellationToken cancellationToken)
     {
-        var raw = await deps.Api.GetAsync(EsoCollection.ExternalSecrets, ns, name, cancellationToken).ConfigureAwait(false);
+        var raw = _read.Unchanged(KindName, key)?.DeepClone().AsObject();
+        if (raw is null)
+        {
+            raw = await deps.Api.GetAsync(EsoCollection.ExternalSecrets, ns, name, cancellationToken).ConfigureAwait(false);
+            _read.Remember(KindName, key, raw?.DeepClone().AsObject());
+        }
+
         if (raw is null)
         {
             deps.Metrics.ExternalSecretDeleted(ns, name);
@@ -61,15 +73,18 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
 
         if (doc.Typed.Metadata.DeletionTimestamp is not null)
         {
+            _read.Remember(KindName, key, null); // On its way out: the finalizer's removal moves it past any copy.
             return await FinalizeAsync(doc, cancellationToken).ConfigureAwait(false);
         }
 
         if (doc.Typed.Metadata.Finalizers?.Contains(Finalizer) != true)
         {
-            doc = ExternalSecretDocument.From(await deps.Api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false));
+            var updated = await deps.Api.UpdateAsync(EsoCollection.ExternalSecrets, Finalizers.Set(doc.Raw, Finalizer, present: true), cancellationToken).ConfigureAwait(false);
+            _read.Remember(KindName, key, updated.DeepClone().AsObject());
+            doc = ExternalSecretDocument.From(updated);
         }
 
-        var sync = new SyncRun(deps, doc, deps.Time.GetUtcNow());
+        var sync = new SyncRun(deps, doc, deps.Time.GetUtcNow(), written => _read.Remember(KindName, key, written));
         return await sync.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -117,13 +132,14 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
         TargetSecretWriter Writer,
         ExternalSecretsEventRecorder Events,
         ExternalSecretMetrics Metrics,
+        InformerCaches Informers,
         RefreshLedger Ledger,
         GeneratedLeases Leases,
         TimeProvider Time,
         ILogger<ExternalSecretReconciler> Logger);
 
     /// <summary>One sync of one ExternalSecret (steps 4 to 12 of eso.md 3.2).</summary>
-    private sealed class SyncRun(Dependencies deps, ExternalSecretDocument doc, DateTimeOffset now)
+    private sealed class SyncRun(Dependencies deps, ExternalSecretDocument doc, DateTimeOffset now, Action<JsonObject> written)
     {
         private readonly ExternalSecret _es = doc.Typed;
         private readonly string _ns = doc.Typed.Metadata.Namespace ?? string.Empty;
@@ -373,7 +389,7 @@ internal sealed class ExternalSecretReconciler(ExternalSecretReconciler.Dependen
             var raw = (System.Text.Json.Nodes.JsonObject)doc.Raw.DeepClone();
             raw["status"] = JsonSerializer.SerializeToNode(status, EsoJsonContext.Default.ExternalSecretStatus);
             // A 409 (someone wrote the ExternalSecret since we read it) is ReconcileGuard's: it starts over at once.
-            await deps.Api.UpdateStatusAsync(EsoCollection.ExternalSecrets, raw, cancellationToken).ConfigureAwait(false);
+            written((await deps.Api.UpdateStatusAsync(EsoCollection.ExternalSecrets, raw, cancellationToken).ConfigureAwait(false)).DeepClone().AsObject());
             return next;
         }
 

@@ -39,12 +39,10 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
 {
     private readonly ExternalSecretsKubeApi _api = api;
     private readonly ExternalSecretsReconcileOptions _options = options;
-    private readonly InformerCaches _informers = informers;
     private readonly IReadOnlyDictionary<string, IStoreProvider> _providers = providers.GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
-    // Stores as last read, reused while the informer holds the same resourceVersion: thousands of ExternalSecrets on
-    // one store cost one GET per store change, not one per reconcile.
-    private readonly ConcurrentDictionary<(string Kind, string Namespace, string Name), LoadedStore> _fetched = new();
+    // Thousands of ExternalSecrets on one store cost one GET per store change, not one per reconcile.
+    private readonly LastRead<LoadedStore> _fetched = new(informers, store => store.Resource.Metadata.ResourceVersion);
 
     /// <summary>The provider registered for a <c>spec.provider</c> key, if any.</summary>
     public IStoreProvider? Provider(string? key) => key is not null && _providers.TryGetValue(key, out var provider) ? provider : null;
@@ -83,9 +81,8 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
                 throw new SyncException($"store kind \"{key.Kind}\" is not supported");
             }
 
-            var cacheKey = (key.Kind, cluster ? string.Empty : @namespace, key.Name);
-            var watched = resolver._informers.ResourceVersion(key.Kind, new ObjectKey(cluster ? null : @namespace, key.Name));
-            if (!readStoresNow && watched is not null && resolver._fetched.TryGetValue(cacheKey, out var known) && known.Resource.Metadata.ResourceVersion == watched)
+            var objectKey = new ObjectKey(cluster ? null : @namespace, key.Name);
+            if (!readStoresNow && resolver._fetched.Unchanged(key.Kind, objectKey) is { } known)
             {
                 _stores[key] = known;
                 return known;
@@ -93,15 +90,7 @@ internal sealed class StoreResolver(ExternalSecretsKubeApi api, IEnumerable<ISto
 
             var raw = await resolver._api.GetAsync(EsoCollection.Stores(cluster), @namespace, key.Name, cancellationToken).ConfigureAwait(false);
             var store = raw is null ? null : LoadedStore.Parse(key.Kind, raw);
-            if (store is null)
-            {
-                resolver._fetched.TryRemove(cacheKey, out _);
-            }
-            else
-            {
-                resolver._fetched[cacheKey] = store;
-            }
-
+            resolver._fetched.Remember(key.Kind, objectKey, store);
             _stores[key] = store;
             return store;
         }
