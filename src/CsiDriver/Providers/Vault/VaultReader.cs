@@ -12,6 +12,9 @@ namespace CsiDriver.Providers.Vault;
 /// </summary>
 internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache values, ILogger logger)
 {
+    /// <summary>Takes every lease a volume holds (for revocation at unpublish).</summary>
+    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => leases.TakeVolume(targetPath);
+
     /// <param name="volumeHasPinned">True when every object of the volume made from this request already has the pinned version.</param>
     public async Task<VaultResponse> ReadAsync(VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultRequestKey key, Func<string, bool> volumeHasPinned, CancellationToken cancellationToken)
     {
