@@ -24,15 +24,9 @@ internal sealed record SecretIdRequest(string SecretId);
 internal sealed record SecretDescription(
     string? ARN = null, string? Name = null, Dictionary<string, List<string>>? VersionIdsToStages = null, List<AwsTag>? Tags = null, DateTimeOffset? DeletedDate = null);
 
-internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
-{
-    public override string ToString() => $"batch of {SecretIdList.Count} secret ids";
-}
+internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null);
 
-internal sealed record BatchGetSecretValueResponse(List<SecretValueEntry>? SecretValues = null, List<BatchGetSecretError>? Errors = null, string? NextToken = null)
-{
-    public override string ToString() => $"{SecretValues?.Count ?? 0} values, {Errors?.Count ?? 0} errors";
-}
+internal sealed record BatchGetSecretValueResponse(List<SecretValueEntry>? SecretValues = null, List<BatchGetSecretError>? Errors = null, string? NextToken = null);
 
 internal sealed record BatchGetSecretError(string? SecretId = null, string? ErrorCode = null, string? Message = null);
 
@@ -73,15 +67,9 @@ internal sealed record AwsListFilter(string Key = "", List<string>? Values = nul
 internal sealed record ListSecretsRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<AwsListFilter>? Filters = null,
     int MaxResults = 100,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
-{
-    public override string ToString() => "list secrets";
-}
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null);
 
-internal sealed record ListSecretsResponse(List<SecretDescription>? SecretList = null, string? NextToken = null)
-{
-    public override string ToString() => $"{SecretList?.Count ?? 0} secrets";
-}
+internal sealed record ListSecretsResponse(List<SecretDescription>? SecretList = null, string? NextToken = null);
 
 internal sealed record CreateSecretRequest(string Name, byte[] SecretBinary, List<AwsTag> Tags, string ClientRequestToken)
 {
@@ -106,16 +94,10 @@ internal sealed record SsmParameterFilter(string Key = "", string Option = "", L
 internal sealed record DescribeParametersRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<SsmParameterFilter>? ParameterFilters = null,
     int MaxResults = 50,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
-{
-    public override string ToString() => "describe parameters";
-}
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null);
 
 /// <summary>DescribeParameters' page: parameters' names and types, never their values.</summary>
-internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters = null, string? NextToken = null)
-{
-    public override string ToString() => $"{Parameters?.Count ?? 0} parameters";
-}
+internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters = null, string? NextToken = null);
 
 internal sealed record PutParameterRequest(
     string Name,

@@ -200,18 +200,3 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
         private static string Part(string? value) => value is null ? "-|" : $"{value.Length}:{value}|";
     }
 }
-
-/// <summary>An object over the size limit; reported as TooLarge, never retried in another region.</summary>
-internal sealed class ObjectTooLargeException : Exception
-{
-    public ObjectTooLargeException(string objectName, long length)
-        : base($"object {objectName} is {length} bytes")
-    {
-        ObjectName = objectName;
-        Length = length;
-    }
-
-    public string ObjectName { get; }
-
-    public long Length { get; }
-}

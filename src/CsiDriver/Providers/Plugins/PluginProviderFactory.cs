@@ -1,23 +1,15 @@
 namespace CsiDriver.Providers.Plugins;
 
 /// <summary>Makes the adapter for a plugin name; owns the socket lookup and the per-socket connections they share.</summary>
-public sealed class PluginProviderFactory : IDisposable
+public sealed class PluginProviderFactory(PluginOptions options, ILoggerFactory loggers, TimeProvider time) : IDisposable
 {
-    private readonly PluginSocketLocator _locator;
-    private readonly ILogger _logger;
+    private readonly PluginSocketLocator _locator = new(options.SearchFolders);
+    private readonly ILogger _logger = loggers.CreateLogger<PluginProvider>();
 
     // The connections of every plugin adapter, one per socket.
-    private readonly PluginConnectionPool _pool;
+    private readonly PluginConnectionPool _pool = new(options, time, loggers.CreateLogger<PluginConnectionPool>());
 
-    internal PluginProviderFactory(PluginOptions options, ILoggerFactory loggers, TimeProvider time)
-    {
-        Options = options;
-        _locator = new PluginSocketLocator(options.SearchFolders);
-        _pool = new PluginConnectionPool(options, time, loggers.CreateLogger<PluginConnectionPool>());
-        _logger = loggers.CreateLogger<PluginProvider>();
-    }
-
-    public PluginOptions Options { get; }
+    public PluginOptions Options => options;
 
     /// <summary>
     /// The adapter for <paramref name="name"/>. It is cheap and holds no connection itself, so names

@@ -29,12 +29,7 @@ internal sealed class VaultProvider(VaultProviderOptions options, TimeProvider t
 
         // Objects naming the same path, method and body share one call, so a username and a password
         // read from one dynamic credential belong together; distinct calls go out together.
-        var firstObject = new Dictionary<VaultRequestKey, VaultObject>();
-        foreach (var item in settings.Objects)
-        {
-            firstObject.TryAdd(item.RequestKey, item);
-        }
-
+        var firstObject = settings.Objects.DistinctBy(o => o.RequestKey).ToDictionary(o => o.RequestKey);
         var responses = await ParallelReads.ReadAllAsync(
             settings.Objects.Select(o => o.RequestKey),
             (key, ct) => ReadAsync(client, session, settings, request, firstObject[key], current, ct),

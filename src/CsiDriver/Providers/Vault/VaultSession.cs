@@ -121,8 +121,10 @@ internal sealed class VaultSession(
     VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
 {
     private readonly Lock _gate = new();
-    private Task<(CachedVaultToken Token, bool FromCache)>? _login;
-    private Task<CachedVaultToken>? _relogin;
+
+    // Each with whether Vault's refusal of its token may be answered with a re-login: only a cached token's may.
+    private Task<(CachedVaultToken Token, bool MayRelogin)>? _login;
+    private Task<(CachedVaultToken Token, bool MayRelogin)>? _relogin;
     private string? _shareIdentity;
 
     /// <summary>Who this session acts as, for cache keys and logs (never the token).</summary>
@@ -135,10 +137,10 @@ internal sealed class VaultSession(
     public string ShareIdentity => _shareIdentity ??= $"{identity}; tls {settings.Tls}";
 
     /// <summary>The latest token once a call has been made (or the static token); null before.</summary>
-    public string? Token => staticToken ?? Completed(_relogin)?.Token ?? Completed(_login)?.Token;
+    public string? Token => staticToken ?? Completed(_relogin) ?? Completed(_login);
 
     /// <summary>Strings that must never reach a message: the tokens and the pod's JWT.</summary>
-    public IEnumerable<string> Sensitive => new[] { staticToken, Completed(_login)?.Token, Completed(_relogin)?.Token, jwt }.OfType<string>();
+    public IEnumerable<string> Sensitive => new[] { staticToken, Completed(_login), Completed(_relogin), jwt }.OfType<string>();
 
     /// <summary>Runs a call with the token; on a 403 with a token from the cache, logs in again and retries once.</summary>
     /// <exception cref="VaultApiException">The call failed.</exception>
@@ -157,53 +159,40 @@ internal sealed class VaultSession(
         }
         catch (VaultApiException ex) when (ex.StatusCode == 403 && mayRelogin)
         {
-            var fresh = await ReloginAsync(token, operation, cancellationToken).ConfigureAwait(false);
+            var (fresh, _) = await ReloginAsync(token, operation, cancellationToken).ConfigureAwait(false);
             return await call(fresh.Token).ConfigureAwait(false);
         }
     }
 
     public override string ToString() => $"Vault session for {Identity}";
 
-    private static CachedVaultToken? Completed(Task<CachedVaultToken>? task) =>
-        task is { IsCompletedSuccessfully: true } ? task.Result : null;
+    private static string? Completed(Task<(CachedVaultToken Token, bool MayRelogin)>? task) =>
+        task is { IsCompletedSuccessfully: true } ? task.Result.Token.Token : null;
 
-    private static CachedVaultToken? Completed(Task<(CachedVaultToken Token, bool FromCache)>? task) =>
-        task is { IsCompletedSuccessfully: true } ? task.Result.Token : null;
-
-    /// <summary>The token to call with, and whether a refusal of it may be answered with one re-login.</summary>
-    private async Task<(CachedVaultToken Token, bool MayRelogin)> TokenAsync(CancellationToken cancellationToken)
+    /// <summary>The token to call with (the re-login's once there is one), and whether a refusal of it may be answered with one re-login.</summary>
+    private Task<(CachedVaultToken Token, bool MayRelogin)> TokenAsync(CancellationToken cancellationToken)
     {
-        Task<(CachedVaultToken Token, bool FromCache)> login;
-        Task<CachedVaultToken>? relogin;
         lock (_gate)
         {
-            login = _login ??= authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: null, fetchCancellation);
-            relogin = _relogin;
+            return (_relogin ?? (_login ??= authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: null, fetchCancellation)))
+                .WaitAsync(cancellationToken);
         }
-
-        if (relogin is not null)
-        {
-            return (await relogin.WaitAsync(cancellationToken).ConfigureAwait(false), false);
-        }
-
-        var (token, fromCache) = await login.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (token, fromCache);
     }
 
     /// <summary>The one re-login of this session, joined by every read Vault refused the cached token for.</summary>
-    private Task<CachedVaultToken> ReloginAsync(CachedVaultToken stale, string operation, CancellationToken cancellationToken)
+    private Task<(CachedVaultToken Token, bool MayRelogin)> ReloginAsync(CachedVaultToken stale, string operation, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             return (_relogin ??= Run()).WaitAsync(cancellationToken);
         }
 
-        async Task<CachedVaultToken> Run()
+        async Task<(CachedVaultToken, bool)> Run()
         {
             authenticator.Invalidate(key!, stale);
             authenticator.LogRelogin(Identity, operation);
             var (fresh, _) = await authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: stale.Token, fetchCancellation).ConfigureAwait(false);
-            return fresh;
+            return (fresh, false);
         }
     }
 }
