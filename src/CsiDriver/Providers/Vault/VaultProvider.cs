@@ -13,7 +13,7 @@ internal sealed class VaultProvider(VaultProviderOptions options, TimeProvider t
     : IProvider, IVolumeLifecycle, IDisposable
 {
     private readonly VaultHttpClients _clients = new();
-    private readonly VaultAuthenticator _authenticator = new(new VaultTokenCache(time), logger);
+    private readonly VaultTokenCache _tokens = new(time);
     private readonly VaultReader _reader = new(new VaultLeaseManager(time, logger), values, logger);
     private readonly byte[] _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
 
@@ -24,7 +24,7 @@ internal sealed class VaultProvider(VaultProviderOptions options, TimeProvider t
         var spc = request.Class.Description;
         var settings = VaultSettingsParser.Parse(request, options);
         var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, options, metrics);
-        var session = _authenticator.Start(client, settings, request, cancellationToken);
+        var session = VaultSession.Start(_tokens, logger, client, settings, request, cancellationToken);
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password

@@ -3,14 +3,33 @@ using CsiDriver.Publishing;
 namespace CsiDriver.Providers.Vault;
 
 /// <summary>
-/// Gets a Vault token for one fetch, as the pod: the pod's service-account JWT for the class's
-/// audience logs in to the auth mount (token cached per identity, login shared within a rotation pass),
-/// or, for development, a token from the volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>.
+/// One fetch's Vault token, as the pod: the pod's service-account JWT for the class's audience logs in to the auth
+/// mount (token cached per identity, login shared within a rotation pass), or, for development, a token from the
+/// volume's <c>nodePublishSecretRef</c> Secret under key <c>vaultToken</c>. The token is got at the first call; a
+/// cached one Vault refuses is answered with one re-login. Safe for the concurrent reads of one publish: they share
+/// one login and one re-login.
 /// </summary>
-internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
+internal sealed class VaultSession(
+    VaultTokenCache cache,
+    ILogger logger,
+    VaultClient client,
+    VaultSettings settings,
+    ProviderRequest request,
+    string? jwt,
+    VaultAuthKey? key,
+    string identity,
+    string? staticToken,
+    CancellationToken fetchCancellation)
 {
     /// <summary>The nodePublishSecretRef key holding a ready Vault token (our extension; upstream reads no secrets).</summary>
     public const string StaticTokenKey = "vaultToken";
+
+    private readonly Lock _gate = new();
+
+    // Each with whether Vault's refusal of its token may be answered with a re-login: only a cached token's may.
+    private Task<(CachedVaultToken Token, bool MayRelogin)>? _login;
+    private Task<(CachedVaultToken Token, bool MayRelogin)>? _relogin;
+    private string? _shareIdentity;
 
     /// <summary>
     /// A session that logs in at its first call, not here: a fetch served wholly from memory (pinned
@@ -18,114 +37,19 @@ internal sealed class VaultAuthenticator(VaultTokenCache cache, ILogger logger)
     /// present a JWT for the class's audience, checked here.
     /// </summary>
     /// <param name="cancellationToken">The fetch's token: the session's shared login runs on it, not on one read's.</param>
-    public VaultSession Start(VaultClient client, VaultSettings settings, ProviderRequest request, CancellationToken cancellationToken)
+    public static VaultSession Start(VaultTokenCache cache, ILogger logger, VaultClient client, VaultSettings settings, ProviderRequest request, CancellationToken cancellationToken)
     {
         if (request.Secrets.TryGetValue(StaticTokenKey, out var staticToken) && !string.IsNullOrWhiteSpace(staticToken))
         {
             var token = staticToken.Trim();
             var where = client.Address + (settings.Namespace is null ? string.Empty : ", namespace " + settings.Namespace);
-            return new VaultSession(this, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token, cancellationToken);
+            return new VaultSession(cache, logger, client, settings, request, jwt: null, key: null, $"nodePublishSecretRef:{Fingerprint(token)} at {where}", token, cancellationToken);
         }
 
         var jwt = PodJwt(settings, request);
         var key = new VaultAuthKey(client.Address.ToString(), settings.Namespace, settings.AuthMount, settings.RoleName, request.Pod.Namespace, request.Pod.ServiceAccountName, settings.Audience);
-        return new VaultSession(this, client, settings, request, jwt, key, key.ToString(), staticToken: null, cancellationToken);
+        return new VaultSession(cache, logger, client, settings, request, jwt, key, key.ToString(), staticToken: null, cancellationToken);
     }
-
-    /// <summary>
-    /// A token for <paramref name="key"/>: the cached one unless it is the one Vault just <paramref name="refused"/>,
-    /// else a login. In a rotation pass the login is shared by every volume of the same identity (and a re-login
-    /// after a refusal by every volume refused the same token), so a pass logs in at most once per identity.
-    /// </summary>
-    /// <exception cref="VaultLoginFailedException">Vault refused the login or did not answer.</exception>
-    internal async Task<(CachedVaultToken Token, bool FromCache)> AcquireAsync(
-        VaultClient client, VaultSettings settings, ProviderRequest request, string jwt, VaultAuthKey key, string shareIdentity, string? refused, CancellationToken cancellationToken)
-    {
-        if (cache.TryGet(key, out var cached) && cached.Token != refused)
-        {
-            VaultLog.TokenReused(logger, key.ToString());
-            return (cached, true);
-        }
-
-        if (request.FetchScope is not { } scope)
-        {
-            return (await LoginAsync(client, settings, jwt, key, cancellationToken).ConfigureAwait(false), false);
-        }
-
-        // One key for first logins and re-logins alike: a volume that finds the cache empty while another
-        // re-logs in after a refusal joins that login instead of starting its own.
-        var fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login"), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
-        if (refused is not null && fresh.Token == refused)
-        {
-            // The pass's own login was the token refused (revoked during the pass): one more, shared the same way.
-            fresh = await scope.GetOrAddAsync(new FetchKey("vault", shareIdentity, "login after refusal of " + Fingerprint(refused)), ct => LoginAsync(client, settings, jwt, key, ct)).ConfigureAwait(false);
-        }
-
-        return (fresh, false);
-    }
-
-    internal void Invalidate(VaultAuthKey key, CachedVaultToken token) => cache.Invalidate(key, token);
-
-    internal void LogRelogin(string identity, string operation) => VaultLog.ReloginAfterDenied(logger, identity, operation);
-
-    /// <summary>The raw login, fit for sharing: its failure names no class and carries no JWT.</summary>
-    private async Task<CachedVaultToken> LoginAsync(VaultClient client, VaultSettings settings, string jwt, VaultAuthKey key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var (token, ttl) = await client.LoginAsync(settings.AuthMount, settings.RoleName, jwt, cancellationToken).ConfigureAwait(false);
-            VaultLog.LoggedIn(logger, key.ToString(), ttl);
-            return cache.Add(key, token, ttl);
-        }
-        catch (VaultApiException ex)
-        {
-            throw new VaultLoginFailedException(ex.Redacted([jwt]));
-        }
-    }
-
-    private static string Fingerprint(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
-
-    private static string PodJwt(VaultSettings settings, ProviderRequest request)
-    {
-        if (request.Pod.Tokens.TryGet(settings.Audience, out var token) && !string.IsNullOrEmpty(token.Token))
-        {
-            return token.Token;
-        }
-
-        var present = string.Join(", ", request.Pod.Tokens.Audiences.Order(StringComparer.Ordinal));
-        throw new SecretStoreException(
-            FailureKind.InvalidConfiguration,
-            $"SecretProviderClass {request.Class.Description}: no service-account token for audience \"{settings.Audience}\" was passed for pod {request.Pod.Namespace}/{request.Pod.Name}; " +
-            $"add \"- audience: {settings.Audience}\" to spec.tokenRequests of the driver's CSIDriver object (the driver authenticates to Vault only as the pod) " +
-            $"{(present.Length == 0 ? "(kubelet passed no tokens)" : $"(tokens passed for: {present})")}")
-        {
-            Reason = "MissingServiceAccountToken",
-        };
-    }
-}
-
-/// <summary>
-/// A failed login, raw (no class named) so a rotation pass can share it; each volume turns it into its own
-/// message with <see cref="VaultErrors.Login"/>.
-/// </summary>
-internal sealed class VaultLoginFailedException(VaultApiException cause) : Exception(cause.Message, cause)
-{
-    public VaultApiException Cause { get; } = cause;
-}
-
-/// <summary>
-/// One fetch's Vault token, got at the first call, able to log in again once when Vault refuses a cached token.
-/// Safe for the concurrent reads of one publish: they share one login and one re-login.
-/// </summary>
-internal sealed class VaultSession(
-    VaultAuthenticator authenticator, VaultClient client, VaultSettings settings, ProviderRequest request, string? jwt, VaultAuthKey? key, string identity, string? staticToken, CancellationToken fetchCancellation)
-{
-    private readonly Lock _gate = new();
-
-    // Each with whether Vault's refusal of its token may be answered with a re-login: only a cached token's may.
-    private Task<(CachedVaultToken Token, bool MayRelogin)>? _login;
-    private Task<(CachedVaultToken Token, bool MayRelogin)>? _relogin;
-    private string? _shareIdentity;
 
     /// <summary>Who this session acts as, for cache keys and logs (never the token).</summary>
     public string Identity => identity;
@@ -174,7 +98,7 @@ internal sealed class VaultSession(
     {
         lock (_gate)
         {
-            return (_relogin ?? (_login ??= authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: null, fetchCancellation)))
+            return (_relogin ?? (_login ??= AcquireAsync(refused: null)))
                 .WaitAsync(cancellationToken);
         }
     }
@@ -189,10 +113,85 @@ internal sealed class VaultSession(
 
         async Task<(CachedVaultToken, bool)> Run()
         {
-            authenticator.Invalidate(key!, stale);
-            authenticator.LogRelogin(Identity, operation);
-            var (fresh, _) = await authenticator.AcquireAsync(client, settings, request, jwt!, key!, ShareIdentity, refused: stale.Token, fetchCancellation).ConfigureAwait(false);
+            cache.Invalidate(key!, stale);
+            VaultLog.ReloginAfterDenied(logger, Identity, operation);
+            var (fresh, _) = await AcquireAsync(refused: stale.Token).ConfigureAwait(false);
             return (fresh, false);
         }
     }
+
+    /// <summary>
+    /// A token: the cached one unless it is the one Vault just <paramref name="refused"/>, else a login. In a rotation
+    /// pass the login is shared by every volume of the same identity (and a re-login after a refusal by every volume
+    /// refused the same token), so a pass logs in at most once per identity.
+    /// </summary>
+    /// <exception cref="VaultLoginFailedException">Vault refused the login or did not answer.</exception>
+    private async Task<(CachedVaultToken Token, bool MayRelogin)> AcquireAsync(string? refused)
+    {
+        if (cache.TryGet(key!, out var cached) && cached.Token != refused)
+        {
+            VaultLog.TokenReused(logger, key!.ToString());
+            return (cached, true);
+        }
+
+        if (request.FetchScope is not { } scope)
+        {
+            return (await LoginAsync(fetchCancellation).ConfigureAwait(false), false);
+        }
+
+        // One key for first logins and re-logins alike: a volume that finds the cache empty while another
+        // re-logs in after a refusal joins that login instead of starting its own.
+        var fresh = await scope.GetOrAddAsync(new FetchKey("vault", ShareIdentity, "login"), LoginAsync).ConfigureAwait(false);
+        if (refused is not null && fresh.Token == refused)
+        {
+            // The pass's own login was the token refused (revoked during the pass): one more, shared the same way.
+            fresh = await scope.GetOrAddAsync(new FetchKey("vault", ShareIdentity, "login after refusal of " + Fingerprint(refused)), LoginAsync).ConfigureAwait(false);
+        }
+
+        return (fresh, false);
+    }
+
+    /// <summary>The raw login, fit for sharing: its failure names no class and carries no JWT.</summary>
+    private async Task<CachedVaultToken> LoginAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (token, ttl) = await client.LoginAsync(settings.AuthMount, settings.RoleName, jwt!, cancellationToken).ConfigureAwait(false);
+            VaultLog.LoggedIn(logger, key!.ToString(), ttl);
+            return cache.Add(key, token, ttl);
+        }
+        catch (VaultApiException ex)
+        {
+            throw new VaultLoginFailedException(ex.Redacted([jwt!]));
+        }
+    }
+
+    private static string Fingerprint(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..16];
+
+    private static string PodJwt(VaultSettings settings, ProviderRequest request)
+    {
+        if (request.Pod.Tokens.TryGet(settings.Audience, out var token) && !string.IsNullOrEmpty(token.Token))
+        {
+            return token.Token;
+        }
+
+        var present = string.Join(", ", request.Pod.Tokens.Audiences.Order(StringComparer.Ordinal));
+        throw new SecretStoreException(
+            FailureKind.InvalidConfiguration,
+            $"SecretProviderClass {request.Class.Description}: no service-account token for audience \"{settings.Audience}\" was passed for pod {request.Pod.Namespace}/{request.Pod.Name}; " +
+            $"add \"- audience: {settings.Audience}\" to spec.tokenRequests of the driver's CSIDriver object (the driver authenticates to Vault only as the pod) " +
+            $"{(present.Length == 0 ? "(kubelet passed no tokens)" : $"(tokens passed for: {present})")}")
+        {
+            Reason = "MissingServiceAccountToken",
+        };
+    }
+}
+
+/// <summary>
+/// A failed login, raw (no class named) so a rotation pass can share it; each volume turns it into its own
+/// message with <see cref="VaultErrors.Login"/>.
+/// </summary>
+internal sealed class VaultLoginFailedException(VaultApiException cause) : Exception(cause.Message, cause)
+{
+    public VaultApiException Cause { get; } = cause;
 }
