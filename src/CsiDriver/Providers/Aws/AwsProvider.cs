@@ -13,7 +13,6 @@ namespace CsiDriver.Providers.Aws;
 internal sealed class AwsProvider(
     AwsProviderOptions options, IServiceAccountLookup serviceAccounts, AwsClients clients, VersionedValueCache values, TimeProvider time, ILogger<AwsProvider> logger) : IProvider
 {
-    private readonly AwsRegionResolver _regions = new(options, clients.Imds, logger);
     private readonly AwsCredentialResolver _credentials = new(options, serviceAccounts, clients.Sts, clients.PodIdentity, clients.Endpoints, time, logger);
     private readonly SecretsManagerFetcher _secrets = new(clients.SecretsManager, clients.Endpoints, values, options, logger);
     private readonly SsmParameterFetcher _parameters = new(clients.Ssm, clients.Endpoints, values, options);
@@ -34,7 +33,7 @@ internal sealed class AwsProvider(
             throw Invalid("parameter 'objects' is not set");
         }
 
-        var regions = await _regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
+        var regions = await clients.Regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
         var objects = AwsObjectParser.Parse(objectsYaml, translate, regions, Invalid);
         if (objects.Count == 0)
         {
