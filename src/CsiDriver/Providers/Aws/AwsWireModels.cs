@@ -22,9 +22,15 @@ internal sealed record SecretIdRequest(string SecretId);
 internal sealed record SecretDescription(
     string? ARN = null, string? Name = null, Dictionary<string, List<string>>? VersionIdsToStages = null, List<AwsTag>? Tags = null, DateTimeOffset? DeletedDate = null);
 
-internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, string? NextToken = null);
+internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, string? NextToken = null)
+{
+    public override string ToString() => $"batch of {SecretIdList.Count} secret ids";
+}
 
-internal sealed record BatchGetSecretValueResponse(List<SecretValueEntry>? SecretValues = null, List<BatchGetSecretError>? Errors = null, string? NextToken = null);
+internal sealed record BatchGetSecretValueResponse(List<SecretValueEntry>? SecretValues = null, List<BatchGetSecretError>? Errors = null, string? NextToken = null)
+{
+    public override string ToString() => $"{SecretValues?.Count ?? 0} values, {Errors?.Count ?? 0} errors";
+}
 
 internal sealed record BatchGetSecretError(string? SecretId = null, string? ErrorCode = null, string? Message = null);
 
@@ -62,9 +68,15 @@ internal sealed record AwsTag(string Key = "", string? Value = null)
 
 internal sealed record AwsListFilter(string Key = "", List<string>? Values = null);
 
-internal sealed record ListSecretsRequest(List<AwsListFilter>? Filters = null, int MaxResults = 100, string? NextToken = null);
+internal sealed record ListSecretsRequest(List<AwsListFilter>? Filters = null, int MaxResults = 100, string? NextToken = null)
+{
+    public override string ToString() => "list secrets";
+}
 
-internal sealed record ListSecretsResponse(List<SecretDescription>? SecretList = null, string? NextToken = null);
+internal sealed record ListSecretsResponse(List<SecretDescription>? SecretList = null, string? NextToken = null)
+{
+    public override string ToString() => $"{SecretList?.Count ?? 0} secrets";
+}
 
 internal sealed record CreateSecretRequest(string Name, byte[] SecretBinary, List<AwsTag> Tags, string ClientRequestToken)
 {
@@ -83,10 +95,16 @@ internal sealed record DeleteSecretRequest(string SecretId, long? RecoveryWindow
 
 internal sealed record SsmParameterFilter(string Key = "", string Option = "", List<string>? Values = null);
 
-internal sealed record DescribeParametersRequest(List<SsmParameterFilter>? ParameterFilters = null, int MaxResults = 50, string? NextToken = null);
+internal sealed record DescribeParametersRequest(List<SsmParameterFilter>? ParameterFilters = null, int MaxResults = 50, string? NextToken = null)
+{
+    public override string ToString() => "describe parameters";
+}
 
 /// <summary>DescribeParameters' page: parameters' names and types, never their values.</summary>
-internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters = null, string? NextToken = null);
+internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters = null, string? NextToken = null)
+{
+    public override string ToString() => $"{Parameters?.Count ?? 0} parameters";
+}
 
 internal sealed record PutParameterRequest(string Name, string Value, string Type = "String", bool? Overwrite = null, List<AwsTag>? Tags = null)
 {
