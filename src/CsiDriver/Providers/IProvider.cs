@@ -37,22 +37,20 @@ public sealed record ProviderResult(IReadOnlyList<SecretFile> Files, IReadOnlyLi
 public sealed record ObjectVersion(string Id, string Version);
 
 /// <summary>One file to write into the volume. <see cref="ToString"/> never shows the contents.</summary>
-public sealed class SecretFile
+/// <param name="Path">Relative path inside the volume; checked by the writer before anything is written.</param>
+/// <param name="Mode">The object's own mode, or null for the volume default.</param>
+public sealed record SecretFile(string Path, ReadOnlyMemory<byte> Contents, UnixFileMode? Mode = null)
 {
-    public SecretFile(string path, ReadOnlyMemory<byte> contents, UnixFileMode? mode = null)
-    {
-        Path = path;
-        Contents = contents;
-        Mode = mode;
-    }
-
-    /// <summary>Relative path inside the volume; checked by the writer before anything is written.</summary>
-    public string Path { get; }
-
-    public ReadOnlyMemory<byte> Contents { get; }
-
-    /// <summary>The object's own mode, or null for the volume default.</summary>
-    public UnixFileMode? Mode { get; }
-
     public override string ToString() => $"{Path} ({Contents.Length} bytes)";
+}
+
+/// <summary>
+/// A read over the size limit, raw (no class named, so a rotation pass can share it); the provider reports it as
+/// TooLarge in its own words, and never retries it elsewhere (another region, another route).
+/// </summary>
+internal sealed class ObjectTooLargeException(string objectName, long length) : Exception($"object {objectName} is {length} bytes")
+{
+    public string ObjectName { get; } = objectName;
+
+    public long Length { get; } = length;
 }

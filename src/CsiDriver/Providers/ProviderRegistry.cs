@@ -9,16 +9,9 @@ namespace CsiDriver.Providers;
 /// built-in provider and an external plugin. A name the operator prefers as a plugin, or a name
 /// that is not built in, goes to the plugin socket of that name.
 /// </summary>
-public sealed class ProviderRegistry
+public sealed class ProviderRegistry(IEnumerable<IProvider> providers, PluginProviderFactory? plugins)
 {
-    private readonly FrozenDictionary<string, IProvider> _providers;
-    private readonly PluginProviderFactory? _plugins;
-
-    public ProviderRegistry(IEnumerable<IProvider> providers, PluginProviderFactory? plugins)
-    {
-        _providers = providers.ToFrozenDictionary(p => p.Name, StringComparer.Ordinal);
-        _plugins = plugins;
-    }
+    private readonly FrozenDictionary<string, IProvider> _providers = providers.ToFrozenDictionary(p => p.Name, StringComparer.Ordinal);
 
     /// <summary>The built-in providers' names.</summary>
     public IEnumerable<string> Names => _providers.Keys.Order(StringComparer.Ordinal);
@@ -28,9 +21,9 @@ public sealed class ProviderRegistry
 
     public IProvider Get(string name, string classDescription)
     {
-        if (_plugins is not null && (_plugins.Options.PreferredPlugins.Contains(name) || !_providers.ContainsKey(name)))
+        if (plugins is not null && (plugins.Options.PreferredPlugins.Contains(name) || !_providers.ContainsKey(name)))
         {
-            return _plugins.Create(name, Names);
+            return plugins.Create(name, Names);
         }
 
         if (_providers.TryGetValue(name, out var provider))
@@ -49,9 +42,9 @@ public sealed class ProviderRegistry
     /// <summary>Logs, once at start, which names are built in, which go to plugins and where plugins are looked for.</summary>
     public void LogResolution(ILogger logger)
     {
-        var builtIn = Names.Where(n => _plugins is null || !_plugins.Options.PreferredPlugins.Contains(n));
-        var preferred = _plugins?.Options.PreferredPlugins.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>();
-        var folders = _plugins is null ? "(plugins disabled)" : string.Join(", ", _plugins.Options.SearchFolders);
+        var builtIn = Names.Where(n => plugins is null || !plugins.Options.PreferredPlugins.Contains(n));
+        var preferred = plugins?.Options.PreferredPlugins.Order(StringComparer.Ordinal) ?? Enumerable.Empty<string>();
+        var folders = plugins is null ? "(plugins disabled)" : string.Join(", ", plugins.Options.SearchFolders);
         PluginLog.Resolution(logger, string.Join(", ", builtIn), string.Join(", ", preferred), folders);
     }
 }

@@ -213,7 +213,7 @@ internal sealed class SecretRenderer(TemplateEngine engine, ExternalSecretsKubeA
         JsonNode? tree;
         try
         {
-            tree = Providers.Aws.YamlToJson.Convert(Encoding.UTF8.GetString(rendered));
+            tree = Spec.YamlDocuments.Read(new StringReader(Encoding.UTF8.GetString(rendered)), Spec.YamlScalars.Yaml11).FirstOrDefault();
         }
         catch (YamlDotNet.Core.YamlException)
         {

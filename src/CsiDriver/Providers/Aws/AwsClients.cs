@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Aws;
 /// endpoint overrides and the backend-call metric, so a fix to how the driver talks to AWS reaches both modes.
 /// </summary>
 internal sealed record AwsClients(
-    AwsEndpoints Endpoints, SecretsManagerClient SecretsManager, SsmClient Ssm, StsClient Sts, PodIdentityAgentClient PodIdentity, ImdsRegionClient Imds)
+    AwsEndpoints Endpoints, SecretsManagerClient SecretsManager, SsmClient Ssm, StsClient Sts, PodIdentityAgentClient PodIdentity, AwsRegionResolver Regions)
 {
     public static AwsClients Create(AwsProviderOptions options, HttpClient http, TimeProvider time, Random random, ILogger logger, DriverMetrics metrics)
     {
@@ -20,6 +20,6 @@ internal sealed record AwsClients(
             new SsmClient(json),
             new StsClient(http, options, retry, logger, metrics),
             new PodIdentityAgentClient(http, options, retry, logger, metrics),
-            new ImdsRegionClient(http, options, metrics));
+            new AwsRegionResolver(options, http, metrics, logger));
     }
 }

@@ -164,16 +164,6 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
     private string KeyDigest(string secretAccessKey, string? sessionToken) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(_digestKey, Encoding.UTF8.GetBytes(secretAccessKey + "\n" + sessionToken)))[..32];
 
-    private static string? Find(IReadOnlyDictionary<string, string> secrets, string[] keys)
-    {
-        foreach (var key in keys)
-        {
-            if (secrets.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value))
-            {
-                return value.Trim();
-            }
-        }
-
-        return null;
-    }
+    private static string? Find(IReadOnlyDictionary<string, string> secrets, string[] keys) =>
+        keys.Select(key => secrets.GetValueOrDefault(key)).FirstOrDefault(value => !string.IsNullOrWhiteSpace(value))?.Trim();
 }

@@ -1,4 +1,5 @@
 using CsiDriver.Publishing;
+using CsiDriver.Spec;
 using YamlDotNet.Core;
 
 namespace CsiDriver.Providers.Aws;
@@ -37,7 +38,7 @@ internal static partial class AwsObjectParser
         List<AwsObjectSpec?> specs;
         try
         {
-            var tree = YamlToJson.Convert(yaml);
+            var tree = YamlDocuments.Read(new StringReader(yaml), YamlScalars.Yaml11).FirstOrDefault();
             specs = tree is null ? [] : tree.Deserialize(AwsObjectsJsonContext.Default.ListAwsObjectSpec) ?? [];
         }
         catch (YamlException ex)

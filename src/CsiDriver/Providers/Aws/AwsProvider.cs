@@ -13,7 +13,6 @@ namespace CsiDriver.Providers.Aws;
 internal sealed class AwsProvider(
     AwsProviderOptions options, IServiceAccountLookup serviceAccounts, AwsClients clients, VersionedValueCache values, TimeProvider time, ILogger<AwsProvider> logger) : IProvider
 {
-    private readonly AwsRegionResolver _regions = new(options, clients.Imds, logger);
     private readonly AwsCredentialResolver _credentials = new(options, serviceAccounts, clients.Sts, clients.PodIdentity, clients.Endpoints, time, logger);
     private readonly SecretsManagerFetcher _secrets = new(clients.SecretsManager, clients.Endpoints, values, options, logger);
     private readonly SsmParameterFetcher _parameters = new(clients.Ssm, clients.Endpoints, values, options);
@@ -34,7 +33,7 @@ internal sealed class AwsProvider(
             throw Invalid("parameter 'objects' is not set");
         }
 
-        var regions = await _regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
+        var regions = await clients.Regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
         var objects = AwsObjectParser.Parse(objectsYaml, translate, regions, Invalid);
         if (objects.Count == 0)
         {
@@ -53,21 +52,16 @@ internal sealed class AwsProvider(
 
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
-        var secretObjects = objects.Where(o => o.Kind == AwsObjectKind.SecretsManager).ToList();
-        var parameterObjects = objects.Where(o => o.Kind == AwsObjectKind.SsmParameter).ToList();
         var fetched = new List<KeyValuePair<AwsObject, FetchedValue>>(objects.Count);
         try
         {
-            if (secretObjects.Count > 0)
+            // Secrets Manager objects are read before SSM ones, so a class failing in both reports the Secrets Manager error.
+            foreach (var kind in objects.GroupBy(o => o.Kind).OrderByDescending(g => g.Key == AwsObjectKind.SecretsManager))
             {
-                fetched.AddRange(await WithFailoverAsync(
-                    regions, description, "secret", secretObjects, (region, failover) => _secrets.FetchAsync(secretObjects, region, failover, identity, current, description, request.FetchScope, cancellationToken)).ConfigureAwait(false));
-            }
-
-            if (parameterObjects.Count > 0)
-            {
-                fetched.AddRange(await WithFailoverAsync(
-                    regions, description, "parameters", parameterObjects, (region, failover) => _parameters.FetchAsync(parameterObjects, region, failover, identity, current, request.FetchScope, cancellationToken)).ConfigureAwait(false));
+                var items = kind.ToList();
+                fetched.AddRange(await WithFailoverAsync(regions, description, items, (region, failover) => kind.Key == AwsObjectKind.SecretsManager
+                    ? _secrets.FetchAsync(items, region, failover, identity, current, description, request.FetchScope, cancellationToken)
+                    : _parameters.FetchAsync(items, region, failover, identity, current, request.FetchScope, cancellationToken)).ConfigureAwait(false));
             }
         }
         catch (AwsServiceException ex)
@@ -136,7 +130,7 @@ internal sealed class AwsProvider(
     }
 
     private async Task<List<KeyValuePair<AwsObject, FetchedValue>>> WithFailoverAsync(
-        IReadOnlyList<string> regions, string description, string what, List<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
+        IReadOnlyList<string> regions, string description, List<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
     {
         try
         {
@@ -151,7 +145,7 @@ internal sealed class AwsProvider(
             }
             catch (AwsServiceException secondary) when (!secondary.IsClientFault)
             {
-                var subject = what == "secret"
+                var subject = objects[0].Kind == AwsObjectKind.SecretsManager
                     ? $"Failed to fetch secret from all regions. Verify secret exists and required permissions are granted for: {string.Join(", ", objects.Select(o => o.Name))}"
                     : "Failed to fetch parameters from all regions.";
                 throw new AwsServiceException(secondary.Operation, secondary.StatusCode, secondary.ErrorCode, $"{primary.Message}; {secondary.Message}", secondary.RequestId)

@@ -1,12 +1,10 @@
 namespace CsiDriver.Providers.Aws;
 
 // Request and response shapes of the AWS JSON 1.1 calls the provider and the External Secrets stores make; only the
-// fields they use. Values are written as SecretBinary (base64), as the External Secrets Operator writes them.
+// fields they use. Values are written as SecretBinary (base64), as the External Secrets Operator writes them; null
+// fields are left out of requests, as the AWS SDKs leave out unset ones.
 
-internal sealed record GetSecretValueRequest(
-    string SecretId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionId = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? VersionStage = null);
+internal sealed record GetSecretValueRequest(string SecretId, string? VersionId = null, string? VersionStage = null);
 
 /// <summary>One secret value; <see cref="ToString"/> never shows it.</summary>
 internal sealed record SecretValueEntry(string? ARN = null, string? Name = null, string? VersionId = null, string? SecretString = null, byte[]? SecretBinary = null)
@@ -24,7 +22,7 @@ internal sealed record SecretIdRequest(string SecretId);
 internal sealed record SecretDescription(
     string? ARN = null, string? Name = null, Dictionary<string, List<string>>? VersionIdsToStages = null, List<AwsTag>? Tags = null, DateTimeOffset? DeletedDate = null);
 
-internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
+internal sealed record BatchGetSecretValueRequest(List<string> SecretIdList, string? NextToken = null)
 {
     public override string ToString() => $"batch of {SecretIdList.Count} secret ids";
 }
@@ -70,10 +68,7 @@ internal sealed record AwsTag(string Key = "", string? Value = null)
 
 internal sealed record AwsListFilter(string Key = "", List<string>? Values = null);
 
-internal sealed record ListSecretsRequest(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<AwsListFilter>? Filters = null,
-    int MaxResults = 100,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
+internal sealed record ListSecretsRequest(List<AwsListFilter>? Filters = null, int MaxResults = 100, string? NextToken = null)
 {
     public override string ToString() => "list secrets";
 }
@@ -96,17 +91,11 @@ internal sealed record PutSecretValueRequest(string SecretId, byte[] SecretBinar
 /// <summary>CreateSecret's and PutSecretValue's answer.</summary>
 internal sealed record SecretWriteResponse(string? ARN = null, string? Name = null, string? VersionId = null);
 
-internal sealed record DeleteSecretRequest(
-    string SecretId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? RecoveryWindowInDays = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ForceDeleteWithoutRecovery = null);
+internal sealed record DeleteSecretRequest(string SecretId, long? RecoveryWindowInDays = null, bool? ForceDeleteWithoutRecovery = null);
 
 internal sealed record SsmParameterFilter(string Key = "", string Option = "", List<string>? Values = null);
 
-internal sealed record DescribeParametersRequest(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<SsmParameterFilter>? ParameterFilters = null,
-    int MaxResults = 50,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextToken = null)
+internal sealed record DescribeParametersRequest(List<SsmParameterFilter>? ParameterFilters = null, int MaxResults = 50, string? NextToken = null)
 {
     public override string ToString() => "describe parameters";
 }
@@ -117,12 +106,7 @@ internal sealed record DescribeParametersResponse(List<SsmParameter>? Parameters
     public override string ToString() => $"{Parameters?.Count ?? 0} parameters";
 }
 
-internal sealed record PutParameterRequest(
-    string Name,
-    string Value,
-    string Type = "String",
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Overwrite = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<AwsTag>? Tags = null)
+internal sealed record PutParameterRequest(string Name, string Value, string Type = "String", bool? Overwrite = null, List<AwsTag>? Tags = null)
 {
     public override string ToString() => $"put parameter {Name}";
 }
@@ -138,6 +122,7 @@ internal sealed record ListTagsForResourceResponse(List<AwsTag>? TagList = null)
 
 internal sealed record AwsEmptyResponse;
 
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(GetSecretValueRequest))]
 [JsonSerializable(typeof(SecretValueEntry))]
 [JsonSerializable(typeof(SecretIdRequest))]

@@ -5,17 +5,10 @@ namespace CsiDriver.Providers.Aws;
 /// quoted identifiers (<c>"db-host"</c>), sub-expressions (<c>a.b</c>) and index expressions
 /// (<c>a[0]</c>, <c>a[-1]</c>, <c>[0]</c>). Anything else is refused when the class is parsed, not at fetch time.
 /// </summary>
-internal sealed class JmesPath
+internal sealed class JmesPath(IReadOnlyList<JmesPath.Step> steps)
 {
     /// <summary>The parse error reported for valid JMESPath outside the supported subset.</summary>
     public const string Unsupported = "unsupported";
-
-    private readonly IReadOnlyList<Step> _steps;
-
-    private JmesPath(IReadOnlyList<Step> steps)
-    {
-        _steps = steps;
-    }
 
     /// <summary>Parses an expression; null (with <paramref name="error"/>) when invalid or unsupported.</summary>
     public static JmesPath? TryParse(string expression, out string error)
@@ -109,7 +102,7 @@ internal sealed class JmesPath
     public JsonElement? Evaluate(JsonElement root)
     {
         var current = root;
-        foreach (var step in _steps)
+        foreach (var step in steps)
         {
             if (step.Field is { } field)
             {
@@ -171,7 +164,7 @@ internal sealed class JmesPath
                 builder.Append('"');
                 try
                 {
-                    return (JsonSerializer.Deserialize(builder.ToString(), AwsJsonStringContext.Default.String), i + 1);
+                    return ((string?)JsonNode.Parse(builder.ToString()), i + 1);
                 }
                 catch (JsonException)
                 {
@@ -187,10 +180,5 @@ internal sealed class JmesPath
         return (null, 0);
     }
 
-    private sealed record Step(string? Field, int? Index);
-}
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class AwsJsonStringContext : System.Text.Json.Serialization.JsonSerializerContext
-{
+    internal sealed record Step(string? Field, int? Index);
 }

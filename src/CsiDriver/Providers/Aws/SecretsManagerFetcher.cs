@@ -28,17 +28,11 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
     {
         var endpoint = endpoints.SecretsManager(region);
         var values = new Dictionary<Request, FetchedValue>();
-        var seen = new HashSet<Request>();
         var checks = new List<(Request Request, string Held, byte[] Cached)>();
         var pending = new List<Request>();
-        foreach (var item in objects)
+        foreach (var item in objects.DistinctBy(o => RequestFor(o, failover)))
         {
             var request = RequestFor(item, failover);
-            if (!seen.Add(request))
-            {
-                continue;
-            }
-
             if (!currentVersions.TryGetValue(item.FileName, out var held) || !cache.TryGet(CacheKey(identity, region, request.SecretId), held, out var cached))
             {
                 pending.Add(request);
@@ -199,19 +193,4 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
 
         private static string Part(string? value) => value is null ? "-|" : $"{value.Length}:{value}|";
     }
-}
-
-/// <summary>An object over the size limit; reported as TooLarge, never retried in another region.</summary>
-internal sealed class ObjectTooLargeException : Exception
-{
-    public ObjectTooLargeException(string objectName, long length)
-        : base($"object {objectName} is {length} bytes")
-    {
-        ObjectName = objectName;
-        Length = length;
-    }
-
-    public string ObjectName { get; }
-
-    public long Length { get; }
 }

@@ -19,14 +19,9 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
         var values = new Dictionary<string, FetchedValue>(StringComparer.Ordinal);
         var pending = new List<string>();
         var pinnedSelectors = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in objects)
+        foreach (var item in objects.DistinctBy(o => Selector(o, failover)))
         {
             var selector = Selector(item, failover);
-            if (values.ContainsKey(selector) || pending.Contains(selector))
-            {
-                continue;
-            }
-
             if (item.VersionIn(failover) is { } pinned)
             {
                 pinnedSelectors.Add(selector);

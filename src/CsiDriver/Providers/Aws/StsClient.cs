@@ -5,10 +5,12 @@ namespace CsiDriver.Providers.Aws;
 
 /// <summary>
 /// AWS STS over the Query protocol (form POST, XML response). Covers: AssumeRoleWithWebIdentity
-/// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>. Hand-written rather than AWSSDK.SecurityToken
+/// (unsigned: the web identity token is the credential), backend call <c>assume_role_with_web_identity</c>; AssumeRole
+/// (SigV4-signed with the caller's credentials: a role assumed on top of base credentials), backend call
+/// <c>assume_role</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
-internal sealed partial class StsClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class StsClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
 {
     public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
     {
@@ -23,6 +25,25 @@ internal sealed partial class StsClient(HttpClient http, AwsProviderOptions opti
                 return new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
             },
             cancellationToken);
+    }
+
+    public async Task<AwsCredentials> AssumeRoleAsync(
+        AwsEndpoint endpoint, AwsCredentials caller, string roleArn, string sessionName, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var content = new FormUrlEncodedContent(Form("AssumeRole", roleArn, sessionName));
+        var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return await SendForCredentialsAsync(
+            endpoint,
+            "STS: AssumeRole",
+            () =>
+            {
+                metrics.BackendCall("aws", "assume_role");
+                var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
+                message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") { CharSet = "utf-8" };
+                SigV4Signer.Sign(message, body, caller, endpoint.Region, endpoint.SigningName, time.GetUtcNow());
+                return message;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The form fields every role-assuming call sends.</summary>

@@ -18,7 +18,6 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 {
     public const string AudienceParameter = "audience";
 
-
     public string Name => "kubernetes";
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
@@ -31,12 +30,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         var identity = Identity(request, audience, token);
 
         // One read per object named, however many keys of it are used; distinct objects are read together.
-        var firstReference = new Dictionary<(ObjectKind, string), ObjectReference>();
-        foreach (var reference in references)
-        {
-            firstReference.TryAdd((reference.Kind, reference.Name), reference);
-        }
-
+        var firstReference = references.DistinctBy(r => (r.Kind, r.Name)).ToDictionary(r => (r.Kind, r.Name));
         var fetched = await ParallelReads.ReadAllAsync(
             references.Select(r => (r.Kind, r.Name)),
             (key, ct) => FetchSharedAsync(asPod, request, firstReference[key], audience, identity, ct),

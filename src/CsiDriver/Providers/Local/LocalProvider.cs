@@ -183,8 +183,8 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         try
         {
             return request.FetchScope is { } scope
-                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, file.Identity), _ => Task.FromResult(ReadOpened(file))).ConfigureAwait(false)
-                : ReadOpened(file);
+                ? await scope.GetOrAddAsync(new FetchKey(Name, string.Empty, file.Identity), _ => Task.FromResult(ReadOpened(file, objectName))).ConfigureAwait(false)
+                : ReadOpened(file, objectName);
         }
         catch (ObjectTooLargeException ex)
         {
@@ -193,10 +193,10 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
         }
     }
 
-    private byte[] ReadOpened(OpenedFile file)
+    private byte[] ReadOpened(OpenedFile file, string objectName)
     {
         metrics.BackendCall(Name, "read");
-        return file.TryReadAll(options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(file.Length);
+        return file.TryReadAll(options.MaxObjectBytes, out var contents) ? contents : throw new ObjectTooLargeException(objectName, file.Length);
     }
 
     private static void CheckName(ProviderRequest request, string objectName)
@@ -231,10 +231,4 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
 
     private static bool IsUnder(string path, string root) =>
         path.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
-
-    /// <summary>A read over the size limit, before the requesting class is known.</summary>
-    private sealed class ObjectTooLargeException(long length) : Exception($"{length} bytes")
-    {
-        public long Length { get; } = length;
-    }
 }

@@ -12,11 +12,7 @@ internal static class PluginMountRequestBuilder
 {
     public static MountRequest Build(ProviderRequest request)
     {
-        var attributes = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in request.Attributes)
-        {
-            attributes[key] = value;
-        }
+        var attributes = new SortedDictionary<string, string>(request.Attributes.ToDictionary(), StringComparer.Ordinal);
 
         // Plugins (Azure, AWS, GCP, Vault) read the pod's tokens from this attribute.
         if (request.Pod.Tokens.RawJson is { Length: > 0 } tokens)

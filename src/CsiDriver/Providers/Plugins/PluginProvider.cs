@@ -9,7 +9,7 @@ namespace CsiDriver.Providers.Plugins;
 /// A provider served by an external plugin on <c>&lt;folder&gt;/&lt;name&gt;.sock</c>, spoken to with the
 /// upstream v1alpha1 protocol: Version once per connection, then Mount per fetch.
 /// </summary>
-internal sealed class PluginProvider(string name, PluginSocketLocator locator, PluginConnectionPool pool, PluginOptions options, ILogger logger, string builtIn = "") : IProvider
+internal sealed class PluginProvider(string name, PluginSocketLocator locator, PluginProviderFactory plugins, ILogger logger, string builtIn = "") : IProvider
 {
     private const int LargeResponseBytes = 1024 * 1024;
 
@@ -19,7 +19,7 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
     {
         // Located on every call: a plugin may appear, move between folders or restart at any time.
         var socket = locator.Locate(Name, request.Class.Description, builtIn);
-        var connection = pool.Get(Name, socket);
+        var connection = plugins.Connect(Name, socket);
         MountResponse response;
         var call = "Version handshake";
         try
@@ -28,7 +28,7 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
             call = "Mount";
             response = await connection.Client.MountAsync(
                 PluginMountRequestBuilder.Build(request),
-                deadline: connection.DeadlineAfter(options.MountTimeout),
+                deadline: connection.DeadlineAfter(plugins.Options.MountTimeout),
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
@@ -45,10 +45,10 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
 
             if (PluginFailures.IsOverReceiveLimit(ex))
             {
-                PluginLog.ResponseTooLarge(logger, Name, request.Class.Description, options.MaxReceiveMessageSize);
+                PluginLog.ResponseTooLarge(logger, Name, request.Class.Description, plugins.Options.MaxReceiveMessageSize);
             }
 
-            throw PluginFailures.FromRpc(ex, Name, socket, request, call, options);
+            throw PluginFailures.FromRpc(ex, Name, socket, request, call, plugins.Options);
         }
 
         var size = response.CalculateSize();

@@ -32,18 +32,8 @@ internal static class VaultErrors
     };
 
     /// <summary>Belt and braces: Vault's error texts should never echo a token, but if one did it stops here.</summary>
-    public static string Redact(string message, IEnumerable<string> sensitive)
-    {
-        foreach (var secret in sensitive)
-        {
-            if (secret.Length >= 8)
-            {
-                message = message.Replace(secret, "[redacted]", StringComparison.Ordinal);
-            }
-        }
-
-        return message;
-    }
+    public static string Redact(string message, IEnumerable<string> sensitive) =>
+        sensitive.Where(secret => secret.Length >= 8).Aggregate(message, (text, secret) => text.Replace(secret, "[redacted]", StringComparison.Ordinal));
 
     private static string Where(VaultSettings settings) =>
         settings.Address.ToString().TrimEnd('/') + (settings.Namespace is null ? string.Empty : $" (namespace \"{settings.Namespace}\")");

@@ -7,9 +7,24 @@ namespace CsiDriver.Providers.Vault;
 /// longer extend it by a useful amount (its max TTL is near). Leases are per volume, never shared between
 /// volumes; non-leased answers are not kept here.
 /// </summary>
-internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time, ILogger logger)
+internal sealed class VaultLeaseManager(TimeProvider time, ILogger logger)
 {
-    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => cache.TakeVolume(targetPath);
+    private readonly ConcurrentDictionary<VaultLeaseKey, VaultLease> _leases = new();
+
+    /// <summary>Takes every lease a volume holds (for revocation at unpublish).</summary>
+    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath)
+    {
+        var taken = new List<(VaultLeaseKey, VaultLease)>();
+        foreach (var key in _leases.Keys.Where(k => k.TargetPath == targetPath).ToList())
+        {
+            if (_leases.TryRemove(key, out var lease))
+            {
+                taken.Add((key, lease));
+            }
+        }
+
+        return taken;
+    }
 
     /// <summary>
     /// The volume's lease for <paramref name="key"/> while it is fresh, renewed in place past two thirds of its
@@ -17,7 +32,7 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
     /// </summary>
     public async Task<VaultResponse?> TryReuseAsync(VaultLeaseKey key, VaultClient client, VaultSession session, CancellationToken cancellationToken)
     {
-        if (cache.Get(key) is not { } lease)
+        if (!_leases.TryGetValue(key, out var lease))
         {
             return null;
         }
@@ -36,7 +51,7 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
             return lease.Response;
         }
 
-        cache.Remove(key);
+        _leases.TryRemove(key, out _);
         VaultLog.LeaseReissued(logger, path, key.TargetPath, why);
         return null;
     }
@@ -50,17 +65,27 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         }
 
         var duration = TimeSpan.FromSeconds(response.LeaseDuration);
-        cache.Set(key, new VaultLease
+        var now = time.GetUtcNow();
+        _leases[key] = new VaultLease
         {
             Response = response,
             LeaseId = response.LeaseId,
             IssuedDuration = duration,
             CurrentDuration = duration,
-            ExpiresAt = time.GetUtcNow() + duration,
+            ExpiresAt = now + duration,
             Renewable = response.Renewable,
             Tls = tls,
             Token = token,
-        });
+        };
+
+        // Leases of volumes that stopped rotating would otherwise stay until unpublish.
+        foreach (var (staleKey, stale) in _leases)
+        {
+            if (stale.ExpiresAt <= now)
+            {
+                _leases.TryRemove(new KeyValuePair<VaultLeaseKey, VaultLease>(staleKey, stale));
+            }
+        }
     }
 
     /// <summary>Renews in place; returns null on success, else why new credentials are needed.</summary>
@@ -101,4 +126,23 @@ internal sealed class VaultLeaseManager(VaultLeaseCache cache, TimeProvider time
         VaultLog.LeaseRenewed(logger, key.Request.SecretPath, key.TargetPath, renewed.LeaseDuration);
         return null;
     }
+}
+
+/// <summary>One dynamic secret of one volume: who read it, where, and for which target.</summary>
+internal sealed record VaultLeaseKey(string Identity, string Address, string? Namespace, VaultRequestKey Request, string TargetPath);
+
+/// <summary>
+/// A leased response kept for reuse, plus what is needed to renew or revoke it later.
+/// Memory only; <see cref="ToString"/> never shows the data or the token.
+/// </summary>
+internal sealed class VaultLease : VaultLeaseTerms
+{
+    public required VaultResponse Response { get; init; }
+
+    /// <summary>Revocation needs a Vault connection after the pod's JWT is gone: these are it.</summary>
+    public required VaultTlsSettings Tls { get; init; }
+
+    public required string Token { get; set; }
+
+    public override string ToString() => $"lease expiring {ExpiresAt:O}";
 }

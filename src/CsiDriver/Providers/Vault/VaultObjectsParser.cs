@@ -67,53 +67,40 @@ internal static class VaultObjectsParser
             throw ProviderParameters.Invalid(classDescription, $"objects[{index}] is not a mapping with objectName and secretPath");
         }
 
-        string? objectName = null, secretPath = null, secretKey = null, method = null, encoding = null;
-        string? argsJson = null;
-        YamlScalarNode? permission = null;
+        // Case-sensitive names; unknown fields are ignored, as yaml.v3 does.
         var where = $"objects[{index}]";
-        foreach (var (keyNode, value) in mapping.Children)
-        {
-            var key = (keyNode as YamlScalarNode)?.Value;
-            switch (key)
-            {
-                case "objectName": objectName = ScalarString(value, classDescription, where, key); break;
-                case "secretPath": secretPath = ScalarString(value, classDescription, where, key); break;
-                case "secretKey": secretKey = ScalarString(value, classDescription, where, key); break;
-                case "method": method = ScalarString(value, classDescription, where, key); break;
-                case "encoding": encoding = ScalarString(value, classDescription, where, key); break;
-                case "secretArgs": argsJson = ArgsToJson(value, classDescription, where); break;
-                case "filePermission":
-                    permission = value as YamlScalarNode ?? throw ProviderParameters.Invalid(classDescription, $"{where}: filePermission must be an integer such as 0600");
-                    break;
-                default: break; // yaml.v3 ignores unknown fields; so do we.
-            }
-        }
+        YamlNode? Field(string name) => mapping.Children.LastOrDefault(c => (c.Key as YamlScalarNode)?.Value == name).Value;
+        string? Text(string name) => Field(name) is { } value ? ScalarString(value, classDescription, where, name) : null;
+        var (objectName, secretPath, secretKey, method, encoding) = (Text("objectName"), Text("secretPath"), Text("secretKey"), Text("method"), Text("encoding"));
+        var argsJson = Field("secretArgs") is { } args ? ArgsToJson(args, classDescription, where) : null;
+        var permission = Field("filePermission") is { } mode
+            ? mode as YamlScalarNode ?? throw ProviderParameters.Invalid(classDescription, $"{where}: filePermission must be an integer such as 0600")
+            : null;
 
         if (string.IsNullOrEmpty(objectName))
         {
             throw ProviderParameters.Invalid(classDescription, $"{where} has no objectName");
         }
 
-        var name = objectName;
         if (string.IsNullOrEmpty(secretPath))
         {
-            throw ProviderParameters.Invalid(classDescription, $"object \"{name}\" has no secretPath");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{objectName}\" has no secretPath");
         }
 
         var normalizedMethod = string.IsNullOrEmpty(method) ? "GET" : method.ToUpperInvariant();
         if (!AllowedMethods.Contains(normalizedMethod, StringComparer.Ordinal))
         {
-            throw ProviderParameters.Invalid(classDescription, $"object \"{name}\" has method '{method}'; use GET, POST, PUT or LIST");
+            throw ProviderParameters.Invalid(classDescription, $"object \"{objectName}\" has method '{method}'; use GET, POST, PUT or LIST");
         }
 
         return new VaultObject(
-            name,
+            objectName,
             secretPath,
             ProviderParameters.NullIfEmpty(secretKey),
             normalizedMethod,
             argsJson,
-            ParseEncoding(encoding, classDescription, name),
-            ParsePermission(permission, classDescription, name));
+            ParseEncoding(encoding, classDescription, objectName),
+            ParsePermission(permission, classDescription, objectName));
     }
 
     private static VaultEncoding ParseEncoding(string? value, string classDescription, string objectName) =>

@@ -9,48 +9,27 @@ namespace CsiDriver.Providers.Vault;
 /// are shared by the volumes of one identity; pinned KV v2 versions a volume already has cost no call
 /// (<see cref="VaultReader"/>). Every HTTP call is counted in <c>csi_secrets_store_backend_calls_total</c>.
 /// </summary>
-internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
+internal sealed class VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
+    : IProvider, IVolumeLifecycle, IDisposable
 {
-    private readonly VaultProviderOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly VaultHttpClients _clients = new();
-    private readonly VaultAuthenticator _authenticator;
-    private readonly VaultLeaseManager _leases;
-    private readonly VaultReader _reader;
-    private readonly Observability.DriverMetrics _metrics;
-    private readonly byte[] _versionKey;
-
-    public VaultProvider(VaultProviderOptions options, TimeProvider time, ILogger<VaultProvider> logger, Observability.DriverMetrics metrics, VersionedValueCache values)
-    {
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _metrics = metrics;
-        _authenticator = new VaultAuthenticator(new VaultTokenCache(time), logger);
-        _leases = new VaultLeaseManager(new VaultLeaseCache(time), time, logger);
-        _reader = new VaultReader(_leases, values, logger);
-        _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
-    }
+    private readonly VaultTokenCache _tokens = new(time);
+    private readonly VaultReader _reader = new(new VaultLeaseManager(time, logger), values, logger);
+    private readonly byte[] _versionKey = options.VersionKey ?? RandomNumberGenerator.GetBytes(32);
 
     public string Name => "vault";
 
     public async Task<ProviderResult> FetchAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var spc = request.Class.Description;
-        var settings = VaultSettingsParser.Parse(request, _options);
-        var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, _options, _metrics);
-        var session = _authenticator.Start(client, settings, request, cancellationToken);
+        var settings = VaultSettingsParser.Parse(request, options);
+        var client = new VaultClient(_clients.Get(settings.Tls, spc), settings.Address, settings.Namespace, options, metrics);
+        var session = VaultSession.Start(_tokens, logger, client, settings, request, cancellationToken);
         var current = request.CurrentVersions.GroupBy(v => v.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Version, StringComparer.Ordinal);
 
         // Objects naming the same path, method and body share one call, so a username and a password
         // read from one dynamic credential belong together; distinct calls go out together.
-        var firstObject = new Dictionary<VaultRequestKey, VaultObject>();
-        foreach (var item in settings.Objects)
-        {
-            firstObject.TryAdd(item.RequestKey, item);
-        }
-
+        var firstObject = settings.Objects.DistinctBy(o => o.RequestKey).ToDictionary(o => o.RequestKey);
         var responses = await ParallelReads.ReadAllAsync(
             settings.Objects.Select(o => o.RequestKey),
             (key, ct) => ReadAsync(client, session, settings, request, firstObject[key], current, ct),
@@ -70,17 +49,17 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
 
     public async Task OnVolumeRemovedAsync(string targetPath, CancellationToken cancellationToken)
     {
-        foreach (var (key, lease) in _leases.TakeVolume(targetPath))
+        foreach (var (key, lease) in _reader.TakeVolume(targetPath))
         {
             try
             {
-                var client = new VaultClient(_clients.Get(lease.Tls, "(volume removal)"), new Uri(key.Address), key.Namespace, _options, _metrics);
+                var client = new VaultClient(_clients.Get(lease.Tls, "(volume removal)"), new Uri(key.Address), key.Namespace, options, metrics);
                 await client.RevokeLeaseAsync(lease.LeaseId, lease.Token, cancellationToken).ConfigureAwait(false);
-                VaultLog.LeaseRevoked(_logger, key.Request.SecretPath, targetPath);
+                VaultLog.LeaseRevoked(logger, key.Request.SecretPath, targetPath);
             }
             catch (Exception ex) when (ex is VaultApiException or SecretStoreException)
             {
-                VaultLog.LeaseRevokeFailed(_logger, key.Request.SecretPath, targetPath, VaultErrors.Redact(ex.Message, [lease.Token]));
+                VaultLog.LeaseRevokeFailed(logger, key.Request.SecretPath, targetPath, VaultErrors.Redact(ex.Message, [lease.Token]));
             }
         }
     }
@@ -110,7 +89,7 @@ internal sealed class VaultProvider : IProvider, IVolumeLifecycle, IDisposable
             throw VaultErrors.Login(ex.Cause, settings, request, session.Sensitive);
         }
 
-        VaultLog.SecretRead(_logger, item.Method + " " + item.SecretPath, settings.Address.ToString(), request.Class.Description);
+        VaultLog.SecretRead(logger, item.Method + " " + item.SecretPath, settings.Address.ToString(), request.Class.Description);
         if (response.Data is null)
         {
             var (path, _) = VaultClient.NormalizePath(item.SecretPath);

@@ -27,17 +27,8 @@ public sealed class VaultProviderOptions
     /// <summary>Reads the defaults the upstream provider takes from its environment.</summary>
     public static VaultProviderOptions FromEnvironment()
     {
-        var options = new VaultProviderOptions();
-        if (Environment.GetEnvironmentVariable("VAULT_ADDR") is { Length: > 0 } address)
-        {
-            options.DefaultAddress = address;
-        }
-
-        if (Environment.GetEnvironmentVariable("VAULT_NAMESPACE") is { Length: > 0 } ns)
-        {
-            options.DefaultNamespace = ns;
-        }
-
+        var options = new VaultProviderOptions { DefaultNamespace = ProviderParameters.NullIfEmpty(Environment.GetEnvironmentVariable("VAULT_NAMESPACE")) };
+        options.DefaultAddress = ProviderParameters.NullIfEmpty(Environment.GetEnvironmentVariable("VAULT_ADDR")) ?? options.DefaultAddress;
         return options;
     }
 }

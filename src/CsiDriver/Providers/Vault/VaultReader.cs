@@ -2,7 +2,7 @@ namespace CsiDriver.Providers.Vault;
 
 /// <summary>
 /// Gets one Vault request's answer for one volume with as few calls as Vault allows:
-/// a pinned KV v2 version (<see cref="VaultPinnedVersion"/>) the volume already has comes from memory;
+/// a pinned KV v2 version (<see cref="VaultRequestKey.PinnedVersion"/>) the volume already has comes from memory;
 /// a lease the volume holds is reused or renewed (<see cref="VaultLeaseManager"/>); in a rotation pass a
 /// GET/LIST read is shared by every volume reading it with the same identity (<see cref="IFetchScope"/>),
 /// except a leased answer, which belongs to the volume that read it. Writes (POST/PUT: PKI issue and the
@@ -12,10 +12,13 @@ namespace CsiDriver.Providers.Vault;
 /// </summary>
 internal sealed class VaultReader(VaultLeaseManager leases, VersionedValueCache values, ILogger logger)
 {
+    /// <summary>Takes every lease a volume holds (for revocation at unpublish).</summary>
+    public List<(VaultLeaseKey Key, VaultLease Lease)> TakeVolume(string targetPath) => leases.TakeVolume(targetPath);
+
     /// <param name="volumeHasPinned">True when every object of the volume made from this request already has the pinned version.</param>
     public async Task<VaultResponse> ReadAsync(VaultClient client, VaultSession session, VaultSettings settings, ProviderRequest request, VaultRequestKey key, Func<string, bool> volumeHasPinned, CancellationToken cancellationToken)
     {
-        var pinned = VaultPinnedVersion.Of(key);
+        var pinned = key.PinnedVersion;
         var cacheKey = new FetchKey("vault", session.ShareIdentity, Describe(key));
         if (pinned is not null && volumeHasPinned(pinned) && values.TryGet(cacheKey, pinned, out var kept))
         {

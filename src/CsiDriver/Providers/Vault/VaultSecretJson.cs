@@ -11,54 +11,43 @@ internal static class VaultSecretJson
     /// <summary>The upstream provider's file for an object without <c>secretKey</c>: Go's marshalling of <c>api.Secret</c>.</summary>
     public static byte[] Serialize(VaultResponse response)
     {
-        var root = response.Root;
+        var root = response.Root is { ValueKind: JsonValueKind.Object } r ? r : (JsonElement?)null;
+        JsonElement? Field(string name, JsonValueKind kind) =>
+            root is { } o && o.TryGetProperty(name, out var v) && v.ValueKind == kind ? v : null;
+
         var builder = new StringBuilder("{");
-        builder.Append("\"request_id\":");
-        GoJson.WriteString(builder, StringField(root, "request_id"), escapeHtml: true);
-        builder.Append(",\"lease_id\":");
-        GoJson.WriteString(builder, StringField(root, "lease_id"), escapeHtml: true);
-        builder.Append(",\"lease_duration\":");
-        builder.Append(root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty("lease_duration", out var d) && d.ValueKind == JsonValueKind.Number
-            ? d.GetRawText()
-            : "0");
-        builder.Append(",\"renewable\":");
-        builder.Append(response.Renewable ? "true" : "false");
-        builder.Append(",\"data\":");
-        WriteField(builder, root, "data", requireObject: true);
-        builder.Append(",\"warnings\":");
-        WriteField(builder, root, "warnings", requireObject: false);
-        foreach (var optional in (string[])["auth", "wrap_info"])
+        StringBuilder Name(string name) => builder.Append(builder.Length > 1 ? ",\"" : "\"").Append(name).Append("\":");
+        void Json(string name, JsonElement? value)
         {
-            if (root is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(optional, out var v) && v.ValueKind == JsonValueKind.Object)
+            if (value is { } v)
             {
-                builder.Append(",\"").Append(optional).Append("\":");
-                GoJson.Write(builder, v);
+                GoJson.Write(Name(name), v);
+            }
+            else
+            {
+                Name(name).Append("null");
             }
         }
 
-        if (StringField(root, "mount_type") is { Length: > 0 } mountType)
+        GoJson.WriteString(Name("request_id"), Field("request_id", JsonValueKind.String)?.GetString() ?? string.Empty, escapeHtml: true);
+        GoJson.WriteString(Name("lease_id"), Field("lease_id", JsonValueKind.String)?.GetString() ?? string.Empty, escapeHtml: true);
+        Name("lease_duration").Append(Field("lease_duration", JsonValueKind.Number)?.GetRawText() ?? "0");
+        Name("renewable").Append(response.Renewable ? "true" : "false");
+        Json("data", Field("data", JsonValueKind.Object));
+        Json("warnings", Field("warnings", JsonValueKind.Array));
+        foreach (var optional in (string[])["auth", "wrap_info"])
         {
-            builder.Append(",\"mount_type\":");
-            GoJson.WriteString(builder, mountType, escapeHtml: true);
+            if (Field(optional, JsonValueKind.Object) is { } value)
+            {
+                Json(optional, value);
+            }
         }
 
-        builder.Append('}');
-        return Encoding.UTF8.GetBytes(builder.ToString());
-    }
-
-    private static string StringField(JsonElement? root, string name) =>
-        root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? string.Empty : string.Empty;
-
-    private static void WriteField(StringBuilder builder, JsonElement? root, string name, bool requireObject)
-    {
-        if (root is { ValueKind: JsonValueKind.Object } r && r.TryGetProperty(name, out var v) &&
-            (requireObject ? v.ValueKind == JsonValueKind.Object : v.ValueKind == JsonValueKind.Array))
+        if (Field("mount_type", JsonValueKind.String)?.GetString() is { Length: > 0 } mountType)
         {
-            GoJson.Write(builder, v);
+            GoJson.WriteString(Name("mount_type"), mountType, escapeHtml: true);
         }
-        else
-        {
-            builder.Append("null");
-        }
+
+        return Encoding.UTF8.GetBytes(builder.Append('}').ToString());
     }
 }

@@ -361,7 +361,7 @@ public sealed class VaultRotationCostTests : IAsyncLifetime
     [InlineData("LIST", "secret/metadata/app?version=3", null)]
     public void PinnedVersion_OnlyOneNumericVersionQueryOnAGetPins(string method, string secretPath, string? expected)
     {
-        VaultPinnedVersion.Of(new VaultRequestKey(secretPath, method, ArgsJson: null)).Should().Be(expected);
+        new VaultRequestKey(secretPath, method, ArgsJson: null).PinnedVersion.Should().Be(expected);
     }
 
     private static string Kv(params string[] names) =>
