@@ -155,19 +155,10 @@ internal sealed partial record AzureMountConfig(
             throw Invalid(description, "objects is not set");
         }
 
-        StringArray? array;
-        try
-        {
-            array = ProviderParameters.ParseYaml(text, AzureObjectsJsonContext.Default.StringArray);
-        }
-        catch (YamlException ex)
-        {
-            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (line {ex.Start.Line}, column {ex.Start.Column})");
-        }
-        catch (JsonException ex)
-        {
-            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (wrong type at {ex.Path ?? "$"})");
-        }
+        var array = ProviderParameters.ParseYaml(
+            text,
+            AzureObjectsJsonContext.Default.StringArray,
+            where => Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings ({where})"));
 
         var result = new List<KeyVaultObjectSpec>();
         var items = array?.Array ?? [];

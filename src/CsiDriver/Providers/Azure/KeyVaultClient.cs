@@ -49,6 +49,24 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         return versions;
     }
 
+    /// <summary>
+    /// Every secret of the vault <paramref name="call"/> names: its name, whether it is enabled, its tags (<c>GET secrets</c>,
+    /// backend call <c>list_secrets</c> per page; pages never carry a value).
+    /// </summary>
+    public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        var secrets = new List<(string, bool, Dictionary<string, string>)>();
+        foreach (var item in await ReadPagesAsync(call, "secrets", "list_secrets", MaxPages * 10, "secrets", cancellationToken).ConfigureAwait(false))
+        {
+            if (LastSegment(item.Id) is { } name)
+            {
+                secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+            }
+        }
+
+        return secrets;
+    }
+
     /// <summary>The items listed at <paramref name="path"/> and on the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>.</summary>
     private async Task<List<KeyVaultItem>> ReadPagesAsync(VaultCall call, string path, string callName, int maxPages, string what, CancellationToken cancellationToken)
     {
@@ -314,13 +332,8 @@ internal sealed record VaultCall(AzureMountConfig Config, Uri Vault, Uri Transpo
         _ => "certificates",
     };
 
-    /// <summary>The backend-call metric name of a GET of this object.</summary>
-    public string GetCallName => Object.Type switch
-    {
-        KeyVaultObjectType.Secret => "get_secret",
-        KeyVaultObjectType.Key => "get_key",
-        _ => "get_certificate",
-    };
+    /// <summary>The backend-call metric name of a GET of this object: <c>get_secret</c>, <c>get_key</c>, <c>get_certificate</c>.</summary>
+    public string GetCallName => $"get_{Collection[..^1]}";
 
     public AzureReadException Fail(FailureKind kind, string detail) =>
         new(kind, $"failed to get objectType:{Object.TypeName}, objectName:{Object.ObjectName}, objectVersion:{ObjectVersion}: {detail}", kind == FailureKind.NotFound ? "AzureObjectNotFound" : "AzureKeyVaultError");
