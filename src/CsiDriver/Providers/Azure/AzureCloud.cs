@@ -24,8 +24,6 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
         ["AZUREGERMANCLOUD"] = Germany,
     };
 
-    public const string StackCloudName = "AZURESTACKCLOUD";
-
     /// <summary>Resolves <c>cloudName</c> (empty = public); Azure Stack needs an environment file.</summary>
     public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription)
     {
@@ -39,7 +37,7 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             return cloud;
         }
 
-        if (string.Equals(cloudName, StackCloudName, StringComparison.OrdinalIgnoreCase))
+        if (cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase))
         {
             if (cloudEnvFileName.Length == 0)
             {
