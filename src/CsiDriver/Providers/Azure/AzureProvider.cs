@@ -136,30 +136,17 @@ internal sealed class AzureProvider : IProvider
             return [(spec.FileName, spec.ObjectVersion, spec.Uid)];
         }
 
-        var all = await _reads.ListVersionsAsync(listCall, scope).ConfigureAwait(false);
-        var ordered = all.OrderByDescending(v => v.Created).ToList();
-        var found = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
-        var result = new List<(string, string, string)>();
-        foreach (var (version, _) in ordered)
-        {
-            found = found || version == spec.ObjectVersion;
-            if (!found)
-            {
-                continue;
-            }
-
-            var index = result.Count;
-            result.Add(($"{spec.FileName}/{index}", version, $"{spec.Uid}/{index}"));
-            if (index + 1 > spec.ObjectVersionHistory)
-            {
-                break;
-            }
-        }
-
+        var fromLatest = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
+        var result = (await _reads.ListVersionsAsync(listCall, scope).ConfigureAwait(false))
+            .OrderByDescending(v => v.Created)
+            .SkipWhile(v => !fromLatest && v.Version != spec.ObjectVersion)
+            .TakeWhile((_, index) => index <= spec.ObjectVersionHistory)
+            .Select((v, index) => ($"{spec.FileName}/{index}", v.Version, $"{spec.Uid}/{index}"))
+            .ToList();
         if (result.Count == 0)
         {
             // Upstream silently writes nothing here; a mount that lacks its files should say why.
-            throw listCall.Fail(FailureKind.NotFound, spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest"
+            throw listCall.Fail(FailureKind.NotFound, fromLatest
                 ? "the object has no enabled versions"
                 : "objectVersion is not among the object's enabled versions");
         }
