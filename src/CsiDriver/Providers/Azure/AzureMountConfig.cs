@@ -66,12 +66,7 @@ internal sealed partial record AzureMountConfig(
 
         var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);
 
-        string? assertion = null;
-        if (clientId.Length > 0)
-        {
-            assertion = WorkloadIdentityToken(request.Pod.Tokens, description);
-        }
-
+        var assertion = clientId.Length > 0 ? WorkloadIdentityToken(request.Pod.Tokens, description) : null;
         var credential = ChooseCredential(request, usePodIdentity, useVmManagedIdentity, Get(a, "userAssignedIdentityID"), clientId, assertion);
         var objects = ParseObjects(request);
         if (objects.Count > 0)

@@ -50,17 +50,9 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             GcpSecretsJsonContext.Default.ListRawSecret,
             where => ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets ({where})")) ?? [];
 
-        var entries = new List<GcpSecretEntry>(raw.Count);
-        foreach (var item in raw)
-        {
-            if (item is null)
-            {
-                throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry");
-            }
-
-            entries.Add(ToEntry(spc, item));
-        }
-
+        var entries = raw
+            .Select(item => ToEntry(spc, item ?? throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry")))
+            .ToList();
         var (auth, keyJson) = ParseAuth(request, options);
         return new GcpMountConfig(entries, auth, keyJson);
     }

@@ -88,12 +88,12 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
     }
 
     /// <summary>The raw read, shared by the volumes of a rotation pass; each volume turns failures into its own messages.</summary>
-    private async Task<FetchedResource> ReadSharedAsync(ProviderRequest request, string identity, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
+    private Task<FetchedResource> ReadSharedAsync(ProviderRequest request, string identity, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
     {
         var key = Key(identity, resource);
         return request.FetchScope is { } scope
-            ? await scope.GetOrAddAsync(key, ct => ReadAsync(key, resource, token, ct)).WaitAsync(cancellationToken).ConfigureAwait(false)
-            : await ReadAsync(key, resource, token, cancellationToken).ConfigureAwait(false);
+            ? scope.GetOrAddAsync(key, ct => ReadAsync(key, resource, token, ct)).WaitAsync(cancellationToken)
+            : ReadAsync(key, resource, token, cancellationToken);
     }
 
     private async Task<FetchedResource> ReadAsync(FetchKey key, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
