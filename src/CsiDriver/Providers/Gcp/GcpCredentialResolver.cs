@@ -110,15 +110,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
             return [];
         }
 
-        List<string>? delegates = null;
-        try
-        {
-            delegates = JsonSerializer.Deserialize(json, GcpJsonContext.Default.ListString);
-        }
-        catch (JsonException)
-        {
-        }
-
+        var delegates = Http.BackendJson.TryParse(Encoding.UTF8.GetBytes(json), GcpJsonContext.Default.ListString);
         if (delegates is null || delegates.Any(d => d is null || !EmailLike().IsMatch(d)))
         {
             throw new GoogleApiException(
