@@ -33,22 +33,7 @@ public static class ProviderParameters
     public static List<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
         where T : class
     {
-        var text = Required(request, key);
-        List<T?> items;
-        try
-        {
-            items = ParseYaml(text, type) ?? [];
-        }
-        catch (YamlException ex)
-        {
-            throw NotAList(request, key, $"line {ex.Start.Line}, column {ex.Start.Column}");
-        }
-        catch (JsonException ex)
-        {
-            // Only the JSON path: the exception's own text could quote parameter values.
-            throw NotAList(request, key, $"wrong type at {ex.Path ?? "$"}");
-        }
-
+        var items = ParseYaml(Required(request, key), type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
         if (items.Any(i => i is null))
         {
             throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry");
@@ -68,8 +53,25 @@ public static class ProviderParameters
         return tree is null ? default : tree.Deserialize(type);
     }
 
-    private static SecretStoreException NotAList(ProviderRequest request, string key, string where) =>
-        Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})");
+    /// <summary>
+    /// As above, a text that is not such YAML failing with <paramref name="fail"/>'s error for where it went wrong
+    /// (<c>line 3, column 5</c> or <c>wrong type at $[0].name</c>): positions and JSON paths only, never the parser's text.
+    /// </summary>
+    public static T? ParseYaml<T>(string text, JsonTypeInfo<T> type, Func<string, Exception> fail)
+    {
+        try
+        {
+            return ParseYaml(text, type);
+        }
+        catch (YamlException ex)
+        {
+            throw fail($"line {ex.Start.Line}, column {ex.Start.Column}");
+        }
+        catch (JsonException ex)
+        {
+            throw fail($"wrong type at {ex.Path ?? "$"}");
+        }
+    }
 
     /// <summary>
     /// A file mode written as octal digits (<c>0600</c>, <c>"0440"</c>, <c>600</c>); null when empty.

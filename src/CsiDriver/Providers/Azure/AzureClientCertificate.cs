@@ -20,9 +20,9 @@ internal sealed class AzureClientCertificate
     {
         _pkcs8Key = pkcs8Key;
 #pragma warning disable CA5350 // x5t is SHA-1 by definition (RFC 7515 4.1.7): it names the certificate, it secures nothing.
-        Thumbprint = Base64Url(SHA1.HashData(certificate));
+        Thumbprint = System.Buffers.Text.Base64Url.EncodeToString(SHA1.HashData(certificate));
 #pragma warning restore CA5350
-        Sha256Thumbprint = Base64Url(SHA256.HashData(certificate));
+        Sha256Thumbprint = System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(certificate));
         KeyFingerprint = Convert.ToHexStringLower(SHA256.HashData(pkcs8Key));
         Subject = subject;
     }
@@ -167,8 +167,6 @@ internal sealed class AzureClientCertificate
             throw new FormatException("one of its CERTIFICATE blocks is not an X.509 certificate");
         }
     }
-
-    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CsiDriver.Publishing;
-
 namespace CsiDriver.Providers.Azure;
 
 /// <summary>
@@ -24,8 +22,6 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
         ["AZUREGERMANCLOUD"] = Germany,
     };
 
-    public const string StackCloudName = "AZURESTACKCLOUD";
-
     /// <summary>Resolves <c>cloudName</c> (empty = public); Azure Stack needs an environment file.</summary>
     public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription)
     {
@@ -39,17 +35,17 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             return cloud;
         }
 
-        if (string.Equals(cloudName, StackCloudName, StringComparison.OrdinalIgnoreCase))
+        if (cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase))
         {
             if (cloudEnvFileName.Length == 0)
             {
-                throw Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file");
+                throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file");
             }
 
             return FromEnvironmentFile(cloudEnvFileName, options, classDescription);
         }
 
-        throw Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"");
+        throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"");
     }
 
     /// <summary>
@@ -66,13 +62,13 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
         }
         catch (ArgumentException)
         {
-            throw Invalid(classDescription, "cloudEnvFileName is not a valid path");
+            throw AzureMountConfig.Invalid(classDescription, "cloudEnvFileName is not a valid path");
         }
 
         if (allowed is null || !Path.IsPathRooted(path) ||
             !full.StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(allowed)) + "/", StringComparison.Ordinal))
         {
-            throw Invalid(classDescription, $"cloudEnvFileName '{path}' is not supported: the driver reads Azure environment files only under {allowed ?? "(none configured)"}");
+            throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' is not supported: the driver reads Azure environment files only under {allowed ?? "(none configured)"}");
         }
 
         AzureEnvironmentFile? file;
@@ -81,7 +77,7 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             var info = new FileInfo(full);
             if (info.Exists && info.Length > 64 * 1024)
             {
-                throw Invalid(classDescription, $"cloudEnvFileName '{path}' is larger than 64 KiB");
+                throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' is larger than 64 KiB");
             }
 
             using var stream = File.OpenRead(full);
@@ -89,22 +85,20 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw Invalid(classDescription, $"failed to read cloudEnvFileName '{path}'");
+            throw AzureMountConfig.Invalid(classDescription, $"failed to read cloudEnvFileName '{path}'");
         }
         catch (JsonException)
         {
-            throw Invalid(classDescription, $"cloudEnvFileName '{path}' is not a valid Azure environment JSON file");
+            throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' is not a valid Azure environment JSON file");
         }
 
         if (file?.KeyVaultDnsSuffix is not { Length: > 0 } suffix ||
             !Uri.TryCreate(file.ActiveDirectoryEndpoint, UriKind.Absolute, out var authority) ||
             !Uri.TryCreate(file.KeyVaultEndpoint, UriKind.Absolute, out var resource))
         {
-            throw Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
+            throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
         }
 
         return new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority);
     }
-
-    private static SecretStoreException Invalid(string classDescription, string detail) => AzureMountConfig.Invalid(classDescription, detail);
 }

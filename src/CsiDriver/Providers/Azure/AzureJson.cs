@@ -73,3 +73,9 @@ internal sealed record AzureEnvironmentFile(
     string? ActiveDirectoryEndpoint = null,
     string? KeyVaultEndpoint = null,
     [property: JsonPropertyName("keyVaultDNSSuffix")] string? KeyVaultDnsSuffix = null);
+
+/// <summary>The body of <c>PUT secrets/{name}</c>; <see cref="ToString"/> never shows the value.</summary>
+internal sealed record SetSecretRequest(string Value, Dictionary<string, string> Tags)
+{
+    public override string ToString() => "set secret";
+}

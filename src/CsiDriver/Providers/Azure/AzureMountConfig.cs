@@ -66,12 +66,7 @@ internal sealed partial record AzureMountConfig(
 
         var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);
 
-        string? assertion = null;
-        if (clientId.Length > 0)
-        {
-            assertion = WorkloadIdentityToken(request.Pod.Tokens, description);
-        }
-
+        var assertion = clientId.Length > 0 ? WorkloadIdentityToken(request.Pod.Tokens, description) : null;
         var credential = ChooseCredential(request, usePodIdentity, useVmManagedIdentity, Get(a, "userAssignedIdentityID"), clientId, assertion);
         var objects = ParseObjects(request);
         if (objects.Count > 0)
@@ -155,19 +150,10 @@ internal sealed partial record AzureMountConfig(
             throw Invalid(description, "objects is not set");
         }
 
-        StringArray? array;
-        try
-        {
-            array = ProviderParameters.ParseYaml(text, AzureObjectsJsonContext.Default.StringArray);
-        }
-        catch (YamlException ex)
-        {
-            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (line {ex.Start.Line}, column {ex.Start.Column})");
-        }
-        catch (JsonException ex)
-        {
-            throw Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings (wrong type at {ex.Path ?? "$"})");
-        }
+        var array = ProviderParameters.ParseYaml(
+            text,
+            AzureObjectsJsonContext.Default.StringArray,
+            where => Invalid(description, $"failed to yaml unmarshal objects, error: not an 'array:' list of strings ({where})"));
 
         var result = new List<KeyVaultObjectSpec>();
         var items = array?.Array ?? [];

@@ -83,14 +83,13 @@ internal sealed class AzureProvider : IProvider
     private async Task<(List<SecretFile> Files, List<ObjectVersion> Versions)> ReadObjectAsync(VaultCall entry, ProviderRequest request, IFetchScope scope)
     {
         var spec = entry.Object;
-        var vault = entry.Vault;
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
         foreach (var (fileName, version, uid) in await ResolveVersionsAsync(entry, scope).ConfigureAwait(false))
         {
             var call = entry with { ObjectVersion = version };
-            var held = HoldsVersion(request.CurrentVersions, spec.Uid, version);
-            var (contents, fetchedVersion, fromMemory) = await FetchOneAsync(call, scope, held).ConfigureAwait(false);
+            var (body, fromMemory) = await _reads.GetAsync(call, scope, HoldsVersion(request.CurrentVersions, spec.Uid, version)).ConfigureAwait(false);
+            var (contents, fetchedVersion) = Contents(call, body);
             foreach (var (suffix, bytes) in contents)
             {
                 if (bytes.Length > _options.MaxObjectBytes)
@@ -108,11 +107,11 @@ internal sealed class AzureProvider : IProvider
 
             if (fromMemory)
             {
-                AzureLog.ServedFromMemory(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, request.Class.Description);
+                AzureLog.ServedFromMemory(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, entry.Vault.Host, request.Class.Description);
             }
             else
             {
-                AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, vault.Host, request.Class.Description);
+                AzureLog.ObjectFetched(_logger, spec.TypeName, spec.ObjectName, fetchedVersion, entry.Vault.Host, request.Class.Description);
             }
         }
 
@@ -137,30 +136,17 @@ internal sealed class AzureProvider : IProvider
             return [(spec.FileName, spec.ObjectVersion, spec.Uid)];
         }
 
-        var all = await _reads.ListVersionsAsync(listCall, scope).ConfigureAwait(false);
-        var ordered = all.OrderByDescending(v => v.Created).ToList();
-        var found = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
-        var result = new List<(string, string, string)>();
-        foreach (var (version, _) in ordered)
-        {
-            found = found || version == spec.ObjectVersion;
-            if (!found)
-            {
-                continue;
-            }
-
-            var index = result.Count;
-            result.Add(($"{spec.FileName}/{index}", version, $"{spec.Uid}/{index}"));
-            if (index + 1 > spec.ObjectVersionHistory)
-            {
-                break;
-            }
-        }
-
+        var fromLatest = spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest";
+        var result = (await _reads.ListVersionsAsync(listCall, scope).ConfigureAwait(false))
+            .OrderByDescending(v => v.Created)
+            .SkipWhile(v => !fromLatest && v.Version != spec.ObjectVersion)
+            .TakeWhile((_, index) => index <= spec.ObjectVersionHistory)
+            .Select((v, index) => ($"{spec.FileName}/{index}", v.Version, $"{spec.Uid}/{index}"))
+            .ToList();
         if (result.Count == 0)
         {
             // Upstream silently writes nothing here; a mount that lacks its files should say why.
-            throw listCall.Fail(FailureKind.NotFound, spec.ObjectVersion.Length == 0 || spec.ObjectVersion == "latest"
+            throw listCall.Fail(FailureKind.NotFound, fromLatest
                 ? "the object has no enabled versions"
                 : "objectVersion is not among the object's enabled versions");
         }
@@ -168,62 +154,55 @@ internal sealed class AzureProvider : IProvider
         return result;
     }
 
-    /// <summary>The files of one object version (suffix "" plus .crt/.key when configured), its version id, and whether it came from memory.</summary>
-    private async Task<(List<(string Suffix, byte[] Bytes)> Contents, string Version, bool FromMemory)> FetchOneAsync(VaultCall call, IFetchScope scope, bool held)
+    /// <summary>
+    /// The files of one object version's JSON body (suffix "" plus .crt/.key when configured), objectEncoding applied
+    /// (it is refused for keys and certificates, so their PEM stays UTF-8), and its version id.
+    /// </summary>
+    private (List<(string Suffix, byte[] Bytes)> Contents, string Version) Contents(VaultCall call, byte[] body)
     {
-        var (body, fromMemory) = await _reads.GetAsync(call, scope, held).ConfigureAwait(false);
         try
         {
-            var (texts, version) = Texts(call, body);
-            // objectEncoding is refused for keys and certificates, so their PEM stays UTF-8.
-            return ([.. texts.Select(t => (t.Suffix, KeyVaultContent.Decode(t.Text, call.Object.ObjectEncoding)))], version, fromMemory);
+            var (texts, version) = call.Object.Type switch
+            {
+                KeyVaultObjectType.Secret => SecretTexts(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle)),
+                KeyVaultObjectType.Key => KeyText(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle)),
+                _ => CertificateText(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle)),
+            };
+            return ([.. texts.Select(t => (t.Suffix, KeyVaultContent.Decode(t.Text, call.Object.ObjectEncoding)))], version);
         }
         catch (FormatException ex)
         {
             throw call.Fail(FailureKind.InvalidConfiguration, ex.Message);
         }
-        catch (System.Security.Cryptography.CryptographicException)
+        catch (CryptographicException)
         {
             throw call.Fail(FailureKind.InvalidConfiguration, "the key material returned by Key Vault is not a valid public key");
         }
     }
 
-    /// <summary>The file texts of one object version's JSON body, and its version id.</summary>
-    private (List<(string Suffix, string Text)> Texts, string Version) Texts(VaultCall call, byte[] body)
+    private (List<(string Suffix, string Text)> Texts, string Version) SecretTexts(VaultCall call, SecretBundle secret)
     {
-        switch (call.Object.Type)
+        var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
+        var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
+        if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
         {
-            case KeyVaultObjectType.Secret:
-                {
-                    var secret = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle);
-                    var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
-                    var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
-                    var contents = new List<(string, string)>();
-                    if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
-                    {
-                        var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
-                        contents.Add((".crt", certs));
-                        contents.Add((".key", keys));
-                    }
-
-                    contents.Add((string.Empty, text));
-                    return (contents, version);
-                }
-
-            case KeyVaultObjectType.Key:
-                {
-                    var key = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle);
-                    var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
-                    var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
-                    return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
-                }
-
-            default:
-                {
-                    var certificate = KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle);
-                    var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
-                    return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
-                }
+            var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
+            return ([(".crt", certs), (".key", keys), (string.Empty, text)], version);
         }
+
+        return ([(string.Empty, text)], version);
+    }
+
+    private static (List<(string Suffix, string Text)> Texts, string Version) KeyText(VaultCall call, KeyBundle key)
+    {
+        var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
+        var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
+        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
+    }
+
+    private static (List<(string Suffix, string Text)> Texts, string Version) CertificateText(VaultCall call, CertificateBundle certificate)
+    {
+        var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
+        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
     }
 }

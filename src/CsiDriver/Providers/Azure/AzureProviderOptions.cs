@@ -9,38 +9,23 @@ namespace CsiDriver.Providers.Azure;
 /// </summary>
 public sealed record AzureProviderOptions
 {
-    /// <summary>Env var: send every vault request to this base address (private endpoints, tests).</summary>
-    public const string KeyVaultEndpointOverrideVariable = "AZURE_KEYVAULT_ENDPOINT_OVERRIDE";
-
-    /// <summary>Env var the Azure SDKs use to replace the cloud's Entra ID authority host.</summary>
-    public const string AuthorityHostVariable = "AZURE_AUTHORITY_HOST";
-
-    /// <summary>Env var the Azure SDKs use to replace the IMDS host (managed identity).</summary>
-    public const string ImdsHostVariable = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
-
-    /// <summary>Env var: aad-pod-identity NMI token endpoint.</summary>
-    public const string NmiEndpointVariable = "AZURE_NMI_ENDPOINT";
-
-    /// <summary>Env var: directory under which <c>cloudEnvFileName</c> files may be read.</summary>
-    public const string CloudEnvDirectoryVariable = "AZURE_CLOUD_ENV_DIR";
-
     /// <summary>
-    /// When set, requests for any vault go to this base address instead of
-    /// <c>https://&lt;keyvaultName&gt;.&lt;suffix&gt;/</c>. The vault's own URI still names objects and is
-    /// what the bearer-challenge resource is checked against.
+    /// When set (env <c>AZURE_KEYVAULT_ENDPOINT_OVERRIDE</c>: private endpoints, tests), requests for any vault go to
+    /// this base address instead of <c>https://&lt;keyvaultName&gt;.&lt;suffix&gt;/</c>. The vault's own URI still names
+    /// objects and is what the bearer-challenge resource is checked against.
     /// </summary>
     public Uri? KeyVaultEndpointOverride { get; init; }
 
-    /// <summary>Replaces the cloud's authority host (e.g. <c>https://login.microsoftonline.com/</c>).</summary>
+    /// <summary>Replaces the cloud's authority host (e.g. <c>https://login.microsoftonline.com/</c>; env <c>AZURE_AUTHORITY_HOST</c>, as the Azure SDKs).</summary>
     public Uri? AuthorityHostOverride { get; init; }
 
-    /// <summary>IMDS base address for <c>useVMManagedIdentity</c>.</summary>
+    /// <summary>IMDS base address for <c>useVMManagedIdentity</c> (env <c>AZURE_POD_IDENTITY_AUTHORITY_HOST</c>, as the Azure SDKs).</summary>
     public Uri ImdsEndpoint { get; init; } = new("http://169.254.169.254/");
 
-    /// <summary>aad-pod-identity's NMI token endpoint for the deprecated <c>usePodIdentity</c>.</summary>
+    /// <summary>aad-pod-identity's NMI token endpoint for the deprecated <c>usePodIdentity</c> (env <c>AZURE_NMI_ENDPOINT</c>).</summary>
     public Uri NmiEndpoint { get; init; } = new("http://localhost:2579/host/token/");
 
-    /// <summary>Directory <c>cloudEnvFileName</c> must be under (Azure Stack); null refuses the parameter.</summary>
+    /// <summary>Directory <c>cloudEnvFileName</c> must be under (Azure Stack; env <c>AZURE_CLOUD_ENV_DIR</c>); null refuses the parameter.</summary>
     public string? CloudEnvFileDirectory { get; init; } = "/etc/kubernetes";
 
     /// <summary>Key Vault data-plane API version sent on every vault request.</summary>
@@ -81,14 +66,15 @@ public sealed record AzureProviderOptions
     /// <summary>Reads the overrides from the environment (at startup, once).</summary>
     public static AzureProviderOptions FromEnvironment(long maxObjectBytes)
     {
-        return new AzureProviderOptions
+        var defaults = new AzureProviderOptions();
+        return defaults with
         {
             MaxObjectBytes = maxObjectBytes,
-            KeyVaultEndpointOverride = UriFrom(KeyVaultEndpointOverrideVariable),
-            AuthorityHostOverride = UriFrom(AuthorityHostVariable),
-            ImdsEndpoint = UriFrom(ImdsHostVariable) ?? new Uri("http://169.254.169.254/"),
-            NmiEndpoint = UriFrom(NmiEndpointVariable) ?? new Uri("http://localhost:2579/host/token/"),
-            CloudEnvFileDirectory = Environment.GetEnvironmentVariable(CloudEnvDirectoryVariable) is { Length: > 0 } dir ? dir : "/etc/kubernetes",
+            KeyVaultEndpointOverride = UriFrom("AZURE_KEYVAULT_ENDPOINT_OVERRIDE"),
+            AuthorityHostOverride = UriFrom("AZURE_AUTHORITY_HOST"),
+            ImdsEndpoint = UriFrom("AZURE_POD_IDENTITY_AUTHORITY_HOST") ?? defaults.ImdsEndpoint,
+            NmiEndpoint = UriFrom("AZURE_NMI_ENDPOINT") ?? defaults.NmiEndpoint,
+            CloudEnvFileDirectory = Environment.GetEnvironmentVariable("AZURE_CLOUD_ENV_DIR") is { Length: > 0 } dir ? dir : defaults.CloudEnvFileDirectory,
         };
     }
 

@@ -8,19 +8,12 @@ namespace CsiDriver.Providers.Azure;
 /// message naming that volume's own class. The message is upstream's error text after
 /// <c>failed to mount objects, error: </c>; it never holds a value, token or backend message text.
 /// </summary>
-internal sealed class AzureReadException : Exception
+internal sealed class AzureReadException(FailureKind kind, string error, string reason) : Exception(error)
 {
-    public AzureReadException(FailureKind kind, string error, string reason)
-        : base(error)
-    {
-        Kind = kind;
-        Reason = reason;
-    }
-
-    public FailureKind Kind { get; }
+    public FailureKind Kind { get; } = kind;
 
     /// <summary>The Kubernetes event reason (<c>AzureObjectNotFound</c>, <c>AzureKeyVaultError</c>, <c>AzureAuthFailed</c>).</summary>
-    public string Reason { get; }
+    public string Reason { get; } = reason;
 
     /// <summary>The error as one volume reports it.</summary>
     public SecretStoreException ForClass(string classDescription) =>

@@ -73,12 +73,8 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
 
     private Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, CancellationToken cancellationToken)
     {
-        var query = $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}";
-        if (mi.ClientId is { } id)
-        {
-            query += $"&client_id={Uri.EscapeDataString(id)}";
-        }
-
+        var clientId = mi.ClientId is { } id ? $"&client_id={Uri.EscapeDataString(id)}" : string.Empty;
+        var query = $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}{clientId}";
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, query));
         request.Headers.Add("Metadata", "true");
         var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";

@@ -17,7 +17,7 @@ namespace CsiDriver.Providers.Azure;
 /// A 429 is retried as <see cref="AzureProviderOptions.Retry"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
-internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private const int MaxPages = 100;
 
@@ -47,6 +47,47 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
         }
 
         return versions;
+    }
+
+    /// <summary>
+    /// Every secret of the vault <paramref name="call"/> names: its name, whether it is enabled, its tags (<c>GET secrets</c>,
+    /// backend call <c>list_secrets</c> per page; pages never carry a value).
+    /// </summary>
+    public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        var secrets = new List<(string, bool, Dictionary<string, string>)>();
+        foreach (var item in await ReadPagesAsync(call, "secrets", "list_secrets", MaxPages * 10, "secrets", cancellationToken).ConfigureAwait(false))
+        {
+            if (LastSegment(item.Id) is { } name)
+            {
+                secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
+            }
+        }
+
+        return secrets;
+    }
+
+    /// <summary>
+    /// Writes a new version of the secret with its tags (<c>PUT secrets/{name}</c>, backend call <c>set_secret</c>), sent
+    /// like the reads (the vault's challenge scope, the same token cache, sent again while Key Vault throttles).
+    /// </summary>
+    public async Task SetSecretAsync(VaultCall call, string value, Dictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new SetSecretRequest(value, tags), AzureJsonContext.Default.SetSecretRequest);
+        _ = Ok(call, await SendAuthorizedAsync(call, HttpMethod.Put, SecretUri(call), body, "set_secret", cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Deletes the secret (<c>DELETE secrets/{name}</c>, backend call <c>delete_secret</c>; soft delete, as the vault is
+    /// configured); one already gone is not an error.
+    /// </summary>
+    public async Task DeleteSecretAsync(VaultCall call, CancellationToken cancellationToken)
+    {
+        var reply = await SendAuthorizedAsync(call, HttpMethod.Delete, SecretUri(call), null, "delete_secret", cancellationToken).ConfigureAwait(false);
+        if (reply.Status != HttpStatusCode.NotFound)
+        {
+            _ = Ok(call, reply);
+        }
     }
 
     /// <summary>The items listed at <paramref name="path"/> and on the pages its <c>nextLink</c>s point to, at most <paramref name="maxPages"/>.</summary>
@@ -80,20 +121,14 @@ internal sealed partial class KeyVaultClient(AzureHttp http, AzureTokenSource to
             () => call.Fail(FailureKind.Unavailable, "Key Vault returned a body that is not valid JSON"));
 
     /// <summary>The version id: the last path segment of an object id.</summary>
-    public static string? LastSegment(string? id)
-    {
-        if (string.IsNullOrEmpty(id) || !Uri.TryCreate(id, UriKind.Absolute, out var uri))
-        {
-            return null;
-        }
-
-        var segment = uri.AbsolutePath.TrimEnd('/').Split('/')[^1];
-        return segment.Length > 0 ? segment : null;
-    }
+    public static string? LastSegment(string? id) =>
+        Uri.TryCreate(id, UriKind.Absolute, out var uri) && uri.AbsolutePath.TrimEnd('/').Split('/')[^1] is { Length: > 0 } segment ? segment : null;
 
     /// <summary><paramref name="path"/> on the vault's transport address, with the API version.</summary>
     private Uri VaultUri(VaultCall call, string path) =>
         new(call.Transport, $"{path.TrimEnd('/')}?api-version={Uri.EscapeDataString(options.ApiVersion)}");
+
+    private Uri SecretUri(VaultCall call) => VaultUri(call, $"secrets/{call.Object.ObjectName}");
 
     /// <summary>nextLink must stay on the vault; it is re-based onto the transport address.</summary>
     private static Uri NextLink(VaultCall call, string link)
@@ -314,13 +349,8 @@ internal sealed record VaultCall(AzureMountConfig Config, Uri Vault, Uri Transpo
         _ => "certificates",
     };
 
-    /// <summary>The backend-call metric name of a GET of this object.</summary>
-    public string GetCallName => Object.Type switch
-    {
-        KeyVaultObjectType.Secret => "get_secret",
-        KeyVaultObjectType.Key => "get_key",
-        _ => "get_certificate",
-    };
+    /// <summary>The backend-call metric name of a GET of this object: <c>get_secret</c>, <c>get_key</c>, <c>get_certificate</c>.</summary>
+    public string GetCallName => $"get_{Collection[..^1]}";
 
     public AzureReadException Fail(FailureKind kind, string detail) =>
         new(kind, $"failed to get objectType:{Object.TypeName}, objectName:{Object.ObjectName}, objectVersion:{ObjectVersion}: {detail}", kind == FailureKind.NotFound ? "AzureObjectNotFound" : "AzureKeyVaultError");

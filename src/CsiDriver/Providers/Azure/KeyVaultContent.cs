@@ -191,23 +191,11 @@ internal static class KeyVaultContent
 
         var aki = certificates.Select(c => c.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier?.ToArray()).ToList();
         var ski = certificates.Select(c => c.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes.ToArray()).ToList();
-        var parent = new int[n];
-        var isParent = new bool[n];
-        Array.Fill(parent, -1);
-        for (var i = 0; i < n; i++)
-        {
-            for (var j = 0; j < n; j++)
-            {
-                if (i != j && aki[i] is { } a && ski[j] is { } s && a.AsSpan().SequenceEqual(s))
-                {
-                    parent[i] = j;
-                    isParent[j] = true;
-                    break;
-                }
-            }
-        }
-
-        var leaf = Array.IndexOf(isParent, false);
+        // Each certificate's issuer among them (the one whose subject key id is its authority key id), else -1.
+        var parent = Enumerable.Range(0, n)
+            .Select(i => Enumerable.Range(0, n).FirstOrDefault(j => i != j && aki[i] is { } a && ski[j] is { } s && a.AsSpan().SequenceEqual(s), -1))
+            .ToArray();
+        var leaf = Enumerable.Range(0, n).FirstOrDefault(i => !parent.Contains(i), -1);
         var chain = new List<X509Certificate2>(n);
         for (var node = leaf; node >= 0 && chain.Count <= n; node = parent[node])
         {

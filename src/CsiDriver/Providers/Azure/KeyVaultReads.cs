@@ -8,11 +8,9 @@ namespace CsiDriver.Providers.Azure;
 /// one the same identity read before is served from memory when the volume already holds it; a volume that
 /// does not hold it yet (a new publish) always reads from Key Vault, which authorises it.
 /// </summary>
-internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache pinned)
+internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache values)
 {
     private const string Provider = "azure";
-
-    private readonly VersionedValueCache _pinned = pinned;
 
     /// <summary>A version Key Vault will always answer with the same content (not empty, not "latest").</summary>
     public static bool IsPinned(string version) => version.Length > 0 && !version.Equals("latest", StringComparison.OrdinalIgnoreCase);
@@ -23,7 +21,7 @@ internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache p
     {
         var key = new FetchKey(Provider, call.Config.Identity, $"get:{call.Vault.Host}/{call.Object.TypeName}/{call.Object.ObjectName}/{call.ObjectVersion}");
         var pinned = IsPinned(call.ObjectVersion);
-        if (pinned && volumeHasVersion && _pinned.TryGet(key, call.ObjectVersion, out var remembered))
+        if (pinned && volumeHasVersion && values.TryGet(key, call.ObjectVersion, out var remembered))
         {
             return (remembered, true);
         }
@@ -33,7 +31,7 @@ internal sealed class KeyVaultReads(KeyVaultClient client, VersionedValueCache p
             var read = await client.GetObjectAsync(call, ct).ConfigureAwait(false);
             if (pinned)
             {
-                _pinned.Put(key, call.ObjectVersion, read);
+                values.Put(key, call.ObjectVersion, read);
             }
 
             return read;

@@ -30,10 +30,7 @@ internal sealed class FederatedTokenClient(GoogleApiCaller caller, GcpProviderOp
     public async Task<AccessToken> GenerateAccessTokenAsync(string serviceAccount, IReadOnlyList<string> delegates, AccessToken federated, CancellationToken cancellationToken)
     {
         var uri = new Uri($"{options.IamCredentialsEndpoint.AbsoluteUri.TrimEnd('/')}/v1/projects/-/serviceAccounts/{Uri.EscapeDataString(serviceAccount)}:generateAccessToken");
-        var body = new GenerateAccessTokenRequest
-        {
-            Delegates = delegates.Count == 0 ? null : delegates.Select(d => $"projects/-/serviceAccounts/{d}").ToList(),
-        };
+        var body = new GenerateAccessTokenRequest(delegates.Count == 0 ? null : [.. delegates.Select(d => $"projects/-/serviceAccounts/{d}")]);
         var response = await caller.SendAsync(
             "generate_access_token",
             () =>

@@ -19,58 +19,37 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
     /// </summary>
     public async Task<GcpCredential> ResolveAsync(ProviderRequest request, GcpMountConfig config, CancellationToken cancellationToken)
     {
-        try
+        var credential = await ForMountAsync(request, () => config.Auth switch
         {
-            var credential = config.Auth switch
-            {
-                GcpAuthMode.NodePublishSecret => keys.Credential(config.KeyJson!, cache),
-                GcpAuthMode.ProviderAdc => cache.Credential(ProviderAdcIdentity, metadata.GetDefaultTokenAsync),
-                _ => await AsPodAsync(request, cancellationToken).ConfigureAwait(false),
-            };
-            return credential with
-            {
-                Token = async ct =>
-                {
-                    try
-                    {
-                        return await credential.Token(ct).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
-                    {
-                        throw AuthFailure(request, ex);
-                    }
-                },
-            };
-        }
-        catch (Exception ex) when (ex is GoogleApiException or SecretStoreException)
-        {
-            throw AuthFailure(request, ex);
-        }
+            GcpAuthMode.NodePublishSecret => Task.FromResult(keys.Credential(config.KeyJson!, cache)),
+            GcpAuthMode.ProviderAdc => Task.FromResult(cache.Credential(ProviderAdcIdentity, metadata.GetDefaultTokenAsync)),
+            _ => AsPodAsync(request, cancellationToken),
+        }).ConfigureAwait(false);
+        return credential with { Token = ct => ForMountAsync(request, () => credential.Token(ct)) };
     }
 
-    /// <summary>Names the volume's class; a token never reaches these messages (the clients redact what they send).</summary>
-    private static SecretStoreException AuthFailure(ProviderRequest request, Exception ex) => ex switch
+    /// <summary>Runs <paramref name="step"/>, its failure naming the volume's class; a token never reaches these messages (the clients redact what they send).</summary>
+    private static async Task<T> ForMountAsync<T>(ProviderRequest request, Func<Task<T>> step)
     {
-        GoogleApiException google => new SecretStoreException(
-            google.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.InvalidConfiguration ? google.Kind : FailureKind.PermissionDenied,
-            $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {google.Message}"),
-        SecretStoreException store => new SecretStoreException(store.Kind, $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: {store.Message}", store),
-        _ => throw new ArgumentOutOfRangeException(nameof(ex)),
-    };
+        var prefix = $"SecretProviderClass {request.Class.Description}: unable to obtain auth for mount: ";
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (GoogleApiException ex)
+        {
+            throw new SecretStoreException(ex.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.InvalidConfiguration ? ex.Kind : FailureKind.PermissionDenied, prefix + ex.Message);
+        }
+        catch (SecretStoreException ex)
+        {
+            throw new SecretStoreException(ex.Kind, prefix + ex.Message, ex);
+        }
+    }
 
     private async Task<GcpCredential> AsPodAsync(ProviderRequest request, CancellationToken cancellationToken)
     {
         var pod = request.Pod;
-        WorkloadIdentity identity;
-        try
-        {
-            identity = await pools.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex)
-        {
-            throw new GoogleApiException(ex.Kind, $"unable to obtain workload identity auth: {ex.Message}");
-        }
-
+        var identity = await GoogleApiException.RewordAsync(pools.ResolveAsync(cancellationToken), k => k, m => $"unable to obtain workload identity auth: {m}").ConfigureAwait(false);
         var podToken = identity.TokenAudiences.Select(a => pod.Tokens.TryGet(a, out var t) ? t : null).FirstOrDefault(t => t is not null)
             ?? throw new GoogleApiException(
                 FailureKind.InvalidConfiguration,
@@ -108,30 +87,17 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
 
     private async Task<AccessToken> ExchangeAsync(string podToken, WorkloadIdentity identity, string? gsa, List<string> delegates, PodIdentity pod, CancellationToken cancellationToken)
     {
-        AccessToken federated;
-        try
-        {
-            federated = await federation.ExchangeAsync(podToken, identity.Audience, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex)
-        {
-            throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch identitybindingtoken: could not get idbindtoken token: {ex.Message}");
-        }
-
+        const string Prefix = "unable to obtain workload identity auth: unable to fetch";
+        var federated = await GoogleApiException.RewordAsync(
+            federation.ExchangeAsync(podToken, identity.Audience, cancellationToken), AuthKind, m => $"{Prefix} identitybindingtoken: could not get idbindtoken token: {m}").ConfigureAwait(false);
         if (gsa is null)
         {
             return federated;
         }
 
         GcpLog.Impersonating(logger, gsa, pod.Namespace, pod.ServiceAccountName);
-        try
-        {
-            return await federation.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex)
-        {
-            throw new GoogleApiException(AuthKind(ex.Kind), $"unable to obtain workload identity auth: unable to fetch gcp service account token for {gsa}: {ex.Message}");
-        }
+        return await GoogleApiException.RewordAsync(
+            federation.GenerateAccessTokenAsync(gsa, delegates, federated, cancellationToken), AuthKind, m => $"{Prefix} gcp service account token for {gsa}: {m}").ConfigureAwait(false);
     }
 
     /// <summary>A refused exchange (400 invalid_grant, 403) is the identity's problem, as upstream reports it.</summary>
@@ -144,15 +110,7 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
             return [];
         }
 
-        List<string>? delegates = null;
-        try
-        {
-            delegates = JsonSerializer.Deserialize(json, GcpJsonContext.Default.ListString);
-        }
-        catch (JsonException)
-        {
-        }
-
+        var delegates = Http.BackendJson.TryParse(Encoding.UTF8.GetBytes(json), GcpJsonContext.Default.ListString);
         if (delegates is null || delegates.Any(d => d is null || !EmailLike().IsMatch(d)))
         {
             throw new GoogleApiException(

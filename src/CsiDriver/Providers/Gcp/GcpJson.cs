@@ -87,12 +87,9 @@ internal sealed record OAuthTokenResponse(
 }
 
 /// <summary>IAM Credentials <c>generateAccessToken</c> request.</summary>
-internal sealed class GenerateAccessTokenRequest
+internal sealed record GenerateAccessTokenRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<string>? Delegates = null)
 {
-    public List<string> Scope { get; set; } = [GcpScopes.CloudPlatform];
-
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public List<string>? Delegates { get; set; }
+    public List<string> Scope { get; } = [GcpScopes.CloudPlatform];
 }
 
 /// <summary>IAM Credentials <c>generateAccessToken</c> response; <see cref="ToString"/> never shows the token.</summary>

@@ -1,5 +1,4 @@
 using CsiDriver.Publishing;
-using YamlDotNet.Core;
 
 namespace CsiDriver.Providers.Gcp;
 
@@ -46,31 +45,14 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
         }
 
-        List<RawSecret?> raw;
-        try
-        {
-            raw = ProviderParameters.ParseYaml(text, GcpSecretsJsonContext.Default.ListRawSecret) ?? [];
-        }
-        catch (YamlException ex)
-        {
-            throw ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (line {ex.Start.Line}, column {ex.Start.Column})");
-        }
-        catch (JsonException ex)
-        {
-            throw ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets (wrong type at {ex.Path ?? "$"})");
-        }
+        var raw = ProviderParameters.ParseYaml(
+            text,
+            GcpSecretsJsonContext.Default.ListRawSecret,
+            where => ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets ({where})")) ?? [];
 
-        var entries = new List<GcpSecretEntry>(raw.Count);
-        foreach (var item in raw)
-        {
-            if (item is null)
-            {
-                throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry");
-            }
-
-            entries.Add(ToEntry(spc, item));
-        }
-
+        var entries = raw
+            .Select(item => ToEntry(spc, item ?? throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry")))
+            .ToList();
         var (auth, keyJson) = ParseAuth(request, options);
         return new GcpMountConfig(entries, auth, keyJson);
     }

@@ -69,31 +69,21 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
     /// A pinned version this volume already has, as the same identity read it before. Never for a new publish
     /// (no current version): memory does not stand in for Google authorising a new reader.
     /// </summary>
-    private FetchedResource? FromMemory(ProviderRequest request, string identity, GcpResourceName resource)
-    {
-        if (!resource.IsPinnedSecretVersion)
-        {
-            return null;
-        }
-
-        foreach (var current in request.CurrentVersions)
-        {
-            if (current.Id == resource.Value && pinned.TryGet(Key(identity, resource), current.Version, out var payload))
-            {
-                return new FetchedResource(payload, current.Version);
-            }
-        }
-
-        return null;
-    }
+    private FetchedResource? FromMemory(ProviderRequest request, string identity, GcpResourceName resource) =>
+        resource.IsPinnedSecretVersion
+            ? request.CurrentVersions
+                .Where(current => current.Id == resource.Value)
+                .Select(current => pinned.TryGet(Key(identity, resource), current.Version, out var payload) ? new FetchedResource(payload, current.Version) : null)
+                .FirstOrDefault(held => held is not null)
+            : null;
 
     /// <summary>The raw read, shared by the volumes of a rotation pass; each volume turns failures into its own messages.</summary>
-    private async Task<FetchedResource> ReadSharedAsync(ProviderRequest request, string identity, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
+    private Task<FetchedResource> ReadSharedAsync(ProviderRequest request, string identity, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
     {
         var key = Key(identity, resource);
         return request.FetchScope is { } scope
-            ? await scope.GetOrAddAsync(key, ct => ReadAsync(key, resource, token, ct)).WaitAsync(cancellationToken).ConfigureAwait(false)
-            : await ReadAsync(key, resource, token, cancellationToken).ConfigureAwait(false);
+            ? scope.GetOrAddAsync(key, ct => ReadAsync(key, resource, token, ct)).WaitAsync(cancellationToken)
+            : ReadAsync(key, resource, token, cancellationToken);
     }
 
     private async Task<FetchedResource> ReadAsync(FetchKey key, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)

@@ -20,25 +20,18 @@ internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kin
     /// <summary>Parses <paramref name="value"/>, or returns the upstream-like reason it is not acceptable.</summary>
     public static GcpResourceName? TryParse(string value, out string? error)
     {
-        error = null;
-        if (GlobalSecret().Match(value) is { Success: true } g)
+        var match = ResourceText().Match(value);
+        var location = match.Groups["location"] is { Success: true } l ? l.Value : null;
+        switch (match.Success ? match.Groups["collection"].Value : null)
         {
-            return Checked(value, GcpResourceKind.SecretVersion, null, [g.Groups[1].Value, g.Groups[2].Value, g.Groups[3].Value], "secret", out error);
+            case "secrets":
+                return Checked(value, GcpResourceKind.SecretVersion, location, Segments(match), "secret", out error);
+            case "parameters" when location is not null:
+                return Checked(value, GcpResourceKind.ParameterVersion, location == "global" ? null : location, Segments(match), "parameter", out error);
+            default:
+                error = "unknown resource type";
+                return null;
         }
-
-        if (RegionalSecret().Match(value) is { Success: true } r)
-        {
-            return Checked(value, GcpResourceKind.SecretVersion, r.Groups[2].Value, [r.Groups[1].Value, r.Groups[3].Value, r.Groups[4].Value], "secret", out error);
-        }
-
-        if (Parameter().Match(value) is { Success: true } p)
-        {
-            var location = p.Groups[2].Value;
-            return Checked(value, GcpResourceKind.ParameterVersion, location == "global" ? null : location, [p.Groups[1].Value, p.Groups[3].Value, p.Groups[4].Value], "parameter", out error);
-        }
-
-        error = "unknown resource type";
-        return null;
     }
 
     /// <summary>
@@ -84,14 +77,11 @@ internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kin
         return new GcpResourceName(value, kind, location);
     }
 
-    [GeneratedRegex("^projects/([^/]+)/secrets/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex GlobalSecret();
+    private static string[] Segments(Match match) => [match.Groups["project"].Value, match.Groups["name"].Value, match.Groups["version"].Value];
 
-    [GeneratedRegex("^projects/([^/]+)/locations/([^/]+)/secrets/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex RegionalSecret();
-
-    [GeneratedRegex("^projects/([^/]+)/locations/([^/]+)/parameters/([^/]+)/versions/([^/]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Parameter();
+    /// <summary>A secret version, global or regional, or a parameter version (always under a location).</summary>
+    [GeneratedRegex("^projects/(?<project>[^/]+)/(locations/(?<location>[^/]+)/)?(?<collection>secrets|parameters)/(?<name>[^/]+)/versions/(?<version>[^/]+)$", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+    private static partial Regex ResourceText();
 
     [GeneratedRegex("^[A-Za-z0-9._~:-]+$", RegexOptions.CultureInvariant)]
     private static partial Regex SegmentText();

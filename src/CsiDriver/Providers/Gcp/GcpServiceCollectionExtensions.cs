@@ -43,6 +43,7 @@ internal static class GcpServiceCollectionExtensions
     /// </summary>
     public static GcpProviderOptions FromEnvironment(Func<string, string?> env, long maxObjectBytes)
     {
+        var defaults = new GcpProviderOptions();
         var options = new GcpProviderOptions
         {
             Project = env("PROJECT"),
@@ -51,6 +52,14 @@ internal static class GcpServiceCollectionExtensions
             AllowNodePublishSecret = IsTrue(env("ALLOW_NODE_PUBLISH_SECRET")),
             AllowProviderAdc = IsTrue(env("GCP_ALLOW_PROVIDER_ADC")),
             MaxObjectBytes = maxObjectBytes,
+            TokenExchangeEndpoint = UriOr(env("GAIA_TOKEN_EXCHANGE_ENDPOINT"), defaults.TokenExchangeEndpoint),
+            MetadataEndpoint = UriOr(env("GCE_METADATA_HOST") is { Length: > 0 } host ? "http://" + host : null, defaults.MetadataEndpoint),
+            SecretManagerEndpoint = UriOr(env("GCP_SECRETMANAGER_ENDPOINT"), defaults.SecretManagerEndpoint),
+            ParameterManagerEndpoint = UriOr(env("GCP_PARAMETERMANAGER_ENDPOINT"), defaults.ParameterManagerEndpoint),
+            IamCredentialsEndpoint = UriOr(env("GCP_IAMCREDENTIALS_ENDPOINT"), defaults.IamCredentialsEndpoint),
+            ServiceAccountTokenUri = UriOr(env("GCP_OAUTH_TOKEN_URI"), null),
+            RegionalSecretManagerEndpoint = env("GCP_REGIONAL_SECRETMANAGER_ENDPOINT") is { Length: > 0 } regional ? regional : defaults.RegionalSecretManagerEndpoint,
+            RegionalParameterManagerEndpoint = env("GCP_REGIONAL_PARAMETERMANAGER_ENDPOINT") is { Length: > 0 } regionalPm ? regionalPm : defaults.RegionalParameterManagerEndpoint,
         };
 
         // A broken credential file fails the GCP mounts that need it, not the whole driver's start.
@@ -61,22 +70,6 @@ internal static class GcpServiceCollectionExtensions
         catch (SecretStoreException ex)
         {
             options.ExternalAccountError = ex.Message;
-        }
-
-        SetUri(env("GAIA_TOKEN_EXCHANGE_ENDPOINT"), u => options.TokenExchangeEndpoint = u);
-        SetUri(env("GCE_METADATA_HOST") is { Length: > 0 } host ? "http://" + host : null, u => options.MetadataEndpoint = u);
-        SetUri(env("GCP_SECRETMANAGER_ENDPOINT"), u => options.SecretManagerEndpoint = u);
-        SetUri(env("GCP_PARAMETERMANAGER_ENDPOINT"), u => options.ParameterManagerEndpoint = u);
-        SetUri(env("GCP_IAMCREDENTIALS_ENDPOINT"), u => options.IamCredentialsEndpoint = u);
-        SetUri(env("GCP_OAUTH_TOKEN_URI"), u => options.ServiceAccountTokenUri = u);
-        if (env("GCP_REGIONAL_SECRETMANAGER_ENDPOINT") is { Length: > 0 } regional)
-        {
-            options.RegionalSecretManagerEndpoint = regional;
-        }
-
-        if (env("GCP_REGIONAL_PARAMETERMANAGER_ENDPOINT") is { Length: > 0 } regionalPm)
-        {
-            options.RegionalParameterManagerEndpoint = regionalPm;
         }
 
         return options;
@@ -103,11 +96,6 @@ internal static class GcpServiceCollectionExtensions
 
     private static bool IsTrue(string? value) => bool.TryParse(value, out var b) ? b : value is "1" or "t" or "T";
 
-    private static void SetUri(string? value, Action<Uri> set)
-    {
-        if (!string.IsNullOrWhiteSpace(value))
-        {
-            set(new Uri(value, UriKind.Absolute));
-        }
-    }
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(fallback))]
+    private static Uri? UriOr(string? value, Uri? fallback) => string.IsNullOrWhiteSpace(value) ? fallback : new Uri(value, UriKind.Absolute);
 }

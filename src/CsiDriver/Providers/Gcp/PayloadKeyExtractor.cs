@@ -11,77 +11,51 @@ internal static partial class PayloadKeyExtractor
 {
     public static byte[] FromJson(ReadOnlyMemory<byte> payload, string key)
     {
-        JsonDocument document;
+        const string Invalid = "failed to unmarshal JSON. Invalid JSON format for key extraction";
+        List<JsonElement> values;
         try
         {
-            document = JsonDocument.Parse(payload);
+            using var document = JsonDocument.Parse(payload);
+            values = document.RootElement.ValueKind == JsonValueKind.Object
+                ? [.. document.RootElement.EnumerateObject().Where(p => p.NameEquals(key)).Select(p => p.Value.Clone())]
+                : throw new FormatException(Invalid);
         }
         catch (JsonException)
         {
-            throw new FormatException("failed to unmarshal JSON. Invalid JSON format for key extraction");
+            throw new FormatException(Invalid);
         }
 
-        using (document)
+        // Go's decoder keeps the last duplicate, so this does too.
+        if (values is not [.., var value])
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("failed to unmarshal JSON. Invalid JSON format for key extraction");
-            }
-
-            JsonElement? found = null;
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                // Go's decoder keeps the last duplicate, so this does too.
-                if (property.NameEquals(key))
-                {
-                    found = property.Value;
-                }
-            }
-
-            if (found is not { } value)
-            {
-                throw new FormatException($"key '{key}' not found in JSON");
-            }
-
-            return value.ValueKind == JsonValueKind.String
-                ? Encoding.UTF8.GetBytes(value.GetString()!)
-                : throw new FormatException($"unsupported value type for key '{key}'");
+            throw new FormatException($"key '{key}' not found in JSON");
         }
+
+        return value.ValueKind == JsonValueKind.String
+            ? Encoding.UTF8.GetBytes(value.GetString()!)
+            : throw new FormatException($"unsupported value type for key '{key}'");
     }
 
     public static byte[] FromYaml(ReadOnlyMemory<byte> payload, string key)
     {
-        YamlMappingNode root;
+        const string Invalid = "failed to unmarshal YAML. Invalid YAML format for key extraction";
+        var stream = new YamlStream();
         try
         {
-            var stream = new YamlStream();
             stream.Load(new StringReader(Encoding.UTF8.GetString(payload.Span)));
-            root = stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode mapping
-                ? mapping
-                : throw new FormatException("failed to unmarshal YAML. Invalid YAML format for key extraction");
         }
         catch (YamlException)
         {
-            throw new FormatException("failed to unmarshal YAML. Invalid YAML format for key extraction");
+            throw new FormatException(Invalid);
         }
 
-        YamlNode? found = null;
-        foreach (var (name, value) in root.Children)
+        var root = stream.Documents is [{ RootNode: YamlMappingNode mapping }, ..] ? mapping : throw new FormatException(Invalid);
+        return root.Children.LastOrDefault(c => c.Key is YamlScalarNode { Value: { } text } && text == key).Value switch
         {
-            if (name is YamlScalarNode { Value: { } text } && text == key)
-            {
-                found = value;
-            }
-        }
-
-        if (found is null)
-        {
-            throw new FormatException($"key '{key}' not found in YAML");
-        }
-
-        return found is YamlScalarNode scalar && IsString(scalar)
-            ? Encoding.UTF8.GetBytes(scalar.Value ?? string.Empty)
-            : throw new FormatException($"unsupported value type for key '{key}'");
+            null => throw new FormatException($"key '{key}' not found in YAML"),
+            YamlScalarNode scalar when IsString(scalar) => Encoding.UTF8.GetBytes(scalar.Value ?? string.Empty),
+            _ => throw new FormatException($"unsupported value type for key '{key}'"),
+        };
     }
 
     /// <summary>Whether yaml.v3 would decode the scalar as a Go string (not null, bool, int or float).</summary>

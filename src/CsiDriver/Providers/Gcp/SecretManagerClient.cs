@@ -1,8 +1,15 @@
-// Google REST calls covered (Authorization: Bearer <access token>):
-// Backend-call metric names: access_version (:access), render_version (:render).
-//   GET {secretmanager}/v1/projects/{p}/secrets/{s}/versions/{v}:access                 (global)
+// Google REST calls covered (Authorization: Bearer <access token>); backend-call metric names in brackets.
+// Reads:
+//   GET {secretmanager}/v1/projects/{p}/secrets/{s}/versions/{v}:access                 (global)   [access_version]
 //   GET {secretmanager.{loc}.rep}/v1/projects/{p}/locations/{loc}/secrets/{s}/versions/{v}:access  (regional)
-//   GET {parametermanager[.{loc}.rep]}/v1/projects/{p}/locations/{loc}/parameters/{x}/versions/{v}:render
+//   GET {parametermanager[.{loc}.rep]}/v1/projects/{p}/locations/{loc}/parameters/{x}/versions/{v}:render  [render_version]
+// Listing and writes, under the global or regional Secret Manager endpoint:
+//   GET    /v1/{parent}/secrets?pageSize=&pageToken=          [list_secrets]  (parent: projects/{p} or projects/{p}/locations/{loc})
+//   GET    /v1/{parent}/secrets/{s}                           [get_secret]
+//   POST   /v1/{parent}/secrets?secretId={s}                  [create_secret] (labels; automatic replication when global)
+//   POST   /v1/{parent}/secrets/{s}:addVersion                [add_version]   (payload data + dataCrc32c)
+//   DELETE /v1/{parent}/secrets/{s}                           [delete_secret]
+using System.Net.Http.Json;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Gcp;
@@ -13,13 +20,53 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
     public override string ToString() => $"{Version} ({Payload.Length} bytes)";
 }
 
-/// <summary>Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager).</summary>
-internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
+/// <summary>
+/// Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager); lists, describes, creates,
+/// adds versions to and deletes secrets (the gcpsm store).
+/// </summary>
+internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
 {
+    private const long MaxListResponseBytes = 4 * 1024 * 1024;
+
     public Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken) =>
         resource.Kind == GcpResourceKind.SecretVersion
             ? AccessAsync(resource, accessToken, cancellationToken)
             : RenderAsync(resource, accessToken, cancellationToken);
+
+    /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
+    public Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
+            next => CallAsync(
+                "list_secrets",
+                HttpMethod.Get,
+                $"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}",
+                accessToken,
+                null,
+                GcpJsonContext.Default.GcpListSecretsResponse,
+                cancellationToken),
+            page => page.Secrets ?? [],
+            page => page.NextPageToken,
+            maxPages);
+
+    public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
+        CallAsync("get_secret", HttpMethod.Get, $"{Base(location)}/v1/{secretName}", accessToken, null, GcpJsonContext.Default.GcpSecret, cancellationToken);
+
+    public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
+    {
+        var body = new GcpSecret(Labels: labels, Replication: location is null ? new GcpReplication([]) : null);
+        var uri = $"{Base(location)}/v1/{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}";
+        return CallAsync("create_secret", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpSecret), GcpJsonContext.Default.GcpSecret, cancellationToken);
+    }
+
+    public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
+    {
+        var body = new GcpAddVersionRequest(new SecretPayload(Convert.ToBase64String(value), (long)Crc32C.Compute(value)));
+        var uri = $"{Base(location)}/v1/{secretName}:addVersion";
+        return CallAsync("add_version", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest), GcpJsonContext.Default.GcpSecretVersion, cancellationToken);
+    }
+
+    public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
+        CallAsync("delete_secret", HttpMethod.Delete, $"{Base(location)}/v1/{secretName}", accessToken, null, GcpJsonContext.Default.GcpEmpty, cancellationToken);
 
     private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
@@ -73,4 +120,11 @@ internal sealed partial class SecretManagerClient(GoogleApiCaller caller, GcpPro
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return request;
     }
+
+    /// <summary>One call of the store's paths as <paramref name="accessToken"/>'s principal; <paramref name="body"/> builds a fresh body per attempt.</summary>
+    private Task<T> CallAsync<T>(string call, HttpMethod method, string uri, string accessToken, Func<HttpContent>? body, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        caller.SendAsync(call, () => Send(method, new Uri(uri), accessToken, body?.Invoke()), type, MaxListResponseBytes, [accessToken], cancellationToken);
+
+    private string Base(string? location) =>
+        BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
 }

@@ -13,7 +13,6 @@ namespace CsiDriver.Providers.Gcp;
 /// </summary>
 internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpProviderOptions options, TimeProvider time)
 {
-    private const long MaxResponseBytes = 64 * 1024;
     private static readonly Uri DefaultTokenUri = new("https://oauth2.googleapis.com/token");
     private static readonly TimeSpan AssertionLifetime = TimeSpan.FromHours(1);
 
@@ -60,24 +59,17 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
             ["assertion"] = assertion,
         };
         var tokenUri = options.ServiceAccountTokenUri ?? KeyTokenUri(key);
-        OAuthTokenResponse response;
-        try
-        {
-            response = await caller.SendAsync(
+        var response = await GoogleApiException.RewordAsync(
+            caller.SendAsync(
                 "oauth_token",
                 () => new HttpRequestMessage(HttpMethod.Post, tokenUri) { Content = new FormUrlEncodedContent(form) },
                 GcpJsonContext.Default.OAuthTokenResponse,
-                MaxResponseBytes,
+                GoogleApiCaller.TokenResponseLimit,
                 [assertion, key.PrivateKey!],
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex)
-        {
+                cancellationToken),
             // A token URI refusing the grant (400 invalid_grant, 401) means the key is not accepted: permission, not config.
-            var kind = ex.Kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.TooLarge ? ex.Kind : FailureKind.PermissionDenied;
-            throw new GoogleApiException(kind, $"token request for {key.ClientEmail} failed: {ex.Message}");
-        }
-
+            kind => kind is FailureKind.Unavailable or FailureKind.Timeout or FailureKind.TooLarge ? kind : FailureKind.PermissionDenied,
+            message => $"token request for {key.ClientEmail} failed: {message}").ConfigureAwait(false);
         return response.ToAccessToken(time, "the token URI");
     }
 

@@ -48,22 +48,18 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
             throw new SecretStoreException(FailureKind.InvalidConfiguration, options.ExternalAccountError!);
         }
 
-        string project, location, name;
-        try
-        {
-            project = Has(options.Project) ? options.Project! : await metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false);
-            location = Has(options.ClusterLocation) ? options.ClusterLocation! : await metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false);
-            name = Has(options.ClusterName) ? options.ClusterName! : await metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex)
-        {
-            throw new GoogleApiException(
-                ex.Kind == FailureKind.NotFound ? FailureKind.InvalidConfiguration : ex.Kind,
-                $"cannot determine the workload identity pool: the GCE metadata server failed ({ex.Message}); on GKE enable Workload Identity, elsewhere set PROJECT, CLUSTER_LOCATION and CLUSTER_NAME or an external_account credential (GOOGLE_APPLICATION_CREDENTIALS) on the driver");
-        }
-
+        var (project, location, name) = await GoogleApiException.RewordAsync(
+            ClusterFromMetadataAsync(cancellationToken),
+            kind => kind == FailureKind.NotFound ? FailureKind.InvalidConfiguration : kind,
+            message => $"cannot determine the workload identity pool: the GCE metadata server failed ({message}); on GKE enable Workload Identity, elsewhere set PROJECT, CLUSTER_LOCATION and CLUSTER_NAME or an external_account credential (GOOGLE_APPLICATION_CREDENTIALS) on the driver").ConfigureAwait(false);
         return Gke(project, location, name, "metadata server");
     }
+
+    /// <summary>The cluster's project, location and name: each the configured one, else the metadata server's.</summary>
+    private async Task<(string Project, string Location, string Name)> ClusterFromMetadataAsync(CancellationToken cancellationToken) => (
+        Has(options.Project) ? options.Project! : await metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false),
+        Has(options.ClusterLocation) ? options.ClusterLocation! : await metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false),
+        Has(options.ClusterName) ? options.ClusterName! : await metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false));
 
     private WorkloadIdentity Gke(string project, string location, string name, string source) =>
         Resolved(WorkloadIdentity.Gke(project, location, name), source);
