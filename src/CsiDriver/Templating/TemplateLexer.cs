@@ -4,7 +4,7 @@ namespace CsiDriver.Templating;
 /// Splits template text into tokens following Go text/template's lexer: <c>{{ }}</c> actions,
 /// <c>{{- -}}</c> trim markers (a dash plus whitespace), <c>{{/* */}}</c> comments, Go literals.
 /// </summary>
-internal sealed class TemplateLexer(string text, Func<int, string, TemplateException> fail)
+internal sealed partial class TemplateLexer(string text, Func<int, string, TemplateException> fail)
 {
     /// <summary>What trim markers remove and what separates operands: Go's space, tab, CR and LF.</summary>
     private const string Spaces = " \t\r\n";
@@ -127,7 +127,7 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
             '=' => Punctuation(TokenKind.Assign, "="),
             ':' when _pos + 1 < text.Length && text[_pos + 1] == '=' => Punctuation(TokenKind.Declare, ":="),
             ':' => throw fail(start, "expected :="),
-            '"' => (TokenKind.String, LexQuoted()),
+            '"' => (TokenKind.String, LexQuoted('"', "unterminated quoted string")),
             '`' => (TokenKind.String, LexRaw()),
             '\'' => (TokenKind.Char, LexChar()),
             '$' => Variable(),
@@ -179,29 +179,8 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
     private string LexNumber()
     {
         var start = _pos;
-        Accept("+-");
-        var digits = "0123456789_";
-        var exponent = "eE";
-        if (Accept("0") && Accept("xXoObB"))
-        {
-            var prefix = char.ToLowerInvariant(text[_pos - 1]);
-            digits = prefix switch { 'x' => "0123456789abcdefABCDEF_", 'o' => "01234567_", _ => "01_" };
-            exponent = prefix == 'x' ? "pP" : "";
-        }
-
-        AcceptRun(digits);
-        if (Accept("."))
-        {
-            AcceptRun(digits);
-        }
-
-        if (Accept(exponent))
-        {
-            Accept("+-");
-            AcceptRun("0123456789_");
-        }
-
-        if (_pos == start || (_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
+        _pos += NumberLiteral().Match(text, _pos).Length;
+        if ((_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
             || !text.AsSpan(start, _pos - start).ContainsAnyInRange('0', '9'))
         {
             throw fail(start, "bad number syntax");
@@ -210,21 +189,12 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[start.._pos];
     }
 
-    /// <summary>Consumes one character if it is one of <paramref name="valid"/>.</summary>
-    private bool Accept(string valid)
-    {
-        var accepted = _pos < text.Length && valid.Contains(text[_pos]);
-        _pos += accepted ? 1 : 0;
-        return accepted;
-    }
-
-    private void AcceptRun(string valid)
-    {
-        while (_pos < text.Length && valid.Contains(text[_pos]))
-        {
-            _pos++;
-        }
-    }
+    /// <summary>
+    /// What Go's lexer takes as one number: a sign, a base prefix, that base's digits, a fraction, and an exponent (e
+    /// for decimal, p for hex); the parser then decides whether it is a valid int or float.
+    /// </summary>
+    [GeneratedRegex(@"\G[-+]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][-+]?[0-9_]*)?|0[oO][0-7_]*(?:\.[0-7_]*)?|0[bB][01_]*(?:\.[01_]*)?|[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?)")]
+    private static partial Regex NumberLiteral();
 
     private string LexRaw()
     {
@@ -239,59 +209,37 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[(start + 1)..end].Replace("\r", "", StringComparison.Ordinal);
     }
 
-    private string LexQuoted()
+    /// <summary>A <c>"..."</c> string or a <c>'.'</c> character constant, escapes resolved; it may not span lines.</summary>
+    private string LexQuoted(char quote, string malformed)
     {
-        var start = _pos;
+        var start = _pos++;
         var sb = new StringBuilder();
-        _pos++;
-        while (true)
+        while (_pos < text.Length && text[_pos] != quote && text[_pos] != '\n')
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
+            if (text[_pos] == '\\')
             {
-                throw fail(start, "unterminated quoted string");
+                ReadEscape(sb, quote, start);
             }
-
-            var c = text[_pos];
-            if (c == '"')
+            else
             {
-                _pos++;
-                return sb.ToString();
+                sb.Append(text[_pos++]);
             }
-
-            if (c == '\\')
-            {
-                ReadEscape(sb, '"', start);
-                continue;
-            }
-
-            sb.Append(c);
-            _pos++;
         }
+
+        if (_pos >= text.Length || text[_pos] != quote)
+        {
+            throw fail(start, malformed);
+        }
+
+        _pos++;
+        return sb.ToString();
     }
 
     private string LexChar()
     {
         var start = _pos;
-        var sb = new StringBuilder();
-        _pos++;
-        if (_pos < text.Length && text[_pos] == '\\')
-        {
-            ReadEscape(sb, '\'', start);
-        }
-        else if (_pos < text.Length && text[_pos] != '\'' && text[_pos] != '\n')
-        {
-            var rune = Rune.GetRuneAt(text, _pos);
-            sb.Append(rune.ToString());
-            _pos += rune.Utf16SequenceLength;
-        }
-
-        if (_pos >= text.Length || text[_pos] != '\'' || sb.Length == 0)
-        {
-            throw fail(start, "malformed character constant");
-        }
-
-        _pos++;
-        return sb.ToString();
+        var value = LexQuoted('\'', "malformed character constant");
+        return value.EnumerateRunes().Count() == 1 ? value : throw fail(start, "malformed character constant");
     }
 
     /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>
