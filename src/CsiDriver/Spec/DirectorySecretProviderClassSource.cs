@@ -94,34 +94,19 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
 
     private static List<SecretProviderClass> Parse(string path)
     {
-        var classes = new List<SecretProviderClass>();
         try
         {
             using var reader = File.OpenText(path);
-            foreach (var node in YamlDocuments.Read(reader))
-            {
-                if (node is null)
-                {
-                    continue;
-                }
-
-                var apiVersion = node["apiVersion"]?.GetValue<string>();
-                var kind = node["kind"]?.GetValue<string>();
-                if (!SecretProviderClassDocument.IsSecretProviderClass(apiVersion, kind))
-                {
-                    continue;
-                }
-
-                var document = node.Deserialize(SpecJsonContext.Default.SecretProviderClassDocument)!;
-                classes.Add(document.ToModel(path));
-            }
+            return YamlDocuments.Read(reader)
+                .Where(node => node is not null
+                    && SecretProviderClassDocument.IsSecretProviderClass(node["apiVersion"]?.GetValue<string>(), node["kind"]?.GetValue<string>()))
+                .Select(node => node.Deserialize(SpecJsonContext.Default.SecretProviderClassDocument)!.ToModel(path))
+                .ToList();
         }
         catch (Exception ex) when (ex is YamlException or JsonException or InvalidOperationException)
         {
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"manifest {path} is not valid: {ex.Message}");
         }
-
-        return classes;
     }
 
     private sealed record Listing(ulong Inode, DateTimeOffset Modified, string[] Paths);

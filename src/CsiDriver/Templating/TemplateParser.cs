@@ -46,11 +46,8 @@ internal sealed class TemplateParser
         return new ParsedTemplate(root, parser._lines);
     }
 
-    private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse)
-    {
-        var (line, column) = _lines.Locate(offset);
-        return new TemplateException(kind, _name, line, column, cause);
-    }
+    private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse) =>
+        _lines.Error(kind, _name, offset, cause);
 
     /// <summary>Enters one more level of blocks or parentheses; the caller leaves it with <c>_depth--</c>.</summary>
     private void Nest(int offset, string what)
