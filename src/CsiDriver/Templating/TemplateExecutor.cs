@@ -243,9 +243,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         var definition = FunctionTable.Get(function.Name);
         if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
         {
-            var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}"
-                : definition.MinArgs == definition.MaxArgs ? $"{definition.MinArgs}"
-                : $"{definition.MinArgs} to {definition.MaxArgs}";
+            var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}" : $"{definition.MinArgs}";
             throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
         }
 

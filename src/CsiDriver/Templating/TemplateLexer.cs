@@ -125,16 +125,17 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
             ')' => Punctuation(TokenKind.RightParen, ")"),
             ',' => Punctuation(TokenKind.Comma, ","),
             '=' => Punctuation(TokenKind.Assign, "="),
-            ':' when _pos + 1 < text.Length && text[_pos + 1] == '=' => Punctuation(TokenKind.Declare, ":="),
+            ':' when Following == '=' => Punctuation(TokenKind.Declare, ":="),
             ':' => throw fail(start, "expected :="),
             '"' => (TokenKind.String, LexQuoted('"', "unterminated quoted string")),
             '`' => (TokenKind.String, LexRaw()),
             '\'' => (TokenKind.Char, LexChar()),
-            '$' => Variable(),
-            '.' when _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1]) => (TokenKind.Number, LexNumber()),
-            '.' => FieldOrDot(),
+            '$' => (TokenKind.Variable, "$" + ReadIdentifier(_pos + 1)),
+            '.' when char.IsAsciiDigit(Following) => (TokenKind.Number, LexNumber()),
+            '.' when IsIdentifierChar(Following) => (TokenKind.Field, ReadIdentifier(_pos + 1)),
+            '.' => Punctuation(TokenKind.Dot, "."),
             '+' or '-' or (>= '0' and <= '9') => (TokenKind.Number, LexNumber()),
-            _ when IsIdentifierChar(c) => Word(),
+            _ when IsIdentifierChar(c) => Word(ReadIdentifier(_pos)),
             _ => throw fail(start, $"unexpected character U+{(int)c:X4} in action"),
         };
         _tokens.Add(new TemplateToken(kind, value, start, space));
@@ -146,34 +147,22 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
         return (kind, value);
     }
 
-    private (TokenKind Kind, string Value) Variable()
-    {
-        _pos++;
-        return (TokenKind.Variable, "$" + ReadIdentifier());
-    }
+    /// <summary>The character after the current one, or NUL at the end.</summary>
+    private char Following => _pos + 1 < text.Length ? text[_pos + 1] : '\0';
 
-    private (TokenKind Kind, string Value) FieldOrDot()
-    {
-        _pos++;
-        var field = ReadIdentifier();
-        return field.Length == 0 ? (TokenKind.Dot, ".") : (TokenKind.Field, field);
-    }
+    private static (TokenKind Kind, string Value) Word(string word) =>
+        (word switch { "true" or "false" => TokenKind.Bool, "nil" => TokenKind.Nil, _ => TokenKind.Identifier }, word);
 
-    private (TokenKind Kind, string Value) Word()
+    /// <summary>Reads the identifier that starts at <paramref name="from"/>.</summary>
+    private string ReadIdentifier(int from)
     {
-        var word = ReadIdentifier();
-        return (word switch { "true" or "false" => TokenKind.Bool, "nil" => TokenKind.Nil, _ => TokenKind.Identifier }, word);
-    }
-
-    private string ReadIdentifier()
-    {
-        var start = _pos;
+        _pos = from;
         while (_pos < text.Length && IsIdentifierChar(text[_pos]))
         {
             _pos++;
         }
 
-        return text[start.._pos];
+        return text[from.._pos];
     }
 
     private string LexNumber()
