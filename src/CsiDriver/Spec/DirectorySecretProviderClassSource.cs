@@ -63,19 +63,11 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
 
     private IReadOnlyList<SecretProviderClass> Load(string path)
     {
-        // One statx for size and mtime (FileInfo makes three calls for the same answer).
-        long length;
-        DateTimeOffset modified;
-        if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0)
-        {
-            length = (long)stat.Size;
-            modified = stat.Mtime.ToDateTimeOffset();
-        }
-        else
-        {
-            var info = new FileInfo(path); // Gone since the listing: the usual exception.
-            (length, modified) = (info.Length, info.LastWriteTimeUtc);
-        }
+        // One statx for size and mtime (FileInfo makes three calls for the same answer); a file gone since the listing
+        // gets FileInfo's usual exception.
+        var (length, modified) = Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0
+            ? ((long)stat.Size, stat.Mtime.ToDateTimeOffset())
+            : (new FileInfo(path).Length, new DateTimeOffset(File.GetLastWriteTimeUtc(path)));
 
         if (_files.TryGetValue(path, out var cached) && cached.Length == length && cached.LastWrite == modified)
         {

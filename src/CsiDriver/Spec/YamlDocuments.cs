@@ -49,24 +49,11 @@ internal static partial class YamlDocuments
         }
     }
 
-    private static JsonNode? StringScalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value;
-        if (value is null)
-        {
-            return null;
-        }
-
-        // Quoted or block scalars are strings by definition; plain ones stay strings too so
-        // that `vaultSkipTLSVerify: true` reaches the provider as "true", as kubectl would send it
-        // after the API server's schema check. Only explicit nulls become null.
-        if (scalar.Style == ScalarStyle.Plain && value is "null" or "~" or "")
-        {
-            return null;
-        }
-
-        return JsonValue.Create(value);
-    }
+    // Quoted or block scalars are strings by definition; plain ones stay strings too so
+    // that `vaultSkipTLSVerify: true` reaches the provider as "true", as kubectl would send it
+    // after the API server's schema check. Only explicit nulls become null.
+    private static JsonNode? StringScalar(YamlScalarNode scalar) =>
+        scalar.Value is null || (scalar.Style == ScalarStyle.Plain && scalar.Value is "null" or "~" or "") ? null : JsonValue.Create(scalar.Value);
 
     private static JsonNode? Yaml11Scalar(YamlScalarNode scalar)
     {
@@ -76,32 +63,16 @@ internal static partial class YamlDocuments
             return JsonValue.Create(text);
         }
 
-        if (text is "" or "~" or "null" or "Null" or "NULL")
+        return text switch
         {
-            return null;
-        }
-
-        if (text is "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y")
-        {
-            return JsonValue.Create(true);
-        }
-
-        if (text is "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N")
-        {
-            return JsonValue.Create(false);
-        }
-
-        if (IntegerPattern().IsMatch(text))
-        {
-            return JsonNode.Parse(Integer(text));
-        }
-
-        if (FloatPattern().IsMatch(text) && double.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            return JsonValue.Create(number);
-        }
-
-        return JsonValue.Create(text);
+            "" or "~" or "null" or "Null" or "NULL" => null,
+            "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y" => JsonValue.Create(true),
+            "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N" => JsonValue.Create(false),
+            _ when IntegerPattern().IsMatch(text) => JsonNode.Parse(Integer(text)),
+            _ when FloatPattern().IsMatch(text) && double.TryParse(
+                text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+            _ => JsonValue.Create(text),
+        };
     }
 
     // YAML 1.1 integers (decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores), already matched by IntegerPattern.

@@ -136,16 +136,10 @@ internal sealed class TemplateParser
         var scope = _variables.Count;
         var pipe = ParsePipeline(keyword, TokenKind.RightDelim, allowDeclarations: true, rangeDeclarations: kind == BlockKind.Range);
         var pipeScope = _variables.Count;
-        if (kind == BlockKind.Range)
-        {
-            _rangeDepth++;
-        }
-
+        var loops = kind == BlockKind.Range ? 1 : 0;
+        _rangeDepth += loops;
         var (body, terminator, _) = ParseList();
-        if (kind == BlockKind.Range)
-        {
-            _rangeDepth--;
-        }
+        _rangeDepth -= loops;
 
         _variables.RemoveRange(pipeScope, _variables.Count - pipeScope);
         ListNode? elseBody = null;
