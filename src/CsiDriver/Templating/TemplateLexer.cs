@@ -205,14 +205,7 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
         var sb = new StringBuilder();
         while (_pos < text.Length && text[_pos] != quote && text[_pos] != '\n')
         {
-            if (text[_pos] == '\\')
-            {
-                ReadEscape(sb, quote, start);
-            }
-            else
-            {
-                sb.Append(text[_pos++]);
-            }
+            sb.Append(text[_pos] == '\\' ? ReadEscape(quote, start) : text[_pos++].ToString());
         }
 
         if (_pos >= text.Length || text[_pos] != quote)
@@ -232,52 +225,32 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
     }
 
     /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>
-    private void ReadEscape(StringBuilder sb, char quote, int literalStart)
+    private string ReadEscape(char quote, int literalStart)
     {
-        _pos++;
-        if (_pos >= text.Length)
+        if (++_pos >= text.Length)
         {
             throw fail(literalStart, "unterminated quoted string");
         }
 
         var c = text[_pos++];
-        if (c == '\\' || c == quote)
+        return c switch
         {
-            sb.Append(c);
-            return;
-        }
+            _ when c == '\\' || c == quote => c.ToString(),
+            _ when GoEscapes.TryControlFor(c, out var control) => control.ToString(),
+            'x' => ((char)ReadHex(2, literalStart)).ToString(),
+            'u' or 'U' => Rune.TryCreate(ReadHex(c == 'u' ? 4 : 8, literalStart), out var rune)
+                ? rune.ToString()
+                : throw fail(literalStart, "invalid Unicode escape in quoted string"),
+            >= '0' and <= '3' when text.AsSpan(_pos) is [>= '0' and <= '7', >= '0' and <= '7', ..] => ReadOctal(),
+            _ => throw fail(literalStart, "unknown escape sequence in quoted string"),
+        };
+    }
 
-        if (GoEscapes.TryControlFor(c, out var control))
-        {
-            sb.Append(control);
-            return;
-        }
-
-        switch (c)
-        {
-            case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
-            case 'u' or 'U':
-                var code = ReadHex(c == 'u' ? 4 : 8, literalStart);
-                sb.Append(Rune.IsValid(code) ? new Rune(code).ToString() : throw fail(literalStart, "invalid Unicode escape in quoted string"));
-                return;
-        }
-
-        if (c is >= '0' and <= '7' && _pos + 1 < text.Length)
-        {
-            var octal = text.AsSpan(_pos - 1, 3);
-            if (octal[1] is >= '0' and <= '7' && octal[2] is >= '0' and <= '7')
-            {
-                _pos += 2;
-                var value = ((octal[0] - '0') * 64) + ((octal[1] - '0') * 8) + (octal[2] - '0');
-                if (value <= 255)
-                {
-                    sb.Append((char)value);
-                    return;
-                }
-            }
-        }
-
-        throw fail(literalStart, "unknown escape sequence in quoted string");
+    /// <summary>Reads the last two digits of <c>\ooo</c> (a first digit of 0 to 3 keeps it a byte value).</summary>
+    private string ReadOctal()
+    {
+        _pos += 2;
+        return ((char)Convert.ToInt32(text.Substring(_pos - 3, 3), 8)).ToString();
     }
 
     private int ReadHex(int count, int literalStart)

@@ -201,17 +201,10 @@ internal sealed class TemplateParser
 
             pipe.Commands.Add(command);
             var next = Next();
-            if (next.Kind == TokenKind.Pipe)
+            if (next.Kind != TokenKind.Pipe)
             {
-                continue;
+                return next.Kind == end ? pipe : throw Fail(next.Offset, $"unexpected {Describe(next)} in {context}");
             }
-
-            if (next.Kind == end)
-            {
-                return pipe;
-            }
-
-            throw Fail(next.Offset, $"unexpected {Describe(next)} in {context}");
         }
     }
 
