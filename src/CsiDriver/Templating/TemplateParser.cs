@@ -255,19 +255,13 @@ internal sealed class TemplateParser
     private CommandNode ParseCommand()
     {
         var command = new CommandNode(Peek().Offset);
-        while (true)
+        while (ParseOperand() is { } operand)
         {
-            var operand = ParseOperand();
-            if (operand is null)
-            {
-                return command;
-            }
-
             command.Arguments.Add(operand);
             var next = Peek();
             if (next.Kind is TokenKind.Pipe or TokenKind.RightDelim or TokenKind.RightParen or TokenKind.Eof)
             {
-                return command;
+                break;
             }
 
             if (!next.SpaceBefore)
@@ -275,6 +269,8 @@ internal sealed class TemplateParser
                 throw Fail(next.Offset, $"unexpected {Describe(next)} in operand (missing space?)");
             }
         }
+
+        return command;
     }
 
     private TemplateNode? ParseOperand()
