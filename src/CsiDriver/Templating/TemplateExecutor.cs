@@ -161,11 +161,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
     private object? EvalPipeline(object? dot, PipeNode pipe, bool declare = true)
     {
-        object? value = NoFinalArgument;
-        foreach (var command in pipe.Commands)
-        {
-            value = EvalCommand(dot, command, value);
-        }
+        // Each command gets the previous one's result as its final argument.
+        var value = pipe.Commands.Aggregate((object?)NoFinalArgument, (piped, command) => EvalCommand(dot, command, piped));
 
         if (declare && pipe.Declarations.Count > 0)
         {
