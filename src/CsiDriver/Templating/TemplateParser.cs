@@ -62,15 +62,13 @@ internal sealed class TemplateParser
 
     private TemplateToken Next() => _tokens[Math.Min(_index++, _tokens.Count - 1)];
 
-    private TemplateToken Expect(TokenKind kind, string context)
+    /// <summary>Consumes the <c>}}</c> that closes a keyword's action.</summary>
+    private void ExpectRightDelim(string context)
     {
-        var token = Next();
-        if (token.Kind != kind)
+        if (Next() is { Kind: not TokenKind.RightDelim } token)
         {
             throw Fail(token.Offset, $"unexpected {Describe(token)} in {context}");
         }
-
-        return token;
     }
 
     private (ListNode List, Terminator Terminator, int Offset) ParseList()
@@ -99,7 +97,7 @@ internal sealed class TemplateParser
                 {
                     case "end":
                         _index++;
-                        Expect(TokenKind.RightDelim, "end");
+                        ExpectRightDelim("end");
                         return (list, Terminator.End, token.Offset);
                     case "else":
                         _index++;
@@ -115,7 +113,7 @@ internal sealed class TemplateParser
                             throw Fail(keyword.Offset, $"{{{{{keyword.Value}}}}} outside {{{{range}}}}");
                         }
 
-                        Expect(TokenKind.RightDelim, keyword.Value);
+                        ExpectRightDelim(keyword.Value);
                         list.Nodes.Add(keyword.Value == "break" ? new BreakNode(token.Offset) : new ContinueNode(token.Offset));
                         continue;
                     case "define" or "template" or "block":
@@ -156,7 +154,7 @@ internal sealed class TemplateParser
             }
             else
             {
-                Expect(TokenKind.RightDelim, "else");
+                ExpectRightDelim("else");
                 (elseBody, terminator, var secondElse) = ParseList();
                 if (terminator == Terminator.Else)
                 {

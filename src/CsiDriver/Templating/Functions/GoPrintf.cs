@@ -29,9 +29,8 @@ internal static partial class GoPrintf
                 throw args.Failure($"missing argument for %{spec.Verb}");
             }
 
-            var body = FormatOne(spec, args[next], next, args);
+            Pad(sb, FormatOne(spec, args[next], next, args), spec, args);
             next++;
-            Pad(sb, body, spec, args);
         }
 
         if (next < args.Count)
