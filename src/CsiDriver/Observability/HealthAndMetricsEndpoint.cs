@@ -21,24 +21,19 @@ internal sealed class HealthAndMetricsEndpoint(MetricsRegistry metrics)
             return;
         }
 
-        switch (http.Request.Path.Value)
+        var (status, contentType, body) = http.Request.Path.Value switch
         {
-            case "/metrics":
-                http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                await http.Response.WriteAsync(metrics.Render(), http.RequestAborted).ConfigureAwait(false);
-                break;
-            case "/healthz":
-                http.Response.ContentType = "text/plain";
-                await http.Response.WriteAsync("ok\n", http.RequestAborted).ConfigureAwait(false);
-                break;
-            case "/readyz":
-                http.Response.StatusCode = _ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-                http.Response.ContentType = "text/plain";
-                await http.Response.WriteAsync(_ready ? "ready\n" : "starting\n", http.RequestAborted).ConfigureAwait(false);
-                break;
-            default:
-                http.Response.StatusCode = StatusCodes.Status404NotFound;
-                break;
+            "/metrics" => (StatusCodes.Status200OK, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()),
+            "/healthz" => (StatusCodes.Status200OK, "text/plain", "ok\n"),
+            "/readyz" when _ready => (StatusCodes.Status200OK, "text/plain", "ready\n"),
+            "/readyz" => (StatusCodes.Status503ServiceUnavailable, "text/plain", "starting\n"),
+            _ => (StatusCodes.Status404NotFound, "", ""),
+        };
+        http.Response.StatusCode = status;
+        if (body.Length > 0)
+        {
+            http.Response.ContentType = contentType;
+            await http.Response.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
         }
     }
 }

@@ -1,20 +1,17 @@
 namespace CsiDriver.Observability;
 
-/// <summary>A gauge per label set that callers set and delete (status conditions, last reconcile durations).</summary>
-internal sealed class LabelledGaugeFamily(string name, string help, string[] labels) : IMetricFamily
+/// <summary>
+/// A gauge per label set that callers set and delete (status conditions, last reconcile durations), or read when
+/// scraped.
+/// </summary>
+internal sealed class LabelledGaugeFamily(string name, string help, string[] labels) : MetricFamily<Func<double>>(name, help, "gauge", labels)
 {
-    private readonly ConcurrentDictionary<string, (string[] Values, double Value)> _series = new(StringComparer.Ordinal);
+    public void Set(double value, params string[] values) => Replace(values, () => value);
 
-    public void Set(double value, params string[] values) => _series[string.Join('\u0001', values)] = (values, value);
+    /// <summary>Reads the value of the label set from <paramref name="read"/> at every scrape.</summary>
+    public void Read(Func<double> read, params string[] values) => Replace(values, read);
 
-    public void Remove(params string[] values) => _series.TryRemove(string.Join('\u0001', values), out _);
+    public void Remove(params string[] values) => Delete(values);
 
-    public void Render(StringBuilder text)
-    {
-        MetricsRegistry.AppendHeader(text, name, help, "gauge");
-        foreach (var (values, value) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
-        {
-            text.Append(name).Append(MetricsRegistry.LabelText(labels, values)).Append(' ').Append(MetricsRegistry.Format(value)).Append('\n');
-        }
-    }
+    protected override void Render(StringBuilder text, string[] values, Func<double> read) => Sample(text, "", values, Format(read()));
 }

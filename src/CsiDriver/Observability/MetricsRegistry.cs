@@ -12,7 +12,8 @@ internal sealed class MetricsRegistry
 
     public HistogramFamily Histogram(string name, string help, double[] buckets, params string[] labels) => Add(new HistogramFamily(name, help, labels, buckets));
 
-    public void Gauge(string name, string help, Func<double> read) => Add(new GaugeFamily(name, help, read));
+    /// <summary>A gauge without labels, read when scraped.</summary>
+    public void Gauge(string name, string help, Func<double> read) => LabelledGauge(name, help).Read(read);
 
     public LabelledGaugeFamily LabelledGauge(string name, string help, params string[] labels) => Add(new LabelledGaugeFamily(name, help, labels));
 
@@ -40,32 +41,6 @@ internal sealed class MetricsRegistry
 
         return family;
     }
-
-    /// <summary>The <c># HELP</c> and <c># TYPE</c> lines that open a family.</summary>
-    internal static void AppendHeader(StringBuilder text, string name, string help, string type) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    internal static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-    internal static string Format(double value) =>
-        double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    internal static string LabelText(string[] names, string[] values, string? extraName = null, string? extraValue = null)
-    {
-        if (names.Length == 0 && extraName is null)
-        {
-            return string.Empty;
-        }
-
-        var parts = names.Select((n, i) => $"{n}=\"{Escape(values[i])}\"");
-        if (extraName is not null)
-        {
-            parts = parts.Append($"{extraName}=\"{extraValue}\"");
-        }
-
-        return "{" + string.Join(",", parts) + "}";
-    }
 }
 
 internal interface IMetricFamily
@@ -73,46 +48,71 @@ internal interface IMetricFamily
     void Render(StringBuilder text);
 }
 
-/// <summary>A monotonically increasing count per label set.</summary>
-internal sealed class CounterFamily(string name, string help, string[] labels) : IMetricFamily
+/// <summary>
+/// One metric family: a series per label set, written under its <c># HELP</c> and <c># TYPE</c> lines in label order.
+/// </summary>
+internal abstract class MetricFamily<TSeries>(string name, string help, string type, string[] labels) : IMetricFamily
 {
-    private readonly ConcurrentDictionary<string, (string[] Values, long[] Count)> _series = new(StringComparer.Ordinal);
-
-    public void Increment(params string[] values)
-    {
-        var series = _series.GetOrAdd(string.Join('\u0001', values), _ => (values, new long[1]));
-        Interlocked.Increment(ref series.Count[0]);
-    }
+    private readonly ConcurrentDictionary<string, (string[] Values, TSeries Series)> _series = new(StringComparer.Ordinal);
 
     public void Render(StringBuilder text)
     {
-        MetricsRegistry.AppendHeader(text, name, help, "counter");
-        foreach (var (values, count) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        foreach (var (values, series) in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
         {
-            text.Append(name).Append(MetricsRegistry.LabelText(labels, values)).Append(' ')
-                .Append(Interlocked.Read(ref count[0]).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            Render(text, values, series);
         }
     }
+
+    /// <summary>Writes the sample lines of one label set with <see cref="Sample"/>.</summary>
+    protected abstract void Render(StringBuilder text, string[] values, TSeries series);
+
+    /// <summary>The series of one label set; <paramref name="create"/> makes it on first use.</summary>
+    protected TSeries GetOrAdd(string[] values, Func<TSeries> create) => _series.GetOrAdd(Key(values), _ => (values, create())).Series;
+
+    protected void Replace(string[] values, TSeries series) => _series[Key(values)] = (values, series);
+
+    protected void Delete(string[] values) => _series.TryRemove(Key(values), out _);
+
+    /// <summary>One sample line: the name with <paramref name="suffix"/>, the labels (and a bucket's <c>le</c>), the value.</summary>
+    protected void Sample(StringBuilder text, string suffix, string[] values, string value, string? le = null)
+    {
+        var pairs = labels.Select((label, i) => $"{label}=\"{Escape(values[i])}\"");
+        text.Append(name).Append(suffix);
+        if (labels.Length > 0 || le is not null)
+        {
+            text.Append('{').AppendJoin(',', le is null ? pairs : pairs.Append($"le=\"{le}\"")).Append('}');
+        }
+
+        text.Append(' ').Append(value).Append('\n');
+    }
+
+    protected static string Format(double value) =>
+        double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    protected static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private static string Key(string[] values) => string.Join('\u0001', values);
 }
 
-/// <summary>A value read when scraped.</summary>
-internal sealed class GaugeFamily(string name, string help, Func<double> read) : IMetricFamily
+/// <summary>A monotonically increasing count per label set.</summary>
+internal sealed class CounterFamily(string name, string help, string[] labels) : MetricFamily<long[]>(name, help, "counter", labels)
 {
-    public void Render(StringBuilder text)
-    {
-        MetricsRegistry.AppendHeader(text, name, help, "gauge");
-        text.Append(name).Append(' ').Append(MetricsRegistry.Format(read())).Append('\n');
-    }
+    public void Increment(params string[] values) => Interlocked.Increment(ref GetOrAdd(values, () => new long[1])[0]);
+
+    protected override void Render(StringBuilder text, string[] values, long[] count) => Sample(text, "", values, Format(Interlocked.Read(ref count[0])));
 }
 
 /// <summary>Observations in cumulative buckets per label set.</summary>
-internal sealed class HistogramFamily(string name, string help, string[] labels, double[] buckets) : IMetricFamily
+internal sealed class HistogramFamily(string name, string help, string[] labels, double[] buckets)
+    : MetricFamily<HistogramFamily.Series>(name, help, "histogram", labels)
 {
-    private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
-
     public void Observe(double value, params string[] values)
     {
-        var series = _series.GetOrAdd(string.Join('\u0001', values), _ => new Series(values, buckets.Length));
+        var series = GetOrAdd(values, () => new Series(buckets.Length));
         lock (series)
         {
             for (var i = 0; i < buckets.Length; i++)
@@ -128,24 +128,18 @@ internal sealed class HistogramFamily(string name, string help, string[] labels,
         }
     }
 
-    public void Render(StringBuilder text)
+    protected override void Render(StringBuilder text, string[] values, Series series)
     {
-        MetricsRegistry.AppendHeader(text, name, help, "histogram");
-        foreach (var series in _series.Values.OrderBy(s => string.Join(',', s.Values), StringComparer.Ordinal))
+        lock (series)
         {
-            lock (series)
+            for (var i = 0; i < buckets.Length; i++)
             {
-                for (var i = 0; i < buckets.Length; i++)
-                {
-                    text.Append(name).Append("_bucket").Append(MetricsRegistry.LabelText(labels, series.Values, "le", MetricsRegistry.Format(buckets[i])))
-                        .Append(' ').Append(series.Buckets[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
-                }
-
-                text.Append(name).Append("_bucket").Append(MetricsRegistry.LabelText(labels, series.Values, "le", "+Inf"))
-                    .Append(' ').Append(series.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
-                text.Append(name).Append("_sum").Append(MetricsRegistry.LabelText(labels, series.Values)).Append(' ').Append(MetricsRegistry.Format(series.Sum)).Append('\n');
-                text.Append(name).Append("_count").Append(MetricsRegistry.LabelText(labels, series.Values)).Append(' ').Append(series.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                Sample(text, "_bucket", values, Format(series.Buckets[i]), Format(buckets[i]));
             }
+
+            Sample(text, "_bucket", values, Format(series.Count), "+Inf");
+            Sample(text, "_sum", values, Format(series.Sum));
+            Sample(text, "_count", values, Format(series.Count));
         }
     }
 
@@ -156,10 +150,8 @@ internal sealed class HistogramFamily(string name, string help, string[] labels,
         return Enumerable.Range(0, count).Select(i => min * Math.Pow(factor, i)).ToArray();
     }
 
-    private sealed class Series(string[] values, int buckets)
+    internal sealed class Series(int buckets)
     {
-        public string[] Values { get; } = values;
-
         public long[] Buckets { get; } = new long[buckets];
 
         public long Count { get; set; }

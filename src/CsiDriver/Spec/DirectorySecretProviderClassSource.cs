@@ -63,19 +63,11 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
 
     private IReadOnlyList<SecretProviderClass> Load(string path)
     {
-        // One statx for size and mtime (FileInfo makes three calls for the same answer).
-        long length;
-        DateTimeOffset modified;
-        if (Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0)
-        {
-            length = (long)stat.Size;
-            modified = stat.Mtime.ToDateTimeOffset();
-        }
-        else
-        {
-            var info = new FileInfo(path); // Gone since the listing: the usual exception.
-            (length, modified) = (info.Length, info.LastWriteTimeUtc);
-        }
+        // One statx for size and mtime (FileInfo makes three calls for the same answer); a file gone since the listing
+        // gets FileInfo's usual exception.
+        var (length, modified) = Libc.Statx(Libc.AT_FDCWD, path, 0, Libc.STATX_SIZE | Libc.STATX_MTIME, out var stat) == 0
+            ? ((long)stat.Size, stat.Mtime.ToDateTimeOffset())
+            : (new FileInfo(path).Length, new DateTimeOffset(File.GetLastWriteTimeUtc(path)));
 
         if (_files.TryGetValue(path, out var cached) && cached.Length == length && cached.LastWrite == modified)
         {
@@ -94,34 +86,19 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
 
     private static List<SecretProviderClass> Parse(string path)
     {
-        var classes = new List<SecretProviderClass>();
         try
         {
             using var reader = File.OpenText(path);
-            foreach (var node in YamlDocuments.Read(reader))
-            {
-                if (node is null)
-                {
-                    continue;
-                }
-
-                var apiVersion = node["apiVersion"]?.GetValue<string>();
-                var kind = node["kind"]?.GetValue<string>();
-                if (!SecretProviderClassDocument.IsSecretProviderClass(apiVersion, kind))
-                {
-                    continue;
-                }
-
-                var document = node.Deserialize(SpecJsonContext.Default.SecretProviderClassDocument)!;
-                classes.Add(document.ToModel(path));
-            }
+            return YamlDocuments.Read(reader)
+                .Where(node => node is not null
+                    && SecretProviderClassDocument.IsSecretProviderClass(node["apiVersion"]?.GetValue<string>(), node["kind"]?.GetValue<string>()))
+                .Select(node => node.Deserialize(SpecJsonContext.Default.SecretProviderClassDocument)!.ToModel(path))
+                .ToList();
         }
         catch (Exception ex) when (ex is YamlException or JsonException or InvalidOperationException)
         {
             throw new SecretStoreException(FailureKind.InvalidConfiguration, $"manifest {path} is not valid: {ex.Message}");
         }
-
-        return classes;
     }
 
     private sealed record Listing(ulong Inode, DateTimeOffset Modified, string[] Paths);

@@ -64,14 +64,8 @@ internal static class GoStrconv
         System.Numerics.BigInteger magnitude = 0;
         foreach (var c in s)
         {
-            var digit = c switch
-            {
-                >= '0' and <= '9' => c - '0',
-                >= 'a' and <= 'f' => c - 'a' + 10,
-                >= 'A' and <= 'F' => c - 'A' + 10,
-                _ => 99,
-            };
-            if (digit >= radix)
+            var digit = "0123456789abcdef".IndexOf(char.ToLowerInvariant(c), StringComparison.Ordinal);
+            if (digit < 0 || digit >= radix)
             {
                 return null;
             }

@@ -30,9 +30,7 @@ internal static partial class YamlDocuments
 
     private const int MaxDepth = 64;
 
-    public static IEnumerable<JsonNode?> Read(TextReader reader) => Read(reader, YamlScalars.Strings);
-
-    public static IEnumerable<JsonNode?> Read(TextReader reader, YamlScalars scalars)
+    public static IEnumerable<JsonNode?> Read(TextReader reader, YamlScalars scalars = YamlScalars.Strings)
     {
         var stream = new YamlStream();
         try
@@ -47,63 +45,15 @@ internal static partial class YamlDocuments
 
         foreach (var document in stream.Documents)
         {
-            var budget = new Budget(scalars);
-            yield return ToJson(document.RootNode, budget, 0);
+            yield return new Converter(scalars).ToJson(document.RootNode, 0);
         }
     }
 
-    private static JsonNode? ToJson(YamlNode node, Budget budget, int depth)
-    {
-        if (depth > MaxDepth)
-        {
-            throw new YamlException(node.Start, node.End, "nesting too deep");
-        }
-
-        // Aliases share nodes, so a small file can expand exponentially ("billion laughs"): count what we build.
-        if (++budget.Nodes > MaxNodesPerDocument)
-        {
-            throw new YamlException(node.Start, node.End, $"the document expands to more than {MaxNodesPerDocument} nodes (YAML aliases?)");
-        }
-
-        return node switch
-        {
-            YamlMappingNode map => ToObject(map, budget, depth),
-            YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, budget, depth + 1)).ToArray()),
-            YamlScalarNode scalar when budget.Scalars == YamlScalars.Yaml11 => Yaml11Scalar(scalar),
-            YamlScalarNode scalar => StringScalar(scalar),
-            _ => throw new YamlException(node.Start, node.End, "unsupported YAML node (aliases are not allowed)"),
-        };
-    }
-
-    private static JsonObject ToObject(YamlMappingNode map, Budget budget, int depth)
-    {
-        var result = new JsonObject();
-        foreach (var (key, value) in map.Children)
-        {
-            result[key is YamlScalarNode s ? s.Value ?? string.Empty : key.ToString()] = ToJson(value, budget, depth + 1);
-        }
-
-        return result;
-    }
-
-    private static JsonNode? StringScalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value;
-        if (value is null)
-        {
-            return null;
-        }
-
-        // Quoted or block scalars are strings by definition; plain ones stay strings too so
-        // that `vaultSkipTLSVerify: true` reaches the provider as "true", as kubectl would send it
-        // after the API server's schema check. Only explicit nulls become null.
-        if (scalar.Style == ScalarStyle.Plain && value is "null" or "~" or "")
-        {
-            return null;
-        }
-
-        return JsonValue.Create(value);
-    }
+    // Quoted or block scalars are strings by definition; plain ones stay strings too so
+    // that `vaultSkipTLSVerify: true` reaches the provider as "true", as kubectl would send it
+    // after the API server's schema check. Only explicit nulls become null.
+    private static JsonNode? StringScalar(YamlScalarNode scalar) =>
+        scalar.Value is null || (scalar.Style == ScalarStyle.Plain && scalar.Value is "null" or "~" or "") ? null : JsonValue.Create(scalar.Value);
 
     private static JsonNode? Yaml11Scalar(YamlScalarNode scalar)
     {
@@ -113,32 +63,16 @@ internal static partial class YamlDocuments
             return JsonValue.Create(text);
         }
 
-        if (text is "" or "~" or "null" or "Null" or "NULL")
+        return text switch
         {
-            return null;
-        }
-
-        if (text is "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y")
-        {
-            return JsonValue.Create(true);
-        }
-
-        if (text is "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N")
-        {
-            return JsonValue.Create(false);
-        }
-
-        if (IntegerPattern().IsMatch(text))
-        {
-            return JsonNode.Parse(Integer(text));
-        }
-
-        if (FloatPattern().IsMatch(text) && double.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            return JsonValue.Create(number);
-        }
-
-        return JsonValue.Create(text);
+            "" or "~" or "null" or "Null" or "NULL" => null,
+            "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y" => JsonValue.Create(true),
+            "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N" => JsonValue.Create(false),
+            _ when IntegerPattern().IsMatch(text) => JsonNode.Parse(Integer(text)),
+            _ when FloatPattern().IsMatch(text) && double.TryParse(
+                text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+            _ => JsonValue.Create(text),
+        };
     }
 
     // YAML 1.1 integers (decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores), already matched by IntegerPattern.
@@ -155,10 +89,36 @@ internal static partial class YamlDocuments
     [GeneratedRegex(@"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$")]
     private static partial Regex FloatPattern();
 
-    private sealed class Budget(YamlScalars scalars)
+    /// <summary>Converts one document, counting the nodes it builds.</summary>
+    private sealed class Converter(YamlScalars scalars)
     {
-        public YamlScalars Scalars { get; } = scalars;
+        private int _nodes;
 
-        public int Nodes { get; set; }
+        public JsonNode? ToJson(YamlNode node, int depth)
+        {
+            if (depth > MaxDepth)
+            {
+                throw new YamlException(node.Start, node.End, "nesting too deep");
+            }
+
+            // Aliases share nodes, so a small file can expand exponentially ("billion laughs"): count what we build.
+            if (++_nodes > MaxNodesPerDocument)
+            {
+                throw new YamlException(node.Start, node.End, $"the document expands to more than {MaxNodesPerDocument} nodes (YAML aliases?)");
+            }
+
+            return node switch
+            {
+                YamlMappingNode map => map.Children.Aggregate(new JsonObject(), (result, entry) =>
+                {
+                    result[entry.Key is YamlScalarNode s ? s.Value ?? string.Empty : entry.Key.ToString()] = ToJson(entry.Value, depth + 1);
+                    return result;
+                }),
+                YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, depth + 1)).ToArray()),
+                YamlScalarNode scalar when scalars == YamlScalars.Yaml11 => Yaml11Scalar(scalar),
+                YamlScalarNode scalar => StringScalar(scalar),
+                _ => throw new YamlException(node.Start, node.End, "unsupported YAML node (aliases are not allowed)"),
+            };
+        }
     }
 }

@@ -6,9 +6,10 @@ namespace CsiDriver.Templating;
 /// </summary>
 internal sealed class LineMap(string text)
 {
-    public (int Line, int Column) Locate(int offset)
+    /// <summary>A failure of template <paramref name="templateName"/> at <paramref name="offset"/>, located by line and column.</summary>
+    public TemplateException Error(TemplateErrorKind kind, string templateName, int offset, string cause)
     {
         var before = text.AsSpan(0, offset);
-        return (before.Count('\n') + 1, offset - before.LastIndexOf('\n'));
+        return new TemplateException(kind, templateName, before.Count('\n') + 1, offset - before.LastIndexOf('\n'), cause);
     }
 }

@@ -23,22 +23,13 @@ internal sealed class SecretDataMap(IReadOnlyDictionary<string, ReadOnlyMemory<b
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out object? value)
     {
-        if (_decoded.TryGetValue(key, out var cached))
+        if (!_decoded.TryGetValue(key, out var decoded) && raw.TryGetValue(key, out var bytes))
         {
-            value = cached;
-            return true;
+            decoded = _decoded[key] = TemplateBytes.FromBytes(bytes.Span);
         }
 
-        if (!raw.TryGetValue(key, out var bytes))
-        {
-            value = null;
-            return false;
-        }
-
-        var decoded = TemplateBytes.FromBytes(bytes.Span);
-        _decoded[key] = decoded;
         value = decoded;
-        return true;
+        return decoded is not null;
     }
 
     public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() =>

@@ -38,11 +38,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         }
     }
 
-    private TemplateException Fail(TemplateNode node, string cause, TemplateErrorKind kind = TemplateErrorKind.Execution)
-    {
-        var (line, column) = template.Lines.Locate(node.Offset);
-        return new TemplateException(kind, templateName, line, column, cause);
-    }
+    private TemplateException Fail(TemplateNode node, string cause, TemplateErrorKind kind = TemplateErrorKind.Execution) =>
+        template.Lines.Error(kind, templateName, node.Offset, cause);
 
     private void Step(TemplateNode node)
     {
@@ -131,14 +128,14 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
             }
 
             _variables.RemoveRange(mark, _variables.Count - mark);
-            if (declarations.Count == 1)
-            {
-                _variables.Add((declarations[0], element));
-            }
-            else if (declarations.Count == 2)
+            if (declarations.Count == 2)
             {
                 _variables.Add((declarations[0], key));
-                _variables.Add((declarations[1], element));
+            }
+
+            if (declarations.Count > 0)
+            {
+                _variables.Add((declarations[^1], element));
             }
 
             if (Walk(element, range.Body) == Flow.Break)
@@ -164,11 +161,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
     private object? EvalPipeline(object? dot, PipeNode pipe, bool declare = true)
     {
-        object? value = NoFinalArgument;
-        foreach (var command in pipe.Commands)
-        {
-            value = EvalCommand(dot, command, value);
-        }
+        // Each command gets the previous one's result as its final argument.
+        var value = pipe.Commands.Aggregate((object?)NoFinalArgument, (piped, command) => EvalCommand(dot, command, piped));
 
         if (declare && pipe.Declarations.Count > 0)
         {
@@ -209,27 +203,17 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         return EvalArgument(dot, first);
     }
 
-    private object? EvalArgument(object? dot, TemplateNode node)
+    private object? EvalArgument(object? dot, TemplateNode node) => node switch
     {
-        switch (node)
-        {
-            case LiteralNode literal:
-                return literal.Value;
-            case DotNode:
-                return dot;
-            case FunctionNode function:
-                return CallFunction(dot, function, [function], NoFinalArgument);
-            case PipeNode pipe:
-                return EvalPipeline(dot, pipe, declare: false);
-            case FieldChainNode chain:
-                var receiver = chain.Receiver is not null
-                    ? EvalArgument(dot, chain.Receiver)
-                    : chain.Variable is not null ? _variables[FindVariable(chain, chain.Variable)].Value : dot;
-                return EvalFields(chain, receiver);
-            default:
-                throw Fail(node, $"can't evaluate {node.GetType().Name}");
-        }
-    }
+        LiteralNode literal => literal.Value,
+        DotNode => dot,
+        FunctionNode function => CallFunction(dot, function, [function], NoFinalArgument),
+        PipeNode pipe => EvalPipeline(dot, pipe, declare: false),
+        FieldChainNode { Receiver: { } receiver } chain => EvalFields(chain, EvalArgument(dot, receiver)),
+        FieldChainNode { Variable: { } variable } chain => EvalFields(chain, _variables[FindVariable(chain, variable)].Value),
+        FieldChainNode chain => EvalFields(chain, dot),
+        _ => throw Fail(node, $"can't evaluate {node.GetType().Name}"),
+    };
 
     private object? EvalFields(FieldChainNode chain, object? receiver)
     {
@@ -256,9 +240,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         var definition = FunctionTable.Get(function.Name);
         if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
         {
-            var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}"
-                : definition.MinArgs == definition.MaxArgs ? $"{definition.MinArgs}"
-                : $"{definition.MinArgs} to {definition.MaxArgs}";
+            var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}" : $"{definition.MinArgs}";
             throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
         }
 

@@ -4,7 +4,7 @@ namespace CsiDriver.Templating;
 /// Splits template text into tokens following Go text/template's lexer: <c>{{ }}</c> actions,
 /// <c>{{- -}}</c> trim markers (a dash plus whitespace), <c>{{/* */}}</c> comments, Go literals.
 /// </summary>
-internal sealed class TemplateLexer(string text, Func<int, string, TemplateException> fail)
+internal sealed partial class TemplateLexer(string text, Func<int, string, TemplateException> fail)
 {
     /// <summary>What trim markers remove and what separates operands: Go's space, tab, CR and LF.</summary>
     private const string Spaces = " \t\r\n";
@@ -125,16 +125,17 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
             ')' => Punctuation(TokenKind.RightParen, ")"),
             ',' => Punctuation(TokenKind.Comma, ","),
             '=' => Punctuation(TokenKind.Assign, "="),
-            ':' when _pos + 1 < text.Length && text[_pos + 1] == '=' => Punctuation(TokenKind.Declare, ":="),
+            ':' when Following == '=' => Punctuation(TokenKind.Declare, ":="),
             ':' => throw fail(start, "expected :="),
-            '"' => (TokenKind.String, LexQuoted()),
+            '"' => (TokenKind.String, LexQuoted('"', "unterminated quoted string")),
             '`' => (TokenKind.String, LexRaw()),
             '\'' => (TokenKind.Char, LexChar()),
-            '$' => Variable(),
-            '.' when _pos + 1 < text.Length && char.IsAsciiDigit(text[_pos + 1]) => (TokenKind.Number, LexNumber()),
-            '.' => FieldOrDot(),
+            '$' => (TokenKind.Variable, "$" + ReadIdentifier(_pos + 1)),
+            '.' when char.IsAsciiDigit(Following) => (TokenKind.Number, LexNumber()),
+            '.' when IsIdentifierChar(Following) => (TokenKind.Field, ReadIdentifier(_pos + 1)),
+            '.' => Punctuation(TokenKind.Dot, "."),
             '+' or '-' or (>= '0' and <= '9') => (TokenKind.Number, LexNumber()),
-            _ when IsIdentifierChar(c) => Word(),
+            _ when IsIdentifierChar(c) => Word(ReadIdentifier(_pos)),
             _ => throw fail(start, $"unexpected character U+{(int)c:X4} in action"),
         };
         _tokens.Add(new TemplateToken(kind, value, start, space));
@@ -146,62 +147,29 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return (kind, value);
     }
 
-    private (TokenKind Kind, string Value) Variable()
-    {
-        _pos++;
-        return (TokenKind.Variable, "$" + ReadIdentifier());
-    }
+    /// <summary>The character after the current one, or NUL at the end.</summary>
+    private char Following => _pos + 1 < text.Length ? text[_pos + 1] : '\0';
 
-    private (TokenKind Kind, string Value) FieldOrDot()
-    {
-        _pos++;
-        var field = ReadIdentifier();
-        return field.Length == 0 ? (TokenKind.Dot, ".") : (TokenKind.Field, field);
-    }
+    private static (TokenKind Kind, string Value) Word(string word) =>
+        (word switch { "true" or "false" => TokenKind.Bool, "nil" => TokenKind.Nil, _ => TokenKind.Identifier }, word);
 
-    private (TokenKind Kind, string Value) Word()
+    /// <summary>Reads the identifier that starts at <paramref name="from"/>.</summary>
+    private string ReadIdentifier(int from)
     {
-        var word = ReadIdentifier();
-        return (word switch { "true" or "false" => TokenKind.Bool, "nil" => TokenKind.Nil, _ => TokenKind.Identifier }, word);
-    }
-
-    private string ReadIdentifier()
-    {
-        var start = _pos;
+        _pos = from;
         while (_pos < text.Length && IsIdentifierChar(text[_pos]))
         {
             _pos++;
         }
 
-        return text[start.._pos];
+        return text[from.._pos];
     }
 
     private string LexNumber()
     {
         var start = _pos;
-        Accept("+-");
-        var digits = "0123456789_";
-        var exponent = "eE";
-        if (Accept("0") && Accept("xXoObB"))
-        {
-            var prefix = char.ToLowerInvariant(text[_pos - 1]);
-            digits = prefix switch { 'x' => "0123456789abcdefABCDEF_", 'o' => "01234567_", _ => "01_" };
-            exponent = prefix == 'x' ? "pP" : "";
-        }
-
-        AcceptRun(digits);
-        if (Accept("."))
-        {
-            AcceptRun(digits);
-        }
-
-        if (Accept(exponent))
-        {
-            Accept("+-");
-            AcceptRun("0123456789_");
-        }
-
-        if (_pos == start || (_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
+        _pos += NumberLiteral().Match(text, _pos).Length;
+        if ((_pos < text.Length && (IsIdentifierChar(text[_pos]) || text[_pos] == '.'))
             || !text.AsSpan(start, _pos - start).ContainsAnyInRange('0', '9'))
         {
             throw fail(start, "bad number syntax");
@@ -210,21 +178,12 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[start.._pos];
     }
 
-    /// <summary>Consumes one character if it is one of <paramref name="valid"/>.</summary>
-    private bool Accept(string valid)
-    {
-        var accepted = _pos < text.Length && valid.Contains(text[_pos]);
-        _pos += accepted ? 1 : 0;
-        return accepted;
-    }
-
-    private void AcceptRun(string valid)
-    {
-        while (_pos < text.Length && valid.Contains(text[_pos]))
-        {
-            _pos++;
-        }
-    }
+    /// <summary>
+    /// What Go's lexer takes as one number: a sign, a base prefix, that base's digits, a fraction, and an exponent (e
+    /// for decimal, p for hex); the parser then decides whether it is a valid int or float.
+    /// </summary>
+    [GeneratedRegex(@"\G[-+]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][-+]?[0-9_]*)?|0[oO][0-7_]*(?:\.[0-7_]*)?|0[bB][01_]*(?:\.[01_]*)?|[0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?)")]
+    private static partial Regex NumberLiteral();
 
     private string LexRaw()
     {
@@ -239,108 +198,59 @@ internal sealed class TemplateLexer(string text, Func<int, string, TemplateExcep
         return text[(start + 1)..end].Replace("\r", "", StringComparison.Ordinal);
     }
 
-    private string LexQuoted()
+    /// <summary>A <c>"..."</c> string or a <c>'.'</c> character constant, escapes resolved; it may not span lines.</summary>
+    private string LexQuoted(char quote, string malformed)
     {
-        var start = _pos;
+        var start = _pos++;
         var sb = new StringBuilder();
-        _pos++;
-        while (true)
+        while (_pos < text.Length && text[_pos] != quote && text[_pos] != '\n')
         {
-            if (_pos >= text.Length || text[_pos] == '\n')
-            {
-                throw fail(start, "unterminated quoted string");
-            }
-
-            var c = text[_pos];
-            if (c == '"')
-            {
-                _pos++;
-                return sb.ToString();
-            }
-
-            if (c == '\\')
-            {
-                ReadEscape(sb, '"', start);
-                continue;
-            }
-
-            sb.Append(c);
-            _pos++;
-        }
-    }
-
-    private string LexChar()
-    {
-        var start = _pos;
-        var sb = new StringBuilder();
-        _pos++;
-        if (_pos < text.Length && text[_pos] == '\\')
-        {
-            ReadEscape(sb, '\'', start);
-        }
-        else if (_pos < text.Length && text[_pos] != '\'' && text[_pos] != '\n')
-        {
-            var rune = Rune.GetRuneAt(text, _pos);
-            sb.Append(rune.ToString());
-            _pos += rune.Utf16SequenceLength;
+            sb.Append(text[_pos] == '\\' ? ReadEscape(quote, start) : text[_pos++].ToString());
         }
 
-        if (_pos >= text.Length || text[_pos] != '\'' || sb.Length == 0)
+        if (_pos >= text.Length || text[_pos] != quote)
         {
-            throw fail(start, "malformed character constant");
+            throw fail(start, malformed);
         }
 
         _pos++;
         return sb.ToString();
     }
 
-    /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>
-    private void ReadEscape(StringBuilder sb, char quote, int literalStart)
+    private string LexChar()
     {
-        _pos++;
-        if (_pos >= text.Length)
+        var start = _pos;
+        var value = LexQuoted('\'', "malformed character constant");
+        return value.EnumerateRunes().Count() == 1 ? value : throw fail(start, "malformed character constant");
+    }
+
+    /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>
+    private string ReadEscape(char quote, int literalStart)
+    {
+        if (++_pos >= text.Length)
         {
             throw fail(literalStart, "unterminated quoted string");
         }
 
         var c = text[_pos++];
-        if (c == '\\' || c == quote)
+        return c switch
         {
-            sb.Append(c);
-            return;
-        }
+            _ when c == '\\' || c == quote => c.ToString(),
+            _ when GoEscapes.TryControlFor(c, out var control) => control.ToString(),
+            'x' => ((char)ReadHex(2, literalStart)).ToString(),
+            'u' or 'U' => Rune.TryCreate(ReadHex(c == 'u' ? 4 : 8, literalStart), out var rune)
+                ? rune.ToString()
+                : throw fail(literalStart, "invalid Unicode escape in quoted string"),
+            >= '0' and <= '3' when text.AsSpan(_pos) is [>= '0' and <= '7', >= '0' and <= '7', ..] => ReadOctal(),
+            _ => throw fail(literalStart, "unknown escape sequence in quoted string"),
+        };
+    }
 
-        if (GoEscapes.TryControlFor(c, out var control))
-        {
-            sb.Append(control);
-            return;
-        }
-
-        switch (c)
-        {
-            case 'x': sb.Append((char)ReadHex(2, literalStart)); return;
-            case 'u' or 'U':
-                var code = ReadHex(c == 'u' ? 4 : 8, literalStart);
-                sb.Append(Rune.IsValid(code) ? new Rune(code).ToString() : throw fail(literalStart, "invalid Unicode escape in quoted string"));
-                return;
-        }
-
-        if (c is >= '0' and <= '7' && _pos + 1 < text.Length)
-        {
-            var octal = text.AsSpan(_pos - 1, 3);
-            if (octal[1] is >= '0' and <= '7' && octal[2] is >= '0' and <= '7')
-            {
-                _pos += 2;
-                var value = ((octal[0] - '0') * 64) + ((octal[1] - '0') * 8) + (octal[2] - '0');
-                if (value <= 255)
-                {
-                    sb.Append((char)value);
-                    return;
-                }
-            }
-        }
-
-        throw fail(literalStart, "unknown escape sequence in quoted string");
+    /// <summary>Reads the last two digits of <c>\ooo</c> (a first digit of 0 to 3 keeps it a byte value).</summary>
+    private string ReadOctal()
+    {
+        _pos += 2;
+        return ((char)Convert.ToInt32(text.Substring(_pos - 3, 3), 8)).ToString();
     }
 
     private int ReadHex(int count, int literalStart)

@@ -46,11 +46,8 @@ internal sealed class TemplateParser
         return new ParsedTemplate(root, parser._lines);
     }
 
-    private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse)
-    {
-        var (line, column) = _lines.Locate(offset);
-        return new TemplateException(kind, _name, line, column, cause);
-    }
+    private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse) =>
+        _lines.Error(kind, _name, offset, cause);
 
     /// <summary>Enters one more level of blocks or parentheses; the caller leaves it with <c>_depth--</c>.</summary>
     private void Nest(int offset, string what)
@@ -65,15 +62,13 @@ internal sealed class TemplateParser
 
     private TemplateToken Next() => _tokens[Math.Min(_index++, _tokens.Count - 1)];
 
-    private TemplateToken Expect(TokenKind kind, string context)
+    /// <summary>Consumes the <c>}}</c> that closes a keyword's action.</summary>
+    private void ExpectRightDelim(string context)
     {
-        var token = Next();
-        if (token.Kind != kind)
+        if (Next() is { Kind: not TokenKind.RightDelim } token)
         {
             throw Fail(token.Offset, $"unexpected {Describe(token)} in {context}");
         }
-
-        return token;
     }
 
     private (ListNode List, Terminator Terminator, int Offset) ParseList()
@@ -102,7 +97,7 @@ internal sealed class TemplateParser
                 {
                     case "end":
                         _index++;
-                        Expect(TokenKind.RightDelim, "end");
+                        ExpectRightDelim("end");
                         return (list, Terminator.End, token.Offset);
                     case "else":
                         _index++;
@@ -118,7 +113,7 @@ internal sealed class TemplateParser
                             throw Fail(keyword.Offset, $"{{{{{keyword.Value}}}}} outside {{{{range}}}}");
                         }
 
-                        Expect(TokenKind.RightDelim, keyword.Value);
+                        ExpectRightDelim(keyword.Value);
                         list.Nodes.Add(keyword.Value == "break" ? new BreakNode(token.Offset) : new ContinueNode(token.Offset));
                         continue;
                     case "define" or "template" or "block":
@@ -139,16 +134,10 @@ internal sealed class TemplateParser
         var scope = _variables.Count;
         var pipe = ParsePipeline(keyword, TokenKind.RightDelim, allowDeclarations: true, rangeDeclarations: kind == BlockKind.Range);
         var pipeScope = _variables.Count;
-        if (kind == BlockKind.Range)
-        {
-            _rangeDepth++;
-        }
-
+        var loops = kind == BlockKind.Range ? 1 : 0;
+        _rangeDepth += loops;
         var (body, terminator, _) = ParseList();
-        if (kind == BlockKind.Range)
-        {
-            _rangeDepth--;
-        }
+        _rangeDepth -= loops;
 
         _variables.RemoveRange(pipeScope, _variables.Count - pipeScope);
         ListNode? elseBody = null;
@@ -165,7 +154,7 @@ internal sealed class TemplateParser
             }
             else
             {
-                Expect(TokenKind.RightDelim, "else");
+                ExpectRightDelim("else");
                 (elseBody, terminator, var secondElse) = ParseList();
                 if (terminator == Terminator.Else)
                 {
@@ -210,17 +199,10 @@ internal sealed class TemplateParser
 
             pipe.Commands.Add(command);
             var next = Next();
-            if (next.Kind == TokenKind.Pipe)
+            if (next.Kind != TokenKind.Pipe)
             {
-                continue;
+                return next.Kind == end ? pipe : throw Fail(next.Offset, $"unexpected {Describe(next)} in {context}");
             }
-
-            if (next.Kind == end)
-            {
-                return pipe;
-            }
-
-            throw Fail(next.Offset, $"unexpected {Describe(next)} in {context}");
         }
     }
 
@@ -271,19 +253,13 @@ internal sealed class TemplateParser
     private CommandNode ParseCommand()
     {
         var command = new CommandNode(Peek().Offset);
-        while (true)
+        while (ParseOperand() is { } operand)
         {
-            var operand = ParseOperand();
-            if (operand is null)
-            {
-                return command;
-            }
-
             command.Arguments.Add(operand);
             var next = Peek();
             if (next.Kind is TokenKind.Pipe or TokenKind.RightDelim or TokenKind.RightParen or TokenKind.Eof)
             {
-                return command;
+                break;
             }
 
             if (!next.SpaceBefore)
@@ -291,6 +267,8 @@ internal sealed class TemplateParser
                 throw Fail(next.Offset, $"unexpected {Describe(next)} in operand (missing space?)");
             }
         }
+
+        return command;
     }
 
     private TemplateNode? ParseOperand()

@@ -113,51 +113,28 @@ internal static class TemplateValues
     }
 
     /// <summary>Go's <c>eq</c>: basic values of the same kind; ints and floats compare numerically here.</summary>
-    public static bool AreEqual(object? left, object? right)
+    public static bool AreEqual(object? left, object? right) => (left, right) switch
     {
-        if (left is null || right is null)
-        {
-            return left is null && right is null;
-        }
-
-        if (IsNumber(left) && IsNumber(right))
-        {
-            return left is long a && right is long b ? a == b : ToDouble(left) == ToDouble(right);
-        }
-
-        if (left is bool lb && right is bool rb)
-        {
-            return lb == rb;
-        }
-
-        if (left is string or TemplateBytes && right is string or TemplateBytes)
-        {
-            return ToBytes(left).AsSpan().SequenceEqual(ToBytes(right));
-        }
-
-        throw new TemplateFunctionException($"incompatible types for comparison: {TypeName(left)} and {TypeName(right)}");
-    }
+        (null, _) or (_, null) => left is null && right is null,
+        (bool a, bool b) => a == b,
+        (long a, long b) => a == b,
+        _ when IsNumber(left) && IsNumber(right) => ToDouble(left) == ToDouble(right),
+        (string or TemplateBytes, string or TemplateBytes) => ToBytes(left).AsSpan().SequenceEqual(ToBytes(right)),
+        _ => throw Incompatible(left, right),
+    };
 
     /// <summary>Go's ordering for lt/le/gt/ge: numbers with numbers, strings with strings.</summary>
-    public static int Compare(object? left, object? right)
+    public static int Compare(object? left, object? right) => (left, right) switch
     {
-        if (IsNumber(left) && IsNumber(right))
-        {
-            return left is long a && right is long b ? a.CompareTo(b) : ToDouble(left).CompareTo(ToDouble(right));
-        }
+        (long a, long b) => a.CompareTo(b),
+        _ when IsNumber(left) && IsNumber(right) => ToDouble(left).CompareTo(ToDouble(right)),
+        (string or TemplateBytes, string or TemplateBytes) => ToBytes(left).AsSpan().SequenceCompareTo(ToBytes(right)),
+        _ when IsOrdered(left) && IsOrdered(right) => throw Incompatible(left, right),
+        _ => throw new TemplateFunctionException($"invalid type for comparison: {TypeName(IsOrdered(left) ? right : left)}"),
+    };
 
-        if (left is string or TemplateBytes && right is string or TemplateBytes)
-        {
-            return ToBytes(left).AsSpan().SequenceCompareTo(ToBytes(right));
-        }
-
-        if (IsOrdered(left) && IsOrdered(right))
-        {
-            throw new TemplateFunctionException($"incompatible types for comparison: {TypeName(left)} and {TypeName(right)}");
-        }
-
-        throw new TemplateFunctionException($"invalid type for comparison: {TypeName(IsOrdered(left) ? right : left)}");
-    }
+    private static TemplateFunctionException Incompatible(object? left, object? right) =>
+        new($"incompatible types for comparison: {TypeName(left)} and {TypeName(right)}");
 
     public static bool IsNumber(object? value) => value is long or double;
 

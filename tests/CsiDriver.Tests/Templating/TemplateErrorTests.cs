@@ -46,6 +46,25 @@ public class TemplateErrorTests
         error.Message.Should().NotContain(Secret);
     }
 
+    [Theory]
+    [InlineData("{{ \"\\400\" }}", "unknown escape sequence in quoted string")]
+    [InlineData("{{ \"\\q\" }}", "unknown escape sequence in quoted string")]
+    [InlineData("{{ \"\\uD800\" }}", "invalid Unicode escape in quoted string")]
+    [InlineData("{{ \"\\x4\" }}", "invalid hex escape in quoted string")]
+    [InlineData("{{ \"a\nb\" }}", "unterminated quoted string")]
+    [InlineData("{{ 'ab' }}", "malformed character constant")]
+    [InlineData("{{ '' }}", "malformed character constant")]
+    [InlineData("{{ 1.2.3 }}", "bad number syntax")]
+    [InlineData("{{ 0x }}", "bad number syntax")]
+    public void Parse_MalformedLiteral_ReportsItsStart(string template, string cause)
+    {
+        var error = RenderFails(template);
+
+        error.Kind.Should().Be(TemplateErrorKind.Parse);
+        error.Cause.Should().Be(cause);
+        (error.Line, error.Column).Should().Be((1, 4));
+    }
+
     public static TheoryData<string, int, int, string> ExecutionErrors => new()
     {
         { "postgres://{{ .username }}:{{ .pasword }}@host", 1, 31, "map has no entry for key \"pasword\"" },

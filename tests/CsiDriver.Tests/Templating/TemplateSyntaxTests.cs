@@ -62,6 +62,15 @@ public class TemplateSyntaxTests
         Render(template).Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("{{ \"\\101\\060\\x41\\U0001F600\\\\\\\"\" }}", "A0A😀\\\"")]
+    [InlineData("{{ '\\n' }} {{ '\\'' }} {{ '\\x41' }} {{ '\\101' }} {{ 'é' }} {{ '😀' }}", "10 39 65 65 233 128512")]
+    [InlineData("{{ 0b101 }} {{ +5 }} {{ .5 }} {{ 1.5e3 }} {{ 0x_1F }}", "5 5 0.5 1500 31")]
+    public void Render_EscapesCharactersAndNumberForms_ReadLikeGo(string template, string expected)
+    {
+        Render(template).Should().Be(expected);
+    }
+
     [Fact]
     public void Render_ParenthesisedSubExpressions_EvaluateFirst()
     {

@@ -11,10 +11,10 @@ internal static class CertificateFunctions
     public static IEnumerable<TemplateFunction> All() =>
     [
         TemplateFunction.Fixed("filterPEM", 2, a => FilterPem(a, a.Text(0), a.Text(1))),
-        TemplateFunction.Fixed("pkcs12key", 1, a => Pkcs12Key(a, "", 0)),
-        TemplateFunction.Fixed("pkcs12keyPass", 2, a => Pkcs12Key(a, a.Text(0), 1)),
-        TemplateFunction.Fixed("pkcs12cert", 1, a => Pkcs12Certificates(a, "", 0)),
-        TemplateFunction.Fixed("pkcs12certPass", 2, a => Pkcs12Certificates(a, a.Text(0), 1)),
+        TemplateFunction.Fixed("pkcs12key", 1, a => ReadArchive(a, Pkcs12Key)),
+        TemplateFunction.Fixed("pkcs12keyPass", 2, a => ReadArchive(a, Pkcs12Key)),
+        TemplateFunction.Fixed("pkcs12cert", 1, a => ReadArchive(a, Pkcs12Certificates)),
+        TemplateFunction.Fixed("pkcs12certPass", 2, a => ReadArchive(a, Pkcs12Certificates)),
     ];
 
     private static string FilterPem(FunctionArguments args, string type, string input)
@@ -44,10 +44,9 @@ internal static class CertificateFunctions
     /// <summary>Go's pem.Encode layout: 64-character lines and a trailing newline.</summary>
     private static string Encode(string label, ReadOnlySpan<byte> der) => new string(PemEncoding.Write(label, der)) + "\n";
 
-    private static string Pkcs12Key(FunctionArguments args, string password, int index)
+    private static string Pkcs12Key(FunctionArguments args, X509Certificate2Collection archive)
     {
-        using var archive = Load(args, password, index);
-        var certificate = archive.Certificates.FirstOrDefault(c => c.HasPrivateKey)
+        var certificate = archive.FirstOrDefault(c => c.HasPrivateKey)
             ?? throw args.Failure("the PKCS#12 archive holds no private key");
         using AsymmetricAlgorithm key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey()
             ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
@@ -64,32 +63,36 @@ internal static class CertificateFunctions
         }
     }
 
-    private static string Pkcs12Certificates(FunctionArguments args, string password, int index)
-    {
-        using var archive = Load(args, password, index);
-        var output = new StringBuilder();
-        foreach (var certificate in ChainOrder.Sort(archive.Certificates))
-        {
-            output.Append(Encode("CERTIFICATE", certificate.RawData));
-        }
+    private static string Pkcs12Certificates(FunctionArguments args, X509Certificate2Collection archive) =>
+        string.Concat(ChainOrder.Sort(archive).Select(certificate => Encode("CERTIFICATE", certificate.RawData)));
 
-        return output.ToString();
-    }
-
-    private static LoadedArchive Load(FunctionArguments args, string password, int index)
+    /// <summary>Loads the archive (the last argument; the password, when given, comes first), reads it, and disposes of what it loaded.</summary>
+    private static string ReadArchive(FunctionArguments args, Func<FunctionArguments, X509Certificate2Collection, string> read)
     {
-        var bytes = EncodingFunctions.StringBytes(args, index);
-        var der = TryBase64(bytes) ?? bytes;
+        var password = args.Count > 1 ? args.Text(0) : "";
+        var bytes = EncodingFunctions.StringBytes(args, args.Count - 1);
+        X509Certificate2Collection archive;
         try
         {
-            var collection = X509CertificateLoader.LoadPkcs12Collection(
-                der, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
-            return new LoadedArchive(collection);
+            archive = X509CertificateLoader.LoadPkcs12Collection(
+                TryBase64(bytes) ?? bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
         }
         catch (CryptographicException)
         {
             // The exception text is generic, but say it in our words and keep nothing of the input.
             throw args.Failure("cannot decode the PKCS#12 archive (wrong password or corrupt data)");
+        }
+
+        try
+        {
+            return read(args, archive);
+        }
+        finally
+        {
+            foreach (var certificate in archive)
+            {
+                certificate.Dispose();
+            }
         }
     }
 
@@ -104,18 +107,5 @@ internal static class CertificateFunctions
         var text = Encoding.ASCII.GetString(bytes);
         var buffer = new byte[text.Length];
         return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
-    }
-
-    private sealed class LoadedArchive(X509Certificate2Collection certificates) : IDisposable
-    {
-        public X509Certificate2Collection Certificates { get; } = certificates;
-
-        public void Dispose()
-        {
-            foreach (var certificate in Certificates)
-            {
-                certificate.Dispose();
-            }
-        }
     }
 }

@@ -24,16 +24,8 @@ internal static class CollectionFunctions
     ];
 
     /// <summary>Helm's required: nil or an empty string fails with the template author's message.</summary>
-    private static object? Required(FunctionArguments args)
-    {
-        var value = args[1];
-        if (value is null || (TemplateValues.TryGetText(value, out var text) && text.Length == 0))
-        {
-            throw args.Failure(Message(args.Text(0)));
-        }
-
-        return value;
-    }
+    private static object? Required(FunctionArguments args) =>
+        args[1] is null || (TemplateValues.TryGetText(args[1], out var text) && text.Length == 0) ? throw args.Failure(Message(args.Text(0))) : args[1];
 
     private static string Message(string message) =>
         message.Length <= MaxMessageLength ? message : message[..MaxMessageLength] + "...";

@@ -14,28 +14,14 @@ internal sealed class FunctionArguments(string function, object?[] values, Templ
 
     public object? Last => values[^1];
 
-    public string Text(int index)
-    {
-        if (TemplateValues.TryGetText(values[index], out var text))
-        {
-            return text;
-        }
+    public string Text(int index) => TemplateValues.TryGetText(values[index], out var text) ? text : throw WrongType(index, "string");
 
-        throw WrongType(index, "string");
-    }
-
-    public long Integer(int index)
+    public long Integer(int index) => values[index] switch
     {
-        switch (values[index])
-        {
-            case long l:
-                return l;
-            case double d when Math.Abs(d) < 9e15 && Math.Floor(d) == d:
-                return (long)d;
-            default:
-                throw WrongType(index, "int");
-        }
-    }
+        long l => l,
+        double d when Math.Abs(d) < 9e15 && Math.Floor(d) == d => (long)d,
+        _ => throw WrongType(index, "int"),
+    };
 
     public bool Boolean(int index) => values[index] is bool b ? b : throw WrongType(index, "bool");
 

@@ -71,24 +71,14 @@ internal static class GoJson
         StringBuilder sb, char open, char close, IReadOnlyList<T> items, string? indent, int level, Action<T, int> writeItem)
     {
         sb.Append(open);
-        if (items.Count == 0)
-        {
-            sb.Append(close);
-            return;
-        }
-
         for (var i = 0; i < items.Count; i++)
         {
-            if (i > 0)
-            {
-                sb.Append(',');
-            }
-
-            NewLine(sb, indent, level + 1);
+            NewLine(sb.Append(i > 0 ? "," : ""), indent, level + 1);
             writeItem(items[i], level + 1);
         }
 
-        NewLine(sb, indent, level);
+        // An empty container stays on one line: {} and [].
+        NewLine(sb, items.Count > 0 ? indent : null, level);
         sb.Append(close);
     }
 

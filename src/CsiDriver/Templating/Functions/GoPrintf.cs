@@ -29,9 +29,8 @@ internal static partial class GoPrintf
                 throw args.Failure($"missing argument for %{spec.Verb}");
             }
 
-            var body = FormatOne(spec, args[next], next, args);
+            Pad(sb, FormatOne(spec, args[next], next, args), spec, args);
             next++;
-            Pad(sb, body, spec, args);
         }
 
         if (next < args.Count)
@@ -92,43 +91,35 @@ internal static partial class GoPrintf
                 var text = TemplateValues.FormatOperand(value);
                 return spec.Precision >= 0 ? string.Concat(text.EnumerateRunes().Take(spec.Precision)) : text;
             case 'q':
-                if (value is long rune)
-                {
-                    return GoText.Quote(char.ConvertFromUtf32((int)rune), '\'');
-                }
-
-                return GoText.Quote(TemplateValues.TryGetText(value, out var q) ? q : throw Mismatch(spec, value, position, args));
+                return value is long rune ? GoText.Quote(char.ConvertFromUtf32((int)rune), '\'')
+                    : GoText.Quote(TemplateValues.TryGetText(value, out var q) ? q : throw Mismatch());
             case 'd':
-                return Signed(Integer(spec, value, position, args).ToString(CultureInfo.InvariantCulture), spec);
+                return Signed(Integer().ToString(CultureInfo.InvariantCulture), spec);
             case 'x' or 'X':
                 var hex = value switch
                 {
                     long l => (l < 0 ? "-" : "") + Math.Abs(l).ToString("x", CultureInfo.InvariantCulture),
                     string or TemplateBytes => Convert.ToHexStringLower(TemplateValues.ToBytes(value)),
-                    _ => throw Mismatch(spec, value, position, args),
+                    _ => throw Mismatch(),
                 };
                 return spec.Verb == 'X' ? hex.ToUpperInvariant() : hex;
             case 'o' or 'b':
-                return Signed(Radix(Integer(spec, value, position, args), spec.Verb == 'o' ? 8 : 2), spec);
+                return Signed(Radix(Integer(), spec.Verb == 'o' ? 8 : 2), spec);
             case 'c':
-                return char.ConvertFromUtf32((int)Integer(spec, value, position, args));
+                return char.ConvertFromUtf32((int)Integer());
             case 't':
-                return value is bool b ? (b ? "true" : "false") : throw Mismatch(spec, value, position, args);
+                return value is bool b ? (b ? "true" : "false") : throw Mismatch();
             case 'f' or 'F' or 'e' or 'E' or 'g' or 'G':
-                var number = value switch
-                {
-                    double d => d,
-                    long l => l,
-                    _ => throw Mismatch(spec, value, position, args),
-                };
-                return Signed(FormatFloat(spec, number), spec);
+                return Signed(FormatFloat(spec, value switch { double d => d, long l => l, _ => throw Mismatch() }), spec);
             default:
                 throw args.Failure($"unsupported verb %{spec.Verb}");
         }
-    }
 
-    private static long Integer(Spec spec, object? value, int position, FunctionArguments args) =>
-        value is long l ? l : throw Mismatch(spec, value, position, args);
+        long Integer() => value is long l ? l : throw Mismatch();
+
+        TemplateFunctionException Mismatch() =>
+            args.Failure($"%{spec.Verb} can't format argument {position + 1} of type {TemplateValues.TypeName(value)}");
+    }
 
     private static string Radix(long value, int radix) =>
         (value < 0 ? "-" : "") + Convert.ToString(value == long.MinValue ? long.MaxValue : Math.Abs(value), radix);
@@ -183,7 +174,4 @@ internal static partial class GoPrintf
             sb.Append(' ', padding).Append(body);
         }
     }
-
-    private static TemplateFunctionException Mismatch(Spec spec, object? value, int position, FunctionArguments args) =>
-        args.Failure($"%{spec.Verb} can't format argument {position + 1} of type {TemplateValues.TypeName(value)}");
 }

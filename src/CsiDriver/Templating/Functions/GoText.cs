@@ -4,84 +4,27 @@ namespace CsiDriver.Templating.Functions;
 internal static class GoText
 {
     /// <summary>strconv.Quote: double quotes, Go escapes, non-printable runes as \x, \u or \U.</summary>
-    public static string Quote(string text, char quote = '"')
+    public static string Quote(string text, char quote = '"') =>
+        quote + string.Concat(text.EnumerateRunes().Select(rune => Escape(rune, quote))) + quote;
+
+    private static string Escape(Rune rune, char quote) => rune.Value switch
     {
-        var sb = new StringBuilder(text.Length + 2);
-        sb.Append(quote);
-        foreach (var rune in text.EnumerateRunes())
-        {
-            AppendEscaped(sb, rune, quote);
-        }
+        var value when value == quote || value == '\\' => "\\" + (char)value,
+        _ when IsPrint(rune) => rune.ToString(),
+        var value when GoEscapes.TryLetterFor(value, out var letter) => "\\" + letter,
+        < ' ' or 0x7f => $"\\x{rune.Value:x2}",
+        < 0x10000 => $"\\u{rune.Value:x4}",
+        _ => $"\\U{rune.Value:x8}",
+    };
 
-        return sb.Append(quote).ToString();
-    }
-
-    private static void AppendEscaped(StringBuilder sb, Rune rune, char quote)
-    {
-        var value = rune.Value;
-        if (value == quote || value == '\\')
-        {
-            sb.Append('\\').Append((char)value);
-            return;
-        }
-
-        if (IsPrint(rune))
-        {
-            sb.Append(rune.ToString());
-            return;
-        }
-
-        if (GoEscapes.TryLetterFor(value, out var letter))
-        {
-            sb.Append('\\').Append(letter);
-        }
-        else if (value < ' ' || value == 0x7f)
-        {
-            sb.Append("\\x").Append(value.ToString("x2", CultureInfo.InvariantCulture));
-        }
-        else if (value < 0x10000)
-        {
-            sb.Append("\\u").Append(value.ToString("x4", CultureInfo.InvariantCulture));
-        }
-        else
-        {
-            sb.Append("\\U").Append(value.ToString("x8", CultureInfo.InvariantCulture));
-        }
-    }
-
-    private static bool IsPrint(Rune rune)
-    {
-        if (rune.Value == ' ')
-        {
-            return true;
-        }
-
-        return Rune.GetUnicodeCategory(rune) switch
-        {
-            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
-                or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-                or UnicodeCategory.SpaceSeparator => false,
-            _ => true,
-        };
-    }
+    private static bool IsPrint(Rune rune) => rune.Value == ' ' || Rune.GetUnicodeCategory(rune) is not (
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+        or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+        or UnicodeCategory.SpaceSeparator);
 
     /// <summary>fmt.Sprint: operands joined, with a space between two operands when neither is a string.</summary>
-    public static string Sprint(IReadOnlyList<object?> values)
-    {
-        var sb = new StringBuilder();
-        for (var i = 0; i < values.Count; i++)
-        {
-            var isString = values[i] is string or TemplateBytes;
-            if (i > 0 && !isString && values[i - 1] is not (string or TemplateBytes))
-            {
-                sb.Append(' ');
-            }
-
-            sb.Append(TemplateValues.FormatOperand(values[i]));
-        }
-
-        return sb.ToString();
-    }
+    public static string Sprint(IReadOnlyList<object?> values) => string.Concat(values.Select((value, i) =>
+        (i > 0 && value is not (string or TemplateBytes) && values[i - 1] is not (string or TemplateBytes) ? " " : "") + TemplateValues.FormatOperand(value)));
 
     /// <summary>fmt.Sprintln: operands always space-separated, newline at the end.</summary>
     public static string Sprintln(IReadOnlyList<object?> values) =>

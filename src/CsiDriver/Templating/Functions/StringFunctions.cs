@@ -66,47 +66,22 @@ internal static class StringFunctions
     private static object Substring(FunctionArguments args)
     {
         var (start, end, text) = (args.Integer(0), args.Integer(1), args.Text(2));
-        if (start < 0)
-        {
-            return text[..(int)Math.Clamp(end, 0, text.Length)];
-        }
-
-        if (start > text.Length)
-        {
-            return "";
-        }
-
-        if (end < 0 || end > text.Length)
-        {
-            return text[(int)start..];
-        }
-
-        return end < start ? "" : text[(int)start..(int)end];
+        return start < 0 ? text[..(int)Math.Clamp(end, 0, text.Length)]
+            : start > text.Length ? ""
+            : end < 0 || end > text.Length ? text[(int)start..]
+            : end < start ? "" : text[(int)start..(int)end];
     }
 
     private static object Truncate(FunctionArguments args)
     {
         var (count, text) = (args.Integer(0), args.Text(1));
-        if (count < 0 && text.Length + count > 0)
-        {
-            return text[(int)(text.Length + count)..];
-        }
-
-        return count >= 0 && text.Length > count ? text[..(int)count] : text;
+        return count < 0 && text.Length + count > 0 ? text[(int)(text.Length + count)..]
+            : count >= 0 && text.Length > count ? text[..(int)count] : text;
     }
 
     /// <summary>Sprig's split returns a map _0, _1, ... (use splitList for a list).</summary>
-    private static object Split(FunctionArguments args)
-    {
-        var parts = SplitParts(args.Text(1), args.Text(0));
-        var map = new Dictionary<string, object?>(parts.Length, StringComparer.Ordinal);
-        for (var i = 0; i < parts.Length; i++)
-        {
-            map["_" + i] = parts[i];
-        }
-
-        return map;
-    }
+    private static Dictionary<string, object?> Split(FunctionArguments args) =>
+        SplitParts(args.Text(1), args.Text(0)).Select((part, i) => KeyValuePair.Create("_" + i, (object?)part)).ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Go's strings.Split: an empty separator splits into runes.</summary>
     private static string[] SplitParts(string text, string separator) =>
