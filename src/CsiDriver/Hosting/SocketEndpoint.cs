@@ -64,15 +64,7 @@ public static class SocketEndpoint
         return true;
     }
 
-    private static bool IsSocket(string path)
-    {
-        if (Mounting.Libc.Statx(Mounting.Libc.AT_FDCWD, path, Mounting.Libc.AT_SYMLINK_NOFOLLOW, Mounting.Libc.STATX_TYPE, out var stat) != 0)
-        {
-            return false;
-        }
-
-        const int S_IFMT = 0xF000;
-        const int S_IFSOCK = 0xC000;
-        return (stat.Mode & S_IFMT) == S_IFSOCK;
-    }
+    private static bool IsSocket(string path) =>
+        Mounting.Libc.Statx(Mounting.Libc.AT_FDCWD, path, Mounting.Libc.AT_SYMLINK_NOFOLLOW, Mounting.Libc.STATX_TYPE, out var stat) == 0 &&
+        (stat.Mode & Mounting.Libc.S_IFMT) == Mounting.Libc.S_IFSOCK;
 }

@@ -1,6 +1,5 @@
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
-using CsiDriver.State;
 
 namespace CsiDriver.Kubernetes;
 
@@ -49,8 +48,6 @@ internal sealed class PodEventRecorder(KubernetesClient client, string nodeName,
 
     private static string FormatAge(TimeSpan age) =>
         age.TotalHours >= 1 ? $"{(int)age.TotalHours}h{age.Minutes}m" : age.TotalMinutes >= 1 ? $"{(int)age.TotalMinutes}m{age.Seconds}s" : $"{(int)age.TotalSeconds}s";
-
-    public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task RecordAsync(PodIdentity pod, string type, string reason, string message, CancellationToken cancellationToken)
     {

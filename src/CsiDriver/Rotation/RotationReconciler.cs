@@ -117,25 +117,26 @@ internal sealed class RotationReconciler(
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var volumes = registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
-        var tally = new Tally();
+        var outcomes = new ConcurrentBag<VolumeResult>();
+        var intervals = new ConcurrentBag<TimeSpan>(); // Periodic intervals of the classes seen, for the next pause.
         using var scope = new FetchScope(cancellationToken);
         await Parallel.ForEachAsync(
             volumes,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
-            async (record, token) => tally.Add(await ReconcileAsync(record, scope, now, tally, token).ConfigureAwait(false))).ConfigureAwait(false);
+            async (record, token) => outcomes.Add(await ReconcileAsync(record, scope, now, intervals, token).ConfigureAwait(false))).ConfigureAwait(false);
 
         var elapsed = time.GetElapsedTime(started);
         metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
-        _shortestInterval = tally.ShortestInterval;
-        var rotated = tally[VolumeResult.Rotated];
-        var failed = tally[VolumeResult.Failed];
+        _shortestInterval = intervals.IsEmpty ? null : intervals.Min();
+        var counts = outcomes.CountBy(r => r).ToDictionary();
+        var (rotated, failed) = (counts.GetValueOrDefault(VolumeResult.Rotated), counts.GetValueOrDefault(VolumeResult.Failed));
         var result = new RotationPassResult(
-            volumes.Count, tally[VolumeResult.Fetched] + rotated + failed, rotated, failed, tally[VolumeResult.Skipped], tally[VolumeResult.NotDue], scope.Misses, scope.Hits, elapsed);
+            volumes.Count, counts.GetValueOrDefault(VolumeResult.Fetched) + rotated + failed, rotated, failed, counts.GetValueOrDefault(VolumeResult.Skipped), counts.GetValueOrDefault(VolumeResult.NotDue), scope.Misses, scope.Hits, elapsed);
         RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
 
-    private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, ConcurrentBag<TimeSpan> intervals, CancellationToken cancellationToken)
     {
         switch (credentialStore.TryGet(record.VolumeId, now, out var credentials))
         {
@@ -160,7 +161,7 @@ internal sealed class RotationReconciler(
         {
             if (spc.Rotation.Policy == RotationPolicy.Periodic)
             {
-                tally.SeeInterval(schedule.IntervalOf(spc));
+                intervals.Add(schedule.IntervalOf(spc));
             }
 
             if (!RotationSchedule.IsDue(schedule.Decide(record, spc, now)))
@@ -257,28 +258,6 @@ internal sealed class RotationReconciler(
         Fetched,
         Rotated,
         Failed,
-    }
-
-    /// <summary>Volumes per outcome in one pass, and the shortest periodic interval among their classes.</summary>
-    private sealed class Tally
-    {
-        private readonly int[] _counts = new int[Enum.GetValues<VolumeResult>().Length];
-        private long _shortestTicks = long.MaxValue;
-
-        public int this[VolumeResult result] => Volatile.Read(ref _counts[(int)result]);
-
-        public TimeSpan? ShortestInterval => Interlocked.Read(ref _shortestTicks) is var t && t != long.MaxValue ? TimeSpan.FromTicks(t) : null;
-
-        public void SeeInterval(TimeSpan interval)
-        {
-            long seen;
-            while (interval.Ticks < (seen = Interlocked.Read(ref _shortestTicks)) &&
-                   Interlocked.CompareExchange(ref _shortestTicks, interval.Ticks, seen) != seen)
-            {
-            }
-        }
-
-        public void Add(VolumeResult result) => Interlocked.Increment(ref _counts[(int)result]);
     }
 }
 

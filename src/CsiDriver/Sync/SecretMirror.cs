@@ -53,12 +53,8 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             return;
         }
 
-        var files = new Dictionary<string, SecretFile>(StringComparer.Ordinal);
-        foreach (var file in outcome.Contents)
-        {
-            files[file.Path] = file;
-        }
-
+        // Paths are unique: the pipeline checked the payload before writing it.
+        var files = outcome.Contents.ToDictionary(f => f.Path, StringComparer.Ordinal);
         using var deadline = new CancellationTokenSource(budget, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         OwnerReference? owner = null;
@@ -93,8 +89,6 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             }
         }
     }
-
-    public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken)
     {
@@ -243,14 +237,12 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     private static (JsonObject? Patch, bool DataChanged) Diff(KubeSecret current, DesiredSecret desired, OwnerReference owner)
     {
         var metadata = new JsonObject();
-        var labels = ChangedEntries(current.Metadata?.Labels, desired.Labels);
-        if (labels is not null)
+        if (ChangedEntries(current.Metadata?.Labels, desired.Labels) is { } labels)
         {
             metadata["labels"] = labels;
         }
 
-        var annotations = ChangedEntries(current.Metadata?.Annotations, desired.Annotations);
-        if (annotations is not null)
+        if (ChangedEntries(current.Metadata?.Annotations, desired.Annotations) is { } annotations)
         {
             metadata["annotations"] = annotations;
         }
