@@ -30,23 +30,10 @@ public static class CommandLineFlags
             var name = eq >= 0 ? body[..eq] : body;
             var flag = flags.FirstOrDefault(f => f.Name == name) ?? (name == "h" ? flags.First(f => f.Name == "help") : null)
                 ?? throw new ArgumentException($"unknown flag '--{name}'{unknownHint}");
-            string value;
-            if (eq >= 0)
-            {
-                value = body[(eq + 1)..];
-            }
-            else if (flag.IsBool)
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException($"flag '--{name}' needs a value");
-            }
+            var value = eq >= 0 ? body[(eq + 1)..]
+                : flag.IsBool ? "true"
+                : i + 1 < args.Count ? args[++i]
+                : throw new ArgumentException($"flag '--{name}' needs a value");
 
             try
             {

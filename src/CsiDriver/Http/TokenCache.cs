@@ -27,14 +27,9 @@ internal sealed class TokenCache<TKey, TToken>(TimeProvider time, Func<TimeSpan,
     /// <summary>The cached token of <paramref name="key"/> while it is fresh.</summary>
     public bool TryGet(TKey key, out TToken token)
     {
-        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.RefreshAt)
-        {
-            token = entry.Token;
-            return true;
-        }
-
-        token = null!;
-        return false;
+        var fresh = _entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.RefreshAt;
+        token = fresh ? entry!.Token : null!;
+        return fresh;
     }
 
     /// <summary>

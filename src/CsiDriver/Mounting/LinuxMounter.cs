@@ -30,12 +30,8 @@ internal sealed class LinuxMounter : IMounter
 
     public void MountTmpfs(string target, TmpfsOptions options)
     {
-        var data = string.Create(CultureInfo.InvariantCulture, $"size={options.SizeBytes},mode={(options.Group is null ? "0755" : "0750")}");
-        if (options.Group is { } gid)
-        {
-            data += string.Create(CultureInfo.InvariantCulture, $",uid=0,gid={gid}");
-        }
-
+        var owner = options.Group is { } gid ? "0750,uid=0,gid=" + gid.ToString(CultureInfo.InvariantCulture) : "0755";
+        var data = string.Create(CultureInfo.InvariantCulture, $"size={options.SizeBytes},mode={owner}");
         if (Libc.Mount("tmpfs", target, "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, data) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

@@ -97,14 +97,9 @@ internal static class PosixFiles
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno == Libc.EEXIST)
-        {
-            return false;
-        }
-
         if (errno != Libc.ENOENT)
         {
-            throw Failure("create directory", path);
+            return errno == Libc.EEXIST ? false : throw Failure("create directory", path);
         }
 
         Directory.CreateDirectory(path, mode);
@@ -112,15 +107,8 @@ internal static class PosixFiles
     }
 
     /// <summary>symlink(2); false if something already has that name.</summary>
-    public static bool TryCreateSymlink(string target, string linkPath)
-    {
-        if (Libc.Symlink(target, linkPath) == 0)
-        {
-            return true;
-        }
-
-        return Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create link", linkPath);
-    }
+    public static bool TryCreateSymlink(string target, string linkPath) =>
+        Libc.Symlink(target, linkPath) == 0 || (Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create link", linkPath));
 
     /// <summary>unlink(2); a missing entry is not an error.</summary>
     public static void DeleteFile(string path)
@@ -132,15 +120,8 @@ internal static class PosixFiles
     }
 
     /// <summary>rmdir(2) of an empty directory; false if there was no directory to remove.</summary>
-    public static bool DeleteEmptyDirectory(string path)
-    {
-        if (Libc.Rmdir(path) == 0)
-        {
-            return true;
-        }
-
-        return Marshal.GetLastPInvokeError() is Libc.ENOENT or Libc.ENOTDIR ? false : throw Failure("remove directory", path);
-    }
+    public static bool DeleteEmptyDirectory(string path) =>
+        Libc.Rmdir(path) == 0 || (Marshal.GetLastPInvokeError() is Libc.ENOENT or Libc.ENOTDIR ? false : throw Failure("remove directory", path));
 
     /// <summary>Writes <paramref name="temp"/> and renames it over <paramref name="path"/>: readers see the old file or the new one.</summary>
     public static void ReplaceFile(string path, string temp, ReadOnlySpan<byte> contents, UnixFileMode mode)

@@ -84,18 +84,9 @@ internal sealed class RotationReconciler(
 
     private TimeSpan NextPause()
     {
-        var pause = options.PollInterval;
-        if (_shortestInterval is { } shortest && shortest < pause)
-        {
-            pause = shortest;
-        }
-
+        // The poll interval, or sooner: the shortest class interval, the end of a provider's backoff; never below the minimum.
         var now = time.GetUtcNow();
-        if (backoff.NextRetry(now) is { } retry && retry - now < pause)
-        {
-            pause = retry - now;
-        }
-
+        var pause = new[] { options.PollInterval, _shortestInterval ?? TimeSpan.MaxValue, backoff.NextRetry(now) - now ?? TimeSpan.MaxValue }.Min();
         if (pause < options.MinimumPause)
         {
             pause = options.MinimumPause;

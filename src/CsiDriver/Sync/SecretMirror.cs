@@ -96,12 +96,9 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         // (and deletes a Secret it was the last owner of). Forget it, so a later pod's write checks the Secret.
         if (record is not null && _statusUids.TryRemove($"{record.PodNamespace}/{PodStatusWriter.NameFor(record.PodName, record.PodNamespace, record.SecretProviderClass)}", out var status))
         {
-            foreach (var (key, written) in _written)
+            foreach (var key in _written.Where(w => w.Value.Owners.Contains(status.StatusUid)).Select(w => w.Key))
             {
-                if (written.Owners.Contains(status.StatusUid))
-                {
-                    _written.TryRemove(key, out _);
-                }
+                _written.TryRemove(key, out _);
             }
         }
 
