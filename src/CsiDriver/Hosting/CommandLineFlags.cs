@@ -53,20 +53,10 @@ public static class CommandLineFlags
         where TOptions : new()
     {
         var defaults = new TOptions();
-        var builder = new StringBuilder(header);
-        foreach (var flag in flags)
-        {
-            var value = flag.Default(defaults);
-            builder.Append(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}");
-            if (value.Length > 0 && !hidesDefault(flag.Name))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $" (default {value})");
-            }
-
-            builder.Append('\n');
-        }
-
-        return builder.ToString();
+        return header + string.Concat(flags.Select(flag =>
+            flag.Default(defaults) is { Length: > 0 } value && !hidesDefault(flag.Name)
+                ? string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help} (default {value})\n")
+                : string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}\n")));
     }
 
     /// <summary>Go's strconv.ParseBool.</summary>

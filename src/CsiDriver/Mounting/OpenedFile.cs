@@ -119,18 +119,13 @@ internal sealed class OpenedFile : IDisposable
             while (total < buffer.Length)
             {
                 var n = Libc.Pread(_fd, start + total, (nuint)(buffer.Length - total), total);
-                if (n < 0)
+                if (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR)
                 {
-                    if (Marshal.GetLastPInvokeError() == Libc.EINTR)
-                    {
-                        continue;
-                    }
-
                     throw new IOException($"cannot read {_name}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
                 }
 
-                total += (int)n;
-                if (total < buffer.Length)
+                total += (int)Math.Max(n, 0); // EINTR: nothing read, read again.
+                if (n >= 0 && total < buffer.Length)
                 {
                     // A short read of a regular file is its end (signals restart pread under SA_RESTART).
                     break;

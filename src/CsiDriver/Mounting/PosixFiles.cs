@@ -31,17 +31,12 @@ internal static class PosixFiles
                 while (written < contents.Length)
                 {
                     var n = Libc.Write(fd, start + written, (nuint)(contents.Length - written));
-                    if (n < 0)
+                    if (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR)
                     {
-                        if (Marshal.GetLastPInvokeError() == Libc.EINTR)
-                        {
-                            continue;
-                        }
-
                         throw Failure("write", path);
                     }
 
-                    written += (int)n;
+                    written += (int)Math.Max(n, 0); // EINTR: nothing written, write again.
                 }
             }
 
@@ -67,12 +62,7 @@ internal static class PosixFiles
     {
         if (Libc.Mkdir(path, (uint)mode) != 0)
         {
-            if (Marshal.GetLastPInvokeError() == Libc.EEXIST)
-            {
-                return false;
-            }
-
-            throw Failure("create directory", path);
+            return Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create directory", path);
         }
 
         if (((uint)mode & Umask & PermissionBits) != 0)

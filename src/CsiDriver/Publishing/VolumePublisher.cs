@@ -8,18 +8,13 @@ namespace CsiDriver.Publishing;
 
 /// <summary>The outcome of a (re)publish: whether readers saw a change, and the object versions now live.</summary>
 /// <param name="Contents">The files now in the volume, for observers that mirror them (Secret sync); in memory only, never logged or persisted.</param>
-public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null)
+/// <param name="Skipped">True when a kubelet republish found nothing due and returned without a backend call.</param>
+/// <param name="StaleAge">Set when the backend was unreachable and cached objects this old were served (<c>staleIfError</c>).</param>
+/// <param name="StaleCause">Why the stale objects were served: the failure's safe message.</param>
+public sealed record PublishOutcome(
+    WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null, bool Skipped = false, TimeSpan? StaleAge = null, string? StaleCause = null)
 {
     public override string ToString() => $"{Files}, {Versions.Count} versions from {Provider}, {Contents?.Count ?? 0} files";
-
-    /// <summary>True when a kubelet republish found nothing due and returned without a backend call.</summary>
-    public bool Skipped { get; init; }
-
-    /// <summary>Set when the backend was unreachable and cached objects this old were served (<c>staleIfError</c>).</summary>
-    public TimeSpan? StaleAge { get; init; }
-
-    /// <summary>Why the stale objects were served: the failure's safe message.</summary>
-    public string? StaleCause { get; init; }
 }
 
 /// <summary>
@@ -235,24 +230,17 @@ internal sealed class VolumePublisher(
     }
 
     /// <summary>
-    /// Mounts a first publish's empty tmpfs (recorded as mounting first, as <see cref="WriteVolume"/> does) while its
-    /// fetch is in flight. Only the target itself is created, inside the folder kubelet made for the volume, so undoing
-    /// it leaves nothing behind. Null when the target's parent is missing, the target is already a mount, or anything
-    /// fails: <see cref="WriteVolume"/> then does the work after the fetch and reports a failure in the usual order.
+    /// Mounts a first publish's empty tmpfs while its fetch is in flight. Only the target itself is created, inside the
+    /// folder kubelet made for the volume, so undoing it leaves nothing behind. Null when the target's parent is missing,
+    /// the target is already a mount, or anything fails: <see cref="WriteVolume"/> then does the work after the fetch
+    /// and reports a failure in the usual order.
     /// </summary>
     private NewMount? TryMountEarly(VolumeRecord record)
     {
         var mount = new NewMount(this, record);
         try
         {
-            mount.CreatedDirectory = PosixFiles.TryCreateDirectory(record.TargetPath, TargetMode, group: null);
-            if (!mount.CreatedDirectory && mounter.IsMountPoint(record.TargetPath))
-            {
-                return null;
-            }
-
-            MountEmpty(mount);
-            return mount;
+            return MountEmpty(mount, withParents: false) ? mount : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
         {
@@ -268,16 +256,10 @@ internal sealed class VolumePublisher(
         var mount = early ?? new NewMount(this, record);
         try
         {
-            if (early is null)
+            // kubelet (1.20+) does not create the target of a CSI inline volume.
+            if (early is null && !MountEmpty(mount, withParents: true))
             {
-                // kubelet (1.20+) does not create the target of a CSI inline volume.
-                mount.CreatedDirectory = PosixFiles.EnsureDirectory(target, TargetMode);
-                if (!mount.CreatedDirectory && mounter.IsMountPoint(target))
-                {
-                    return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
-                }
-
-                MountEmpty(mount);
+                return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
             }
 
             writer.WriteNew(target, result.Files, options.DefaultFileMode, record.FsGroup);
@@ -301,14 +283,23 @@ internal sealed class VolumePublisher(
     }
 
     /// <summary>
-    /// Records the volume as mounting, then mounts its empty tmpfs: a crash between mount and write is found and undone
-    /// at start. The mount counts as made once the record is saved, so a failed mount is undone too.
+    /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
+    /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
+    /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
     /// </summary>
-    private void MountEmpty(NewMount mount)
+    private bool MountEmpty(NewMount mount, bool withParents)
     {
+        var target = mount.Record.TargetPath;
+        mount.CreatedDirectory = withParents ? PosixFiles.EnsureDirectory(target, TargetMode) : PosixFiles.TryCreateDirectory(target, TargetMode, group: null);
+        if (!mount.CreatedDirectory && mounter.IsMountPoint(target))
+        {
+            return false;
+        }
+
         registry.Save(mount.Record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
         mount.Mounted = true;
-        mounter.MountTmpfs(mount.Record.TargetPath, new TmpfsOptions(options.MaxVolumeBytes, mount.Record.FsGroup));
+        mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, mount.Record.FsGroup));
+        return true;
     }
 
     /// <summary>What a first publish made at its target (the directory, the tmpfs): taken down again when disposed before <see cref="Keep"/>.</summary>

@@ -56,27 +56,24 @@ internal static class TlsParts
             }
         }
 
-        foreach (var (label, der) in blocks)
+        if (blocks.FirstOrDefault(b => b.Label is "RSA PRIVATE KEY" or "EC PRIVATE KEY" or "PRIVATE KEY") is not ({ } label, var der))
         {
-            try
-            {
-                switch (label)
-                {
-                    case "RSA PRIVATE KEY":
-                        return Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _));
-                    case "EC PRIVATE KEY":
-                        return Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _));
-                    case "PRIVATE KEY":
-                        return FromPkcs8(der);
-                }
-            }
-            catch (CryptographicException)
-            {
-                throw new FormatException($"has a {label} block that is not a valid key");
-            }
+            throw new FormatException("holds no PEM private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
         }
 
-        throw new FormatException("holds no PEM private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
+        try
+        {
+            return label switch
+            {
+                "RSA PRIVATE KEY" => Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _)),
+                "EC PRIVATE KEY" => Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _)),
+                _ => FromPkcs8(der),
+            };
+        }
+        catch (CryptographicException)
+        {
+            throw new FormatException($"has a {label} block that is not a valid key");
+        }
     }
 
     private static byte[] FromPkcs8(byte[] der)
