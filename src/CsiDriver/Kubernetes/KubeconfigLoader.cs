@@ -70,11 +70,10 @@ public static class KubeconfigLoader
         X509Certificate2? clientCertificate = null;
         if (merged.Users.TryGetValue(userName, out var user))
         {
-            if (user.Node["exec"] is not null)
+            if (user.Node["exec"] is { } exec)
             {
-                var command = user.Node["exec"]?["command"]?.GetValue<string>() ?? "?";
                 throw new KubernetesConfigException(
-                    $"{where}: user \"{userName}\" uses an exec credential plugin ({command}), which this driver does not run; use a token, tokenFile or client certificate instead");
+                    $"{where}: user \"{userName}\" uses an exec credential plugin ({exec["command"]?.GetValue<string>() ?? "?"}), which this driver does not run; use a token, tokenFile or client certificate instead");
             }
 
             if (user.Node["auth-provider"] is not null)
@@ -156,12 +155,7 @@ public static class KubeconfigLoader
 
     private static void Collect(JsonObject root, string list, string field, string file, Dictionary<string, Entry> into)
     {
-        if (root[list] is not JsonArray items)
-        {
-            return;
-        }
-
-        foreach (var item in items.OfType<JsonObject>())
+        foreach (var item in (root[list] as JsonArray)?.OfType<JsonObject>() ?? [])
         {
             var name = Text(item, "name");
             if (name is not null && item[field] is JsonObject body)

@@ -163,13 +163,7 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         foreach (var name in topLevel)
         {
             var link = Path.Combine(target, name);
-            if (PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), link))
-            {
-                continue;
-            }
-
-            var info = new FileInfo(link);
-            if (info.LinkTarget is not null)
+            if (PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), link) || new FileInfo(link).LinkTarget is not null)
             {
                 continue;
             }
@@ -179,9 +173,9 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
             {
                 Directory.Delete(link, recursive: true);
             }
-            else if (info.Exists)
+            else
             {
-                info.Delete();
+                File.Delete(link);
             }
 
             File.CreateSymbolicLink(link, Path.Combine(DataLinkName, name));

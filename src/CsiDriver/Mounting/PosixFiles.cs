@@ -137,12 +137,9 @@ internal static class PosixFiles
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            if (File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal)) is { } line)
             {
-                if (line.StartsWith("Umask:", StringComparison.Ordinal))
-                {
-                    return Convert.ToUInt32(line[6..].Trim(), 8);
-                }
+                return Convert.ToUInt32(line[6..].Trim(), 8);
             }
         }
         catch (Exception ex) when (ex is IOException or FormatException or OverflowException or ArgumentException or UnauthorizedAccessException)
