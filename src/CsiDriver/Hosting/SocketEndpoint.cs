@@ -34,8 +34,7 @@ public static class SocketEndpoint
     /// <exception cref="InvalidOperationException">Another process serves the socket, or the path is not a socket.</exception>
     public static bool Prepare(string socketPath)
     {
-        var directory = Path.GetDirectoryName(socketPath)!;
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         var info = new FileInfo(socketPath);
         if (!info.Exists && info.LinkTarget is null)
         {

@@ -87,8 +87,7 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
         // kubelet passes the uid with podInfoOnMount; this is only for requests that lack it.
         try
         {
-            var pod = await client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false);
-            return pod.Metadata?.Uid ?? string.Empty;
+            return (await client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false)).Metadata?.Uid ?? string.Empty;
         }
         catch (KubernetesApiException ex)
         {

@@ -92,14 +92,9 @@ internal sealed class RotationReconciler(
             pause = options.MinimumPause;
         }
 
-        return pause * (1 + (options.Jitter * NextRandom()));
-    }
-
-    private double NextRandom()
-    {
         lock (random)
         {
-            return random.NextDouble();
+            return pause * (1 + (options.Jitter * random.NextDouble()));
         }
     }
 

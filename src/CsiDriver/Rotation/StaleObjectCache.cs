@@ -58,19 +58,14 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
         lock (_entries)
         {
             EvictLocked(now);
-            if (!_entries.TryGetValue(key, out var entry))
-            {
-                return null;
-            }
-
-            var age = now - entry.FetchedAt;
+            var age = _entries.TryGetValue(key, out var entry) ? now - entry.FetchedAt : TimeSpan.MaxValue;
             if (age > window)
             {
                 return null;
             }
 
             RotationLog.StaleServed(logger, request.Class.Description, age.TotalSeconds, Identity(request), window.TotalSeconds);
-            return new StaleResult(entry.Result, age);
+            return new StaleResult(entry!.Result, age);
         }
     }
 

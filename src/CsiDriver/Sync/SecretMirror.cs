@@ -112,18 +112,10 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         var key = $"{ns}/{statusName}";
         if (!_statusUids.TryGetValue(key, out var known) || known.PodUid != request.Pod.Uid)
         {
-            KubeSecretProviderClassPodStatus status;
-            try
-            {
-                status = await client.GetPodStatusAsync(ns, statusName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-            {
-                throw new SecretStoreException(
-                    FailureKind.NotFound,
-                    $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
-                { Reason = SyncReasons.FailedToCreateSecret };
-            }
+            var status = await OrNullAsync(client.GetPodStatusAsync(ns, statusName, cancellationToken)).ConfigureAwait(false) ?? throw new SecretStoreException(
+                FailureKind.NotFound,
+                $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
+            { Reason = SyncReasons.FailedToCreateSecret };
 
             known = (request.Pod.Uid, status.Metadata?.Uid ?? string.Empty);
             if (known.StatusUid.Length == 0)
@@ -174,7 +166,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// </summary>
     private async Task<(KubeSecret Written, string? Action)> WriteAsync(string ns, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
     {
-        var current = await GetOrNullAsync(ns, desired.Name, cancellationToken).ConfigureAwait(false);
+        var current = await OrNullAsync(client.GetSecretAsync(ns, desired.Name, cancellationToken)).ConfigureAwait(false);
         if (current is null)
         {
             return (await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false), "created");
@@ -200,11 +192,13 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             : (await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false), dataChanged ? Updated : "owner added");
     }
 
-    private async Task<KubeSecret?> GetOrNullAsync(string ns, string name, CancellationToken cancellationToken)
+    /// <summary>The object the call reads, or null when the API answers 404.</summary>
+    private static async Task<T?> OrNullAsync<T>(Task<T> read)
+        where T : class
     {
         try
         {
-            return await client.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return await read.ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
         {
