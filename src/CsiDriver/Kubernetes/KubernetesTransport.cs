@@ -31,12 +31,9 @@ internal sealed class KubernetesTransport(
 
     public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
+        KubernetesApiException BadResponse(string what) => new(KubernetesErrorKind.BadResponse, null, request.Call, null, what);
         var body = await SendAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        return Http.BackendJson.Parse(
-            body,
-            responseType,
-            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "empty response"),
-            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "the response is not the expected JSON"));
+        return Http.BackendJson.Parse(body, responseType, () => BadResponse("empty response"), () => BadResponse("the response is not the expected JSON"));
     }
 
     /// <summary>Sends with retries; returns the success body.</summary>

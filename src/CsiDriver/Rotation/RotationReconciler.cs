@@ -198,13 +198,13 @@ internal sealed class RotationReconciler(
         {
             var outcome = await publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
             backoff.Succeeded(outcome.Provider);
-            var rotated = outcome.Files == WriteOutcome.Written;
-            if (rotated)
+            if (outcome.Files != WriteOutcome.Written)
             {
-                RotationLog.VolumeRotated(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+                return VolumeResult.Fetched;
             }
 
-            return rotated ? VolumeResult.Rotated : VolumeResult.Fetched;
+            RotationLog.VolumeRotated(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+            return VolumeResult.Rotated;
         }
         catch (SecretStoreException ex)
         {

@@ -19,8 +19,6 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// <summary>How long a write is trusted before the Secret itself is read again (upstream re-syncs every 5 min).</summary>
     public static readonly TimeSpan VerifyInterval = TimeSpan.FromMinutes(5);
 
-    public const string OwnerApiVersion = "secrets-store.csi.x-k8s.io/v1";
-    public const string OwnerKind = "SecretProviderClassPodStatus";
     public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply the deploy/components/sync kustomize component (deploy/components/sync/clusterrole-syncsecret.yaml) (upstream Helm chart: syncSecret.enabled=true)";
     /// <summary>The longest all syncs of one publish may take: kubelet waits on NodePublishVolume, and a hung API must not hold the mount.</summary>
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(30);
@@ -126,7 +124,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             _statusUids[key] = known;
         }
 
-        return new OwnerReference { ApiVersion = OwnerApiVersion, Kind = OwnerKind, Name = statusName, Uid = known.StatusUid };
+        return new OwnerReference { ApiVersion = KubeSecretProviderClassPodStatus.ApiVersionV1, Kind = "SecretProviderClassPodStatus", Name = statusName, Uid = known.StatusUid };
     }
 
     private async Task SyncAsync(PublishRequest request, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
