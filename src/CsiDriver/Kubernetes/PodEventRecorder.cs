@@ -35,12 +35,8 @@ internal sealed class PodEventRecorder(KubernetesClient client, string nodeName,
 
     public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken)
     {
-        var message = failure.Message;
         var classRef = $"{request.Pod.Namespace}/{request.ClassName}";
-        if (!message.Contains(classRef, StringComparison.Ordinal))
-        {
-            message = $"SecretProviderClass {classRef}: {message}";
-        }
+        var message = failure.Message.Contains(classRef, StringComparison.Ordinal) ? failure.Message : $"SecretProviderClass {classRef}: {failure.Message}";
 
         var reason = request.Trigger == PublishTrigger.Rotation ? "MountRotationFailed" : failure.Reason ?? "FailedToMount";
         return RecordAsync(request.Pod, "Warning", reason, message, cancellationToken);
