@@ -8,14 +8,12 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "demo")
+        switch (args.FirstOrDefault())
         {
-            return await LocalDemo.RunAsync(Console.Out, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] == "controller")
-        {
-            return await ExternalSecrets.Hosting.ControllerCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
+            case "demo":
+                return await LocalDemo.RunAsync(Console.Out, CancellationToken.None).ConfigureAwait(false);
+            case "controller":
+                return await ExternalSecrets.Hosting.ControllerCommand.RunAsync(args[1..], Console.Out, Console.Error).ConfigureAwait(false);
         }
 
         DriverOptions options;

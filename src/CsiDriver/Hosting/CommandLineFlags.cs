@@ -30,23 +30,10 @@ public static class CommandLineFlags
             var name = eq >= 0 ? body[..eq] : body;
             var flag = flags.FirstOrDefault(f => f.Name == name) ?? (name == "h" ? flags.First(f => f.Name == "help") : null)
                 ?? throw new ArgumentException($"unknown flag '--{name}'{unknownHint}");
-            string value;
-            if (eq >= 0)
-            {
-                value = body[(eq + 1)..];
-            }
-            else if (flag.IsBool)
-            {
-                value = "true";
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                throw new ArgumentException($"flag '--{name}' needs a value");
-            }
+            var value = eq >= 0 ? body[(eq + 1)..]
+                : flag.IsBool ? "true"
+                : i + 1 < args.Count ? args[++i]
+                : throw new ArgumentException($"flag '--{name}' needs a value");
 
             try
             {
@@ -66,20 +53,10 @@ public static class CommandLineFlags
         where TOptions : new()
     {
         var defaults = new TOptions();
-        var builder = new StringBuilder(header);
-        foreach (var flag in flags)
-        {
-            var value = flag.Default(defaults);
-            builder.Append(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}");
-            if (value.Length > 0 && !hidesDefault(flag.Name))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $" (default {value})");
-            }
-
-            builder.Append('\n');
-        }
-
-        return builder.ToString();
+        return header + string.Concat(flags.Select(flag =>
+            flag.Default(defaults) is { Length: > 0 } value && !hidesDefault(flag.Name)
+                ? string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help} (default {value})\n")
+                : string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}\n")));
     }
 
     /// <summary>Go's strconv.ParseBool.</summary>

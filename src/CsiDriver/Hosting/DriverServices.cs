@@ -80,20 +80,10 @@ internal static class DriverServices
         return services;
     }
 
-    private static ISecretProviderClassSource CreateClassSource(DriverOptions options, IServiceProvider services)
-    {
-        if (options.SpcDir is { } directory)
-        {
-            return new DirectorySecretProviderClassSource(directory);
-        }
-
-        if (services.GetService<KubernetesClient>() is { } client)
-        {
-            return new ApiSecretProviderClassSource(client);
-        }
-
-        throw new InvalidOperationException("no SecretProviderClass source configured: run in-cluster, pass --kubeconfig FILE, or pass --spc-dir DIR to read manifests from a folder");
-    }
+    private static ISecretProviderClassSource CreateClassSource(DriverOptions options, IServiceProvider services) =>
+        options.SpcDir is { } directory ? new DirectorySecretProviderClassSource(directory)
+        : services.GetService<KubernetesClient>() is { } client ? new ApiSecretProviderClassSource(client)
+        : throw new InvalidOperationException("no SecretProviderClass source configured: run in-cluster, pass --kubeconfig FILE, or pass --spc-dir DIR to read manifests from a folder");
 }
 
 /// <summary>The version this build reports as vendor_version.</summary>

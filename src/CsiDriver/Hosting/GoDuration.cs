@@ -59,22 +59,9 @@ public static class GoDuration
             return "0s";
         }
 
-        var parts = string.Empty;
-        if (value.TotalHours >= 1)
-        {
-            parts += ((int)value.TotalHours).ToString(CultureInfo.InvariantCulture) + "h";
-        }
-
-        if (value.Minutes > 0)
-        {
-            parts += value.Minutes.ToString(CultureInfo.InvariantCulture) + "m";
-        }
-
-        if (value.Seconds > 0 || value.Milliseconds > 0)
-        {
-            parts += (value.Seconds + (value.Milliseconds / 1000.0)).ToString(CultureInfo.InvariantCulture) + "s";
-        }
-
-        return parts;
+        var hours = value.TotalHours >= 1 ? ((int)value.TotalHours).ToString(CultureInfo.InvariantCulture) + "h" : string.Empty;
+        var minutes = value.Minutes > 0 ? value.Minutes.ToString(CultureInfo.InvariantCulture) + "m" : string.Empty;
+        var seconds = value.Seconds > 0 || value.Milliseconds > 0 ? (value.Seconds + (value.Milliseconds / 1000.0)).ToString(CultureInfo.InvariantCulture) + "s" : string.Empty;
+        return hours + minutes + seconds;
     }
 }

@@ -20,19 +20,13 @@ public static class MetricsEndpointAddress
         }
 
         var host = address[..colon].Trim('[', ']');
-        if (host.Length == 0)
+        var ip = host switch
         {
-            return new IPEndPoint(IPAddress.IPv6Any, port);
-        }
-
-        if (host == "localhost")
-        {
-            return new IPEndPoint(IPAddress.Loopback, port);
-        }
-
-        return IPAddress.TryParse(host, out var ip)
-            ? new IPEndPoint(ip, port)
-            : throw new ArgumentException($"metrics address '{address}' must name an IP address, not a host name");
+            "" => IPAddress.IPv6Any,
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.TryParse(host, out var parsed) ? parsed : throw new ArgumentException($"metrics address '{address}' must name an IP address, not a host name"),
+        };
+        return new IPEndPoint(ip, port);
     }
 
     /// <summary>

@@ -9,15 +9,7 @@ internal static class ProcessLogging
     /// </summary>
     public static void Configure(ILoggingBuilder logging, Action<ILoggingBuilder>? configure, bool json, int verbosity)
     {
-        if (configure is not null)
-        {
-            configure(logging);
-        }
-        else
-        {
-            AddConsole(logging, json);
-        }
-
+        (configure ?? (console => AddConsole(console, json)))(logging);
         logging.SetMinimumLevel(verbosity >= 5 ? LogLevel.Debug : LogLevel.Information);
         logging.AddFilter("Microsoft", LogLevel.Warning);
     }

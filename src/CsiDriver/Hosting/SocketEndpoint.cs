@@ -34,8 +34,7 @@ public static class SocketEndpoint
     /// <exception cref="InvalidOperationException">Another process serves the socket, or the path is not a socket.</exception>
     public static bool Prepare(string socketPath)
     {
-        var directory = Path.GetDirectoryName(socketPath)!;
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         var info = new FileInfo(socketPath);
         if (!info.Exists && info.LinkTarget is null)
         {
@@ -64,15 +63,7 @@ public static class SocketEndpoint
         return true;
     }
 
-    private static bool IsSocket(string path)
-    {
-        if (Mounting.Libc.Statx(Mounting.Libc.AT_FDCWD, path, Mounting.Libc.AT_SYMLINK_NOFOLLOW, Mounting.Libc.STATX_TYPE, out var stat) != 0)
-        {
-            return false;
-        }
-
-        const int S_IFMT = 0xF000;
-        const int S_IFSOCK = 0xC000;
-        return (stat.Mode & S_IFMT) == S_IFSOCK;
-    }
+    private static bool IsSocket(string path) =>
+        Mounting.Libc.Statx(Mounting.Libc.AT_FDCWD, path, Mounting.Libc.AT_SYMLINK_NOFOLLOW, Mounting.Libc.STATX_TYPE, out var stat) == 0 &&
+        (stat.Mode & Mounting.Libc.S_IFMT) == Mounting.Libc.S_IFSOCK;
 }

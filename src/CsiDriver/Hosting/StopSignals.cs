@@ -9,14 +9,10 @@ namespace CsiDriver.Hosting;
 internal sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly PosixSignalRegistration _sigterm;
-    private readonly PosixSignalRegistration _sigint;
+    private readonly PosixSignalRegistration[] _registrations;
 
-    public StopSignals()
-    {
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-    }
+    public StopSignals() =>
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal)];
 
     /// <summary>Cancelled by the first SIGTERM or SIGINT.</summary>
     public CancellationToken Token => _stop.Token;
@@ -39,8 +35,7 @@ internal sealed class StopSignals : IDisposable
 
     public void Dispose()
     {
-        _sigterm.Dispose();
-        _sigint.Dispose();
+        Array.ForEach(_registrations, r => r.Dispose());
         _stop.Dispose();
     }
 

@@ -21,25 +21,12 @@ internal static class JwtAssertion
 
     private static string Encode(IEnumerable<(string Name, object Value)> fields)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var json = new JsonObject();
+        foreach (var (name, value) in fields)
         {
-            writer.WriteStartObject();
-            foreach (var (name, value) in fields)
-            {
-                if (value is long number)
-                {
-                    writer.WriteNumber(name, number);
-                }
-                else
-                {
-                    writer.WriteString(name, (string)value);
-                }
-            }
-
-            writer.WriteEndObject();
+            json[name] = value is long number ? JsonValue.Create(number) : JsonValue.Create((string)value);
         }
 
-        return Base64Url.EncodeToString(buffer.ToArray());
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json.ToJsonString()));
     }
 }

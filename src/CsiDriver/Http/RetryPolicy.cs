@@ -61,17 +61,12 @@ internal sealed class RetryPolicy(RetrySettings settings, TimeProvider time, Fun
         }
 
         var backoff = Backoff(attempt);
-        if (retryAfter is not { } hint)
+        return retryAfter switch
         {
-            return backoff;
-        }
-
-        if (hint > settings.MaxRetryAfter)
-        {
-            return settings.GiveUpBeyondMaxRetryAfter ? null : settings.MaxRetryAfter;
-        }
-
-        return settings.RetryAfterIsMinimum && backoff > hint ? backoff : hint;
+            null => backoff,
+            { } hint when hint > settings.MaxRetryAfter => settings.GiveUpBeyondMaxRetryAfter ? null : settings.MaxRetryAfter,
+            { } hint => settings.RetryAfterIsMinimum && backoff > hint ? backoff : hint,
+        };
     }
 
     /// <summary>Waits <paramref name="delay"/> on the injected clock.</summary>

@@ -27,14 +27,9 @@ internal sealed class TokenCache<TKey, TToken>(TimeProvider time, Func<TimeSpan,
     /// <summary>The cached token of <paramref name="key"/> while it is fresh.</summary>
     public bool TryGet(TKey key, out TToken token)
     {
-        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.RefreshAt)
-        {
-            token = entry.Token;
-            return true;
-        }
-
-        token = null!;
-        return false;
+        var fresh = _entries.TryGetValue(key, out var entry) && time.GetUtcNow() < entry.RefreshAt;
+        token = fresh ? entry!.Token : null!;
+        return fresh;
     }
 
     /// <summary>
@@ -96,12 +91,9 @@ internal sealed class TokenCache<TKey, TToken>(TimeProvider time, Func<TimeSpan,
     {
         lock (_pruning)
         {
-            foreach (var (staleKey, stale) in _entries)
+            foreach (var stale in _entries.Where(e => e.Value.RefreshAt <= now))
             {
-                if (stale.RefreshAt <= now)
-                {
-                    _entries.TryRemove(KeyValuePair.Create(staleKey, stale));
-                }
+                _entries.TryRemove(stale);
             }
 
             if (_entries.Count < _capacity)
@@ -110,9 +102,9 @@ internal sealed class TokenCache<TKey, TToken>(TimeProvider time, Func<TimeSpan,
             }
 
             var excess = _entries.Count - (_capacity - Math.Max(1, _capacity / 8));
-            foreach (var (oldKey, old) in _entries.OrderBy(e => e.Value.Added).Take(excess).ToList())
+            foreach (var old in _entries.OrderBy(e => e.Value.Added).Take(excess).ToList())
             {
-                _entries.TryRemove(KeyValuePair.Create(oldKey, old));
+                _entries.TryRemove(old);
             }
         }
     }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-
 namespace CsiDriver.Kubernetes;
 
 /// <summary>
@@ -29,7 +27,7 @@ public static class InClusterConfig
     /// <summary>The in-cluster connection from the service's host and port (both set) and the service-account folder.</summary>
     private static KubernetesConnection Load(string host, string port, TimeProvider time, string serviceAccountDirectory)
     {
-        if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
         {
             throw new KubernetesConfigException($"KUBERNETES_SERVICE_PORT '{port}' is not a port number");
         }
@@ -43,18 +41,16 @@ public static class InClusterConfig
             throw new KubernetesConfigException($"in-cluster config: the service-account token {tokenPath} does not exist (is automountServiceAccountToken off?)");
         }
 
-        var cas = new X509Certificate2Collection();
         if (!File.Exists(caPath))
         {
             throw new KubernetesConfigException($"in-cluster config: the cluster CA bundle {caPath} does not exist");
         }
 
-        KubeconfigLoader.ImportPem(cas, File.ReadAllText(caPath), "in-cluster config", caPath);
         var namespacePath = Path.Combine(serviceAccountDirectory, "namespace");
         return new KubernetesConnection
         {
             Server = new Uri($"https://{hostPart}:{portNumber}"),
-            CertificateAuthorities = cas,
+            CertificateAuthorities = KubeconfigLoader.Certificates(File.ReadAllText(caPath), "in-cluster config", caPath),
             Token = new FileBearerToken(tokenPath, time),
             Namespace = File.Exists(namespacePath) ? File.ReadAllText(namespacePath).Trim() : null,
             Source = "in-cluster",

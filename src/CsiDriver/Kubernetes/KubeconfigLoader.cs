@@ -21,20 +21,17 @@ public static class KubeconfigLoader
             throw new KubernetesConfigException("kubeconfig: no file given");
         }
 
-        var merged = new Merged();
+        var merged = new Merged(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
         foreach (var file in files)
         {
-            if (!File.Exists(file))
+            if (File.Exists(file))
             {
-                if (files.Length == 1)
-                {
-                    throw new KubernetesConfigException($"kubeconfig {file} does not exist");
-                }
-
-                continue;
+                Read(file, merged);
             }
-
-            Read(file, merged);
+            else if (files.Length == 1)
+            {
+                throw new KubernetesConfigException($"kubeconfig {file} does not exist");
+            }
         }
 
         var contextName = contextOverride ?? merged.CurrentContext;
@@ -62,11 +59,7 @@ public static class KubeconfigLoader
             throw new KubernetesConfigException($"{where}: server '{server}' is not an http(s) URL");
         }
 
-        var cas = new X509Certificate2Collection();
-        if (InlineOrFile(cluster, "certificate-authority", where) is { } ca)
-        {
-            ImportPem(cas, ca.Pem, where, ca.Field);
-        }
+        var cas = InlineOrFile(cluster, "certificate-authority", where) is { } ca ? Certificates(ca.Pem, where, ca.Field) : [];
 
         if (string.Equals(Text(cluster.Node, "insecure-skip-tls-verify"), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -77,11 +70,10 @@ public static class KubeconfigLoader
         X509Certificate2? clientCertificate = null;
         if (merged.Users.TryGetValue(userName, out var user))
         {
-            if (user.Node["exec"] is not null)
+            if (user.Node["exec"] is { } exec)
             {
-                var command = user.Node["exec"]?["command"]?.GetValue<string>() ?? "?";
                 throw new KubernetesConfigException(
-                    $"{where}: user \"{userName}\" uses an exec credential plugin ({command}), which this driver does not run; use a token, tokenFile or client certificate instead");
+                    $"{where}: user \"{userName}\" uses an exec credential plugin ({exec["command"]?.GetValue<string>() ?? "?"}), which this driver does not run; use a token, tokenFile or client certificate instead");
             }
 
             if (user.Node["auth-provider"] is not null)
@@ -163,12 +155,7 @@ public static class KubeconfigLoader
 
     private static void Collect(JsonObject root, string list, string field, string file, Dictionary<string, Entry> into)
     {
-        if (root[list] is not JsonArray items)
-        {
-            return;
-        }
-
-        foreach (var item in items.OfType<JsonObject>())
+        foreach (var item in (root[list] as JsonArray)?.OfType<JsonObject>() ?? [])
         {
             var name = Text(item, "name");
             if (name is not null && item[field] is JsonObject body)
@@ -216,33 +203,27 @@ public static class KubeconfigLoader
     private static string Resolve(string kubeconfig, string path) =>
         Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(kubeconfig))!, path));
 
-    internal static void ImportPem(X509Certificate2Collection into, string pem, string where, string field)
+    /// <summary>The certificates of a PEM bundle (a CA), at least one.</summary>
+    internal static X509Certificate2Collection Certificates(string pem, string where, string field)
     {
+        var certificates = new X509Certificate2Collection();
         try
         {
-            into.ImportFromPem(pem);
+            certificates.ImportFromPem(pem);
         }
         catch (CryptographicException)
         {
             throw new KubernetesConfigException($"{where}: {field} is not a PEM certificate bundle");
         }
 
-        if (into.Count == 0)
-        {
-            throw new KubernetesConfigException($"{where}: {field} holds no certificate");
-        }
+        return certificates.Count > 0 ? certificates : throw new KubernetesConfigException($"{where}: {field} holds no certificate");
     }
 
     private sealed record Entry(JsonObject Node, string File);
 
-    private sealed class Merged
+    /// <summary>The entries of every file, the first of each name kept.</summary>
+    private sealed record Merged(Dictionary<string, Entry> Clusters, Dictionary<string, Entry> Users, Dictionary<string, Entry> Contexts)
     {
         public string? CurrentContext { get; set; }
-
-        public Dictionary<string, Entry> Clusters { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<string, Entry> Users { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<string, Entry> Contexts { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -83,11 +83,6 @@ public sealed class KubernetesApiException(KubernetesErrorKind kind, HttpStatusC
         _ => KubernetesErrorKind.BadRequest,
     };
 
-    private static string Compose(KubernetesErrorKind kind, HttpStatusCode? status, string call, string? apiMessage)
-    {
-        var code = status is { } s ? $" ({(int)s})" : string.Empty;
-        return string.IsNullOrEmpty(apiMessage)
-            ? $"Kubernetes API {call}: {kind}{code}"
-            : $"Kubernetes API {call}: {kind}{code}: {apiMessage}";
-    }
+    private static string Compose(KubernetesErrorKind kind, HttpStatusCode? status, string call, string? apiMessage) =>
+        $"Kubernetes API {call}: {kind}{(status is { } s ? $" ({(int)s})" : string.Empty)}{(string.IsNullOrEmpty(apiMessage) ? string.Empty : ": " + apiMessage)}";
 }

@@ -9,17 +9,16 @@ namespace CsiDriver.Kubernetes;
 /// <summary>The API connection and the client built on it; owns the connection pools.</summary>
 internal sealed class KubernetesApi : IDisposable
 {
-    private readonly KubernetesTransport _driverTransport;
     private readonly KubernetesTransport _podTransport;
 
     public KubernetesApi(KubernetesConnection connection, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger)
     {
         Connection = connection;
-        _driverTransport = new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger);
+        Transport = new KubernetesTransport(connection, withClientCertificate: true, options, time, random, logger);
         _podTransport = connection.ClientCertificate is null
-            ? _driverTransport
+            ? Transport
             : new KubernetesTransport(connection, withClientCertificate: false, options, time, random, logger);
-        Client = new KubernetesClient(_driverTransport, _podTransport, connection.Token, options, logger);
+        Client = new KubernetesClient(Transport, _podTransport, connection.Token, options, logger);
     }
 
     public KubernetesConnection Connection { get; }
@@ -27,12 +26,12 @@ internal sealed class KubernetesApi : IDisposable
     public KubernetesClient Client { get; }
 
     /// <summary>The driver's own transport, for API calls that live outside <see cref="KubernetesClient"/> (the External Secrets controller's).</summary>
-    public KubernetesTransport Transport => _driverTransport;
+    public KubernetesTransport Transport { get; }
 
     public void Dispose()
     {
-        _driverTransport.Dispose();
-        if (!ReferenceEquals(_podTransport, _driverTransport))
+        Transport.Dispose();
+        if (!ReferenceEquals(_podTransport, Transport))
         {
             _podTransport.Dispose();
         }

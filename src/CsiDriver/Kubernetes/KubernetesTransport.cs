@@ -12,7 +12,18 @@ internal sealed record KubernetesRequest(HttpMethod Method, string Path, string 
 internal sealed class KubernetesTransport(
     KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options, TimeProvider time, Func<double> random, ILogger logger) : IDisposable
 {
-    private readonly HttpClient _http = Http.BackendHttp.CreateClient(CreateHandler(connection, withClientCertificate, options), ownsHandler: true, options.UserAgent);
+    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
+    private readonly HttpClient _http = Http.BackendHttp.CreateClient(
+        new Http.BackendConnection
+        {
+            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+            ConnectTimeout = options.ConnectTimeout,
+            UseProxy = false,
+            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
+            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
+        },
+        options.UserAgent);
+
     private readonly KubernetesClientOptions _options = options;
     private readonly Http.RetryPolicy _retry = new(options.Retry, time, random);
 
@@ -20,12 +31,9 @@ internal sealed class KubernetesTransport(
 
     public async Task<T> SendAsync<T>(KubernetesRequest request, IBearerTokenSource credentials, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
+        KubernetesApiException BadResponse(string what) => new(KubernetesErrorKind.BadResponse, null, request.Call, null, what);
         var body = await SendAsync(request, credentials, cancellationToken).ConfigureAwait(false);
-        return Http.BackendJson.Parse(
-            body,
-            responseType,
-            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "empty response"),
-            () => new KubernetesApiException(KubernetesErrorKind.BadResponse, null, request.Call, null, "the response is not the expected JSON"));
+        return Http.BackendJson.Parse(body, responseType, () => BadResponse("empty response"), () => BadResponse("the response is not the expected JSON"));
     }
 
     /// <summary>Sends with retries; returns the success body.</summary>
@@ -88,17 +96,6 @@ internal sealed class KubernetesTransport(
 
         return message;
     }
-
-    // Only the configured CA may sign the API server's certificate; the system store is not consulted.
-    private static SocketsHttpHandler CreateHandler(KubernetesConnection connection, bool withClientCertificate, KubernetesClientOptions options) =>
-        CsiDriver.Http.BackendHttp.CreateHandler(new CsiDriver.Http.BackendConnection
-        {
-            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
-            ConnectTimeout = options.ConnectTimeout,
-            UseProxy = false,
-            TrustedRoots = connection.CertificateAuthorities.Count > 0 ? connection.CertificateAuthorities : null,
-            ClientCertificate = withClientCertificate ? connection.ClientCertificate : null,
-        });
 
     public void Dispose() => _http.Dispose();
 }

@@ -1,6 +1,5 @@
 using CsiDriver.Publishing;
 using CsiDriver.Spec;
-using CsiDriver.State;
 
 namespace CsiDriver.Kubernetes;
 
@@ -36,12 +35,8 @@ internal sealed class PodEventRecorder(KubernetesClient client, string nodeName,
 
     public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken)
     {
-        var message = failure.Message;
         var classRef = $"{request.Pod.Namespace}/{request.ClassName}";
-        if (!message.Contains(classRef, StringComparison.Ordinal))
-        {
-            message = $"SecretProviderClass {classRef}: {message}";
-        }
+        var message = failure.Message.Contains(classRef, StringComparison.Ordinal) ? failure.Message : $"SecretProviderClass {classRef}: {failure.Message}";
 
         var reason = request.Trigger == PublishTrigger.Rotation ? "MountRotationFailed" : failure.Reason ?? "FailedToMount";
         return RecordAsync(request.Pod, "Warning", reason, message, cancellationToken);
@@ -49,8 +44,6 @@ internal sealed class PodEventRecorder(KubernetesClient client, string nodeName,
 
     private static string FormatAge(TimeSpan age) =>
         age.TotalHours >= 1 ? $"{(int)age.TotalHours}h{age.Minutes}m" : age.TotalMinutes >= 1 ? $"{(int)age.TotalMinutes}m{age.Seconds}s" : $"{(int)age.TotalSeconds}s";
-
-    public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task RecordAsync(PodIdentity pod, string type, string reason, string message, CancellationToken cancellationToken)
     {

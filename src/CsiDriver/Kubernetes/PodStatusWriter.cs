@@ -67,8 +67,6 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
         }
     }
 
-    public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
-
     public async Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken)
     {
         if (record is null || string.IsNullOrEmpty(record.PodName))
@@ -89,8 +87,7 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
         // kubelet passes the uid with podInfoOnMount; this is only for requests that lack it.
         try
         {
-            var pod = await client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false);
-            return pod.Metadata?.Uid ?? string.Empty;
+            return (await client.GetPodAsync(request.Pod.Namespace, request.Pod.Name, cancellationToken).ConfigureAwait(false)).Metadata?.Uid ?? string.Empty;
         }
         catch (KubernetesApiException ex)
         {
@@ -146,23 +143,10 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
         return true;
     }
 
-    private static bool Matches(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired)
-    {
-        var labels = current.Metadata?.Labels;
-        if (labels is null || desired.Metadata!.Labels!.Any(l => !labels.TryGetValue(l.Key, out var v) || v != l.Value))
-        {
-            return false;
-        }
-
-        var owners = current.Metadata?.OwnerReferences ?? [];
-        var wantedOwners = desired.Metadata.OwnerReferences ?? [];
-        if (!owners.SequenceEqual(wantedOwners))
-        {
-            return false;
-        }
-
-        // Record equality covers every scalar field; the object lists compare by content.
-        var (a, b) = (current.Status, desired.Status!);
-        return a is not null && a with { Objects = null } == b with { Objects = null } && (a.Objects ?? []).SequenceEqual(b.Objects ?? []);
-    }
+    // Record equality covers every scalar field of the status; the object lists compare by content.
+    private static bool Matches(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired) =>
+        desired.Metadata!.Labels!.All(l => current.Metadata?.Labels?.GetValueOrDefault(l.Key) == l.Value) &&
+        (current.Metadata?.OwnerReferences ?? []).SequenceEqual(desired.Metadata.OwnerReferences ?? []) &&
+        current.Status is { } status && status with { Objects = null } == desired.Status! with { Objects = null } &&
+        (status.Objects ?? []).SequenceEqual(desired.Status.Objects ?? []);
 }

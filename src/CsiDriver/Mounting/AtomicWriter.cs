@@ -56,10 +56,7 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
 
         return Guarded(targetDirectory, () =>
         {
-            var payloadName = WritePayload(targetDirectory, files, defaultMode, group);
-            var topLevel = TopLevelNames(files);
-            EnsureVisibleLinks(targetDirectory, topLevel);
-
+            var (payloadName, topLevel) = WritePayload(targetDirectory, files, defaultMode, group);
             var tempLink = Path.Combine(targetDirectory, TempLinkName);
             if (!PosixFiles.TryCreateSymlink(payloadName, tempLink))
             {
@@ -78,8 +75,7 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         PayloadPath.ValidateAll(files.Select(f => f.Path));
         Guarded(emptyDirectory, () =>
         {
-            var payloadName = WritePayload(emptyDirectory, files, defaultMode, group);
-            EnsureVisibleLinks(emptyDirectory, TopLevelNames(files));
+            var (payloadName, _) = WritePayload(emptyDirectory, files, defaultMode, group);
 
             // symlink(2) makes the link whole or not at all: in an empty volume it is the atomic step, no rename needed.
             if (!PosixFiles.TryCreateSymlink(payloadName, Path.Combine(emptyDirectory, DataLinkName)))
@@ -117,7 +113,8 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         }
     }
 
-    private string WritePayload(string target, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
+    /// <summary>Writes the files into a new payload directory and links every top-level name through <c>..data</c>; returns both.</summary>
+    private (string PayloadName, HashSet<string> TopLevel) WritePayload(string target, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
     {
         var directoryMode = group is null ? DirectoryMode : GroupDirectoryMode;
         string name;
@@ -140,7 +137,9 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
             PosixFiles.CreateFile(Path.Combine(path, file.Path), file.Contents.Span, file.Mode ?? defaultMode, group);
         }
 
-        return name;
+        var topLevel = files.Select(f => f.Path.Split('/', 2)[0]).ToHashSet(StringComparer.Ordinal);
+        EnsureVisibleLinks(target, topLevel);
+        return (name, topLevel);
     }
 
     private static void EnsureParents(string root, string relative, UnixFileMode mode, int? group, HashSet<string> created)
@@ -159,21 +158,12 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         }
     }
 
-    private static HashSet<string> TopLevelNames(IReadOnlyList<SecretFile> files) =>
-        files.Select(f => TopLevelName(f.Path)).ToHashSet(StringComparer.Ordinal);
-
     private static void EnsureVisibleLinks(string target, HashSet<string> topLevel)
     {
         foreach (var name in topLevel)
         {
             var link = Path.Combine(target, name);
-            if (PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), link))
-            {
-                continue;
-            }
-
-            var info = new FileInfo(link);
-            if (info.LinkTarget is not null)
+            if (PosixFiles.TryCreateSymlink(Path.Combine(DataLinkName, name), link) || new FileInfo(link).LinkTarget is not null)
             {
                 continue;
             }
@@ -183,9 +173,9 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
             {
                 Directory.Delete(link, recursive: true);
             }
-            else if (info.Exists)
+            else
             {
-                info.Delete();
+                File.Delete(link);
             }
 
             File.CreateSymbolicLink(link, Path.Combine(DataLinkName, name));
@@ -226,38 +216,17 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
         }
     }
 
-    private static bool Matches(string payloadDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group)
+    private static bool Matches(string payloadDirectory, IReadOnlyList<SecretFile> files, UnixFileMode defaultMode, int? group) =>
+        Directory.Exists(payloadDirectory) &&
+        Directory.EnumerateFiles(payloadDirectory, "*", SearchOption.AllDirectories).Count() == files.Count &&
+        files.All(file => IsWritten(Path.Combine(payloadDirectory, file.Path), file, file.Mode ?? defaultMode, group));
+
+    /// <summary>True if <paramref name="path"/> is a regular file with exactly the file's contents, mode and group.</summary>
+    private static bool IsWritten(string path, SecretFile file, UnixFileMode mode, int? group)
     {
-        if (!Directory.Exists(payloadDirectory))
-        {
-            return false;
-        }
-
-        if (Directory.EnumerateFiles(payloadDirectory, "*", SearchOption.AllDirectories).Count() != files.Count)
-        {
-            return false;
-        }
-
-        foreach (var file in files)
-        {
-            var full = Path.Combine(payloadDirectory, file.Path);
-            var info = new FileInfo(full);
-            if (!info.Exists || info.LinkTarget is not null || info.Length != file.Contents.Length || info.UnixFileMode != (file.Mode ?? defaultMode) ||
-                (group is not null && !HasGroup(full, group.Value)) || !file.Contents.Span.SequenceEqual(File.ReadAllBytes(full)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool HasGroup(string path, int group) =>
-        Libc.Statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, 0x7ff, out var stat) == 0 && stat.Gid == (uint)group;
-
-    private static string TopLevelName(string path)
-    {
-        var slash = path.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? path : path[..slash];
+        var info = new FileInfo(path);
+        return info.Exists && info.LinkTarget is null && info.Length == file.Contents.Length && info.UnixFileMode == mode &&
+            (group is null || (Libc.Statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, 0x7ff, out var stat) == 0 && stat.Gid == (uint)group)) &&
+            file.Contents.Span.SequenceEqual(File.ReadAllBytes(path));
     }
 }

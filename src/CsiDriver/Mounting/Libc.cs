@@ -7,12 +7,10 @@ internal static partial class Libc
 {
     public const int EINVAL = 22;
     public const int ENOENT = 2;
-    public const int EBUSY = 16;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EPERM = 1;
     public const int EINTR = 4;
-    public const int EXDEV = 18;
     public const int ENOSYS = 38;
     public const int O_RDONLY = 0x0;
     public const int O_WRONLY = 0x1;
@@ -26,6 +24,7 @@ internal static partial class Libc
     public const int S_IFDIR = 0x4000;
     public const int S_IFMT = 0xF000;
     public const int S_IFREG = 0x8000;
+    public const int S_IFSOCK = 0xC000;
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
     public const int O_CLOEXEC = 0x80000;

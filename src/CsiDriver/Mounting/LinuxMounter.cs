@@ -11,12 +11,9 @@ internal sealed class LinuxMounter : IMounter
         if (Libc.Statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, out var stat) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == Libc.ENOENT)
-            {
-                return false;
-            }
-
-            throw new SecretStoreException(FailureKind.Internal, $"cannot inspect {path}: {Libc.ErrorText(errno)}") { Reason = "FailedToEnsureMountPoint" };
+            return errno == Libc.ENOENT
+                ? false
+                : throw new SecretStoreException(FailureKind.Internal, $"cannot inspect {path}: {Libc.ErrorText(errno)}") { Reason = "FailedToEnsureMountPoint" };
         }
 
         if ((stat.AttributesMask & Libc.STATX_ATTR_MOUNT_ROOT) != 0)
@@ -30,16 +27,11 @@ internal sealed class LinuxMounter : IMounter
 
     public void MountTmpfs(string target, TmpfsOptions options)
     {
-        var data = string.Create(CultureInfo.InvariantCulture, $"size={options.SizeBytes},mode={(options.Group is null ? "0755" : "0750")}");
-        if (options.Group is { } gid)
-        {
-            data += string.Create(CultureInfo.InvariantCulture, $",uid=0,gid={gid}");
-        }
-
+        var owner = options.Group is { } gid ? "0750,uid=0,gid=" + gid.ToString(CultureInfo.InvariantCulture) : "0755";
+        var data = string.Create(CultureInfo.InvariantCulture, $"size={options.SizeBytes},mode={owner}");
         if (Libc.Mount("tmpfs", target, "tmpfs", Libc.MS_NOSUID | Libc.MS_NODEV | Libc.MS_NOEXEC, data) != 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new SecretStoreException(FailureKind.Internal, $"cannot mount tmpfs at {target}: {Libc.ErrorText(errno)}") { Reason = "FailedToMount" };
+            throw new SecretStoreException(FailureKind.Internal, $"cannot mount tmpfs at {target}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}") { Reason = "FailedToMount" };
         }
     }
 

@@ -9,20 +9,11 @@ public static partial class MountTable
     public static string? Find(string path)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        string? type = null;
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length < 10 || Unescape(fields[4]) != full)
-            {
-                continue;
-            }
-
-            var separator = Array.IndexOf(fields, "-");
-            type = separator > 0 && separator + 1 < fields.Length ? fields[separator + 1] : "unknown";
-        }
-
-        return type;
+        return File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' '))
+            .Where(fields => fields.Length >= 10 && Unescape(fields[4]) == full)
+            .Select(fields => Array.IndexOf(fields, "-") is var separator && separator > 0 && separator + 1 < fields.Length ? fields[separator + 1] : "unknown")
+            .LastOrDefault(); // Mounts stack in table order: the last one is on top.
     }
 
     private static string Unescape(string field) =>

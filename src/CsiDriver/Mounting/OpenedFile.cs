@@ -11,9 +11,6 @@ namespace CsiDriver.Mounting;
 internal sealed class OpenedFile : IDisposable
 {
     private readonly string _name;
-    private readonly uint _devMajor;
-    private readonly uint _devMinor;
-    private readonly ulong _inode;
     private int _fd;
 
     private OpenedFile(int fd, string name, string? realPath, in Libc.StatxBuffer stat)
@@ -22,14 +19,14 @@ internal sealed class OpenedFile : IDisposable
         _name = name;
         RealPath = realPath;
         Length = (long)stat.Size;
-        (_devMajor, _devMinor, _inode) = (stat.DevMajor, stat.DevMinor, stat.Ino);
+        Identity = string.Create(CultureInfo.InvariantCulture, $"{stat.DevMajor}:{stat.DevMinor}:{stat.Ino}");
     }
 
     /// <summary>Where the opened file really is, every symlink resolved; null when opened beneath a directory.</summary>
     public string? RealPath { get; }
 
     /// <summary>device:inode, the same for every name of the file (a key to read it once under several names).</summary>
-    public string Identity => string.Create(CultureInfo.InvariantCulture, $"{_devMajor}:{_devMinor}:{_inode}");
+    public string Identity { get; }
 
     /// <summary>The size when opened.</summary>
     public long Length { get; }
@@ -122,18 +119,13 @@ internal sealed class OpenedFile : IDisposable
             while (total < buffer.Length)
             {
                 var n = Libc.Pread(_fd, start + total, (nuint)(buffer.Length - total), total);
-                if (n < 0)
+                if (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR)
                 {
-                    if (Marshal.GetLastPInvokeError() == Libc.EINTR)
-                    {
-                        continue;
-                    }
-
                     throw new IOException($"cannot read {_name}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
                 }
 
-                total += (int)n;
-                if (total < buffer.Length)
+                total += (int)Math.Max(n, 0); // EINTR: nothing read, read again.
+                if (n >= 0 && total < buffer.Length)
                 {
                     // A short read of a regular file is its end (signals restart pread under SA_RESTART).
                     break;

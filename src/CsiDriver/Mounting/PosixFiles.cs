@@ -31,17 +31,12 @@ internal static class PosixFiles
                 while (written < contents.Length)
                 {
                     var n = Libc.Write(fd, start + written, (nuint)(contents.Length - written));
-                    if (n < 0)
+                    if (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR)
                     {
-                        if (Marshal.GetLastPInvokeError() == Libc.EINTR)
-                        {
-                            continue;
-                        }
-
                         throw Failure("write", path);
                     }
 
-                    written += (int)n;
+                    written += (int)Math.Max(n, 0); // EINTR: nothing written, write again.
                 }
             }
 
@@ -67,12 +62,7 @@ internal static class PosixFiles
     {
         if (Libc.Mkdir(path, (uint)mode) != 0)
         {
-            if (Marshal.GetLastPInvokeError() == Libc.EEXIST)
-            {
-                return false;
-            }
-
-            throw Failure("create directory", path);
+            return Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create directory", path);
         }
 
         if (((uint)mode & Umask & PermissionBits) != 0)
@@ -97,14 +87,9 @@ internal static class PosixFiles
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno == Libc.EEXIST)
-        {
-            return false;
-        }
-
         if (errno != Libc.ENOENT)
         {
-            throw Failure("create directory", path);
+            return errno == Libc.EEXIST ? false : throw Failure("create directory", path);
         }
 
         Directory.CreateDirectory(path, mode);
@@ -112,15 +97,8 @@ internal static class PosixFiles
     }
 
     /// <summary>symlink(2); false if something already has that name.</summary>
-    public static bool TryCreateSymlink(string target, string linkPath)
-    {
-        if (Libc.Symlink(target, linkPath) == 0)
-        {
-            return true;
-        }
-
-        return Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create link", linkPath);
-    }
+    public static bool TryCreateSymlink(string target, string linkPath) =>
+        Libc.Symlink(target, linkPath) == 0 || (Marshal.GetLastPInvokeError() == Libc.EEXIST ? false : throw Failure("create link", linkPath));
 
     /// <summary>unlink(2); a missing entry is not an error.</summary>
     public static void DeleteFile(string path)
@@ -132,15 +110,8 @@ internal static class PosixFiles
     }
 
     /// <summary>rmdir(2) of an empty directory; false if there was no directory to remove.</summary>
-    public static bool DeleteEmptyDirectory(string path)
-    {
-        if (Libc.Rmdir(path) == 0)
-        {
-            return true;
-        }
-
-        return Marshal.GetLastPInvokeError() is Libc.ENOENT or Libc.ENOTDIR ? false : throw Failure("remove directory", path);
-    }
+    public static bool DeleteEmptyDirectory(string path) =>
+        Libc.Rmdir(path) == 0 || (Marshal.GetLastPInvokeError() is Libc.ENOENT or Libc.ENOTDIR ? false : throw Failure("remove directory", path));
 
     /// <summary>Writes <paramref name="temp"/> and renames it over <paramref name="path"/>: readers see the old file or the new one.</summary>
     public static void ReplaceFile(string path, string temp, ReadOnlySpan<byte> contents, UnixFileMode mode)
@@ -166,12 +137,9 @@ internal static class PosixFiles
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            if (File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Umask:", StringComparison.Ordinal)) is { } line)
             {
-                if (line.StartsWith("Umask:", StringComparison.Ordinal))
-                {
-                    return Convert.ToUInt32(line[6..].Trim(), 8);
-                }
+                return Convert.ToUInt32(line[6..].Trim(), 8);
             }
         }
         catch (Exception ex) when (ex is IOException or FormatException or OverflowException or ArgumentException or UnauthorizedAccessException)

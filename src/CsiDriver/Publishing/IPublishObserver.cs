@@ -12,10 +12,10 @@ public interface IPublishObserver
     Task OnPublishedAsync(PublishRequest request, SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken);
 
     /// <summary>The exception's message is safe to show (no values, no tokens).</summary>
-    Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken);
+    Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The record the volume had, or null if the driver did not know it.</summary>
-    Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken);
+    Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Calls every registered observer in turn; one failing observer neither stops the others nor the publish.</summary>

@@ -16,8 +16,7 @@ internal sealed class KeyedLock
         {
             if (!_entries.TryGetValue(key, out entry!))
             {
-                entry = new Entry();
-                _entries[key] = entry;
+                _entries[key] = entry = new Entry();
             }
 
             entry.Users++;

@@ -51,13 +51,8 @@ public sealed class ServiceAccountTokens
                     throw new SecretStoreException(FailureKind.InvalidConfiguration, $"{AttributeKey} entry for audience '{entry.Name}' has no token");
                 }
 
-                DateTimeOffset? expires = null;
-                if (entry.Value.TryGetProperty("expirationTimestamp", out var exp) && exp.ValueKind == JsonValueKind.String &&
-                    DateTimeOffset.TryParse(exp.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-                {
-                    expires = parsed;
-                }
-
+                var expires = entry.Value.TryGetProperty("expirationTimestamp", out var exp) && exp.ValueKind == JsonValueKind.String &&
+                    DateTimeOffset.TryParse(exp.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : (DateTimeOffset?)null;
                 tokens[entry.Name] = new ServiceAccountToken(token.GetString()!, expires);
             }
         }

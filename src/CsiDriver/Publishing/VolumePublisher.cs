@@ -8,18 +8,13 @@ namespace CsiDriver.Publishing;
 
 /// <summary>The outcome of a (re)publish: whether readers saw a change, and the object versions now live.</summary>
 /// <param name="Contents">The files now in the volume, for observers that mirror them (Secret sync); in memory only, never logged or persisted.</param>
-public sealed record PublishOutcome(WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null)
+/// <param name="Skipped">True when a kubelet republish found nothing due and returned without a backend call.</param>
+/// <param name="StaleAge">Set when the backend was unreachable and cached objects this old were served (<c>staleIfError</c>).</param>
+/// <param name="StaleCause">Why the stale objects were served: the failure's safe message.</param>
+public sealed record PublishOutcome(
+    WriteOutcome Files, IReadOnlyList<ObjectVersion> Versions, string Provider, IReadOnlyList<SecretFile>? Contents = null, bool Skipped = false, TimeSpan? StaleAge = null, string? StaleCause = null)
 {
     public override string ToString() => $"{Files}, {Versions.Count} versions from {Provider}, {Contents?.Count ?? 0} files";
-
-    /// <summary>True when a kubelet republish found nothing due and returned without a backend call.</summary>
-    public bool Skipped { get; init; }
-
-    /// <summary>Set when the backend was unreachable and cached objects this old were served (<c>staleIfError</c>).</summary>
-    public TimeSpan? StaleAge { get; init; }
-
-    /// <summary>Why the stale objects were served: the failure's safe message.</summary>
-    public string? StaleCause { get; init; }
 }
 
 /// <summary>
@@ -81,14 +76,10 @@ internal sealed class VolumePublisher(
     {
         EnsureNoConflict(request, previous);
         var spc = await ResolveClassAsync(request, cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(spc.Provider))
+        if (string.IsNullOrEmpty(spc.Provider) || spc.Parameters.Count == 0)
         {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: spec.provider is not set");
-        }
-
-        if (spc.Parameters.Count == 0)
-        {
-            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: spec.parameters is not set");
+            var missing = string.IsNullOrEmpty(spc.Provider) ? "provider" : "parameters";
+            throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: spec.{missing} is not set");
         }
 
         var provider = providers.Get(spc.Provider, spc.Description);
@@ -220,93 +211,64 @@ internal sealed class VolumePublisher(
 
     private void CheckPayload(SecretProviderClass spc, ProviderResult result)
     {
+        SecretStoreException TooLarge(string what) => new(FailureKind.TooLarge, $"SecretProviderClass {spc.Description}: {what}");
         if (result.Files.Count > options.MaxVolumeFiles)
         {
-            throw new SecretStoreException(
-                FailureKind.TooLarge,
-                $"SecretProviderClass {spc.Description}: {result.Files.Count} files, over the {options.MaxVolumeFiles}-file volume limit (--max-volume-files)");
+            throw TooLarge($"{result.Files.Count} files, over the {options.MaxVolumeFiles}-file volume limit (--max-volume-files)");
         }
 
         PayloadPath.ValidateAll(result.Files.Select(f => f.Path));
-        long total = 0;
-        foreach (var file in result.Files)
+        if (result.Files.FirstOrDefault(f => f.Contents.Length > options.MaxObjectBytes) is { } large)
         {
-            if (file.Contents.Length > options.MaxObjectBytes)
-            {
-                throw new SecretStoreException(
-                    FailureKind.TooLarge,
-                    $"SecretProviderClass {spc.Description}: object \"{file.Path}\" is {file.Contents.Length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)");
-            }
-
-            total += file.Contents.Length;
+            throw TooLarge($"object \"{large.Path}\" is {large.Contents.Length} bytes, over the {options.MaxObjectBytes}-byte limit (--max-object-bytes)");
         }
 
-        if (total > options.MaxVolumeBytes)
+        if (result.Files.Sum(f => (long)f.Contents.Length) is var total && total > options.MaxVolumeBytes)
         {
-            throw new SecretStoreException(
-                FailureKind.TooLarge,
-                $"SecretProviderClass {spc.Description}: objects total {total} bytes, over the {options.MaxVolumeBytes}-byte volume limit (--max-volume-bytes)");
+            throw TooLarge($"objects total {total} bytes, over the {options.MaxVolumeBytes}-byte volume limit (--max-volume-bytes)");
         }
     }
 
     /// <summary>
-    /// Mounts a first publish's empty tmpfs (recorded as mounting first, as <see cref="WriteVolume"/> does) while its
-    /// fetch is in flight. Only the target itself is created, inside the folder kubelet made for the volume, so undoing
-    /// it leaves nothing behind. Null when the target's parent is missing, the target is already a mount, or anything
-    /// fails: <see cref="WriteVolume"/> then does the work after the fetch and reports a failure in the usual order.
+    /// Mounts a first publish's empty tmpfs while its fetch is in flight. Only the target itself is created, inside the
+    /// folder kubelet made for the volume, so undoing it leaves nothing behind. Null when the target's parent is missing,
+    /// the target is already a mount, or anything fails: <see cref="WriteVolume"/> then does the work after the fetch
+    /// and reports a failure in the usual order.
     /// </summary>
-    private EarlyMount? TryMountEarly(VolumeRecord record)
+    private NewMount? TryMountEarly(VolumeRecord record)
     {
-        var createdDirectory = false;
-        var mountedNow = false;
+        var mount = new NewMount(this, record);
         try
         {
-            createdDirectory = PosixFiles.TryCreateDirectory(record.TargetPath, TargetMode, group: null);
-            if (!createdDirectory && mounter.IsMountPoint(record.TargetPath))
-            {
-                return null;
-            }
-
-            MountEmpty(record, ref mountedNow);
-            return new EarlyMount(this, record, createdDirectory);
+            return MountEmpty(mount, withParents: false) ? mount : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
         {
-            Cleanup(record, mountedNow, createdDirectory);
+            mount.Dispose();
             return null;
         }
     }
 
-    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result, EarlyMount? early)
+    /// <param name="early">The tmpfs mounted while the fetch was in flight: from here a failure is undone below, as for a mount made now.</param>
+    private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result, NewMount? early)
     {
         var target = record.TargetPath;
-        var createdDirectory = false;
-        var mountedNow = false;
+        var mount = early ?? new NewMount(this, record);
         try
         {
-            if (early is not null)
+            // kubelet (1.20+) does not create the target of a CSI inline volume.
+            if (early is null && !MountEmpty(mount, withParents: true))
             {
-                // Mounted while the fetch was in flight: from here a failure is undone below, as for a mount made now.
-                (createdDirectory, mountedNow) = (early.HandOver(), true);
-            }
-            else
-            {
-                // kubelet (1.20+) does not create the target of a CSI inline volume.
-                createdDirectory = PosixFiles.EnsureDirectory(target, TargetMode);
-                if (!createdDirectory && mounter.IsMountPoint(target))
-                {
-                    return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
-                }
-
-                MountEmpty(record, ref mountedNow);
+                return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
             }
 
             writer.WriteNew(target, result.Files, options.DefaultFileMode, record.FsGroup);
+            mount.Keep();
             return WriteOutcome.Written;
         }
-        catch (Exception ex) when (mountedNow || createdDirectory)
+        catch (Exception ex) when (mount.Mounted || mount.CreatedDirectory)
         {
-            Cleanup(record, mountedNow, createdDirectory);
+            mount.Dispose();
             if (ex is SecretStoreException)
             {
                 throw;
@@ -321,14 +283,49 @@ internal sealed class VolumePublisher(
     }
 
     /// <summary>
-    /// Records the volume as mounting, then mounts its empty tmpfs: a crash between mount and write is found and undone
-    /// at start. <paramref name="mounted"/> turns true once the record is saved, so a failed mount is undone too.
+    /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
+    /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
+    /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
     /// </summary>
-    private void MountEmpty(VolumeRecord record, ref bool mounted)
+    private bool MountEmpty(NewMount mount, bool withParents)
     {
-        registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-        mounted = true;
-        mounter.MountTmpfs(record.TargetPath, new TmpfsOptions(options.MaxVolumeBytes, record.FsGroup));
+        var target = mount.Record.TargetPath;
+        mount.CreatedDirectory = withParents ? PosixFiles.EnsureDirectory(target, TargetMode) : PosixFiles.TryCreateDirectory(target, TargetMode, group: null);
+        if (!mount.CreatedDirectory && mounter.IsMountPoint(target))
+        {
+            return false;
+        }
+
+        registry.Save(mount.Record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+        mount.Mounted = true;
+        mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, mount.Record.FsGroup));
+        return true;
+    }
+
+    /// <summary>What a first publish made at its target (the directory, the tmpfs): taken down again when disposed before <see cref="Keep"/>.</summary>
+    private sealed class NewMount(VolumePublisher publisher, VolumeRecord record) : IDisposable
+    {
+        private bool _settled;
+
+        public VolumeRecord Record => record;
+
+        public bool CreatedDirectory { get; set; }
+
+        public bool Mounted { get; set; }
+
+        /// <summary>The files are written: the mount stays.</summary>
+        public void Keep() => _settled = true;
+
+        public void Dispose()
+        {
+            if (_settled)
+            {
+                return;
+            }
+
+            _settled = true;
+            publisher.Cleanup(record, Mounted, CreatedDirectory);
+        }
     }
 
     private void Cleanup(VolumeRecord record, bool unmount, bool removeDirectory)
@@ -352,36 +349,7 @@ internal sealed class VolumePublisher(
         }
     }
 
-    /// <summary>A tmpfs mounted ahead of its files: taken down again when disposed before <see cref="HandOver"/>.</summary>
-    private sealed class EarlyMount(VolumePublisher publisher, VolumeRecord record, bool createdDirectory) : IDisposable
-    {
-        private bool _handedOver;
-
-        /// <summary>The writer takes over undoing the mount on failure; returns whether the target directory was created for it.</summary>
-        public bool HandOver()
-        {
-            _handedOver = true;
-            return createdDirectory;
-        }
-
-        public void Dispose()
-        {
-            if (!_handedOver)
-            {
-                publisher.Cleanup(record, unmount: true, removeDirectory: createdDirectory);
-            }
-        }
-    }
-
-    /// <summary>Class parameters, then every volume attribute over them: the upstream precedence.</summary>
-    private static Dictionary<string, string> MergeAttributes(IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> volumeAttributes)
-    {
-        var merged = new Dictionary<string, string>(parameters, StringComparer.Ordinal);
-        foreach (var (key, value) in volumeAttributes)
-        {
-            merged[key] = value;
-        }
-
-        return merged;
-    }
+    /// <summary>Class parameters with every volume attribute over them: the upstream precedence.</summary>
+    private static Dictionary<string, string> MergeAttributes(IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> volumeAttributes) =>
+        volumeAttributes.Concat(parameters).DistinctBy(p => p.Key, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
 }

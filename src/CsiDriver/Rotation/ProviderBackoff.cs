@@ -42,13 +42,11 @@ internal sealed class ProviderBackoff(RotationOptions options, Random random, IL
         var exponent = Math.Min(failures - 1, 20);
         var wait = Math.Min(options.BackoffInitial.TotalSeconds * Math.Pow(2, exponent), options.BackoffMax.TotalSeconds);
         // Up to 20% more, so nodes retry a recovering backend at different moments.
-        double jitter;
         lock (random)
         {
-            jitter = random.NextDouble();
+            wait *= 1 + (0.2 * random.NextDouble());
         }
 
-        wait *= 1 + (0.2 * jitter);
         return new State(failures, now + TimeSpan.FromSeconds(wait));
     }
 

@@ -84,31 +84,17 @@ internal sealed class RotationReconciler(
 
     private TimeSpan NextPause()
     {
-        var pause = options.PollInterval;
-        if (_shortestInterval is { } shortest && shortest < pause)
-        {
-            pause = shortest;
-        }
-
+        // The poll interval, or sooner: the shortest class interval, the end of a provider's backoff; never below the minimum.
         var now = time.GetUtcNow();
-        if (backoff.NextRetry(now) is { } retry && retry - now < pause)
-        {
-            pause = retry - now;
-        }
-
+        var pause = new[] { options.PollInterval, _shortestInterval ?? TimeSpan.MaxValue, backoff.NextRetry(now) - now ?? TimeSpan.MaxValue }.Min();
         if (pause < options.MinimumPause)
         {
             pause = options.MinimumPause;
         }
 
-        return pause * (1 + (options.Jitter * NextRandom()));
-    }
-
-    private double NextRandom()
-    {
         lock (random)
         {
-            return random.NextDouble();
+            return pause * (1 + (options.Jitter * random.NextDouble()));
         }
     }
 
@@ -117,12 +103,13 @@ internal sealed class RotationReconciler(
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var volumes = registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
-        var tally = new Tally();
+        var outcomes = new ConcurrentBag<VolumeResult>();
+        var intervals = new ConcurrentBag<TimeSpan>(); // Periodic intervals of the classes seen, for the next pause.
         using var scope = new FetchScope(cancellationToken);
         await Parallel.ForEachAsync(
             volumes,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
-            async (record, token) => tally.Add(await ReconcileAsync(record, scope, now, tally, token).ConfigureAwait(false))).ConfigureAwait(false);
+            async (record, token) => outcomes.Add(await ReconcileAsync(record, scope, now, intervals, token).ConfigureAwait(false))).ConfigureAwait(false);
         if (scope.Misses > 0)
         {
             // A pass is a burst and the driver then idles until the next poll: without this the GC keeps the regions the
@@ -133,16 +120,16 @@ internal sealed class RotationReconciler(
 
         var elapsed = time.GetElapsedTime(started);
         metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
-        _shortestInterval = tally.ShortestInterval;
-        var rotated = tally[VolumeResult.Rotated];
-        var failed = tally[VolumeResult.Failed];
+        _shortestInterval = intervals.IsEmpty ? null : intervals.Min();
+        var counts = outcomes.CountBy(r => r).ToDictionary();
+        var (rotated, failed) = (counts.GetValueOrDefault(VolumeResult.Rotated), counts.GetValueOrDefault(VolumeResult.Failed));
         var result = new RotationPassResult(
-            volumes.Count, tally[VolumeResult.Fetched] + rotated + failed, rotated, failed, tally[VolumeResult.Skipped], tally[VolumeResult.NotDue], scope.Misses, scope.Hits, elapsed);
+            volumes.Count, counts.GetValueOrDefault(VolumeResult.Fetched) + rotated + failed, rotated, failed, counts.GetValueOrDefault(VolumeResult.Skipped), counts.GetValueOrDefault(VolumeResult.NotDue), scope.Misses, scope.Hits, elapsed);
         RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
         return result;
     }
 
-    private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, ConcurrentBag<TimeSpan> intervals, CancellationToken cancellationToken)
     {
         switch (credentialStore.TryGet(record.VolumeId, now, out var credentials))
         {
@@ -167,7 +154,7 @@ internal sealed class RotationReconciler(
         {
             if (spc.Rotation.Policy == RotationPolicy.Periodic)
             {
-                tally.SeeInterval(schedule.IntervalOf(spc));
+                intervals.Add(schedule.IntervalOf(spc));
             }
 
             if (!RotationSchedule.IsDue(schedule.Decide(record, spc, now)))
@@ -218,13 +205,13 @@ internal sealed class RotationReconciler(
         {
             var outcome = await publisher.PublishAsync(request, cancellationToken).ConfigureAwait(false);
             backoff.Succeeded(outcome.Provider);
-            var rotated = outcome.Files == WriteOutcome.Written;
-            if (rotated)
+            if (outcome.Files != WriteOutcome.Written)
             {
-                RotationLog.VolumeRotated(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+                return VolumeResult.Fetched;
             }
 
-            return rotated ? VolumeResult.Rotated : VolumeResult.Fetched;
+            RotationLog.VolumeRotated(logger, record.VolumeId, $"{record.PodNamespace}/{record.SecretProviderClass}", record.TargetPath);
+            return VolumeResult.Rotated;
         }
         catch (SecretStoreException ex)
         {
@@ -264,28 +251,6 @@ internal sealed class RotationReconciler(
         Fetched,
         Rotated,
         Failed,
-    }
-
-    /// <summary>Volumes per outcome in one pass, and the shortest periodic interval among their classes.</summary>
-    private sealed class Tally
-    {
-        private readonly int[] _counts = new int[Enum.GetValues<VolumeResult>().Length];
-        private long _shortestTicks = long.MaxValue;
-
-        public int this[VolumeResult result] => Volatile.Read(ref _counts[(int)result]);
-
-        public TimeSpan? ShortestInterval => Interlocked.Read(ref _shortestTicks) is var t && t != long.MaxValue ? TimeSpan.FromTicks(t) : null;
-
-        public void SeeInterval(TimeSpan interval)
-        {
-            long seen;
-            while (interval.Ticks < (seen = Interlocked.Read(ref _shortestTicks)) &&
-                   Interlocked.CompareExchange(ref _shortestTicks, interval.Ticks, seen) != seen)
-            {
-            }
-        }
-
-        public void Add(VolumeResult result) => Interlocked.Increment(ref _counts[(int)result]);
     }
 }
 

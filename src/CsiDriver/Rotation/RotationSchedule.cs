@@ -24,30 +24,14 @@ internal sealed class RotationSchedule(RotationOptions options)
 {
     public TimeSpan IntervalOf(SecretProviderClass spc) => spc.Rotation.Interval is { } interval && interval > TimeSpan.Zero ? interval : options.PollInterval;
 
-    public DueReason Decide(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now)
+    public DueReason Decide(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now) => spc.Rotation.Policy switch
     {
-        if (spc.Rotation.Policy == RotationPolicy.CreatedOnce)
-        {
-            return DueReason.CreatedOnce;
-        }
-
-        if (!string.Equals(spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation), record.ClassRefresh, StringComparison.Ordinal))
-        {
-            return DueReason.RefreshRequested;
-        }
-
-        if (record.ClassVersion is not null && record.ClassVersion != ClassFingerprint.Of(spc))
-        {
-            return DueReason.ClassChanged;
-        }
-
-        if (spc.Rotation.Policy == RotationPolicy.OnChange)
-        {
-            return DueReason.NotDue;
-        }
-
-        return now - record.FetchedAt >= IntervalOf(spc) ? DueReason.IntervalElapsed : DueReason.NotDue;
-    }
+        RotationPolicy.CreatedOnce => DueReason.CreatedOnce,
+        _ when !string.Equals(spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation), record.ClassRefresh, StringComparison.Ordinal) => DueReason.RefreshRequested,
+        _ when record.ClassVersion is not null && record.ClassVersion != ClassFingerprint.Of(spc) => DueReason.ClassChanged,
+        RotationPolicy.OnChange => DueReason.NotDue,
+        _ => now - record.FetchedAt >= IntervalOf(spc) ? DueReason.IntervalElapsed : DueReason.NotDue,
+    };
 
     public static bool IsDue(DueReason reason) => reason is not (DueReason.NotDue or DueReason.CreatedOnce);
 }
@@ -61,18 +45,10 @@ internal sealed class RepublishGate(RotationOptions options, RotationSchedule sc
 {
     public bool ShouldFetch(PublishRequest request, VolumeRecord previous, SecretProviderClass secretProviderClass, DateTimeOffset now)
     {
-        if (!options.Enabled || request.Trigger != PublishTrigger.Kubelet)
-        {
-            return true;
-        }
-
-        if (previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
-            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !VolumeRecord.SameAttributes(previous.VolumeAttributes, request.VolumeAttributes))
-        {
-            return true;
-        }
-
-        if (RotationSchedule.IsDue(schedule.Decide(previous, secretProviderClass, now)))
+        if (!options.Enabled || request.Trigger != PublishTrigger.Kubelet ||
+            previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
+            previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !VolumeRecord.SameAttributes(previous.VolumeAttributes, request.VolumeAttributes) ||
+            RotationSchedule.IsDue(schedule.Decide(previous, secretProviderClass, now)))
         {
             return true;
         }

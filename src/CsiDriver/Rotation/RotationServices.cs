@@ -24,7 +24,7 @@ internal static class RotationServices
             return locks;
         });
         services.TryAddSingleton<VolumeCredentialStore>();
-        services.AddSingleton<IPublishObserver, CredentialObserver>();
+        services.AddSingleton<IPublishObserver>(sp => sp.GetRequiredService<VolumeCredentialStore>());
         services.TryAddSingleton<RotationSchedule>();
         services.TryAddSingleton<IRepublishGate, RepublishGate>();
         services.TryAddSingleton<StaleObjectCache>();

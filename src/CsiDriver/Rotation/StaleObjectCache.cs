@@ -13,8 +13,8 @@ namespace CsiDriver.Rotation;
 internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger) : IStaleObjectCache
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly LinkedList<string> _order = new();
     private long _bytes;
+    private long _stored;
 
     public void Remember(ProviderRequest request, ProviderResult result, DateTimeOffset now)
     {
@@ -38,12 +38,11 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
         {
             RemoveLocked(key);
             EvictLocked(now);
-            var node = _order.AddLast(key);
-            _entries[key] = new Entry(copy, now, window, size, node);
+            _entries[key] = new Entry(copy, now, window, size, ++_stored);
             _bytes += size;
-            while ((_entries.Count > options.StaleCacheMaxEntries || _bytes > options.StaleCacheMaxBytes) && _order.First is { } oldest)
+            while (_entries.Count > options.StaleCacheMaxEntries || _bytes > options.StaleCacheMaxBytes)
             {
-                RemoveLocked(oldest.Value);
+                RemoveLocked(_entries.MinBy(e => e.Value.Stored).Key); // The least recently stored.
             }
         }
     }
@@ -59,19 +58,14 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
         lock (_entries)
         {
             EvictLocked(now);
-            if (!_entries.TryGetValue(key, out var entry))
-            {
-                return null;
-            }
-
-            var age = now - entry.FetchedAt;
+            var age = _entries.TryGetValue(key, out var entry) ? now - entry.FetchedAt : TimeSpan.MaxValue;
             if (age > window)
             {
                 return null;
             }
 
             RotationLog.StaleServed(logger, request.Class.Description, age.TotalSeconds, Identity(request), window.TotalSeconds);
-            return new StaleResult(entry.Result, age);
+            return new StaleResult(entry!.Result, age);
         }
     }
 
@@ -111,10 +105,9 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
     {
         if (_entries.Remove(key, out var entry))
         {
-            _order.Remove(entry.Node);
             _bytes -= entry.Size;
         }
     }
 
-    private sealed record Entry(ProviderResult Result, DateTimeOffset FetchedAt, TimeSpan Window, long Size, LinkedListNode<string> Node);
+    private sealed record Entry(ProviderResult Result, DateTimeOffset FetchedAt, TimeSpan Window, long Size, long Stored);
 }

@@ -6,16 +6,11 @@ namespace CsiDriver.Rotation;
 /// The credentials kubelet handed over at the last NodePublishVolume of each volume (service-account tokens and
 /// nodePublishSecretRef data), which rotation needs to fetch as the pod. Memory only: never on disk, never
 /// logged; replaced at every (re)publish, dropped at unpublish, lost on restart (kubelet's next republish,
-/// guaranteed by requiresRepublish, brings them back).
+/// guaranteed by requiresRepublish, brings them back). Kept current as an observer of kubelet's calls.
 /// </summary>
-internal sealed class VolumeCredentialStore
+internal sealed class VolumeCredentialStore(State.IVolumeRegistry registry, TimeProvider time) : IPublishObserver
 {
     private readonly ConcurrentDictionary<string, VolumeCredentials> _byVolume = new(StringComparer.Ordinal);
-
-    public void Put(string volumeId, ServiceAccountTokens tokens, IReadOnlyDictionary<string, string> secrets, DateTimeOffset now) =>
-        _byVolume[volumeId] = new VolumeCredentials(tokens, secrets, now);
-
-    public void Remove(string volumeId) => _byVolume.TryRemove(volumeId, out _);
 
     /// <summary>The volume's credentials if usable now.</summary>
     public CredentialLookup TryGet(string volumeId, DateTimeOffset now, out VolumeCredentials credentials)
@@ -29,29 +24,7 @@ internal sealed class VolumeCredentialStore
         var tokens = credentials.Tokens;
         return tokens.Audiences.Any(audience => tokens.TryGet(audience, out var token) && token.ExpiresAt <= now) ? CredentialLookup.Expired : CredentialLookup.Usable;
     }
-}
 
-/// <summary>Whether a volume's credentials can be used for a fetch now.</summary>
-internal enum CredentialLookup
-{
-    Usable,
-
-    /// <summary>Not handed over since the driver started.</summary>
-    Missing,
-
-    /// <summary>At least one token is past its expirationTimestamp.</summary>
-    Expired,
-}
-
-/// <summary>One volume's credentials. <see cref="ToString"/> shows no token or secret.</summary>
-internal sealed record VolumeCredentials(ServiceAccountTokens Tokens, IReadOnlyDictionary<string, string> Secrets, DateTimeOffset ReceivedAt)
-{
-    public override string ToString() => $"credentials ({Tokens}, {Secrets.Count} secret key(s), received {ReceivedAt:O})";
-}
-
-/// <summary>Keeps <see cref="VolumeCredentialStore"/> current from kubelet's calls.</summary>
-internal sealed class CredentialObserver(VolumeCredentialStore store, State.IVolumeRegistry registry, TimeProvider time) : IPublishObserver
-{
     public Task OnPublishedAsync(PublishRequest request, Spec.SecretProviderClass secretProviderClass, PublishOutcome outcome, CancellationToken cancellationToken)
     {
         Refresh(request);
@@ -73,7 +46,7 @@ internal sealed class CredentialObserver(VolumeCredentialStore store, State.IVol
     {
         if (record is not null)
         {
-            store.Remove(record.VolumeId);
+            _byVolume.TryRemove(record.VolumeId, out _);
         }
 
         return Task.CompletedTask;
@@ -83,7 +56,25 @@ internal sealed class CredentialObserver(VolumeCredentialStore store, State.IVol
     {
         if (request.Trigger == PublishTrigger.Kubelet)
         {
-            store.Put(request.VolumeId, request.Pod.Tokens, request.Secrets, time.GetUtcNow());
+            _byVolume[request.VolumeId] = new VolumeCredentials(request.Pod.Tokens, request.Secrets, time.GetUtcNow());
         }
     }
+}
+
+/// <summary>Whether a volume's credentials can be used for a fetch now.</summary>
+internal enum CredentialLookup
+{
+    Usable,
+
+    /// <summary>Not handed over since the driver started.</summary>
+    Missing,
+
+    /// <summary>At least one token is past its expirationTimestamp.</summary>
+    Expired,
+}
+
+/// <summary>One volume's credentials. <see cref="ToString"/> shows no token or secret.</summary>
+internal sealed record VolumeCredentials(ServiceAccountTokens Tokens, IReadOnlyDictionary<string, string> Secrets, DateTimeOffset ReceivedAt)
+{
+    public override string ToString() => $"credentials ({Tokens}, {Secrets.Count} secret key(s), received {ReceivedAt:O})";
 }

@@ -19,8 +19,6 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// <summary>How long a write is trusted before the Secret itself is read again (upstream re-syncs every 5 min).</summary>
     public static readonly TimeSpan VerifyInterval = TimeSpan.FromMinutes(5);
 
-    public const string OwnerApiVersion = "secrets-store.csi.x-k8s.io/v1";
-    public const string OwnerKind = "SecretProviderClassPodStatus";
     public const string RbacHint = "the driver lacks the optional Secret-sync permission: apply the deploy/components/sync kustomize component (deploy/components/sync/clusterrole-syncsecret.yaml) (upstream Helm chart: syncSecret.enabled=true)";
     /// <summary>The longest all syncs of one publish may take: kubelet waits on NodePublishVolume, and a hung API must not hold the mount.</summary>
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(30);
@@ -53,12 +51,8 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             return;
         }
 
-        var files = new Dictionary<string, SecretFile>(StringComparer.Ordinal);
-        foreach (var file in outcome.Contents)
-        {
-            files[file.Path] = file;
-        }
-
+        // Paths are unique: the pipeline checked the payload before writing it.
+        var files = outcome.Contents.ToDictionary(f => f.Path, StringComparer.Ordinal);
         using var deadline = new CancellationTokenSource(budget, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         OwnerReference? owner = null;
@@ -94,20 +88,15 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         }
     }
 
-    public Task OnPublishFailedAsync(PublishRequest request, SecretStoreException failure, CancellationToken cancellationToken) => Task.CompletedTask;
-
     public Task OnUnpublishedAsync(VolumeRecord? record, CancellationToken cancellationToken)
     {
         // The status is deleted with the volume; the garbage collector drops it from each Secret's owners
         // (and deletes a Secret it was the last owner of). Forget it, so a later pod's write checks the Secret.
         if (record is not null && _statusUids.TryRemove($"{record.PodNamespace}/{PodStatusWriter.NameFor(record.PodName, record.PodNamespace, record.SecretProviderClass)}", out var status))
         {
-            foreach (var (key, written) in _written)
+            foreach (var key in _written.Where(w => w.Value.Owners.Contains(status.StatusUid)).Select(w => w.Key))
             {
-                if (written.Owners.Contains(status.StatusUid))
-                {
-                    _written.TryRemove(key, out _);
-                }
+                _written.TryRemove(key, out _);
             }
         }
 
@@ -121,18 +110,10 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         var key = $"{ns}/{statusName}";
         if (!_statusUids.TryGetValue(key, out var known) || known.PodUid != request.Pod.Uid)
         {
-            KubeSecretProviderClassPodStatus status;
-            try
-            {
-                status = await client.GetPodStatusAsync(ns, statusName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-            {
-                throw new SecretStoreException(
-                    FailureKind.NotFound,
-                    $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
-                { Reason = SyncReasons.FailedToCreateSecret };
-            }
+            var status = await OrNullAsync(client.GetPodStatusAsync(ns, statusName, cancellationToken)).ConfigureAwait(false) ?? throw new SecretStoreException(
+                FailureKind.NotFound,
+                $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
+            { Reason = SyncReasons.FailedToCreateSecret };
 
             known = (request.Pod.Uid, status.Metadata?.Uid ?? string.Empty);
             if (known.StatusUid.Length == 0)
@@ -143,7 +124,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             _statusUids[key] = known;
         }
 
-        return new OwnerReference { ApiVersion = OwnerApiVersion, Kind = OwnerKind, Name = statusName, Uid = known.StatusUid };
+        return new OwnerReference { ApiVersion = KubeSecretProviderClassPodStatus.ApiVersionV1, Kind = "SecretProviderClassPodStatus", Name = statusName, Uid = known.StatusUid };
     }
 
     private async Task SyncAsync(PublishRequest request, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
@@ -183,7 +164,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// </summary>
     private async Task<(KubeSecret Written, string? Action)> WriteAsync(string ns, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
     {
-        var current = await GetOrNullAsync(ns, desired.Name, cancellationToken).ConfigureAwait(false);
+        var current = await OrNullAsync(client.GetSecretAsync(ns, desired.Name, cancellationToken)).ConfigureAwait(false);
         if (current is null)
         {
             return (await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false), "created");
@@ -209,11 +190,13 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
             : (await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false), dataChanged ? Updated : "owner added");
     }
 
-    private async Task<KubeSecret?> GetOrNullAsync(string ns, string name, CancellationToken cancellationToken)
+    /// <summary>The object the call reads, or null when the API answers 404.</summary>
+    private static async Task<T?> OrNullAsync<T>(Task<T> read)
+        where T : class
     {
         try
         {
-            return await client.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false);
+            return await read.ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
         {
@@ -243,14 +226,12 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     private static (JsonObject? Patch, bool DataChanged) Diff(KubeSecret current, DesiredSecret desired, OwnerReference owner)
     {
         var metadata = new JsonObject();
-        var labels = ChangedEntries(current.Metadata?.Labels, desired.Labels);
-        if (labels is not null)
+        if (ChangedEntries(current.Metadata?.Labels, desired.Labels) is { } labels)
         {
             metadata["labels"] = labels;
         }
 
-        var annotations = ChangedEntries(current.Metadata?.Annotations, desired.Annotations);
-        if (annotations is not null)
+        if (ChangedEntries(current.Metadata?.Annotations, desired.Annotations) is { } annotations)
         {
             metadata["annotations"] = annotations;
         }

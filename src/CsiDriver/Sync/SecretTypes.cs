@@ -20,56 +20,34 @@ internal static partial class SecretTypes
     public static string Effective(string type) => string.IsNullOrWhiteSpace(type) ? Opaque : type.Trim();
 
     /// <summary>Null if <paramref name="key"/> is a valid Secret data key, else why not.</summary>
-    public static string? CheckKey(string key)
+    public static string? CheckKey(string key) => key switch
     {
-        if (key.Length == 0)
-        {
-            return "the key is empty";
-        }
-
-        if (key.Length > MaxKeyLength)
-        {
-            return $"the key is longer than {MaxKeyLength} characters";
-        }
-
-        if (key is "." or ".." || key.StartsWith("..", StringComparison.Ordinal))
-        {
-            return "the key must not be '.' or '..' or start with '..'";
-        }
-
-        return KeyPattern().IsMatch(key) ? null : "a key must consist of alphanumeric characters, '-', '_' or '.'";
-    }
+        "" => "the key is empty",
+        { Length: > MaxKeyLength } => $"the key is longer than {MaxKeyLength} characters",
+        _ when key == "." || key.StartsWith("..", StringComparison.Ordinal) => "the key must not be '.' or '..' or start with '..'",
+        _ => KeyPattern().IsMatch(key) ? null : "a key must consist of alphanumeric characters, '-', '_' or '.'",
+    };
 
     /// <summary>Null if the data satisfies what the API server requires of <paramref name="type"/>, else why not (never a value).</summary>
-    public static string? CheckData(string type, IReadOnlyDictionary<string, byte[]> data, IReadOnlyDictionary<string, string> annotations)
+    public static string? CheckData(string type, IReadOnlyDictionary<string, byte[]> data, IReadOnlyDictionary<string, string> annotations) => type switch
     {
-        switch (type)
-        {
-            case Tls:
-                return Missing(data, "tls.crt", "tls.key");
-            case DockerConfigJson:
-                return Missing(data, ".dockerconfigjson") ?? JsonObjectOrWhy(data[".dockerconfigjson"], ".dockerconfigjson");
-            case DockerCfg:
-                return Missing(data, ".dockercfg") ?? JsonObjectOrWhy(data[".dockercfg"], ".dockercfg");
-            case BasicAuth:
-                return data.ContainsKey("username") || data.ContainsKey("password") ? null : "type kubernetes.io/basic-auth needs the key username or password";
-            case SshAuth:
-                return Missing(data, "ssh-privatekey");
-            case ServiceAccountToken:
-                return annotations.ContainsKey("kubernetes.io/service-account.name")
-                    ? null
-                    : "type kubernetes.io/service-account-token needs the annotation kubernetes.io/service-account.name";
-            default:
-                return null;
-        }
+        Tls => Missing(type, data, "tls.crt", "tls.key"),
+        DockerConfigJson => Missing(type, data, ".dockerconfigjson") ?? JsonObjectOrWhy(data[".dockerconfigjson"], ".dockerconfigjson"),
+        DockerCfg => Missing(type, data, ".dockercfg") ?? JsonObjectOrWhy(data[".dockercfg"], ".dockercfg"),
+        BasicAuth => data.ContainsKey("username") || data.ContainsKey("password") ? null : "type kubernetes.io/basic-auth needs the key username or password",
+        SshAuth => Missing(type, data, "ssh-privatekey"),
+        ServiceAccountToken => annotations.ContainsKey("kubernetes.io/service-account.name")
+            ? null
+            : "type kubernetes.io/service-account-token needs the annotation kubernetes.io/service-account.name",
+        _ => null,
+    };
 
-        string? Missing(IReadOnlyDictionary<string, byte[]> present, params string[] keys)
-        {
-            var missing = keys.Where(k => !present.ContainsKey(k)).ToList();
-            return missing.Count == 0
-                ? null
-                : $"type {type} needs the key{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(" and ", missing)} (data[].key), and it is missing";
-        }
+    private static string? Missing(string type, IReadOnlyDictionary<string, byte[]> present, params string[] keys)
+    {
+        var missing = keys.Where(k => !present.ContainsKey(k)).ToList();
+        return missing.Count == 0
+            ? null
+            : $"type {type} needs the key{(missing.Count > 1 ? "s" : string.Empty)} {string.Join(" and ", missing)} (data[].key), and it is missing";
     }
 
     private static string? JsonObjectOrWhy(byte[] value, string key)

@@ -1,4 +1,3 @@
-using CsiDriver.Kubernetes;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Sync;
@@ -7,10 +6,5 @@ namespace CsiDriver.Sync;
 internal static class SyncServices
 {
     public static IServiceCollection AddSecretSync(this IServiceCollection services) =>
-        services.AddSingleton<IPublishObserver>(sp => new SecretMirror(
-            sp.GetRequiredService<KubernetesClient>(),
-            sp.GetRequiredService<PodEventRecorder>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SecretMirror>>(),
-            SecretMirror.DefaultBudget));
+        services.AddSingleton<IPublishObserver>(sp => ActivatorUtilities.CreateInstance<SecretMirror>(sp, SecretMirror.DefaultBudget));
 }

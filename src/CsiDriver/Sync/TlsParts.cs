@@ -25,32 +25,16 @@ internal static class TlsParts
 
     private static byte[] Certificates(byte[] contents)
     {
-        var pem = new StringBuilder();
-        var any = false;
-        foreach (var (label, der) in PemBlocks(contents))
-        {
-            any = true;
-            if (label == "CERTIFICATE")
-            {
-                pem.Append(PemEncoding.Write("CERTIFICATE", der)).Append('\n');
-            }
-        }
-
-        if (!any)
-        {
-            foreach (var certificate in Pkcs12(contents))
-            {
-                pem.Append(PemEncoding.Write("CERTIFICATE", certificate.RawData)).Append('\n');
-                certificate.Dispose();
-            }
-        }
-
-        if (pem.Length == 0)
+        var blocks = PemBlocks(contents).ToList();
+        var certificates = blocks.Count > 0
+            ? blocks.Where(b => b.Label == "CERTIFICATE").Select(b => b.Der).ToList()
+            : FromPkcs12(contents, all => all.Select(c => c.RawData).ToList());
+        if (certificates.Count == 0)
         {
             throw new FormatException("holds no certificate (expected PEM CERTIFICATE blocks or PKCS#12 with an empty password)");
         }
 
-        return Encoding.ASCII.GetBytes(pem.ToString());
+        return Encoding.ASCII.GetBytes(string.Concat(certificates.Select(der => PemEncoding.WriteString("CERTIFICATE", der) + "\n")));
     }
 
     private static byte[] PrivateKey(byte[] contents)
@@ -58,54 +42,38 @@ internal static class TlsParts
         var blocks = PemBlocks(contents).ToList();
         if (blocks.Count == 0)
         {
-            var certificates = Pkcs12(contents);
             try
             {
-                foreach (var certificate in certificates)
-                {
-                    using var key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey();
-                    if (key is not null)
-                    {
-                        return Pem(key);
-                    }
-                }
+                return FromPkcs12(contents, all => all
+                    .Select(c => (AsymmetricAlgorithm?)c.GetRSAPrivateKey() ?? c.GetECDsaPrivateKey())
+                    .OfType<AsymmetricAlgorithm>()
+                    .Select(Pem)
+                    .FirstOrDefault()) ?? throw new FormatException("holds no private key (expected a PEM private key or PKCS#12 with an empty password)");
             }
             catch (CryptographicException)
             {
                 throw new FormatException("holds a PKCS#12 private key that cannot be exported");
             }
-            finally
-            {
-                foreach (var certificate in certificates)
-                {
-                    certificate.Dispose();
-                }
-            }
-
-            throw new FormatException("holds no private key (expected a PEM private key or PKCS#12 with an empty password)");
         }
 
-        foreach (var (label, der) in blocks)
+        if (blocks.FirstOrDefault(b => b.Label is "RSA PRIVATE KEY" or "EC PRIVATE KEY" or "PRIVATE KEY") is not ({ } label, var der))
         {
-            try
-            {
-                switch (label)
-                {
-                    case "RSA PRIVATE KEY":
-                        return Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _));
-                    case "EC PRIVATE KEY":
-                        return Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _));
-                    case "PRIVATE KEY":
-                        return FromPkcs8(der);
-                }
-            }
-            catch (CryptographicException)
-            {
-                throw new FormatException($"has a {label} block that is not a valid key");
-            }
+            throw new FormatException("holds no PEM private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
         }
 
-        throw new FormatException("holds no PEM private key block (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
+        try
+        {
+            return label switch
+            {
+                "RSA PRIVATE KEY" => Reencode(RSA.Create(), rsa => rsa.ImportRSAPrivateKey(der, out _)),
+                "EC PRIVATE KEY" => Reencode(ECDsa.Create(), ec => ec.ImportECPrivateKey(der, out _)),
+                _ => FromPkcs8(der),
+            };
+        }
+        catch (CryptographicException)
+        {
+            throw new FormatException($"has a {label} block that is not a valid key");
+        }
     }
 
     private static byte[] FromPkcs8(byte[] der)
@@ -133,10 +101,14 @@ internal static class TlsParts
         }
     }
 
-    /// <summary>The key as upstream writes it: PKCS#1 for RSA, SEC1 for EC.</summary>
-    private static byte[] Pem(AsymmetricAlgorithm key) => key is RSA rsa
-        ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey())
-        : Pem("EC PRIVATE KEY", ((ECDsa)key).ExportECPrivateKey());
+    /// <summary>The key as upstream writes it, PKCS#1 for RSA, SEC1 for EC; the key is disposed.</summary>
+    private static byte[] Pem(AsymmetricAlgorithm key)
+    {
+        using (key)
+        {
+            return key is RSA rsa ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey()) : Pem("EC PRIVATE KEY", ((ECDsa)key).ExportECPrivateKey());
+        }
+    }
 
     private static byte[] Pem(string label, byte[] der)
     {
@@ -174,22 +146,32 @@ internal static class TlsParts
         }
     }
 
-    private static X509Certificate2Collection Pkcs12(byte[] contents)
+    /// <summary>What <paramref name="read"/> takes from the PKCS#12 (empty or no password) in <paramref name="contents"/>; none when it is not one.</summary>
+    private static T FromPkcs12<T>(byte[] contents, Func<X509Certificate2Collection, T> read)
+    {
+        var certificates = LoadPkcs12(contents, string.Empty) ?? LoadPkcs12(contents, null) ?? [];
+        try
+        {
+            return read(certificates);
+        }
+        finally
+        {
+            foreach (var certificate in certificates)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
+
+    private static X509Certificate2Collection? LoadPkcs12(byte[] contents, string? password)
     {
         try
         {
-            return X509CertificateLoader.LoadPkcs12Collection(contents, string.Empty, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
+            return X509CertificateLoader.LoadPkcs12Collection(contents, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
         }
         catch (CryptographicException)
         {
-            try
-            {
-                return X509CertificateLoader.LoadPkcs12Collection(contents, null, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
-            }
-            catch (CryptographicException)
-            {
-                return [];
-            }
+            return null;
         }
     }
 }
