@@ -17,6 +17,13 @@ internal enum YamlScalars
     /// true), so decoding then follows Go's encoding/json rules. For the AWS provider's <c>objects</c>.
     /// </summary>
     Yaml11,
+
+    /// <summary>
+    /// Typed by the YAML 1.2 core schema as Go's yaml.v3 does (<c>0600</c> is octal 384, <c>yes</c> stays a string,
+    /// <c>!!str</c> and quoting keep text; <c>.inf</c> and <c>.nan</c> become non-finite doubles, which JSON cannot
+    /// write: callers check). For the Vault provider's <c>objects</c>.
+    /// </summary>
+    Core,
 }
 
 /// <summary>
@@ -75,6 +82,30 @@ internal static partial class YamlDocuments
         };
     }
 
+    private static JsonNode? CoreScalar(YamlScalarNode scalar)
+    {
+        var value = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (tag is "tag:yaml.org,2002:str" || (tag is null && scalar.Style != ScalarStyle.Plain))
+        {
+            return JsonValue.Create(value);
+        }
+
+        return value switch
+        {
+            "" or "~" or "null" or "Null" or "NULL" => null,
+            "true" or "True" or "TRUE" => JsonValue.Create(true),
+            "false" or "False" or "FALSE" => JsonValue.Create(false),
+            ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF" => JsonValue.Create(double.PositiveInfinity),
+            "-.inf" or "-.Inf" or "-.INF" => JsonValue.Create(double.NegativeInfinity),
+            ".nan" or ".NaN" or ".NAN" => JsonValue.Create(double.NaN),
+            _ when GoStrconv.TryParseInt(value, out var integer) => JsonValue.Create(integer),
+            _ when (char.IsAsciiDigit(value[0]) || value[0] is '-' or '+' or '.') &&
+                   double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) => JsonValue.Create(real),
+            _ => JsonValue.Create(value),
+        };
+    }
+
     // YAML 1.1 integers (decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores), already matched by IntegerPattern.
     private static string Integer(string text)
     {
@@ -116,6 +147,7 @@ internal static partial class YamlDocuments
                 }),
                 YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, depth + 1)).ToArray()),
                 YamlScalarNode scalar when scalars == YamlScalars.Yaml11 => Yaml11Scalar(scalar),
+                YamlScalarNode scalar when scalars == YamlScalars.Core => CoreScalar(scalar),
                 YamlScalarNode scalar => StringScalar(scalar),
                 _ => throw new YamlException(node.Start, node.End, "unsupported YAML node (aliases are not allowed)"),
             };
