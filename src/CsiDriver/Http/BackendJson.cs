@@ -9,28 +9,21 @@ internal static class BackendJson
     /// </summary>
     public static T Parse<T>(byte[] body, JsonTypeInfo<T> type, Func<Exception> empty, Func<Exception> invalid)
     {
-        T? value;
         try
         {
-            value = JsonSerializer.Deserialize(body, type);
+            return JsonSerializer.Deserialize(body, type) ?? throw empty();
         }
         catch (JsonException)
         {
             throw invalid();
         }
-
-        return value ?? throw empty();
     }
 
     /// <summary>The body as <typeparamref name="T"/>, or null when it is empty or not that JSON (a proxy's HTML page, say).</summary>
     public static T? TryParse<T>(byte[] body, JsonTypeInfo<T> type)
         where T : class
     {
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
+        // An empty body fails to parse like any other non-JSON one.
         try
         {
             return JsonSerializer.Deserialize(body, type);

@@ -169,15 +169,7 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
             }
 
             // A real file or directory in the way (written by an older driver or a provider) is replaced.
-            if (Directory.Exists(link))
-            {
-                Directory.Delete(link, recursive: true);
-            }
-            else
-            {
-                File.Delete(link);
-            }
-
+            Remove(Directory.Exists(link) ? new DirectoryInfo(link) : new FileInfo(link));
             File.CreateSymbolicLink(link, Path.Combine(DataLinkName, name));
         }
     }
@@ -200,19 +192,23 @@ internal sealed class AtomicWriter(TimeProvider time, Random random) : IAtomicWr
                 continue;
             }
 
-            if (entry.Name == DataLinkName || entry.Name == livePayload)
+            if (entry.Name != DataLinkName && entry.Name != livePayload)
             {
-                continue;
+                Remove(entry);
             }
+        }
+    }
 
-            if (entry is DirectoryInfo directory && directory.LinkTarget is null)
-            {
-                directory.Delete(recursive: true);
-            }
-            else
-            {
-                entry.Delete();
-            }
+    /// <summary>Deletes a file or link, or a real directory with everything in it (never what a link points to).</summary>
+    private static void Remove(FileSystemInfo entry)
+    {
+        if (entry is DirectoryInfo { LinkTarget: null } directory)
+        {
+            directory.Delete(recursive: true);
+        }
+        else
+        {
+            entry.Delete();
         }
     }
 

@@ -1,6 +1,7 @@
 using CsiDriver.Mounting;
 using CsiDriver.Observability;
 using CsiDriver.Providers;
+using CsiDriver.Rotation;
 using CsiDriver.Spec;
 using CsiDriver.State;
 
@@ -35,8 +36,8 @@ internal sealed class VolumePublisher(
     PayloadTransformer transformer,
     ILogger<VolumePublisher> logger,
     PublishObservers observers,
-    IRepublishGate gate,
-    IStaleObjectCache stale)
+    RepublishGate gate,
+    StaleObjectCache stale)
 {
     private const UnixFileMode TargetMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
@@ -253,7 +254,8 @@ internal sealed class VolumePublisher(
     private WriteOutcome WriteVolume(VolumeRecord record, ProviderResult result, NewMount? early)
     {
         var target = record.TargetPath;
-        var mount = early ?? new NewMount(this, record);
+        // Disposed on the way out: what this publish made is taken down unless the write kept it.
+        using var mount = early ?? new NewMount(this, record);
         try
         {
             // kubelet (1.20+) does not create the target of a CSI inline volume.
@@ -266,19 +268,10 @@ internal sealed class VolumePublisher(
             mount.Keep();
             return WriteOutcome.Written;
         }
-        catch (Exception ex) when (mount.Mounted || mount.CreatedDirectory)
+        catch (Exception ex) when (ex is IOException || (ex is not SecretStoreException && (mount.Mounted || mount.CreatedDirectory)))
         {
-            mount.Dispose();
-            if (ex is SecretStoreException)
-            {
-                throw;
-            }
-
-            throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = "FailedToMount" };
-        }
-        catch (IOException ex)
-        {
-            throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = "FailedToEnsureMountPoint" };
+            var reason = mount.Mounted || mount.CreatedDirectory ? "FailedToMount" : "FailedToEnsureMountPoint";
+            throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = reason };
         }
     }
 

@@ -34,20 +34,15 @@ internal sealed class RotationReconciler(
     Random random,
     ILogger<RotationReconciler> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _passGate = new(1, 1);
+    private readonly KeyedLock _passLock = new();
     private TimeSpan? _shortestInterval;
 
     /// <summary>One pass over every registered volume; passes never overlap.</summary>
     public async Task<RotationPassResult> RunPassAsync(CancellationToken cancellationToken)
     {
-        await _passGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using (await _passLock.AcquireAsync("pass", cancellationToken).ConfigureAwait(false))
         {
             return await RunPassCoreAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _passGate.Release();
         }
     }
 

@@ -41,8 +41,9 @@ internal sealed class RotationSchedule(RotationOptions options)
 /// (or kubelet now describes the volume differently); otherwise it is answered from the mount. With
 /// rotation off every republish fetches, as before (the atomic writer leaves unchanged files alone).
 /// </summary>
-internal sealed class RepublishGate(RotationOptions options, RotationSchedule schedule, Microsoft.Extensions.Logging.ILogger<RepublishGate> logger) : IRepublishGate
+internal sealed class RepublishGate(RotationOptions options, RotationSchedule schedule, Microsoft.Extensions.Logging.ILogger<RepublishGate> logger)
 {
+    /// <summary>True to fetch; false to answer the republish from what is already mounted.</summary>
     public bool ShouldFetch(PublishRequest request, VolumeRecord previous, SecretProviderClass secretProviderClass, DateTimeOffset now)
     {
         if (!options.Enabled || request.Trigger != PublishTrigger.Kubelet ||

@@ -26,9 +26,8 @@ internal static class RotationServices
         services.TryAddSingleton<VolumeCredentialStore>();
         services.AddSingleton<IPublishObserver>(sp => sp.GetRequiredService<VolumeCredentialStore>());
         services.TryAddSingleton<RotationSchedule>();
-        services.TryAddSingleton<IRepublishGate, RepublishGate>();
+        services.TryAddSingleton<RepublishGate>();
         services.TryAddSingleton<StaleObjectCache>();
-        services.TryAddSingleton<IStaleObjectCache>(sp => sp.GetRequiredService<StaleObjectCache>());
         services.TryAddSingleton<RotationMetrics>();
         services.TryAddSingleton<ProviderBackoff>();
         services.TryAddSingleton<RotationReconciler>();

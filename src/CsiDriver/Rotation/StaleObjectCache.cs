@@ -4,18 +4,20 @@ using CsiDriver.Publishing;
 namespace CsiDriver.Rotation;
 
 /// <summary>
-/// The <c>staleIfError</c> cache. Only classes that set <c>spec.rotation.staleIfError</c> are cached, keyed by
+/// The <c>staleIfError</c> cache: the last objects fetched, served to a NEW publish when the backend cannot be
+/// reached and the class opts in. Only classes that set <c>spec.rotation.staleIfError</c> are cached, keyed by
 /// (class namespace/name, provider, identity = pod namespace + service account + the token audiences, and the
 /// fetch parameters), so a pod is only ever served what a pod with the same identity read through the same
 /// class. Memory only, never disk; bounded by entries and bytes (least recently stored go first) and
 /// entries older than their class's window are dropped.
 /// </summary>
-internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger) : IStaleObjectCache
+internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObjectCache> logger)
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private long _bytes;
     private long _stored;
 
+    /// <summary>Keeps a successful result if the class opts in (a no-op otherwise).</summary>
     public void Remember(ProviderRequest request, ProviderResult result, DateTimeOffset now)
     {
         if (request.Class.Rotation.StaleIfError is not { } window || window <= TimeSpan.Zero)
@@ -47,6 +49,7 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
         }
     }
 
+    /// <summary>A cached result for the same identity, younger than the class's window; null if none.</summary>
     public StaleResult? TryServe(ProviderRequest request, SecretStoreException failure, DateTimeOffset now)
     {
         if (request.Class.Rotation.StaleIfError is not { } window || window <= TimeSpan.Zero)
@@ -111,3 +114,6 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
 
     private sealed record Entry(ProviderResult Result, DateTimeOffset FetchedAt, TimeSpan Window, long Size, long Stored);
 }
+
+/// <summary>Objects served from the <c>staleIfError</c> cache, and how old they are.</summary>
+internal sealed record StaleResult(ProviderResult Result, TimeSpan Age);

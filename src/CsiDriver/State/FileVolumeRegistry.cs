@@ -9,19 +9,13 @@ namespace CsiDriver.State;
 /// leaves the old record or the new one. No fsync: the records only matter while the node's
 /// mounts exist, and a node crash takes the mounts (tmpfs) with it.
 /// </summary>
-internal sealed class FileVolumeRegistry : IVolumeRegistry
+internal sealed class FileVolumeRegistry(string directory, ILogger<FileVolumeRegistry> logger) : IVolumeRegistry
 {
     private const string Extension = ".json";
-    private readonly string _directory;
-    private readonly ConcurrentDictionary<string, VolumeRecord> _records = new(StringComparer.Ordinal);
-    private readonly ILogger<FileVolumeRegistry> _logger;
 
-    public FileVolumeRegistry(string directory, ILogger<FileVolumeRegistry> logger)
-    {
-        _directory = directory;
-        _logger = logger;
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
+    // Created with the registry, so the first save finds its folder.
+    private readonly string _directory = Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+    private readonly ConcurrentDictionary<string, VolumeRecord> _records = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<VolumeRecord> All => _records.Values.ToList();
 
@@ -80,7 +74,7 @@ internal sealed class FileVolumeRegistry : IVolumeRegistry
 
             if (record is null || PathFor(record.VolumeId) != path)
             {
-                DriverLog.StateRecordDropped(_logger, Path.GetFileName(path), "unreadable");
+                DriverLog.StateRecordDropped(logger, Path.GetFileName(path), "unreadable");
                 File.Delete(path);
                 continue;
             }

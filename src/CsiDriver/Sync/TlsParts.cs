@@ -112,10 +112,7 @@ internal static class TlsParts
 
     private static byte[] Pem(string label, byte[] der)
     {
-        var text = PemEncoding.Write(label, der);
-        var bytes = new byte[Encoding.ASCII.GetByteCount(text) + 1];
-        Encoding.ASCII.GetBytes(text, bytes);
-        bytes[^1] = (byte)'\n';
+        var bytes = Encoding.ASCII.GetBytes([.. PemEncoding.Write(label, der), '\n']);
         CryptographicOperations.ZeroMemory(der);
         return bytes;
     }
