@@ -122,23 +122,21 @@ internal sealed partial record AzureMountConfig(
             throw Invalid(description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied);
         }
 
-        // Upstream matches the key names case-insensitively; a repeated one counts as its last.
-        var secretClientId = request.Secrets.LastOrDefault(s => s.Key.Equals("clientid", StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
-        var secret = request.Secrets.LastOrDefault(s => s.Key.Equals("clientsecret", StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
+        return new ClientSecretCredential(SecretValue(request, "clientid"), SecretValue(request, "clientsecret"));
+    }
 
-        // Upstream prints the whole secrets map here; only the key names are safe to show.
-        var keys = string.Join(", ", request.Secrets.Keys.Order(StringComparer.Ordinal));
-        if (secretClientId.Length == 0)
+    /// <summary>A nodePublishSecretRef value; upstream matches the key names case-insensitively, a repeated one counting as its last.</summary>
+    private static string SecretValue(ProviderRequest request, string key)
+    {
+        var value = request.Secrets.LastOrDefault(s => s.Key.Equals(key, StringComparison.OrdinalIgnoreCase)).Value;
+        if (string.IsNullOrEmpty(value))
         {
-            throw Invalid(description, $"failed to create auth config, error: could not find clientid in nodePublishSecretRef secret (keys: {keys})", FailureKind.PermissionDenied);
+            // Upstream prints the whole secrets map here; only the key names are safe to show.
+            var keys = string.Join(", ", request.Secrets.Keys.Order(StringComparer.Ordinal));
+            throw Invalid(request.Class.Description, $"failed to create auth config, error: could not find {key} in nodePublishSecretRef secret (keys: {keys})", FailureKind.PermissionDenied);
         }
 
-        if (secret.Length == 0)
-        {
-            throw Invalid(description, $"failed to create auth config, error: could not find clientsecret in nodePublishSecretRef secret (keys: {keys})", FailureKind.PermissionDenied);
-        }
-
-        return new ClientSecretCredential(secretClientId, secret);
+        return value;
     }
 
     private static List<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)

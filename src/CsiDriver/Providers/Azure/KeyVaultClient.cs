@@ -37,16 +37,12 @@ internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, Az
     /// <summary>Enabled versions with their creation time (upstream skips disabled ones).</summary>
     public async Task<List<(string Version, long Created)>> ListVersionsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        var versions = new List<(string, long)>();
-        foreach (var item in await ReadPagesAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", "list_versions", MaxPages, "versions", cancellationToken).ConfigureAwait(false))
-        {
-            if (item.Attributes is { Enabled: not false } && LastSegment(item.Id ?? item.Kid) is { } version)
-            {
-                versions.Add((version, item.Attributes.Created ?? 0));
-            }
-        }
-
-        return versions;
+        var items = await ReadPagesAsync(call, $"{call.Collection}/{call.Object.ObjectName}/versions", "list_versions", MaxPages, "versions", cancellationToken).ConfigureAwait(false);
+        return [.. items
+            .Where(item => item.Attributes is { Enabled: not false })
+            .Select(item => (Version: LastSegment(item.Id ?? item.Kid), Created: item.Attributes!.Created ?? 0))
+            .Where(v => v.Version is not null)
+            .Select(v => (v.Version!, v.Created))];
     }
 
     /// <summary>
@@ -55,16 +51,11 @@ internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, Az
     /// </summary>
     public async Task<List<(string Name, bool Enabled, Dictionary<string, string> Tags)>> ListSecretsAsync(VaultCall call, CancellationToken cancellationToken)
     {
-        var secrets = new List<(string, bool, Dictionary<string, string>)>();
-        foreach (var item in await ReadPagesAsync(call, "secrets", "list_secrets", MaxPages * 10, "secrets", cancellationToken).ConfigureAwait(false))
-        {
-            if (LastSegment(item.Id) is { } name)
-            {
-                secrets.Add((name, item.Attributes?.Enabled != false, item.Tags ?? []));
-            }
-        }
-
-        return secrets;
+        var items = await ReadPagesAsync(call, "secrets", "list_secrets", MaxPages * 10, "secrets", cancellationToken).ConfigureAwait(false);
+        return [.. items
+            .Select(item => (Name: LastSegment(item.Id), Enabled: item.Attributes?.Enabled != false, Tags: item.Tags ?? []))
+            .Where(s => s.Name is not null)
+            .Select(s => (s.Name!, s.Enabled, s.Tags))];
     }
 
     /// <summary>
@@ -308,13 +299,10 @@ internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, Az
 
         var status = (int)reply.Status;
         var detail = $"RESPONSE {status}: {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}, ERROR CODE: {code ?? "(none)"}{(inner is null ? string.Empty : $" ({inner})")}";
-        if (reply.Status == HttpStatusCode.TooManyRequests && reply.Headers.RetryAfter?.Delta is { } delta)
-        {
-            detail += $", retry after {delta.TotalSeconds:0}s";
-        }
-
         if (reply.Status == HttpStatusCode.TooManyRequests)
         {
+            detail += reply.Headers.RetryAfter?.Delta is { } delta ? $", retry after {delta.TotalSeconds:0}s" : string.Empty;
+
             // Why the retries stopped: the attempts ran out, or Key Vault asked for a longer wait than the driver allows.
             detail += reply.Attempts < options.Retry.MaxAttempts ? $" (Retry-After is longer than the {options.Retry.MaxRetryAfter.TotalSeconds:0.#}s the driver waits)"
                 : reply.Attempts > 1 ? $" (throttled on all {reply.Attempts} attempts)"

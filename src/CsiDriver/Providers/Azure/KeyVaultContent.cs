@@ -104,38 +104,28 @@ internal static class KeyVaultContent
     /// <summary>A JWK's public key as a PKIX <c>PUBLIC KEY</c> PEM (RSA, EC P-256/384/521).</summary>
     public static string PublicKeyPem(JsonWebKey key)
     {
-        var kty = key.Kty ?? string.Empty;
-        string spki;
-        switch (kty)
+        if (key.Kty is "RSA" or "RSA-HSM")
         {
-            case "RSA" or "RSA-HSM":
-                {
-                    using var rsa = RSA.Create();
-                    rsa.ImportParameters(new RSAParameters { Modulus = Unsigned(Base64Url(key.N, "n")), Exponent = Unsigned(Base64Url(key.E, "e")) });
-                    spki = rsa.ExportSubjectPublicKeyInfoPem();
-                    break;
-                }
-
-            case "EC" or "EC-HSM":
-                {
-                    var (curve, size) = key.Crv switch
-                    {
-                        "P-256" => (ECCurve.NamedCurves.nistP256, 32),
-                        "P-384" => (ECCurve.NamedCurves.nistP384, 48),
-                        "P-521" => (ECCurve.NamedCurves.nistP521, 66),
-                        _ => throw new FormatException($"curve {Printable(key.Crv)} is not supported"),
-                    };
-                    using var ec = ECDsa.Create();
-                    ec.ImportParameters(new ECParameters { Curve = curve, Q = new ECPoint { X = Fixed(Base64Url(key.X, "x"), size), Y = Fixed(Base64Url(key.Y, "y"), size) } });
-                    spki = ec.ExportSubjectPublicKeyInfoPem();
-                    break;
-                }
-
-            default:
-                throw new FormatException($"failed to get key. key type '{Printable(kty)}' currently not supported");
+            using var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = Unsigned(Base64Url(key.N, "n")), Exponent = Unsigned(Base64Url(key.E, "e")) });
+            return rsa.ExportSubjectPublicKeyInfoPem() + "\n";
         }
 
-        return spki + "\n";
+        if (key.Kty is not ("EC" or "EC-HSM"))
+        {
+            throw new FormatException($"failed to get key. key type '{Printable(key.Kty)}' currently not supported");
+        }
+
+        var (curve, size) = key.Crv switch
+        {
+            "P-256" => (ECCurve.NamedCurves.nistP256, 32),
+            "P-384" => (ECCurve.NamedCurves.nistP384, 48),
+            "P-521" => (ECCurve.NamedCurves.nistP521, 66),
+            _ => throw new FormatException($"curve {Printable(key.Crv)} is not supported"),
+        };
+        using var ec = ECDsa.Create();
+        ec.ImportParameters(new ECParameters { Curve = curve, Q = new ECPoint { X = Fixed(Base64Url(key.X, "x"), size), Y = Fixed(Base64Url(key.Y, "y"), size) } });
+        return ec.ExportSubjectPublicKeyInfoPem() + "\n";
     }
 
     /// <summary>The leaf certificate (<c>cer</c>, base64 DER) as PEM.</summary>
@@ -227,13 +217,8 @@ internal static class KeyVaultContent
     /// <summary>A big-endian unsigned integer without leading zeros (as Go's big.Int.SetBytes then marshals it).</summary>
     private static byte[] Unsigned(byte[] value)
     {
-        var start = 0;
-        while (start < value.Length - 1 && value[start] == 0)
-        {
-            start++;
-        }
-
-        return value[start..];
+        var start = value.AsSpan().IndexOfAnyExcept((byte)0);
+        return value[(start < 0 ? Math.Max(value.Length - 1, 0) : start)..];
     }
 
     private static byte[] Fixed(byte[] value, int size)

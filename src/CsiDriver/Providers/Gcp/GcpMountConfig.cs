@@ -90,21 +90,13 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             return null;
         }
 
-        var text = value.Trim();
-        int fromBase = 10;
-        if (text.StartsWith("0o", StringComparison.OrdinalIgnoreCase))
+        var (text, fromBase) = value.Trim() switch
         {
-            (text, fromBase) = (text[2..], 8);
-        }
-        else if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
-        {
-            (text, fromBase) = (text[2..], 16);
-        }
-        else if (text.Length > 1 && text[0] == '0')
-        {
-            (text, fromBase) = (text[1..], 8);
-        }
-
+            ['0', 'o' or 'O', .. var octal] => (octal, 8),
+            ['0', 'x' or 'X', .. var hex] => (hex, 16),
+            ['0', _, ..] leading => (leading[1..], 8),
+            var plain => (plain, 10),
+        };
         var valid = text.Length is > 0 and <= 8 && text.All(c => fromBase switch
         {
             8 => c is >= '0' and <= '7',
