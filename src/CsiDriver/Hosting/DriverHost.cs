@@ -14,14 +14,24 @@ namespace CsiDriver.Hosting;
 /// A running driver: Grpc.AspNetCore on Kestrel serving HTTP/2 gRPC on the CSI unix socket, with state reloaded
 /// before the socket is bound so kubelet never talks to a half-started driver.
 /// </summary>
-public sealed class DriverHost(WebApplication app, string socketPath, DriverOptions options) : IAsyncDisposable
+public sealed class DriverHost : IAsyncDisposable
 {
-    private readonly ILogger _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver");
+    private readonly WebApplication _app;
+    private readonly ILogger _logger;
+    private readonly DriverOptions _options;
     private int _stopped;
 
-    public string SocketPath { get; } = socketPath;
+    private DriverHost(WebApplication app, string socketPath, DriverOptions options)
+    {
+        _app = app;
+        SocketPath = socketPath;
+        _options = options;
+        _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CsiDriver");
+    }
 
-    public IServiceProvider Services => app.Services;
+    public string SocketPath { get; }
+
+    public IServiceProvider Services => _app.Services;
 
     /// <param name="options">The driver's command-line options.</param>
     /// <param name="configureLogging">Replaces the console logging set up from the options.</param>
@@ -108,14 +118,14 @@ public sealed class DriverHost(WebApplication app, string socketPath, DriverOpti
         }
 
         DriverLog.ShuttingDown(_logger);
-        using var timeout = new CancellationTokenSource(options.ShutdownTimeout);
-        await app.StopAsync(timeout.Token).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(_options.ShutdownTimeout);
+        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         File.Delete(SocketPath);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
     }
 }
