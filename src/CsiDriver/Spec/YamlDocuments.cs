@@ -37,7 +37,19 @@ internal static partial class YamlDocuments
 
     private const int MaxDepth = 64;
 
-    public static IEnumerable<JsonNode?> Read(TextReader reader, YamlScalars scalars = YamlScalars.Strings)
+    public static IEnumerable<JsonNode?> Read(TextReader reader, YamlScalars scalars = YamlScalars.Strings) =>
+        Load(reader).Documents.Select(document => new Converter(scalars).ToJson(document.RootNode, 0));
+
+    /// <summary>
+    /// The first document, parsed once and converted once per entry of <paramref name="views"/> (nulls for an empty
+    /// stream): for a reader that needs both the typed values and the text as written.
+    /// </summary>
+    public static JsonNode?[] ReadFirst(TextReader reader, params YamlScalars[] views) =>
+        Load(reader).Documents.FirstOrDefault() is { } document
+            ? views.Select(scalars => new Converter(scalars).ToJson(document.RootNode, 0)).ToArray()
+            : new JsonNode?[views.Length];
+
+    private static YamlStream Load(TextReader reader)
     {
         var stream = new YamlStream();
         try
@@ -50,10 +62,7 @@ internal static partial class YamlDocuments
             throw new YamlException(Mark.Empty, Mark.Empty, "malformed YAML", ex);
         }
 
-        foreach (var document in stream.Documents)
-        {
-            yield return new Converter(scalars).ToJson(document.RootNode, 0);
-        }
+        return stream;
     }
 
     // Quoted or block scalars are strings by definition; plain ones stay strings too so

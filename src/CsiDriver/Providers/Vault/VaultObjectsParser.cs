@@ -23,8 +23,8 @@ internal static class VaultObjectsParser
         {
             // Typed for secretArgs, filePermission and null checks; as written for string fields and messages
             // (yaml.v3 decodes a plain 007 into a string field as "007").
-            root = YamlDocuments.Read(new StringReader(text ?? string.Empty), YamlScalars.Core).FirstOrDefault();
-            raw = YamlDocuments.Read(new StringReader(text ?? string.Empty)).FirstOrDefault();
+            var views = YamlDocuments.ReadFirst(new StringReader(text ?? string.Empty), YamlScalars.Core, YamlScalars.Strings);
+            (root, raw) = (views[0], views[1]);
         }
         catch (YamlException ex)
         {
