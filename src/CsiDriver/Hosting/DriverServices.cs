@@ -55,7 +55,7 @@ internal static class DriverServices
         services.TryAddSingleton<MetricsRegistry>();
         services.TryAddSingleton<DriverMetrics>();
         services.TryAddSingleton<HealthAndMetricsEndpoint>();
-        services.TryAddSingleton<ITemplateRenderer, Templating.EngineTemplateRenderer>();
+        services.TryAddSingleton(new Templating.TemplateEngine(Templating.TemplateLimits.Default));
         services.TryAddSingleton<PayloadTransformer>();
         services.TryAddSingleton<VolumePublisher>();
         services.TryAddSingleton<VolumeUnpublisher>();

@@ -1,5 +1,6 @@
 using CsiDriver.Providers;
 using CsiDriver.Spec;
+using CsiDriver.Templating;
 
 namespace CsiDriver.Publishing;
 
@@ -8,7 +9,7 @@ namespace CsiDriver.Publishing;
 /// first (a JSON-map object becomes one file per property, like ESO's dataFrom.extract), then
 /// <c>spec.templates</c> (files built from several objects). Paths are checked later with the rest.
 /// </summary>
-internal sealed class PayloadTransformer(ITemplateRenderer templates)
+internal sealed class PayloadTransformer(TemplateEngine templates)
 {
     public ProviderResult Apply(SecretProviderClass spc, ProviderResult result)
     {
@@ -28,7 +29,17 @@ internal sealed class PayloadTransformer(ITemplateRenderer templates)
             var objects = files.ToDictionary(f => f.Path, f => f.Contents, StringComparer.Ordinal);
             foreach (var template in spc.Templates)
             {
-                var contents = templates.Render(spc.Description, template.Path, template.Template, objects);
+                byte[] contents;
+                try
+                {
+                    contents = templates.Render(template.Path, template.Template, objects);
+                }
+                catch (TemplateException ex)
+                {
+                    // The engine's message names the template, the position and the cause, never a value.
+                    throw new SecretStoreException(FailureKind.InvalidConfiguration, $"SecretProviderClass {spc.Description}: {ex.Message}") { Reason = "TemplateError" };
+                }
+
                 files.Add(new SecretFile(template.Path, contents, ProviderParameters.ParseFileMode(template.FilePermission, spc.Description, template.Path)));
             }
         }

@@ -20,19 +20,6 @@ internal sealed class BoundedOutput(int maxBytes)
         return true;
     }
 
-    public bool TryWrite(string text)
-    {
-        var count = Encoding.UTF8.GetByteCount(text);
-        if ((long)_length + count > maxBytes)
-        {
-            return false;
-        }
-
-        EnsureCapacity(_length + count);
-        _length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_length));
-        return true;
-    }
-
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
     /// <summary>Zeroes the working buffer: it may hold secret values.</summary>

@@ -7,7 +7,6 @@ namespace CsiDriver.Templating;
 /// </summary>
 internal sealed class TemplateEngine(TemplateLimits limits)
 {
-    private readonly TemplateLimits _limits = limits;
     private readonly ParsedTemplateCache _cache = new(limits.MaxCachedTemplates);
 
     /// <summary>
@@ -21,18 +20,17 @@ internal sealed class TemplateEngine(TemplateLimits limits)
         CancellationToken cancellationToken = default)
     {
         var parsed = Parse(templateName, templateText);
-        var executor = new TemplateExecutor(parsed, templateName, _limits, cancellationToken);
+        var executor = new TemplateExecutor(parsed, templateName, limits, cancellationToken);
         return executor.Execute(new SecretDataMap(data));
     }
 
     private ParsedTemplate Parse(string templateName, string templateText)
     {
-        if (templateText.Length > _limits.MaxTemplateBytes || Encoding.UTF8.GetByteCount(templateText) > _limits.MaxTemplateBytes)
+        if (templateText.Length > limits.MaxTemplateBytes || Encoding.UTF8.GetByteCount(templateText) > limits.MaxTemplateBytes)
         {
-            throw new TemplateException(TemplateErrorKind.Limit, templateName, 1, 1,
-                $"template is larger than {_limits.MaxTemplateBytes} bytes");
+            throw new TemplateException(TemplateErrorKind.Limit, templateName, templateText, 0, $"template is larger than {limits.MaxTemplateBytes} bytes");
         }
 
-        return _cache.GetOrParse(templateText, text => TemplateParser.Parse(templateName, text, _limits.MaxNestingDepth));
+        return _cache.GetOrParse(templateText, text => TemplateParser.Parse(templateName, text, limits.MaxNestingDepth));
     }
 }

@@ -17,10 +17,14 @@ internal enum TemplateErrorKind
 /// A template failure naming the template, the 1-based line and column, and the cause. The message
 /// holds only names, positions and function names: never a data value or rendered output.
 /// </summary>
-internal sealed class TemplateException(TemplateErrorKind kind, string templateName, int line, int column, string cause)
-    : Exception($"template \"{templateName}\" line {line}, column {column}: {cause}")
+/// <remarks>The position comes as an offset into the template text; lines are counted only here, when an error asks.</remarks>
+internal sealed class TemplateException(TemplateErrorKind kind, string templateName, string text, int offset, string cause)
+    : Exception(Locate(templateName, text.AsSpan(0, offset), cause))
 {
     public TemplateErrorKind Kind { get; } = kind;
+
+    private static string Locate(string templateName, ReadOnlySpan<char> before, string cause) =>
+        $"template \"{templateName}\" line {before.Count('\n') + 1}, column {before.Length - before.LastIndexOf('\n')}: {cause}";
 }
 
 /// <summary>

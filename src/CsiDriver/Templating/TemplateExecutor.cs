@@ -10,7 +10,6 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 {
     private static readonly object NoFinalArgument = new();
 
-    private readonly TemplateLimits _limits = limits;
     private readonly BoundedOutput _output = new(limits.MaxOutputBytes);
     private readonly List<(string Name, object? Value)> _variables = [];
     private long _steps;
@@ -39,13 +38,13 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     }
 
     private TemplateException Fail(TemplateNode node, string cause, TemplateErrorKind kind = TemplateErrorKind.Execution) =>
-        template.Lines.Error(kind, templateName, node.Offset, cause);
+        new(kind, templateName, template.Text, node.Offset, cause);
 
     private void Step(TemplateNode node)
     {
-        if (++_steps > _limits.MaxSteps)
+        if (++_steps > limits.MaxSteps)
         {
-            throw Fail(node, $"template took more than {_limits.MaxSteps} evaluation steps", TemplateErrorKind.Limit);
+            throw Fail(node, $"template took more than {limits.MaxSteps} evaluation steps", TemplateErrorKind.Limit);
         }
 
         if ((_steps & 255) == 0)
@@ -122,9 +121,9 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         foreach (var (key, element) in Iterate(range, value, declarations.Count))
         {
             any = true;
-            if (++_iterations > _limits.MaxRangeIterations)
+            if (++_iterations > limits.MaxRangeIterations)
             {
-                throw Fail(range, $"more than {_limits.MaxRangeIterations} range iterations", TemplateErrorKind.Limit);
+                throw Fail(range, $"more than {limits.MaxRangeIterations} range iterations", TemplateErrorKind.Limit);
             }
 
             _variables.RemoveRange(mark, _variables.Count - mark);
@@ -263,7 +262,7 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         object? result;
         try
         {
-            result = definition.Invoke(new FunctionArguments(function.Name, values, _limits));
+            result = definition.Invoke(new FunctionArguments(function.Name, values, limits));
         }
         catch (TemplateFunctionException e)
         {
@@ -275,9 +274,9 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
             throw Fail(function, $"error calling {function.Name}: {e.GetType().Name}");
         }
 
-        if (result is string s && s.Length > _limits.MaxOutputBytes)
+        if (result is string s && s.Length > limits.MaxOutputBytes)
         {
-            throw Fail(function, $"{function.Name} produced more than the {_limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
+            throw Fail(function, $"{function.Name} produced more than the {limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
         }
 
         return result;
@@ -301,15 +300,9 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
 
     private void Print(TemplateNode node, object? value)
     {
-        var written = value switch
+        if (!_output.TryWrite(value as byte[] ?? TemplateValues.ToBytes(value)))
         {
-            byte[] utf8 => _output.TryWrite(utf8),
-            TemplateBytes bytes => _output.TryWrite(bytes.Bytes),
-            _ => _output.TryWrite(TemplateValues.Format(value)),
-        };
-        if (!written)
-        {
-            throw Fail(node, $"output larger than {_limits.MaxOutputBytes} bytes", TemplateErrorKind.Limit);
+            throw Fail(node, $"output larger than {limits.MaxOutputBytes} bytes", TemplateErrorKind.Limit);
         }
     }
 }

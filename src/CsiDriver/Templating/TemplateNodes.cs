@@ -56,4 +56,4 @@ internal sealed record FunctionNode(int Offset, string Name) : TemplateNode(Offs
 internal sealed record FieldChainNode(int Offset, TemplateNode? Receiver, string? Variable, string[] Fields) : TemplateNode(Offset);
 
 /// <summary>A parsed template, shared between renders and threads (immutable after parsing).</summary>
-internal sealed record ParsedTemplate(ListNode Root, LineMap Lines);
+internal sealed record ParsedTemplate(ListNode Root, string Text);

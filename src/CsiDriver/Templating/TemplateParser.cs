@@ -8,24 +8,13 @@ namespace CsiDriver.Templating;
 /// range (with else, break, continue), with (with else with), variables and their scopes.
 /// Unknown functions and undefined variables are parse errors, as in Go.
 /// </summary>
-internal sealed class TemplateParser
+internal sealed class TemplateParser(string name, string text, int maxDepth)
 {
-    private readonly string _name;
-    private readonly LineMap _lines;
-    private readonly int _maxDepth;
-    private readonly List<TemplateToken> _tokens;
+    private readonly List<TemplateToken> _tokens = new TemplateLexer(text, (offset, cause) => new(TemplateErrorKind.Parse, name, text, offset, cause)).Lex();
     private readonly List<string> _variables = ["$"];
     private int _index;
     private int _depth;
     private int _rangeDepth;
-
-    private TemplateParser(string name, string text, int maxDepth)
-    {
-        _name = name;
-        _lines = new LineMap(text);
-        _maxDepth = maxDepth;
-        _tokens = new TemplateLexer(text, (offset, cause) => Fail(offset, cause)).Lex();
-    }
 
     private enum Terminator
     {
@@ -43,18 +32,18 @@ internal sealed class TemplateParser
             throw parser.Fail(offset, terminator == Terminator.End ? "unexpected {{end}}" : "unexpected {{else}}");
         }
 
-        return new ParsedTemplate(root, parser._lines);
+        return new ParsedTemplate(root, text);
     }
 
     private TemplateException Fail(int offset, string cause, TemplateErrorKind kind = TemplateErrorKind.Parse) =>
-        _lines.Error(kind, _name, offset, cause);
+        new(kind, name, text, offset, cause);
 
     /// <summary>Enters one more level of blocks or parentheses; the caller leaves it with <c>_depth--</c>.</summary>
     private void Nest(int offset, string what)
     {
-        if (++_depth > _maxDepth)
+        if (++_depth > maxDepth)
         {
-            throw Fail(offset, $"{what} nested deeper than {_maxDepth}", TemplateErrorKind.Limit);
+            throw Fail(offset, $"{what} nested deeper than {maxDepth}", TemplateErrorKind.Limit);
         }
     }
 

@@ -39,7 +39,7 @@ internal static class TemplateValues
         return value is string or TemplateBytes;
     }
 
-    /// <summary>Raw bytes of a string value (UTF-8 for text, original bytes for binary).</summary>
+    /// <summary>The bytes a value prints as: a binary string's own bytes, anything else its %v text in UTF-8.</summary>
     public static byte[] ToBytes(object? value) => value switch
     {
         TemplateBytes b => b.Bytes,
