@@ -16,19 +16,14 @@ internal sealed class DirectorySecretProviderClassSource(string directory) : ISe
 
     public Task<SecretProviderClass> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
-        SecretProviderClass? found = null;
-        foreach (var path in Manifests(@namespace, name))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var spc in Load(path))
+        // When several manifests define the class, the last one read wins.
+        var found = Manifests(@namespace, name)
+            .SelectMany(path =>
             {
-                if (spc.Namespace == @namespace && spc.Name == name)
-                {
-                    found = spc;
-                }
-            }
-        }
-
+                cancellationToken.ThrowIfCancellationRequested();
+                return Load(path);
+            })
+            .LastOrDefault(spc => spc.Namespace == @namespace && spc.Name == name);
         return found is null
             ? throw new SecretStoreException(FailureKind.NotFound, $"SecretProviderClass {@namespace}/{name} not found in {directory}") { Reason = "SecretProviderClassNotFound" }
             : Task.FromResult(found);

@@ -14,35 +14,22 @@ internal static class GoStrconv
     /// <summary><c>strconv.ParseInt(s, 0, 64)</c>: 0x, 0o, 0b, and a leading 0 for octal; false when invalid or out of range.</summary>
     public static bool TryParseInt(string text, out long value)
     {
-        value = 0;
-        var s = text.Replace("_", string.Empty, StringComparison.Ordinal);
-        var negative = false;
-        if (s.Length > 0 && s[0] is '+' or '-')
-        {
-            negative = s[0] == '-';
-            s = s[1..];
-        }
-
-        if (ParseMagnitude(s) is not { } magnitude)
-        {
-            return false;
-        }
-
-        var signed = negative ? -magnitude : magnitude;
-        if (signed < long.MinValue || signed > long.MaxValue)
-        {
-            return false;
-        }
-
-        value = (long)signed;
-        return true;
+        var parsed = ParseInteger(text);
+        var fits = parsed >= long.MinValue && parsed <= long.MaxValue;
+        value = fits ? (long)parsed!.Value : 0;
+        return fits;
     }
 
-    /// <summary>
-    /// An unsigned integer literal with Go's base prefixes (0x, 0o, 0b, a leading 0 for octal), underscores already
-    /// removed; null when it is empty or a digit does not fit its base. Unbounded: the caller decides what fits.
-    /// </summary>
-    public static System.Numerics.BigInteger? ParseMagnitude(string s)
+    /// <summary>An integer literal with an optional sign, underscores and Go's base prefixes; null when invalid. Unbounded: the caller decides what fits.</summary>
+    public static System.Numerics.BigInteger? ParseInteger(string text)
+    {
+        var s = text.Replace("_", string.Empty, StringComparison.Ordinal);
+        var signed = s.Length > 0 && s[0] is '+' or '-';
+        return ParseMagnitude(signed ? s[1..] : s) is { } magnitude ? (s.StartsWith('-') ? -magnitude : magnitude) : null;
+    }
+
+    /// <summary>An unsigned integer literal with Go's base prefixes, underscores removed; null when empty or a digit does not fit its base.</summary>
+    private static System.Numerics.BigInteger? ParseMagnitude(string s)
     {
         var radix = 10;
         if (s.Length > 1 && s[0] == '0')

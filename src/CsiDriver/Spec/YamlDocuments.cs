@@ -65,9 +65,6 @@ internal static partial class YamlDocuments
         return stream;
     }
 
-    // Quoted or block scalars are strings by definition; plain ones stay strings too so
-    // that `vaultSkipTLSVerify: true` reaches the provider as "true", as kubectl would send it
-    // after the API server's schema check. Only explicit nulls become null.
     private static JsonNode? StringScalar(YamlScalarNode scalar) =>
         scalar.Value is null || (scalar.Style == ScalarStyle.Plain && scalar.Value is "null" or "~" or "") ? null : JsonValue.Create(scalar.Value);
 
@@ -84,7 +81,7 @@ internal static partial class YamlDocuments
             "" or "~" or "null" or "Null" or "NULL" => null,
             "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y" => JsonValue.Create(true),
             "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N" => JsonValue.Create(false),
-            _ when IntegerPattern().IsMatch(text) => JsonNode.Parse(Integer(text)),
+            _ when IntegerPattern().IsMatch(text) => JsonNode.Parse(GoStrconv.ParseInteger(text)!.Value.ToString(CultureInfo.InvariantCulture)),
             _ when FloatPattern().IsMatch(text) && double.TryParse(
                 text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
             _ => JsonValue.Create(text),
@@ -115,14 +112,7 @@ internal static partial class YamlDocuments
         };
     }
 
-    // YAML 1.1 integers (decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores), already matched by IntegerPattern.
-    private static string Integer(string text)
-    {
-        var clean = text.Replace("_", string.Empty, StringComparison.Ordinal);
-        var value = GoStrconv.ParseMagnitude(clean.TrimStart('+', '-'))!.Value;
-        return (clean.StartsWith('-') ? -value : value).ToString(CultureInfo.InvariantCulture);
-    }
-
+    /// <summary>YAML 1.1 integers: decimal, 0-prefixed octal, 0x hex, 0b binary; sign and underscores.</summary>
     [GeneratedRegex(@"^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[1-9][0-9_]*|0)$")]
     private static partial Regex IntegerPattern();
 

@@ -126,20 +126,16 @@ internal static partial class GoPrintf
 
     private static string FormatFloat(Spec spec, double value)
     {
-        var precision = spec.Precision;
-        switch (char.ToLowerInvariant(spec.Verb))
+        if (spec.Verb is 'f' or 'F' or 'e' or 'E')
         {
-            case 'f':
-                return value.ToString("F" + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
-            case 'e':
-                var e = value.ToString((spec.Verb == 'E' ? "E" : "e") + (precision < 0 ? 6 : precision), CultureInfo.InvariantCulture);
-                return ExtraExponentZeros().Replace(e, "");
-            default:
-                var g = precision < 0
-                    ? TemplateValues.FormatFloat(value)
-                    : value.ToString("G" + Math.Max(1, precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
-                return spec.Verb == 'G' ? g.ToUpperInvariant() : g;
+            var text = value.ToString($"{spec.Verb}{(spec.Precision < 0 ? 6 : spec.Precision)}", CultureInfo.InvariantCulture);
+            return ExtraExponentZeros().Replace(text, "");
         }
+
+        var g = spec.Precision < 0
+            ? TemplateValues.FormatFloat(value)
+            : value.ToString("G" + Math.Max(1, spec.Precision), CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+        return spec.Verb == 'G' ? g.ToUpperInvariant() : g;
     }
 
     /// <summary>The zeros that make .NET's e+003 where Go writes e+03 (.NET's "G" already writes two digits).</summary>
