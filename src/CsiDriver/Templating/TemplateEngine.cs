@@ -19,18 +19,12 @@ internal sealed class TemplateEngine(TemplateLimits limits)
         IReadOnlyDictionary<string, ReadOnlyMemory<byte>> data,
         CancellationToken cancellationToken = default)
     {
-        var parsed = Parse(templateName, templateText);
-        var executor = new TemplateExecutor(parsed, templateName, limits, cancellationToken);
-        return executor.Execute(new SecretDataMap(data));
-    }
-
-    private ParsedTemplate Parse(string templateName, string templateText)
-    {
         if (templateText.Length > limits.MaxTemplateBytes || Encoding.UTF8.GetByteCount(templateText) > limits.MaxTemplateBytes)
         {
             throw new TemplateException(TemplateErrorKind.Limit, templateName, templateText, 0, $"template is larger than {limits.MaxTemplateBytes} bytes");
         }
 
-        return _cache.GetOrParse(templateText, text => TemplateParser.Parse(templateName, text, limits.MaxNestingDepth));
+        var parsed = _cache.GetOrParse(templateText, text => TemplateParser.Parse(templateName, text, limits.MaxNestingDepth));
+        return new TemplateExecutor(parsed, templateName, limits, cancellationToken).Execute(new SecretDataMap(data));
     }
 }

@@ -92,10 +92,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
                     _variables.RemoveRange(mark, _variables.Count - mark);
                 }
 
-            case BreakNode:
-                return Flow.Break;
-            case ContinueNode:
-                return Flow.Continue;
+            case LoopControlNode control:
+                return control.IsBreak ? Flow.Break : Flow.Continue;
             default:
                 throw Fail(node, $"unexpected node {node.GetType().Name}");
         }
@@ -243,26 +241,18 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
             throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
         }
 
+        // Each argument is evaluated when read, so and/or can stop at the first that decides.
+        var values = Enumerable.Range(1, count).Select(i => i < arguments.Count ? EvalArgument(dot, arguments[i]) : final);
         if (FunctionTable.IsShortCircuit(function.Name))
         {
-            return ShortCircuit(dot, arguments, final, count, stopWhen: function.Name == "or");
+            return ShortCircuit(values, stopWhen: function.Name == "or");
         }
 
-        var values = new object?[count];
-        for (var i = 1; i < arguments.Count; i++)
-        {
-            values[i - 1] = EvalArgument(dot, arguments[i]);
-        }
-
-        if (final != NoFinalArgument)
-        {
-            values[^1] = final;
-        }
-
+        var invocation = new FunctionArguments(function.Name, [.. values], limits);
         object? result;
         try
         {
-            result = definition.Invoke(new FunctionArguments(function.Name, values, limits));
+            result = definition.Invoke(invocation);
         }
         catch (TemplateFunctionException e)
         {
@@ -282,16 +272,16 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         return result;
     }
 
-    /// <summary>Go's and/or: evaluate left to right, stop at the first falsy/truthy value and return it.</summary>
-    private object? ShortCircuit(object? dot, List<TemplateNode> arguments, object? final, int count, bool stopWhen)
+    /// <summary>Go's and/or: evaluate left to right, stop at the first falsy/truthy value and return it (else the last).</summary>
+    private static object? ShortCircuit(IEnumerable<object?> values, bool stopWhen)
     {
         object? value = null;
-        for (var i = 1; i <= count; i++)
+        foreach (var next in values)
         {
-            value = i < arguments.Count ? EvalArgument(dot, arguments[i]) : final;
+            value = next;
             if (TemplateValues.IsTrue(value) == stopWhen)
             {
-                return value;
+                break;
             }
         }
 

@@ -23,7 +23,6 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
             EmitText(_pos, textEnd, trimNextText, leftTrim);
             if (open < 0)
             {
-                _pos = text.Length;
                 break;
             }
 
@@ -129,7 +128,7 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
             ':' => throw fail(start, "expected :="),
             '"' => (TokenKind.String, LexQuoted('"', "unterminated quoted string")),
             '`' => (TokenKind.String, LexRaw()),
-            '\'' => (TokenKind.Char, LexChar()),
+            '\'' => (TokenKind.Char, LexQuoted('\'', "malformed character constant")),
             '$' => (TokenKind.Variable, "$" + ReadIdentifier(_pos + 1)),
             '.' when char.IsAsciiDigit(Following) => (TokenKind.Number, LexNumber()),
             '.' when IsIdentifierChar(Following) => (TokenKind.Field, ReadIdentifier(_pos + 1)),
@@ -198,7 +197,7 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
         return text[(start + 1)..end].Replace("\r", "", StringComparison.Ordinal);
     }
 
-    /// <summary>A <c>"..."</c> string or a <c>'.'</c> character constant, escapes resolved; it may not span lines.</summary>
+    /// <summary>A <c>"..."</c> string or a <c>'.'</c> character constant (one rune), escapes resolved; it may not span lines.</summary>
     private string LexQuoted(char quote, string malformed)
     {
         var start = _pos++;
@@ -208,20 +207,13 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
             sb.Append(text[_pos] == '\\' ? ReadEscape(quote, start) : text[_pos++].ToString());
         }
 
-        if (_pos >= text.Length || text[_pos] != quote)
+        if (_pos >= text.Length || text[_pos] != quote || (quote == '\'' && sb.ToString().EnumerateRunes().Count() != 1))
         {
             throw fail(start, malformed);
         }
 
         _pos++;
         return sb.ToString();
-    }
-
-    private string LexChar()
-    {
-        var start = _pos;
-        var value = LexQuoted('\'', "malformed character constant");
-        return value.EnumerateRunes().Count() == 1 ? value : throw fail(start, "malformed character constant");
     }
 
     /// <summary>Go escapes: \a \b \f \n \r \t \v \\ \quote \xHH \ooo \uHHHH \UHHHHHHHH.</summary>

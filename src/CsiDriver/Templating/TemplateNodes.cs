@@ -41,9 +41,8 @@ internal enum BlockKind
 /// <summary><c>if</c>, <c>with</c> or <c>range</c> with its body and optional else branch.</summary>
 internal sealed record BlockNode(int Offset, BlockKind Kind, PipeNode Pipe, ListNode Body, ListNode? Else) : TemplateNode(Offset);
 
-internal sealed record BreakNode(int Offset) : TemplateNode(Offset);
-
-internal sealed record ContinueNode(int Offset) : TemplateNode(Offset);
+/// <summary><c>{{break}}</c> or <c>{{continue}}</c> inside a range.</summary>
+internal sealed record LoopControlNode(int Offset, bool IsBreak) : TemplateNode(Offset);
 
 internal sealed record DotNode(int Offset) : TemplateNode(Offset);
 

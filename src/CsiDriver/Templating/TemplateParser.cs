@@ -80,33 +80,27 @@ internal sealed class TemplateParser(string name, string text, int maxDepth)
             }
 
             var keyword = Peek();
-            if (keyword.Kind == TokenKind.Identifier)
+            if (keyword.Kind == TokenKind.Identifier && IsKeyword(keyword.Value))
             {
+                _index++;
                 switch (keyword.Value)
                 {
                     case "end":
-                        _index++;
                         ExpectRightDelim("end");
                         return (list, Terminator.End, token.Offset);
                     case "else":
-                        _index++;
                         return (list, Terminator.Else, token.Offset);
-                    case "if" or "with" or "range":
-                        _index++;
-                        list.Nodes.Add(ParseBlock(keyword.Value switch { "if" => BlockKind.If, "with" => BlockKind.With, _ => BlockKind.Range }, token.Offset));
-                        continue;
+                    case "break" or "continue" when _rangeDepth == 0:
+                        throw Fail(keyword.Offset, $"{{{{{keyword.Value}}}}} outside {{{{range}}}}");
                     case "break" or "continue":
-                        _index++;
-                        if (_rangeDepth == 0)
-                        {
-                            throw Fail(keyword.Offset, $"{{{{{keyword.Value}}}}} outside {{{{range}}}}");
-                        }
-
                         ExpectRightDelim(keyword.Value);
-                        list.Nodes.Add(keyword.Value == "break" ? new BreakNode(token.Offset) : new ContinueNode(token.Offset));
+                        list.Nodes.Add(new LoopControlNode(token.Offset, IsBreak: keyword.Value == "break"));
                         continue;
                     case "define" or "template" or "block":
                         throw Fail(keyword.Offset, $"\"{keyword.Value}\" is not supported (named templates are not available)");
+                    default:
+                        list.Nodes.Add(ParseBlock(Enum.Parse<BlockKind>(keyword.Value, ignoreCase: true), token.Offset));
+                        continue;
                 }
             }
 

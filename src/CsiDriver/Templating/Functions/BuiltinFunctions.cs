@@ -6,8 +6,8 @@ internal static class BuiltinFunctions
     public static IEnumerable<TemplateFunction> All() =>
     [
         // Evaluated lazily by the executor; registered so the parser knows them.
-        TemplateFunction.Variadic("and", 1, a => a.Last),
-        TemplateFunction.Variadic("or", 1, a => a.Last),
+        TemplateFunction.Variadic("and", 1, a => a.All[^1]),
+        TemplateFunction.Variadic("or", 1, a => a.All[^1]),
         TemplateFunction.Fixed("not", 1, a => !TemplateValues.IsTrue(a[0])),
         TemplateFunction.Variadic("eq", 2, a => Enumerable.Range(1, a.Count - 1).Any(i => TemplateValues.AreEqual(a[0], a[i]))),
         TemplateFunction.Fixed("ne", 2, a => !TemplateValues.AreEqual(a[0], a[1])),

@@ -12,8 +12,6 @@ internal sealed class FunctionArguments(string function, object?[] values, Templ
 
     public IReadOnlyList<object?> All => values;
 
-    public object? Last => values[^1];
-
     public string Text(int index) => TemplateValues.TryGetText(values[index], out var text) ? text : throw WrongType(index, "string");
 
     public long Integer(int index) => values[index] switch

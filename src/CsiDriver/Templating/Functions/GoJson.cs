@@ -46,10 +46,6 @@ internal static class GoJson
 
                 sb.Append(TemplateValues.FormatJsonFloat(d));
                 return;
-            case string or TemplateBytes:
-                TemplateValues.TryGetText(value, out var text);
-                WriteString(sb, text, escapeHtml);
-                return;
             case IReadOnlyDictionary<string, object?> map:
                 WriteContainer(sb, '{', '}', TemplateValues.SortedKeys(map), indent, level, (key, inner) =>
                 {
@@ -62,6 +58,7 @@ internal static class GoJson
                 WriteContainer(sb, '[', ']', list, indent, level, (item, inner) => Write(sb, item, escapeHtml, indent, inner));
                 return;
             default:
+                // Strings, and anything else as the text a template prints for it.
                 WriteString(sb, TemplateValues.Format(value), escapeHtml);
                 return;
         }
