@@ -14,7 +14,15 @@ internal sealed class BoundedOutput(int maxBytes)
             return false;
         }
 
-        EnsureCapacity(_length + bytes.Length);
+        if (_length + bytes.Length > _buffer.Length)
+        {
+            // Grown by copying, and the old buffer zeroed: it may hold secret values.
+            var next = new byte[Math.Max(_length + bytes.Length, Math.Min(maxBytes, _buffer.Length * 2))];
+            _buffer.AsSpan(0, _length).CopyTo(next);
+            Array.Clear(_buffer);
+            _buffer = next;
+        }
+
         bytes.CopyTo(_buffer.AsSpan(_length));
         _length += bytes.Length;
         return true;
@@ -27,18 +35,5 @@ internal sealed class BoundedOutput(int maxBytes)
     {
         Array.Clear(_buffer);
         _length = 0;
-    }
-
-    private void EnsureCapacity(int needed)
-    {
-        if (needed <= _buffer.Length)
-        {
-            return;
-        }
-
-        var next = new byte[Math.Max(needed, Math.Min(maxBytes, _buffer.Length * 2))];
-        _buffer.AsSpan(0, _length).CopyTo(next);
-        Array.Clear(_buffer);
-        _buffer = next;
     }
 }
