@@ -6,7 +6,8 @@ namespace CsiDriver.Observability;
 /// </summary>
 internal sealed class MetricsRegistry
 {
-    private readonly List<IMetricFamily> _families = [];
+    // Enumerated as a snapshot in the order added, which is the exposition order.
+    private readonly ConcurrentQueue<IMetricFamily> _families = new();
 
     public CounterFamily Counter(string name, string help, params string[] labels) => Add(new CounterFamily(name, help, labels));
 
@@ -20,12 +21,9 @@ internal sealed class MetricsRegistry
     public string Render()
     {
         var text = new StringBuilder(4096);
-        lock (_families)
+        foreach (var family in _families)
         {
-            foreach (var family in _families)
-            {
-                family.Render(text);
-            }
+            family.Render(text);
         }
 
         return text.ToString();
@@ -34,11 +32,7 @@ internal sealed class MetricsRegistry
     private T Add<T>(T family)
         where T : IMetricFamily
     {
-        lock (_families)
-        {
-            _families.Add(family);
-        }
-
+        _families.Enqueue(family);
         return family;
     }
 }

@@ -59,16 +59,8 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         switch (node)
         {
             case ListNode list:
-                foreach (var child in list.Nodes)
-                {
-                    var flow = Walk(dot, child);
-                    if (flow != Flow.Normal)
-                    {
-                        return flow;
-                    }
-                }
-
-                return Flow.Normal;
+                // Stops at the first break or continue.
+                return list.Nodes.Select(child => Walk(dot, child)).FirstOrDefault(flow => flow != Flow.Normal, Flow.Normal);
             case TextNode text:
                 Print(node, text.Utf8);
                 return Flow.Normal;
@@ -141,7 +133,6 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
             }
         }
 
-        _variables.RemoveRange(mark, _variables.Count - mark);
         return !any && range.Else is not null ? Walk(dot, range.Else) : Flow.Normal;
     }
 

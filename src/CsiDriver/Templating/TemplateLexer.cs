@@ -39,17 +39,11 @@ internal sealed partial class TemplateLexer(string text, Func<int, string, Templ
     private void EmitText(int start, int end, bool trimLeading, bool trimTrailing)
     {
         var segment = text.AsSpan(start, end - start);
-        if (trimLeading)
-        {
-            var trimmed = segment.TrimStart(Spaces);
-            start += segment.Length - trimmed.Length;
-            segment = trimmed;
-        }
-
-        segment = trimTrailing ? segment.TrimEnd(Spaces) : segment;
+        var skipped = trimLeading ? segment.Length - segment.TrimStart(Spaces).Length : 0;
+        segment = trimTrailing ? segment[skipped..].TrimEnd(Spaces) : segment[skipped..];
         if (!segment.IsEmpty)
         {
-            _tokens.Add(new TemplateToken(TokenKind.Text, segment.ToString(), start, false));
+            _tokens.Add(new TemplateToken(TokenKind.Text, segment.ToString(), start + skipped, false));
         }
     }
 
