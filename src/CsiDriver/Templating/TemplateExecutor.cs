@@ -224,22 +224,22 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
     private object? CallFunction(object? dot, FunctionNode function, List<TemplateNode> arguments, object? final)
     {
         Step(function);
+        var definition = function.Definition;
         var count = arguments.Count - 1 + (final == NoFinalArgument ? 0 : 1);
-        var definition = FunctionTable.Get(function.Name);
         if (count < definition.MinArgs || (definition.MaxArgs >= 0 && count > definition.MaxArgs))
         {
             var want = definition.MaxArgs < 0 ? $"at least {definition.MinArgs}" : $"{definition.MinArgs}";
-            throw Fail(function, $"wrong number of arguments for {function.Name}: want {want}, got {count}");
+            throw Fail(function, $"wrong number of arguments for {definition.Name}: want {want}, got {count}");
         }
 
         // Each argument is evaluated when read, so and/or can stop at the first that decides.
         var values = Enumerable.Range(1, count).Select(i => i < arguments.Count ? EvalArgument(dot, arguments[i]) : final);
-        if (FunctionTable.IsShortCircuit(function.Name))
+        if (FunctionTable.IsShortCircuit(definition.Name))
         {
-            return ShortCircuit(values, stopWhen: function.Name == "or");
+            return ShortCircuit(values, stopWhen: definition.Name == "or");
         }
 
-        var invocation = new FunctionArguments(function.Name, [.. values], limits);
+        var invocation = new FunctionArguments(definition.Name, [.. values], limits);
         object? result;
         try
         {
@@ -247,17 +247,17 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         }
         catch (TemplateFunctionException e)
         {
-            throw Fail(function, $"error calling {function.Name}: {e.Message}", e.Kind);
+            throw Fail(function, $"error calling {definition.Name}: {e.Message}", e.Kind);
         }
         catch (Exception e) when (e is not (TemplateException or OperationCanceledException))
         {
             // Framework exception text can quote its input; report only the exception type.
-            throw Fail(function, $"error calling {function.Name}: {e.GetType().Name}");
+            throw Fail(function, $"error calling {definition.Name}: {e.GetType().Name}");
         }
 
         if (result is string s && s.Length > limits.MaxOutputBytes)
         {
-            throw Fail(function, $"{function.Name} produced more than the {limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
+            throw Fail(function, $"{definition.Name} produced more than the {limits.MaxOutputBytes}-byte output limit", TemplateErrorKind.Limit);
         }
 
         return result;

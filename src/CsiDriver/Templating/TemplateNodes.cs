@@ -1,3 +1,5 @@
+using CsiDriver.Templating.Functions;
+
 namespace CsiDriver.Templating;
 
 /// <summary>A node of the parsed template; <see cref="Offset"/> locates it for error messages.</summary>
@@ -49,7 +51,7 @@ internal sealed record DotNode(int Offset) : TemplateNode(Offset);
 /// <summary>A constant: string, long, double, bool or null.</summary>
 internal sealed record LiteralNode(int Offset, object? Value) : TemplateNode(Offset);
 
-internal sealed record FunctionNode(int Offset, string Name) : TemplateNode(Offset);
+internal sealed record FunctionNode(int Offset, TemplateFunction Definition) : TemplateNode(Offset);
 
 /// <summary><c>.a.b</c> on dot, <c>$x.a.b</c> on a variable, or <c>(pipeline).a.b</c>; with neither receiver nor variable the fields apply to dot.</summary>
 internal sealed record FieldChainNode(int Offset, TemplateNode? Receiver, string? Variable, string[] Fields) : TemplateNode(Offset);

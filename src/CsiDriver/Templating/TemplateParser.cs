@@ -261,14 +261,11 @@ internal sealed class TemplateParser(string name, string text, int maxDepth)
         {
             case TokenKind.Identifier:
                 _index++;
-                if (!FunctionTable.Contains(token.Value))
-                {
-                    throw Fail(token.Offset, IsKeyword(token.Value)
+                return FunctionTable.Find(token.Value) is { } function
+                    ? new FunctionNode(token.Offset, function)
+                    : throw Fail(token.Offset, IsKeyword(token.Value)
                         ? $"unexpected keyword \"{token.Value}\" in command"
                         : $"function \"{token.Value}\" not defined");
-                }
-
-                return new FunctionNode(token.Offset, token.Value);
             case TokenKind.Field:
                 return new FieldChainNode(token.Offset, null, null, ReadFields(firstMayFollowSpace: true));
             case TokenKind.Variable:

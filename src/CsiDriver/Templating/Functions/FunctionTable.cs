@@ -20,7 +20,5 @@ internal static class FunctionTable
     /// <summary>Functions the executor evaluates lazily (Go short-circuits and/or).</summary>
     public static bool IsShortCircuit(string name) => name is "and" or "or";
 
-    public static bool Contains(string name) => Functions.ContainsKey(name);
-
-    public static TemplateFunction Get(string name) => Functions[name];
+    public static TemplateFunction? Find(string name) => Functions.GetValueOrDefault(name);
 }
