@@ -66,7 +66,10 @@ internal static class CertificateFunctions
     private static string Pkcs12Certificates(FunctionArguments args, X509Certificate2Collection archive) =>
         string.Concat(ChainOrder.Sort(archive).Select(certificate => Encode("CERTIFICATE", certificate.RawData)));
 
-    /// <summary>Loads the archive (the last argument; the password, when given, comes first), reads it, and disposes of what it loaded.</summary>
+    /// <summary>
+    /// Loads the archive (the last argument, binary or base64 text as providers often deliver a PFX; the password, when given,
+    /// comes first), reads it, and disposes of what it loaded.
+    /// </summary>
     private static string ReadArchive(FunctionArguments args, Func<FunctionArguments, X509Certificate2Collection, string> read)
     {
         var password = args.Count > 1 ? args.Text(0) : "";
@@ -75,7 +78,7 @@ internal static class CertificateFunctions
         try
         {
             archive = X509CertificateLoader.LoadPkcs12Collection(
-                TryBase64(bytes) ?? bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
+                EncodingFunctions.TryDecodeBase64(Encoding.ASCII.GetString(bytes)) ?? bytes, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable);
         }
         catch (CryptographicException)
         {
@@ -94,18 +97,5 @@ internal static class CertificateFunctions
                 certificate.Dispose();
             }
         }
-    }
-
-    /// <summary>Base64 text (as providers often deliver a PFX) is decoded; binary input is used as-is.</summary>
-    private static byte[]? TryBase64(byte[] bytes)
-    {
-        if (bytes.Length == 0 || bytes.Any(b => !(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'+' or (byte)'/' or (byte)'=' or (byte)'\r' or (byte)'\n')))
-        {
-            return null;
-        }
-
-        var text = Encoding.ASCII.GetString(bytes);
-        var buffer = new byte[text.Length];
-        return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
     }
 }

@@ -30,16 +30,14 @@ internal static class EncodingFunctions
         return Convert.ToBase64String(bytes);
     }
 
-    private static object Base64Decode(FunctionArguments args)
-    {
-        // Go's decoder skips CR and LF; anything else outside the alphabet (or bad padding) is an error.
-        var text = args.Text(0).Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
-        var buffer = new byte[(text.Length * 3 / 4) + 3];
-        if (text.AsSpan().ContainsAny(' ', '\t') || !Convert.TryFromBase64String(text, buffer, out var written))
-        {
-            throw args.Failure("input is not valid base64");
-        }
+    private static object Base64Decode(FunctionArguments args) =>
+        TemplateBytes.FromBytes(TryDecodeBase64(args.Text(0)) ?? throw args.Failure("input is not valid base64"));
 
-        return TemplateBytes.FromBytes(buffer.AsSpan(0, written));
+    /// <summary>Go's base64 decoding, which skips CR and LF; null when anything else is outside the alphabet or the padding is bad.</summary>
+    public static byte[]? TryDecodeBase64(string text)
+    {
+        // .NET skips spaces and tabs too, which Go rejects.
+        var buffer = new byte[(text.Length * 3 / 4) + 3];
+        return !text.AsSpan().ContainsAny(' ', '\t') && Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
     }
 }
