@@ -116,12 +116,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         }
 
         var map = await asPod.GetConfigMapAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
-        var data = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        foreach (var (key, value) in map.Data ?? [])
-        {
-            data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
-        }
-
+        var data = (map.Data ?? []).ToDictionary(d => d.Key, d => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(d.Value ?? string.Empty), StringComparer.Ordinal);
         foreach (var (key, value) in map.BinaryData ?? [])
         {
             data[key] = value ?? [];
@@ -152,9 +147,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         {
             "" or "secret" => ObjectKind.Secret,
             "configmap" => ObjectKind.ConfigMap,
-            _ => throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: object \"{objectName}\" has objectType '{item.ObjectType}'; use secret or configmap"),
+            _ => throw ProviderParameters.Invalid(request.Class.Description, $"object \"{objectName}\" has objectType '{item.ObjectType}'; use secret or configmap"),
         };
 
         var slash = objectName.IndexOf('/', StringComparison.Ordinal);
@@ -162,9 +155,9 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         var key = slash < 0 ? null : objectName[(slash + 1)..];
         if (!KubernetesNames.IsValid(name) || (key is not null && !IsDataKey(key)))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: objectName \"{objectName}\" must be NAME or NAME/KEY (a Kubernetes object name, and a key of letters, digits, '-', '_' and '.')");
+            throw ProviderParameters.Invalid(
+                request.Class.Description,
+                $"objectName \"{objectName}\" must be NAME or NAME/KEY (a Kubernetes object name, and a key of letters, digits, '-', '_' and '.')");
         }
 
         var alias = string.IsNullOrWhiteSpace(item.ObjectAlias) ? null : item.ObjectAlias.Trim();
