@@ -61,17 +61,12 @@ internal static partial class AwsObjectParser
         var seenAliases = new HashSet<string>(StringComparer.Ordinal);
         foreach (var spec in specs)
         {
-            if (spec is null)
-            {
-                throw invalid("Object name must be specified");
-            }
-
             var item = Validate(spec, translate, regions, invalid);
             result.Add(item);
 
-            var name = spec.ObjectName!;
-            var alias = spec.ObjectAlias ?? string.Empty;
-            var label = spec.ObjectVersionLabel ?? string.Empty;
+            var name = item.Name;
+            var alias = item.Spec.ObjectAlias ?? string.Empty;
+            var label = item.Spec.ObjectVersionLabel ?? string.Empty;
             // Upstream refuses a second entry for a name only when alias and version label are both the same.
             if (seenNames.TryGetValue(name, out var found) && found == (alias, label))
             {
@@ -86,7 +81,7 @@ internal static partial class AwsObjectParser
                 throw invalid($"found duplicate object alias {alias}");
             }
 
-            foreach (var jmes in spec.JmesPath ?? [])
+            foreach (var jmes in item.Spec.JmesPath ?? [])
             {
                 if (!seenAliases.Add(jmes.ObjectAlias!))
                 {
@@ -98,9 +93,9 @@ internal static partial class AwsObjectParser
         return result;
     }
 
-    private static AwsObject Validate(AwsObjectSpec spec, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
+    private static AwsObject Validate(AwsObjectSpec? spec, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
     {
-        if (string.IsNullOrEmpty(spec.ObjectName))
+        if (spec is null || string.IsNullOrEmpty(spec.ObjectName))
         {
             throw invalid("Object name must be specified");
         }
