@@ -18,20 +18,13 @@ internal static partial class AwsObjectParser
     };
 
     /// <summary>The <c>pathTranslation</c> character, or null when translation is off.</summary>
-    public static string? ParseTranslation(string? value, Func<string, SecretStoreException> invalid)
+    public static string? ParseTranslation(string? value, Func<string, SecretStoreException> invalid) => value switch
     {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "_";
-        }
-
-        if (string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return value.Length == 1 ? value : throw invalid("pathTranslation must be either 'False' or a single character string");
-    }
+        null or "" => "_",
+        _ when string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) => null,
+        { Length: 1 } => value,
+        _ => throw invalid("pathTranslation must be either 'False' or a single character string"),
+    };
 
     public static List<AwsObject> Parse(string yaml, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
     {
@@ -212,27 +205,16 @@ internal static partial class AwsObjectParser
         return BadPath().IsMatch(fileName) || fileName.Length == 0 ? throw invalid($"path can not contain ../: {shown}") : fileName;
     }
 
-    private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid)
+    private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid) => value switch
     {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
+        null or "" => null,
+        _ when !OctalMode().IsMatch(value) =>
+            throw invalid($"Invalid file permission {value} for object {objectName}: it must be a quoted string of 4 octal digits such as \"0600\""),
 
-        if (!OctalMode().IsMatch(value))
-        {
-            throw invalid($"Invalid file permission {value} for object {objectName}: it must be a quoted string of 4 octal digits such as \"0600\"");
-        }
-
-        var mode = Convert.ToInt32(value, 8);
-        if (mode > 0x1FF)
-        {
-            // setuid/setgid/sticky bits on a secret file are never intended.
-            throw invalid($"Invalid file permission {value} for object {objectName}: only permission bits (0000-0777) are allowed");
-        }
-
-        return (UnixFileMode)mode;
-    }
+        // setuid/setgid/sticky bits on a secret file are never intended.
+        _ when Convert.ToInt32(value, 8) > 0x1FF => throw invalid($"Invalid file permission {value} for object {objectName}: only permission bits (0000-0777) are allowed"),
+        _ => (UnixFileMode)Convert.ToInt32(value, 8),
+    };
 
     [GeneratedRegex(@"(/\.\./)|(^\.\./)|(/\.\.$)")]
     private static partial Regex BadPath();

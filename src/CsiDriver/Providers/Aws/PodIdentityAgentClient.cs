@@ -31,20 +31,13 @@ internal sealed class PodIdentityAgentClient(AwsHttp http, AwsProviderOptions op
         throw new AwsServiceException("Pod Identity agent", null, "RequestError", $"failed to get AWS config from pod identity agent: {last?.ServiceMessage}", null, last);
     }
 
-    private IEnumerable<Uri> Endpoints(string preferredAddressType)
+    private IEnumerable<Uri> Endpoints(string preferredAddressType) => (options.PodIdentityEndpoint, preferredAddressType.ToLowerInvariant()) switch
     {
-        if (options.PodIdentityEndpoint is { } overridden)
-        {
-            return [overridden];
-        }
-
-        return preferredAddressType.ToLowerInvariant() switch
-        {
-            "ipv4" => [IPv4Endpoint],
-            "ipv6" => [IPv6Endpoint],
-            _ => [IPv4Endpoint, IPv6Endpoint],
-        };
-    }
+        ({ } overridden, _) => [overridden],
+        (_, "ipv4") => [IPv4Endpoint],
+        (_, "ipv6") => [IPv6Endpoint],
+        _ => [IPv4Endpoint, IPv6Endpoint],
+    };
 
     private async Task<AwsCredentials> SendAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {

@@ -76,9 +76,9 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 
         var shown = audience.Length == 0 ? "\"\" (the API server's default audience)" : $"\"{audience}\"";
         var available = string.Join(", ", request.Pod.Tokens.Audiences.Select(a => $"\"{a}\""));
-        throw new SecretStoreException(
-            FailureKind.InvalidConfiguration,
-            $"SecretProviderClass {request.Class.Description}: the kubernetes provider reads as the pod, but kubelet passed no service-account token for audience {shown} " +
+        throw ProviderParameters.Invalid(
+            request.Class.Description,
+            $"the kubernetes provider reads as the pod, but kubelet passed no service-account token for audience {shown} " +
             $"(tokens for: [{available}]); add `tokenRequests: [{{audience: \"{audience}\"}}]` to the CSIDriver object or set parameter '{AudienceParameter}' to one of those");
     }
 
