@@ -90,14 +90,9 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
     private static FetchKey CacheKey(AwsIdentity identity, string region, string selector) => new("aws", identity.ReadIdentity, $"ssm|{region}|{selector}");
 
     private static string Selector(AwsObject item, bool failover) =>
-        item.VersionIn(failover) is { } version ? $"{item.NameIn(failover)}:{version}"
-        : item.LabelIn(failover) is { } label ? $"{item.NameIn(failover)}:{label}"
-        : item.NameIn(failover);
+        (item.VersionIn(failover) ?? item.LabelIn(failover)) is { } selector ? $"{item.NameIn(failover)}:{selector}" : item.NameIn(failover);
 
-    private static bool Matches(SsmParameter parameter, string requested)
-    {
-        var selector = parameter.Selector ?? string.Empty;
-        return parameter.Name + selector == requested || parameter.ARN + selector == requested ||
-               (selector.Length == 0 && (parameter.Name == requested || parameter.ARN == requested));
-    }
+    // SSM answers with the name, the ARN and, apart, the selector (":3", ":label") it was asked with; either may be what was asked for.
+    private static bool Matches(SsmParameter parameter, string requested) =>
+        parameter.Name + parameter.Selector == requested || parameter.ARN + parameter.Selector == requested;
 }

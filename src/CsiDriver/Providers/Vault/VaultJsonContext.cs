@@ -32,6 +32,4 @@ internal sealed record VaultErrorResponse([property: JsonPropertyName("errors")]
 [JsonSerializable(typeof(VaultAppRoleLoginRequest))]
 [JsonSerializable(typeof(VaultRenewRequest))]
 [JsonSerializable(typeof(VaultRevokeRequest))]
-internal sealed partial class VaultJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class VaultJsonContext : JsonSerializerContext;
