@@ -136,11 +136,20 @@ internal sealed class VaultClient(HttpClient http, Uri address, string? @namespa
     }
 
     /// <summary>Vault's <c>{"errors": ["..."]}</c>; anything else in an error body is not repeated.</summary>
-    private static List<string> ParseErrors(byte[] body) =>
-        [.. (CsiDriver.Http.BackendJson.TryParse(body, VaultJsonContext.Default.VaultErrorResponse)?.Errors ?? [])
-            .Where(e => e.ValueKind == JsonValueKind.String)
-            .Select(e => CsiDriver.Http.ErrorText.Bound(e.GetString()!, 300))
-            .Take(5)];
+    private static List<string> ParseErrors(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
+                ? [.. errors.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => CsiDriver.Http.ErrorText.Bound(e.GetString()!, 300)).Take(5)]
+                : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 }
 
 /// <summary>Vault's transport failures as <see cref="VaultApiException"/>s; Vault calls are not retried (a write may not be repeatable).</summary>

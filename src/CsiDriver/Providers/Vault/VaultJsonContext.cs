@@ -24,10 +24,6 @@ internal sealed record VaultRenewRequest(
 /// <summary>Body of <c>PUT /v1/sys/leases/revoke</c>.</summary>
 internal sealed record VaultRevokeRequest([property: JsonPropertyName("lease_id")] string LeaseId);
 
-/// <summary>The body of a refused call: Vault's <c>errors</c>, of which only the strings are repeated.</summary>
-internal sealed record VaultErrorResponse([property: JsonPropertyName("errors")] List<JsonElement>? Errors = null);
-
-[JsonSerializable(typeof(VaultErrorResponse))]
 [JsonSerializable(typeof(VaultLoginRequest))]
 [JsonSerializable(typeof(VaultAppRoleLoginRequest))]
 [JsonSerializable(typeof(VaultRenewRequest))]
