@@ -14,17 +14,6 @@ public static class ProviderParameters
     /// <summary>Null for an empty or missing value: the APIs and the upstream plugins treat both alike.</summary>
     public static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    /// <summary>A required parameter, or a clear error naming the class.</summary>
-    public static string Required(ProviderRequest request, string key)
-    {
-        if (request.Attributes.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value))
-        {
-            return value;
-        }
-
-        throw Invalid(request.Class.Description, $"parameter '{key}' is not set");
-    }
-
     /// <summary>
     /// Parses a YAML list parameter (such as <c>objects</c>) into <typeparamref name="T"/> items through the
     /// YAML-to-JSON reader manifests use and a source-generated <paramref name="type"/>: no reflection, so the
@@ -33,7 +22,12 @@ public static class ProviderParameters
     public static List<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
         where T : class
     {
-        var items = ParseYaml(Required(request, key), type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
+        if (!request.Attributes.TryGetValue(key, out var text) || string.IsNullOrWhiteSpace(text))
+        {
+            throw Invalid(request.Class.Description, $"parameter '{key}' is not set");
+        }
+
+        var items = ParseYaml(text, type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
         if (items.Any(i => i is null))
         {
             throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry");

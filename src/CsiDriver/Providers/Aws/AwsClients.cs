@@ -12,14 +12,14 @@ internal sealed record AwsClients(
 {
     public static AwsClients Create(AwsProviderOptions options, HttpClient http, TimeProvider time, Random random, ILogger logger, DriverMetrics metrics)
     {
-        var retry = new RetryPolicy(options.Retry, time, random.NextDouble);
-        var json = new AwsJsonClient(http, options, retry, time, logger, metrics);
+        var aws = new AwsHttp(http, new RetryPolicy(options.Retry, time, random.NextDouble), logger, metrics);
+        var json = new AwsJsonClient(aws, options, time);
         return new AwsClients(
             new AwsEndpoints(options),
             new SecretsManagerClient(json),
             new SsmClient(json),
-            new StsClient(http, options, retry, logger, metrics),
-            new PodIdentityAgentClient(http, options, retry, logger, metrics),
-            new AwsRegionResolver(options, http, metrics, logger));
+            new StsClient(aws, options),
+            new PodIdentityAgentClient(aws, options, logger),
+            new AwsRegionResolver(options, new AwsHttp(http, RetryPolicy.Once, logger, metrics), logger));
     }
 }

@@ -45,29 +45,26 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
             throw invalid("CSI token error: serviceAccount.tokens not provided - ensure tokenRequests is configured in CSIDriver spec");
         }
 
+        string PodToken(string method, string audience) => pod.Tokens.TryGet(audience, out var token)
+            ? token.Token
+            : throw invalid($"{method} token extraction failed: token for audience \"{audience}\" not found - ensure tokenRequests in the CSIDriver spec includes audience \"{audience}\"");
+
         if (usePodIdentity)
         {
-            if (!pod.Tokens.TryGet(PodIdentityAudience, out var podToken))
-            {
-                throw invalid($"Pod Identity token extraction failed: token for audience \"{PodIdentityAudience}\" not found - ensure tokenRequests in the CSIDriver spec includes audience \"{PodIdentityAudience}\"");
-            }
+            var podToken = PodToken("Pod Identity", PodIdentityAudience);
 
             // The agent maps (namespace, service account) to a role: that is the identity.
             var principal = $"pod-identity:{pod.Namespace}/{pod.ServiceAccountName}";
             var credentials = await CachedAsync($"{principal}|{pod.Uid}", principal, scope, pod, async ct =>
             {
-                var fresh = await podIdentity.GetCredentialsAsync(preferredAddressType, podToken.Token, ct).ConfigureAwait(false);
+                var fresh = await podIdentity.GetCredentialsAsync(preferredAddressType, podToken, ct).ConfigureAwait(false);
                 AwsLog.PodIdentityCredentials(logger, pod.Namespace, pod.Name, fresh.Expiration);
                 return fresh;
             }, cancellationToken).ConfigureAwait(false);
             return new AwsIdentity(principal, principal, credentials);
         }
 
-        if (!pod.Tokens.TryGet(IrsaAudience, out var token))
-        {
-            throw invalid($"IRSA token extraction failed: token for audience \"{IrsaAudience}\" not found - ensure tokenRequests in the CSIDriver spec includes audience \"{IrsaAudience}\"");
-        }
-
+        var token = PodToken("IRSA", IrsaAudience);
         var annotations = await AnnotationsAsync(pod, scope, cancellationToken).ConfigureAwait(false);
         if (!annotations.TryGetValue(RoleArnAnnotation, out var roleArn) || string.IsNullOrWhiteSpace(roleArn))
         {
@@ -80,7 +77,7 @@ internal sealed class AwsCredentialResolver(AwsProviderOptions options, IService
         // subject), so credentials are shared per (role, service account); once assumed, AWS authorises the role,
         // so reads are shared per role.
         var assumer = $"irsa:{roleArn}|{pod.Namespace}/{pod.ServiceAccountName}";
-        var assumed = await CachedAsync($"{assumer}/{pod.Uid}", assumer, scope, pod, ct => AssumeRoleAsync(roleArn, token.Token, pod, regions, ct), cancellationToken).ConfigureAwait(false);
+        var assumed = await CachedAsync($"{assumer}/{pod.Uid}", assumer, scope, pod, ct => AssumeRoleAsync(roleArn, token, pod, regions, ct), cancellationToken).ConfigureAwait(false);
         return new AwsIdentity($"irsa:{roleArn}", $"irsa:{roleArn}", assumed);
     }
 

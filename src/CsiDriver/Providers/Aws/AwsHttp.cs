@@ -1,27 +1,49 @@
 using CsiDriver.Http;
+using CsiDriver.Observability;
 
 namespace CsiDriver.Providers.Aws;
 
-/// <summary>AWS calls on the shared <see cref="BackendSender"/>, and the service text they report.</summary>
-internal static class AwsHttp
+/// <summary>
+/// AWS calls on the shared <see cref="BackendSender"/> with one retry policy: every attempt counted as a backend call
+/// (AWS counts and throttles retries too), every retry logged; and the service text the calls report.
+/// </summary>
+internal sealed class AwsHttp(HttpClient http, RetryPolicy retry, ILogger logger, DriverMetrics metrics)
 {
     /// <summary>
-    /// Sends the request <paramref name="create"/> builds (once per attempt) and returns a 200 answer; any other answer
-    /// becomes <paramref name="refused"/>'s error, retried as <see cref="AwsServiceException.IsRetryable"/> says.
+    /// Sends the request <paramref name="create"/> builds (once per attempt, counted as backend call <paramref name="call"/>)
+    /// and returns a 200 answer; any other answer becomes <paramref name="refused"/>'s error, retried as
+    /// <see cref="AwsServiceException.IsRetryable"/> says.
     /// </summary>
-    public static async Task<BackendResponse> SendAsync(
-        HttpClient http,
+    /// <param name="where">The region or host the retry log names.</param>
+    public async Task<BackendResponse> SendAsync(
+        string operation,
+        string where,
+        string call,
         Func<HttpRequestMessage> create,
         TimeSpan timeout,
         long maxBytes,
-        AwsFailures failures,
-        RetryPolicy retry,
+        Func<BackendResponse, AwsServiceException> refused,
         CancellationToken cancellationToken)
     {
         var response = await BackendSender.SendAsync(
-            http, new BackendCall<AwsServiceException>(_ => ValueTask.FromResult(create()), timeout, maxBytes, failures, retry), cancellationToken).ConfigureAwait(false);
-        return response.Status == HttpStatusCode.OK ? response : throw failures.Refused(response);
+            http,
+            new BackendCall<AwsServiceException>(
+                _ =>
+                {
+                    metrics.BackendCall("aws", call);
+                    return ValueTask.FromResult(create());
+                },
+                timeout,
+                maxBytes,
+                new AwsFailures(operation, where, refused, logger),
+                retry),
+            cancellationToken).ConfigureAwait(false);
+        return response.Status == HttpStatusCode.OK ? response : throw refused(response);
     }
+
+    /// <summary>The error of a refused answer: the service's code (else <c>Http&lt;status&gt;</c>) and text (else the reason phrase), cleaned.</summary>
+    public static AwsServiceException Refused(string operation, BackendResponse response, string? code, string? text, string? requestId) =>
+        new(operation, response.Status, ErrorText.Clean(code ?? $"Http{(int)response.Status}", 100), Clean(text ?? response.ReasonPhrase), requestId);
 
     public static string? RequestId(BackendResponse response) =>
         response.Headers.TryGetValues("x-amzn-RequestId", out var values) || response.Headers.TryGetValues("x-amz-request-id", out values)
@@ -37,12 +59,9 @@ internal static class AwsHttp
 /// (as the AWS SDKs do; <c>Retry-After</c> is not an AWS convention), an answer's error is built by the caller's
 /// protocol (JSON, Query/XML, the container credentials endpoint).
 /// </summary>
-internal sealed class AwsFailures(string operation, Func<BackendResponse, AwsServiceException> refused, Action<AwsServiceException, Uri?, int, TimeSpan>? retrying)
+internal sealed class AwsFailures(string operation, string where, Func<BackendResponse, AwsServiceException> refused, ILogger logger)
     : BackendFailures<AwsServiceException>
 {
-    /// <summary>The error of a non-200 answer.</summary>
-    public AwsServiceException Refused(BackendResponse response) => refused(response);
-
     public override AwsServiceException Timeout(Uri endpoint, TimeSpan timeout, OperationCanceledException error) =>
         new(operation, null, "RequestTimeout", $"no answer from {Endpoint(endpoint)} within {timeout.TotalSeconds:0.#}s", null);
 
@@ -60,7 +79,8 @@ internal sealed class AwsFailures(string operation, Func<BackendResponse, AwsSer
 
     public override TimeSpan? RetryAfter(BackendResponse response, RetryPolicy retry) => null;
 
-    public override void Retrying(AwsServiceException failure, Uri? endpoint, int attempt, TimeSpan delay) => retrying?.Invoke(failure, endpoint, attempt, delay);
+    public override void Retrying(AwsServiceException failure, Uri? endpoint, int attempt, TimeSpan delay) =>
+        AwsLog.Retrying(logger, operation, where, failure.ErrorCode, attempt, delay.TotalMilliseconds);
 
     private static string Endpoint(Uri uri) => $"{uri.Scheme}://{uri.Authority}";
 }

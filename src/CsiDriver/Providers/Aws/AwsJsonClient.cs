@@ -8,7 +8,7 @@ namespace CsiDriver.Providers.Aws;
 /// call named after the operation (<c>csi_secrets_store_backend_calls_total{provider="aws"}</c>).
 /// Used by <see cref="SecretsManagerClient"/> and <see cref="SsmClient"/>.
 /// </summary>
-internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class AwsJsonClient(AwsHttp http, AwsProviderOptions options, TimeProvider time)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/x-amz-json-1.1");
 
@@ -20,18 +20,13 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), AwsJsonContext.Default);
         var name = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
-        var call = JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
         var operation = $"{endpoint.ServiceLabel}: {name}";
-        var failures = new AwsFailures(
+        var response = await http.SendAsync(
             operation,
-            response => Error(operation, response),
-            (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
-        var response = await AwsHttp.SendAsync(
-            http,
+            endpoint.Region,
+            JsonNamingPolicy.SnakeCaseLower.ConvertName(name),
             () =>
             {
-                // Every attempt is a call AWS counts (and throttles), so retries count too.
-                metrics.BackendCall("aws", call);
                 var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = JsonContentType;
                 message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
@@ -40,8 +35,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             },
             options.AttemptTimeout,
             options.MaxResponseBytes,
-            failures,
-            retry,
+            response => Error(operation, response),
             cancellationToken).ConfigureAwait(false);
         return BackendJson.Parse(
             response.Body,
@@ -61,8 +55,7 @@ internal sealed class AwsJsonClient(HttpClient http, AwsProviderOptions options,
             code = types.FirstOrDefault()?.Split(':')[0];
         }
 
-        code = string.IsNullOrEmpty(code) ? $"Http{(int)response.Status}" : code[(code.LastIndexOf('#') + 1)..];
-        return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text ?? response.ReasonPhrase), AwsHttp.RequestId(response));
+        return AwsHttp.Refused(operation, response, string.IsNullOrEmpty(code) ? null : code[(code.LastIndexOf('#') + 1)..], text, AwsHttp.RequestId(response));
     }
 }
 

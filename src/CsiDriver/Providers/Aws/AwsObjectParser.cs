@@ -18,20 +18,13 @@ internal static partial class AwsObjectParser
     };
 
     /// <summary>The <c>pathTranslation</c> character, or null when translation is off.</summary>
-    public static string? ParseTranslation(string? value, Func<string, SecretStoreException> invalid)
+    public static string? ParseTranslation(string? value, Func<string, SecretStoreException> invalid) => value switch
     {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "_";
-        }
-
-        if (string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return value.Length == 1 ? value : throw invalid("pathTranslation must be either 'False' or a single character string");
-    }
+        null or "" => "_",
+        _ when string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) => null,
+        { Length: 1 } => value,
+        _ => throw invalid("pathTranslation must be either 'False' or a single character string"),
+    };
 
     public static List<AwsObject> Parse(string yaml, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
     {
@@ -61,17 +54,12 @@ internal static partial class AwsObjectParser
         var seenAliases = new HashSet<string>(StringComparer.Ordinal);
         foreach (var spec in specs)
         {
-            if (spec is null)
-            {
-                throw invalid("Object name must be specified");
-            }
-
             var item = Validate(spec, translate, regions, invalid);
             result.Add(item);
 
-            var name = spec.ObjectName!;
-            var alias = spec.ObjectAlias ?? string.Empty;
-            var label = spec.ObjectVersionLabel ?? string.Empty;
+            var name = item.Name;
+            var alias = item.Spec.ObjectAlias ?? string.Empty;
+            var label = item.Spec.ObjectVersionLabel ?? string.Empty;
             // Upstream refuses a second entry for a name only when alias and version label are both the same.
             if (seenNames.TryGetValue(name, out var found) && found == (alias, label))
             {
@@ -86,7 +74,7 @@ internal static partial class AwsObjectParser
                 throw invalid($"found duplicate object alias {alias}");
             }
 
-            foreach (var jmes in spec.JmesPath ?? [])
+            foreach (var jmes in item.Spec.JmesPath ?? [])
             {
                 if (!seenAliases.Add(jmes.ObjectAlias!))
                 {
@@ -98,9 +86,9 @@ internal static partial class AwsObjectParser
         return result;
     }
 
-    private static AwsObject Validate(AwsObjectSpec spec, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
+    private static AwsObject Validate(AwsObjectSpec? spec, string? translate, IReadOnlyList<string> regions, Func<string, SecretStoreException> invalid)
     {
-        if (string.IsNullOrEmpty(spec.ObjectName))
+        if (spec is null || string.IsNullOrEmpty(spec.ObjectName))
         {
             throw invalid("Object name must be specified");
         }
@@ -217,27 +205,16 @@ internal static partial class AwsObjectParser
         return BadPath().IsMatch(fileName) || fileName.Length == 0 ? throw invalid($"path can not contain ../: {shown}") : fileName;
     }
 
-    private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid)
+    private static UnixFileMode? FileMode(string? value, string objectName, Func<string, SecretStoreException> invalid) => value switch
     {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
+        null or "" => null,
+        _ when !OctalMode().IsMatch(value) =>
+            throw invalid($"Invalid file permission {value} for object {objectName}: it must be a quoted string of 4 octal digits such as \"0600\""),
 
-        if (!OctalMode().IsMatch(value))
-        {
-            throw invalid($"Invalid file permission {value} for object {objectName}: it must be a quoted string of 4 octal digits such as \"0600\"");
-        }
-
-        var mode = Convert.ToInt32(value, 8);
-        if (mode > 0x1FF)
-        {
-            // setuid/setgid/sticky bits on a secret file are never intended.
-            throw invalid($"Invalid file permission {value} for object {objectName}: only permission bits (0000-0777) are allowed");
-        }
-
-        return (UnixFileMode)mode;
-    }
+        // setuid/setgid/sticky bits on a secret file are never intended.
+        _ when Convert.ToInt32(value, 8) > 0x1FF => throw invalid($"Invalid file permission {value} for object {objectName}: only permission bits (0000-0777) are allowed"),
+        _ => (UnixFileMode)Convert.ToInt32(value, 8),
+    };
 
     [GeneratedRegex(@"(/\.\./)|(^\.\./)|(/\.\.$)")]
     private static partial Regex BadPath();

@@ -38,6 +38,4 @@ internal sealed class LenientStringConverter : JsonConverter<string>
 
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(LenientStringConverter)])]
 [JsonSerializable(typeof(List<AwsObjectSpec?>))]
-internal sealed partial class AwsObjectsJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class AwsObjectsJsonContext : JsonSerializerContext;

@@ -25,7 +25,9 @@ internal sealed class AwsProvider(
         SecretStoreException Invalid(string message) => ProviderParameters.Invalid(description, message);
 
         var attributes = request.Attributes;
-        var usePodIdentity = ParseBool(Get(attributes, "usePodIdentity"), "usePodIdentity", Invalid);
+        // Go's strconv.ParseBool, as upstream parses usePodIdentity.
+        var usePodIdentity = Get(attributes, "usePodIdentity") is { } flag &&
+            (Spec.GoStrconv.ParseBool(flag) ?? throw Invalid($"failed to parse usePodIdentity value, error: strconv.ParseBool: parsing \"{flag}\": invalid syntax"));
         var translate = AwsObjectParser.ParseTranslation(Get(attributes, "pathTranslation"), Invalid);
         var objectsYaml = Get(attributes, "objects");
         if (string.IsNullOrWhiteSpace(objectsYaml))
@@ -168,8 +170,4 @@ internal sealed class AwsProvider(
     };
 
     private static string? Get(IReadOnlyDictionary<string, string> attributes, string key) => ProviderParameters.NullIfEmpty(attributes.GetValueOrDefault(key));
-
-    // Go's strconv.ParseBool, as upstream parses usePodIdentity.
-    private static bool ParseBool(string? value, string key, Func<string, SecretStoreException> invalid) =>
-        value is not null && (Spec.GoStrconv.ParseBool(value) ?? throw invalid($"failed to parse {key} value, error: strconv.ParseBool: parsing \"{value}\": invalid syntax"));
 }

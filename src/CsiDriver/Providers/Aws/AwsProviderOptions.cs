@@ -66,11 +66,7 @@ public sealed class AwsProviderOptions
             options.StsEndpointUrl = ParseUri(env("AWS_ENDPOINT_URL_STS"));
         }
 
-        if (ParseUri(env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) is { } imds)
-        {
-            options.ImdsEndpoint = imds;
-        }
-
+        options.ImdsEndpoint = ParseUri(env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) ?? options.ImdsEndpoint;
         options.ImdsDisabled = string.Equals(env("AWS_EC2_METADATA_DISABLED"), "true", StringComparison.OrdinalIgnoreCase);
         options.PodIdentityEndpoint = ParseUri(env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
         return options;

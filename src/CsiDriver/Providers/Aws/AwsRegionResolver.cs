@@ -8,7 +8,8 @@ namespace CsiDriver.Providers.Aws;
 /// backend calls <c>imds_token</c>, <c>imds_region</c>; read once, as the node's region never changes); then the
 /// optional <c>failoverRegion</c>.
 /// </summary>
-internal sealed partial class AwsRegionResolver(AwsProviderOptions options, HttpClient http, Observability.DriverMetrics metrics, ILogger logger)
+/// <param name="http">Sends once, never retried: the resolver falls back.</param>
+internal sealed partial class AwsRegionResolver(AwsProviderOptions options, AwsHttp http, ILogger logger)
 {
     private readonly Http.AsyncOnce<string> _nodeRegion = new();
 
@@ -69,19 +70,19 @@ internal sealed partial class AwsRegionResolver(AwsProviderOptions options, Http
     /// <summary>One IMDS request, not retried (the region resolver falls back); the 200 body as trimmed text.</summary>
     private async Task<string> SendAsync(string operation, string call, HttpMethod method, string uri, string header, string value, string refused, CancellationToken cancellationToken)
     {
-        var response = await AwsHttp.SendAsync(
-            http,
+        var response = await http.SendAsync(
+            operation,
+            options.ImdsEndpoint.Host,
+            call,
             () =>
             {
-                metrics.BackendCall("aws", call);
                 var request = new HttpRequestMessage(method, uri);
                 request.Headers.TryAddWithoutValidation(header, value);
                 return request;
             },
             options.LinkLocalTimeout,
             4096,
-            new AwsFailures(operation, response => new AwsServiceException(operation, response.Status, $"Http{(int)response.Status}", refused, null), retrying: null),
-            Http.RetryPolicy.Once,
+            response => new AwsServiceException(operation, response.Status, $"Http{(int)response.Status}", refused, null),
             cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(response.Body).Trim();
     }

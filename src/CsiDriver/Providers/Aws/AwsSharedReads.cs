@@ -99,6 +99,41 @@ internal static class AwsSharedReads
         return results;
     }
 
+    /// <summary>
+    /// Reads <paramref name="ids"/> <paramref name="limit"/> to a call: a call that fails fails each id of its chunk;
+    /// from an answer, <paramref name="pick"/> takes each id's read, or null to leave the id unread.
+    /// </summary>
+    public static async Task<Dictionary<TId, AwsRead<T>>> ReadChunksAsync<TId, TAnswer, T>(
+        IReadOnlyList<TId> ids, int limit, Func<TId[], Task<TAnswer>> call, Func<TAnswer, TId, AwsRead<T>?> pick)
+        where TId : notnull
+        where T : class
+    {
+        var reads = new Dictionary<TId, AwsRead<T>>();
+        foreach (var chunk in ids.Chunk(limit))
+        {
+            try
+            {
+                var answer = await call(chunk).ConfigureAwait(false);
+                foreach (var id in chunk)
+                {
+                    if (pick(answer, id) is { } read)
+                    {
+                        reads[id] = read;
+                    }
+                }
+            }
+            catch (AwsServiceException ex)
+            {
+                foreach (var id in chunk)
+                {
+                    reads[id] = AwsRead<T>.Failed(ex);
+                }
+            }
+        }
+
+        return reads;
+    }
+
     /// <summary>One unbatched read, shared in a pass under <paramref name="key"/>.</summary>
     public static Task<AwsRead<T>> ReadOneAsync<T>(IFetchScope? scope, FetchKey key, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
         where T : class =>

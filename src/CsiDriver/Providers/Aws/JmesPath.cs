@@ -106,10 +106,12 @@ internal sealed class JmesPath(IReadOnlyList<JmesPath.Step> steps)
         {
             if (step.Field is { } field)
             {
-                if (current.ValueKind != JsonValueKind.Object || !TryGetLast(current, field, out current))
+                if (current.ValueKind != JsonValueKind.Object || Last(current, field) is not { } value)
                 {
                     return null;
                 }
+
+                current = value;
             }
             else
             {
@@ -133,47 +135,29 @@ internal sealed class JmesPath(IReadOnlyList<JmesPath.Step> steps)
     }
 
     // Go's json.Unmarshal into a map keeps the last duplicate key; so does this.
-    private static bool TryGetLast(JsonElement obj, string name, out JsonElement value)
-    {
-        var found = false;
-        value = default;
-        foreach (var property in obj.EnumerateObject())
-        {
-            if (property.NameEquals(name))
-            {
-                value = property.Value;
-                found = true;
-            }
-        }
+    private static JsonElement? Last(JsonElement obj, string name) =>
+        obj.EnumerateObject().Where(p => p.NameEquals(name)).Select(p => (JsonElement?)p.Value).LastOrDefault();
 
-        return found;
-    }
-
+    /// <summary>The identifier quoted from <paramref name="start"/> (a JSON string, escapes and all) and the index after it; null when it is not one.</summary>
     private static (string? Name, int Next) QuotedIdentifier(string text, int start)
     {
-        var builder = new StringBuilder("\"");
         for (var i = start + 1; i < text.Length; i++)
         {
-            if (text[i] == '\\' && i + 1 < text.Length)
+            if (text[i] == '\\')
             {
-                builder.Append(text[i]).Append(text[i + 1]);
+                // The escaped character cannot close the identifier.
                 i++;
             }
             else if (text[i] == '"')
             {
-                builder.Append('"');
                 try
                 {
-                    return ((string?)JsonNode.Parse(builder.ToString()), i + 1);
+                    return ((string?)JsonNode.Parse(text[start..(i + 1)]), i + 1);
                 }
                 catch (JsonException)
                 {
                     return (null, 0);
                 }
-            }
-            else
-            {
-                builder.Append(text[i]);
             }
         }
 

@@ -6,7 +6,7 @@ namespace CsiDriver.Providers.Aws;
 /// <c>preferredAddressType</c>, or the <c>AWS_CONTAINER_CREDENTIALS_FULL_URI</c> override. Backend call
 /// <c>pod_identity_credentials</c>.
 /// </summary>
-internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class PodIdentityAgentClient(AwsHttp http, AwsProviderOptions options, ILogger logger)
 {
     public static readonly Uri IPv4Endpoint = new("http://169.254.170.23/v1/credentials");
     public static readonly Uri IPv6Endpoint = new("http://[fd00:ec2::23]/v1/credentials");
@@ -31,45 +31,34 @@ internal sealed class PodIdentityAgentClient(HttpClient http, AwsProviderOptions
         throw new AwsServiceException("Pod Identity agent", null, "RequestError", $"failed to get AWS config from pod identity agent: {last?.ServiceMessage}", null, last);
     }
 
-    private IEnumerable<Uri> Endpoints(string preferredAddressType)
+    private IEnumerable<Uri> Endpoints(string preferredAddressType) => (options.PodIdentityEndpoint, preferredAddressType.ToLowerInvariant()) switch
     {
-        if (options.PodIdentityEndpoint is { } overridden)
-        {
-            return [overridden];
-        }
-
-        return preferredAddressType.ToLowerInvariant() switch
-        {
-            "ipv4" => [IPv4Endpoint],
-            "ipv6" => [IPv6Endpoint],
-            _ => [IPv4Endpoint, IPv6Endpoint],
-        };
-    }
+        ({ } overridden, _) => [overridden],
+        (_, "ipv4") => [IPv4Endpoint],
+        (_, "ipv6") => [IPv6Endpoint],
+        _ => [IPv4Endpoint, IPv6Endpoint],
+    };
 
     private async Task<AwsCredentials> SendAsync(Uri endpoint, string token, CancellationToken cancellationToken)
     {
         const string operation = "Pod Identity agent: GetCredentials";
-        var failures = new AwsFailures(
+        var response = await http.SendAsync(
             operation,
-            response =>
-            {
-                var error = Parse(response);
-                return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(error?.Code ?? $"Http{(int)response.Status}", 100), AwsHttp.Clean(error?.Message ?? response.ReasonPhrase), null);
-            },
-            (ex, _, attempt, delay) => AwsLog.Retrying(logger, "Pod Identity agent", endpoint.Host, ex.ErrorCode, attempt, delay.TotalMilliseconds));
-        var response = await AwsHttp.SendAsync(
-            http,
+            endpoint.Host,
+            "pod_identity_credentials",
             () =>
             {
-                metrics.BackendCall("aws", "pod_identity_credentials");
                 var message = new HttpRequestMessage(HttpMethod.Get, endpoint);
                 message.Headers.TryAddWithoutValidation("Authorization", token);
                 return message;
             },
             options.LinkLocalTimeout,
             1024 * 1024,
-            failures,
-            retry,
+            response =>
+            {
+                var error = Parse(response);
+                return AwsHttp.Refused(operation, response, error?.Code, error?.Message, null);
+            },
             cancellationToken).ConfigureAwait(false);
         if (Parse(response) is not { AccessKeyId: { Length: > 0 } keyId, SecretAccessKey: { Length: > 0 } secret } parsed)
         {

@@ -92,70 +92,55 @@ internal sealed class SecretsManagerFetcher(SecretsManagerClient client, AwsEndp
     /// <summary>The raw reads of <paramref name="requests"/>: batched where possible, one error per failed secret.</summary>
     private async Task<Dictionary<Request, AwsRead<SecretValueEntry>>> ReadAsync(AwsEndpoint endpoint, AwsIdentity identity, IReadOnlyList<Request> requests, CancellationToken cancellationToken)
     {
-        var reads = new Dictionary<Request, AwsRead<SecretValueEntry>>();
         var batchable = requests.Where(r => r.VersionId is null && r.VersionStage is null).Select(r => r.SecretId).Distinct(StringComparer.Ordinal).ToList();
-        if (batchable.Count >= 2 && !_batchDenied.ContainsKey(identity.Principal))
-        {
-            await BatchAsync(endpoint, identity, batchable, reads, cancellationToken).ConfigureAwait(false);
-        }
+        var batched = batchable.Count < 2 ? [] : await AwsSharedReads.ReadChunksAsync(
+            batchable,
+            SecretsManagerClient.BatchLimit,
+            chunk => BatchAsync(endpoint, identity, chunk, cancellationToken),
+            (answer, id) => answer switch
+            {
+                null => null,
+                var (_, errors) when errors.FirstOrDefault(e => e.SecretId == id) is { } error => AwsRead<SecretValueEntry>.Failed(
+                    new AwsServiceException("Secrets Manager: BatchGetSecretValue", HttpStatusCode.BadRequest, Http.ErrorText.Clean(error.ErrorCode ?? "Error", 100), AwsHttp.Clean(error.Message), null)),
+                var (entries, _) when entries.FirstOrDefault(e => e.Name == id || e.ARN == id) is { } entry => AwsRead<SecretValueEntry>.Of(entry),
 
+                // Ids the batch answered under another spelling (a partial ARN, say) are read singly below.
+                _ => null,
+            }).ConfigureAwait(false);
+        var reads = new Dictionary<Request, AwsRead<SecretValueEntry>>();
         foreach (var request in requests)
         {
-            if (!reads.ContainsKey(request))
-            {
-                reads[request] = await AwsSharedReads.CaptureAsync(
+            reads[request] = request is { VersionId: null, VersionStage: null } && batched.TryGetValue(request.SecretId, out var read)
+                ? read
+                : await AwsSharedReads.CaptureAsync(
                     ct => client.GetSecretValueAsync(endpoint, identity.Credentials, request.SecretId, request.VersionId, request.VersionStage, ct),
                     cancellationToken).ConfigureAwait(false);
-            }
         }
 
         return reads;
     }
 
-    private async Task BatchAsync(AwsEndpoint endpoint, AwsIdentity identity, List<string> secretIds, Dictionary<Request, AwsRead<SecretValueEntry>> reads, CancellationToken cancellationToken)
+    /// <summary>One BatchGetSecretValue call; null once the identity's IAM policy refused the batch call (its secrets are then read singly).</summary>
+    private async Task<(List<SecretValueEntry> Values, List<BatchGetSecretError> Errors)?> BatchAsync(AwsEndpoint endpoint, AwsIdentity identity, string[] secretIds, CancellationToken cancellationToken)
     {
-        foreach (var chunk in secretIds.Chunk(SecretsManagerClient.BatchLimit))
+        if (_batchDenied.ContainsKey(identity.Principal))
         {
-            List<SecretValueEntry> entries;
-            List<BatchGetSecretError> errors;
-            try
-            {
-                (entries, errors) = await client.BatchGetSecretValueAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AwsServiceException ex) when (ex.ErrorCode is "AccessDeniedException" or "AccessDenied")
-            {
-                // IAM policies written for the upstream plugin grant GetSecretValue only.
-                if (_batchDenied.TryAdd(identity.Principal, true))
-                {
-                    AwsLog.BatchDenied(logger, identity.Principal);
-                }
+            return null;
+        }
 
-                return;
-            }
-            catch (AwsServiceException ex)
+        try
+        {
+            return await client.BatchGetSecretValueAsync(endpoint, identity.Credentials, secretIds, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException ex) when (ex.ErrorCode is "AccessDeniedException" or "AccessDenied")
+        {
+            // IAM policies written for the upstream plugin grant GetSecretValue only.
+            if (_batchDenied.TryAdd(identity.Principal, true))
             {
-                foreach (var id in chunk)
-                {
-                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Failed(ex);
-                }
-
-                continue;
+                AwsLog.BatchDenied(logger, identity.Principal);
             }
 
-            foreach (var id in chunk)
-            {
-                if (errors.FirstOrDefault(e => e.SecretId == id) is { } error)
-                {
-                    var cause = new AwsServiceException("Secrets Manager: BatchGetSecretValue", HttpStatusCode.BadRequest, Http.ErrorText.Clean(error.ErrorCode ?? "Error", 100), AwsHttp.Clean(error.Message), null);
-                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Failed(cause);
-                }
-                else if (entries.FirstOrDefault(e => e.Name == id || e.ARN == id) is { } entry)
-                {
-                    reads[new Request(id, null, null)] = AwsRead<SecretValueEntry>.Of(entry);
-                }
-
-                // Ids the batch answered under another spelling (a partial ARN, say) are read singly afterwards.
-            }
+            return null;
         }
     }
 

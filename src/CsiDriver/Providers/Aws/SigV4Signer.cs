@@ -24,13 +24,7 @@ internal static partial class SigV4Signer
         }
 
         var headers = new List<KeyValuePair<string, string>> { new("host", host) };
-        foreach (var header in request.Headers)
-        {
-            if (header.Key.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase))
-            {
-                headers.AddRange(header.Value.Select(v => new KeyValuePair<string, string>(header.Key, v)));
-            }
-        }
+        headers.AddRange(request.Headers.Where(h => h.Key.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)).SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v))));
 
         if (request.Content?.Headers.ContentType is MediaTypeHeaderValue contentType)
         {
@@ -75,13 +69,9 @@ internal static partial class SigV4Signer
         return (builder.ToString(), signed);
     }
 
-    private static byte[] SigningKey(string secretAccessKey, string date, string region, string service)
-    {
-        var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + secretAccessKey), Encoding.UTF8.GetBytes(date));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(region));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(service));
-        return HMACSHA256.HashData(key, "aws4_request"u8.ToArray());
-    }
+    /// <summary>The chain of HMACs keyed first with <c>AWS4</c> and the secret key, over the date, region, service and <c>aws4_request</c>.</summary>
+    private static byte[] SigningKey(string secretAccessKey, string date, string region, string service) =>
+        new[] { date, region, service, "aws4_request" }.Aggregate(Encoding.UTF8.GetBytes("AWS4" + secretAccessKey), (key, part) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part)));
 
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 

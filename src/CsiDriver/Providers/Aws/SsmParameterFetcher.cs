@@ -73,60 +73,26 @@ internal sealed class SsmParameterFetcher(SsmClient client, AwsEndpoints endpoin
     }
 
     /// <summary>The raw reads of <paramref name="selectors"/>, 10 per call; every selector gets its value or its own error.</summary>
-    private async Task<Dictionary<string, AwsRead<SsmParameter>>> ReadAsync(AwsEndpoint endpoint, AwsIdentity identity, IReadOnlyList<string> selectors, CancellationToken cancellationToken)
-    {
-        var reads = new Dictionary<string, AwsRead<SsmParameter>>(StringComparer.Ordinal);
-        foreach (var chunk in selectors.Chunk(SsmClient.BatchLimit))
-        {
-            GetParametersResponse response;
-            try
-            {
-                response = await client.GetParametersAsync(endpoint, identity.Credentials, chunk, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AwsServiceException ex)
-            {
-                foreach (var selector in chunk)
-                {
-                    reads[selector] = AwsRead<SsmParameter>.Failed(ex);
-                }
-
-                continue;
-            }
-
-            var invalid = new HashSet<string>(response.InvalidParameters ?? [], StringComparer.Ordinal);
-            foreach (var selector in chunk)
-            {
-                if (invalid.Contains(selector))
-                {
-                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {Http.ErrorText.Clean(selector, 2048)}", null));
-                }
-                else if ((response.Parameters ?? []).FirstOrDefault(p => Matches(p, selector)) is { } parameter)
-                {
-                    reads[selector] = AwsRead<SsmParameter>.Of(parameter);
-                }
-                else
-                {
-                    reads[selector] = AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {Http.ErrorText.Clean(selector, 2048)}", null));
-                }
-            }
-        }
-
-        return reads;
-    }
+    private Task<Dictionary<string, AwsRead<SsmParameter>>> ReadAsync(AwsEndpoint endpoint, AwsIdentity identity, IReadOnlyList<string> selectors, CancellationToken cancellationToken) =>
+        AwsSharedReads.ReadChunksAsync(
+            selectors,
+            SsmClient.BatchLimit,
+            chunk => client.GetParametersAsync(endpoint, identity.Credentials, chunk, cancellationToken),
+            (GetParametersResponse response, string selector) =>
+                (response.InvalidParameters ?? []).Contains(selector)
+                    ? AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.BadRequest, "InvalidParameters", $"invalid parameters: {Http.ErrorText.Clean(selector, 2048)}", null))
+                    : (response.Parameters ?? []).FirstOrDefault(p => Matches(p, selector)) is { } parameter
+                        ? AwsRead<SsmParameter>.Of(parameter)
+                        : AwsRead<SsmParameter>.Failed(new AwsServiceException(Operation, HttpStatusCode.OK, "InvalidResponse", $"the response does not contain parameter {Http.ErrorText.Clean(selector, 2048)}", null)));
 
     private static AwsServiceException Failed(string region, AwsServiceException cause) => cause.In(region, "Failed fetching parameters");
 
     private static FetchKey CacheKey(AwsIdentity identity, string region, string selector) => new("aws", identity.ReadIdentity, $"ssm|{region}|{selector}");
 
     private static string Selector(AwsObject item, bool failover) =>
-        item.VersionIn(failover) is { } version ? $"{item.NameIn(failover)}:{version}"
-        : item.LabelIn(failover) is { } label ? $"{item.NameIn(failover)}:{label}"
-        : item.NameIn(failover);
+        (item.VersionIn(failover) ?? item.LabelIn(failover)) is { } selector ? $"{item.NameIn(failover)}:{selector}" : item.NameIn(failover);
 
-    private static bool Matches(SsmParameter parameter, string requested)
-    {
-        var selector = parameter.Selector ?? string.Empty;
-        return parameter.Name + selector == requested || parameter.ARN + selector == requested ||
-               (selector.Length == 0 && (parameter.Name == requested || parameter.ARN == requested));
-    }
+    // SSM answers with the name, the ARN and, apart, the selector (":3", ":label") it was asked with; either may be what was asked for.
+    private static bool Matches(SsmParameter parameter, string requested) =>
+        parameter.Name + parameter.Selector == requested || parameter.ARN + parameter.Selector == requested;
 }

@@ -10,21 +10,14 @@ namespace CsiDriver.Providers.Aws;
 /// <c>assume_role</c>. Hand-written rather than AWSSDK.SecurityToken
 /// so it uses our injected endpoints, HttpClient, retry policy and clock instead of process-wide config.
 /// </summary>
-internal sealed class StsClient(HttpClient http, AwsProviderOptions options, Http.RetryPolicy retry, ILogger logger, Observability.DriverMetrics metrics)
+internal sealed class StsClient(AwsHttp http, AwsProviderOptions options)
 {
     public Task<AwsCredentials> AssumeRoleWithWebIdentityAsync(AwsEndpoint endpoint, string roleArn, string sessionName, string webIdentityToken, CancellationToken cancellationToken)
     {
         var form = Form("AssumeRoleWithWebIdentity", roleArn, sessionName);
         form["WebIdentityToken"] = webIdentityToken;
         return SendForCredentialsAsync(
-            endpoint,
-            "STS: AssumeRoleWithWebIdentity",
-            () =>
-            {
-                metrics.BackendCall("aws", "assume_role_with_web_identity");
-                return new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) };
-            },
-            cancellationToken);
+            endpoint, "AssumeRoleWithWebIdentity", () => new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
     }
 
     public async Task<AwsCredentials> AssumeRoleAsync(
@@ -34,10 +27,9 @@ internal sealed class StsClient(HttpClient http, AwsProviderOptions options, Htt
         var body = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return await SendForCredentialsAsync(
             endpoint,
-            "STS: AssumeRole",
+            "AssumeRole",
             () =>
             {
-                metrics.BackendCall("aws", "assume_role");
                 var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded") { CharSet = "utf-8" };
                 SigV4Signer.Sign(message, body, caller, endpoint.Region, endpoint.SigningName, time.GetUtcNow());
@@ -55,14 +47,22 @@ internal sealed class StsClient(HttpClient http, AwsProviderOptions options, Htt
         ["RoleSessionName"] = sessionName,
     };
 
-    /// <summary>A Query-protocol call answering with a <c>Credentials</c> element; its errors come from the XML <c>Error</c>.</summary>
-    private async Task<AwsCredentials> SendForCredentialsAsync(AwsEndpoint endpoint, string operation, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
+    /// <summary>
+    /// A Query-protocol call of <paramref name="action"/> (backend call <c>action</c> in snake case) answering with a
+    /// <c>Credentials</c> element; its errors come from the XML <c>Error</c>.
+    /// </summary>
+    private async Task<AwsCredentials> SendForCredentialsAsync(AwsEndpoint endpoint, string action, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
-        var failures = new AwsFailures(
+        var operation = $"STS: {action}";
+        var response = await http.SendAsync(
             operation,
+            endpoint.Region,
+            JsonNamingPolicy.SnakeCaseLower.ConvertName(action),
+            create,
+            options.AttemptTimeout,
+            options.MaxResponseBytes,
             response => Error(operation, response),
-            (ex, _, attempt, delay) => AwsLog.Retrying(logger, operation, endpoint.Region, ex.ErrorCode, attempt, delay.TotalMilliseconds));
-        var response = await AwsHttp.SendAsync(http, create, options.AttemptTimeout, options.MaxResponseBytes, failures, retry, cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         var credentials = TryParse(response.Body)?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
         var (keyId, secret, token, expiration) = (Child(credentials, "AccessKeyId"), Child(credentials, "SecretAccessKey"), Child(credentials, "SessionToken"), Child(credentials, "Expiration"));
         if (keyId is null || secret is null || token is null || expiration is null ||
@@ -78,10 +78,8 @@ internal sealed class StsClient(HttpClient http, AwsProviderOptions options, Htt
     {
         var document = TryParse(response.Body);
         var error = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
-        var code = Child(error, "Code") ?? $"Http{(int)response.Status}";
-        var text = Child(error, "Message") ?? response.ReasonPhrase;
         var requestId = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value ?? AwsHttp.RequestId(response);
-        return new AwsServiceException(operation, response.Status, Http.ErrorText.Clean(code, 100), AwsHttp.Clean(text), requestId);
+        return AwsHttp.Refused(operation, response, Child(error, "Code"), Child(error, "Message"), requestId);
     }
 
     private static XDocument? TryParse(byte[] body)

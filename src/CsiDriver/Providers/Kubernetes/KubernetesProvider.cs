@@ -30,16 +30,16 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         var identity = Identity(request, audience, token);
 
         // One read per object named, however many keys of it are used; distinct objects are read together.
-        var firstReference = references.DistinctBy(r => (r.Kind, r.Name)).ToDictionary(r => (r.Kind, r.Name));
+        var firstReference = references.DistinctBy(r => (r.TypeName, r.Name)).ToDictionary(r => (r.TypeName, r.Name));
         var fetched = await ParallelReads.ReadAllAsync(
-            references.Select(r => (r.Kind, r.Name)),
+            references.Select(r => (r.TypeName, r.Name)),
             (key, ct) => FetchSharedAsync(asPod, request, firstReference[key], audience, identity, ct),
             cancellationToken).ConfigureAwait(false);
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
         foreach (var reference in references)
         {
-            var source = fetched.Get((reference.Kind, reference.Name));
+            var source = fetched.Get((reference.TypeName, reference.Name));
 
             if (reference.Key is { } key)
             {
@@ -76,9 +76,9 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
 
         var shown = audience.Length == 0 ? "\"\" (the API server's default audience)" : $"\"{audience}\"";
         var available = string.Join(", ", request.Pod.Tokens.Audiences.Select(a => $"\"{a}\""));
-        throw new SecretStoreException(
-            FailureKind.InvalidConfiguration,
-            $"SecretProviderClass {request.Class.Description}: the kubernetes provider reads as the pod, but kubelet passed no service-account token for audience {shown} " +
+        throw ProviderParameters.Invalid(
+            request.Class.Description,
+            $"the kubernetes provider reads as the pod, but kubelet passed no service-account token for audience {shown} " +
             $"(tokens for: [{available}]); add `tokenRequests: [{{audience: \"{audience}\"}}]` to the CSIDriver object or set parameter '{AudienceParameter}' to one of those");
     }
 
@@ -107,7 +107,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
     private async Task<Fetched> ReadAsync(KubernetesClient asPod, string ns, ObjectReference reference, CancellationToken cancellationToken)
     {
         metrics.BackendCall(Name, "get_" + reference.TypeName);
-        if (reference.Kind == ObjectKind.Secret)
+        if (reference.TypeName == "secret")
         {
             var secret = await asPod.GetSecretAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
             return new Fetched(
@@ -116,12 +116,7 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         }
 
         var map = await asPod.GetConfigMapAsync(ns, reference.Name, cancellationToken).ConfigureAwait(false);
-        var data = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        foreach (var (key, value) in map.Data ?? [])
-        {
-            data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
-        }
-
+        var data = (map.Data ?? []).ToDictionary(d => d.Key, d => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(d.Value ?? string.Empty), StringComparer.Ordinal);
         foreach (var (key, value) in map.BinaryData ?? [])
         {
             data[key] = value ?? [];
@@ -148,13 +143,11 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
     private static ObjectReference Parse(ProviderRequest request, ObjectEntry item)
     {
         var objectName = item.ObjectName?.Trim() ?? string.Empty;
-        var kind = (item.ObjectType?.Trim().ToLowerInvariant() ?? string.Empty) switch
+        var typeName = (item.ObjectType?.Trim().ToLowerInvariant() ?? string.Empty) switch
         {
-            "" or "secret" => ObjectKind.Secret,
-            "configmap" => ObjectKind.ConfigMap,
-            _ => throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: object \"{objectName}\" has objectType '{item.ObjectType}'; use secret or configmap"),
+            "" or "secret" => "secret",
+            "configmap" => "configmap",
+            _ => throw ProviderParameters.Invalid(request.Class.Description, $"object \"{objectName}\" has objectType '{item.ObjectType}'; use secret or configmap"),
         };
 
         var slash = objectName.IndexOf('/', StringComparison.Ordinal);
@@ -162,30 +155,23 @@ internal sealed class KubernetesProvider(KubernetesClient client, Observability.
         var key = slash < 0 ? null : objectName[(slash + 1)..];
         if (!KubernetesNames.IsValid(name) || (key is not null && !IsDataKey(key)))
         {
-            throw new SecretStoreException(
-                FailureKind.InvalidConfiguration,
-                $"SecretProviderClass {request.Class.Description}: objectName \"{objectName}\" must be NAME or NAME/KEY (a Kubernetes object name, and a key of letters, digits, '-', '_' and '.')");
+            throw ProviderParameters.Invalid(
+                request.Class.Description,
+                $"objectName \"{objectName}\" must be NAME or NAME/KEY (a Kubernetes object name, and a key of letters, digits, '-', '_' and '.')");
         }
 
         var alias = string.IsNullOrWhiteSpace(item.ObjectAlias) ? null : item.ObjectAlias.Trim();
         var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, objectName);
-        return new ObjectReference(kind, name, key, alias, mode);
+        return new ObjectReference(typeName, name, key, alias, mode);
     }
 
     private static bool IsDataKey(string key) =>
         key.Length is > 0 and <= 253 && key is not ("." or "..") && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private enum ObjectKind
+    /// <param name="TypeName"><c>secret</c> or <c>configmap</c>, as messages, backend calls and object ids name it.</param>
+    private sealed record ObjectReference(string TypeName, string Name, string? Key, string? Alias, UnixFileMode? Mode)
     {
-        Secret,
-        ConfigMap,
-    }
-
-    private sealed record ObjectReference(ObjectKind Kind, string Name, string? Key, string? Alias, UnixFileMode? Mode)
-    {
-        public string TypeName => Kind == ObjectKind.Secret ? "secret" : "configmap";
-
-        public string Resource => Kind == ObjectKind.Secret ? "secrets" : "configmaps";
+        public string Resource => TypeName + "s";
 
         public string Id => Key is null ? $"{TypeName}/{Name}" : $"{TypeName}/{Name}/{Key}";
     }

@@ -35,58 +35,46 @@ internal sealed class LocalProvider(LocalProviderOptions options, Observability.
             throw NotEnabled(request);
         }
 
-        var scope = OpenScope(request, out var owned);
-        try
-        {
-            // Without a folder handle everything goes by path; resolving it now fails as early as it always did.
-            var scopePath = scope is null ? ScopeFor(request) : null;
-            var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
-            var files = new List<SecretFile>(objects.Count);
-            var versions = new List<ObjectVersion>(objects.Count);
-            foreach (var item in objects)
-            {
-                var name = item.ObjectName ?? string.Empty;
-                CheckName(request, name);
-                var contents = await ReadObjectAsync(request, scope, () => scopePath ??= ScopeFor(request), name, cancellationToken).ConfigureAwait(false);
-                var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
-                files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
-                versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(options.VersionKey, contents))[..32]));
-            }
+        var scope = OpenScope(request);
 
-            return new ProviderResult(files, versions);
-        }
-        finally
+        // A namespace folder is opened for this fetch alone; the root is shared.
+        using var owned = options.PerNamespace ? scope : null;
+
+        // Without a folder handle everything goes by path; resolving it now fails as early as it always did.
+        var scopePath = scope is null ? ScopeFor(request) : null;
+        var objects = ProviderParameters.ParseList(request, "objects", ObjectEntryJsonContext.Default.ListObjectEntry);
+        var files = new List<SecretFile>(objects.Count);
+        var versions = new List<ObjectVersion>(objects.Count);
+        foreach (var item in objects)
         {
-            if (owned)
-            {
-                scope?.Dispose();
-            }
+            var name = item.ObjectName ?? string.Empty;
+            CheckName(request, name);
+            var contents = await ReadObjectAsync(request, scope, () => scopePath ??= ScopeFor(request), name, cancellationToken).ConfigureAwait(false);
+            var mode = ProviderParameters.ParseFileMode(item.FilePermission, request, name);
+            files.Add(new SecretFile(string.IsNullOrEmpty(item.ObjectAlias) ? name : item.ObjectAlias, contents, mode));
+            versions.Add(new ObjectVersion(name, "hmac-sha256:" + Convert.ToHexStringLower(HMACSHA256.HashData(options.VersionKey, contents))[..32]));
         }
+
+        return new ProviderResult(files, versions);
     }
 
     public void Dispose() => _root?.Dispose();
 
     /// <summary>
-    /// The folder this pod may read, open; null when it cannot be opened (the path-based route then says why).
-    /// <paramref name="owned"/>: a namespace folder opened for this fetch, to close after it; false for the shared root.
+    /// The folder this pod may read, open: its namespace's folder (opened for this fetch), else the shared root; null
+    /// when it cannot be opened (the path-based route then says why).
     /// </summary>
-    private DirectoryHandle? OpenScope(ProviderRequest request, out bool owned)
+    private DirectoryHandle? OpenScope(ProviderRequest request)
     {
-        owned = false;
-        if (options.PerNamespace)
+        if (!options.PerNamespace)
         {
-            CheckNamespace(request);
+            return Root();
         }
 
-        var root = Root();
-        if (root is null || !options.PerNamespace)
-        {
-            return root;
-        }
+        CheckNamespace(request);
 
         // The namespace folder may itself be a link the operator placed; what counts is where it leads.
-        owned = true;
-        return DirectoryHandle.TryOpen(root, request.Pod.Namespace, out _);
+        return Root() is { } root ? DirectoryHandle.TryOpen(root, request.Pod.Namespace, out _) : null;
     }
 
     private DirectoryHandle? Root()

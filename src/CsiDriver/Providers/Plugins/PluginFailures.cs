@@ -30,7 +30,7 @@ internal static class PluginFailures
         };
         var message = kind == FailureKind.TooLarge
             ? $"{prefix}: the response is larger than the {options.MaxReceiveMessageSize}-byte limit (raise --max-call-recv-msg-size)"
-            : $"{prefix} failed, {cause}: {GrpcName(ex.StatusCode)} {PluginMountResponseReader.Sanitize(ex.Status.Detail, MaxDetailLength)}";
+            : $"{prefix} failed, {cause}: {GrpcName(ex.StatusCode)} {PluginMountMessages.Sanitize(ex.Status.Detail, MaxDetailLength)}";
         return new SecretStoreException(kind, message) { Reason = "GRPCProviderError" };
     }
 

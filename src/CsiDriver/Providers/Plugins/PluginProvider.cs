@@ -27,7 +27,7 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
             await connection.EnsureHandshakeAsync(Name, cancellationToken).ConfigureAwait(false);
             call = "Mount";
             response = await connection.Client.MountAsync(
-                PluginMountRequestBuilder.Build(request),
+                PluginMountMessages.Build(request),
                 deadline: connection.DeadlineAfter(plugins.Options.MountTimeout),
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
@@ -57,7 +57,7 @@ internal sealed class PluginProvider(string name, PluginSocketLocator locator, P
             PluginLog.LargeResponse(logger, Name, size, request.Class.Description);
         }
 
-        var result = PluginMountResponseReader.Read(response, Name, request);
+        var result = PluginMountMessages.Read(response, Name, request);
         PluginLog.Mounted(logger, Name, request.Class.Description, result.Files.Count, result.Versions.Count);
         return result;
     }

@@ -38,14 +38,7 @@ internal sealed class VaultApiException(string operation, int? statusCode, IRead
             InnerException);
     }
 
-    private static string Describe(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem)
-    {
-        if (statusCode is null)
-        {
-            return $"{operation}: {transportProblem}";
-        }
-
-        var text = errors.Count == 0 ? "no error details" : string.Join("; ", errors);
-        return $"{operation}: Code: {statusCode}. Errors: {text}";
-    }
+    private static string Describe(string operation, int? statusCode, IReadOnlyList<string> errors, string? transportProblem) => statusCode is null
+        ? $"{operation}: {transportProblem}"
+        : $"{operation}: Code: {statusCode}. Errors: {(errors.Count == 0 ? "no error details" : string.Join("; ", errors))}";
 }

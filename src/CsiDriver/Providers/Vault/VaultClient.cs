@@ -79,10 +79,9 @@ internal sealed class VaultClient(HttpClient http, Uri address, string? @namespa
 
     private async Task<VaultResponse> SendAsync(string call, HttpMethod method, string pathAndQuery, string? token, string? jsonBody, CancellationToken cancellationToken)
     {
-        var queryIndex = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
-        var operation = $"{method} {(queryIndex < 0 ? pathAndQuery : pathAndQuery[..queryIndex])}";
-        var relative = pathAndQuery.TrimStart('/');
-        if (relative.Split('?')[0].Split('/').Any(segment => segment is "." or ".."))
+        var path = pathAndQuery.Split('?')[0];
+        var operation = $"{method} {path}";
+        if (path.Split('/').Any(segment => segment is "." or ".."))
         {
             throw new VaultApiException(operation, 400, ["the path has a '.' or '..' segment"]);
         }
@@ -90,7 +89,7 @@ internal sealed class VaultClient(HttpClient http, Uri address, string? @namespa
         var response = await CsiDriver.Http.BackendSender.SendAsync(
             http,
             new CsiDriver.Http.BackendCall<VaultApiException>(
-                _ => ValueTask.FromResult(Request(call, method, new Uri(address, relative), token, jsonBody)),
+                _ => ValueTask.FromResult(Request(call, method, new Uri(address, pathAndQuery.TrimStart('/')), token, jsonBody)),
                 options.RequestTimeout,
                 options.MaxResponseBytes,
                 new VaultFailures(operation),
@@ -142,20 +141,14 @@ internal sealed class VaultClient(HttpClient http, Uri address, string? @namespa
         try
         {
             using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object &&
-                document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
-            {
-                return [.. errors.EnumerateArray()
-                    .Where(e => e.ValueKind == JsonValueKind.String)
-                    .Select(e => CsiDriver.Http.ErrorText.Bound(e.GetString()!, 300))
-                    .Take(5)];
-            }
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
+                ? [.. errors.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => CsiDriver.Http.ErrorText.Bound(e.GetString()!, 300)).Take(5)]
+                : [];
         }
         catch (JsonException)
         {
+            return [];
         }
-
-        return [];
     }
 }
 

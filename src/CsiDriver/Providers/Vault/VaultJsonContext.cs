@@ -28,6 +28,4 @@ internal sealed record VaultRevokeRequest([property: JsonPropertyName("lease_id"
 [JsonSerializable(typeof(VaultAppRoleLoginRequest))]
 [JsonSerializable(typeof(VaultRenewRequest))]
 [JsonSerializable(typeof(VaultRevokeRequest))]
-internal sealed partial class VaultJsonContext : JsonSerializerContext
-{
-}
+internal sealed partial class VaultJsonContext : JsonSerializerContext;

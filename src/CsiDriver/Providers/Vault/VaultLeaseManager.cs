@@ -79,12 +79,9 @@ internal sealed class VaultLeaseManager(TimeProvider time, ILogger logger)
         };
 
         // Leases of volumes that stopped rotating would otherwise stay until unpublish.
-        foreach (var (staleKey, stale) in _leases)
+        foreach (var stale in _leases.Where(pair => pair.Value.ExpiresAt <= now))
         {
-            if (stale.ExpiresAt <= now)
-            {
-                _leases.TryRemove(new KeyValuePair<VaultLeaseKey, VaultLease>(staleKey, stale));
-            }
+            _leases.TryRemove(stale);
         }
     }
 

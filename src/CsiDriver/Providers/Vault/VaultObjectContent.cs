@@ -31,14 +31,8 @@ internal static class VaultObjectContent
                 $"SecretProviderClass {classDescription}: object \"{item.ObjectName}\": key \"{key}\" does not exist at the secret path \"{item.SecretPath}\"");
         }
 
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            var json = Templating.Functions.GoJson.Serialize(value);
-            return item.Encoding == VaultEncoding.Utf8 ? json : Decode(Encoding.UTF8.GetString(json), item, classDescription);
-        }
-
-        var text = value.GetString() ?? string.Empty;
-        return item.Encoding == VaultEncoding.Utf8 ? Encoding.UTF8.GetBytes(text) : Decode(text, item, classDescription);
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString() ?? string.Empty : Templating.Functions.GoJson.Serialize(value, escapeHtml: true, indent: null);
+        return Decode(text, item, classDescription);
     }
 
     /// <summary>

@@ -46,12 +46,7 @@ internal static class VaultObjectsParser
             throw ProviderParameters.Invalid(classDescription, NoSecrets);
         }
 
-        var objects = new List<VaultObject>(sequence.Count);
-        for (var i = 0; i < sequence.Count; i++)
-        {
-            objects.Add(ParseEntry(sequence[i], rawSequence[i], i, classDescription));
-        }
-
+        var objects = sequence.Select((node, i) => ParseEntry(node, rawSequence[i], i, classDescription)).ToList();
         var duplicates = objects.GroupBy(o => o.ObjectName, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0)
         {

@@ -26,11 +26,8 @@ internal static class VaultSettingsParser
         }
 
         var address = ParseAddress(Get(p, "vaultAddress") ?? options.DefaultAddress, spc);
-        var skipVerify = false;
-        if (p.TryGetValue("vaultSkipTLSVerify", out var skipText) && skipText.Length > 0)
-        {
-            skipVerify = Spec.GoStrconv.ParseBool(skipText) ?? throw ProviderParameters.Invalid(spc, $"vaultSkipTLSVerify '{skipText}' is not a boolean (use true or false)");
-        }
+        var skipVerify = p.TryGetValue("vaultSkipTLSVerify", out var skipText) && skipText.Length > 0 &&
+            (Spec.GoStrconv.ParseBool(skipText) ?? throw ProviderParameters.Invalid(spc, $"vaultSkipTLSVerify '{skipText}' is not a boolean (use true or false)"));
 
         var clientCert = Get(p, "vaultTLSClientCertPath");
         var clientKey = Get(p, "vaultTLSClientKeyPath");
@@ -47,8 +44,7 @@ internal static class VaultSettingsParser
             clientCert,
             clientKey);
 
-        p.TryGetValue("objects", out var objectsText);
-        var objects = VaultObjectsParser.Parse(objectsText, spc);
+        var objects = VaultObjectsParser.Parse(p.GetValueOrDefault("objects"), spc);
         foreach (var item in objects)
         {
             try
@@ -61,8 +57,7 @@ internal static class VaultSettingsParser
             }
         }
 
-        var audience = Get(p, "audience") ?? "vault";
-        return new VaultSettings(address, Get(p, "vaultNamespace") ?? options.DefaultNamespace, mount, role, audience, tls, objects);
+        return new VaultSettings(address, Get(p, "vaultNamespace") ?? options.DefaultNamespace, mount, role, Get(p, "audience") ?? "vault", tls, objects);
     }
 
     private static Uri ParseAddress(string text, string spc)
