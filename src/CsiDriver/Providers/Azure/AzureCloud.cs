@@ -23,30 +23,14 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
     };
 
     /// <summary>Resolves <c>cloudName</c> (empty = public); Azure Stack needs an environment file.</summary>
-    public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription)
-    {
-        if (cloudName.Length == 0)
-        {
-            return Public;
-        }
-
-        if (ByName.TryGetValue(cloudName, out var cloud))
-        {
-            return cloud;
-        }
-
-        if (cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase))
-        {
-            if (cloudEnvFileName.Length == 0)
-            {
-                throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file");
-            }
-
-            return FromEnvironmentFile(cloudEnvFileName, options, classDescription);
-        }
-
-        throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"");
-    }
+    public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription) =>
+        cloudName.Length == 0 ? Public
+        : ByName.TryGetValue(cloudName, out var cloud) ? cloud
+        : !cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase)
+            ? throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"")
+        : cloudEnvFileName.Length == 0
+            ? throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file")
+        : FromEnvironmentFile(cloudEnvFileName, options, classDescription);
 
     /// <summary>
     /// Reads a go-autorest environment JSON file. Only files under the operator's allowed directory

@@ -49,19 +49,13 @@ internal sealed partial record AzureMountConfig(
 
         var keyvaultName = Get(a, "keyvaultName");
         var tenantId = Get(a, "tenantID") is { Length: > 0 } preferred ? preferred : Get(a, "tenantId");
-        if (keyvaultName.Length == 0)
+        var unset = keyvaultName.Length == 0 ? "keyvaultName is not set"
+            : tenantId.Length == 0 ? "tenantId is not set"
+            : !TenantPattern().IsMatch(tenantId) ? $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)"
+            : null;
+        if (unset is not null)
         {
-            throw Invalid(description, "keyvaultName is not set");
-        }
-
-        if (tenantId.Length == 0)
-        {
-            throw Invalid(description, "tenantId is not set");
-        }
-
-        if (!TenantPattern().IsMatch(tenantId))
-        {
-            throw Invalid(description, $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)");
+            throw Invalid(description, unset);
         }
 
         var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);
@@ -79,17 +73,11 @@ internal sealed partial record AzureMountConfig(
 
     private static string WorkloadIdentityToken(ServiceAccountTokens tokens, string description)
     {
-        if (!tokens.Audiences.Any())
-        {
-            throw Invalid(description, "failed to parse workload identity tokens, error: service account tokens not found (the CSIDriver object needs tokenRequests with audience api://AzureADTokenExchange)", FailureKind.PermissionDenied);
-        }
-
-        if (!tokens.TryGet(WorkloadIdentityAudience, out var token) || token.Token.Length == 0)
-        {
-            throw Invalid(description, $"failed to parse workload identity tokens, error: token for audience {WorkloadIdentityAudience} not found", FailureKind.PermissionDenied);
-        }
-
-        return token.Token;
+        var token = tokens.TryGet(WorkloadIdentityAudience, out var found) ? found.Token : string.Empty;
+        var missing = !tokens.Audiences.Any() ? "service account tokens not found (the CSIDriver object needs tokenRequests with audience api://AzureADTokenExchange)"
+            : token.Length == 0 ? $"token for audience {WorkloadIdentityAudience} not found"
+            : null;
+        return missing is null ? token : throw Invalid(description, $"failed to parse workload identity tokens, error: {missing}", FailureKind.PermissionDenied);
     }
 
     /// <summary>Upstream's auth.NewConfig + GetCredential precedence: pod identity, VM identity, client secret, workload identity.</summary>
@@ -171,7 +159,7 @@ internal sealed partial record AzureMountConfig(
                 throw Invalid(description, $"unmarshal failed for keyVaultObjects at index {i}, error: wrong type at {ex.Path ?? "$"}");
             }
 
-            result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request, i));
+            result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request));
         }
 
         return result;
@@ -179,14 +167,10 @@ internal sealed partial record AzureMountConfig(
 
     private static void ValidateVaultName(string name, string description)
     {
-        if (name.Length is < 3 or > 24)
+        var rule = name.Length is < 3 or > 24 ? "be between 3 and 24 chars" : !VaultNamePattern().IsMatch(name) ? "match [-a-zA-Z0-9]{3,24}" : null;
+        if (rule is not null)
         {
-            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must be between 3 and 24 chars");
-        }
-
-        if (!VaultNamePattern().IsMatch(name))
-        {
-            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must match [-a-zA-Z0-9]{{3,24}}");
+            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must {rule}");
         }
     }
 
@@ -210,10 +194,7 @@ internal sealed partial record AzureMountConfig(
     private static partial Regex VaultNamePattern();
 
     /// <summary>The <c>objects</c> parameter: <c>array:</c> of YAML strings.</summary>
-    internal sealed class StringArray
-    {
-        public List<string?>? Array { get; set; }
-    }
+    internal sealed record StringArray(List<string?>? Array = null);
 }
 
 /// <summary>Source-generated readers of the <c>objects</c> parameter (numbers may be written as YAML scalars).</summary>

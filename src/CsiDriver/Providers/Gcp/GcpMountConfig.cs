@@ -66,17 +66,10 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             null,
             ProviderParameters.NullIfEmpty(item.ExtractJsonKey),
             ProviderParameters.NullIfEmpty(item.ExtractYamlKey));
-        if (entry.OutputPath.Length == 0)
-        {
-            throw ProviderParameters.Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
-        }
-
-        if (entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null)
-        {
-            throw ProviderParameters.Invalid(spc, $"{entry.Label}: both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings");
-        }
-
-        return entry with { Mode = ParseMode(spc, entry, item.Mode) };
+        var broken = entry.OutputPath.Length == 0 ? "neither 'path' nor 'fileName' is set"
+            : entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null ? "both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings"
+            : null;
+        return broken is null ? entry with { Mode = ParseMode(spc, entry, item.Mode) } : throw ProviderParameters.Invalid(spc, $"{entry.Label}: {broken}");
     }
 
     /// <summary>

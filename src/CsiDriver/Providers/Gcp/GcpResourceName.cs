@@ -41,10 +41,6 @@ internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kin
     public bool IsPinnedSecretVersion =>
         Kind == GcpResourceKind.SecretVersion && Value[(Value.LastIndexOf('/') + 1)..] is { Length: > 0 } version && version.All(char.IsAsciiDigit);
 
-    /// <summary>The REST method URL under <paramref name="baseUri"/>: <c>/v1/{name}:access</c> or <c>:render</c>.</summary>
-    public Uri MethodUri(Uri baseUri) =>
-        new($"{baseUri.AbsoluteUri.TrimEnd('/')}/v1/{Value}:{(Kind == GcpResourceKind.SecretVersion ? "access" : "render")}");
-
     private static GcpResourceName? Checked(string value, GcpResourceKind kind, string? location, string[] segments, string noun, out string? error)
     {
         error = null;
