@@ -35,27 +35,21 @@ internal sealed partial record AzureMountConfig(
         var description = request.Class.Description;
         var usePodIdentity = ParseBool(a, "usePodIdentity", description);
         var useVmManagedIdentity = ParseBool(a, "useVMManagedIdentity", description);
-        if (ParseBool(a, "useAzureTokenProxy", description))
-        {
-            throw Invalid(description, "useAzureTokenProxy (AKS identity binding) is not supported by this driver; use workload identity (clientID) instead");
-        }
-
         var clientId = Get(a, "clientID");
-        if (ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0)
-        {
-            // Upstream reads the client id from the service account annotation via the Kubernetes API.
-            throw Invalid(description, "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass");
-        }
-
         var keyvaultName = Get(a, "keyvaultName");
         var tenantId = Get(a, "tenantID") is { Length: > 0 } preferred ? preferred : Get(a, "tenantId");
-        var unset = keyvaultName.Length == 0 ? "keyvaultName is not set"
+
+        // The first setting the driver cannot honour. Upstream reads a usePodServiceAccountAnnotation client id from
+        // the service account annotation via the Kubernetes API.
+        var broken = ParseBool(a, "useAzureTokenProxy", description) ? "useAzureTokenProxy (AKS identity binding) is not supported by this driver; use workload identity (clientID) instead"
+            : ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0 ? "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass"
+            : keyvaultName.Length == 0 ? "keyvaultName is not set"
             : tenantId.Length == 0 ? "tenantId is not set"
             : !TenantPattern().IsMatch(tenantId) ? $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)"
             : null;
-        if (unset is not null)
+        if (broken is not null)
         {
-            throw Invalid(description, unset);
+            throw Invalid(description, broken);
         }
 
         var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);

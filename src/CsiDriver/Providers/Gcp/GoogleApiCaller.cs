@@ -27,7 +27,11 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
         long maxResponseBytes,
         IReadOnlyList<string> redact,
         CancellationToken cancellationToken) =>
-        Parse(await SendForBytesAsync(call, create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false), type);
+        Http.BackendJson.Parse(
+            await SendForBytesAsync(call, create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false),
+            type,
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     /// <summary>As <see cref="SendAsync{T}"/>, returning the raw 2xx body (the metadata server answers in plain text).</summary>
     public async Task<byte[]> SendForBytesAsync(
@@ -54,13 +58,6 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
     }
 
     public void Dispose() => _http.Dispose();
-
-    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
-        Http.BackendJson.Parse(
-            body,
-            type,
-            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
-            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
     {

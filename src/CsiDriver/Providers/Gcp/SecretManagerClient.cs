@@ -24,7 +24,7 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
 /// Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager); lists, describes, creates,
 /// adds versions to and deletes secrets (the gcpsm store).
 /// </summary>
-internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
+internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options, ILogger<SecretManagerClient> logger)
 {
     private const long MaxListResponseBytes = 4 * 1024 * 1024;
 
@@ -42,6 +42,7 @@ internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOpt
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {
+            GcpLog.ChecksumMismatch(logger, resource.Value);
             throw new GoogleApiException(
                 FailureKind.Unavailable,
                 "rpc error: code = DataLoss desc = integrity check failed: the CRC32C of the received payload does not match dataCrc32c (corrupted in transit or by a proxy)");
