@@ -160,10 +160,8 @@ internal sealed class AzureClientCertificate
 /// A service principal proving itself with a certificate: each token request carries a fresh assertion signed with the
 /// certificate's key. The identity includes the key's fingerprint: anyone can name a certificate, only the key proves it.
 /// </summary>
-internal sealed record ClientCertificateCredential(string ClientId, AzureClientCertificate Certificate) : AzureCredentialSpec
+internal sealed record ClientCertificateCredential(string ClientId, AzureClientCertificate Certificate) : AzureCredentialSpec("service principal certificate")
 {
-    public override string Mode => "service principal certificate";
-
     public override string Identity => $"spcert:{ClientId}:{Certificate.Sha256Thumbprint}:{Certificate.KeyFingerprint}";
 
     public override string ToString() => $"service principal (client {ClientId}, {Certificate})";

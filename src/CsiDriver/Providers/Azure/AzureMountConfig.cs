@@ -198,11 +198,9 @@ internal sealed partial record AzureMountConfig(
 internal sealed partial class AzureObjectsJsonContext : JsonSerializerContext;
 
 /// <summary>How the provider authenticates to Entra ID for one mount. ToString never shows credentials.</summary>
-internal abstract record AzureCredentialSpec
+/// <param name="Mode">A short name for logs and errors.</param>
+internal abstract record AzureCredentialSpec(string Mode)
 {
-    /// <summary>A short name for logs and errors.</summary>
-    public abstract string Mode { get; }
-
     /// <summary>The principal Entra ID issues tokens for, plus what proves it; never the credential itself.</summary>
     public abstract string Identity { get; }
 
@@ -215,10 +213,8 @@ internal abstract record AzureCredentialSpec
 /// <see cref="ServiceAccount"/> (<c>namespace/name</c>) is the token's subject, which is what the federated
 /// credential trusts, so pods of one service account share tokens and reads; without it only this token does.
 /// </summary>
-internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion, string? ServiceAccount = null) : AzureCredentialSpec
+internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion, string? ServiceAccount = null) : AzureCredentialSpec("workload identity")
 {
-    public override string Mode => "workload identity";
-
     public override string Identity => $"wi:{ClientId}:{(ServiceAccount is { } sa ? "sa:" + sa : "token:" + Hash(Assertion))}";
 
     public override string ToString() => $"workload identity (client {ClientId})";
@@ -228,27 +224,21 @@ internal sealed record WorkloadIdentityCredential(string ClientId, string Assert
 /// Service principal from nodePublishSecretRef (<c>clientid</c>/<c>clientsecret</c>). The identity includes
 /// a hash of the secret: anyone can name a client id, only the secret proves it.
 /// </summary>
-internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec
+internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec("service principal")
 {
-    public override string Mode => "service principal";
-
     public override string Identity => $"sp:{ClientId}:{Hash(Secret)}";
 
     public override string ToString() => $"service principal (client {ClientId})";
 }
 
 /// <summary>The node's managed identity via IMDS; user-assigned when <see cref="ClientId"/> is set.</summary>
-internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec
+internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec("VM managed identity")
 {
-    public override string Mode => "VM managed identity";
-
     public override string Identity => $"mi:{ClientId ?? "system"}";
 }
 
 /// <summary>Deprecated aad-pod-identity: NMI returns a token for the pod named in headers.</summary>
-internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec
+internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec("pod identity (NMI)")
 {
-    public override string Mode => "pod identity (NMI)";
-
     public override string Identity => $"nmi:{PodNamespace}/{PodName}";
 }

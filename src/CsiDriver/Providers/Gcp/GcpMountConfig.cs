@@ -90,13 +90,8 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             ['0', _, ..] leading => (leading[1..], 8),
             var plain => (plain, 10),
         };
-        var valid = text.Length is > 0 and <= 8 && text.All(c => fromBase switch
-        {
-            8 => c is >= '0' and <= '7',
-            16 => char.IsAsciiHexDigit(c),
-            _ => char.IsAsciiDigit(c),
-        });
-        var mode = valid ? Convert.ToInt64(text, fromBase) : -1;
+        var digits = fromBase switch { 8 => "01234567", 16 => "0123456789abcdefABCDEF", _ => "0123456789" };
+        var mode = text.Length is > 0 and <= 8 && text.All(digits.Contains) ? Convert.ToInt64(text, fromBase) : -1;
         if (mode is < 0 or > 0x1FF)
         {
             throw ProviderParameters.Invalid(spc, $"{entry.Label}: mode '{value}' is not a file mode (use octal such as 0440, or decimal up to 511)");
