@@ -77,34 +77,15 @@ internal sealed partial record AzureMountConfig(
     /// <summary>Upstream's auth.NewConfig + GetCredential precedence: pod identity, VM identity, client secret, workload identity.</summary>
     private static AzureCredentialSpec ChooseCredential(ProviderRequest request, bool usePodIdentity, bool useVmManagedIdentity, string userAssignedIdentityId, string clientId, string? assertion)
     {
-        var description = request.Class.Description;
-        if (usePodIdentity && useVmManagedIdentity)
-        {
-            throw Invalid(description, "failed to create auth config, error: cannot enable both pod identity and user-assigned managed identity");
-        }
-
-        if (usePodIdentity)
-        {
-            return new PodIdentityCredential(request.Pod.Namespace, request.Pod.Name);
-        }
-
-        if (useVmManagedIdentity)
-        {
-            return new ManagedIdentityCredential(userAssignedIdentityId.Length > 0 ? userAssignedIdentityId : null);
-        }
-
-        if (assertion is not null)
-        {
-            var serviceAccount = request.Pod.ServiceAccountName is { Length: > 0 } sa ? $"{request.Pod.Namespace}/{sa}" : null;
-            return new WorkloadIdentityCredential(clientId, assertion, serviceAccount);
-        }
-
-        if (request.Secrets.Count == 0)
-        {
-            throw Invalid(description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied);
-        }
-
-        return new ClientSecretCredential(SecretValue(request, "clientid"), SecretValue(request, "clientsecret"));
+        var pod = request.Pod;
+        return usePodIdentity && useVmManagedIdentity
+            ? throw Invalid(request.Class.Description, "failed to create auth config, error: cannot enable both pod identity and user-assigned managed identity")
+            : usePodIdentity ? new PodIdentityCredential(pod.Namespace, pod.Name)
+            : useVmManagedIdentity ? new ManagedIdentityCredential(userAssignedIdentityId.Length > 0 ? userAssignedIdentityId : null)
+            : assertion is not null ? new WorkloadIdentityCredential(clientId, assertion, pod.ServiceAccountName is { Length: > 0 } sa ? $"{pod.Namespace}/{sa}" : null)
+            : request.Secrets.Count == 0
+                ? throw Invalid(request.Class.Description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied)
+            : new ClientSecretCredential(SecretValue(request, "clientid"), SecretValue(request, "clientsecret"));
     }
 
     /// <summary>A nodePublishSecretRef value; upstream matches the key names case-insensitively, a repeated one counting as its last.</summary>

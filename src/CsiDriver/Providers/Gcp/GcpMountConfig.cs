@@ -112,26 +112,17 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
                 $"SecretProviderClass {spc}: the pod's nodePublishSecretRef has '{KeyJsonSecret}', but this driver does not accept node publish secrets (the operator enables them with ALLOW_NODE_PUBLISH_SECRET=true)");
         }
 
-        switch (auth)
+        return auth switch
         {
-            case null or "":
-                return hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null);
-            case "pod-adc" or "provider-adc" when hasKey:
-                throw ProviderParameters.Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'");
-            case "pod-adc":
-                return (GcpAuthMode.PodAdc, null);
-            case "provider-adc":
-                if (!options.AllowProviderAdc)
-                {
-                    throw new SecretStoreException(
-                        FailureKind.PermissionDenied,
-                        $"SecretProviderClass {spc}: auth 'provider-adc' would read secrets as the driver's own identity, which this driver does not allow (the operator enables it with GCP_ALLOW_PROVIDER_ADC=true); use the default pod-adc");
-                }
-
-                return (GcpAuthMode.ProviderAdc, null);
-            default:
-                throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
-        }
+            null or "" => hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null),
+            "pod-adc" or "provider-adc" when hasKey => throw ProviderParameters.Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'"),
+            "pod-adc" => (GcpAuthMode.PodAdc, null),
+            "provider-adc" when !options.AllowProviderAdc => throw new SecretStoreException(
+                FailureKind.PermissionDenied,
+                $"SecretProviderClass {spc}: auth 'provider-adc' would read secrets as the driver's own identity, which this driver does not allow (the operator enables it with GCP_ALLOW_PROVIDER_ADC=true); use the default pod-adc"),
+            "provider-adc" => (GcpAuthMode.ProviderAdc, null),
+            _ => throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\"")),
+        };
     }
 
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>
