@@ -45,9 +45,13 @@ internal static class ProviderServices
     /// </summary>
     public static IServiceCollection AddKeyVaultClient(this IServiceCollection services)
     {
-        services.TryAddSingleton<AzureHttp>();
-        services.TryAddSingleton<AzureTokenSource>();
-        services.TryAddSingleton<KeyVaultClient>();
+        services.TryAddSingleton(sp => new AzureHttp(sp.GetRequiredService<AzureProviderOptions>()));
+        services.TryAddSingleton(sp =>
+        {
+            var (http, options, time) = (sp.GetRequiredService<AzureHttp>(), sp.GetRequiredService<AzureProviderOptions>(), sp.GetRequiredService<TimeProvider>());
+            var (logger, metrics) = (sp.GetRequiredService<ILogger<KeyVaultClient>>(), sp.GetRequiredService<Observability.DriverMetrics>());
+            return new KeyVaultClient(http, new AzureTokenSource(http, options, time, logger, metrics), options, time, logger, metrics);
+        });
         return services;
     }
 

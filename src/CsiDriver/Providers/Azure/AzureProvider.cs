@@ -46,10 +46,6 @@ internal sealed class AzureProvider : IProvider
         var config = AzureMountConfig.Parse(request, _options);
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
-        if (config.Objects.Count == 0)
-        {
-            return new ProviderResult(files, versions);
-        }
 
         // Outside a pass, a scope of this fetch alone still reads an object the class lists twice only once.
         using var own = request.FetchScope is null ? new FetchScope(cancellationToken) : null;

@@ -19,7 +19,7 @@ namespace CsiDriver.Providers.Azure;
 /// token call, so a rotation pass over many volumes of one identity asks Entra ID once per token lifetime.
 /// Nothing ever falls back to the driver's own identity. Every call counts as backend call <c>token</c>.
 /// </summary>
-internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger<AzureTokenSource> logger, Observability.DriverMetrics metrics)
+internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 

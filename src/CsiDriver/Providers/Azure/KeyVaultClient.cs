@@ -17,7 +17,7 @@ namespace CsiDriver.Providers.Azure;
 /// A 429 is retried as <see cref="AzureProviderOptions.Retry"/> decides (Retry-After honoured, bounded).
 /// Errors are <see cref="AzureReadException"/>s that name the object but no class, so reads can be shared.
 /// </summary>
-internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger<KeyVaultClient> logger, Observability.DriverMetrics metrics)
+internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, AzureProviderOptions options, TimeProvider time, ILogger logger, Observability.DriverMetrics metrics)
 {
     private const int MaxPages = 100;
 

@@ -113,12 +113,9 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
     /// <summary>Backend text made safe for a pod event: no control characters, no sent secrets, bounded.</summary>
     internal static string Clean(string text, IReadOnlyList<string> redact)
     {
-        foreach (var value in redact)
+        foreach (var value in redact.Where(value => value.Length > 0))
         {
-            if (value.Length > 0)
-            {
-                text = text.Replace(value, "[redacted]", StringComparison.Ordinal);
-            }
+            text = text.Replace(value, "[redacted]", StringComparison.Ordinal);
         }
 
         return Http.ErrorText.Flatten(text, MaxErrorMessageChars);
