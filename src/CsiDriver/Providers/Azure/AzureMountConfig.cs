@@ -105,11 +105,7 @@ internal sealed partial record AzureMountConfig(
     private static List<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)
     {
         var description = request.Class.Description;
-        var text = Get(request.Attributes, "objects");
-        if (text.Length == 0)
-        {
-            throw Invalid(description, "objects is not set");
-        }
+        var text = Get(request.Attributes, "objects") is { Length: > 0 } objects ? objects : throw Invalid(description, "objects is not set");
 
         var array = ProviderParameters.ParseYaml(
             text,

@@ -107,8 +107,7 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
 
     private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
-        var builder = new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
-        var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" }.Uri);
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";

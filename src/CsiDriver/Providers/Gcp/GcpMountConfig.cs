@@ -40,10 +40,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
     public static GcpMountConfig Parse(ProviderRequest request, GcpProviderOptions options)
     {
         var spc = request.Class.Description;
-        if (!request.Attributes.TryGetValue("secrets", out var text))
-        {
-            throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
-        }
+        var text = request.Attributes.TryGetValue("secrets", out var secrets) ? secrets : throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
 
         var raw = ProviderParameters.ParseYaml(
             text,
