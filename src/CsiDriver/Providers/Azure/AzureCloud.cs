@@ -76,13 +76,10 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' is not a valid Azure environment JSON file");
         }
 
-        if (file?.KeyVaultDnsSuffix is not { Length: > 0 } suffix ||
-            !Uri.TryCreate(file.ActiveDirectoryEndpoint, UriKind.Absolute, out var authority) ||
-            !Uri.TryCreate(file.KeyVaultEndpoint, UriKind.Absolute, out var resource))
-        {
-            throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
-        }
-
-        return new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority);
+        return file?.KeyVaultDnsSuffix is { Length: > 0 } suffix &&
+            Uri.TryCreate(file.ActiveDirectoryEndpoint, UriKind.Absolute, out var authority) &&
+            Uri.TryCreate(file.KeyVaultEndpoint, UriKind.Absolute, out var resource)
+            ? new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority)
+            : throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
     }
 }

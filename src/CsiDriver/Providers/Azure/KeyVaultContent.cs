@@ -17,13 +17,9 @@ internal static class KeyVaultContent
     public static string SecretText(SecretBundle secret, bool pfx, bool constructPemChain)
     {
         var value = secret.Value ?? throw new FormatException("secret value is nil");
-        if (string.IsNullOrEmpty(secret.Kid))
-        {
-            return value;
-        }
-
         return secret.ContentType switch
         {
+            _ when string.IsNullOrEmpty(secret.Kid) => value,
             PemContentType => value,
             Pkcs12ContentType when pfx => value,
             Pkcs12ContentType => Pkcs12ToPem(value, constructPemChain),
