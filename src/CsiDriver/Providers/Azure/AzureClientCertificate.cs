@@ -47,15 +47,9 @@ internal sealed class AzureClientCertificate
     {
         var certificates = new List<byte[]>();
         byte[]? key = null;
-        var rest = pem.AsSpan();
-        while (PemEncoding.TryFind(rest, out var fields))
+        foreach (var (label, block) in KeyVaultContent.PemBlocks(pem))
         {
-            var label = rest[fields.Label].ToString();
-            var der = new byte[fields.DecodedDataLength];
-            if (!Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out _))
-            {
-                throw new FormatException($"its {label} block is not valid base64");
-            }
+            var der = block ?? throw new FormatException($"its {label} block is not valid base64");
 
             switch (label)
             {
@@ -77,18 +71,11 @@ internal sealed class AzureClientCertificate
                 default:
                     throw new FormatException($"it holds a {label} block (expected CERTIFICATE and PRIVATE KEY or RSA PRIVATE KEY)");
             }
-
-            rest = rest[fields.Location.End..];
         }
 
-        if (certificates.Count == 0)
+        if (certificates.Count == 0 || key is null)
         {
-            throw new FormatException("it holds no PEM CERTIFICATE block");
-        }
-
-        if (key is null)
-        {
-            throw new FormatException("it holds no PEM PRIVATE KEY or RSA PRIVATE KEY block");
+            throw new FormatException($"it holds no PEM {(certificates.Count == 0 ? "CERTIFICATE" : "PRIVATE KEY or RSA PRIVATE KEY")} block");
         }
 
         using var rsa = RSA.Create();
@@ -173,10 +160,8 @@ internal sealed class AzureClientCertificate
 /// A service principal proving itself with a certificate: each token request carries a fresh assertion signed with the
 /// certificate's key. The identity includes the key's fingerprint: anyone can name a certificate, only the key proves it.
 /// </summary>
-internal sealed record ClientCertificateCredential(string ClientId, AzureClientCertificate Certificate) : AzureCredentialSpec
+internal sealed record ClientCertificateCredential(string ClientId, AzureClientCertificate Certificate) : AzureCredentialSpec("service principal certificate")
 {
-    public override string Mode => "service principal certificate";
-
     public override string Identity => $"spcert:{ClientId}:{Certificate.Sha256Thumbprint}:{Certificate.KeyFingerprint}";
 
     public override string ToString() => $"service principal (client {ClientId}, {Certificate})";

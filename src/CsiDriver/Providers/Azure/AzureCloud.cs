@@ -23,30 +23,14 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
     };
 
     /// <summary>Resolves <c>cloudName</c> (empty = public); Azure Stack needs an environment file.</summary>
-    public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription)
-    {
-        if (cloudName.Length == 0)
-        {
-            return Public;
-        }
-
-        if (ByName.TryGetValue(cloudName, out var cloud))
-        {
-            return cloud;
-        }
-
-        if (cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase))
-        {
-            if (cloudEnvFileName.Length == 0)
-            {
-                throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file");
-            }
-
-            return FromEnvironmentFile(cloudEnvFileName, options, classDescription);
-        }
-
-        throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"");
-    }
+    public static AzureCloud Resolve(string cloudName, string cloudEnvFileName, AzureProviderOptions options, string classDescription) =>
+        cloudName.Length == 0 ? Public
+        : ByName.TryGetValue(cloudName, out var cloud) ? cloud
+        : !cloudName.Equals("AZURESTACKCLOUD", StringComparison.OrdinalIgnoreCase)
+            ? throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: autorest/azure: There is no cloud environment matching the name \"{cloudName}\"")
+        : cloudEnvFileName.Length == 0
+            ? throw AzureMountConfig.Invalid(classDescription, $"cloudName {cloudName} is not valid, error: cloudEnvFileName must name the Azure Stack environment file")
+        : FromEnvironmentFile(cloudEnvFileName, options, classDescription);
 
     /// <summary>
     /// Reads a go-autorest environment JSON file. Only files under the operator's allowed directory
@@ -92,13 +76,10 @@ internal sealed record AzureCloud(string Name, string KeyVaultDnsSuffix, Uri Key
             throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' is not a valid Azure environment JSON file");
         }
 
-        if (file?.KeyVaultDnsSuffix is not { Length: > 0 } suffix ||
-            !Uri.TryCreate(file.ActiveDirectoryEndpoint, UriKind.Absolute, out var authority) ||
-            !Uri.TryCreate(file.KeyVaultEndpoint, UriKind.Absolute, out var resource))
-        {
-            throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
-        }
-
-        return new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority);
+        return file?.KeyVaultDnsSuffix is { Length: > 0 } suffix &&
+            Uri.TryCreate(file.ActiveDirectoryEndpoint, UriKind.Absolute, out var authority) &&
+            Uri.TryCreate(file.KeyVaultEndpoint, UriKind.Absolute, out var resource)
+            ? new AzureCloud(file.Name ?? "AzureStackCloud", suffix, new Uri(resource.GetLeftPart(UriPartial.Authority)), authority)
+            : throw AzureMountConfig.Invalid(classDescription, $"cloudEnvFileName '{path}' must set keyVaultDNSSuffix, keyVaultEndpoint and activeDirectoryEndpoint");
     }
 }

@@ -57,7 +57,6 @@ internal sealed record KeyVaultError(string? Code = null, [property: JsonPropert
 internal sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string? AccessToken = null,
     [property: JsonPropertyName("expires_in")] long? ExpiresIn = null,
-    [property: JsonPropertyName("token_type")] string? TokenType = null,
     string? Error = null,
     [property: JsonPropertyName("error_codes")] List<long>? ErrorCodes = null)
 {

@@ -35,33 +35,21 @@ internal sealed partial record AzureMountConfig(
         var description = request.Class.Description;
         var usePodIdentity = ParseBool(a, "usePodIdentity", description);
         var useVmManagedIdentity = ParseBool(a, "useVMManagedIdentity", description);
-        if (ParseBool(a, "useAzureTokenProxy", description))
-        {
-            throw Invalid(description, "useAzureTokenProxy (AKS identity binding) is not supported by this driver; use workload identity (clientID) instead");
-        }
-
         var clientId = Get(a, "clientID");
-        if (ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0)
-        {
-            // Upstream reads the client id from the service account annotation via the Kubernetes API.
-            throw Invalid(description, "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass");
-        }
-
         var keyvaultName = Get(a, "keyvaultName");
         var tenantId = Get(a, "tenantID") is { Length: > 0 } preferred ? preferred : Get(a, "tenantId");
-        if (keyvaultName.Length == 0)
-        {
-            throw Invalid(description, "keyvaultName is not set");
-        }
 
-        if (tenantId.Length == 0)
+        // The first setting the driver cannot honour. Upstream reads a usePodServiceAccountAnnotation client id from
+        // the service account annotation via the Kubernetes API.
+        var broken = ParseBool(a, "useAzureTokenProxy", description) ? "useAzureTokenProxy (AKS identity binding) is not supported by this driver; use workload identity (clientID) instead"
+            : ParseBool(a, "usePodServiceAccountAnnotation", description) && clientId.Length == 0 ? "usePodServiceAccountAnnotation is not supported by this driver: set clientID in the SecretProviderClass"
+            : keyvaultName.Length == 0 ? "keyvaultName is not set"
+            : tenantId.Length == 0 ? "tenantId is not set"
+            : !TenantPattern().IsMatch(tenantId) ? $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)"
+            : null;
+        if (broken is not null)
         {
-            throw Invalid(description, "tenantId is not set");
-        }
-
-        if (!TenantPattern().IsMatch(tenantId))
-        {
-            throw Invalid(description, $"tenantId \"{tenantId}\" is not a valid Entra ID tenant (a GUID or domain name)");
+            throw Invalid(description, broken);
         }
 
         var cloud = AzureCloud.Resolve(Get(a, "cloudName"), Get(a, "cloudEnvFileName"), options, description);
@@ -79,50 +67,25 @@ internal sealed partial record AzureMountConfig(
 
     private static string WorkloadIdentityToken(ServiceAccountTokens tokens, string description)
     {
-        if (!tokens.Audiences.Any())
-        {
-            throw Invalid(description, "failed to parse workload identity tokens, error: service account tokens not found (the CSIDriver object needs tokenRequests with audience api://AzureADTokenExchange)", FailureKind.PermissionDenied);
-        }
-
-        if (!tokens.TryGet(WorkloadIdentityAudience, out var token) || token.Token.Length == 0)
-        {
-            throw Invalid(description, $"failed to parse workload identity tokens, error: token for audience {WorkloadIdentityAudience} not found", FailureKind.PermissionDenied);
-        }
-
-        return token.Token;
+        var token = tokens.TryGet(WorkloadIdentityAudience, out var found) ? found.Token : string.Empty;
+        var missing = !tokens.Audiences.Any() ? "service account tokens not found (the CSIDriver object needs tokenRequests with audience api://AzureADTokenExchange)"
+            : token.Length == 0 ? $"token for audience {WorkloadIdentityAudience} not found"
+            : null;
+        return missing is null ? token : throw Invalid(description, $"failed to parse workload identity tokens, error: {missing}", FailureKind.PermissionDenied);
     }
 
     /// <summary>Upstream's auth.NewConfig + GetCredential precedence: pod identity, VM identity, client secret, workload identity.</summary>
     private static AzureCredentialSpec ChooseCredential(ProviderRequest request, bool usePodIdentity, bool useVmManagedIdentity, string userAssignedIdentityId, string clientId, string? assertion)
     {
-        var description = request.Class.Description;
-        if (usePodIdentity && useVmManagedIdentity)
-        {
-            throw Invalid(description, "failed to create auth config, error: cannot enable both pod identity and user-assigned managed identity");
-        }
-
-        if (usePodIdentity)
-        {
-            return new PodIdentityCredential(request.Pod.Namespace, request.Pod.Name);
-        }
-
-        if (useVmManagedIdentity)
-        {
-            return new ManagedIdentityCredential(userAssignedIdentityId.Length > 0 ? userAssignedIdentityId : null);
-        }
-
-        if (assertion is not null)
-        {
-            var serviceAccount = request.Pod.ServiceAccountName is { Length: > 0 } sa ? $"{request.Pod.Namespace}/{sa}" : null;
-            return new WorkloadIdentityCredential(clientId, assertion, serviceAccount);
-        }
-
-        if (request.Secrets.Count == 0)
-        {
-            throw Invalid(description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied);
-        }
-
-        return new ClientSecretCredential(SecretValue(request, "clientid"), SecretValue(request, "clientsecret"));
+        var pod = request.Pod;
+        return usePodIdentity && useVmManagedIdentity
+            ? throw Invalid(request.Class.Description, "failed to create auth config, error: cannot enable both pod identity and user-assigned managed identity")
+            : usePodIdentity ? new PodIdentityCredential(pod.Namespace, pod.Name)
+            : useVmManagedIdentity ? new ManagedIdentityCredential(userAssignedIdentityId.Length > 0 ? userAssignedIdentityId : null)
+            : assertion is not null ? new WorkloadIdentityCredential(clientId, assertion, pod.ServiceAccountName is { Length: > 0 } sa ? $"{pod.Namespace}/{sa}" : null)
+            : request.Secrets.Count == 0
+                ? throw Invalid(request.Class.Description, "failed to create auth config, error: failed to get credentials, nodePublishSecretRef secret is not set", FailureKind.PermissionDenied)
+            : new ClientSecretCredential(SecretValue(request, "clientid"), SecretValue(request, "clientsecret"));
     }
 
     /// <summary>A nodePublishSecretRef value; upstream matches the key names case-insensitively, a repeated one counting as its last.</summary>
@@ -142,11 +105,7 @@ internal sealed partial record AzureMountConfig(
     private static List<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)
     {
         var description = request.Class.Description;
-        var text = Get(request.Attributes, "objects");
-        if (text.Length == 0)
-        {
-            throw Invalid(description, "objects is not set");
-        }
+        var text = Get(request.Attributes, "objects") is { Length: > 0 } objects ? objects : throw Invalid(description, "objects is not set");
 
         var array = ProviderParameters.ParseYaml(
             text,
@@ -171,7 +130,7 @@ internal sealed partial record AzureMountConfig(
                 throw Invalid(description, $"unmarshal failed for keyVaultObjects at index {i}, error: wrong type at {ex.Path ?? "$"}");
             }
 
-            result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request, i));
+            result.Add(KeyVaultObjectSpec.From(raw ?? new RawObject(), request));
         }
 
         return result;
@@ -179,14 +138,10 @@ internal sealed partial record AzureMountConfig(
 
     private static void ValidateVaultName(string name, string description)
     {
-        if (name.Length is < 3 or > 24)
+        var rule = name.Length is < 3 or > 24 ? "be between 3 and 24 chars" : !VaultNamePattern().IsMatch(name) ? "match [-a-zA-Z0-9]{3,24}" : null;
+        if (rule is not null)
         {
-            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must be between 3 and 24 chars");
-        }
-
-        if (!VaultNamePattern().IsMatch(name))
-        {
-            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must match [-a-zA-Z0-9]{{3,24}}");
+            throw Invalid(description, $"failed to get vault: Invalid vault name: \"{name}\", must {rule}");
         }
     }
 
@@ -210,10 +165,7 @@ internal sealed partial record AzureMountConfig(
     private static partial Regex VaultNamePattern();
 
     /// <summary>The <c>objects</c> parameter: <c>array:</c> of YAML strings.</summary>
-    internal sealed class StringArray
-    {
-        public List<string?>? Array { get; set; }
-    }
+    internal sealed record StringArray(List<string?>? Array = null);
 }
 
 /// <summary>Source-generated readers of the <c>objects</c> parameter (numbers may be written as YAML scalars).</summary>
@@ -223,11 +175,9 @@ internal sealed partial record AzureMountConfig(
 internal sealed partial class AzureObjectsJsonContext : JsonSerializerContext;
 
 /// <summary>How the provider authenticates to Entra ID for one mount. ToString never shows credentials.</summary>
-internal abstract record AzureCredentialSpec
+/// <param name="Mode">A short name for logs and errors.</param>
+internal abstract record AzureCredentialSpec(string Mode)
 {
-    /// <summary>A short name for logs and errors.</summary>
-    public abstract string Mode { get; }
-
     /// <summary>The principal Entra ID issues tokens for, plus what proves it; never the credential itself.</summary>
     public abstract string Identity { get; }
 
@@ -240,10 +190,8 @@ internal abstract record AzureCredentialSpec
 /// <see cref="ServiceAccount"/> (<c>namespace/name</c>) is the token's subject, which is what the federated
 /// credential trusts, so pods of one service account share tokens and reads; without it only this token does.
 /// </summary>
-internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion, string? ServiceAccount = null) : AzureCredentialSpec
+internal sealed record WorkloadIdentityCredential(string ClientId, string Assertion, string? ServiceAccount = null) : AzureCredentialSpec("workload identity")
 {
-    public override string Mode => "workload identity";
-
     public override string Identity => $"wi:{ClientId}:{(ServiceAccount is { } sa ? "sa:" + sa : "token:" + Hash(Assertion))}";
 
     public override string ToString() => $"workload identity (client {ClientId})";
@@ -253,27 +201,21 @@ internal sealed record WorkloadIdentityCredential(string ClientId, string Assert
 /// Service principal from nodePublishSecretRef (<c>clientid</c>/<c>clientsecret</c>). The identity includes
 /// a hash of the secret: anyone can name a client id, only the secret proves it.
 /// </summary>
-internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec
+internal sealed record ClientSecretCredential(string ClientId, string Secret) : AzureCredentialSpec("service principal")
 {
-    public override string Mode => "service principal";
-
     public override string Identity => $"sp:{ClientId}:{Hash(Secret)}";
 
     public override string ToString() => $"service principal (client {ClientId})";
 }
 
 /// <summary>The node's managed identity via IMDS; user-assigned when <see cref="ClientId"/> is set.</summary>
-internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec
+internal sealed record ManagedIdentityCredential(string? ClientId) : AzureCredentialSpec("VM managed identity")
 {
-    public override string Mode => "VM managed identity";
-
     public override string Identity => $"mi:{ClientId ?? "system"}";
 }
 
 /// <summary>Deprecated aad-pod-identity: NMI returns a token for the pod named in headers.</summary>
-internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec
+internal sealed record PodIdentityCredential(string PodNamespace, string PodName) : AzureCredentialSpec("pod identity (NMI)")
 {
-    public override string Mode => "pod identity (NMI)";
-
     public override string Identity => $"nmi:{PodNamespace}/{PodName}";
 }

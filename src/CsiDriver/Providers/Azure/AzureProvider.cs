@@ -46,10 +46,6 @@ internal sealed class AzureProvider : IProvider
         var config = AzureMountConfig.Parse(request, _options);
         var files = new List<SecretFile>();
         var versions = new List<ObjectVersion>();
-        if (config.Objects.Count == 0)
-        {
-            return new ProviderResult(files, versions);
-        }
 
         // Outside a pass, a scope of this fetch alone still reads an object the class lists twice only once.
         using var own = request.FetchScope is null ? new FetchScope(cancellationToken) : null;
@@ -162,13 +158,15 @@ internal sealed class AzureProvider : IProvider
     {
         try
         {
-            var (texts, version) = call.Object.Type switch
+            (string Version, List<(string Suffix, string Text)> Texts) read = call.Object.Type switch
             {
                 KeyVaultObjectType.Secret => SecretTexts(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.SecretBundle)),
-                KeyVaultObjectType.Key => KeyText(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle)),
+                KeyVaultObjectType.Key => KeyVaultClient.Parse(call, body, AzureJsonContext.Default.KeyBundle).Key is { } jwk
+                    ? (VersionOf(call, jwk.Kid), [(string.Empty, KeyVaultContent.PublicKeyPem(jwk))])
+                    : throw call.Fail(FailureKind.Unavailable, "key value is nil"),
                 _ => CertificateText(call, KeyVaultClient.Parse(call, body, AzureJsonContext.Default.CertificateBundle)),
             };
-            return ([.. texts.Select(t => (t.Suffix, KeyVaultContent.Decode(t.Text, call.Object.ObjectEncoding)))], version);
+            return ([.. read.Texts.Select(t => (t.Suffix, KeyVaultContent.Decode(t.Text, call.Object.ObjectEncoding)))], read.Version);
         }
         catch (FormatException ex)
         {
@@ -180,29 +178,23 @@ internal sealed class AzureProvider : IProvider
         }
     }
 
-    private (List<(string Suffix, string Text)> Texts, string Version) SecretTexts(VaultCall call, SecretBundle secret)
+    private (string Version, List<(string Suffix, string Text)> Texts) SecretTexts(VaultCall call, SecretBundle secret)
     {
-        var version = KeyVaultClient.LastSegment(secret.Id) ?? throw call.Fail(FailureKind.Unavailable, "secret id is nil");
+        var version = VersionOf(call, secret.Id);
         var text = KeyVaultContent.SecretText(secret, call.Object.Pfx, _options.ConstructPemChain);
         if (_options.WriteCertAndKeyInSeparateFiles && !string.IsNullOrEmpty(secret.Kid))
         {
             var (certs, keys) = KeyVaultContent.SplitCertAndKey(text);
-            return ([(".crt", certs), (".key", keys), (string.Empty, text)], version);
+            return (version, [(".crt", certs), (".key", keys), (string.Empty, text)]);
         }
 
-        return ([(string.Empty, text)], version);
+        return (version, [(string.Empty, text)]);
     }
 
-    private static (List<(string Suffix, string Text)> Texts, string Version) KeyText(VaultCall call, KeyBundle key)
-    {
-        var jwk = key.Key ?? throw call.Fail(FailureKind.Unavailable, "key value is nil");
-        var version = KeyVaultClient.LastSegment(jwk.Kid) ?? throw call.Fail(FailureKind.Unavailable, "key id is nil");
-        return ([(string.Empty, KeyVaultContent.PublicKeyPem(jwk))], version);
-    }
+    private static (string Version, List<(string Suffix, string Text)> Texts) CertificateText(VaultCall call, CertificateBundle certificate) =>
+        (VersionOf(call, certificate.Id), [(string.Empty, KeyVaultContent.CertificatePem(certificate))]);
 
-    private static (List<(string Suffix, string Text)> Texts, string Version) CertificateText(VaultCall call, CertificateBundle certificate)
-    {
-        var version = KeyVaultClient.LastSegment(certificate.Id) ?? throw call.Fail(FailureKind.Unavailable, "certificate id is nil");
-        return ([(string.Empty, KeyVaultContent.CertificatePem(certificate))], version);
-    }
+    /// <summary>The version id of the object's id, checked before its value is converted: <c>secret id is nil</c> when it has none.</summary>
+    private static string VersionOf(VaultCall call, string? id) =>
+        KeyVaultClient.LastSegment(id) ?? throw call.Fail(FailureKind.Unavailable, $"{call.Collection[..^1]} id is nil");
 }

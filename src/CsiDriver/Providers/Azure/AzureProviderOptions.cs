@@ -81,16 +81,8 @@ public sealed record AzureProviderOptions
     private static Uri? UriFrom(string variable)
     {
         var value = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new InvalidOperationException($"{variable} must be an absolute http(s) URL");
-        }
-
-        return uri;
+        return string.IsNullOrWhiteSpace(value) ? null
+            : Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri
+            : throw new InvalidOperationException($"{variable} must be an absolute http(s) URL");
     }
 }

@@ -1,3 +1,4 @@
+using CsiDriver.Http;
 using CsiDriver.Publishing;
 
 namespace CsiDriver.Providers.Azure;
@@ -22,20 +23,20 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
 {
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
-    private readonly CsiDriver.Http.TokenCache<string, string> _tokens = new(time, CsiDriver.Http.TokenCache<string, string>.Margin(0.5, RefreshMargin));
+    private readonly TokenCache<string, string> _tokens = new(time, TokenCache<string, string>.Margin(0.5, RefreshMargin));
 
     /// <summary>A bearer token for <paramref name="scope"/> (e.g. <c>https://vault.azure.net/.default</c>).</summary>
     /// <exception cref="AzureReadException">Entra ID, IMDS or NMI refused or failed.</exception>
     public Task<string> GetTokenAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken) =>
-        _tokens.GetOrCreateAsync(config.Identity + "\n" + scope, _ => AcquireAsync(config, scope), cancellationToken);
+        _tokens.GetOrCreateAsync(config.Identity + "\n" + scope, ct => AcquireAsync(config, scope, ct), cancellationToken);
 
-    private async Task<(string Token, TimeSpan? Lifetime)> AcquireAsync(AzureMountConfig config, string scope)
+    private async Task<(string Token, TimeSpan? Lifetime)> AcquireAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken)
     {
         var (token, expiresIn) = config.Credential switch
         {
-            ManagedIdentityCredential mi => await FromImdsAsync(mi, scope, CancellationToken.None).ConfigureAwait(false),
-            PodIdentityCredential pi => await FromNmiAsync(pi, scope, CancellationToken.None).ConfigureAwait(false),
-            _ => await FromEntraIdAsync(config, scope, CancellationToken.None).ConfigureAwait(false),
+            PodIdentityCredential pi => await FromNmiAsync(pi, scope, cancellationToken).ConfigureAwait(false),
+            ManagedIdentityCredential mi => await RequestTokenAsync(ImdsRequest(mi, scope), cancellationToken).ConfigureAwait(false),
+            _ => await RequestTokenAsync(EntraIdRequest(config, scope), cancellationToken).ConfigureAwait(false),
         };
 
         var lifetime = TimeSpan.FromSeconds(Math.Max(0, expiresIn));
@@ -44,7 +45,7 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
     }
 
     /// <summary>client_credentials at the tenant's endpoint, proven by a client assertion or a client secret.</summary>
-    private Task<(string Token, long ExpiresIn)> FromEntraIdAsync(AzureMountConfig config, string scope, CancellationToken cancellationToken)
+    private (HttpRequestMessage Request, string What) EntraIdRequest(AzureMountConfig config, string scope)
     {
         // The endpoint is also the audience a certificate's client assertion names.
         var endpoint = new Uri(config.Authority, $"{Uri.EscapeDataString(config.TenantId)}/oauth2/v2.0/token");
@@ -67,24 +68,22 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
         }
 
         form.Add(new(field, credential));
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
-        return RequestTokenAsync(request, $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}", cancellationToken);
+        return (new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) }, $"{config.Credential.Mode} token request for client {clientId} in tenant {config.TenantId}");
     }
 
-    private Task<(string Token, long ExpiresIn)> FromImdsAsync(ManagedIdentityCredential mi, string scope, CancellationToken cancellationToken)
+    private (HttpRequestMessage Request, string What) ImdsRequest(ManagedIdentityCredential mi, string scope)
     {
         var clientId = mi.ClientId is { } id ? $"&client_id={Uri.EscapeDataString(id)}" : string.Empty;
-        var query = $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}{clientId}";
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, query));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.ImdsEndpoint, $"metadata/identity/oauth2/token?api-version=2018-02-01&resource={Uri.EscapeDataString(ResourceOf(scope))}{clientId}"));
         request.Headers.Add("Metadata", "true");
-        var what = mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}";
-        return RequestTokenAsync(request, what, cancellationToken);
+        return (request, mi.ClientId is null ? "managed identity token request (system-assigned)" : $"managed identity token request for user-assigned identity {mi.ClientId}");
     }
 
     /// <summary>An OAuth token request to Entra ID or IMDS: the token, or an error naming the status and the error codes.</summary>
-    private async Task<(string Token, long ExpiresIn)> RequestTokenAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    private async Task<(string Token, long ExpiresIn)> RequestTokenAsync((HttpRequestMessage Request, string What) call, CancellationToken cancellationToken)
     {
-        var reply = await SendAsync(request, what, cancellationToken).ConfigureAwait(false);
+        var what = call.What;
+        var reply = await SendAsync(call.Request, what, cancellationToken).ConfigureAwait(false);
         TokenResponse? body;
         try
         {
@@ -108,8 +107,7 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
 
     private async Task<(string Token, long ExpiresIn)> FromNmiAsync(PodIdentityCredential pi, string scope, CancellationToken cancellationToken)
     {
-        var builder = new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" };
-        var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+        var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(options.NmiEndpoint) { Query = $"resource={Uri.EscapeDataString(ResourceOf(scope))}" }.Uri);
         request.Headers.Add("podns", pi.PodNamespace);
         request.Headers.Add("podname", pi.PodName);
         const string what = "pod identity (NMI) token request";
@@ -119,7 +117,7 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
             throw Fail(KindFor(reply.Status), $"{what} failed: nmi response failed with status code: {(int)reply.Status}");
         }
 
-        var body = Http.BackendJson.Parse(
+        var body = BackendJson.Parse(
             reply.Body,
             AzureJsonContext.Default.NmiResponse,
             () => Fail(FailureKind.Unavailable, $"{what} failed: nmi did not return expected values in response: token and clientid"),
@@ -133,12 +131,12 @@ internal sealed class AzureTokenSource(AzureHttp http, AzureProviderOptions opti
     }
 
     /// <summary>One token request, sent once (so the one message serves, and is disposed after): every answer is returned.</summary>
-    private async Task<Http.BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    private async Task<BackendResponse> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
     {
         using (request)
         {
             metrics.BackendCall("azure", "token");
-            return await http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), Http.RetryPolicy.Once, throttled: null, cancellationToken).ConfigureAwait(false);
+            return await http.SendAsync(() => request, 256 * 1024, (kind, detail) => Fail(kind, $"{what} failed: {detail}"), RetryPolicy.Once, throttled: null, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -122,16 +122,11 @@ internal sealed class KeyVaultClient(AzureHttp http, AzureTokenSource tokens, Az
     private Uri SecretUri(VaultCall call) => VaultUri(call, $"secrets/{call.Object.ObjectName}");
 
     /// <summary>nextLink must stay on the vault; it is re-based onto the transport address.</summary>
-    private static Uri NextLink(VaultCall call, string link)
-    {
-        if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) ||
-            !(uri.Host.Equals(call.Vault.Host, StringComparison.OrdinalIgnoreCase) || uri.Authority.Equals(call.Transport.Authority, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw call.Fail(FailureKind.Unavailable, "the versions list's nextLink points outside the vault");
-        }
-
-        return new Uri(call.Transport, uri.PathAndQuery);
-    }
+    private static Uri NextLink(VaultCall call, string link) =>
+        Uri.TryCreate(link, UriKind.Absolute, out var uri) &&
+        (uri.Host.Equals(call.Vault.Host, StringComparison.OrdinalIgnoreCase) || uri.Authority.Equals(call.Transport.Authority, StringComparison.OrdinalIgnoreCase))
+            ? new Uri(call.Transport, uri.PathAndQuery)
+            : throw call.Fail(FailureKind.Unavailable, "the versions list's nextLink points outside the vault");
 
     /// <summary>
     /// One request with a token for the vault's scope, learned first when unknown. A write learns it from the

@@ -17,13 +17,9 @@ internal static class KeyVaultContent
     public static string SecretText(SecretBundle secret, bool pfx, bool constructPemChain)
     {
         var value = secret.Value ?? throw new FormatException("secret value is nil");
-        if (string.IsNullOrEmpty(secret.Kid))
-        {
-            return value;
-        }
-
         return secret.ContentType switch
         {
+            _ when string.IsNullOrEmpty(secret.Kid) => value,
             PemContentType => value,
             Pkcs12ContentType when pfx => value,
             Pkcs12ContentType => Pkcs12ToPem(value, constructPemChain),
@@ -151,20 +147,27 @@ internal static class KeyVaultContent
     {
         var certs = new StringBuilder();
         var keys = new StringBuilder();
-        var rest = pem.AsSpan();
-        while (PemEncoding.TryFind(rest, out var fields))
+        foreach (var (label, der) in PemBlocks(pem).Where(block => block.Der is not null))
         {
-            var label = rest[fields.Label].ToString();
-            var data = new byte[fields.DecodedDataLength];
-            if (Convert.TryFromBase64Chars(rest[fields.Base64Data], data, out var written))
-            {
-                (label == "CERTIFICATE" ? certs : keys).Append(Pem(label, data.AsSpan(0, written)));
-            }
-
-            rest = rest[fields.Location.End..];
+            (label == "CERTIFICATE" ? certs : keys).Append(Pem(label, der!));
         }
 
         return (certs.ToString(), keys.ToString());
+    }
+
+    /// <summary>The PEM blocks of <paramref name="pem"/> in order: each label with its DER, null when its base64 is broken.</summary>
+    public static List<(string Label, byte[]? Der)> PemBlocks(string pem)
+    {
+        var blocks = new List<(string Label, byte[]? Der)>();
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var der = new byte[fields.DecodedDataLength];
+            blocks.Add((rest[fields.Label].ToString(), Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out var written) ? der[..written] : null));
+            rest = rest[fields.Location.End..];
+        }
+
+        return blocks;
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal sealed partial record KeyVaultObjectSpec(
     /// <summary>The id reported in pod status: <c>&lt;type&gt;/&lt;name&gt;</c>.</summary>
     public string Uid => $"{TypeName}/{ObjectName}";
 
-    public static KeyVaultObjectSpec From(RawObject raw, ProviderRequest request, int index)
+    public static KeyVaultObjectSpec From(RawObject raw, ProviderRequest request)
     {
         var name = Trim(raw.ObjectName);
         var typeName = Trim(raw.ObjectType);
@@ -39,77 +39,40 @@ internal sealed partial record KeyVaultObjectSpec(
         var version = Trim(raw.ObjectVersion);
         var format = Trim(raw.ObjectFormat);
         var encoding = Trim(raw.ObjectEncoding);
-        var prefix = $"failed to get objectType:{typeName}, objectName:{name}, objectVersion:{version}";
-        SecretStoreException Fail(string detail) => AzureMountConfig.Invalid(request.Class.Description, $"{prefix}: {detail}");
-
-        // Upstream's validate(): format, encoding, then the file name; the type is checked at fetch
-        // time there, here before any request so a bad entry fails the mount without traffic.
-        if (format.Length > 0 && !format.Equals("pem", StringComparison.OrdinalIgnoreCase) && !format.Equals("pfx", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Fail($"invalid objectFormat: {format}, should be PEM or PFX");
-        }
-
-        if (format == "pfx" && typeName != "secret")
-        {
-            throw Fail("PFX format only supported for objectType: secret");
-        }
-
-        if (encoding.Length > 0)
-        {
-            if (typeName != "secret")
-            {
-                throw Fail("objectEncoding only supported for objectType: secret");
-            }
-
-            if (!encoding.Equals("hex", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("base64", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
-            {
-                throw Fail($"invalid objectEncoding: {encoding}, should be hex, base64 or utf-8");
-            }
-        }
-
         var fileName = alias.Length > 0 ? alias : name;
-        if (fileName.Length == 0)
-        {
-            throw Fail("file name must not be empty");
-        }
 
-        if (fileName.StartsWith('/'))
+        // The first rule the entry breaks. Upstream's validate(): format, encoding, then the file name; the type is
+        // checked at fetch time there, here before any request so a bad entry fails the mount without traffic. Names
+        // go into the request path: Key Vault's own rule, so nothing can escape the path segment.
+        var broken =
+            format.Length > 0 && !IsAny(format, "pem", "pfx") ? $"invalid objectFormat: {format}, should be PEM or PFX"
+            : format == "pfx" && typeName != "secret" ? "PFX format only supported for objectType: secret"
+            : encoding.Length > 0 && typeName != "secret" ? "objectEncoding only supported for objectType: secret"
+            : encoding.Length > 0 && !IsAny(encoding, "hex", "base64", "utf-8") ? $"invalid objectEncoding: {encoding}, should be hex, base64 or utf-8"
+            : fileName.Length == 0 ? "file name must not be empty"
+            : fileName.StartsWith('/') ? "file name must be a relative path"
+            : fileName.Contains("..", StringComparison.Ordinal) ? "file name must not contain '..'"
+            : typeName is not ("secret" or "key" or "cert") ? "Invalid vaultObjectTypes. Should be secret, key, or cert"
+            : !ObjectNamePattern().IsMatch(name) ? "objectName must be a Key Vault object name (1-127 characters of 0-9, a-z, A-Z and -)"
+            : version.Length > 0 && !VersionPattern().IsMatch(version) ? "objectVersion must be a Key Vault version id (letters and digits)"
+            : raw.ObjectVersionHistory < 0 ? "objectVersionHistory must not be negative"
+            : null;
+        if (broken is not null)
         {
-            throw Fail("file name must be a relative path");
-        }
-
-        if (fileName.Contains("..", StringComparison.Ordinal))
-        {
-            throw Fail("file name must not contain '..'");
+            throw AzureMountConfig.Invalid(request.Class.Description, $"failed to get objectType:{typeName}, objectName:{name}, objectVersion:{version}: {broken}");
         }
 
         var type = typeName switch
         {
             "secret" => KeyVaultObjectType.Secret,
             "key" => KeyVaultObjectType.Key,
-            "cert" => KeyVaultObjectType.Cert,
-            _ => throw Fail("Invalid vaultObjectTypes. Should be secret, key, or cert"),
+            _ => KeyVaultObjectType.Cert,
         };
-
-        // Names go into the request path: Key Vault's own rule, so nothing can escape the path segment.
-        if (!ObjectNamePattern().IsMatch(name))
-        {
-            throw Fail("objectName must be a Key Vault object name (1-127 characters of 0-9, a-z, A-Z and -)");
-        }
-
-        if (version.Length > 0 && !VersionPattern().IsMatch(version))
-        {
-            throw Fail("objectVersion must be a Key Vault version id (letters and digits)");
-        }
-
-        if (raw.ObjectVersionHistory < 0)
-        {
-            throw Fail("objectVersionHistory must not be negative");
-        }
-
         var mode = ProviderParameters.ParseFileMode(Trim(raw.FilePermission), request, name);
-        return new KeyVaultObjectSpec(name, type, typeName, alias, version, raw.ObjectVersionHistory, format.Equals("pfx", StringComparison.OrdinalIgnoreCase), encoding, mode);
+        return new KeyVaultObjectSpec(name, type, typeName, alias, version, raw.ObjectVersionHistory, IsAny(format, "pfx"), encoding, mode);
     }
+
+    private static bool IsAny(string value, params string[] choices) => choices.Any(choice => value.Equals(choice, StringComparison.OrdinalIgnoreCase));
 
     private static string Trim(string? value) => value?.Trim() ?? string.Empty;
 

@@ -43,13 +43,8 @@ internal sealed class FederatedTokenClient(GoogleApiCaller caller, GcpProviderOp
             GoogleApiCaller.TokenResponseLimit,
             [federated.Value],
             cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(response.AccessToken))
-        {
-            throw new GoogleApiException(FailureKind.Unavailable, "generateAccessToken returned no accessToken");
-        }
-
+        var accessToken = string.IsNullOrEmpty(response.AccessToken) ? throw new GoogleApiException(FailureKind.Unavailable, "generateAccessToken returned no accessToken") : response.AccessToken;
         var now = time.GetUtcNow();
-        var expires = response.ExpireTime is { } e && e > now ? e : now + TimeSpan.FromMinutes(10);
-        return new AccessToken(response.AccessToken, expires);
+        return new AccessToken(accessToken, response.ExpireTime is { } e && e > now ? e : now + TimeSpan.FromMinutes(10));
     }
 }

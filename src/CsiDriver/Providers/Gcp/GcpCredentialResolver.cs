@@ -111,14 +111,11 @@ internal sealed partial class GcpCredentialResolver(WorkloadIdentityResolver poo
         }
 
         var delegates = Http.BackendJson.TryParse(Encoding.UTF8.GetBytes(json), GcpJsonContext.Default.ListString);
-        if (delegates is null || delegates.Any(d => d is null || !EmailLike().IsMatch(d)))
-        {
-            throw new GoogleApiException(
+        return delegates is null || delegates.Any(d => d is null || !EmailLike().IsMatch(d))
+            ? throw new GoogleApiException(
                 FailureKind.InvalidConfiguration,
-                $"unable to obtain workload identity auth: annotation {DelegatesAnnotation} on ServiceAccount {pod.Namespace}/{pod.ServiceAccountName} is not a JSON array of service account emails");
-        }
-
-        return delegates;
+                $"unable to obtain workload identity auth: annotation {DelegatesAnnotation} on ServiceAccount {pod.Namespace}/{pod.ServiceAccountName} is not a JSON array of service account emails")
+            : delegates;
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+$", RegexOptions.CultureInvariant)]

@@ -72,16 +72,9 @@ internal sealed record OAuthTokenResponse(
     private static readonly TimeSpan UnknownLifetime = TimeSpan.FromMinutes(10);
 
     /// <summary>The token, valid from now for <c>expires_in</c>; <paramref name="source"/> names who failed to send one.</summary>
-    public AccessToken ToAccessToken(TimeProvider time, string source)
-    {
-        if (string.IsNullOrEmpty(AccessToken))
-        {
-            throw new GoogleApiException(Publishing.FailureKind.Unavailable, $"{source} returned no access_token");
-        }
-
-        var lifetime = ExpiresIn is > 0 and < 86400 * 7 ? TimeSpan.FromSeconds(ExpiresIn.Value) : UnknownLifetime;
-        return new AccessToken(AccessToken, time.GetUtcNow() + lifetime);
-    }
+    public AccessToken ToAccessToken(TimeProvider time, string source) =>
+        string.IsNullOrEmpty(AccessToken) ? throw new GoogleApiException(Publishing.FailureKind.Unavailable, $"{source} returned no access_token")
+        : new AccessToken(AccessToken, time.GetUtcNow() + (ExpiresIn is > 0 and < 86400 * 7 ? TimeSpan.FromSeconds(ExpiresIn.Value) : UnknownLifetime));
 
     public override string ToString() => $"token response (expires_in {ExpiresIn})";
 }

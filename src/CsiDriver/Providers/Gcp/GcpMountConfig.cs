@@ -40,10 +40,7 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
     public static GcpMountConfig Parse(ProviderRequest request, GcpProviderOptions options)
     {
         var spc = request.Class.Description;
-        if (!request.Attributes.TryGetValue("secrets", out var text))
-        {
-            throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
-        }
+        var text = request.Attributes.TryGetValue("secrets", out var secrets) ? secrets : throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
 
         var raw = ProviderParameters.ParseYaml(
             text,
@@ -66,17 +63,10 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             null,
             ProviderParameters.NullIfEmpty(item.ExtractJsonKey),
             ProviderParameters.NullIfEmpty(item.ExtractYamlKey));
-        if (entry.OutputPath.Length == 0)
-        {
-            throw ProviderParameters.Invalid(spc, $"{entry.Label}: neither 'path' nor 'fileName' is set");
-        }
-
-        if (entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null)
-        {
-            throw ProviderParameters.Invalid(spc, $"{entry.Label}: both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings");
-        }
-
-        return entry with { Mode = ParseMode(spc, entry, item.Mode) };
+        var broken = entry.OutputPath.Length == 0 ? "neither 'path' nor 'fileName' is set"
+            : entry.ExtractJsonKey is not null && entry.ExtractYamlKey is not null ? "both ExtractJSONKey and ExtractYAMLKey can't be simultaneously non empty strings"
+            : null;
+        return broken is null ? entry with { Mode = ParseMode(spc, entry, item.Mode) } : throw ProviderParameters.Invalid(spc, $"{entry.Label}: {broken}");
     }
 
     /// <summary>
@@ -97,13 +87,8 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
             ['0', _, ..] leading => (leading[1..], 8),
             var plain => (plain, 10),
         };
-        var valid = text.Length is > 0 and <= 8 && text.All(c => fromBase switch
-        {
-            8 => c is >= '0' and <= '7',
-            16 => char.IsAsciiHexDigit(c),
-            _ => char.IsAsciiDigit(c),
-        });
-        var mode = valid ? Convert.ToInt64(text, fromBase) : -1;
+        var digits = fromBase switch { 8 => "01234567", 16 => "0123456789abcdefABCDEF", _ => "0123456789" };
+        var mode = text.Length is > 0 and <= 8 && text.All(digits.Contains) ? Convert.ToInt64(text, fromBase) : -1;
         if (mode is < 0 or > 0x1FF)
         {
             throw ProviderParameters.Invalid(spc, $"{entry.Label}: mode '{value}' is not a file mode (use octal such as 0440, or decimal up to 511)");
@@ -124,26 +109,17 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
                 $"SecretProviderClass {spc}: the pod's nodePublishSecretRef has '{KeyJsonSecret}', but this driver does not accept node publish secrets (the operator enables them with ALLOW_NODE_PUBLISH_SECRET=true)");
         }
 
-        switch (auth)
+        return auth switch
         {
-            case null or "":
-                return hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null);
-            case "pod-adc" or "provider-adc" when hasKey:
-                throw ProviderParameters.Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'");
-            case "pod-adc":
-                return (GcpAuthMode.PodAdc, null);
-            case "provider-adc":
-                if (!options.AllowProviderAdc)
-                {
-                    throw new SecretStoreException(
-                        FailureKind.PermissionDenied,
-                        $"SecretProviderClass {spc}: auth 'provider-adc' would read secrets as the driver's own identity, which this driver does not allow (the operator enables it with GCP_ALLOW_PROVIDER_ADC=true); use the default pod-adc");
-                }
-
-                return (GcpAuthMode.ProviderAdc, null);
-            default:
-                throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\""));
-        }
+            null or "" => hasKey ? (GcpAuthMode.NodePublishSecret, keyJson) : (GcpAuthMode.PodAdc, null),
+            "pod-adc" or "provider-adc" when hasKey => throw ProviderParameters.Invalid(spc, $"auth '{auth}' cannot be combined with a nodePublishSecretRef holding '{KeyJsonSecret}'"),
+            "pod-adc" => (GcpAuthMode.PodAdc, null),
+            "provider-adc" when !options.AllowProviderAdc => throw new SecretStoreException(
+                FailureKind.PermissionDenied,
+                $"SecretProviderClass {spc}: auth 'provider-adc' would read secrets as the driver's own identity, which this driver does not allow (the operator enables it with GCP_ALLOW_PROVIDER_ADC=true); use the default pod-adc"),
+            "provider-adc" => (GcpAuthMode.ProviderAdc, null),
+            _ => throw ProviderParameters.Invalid(spc, string.Create(CultureInfo.InvariantCulture, $"unknown auth configuration: \"{auth}\"")),
+        };
     }
 
     /// <summary>One <c>secrets</c> entry as written; field names are case-sensitive as in yaml.v3.</summary>

@@ -88,17 +88,7 @@ internal sealed class GcpProvider(GcpProviderOptions options, GcpCredentialResol
 
     private async Task<FetchedResource> ReadAsync(FetchKey key, GcpResourceName resource, AccessToken token, CancellationToken cancellationToken)
     {
-        FetchedResource fetched;
-        try
-        {
-            fetched = await secrets.FetchAsync(resource, token.Value, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GoogleApiException ex) when (ex.Message.Contains("integrity check failed", StringComparison.Ordinal))
-        {
-            GcpLog.ChecksumMismatch(logger, resource.Value);
-            throw;
-        }
-
+        var fetched = await secrets.FetchAsync(resource, token.Value, cancellationToken).ConfigureAwait(false);
         if (resource.IsPinnedSecretVersion)
         {
             pinned.Put(key, fetched.Version, fetched.Payload);

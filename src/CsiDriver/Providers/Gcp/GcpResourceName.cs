@@ -41,40 +41,15 @@ internal sealed partial record GcpResourceName(string Value, GcpResourceKind Kin
     public bool IsPinnedSecretVersion =>
         Kind == GcpResourceKind.SecretVersion && Value[(Value.LastIndexOf('/') + 1)..] is { Length: > 0 } version && version.All(char.IsAsciiDigit);
 
-    /// <summary>The REST method URL under <paramref name="baseUri"/>: <c>/v1/{name}:access</c> or <c>:render</c>.</summary>
-    public Uri MethodUri(Uri baseUri) =>
-        new($"{baseUri.AbsoluteUri.TrimEnd('/')}/v1/{Value}:{(Kind == GcpResourceKind.SecretVersion ? "access" : "render")}");
-
     private static GcpResourceName? Checked(string value, GcpResourceKind kind, string? location, string[] segments, string noun, out string? error)
     {
-        error = null;
-        if (location is not null)
-        {
-            if (location.Length > LocationLengthLimit)
-            {
-                error = $"rpc error: code = InvalidArgument desc = Invalid location: {location}, location length exceeds limit";
-                return null;
-            }
-
-            if (!LocationText().IsMatch(location))
-            {
-                error = $"rpc error: code = InvalidArgument desc = Invalid location: {location}";
-                return null;
-            }
-        }
-
         // Only the project may hold a colon (legacy "domain.com:project" ids).
-        for (var i = 0; i < segments.Length; i++)
-        {
-            var segment = segments[i];
-            if (segment is "." or ".." || !SegmentText().IsMatch(segment) || (i > 0 && segment.Contains(':', StringComparison.Ordinal)))
-            {
-                error = $"rpc error: code = InvalidArgument desc = Invalid {noun} resource name: {value}";
-                return null;
-            }
-        }
-
-        return new GcpResourceName(value, kind, location);
+        error = location?.Length > LocationLengthLimit ? $"rpc error: code = InvalidArgument desc = Invalid location: {location}, location length exceeds limit"
+            : location is not null && !LocationText().IsMatch(location) ? $"rpc error: code = InvalidArgument desc = Invalid location: {location}"
+            : segments.Where((segment, i) => segment is "." or ".." || !SegmentText().IsMatch(segment) || (i > 0 && segment.Contains(':', StringComparison.Ordinal))).Any()
+                ? $"rpc error: code = InvalidArgument desc = Invalid {noun} resource name: {value}"
+            : null;
+        return error is null ? new GcpResourceName(value, kind, location) : null;
     }
 
     private static string[] Segments(Match match) => [match.Groups["project"].Value, match.Groups["name"].Value, match.Groups["version"].Value];

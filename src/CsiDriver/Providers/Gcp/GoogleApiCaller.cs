@@ -27,7 +27,11 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
         long maxResponseBytes,
         IReadOnlyList<string> redact,
         CancellationToken cancellationToken) =>
-        Parse(await SendForBytesAsync(call, create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false), type);
+        Http.BackendJson.Parse(
+            await SendForBytesAsync(call, create, maxResponseBytes, redact, cancellationToken).ConfigureAwait(false),
+            type,
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
+            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     /// <summary>As <see cref="SendAsync{T}"/>, returning the raw 2xx body (the metadata server answers in plain text).</summary>
     public async Task<byte[]> SendForBytesAsync(
@@ -54,13 +58,6 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
     }
 
     public void Dispose() => _http.Dispose();
-
-    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type) =>
-        Http.BackendJson.Parse(
-            body,
-            type,
-            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = empty JSON response"),
-            () => new GoogleApiException(FailureKind.Unavailable, "rpc error: code = Internal desc = response is not the expected JSON"));
 
     internal static GoogleApiException MapError(HttpStatusCode status, byte[] body, IReadOnlyList<string> redact)
     {
@@ -116,12 +113,9 @@ internal sealed class GoogleApiCaller(GcpProviderOptions options, TimeProvider t
     /// <summary>Backend text made safe for a pod event: no control characters, no sent secrets, bounded.</summary>
     internal static string Clean(string text, IReadOnlyList<string> redact)
     {
-        foreach (var value in redact)
+        foreach (var value in redact.Where(value => value.Length > 0))
         {
-            if (value.Length > 0)
-            {
-                text = text.Replace(value, "[redacted]", StringComparison.Ordinal);
-            }
+            text = text.Replace(value, "[redacted]", StringComparison.Ordinal);
         }
 
         return Http.ErrorText.Flatten(text, MaxErrorMessageChars);

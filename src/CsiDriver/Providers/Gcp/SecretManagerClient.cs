@@ -24,57 +24,25 @@ internal sealed record FetchedResource(byte[] Payload, string Version)
 /// Reads secret versions (Secret Manager) and renders parameter versions (Parameter Manager); lists, describes, creates,
 /// adds versions to and deletes secrets (the gcpsm store).
 /// </summary>
-internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options)
+internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOptions options, ILogger<SecretManagerClient> logger)
 {
     private const long MaxListResponseBytes = 4 * 1024 * 1024;
 
-    public Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken) =>
-        resource.Kind == GcpResourceKind.SecretVersion
-            ? AccessAsync(resource, accessToken, cancellationToken)
-            : RenderAsync(resource, accessToken, cancellationToken);
-
-    /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
-    public Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken) =>
-        Pages.ListAllAsync(
-            next => CallAsync(
-                "list_secrets",
-                HttpMethod.Get,
-                $"{Base(location)}/v1/{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}",
-                accessToken,
-                null,
-                GcpJsonContext.Default.GcpListSecretsResponse,
-                cancellationToken),
-            page => page.Secrets ?? [],
-            page => page.NextPageToken,
-            maxPages);
-
-    public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
-        CallAsync("get_secret", HttpMethod.Get, $"{Base(location)}/v1/{secretName}", accessToken, null, GcpJsonContext.Default.GcpSecret, cancellationToken);
-
-    public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
+    /// <summary>A secret version's payload (checked against its CRC32C) or a parameter version's rendering, with the version name Google reports.</summary>
+    public async Task<FetchedResource> FetchAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
     {
-        var body = new GcpSecret(Labels: labels, Replication: location is null ? new GcpReplication([]) : null);
-        var uri = $"{Base(location)}/v1/{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}";
-        return CallAsync("create_secret", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpSecret), GcpJsonContext.Default.GcpSecret, cancellationToken);
-    }
+        if (resource.Kind == GcpResourceKind.ParameterVersion)
+        {
+            var uri = ApiUri(options.ParameterManagerEndpoint, options.RegionalParameterManagerEndpoint, resource.Location, $"{resource.Value}:render");
+            var rendered = await CallAsync("render_version", HttpMethod.Get, uri, accessToken, null, GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+            return new FetchedResource(Decode(rendered.RenderedPayload), string.IsNullOrEmpty(rendered.ParameterVersion) ? resource.Value : rendered.ParameterVersion);
+        }
 
-    public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
-    {
-        var body = new GcpAddVersionRequest(new SecretPayload(Convert.ToBase64String(value), (long)Crc32C.Compute(value)));
-        var uri = $"{Base(location)}/v1/{secretName}:addVersion";
-        return CallAsync("add_version", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest), GcpJsonContext.Default.GcpSecretVersion, cancellationToken);
-    }
-
-    public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
-        CallAsync("delete_secret", HttpMethod.Delete, $"{Base(location)}/v1/{secretName}", accessToken, null, GcpJsonContext.Default.GcpEmpty, cancellationToken);
-
-    private async Task<FetchedResource> AccessAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
-    {
-        var uri = resource.MethodUri(BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, resource.Location));
-        var response = await caller.SendAsync("access_version", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync("access_version", HttpMethod.Get, StoreUri(resource.Location, $"{resource.Value}:access"), accessToken, null, GcpJsonContext.Default.GcpSecretVersion, MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         var payload = Decode(response.Payload?.Data);
         if (response.Payload?.DataCrc32C is { } expected && Crc32C.Compute(payload) != (ulong)expected)
         {
+            GcpLog.ChecksumMismatch(logger, resource.Value);
             throw new GoogleApiException(
                 FailureKind.Unavailable,
                 "rpc error: code = DataLoss desc = integrity check failed: the CRC32C of the received payload does not match dataCrc32c (corrupted in transit or by a proxy)");
@@ -83,13 +51,41 @@ internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOpt
         return new FetchedResource(payload, string.IsNullOrEmpty(response.Name) ? resource.Value : response.Name);
     }
 
-    private async Task<FetchedResource> RenderAsync(GcpResourceName resource, string accessToken, CancellationToken cancellationToken)
+    /// <summary>Every secret under <paramref name="parent"/> (all pages, at most <paramref name="maxPages"/>).</summary>
+    public Task<List<GcpSecret>> ListSecretsAsync(string parent, string? location, string accessToken, int maxPages, CancellationToken cancellationToken) =>
+        Pages.ListAllAsync(
+            next => CallAsync(
+                "list_secrets",
+                HttpMethod.Get,
+                StoreUri(location, $"{parent}/secrets?pageSize=250{(next is null ? string.Empty : "&pageToken=" + Uri.EscapeDataString(next))}"),
+                accessToken,
+                null,
+                GcpJsonContext.Default.GcpListSecretsResponse,
+                MaxListResponseBytes,
+                cancellationToken),
+            page => page.Secrets ?? [],
+            page => page.NextPageToken,
+            maxPages);
+
+    public Task<GcpSecret> GetSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
+        CallAsync("get_secret", HttpMethod.Get, StoreUri(location, secretName), accessToken, null, GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, cancellationToken);
+
+    public Task<GcpSecret> CreateSecretAsync(string parent, string secretId, string? location, Dictionary<string, string> labels, string accessToken, CancellationToken cancellationToken)
     {
-        var uri = resource.MethodUri(BaseUri(options.ParameterManagerEndpoint, options.RegionalParameterManagerEndpoint, resource.Location));
-        var response = await caller.SendAsync("render_version", () => Send(HttpMethod.Get, uri, accessToken, null), GcpJsonContext.Default.RenderParameterVersionResponse, MaxResponseBytes, [accessToken], cancellationToken).ConfigureAwait(false);
-        var payload = Decode(response.RenderedPayload);
-        return new FetchedResource(payload, string.IsNullOrEmpty(response.ParameterVersion) ? resource.Value : response.ParameterVersion);
+        var body = new GcpSecret(Labels: labels, Replication: location is null ? new GcpReplication([]) : null);
+        var uri = StoreUri(location, $"{parent}/secrets?secretId={Uri.EscapeDataString(secretId)}");
+        return CallAsync("create_secret", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpSecret), GcpJsonContext.Default.GcpSecret, MaxListResponseBytes, cancellationToken);
     }
+
+    public Task<GcpSecretVersion> AddVersionAsync(string secretName, string? location, byte[] value, string accessToken, CancellationToken cancellationToken)
+    {
+        var body = new GcpAddVersionRequest(new SecretPayload(Convert.ToBase64String(value), (long)Crc32C.Compute(value)));
+        var uri = StoreUri(location, $"{secretName}:addVersion");
+        return CallAsync("add_version", HttpMethod.Post, uri, accessToken, () => JsonContent.Create(body, GcpJsonContext.Default.GcpAddVersionRequest), GcpJsonContext.Default.GcpSecretVersion, MaxListResponseBytes, cancellationToken);
+    }
+
+    public Task<GcpEmpty> DeleteSecretAsync(string secretName, string? location, string accessToken, CancellationToken cancellationToken) =>
+        CallAsync("delete_secret", HttpMethod.Delete, StoreUri(location, secretName), accessToken, null, GcpJsonContext.Default.GcpEmpty, MaxListResponseBytes, cancellationToken);
 
     private long MaxResponseBytes => (options.MaxObjectBytes * 4 / 3) + (64 * 1024);
 
@@ -110,21 +106,29 @@ internal sealed class SecretManagerClient(GoogleApiCaller caller, GcpProviderOpt
             : payload;
     }
 
-    private static Uri BaseUri(Uri global, string regionalTemplate, string? location) =>
-        location is null ? global : new Uri(regionalTemplate.Replace("{location}", location, StringComparison.Ordinal));
+    /// <summary>One call as <paramref name="accessToken"/>'s principal; <paramref name="body"/> builds a fresh body per attempt.</summary>
+    private Task<T> CallAsync<T>(string call, HttpMethod method, Uri uri, string accessToken, Func<HttpContent>? body, JsonTypeInfo<T> type, long maxBytes, CancellationToken cancellationToken) =>
+        caller.SendAsync(
+            call,
+            () =>
+            {
+                var request = new HttpRequestMessage(method, uri) { Content = body?.Invoke() };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                return request;
+            },
+            type,
+            maxBytes,
+            [accessToken],
+            cancellationToken);
 
-    private static HttpRequestMessage Send(HttpMethod method, Uri uri, string accessToken, HttpContent? content)
+    /// <summary><c>/v1/{path}</c> under the global or regional Secret Manager endpoint.</summary>
+    private Uri StoreUri(string? location, string path) => ApiUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location, path);
+
+    /// <summary><c>/v1/{path}</c> under the global endpoint, or the regional one for <paramref name="location"/>.</summary>
+    private static Uri ApiUri(Uri global, string regionalTemplate, string? location, string path)
     {
-        var request = new HttpRequestMessage(method, uri) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return request;
+        var root = location is null ? global : new Uri(regionalTemplate.Replace("{location}", location, StringComparison.Ordinal));
+        return new Uri($"{root.AbsoluteUri.TrimEnd('/')}/v1/{path}");
     }
-
-    /// <summary>One call of the store's paths as <paramref name="accessToken"/>'s principal; <paramref name="body"/> builds a fresh body per attempt.</summary>
-    private Task<T> CallAsync<T>(string call, HttpMethod method, string uri, string accessToken, Func<HttpContent>? body, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
-        caller.SendAsync(call, () => Send(method, new Uri(uri), accessToken, body?.Invoke()), type, MaxListResponseBytes, [accessToken], cancellationToken);
-
-    private string Base(string? location) =>
-        BaseUri(options.SecretManagerEndpoint, options.RegionalSecretManagerEndpoint, location).AbsoluteUri.TrimEnd('/');
 }

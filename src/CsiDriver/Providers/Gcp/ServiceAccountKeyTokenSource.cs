@@ -27,28 +27,13 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
 
     private static ServiceAccountKeyFile ParseKey(string keyJson)
     {
-        ServiceAccountKeyFile? key;
-        try
-        {
-            key = JsonSerializer.Deserialize(keyJson, GcpJsonContext.Default.ServiceAccountKeyFile);
-        }
-        catch (JsonException)
-        {
-            throw new GoogleApiException(FailureKind.InvalidConfiguration, "unable to generate credentials from key.json: it is not valid JSON");
-        }
-
-        if (key is null || key.Type != "service_account")
-        {
-            throw new GoogleApiException(FailureKind.InvalidConfiguration, $"unable to generate credentials from key.json: type is \"{key?.Type}\", expected \"service_account\"");
-        }
-
-        if (string.IsNullOrEmpty(key.ClientEmail) || string.IsNullOrEmpty(key.PrivateKey))
-        {
-            throw new GoogleApiException(FailureKind.InvalidConfiguration, "unable to generate credentials from key.json: client_email or private_key is missing");
-        }
-
-        return key;
+        var key = Http.BackendJson.Parse(Encoding.UTF8.GetBytes(keyJson), GcpJsonContext.Default.ServiceAccountKeyFile, () => Unusable("type is \"\", expected \"service_account\""), () => Unusable("it is not valid JSON"));
+        return key.Type != "service_account" ? throw Unusable($"type is \"{key.Type}\", expected \"service_account\"")
+            : string.IsNullOrEmpty(key.ClientEmail) || string.IsNullOrEmpty(key.PrivateKey) ? throw Unusable("client_email or private_key is missing")
+            : key;
     }
+
+    private static GoogleApiException Unusable(string why) => new(FailureKind.InvalidConfiguration, $"unable to generate credentials from key.json: {why}");
 
     private async Task<AccessToken> GetTokenAsync(ServiceAccountKeyFile key, CancellationToken cancellationToken)
     {
@@ -83,7 +68,7 @@ internal sealed class ServiceAccountKeyTokenSource(GoogleApiCaller caller, GcpPr
         }
         catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
-            throw new GoogleApiException(FailureKind.InvalidConfiguration, "unable to generate credentials from key.json: private_key is not a PEM RSA private key");
+            throw Unusable("private_key is not a PEM RSA private key");
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();

@@ -29,18 +29,27 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
 {
     private readonly Http.AsyncOnce<WorkloadIdentity> _resolved = new();
 
-    public Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken) => _resolved.GetAsync(ComputeAsync, cancellationToken);
+    public Task<WorkloadIdentity> ResolveAsync(CancellationToken cancellationToken) => _resolved.GetAsync(
+        async ct =>
+        {
+            var (identity, source) = await ComputeAsync(ct).ConfigureAwait(false);
+            GcpLog.WorkloadIdentityResolved(logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? identity.Audience, source);
+            return identity;
+        },
+        cancellationToken);
 
-    private async Task<WorkloadIdentity> ComputeAsync(CancellationToken cancellationToken)
+    private async Task<(WorkloadIdentity Identity, string Source)> ComputeAsync(CancellationToken cancellationToken)
     {
         if (Has(options.Project) && Has(options.ClusterLocation) && Has(options.ClusterName))
         {
-            return Gke(options.Project!, options.ClusterLocation!, options.ClusterName!, "configuration");
+            return (WorkloadIdentity.Gke(options.Project!, options.ClusterLocation!, options.ClusterName!), "configuration");
         }
 
         if (Has(options.ExternalAccountAudience))
         {
-            return External(options.ExternalAccountAudience!);
+            var audience = options.ExternalAccountAudience!;
+            var split = audience.Split(':', 3);
+            return (split.Length == 3 && split[0] == "identitynamespace" ? new(split[1], split[2], audience) : new(null, null, audience), "external_account");
         }
 
         if (Has(options.ExternalAccountError))
@@ -52,7 +61,7 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
             ClusterFromMetadataAsync(cancellationToken),
             kind => kind == FailureKind.NotFound ? FailureKind.InvalidConfiguration : kind,
             message => $"cannot determine the workload identity pool: the GCE metadata server failed ({message}); on GKE enable Workload Identity, elsewhere set PROJECT, CLUSTER_LOCATION and CLUSTER_NAME or an external_account credential (GOOGLE_APPLICATION_CREDENTIALS) on the driver").ConfigureAwait(false);
-        return Gke(project, location, name, "metadata server");
+        return (WorkloadIdentity.Gke(project, location, name), "metadata server");
     }
 
     /// <summary>The cluster's project, location and name: each the configured one, else the metadata server's.</summary>
@@ -60,24 +69,6 @@ internal sealed class WorkloadIdentityResolver(GcpProviderOptions options, Metad
         Has(options.Project) ? options.Project! : await metadata.GetValueAsync("project/project-id", cancellationToken).ConfigureAwait(false),
         Has(options.ClusterLocation) ? options.ClusterLocation! : await metadata.GetValueAsync("instance/attributes/cluster-location", cancellationToken).ConfigureAwait(false),
         Has(options.ClusterName) ? options.ClusterName! : await metadata.GetValueAsync("instance/attributes/cluster-name", cancellationToken).ConfigureAwait(false));
-
-    private WorkloadIdentity Gke(string project, string location, string name, string source) =>
-        Resolved(WorkloadIdentity.Gke(project, location, name), source);
-
-    private WorkloadIdentity External(string audience)
-    {
-        var split = audience.Split(':', 3);
-        var identity = split.Length == 3 && split[0] == "identitynamespace"
-            ? new WorkloadIdentity(split[1], split[2], audience)
-            : new WorkloadIdentity(null, null, audience);
-        return Resolved(identity, "external_account");
-    }
-
-    private WorkloadIdentity Resolved(WorkloadIdentity identity, string source)
-    {
-        GcpLog.WorkloadIdentityResolved(logger, identity.Pool ?? "(none)", identity.IdentityProvider ?? identity.Audience, source);
-        return identity;
-    }
 
     private static bool Has(string? value) => !string.IsNullOrWhiteSpace(value);
 }
