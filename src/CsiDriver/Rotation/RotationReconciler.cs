@@ -146,7 +146,7 @@ internal sealed class RotationReconciler(
                 intervals.Add(schedule.IntervalOf(spc));
             }
 
-            if (!RotationSchedule.IsDue(schedule.Decide(record, spc, now)))
+            if (!schedule.IsDue(record, spc, now))
             {
                 return VolumeResult.NotDue;
             }
@@ -166,7 +166,7 @@ internal sealed class RotationReconciler(
                 return Skip(record, "unpublished", "it was unpublished during the pass");
             }
 
-            if (spc is not null && current.FetchedAt != record.FetchedAt && !RotationSchedule.IsDue(schedule.Decide(current, spc, now)))
+            if (spc is not null && current.FetchedAt != record.FetchedAt && !schedule.IsDue(current, spc, now))
             {
                 return VolumeResult.NotDue; // kubelet's republish fetched it meanwhile.
             }
