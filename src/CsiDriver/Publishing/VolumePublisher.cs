@@ -76,7 +76,7 @@ internal sealed class VolumePublisher(
     private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, VolumeRecord? previous, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request, previous);
-        var spc = await ResolveClassAsync(request, cancellationToken).ConfigureAwait(false);
+        var spc = await ResolveClassAsync(request.Pod.Namespace, request.ClassName, request.FetchScope, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(spc.Provider) || spc.Parameters.Count == 0)
         {
             var missing = string.IsNullOrEmpty(spc.Provider) ? "provider" : "parameters";
@@ -175,11 +175,11 @@ internal sealed class VolumePublisher(
     private static async Task<ProviderResult> StartFetchAsync(IProvider provider, ProviderRequest request, CancellationToken cancellationToken) =>
         await provider.FetchAsync(request, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
-    private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
-        request.FetchScope is { } scope
-            ? scope.GetOrAddAsync(new FetchKey("class", request.Pod.Namespace, request.ClassName), ct => classes.GetAsync(request.Pod.Namespace, request.ClassName, ct))
-            : classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken);
+    /// <summary>The class, read once per rotation pass when the pass's <paramref name="scope"/> shares its reads.</summary>
+    public Task<SecretProviderClass> ResolveClassAsync(string @namespace, string name, IFetchScope? scope, CancellationToken cancellationToken) =>
+        scope is not null
+            ? scope.GetOrAddAsync(new FetchKey("class", @namespace, name), ct => classes.GetAsync(@namespace, name, ct))
+            : classes.GetAsync(@namespace, name, cancellationToken);
 
     private bool IsLive(string target)
     {

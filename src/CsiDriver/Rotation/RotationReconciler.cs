@@ -21,7 +21,6 @@ public sealed record RotationPassResult(int Volumes, int Fetched, int Rotated, i
 internal sealed class RotationReconciler(
     RotationOptions options,
     IVolumeRegistry registry,
-    ISecretProviderClassSource classes,
     VolumePublisher publisher,
     VolumeCredentialStore credentialStore,
     VolumeLocks locks,
@@ -132,7 +131,7 @@ internal sealed class RotationReconciler(
         SecretProviderClass? spc = null;
         try
         {
-            spc = await scope.GetOrAddAsync(new FetchKey("class", record.PodNamespace, record.SecretProviderClass), ct => classes.GetAsync(record.PodNamespace, record.SecretProviderClass, ct)).ConfigureAwait(false);
+            spc = await publisher.ResolveClassAsync(record.PodNamespace, record.SecretProviderClass, scope, cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException)
         {
