@@ -28,7 +28,8 @@ public static class KubeconfigLoader
         {
             if (File.Exists(file))
             {
-                currentContext ??= Read(file, entries);
+                var fileContext = Read(file, entries); // Every file is read: a later one may hold the entries the context names.
+                currentContext ??= fileContext;
             }
             else if (files.Length == 1)
             {
