@@ -195,8 +195,7 @@ internal sealed class VolumePublisher(
 
     private void EnsureNoConflict(PublishRequest request, VolumeRecord? existing)
     {
-        var atTarget = registry.FindByTarget(request.TargetPath);
-        if (atTarget is not null && atTarget.VolumeId != request.VolumeId)
+        if (registry.FindByTarget(request.TargetPath) is { } atTarget && atTarget.VolumeId != request.VolumeId)
         {
             throw new SecretStoreException(FailureKind.Conflict, $"target {request.TargetPath} is already used by volume {atTarget.VolumeId}");
         }
