@@ -116,20 +116,17 @@ internal static class LocalDemo
 
     private static async Task ShowVolumeAsync(TextWriter output, string target)
     {
-        var text = new StringBuilder();
-        text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"{target}  [{MountTable.Find(target)} mount]");
+        await output.WriteLineAsync($"{target}  [{MountTable.Find(target)} mount]").ConfigureAwait(false);
         foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
         {
-            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {entry.Name}{(entry.LinkTarget is { } link ? " -> " + link : string.Empty)}");
+            await output.WriteLineAsync($"  {entry.Name}{(entry.LinkTarget is { } link ? " -> " + link : string.Empty)}").ConfigureAwait(false);
         }
 
         foreach (var file in new[] { "db/username", "db/password", "config/api-key" })
         {
             var path = Path.Combine(target, file);
             var mode = File.GetUnixFileMode(new FileInfo(path).ResolveLinkTarget(true)?.FullName ?? path);
-            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {file,-16} mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}  \"{await File.ReadAllTextAsync(path).ConfigureAwait(false)}\"");
+            await output.WriteLineAsync($"  {file,-16} mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}  \"{await File.ReadAllTextAsync(path).ConfigureAwait(false)}\"").ConfigureAwait(false);
         }
-
-        await output.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 }

@@ -53,10 +53,9 @@ public static class CommandLineFlags
         where TOptions : new()
     {
         var defaults = new TOptions();
-        return header + string.Concat(flags.Select(flag =>
-            flag.Default(defaults) is { Length: > 0 } value && !hidesDefault(flag.Name)
-                ? string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help} (default {value})\n")
-                : string.Create(CultureInfo.InvariantCulture, $"  --{flag.Name,-34} {flag.Help}\n")));
+        return header + string.Concat(flags.Select(flag => string.Create(
+            CultureInfo.InvariantCulture,
+            $"  --{flag.Name,-34} {flag.Help}{(flag.Default(defaults) is { Length: > 0 } value && !hidesDefault(flag.Name) ? $" (default {value})" : string.Empty)}\n")));
     }
 
     /// <summary>Go's strconv.ParseBool.</summary>

@@ -41,16 +41,14 @@ internal static class DriverServices
         services.AddAzureProvider(options.MaxObjectBytes);
         services.AddVaultProvider();
         services.AddAwsProvider(options.MaxObjectBytes);
-        services.TryAddSingleton(sp => new PluginProviderFactory(
-            new PluginOptions
-            {
-                SearchFolders = PluginOptions.FoldersFrom(options.AdditionalProviderVolumePaths, options.ProviderVolume),
-                MaxReceiveMessageSize = options.MaxCallRecvMsgSize,
-                PreferredPlugins = PluginOptions.SplitList(options.PreferPluginProviders).ToHashSet(StringComparer.Ordinal),
-            },
-            sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ProviderRegistry(sp.GetServices<IProvider>(), sp.GetRequiredService<PluginProviderFactory>()));
+        services.TryAddSingleton(new PluginOptions
+        {
+            SearchFolders = PluginOptions.FoldersFrom(options.AdditionalProviderVolumePaths, options.ProviderVolume),
+            MaxReceiveMessageSize = options.MaxCallRecvMsgSize,
+            PreferredPlugins = PluginOptions.SplitList(options.PreferPluginProviders).ToHashSet(StringComparer.Ordinal),
+        });
+        services.TryAddSingleton<PluginProviderFactory>();
+        services.TryAddSingleton<ProviderRegistry>();
 
         services.TryAddSingleton<MetricsRegistry>();
         services.TryAddSingleton<DriverMetrics>();

@@ -1,43 +1,31 @@
 namespace CsiDriver.Hosting;
 
 /// <summary>Go's time.ParseDuration format (<c>90s</c>, <c>2m</c>, <c>1h30m</c>, <c>250ms</c>), as upstream flags use.</summary>
-public static class GoDuration
+public static partial class GoDuration
 {
     public static TimeSpan Parse(string text)
     {
-        if (text == "0")
-        {
-            return TimeSpan.Zero;
-        }
-
-        var total = 0.0;
-        var i = 0;
         if (text.Length == 0)
         {
             throw new FormatException("empty duration");
         }
 
-        while (i < text.Length)
+        if (text == "0")
         {
-            var start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
-            {
-                i++;
-            }
+            return TimeSpan.Zero;
+        }
 
-            if (start == i)
-            {
-                throw new FormatException($"invalid duration '{text}'");
-            }
+        // A number, then its unit, repeated: the parts follow one another, so only the start can be out of place.
+        if (!char.IsAsciiDigit(text[0]) && text[0] != '.')
+        {
+            throw new FormatException($"invalid duration '{text}'");
+        }
 
-            var number = double.Parse(text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-            var unitStart = i;
-            while (i < text.Length && !char.IsAsciiDigit(text[i]) && text[i] != '.')
-            {
-                i++;
-            }
-
-            total += text[unitStart..i] switch
+        var total = 0.0;
+        foreach (Match part in Part().Matches(text))
+        {
+            var number = double.Parse(part.Groups["number"].ValueSpan, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            total += part.Groups["unit"].Value switch
             {
                 "h" => number * 3600e3,
                 "m" => number * 60e3,
@@ -64,4 +52,7 @@ public static class GoDuration
         var seconds = value.Seconds > 0 || value.Milliseconds > 0 ? (value.Seconds + (value.Milliseconds / 1000.0)).ToString(CultureInfo.InvariantCulture) + "s" : string.Empty;
         return hours + minutes + seconds;
     }
+
+    [GeneratedRegex("(?<number>[0-9.]+)(?<unit>[^0-9.]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex Part();
 }

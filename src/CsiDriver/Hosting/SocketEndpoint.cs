@@ -46,17 +46,15 @@ public static class SocketEndpoint
             throw new InvalidOperationException($"{socketPath} exists and is not a socket; refusing to replace it");
         }
 
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
         {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(socketPath));
-                throw new InvalidOperationException($"another process is serving {socketPath}; refusing to start a second driver on it");
-            }
-            catch (SocketException)
-            {
-                // Nobody listens: a crash left it behind.
-            }
+            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+            throw new InvalidOperationException($"another process is serving {socketPath}; refusing to start a second driver on it");
+        }
+        catch (SocketException)
+        {
+            // Nobody listens: a crash left it behind.
         }
 
         File.Delete(socketPath);

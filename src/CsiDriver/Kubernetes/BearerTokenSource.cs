@@ -7,8 +7,8 @@ public interface IBearerTokenSource
 {
     ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken);
 
-    /// <summary>Forgets a cached token after a 401; returns true if a fresh read may give a different one.</summary>
-    bool Invalidate();
+    /// <summary>Forgets a cached token after a 401; returns true if a fresh read may give a different one (a fixed token: never).</summary>
+    bool Invalidate() => false;
 }
 
 /// <summary>No bearer token: the connection authenticates with a client certificate (or not at all).</summary>
@@ -17,16 +17,12 @@ internal sealed class NoBearerToken : IBearerTokenSource
     public static readonly NoBearerToken Instance = new();
 
     public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
-
-    public bool Invalidate() => false;
 }
 
 /// <summary>A fixed token: a kubeconfig <c>token</c>, or a pod's service-account token for one call.</summary>
 internal sealed class StaticBearerToken(string token) : IBearerTokenSource
 {
     public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(token);
-
-    public bool Invalidate() => false;
 
     public override string ToString() => "static token";
 }

@@ -21,12 +21,15 @@ public static class KubeconfigLoader
             throw new KubernetesConfigException("kubeconfig: no file given");
         }
 
-        var merged = new Merged(new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+        // The entries of every file by kind and name, the first of each kept.
+        var entries = new Dictionary<(string Kind, string Name), Entry>();
+        string? currentContext = null;
         foreach (var file in files)
         {
             if (File.Exists(file))
             {
-                Read(file, merged);
+                var fileContext = Read(file, entries); // Every file is read: a later one may hold the entries the context names.
+                currentContext ??= fileContext;
             }
             else if (files.Length == 1)
             {
@@ -34,20 +37,20 @@ public static class KubeconfigLoader
             }
         }
 
-        var contextName = contextOverride ?? merged.CurrentContext;
+        var contextName = contextOverride ?? currentContext;
         if (string.IsNullOrEmpty(contextName))
         {
             throw new KubernetesConfigException($"kubeconfig {paths}: current-context is not set");
         }
 
-        if (!merged.Contexts.TryGetValue(contextName, out var context))
+        if (!entries.TryGetValue(("context", contextName), out var context))
         {
             throw new KubernetesConfigException($"kubeconfig {paths}: context \"{contextName}\" not found");
         }
 
         var clusterName = context.Node["cluster"]?.GetValue<string>() ?? string.Empty;
         var userName = context.Node["user"]?.GetValue<string>() ?? string.Empty;
-        if (!merged.Clusters.TryGetValue(clusterName, out var cluster))
+        if (!entries.TryGetValue(("cluster", clusterName), out var cluster))
         {
             throw new KubernetesConfigException($"kubeconfig {paths}: cluster \"{clusterName}\" of context \"{contextName}\" not found");
         }
@@ -68,7 +71,7 @@ public static class KubeconfigLoader
 
         IBearerTokenSource token = NoBearerToken.Instance;
         X509Certificate2? clientCertificate = null;
-        if (merged.Users.TryGetValue(userName, out var user))
+        if (entries.TryGetValue(("user", userName), out var user))
         {
             if (user.Node["exec"] is { } exec)
             {
@@ -129,40 +132,32 @@ public static class KubeconfigLoader
         }
     }
 
-    private static void Read(string file, Merged merged)
+    /// <summary>Adds the file's clusters, users and contexts not seen before; returns its current-context.</summary>
+    private static string? Read(string file, Dictionary<(string Kind, string Name), Entry> entries)
     {
-        JsonNode? root;
+        JsonObject? root;
         try
         {
             using var reader = File.OpenText(file);
-            root = YamlDocuments.Read(reader).FirstOrDefault();
+            root = YamlDocuments.Read(reader).FirstOrDefault() as JsonObject;
         }
         catch (YamlException ex)
         {
             throw new KubernetesConfigException($"kubeconfig {file} is not valid YAML (line {ex.Start.Line})");
         }
 
-        if (root is not JsonObject obj)
+        foreach (var kind in new[] { "cluster", "user", "context" })
         {
-            return;
-        }
-
-        merged.CurrentContext ??= Text(obj, "current-context");
-        Collect(obj, "clusters", "cluster", file, merged.Clusters);
-        Collect(obj, "users", "user", file, merged.Users);
-        Collect(obj, "contexts", "context", file, merged.Contexts);
-    }
-
-    private static void Collect(JsonObject root, string list, string field, string file, Dictionary<string, Entry> into)
-    {
-        foreach (var item in (root[list] as JsonArray)?.OfType<JsonObject>() ?? [])
-        {
-            var name = Text(item, "name");
-            if (name is not null && item[field] is JsonObject body)
+            foreach (var item in (root?[kind + "s"] as JsonArray)?.OfType<JsonObject>() ?? [])
             {
-                into.TryAdd(name, new Entry(body, file));
+                if (Text(item, "name") is { } name && item[kind] is JsonObject body)
+                {
+                    entries.TryAdd((kind, name), new Entry(body, file));
+                }
             }
         }
+
+        return Text(root, "current-context");
     }
 
     private static string? Text(JsonNode? node, string key) =>
@@ -220,10 +215,4 @@ public static class KubeconfigLoader
     }
 
     private sealed record Entry(JsonObject Node, string File);
-
-    /// <summary>The entries of every file, the first of each name kept.</summary>
-    private sealed record Merged(Dictionary<string, Entry> Clusters, Dictionary<string, Entry> Users, Dictionary<string, Entry> Contexts)
-    {
-        public string? CurrentContext { get; set; }
-    }
 }

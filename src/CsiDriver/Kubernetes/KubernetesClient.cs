@@ -56,15 +56,8 @@ internal sealed class KubernetesClient(KubernetesTransport transport, Kubernetes
     public async Task<bool> DeletePodStatusAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
         var call = $"delete secretproviderclasspodstatuses {@namespace}/{name}";
-        try
-        {
-            await transport.SendAsync(new KubernetesRequest(HttpMethod.Delete, Path(SpcGroupPath, @namespace, "secretproviderclasspodstatuses", name, call), call), credentials, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return false;
-        }
+        var request = new KubernetesRequest(HttpMethod.Delete, Path(SpcGroupPath, @namespace, "secretproviderclasspodstatuses", name, call), call);
+        return await OrNullAsync(transport.SendAsync(request, credentials, cancellationToken)).ConfigureAwait(false) is not null;
     }
 
     [KubernetesApiCall("", "secrets", "get", KubernetesIdentity.Sync)]
@@ -111,6 +104,20 @@ internal sealed class KubernetesClient(KubernetesTransport transport, Kubernetes
             {
                 KubernetesLog.ConflictRetry(logger, call, attempts);
             }
+        }
+    }
+
+    /// <summary>What the call returns, or null when the API answers 404.</summary>
+    public static async Task<T?> OrNullAsync<T>(Task<T> call)
+        where T : class
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
+        {
+            return null;
         }
     }
 

@@ -58,17 +58,13 @@ public sealed record KubeConfigMap(KubeObjectMeta? Metadata = null, Dictionary<s
 }
 
 /// <summary>A <c>secrets-store.csi.x-k8s.io/v1</c> SecretProviderClassPodStatus: what is mounted for one pod.</summary>
-public sealed class KubeSecretProviderClassPodStatus
+public sealed record KubeSecretProviderClassPodStatus(
+    string? ApiVersion = KubeSecretProviderClassPodStatus.ApiVersionV1,
+    string? Kind = "SecretProviderClassPodStatus",
+    KubeObjectMeta? Metadata = null,
+    SecretProviderClassPodStatusBody? Status = null)
 {
     public const string ApiVersionV1 = "secrets-store.csi.x-k8s.io/v1";
-
-    public string? ApiVersion { get; set; } = ApiVersionV1;
-
-    public string? Kind { get; set; } = "SecretProviderClassPodStatus";
-
-    public KubeObjectMeta? Metadata { get; set; }
-
-    public SecretProviderClassPodStatusBody? Status { get; set; }
 }
 
 /// <summary>The <c>status</c> of a SecretProviderClassPodStatus (the CRD has no spec).</summary>

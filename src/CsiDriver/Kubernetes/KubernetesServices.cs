@@ -40,7 +40,7 @@ internal sealed class KubernetesApi : IDisposable
 
 /// <summary>
 /// Wires the Kubernetes integration when an API is configured (<c>--kubeconfig</c>, <c>KUBECONFIG</c>, or
-/// in-cluster): the API class source, ServiceAccount lookup, pod status, pod events and the
+/// in-cluster): the API class source, ServiceAccount lookup, pod status, pod events, Secret sync and the
 /// <c>kubernetes</c> provider. Without an API nothing is registered and the driver runs from <c>--spc-dir</c>.
 /// </summary>
 internal static class KubernetesServices
@@ -66,8 +66,8 @@ internal static class KubernetesServices
         services.TryAddSingleton(sp => new PodEventRecorder(sp.GetRequiredService<KubernetesClient>(), options.NodeId, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PodEventRecorder>>()));
         services.AddSingleton<IPublishObserver>(sp => sp.GetRequiredService<PodEventRecorder>());
 
-        // After PodStatusWriter: synced Secrets are owned by the status it writes.
-        services.AddSecretSync();
+        // Secret sync (spec.secretObjects), after PodStatusWriter: synced Secrets are owned by the status it writes.
+        services.AddSingleton<IPublishObserver>(sp => ActivatorUtilities.CreateInstance<SecretMirror>(sp, SecretMirror.DefaultBudget));
         services.AddKubernetesProvider();
         return services;
     }

@@ -50,7 +50,7 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
                     async ct =>
                     {
                         var current = await client.GetPodStatusAsync(ns, name, ct).ConfigureAwait(false);
-                        return Apply(current, desired) ? await client.UpdatePodStatusAsync(current, ct).ConfigureAwait(false) : null;
+                        return Matches(current, desired) ? null : await client.UpdatePodStatusAsync(Apply(current, desired), ct).ConfigureAwait(false);
                     },
                     $"update secretproviderclasspodstatuses {key}",
                     cancellationToken).ConfigureAwait(false);
@@ -121,26 +121,18 @@ internal sealed class PodStatusWriter(KubernetesClient client, string nodeName, 
         },
     };
 
-    /// <summary>Brings <paramref name="current"/> to the desired label, owner and status; false if it already is.</summary>
-    private static bool Apply(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired)
+    /// <summary>The desired status with <paramref name="current"/>'s metadata, given the desired label and owner.</summary>
+    private static KubeSecretProviderClassPodStatus Apply(KubeSecretProviderClassPodStatus current, KubeSecretProviderClassPodStatus desired)
     {
-        if (Matches(current, desired))
-        {
-            return false;
-        }
-
-        current.Metadata ??= new KubeObjectMeta();
-        current.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        var metadata = current.Metadata ?? new KubeObjectMeta();
+        metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (label, value) in desired.Metadata!.Labels!)
         {
-            current.Metadata.Labels[label] = value;
+            metadata.Labels[label] = value;
         }
 
-        current.Metadata.OwnerReferences = desired.Metadata.OwnerReferences;
-        current.Status = desired.Status;
-        current.ApiVersion = desired.ApiVersion;
-        current.Kind = desired.Kind;
-        return true;
+        metadata.OwnerReferences = desired.Metadata.OwnerReferences;
+        return desired with { Metadata = metadata };
     }
 
     // Record equality covers every scalar field of the status; the object lists compare by content.

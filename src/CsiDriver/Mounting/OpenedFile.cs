@@ -45,13 +45,12 @@ internal sealed class OpenedFile : IDisposable
             relative,
             (ulong)(Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOCTTY | Libc.O_NONBLOCK),
             Libc.RESOLVE_BENEATH | Libc.RESOLVE_NO_MAGICLINKS);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         if (fd < 0)
         {
-            errno = Marshal.GetLastPInvokeError();
             return null;
         }
 
-        errno = 0;
         if (!IsRegularFile(fd, out var stat))
         {
             Libc.Close(fd);

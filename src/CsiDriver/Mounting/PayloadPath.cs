@@ -23,23 +23,16 @@ public static class PayloadPath
             _ => null,
         };
 
-        if (problem is null)
+        // Then element by element: the first problem found is reported.
+        problem ??= path.Split('/').Select((element, i) => element switch
         {
-            var elements = path.Split('/');
-            for (var i = 0; i < elements.Length && problem is null; i++)
-            {
-                var element = elements[i];
-                problem = element switch
-                {
-                    "" => "has an empty element",
-                    "." => "has a '.' element",
-                    ".." => "has a '..' element",
-                    _ when element.Length > MaxElementLength => $"has an element longer than {MaxElementLength} characters",
-                    _ when i == 0 && element.StartsWith("..", StringComparison.Ordinal) => "starts with '..', which is reserved for the writer",
-                    _ => null,
-                };
-            }
-        }
+            "" => "has an empty element",
+            "." => "has a '.' element",
+            ".." => "has a '..' element",
+            _ when element.Length > MaxElementLength => $"has an element longer than {MaxElementLength} characters",
+            _ when i == 0 && element.StartsWith("..", StringComparison.Ordinal) => "starts with '..', which is reserved for the writer",
+            _ => null,
+        }).FirstOrDefault(found => found is not null);
 
         if (problem is not null)
         {

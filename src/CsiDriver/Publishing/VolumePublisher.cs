@@ -76,7 +76,7 @@ internal sealed class VolumePublisher(
     private async Task<(SecretProviderClass Class, PublishOutcome Outcome)> PublishCoreAsync(PublishRequest request, VolumeRecord? previous, CancellationToken cancellationToken)
     {
         EnsureNoConflict(request, previous);
-        var spc = await ResolveClassAsync(request, cancellationToken).ConfigureAwait(false);
+        var spc = await ResolveClassAsync(request.Pod.Namespace, request.ClassName, request.FetchScope, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(spc.Provider) || spc.Parameters.Count == 0)
         {
             var missing = string.IsNullOrEmpty(spc.Provider) ? "provider" : "parameters";
@@ -117,12 +117,14 @@ internal sealed class VolumePublisher(
             result = await fetch.ConfigureAwait(false);
             stale.Remember(providerRequest, result, time.GetUtcNow());
         }
-        catch (SecretStoreException ex) when (previous is null or { Phase: VolumePhase.Mounting } &&
-            ex.Kind is FailureKind.Unavailable or FailureKind.Timeout && !cancellationToken.IsCancellationRequested)
+        catch (SecretStoreException ex)
         {
-            // A NEW publish while the backend is down: the class may allow objects this identity fetched recently.
             ex.Provider ??= spc.Provider;
-            served = stale.TryServe(providerRequest, ex, time.GetUtcNow());
+
+            // A NEW publish while the backend is down: the class may allow objects this identity fetched recently.
+            served = previous is null or { Phase: VolumePhase.Mounting } && ex.Kind is FailureKind.Unavailable or FailureKind.Timeout && !cancellationToken.IsCancellationRequested
+                ? stale.TryServe(providerRequest, ex, time.GetUtcNow())
+                : null;
             if (served is null)
             {
                 throw;
@@ -130,11 +132,6 @@ internal sealed class VolumePublisher(
 
             result = served.Result;
             staleCause = ex;
-        }
-        catch (SecretStoreException ex)
-        {
-            ex.Provider ??= spc.Provider;
-            throw;
         }
         finally
         {
@@ -178,11 +175,11 @@ internal sealed class VolumePublisher(
     private static async Task<ProviderResult> StartFetchAsync(IProvider provider, ProviderRequest request, CancellationToken cancellationToken) =>
         await provider.FetchAsync(request, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The class, read once per rotation pass when a pass shares its reads.</summary>
-    private Task<SecretProviderClass> ResolveClassAsync(PublishRequest request, CancellationToken cancellationToken) =>
-        request.FetchScope is { } scope
-            ? scope.GetOrAddAsync(new FetchKey("class", request.Pod.Namespace, request.ClassName), ct => classes.GetAsync(request.Pod.Namespace, request.ClassName, ct))
-            : classes.GetAsync(request.Pod.Namespace, request.ClassName, cancellationToken);
+    /// <summary>The class, read once per rotation pass when the pass's <paramref name="scope"/> shares its reads.</summary>
+    public Task<SecretProviderClass> ResolveClassAsync(string @namespace, string name, IFetchScope? scope, CancellationToken cancellationToken) =>
+        scope is not null
+            ? scope.GetOrAddAsync(new FetchKey("class", @namespace, name), ct => classes.GetAsync(@namespace, name, ct))
+            : classes.GetAsync(@namespace, name, cancellationToken);
 
     private bool IsLive(string target)
     {
@@ -198,8 +195,7 @@ internal sealed class VolumePublisher(
 
     private void EnsureNoConflict(PublishRequest request, VolumeRecord? existing)
     {
-        var atTarget = registry.FindByTarget(request.TargetPath);
-        if (atTarget is not null && atTarget.VolumeId != request.VolumeId)
+        if (registry.FindByTarget(request.TargetPath) is { } atTarget && atTarget.VolumeId != request.VolumeId)
         {
             throw new SecretStoreException(FailureKind.Conflict, $"target {request.TargetPath} is already used by volume {atTarget.VolumeId}");
         }
@@ -238,10 +234,10 @@ internal sealed class VolumePublisher(
     /// </summary>
     private NewMount? TryMountEarly(VolumeRecord record)
     {
-        var mount = new NewMount(this, record);
+        var mount = new NewMount(mounter, registry, logger, record, options.MaxVolumeBytes);
         try
         {
-            return MountEmpty(mount, withParents: false) ? mount : null;
+            return mount.TryMount(withParents: false) ? mount : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
         {
@@ -255,11 +251,11 @@ internal sealed class VolumePublisher(
     {
         var target = record.TargetPath;
         // Disposed on the way out: what this publish made is taken down unless the write kept it.
-        using var mount = early ?? new NewMount(this, record);
+        using var mount = early ?? new NewMount(mounter, registry, logger, record, options.MaxVolumeBytes);
         try
         {
             // kubelet (1.20+) does not create the target of a CSI inline volume.
-            if (early is null && !MountEmpty(mount, withParents: true))
+            if (early is null && !mount.TryMount(withParents: true))
             {
                 return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
             }
@@ -268,43 +264,41 @@ internal sealed class VolumePublisher(
             mount.Keep();
             return WriteOutcome.Written;
         }
-        catch (Exception ex) when (ex is IOException || (ex is not SecretStoreException && (mount.Mounted || mount.CreatedDirectory)))
+        catch (Exception ex) when (ex is IOException || (ex is not SecretStoreException && mount.MadeAnything))
         {
-            var reason = mount.Mounted || mount.CreatedDirectory ? "FailedToMount" : "FailedToEnsureMountPoint";
-            throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = reason };
+            throw new SecretStoreException(FailureKind.Internal, $"cannot prepare {target}: {ex.Message}", ex) { Reason = mount.MadeAnything ? "FailedToMount" : "FailedToEnsureMountPoint" };
         }
-    }
-
-    /// <summary>
-    /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
-    /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
-    /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
-    /// </summary>
-    private bool MountEmpty(NewMount mount, bool withParents)
-    {
-        var target = mount.Record.TargetPath;
-        mount.CreatedDirectory = withParents ? PosixFiles.EnsureDirectory(target, TargetMode) : PosixFiles.TryCreateDirectory(target, TargetMode, group: null);
-        if (!mount.CreatedDirectory && mounter.IsMountPoint(target))
-        {
-            return false;
-        }
-
-        registry.Save(mount.Record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
-        mount.Mounted = true;
-        mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, mount.Record.FsGroup));
-        return true;
     }
 
     /// <summary>What a first publish made at its target (the directory, the tmpfs): taken down again when disposed before <see cref="Keep"/>.</summary>
-    private sealed class NewMount(VolumePublisher publisher, VolumeRecord record) : IDisposable
+    private sealed class NewMount(IMounter mounter, IVolumeRegistry registry, ILogger logger, VolumeRecord record, long sizeBytes) : IDisposable
     {
+        private bool _createdDirectory;
+        private bool _mounted;
         private bool _settled;
 
-        public VolumeRecord Record => record;
+        /// <summary>Whether the target directory or the tmpfs is this publish's doing.</summary>
+        public bool MadeAnything => _mounted || _createdDirectory;
 
-        public bool CreatedDirectory { get; set; }
+        /// <summary>
+        /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
+        /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
+        /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
+        /// </summary>
+        public bool TryMount(bool withParents)
+        {
+            var target = record.TargetPath;
+            _createdDirectory = withParents ? PosixFiles.EnsureDirectory(target, TargetMode) : PosixFiles.TryCreateDirectory(target, TargetMode, group: null);
+            if (!_createdDirectory && mounter.IsMountPoint(target))
+            {
+                return false;
+            }
 
-        public bool Mounted { get; set; }
+            registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+            _mounted = true;
+            mounter.MountTmpfs(target, new TmpfsOptions(sizeBytes, record.FsGroup));
+            return true;
+        }
 
         /// <summary>The files are written: the mount stays.</summary>
         public void Keep() => _settled = true;
@@ -317,28 +311,23 @@ internal sealed class VolumePublisher(
             }
 
             _settled = true;
-            publisher.Cleanup(record, Mounted, CreatedDirectory);
-        }
-    }
-
-    private void Cleanup(VolumeRecord record, bool unmount, bool removeDirectory)
-    {
-        try
-        {
-            if (unmount)
+            try
             {
-                mounter.Unmount(record.TargetPath);
-                registry.Remove(record.VolumeId);
-            }
+                if (_mounted)
+                {
+                    mounter.Unmount(record.TargetPath);
+                    registry.Remove(record.VolumeId);
+                }
 
-            if (removeDirectory)
-            {
-                PosixFiles.DeleteEmptyDirectory(record.TargetPath);
+                if (_createdDirectory)
+                {
+                    PosixFiles.DeleteEmptyDirectory(record.TargetPath);
+                }
             }
-        }
-        catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
-        {
-            DriverLog.CleanupFailed(logger, record.VolumeId, record.TargetPath, ex.Message);
+            catch (Exception ex) when (ex is IOException or SecretStoreException or UnauthorizedAccessException)
+            {
+                DriverLog.CleanupFailed(logger, record.VolumeId, record.TargetPath, ex.Message);
+            }
         }
     }
 

@@ -21,29 +21,56 @@ public sealed record RotationPassResult(int Volumes, int Fetched, int Rotated, i
 internal sealed class RotationReconciler(
     RotationOptions options,
     IVolumeRegistry registry,
-    ISecretProviderClassSource classes,
     VolumePublisher publisher,
     VolumeCredentialStore credentialStore,
     VolumeLocks locks,
     IMounter mounter,
     RotationSchedule schedule,
     DriverMetrics metrics,
-    RotationMetrics rotationMetrics,
     ProviderBackoff backoff,
     TimeProvider time,
     Random random,
     ILogger<RotationReconciler> logger) : BackgroundService
 {
     private readonly KeyedLock _passLock = new();
+    private readonly HistogramFamily _passDuration = metrics.RotationPassDuration;
+    private readonly CounterFamily _skipped = metrics.Registry.Counter(
+        "csi_secrets_store_rotation_skipped_total",
+        "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
+        "reason");
     private TimeSpan? _shortestInterval;
 
     /// <summary>One pass over every registered volume; passes never overlap.</summary>
     public async Task<RotationPassResult> RunPassAsync(CancellationToken cancellationToken)
     {
-        using (await _passLock.AcquireAsync("pass", cancellationToken).ConfigureAwait(false))
+        using var pass = await _passLock.AcquireAsync("pass", cancellationToken).ConfigureAwait(false);
+        var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var volumes = registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
+        var outcomes = new ConcurrentBag<VolumeResult>();
+        var intervals = new ConcurrentBag<TimeSpan>(); // Periodic intervals of the classes seen, for the next pause.
+        using var scope = new FetchScope(cancellationToken);
+        await Parallel.ForEachAsync(
+            volumes,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
+            async (record, token) => outcomes.Add(await ReconcileAsync(record, scope, now, intervals, token).ConfigureAwait(false))).ConfigureAwait(false);
+        if (scope.Misses > 0)
         {
-            return await RunPassCoreAsync(cancellationToken).ConfigureAwait(false);
+            // A pass is a burst and the driver then idles until the next poll: without this the GC keeps the regions the
+            // burst committed (17 MiB committed for 9 MiB live after 1,000 volumes; benchmark "rotation"). A blocking
+            // collection of a heap this size takes a few milliseconds, once per pass.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
+
+        var elapsed = time.GetElapsedTime(started);
+        _passDuration.Observe(elapsed.TotalSeconds);
+        _shortestInterval = intervals.IsEmpty ? null : intervals.Min();
+        var counts = outcomes.CountBy(r => r).ToDictionary();
+        var (rotated, failed) = (counts.GetValueOrDefault(VolumeResult.Rotated), counts.GetValueOrDefault(VolumeResult.Failed));
+        var result = new RotationPassResult(
+            volumes.Count, counts.GetValueOrDefault(VolumeResult.Fetched) + rotated + failed, rotated, failed, counts.GetValueOrDefault(VolumeResult.Skipped), counts.GetValueOrDefault(VolumeResult.NotDue), scope.Misses, scope.Hits, elapsed);
+        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
+        return result;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -81,47 +108,13 @@ internal sealed class RotationReconciler(
     {
         // The poll interval, or sooner: the shortest class interval, the end of a provider's backoff; never below the minimum.
         var now = time.GetUtcNow();
-        var pause = new[] { options.PollInterval, _shortestInterval ?? TimeSpan.MaxValue, backoff.NextRetry(now) - now ?? TimeSpan.MaxValue }.Min();
-        if (pause < options.MinimumPause)
-        {
-            pause = options.MinimumPause;
-        }
+        var due = new[] { options.PollInterval, _shortestInterval ?? TimeSpan.MaxValue, backoff.NextRetry(now) - now ?? TimeSpan.MaxValue }.Min();
+        var pause = due < options.MinimumPause ? options.MinimumPause : due;
 
         lock (random)
         {
             return pause * (1 + (options.Jitter * random.NextDouble()));
         }
-    }
-
-    private async Task<RotationPassResult> RunPassCoreAsync(CancellationToken cancellationToken)
-    {
-        var started = time.GetTimestamp();
-        var now = time.GetUtcNow();
-        var volumes = registry.All.Where(r => r.Phase == VolumePhase.Published).ToList();
-        var outcomes = new ConcurrentBag<VolumeResult>();
-        var intervals = new ConcurrentBag<TimeSpan>(); // Periodic intervals of the classes seen, for the next pause.
-        using var scope = new FetchScope(cancellationToken);
-        await Parallel.ForEachAsync(
-            volumes,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentFetches), CancellationToken = cancellationToken },
-            async (record, token) => outcomes.Add(await ReconcileAsync(record, scope, now, intervals, token).ConfigureAwait(false))).ConfigureAwait(false);
-        if (scope.Misses > 0)
-        {
-            // A pass is a burst and the driver then idles until the next poll: without this the GC keeps the regions the
-            // burst committed (17 MiB committed for 9 MiB live after 1,000 volumes; benchmark "rotation"). A blocking
-            // collection of a heap this size takes a few milliseconds, once per pass.
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
-
-        var elapsed = time.GetElapsedTime(started);
-        metrics.RotationPassDuration.Observe(elapsed.TotalSeconds);
-        _shortestInterval = intervals.IsEmpty ? null : intervals.Min();
-        var counts = outcomes.CountBy(r => r).ToDictionary();
-        var (rotated, failed) = (counts.GetValueOrDefault(VolumeResult.Rotated), counts.GetValueOrDefault(VolumeResult.Failed));
-        var result = new RotationPassResult(
-            volumes.Count, counts.GetValueOrDefault(VolumeResult.Fetched) + rotated + failed, rotated, failed, counts.GetValueOrDefault(VolumeResult.Skipped), counts.GetValueOrDefault(VolumeResult.NotDue), scope.Misses, scope.Hits, elapsed);
-        RotationLog.PassCompleted(logger, result.Volumes, result.Fetched, result.Rotated, result.Failed, result.Skipped, result.NotDue, result.BackendReads, result.SharedReads, elapsed.TotalMilliseconds);
-        return result;
     }
 
     private async Task<VolumeResult> ReconcileAsync(VolumeRecord record, FetchScope scope, DateTimeOffset now, ConcurrentBag<TimeSpan> intervals, CancellationToken cancellationToken)
@@ -138,7 +131,7 @@ internal sealed class RotationReconciler(
         SecretProviderClass? spc = null;
         try
         {
-            spc = await scope.GetOrAddAsync(new FetchKey("class", record.PodNamespace, record.SecretProviderClass), ct => classes.GetAsync(record.PodNamespace, record.SecretProviderClass, ct)).ConfigureAwait(false);
+            spc = await publisher.ResolveClassAsync(record.PodNamespace, record.SecretProviderClass, scope, cancellationToken).ConfigureAwait(false);
         }
         catch (SecretStoreException)
         {
@@ -152,7 +145,7 @@ internal sealed class RotationReconciler(
                 intervals.Add(schedule.IntervalOf(spc));
             }
 
-            if (!RotationSchedule.IsDue(schedule.Decide(record, spc, now)))
+            if (!schedule.IsDue(record, spc, now))
             {
                 return VolumeResult.NotDue;
             }
@@ -172,7 +165,7 @@ internal sealed class RotationReconciler(
                 return Skip(record, "unpublished", "it was unpublished during the pass");
             }
 
-            if (spc is not null && current.FetchedAt != record.FetchedAt && !RotationSchedule.IsDue(schedule.Decide(current, spc, now)))
+            if (spc is not null && current.FetchedAt != record.FetchedAt && !schedule.IsDue(current, spc, now))
             {
                 return VolumeResult.NotDue; // kubelet's republish fetched it meanwhile.
             }
@@ -234,7 +227,7 @@ internal sealed class RotationReconciler(
 
     private VolumeResult Skip(VolumeRecord record, string reason, string why)
     {
-        rotationMetrics.Skipped(reason);
+        _skipped.Increment(reason);
         RotationLog.VolumeSkipped(logger, record.VolumeId, why);
         return VolumeResult.Skipped;
     }
@@ -247,15 +240,4 @@ internal sealed class RotationReconciler(
         Rotated,
         Failed,
     }
-}
-
-/// <summary>Rotation's own metrics beyond the upstream ones <see cref="DriverMetrics"/> declares.</summary>
-internal sealed class RotationMetrics(DriverMetrics metrics)
-{
-    private readonly CounterFamily _skipped = metrics.Registry.Counter(
-        "csi_secrets_store_rotation_skipped_total",
-        "Volumes a rotation pass could not re-fetch: no_credentials, tokens_expired, backoff, unpublished.",
-        "reason");
-
-    public void Skipped(string reason) => _skipped.Increment(reason);
 }

@@ -4,17 +4,6 @@ using CsiDriver.State;
 
 namespace CsiDriver.Rotation;
 
-/// <summary>Why a volume is (or is not) fetched again.</summary>
-internal enum DueReason
-{
-    NotDue,
-    CreatedOnce,
-    IntervalElapsed,
-    ClassChanged,
-    RefreshRequested,
-    VolumeChanged,
-}
-
 /// <summary>
 /// Decides from the registry alone (no backend call) whether a volume must be fetched again: the refresh
 /// annotation changed (always, except CreatedOnce), the class changed (Periodic, OnChange), or the class's
@@ -24,16 +13,14 @@ internal sealed class RotationSchedule(RotationOptions options)
 {
     public TimeSpan IntervalOf(SecretProviderClass spc) => spc.Rotation.Interval is { } interval && interval > TimeSpan.Zero ? interval : options.PollInterval;
 
-    public DueReason Decide(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now) => spc.Rotation.Policy switch
+    public bool IsDue(VolumeRecord record, SecretProviderClass spc, DateTimeOffset now) => spc.Rotation.Policy switch
     {
-        RotationPolicy.CreatedOnce => DueReason.CreatedOnce,
-        _ when !string.Equals(spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation), record.ClassRefresh, StringComparison.Ordinal) => DueReason.RefreshRequested,
-        _ when record.ClassVersion is not null && record.ClassVersion != ClassFingerprint.Of(spc) => DueReason.ClassChanged,
-        RotationPolicy.OnChange => DueReason.NotDue,
-        _ => now - record.FetchedAt >= IntervalOf(spc) ? DueReason.IntervalElapsed : DueReason.NotDue,
+        RotationPolicy.CreatedOnce => false,
+        _ when !string.Equals(spc.Annotations.GetValueOrDefault(SecretProviderClass.RefreshAnnotation), record.ClassRefresh, StringComparison.Ordinal) => true,
+        _ when record.ClassVersion is not null && record.ClassVersion != ClassFingerprint.Of(spc) => true,
+        RotationPolicy.OnChange => false,
+        _ => now - record.FetchedAt >= IntervalOf(spc),
     };
-
-    public static bool IsDue(DueReason reason) => reason is not (DueReason.NotDue or DueReason.CreatedOnce);
 }
 
 /// <summary>
@@ -49,7 +36,7 @@ internal sealed class RepublishGate(RotationOptions options, RotationSchedule sc
         if (!options.Enabled || request.Trigger != PublishTrigger.Kubelet ||
             previous.SecretProviderClass != secretProviderClass.Name || previous.TargetPath != request.TargetPath ||
             previous.PodUid != request.Pod.Uid || previous.FsGroup != request.FsGroup || !VolumeRecord.SameAttributes(previous.VolumeAttributes, request.VolumeAttributes) ||
-            RotationSchedule.IsDue(schedule.Decide(previous, secretProviderClass, now)))
+            schedule.IsDue(previous, secretProviderClass, now))
         {
             return true;
         }

@@ -28,7 +28,6 @@ internal static class RotationServices
         services.TryAddSingleton<RotationSchedule>();
         services.TryAddSingleton<RepublishGate>();
         services.TryAddSingleton<StaleObjectCache>();
-        services.TryAddSingleton<RotationMetrics>();
         services.TryAddSingleton<ProviderBackoff>();
         services.TryAddSingleton<RotationReconciler>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RotationReconciler>());

@@ -79,19 +79,12 @@ internal sealed class StaleObjectCache(RotationOptions options, ILogger<StaleObj
     private static string KeyOf(ProviderRequest request)
     {
         // Attributes decide what is fetched; kubelet's per-pod attributes (pod name, uid) do not.
-        var text = new StringBuilder();
-        foreach (var (name, value) in request.Attributes.Where(a => !a.Key.StartsWith("csi.storage.k8s.io/", StringComparison.Ordinal)).OrderBy(a => a.Key, StringComparer.Ordinal))
-        {
-            text.Append(name).Append('\0').Append(value).Append('\0');
-        }
+        var attributes = request.Attributes.Where(a => !a.Key.StartsWith("csi.storage.k8s.io/", StringComparison.Ordinal)).OrderBy(a => a.Key, StringComparer.Ordinal);
 
         // nodePublishSecretRef data is an identity too (e.g. static credentials): hashed, never kept.
-        foreach (var (name, value) in request.Secrets.OrderBy(a => a.Key, StringComparer.Ordinal))
-        {
-            text.Append("secret:").Append(name).Append('\0').Append(value).Append('\0');
-        }
-
-        var parameters = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        var secrets = request.Secrets.OrderBy(a => a.Key, StringComparer.Ordinal).Select(s => KeyValuePair.Create("secret:" + s.Key, s.Value));
+        var text = string.Concat(attributes.Concat(secrets).Select(p => $"{p.Key}\0{p.Value}\0"));
+        var parameters = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
         return $"{request.Class.Namespace}/{request.Class.Name}\n{request.Class.Provider}\n{Identity(request)}\n{parameters}";
     }
 

@@ -110,7 +110,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         var key = $"{ns}/{statusName}";
         if (!_statusUids.TryGetValue(key, out var known) || known.PodUid != request.Pod.Uid)
         {
-            var status = await OrNullAsync(client.GetPodStatusAsync(ns, statusName, cancellationToken)).ConfigureAwait(false) ?? throw new SecretStoreException(
+            var status = await KubernetesClient.OrNullAsync(client.GetPodStatusAsync(ns, statusName, cancellationToken)).ConfigureAwait(false) ?? throw new SecretStoreException(
                 FailureKind.NotFound,
                 $"SecretProviderClass {spc.Description}: cannot sync Secrets: their owner, SecretProviderClassPodStatus {key}, does not exist (see the driver log for why it was not written)")
             { Reason = SyncReasons.FailedToCreateSecret };
@@ -135,16 +135,15 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         using var held = await _locks.AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         var digest = desired.Digest(_digestKey);
         var now = time.GetUtcNow();
-        if (_written.TryGetValue(key, out var last) && last.Owners.Contains(owner.Uid) && now - last.VerifiedAt < VerifyInterval &&
-            CryptographicOperations.FixedTimeEquals(last.Digest, digest))
+        string? action = null;
+        if (!_written.TryGetValue(key, out var last) || !last.Owners.Contains(owner.Uid) || now - last.VerifiedAt >= VerifyInterval ||
+            !CryptographicOperations.FixedTimeEquals(last.Digest, digest))
         {
-            SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
-            return;
+            _written.TryRemove(key, out _);
+            (var written, action) = await client.RetryOnConflictAsync(ct => WriteAsync(ns, spc, desired, owner, ct), $"sync secrets {key}", cancellationToken).ConfigureAwait(false);
+            _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
         }
 
-        _written.TryRemove(key, out _);
-        var (written, action) = await client.RetryOnConflictAsync(ct => WriteAsync(ns, spc, desired, owner, ct), $"sync secrets {key}", cancellationToken).ConfigureAwait(false);
-        _written[key] = new Written(digest, (written.Metadata?.OwnerReferences ?? []).Select(o => o.Uid).ToHashSet(StringComparer.Ordinal), now);
         if (action is null)
         {
             SyncLog.SecretUnchanged(logger, ns, desired.Name, spc.Description);
@@ -164,7 +163,7 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
     /// </summary>
     private async Task<(KubeSecret Written, string? Action)> WriteAsync(string ns, SecretProviderClass spc, DesiredSecret desired, OwnerReference owner, CancellationToken cancellationToken)
     {
-        var current = await OrNullAsync(client.GetSecretAsync(ns, desired.Name, cancellationToken)).ConfigureAwait(false);
+        var current = await KubernetesClient.OrNullAsync(client.GetSecretAsync(ns, desired.Name, cancellationToken)).ConfigureAwait(false);
         if (current is null)
         {
             return (await client.CreateSecretAsync(NewSecret(ns, desired, owner), cancellationToken).ConfigureAwait(false), "created");
@@ -188,20 +187,6 @@ internal sealed class SecretMirror(KubernetesClient client, PodEventRecorder eve
         return patch is null
             ? (current, null)
             : (await client.PatchSecretAsync(ns, desired.Name, patch, cancellationToken).ConfigureAwait(false), dataChanged ? Updated : "owner added");
-    }
-
-    /// <summary>The object the call reads, or null when the API answers 404.</summary>
-    private static async Task<T?> OrNullAsync<T>(Task<T> read)
-        where T : class
-    {
-        try
-        {
-            return await read.ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex) when (ex.Kind == KubernetesErrorKind.NotFound)
-        {
-            return null;
-        }
     }
 
     private static KubeSecret NewSecret(string ns, DesiredSecret desired, OwnerReference owner) => new()

@@ -125,6 +125,30 @@ public sealed class KubeconfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public void SeveralFiles_ContextFromTheFirst_ClusterAndUserFromALaterFile()
+    {
+        var first = _dir.Combine("context-only");
+        File.WriteAllText(first, """
+            apiVersion: v1
+            kind: Config
+            current-context: split
+            contexts:
+            - name: split
+              context:
+                cluster: fake
+                user: tester
+                namespace: team-split
+            """);
+        var second = KubeTestContext.WriteKubeconfig(_dir, _server, "token: second", "full");
+
+        var connection = KubeconfigLoader.Load($"{first}:{second}", TimeProvider.System);
+
+        connection.Namespace.Should().Be("team-split");
+        connection.Server.Should().Be(new Uri(_server.Url.ToString().TrimEnd('/')));
+        connection.Token.Should().BeOfType<StaticBearerToken>();
+    }
+
+    [Fact]
     public async Task InCluster_ReadsServiceHostTokenAndCa()
     {
         var sa = _dir.CreateDirectory("sa");

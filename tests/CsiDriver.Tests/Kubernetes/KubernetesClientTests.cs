@@ -216,8 +216,7 @@ public sealed class KubernetesClientTests
             {
                 var s = first ? stale : await ctx.Client.GetPodStatusAsync("app", "web-0-app-db", ct);
                 first = false;
-                s.Status = s.Status! with { Objects = [new SecretProviderClassObject("a", "v2")] };
-                return await ctx.Client.UpdatePodStatusAsync(s, ct);
+                return await ctx.Client.UpdatePodStatusAsync(s with { Status = s.Status! with { Objects = [new SecretProviderClassObject("a", "v2")] } }, ct);
             },
             "test update",
             CancellationToken.None);
