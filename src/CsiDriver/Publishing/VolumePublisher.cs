@@ -241,7 +241,7 @@ internal sealed class VolumePublisher(
         var mount = new NewMount(this, record);
         try
         {
-            return MountEmpty(mount, withParents: false) ? mount : null;
+            return MountEmpty(mount, withParents: false, record with { Phase = VolumePhase.Mounting }) ? mount : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SecretStoreException)
         {
@@ -259,7 +259,7 @@ internal sealed class VolumePublisher(
         try
         {
             // kubelet (1.20+) does not create the target of a CSI inline volume.
-            if (early is null && !MountEmpty(mount, withParents: true))
+            if (early is null && !MountEmpty(mount, withParents: true, record))
             {
                 return writer.Write(target, result.Files, options.DefaultFileMode, record.FsGroup);
             }
@@ -276,11 +276,16 @@ internal sealed class VolumePublisher(
     }
 
     /// <summary>
-    /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
-    /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
-    /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
+    /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then saves
+    /// <paramref name="recorded"/> and mounts the empty tmpfs: a crash between mount and write is found (no live file set)
+    /// and undone at start. The mount counts as made once the record is saved, so a failed mount is undone too. False when
+    /// the target already is a mount.
     /// </summary>
-    private bool MountEmpty(NewMount mount, bool withParents)
+    /// <param name="recorded">
+    /// The volume as mounting while its fetch is in flight; after the fetch, the record the publish ends with, so that
+    /// saving it again once the files are written changes only timestamps and writes no file (one record write per publish).
+    /// </param>
+    private bool MountEmpty(NewMount mount, bool withParents, VolumeRecord recorded)
     {
         var target = mount.Record.TargetPath;
         mount.CreatedDirectory = withParents ? PosixFiles.EnsureDirectory(target, TargetMode) : PosixFiles.TryCreateDirectory(target, TargetMode, group: null);
@@ -289,7 +294,7 @@ internal sealed class VolumePublisher(
             return false;
         }
 
-        registry.Save(mount.Record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+        registry.Save(recorded);
         mount.Mounted = true;
         mounter.MountTmpfs(target, new TmpfsOptions(options.MaxVolumeBytes, mount.Record.FsGroup));
         return true;
