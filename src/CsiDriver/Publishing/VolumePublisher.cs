@@ -234,7 +234,7 @@ internal sealed class VolumePublisher(
     /// </summary>
     private NewMount? TryMountEarly(VolumeRecord record)
     {
-        var mount = new NewMount(mounter, registry, logger, record, options.MaxVolumeBytes);
+        var mount = new NewMount(mounter, registry, logger, record with { Phase = VolumePhase.Mounting }, options.MaxVolumeBytes);
         try
         {
             return mount.TryMount(withParents: false) ? mount : null;
@@ -281,9 +281,12 @@ internal sealed class VolumePublisher(
         public bool MadeAnything => _mounted || _createdDirectory;
 
         /// <summary>
-        /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then records the
-        /// volume as mounting and mounts its empty tmpfs: a crash between mount and write is found and undone at start. The
-        /// mount counts as made once the record is saved, so a failed mount is undone too. False when the target already is a mount.
+        /// Creates the target (and, <paramref name="withParents"/>, its missing parents) unless it exists, then saves the
+        /// record and mounts the empty tmpfs: a crash between mount and write is found (no live file set) and undone at
+        /// start. The mount counts as made once the record is saved, so a failed mount is undone too. False when the target
+        /// already is a mount. The record is the volume as mounting while its fetch is in flight; after the fetch it is the
+        /// record the publish ends with, so saving it again once the files are written changes only timestamps and writes
+        /// no file (one record write per publish).
         /// </summary>
         public bool TryMount(bool withParents)
         {
@@ -294,7 +297,7 @@ internal sealed class VolumePublisher(
                 return false;
             }
 
-            registry.Save(record with { Phase = VolumePhase.Mounting, ObjectVersions = [] });
+            registry.Save(record);
             _mounted = true;
             mounter.MountTmpfs(target, new TmpfsOptions(sizeBytes, record.FsGroup));
             return true;

@@ -26,7 +26,10 @@ public sealed record VolumeRecord
 
     public int? FsGroup { get; init; }
 
-    /// <summary>Mounting until the first file set is live, so a restart can clean up an interrupted first publish.</summary>
+    /// <summary>
+    /// Mounting while a first publish's tmpfs is mounted ahead of its fetch; a restart cleans up any first publish that
+    /// has no live file set, whatever its phase.
+    /// </summary>
     public VolumePhase Phase { get; init; } = VolumePhase.Published;
 
     /// <summary>The volume attributes kubelet passed, minus the service-account tokens.</summary>

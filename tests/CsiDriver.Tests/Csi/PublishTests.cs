@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using Grpc.Core;
 using CsiDriver.Tests.Infrastructure;
 
@@ -58,6 +60,27 @@ public sealed class PublishTests
         Volume.DataLink(target).Should().Be(payload);
         Volume.MountCount(target).Should().Be(1);
         Directory.GetFiles(driver.StateDir).Select(File.ReadAllText).Should().Equal(recordsBefore);
+    }
+
+    [Fact]
+    public async Task Publish_FetchDoneBeforeMount_StateRecordWrittenOnceWithItsFinalContent()
+    {
+        await using var driver = await StartWithThreeObjectsAsync();
+        var target = driver.TargetPath();
+        var records = new ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(driver.StateDir) { NotifyFilter = NotifyFilters.FileName, EnableRaisingEvents = true };
+        watcher.Renamed += (_, e) => records.Enqueue(e.Name!);
+        watcher.Created += (_, e) => records.Enqueue(e.Name!);
+
+        await driver.Client.PublishAsync(CsiClient.PublishRequest(target));
+
+        // inotify reports in order: once the marker is seen, every rename the publish made has been seen before it.
+        File.WriteAllText(Path.Combine(driver.StateDir, "marker"), string.Empty);
+        await Eventually.TrueAsync(() => records.Contains("marker"), because: "the marker's event arrives");
+        records.Where(name => name.EndsWith(".json", StringComparison.Ordinal)).Should().ContainSingle("the local store answers before the mount, so the record is saved once, final");
+        var record = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(driver.StateDir, "*.json").Single())).RootElement;
+        record.GetProperty("objectVersions").GetArrayLength().Should().Be(3);
+        record.GetProperty("phase").GetString().Should().Be("Published");
     }
 
     [Fact]
