@@ -7,25 +7,39 @@ namespace CsiDriver.Observability;
 /// alerts keep working (counters carry the <c>_total</c> suffix as upstream's exporter adds it); ours
 /// are prefixed <c>csi_secrets_store_</c>. Labels are names and reasons, never values.
 /// </summary>
-internal sealed class DriverMetrics(MetricsRegistry registry, IVolumeRegistry volumes)
+internal sealed class DriverMetrics
 {
     private const string OsType = "linux";
+    private readonly CounterFamily _publish;
+    private readonly CounterFamily _publishError;
+    private readonly CounterFamily _unpublish;
+    private readonly CounterFamily _unpublishError;
+    private readonly CounterFamily _backendCalls;
+    private readonly HistogramFamily _fetchDuration;
+    private readonly CounterFamily _reconcile;
+    private readonly CounterFamily _reconcileError;
+    private readonly HistogramFamily _reconcileDuration;
 
-    // Registered, and so exposed, in the order written here.
-    private readonly CounterFamily _publish = registry.Counter("node_publish_total", "Successful NodePublishVolume calls.", "provider", "os_type");
-    private readonly CounterFamily _publishError = registry.Counter("node_publish_error_total", "Failed NodePublishVolume calls.", "provider", "error_type", "os_type");
-    private readonly CounterFamily _unpublish = registry.Counter("node_unpublish_total", "Successful NodeUnpublishVolume calls.", "os_type");
-    private readonly CounterFamily _unpublishError = registry.Counter("node_unpublish_error_total", "Failed NodeUnpublishVolume calls.", "os_type");
-    private readonly CounterFamily _reconcile = registry.Counter("rotation_reconcile_total", "Volumes re-published by rotation.", "provider", "os_type", "rotated");
-    private readonly CounterFamily _reconcileError = registry.Counter("rotation_reconcile_error_total", "Rotation re-publishes that failed.", "provider", "error_type", "os_type", "rotated");
-    private readonly HistogramFamily _reconcileDuration = registry.Histogram("rotation_reconcile_duration_sec", "Time to re-publish one volume in rotation, seconds.", HistogramFamily.ExponentialRange(0.1, 2, 11), "os_type");
-    private readonly HistogramFamily _fetchDuration = registry.Histogram("csi_secrets_store_provider_fetch_duration_seconds", "Time a provider took to fetch one volume's objects, seconds.", HistogramFamily.ExponentialRange(0.001, 30, 16), "provider");
-    private readonly CounterFamily _backendCalls = registry.Counter("csi_secrets_store_backend_calls_total", "Calls made to secret-store backends.", "provider", "call");
+    public DriverMetrics(MetricsRegistry registry, IVolumeRegistry volumes)
+    {
+        Registry = registry;
+        _publish = registry.Counter("node_publish_total", "Successful NodePublishVolume calls.", "provider", "os_type");
+        _publishError = registry.Counter("node_publish_error_total", "Failed NodePublishVolume calls.", "provider", "error_type", "os_type");
+        _unpublish = registry.Counter("node_unpublish_total", "Successful NodeUnpublishVolume calls.", "os_type");
+        _unpublishError = registry.Counter("node_unpublish_error_total", "Failed NodeUnpublishVolume calls.", "os_type");
+        _reconcile = registry.Counter("rotation_reconcile_total", "Volumes re-published by rotation.", "provider", "os_type", "rotated");
+        _reconcileError = registry.Counter("rotation_reconcile_error_total", "Rotation re-publishes that failed.", "provider", "error_type", "os_type", "rotated");
+        _reconcileDuration = registry.Histogram("rotation_reconcile_duration_sec", "Time to re-publish one volume in rotation, seconds.", HistogramFamily.ExponentialRange(0.1, 2, 11), "os_type");
+        _fetchDuration = registry.Histogram("csi_secrets_store_provider_fetch_duration_seconds", "Time a provider took to fetch one volume's objects, seconds.", HistogramFamily.ExponentialRange(0.001, 30, 16), "provider");
+        _backendCalls = registry.Counter("csi_secrets_store_backend_calls_total", "Calls made to secret-store backends.", "provider", "call");
+        RotationPassDuration = registry.Histogram("csi_secrets_store_rotation_pass_duration_seconds", "Time of one rotation pass over every volume, seconds.", HistogramFamily.ExponentialRange(0.01, 120, 14));
+        registry.Gauge("csi_secrets_store_volumes_mounted", "Volumes currently published on this node.", () => volumes.All.Count);
+        ProcessMetrics.Register(registry);
+    }
 
-    public HistogramFamily RotationPassDuration { get; } = registry.Histogram("csi_secrets_store_rotation_pass_duration_seconds", "Time of one rotation pass over every volume, seconds.", HistogramFamily.ExponentialRange(0.01, 120, 14));
+    public MetricsRegistry Registry { get; }
 
-    /// <summary>The registry, the gauges of the volumes and the process registered after the families above.</summary>
-    public MetricsRegistry Registry { get; } = WithGauges(registry, volumes);
+    public HistogramFamily RotationPassDuration { get; }
 
     public void Published(string provider) => _publish.Increment(provider, OsType);
 
@@ -56,11 +70,4 @@ internal sealed class DriverMetrics(MetricsRegistry registry, IVolumeRegistry vo
     }
 
     public void BackendCall(string provider, string call) => _backendCalls.Increment(provider, call);
-
-    private static MetricsRegistry WithGauges(MetricsRegistry registry, IVolumeRegistry volumes)
-    {
-        registry.Gauge("csi_secrets_store_volumes_mounted", "Volumes currently published on this node.", () => volumes.All.Count);
-        ProcessMetrics.Register(registry);
-        return registry;
-    }
 }

@@ -6,8 +6,10 @@ namespace CsiDriver.Spec;
 internal sealed record SecretProviderClassDocument(
     string? ApiVersion = null, string? Kind = null, Kubernetes.KubeObjectMeta? Metadata = null, SecretProviderClassSpecDocument? Spec = null)
 {
+    public const string Group = "secrets-store.csi.x-k8s.io";
+
     public static bool IsSecretProviderClass(string? apiVersion, string? kind) =>
-        kind == "SecretProviderClass" && apiVersion is "secrets-store.csi.x-k8s.io/v1" or "secrets-store.csi.x-k8s.io/v1alpha1";
+        kind == "SecretProviderClass" && apiVersion is $"{Group}/v1" or $"{Group}/v1alpha1";
 
     /// <summary>Checks what every provider relies on and builds the model.</summary>
     public SecretProviderClass ToModel(string source)

@@ -47,7 +47,7 @@ internal static class TlsParts
                 return FromPkcs12(contents, all => all
                     .Select(c => (AsymmetricAlgorithm?)c.GetRSAPrivateKey() ?? c.GetECDsaPrivateKey())
                     .OfType<AsymmetricAlgorithm>()
-                    .Select(key => Reencode(key, static _ => { }))
+                    .Select(Pem)
                     .FirstOrDefault()) ?? throw new FormatException("holds no private key (expected a PEM private key or PKCS#12 with an empty password)");
             }
             catch (CryptographicException)
@@ -90,14 +90,23 @@ internal static class TlsParts
         return Reencode(ECDsa.Create(), ec => ec.ImportPkcs8PrivateKey(der, out _));
     }
 
-    /// <summary>Imports into <paramref name="key"/> (which it disposes) and writes it out as upstream does: PKCS#1 for RSA, SEC1 for EC.</summary>
+    /// <summary>Imports into <paramref name="key"/> (which it disposes, also when the import fails) and writes it out as <see cref="Pem(AsymmetricAlgorithm)"/>.</summary>
     private static byte[] Reencode<T>(T key, Action<T> import)
         where T : AsymmetricAlgorithm
     {
         using (key)
         {
             import(key);
-            return key is RSA rsa ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey()) : Pem("EC PRIVATE KEY", ((ECDsa)(AsymmetricAlgorithm)key).ExportECPrivateKey());
+            return Pem(key);
+        }
+    }
+
+    /// <summary>The key as upstream writes it, PKCS#1 for RSA, SEC1 for EC; the key is disposed.</summary>
+    private static byte[] Pem(AsymmetricAlgorithm key)
+    {
+        using (key)
+        {
+            return key is RSA rsa ? Pem("RSA PRIVATE KEY", rsa.ExportRSAPrivateKey()) : Pem("EC PRIVATE KEY", ((ECDsa)key).ExportECPrivateKey());
         }
     }
 

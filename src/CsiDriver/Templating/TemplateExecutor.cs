@@ -59,8 +59,16 @@ internal sealed class TemplateExecutor(ParsedTemplate template, string templateN
         switch (node)
         {
             case ListNode list:
-                // Stops at the first break or continue.
-                return list.Nodes.Select(child => Walk(dot, child)).FirstOrDefault(flow => flow != Flow.Normal, Flow.Normal);
+                foreach (var child in list.Nodes)
+                {
+                    // A break or continue ends the list.
+                    if (Walk(dot, child) is var flow && flow != Flow.Normal)
+                    {
+                        return flow;
+                    }
+                }
+
+                return Flow.Normal;
             case TextNode text:
                 Print(node, text.Utf8);
                 return Flow.Normal;

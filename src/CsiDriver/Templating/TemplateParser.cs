@@ -98,8 +98,8 @@ internal sealed class TemplateParser(string name, string text, int maxDepth)
                         continue;
                     case "define" or "template" or "block":
                         throw Fail(keyword.Offset, $"\"{keyword.Value}\" is not supported (named templates are not available)");
-                    default:
-                        list.Nodes.Add(ParseBlock(Enum.Parse<BlockKind>(keyword.Value, ignoreCase: true), token.Offset));
+                    case "if" or "with" or "range":
+                        list.Nodes.Add(ParseBlock(keyword.Value switch { "if" => BlockKind.If, "with" => BlockKind.With, _ => BlockKind.Range }, token.Offset));
                         continue;
                 }
             }
