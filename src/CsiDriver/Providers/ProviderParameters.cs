@@ -19,7 +19,7 @@ public static class ProviderParameters
     /// YAML-to-JSON reader manifests use and a source-generated <paramref name="type"/>: no reflection, so the
     /// native (AOT) build parses exactly as the tests do. Unknown fields are ignored, as upstream does.
     /// </summary>
-    public static List<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
+    public static IReadOnlyList<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
         where T : class
     {
         if (!request.Attributes.TryGetValue(key, out var text) || string.IsNullOrWhiteSpace(text))
@@ -27,13 +27,11 @@ public static class ProviderParameters
             throw Invalid(request.Class.Description, $"parameter '{key}' is not set");
         }
 
-        var items = ParseYaml(text, type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
-        if (items.Any(i => i is null))
+        return ParsedParameters.GetOrParse<IReadOnlyList<T>>(text, type.Type.FullName!, () =>
         {
-            throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry");
-        }
-
-        return items!;
+            var items = ParseYaml(text, type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
+            return items.Any(i => i is null) ? throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry") : (IReadOnlyList<T>)items;
+        });
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ namespace CsiDriver.Tests.ExternalSecrets;
 /// external-secrets.io groups), a manual clock, captured logs, metrics, and the services every reconciler needs (the
 /// API clients, clock, logging and metrics) before the context adds its reconcilers and stores.
 /// </summary>
-internal sealed class ControllerHarness(KubeTestContext kube, ManualTimeProvider clock, CapturingLoggerProvider logs, ServiceProvider services) : IAsyncDisposable
+internal sealed class ControllerHarness(KubeTestContext kube, OffsetTimeProvider clock, CapturingLoggerProvider logs, ServiceProvider services) : IAsyncDisposable
 {
     public const string Ns = "team-a";
 
@@ -26,7 +26,7 @@ internal sealed class ControllerHarness(KubeTestContext kube, ManualTimeProvider
 
     public FakeKubeApiServer Server => Kube.Server;
 
-    public ManualTimeProvider Clock { get; } = clock;
+    public OffsetTimeProvider Clock { get; } = clock;
 
     public CapturingLoggerProvider Logs { get; } = logs;
 
@@ -35,11 +35,11 @@ internal sealed class ControllerHarness(KubeTestContext kube, ManualTimeProvider
     public IServiceProvider Services => services;
 
     /// <param name="configure">The reconcilers, stores and settings under test, before the container is built.</param>
-    public static async Task<ControllerHarness> StartAsync(Action<IServiceCollection, ManualTimeProvider> configure)
+    public static async Task<ControllerHarness> StartAsync(Action<IServiceCollection, OffsetTimeProvider> configure)
     {
         var kube = await KubeTestContext.StartAsync();
         kube.Server.Allow(KubeTestContext.DriverUser, new FakeRule(FakeKubeApiServer.EsoGroup, "*", ["*"]));
-        var clock = new ManualTimeProvider();
+        var clock = new OffsetTimeProvider();
         var logs = new CapturingLoggerProvider();
         var registry = new MetricsRegistry();
         var transport = new KubernetesTransport(kube.Api.Connection, withClientCertificate: true, KubeTestContext.FastOptions(), kube.Time, () => 0.5, NullLogger.Instance);

@@ -24,7 +24,7 @@ internal sealed class EsoTestContext(ControllerHarness harness) : IAsyncDisposab
 
     public FakeKubeApiServer Server => harness.Server;
 
-    public ManualTimeProvider Clock => harness.Clock;
+    public OffsetTimeProvider Clock => harness.Clock;
 
     public CapturingLoggerProvider Logs => harness.Logs;
 
@@ -44,7 +44,7 @@ internal sealed class EsoTestContext(ControllerHarness harness) : IAsyncDisposab
 
     /// <param name="options">Reconcile options (defaults when null).</param>
     /// <param name="services">More services (a real store provider and its settings) before the container is built.</param>
-    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, ManualTimeProvider>? services = null) =>
+    public static async Task<EsoTestContext> StartAsync(ExternalSecretsReconcileOptions? options = null, Action<IServiceCollection, OffsetTimeProvider>? services = null) =>
         new(await ControllerHarness.StartAsync((collection, clock) =>
         {
             collection

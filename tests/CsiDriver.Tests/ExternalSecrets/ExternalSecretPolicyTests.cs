@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CsiDriver.ExternalSecrets.Reconcile;
+using CsiDriver.ExternalSecrets.Runtime;
 using CsiDriver.Tests.Kubernetes;
 
 namespace CsiDriver.Tests.ExternalSecrets;
@@ -77,12 +78,24 @@ public sealed class ExternalSecretPolicyTests
         var reads = ctx.FakeReads;
 
         ctx.Clock.Advance(TimeSpan.FromMinutes(10));
+        var before = ctx.Clock.GetUtcNow();
         var result = await ctx.ReconcileAsync("db");
+        var after = ctx.Clock.GetUtcNow();
 
         ctx.Writes.Should().Be(writes, "nothing changed, so nothing is written: {0}", string.Join(", ", ctx.WriteRequests.Skip(writes)));
         ctx.FakeReads.Should().Be(reads, "the refresh interval has not passed");
-        result.RequeueAfter!.Value.Should().BeCloseTo(TimeSpan.FromMinutes(50), TimeSpan.FromSeconds(1));
+        var due = ReadyCondition.Parse(ctx.ExternalSecret("db")!.Status!.RefreshTime)!.Value + TimeSpan.FromHours(1);
+        (due - after).Should().BeCloseTo(TimeSpan.FromMinutes(50), TimeSpan.FromSeconds(5));
+        ShouldWaitUntil(result, due, before, after);
     }
+
+    /// <summary>
+    /// The requeue of a reconcile run between <paramref name="before"/> and <paramref name="after"/> on the harness clock
+    /// (real time moved forward by the test, so it runs on while the reconcile does) for a refresh due at <paramref name="due"/>,
+    /// as the status says it; the reconciler may know the last refresh to the tick, up to a second after the status's time.
+    /// </summary>
+    private static void ShouldWaitUntil(ReconcileResult result, DateTimeOffset due, DateTimeOffset before, DateTimeOffset after) =>
+        result.RequeueAfter!.Value.Should().BeGreaterThanOrEqualTo(due - after).And.BeLessThanOrEqualTo(due + TimeSpan.FromSeconds(1) - before);
 
     [Fact]
     public async Task Owner_ResyncAfterIntervalWithSameData_ReadsStoreAndMakesNoApiWrite()
@@ -95,15 +108,20 @@ public sealed class ExternalSecretPolicyTests
         var refreshTime = ctx.ExternalSecret("db")!.Status!.RefreshTime;
 
         ctx.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        var refreshStart = ctx.Clock.GetUtcNow();
         var refreshed = await ctx.ReconcileAsync("db");
+        var refreshEnd = ctx.Clock.GetUtcNow();
         ctx.Clock.Advance(TimeSpan.FromMinutes(30));
+        var earlyStart = ctx.Clock.GetUtcNow();
         var early = await ctx.ReconcileAsync("db");
+        var earlyEnd = ctx.Clock.GetUtcNow();
 
         ctx.FakeReads.Should().Be(reads + 1, "the interval passed, so the store is read once; half an interval later it is not read again");
         ctx.Writes.Should().Be(writes, "the Secret is unchanged, so neither it nor the status is written: {0}", string.Join(", ", ctx.WriteRequests.Skip(writes)));
         ctx.ExternalSecret("db")!.Status!.RefreshTime.Should().Be(refreshTime);
         refreshed.RequeueAfter!.Value.Should().BeCloseTo(TimeSpan.FromHours(1), TimeSpan.FromSeconds(1));
-        early.RequeueAfter!.Value.Should().BeCloseTo(TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(1));
+        early.RequeueAfter!.Value.Should().BeGreaterThanOrEqualTo(refreshStart + TimeSpan.FromHours(1) - earlyEnd)
+            .And.BeLessThanOrEqualTo(refreshEnd + TimeSpan.FromHours(1) - earlyStart, "the quiet refresh is remembered to the tick, not to the status's second");
     }
 
     [Fact]

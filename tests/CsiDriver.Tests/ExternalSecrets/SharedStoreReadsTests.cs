@@ -44,7 +44,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task WithinWindow_CachedValueReused_AfterWindow_ReadAgain()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new OffsetTimeProvider();
         var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadWindow = TimeSpan.FromMinutes(5) }, clock);
         var client = new CountingClient();
 
@@ -61,7 +61,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task WindowCappedByQuarterOfRefreshInterval()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new OffsetTimeProvider();
         var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadWindow = TimeSpan.FromMinutes(5) }, clock);
         var client = new CountingClient();
 
@@ -75,7 +75,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task FreshRead_BypassesCacheAndReplacesIt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new OffsetTimeProvider();
         var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions(), clock);
         var client = new CountingClient();
         await ReadAsync(reads, client);
@@ -89,7 +89,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task ConcurrentReaders_JoinOneInFlightRead()
     {
-        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions(), new ManualTimeProvider());
+        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions(), new OffsetTimeProvider());
         var client = new CountingClient { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
 
         var all = Enumerable.Range(0, 10).Select(_ => ReadAsync(reads, client)).ToList();
@@ -102,7 +102,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task Failure_NotCached()
     {
-        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions(), new ManualTimeProvider());
+        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions(), new OffsetTimeProvider());
         var client = new CountingClient { Value = "missing" };
 
         var first = () => ReadAsync(reads, client);
@@ -115,7 +115,7 @@ public sealed class SharedStoreReadsTests
     [Fact]
     public async Task OverMemoryBudget_NotCached()
     {
-        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadBudgetBytes = 2 }, new ManualTimeProvider());
+        var reads = new SharedStoreReads(new ExternalSecretsReconcileOptions { SharedReadBudgetBytes = 2 }, new OffsetTimeProvider());
         var client = new CountingClient { Value = "big" };
 
         await ReadAsync(reads, client);

@@ -36,7 +36,7 @@ internal sealed class AwsProvider(
         }
 
         var regions = await clients.Regions.ResolveAsync(Get(attributes, "region"), Get(attributes, "failoverRegion"), Invalid, cancellationToken).ConfigureAwait(false);
-        var objects = AwsObjectParser.Parse(objectsYaml, translate, regions, Invalid);
+        var objects = ParsedParameters.GetOrParse(objectsYaml, $"{translate}|{string.Join(',', regions)}", () => AwsObjectParser.Parse(objectsYaml, translate, regions, Invalid));
         if (objects.Count == 0)
         {
             throw Invalid("parameter 'objects' lists no objects");
@@ -78,7 +78,7 @@ internal sealed class AwsProvider(
         return Assemble(description, objects, fetched);
     }
 
-    private ProviderResult Assemble(string description, List<AwsObject> objects, List<KeyValuePair<AwsObject, FetchedValue>> fetched)
+    private ProviderResult Assemble(string description, IReadOnlyList<AwsObject> objects, List<KeyValuePair<AwsObject, FetchedValue>> fetched)
     {
         var byObject = new Dictionary<AwsObject, FetchedValue>(fetched);
         var files = new Dictionary<string, (SecretFile File, ObjectVersion Version, string Owner)>(StringComparer.Ordinal);
@@ -132,7 +132,7 @@ internal sealed class AwsProvider(
     }
 
     private async Task<List<KeyValuePair<AwsObject, FetchedValue>>> WithFailoverAsync(
-        IReadOnlyList<string> regions, string description, List<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
+        IReadOnlyList<string> regions, string description, IReadOnlyList<AwsObject> objects, Func<string, bool, Task<List<KeyValuePair<AwsObject, FetchedValue>>>> fetch)
     {
         try
         {

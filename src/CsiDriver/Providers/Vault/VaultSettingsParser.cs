@@ -44,7 +44,10 @@ internal static class VaultSettingsParser
             clientCert,
             clientKey);
 
-        var objects = VaultObjectsParser.Parse(p.GetValueOrDefault("objects"), spc);
+        var objectsText = p.GetValueOrDefault("objects");
+        var objects = objectsText is null
+            ? VaultObjectsParser.Parse(null, spc)
+            : ParsedParameters.GetOrParse<IReadOnlyList<VaultObject>>(objectsText, string.Empty, () => VaultObjectsParser.Parse(objectsText, spc));
         foreach (var item in objects)
         {
             try

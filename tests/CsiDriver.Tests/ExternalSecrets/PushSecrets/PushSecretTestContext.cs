@@ -30,7 +30,7 @@ internal sealed class PushSecretTestContext(ControllerHarness harness, FakeVault
 
     public FakeVaultServer Vault { get; } = vault;
 
-    public ManualTimeProvider Clock => harness.Clock;
+    public OffsetTimeProvider Clock => harness.Clock;
 
     public CapturingLoggerProvider Logs => harness.Logs;
 

@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CsiDriver.Tests.Providers.Aws;
 
-/// <summary>A clock tests move by hand; timers (retry delays) still run on real time.</summary>
-public sealed class ManualTimeProvider : TimeProvider
+/// <summary>Real time moved forward by hand: tests skip ahead while timers (retry delays) and the clock itself still run on real time.</summary>
+public sealed class OffsetTimeProvider : TimeProvider
 {
     private TimeSpan _offset;
 
@@ -67,7 +67,7 @@ public sealed class AwsTestContext : IAsyncDisposable
 
     public AwsProviderOptions Options { get; }
 
-    public ManualTimeProvider Time { get; } = new();
+    public OffsetTimeProvider Time { get; } = new();
 
     public DictionaryServiceAccountLookup Lookup { get; } = new();
 
