@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace CsiDriver.Benchmarks;
@@ -24,6 +25,28 @@ internal static class FloorComparison
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{run.Name,-16} {Ratio(run.Publish, floor.Publish, 0.50),10:F1}x {Ratio(run.Publish, floor.Publish, 0.99),10:F1}x {Ratio(run.Unpublish, floor.Unpublish, 0.50),12:F1}x {Ratio(run.Unpublish, floor.Unpublish, 0.99),12:F1}x {run.CyclesPerSecond / floor.CyclesPerSecond,8:F2}x"));
         }
+
+        // The round trip with nothing behind it: what gRPC, HTTP/2 and this client cost per call before the pipeline does anything.
+        var probeTimes = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await probe();
+            probeTimes[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        var switches = await ContextSwitches.PerCycleAsync(driverPid, iterations, runSerialCycles);
+        var probeSwitches = await ContextSwitches.PerCycleAsync(driverPid, iterations, async n =>
+        {
+            for (var i = 0; i < 2 * n; i++)
+            {
+                await probe();
+            }
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"gRPC round trip alone (Identity/Probe, concurrency 1, {iterations} calls): p50 {P(probeTimes, 0.50):F3} ms, p99 {P(probeTimes, 0.99):F3} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"driver context switches per publish+unpublish cycle (concurrency 1, {iterations} cycles): {switches:F1}, of which 2 x Identity/Probe: {probeSwitches:F1}; floor 0"));
 
         var syscalls = await SyscallCount.MeasureAsync(driverPid, TracedCycles, runSerialCycles);
         if (syscalls is null)
