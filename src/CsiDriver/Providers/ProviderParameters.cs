@@ -27,7 +27,7 @@ public static class ProviderParameters
             throw Invalid(request.Class.Description, $"parameter '{key}' is not set");
         }
 
-        return ParsedParameters.GetOrParse<IReadOnlyList<T>>(text, type.Type.FullName!, () =>
+        return ParsedParameters.GetOrParse<IReadOnlyList<T>>(text, string.Empty, () =>
         {
             var items = ParseYaml(text, type, where => Invalid(request.Class.Description, $"parameter '{key}' is not a valid YAML list ({where})")) ?? [];
             return items.Any(i => i is null) ? throw Invalid(request.Class.Description, $"parameter '{key}' has an empty entry") : (IReadOnlyList<T>)items;
