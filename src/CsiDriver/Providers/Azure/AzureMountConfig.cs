@@ -102,11 +102,16 @@ internal sealed partial record AzureMountConfig(
         return value;
     }
 
-    private static List<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)
+    private static IReadOnlyList<KeyVaultObjectSpec> ParseObjects(ProviderRequest request)
     {
         var description = request.Class.Description;
         var text = Get(request.Attributes, "objects") is { Length: > 0 } objects ? objects : throw Invalid(description, "objects is not set");
+        return ParsedParameters.GetOrParse<IReadOnlyList<KeyVaultObjectSpec>>(text, string.Empty, () => ParseObjects(text, request));
+    }
 
+    private static List<KeyVaultObjectSpec> ParseObjects(string text, ProviderRequest request)
+    {
+        var description = request.Class.Description;
         var array = ProviderParameters.ParseYaml(
             text,
             AzureObjectsJsonContext.Default.StringArray,

@@ -42,14 +42,16 @@ internal sealed record GcpMountConfig(IReadOnlyList<GcpSecretEntry> Secrets, Gcp
         var spc = request.Class.Description;
         var text = request.Attributes.TryGetValue("secrets", out var secrets) ? secrets : throw ProviderParameters.Invalid(spc, "missing required 'secrets' attribute");
 
-        var raw = ProviderParameters.ParseYaml(
-            text,
-            GcpSecretsJsonContext.Default.ListRawSecret,
-            where => ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets ({where})")) ?? [];
-
-        var entries = raw
-            .Select(item => ToEntry(spc, item ?? throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry")))
-            .ToList();
+        var entries = ParsedParameters.GetOrParse<IReadOnlyList<GcpSecretEntry>>(text, string.Empty, () =>
+        {
+            var raw = ProviderParameters.ParseYaml(
+                text,
+                GcpSecretsJsonContext.Default.ListRawSecret,
+                where => ProviderParameters.Invalid(spc, $"failed to unmarshal secrets attribute: not a YAML list of secrets ({where})")) ?? [];
+            return raw
+                .Select(item => ToEntry(spc, item ?? throw ProviderParameters.Invalid(spc, "failed to unmarshal secrets attribute: the list has an empty entry")))
+                .ToList();
+        });
         var (auth, keyJson) = ParseAuth(request, options);
         return new GcpMountConfig(entries, auth, keyJson);
     }
