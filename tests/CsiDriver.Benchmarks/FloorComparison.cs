@@ -56,7 +56,7 @@ internal static class FloorComparison
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"syscalls per publish+unpublish cycle: driver {syscalls.PerCycle:F1} (strace -f -c over {syscalls.Cycles} cycles at concurrency 1, minus an idle window of the same length: {syscalls.IdleCalls} calls), floor {SyscallFloor.SyscallsPerCycle}"));
+            $"syscalls per publish+unpublish cycle: driver {syscalls.PerCycle:F1} (median of 3 rounds, {syscalls.Lowest:F1}-{syscalls.Highest:F1}; each strace -f -c over {syscalls.Cycles} cycles at concurrency 1, minus an idle window of the same length: {syscalls.IdleCalls} calls), floor {SyscallFloor.SyscallsPerCycle}"));
         Console.WriteLine("  by name: " + ByName(syscalls));
 
         // Two probes per "cycle" stand for the two calls of a cycle: what the server costs with no pipeline.
@@ -68,7 +68,7 @@ internal static class FloorComparison
             }
         });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  of which gRPC and hosting (2 x Identity/Probe, counted the same way): {probes!.PerCycle:F1}; the publish pipeline below NodeService: {syscalls.PerCycle - probes.PerCycle:F1}"));
+            $"  of which gRPC and hosting (2 x Identity/Probe, counted the same way): {probes!.PerCycle:F1} ({probes.Lowest:F1}-{probes.Highest:F1}); the publish pipeline below NodeService: {syscalls.PerCycle - probes.PerCycle:F1}"));
         Console.WriteLine("  probes by name: " + ByName(probes));
     }
 
