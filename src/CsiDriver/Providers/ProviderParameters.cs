@@ -17,7 +17,8 @@ public static class ProviderParameters
     /// <summary>
     /// Parses a YAML list parameter (such as <c>objects</c>) into <typeparamref name="T"/> items through the
     /// YAML-to-JSON reader manifests use and a source-generated <paramref name="type"/>: no reflection, so the
-    /// native (AOT) build parses exactly as the tests do. Unknown fields are ignored, as upstream does.
+    /// native (AOT) build parses exactly as the tests do. Unknown fields are ignored, as upstream does. Parsed once
+    /// per class version (<see cref="ParsedParameters"/>), so the items are shared and read-only.
     /// </summary>
     public static IReadOnlyList<T> ParseList<T>(ProviderRequest request, string key, JsonTypeInfo<List<T?>> type)
         where T : class

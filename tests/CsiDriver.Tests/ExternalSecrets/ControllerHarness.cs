@@ -15,7 +15,7 @@ namespace CsiDriver.Tests.ExternalSecrets;
 
 /// <summary>
 /// What the reconciler test contexts share: the loopback API server (the driver's user may do anything in the
-/// external-secrets.io groups), a manual clock, captured logs, metrics, and the services every reconciler needs (the
+/// external-secrets.io groups), a clock the test moves forward, captured logs, metrics, and the services every reconciler needs (the
 /// API clients, clock, logging and metrics) before the context adds its reconcilers and stores.
 /// </summary>
 internal sealed class ControllerHarness(KubeTestContext kube, OffsetTimeProvider clock, CapturingLoggerProvider logs, ServiceProvider services) : IAsyncDisposable
