@@ -35,14 +35,17 @@ internal static class FloorComparison
             probeTimes[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 
-        var switches = await ContextSwitches.PerCycleAsync(driverPid, iterations, runSerialCycles);
-        var probeSwitches = await ContextSwitches.PerCycleAsync(driverPid, iterations, async n =>
+        // Two probes per "cycle" stand for the two calls of a cycle: what the server costs with no pipeline.
+        async Task RunProbeCycles(int cycles)
         {
-            for (var i = 0; i < 2 * n; i++)
+            for (var i = 0; i < 2 * cycles; i++)
             {
                 await probe();
             }
-        });
+        }
+
+        var switches = await ContextSwitches.PerCycleAsync(driverPid, iterations, runSerialCycles);
+        var probeSwitches = await ContextSwitches.PerCycleAsync(driverPid, iterations, RunProbeCycles);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"gRPC round trip alone (Identity/Probe, concurrency 1, {iterations} calls): p50 {P(probeTimes, 0.50):F3} ms, p99 {P(probeTimes, 0.99):F3} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -59,14 +62,7 @@ internal static class FloorComparison
             $"syscalls per publish+unpublish cycle: driver {syscalls.PerCycle:F1} (median of 3 rounds, {syscalls.Lowest:F1}-{syscalls.Highest:F1}; each strace -f -c over {syscalls.Cycles} cycles at concurrency 1, minus an idle window of the same length: {syscalls.IdleCalls} calls), floor {SyscallFloor.SyscallsPerCycle}"));
         Console.WriteLine("  by name: " + ByName(syscalls));
 
-        // Two probes per "cycle" stand for the two calls of a cycle: what the server costs with no pipeline.
-        var probes = await SyscallCount.MeasureAsync(driverPid, TracedCycles, async n =>
-        {
-            for (var i = 0; i < 2 * n; i++)
-            {
-                await probe();
-            }
-        });
+        var probes = await SyscallCount.MeasureAsync(driverPid, TracedCycles, RunProbeCycles);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  of which gRPC and hosting (2 x Identity/Probe, counted the same way): {probes!.PerCycle:F1} ({probes.Lowest:F1}-{probes.Highest:F1}); the publish pipeline below NodeService: {syscalls.PerCycle - probes.PerCycle:F1}"));
         Console.WriteLine("  probes by name: " + ByName(probes));

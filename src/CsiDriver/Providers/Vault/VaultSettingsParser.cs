@@ -44,10 +44,9 @@ internal static class VaultSettingsParser
             clientCert,
             clientKey);
 
-        var objectsText = p.GetValueOrDefault("objects");
-        var objects = objectsText is null
-            ? VaultObjectsParser.Parse(null, spc)
-            : ParsedParameters.GetOrParse<IReadOnlyList<VaultObject>>(objectsText, string.Empty, () => VaultObjectsParser.Parse(objectsText, spc));
+        // A missing list parses as an empty one: the same error, and nothing is kept for a failure.
+        var objectsText = p.GetValueOrDefault("objects") ?? string.Empty;
+        var objects = ParsedParameters.GetOrParse<IReadOnlyList<VaultObject>>(objectsText, string.Empty, () => VaultObjectsParser.Parse(objectsText, spc));
         foreach (var item in objects)
         {
             try
