@@ -13,13 +13,15 @@ namespace CsiDriver.Benchmarks;
 /// and the driver's RSS, for comparison between commits. With the argument <c>rotation</c>: one rotation
 /// pass over 1,000 volumes (see <see cref="RotationBenchmark"/>); with <c>controller-sync</c>: the External
 /// Secrets controller's first full sync and steady state (see <see cref="ControllerSyncBenchmark"/>); with
-/// <c>vault-first-publish</c>: see <see cref="VaultFirstPublishBenchmark"/>.
+/// <c>vault-first-publish</c>: see <see cref="VaultFirstPublishBenchmark"/>; with <c>binary-composition</c>: what the
+/// native executable is made of (see <see cref="BinaryComposition"/>).
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         if (args is ["vault-first-publish", ..]) { return await VaultFirstPublishBenchmark.RunAsync(args[1..]); }
+        if (args is ["binary-composition", ..]) { return BinaryComposition.Run(args[1..]); }
         if (args.Length > 0 && args[0] == "rotation")
         {
             return await RotationBenchmark.RunAsync(args.Skip(1).ToArray());

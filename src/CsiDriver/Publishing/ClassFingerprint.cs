@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CsiDriver.Spec;
 
 namespace CsiDriver.Publishing;
@@ -8,13 +9,15 @@ namespace CsiDriver.Publishing;
 /// </summary>
 public static class ClassFingerprint
 {
-    public static string Of(SecretProviderClass spc)
-    {
-        if (!string.IsNullOrEmpty(spc.ResourceVersion))
-        {
-            return spc.ResourceVersion;
-        }
+    // A folder's class is one instance until its file changes (DirectorySecretProviderClassSource), so its hash is
+    // taken once, not at every publish and for every volume in each rotation pass.
+    private static readonly ConditionalWeakTable<SecretProviderClass, string> Hashed = new();
 
+    public static string Of(SecretProviderClass spc) =>
+        !string.IsNullOrEmpty(spc.ResourceVersion) ? spc.ResourceVersion : Hashed.GetValue(spc, Hash);
+
+    private static string Hash(SecretProviderClass spc)
+    {
         var text = new StringBuilder(spc.Provider).Append('\0');
         foreach (var (key, value) in spc.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

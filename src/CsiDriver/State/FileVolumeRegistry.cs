@@ -21,7 +21,19 @@ internal sealed class FileVolumeRegistry(string directory, ILogger<FileVolumeReg
 
     public VolumeRecord? Get(string volumeId) => _records.GetValueOrDefault(volumeId);
 
-    public VolumeRecord? FindByTarget(string targetPath) => _records.Values.FirstOrDefault(r => r.TargetPath == targetPath);
+    public VolumeRecord? FindByTarget(string targetPath)
+    {
+        // Enumerated in place: Values would take every bucket lock and copy every record, on each publish and unpublish.
+        foreach (var (_, record) in _records)
+        {
+            if (record.TargetPath == targetPath)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
 
     public void Save(VolumeRecord record)
     {
