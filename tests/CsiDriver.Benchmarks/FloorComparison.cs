@@ -15,7 +15,7 @@ internal static class FloorComparison
     /// <param name="probe">One Identity/Probe call: the gRPC and hosting share of a call, with no pipeline below it.</param>
     public static async Task RunAsync(string work, int iterations, int driverPid, Func<int, Task> runSerialCycles, Func<Task> probe, IReadOnlyList<DriverRun> runs)
     {
-        var floor = SyscallFloor.Run(work, iterations);
+        var (floor, floorUser, floorSystem) = ThreadCost.OnThisThread(() => SyscallFloor.Run(work, iterations));
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"floor ({SyscallFloor.SyscallsPerCycle} raw syscalls per cycle, this process, {iterations} iterations): publish p50 {P(floor.Publish, 0.50):F3} ms, p99 {P(floor.Publish, 0.99):F3} ms; unpublish p50 {P(floor.Unpublish, 0.50):F3} ms, p99 {P(floor.Unpublish, 0.99):F3} ms; {floor.CyclesPerSecond:F0} cycles/s on one thread"));
@@ -44,12 +44,14 @@ internal static class FloorComparison
             }
         }
 
-        var switches = await ContextSwitches.PerCycleAsync(driverPid, iterations, runSerialCycles);
-        var probeSwitches = await ContextSwitches.PerCycleAsync(driverPid, iterations, RunProbeCycles);
+        var cycleCost = await ThreadCost.PerCycleAsync(driverPid, iterations, runSerialCycles);
+        var probeCost = await ThreadCost.PerCycleAsync(driverPid, iterations, RunProbeCycles);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"gRPC round trip alone (Identity/Probe, concurrency 1, {iterations} calls): p50 {P(probeTimes, 0.50):F3} ms, p99 {P(probeTimes, 0.99):F3} ms"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"driver context switches per publish+unpublish cycle (concurrency 1, {iterations} cycles): {switches:F1}, of which 2 x Identity/Probe: {probeSwitches:F1}; floor 0"));
+            $"driver context switches per publish+unpublish cycle (concurrency 1, {iterations} cycles): {cycleCost.Switches:F1}, of which 2 x Identity/Probe: {probeCost.Switches:F1}; floor 0"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"driver CPU per publish+unpublish cycle (same runs): user {cycleCost.UserMs:F3} ms, kernel {cycleCost.SystemMs:F3} ms; 2 x Identity/Probe: user {probeCost.UserMs:F3} ms, kernel {probeCost.SystemMs:F3} ms; floor: user {floorUser / iterations:F3} ms, kernel {floorSystem / iterations:F3} ms"));
 
         var syscalls = await SyscallCount.MeasureAsync(driverPid, TracedCycles, runSerialCycles);
         if (syscalls is null)
